@@ -1,66 +1,79 @@
-/*
- * Copyright 2023 The Backstage Authors
- *
- * Licensed under the Apache License, Version 2.0 (the "License");
- * you may not use this file except in compliance with the License.
- * You may obtain a copy of the License at
- *
- *     http://www.apache.org/licenses/LICENSE-2.0
- *
- * Unless required by applicable law or agreed to in writing, software
- * distributed under the License is distributed on an "AS IS" BASIS,
- * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
- * See the License for the specific language governing permissions and
- * limitations under the License.
- */
-
+import path from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { generateProjects } from '@backstage/e2e-test-utils/playwright';
 
 /**
- * See https://playwright.dev/docs/test-configuration.
+ * Browser tests run in Debian's headless Chromium against a portal of their own (ports 3100 and
+ * 7107, in-memory database: app-config.e2e.yaml), so they never touch a portal started with
+ * `./konductor start`. Set PLAYWRIGHT_URL to test a portal that is already running instead.
  */
-export default defineConfig({
-  timeout: 60_000,
+const configArgs = ['app-config.yaml', 'app-config.e2e.yaml']
+  .map(file => `--config ${path.resolve(__dirname, file)}`)
+  .join(' ');
 
-  expect: {
-    timeout: 30_000,
+const chromium = {
+  browserName: 'chromium' as const,
+  launchOptions: {
+    executablePath: process.env.KONDUCTOR_CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   },
+};
 
-  // Run your local dev server before starting the tests
-  webServer: process.env.CI
+export default defineConfig({
+  timeout: 120_000,
+  expect: { timeout: 30_000 },
+  workers: 1,
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+
+  webServer: process.env.PLAYWRIGHT_URL
     ? []
     : [
         {
-          command: 'yarn start app',
-          url: 'http://localhost:3000',
-          reuseExistingServer: true,
-          timeout: 120_000,
+          command: `yarn start backend ${configArgs}`,
+          url: 'http://localhost:7107/.backstage/health/v1/readiness',
+          reuseExistingServer: false,
+          timeout: 300_000,
+          stdout: 'ignore',
+          stderr: 'pipe',
         },
         {
-          command: 'yarn start backend',
-          port: 7007,
-          reuseExistingServer: true,
-          timeout: 60_000,
+          command: `yarn start app ${configArgs}`,
+          url: 'http://localhost:3100',
+          reuseExistingServer: false,
+          timeout: 300_000,
+          stdout: 'ignore',
+          stderr: 'pipe',
         },
       ],
 
-  forbidOnly: !!process.env.CI,
-
-  retries: process.env.CI ? 2 : 0,
-
-  reporter: [['html', { open: 'never', outputFolder: 'e2e-test-report' }]],
+  reporter: [
+    ['list'],
+    ['json'],
+    ['html', { open: 'never', outputFolder: 'e2e-test-report' }],
+  ],
 
   use: {
-    actionTimeout: 0,
-    baseURL:
-      process.env.PLAYWRIGHT_URL ??
-      (process.env.CI ? 'http://localhost:7007' : 'http://localhost:3000'),
-    screenshot: 'only-on-failure',
-    trace: 'on-first-retry',
+    actionTimeout: 30_000,
+    baseURL: process.env.PLAYWRIGHT_URL ?? 'http://localhost:3100',
+    screenshot: 'on',
+    trace: 'retain-on-failure',
   },
 
-  outputDir: 'node_modules/.cache/e2e-test-results',
+  // Screenshots of every step are kept here as test artifacts (git-ignored).
+  outputDir: 'test-results',
 
-  projects: generateProjects(), // Find all packages with e2e-test folders
+  // One project per package with an e2e-tests folder, all in Debian's Chromium.
+  projects: generateProjects().map(project => ({
+    ...project,
+    use: chromium,
+  })),
 });

@@ -1,0 +1,74 @@
+import request from 'supertest';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import catalogModuleScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
+import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import permissionPlugin from '@backstage/plugin-permission-backend';
+import allowAllPolicy from '@backstage/plugin-permission-backend-module-allow-all-policy';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { eventually, loadAppConfigData } from './__testUtils__/appConfig';
+
+// Starts the catalog and scaffolder the way packages/backend does, on the real app-config.yaml,
+// and checks what a user sees first: Konductor's own catalog and a template that can run.
+describe('Konductor backend on its embedded defaults', () => {
+  let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
+
+  jest.setTimeout(60_000);
+
+  beforeAll(async () => {
+    const data = await loadAppConfigData();
+    ({ server } = await startTestBackend({
+      features: [
+        mockServices.rootConfig.factory({
+          data: { ...data, backend: { ...(data.backend as object), database: { client: 'better-sqlite3', connection: ':memory:' } } },
+        }),
+        catalogPlugin,
+        catalogModuleScaffolderEntityModel,
+        scaffolderPlugin,
+        permissionPlugin,
+        allowAllPolicy,
+      ],
+    }));
+  });
+
+  async function getEntity(ref: string) {
+    const [kind, name] = ref.split(':');
+    const res = await request(server)
+      .get(`/api/catalog/entities/by-name/${kind}/default/${name}`)
+      .set('Authorization', mockCredentials.service.header());
+    return res.status === 200 ? res.body : undefined;
+  }
+
+  it('loads catalog-info.yaml: the Konductor system and its components', async () => {
+    const system = await eventually('system:konductor', () => getEntity('system:konductor'));
+    expect(system.metadata.title).toBe('Konductor');
+
+    for (const name of ['konductor-app', 'konductor-backend']) {
+      const component = await eventually(name, () => getEntity(`component:${name}`));
+      expect(component.spec).toMatchObject({
+        system: 'konductor',
+        owner: 'group:default/platform-team',
+      });
+      expect(component.relations).toContainEqual(
+        expect.objectContaining({ type: 'partOf', targetRef: 'system:default/konductor' }),
+      );
+    }
+  });
+
+  it('serves the hello-world template, and every action it uses is installed', async () => {
+    const template = await eventually('template:hello-world', () =>
+      getEntity('template:hello-world'),
+    );
+    const res = await request(server)
+      .get('/api/scaffolder/v2/actions')
+      .set('Authorization', mockCredentials.service.header());
+    expect(res.status).toBe(200);
+    const installed = new Set(res.body.map((a: { id: string }) => a.id));
+    const used: string[] = template.spec.steps.map((s: { action: string }) => s.action);
+    expect(used.length).toBeGreaterThan(0);
+    expect(used.filter(id => !installed.has(id))).toEqual([]);
+  });
+});
