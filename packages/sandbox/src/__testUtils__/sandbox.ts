@@ -1,0 +1,43 @@
+import { startSandbox, Sandbox, SandboxOptions } from '../startSandbox';
+
+/** Durations short enough for tests, long enough that the "in progress" state is observable. */
+export const FAST = {
+  vpc: 50, rdsInstance: 300, rdsInstanceDelete: 200, eksCluster: 300, eksClusterDelete: 200,
+  eksNodegroup: 200, eksNodegroupDelete: 200, deployment: 200,
+};
+
+/** Starts a sandbox for one test file and stops it afterwards. */
+export function useSandbox(options: SandboxOptions = {}): () => Sandbox {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ durations: FAST, seed: 1, ...options });
+  });
+  afterAll(() => sandbox?.stop());
+  return () => sandbox;
+}
+
+/** Client config for any AWS SDK v3 client pointed at the sandbox. */
+export function aws(sandbox: Sandbox, accessKeyId = 'AKIASANDBOX') {
+  return {
+    endpoint: sandbox.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId, secretAccessKey: 'sandbox-secret' },
+    maxAttempts: 1,
+  };
+}
+
+/** Polls until `probe` returns a value other than undefined (bounded). */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise(r => setTimeout(r, 25));
+  }
+}
+
+/** The sandbox's inspection endpoint. */
+export async function inspect(sandbox: Sandbox): Promise<{ total: number; counts: Record<string, number>; resources: any[] }> {
+  return (await fetch(`${sandbox.url}/__sandbox/resources`)).json();
+}

@@ -1,0 +1,13 @@
+/**
+ * Konductor's sandbox: a local emulator of the AWS, GitHub, Jira and Kubernetes APIs Konductor
+ * calls, over their real wire protocols, for the embedded setup and every test.
+ *
+ * @packageDocumentation
+ */
+export { startSandbox, DEFAULT_DURATIONS } from './startSandbox';
+export type { Sandbox, SandboxOptions } from './startSandbox';
+export type { FaultRule, FaultKind } from './faults';
+export type { SandboxDurations } from './types';
+export { SANDBOX_USER } from './github';
+export { POSTGRES_VERSIONS } from './aws/rds';
+export { EKS_VERSIONS } from './aws/eks';

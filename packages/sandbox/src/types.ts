@@ -1,0 +1,98 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FaultInjector, FaultOutcome } from './faults';
+import type { SandboxState } from './state';
+
+/** How long the sandbox's asynchronous operations take, in milliseconds. */
+export interface SandboxDurations {
+  /** VPC `pending` -> `available`. */
+  vpc: number;
+  /** RDS instance `creating` -> `available`. */
+  rdsInstance: number;
+  /** RDS instance `deleting` -> gone. */
+  rdsInstanceDelete: number;
+  /** EKS cluster `CREATING` -> `ACTIVE`. */
+  eksCluster: number;
+  /** EKS cluster `DELETING` -> gone. */
+  eksClusterDelete: number;
+  /** EKS node group `CREATING` -> `ACTIVE`. */
+  eksNodegroup: number;
+  /** EKS node group `DELETING` -> gone. */
+  eksNodegroupDelete: number;
+  /** Kubernetes Deployment created -> available (its pods ready). */
+  deployment: number;
+}
+
+/** A request as the service emulators see it. */
+export interface SandboxRequest {
+  method: string;
+  /** Path below the service's prefix (for example `/user` for GitHub's `/github/user`). */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** A response from a service emulator. */
+export interface SandboxResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+
+/** What every service emulator is handed. */
+export interface SandboxContext {
+  state: SandboxState;
+  faults: FaultInjector;
+  /** The sandbox's base URL, for links and endpoints it hands out. */
+  url: string;
+  durations: SandboxDurations;
+  /** Default AWS account, used when the access key id names none. */
+  accountId: string;
+  /** Jira project keys that exist. */
+  jiraProjects: string[];
+  /** Folder of bare git repositories, when the sandbox has a data folder. */
+  gitRoot: string;
+  /** Applies fault rules to one request, waiting out any injected latency. */
+  fault(service: string, operation: string): Promise<FaultOutcome>;
+}
+
+/** An error a service answers with; each protocol renders it in the service's own shape. */
+export class ServiceError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly extra?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+/** JSON response helper. */
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): SandboxResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? '' : JSON.stringify(body),
+  };
+}
+
+/** Parses a JSON request body, answering a malformed one with `error`. */
+export function parseJson(req: SandboxRequest, error: () => ServiceError): any {
+  if (req.body.length === 0) return {};
+  try {
+    const value = JSON.parse(req.body.toString('utf8'));
+    if (value === null || typeof value !== 'object') throw error();
+    return value;
+  } catch (e) {
+    if (e instanceof ServiceError) throw e;
+    throw error();
+  }
+}
+
+/** Random lower-case hex of `n` characters, for AWS-style ids. */
+export function hexId(n: number): string {
+  let s = '';
+  while (s.length < n) s += Math.floor(Math.random() * 16).toString(16);
+  return s;
+}
