@@ -4,8 +4,8 @@ import { generateProjects } from '@backstage/e2e-test-utils/playwright';
 
 /**
  * Browser tests run in Debian's headless Chromium against a portal of their own (ports 3100 and
- * 7107, in-memory database: app-config.e2e.yaml), so they never touch a portal started with
- * `./konductor start`. Set PLAYWRIGHT_URL to test a portal that is already running instead.
+ * 7107, in-memory database, sandbox on 4666: app-config.e2e.yaml), so they never touch a portal
+ * started with `./konductor start`. Set PLAYWRIGHT_URL to test a portal that is already running instead.
  */
 const configArgs = ['app-config.yaml', 'app-config.e2e.yaml']
   .map(file => `--config ${path.resolve(__dirname, file)}`)
@@ -37,6 +37,13 @@ export default defineConfig({
   webServer: process.env.PLAYWRIGHT_URL
     ? []
     : [
+        {
+          command: 'yarn workspace @konductor/sandbox start',
+          env: { KONDUCTOR_SANDBOX_PORT: '4666' },
+          url: 'http://127.0.0.1:4666/__sandbox/health',
+          reuseExistingServer: false,
+          timeout: 60_000,
+        },
         {
           command: `yarn start backend ${configArgs}`,
           url: 'http://localhost:7107/.backstage/health/v1/readiness',

@@ -18,6 +18,8 @@ test('a guest signs in, sees Konductor in the catalog and runs the hello-world t
 
   const nav = page.getByRole('navigation', { name: 'sidebar nav' });
   await expect(nav.getByText('Konductor', { exact: true })).toBeVisible();
+  // The test portal talks to its sandbox, and says so.
+  await expect(nav.getByRole('status', { name: 'Sandbox mode' })).toBeVisible();
 
   // The catalog is the landing page and lists Konductor's own components.
   for (const name of ['Konductor app', 'Konductor backend']) {

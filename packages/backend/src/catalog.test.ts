@@ -23,7 +23,13 @@ describe('Konductor backend on its embedded defaults', () => {
     ({ server } = await startTestBackend({
       features: [
         mockServices.rootConfig.factory({
-          data: { ...data, backend: { ...(data.backend as object), database: { client: 'better-sqlite3', connection: ':memory:' } } },
+          data: {
+            ...data,
+            backend: {
+              ...(data.backend as object),
+              database: { client: 'better-sqlite3', connection: ':memory:' },
+            },
+          },
         }),
         catalogPlugin,
         catalogModuleScaffolderEntityModel,
@@ -43,17 +49,24 @@ describe('Konductor backend on its embedded defaults', () => {
   }
 
   it('loads catalog-info.yaml: the Konductor system and its components', async () => {
-    const system = await eventually('system:konductor', () => getEntity('system:konductor'));
+    const system = await eventually('system:konductor', () =>
+      getEntity('system:konductor'),
+    );
     expect(system.metadata.title).toBe('Konductor');
 
     for (const name of ['konductor-app', 'konductor-backend']) {
-      const component = await eventually(name, () => getEntity(`component:${name}`));
+      const component = await eventually(name, () =>
+        getEntity(`component:${name}`),
+      );
       expect(component.spec).toMatchObject({
         system: 'konductor',
         owner: 'group:default/platform-team',
       });
       expect(component.relations).toContainEqual(
-        expect.objectContaining({ type: 'partOf', targetRef: 'system:default/konductor' }),
+        expect.objectContaining({
+          type: 'partOf',
+          targetRef: 'system:default/konductor',
+        }),
       );
     }
   });
@@ -67,7 +80,9 @@ describe('Konductor backend on its embedded defaults', () => {
       .set('Authorization', mockCredentials.service.header());
     expect(res.status).toBe(200);
     const installed = new Set(res.body.map((a: { id: string }) => a.id));
-    const used: string[] = template.spec.steps.map((s: { action: string }) => s.action);
+    const used: string[] = template.spec.steps.map(
+      (s: { action: string }) => s.action,
+    );
     expect(used.length).toBeGreaterThan(0);
     expect(used.filter(id => !installed.has(id))).toEqual([]);
   });

@@ -42,13 +42,19 @@ describe.each(databases.eachSupportedId())(
       const { server } = await startTestBackend({
         features: [
           mockServices.rootConfig.factory({
-            data: { ...data, backend: { ...(data.backend as object), database: pluginDatabasesIn(knex) } },
+            data: {
+              ...data,
+              backend: {
+                ...(data.backend as object),
+                database: pluginDatabasesIn(knex),
+              },
+            },
           }),
           catalogPlugin,
           catalogModuleScaffolderEntityModel,
           scaffolderPlugin,
-        permissionPlugin,
-        allowAllPolicy,
+          permissionPlugin,
+          allowAllPolicy,
         ],
       });
       const auth = mockCredentials.service.header();
@@ -69,14 +75,18 @@ describe.each(databases.eachSupportedId())(
         });
       expect(created.status).toBe(201);
 
-      const task = await eventually('the task to finish', async () => {
-        const res = await request(server)
-          .get(`/api/scaffolder/v2/tasks/${created.body.id}`)
-          .set('Authorization', auth);
-        return ['completed', 'failed', 'cancelled'].includes(res.body.status)
-          ? res.body
-          : undefined;
-      }, 60_000);
+      const task = await eventually(
+        'the task to finish',
+        async () => {
+          const res = await request(server)
+            .get(`/api/scaffolder/v2/tasks/${created.body.id}`)
+            .set('Authorization', auth);
+          return ['completed', 'failed', 'cancelled'].includes(res.body.status)
+            ? res.body
+            : undefined;
+        },
+        60_000,
+      );
       expect(task.status).toBe('completed');
 
       // The task's log, read back from this database, holds every step's completion.

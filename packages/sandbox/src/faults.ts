@@ -58,13 +58,28 @@ export class FaultInjector {
   }
 
   add(rule: FaultRule): string {
-    const kinds: FaultKind[] = ['throttle', 'server-error', 'quota', 'latency', 'fail'];
-    if (!rule || typeof rule.service !== 'string' || !kinds.includes(rule.kind)) {
+    const kinds: FaultKind[] = [
+      'throttle',
+      'server-error',
+      'quota',
+      'latency',
+      'fail',
+    ];
+    if (
+      !rule ||
+      typeof rule.service !== 'string' ||
+      !kinds.includes(rule.kind)
+    ) {
       throw new TypeError(
-        `A fault rule needs "service" (a service name or "*") and "kind" (one of ${kinds.join(', ')})`,
+        `A fault rule needs "service" (a service name or "*") and "kind" (one of ${kinds.join(
+          ', ',
+        )})`,
       );
     }
-    if (rule.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1)) {
+    if (
+      rule.probability !== undefined &&
+      !(rule.probability >= 0 && rule.probability <= 1)
+    ) {
       throw new TypeError('"probability" must be a number between 0 and 1');
     }
     const id = rule.id ?? `fault-${this.nextId++}`;

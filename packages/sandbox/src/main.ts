@@ -1,12 +1,33 @@
 /* eslint-disable no-console */
 import { startSandbox } from './startSandbox';
 
-/** `yarn workspace @konductor/sandbox start`: the sandbox as its own process. */
+/** Parses a JSON environment variable, naming it when it does not parse. */
+function jsonEnv(name: string) {
+  const raw = process.env[name];
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch (e) {
+    throw new Error(`${name} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * `yarn workspace @konductor/sandbox start`: the sandbox as its own process.
+ * KONDUCTOR_SANDBOX_PORT (default 4566), KONDUCTOR_SANDBOX_DATA_DIR (state folder; in memory
+ * without one), KONDUCTOR_SANDBOX_FAULTS (JSON array of fault rules) and
+ * KONDUCTOR_SANDBOX_DURATIONS (JSON object of durations in ms).
+ */
 async function main() {
-  const port = Number(process.env.KONDUCTOR_SANDBOX_PORT ?? '4566');
-  const dataDir = process.env.KONDUCTOR_SANDBOX_DATA_DIR;
-  const sandbox = await startSandbox({ port, dataDir });
-  console.log(`konductor sandbox listening on ${sandbox.url} (AWS at /, GitHub at /github, git at /git, Jira at /jira, Kubernetes at /k8s)`);
+  const sandbox = await startSandbox({
+    port: Number(process.env.KONDUCTOR_SANDBOX_PORT ?? '4566'),
+    dataDir: process.env.KONDUCTOR_SANDBOX_DATA_DIR,
+    faults: jsonEnv('KONDUCTOR_SANDBOX_FAULTS'),
+    durations: jsonEnv('KONDUCTOR_SANDBOX_DURATIONS'),
+  });
+  console.log(
+    `konductor sandbox listening on ${sandbox.url} (AWS at /, GitHub at /github, git at /git, Jira at /jira, Kubernetes at /k8s, admin at /__sandbox)`,
+  );
   const stop = () => sandbox.stop().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

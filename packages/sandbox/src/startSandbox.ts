@@ -7,7 +7,13 @@ import { handleGitHttp, handleGithub } from './github';
 import { handleJira } from './jira';
 import { handleKubernetes } from './kubernetes';
 import { SandboxState, phaseOf } from './state';
-import { SandboxContext, SandboxDurations, SandboxRequest, SandboxResponse, json } from './types';
+import {
+  SandboxContext,
+  SandboxDurations,
+  SandboxRequest,
+  SandboxResponse,
+  json,
+} from './types';
 
 /** Options of {@link startSandbox}; every one has a default that works for tests. */
 export interface SandboxOptions {
@@ -44,8 +50,14 @@ export interface Sandbox {
 
 /** Defaults: quick enough for tests and demos, slow enough that "waiting" is visible. */
 export const DEFAULT_DURATIONS: SandboxDurations = {
-  vpc: 200, rdsInstance: 3000, rdsInstanceDelete: 1000, eksCluster: 4000, eksClusterDelete: 1000,
-  eksNodegroup: 2000, eksNodegroupDelete: 1000, deployment: 1000,
+  vpc: 200,
+  rdsInstance: 3000,
+  rdsInstanceDelete: 1000,
+  eksCluster: 4000,
+  eksClusterDelete: 1000,
+  eksNodegroup: 2000,
+  eksNodegroupDelete: 1000,
+  deployment: 1000,
 };
 
 async function readBody(req: http.IncomingMessage): Promise<Buffer> {
@@ -57,17 +69,27 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer> {
 /** Counts of live resources per `service/type`, and the resources themselves. */
 function inspect(state: SandboxState) {
   const resources = state.all().map(r => ({
-    service: r.service, type: r.type, id: r.id, account: r.account, region: r.region,
-    phase: phaseOf(r), createdAt: new Date(r.createdAt).toISOString(),
+    service: r.service,
+    type: r.type,
+    id: r.id,
+    account: r.account,
+    region: r.region,
+    phase: phaseOf(r),
+    createdAt: new Date(r.createdAt).toISOString(),
     tags: (r.data as any)?.tags,
   }));
   const counts: Record<string, number> = {};
-  for (const r of resources) counts[`${r.service}/${r.type}`] = (counts[`${r.service}/${r.type}`] ?? 0) + 1;
+  for (const r of resources)
+    counts[`${r.service}/${r.type}`] =
+      (counts[`${r.service}/${r.type}`] ?? 0) + 1;
   return { total: resources.length, counts, resources };
 }
 
 /** The admin API under `/__sandbox`: health, inspection, faults, reset. */
-async function handleAdmin(req: SandboxRequest, ctx: SandboxContext): Promise<SandboxResponse> {
+async function handleAdmin(
+  req: SandboxRequest,
+  ctx: SandboxContext,
+): Promise<SandboxResponse> {
   const route = `${req.method} ${req.path}`;
   if (route === 'GET /health') return json(200, { status: 'ok' });
   if (route === 'GET /resources') return json(200, inspect(ctx.state));
@@ -85,10 +107,14 @@ async function handleAdmin(req: SandboxRequest, ctx: SandboxContext): Promise<Sa
     try {
       body = JSON.parse(req.body.toString('utf8'));
     } catch {
-      return json(400, { error: 'The body must be a JSON fault rule or an array of them' });
+      return json(400, {
+        error: 'The body must be a JSON fault rule or an array of them',
+      });
     }
     try {
-      const ids = (Array.isArray(body) ? body : [body]).map(r => ctx.faults.add(r));
+      const ids = (Array.isArray(body) ? body : [body]).map(r =>
+        ctx.faults.add(r),
+      );
       return json(201, { ids });
     } catch (e) {
       return json(400, { error: (e as Error).message });
@@ -102,20 +128,29 @@ async function handleAdmin(req: SandboxRequest, ctx: SandboxContext): Promise<Sa
  * Manager, EKS), GitHub REST and git smart HTTP, Jira REST and the Kubernetes API of each EKS
  * cluster it hosts, so the real client libraries work against it.
  */
-export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+export async function startSandbox(
+  options: SandboxOptions = {},
+): Promise<Sandbox> {
   const state = SandboxState.load(options.dataDir);
   const faults = new FaultInjector(options.faults, options.seed);
   const gitRoot = options.dataDir
     ? path.join(options.dataDir, 'git')
-    : path.join(require('node:os').tmpdir(), `konductor-sandbox-git-${process.pid}-${Date.now()}`);
+    : path.join(
+        require('node:os').tmpdir(),
+        `konductor-sandbox-git-${process.pid}-${Date.now()}`,
+      );
   const ctx: SandboxContext = {
-    state, faults, url: '', gitRoot,
+    state,
+    faults,
+    url: '',
+    gitRoot,
     durations: { ...DEFAULT_DURATIONS, ...options.durations },
     accountId: options.accountId ?? '123456789012',
     jiraProjects: options.jiraProjects ?? ['PLAT', 'OPS'],
     async fault(service, operation) {
       const outcome = faults.check(service, operation);
-      if (outcome.latencyMs > 0) await new Promise(r => setTimeout(r, outcome.latencyMs));
+      if (outcome.latencyMs > 0)
+        await new Promise(r => setTimeout(r, outcome.latencyMs));
       return outcome;
     },
   };
@@ -129,42 +164,67 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return;
       }
       const body = await readBody(req);
-      const base = { method: req.method ?? 'GET', query: url.searchParams, headers: req.headers, body };
-      const prefixed: [string, (r: SandboxRequest, c: SandboxContext) => Promise<SandboxResponse>][] = [
-        ['/__sandbox', handleAdmin], ['/github', handleGithub], ['/jira', handleJira], ['/k8s', handleKubernetes],
+      const base = {
+        method: req.method ?? 'GET',
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+      };
+      const prefixed: [
+        string,
+        (r: SandboxRequest, c: SandboxContext) => Promise<SandboxResponse>,
+      ][] = [
+        ['/__sandbox', handleAdmin],
+        ['/github', handleGithub],
+        ['/jira', handleJira],
+        ['/k8s', handleKubernetes],
       ];
       let response: SandboxResponse | undefined;
       for (const [prefix, handler] of prefixed) {
         if (url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)) {
-          response = await handler({ ...base, path: url.pathname.slice(prefix.length) || '/' }, ctx);
+          response = await handler(
+            { ...base, path: url.pathname.slice(prefix.length) || '/' },
+            ctx,
+          );
           break;
         }
       }
       response ??= await handleAws({ ...base, path: url.pathname }, ctx);
-      response ??= json(404, { error: `The sandbox has no route for ${req.method} ${url.pathname}` });
+      response ??= json(404, {
+        error: `The sandbox has no route for ${req.method} ${url.pathname}`,
+      });
       res.writeHead(response.status, response.headers);
       res.end(response.body);
     } catch (e) {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: `sandbox failure: ${(e as Error).message}` }));
+      if (!res.headersSent)
+        res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({ error: `sandbox failure: ${(e as Error).message}` }),
+      );
     }
   });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () =>
+      resolve(),
+    );
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
   ctx.url = url;
 
   return {
-    url, port, faults, state,
+    url,
+    port,
+    faults,
+    state,
     githubUrl: `${url}/github`,
     jiraUrl: `${url}/jira`,
-    stop: () => new Promise<void>(resolve => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise<void>(resolve => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -62,7 +62,11 @@ export class SandboxState {
     return this.counter;
   }
 
-  get<T>(service: string, type: string, id: string): SandboxResource<T> | undefined {
+  get<T>(
+    service: string,
+    type: string,
+    id: string,
+  ): SandboxResource<T> | undefined {
     const r = this.resources.get(`${service}/${type}/${id}`);
     if (r && phaseOf(r) === 'gone') {
       this.resources.delete(key(r));
@@ -116,7 +120,10 @@ export class SandboxState {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     fs.writeFileSync(
       tmp,
-      JSON.stringify({ counter: this.counter, resources: [...this.resources.values()] }),
+      JSON.stringify({
+        counter: this.counter,
+        resources: [...this.resources.values()],
+      }),
     );
     fs.renameSync(tmp, this.file);
   }

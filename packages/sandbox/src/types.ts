@@ -69,7 +69,11 @@ export class ServiceError extends Error {
 }
 
 /** JSON response helper. */
-export function json(status: number, body: unknown, headers: Record<string, string> = {}): SandboxResponse {
+export function json(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): SandboxResponse {
   return {
     status,
     headers: { 'content-type': 'application/json', ...headers },

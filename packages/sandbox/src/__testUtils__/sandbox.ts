@@ -2,8 +2,14 @@ import { startSandbox, Sandbox, SandboxOptions } from '../startSandbox';
 
 /** Durations short enough for tests, long enough that the "in progress" state is observable. */
 export const FAST = {
-  vpc: 50, rdsInstance: 300, rdsInstanceDelete: 200, eksCluster: 300, eksClusterDelete: 200,
-  eksNodegroup: 200, eksNodegroupDelete: 200, deployment: 200,
+  vpc: 50,
+  rdsInstance: 300,
+  rdsInstanceDelete: 200,
+  eksCluster: 300,
+  eksClusterDelete: 200,
+  eksNodegroup: 200,
+  eksNodegroupDelete: 200,
+  deployment: 200,
 };
 
 /** Starts a sandbox for one test file and stops it afterwards. */
@@ -27,7 +33,10 @@ export function aws(sandbox: Sandbox, accessKeyId = 'AKIASANDBOX') {
 }
 
 /** Polls until `probe` returns a value other than undefined (bounded). */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -38,6 +47,10 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
 }
 
 /** The sandbox's inspection endpoint. */
-export async function inspect(sandbox: Sandbox): Promise<{ total: number; counts: Record<string, number>; resources: any[] }> {
+export async function inspect(sandbox: Sandbox): Promise<{
+  total: number;
+  counts: Record<string, number>;
+  resources: any[];
+}> {
   return (await fetch(`${sandbox.url}/__sandbox/resources`)).json();
 }

@@ -1,7 +1,17 @@
 import {
-  AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, CreateSubnetCommand, CreateTagsCommand,
-  CreateVpcCommand, DeleteSecurityGroupCommand, DeleteSubnetCommand, DeleteVpcCommand,
-  DescribeAvailabilityZonesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client,
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateTagsCommand,
+  CreateVpcCommand,
+  DeleteSecurityGroupCommand,
+  DeleteSubnetCommand,
+  DeleteVpcCommand,
+  DescribeAvailabilityZonesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
 } from '@aws-sdk/client-ec2';
 import { aws, eventually, inspect, useSandbox } from '../__testUtils__/sandbox';
 
@@ -11,65 +21,184 @@ describe('EC2', () => {
 
   it('lists the availability zones of the region', async () => {
     const res = await ec2().send(new DescribeAvailabilityZonesCommand({}));
-    expect(res.AvailabilityZones?.map(z => z.ZoneName)).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1c']);
+    expect(res.AvailabilityZones?.map(z => z.ZoneName)).toEqual([
+      'us-east-1a',
+      'us-east-1b',
+      'us-east-1c',
+    ]);
   });
 
   it('creates a tagged VPC that becomes available, and finds it by tag', async () => {
-    const { Vpc } = await ec2().send(new CreateVpcCommand({
-      CidrBlock: '10.1.0.0/16',
-      TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'konductor:stack', Value: 'shop' }] }],
-    }));
+    const { Vpc } = await ec2().send(
+      new CreateVpcCommand({
+        CidrBlock: '10.1.0.0/16',
+        TagSpecifications: [
+          {
+            ResourceType: 'vpc',
+            Tags: [{ Key: 'konductor:stack', Value: 'shop' }],
+          },
+        ],
+      }),
+    );
     expect(Vpc?.VpcId).toMatch(/^vpc-[0-9a-f]{17}$/);
     expect(Vpc?.State).toBe('pending');
     const available = await eventually(async () => {
-      const res = await ec2().send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:konductor:stack', Values: ['shop'] }] }));
+      const res = await ec2().send(
+        new DescribeVpcsCommand({
+          Filters: [{ Name: 'tag:konductor:stack', Values: ['shop'] }],
+        }),
+      );
       return res.Vpcs?.[0]?.State === 'available' ? res.Vpcs : undefined;
     });
     expect(available.map(v => v.VpcId)).toEqual([Vpc?.VpcId]);
-    expect(available[0].Tags).toEqual([{ Key: 'konductor:stack', Value: 'shop' }]);
-    const none = await ec2().send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:konductor:stack', Values: ['other'] }] }));
+    expect(available[0].Tags).toEqual([
+      { Key: 'konductor:stack', Value: 'shop' },
+    ]);
+    const none = await ec2().send(
+      new DescribeVpcsCommand({
+        Filters: [{ Name: 'tag:konductor:stack', Values: ['other'] }],
+      }),
+    );
     expect(none.Vpcs).toEqual([]);
   });
 
   it('rejects a CIDR that does not parse, and an unknown VPC id, with EC2 error codes', async () => {
-    await expect(ec2().send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/33' }))).rejects.toMatchObject({
-      name: 'InvalidParameterValue', message: expect.stringContaining('10.0.0.0/33'), $metadata: { httpStatusCode: 400 },
+    await expect(
+      ec2().send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/33' })),
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+      message: expect.stringContaining('10.0.0.0/33'),
+      $metadata: { httpStatusCode: 400 },
     });
-    await expect(ec2().send(new DescribeVpcsCommand({ VpcIds: ['vpc-00000000000000000'] }))).rejects.toMatchObject({ name: 'InvalidVpcID.NotFound' });
+    await expect(
+      ec2().send(
+        new DescribeVpcsCommand({ VpcIds: ['vpc-00000000000000000'] }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidVpcID.NotFound' });
   });
 
   it('creates subnets inside the VPC range only, without overlaps, in real zones', async () => {
-    const { Vpc } = await ec2().send(new CreateVpcCommand({ CidrBlock: '10.2.0.0/16' }));
-    const { Subnet } = await ec2().send(new CreateSubnetCommand({ VpcId: Vpc!.VpcId, CidrBlock: '10.2.0.0/24', AvailabilityZone: 'us-east-1b' }));
-    expect(Subnet).toMatchObject({ VpcId: Vpc!.VpcId, CidrBlock: '10.2.0.0/24', AvailabilityZone: 'us-east-1b', AvailableIpAddressCount: 251 });
-    await expect(ec2().send(new CreateSubnetCommand({ VpcId: Vpc!.VpcId, CidrBlock: '10.2.0.128/25' }))).rejects.toMatchObject({ name: 'InvalidSubnet.Conflict' });
-    await expect(ec2().send(new CreateSubnetCommand({ VpcId: Vpc!.VpcId, CidrBlock: '10.9.0.0/24' }))).rejects.toMatchObject({ name: 'InvalidSubnet.Range' });
-    await expect(ec2().send(new CreateSubnetCommand({ VpcId: Vpc!.VpcId, CidrBlock: '10.2.1.0/24', AvailabilityZone: 'eu-west-1a' }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
-    const listed = await ec2().send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [Vpc!.VpcId!] }] }));
+    const { Vpc } = await ec2().send(
+      new CreateVpcCommand({ CidrBlock: '10.2.0.0/16' }),
+    );
+    const { Subnet } = await ec2().send(
+      new CreateSubnetCommand({
+        VpcId: Vpc!.VpcId,
+        CidrBlock: '10.2.0.0/24',
+        AvailabilityZone: 'us-east-1b',
+      }),
+    );
+    expect(Subnet).toMatchObject({
+      VpcId: Vpc!.VpcId,
+      CidrBlock: '10.2.0.0/24',
+      AvailabilityZone: 'us-east-1b',
+      AvailableIpAddressCount: 251,
+    });
+    await expect(
+      ec2().send(
+        new CreateSubnetCommand({
+          VpcId: Vpc!.VpcId,
+          CidrBlock: '10.2.0.128/25',
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidSubnet.Conflict' });
+    await expect(
+      ec2().send(
+        new CreateSubnetCommand({
+          VpcId: Vpc!.VpcId,
+          CidrBlock: '10.9.0.0/24',
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidSubnet.Range' });
+    await expect(
+      ec2().send(
+        new CreateSubnetCommand({
+          VpcId: Vpc!.VpcId,
+          CidrBlock: '10.2.1.0/24',
+          AvailabilityZone: 'eu-west-1a',
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    const listed = await ec2().send(
+      new DescribeSubnetsCommand({
+        Filters: [{ Name: 'vpc-id', Values: [Vpc!.VpcId!] }],
+      }),
+    );
     expect(listed.Subnets?.map(s => s.SubnetId)).toEqual([Subnet!.SubnetId]);
   });
 
   it('manages security groups and their ingress rules, tags, and deletion order', async () => {
-    const { Vpc } = await ec2().send(new CreateVpcCommand({ CidrBlock: '10.3.0.0/16' }));
-    const { Subnet } = await ec2().send(new CreateSubnetCommand({ VpcId: Vpc!.VpcId, CidrBlock: '10.3.0.0/24' }));
-    const { GroupId } = await ec2().send(new CreateSecurityGroupCommand({ GroupName: 'db', Description: 'database', VpcId: Vpc!.VpcId }));
-    await expect(ec2().send(new CreateSecurityGroupCommand({ GroupName: 'db', Description: 'again', VpcId: Vpc!.VpcId }))).rejects.toMatchObject({ name: 'InvalidGroup.Duplicate' });
-    const rule = { GroupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.3.0.0/16' }] }] };
+    const { Vpc } = await ec2().send(
+      new CreateVpcCommand({ CidrBlock: '10.3.0.0/16' }),
+    );
+    const { Subnet } = await ec2().send(
+      new CreateSubnetCommand({ VpcId: Vpc!.VpcId, CidrBlock: '10.3.0.0/24' }),
+    );
+    const { GroupId } = await ec2().send(
+      new CreateSecurityGroupCommand({
+        GroupName: 'db',
+        Description: 'database',
+        VpcId: Vpc!.VpcId,
+      }),
+    );
+    await expect(
+      ec2().send(
+        new CreateSecurityGroupCommand({
+          GroupName: 'db',
+          Description: 'again',
+          VpcId: Vpc!.VpcId,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidGroup.Duplicate' });
+    const rule = {
+      GroupId,
+      IpPermissions: [
+        {
+          IpProtocol: 'tcp',
+          FromPort: 5432,
+          ToPort: 5432,
+          IpRanges: [{ CidrIp: '10.3.0.0/16' }],
+        },
+      ],
+    };
     await ec2().send(new AuthorizeSecurityGroupIngressCommand(rule));
-    await expect(ec2().send(new AuthorizeSecurityGroupIngressCommand(rule))).rejects.toMatchObject({ name: 'InvalidPermission.Duplicate' });
-    await ec2().send(new CreateTagsCommand({ Resources: [GroupId!], Tags: [{ Key: 'team', Value: 'payments' }] }));
-    const { SecurityGroups } = await ec2().send(new DescribeSecurityGroupsCommand({ GroupIds: [GroupId!] }));
+    await expect(
+      ec2().send(new AuthorizeSecurityGroupIngressCommand(rule)),
+    ).rejects.toMatchObject({ name: 'InvalidPermission.Duplicate' });
+    await ec2().send(
+      new CreateTagsCommand({
+        Resources: [GroupId!],
+        Tags: [{ Key: 'team', Value: 'payments' }],
+      }),
+    );
+    const { SecurityGroups } = await ec2().send(
+      new DescribeSecurityGroupsCommand({ GroupIds: [GroupId!] }),
+    );
     expect(SecurityGroups?.[0]).toMatchObject({
-      GroupName: 'db', Tags: [{ Key: 'team', Value: 'payments' }],
-      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.3.0.0/16' }] }],
+      GroupName: 'db',
+      Tags: [{ Key: 'team', Value: 'payments' }],
+      IpPermissions: [
+        {
+          IpProtocol: 'tcp',
+          FromPort: 5432,
+          ToPort: 5432,
+          IpRanges: [{ CidrIp: '10.3.0.0/16' }],
+        },
+      ],
     });
 
-    await expect(ec2().send(new DeleteVpcCommand({ VpcId: Vpc!.VpcId }))).rejects.toMatchObject({ name: 'DependencyViolation' });
+    await expect(
+      ec2().send(new DeleteVpcCommand({ VpcId: Vpc!.VpcId })),
+    ).rejects.toMatchObject({ name: 'DependencyViolation' });
     await ec2().send(new DeleteSecurityGroupCommand({ GroupId }));
     await ec2().send(new DeleteSubnetCommand({ SubnetId: Subnet!.SubnetId }));
     await ec2().send(new DeleteVpcCommand({ VpcId: Vpc!.VpcId }));
     const left = await inspect(sandbox());
-    expect(left.resources.filter(r => [Vpc!.VpcId, Subnet!.SubnetId, GroupId].includes(r.id))).toEqual([]);
+    expect(
+      left.resources.filter(r =>
+        [Vpc!.VpcId, Subnet!.SubnetId, GroupId].includes(r.id),
+      ),
+    ).toEqual([]);
   });
 
   it('keeps accounts apart: an access key naming another account sees none of these VPCs', async () => {

@@ -1,27 +1,70 @@
-import { SandboxContext, SandboxRequest, SandboxResponse, ServiceError, hexId } from '../types';
+import {
+  SandboxContext,
+  SandboxRequest,
+  SandboxResponse,
+  ServiceError,
+  hexId,
+} from '../types';
 import { phaseOf, SandboxResource } from '../state';
-import { AwsCaller, el, listMembers, listValues, queryParams, required, tagsOf, text, xml, zonesOf } from './protocol';
+import {
+  AwsCaller,
+  el,
+  listMembers,
+  listValues,
+  queryParams,
+  required,
+  tagsOf,
+  text,
+  xml,
+  zonesOf,
+} from './protocol';
 
 const NS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 type Params = Map<string, string>;
 
-interface Vpc { vpcId: string; cidrBlock: string; tags: Record<string, string> }
-interface Subnet { subnetId: string; vpcId: string; cidrBlock: string; availabilityZone: string; tags: Record<string, string> }
+interface Vpc {
+  vpcId: string;
+  cidrBlock: string;
+  tags: Record<string, string>;
+}
+interface Subnet {
+  subnetId: string;
+  vpcId: string;
+  cidrBlock: string;
+  availabilityZone: string;
+  tags: Record<string, string>;
+}
 interface SecurityGroup {
-  groupId: string; groupName: string; description: string; vpcId: string; tags: Record<string, string>;
-  ingress: { protocol: string; fromPort?: number; toPort?: number; cidrs: string[]; groups: string[] }[];
+  groupId: string;
+  groupName: string;
+  description: string;
+  vpcId: string;
+  tags: Record<string, string>;
+  ingress: {
+    protocol: string;
+    fromPort?: number;
+    toPort?: number;
+    cidrs: string[];
+    groups: string[];
+  }[];
 }
 
 // ---- CIDR arithmetic -------------------------------------------------------------------
 
 /** Parses `a.b.c.d/n` into [network start, prefix length], or undefined when it is not a CIDR. */
 export function parseCidr(cidr: string): [number, number] | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr ?? '');
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(
+    cidr ?? '',
+  );
   if (!m) return undefined;
   const octets = m.slice(1, 5).map(Number);
   const bits = Number(m[5]);
   if (octets.some(o => o > 255) || bits > 32) return undefined;
-  const ip = ((octets[0] << 24) >>> 0) + (octets[1] << 16) + (octets[2] << 8) + octets[3];
+  const ip =
+    ((octets[0] << 24) >>> 0) +
+    (octets[1] << 16) +
+    (octets[2] << 8) +
+    octets[3];
   const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
   if ((ip & mask) >>> 0 !== ip) return undefined; // host bits set: not a network address
   return [ip, bits];
@@ -29,7 +72,9 @@ export function parseCidr(cidr: string): [number, number] | undefined {
 
 function contains(outer: [number, number], inner: [number, number]) {
   const size = 2 ** (32 - outer[1]);
-  return inner[1] >= outer[1] && inner[0] >= outer[0] && inner[0] < outer[0] + size;
+  return (
+    inner[1] >= outer[1] && inner[0] >= outer[0] && inner[0] < outer[0] + size
+  );
 }
 
 function overlaps(a: [number, number], b: [number, number]) {
@@ -39,56 +84,111 @@ function overlaps(a: [number, number], b: [number, number]) {
 // ---- rendering ---------------------------------------------------------------------------
 
 const tagSet = (tags: Record<string, string>) =>
-  el('tagSet', Object.entries(tags).map(([k, v]) => el('item', text('key', k) + text('value', v))));
+  el(
+    'tagSet',
+    Object.entries(tags).map(([k, v]) =>
+      el('item', text('key', k) + text('value', v)),
+    ),
+  );
 
 function renderVpc(r: SandboxResource<Vpc>, account: string) {
   const v = r.data;
   return (
-    el('vpcId', v.vpcId) + el('ownerId', account) + el('state', phaseOf(r) === 'creating' ? 'pending' : 'available') +
-    el('cidrBlock', v.cidrBlock) + el('dhcpOptionsId', 'dopt-sandbox') + el('instanceTenancy', 'default') +
-    el('isDefault', false) + tagSet(v.tags)
+    el('vpcId', v.vpcId) +
+    el('ownerId', account) +
+    el('state', phaseOf(r) === 'creating' ? 'pending' : 'available') +
+    el('cidrBlock', v.cidrBlock) +
+    el('dhcpOptionsId', 'dopt-sandbox') +
+    el('instanceTenancy', 'default') +
+    el('isDefault', false) +
+    tagSet(v.tags)
   );
 }
 
 function renderSubnet(s: Subnet, ctx: { account: string; used: number }) {
   const size = 2 ** (32 - parseCidr(s.cidrBlock)![1]);
   return (
-    el('subnetId', s.subnetId) + el('state', 'available') + el('vpcId', s.vpcId) + el('cidrBlock', s.cidrBlock) +
-    el('availableIpAddressCount', Math.max(size - 5 - ctx.used, 0)) + el('availabilityZone', s.availabilityZone) +
-    el('defaultForAz', false) + el('mapPublicIpOnLaunch', false) + el('ownerId', ctx.account) + tagSet(s.tags)
+    el('subnetId', s.subnetId) +
+    el('state', 'available') +
+    el('vpcId', s.vpcId) +
+    el('cidrBlock', s.cidrBlock) +
+    el('availableIpAddressCount', Math.max(size - 5 - ctx.used, 0)) +
+    el('availabilityZone', s.availabilityZone) +
+    el('defaultForAz', false) +
+    el('mapPublicIpOnLaunch', false) +
+    el('ownerId', ctx.account) +
+    tagSet(s.tags)
   );
 }
 
 function renderGroup(g: SecurityGroup, account: string) {
   const perms = g.ingress.map(p =>
-    el('item',
-      el('ipProtocol', p.protocol) + el('fromPort', p.fromPort) + el('toPort', p.toPort) +
-      el('groups', p.groups.map(id => el('item', el('groupId', id) + el('userId', account)))) +
-      el('ipRanges', p.cidrs.map(c => el('item', el('cidrIp', c))))),
+    el(
+      'item',
+      el('ipProtocol', p.protocol) +
+        el('fromPort', p.fromPort) +
+        el('toPort', p.toPort) +
+        el(
+          'groups',
+          p.groups.map(id =>
+            el('item', el('groupId', id) + el('userId', account)),
+          ),
+        ) +
+        el(
+          'ipRanges',
+          p.cidrs.map(c => el('item', el('cidrIp', c))),
+        ),
+    ),
   );
   return (
-    el('ownerId', account) + el('groupId', g.groupId) + text('groupName', g.groupName) +
-    text('groupDescription', g.description) + el('vpcId', g.vpcId) + el('ipPermissions', perms) +
-    el('ipPermissionsEgress', [el('item', el('ipProtocol', '-1') + el('ipRanges', [el('item', el('cidrIp', '0.0.0.0/0'))]))]) +
+    el('ownerId', account) +
+    el('groupId', g.groupId) +
+    text('groupName', g.groupName) +
+    text('groupDescription', g.description) +
+    el('vpcId', g.vpcId) +
+    el('ipPermissions', perms) +
+    el('ipPermissionsEgress', [
+      el(
+        'item',
+        el('ipProtocol', '-1') +
+          el('ipRanges', [el('item', el('cidrIp', '0.0.0.0/0'))]),
+      ),
+    ]) +
     tagSet(g.tags)
   );
 }
 
 const response = (action: string, body: string) =>
-  xml(`<${action}Response xmlns="${NS}"><requestId>${hexId(8)}-sandbox</requestId>${body}</${action}Response>`);
+  xml(
+    `<${action}Response xmlns="${NS}"><requestId>${hexId(
+      8,
+    )}-sandbox</requestId>${body}</${action}Response>`,
+  );
 
 // ---- filters ---------------------------------------------------------------------------
 
 /** Applies `Filter.N.Name`/`Filter.N.Value.N` to resources described by `fields`. */
-function matchesFilters(params: Params, tags: Record<string, string>, fields: Record<string, string>) {
+function matchesFilters(
+  params: Params,
+  tags: Record<string, string>,
+  fields: Record<string, string>,
+) {
   for (const f of listMembers(params, 'Filter')) {
     const name = f.get('Name') ?? '';
-    const values = [...f.entries()].filter(([k]) => k.startsWith('Value.')).map(([, v]) => v);
+    const values = [...f.entries()]
+      .filter(([k]) => k.startsWith('Value.'))
+      .map(([, v]) => v);
     let actual: string[];
-    if (name.startsWith('tag:')) actual = name.slice(4) in tags ? [tags[name.slice(4)]] : [];
+    if (name.startsWith('tag:'))
+      actual = name.slice(4) in tags ? [tags[name.slice(4)]] : [];
     else if (name === 'tag-key') actual = Object.keys(tags);
     else if (name in fields) actual = [fields[name]];
-    else throw new ServiceError(400, 'InvalidParameterValue', `The filter '${name}' is invalid`);
+    else
+      throw new ServiceError(
+        400,
+        'InvalidParameterValue',
+        `The filter '${name}' is invalid`,
+      );
     if (!actual.some(a => values.includes(a))) return false;
   }
   return true;
@@ -109,52 +209,114 @@ function tagSpecs(params: Params, resourceType: string) {
 // ---- the service -----------------------------------------------------------------------
 
 /** EC2 (its own query protocol): VPCs, subnets, security groups, tags, availability zones. */
-export async function handleEc2(req: SandboxRequest, ctx: SandboxContext, caller: AwsCaller): Promise<SandboxResponse> {
+export async function handleEc2(
+  req: SandboxRequest,
+  ctx: SandboxContext,
+  caller: AwsCaller,
+): Promise<SandboxResponse> {
   const params = queryParams(req);
   const action = params.get('Action') ?? '';
   const scope = { account: caller.account, region: caller.region };
-  const inScope = (r: SandboxResource) => r.account === caller.account && r.region === caller.region;
+  const inScope = (r: SandboxResource) =>
+    r.account === caller.account && r.region === caller.region;
   const vpcs = () => ctx.state.list<Vpc>('ec2', 'vpc').filter(inScope);
   const subnets = () => ctx.state.list<Subnet>('ec2', 'subnet').filter(inScope);
-  const groups = () => ctx.state.list<SecurityGroup>('ec2', 'security-group').filter(inScope);
+  const groups = () =>
+    ctx.state.list<SecurityGroup>('ec2', 'security-group').filter(inScope);
   const findVpc = (id: string) => {
     const r = ctx.state.get<Vpc>('ec2', 'vpc', id);
-    if (!r || !inScope(r)) throw new ServiceError(400, 'InvalidVpcID.NotFound', `The vpc ID '${id}' does not exist`);
+    if (!r || !inScope(r))
+      throw new ServiceError(
+        400,
+        'InvalidVpcID.NotFound',
+        `The vpc ID '${id}' does not exist`,
+      );
     return r;
   };
 
   switch (action) {
     case 'DescribeAvailabilityZones':
-      return response(action, el('availabilityZoneInfo', zonesOf(caller.region).map(z =>
-        el('item', el('zoneName', z.name) + el('zoneId', z.id) + el('zoneState', 'available') +
-          el('regionName', caller.region) + el('zoneType', 'availability-zone') + el('optInStatus', 'opt-in-not-required')))));
+      return response(
+        action,
+        el(
+          'availabilityZoneInfo',
+          zonesOf(caller.region).map(z =>
+            el(
+              'item',
+              el('zoneName', z.name) +
+                el('zoneId', z.id) +
+                el('zoneState', 'available') +
+                el('regionName', caller.region) +
+                el('zoneType', 'availability-zone') +
+                el('optInStatus', 'opt-in-not-required'),
+            ),
+          ),
+        ),
+      );
 
     case 'CreateVpc': {
       const cidr = required(params, 'CidrBlock');
       const parsed = parseCidr(cidr);
       if (!parsed || parsed[1] < 16 || parsed[1] > 28) {
-        throw new ServiceError(400, 'InvalidParameterValue', `Value (${cidr}) for parameter cidrBlock is invalid. This is not a valid CIDR block.`);
+        throw new ServiceError(
+          400,
+          'InvalidParameterValue',
+          `Value (${cidr}) for parameter cidrBlock is invalid. This is not a valid CIDR block.`,
+        );
       }
-      if (vpcs().length >= 5) throw new ServiceError(400, 'VpcLimitExceeded', 'The maximum number of VPCs has been reached.');
+      if (vpcs().length >= 5)
+        throw new ServiceError(
+          400,
+          'VpcLimitExceeded',
+          'The maximum number of VPCs has been reached.',
+        );
       const vpcId = `vpc-${hexId(17)}`;
       const now = Date.now();
-      const r = ctx.state.put<Vpc>({ service: 'ec2', type: 'vpc', id: vpcId, ...scope, createdAt: now, readyAt: now + ctx.durations.vpc,
-        data: { vpcId, cidrBlock: cidr, tags: tagSpecs(params, 'vpc') } });
+      const r = ctx.state.put<Vpc>({
+        service: 'ec2',
+        type: 'vpc',
+        id: vpcId,
+        ...scope,
+        createdAt: now,
+        readyAt: now + ctx.durations.vpc,
+        data: { vpcId, cidrBlock: cidr, tags: tagSpecs(params, 'vpc') },
+      });
       return response(action, el('vpc', renderVpc(r, caller.account)));
     }
 
     case 'DescribeVpcs': {
       const ids = listValues(params, 'VpcId');
       ids.forEach(findVpc);
-      const found = vpcs().filter(r => (!ids.length || ids.includes(r.id)) &&
-        matchesFilters(params, r.data.tags, { 'vpc-id': r.id, 'cidr-block': r.data.cidrBlock, 'cidr': r.data.cidrBlock, state: phaseOf(r) === 'creating' ? 'pending' : 'available' }));
-      return response(action, el('vpcSet', found.map(r => el('item', renderVpc(r, caller.account)))));
+      const found = vpcs().filter(
+        r =>
+          (!ids.length || ids.includes(r.id)) &&
+          matchesFilters(params, r.data.tags, {
+            'vpc-id': r.id,
+            'cidr-block': r.data.cidrBlock,
+            cidr: r.data.cidrBlock,
+            state: phaseOf(r) === 'creating' ? 'pending' : 'available',
+          }),
+      );
+      return response(
+        action,
+        el(
+          'vpcSet',
+          found.map(r => el('item', renderVpc(r, caller.account))),
+        ),
+      );
     }
 
     case 'DeleteVpc': {
       const vpc = findVpc(required(params, 'VpcId'));
-      if (subnets().some(s => s.data.vpcId === vpc.id) || groups().some(g => g.data.vpcId === vpc.id)) {
-        throw new ServiceError(400, 'DependencyViolation', `The vpc '${vpc.id}' has dependencies and cannot be deleted.`);
+      if (
+        subnets().some(s => s.data.vpcId === vpc.id) ||
+        groups().some(g => g.data.vpcId === vpc.id)
+      ) {
+        throw new ServiceError(
+          400,
+          'DependencyViolation',
+          `The vpc '${vpc.id}' has dependencies and cannot be deleted.`,
+        );
       }
       ctx.state.remove('ec2', 'vpc', vpc.id);
       return response(action, el('return', true));
@@ -164,41 +326,115 @@ export async function handleEc2(req: SandboxRequest, ctx: SandboxContext, caller
       const vpc = findVpc(required(params, 'VpcId'));
       const cidr = required(params, 'CidrBlock');
       const parsed = parseCidr(cidr);
-      if (!parsed) throw new ServiceError(400, 'InvalidParameterValue', `Value (${cidr}) for parameter cidrBlock is invalid. This is not a valid CIDR block.`);
+      if (!parsed)
+        throw new ServiceError(
+          400,
+          'InvalidParameterValue',
+          `Value (${cidr}) for parameter cidrBlock is invalid. This is not a valid CIDR block.`,
+        );
       if (!contains(parseCidr(vpc.data.cidrBlock)!, parsed) || parsed[1] > 28) {
-        throw new ServiceError(400, 'InvalidSubnet.Range', `The CIDR '${cidr}' is invalid.`);
+        throw new ServiceError(
+          400,
+          'InvalidSubnet.Range',
+          `The CIDR '${cidr}' is invalid.`,
+        );
       }
-      if (subnets().some(s => s.data.vpcId === vpc.id && overlaps(parseCidr(s.data.cidrBlock)!, parsed))) {
-        throw new ServiceError(400, 'InvalidSubnet.Conflict', `The CIDR '${cidr}' conflicts with another subnet`);
+      if (
+        subnets().some(
+          s =>
+            s.data.vpcId === vpc.id &&
+            overlaps(parseCidr(s.data.cidrBlock)!, parsed),
+        )
+      ) {
+        throw new ServiceError(
+          400,
+          'InvalidSubnet.Conflict',
+          `The CIDR '${cidr}' conflicts with another subnet`,
+        );
       }
       const zones = zonesOf(caller.region).map(z => z.name);
       const az = params.get('AvailabilityZone') ?? zones[0];
       if (!zones.includes(az)) {
-        throw new ServiceError(400, 'InvalidParameterValue', `Value (${az}) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: ${zones.join(', ')}.`);
+        throw new ServiceError(
+          400,
+          'InvalidParameterValue',
+          `Value (${az}) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: ${zones.join(
+            ', ',
+          )}.`,
+        );
       }
       const subnetId = `subnet-${hexId(17)}`;
-      const s: Subnet = { subnetId, vpcId: vpc.id, cidrBlock: cidr, availabilityZone: az, tags: tagSpecs(params, 'subnet') };
-      ctx.state.put({ service: 'ec2', type: 'subnet', id: subnetId, ...scope, createdAt: Date.now(), data: s });
-      return response(action, el('subnet', renderSubnet(s, { account: caller.account, used: 0 })));
+      const s: Subnet = {
+        subnetId,
+        vpcId: vpc.id,
+        cidrBlock: cidr,
+        availabilityZone: az,
+        tags: tagSpecs(params, 'subnet'),
+      };
+      ctx.state.put({
+        service: 'ec2',
+        type: 'subnet',
+        id: subnetId,
+        ...scope,
+        createdAt: Date.now(),
+        data: s,
+      });
+      return response(
+        action,
+        el('subnet', renderSubnet(s, { account: caller.account, used: 0 })),
+      );
     }
 
     case 'DescribeSubnets': {
       const ids = listValues(params, 'SubnetId');
       const all = subnets();
       for (const id of ids) {
-        if (!all.some(s => s.id === id)) throw new ServiceError(400, 'InvalidSubnetID.NotFound', `The subnet ID '${id}' does not exist`);
+        if (!all.some(s => s.id === id))
+          throw new ServiceError(
+            400,
+            'InvalidSubnetID.NotFound',
+            `The subnet ID '${id}' does not exist`,
+          );
       }
-      const found = all.filter(r => (!ids.length || ids.includes(r.id)) &&
-        matchesFilters(params, r.data.tags, { 'vpc-id': r.data.vpcId, 'subnet-id': r.id, 'availability-zone': r.data.availabilityZone, 'cidr-block': r.data.cidrBlock }));
-      return response(action, el('subnetSet', found.map(r => el('item', renderSubnet(r.data, { account: caller.account, used: 0 })))));
+      const found = all.filter(
+        r =>
+          (!ids.length || ids.includes(r.id)) &&
+          matchesFilters(params, r.data.tags, {
+            'vpc-id': r.data.vpcId,
+            'subnet-id': r.id,
+            'availability-zone': r.data.availabilityZone,
+            'cidr-block': r.data.cidrBlock,
+          }),
+      );
+      return response(
+        action,
+        el(
+          'subnetSet',
+          found.map(r =>
+            el(
+              'item',
+              renderSubnet(r.data, { account: caller.account, used: 0 }),
+            ),
+          ),
+        ),
+      );
     }
 
     case 'DeleteSubnet': {
       const id = required(params, 'SubnetId');
       const s = subnets().find(r => r.id === id);
-      if (!s) throw new ServiceError(400, 'InvalidSubnetID.NotFound', `The subnet ID '${id}' does not exist`);
+      if (!s)
+        throw new ServiceError(
+          400,
+          'InvalidSubnetID.NotFound',
+          `The subnet ID '${id}' does not exist`,
+        );
       if (dependentsOfNetworkResource(ctx, id).length) {
-        throw new ServiceError(400, 'DependencyViolation', `The subnet '${id}' has dependencies and cannot be deleted.`);
+        throw new ServiceError(
+          400,
+          'DependencyViolation',
+          `The subnet '${id}' has dependencies and cannot be deleted.`,
+        );
       }
       ctx.state.remove('ec2', 'subnet', id);
       return response(action, el('return', true));
@@ -208,13 +444,32 @@ export async function handleEc2(req: SandboxRequest, ctx: SandboxContext, caller
       const name = required(params, 'GroupName');
       const description = required(params, 'GroupDescription');
       const vpc = findVpc(required(params, 'VpcId'));
-      if (groups().some(g => g.data.vpcId === vpc.id && g.data.groupName === name)) {
-        throw new ServiceError(400, 'InvalidGroup.Duplicate', `The security group '${name}' already exists for VPC '${vpc.id}'`);
+      if (
+        groups().some(g => g.data.vpcId === vpc.id && g.data.groupName === name)
+      ) {
+        throw new ServiceError(
+          400,
+          'InvalidGroup.Duplicate',
+          `The security group '${name}' already exists for VPC '${vpc.id}'`,
+        );
       }
       const groupId = `sg-${hexId(17)}`;
       const tags = tagSpecs(params, 'security-group');
-      ctx.state.put<SecurityGroup>({ service: 'ec2', type: 'security-group', id: groupId, ...scope, createdAt: Date.now(),
-        data: { groupId, groupName: name, description, vpcId: vpc.id, tags, ingress: [] } });
+      ctx.state.put<SecurityGroup>({
+        service: 'ec2',
+        type: 'security-group',
+        id: groupId,
+        ...scope,
+        createdAt: Date.now(),
+        data: {
+          groupId,
+          groupName: name,
+          description,
+          vpcId: vpc.id,
+          tags,
+          ingress: [],
+        },
+      });
       return response(action, el('groupId', groupId) + tagSet(tags));
     }
 
@@ -222,32 +477,78 @@ export async function handleEc2(req: SandboxRequest, ctx: SandboxContext, caller
       const ids = listValues(params, 'GroupId');
       const all = groups();
       for (const id of ids) {
-        if (!all.some(g => g.id === id)) throw new ServiceError(400, 'InvalidGroup.NotFound', `The security group '${id}' does not exist`);
+        if (!all.some(g => g.id === id))
+          throw new ServiceError(
+            400,
+            'InvalidGroup.NotFound',
+            `The security group '${id}' does not exist`,
+          );
       }
-      const found = all.filter(r => (!ids.length || ids.includes(r.id)) &&
-        matchesFilters(params, r.data.tags, { 'vpc-id': r.data.vpcId, 'group-id': r.id, 'group-name': r.data.groupName }));
-      return response(action, el('securityGroupInfo', found.map(r => el('item', renderGroup(r.data, caller.account)))));
+      const found = all.filter(
+        r =>
+          (!ids.length || ids.includes(r.id)) &&
+          matchesFilters(params, r.data.tags, {
+            'vpc-id': r.data.vpcId,
+            'group-id': r.id,
+            'group-name': r.data.groupName,
+          }),
+      );
+      return response(
+        action,
+        el(
+          'securityGroupInfo',
+          found.map(r => el('item', renderGroup(r.data, caller.account))),
+        ),
+      );
     }
 
     case 'AuthorizeSecurityGroupIngress': {
       const id = required(params, 'GroupId');
       const g = groups().find(r => r.id === id);
-      if (!g) throw new ServiceError(400, 'InvalidGroup.NotFound', `The security group '${id}' does not exist`);
+      if (!g)
+        throw new ServiceError(
+          400,
+          'InvalidGroup.NotFound',
+          `The security group '${id}' does not exist`,
+        );
       const perms = listMembers(params, 'IpPermissions');
-      if (!perms.length) throw new ServiceError(400, 'MissingParameter', 'No permissions given: IpPermissions is required');
+      if (!perms.length)
+        throw new ServiceError(
+          400,
+          'MissingParameter',
+          'No permissions given: IpPermissions is required',
+        );
       for (const p of perms) {
         const rule = {
           protocol: p.get('IpProtocol') ?? '-1',
           fromPort: p.has('FromPort') ? Number(p.get('FromPort')) : undefined,
           toPort: p.has('ToPort') ? Number(p.get('ToPort')) : undefined,
-          cidrs: [...p.entries()].filter(([k]) => /^IpRanges\.\d+\.CidrIp$/.test(k)).map(([, v]) => v),
-          groups: [...p.entries()].filter(([k]) => /^Groups\.\d+\.GroupId$/.test(k)).map(([, v]) => v),
+          cidrs: [...p.entries()]
+            .filter(([k]) => /^IpRanges\.\d+\.CidrIp$/.test(k))
+            .map(([, v]) => v),
+          groups: [...p.entries()]
+            .filter(([k]) => /^Groups\.\d+\.GroupId$/.test(k))
+            .map(([, v]) => v),
         };
         if (!['tcp', 'udp', 'icmp', '-1', '6', '17'].includes(rule.protocol)) {
-          throw new ServiceError(400, 'InvalidParameterValue', `Invalid value '${rule.protocol}' for IP protocol. Unknown protocol.`);
+          throw new ServiceError(
+            400,
+            'InvalidParameterValue',
+            `Invalid value '${rule.protocol}' for IP protocol. Unknown protocol.`,
+          );
         }
-        if (g.data.ingress.some(x => JSON.stringify(x) === JSON.stringify(rule))) {
-          throw new ServiceError(400, 'InvalidPermission.Duplicate', `the specified rule "peer: ${rule.cidrs.join(',') || rule.groups.join(',')}, ${rule.protocol.toUpperCase()}, from port: ${rule.fromPort}, to port: ${rule.toPort}, ALLOW" already exists`);
+        if (
+          g.data.ingress.some(x => JSON.stringify(x) === JSON.stringify(rule))
+        ) {
+          throw new ServiceError(
+            400,
+            'InvalidPermission.Duplicate',
+            `the specified rule "peer: ${
+              rule.cidrs.join(',') || rule.groups.join(',')
+            }, ${rule.protocol.toUpperCase()}, from port: ${
+              rule.fromPort
+            }, to port: ${rule.toPort}, ALLOW" already exists`,
+          );
         }
         g.data.ingress.push(rule);
       }
@@ -258,9 +559,18 @@ export async function handleEc2(req: SandboxRequest, ctx: SandboxContext, caller
     case 'DeleteSecurityGroup': {
       const id = required(params, 'GroupId');
       const g = groups().find(r => r.id === id);
-      if (!g) throw new ServiceError(400, 'InvalidGroup.NotFound', `The security group '${id}' does not exist`);
+      if (!g)
+        throw new ServiceError(
+          400,
+          'InvalidGroup.NotFound',
+          `The security group '${id}' does not exist`,
+        );
       if (dependentsOfNetworkResource(ctx, id).length) {
-        throw new ServiceError(400, 'DependencyViolation', `resource ${id} has a dependent object`);
+        throw new ServiceError(
+          400,
+          'DependencyViolation',
+          `resource ${id} has a dependent object`,
+        );
       }
       ctx.state.remove('ec2', 'security-group', id);
       return response(action, el('return', true));
@@ -269,11 +579,28 @@ export async function handleEc2(req: SandboxRequest, ctx: SandboxContext, caller
     case 'CreateTags': {
       const ids = listValues(params, 'ResourceId');
       const tags = tagsOf(params, 'Tag');
-      if (!ids.length) throw new ServiceError(400, 'MissingParameter', 'The request must contain the parameter resourceIdSet');
+      if (!ids.length)
+        throw new ServiceError(
+          400,
+          'MissingParameter',
+          'The request must contain the parameter resourceIdSet',
+        );
       for (const id of ids) {
-        const type = id.startsWith('vpc-') ? 'vpc' : id.startsWith('subnet-') ? 'subnet' : id.startsWith('sg-') ? 'security-group' : undefined;
-        const r = type && ctx.state.get<{ tags: Record<string, string> }>('ec2', type, id);
-        if (!r || !inScope(r)) throw new ServiceError(400, 'InvalidID', `The ID '${id}' is not valid`);
+        const prefixes: Record<string, string> = {
+          vpc: 'vpc',
+          subnet: 'subnet',
+          sg: 'security-group',
+        };
+        const type = prefixes[id.split('-')[0]];
+        const r =
+          type &&
+          ctx.state.get<{ tags: Record<string, string> }>('ec2', type, id);
+        if (!r || !inScope(r))
+          throw new ServiceError(
+            400,
+            'InvalidID',
+            `The ID '${id}' is not valid`,
+          );
         Object.assign(r.data.tags, tags);
         ctx.state.put(r);
       }
@@ -281,13 +608,21 @@ export async function handleEc2(req: SandboxRequest, ctx: SandboxContext, caller
     }
 
     default:
-      throw new ServiceError(400, 'InvalidAction', `The action ${action} is not valid for this web service.`);
+      throw new ServiceError(
+        400,
+        'InvalidAction',
+        `The action ${action} is not valid for this web service.`,
+      );
   }
 }
 
 /** RDS instances, subnet groups and EKS clusters that use a subnet or security group. */
-function dependentsOfNetworkResource(ctx: SandboxContext, id: string): SandboxResource[] {
-  const uses = (r: SandboxResource) => JSON.stringify(r.data).includes(`"${id}"`);
+function dependentsOfNetworkResource(
+  ctx: SandboxContext,
+  id: string,
+): SandboxResource[] {
+  const uses = (r: SandboxResource) =>
+    JSON.stringify(r.data).includes(`"${id}"`);
   return [
     ...ctx.state.list('rds', 'db-instance'),
     ...ctx.state.list('rds', 'db-subnet-group'),
@@ -296,4 +631,5 @@ function dependentsOfNetworkResource(ctx: SandboxContext, id: string): SandboxRe
   ].filter(uses);
 }
 
-export const ec2Operation = (req: SandboxRequest) => queryParams(req).get('Action') ?? 'Unknown';
+export const ec2Operation = (req: SandboxRequest) =>
+  queryParams(req).get('Action') ?? 'Unknown';

@@ -1,7 +1,18 @@
-import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
-  CreateClusterCommand, CreateNodegroupCommand, DeleteClusterCommand, DeleteNodegroupCommand, DescribeClusterCommand,
-  DescribeNodegroupCommand, EKSClient, ListClustersCommand, ListNodegroupsCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateClusterCommand,
+  CreateNodegroupCommand,
+  DeleteClusterCommand,
+  DeleteNodegroupCommand,
+  DescribeClusterCommand,
+  DescribeNodegroupCommand,
+  EKSClient,
+  ListClustersCommand,
+  ListNodegroupsCommand,
 } from '@aws-sdk/client-eks';
 import { aws, eventually, inspect, useSandbox } from '../__testUtils__/sandbox';
 
@@ -12,67 +23,192 @@ describe('EKS', () => {
 
   beforeAll(async () => {
     const ec2 = new EC2Client(aws(sandbox()));
-    const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.20.0.0/16' }));
+    const { Vpc } = await ec2.send(
+      new CreateVpcCommand({ CidrBlock: '10.20.0.0/16' }),
+    );
     subnetIds = [];
     for (const [i, az] of ['us-east-1a', 'us-east-1b'].entries()) {
-      subnetIds.push((await ec2.send(new CreateSubnetCommand({ VpcId: Vpc!.VpcId, CidrBlock: `10.20.${i}.0/24`, AvailabilityZone: az }))).Subnet!.SubnetId!);
+      subnetIds.push(
+        (
+          await ec2.send(
+            new CreateSubnetCommand({
+              VpcId: Vpc!.VpcId,
+              CidrBlock: `10.20.${i}.0/24`,
+              AvailabilityZone: az,
+            }),
+          )
+        ).Subnet!.SubnetId!,
+      );
     }
   });
 
-  const cluster = (name: string, token?: string) => new CreateClusterCommand({
-    name, version: '1.31', roleArn: 'arn:aws:iam::123456789012:role/eks', clientRequestToken: token,
-    resourcesVpcConfig: { subnetIds, endpointPublicAccess: false, endpointPrivateAccess: true },
-    logging: { clusterLogging: [{ types: ['api', 'audit'], enabled: true }] },
-    encryptionConfig: [{ resources: ['secrets'], provider: { keyArn: 'arn:aws:kms:us-east-1:123456789012:key/1' } }],
-    tags: { 'konductor:stack': 'shop' },
-  });
-  const waitFor = async (name: string, status: string) => eventually(async () => {
-    const c = (await eks().send(new DescribeClusterCommand({ name }))).cluster!;
-    return c.status === status ? c : undefined;
-  });
+  const cluster = (name: string, token?: string) =>
+    new CreateClusterCommand({
+      name,
+      version: '1.31',
+      roleArn: 'arn:aws:iam::123456789012:role/eks',
+      clientRequestToken: token,
+      resourcesVpcConfig: {
+        subnetIds,
+        endpointPublicAccess: false,
+        endpointPrivateAccess: true,
+      },
+      logging: { clusterLogging: [{ types: ['api', 'audit'], enabled: true }] },
+      encryptionConfig: [
+        {
+          resources: ['secrets'],
+          provider: { keyArn: 'arn:aws:kms:us-east-1:123456789012:key/1' },
+        },
+      ],
+      tags: { 'konductor:stack': 'shop' },
+    });
+  const waitFor = async (name: string, status: string) =>
+    eventually(async () => {
+      const c = (await eks().send(new DescribeClusterCommand({ name })))
+        .cluster!;
+      return c.status === status ? c : undefined;
+    });
 
   it('creates a cluster CREATING -> ACTIVE with an endpoint serving the Kubernetes API', async () => {
     const { cluster: c } = await eks().send(cluster('shop', 'token-1'));
-    expect(c).toMatchObject({ name: 'shop', status: 'CREATING', version: '1.31', tags: { 'konductor:stack': 'shop' } });
+    expect(c).toMatchObject({
+      name: 'shop',
+      status: 'CREATING',
+      version: '1.31',
+      tags: { 'konductor:stack': 'shop' },
+    });
     expect(c?.createdAt).toBeInstanceOf(Date);
     const active = await waitFor('shop', 'ACTIVE');
-    expect(active.endpoint).toBe(`${sandbox().url}/k8s/${encodeURIComponent('123456789012/us-east-1/shop')}`);
-    expect(active.resourcesVpcConfig).toMatchObject({ endpointPublicAccess: false, endpointPrivateAccess: true, subnetIds });
-    expect(active.logging?.clusterLogging).toEqual([{ types: ['api', 'audit'], enabled: true }]);
+    expect(active.endpoint).toBe(
+      `${sandbox().url}/k8s/${encodeURIComponent(
+        '123456789012/us-east-1/shop',
+      )}`,
+    );
+    expect(active.resourcesVpcConfig).toMatchObject({
+      endpointPublicAccess: false,
+      endpointPrivateAccess: true,
+      subnetIds,
+    });
+    expect(active.logging?.clusterLogging).toEqual([
+      { types: ['api', 'audit'], enabled: true },
+    ]);
   });
 
   it('honours clientRequestToken: a retry returns the cluster, another create is ResourceInUseException', async () => {
     const retried = await eks().send(cluster('shop', 'token-1'));
     expect(retried.cluster?.name).toBe('shop');
-    await expect(eks().send(cluster('shop', 'token-2'))).rejects.toMatchObject({ name: 'ResourceInUseException', $metadata: { httpStatusCode: 409 } });
+    await expect(eks().send(cluster('shop', 'token-2'))).rejects.toMatchObject({
+      name: 'ResourceInUseException',
+      $metadata: { httpStatusCode: 409 },
+    });
     expect((await inspect(sandbox())).counts['eks/cluster']).toBe(1);
   });
 
   it('validates input and answers unknown clusters with ResourceNotFoundException', async () => {
-    await expect(eks().send(new CreateClusterCommand({ name: 'x', version: '1.10', roleArn: 'arn:aws:iam::1:role/r', resourcesVpcConfig: { subnetIds } })))
-      .rejects.toMatchObject({ name: 'InvalidParameterException', message: 'unsupported Kubernetes version 1.10' });
-    await expect(eks().send(new CreateClusterCommand({ name: 'one-az', roleArn: 'arn:aws:iam::1:role/r', resourcesVpcConfig: { subnetIds: subnetIds.slice(0, 1) } })))
-      .rejects.toMatchObject({ name: 'InvalidParameterException' });
-    await expect(eks().send(new DescribeClusterCommand({ name: 'nope' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 404 } });
+    await expect(
+      eks().send(
+        new CreateClusterCommand({
+          name: 'x',
+          version: '1.10',
+          roleArn: 'arn:aws:iam::1:role/r',
+          resourcesVpcConfig: { subnetIds },
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: 'unsupported Kubernetes version 1.10',
+    });
+    await expect(
+      eks().send(
+        new CreateClusterCommand({
+          name: 'one-az',
+          roleArn: 'arn:aws:iam::1:role/r',
+          resourcesVpcConfig: { subnetIds: subnetIds.slice(0, 1) },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await expect(
+      eks().send(new DescribeClusterCommand({ name: 'nope' })),
+    ).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+      $metadata: { httpStatusCode: 404 },
+    });
   });
 
   it('runs node groups, which keep the cluster from being deleted until they are gone', async () => {
-    const ng = { clusterName: 'shop', nodegroupName: 'default', subnets: subnetIds, nodeRole: 'arn:aws:iam::123456789012:role/node', instanceTypes: ['t3.large'] };
-    await expect(eks().send(new CreateNodegroupCommand({ ...ng, scalingConfig: { minSize: 3, maxSize: 2, desiredSize: 2 } }))).rejects.toMatchObject({ name: 'InvalidParameterException' });
-    const { nodegroup } = await eks().send(new CreateNodegroupCommand({ ...ng, scalingConfig: { minSize: 1, maxSize: 3, desiredSize: 2 } }));
+    const ng = {
+      clusterName: 'shop',
+      nodegroupName: 'default',
+      subnets: subnetIds,
+      nodeRole: 'arn:aws:iam::123456789012:role/node',
+      instanceTypes: ['t3.large'],
+    };
+    await expect(
+      eks().send(
+        new CreateNodegroupCommand({
+          ...ng,
+          scalingConfig: { minSize: 3, maxSize: 2, desiredSize: 2 },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    const { nodegroup } = await eks().send(
+      new CreateNodegroupCommand({
+        ...ng,
+        scalingConfig: { minSize: 1, maxSize: 3, desiredSize: 2 },
+      }),
+    );
     expect(nodegroup?.status).toBe('CREATING');
-    await eventually(async () => ((await eks().send(new DescribeNodegroupCommand({ clusterName: 'shop', nodegroupName: 'default' }))).nodegroup?.status === 'ACTIVE' ? true : undefined));
-    expect((await eks().send(new ListNodegroupsCommand({ clusterName: 'shop' }))).nodegroups).toEqual(['default']);
-    await expect(eks().send(new DeleteClusterCommand({ name: 'shop' }))).rejects.toMatchObject({ name: 'ResourceInUseException' });
+    await eventually(async () =>
+      (
+        await eks().send(
+          new DescribeNodegroupCommand({
+            clusterName: 'shop',
+            nodegroupName: 'default',
+          }),
+        )
+      ).nodegroup?.status === 'ACTIVE'
+        ? true
+        : undefined,
+    );
+    expect(
+      (await eks().send(new ListNodegroupsCommand({ clusterName: 'shop' })))
+        .nodegroups,
+    ).toEqual(['default']);
+    await expect(
+      eks().send(new DeleteClusterCommand({ name: 'shop' })),
+    ).rejects.toMatchObject({ name: 'ResourceInUseException' });
 
-    await eks().send(new DeleteNodegroupCommand({ clusterName: 'shop', nodegroupName: 'default' }));
-    await eventually(async () => ((await eks().send(new ListNodegroupsCommand({ clusterName: 'shop' }))).nodegroups?.length === 0 ? true : undefined));
-    expect((await eks().send(new DeleteClusterCommand({ name: 'shop' }))).cluster?.status).toBe('DELETING');
-    await eventually(async () => ((await eks().send(new ListClustersCommand({}))).clusters?.length === 0 ? true : undefined));
+    await eks().send(
+      new DeleteNodegroupCommand({
+        clusterName: 'shop',
+        nodegroupName: 'default',
+      }),
+    );
+    await eventually(async () =>
+      (
+        await eks().send(new ListNodegroupsCommand({ clusterName: 'shop' }))
+      ).nodegroups?.length === 0
+        ? true
+        : undefined,
+    );
+    expect(
+      (await eks().send(new DeleteClusterCommand({ name: 'shop' }))).cluster
+        ?.status,
+    ).toBe('DELETING');
+    await eventually(async () =>
+      (await eks().send(new ListClustersCommand({}))).clusters?.length === 0
+        ? true
+        : undefined,
+    );
   });
 
   it('ends a cluster FAILED when a fail fault is injected', async () => {
-    sandbox().faults.add({ service: 'eks', operation: 'CreateCluster', kind: 'fail', count: 1 });
+    sandbox().faults.add({
+      service: 'eks',
+      operation: 'CreateCluster',
+      kind: 'fail',
+      count: 1,
+    });
     await eks().send(cluster('doomed'));
     const failed = await waitFor('doomed', 'FAILED');
     expect(failed.health?.issues?.[0]?.code).toBe('ClusterUnreachable');

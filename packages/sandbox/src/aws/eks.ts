@@ -1,4 +1,12 @@
-import { SandboxContext, SandboxRequest, SandboxResponse, ServiceError, hexId, json, parseJson } from '../types';
+import {
+  SandboxContext,
+  SandboxRequest,
+  SandboxResponse,
+  ServiceError,
+  hexId,
+  json,
+  parseJson,
+} from '../types';
 import { phaseOf, SandboxResource } from '../state';
 import { AwsCaller } from './protocol';
 
@@ -6,34 +14,84 @@ import { AwsCaller } from './protocol';
 export const EKS_VERSIONS = ['1.29', '1.30', '1.31', '1.32', '1.33'];
 
 interface Cluster {
-  name: string; arn: string; version: string; roleArn: string; token?: string; request: string;
-  subnetIds: string[]; securityGroupIds: string[]; endpointPublicAccess: boolean; endpointPrivateAccess: boolean;
-  logging: { types: string[]; enabled: boolean }[]; encryptionConfig?: unknown[]; tags: Record<string, string>;
+  name: string;
+  arn: string;
+  version: string;
+  roleArn: string;
+  token?: string;
+  request: string;
+  subnetIds: string[];
+  securityGroupIds: string[];
+  endpointPublicAccess: boolean;
+  endpointPrivateAccess: boolean;
+  logging: { types: string[]; enabled: boolean }[];
+  encryptionConfig?: unknown[];
+  tags: Record<string, string>;
 }
 interface Nodegroup {
-  cluster: string; name: string; arn: string; token?: string; request: string; nodeRole: string; subnets: string[];
-  instanceTypes: string[]; scaling: { minSize: number; maxSize: number; desiredSize: number }; tags: Record<string, string>;
+  cluster: string;
+  name: string;
+  arn: string;
+  token?: string;
+  request: string;
+  nodeRole: string;
+  subnets: string[];
+  instanceTypes: string[];
+  scaling: { minSize: number; maxSize: number; desiredSize: number };
+  tags: Record<string, string>;
 }
 
 const statusOf = (r: SandboxResource) =>
-  ({ creating: 'CREATING', active: 'ACTIVE', failed: 'FAILED', deleting: 'DELETING', gone: 'DELETING' })[phaseOf(r)];
+  ({
+    creating: 'CREATING',
+    active: 'ACTIVE',
+    failed: 'FAILED',
+    deleting: 'DELETING',
+    gone: 'DELETING',
+  }[phaseOf(r)]);
 
 function renderCluster(r: SandboxResource<Cluster>, ctx: SandboxContext) {
   const c = r.data;
   const status = statusOf(r);
   return {
-    name: c.name, arn: c.arn, createdAt: r.createdAt / 1000, version: c.version, roleArn: c.roleArn, status,
-    endpoint: status === 'ACTIVE' ? `${ctx.url}/k8s/${encodeURIComponent(r.id)}` : undefined,
-    certificateAuthority: status === 'ACTIVE' ? { data: Buffer.from('sandbox-ca').toString('base64') } : undefined,
+    name: c.name,
+    arn: c.arn,
+    createdAt: r.createdAt / 1000,
+    version: c.version,
+    roleArn: c.roleArn,
+    status,
+    endpoint:
+      status === 'ACTIVE'
+        ? `${ctx.url}/k8s/${encodeURIComponent(r.id)}`
+        : undefined,
+    certificateAuthority:
+      status === 'ACTIVE'
+        ? { data: Buffer.from('sandbox-ca').toString('base64') }
+        : undefined,
     platformVersion: 'eks.1',
     resourcesVpcConfig: {
-      subnetIds: c.subnetIds, securityGroupIds: c.securityGroupIds, vpcId: undefined,
-      endpointPublicAccess: c.endpointPublicAccess, endpointPrivateAccess: c.endpointPrivateAccess,
+      subnetIds: c.subnetIds,
+      securityGroupIds: c.securityGroupIds,
+      vpcId: undefined,
+      endpointPublicAccess: c.endpointPublicAccess,
+      endpointPrivateAccess: c.endpointPrivateAccess,
       publicAccessCidrs: c.endpointPublicAccess ? ['0.0.0.0/0'] : [],
     },
     logging: { clusterLogging: c.logging },
-    encryptionConfig: c.encryptionConfig, tags: c.tags,
-    health: status === 'FAILED' ? { issues: [{ code: 'ClusterUnreachable', message: 'The cluster failed to create (sandbox fault injection).' }] } : undefined,
+    encryptionConfig: c.encryptionConfig,
+    tags: c.tags,
+    health:
+      status === 'FAILED'
+        ? {
+            issues: [
+              {
+                code: 'ClusterUnreachable',
+                message:
+                  'The cluster failed to create (sandbox fault injection).',
+              },
+            ],
+          }
+        : undefined,
   };
 }
 
@@ -41,15 +99,37 @@ function renderNodegroup(r: SandboxResource<Nodegroup>) {
   const n = r.data;
   const status = statusOf(r) === 'FAILED' ? 'CREATE_FAILED' : statusOf(r);
   return {
-    nodegroupName: n.name, nodegroupArn: n.arn, clusterName: n.cluster, version: undefined, status,
-    createdAt: r.createdAt / 1000, modifiedAt: r.createdAt / 1000, capacityType: 'ON_DEMAND',
-    scalingConfig: n.scaling, instanceTypes: n.instanceTypes, subnets: n.subnets, nodeRole: n.nodeRole,
-    amiType: 'AL2023_x86_64_STANDARD', tags: n.tags,
-    health: status === 'CREATE_FAILED' ? { issues: [{ code: 'NodeCreationFailure', message: 'Instances failed to join the kubernetes cluster (sandbox fault injection).' }] } : {},
+    nodegroupName: n.name,
+    nodegroupArn: n.arn,
+    clusterName: n.cluster,
+    version: undefined,
+    status,
+    createdAt: r.createdAt / 1000,
+    modifiedAt: r.createdAt / 1000,
+    capacityType: 'ON_DEMAND',
+    scalingConfig: n.scaling,
+    instanceTypes: n.instanceTypes,
+    subnets: n.subnets,
+    nodeRole: n.nodeRole,
+    amiType: 'AL2023_x86_64_STANDARD',
+    tags: n.tags,
+    health:
+      status === 'CREATE_FAILED'
+        ? {
+            issues: [
+              {
+                code: 'NodeCreationFailure',
+                message:
+                  'Instances failed to join the kubernetes cluster (sandbox fault injection).',
+              },
+            ],
+          }
+        : {},
   };
 }
 
-const invalid = (message: string) => new ServiceError(400, 'InvalidParameterException', message);
+const invalid = (message: string) =>
+  new ServiceError(400, 'InvalidParameterException', message);
 
 /** The operation a REST-JSON EKS request maps to. */
 export function eksOperation(req: SandboxRequest): string {
@@ -57,74 +137,184 @@ export function eksOperation(req: SandboxRequest): string {
   if (parts[0] !== 'clusters') return 'Unknown';
   const ng = parts[2] === 'node-groups';
   const map: Record<string, string> = ng
-    ? { 'POST3': 'CreateNodegroup', 'GET3': 'ListNodegroups', 'GET4': 'DescribeNodegroup', 'DELETE4': 'DeleteNodegroup' }
-    : { 'POST1': 'CreateCluster', 'GET1': 'ListClusters', 'GET2': 'DescribeCluster', 'DELETE2': 'DeleteCluster' };
+    ? {
+        POST3: 'CreateNodegroup',
+        GET3: 'ListNodegroups',
+        GET4: 'DescribeNodegroup',
+        DELETE4: 'DeleteNodegroup',
+      }
+    : {
+        POST1: 'CreateCluster',
+        GET1: 'ListClusters',
+        GET2: 'DescribeCluster',
+        DELETE2: 'DeleteCluster',
+      };
   return map[`${req.method}${parts.length}`] ?? 'Unknown';
 }
 
 /** EKS (REST-JSON): clusters and managed node groups, with asynchronous status. */
-export async function handleEks(req: SandboxRequest, ctx: SandboxContext, caller: AwsCaller, failLongOperation: boolean): Promise<SandboxResponse> {
+export async function handleEks(
+  req: SandboxRequest,
+  ctx: SandboxContext,
+  caller: AwsCaller,
+  failLongOperation: boolean,
+): Promise<SandboxResponse> {
   const op = eksOperation(req);
   const parts = req.path.split('/').filter(Boolean).map(decodeURIComponent);
   const scoped = (name: string) => `${caller.account}/${caller.region}/${name}`;
-  const body = () => parseJson(req, () => new ServiceError(400, 'SerializationException', 'The request body is not valid JSON.'));
+  const body = () =>
+    parseJson(
+      req,
+      () =>
+        new ServiceError(
+          400,
+          'SerializationException',
+          'The request body is not valid JSON.',
+        ),
+    );
   const findCluster = (name: string) => {
     const r = ctx.state.get<Cluster>('eks', 'cluster', scoped(name));
-    if (!r) throw new ServiceError(404, 'ResourceNotFoundException', `No cluster found for name: ${name}.`, { clusterName: name });
+    if (!r)
+      throw new ServiceError(
+        404,
+        'ResourceNotFoundException',
+        `No cluster found for name: ${name}.`,
+        { clusterName: name },
+      );
     return r;
   };
   const nodegroupsOf = (cluster: string) =>
-    ctx.state.list<Nodegroup>('eks', 'nodegroup').filter(r => r.account === caller.account && r.region === caller.region && r.data.cluster === cluster);
+    ctx.state
+      .list<Nodegroup>('eks', 'nodegroup')
+      .filter(
+        r =>
+          r.account === caller.account &&
+          r.region === caller.region &&
+          r.data.cluster === cluster,
+      );
   const findNodegroup = (cluster: string, name: string) => {
     findCluster(cluster);
-    const r = ctx.state.get<Nodegroup>('eks', 'nodegroup', scoped(`${cluster}/${name}`));
-    if (!r) throw new ServiceError(404, 'ResourceNotFoundException', `No node group found for name: ${name}.`, { clusterName: cluster, nodegroupName: name });
+    const r = ctx.state.get<Nodegroup>(
+      'eks',
+      'nodegroup',
+      scoped(`${cluster}/${name}`),
+    );
+    if (!r)
+      throw new ServiceError(
+        404,
+        'ResourceNotFoundException',
+        `No node group found for name: ${name}.`,
+        { clusterName: cluster, nodegroupName: name },
+      );
     return r;
   };
 
   switch (op) {
     case 'CreateCluster': {
       const b = body();
-      if (typeof b.name !== 'string' || !/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(b.name)) {
-        throw invalid("The cluster name must be 1-100 characters, start with a letter or digit, and contain only letters, digits, hyphens and underscores.");
+      if (
+        typeof b.name !== 'string' ||
+        !/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(b.name)
+      ) {
+        throw invalid(
+          'The cluster name must be 1-100 characters, start with a letter or digit, and contain only letters, digits, hyphens and underscores.',
+        );
       }
-      if (typeof b.roleArn !== 'string' || !b.roleArn.startsWith('arn:aws:iam::')) throw invalid('roleArn must be an IAM role ARN.');
+      if (
+        typeof b.roleArn !== 'string' ||
+        !b.roleArn.startsWith('arn:aws:iam::')
+      )
+        throw invalid('roleArn must be an IAM role ARN.');
       const version = b.version ?? EKS_VERSIONS[EKS_VERSIONS.length - 1];
-      if (!EKS_VERSIONS.includes(version)) throw invalid(`unsupported Kubernetes version ${version}`);
+      if (!EKS_VERSIONS.includes(version))
+        throw invalid(`unsupported Kubernetes version ${version}`);
       const subnetIds: string[] = b.resourcesVpcConfig?.subnetIds ?? [];
-      const zones = new Set(subnetIds.map(id => {
-        const s = ctx.state.get<{ availabilityZone: string }>('ec2', 'subnet', id);
-        if (!s) throw invalid(`Subnet ${id} does not exist.`);
-        return s.data.availabilityZone;
-      }));
-      if (zones.size < 2) throw invalid('Subnets specified must be in at least two different AZs');
+      const zones = new Set(
+        subnetIds.map(id => {
+          const s = ctx.state.get<{ availabilityZone: string }>(
+            'ec2',
+            'subnet',
+            id,
+          );
+          if (!s) throw invalid(`Subnet ${id} does not exist.`);
+          return s.data.availabilityZone;
+        }),
+      );
+      if (zones.size < 2)
+        throw invalid(
+          'Subnets specified must be in at least two different AZs',
+        );
       const request = JSON.stringify({ ...b, clientRequestToken: undefined });
       const existing = ctx.state.get<Cluster>('eks', 'cluster', scoped(b.name));
       if (existing) {
         // clientRequestToken makes a retried create return the first one's result.
-        if (b.clientRequestToken && existing.data.token === b.clientRequestToken) {
+        if (
+          b.clientRequestToken &&
+          existing.data.token === b.clientRequestToken
+        ) {
           if (existing.data.request !== request) {
-            throw invalid('The request token was already used with different parameters (idempotent parameter mismatch).');
+            throw invalid(
+              'The request token was already used with different parameters (idempotent parameter mismatch).',
+            );
           }
           return json(200, { cluster: renderCluster(existing, ctx) });
         }
-        throw new ServiceError(409, 'ResourceInUseException', `Cluster already exists with name: ${b.name}`, { clusterName: b.name });
+        throw new ServiceError(
+          409,
+          'ResourceInUseException',
+          `Cluster already exists with name: ${b.name}`,
+          { clusterName: b.name },
+        );
       }
-      if (ctx.state.list('eks', 'cluster').filter(r => r.account === caller.account && r.region === caller.region).length >= 100) {
-        throw new ServiceError(400, 'ResourceLimitExceededException', 'Cluster limit exceeded for account.');
+      if (
+        ctx.state
+          .list('eks', 'cluster')
+          .filter(
+            r => r.account === caller.account && r.region === caller.region,
+          ).length >= 100
+      ) {
+        throw new ServiceError(
+          400,
+          'ResourceLimitExceededException',
+          'Cluster limit exceeded for account.',
+        );
       }
       const now = Date.now();
       const enabled = b.resourcesVpcConfig?.endpointPublicAccess;
       const r = ctx.state.put<Cluster>({
-        service: 'eks', type: 'cluster', id: scoped(b.name), account: caller.account, region: caller.region, createdAt: now,
-        readyAt: now + ctx.durations.eksCluster, fails: failLongOperation || undefined,
+        service: 'eks',
+        type: 'cluster',
+        id: scoped(b.name),
+        account: caller.account,
+        region: caller.region,
+        createdAt: now,
+        readyAt: now + ctx.durations.eksCluster,
+        fails: failLongOperation || undefined,
         data: {
-          name: b.name, arn: `arn:aws:eks:${caller.region}:${caller.account}:cluster/${b.name}`, version, roleArn: b.roleArn,
-          token: b.clientRequestToken, request, subnetIds, securityGroupIds: b.resourcesVpcConfig?.securityGroupIds ?? [],
+          name: b.name,
+          arn: `arn:aws:eks:${caller.region}:${caller.account}:cluster/${b.name}`,
+          version,
+          roleArn: b.roleArn,
+          token: b.clientRequestToken,
+          request,
+          subnetIds,
+          securityGroupIds: b.resourcesVpcConfig?.securityGroupIds ?? [],
           endpointPublicAccess: enabled === undefined ? true : !!enabled,
           endpointPrivateAccess: !!b.resourcesVpcConfig?.endpointPrivateAccess,
-          logging: b.logging?.clusterLogging ?? [{ types: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'], enabled: false }],
-          encryptionConfig: b.encryptionConfig, tags: b.tags ?? {},
+          logging: b.logging?.clusterLogging ?? [
+            {
+              types: [
+                'api',
+                'audit',
+                'authenticator',
+                'controllerManager',
+                'scheduler',
+              ],
+              enabled: false,
+            },
+          ],
+          encryptionConfig: b.encryptionConfig,
+          tags: b.tags ?? {},
         },
       });
       return json(200, { cluster: renderCluster(r, ctx) });
@@ -135,20 +325,38 @@ export async function handleEks(req: SandboxRequest, ctx: SandboxContext, caller
 
     case 'ListClusters': {
       const max = Number(req.query.get('maxResults') ?? '100');
-      if (!(max >= 1 && max <= 100)) throw invalid('maxResults must be between 1 and 100.');
-      const names = ctx.state.list<Cluster>('eks', 'cluster').filter(r => r.account === caller.account && r.region === caller.region).map(r => r.data.name).sort();
+      if (!(max >= 1 && max <= 100))
+        throw invalid('maxResults must be between 1 and 100.');
+      const names = ctx.state
+        .list<Cluster>('eks', 'cluster')
+        .filter(r => r.account === caller.account && r.region === caller.region)
+        .map(r => r.data.name)
+        .sort();
       const start = Number(req.query.get('nextToken') ?? '0');
       const page = names.slice(start, start + max);
-      return json(200, { clusters: page, nextToken: start + max < names.length ? String(start + max) : undefined });
+      return json(200, {
+        clusters: page,
+        nextToken: start + max < names.length ? String(start + max) : undefined,
+      });
     }
 
     case 'DeleteCluster': {
       const r = findCluster(parts[1]);
       if (nodegroupsOf(r.data.name).length) {
-        throw new ServiceError(409, 'ResourceInUseException', `Cluster has nodegroups attached`, { clusterName: r.data.name });
+        throw new ServiceError(
+          409,
+          'ResourceInUseException',
+          `Cluster has nodegroups attached`,
+          { clusterName: r.data.name },
+        );
       }
       if (statusOf(r) === 'CREATING') {
-        throw new ServiceError(409, 'ResourceInUseException', `Cluster ${r.data.name} is currently being created`, { clusterName: r.data.name });
+        throw new ServiceError(
+          409,
+          'ResourceInUseException',
+          `Cluster ${r.data.name} is currently being created`,
+          { clusterName: r.data.name },
+        );
       }
       if (r.goneAt === undefined) {
         r.goneAt = Date.now() + ctx.durations.eksClusterDelete;
@@ -160,46 +368,101 @@ export async function handleEks(req: SandboxRequest, ctx: SandboxContext, caller
     case 'CreateNodegroup': {
       const cluster = findCluster(parts[1]);
       const b = body();
-      if (typeof b.nodegroupName !== 'string' || !/^[0-9A-Za-z][A-Za-z0-9\-_]{0,62}$/.test(b.nodegroupName)) {
-        throw invalid('nodegroupName must be 1-63 characters of letters, digits, hyphens and underscores.');
+      if (
+        typeof b.nodegroupName !== 'string' ||
+        !/^[0-9A-Za-z][A-Za-z0-9\-_]{0,62}$/.test(b.nodegroupName)
+      ) {
+        throw invalid(
+          'nodegroupName must be 1-63 characters of letters, digits, hyphens and underscores.',
+        );
       }
       if (statusOf(cluster) !== 'ACTIVE') {
-        throw new ServiceError(409, 'ResourceInUseException', `Cluster '${cluster.data.name}' is not in ACTIVE status`, { clusterName: cluster.data.name });
+        throw new ServiceError(
+          409,
+          'ResourceInUseException',
+          `Cluster '${cluster.data.name}' is not in ACTIVE status`,
+          { clusterName: cluster.data.name },
+        );
       }
       const s = b.scalingConfig ?? { minSize: 1, maxSize: 2, desiredSize: 2 };
-      if (!(s.minSize >= 0 && s.maxSize >= 1 && s.minSize <= s.maxSize && s.desiredSize >= s.minSize && s.desiredSize <= s.maxSize)) {
-        throw invalid('Minimum capacity ' + s.minSize + ' can\'t be greater than desired size ' + s.desiredSize + ' or maximum capacity ' + s.maxSize + '.');
+      if (
+        !(
+          s.minSize >= 0 &&
+          s.maxSize >= 1 &&
+          s.minSize <= s.maxSize &&
+          s.desiredSize >= s.minSize &&
+          s.desiredSize <= s.maxSize
+        )
+      ) {
+        throw invalid(
+          `Minimum capacity ${s.minSize} can't be greater than desired size ${s.desiredSize} or maximum capacity ${s.maxSize}.`,
+        );
       }
-      if (!Array.isArray(b.subnets) || !b.subnets.length) throw invalid('subnets must not be empty.');
-      if (typeof b.nodeRole !== 'string' || !b.nodeRole.startsWith('arn:aws:iam::')) throw invalid('nodeRole must be an IAM role ARN.');
+      if (!Array.isArray(b.subnets) || !b.subnets.length)
+        throw invalid('subnets must not be empty.');
+      if (
+        typeof b.nodeRole !== 'string' ||
+        !b.nodeRole.startsWith('arn:aws:iam::')
+      )
+        throw invalid('nodeRole must be an IAM role ARN.');
       const id = scoped(`${cluster.data.name}/${b.nodegroupName}`);
       const request = JSON.stringify({ ...b, clientRequestToken: undefined });
       const existing = ctx.state.get<Nodegroup>('eks', 'nodegroup', id);
       if (existing) {
-        if (b.clientRequestToken && existing.data.token === b.clientRequestToken && existing.data.request === request) {
+        if (
+          b.clientRequestToken &&
+          existing.data.token === b.clientRequestToken &&
+          existing.data.request === request
+        ) {
           return json(200, { nodegroup: renderNodegroup(existing) });
         }
-        throw new ServiceError(409, 'ResourceInUseException', `NodeGroup already exists with name ${b.nodegroupName} and cluster name ${cluster.data.name}`, { clusterName: cluster.data.name, nodegroupName: b.nodegroupName });
+        throw new ServiceError(
+          409,
+          'ResourceInUseException',
+          `NodeGroup already exists with name ${b.nodegroupName} and cluster name ${cluster.data.name}`,
+          { clusterName: cluster.data.name, nodegroupName: b.nodegroupName },
+        );
       }
       const now = Date.now();
       const r = ctx.state.put<Nodegroup>({
-        service: 'eks', type: 'nodegroup', id, account: caller.account, region: caller.region, createdAt: now,
-        readyAt: now + ctx.durations.eksNodegroup, fails: failLongOperation || undefined,
+        service: 'eks',
+        type: 'nodegroup',
+        id,
+        account: caller.account,
+        region: caller.region,
+        createdAt: now,
+        readyAt: now + ctx.durations.eksNodegroup,
+        fails: failLongOperation || undefined,
         data: {
-          cluster: cluster.data.name, name: b.nodegroupName, token: b.clientRequestToken, request,
-          arn: `arn:aws:eks:${caller.region}:${caller.account}:nodegroup/${cluster.data.name}/${b.nodegroupName}/${hexId(8)}`,
-          nodeRole: b.nodeRole, subnets: b.subnets, instanceTypes: b.instanceTypes ?? ['t3.medium'], scaling: s, tags: b.tags ?? {},
+          cluster: cluster.data.name,
+          name: b.nodegroupName,
+          token: b.clientRequestToken,
+          request,
+          arn: `arn:aws:eks:${caller.region}:${caller.account}:nodegroup/${
+            cluster.data.name
+          }/${b.nodegroupName}/${hexId(8)}`,
+          nodeRole: b.nodeRole,
+          subnets: b.subnets,
+          instanceTypes: b.instanceTypes ?? ['t3.medium'],
+          scaling: s,
+          tags: b.tags ?? {},
         },
       });
       return json(200, { nodegroup: renderNodegroup(r) });
     }
 
     case 'DescribeNodegroup':
-      return json(200, { nodegroup: renderNodegroup(findNodegroup(parts[1], parts[3])) });
+      return json(200, {
+        nodegroup: renderNodegroup(findNodegroup(parts[1], parts[3])),
+      });
 
     case 'ListNodegroups': {
       findCluster(parts[1]);
-      return json(200, { nodegroups: nodegroupsOf(parts[1]).map(r => r.data.name).sort() });
+      return json(200, {
+        nodegroups: nodegroupsOf(parts[1])
+          .map(r => r.data.name)
+          .sort(),
+      });
     }
 
     case 'DeleteNodegroup': {
@@ -212,6 +475,10 @@ export async function handleEks(req: SandboxRequest, ctx: SandboxContext, caller
     }
 
     default:
-      throw new ServiceError(404, 'UnknownOperationException', `No EKS operation for ${req.method} ${req.path}`);
+      throw new ServiceError(
+        404,
+        'UnknownOperationException',
+        `No EKS operation for ${req.method} ${req.path}`,
+      );
   }
 }

@@ -1,9 +1,19 @@
 import { SandboxContext, SandboxRequest, SandboxResponse } from '../types';
 import { handleEc2, ec2Operation } from './ec2';
 import { eksOperation, handleEks } from './eks';
-import { asServiceError, awsCaller, ec2Error, faultError, jsonError, queryError } from './protocol';
+import {
+  asServiceError,
+  awsCaller,
+  ec2Error,
+  faultError,
+  jsonError,
+  queryError,
+} from './protocol';
 import { handleRds, rdsOperation } from './rds';
-import { handleSecretsManager, secretsManagerOperation } from './secretsManager';
+import {
+  handleSecretsManager,
+  secretsManagerOperation,
+} from './secretsManager';
 import { handleSts, stsOperation } from './sts';
 
 /**
@@ -11,20 +21,63 @@ import { handleSts, stsOperation } from './sts';
  * look, and what throttling and quota errors it uses.
  */
 const services = {
-  sts: { op: stsOperation, handle: handleSts, error: queryError, throttle: [400, 'Throttling'], quota: [400, 'LimitExceeded'] },
-  ec2: { op: ec2Operation, handle: handleEc2, error: ec2Error, throttle: [503, 'RequestLimitExceeded'], quota: [400, 'ResourceLimitExceeded'], internal: [500, 'InternalError'] },
-  rds: { op: rdsOperation, handle: handleRds, error: queryError, throttle: [400, 'Throttling'], quota: [400, 'InstanceQuotaExceeded'], internal: [500, 'InternalFailure'] },
-  secretsmanager: { op: secretsManagerOperation, handle: handleSecretsManager, error: jsonError, throttle: [400, 'ThrottlingException'], quota: [400, 'LimitExceededException'], internal: [500, 'InternalServiceError'] },
-  eks: { op: eksOperation, handle: handleEks, error: jsonError, throttle: [429, 'ThrottlingException'], quota: [400, 'ResourceLimitExceededException'], internal: [500, 'ServerException'] },
+  sts: {
+    op: stsOperation,
+    handle: handleSts,
+    error: queryError,
+    throttle: [400, 'Throttling'],
+    quota: [400, 'LimitExceeded'],
+  },
+  ec2: {
+    op: ec2Operation,
+    handle: handleEc2,
+    error: ec2Error,
+    throttle: [503, 'RequestLimitExceeded'],
+    quota: [400, 'ResourceLimitExceeded'],
+    internal: [500, 'InternalError'],
+  },
+  rds: {
+    op: rdsOperation,
+    handle: handleRds,
+    error: queryError,
+    throttle: [400, 'Throttling'],
+    quota: [400, 'InstanceQuotaExceeded'],
+    internal: [500, 'InternalFailure'],
+  },
+  secretsmanager: {
+    op: secretsManagerOperation,
+    handle: handleSecretsManager,
+    error: jsonError,
+    throttle: [400, 'ThrottlingException'],
+    quota: [400, 'LimitExceededException'],
+    internal: [500, 'InternalServiceError'],
+  },
+  eks: {
+    op: eksOperation,
+    handle: handleEks,
+    error: jsonError,
+    throttle: [429, 'ThrottlingException'],
+    quota: [400, 'ResourceLimitExceededException'],
+    internal: [500, 'ServerException'],
+  },
 } as const;
 
 /** Answers a SigV4-signed request, or returns undefined when the request is not for AWS. */
-export async function handleAws(req: SandboxRequest, ctx: SandboxContext): Promise<SandboxResponse | undefined> {
+export async function handleAws(
+  req: SandboxRequest,
+  ctx: SandboxContext,
+): Promise<SandboxResponse | undefined> {
   const caller = awsCaller(req, ctx);
   if (!caller) return undefined;
   const service = services[caller.service as keyof typeof services];
   if (!service) {
-    return jsonError(asServiceError(new (class extends Error {})(`The sandbox does not emulate AWS service '${caller.service}'`)));
+    return jsonError(
+      asServiceError(
+        new (class extends Error {})(
+          `The sandbox does not emulate AWS service '${caller.service}'`,
+        ),
+      ),
+    );
   }
   try {
     const outcome = await ctx.fault(caller.service, service.op(req));

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { SandboxContext, SandboxRequest, SandboxResponse, ServiceError } from '../types';
+import {
+  SandboxContext,
+  SandboxRequest,
+  SandboxResponse,
+  ServiceError,
+} from '../types';
 
 /** The AWS service, region and account a request is signed for. */
 export interface AwsCaller {
@@ -14,12 +19,22 @@ export interface AwsCaller {
  * accepted, not verified. An access key id containing 12 digits selects that account, so one
  * sandbox can stand in for several AWS accounts.
  */
-export function awsCaller(req: SandboxRequest, ctx: SandboxContext): AwsCaller | undefined {
+export function awsCaller(
+  req: SandboxRequest,
+  ctx: SandboxContext,
+): AwsCaller | undefined {
   const auth = String(req.headers.authorization ?? '');
-  const m = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth);
+  const m = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(
+    auth,
+  );
   if (!m) return undefined;
   const digits = /(\d{12})/.exec(m[1]);
-  return { accessKeyId: m[1], region: m[2], service: m[3], account: digits ? digits[1] : ctx.accountId };
+  return {
+    accessKeyId: m[1],
+    region: m[2],
+    service: m[3],
+    account: digits ? digits[1] : ctx.accountId,
+  };
 }
 
 // ---- query protocol (STS, RDS, EC2): form-encoded parameters ----------------------------
@@ -27,7 +42,8 @@ export function awsCaller(req: SandboxRequest, ctx: SandboxContext): AwsCaller |
 /** Flat query parameters of a form-encoded request body (plus the URL's query string). */
 export function queryParams(req: SandboxRequest): Map<string, string> {
   const params = new Map<string, string>(req.query);
-  for (const [k, v] of new URLSearchParams(req.body.toString('utf8'))) params.set(k, v);
+  for (const [k, v] of new URLSearchParams(req.body.toString('utf8')))
+    params.set(k, v);
   return params;
 }
 
@@ -35,9 +51,14 @@ export function queryParams(req: SandboxRequest): Map<string, string> {
  * The members of a serialized list: `Prefix.N...`, `Prefix.member.N...` or `Prefix.Tag.N...`.
  * Each member is a map of its remaining key path ('' for a scalar member).
  */
-export function listMembers(params: Map<string, string>, prefix: string): Map<string, string>[] {
+export function listMembers(
+  params: Map<string, string>,
+  prefix: string,
+): Map<string, string>[] {
   const byIndex = new Map<number, Map<string, string>>();
-  const re = new RegExp(`^${prefix.replace(/\./g, '\\.')}\\.(?:[A-Za-z]+\\.)?(\\d+)(?:\\.(.*))?$`);
+  const re = new RegExp(
+    `^${prefix.replace(/\./g, '\\.')}\\.(?:[A-Za-z]+\\.)?(\\d+)(?:\\.(.*))?$`,
+  );
   for (const [k, v] of params) {
     const m = re.exec(k);
     if (!m) continue;
@@ -49,12 +70,20 @@ export function listMembers(params: Map<string, string>, prefix: string): Map<st
 }
 
 /** Scalar list values: `Prefix.1=a&Prefix.2=b` or `Prefix.member.1=a`. */
-export function listValues(params: Map<string, string>, prefix: string): string[] {
-  return listMembers(params, prefix).map(m => m.get('') ?? '').filter(Boolean);
+export function listValues(
+  params: Map<string, string>,
+  prefix: string,
+): string[] {
+  return listMembers(params, prefix)
+    .map(m => m.get('') ?? '')
+    .filter(Boolean);
 }
 
 /** `Key`/`Value` pairs of a tag list under `prefix`. */
-export function tagsOf(params: Map<string, string>, prefix: string): Record<string, string> {
+export function tagsOf(
+  params: Map<string, string>,
+  prefix: string,
+): Record<string, string> {
   const tags: Record<string, string> = {};
   for (const m of listMembers(params, prefix)) {
     const k = m.get('Key');
@@ -63,40 +92,67 @@ export function tagsOf(params: Map<string, string>, prefix: string): Record<stri
   return tags;
 }
 
-export function required(params: Map<string, string>, name: string, code = 'MissingParameter'): string {
+export function required(
+  params: Map<string, string>,
+  name: string,
+  code = 'MissingParameter',
+): string {
   const v = params.get(name);
   if (v === undefined || v === '') {
-    throw new ServiceError(400, code, `The request must contain the parameter ${name}`);
+    throw new ServiceError(
+      400,
+      code,
+      `The request must contain the parameter ${name}`,
+    );
   }
   return v;
 }
 
 // ---- XML ---------------------------------------------------------------------------------
 
-const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const escapes: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+};
 
 /** An XML element; `undefined` content omits it, arrays of strings are concatenated children. */
-export function el(name: string, content: string | number | boolean | undefined | string[]): string {
+export function el(
+  name: string,
+  content: string | number | boolean | undefined | string[],
+): string {
   if (content === undefined) return '';
-  const inner = Array.isArray(content)
-    ? content.join('')
-    : typeof content === 'string' && content.startsWith('<')
-      ? content
-      : String(content).replace(/[&<>"']/g, c => escapes[c]);
+  let inner: string;
+  if (Array.isArray(content)) inner = content.join('');
+  else if (typeof content === 'string' && content.startsWith('<'))
+    inner = content;
+  else inner = String(content).replace(/[&<>"']/g, c => escapes[c]);
   return `<${name}>${inner}</${name}>`;
 }
 
 /** Escaped text content (for strings that might start with `<`). */
 export function text(name: string, value: string | undefined): string {
-  return value === undefined ? '' : `<${name}>${value.replace(/[&<>"']/g, c => escapes[c])}</${name}>`;
+  return value === undefined
+    ? ''
+    : `<${name}>${value.replace(/[&<>"']/g, c => escapes[c])}</${name}>`;
 }
 
 export function xml(body: string, status = 200): SandboxResponse {
-  return { status, headers: { 'content-type': 'text/xml' }, body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}` };
+  return {
+    status,
+    headers: { 'content-type': 'text/xml' },
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}`,
+  };
 }
 
 /** A query-protocol (STS, RDS) success response: `<XResponse><XResult>...</XResult>...`. */
-export function queryResult(action: string, result: string, ns: string): SandboxResponse {
+export function queryResult(
+  action: string,
+  result: string,
+  ns: string,
+): SandboxResponse {
   return xml(
     `<${action}Response xmlns="${ns}"><${action}Result>${result}</${action}Result>` +
       `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`,
@@ -107,8 +163,10 @@ export function queryResult(action: string, result: string, ns: string): Sandbox
 export function queryError(e: ServiceError): SandboxResponse {
   const type = e.status >= 500 ? 'Receiver' : 'Sender';
   return xml(
-    `<ErrorResponse><Error><Type>${type}</Type>${text('Code', e.code)}${text('Message', e.message)}</Error>` +
-      `<RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+    `<ErrorResponse><Error><Type>${type}</Type>${text('Code', e.code)}${text(
+      'Message',
+      e.message,
+    )}</Error>` + `<RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
     e.status,
   );
 }
@@ -116,8 +174,10 @@ export function queryError(e: ServiceError): SandboxResponse {
 /** An EC2 error response (EC2's own shape). */
 export function ec2Error(e: ServiceError): SandboxResponse {
   return xml(
-    `<Response><Errors><Error>${text('Code', e.code)}${text('Message', e.message)}</Error></Errors>` +
-      `<RequestID>${randomUUID()}</RequestID></Response>`,
+    `<Response><Errors><Error>${text('Code', e.code)}${text(
+      'Message',
+      e.message,
+    )}</Error></Errors>` + `<RequestID>${randomUUID()}</RequestID></Response>`,
     e.status,
   );
 }
@@ -126,7 +186,10 @@ export function ec2Error(e: ServiceError): SandboxResponse {
 export function jsonError(e: ServiceError): SandboxResponse {
   return {
     status: e.status,
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': e.code },
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amzn-errortype': e.code,
+    },
     body: JSON.stringify({ __type: e.code, message: e.message, ...e.extra }),
   };
 }
@@ -134,18 +197,40 @@ export function jsonError(e: ServiceError): SandboxResponse {
 /** The error a fault outcome stands for, in a service's terms. */
 export function faultError(
   kind: 'throttle' | 'server-error' | 'quota',
-  codes: { throttle: [number, string]; quota: [number, string]; internal?: [number, string] },
+  codes: {
+    throttle: [number, string];
+    quota: [number, string];
+    internal?: [number, string];
+  },
 ): ServiceError {
-  if (kind === 'throttle') return new ServiceError(codes.throttle[0], codes.throttle[1], 'Rate exceeded');
-  if (kind === 'quota') return new ServiceError(codes.quota[0], codes.quota[1], 'You have reached the quota for this resource');
+  if (kind === 'throttle')
+    return new ServiceError(
+      codes.throttle[0],
+      codes.throttle[1],
+      'Rate exceeded',
+    );
+  if (kind === 'quota')
+    return new ServiceError(
+      codes.quota[0],
+      codes.quota[1],
+      'You have reached the quota for this resource',
+    );
   const [status, code] = codes.internal ?? [500, 'InternalFailure'];
-  return new ServiceError(status, code, 'We encountered an internal error. Please try again.');
+  return new ServiceError(
+    status,
+    code,
+    'We encountered an internal error. Please try again.',
+  );
 }
 
 /** Turns a thrown value into the protocol's error response; never lets the sandbox crash. */
 export function asServiceError(e: unknown): ServiceError {
   if (e instanceof ServiceError) return e;
-  return new ServiceError(500, 'InternalFailure', `The sandbox failed: ${(e as Error)?.message ?? e}`);
+  return new ServiceError(
+    500,
+    'InternalFailure',
+    `The sandbox failed: ${(e as Error)?.message ?? e}`,
+  );
 }
 
 /** AWS timestamps: ISO 8601 for XML protocols. */
@@ -155,5 +240,8 @@ export function isoTime(ms: number) {
 
 /** Availability zones of a region: a, b and c. */
 export function zonesOf(region: string) {
-  return ['a', 'b', 'c'].map((s, i) => ({ name: `${region}${s}`, id: `${region.replace(/-/g, '').slice(0, 6)}-az${i + 1}` }));
+  return ['a', 'b', 'c'].map((s, i) => ({
+    name: `${region}${s}`,
+    id: `${region.replace(/-/g, '').slice(0, 6)}-az${i + 1}`,
+  }));
 }

@@ -1,50 +1,118 @@
 import { randomUUID } from 'node:crypto';
-import { SandboxContext, SandboxRequest, SandboxResponse, ServiceError, json, parseJson } from '../types';
+import {
+  SandboxContext,
+  SandboxRequest,
+  SandboxResponse,
+  ServiceError,
+  json,
+  parseJson,
+} from '../types';
 import { AwsCaller } from './protocol';
 
-interface Version { id: string; value?: string; binary?: string; stages: string[]; createdAt: number }
+interface Version {
+  id: string;
+  value?: string;
+  binary?: string;
+  stages: string[];
+  createdAt: number;
+}
 interface Secret {
-  name: string; arn: string; description?: string; kmsKeyId?: string; tags: { Key: string; Value: string }[];
-  versions: Version[]; rotationDays?: number; rotationLambda?: string; lastRotatedAt?: number;
-  deletedAt?: number; changedAt: number;
+  name: string;
+  arn: string;
+  description?: string;
+  kmsKeyId?: string;
+  tags: { Key: string; Value: string }[];
+  versions: Version[];
+  rotationDays?: number;
+  rotationLambda?: string;
+  lastRotatedAt?: number;
+  deletedAt?: number;
+  changedAt: number;
 }
 
 const secs = (ms: number) => ms / 1000;
-const reply = (body: unknown) => json(200, body, { 'content-type': 'application/x-amz-json-1.1' });
+const reply = (body: unknown) =>
+  json(200, body, { 'content-type': 'application/x-amz-json-1.1' });
 
 /** Secrets Manager (JSON 1.1): secrets with versions, rotation and scheduled deletion. */
-export async function handleSecretsManager(req: SandboxRequest, ctx: SandboxContext, caller: AwsCaller): Promise<SandboxResponse> {
+export async function handleSecretsManager(
+  req: SandboxRequest,
+  ctx: SandboxContext,
+  caller: AwsCaller,
+): Promise<SandboxResponse> {
   const target = String(req.headers['x-amz-target'] ?? '');
   const op = target.split('.')[1] ?? '';
-  const body = parseJson(req, () => new ServiceError(400, 'SerializationException', 'Start of structure or map found where not expected.'));
+  const body = parseJson(
+    req,
+    () =>
+      new ServiceError(
+        400,
+        'SerializationException',
+        'Start of structure or map found where not expected.',
+      ),
+  );
   const scoped = (name: string) => `${caller.account}/${caller.region}/${name}`;
   const find = (secretId: unknown, allowDeleted = false) => {
     if (typeof secretId !== 'string' || !secretId) {
-      throw new ServiceError(400, 'ValidationException', "1 validation error detected: Value null at 'secretId' failed to satisfy constraint: Member must not be null");
+      throw new ServiceError(
+        400,
+        'ValidationException',
+        "1 validation error detected: Value null at 'secretId' failed to satisfy constraint: Member must not be null",
+      );
     }
-    const byArn = ctx.state.list<Secret>('secretsmanager', 'secret').find(r => r.data.arn === secretId);
-    const r = byArn ?? ctx.state.get<Secret>('secretsmanager', 'secret', scoped(secretId));
-    if (!r) throw new ServiceError(400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    const byArn = ctx.state
+      .list<Secret>('secretsmanager', 'secret')
+      .find(r => r.data.arn === secretId);
+    const r =
+      byArn ??
+      ctx.state.get<Secret>('secretsmanager', 'secret', scoped(secretId));
+    if (!r)
+      throw new ServiceError(
+        400,
+        'ResourceNotFoundException',
+        "Secrets Manager can't find the specified secret.",
+      );
     if (r.data.deletedAt && !allowDeleted) {
-      throw new ServiceError(400, 'InvalidRequestException', 'You tried to perform the operation on a secret that\'s currently marked deleted.');
+      throw new ServiceError(
+        400,
+        'InvalidRequestException',
+        "You tried to perform the operation on a secret that's currently marked deleted.",
+      );
     }
     return r;
   };
-  const current = (s: Secret) => s.versions.find(v => v.stages.includes('AWSCURRENT'));
-  const addVersion = (s: Secret, token: string | undefined, value: { SecretString?: string; SecretBinary?: string }) => {
+  const current = (s: Secret) =>
+    s.versions.find(v => v.stages.includes('AWSCURRENT'));
+  const addVersion = (
+    s: Secret,
+    token: string | undefined,
+    value: { SecretString?: string; SecretBinary?: string },
+  ) => {
     const id = token ?? randomUUID();
     const existing = s.versions.find(v => v.id === id);
     if (existing) {
       if (existing.value !== value.SecretString) {
-        throw new ServiceError(400, 'ResourceExistsException', `You can't modify an existing version, you can only create a new version. VersionId: ${id}`);
+        throw new ServiceError(
+          400,
+          'ResourceExistsException',
+          `You can't modify an existing version, you can only create a new version. VersionId: ${id}`,
+        );
       }
       return existing;
     }
     for (const v of s.versions) {
-      if (v.stages.includes('AWSPREVIOUS')) v.stages = v.stages.filter(x => x !== 'AWSPREVIOUS');
-      if (v.stages.includes('AWSCURRENT')) v.stages = [...v.stages.filter(x => x !== 'AWSCURRENT'), 'AWSPREVIOUS'];
+      if (v.stages.includes('AWSPREVIOUS'))
+        v.stages = v.stages.filter(x => x !== 'AWSPREVIOUS');
+      if (v.stages.includes('AWSCURRENT'))
+        v.stages = [...v.stages.filter(x => x !== 'AWSCURRENT'), 'AWSPREVIOUS'];
     }
-    const version: Version = { id, value: value.SecretString, binary: value.SecretBinary, stages: ['AWSCURRENT'], createdAt: Date.now() };
+    const version: Version = {
+      id,
+      value: value.SecretString,
+      binary: value.SecretBinary,
+      stages: ['AWSCURRENT'],
+      createdAt: Date.now(),
+    };
     s.versions.push(version);
     s.changedAt = Date.now();
     return version;
@@ -53,40 +121,94 @@ export async function handleSecretsManager(req: SandboxRequest, ctx: SandboxCont
   switch (op) {
     case 'CreateSecret': {
       const name = body.Name;
-      if (typeof name !== 'string' || !/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(name)) {
-        throw new ServiceError(400, 'ValidationException', "1 validation error detected: Value at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9/_+=.@-]+$");
+      if (
+        typeof name !== 'string' ||
+        !/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(name)
+      ) {
+        throw new ServiceError(
+          400,
+          'ValidationException',
+          "1 validation error detected: Value at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9/_+=.@-]+$",
+        );
       }
-      const existing = ctx.state.get<Secret>('secretsmanager', 'secret', scoped(name));
+      const existing = ctx.state.get<Secret>(
+        'secretsmanager',
+        'secret',
+        scoped(name),
+      );
       if (existing) {
         if (existing.data.deletedAt) {
-          throw new ServiceError(400, 'InvalidRequestException', "You can't create this secret because a secret with this name is already scheduled for deletion.");
+          throw new ServiceError(
+            400,
+            'InvalidRequestException',
+            "You can't create this secret because a secret with this name is already scheduled for deletion.",
+          );
         }
         // Same client token and value: the retry of a create that already happened.
-        const again = body.ClientRequestToken && existing.data.versions.find(v => v.id === body.ClientRequestToken);
+        const again =
+          body.ClientRequestToken &&
+          existing.data.versions.find(v => v.id === body.ClientRequestToken);
         if (again && again.value === body.SecretString) {
-          return reply({ ARN: existing.data.arn, Name: name, VersionId: again.id });
+          return reply({
+            ARN: existing.data.arn,
+            Name: name,
+            VersionId: again.id,
+          });
         }
-        throw new ServiceError(400, 'ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
+        throw new ServiceError(
+          400,
+          'ResourceExistsException',
+          `The operation failed because the secret ${name} already exists.`,
+        );
       }
       const s: Secret = {
-        name, arn: `arn:aws:secretsmanager:${caller.region}:${caller.account}:secret:${name}-${randomUUID().slice(0, 6)}`,
-        description: body.Description, kmsKeyId: body.KmsKeyId, tags: Array.isArray(body.Tags) ? body.Tags : [],
-        versions: [], changedAt: Date.now(),
+        name,
+        arn: `arn:aws:secretsmanager:${caller.region}:${
+          caller.account
+        }:secret:${name}-${randomUUID().slice(0, 6)}`,
+        description: body.Description,
+        kmsKeyId: body.KmsKeyId,
+        tags: Array.isArray(body.Tags) ? body.Tags : [],
+        versions: [],
+        changedAt: Date.now(),
       };
-      const v = body.SecretString !== undefined || body.SecretBinary !== undefined ? addVersion(s, body.ClientRequestToken, body) : undefined;
-      ctx.state.put({ service: 'secretsmanager', type: 'secret', id: scoped(name), account: caller.account, region: caller.region, createdAt: Date.now(), data: s });
+      const v =
+        body.SecretString !== undefined || body.SecretBinary !== undefined
+          ? addVersion(s, body.ClientRequestToken, body)
+          : undefined;
+      ctx.state.put({
+        service: 'secretsmanager',
+        type: 'secret',
+        id: scoped(name),
+        account: caller.account,
+        region: caller.region,
+        createdAt: Date.now(),
+        data: s,
+      });
       return reply({ ARN: s.arn, Name: name, VersionId: v?.id });
     }
 
     case 'DescribeSecret': {
       const { data: s, createdAt } = find(body.SecretId, true);
       return reply({
-        ARN: s.arn, Name: s.name, Description: s.description, KmsKeyId: s.kmsKeyId,
-        RotationEnabled: s.rotationDays !== undefined, RotationLambdaARN: s.rotationLambda,
-        RotationRules: s.rotationDays !== undefined ? { AutomaticallyAfterDays: s.rotationDays } : undefined,
-        LastRotatedDate: s.lastRotatedAt && secs(s.lastRotatedAt), LastChangedDate: secs(s.changedAt),
-        DeletedDate: s.deletedAt && secs(s.deletedAt), CreatedDate: secs(createdAt), Tags: s.tags,
-        VersionIdsToStages: Object.fromEntries(s.versions.filter(v => v.stages.length).map(v => [v.id, v.stages])),
+        ARN: s.arn,
+        Name: s.name,
+        Description: s.description,
+        KmsKeyId: s.kmsKeyId,
+        RotationEnabled: s.rotationDays !== undefined,
+        RotationLambdaARN: s.rotationLambda,
+        RotationRules:
+          s.rotationDays !== undefined
+            ? { AutomaticallyAfterDays: s.rotationDays }
+            : undefined,
+        LastRotatedDate: s.lastRotatedAt && secs(s.lastRotatedAt),
+        LastChangedDate: secs(s.changedAt),
+        DeletedDate: s.deletedAt && secs(s.deletedAt),
+        CreatedDate: secs(createdAt),
+        Tags: s.tags,
+        VersionIdsToStages: Object.fromEntries(
+          s.versions.filter(v => v.stages.length).map(v => [v.id, v.stages]),
+        ),
       });
     }
 
@@ -94,26 +216,59 @@ export async function handleSecretsManager(req: SandboxRequest, ctx: SandboxCont
       const { data: s } = find(body.SecretId);
       const v = body.VersionId
         ? s.versions.find(x => x.id === body.VersionId)
-        : s.versions.find(x => x.stages.includes(body.VersionStage ?? 'AWSCURRENT'));
-      if (!v) throw new ServiceError(400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret value for staging label: " + (body.VersionStage ?? 'AWSCURRENT'));
-      return reply({ ARN: s.arn, Name: s.name, VersionId: v.id, SecretString: v.value, SecretBinary: v.binary, VersionStages: v.stages, CreatedDate: secs(v.createdAt) });
+        : s.versions.find(x =>
+            x.stages.includes(body.VersionStage ?? 'AWSCURRENT'),
+          );
+      if (!v)
+        throw new ServiceError(
+          400,
+          'ResourceNotFoundException',
+          `Secrets Manager can't find the specified secret value for staging label: ${
+            body.VersionStage ?? 'AWSCURRENT'
+          }`,
+        );
+      return reply({
+        ARN: s.arn,
+        Name: s.name,
+        VersionId: v.id,
+        SecretString: v.value,
+        SecretBinary: v.binary,
+        VersionStages: v.stages,
+        CreatedDate: secs(v.createdAt),
+      });
     }
 
     case 'PutSecretValue': {
       const r = find(body.SecretId);
       if (body.SecretString === undefined && body.SecretBinary === undefined) {
-        throw new ServiceError(400, 'InvalidRequestException', 'You must provide either SecretString or SecretBinary.');
+        throw new ServiceError(
+          400,
+          'InvalidRequestException',
+          'You must provide either SecretString or SecretBinary.',
+        );
       }
       const v = addVersion(r.data, body.ClientRequestToken, body);
       ctx.state.put(r);
-      return reply({ ARN: r.data.arn, Name: r.data.name, VersionId: v.id, VersionStages: v.stages });
+      return reply({
+        ARN: r.data.arn,
+        Name: r.data.name,
+        VersionId: v.id,
+        VersionStages: v.stages,
+      });
     }
 
     case 'RotateSecret': {
       const r = find(body.SecretId);
       const days = body.RotationRules?.AutomaticallyAfterDays;
-      if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= 1000)) {
-        throw new ServiceError(400, 'InvalidParameterException', 'RotationRules.AutomaticallyAfterDays must be between 1 and 1000.');
+      if (
+        days !== undefined &&
+        !(Number.isInteger(days) && days >= 1 && days <= 1000)
+      ) {
+        throw new ServiceError(
+          400,
+          'InvalidParameterException',
+          'RotationRules.AutomaticallyAfterDays must be between 1 and 1000.',
+        );
       }
       r.data.rotationDays = days ?? r.data.rotationDays ?? 30;
       r.data.rotationLambda = body.RotationLambdaARN ?? r.data.rotationLambda;
@@ -124,37 +279,68 @@ export async function handleSecretsManager(req: SandboxRequest, ctx: SandboxCont
         let next: string = randomUUID();
         try {
           const parsed = JSON.parse(old ?? '');
-          if (parsed && typeof parsed === 'object' && 'password' in parsed) next = JSON.stringify({ ...parsed, password: randomUUID().replace(/-/g, '') });
-        } catch { /* not JSON: a plain random string */ }
-        versionId = addVersion(r.data, body.ClientRequestToken, { SecretString: next }).id;
+          if (parsed && typeof parsed === 'object' && 'password' in parsed)
+            next = JSON.stringify({
+              ...parsed,
+              password: randomUUID().replace(/-/g, ''),
+            });
+        } catch {
+          /* not JSON: a plain random string */
+        }
+        versionId = addVersion(r.data, body.ClientRequestToken, {
+          SecretString: next,
+        }).id;
         r.data.lastRotatedAt = Date.now();
       }
       ctx.state.put(r);
-      return reply({ ARN: r.data.arn, Name: r.data.name, VersionId: versionId });
+      return reply({
+        ARN: r.data.arn,
+        Name: r.data.name,
+        VersionId: versionId,
+      });
     }
 
     case 'DeleteSecret': {
       const r = find(body.SecretId, true);
       const window = body.RecoveryWindowInDays;
       if (body.ForceDeleteWithoutRecovery && window !== undefined) {
-        throw new ServiceError(400, 'InvalidParameterException', 'You can\'t use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.');
+        throw new ServiceError(
+          400,
+          'InvalidParameterException',
+          "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.",
+        );
       }
       if (window !== undefined && !(window >= 7 && window <= 30)) {
-        throw new ServiceError(400, 'InvalidParameterException', 'The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).');
+        throw new ServiceError(
+          400,
+          'InvalidParameterException',
+          'The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).',
+        );
       }
-      const deletionDate = Date.now() + (body.ForceDeleteWithoutRecovery ? 0 : (window ?? 30) * 86400_000);
+      const deletionDate =
+        Date.now() +
+        (body.ForceDeleteWithoutRecovery ? 0 : (window ?? 30) * 86400_000);
       if (body.ForceDeleteWithoutRecovery) {
         ctx.state.remove('secretsmanager', 'secret', r.id);
       } else {
         r.data.deletedAt = Date.now();
         ctx.state.put(r);
       }
-      return reply({ ARN: r.data.arn, Name: r.data.name, DeletionDate: secs(deletionDate) });
+      return reply({
+        ARN: r.data.arn,
+        Name: r.data.name,
+        DeletionDate: secs(deletionDate),
+      });
     }
 
     default:
-      throw new ServiceError(400, 'UnknownOperationException', `Unknown operation ${target}`);
+      throw new ServiceError(
+        400,
+        'UnknownOperationException',
+        `Unknown operation ${target}`,
+      );
   }
 }
 
-export const secretsManagerOperation = (req: SandboxRequest) => String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? 'Unknown';
+export const secretsManagerOperation = (req: SandboxRequest) =>
+  String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? 'Unknown';

@@ -1,13 +1,26 @@
-import { SandboxContext, SandboxRequest, SandboxResponse, ServiceError } from '../types';
+import {
+  SandboxContext,
+  SandboxRequest,
+  SandboxResponse,
+  ServiceError,
+} from '../types';
 import { AwsCaller, el, queryParams, queryResult } from './protocol';
 
 const NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
 /** STS (query protocol): GetCallerIdentity. */
-export async function handleSts(req: SandboxRequest, _ctx: SandboxContext, caller: AwsCaller): Promise<SandboxResponse> {
+export async function handleSts(
+  req: SandboxRequest,
+  _ctx: SandboxContext,
+  caller: AwsCaller,
+): Promise<SandboxResponse> {
   const action = queryParams(req).get('Action');
   if (action !== 'GetCallerIdentity') {
-    throw new ServiceError(400, 'InvalidAction', `Could not find operation ${action} for version 2011-06-15`);
+    throw new ServiceError(
+      400,
+      'InvalidAction',
+      `Could not find operation ${action} for version 2011-06-15`,
+    );
   }
   return queryResult(
     action,
@@ -19,4 +32,5 @@ export async function handleSts(req: SandboxRequest, _ctx: SandboxContext, calle
 }
 
 /** The operation a STS request names, for fault matching. */
-export const stsOperation = (req: SandboxRequest) => queryParams(req).get('Action') ?? 'Unknown';
+export const stsOperation = (req: SandboxRequest) =>
+  queryParams(req).get('Action') ?? 'Unknown';

@@ -8,20 +8,35 @@ import type { SandboxContext } from '../types';
 const exec = promisify(execFile);
 
 /** Runs git in a bare repository and returns its trimmed stdout. */
-export async function git(dir: string, args: string[], opts: { input?: Buffer; env?: Record<string, string> } = {}): Promise<string> {
+export async function git(
+  dir: string,
+  args: string[],
+  opts: { input?: Buffer; env?: Record<string, string> } = {},
+): Promise<string> {
   if (opts.input) {
     return new Promise((resolve, reject) => {
-      const child = spawn('git', args, { cwd: dir, env: { ...process.env, ...opts.env } });
+      const child = spawn('git', args, {
+        cwd: dir,
+        env: { ...process.env, ...opts.env },
+      });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout.on('data', c => out.push(c));
       child.stderr.on('data', c => err.push(c));
       child.on('error', reject);
-      child.on('close', code => (code === 0 ? resolve(Buffer.concat(out).toString().trim()) : reject(new Error(Buffer.concat(err).toString()))));
+      child.on('close', code =>
+        code === 0
+          ? resolve(Buffer.concat(out).toString().trim())
+          : reject(new Error(Buffer.concat(err).toString())),
+      );
       child.stdin.end(opts.input);
     });
   }
-  const { stdout } = await exec('git', args, { cwd: dir, env: { ...process.env, ...opts.env }, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await exec('git', args, {
+    cwd: dir,
+    env: { ...process.env, ...opts.env },
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return stdout.trim();
 }
 
@@ -31,24 +46,50 @@ export const repoDir = (ctx: SandboxContext, owner: string, name: string) =>
 /** Creates the bare repository behind a GitHub repository, accepting pushes over HTTP. */
 export async function initBareRepo(dir: string, defaultBranch: string) {
   fs.mkdirSync(dir, { recursive: true });
-  await git(dir, ['init', '--bare', '--quiet', `--initial-branch=${defaultBranch}`]);
+  await git(dir, [
+    'init',
+    '--bare',
+    '--quiet',
+    `--initial-branch=${defaultBranch}`,
+  ]);
   await git(dir, ['config', 'http.receivepack', 'true']);
 }
 
 /** The commit a branch points at, or undefined. */
-export async function branchHead(dir: string, branch: string): Promise<string | undefined> {
+export async function branchHead(
+  dir: string,
+  branch: string,
+): Promise<string | undefined> {
   try {
-    return await git(dir, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
+    return await git(dir, [
+      'rev-parse',
+      '--verify',
+      '--quiet',
+      `refs/heads/${branch}`,
+    ]);
   } catch {
     return undefined;
   }
 }
 
 /** The blob sha and content of a file on a branch, or undefined. */
-export async function readFile(dir: string, branch: string, file: string): Promise<{ sha: string; content: Buffer } | undefined> {
+export async function readFile(
+  dir: string,
+  branch: string,
+  file: string,
+): Promise<{ sha: string; content: Buffer } | undefined> {
   try {
-    const sha = await git(dir, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}:${file}`]);
-    const { stdout } = await exec('git', ['cat-file', 'blob', sha], { cwd: dir, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
+    const sha = await git(dir, [
+      'rev-parse',
+      '--verify',
+      '--quiet',
+      `refs/heads/${branch}:${file}`,
+    ]);
+    const { stdout } = await exec('git', ['cat-file', 'blob', sha], {
+      cwd: dir,
+      encoding: 'buffer',
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { sha, content: stdout as unknown as Buffer };
   } catch {
     return undefined;
@@ -56,21 +97,45 @@ export async function readFile(dir: string, branch: string, file: string): Promi
 }
 
 /** Commits one file onto a branch with git plumbing (no work tree), returning the new shas. */
-export async function commitFile(dir: string, branch: string, file: string, content: Buffer, message: string, author: { name: string; email: string }) {
+export async function commitFile(
+  dir: string,
+  branch: string,
+  file: string,
+  content: Buffer,
+  message: string,
+  author: { name: string; email: string },
+) {
   const parent = await branchHead(dir, branch);
-  const blob = await git(dir, ['hash-object', '-w', '--stdin'], { input: content });
+  const blob = await git(dir, ['hash-object', '-w', '--stdin'], {
+    input: content,
+  });
   const index = path.join(dir, `index-${process.pid}-${Date.now()}`);
   const env = {
     GIT_INDEX_FILE: index,
-    GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email,
-    GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email,
+    GIT_AUTHOR_NAME: author.name,
+    GIT_AUTHOR_EMAIL: author.email,
+    GIT_COMMITTER_NAME: author.name,
+    GIT_COMMITTER_EMAIL: author.email,
   };
   try {
     if (parent) await git(dir, ['read-tree', parent], { env });
-    await git(dir, ['update-index', '--add', '--cacheinfo', `100644,${blob},${file}`], { env });
+    await git(
+      dir,
+      ['update-index', '--add', '--cacheinfo', `100644,${blob},${file}`],
+      { env },
+    );
     const tree = await git(dir, ['write-tree'], { env });
-    const commit = await git(dir, ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', message], { env });
-    await git(dir, ['update-ref', `refs/heads/${branch}`, commit, ...(parent ? [parent] : [])]);
+    const commit = await git(
+      dir,
+      ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', message],
+      { env },
+    );
+    await git(dir, [
+      'update-ref',
+      `refs/heads/${branch}`,
+      commit,
+      ...(parent ? [parent] : []),
+    ]);
     return { blob, commit };
   } finally {
     fs.rmSync(index, { force: true });
@@ -81,7 +146,12 @@ export async function commitFile(dir: string, branch: string, file: string, cont
  * git smart HTTP (`/git/{owner}/{repo}.git/...`) through `git http-backend`, so the repositories
  * can be pushed to and cloned with plain git.
  */
-export async function handleGitHttp(req: http.IncomingMessage, res: http.ServerResponse, url: URL, ctx: SandboxContext) {
+export async function handleGitHttp(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+  ctx: SandboxContext,
+) {
   const m = /^\/git\/([^/]+)\/([^/]+?)(?:\.git)?(\/.*)$/.exec(url.pathname);
   const dir = m && repoDir(ctx, m[1], m[2]);
   if (!m || !dir || !fs.existsSync(dir)) {
@@ -91,7 +161,9 @@ export async function handleGitHttp(req: http.IncomingMessage, res: http.ServerR
   }
   const outcome = await ctx.fault('github', 'git');
   if (outcome.error) {
-    res.writeHead(outcome.error === 'throttle' ? 429 : 500, { 'content-type': 'text/plain' });
+    res.writeHead(outcome.error === 'throttle' ? 429 : 500, {
+      'content-type': 'text/plain',
+    });
     res.end('sandbox fault injection\n');
     return;
   }
@@ -100,7 +172,9 @@ export async function handleGitHttp(req: http.IncomingMessage, res: http.ServerR
       ...process.env,
       GIT_PROJECT_ROOT: path.dirname(path.dirname(dir)),
       GIT_HTTP_EXPORT_ALL: '1',
-      PATH_INFO: `/${path.basename(path.dirname(dir))}/${path.basename(dir)}${m[3]}`,
+      PATH_INFO: `/${path.basename(path.dirname(dir))}/${path.basename(dir)}${
+        m[3]
+      }`,
       REQUEST_METHOD: req.method ?? 'GET',
       QUERY_STRING: url.search.slice(1),
       CONTENT_TYPE: req.headers['content-type'] ?? '',

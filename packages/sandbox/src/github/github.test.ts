@@ -10,29 +10,62 @@ const exec = promisify(execFile);
 
 describe('GitHub REST and git smart HTTP', () => {
   const sandbox = useSandbox();
-  const gh = () => new Octokit({ baseUrl: sandbox().githubUrl, auth: 'sandbox-token' });
+  const gh = () =>
+    new Octokit({ baseUrl: sandbox().githubUrl, auth: 'sandbox-token' });
 
   it('requires a token and knows the authenticated user', async () => {
-    await expect(new Octokit({ baseUrl: sandbox().githubUrl }).rest.users.getAuthenticated()).rejects.toMatchObject({ status: 401 });
-    expect((await gh().rest.users.getAuthenticated()).data.login).toBe('sandbox-user');
+    await expect(
+      new Octokit({
+        baseUrl: sandbox().githubUrl,
+      }).rest.users.getAuthenticated(),
+    ).rejects.toMatchObject({ status: 401 });
+    expect((await gh().rest.users.getAuthenticated()).data.login).toBe(
+      'sandbox-user',
+    );
   });
 
   it('creates repositories in an org and for the user; a second create is 422 "name already exists"', async () => {
-    const org = await gh().rest.repos.createInOrg({ org: 'acme', name: 'shop', private: true, description: 'Shop' });
+    const org = await gh().rest.repos.createInOrg({
+      org: 'acme',
+      name: 'shop',
+      private: true,
+      description: 'Shop',
+    });
     expect(org.status).toBe(201);
-    expect(org.data).toMatchObject({ full_name: 'acme/shop', private: true, default_branch: 'main', owner: { login: 'acme', type: 'Organization' } });
-    const mine = await gh().rest.repos.createForAuthenticatedUser({ name: 'notes', auto_init: true });
+    expect(org.data).toMatchObject({
+      full_name: 'acme/shop',
+      private: true,
+      default_branch: 'main',
+      owner: { login: 'acme', type: 'Organization' },
+    });
+    const mine = await gh().rest.repos.createForAuthenticatedUser({
+      name: 'notes',
+      auto_init: true,
+    });
     expect(mine.data.full_name).toBe('sandbox-user/notes');
-    const dup = await gh().rest.repos.createInOrg({ org: 'acme', name: 'shop' }).catch(e => e);
+    const dup = await gh()
+      .rest.repos.createInOrg({ org: 'acme', name: 'shop' })
+      .catch(e => e);
     expect(dup.status).toBe(422);
-    expect(dup.response.data.errors[0].message).toBe('name already exists on this account');
-    await expect(gh().rest.repos.get({ owner: 'acme', repo: 'missing' })).rejects.toMatchObject({ status: 404 });
+    expect(dup.response.data.errors[0].message).toBe(
+      'name already exists on this account',
+    );
+    await expect(
+      gh().rest.repos.get({ owner: 'acme', repo: 'missing' }),
+    ).rejects.toMatchObject({ status: 404 });
   });
 
   it('pushes with plain git, clones it back, and reads files through the contents API', async () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-git-'));
-    const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' };
-    const git = (cwd: string, ...args: string[]) => exec('git', args, { cwd, env });
+    const env = {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@x',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@x',
+    };
+    const git = (cwd: string, ...args: string[]) =>
+      exec('git', args, { cwd, env });
     const src = path.join(work, 'src');
     fs.mkdirSync(src);
     await git(src, 'init', '-q', '-b', 'main');
@@ -43,46 +76,180 @@ describe('GitHub REST and git smart HTTP', () => {
     await git(src, 'push', '-q', remote, 'main');
 
     await git(work, 'clone', '-q', remote, 'clone');
-    expect(fs.readFileSync(path.join(work, 'clone', 'index.js'), 'utf8')).toBe('console.log("hi")\n');
+    expect(fs.readFileSync(path.join(work, 'clone', 'index.js'), 'utf8')).toBe(
+      'console.log("hi")\n',
+    );
 
-    const created = await gh().rest.repos.createOrUpdateFileContents({ owner: 'acme', repo: 'shop', path: '.github/CODEOWNERS', message: 'owners', content: Buffer.from('* @acme/payments\n').toString('base64') });
+    const created = await gh().rest.repos.createOrUpdateFileContents({
+      owner: 'acme',
+      repo: 'shop',
+      path: '.github/CODEOWNERS',
+      message: 'owners',
+      content: Buffer.from('* @acme/payments\n').toString('base64'),
+    });
     expect(created.status).toBe(201);
-    const file = await gh().rest.repos.getContent({ owner: 'acme', repo: 'shop', path: '.github/CODEOWNERS' });
-    expect(Buffer.from((file.data as any).content, 'base64').toString()).toBe('* @acme/payments\n');
-    await expect(gh().rest.repos.createOrUpdateFileContents({ owner: 'acme', repo: 'shop', path: '.github/CODEOWNERS', message: 'stale', content: 'eA==', sha: 'deadbeef' })).rejects.toMatchObject({ status: 409 });
-    const updated = await gh().rest.repos.createOrUpdateFileContents({ owner: 'acme', repo: 'shop', path: '.github/CODEOWNERS', message: 'owners 2', content: Buffer.from('* @acme/platform\n').toString('base64'), sha: (file.data as any).sha });
+    const file = await gh().rest.repos.getContent({
+      owner: 'acme',
+      repo: 'shop',
+      path: '.github/CODEOWNERS',
+    });
+    expect(Buffer.from((file.data as any).content, 'base64').toString()).toBe(
+      '* @acme/payments\n',
+    );
+    await expect(
+      gh().rest.repos.createOrUpdateFileContents({
+        owner: 'acme',
+        repo: 'shop',
+        path: '.github/CODEOWNERS',
+        message: 'stale',
+        content: 'eA==',
+        sha: 'deadbeef',
+      }),
+    ).rejects.toMatchObject({ status: 409 });
+    const updated = await gh().rest.repos.createOrUpdateFileContents({
+      owner: 'acme',
+      repo: 'shop',
+      path: '.github/CODEOWNERS',
+      message: 'owners 2',
+      content: Buffer.from('* @acme/platform\n').toString('base64'),
+      sha: (file.data as any).sha,
+    });
     expect(updated.status).toBe(200);
 
     await git(path.join(work, 'clone'), 'pull', '-q');
-    expect(fs.readFileSync(path.join(work, 'clone', '.github', 'CODEOWNERS'), 'utf8')).toBe('* @acme/platform\n');
-    await expect(exec('git', ['clone', '-q', `${sandbox().url}/git/acme/nothing.git`, path.join(work, 'x')])).rejects.toThrow(/not found|404/i);
+    expect(
+      fs.readFileSync(
+        path.join(work, 'clone', '.github', 'CODEOWNERS'),
+        'utf8',
+      ),
+    ).toBe('* @acme/platform\n');
+    await expect(
+      exec('git', [
+        'clone',
+        '-q',
+        `${sandbox().url}/git/acme/nothing.git`,
+        path.join(work, 'x'),
+      ]),
+    ).rejects.toThrow(/not found|404/i);
     fs.rmSync(work, { recursive: true, force: true });
   });
 
   it('applies branch protection, security settings, vulnerability alerts, teams and collaborators', async () => {
-    await expect(gh().rest.repos.getBranchProtection({ owner: 'acme', repo: 'shop', branch: 'main' })).rejects.toMatchObject({ status: 404, message: expect.stringContaining('Branch not protected') });
-    await expect(gh().rest.repos.updateBranchProtection({ owner: 'acme', repo: 'shop', branch: 'nope', required_status_checks: null, enforce_admins: true, required_pull_request_reviews: null, restrictions: null })).rejects.toMatchObject({ status: 404 });
+    await expect(
+      gh().rest.repos.getBranchProtection({
+        owner: 'acme',
+        repo: 'shop',
+        branch: 'main',
+      }),
+    ).rejects.toMatchObject({
+      status: 404,
+      message: expect.stringContaining('Branch not protected'),
+    });
+    await expect(
+      gh().rest.repos.updateBranchProtection({
+        owner: 'acme',
+        repo: 'shop',
+        branch: 'nope',
+        required_status_checks: null,
+        enforce_admins: true,
+        required_pull_request_reviews: null,
+        restrictions: null,
+      }),
+    ).rejects.toMatchObject({ status: 404 });
     await gh().rest.repos.updateBranchProtection({
-      owner: 'acme', repo: 'shop', branch: 'main', enforce_admins: true, restrictions: null, allow_force_pushes: false,
+      owner: 'acme',
+      repo: 'shop',
+      branch: 'main',
+      enforce_admins: true,
+      restrictions: null,
+      allow_force_pushes: false,
       required_status_checks: { strict: true, contexts: ['ci'] },
-      required_pull_request_reviews: { required_approving_review_count: 2, require_code_owner_reviews: true },
+      required_pull_request_reviews: {
+        required_approving_review_count: 2,
+        require_code_owner_reviews: true,
+      },
     });
-    const protection = (await gh().rest.repos.getBranchProtection({ owner: 'acme', repo: 'shop', branch: 'main' })).data;
+    const protection = (
+      await gh().rest.repos.getBranchProtection({
+        owner: 'acme',
+        repo: 'shop',
+        branch: 'main',
+      })
+    ).data;
     expect(protection).toMatchObject({
-      required_pull_request_reviews: { required_approving_review_count: 2, require_code_owner_reviews: true },
-      required_status_checks: { strict: true, contexts: ['ci'] }, allow_force_pushes: { enabled: false }, enforce_admins: { enabled: true },
+      required_pull_request_reviews: {
+        required_approving_review_count: 2,
+        require_code_owner_reviews: true,
+      },
+      required_status_checks: { strict: true, contexts: ['ci'] },
+      allow_force_pushes: { enabled: false },
+      enforce_admins: { enabled: true },
     });
 
-    const patched = await gh().rest.repos.update({ owner: 'acme', repo: 'shop', security_and_analysis: { secret_scanning: { status: 'enabled' }, secret_scanning_push_protection: { status: 'enabled' } } });
-    expect(patched.data.security_and_analysis).toMatchObject({ secret_scanning: { status: 'enabled' }, secret_scanning_push_protection: { status: 'enabled' }, advanced_security: { status: 'disabled' } });
-    await expect(gh().rest.repos.checkVulnerabilityAlerts({ owner: 'acme', repo: 'shop' })).rejects.toMatchObject({ status: 404 });
-    await gh().rest.repos.enableVulnerabilityAlerts({ owner: 'acme', repo: 'shop' });
-    expect((await gh().rest.repos.checkVulnerabilityAlerts({ owner: 'acme', repo: 'shop' })).status).toBe(204);
+    const patched = await gh().rest.repos.update({
+      owner: 'acme',
+      repo: 'shop',
+      security_and_analysis: {
+        secret_scanning: { status: 'enabled' },
+        secret_scanning_push_protection: { status: 'enabled' },
+      },
+    });
+    expect(patched.data.security_and_analysis).toMatchObject({
+      secret_scanning: { status: 'enabled' },
+      secret_scanning_push_protection: { status: 'enabled' },
+      advanced_security: { status: 'disabled' },
+    });
+    await expect(
+      gh().rest.repos.checkVulnerabilityAlerts({ owner: 'acme', repo: 'shop' }),
+    ).rejects.toMatchObject({ status: 404 });
+    await gh().rest.repos.enableVulnerabilityAlerts({
+      owner: 'acme',
+      repo: 'shop',
+    });
+    expect(
+      (
+        await gh().rest.repos.checkVulnerabilityAlerts({
+          owner: 'acme',
+          repo: 'shop',
+        })
+      ).status,
+    ).toBe(204);
 
-    await gh().rest.teams.addOrUpdateRepoPermissionsInOrg({ org: 'acme', team_slug: 'payments', owner: 'acme', repo: 'shop', permission: 'maintain' });
-    expect((await gh().rest.repos.listTeams({ owner: 'acme', repo: 'shop' })).data).toEqual([expect.objectContaining({ slug: 'payments', permission: 'maintain' })]);
-    await gh().rest.repos.addCollaborator({ owner: 'acme', repo: 'shop', username: 'alice', permission: 'push' });
-    expect((await gh().rest.repos.getCollaboratorPermissionLevel({ owner: 'acme', repo: 'shop', username: 'alice' })).data.permission).toBe('write');
-    expect((await gh().rest.repos.getCollaboratorPermissionLevel({ owner: 'acme', repo: 'shop', username: 'bob' })).data.permission).toBe('none');
+    await gh().rest.teams.addOrUpdateRepoPermissionsInOrg({
+      org: 'acme',
+      team_slug: 'payments',
+      owner: 'acme',
+      repo: 'shop',
+      permission: 'maintain',
+    });
+    expect(
+      (await gh().rest.repos.listTeams({ owner: 'acme', repo: 'shop' })).data,
+    ).toEqual([
+      expect.objectContaining({ slug: 'payments', permission: 'maintain' }),
+    ]);
+    await gh().rest.repos.addCollaborator({
+      owner: 'acme',
+      repo: 'shop',
+      username: 'alice',
+      permission: 'push',
+    });
+    expect(
+      (
+        await gh().rest.repos.getCollaboratorPermissionLevel({
+          owner: 'acme',
+          repo: 'shop',
+          username: 'alice',
+        })
+      ).data.permission,
+    ).toBe('write');
+    expect(
+      (
+        await gh().rest.repos.getCollaboratorPermissionLevel({
+          owner: 'acme',
+          repo: 'shop',
+          username: 'bob',
+        })
+      ).data.permission,
+    ).toBe('none');
   });
 });

@@ -1,4 +1,9 @@
-import { SandboxContext, SandboxRequest, SandboxResponse, json } from '../types';
+import {
+  SandboxContext,
+  SandboxRequest,
+  SandboxResponse,
+  json,
+} from '../types';
 import { branchHead, commitFile, initBareRepo, readFile, repoDir } from './git';
 
 export { handleGitHttp } from './git';
@@ -8,27 +13,60 @@ export const SANDBOX_USER = 'sandbox-user';
 
 type Status = { status: 'enabled' | 'disabled' };
 interface Repo {
-  id: number; owner: string; ownerType: 'User' | 'Organization'; name: string; description?: string; private: boolean;
-  defaultBranch: string; createdAt: number; settings: Record<string, unknown>;
-  securityAndAnalysis: Record<string, Status>; vulnerabilityAlerts: boolean;
-  protection: Record<string, any>; teams: Record<string, string>; collaborators: Record<string, string>;
+  id: number;
+  owner: string;
+  ownerType: 'User' | 'Organization';
+  name: string;
+  description?: string;
+  private: boolean;
+  defaultBranch: string;
+  createdAt: number;
+  settings: Record<string, unknown>;
+  securityAndAnalysis: Record<string, Status>;
+  vulnerabilityAlerts: boolean;
+  protection: Record<string, any>;
+  teams: Record<string, string>;
+  collaborators: Record<string, string>;
 }
 
-const err = (status: number, message: string, extra: Record<string, unknown> = {}) =>
-  json(status, { message, documentation_url: 'https://docs.github.com/rest', status: String(status), ...extra });
+const err = (
+  status: number,
+  message: string,
+  extra: Record<string, unknown> = {},
+) =>
+  json(status, {
+    message,
+    documentation_url: 'https://docs.github.com/rest',
+    status: String(status),
+    ...extra,
+  });
 const notFound = () => err(404, 'Not Found');
 const NAME = /^[A-Za-z0-9._-]{1,100}$/;
 
 function render(r: Repo, ctx: SandboxContext) {
   const full = `${r.owner}/${r.name}`;
   return {
-    id: r.id, node_id: `R_sandbox${r.id}`, name: r.name, full_name: full, private: r.private,
-    visibility: r.private ? 'private' : 'public', description: r.description ?? null,
+    id: r.id,
+    node_id: `R_sandbox${r.id}`,
+    name: r.name,
+    full_name: full,
+    private: r.private,
+    visibility: r.private ? 'private' : 'public',
+    description: r.description ?? null,
     owner: { login: r.owner, type: r.ownerType, id: 1 },
-    html_url: `${ctx.url}/github/${full}/browse`, url: `${ctx.url}/github/repos/${full}`,
-    clone_url: `${ctx.url}/git/${full}.git`, default_branch: r.defaultBranch,
-    created_at: new Date(r.createdAt).toISOString(), security_and_analysis: r.securityAndAnalysis,
-    permissions: { admin: true, maintain: true, push: true, triage: true, pull: true },
+    html_url: `${ctx.url}/github/${full}/browse`,
+    url: `${ctx.url}/github/repos/${full}`,
+    clone_url: `${ctx.url}/git/${full}.git`,
+    default_branch: r.defaultBranch,
+    created_at: new Date(r.createdAt).toISOString(),
+    security_and_analysis: r.securityAndAnalysis,
+    permissions: {
+      admin: true,
+      maintain: true,
+      push: true,
+      triage: true,
+      pull: true,
+    },
     ...r.settings,
   };
 }
@@ -38,32 +76,77 @@ function renderProtection(p: Record<string, any>, base: string) {
   return {
     url: `${base}/protection`,
     required_status_checks: p.required_status_checks
-      ? { strict: !!p.required_status_checks.strict, contexts: p.required_status_checks.contexts ?? [], checks: (p.required_status_checks.contexts ?? []).map((context: string) => ({ context, app_id: null })) }
+      ? {
+          strict: !!p.required_status_checks.strict,
+          contexts: p.required_status_checks.contexts ?? [],
+          checks: (p.required_status_checks.contexts ?? []).map(
+            (context: string) => ({ context, app_id: null }),
+          ),
+        }
       : undefined,
-    enforce_admins: { url: `${base}/protection/enforce_admins`, enabled: !!p.enforce_admins },
+    enforce_admins: {
+      url: `${base}/protection/enforce_admins`,
+      enabled: !!p.enforce_admins,
+    },
     required_pull_request_reviews: p.required_pull_request_reviews
       ? {
-          dismiss_stale_reviews: !!p.required_pull_request_reviews.dismiss_stale_reviews,
-          require_code_owner_reviews: !!p.required_pull_request_reviews.require_code_owner_reviews,
-          required_approving_review_count: p.required_pull_request_reviews.required_approving_review_count ?? 1,
-          require_last_push_approval: !!p.required_pull_request_reviews.require_last_push_approval,
+          dismiss_stale_reviews:
+            !!p.required_pull_request_reviews.dismiss_stale_reviews,
+          require_code_owner_reviews:
+            !!p.required_pull_request_reviews.require_code_owner_reviews,
+          required_approving_review_count:
+            p.required_pull_request_reviews.required_approving_review_count ??
+            1,
+          require_last_push_approval:
+            !!p.required_pull_request_reviews.require_last_push_approval,
         }
       : undefined,
     required_linear_history: enabled(p.required_linear_history),
     allow_force_pushes: enabled(p.allow_force_pushes),
     allow_deletions: enabled(p.allow_deletions),
-    required_conversation_resolution: enabled(p.required_conversation_resolution),
+    required_conversation_resolution: enabled(
+      p.required_conversation_resolution,
+    ),
   };
 }
 
 /** GitHub REST for `@octokit/rest` with `baseUrl: <sandbox>/github`. */
-export async function handleGithub(req: SandboxRequest, ctx: SandboxContext): Promise<SandboxResponse> {
+export async function handleGithub(
+  req: SandboxRequest,
+  ctx: SandboxContext,
+): Promise<SandboxResponse> {
   const auth = String(req.headers.authorization ?? '');
   const parts = req.path.split('/').filter(Boolean).map(decodeURIComponent);
-  const route = `${req.method} /${parts.map((p, i) => (['repos', 'orgs', 'user', 'branches', 'protection', 'contents', 'collaborators', 'permission', 'teams', 'vulnerability-alerts'].includes(p) || i === 0 ? p : ':')).join('/')}`;
-  if (!/^(token|Bearer) \S+/i.test(auth)) return err(401, 'Requires authentication');
+  const route = `${req.method} /${parts
+    .map((p, i) =>
+      [
+        'repos',
+        'orgs',
+        'user',
+        'branches',
+        'protection',
+        'contents',
+        'collaborators',
+        'permission',
+        'teams',
+        'vulnerability-alerts',
+      ].includes(p) || i === 0
+        ? p
+        : ':',
+    )
+    .join('/')}`;
+  if (!/^(token|Bearer) \S+/i.test(auth))
+    return err(401, 'Requires authentication');
   const outcome = await ctx.fault('github', route);
-  if (outcome.error === 'throttle') return { ...err(403, 'API rate limit exceeded for user.'), headers: { 'content-type': 'application/json', 'x-ratelimit-remaining': '0', 'retry-after': '1' } };
+  if (outcome.error === 'throttle')
+    return {
+      ...err(403, 'API rate limit exceeded for user.'),
+      headers: {
+        'content-type': 'application/json',
+        'x-ratelimit-remaining': '0',
+        'retry-after': '1',
+      },
+    };
   if (outcome.error) return err(500, 'Server Error');
 
   let body: any = {};
@@ -77,37 +160,87 @@ export async function handleGithub(req: SandboxRequest, ctx: SandboxContext): Pr
   const findRepo = (owner: string, name: string) =>
     ctx.state.get<Repo>('github', 'repo', `${owner}/${name}`.toLowerCase());
 
-  if (route === 'GET /user') return json(200, { login: SANDBOX_USER, id: 1, type: 'User', name: 'Sandbox User' });
+  if (route === 'GET /user')
+    return json(200, {
+      login: SANDBOX_USER,
+      id: 1,
+      type: 'User',
+      name: 'Sandbox User',
+    });
 
   // Create a repository in an org or for the user.
   if (route === 'POST /orgs/:/repos' || route === 'POST /user/repos') {
     const owner = route.startsWith('POST /orgs') ? parts[1] : SANDBOX_USER;
     const name = body.name;
     if (typeof name !== 'string' || !NAME.test(name)) {
-      return err(422, 'Repository creation failed.', { errors: [{ resource: 'Repository', code: 'custom', field: 'name', message: 'name is invalid' }] });
+      return err(422, 'Repository creation failed.', {
+        errors: [
+          {
+            resource: 'Repository',
+            code: 'custom',
+            field: 'name',
+            message: 'name is invalid',
+          },
+        ],
+      });
     }
     if (findRepo(owner, name)) {
-      return err(422, 'Repository creation failed.', { errors: [{ resource: 'Repository', code: 'custom', field: 'name', message: 'name already exists on this account' }] });
+      return err(422, 'Repository creation failed.', {
+        errors: [
+          {
+            resource: 'Repository',
+            code: 'custom',
+            field: 'name',
+            message: 'name already exists on this account',
+          },
+        ],
+      });
     }
     const repo: Repo = {
-      id: 1000 + ctx.state.next(), owner, ownerType: route.startsWith('POST /orgs') ? 'Organization' : 'User', name,
-      description: body.description, private: body.private ?? body.visibility !== 'public', defaultBranch: 'main',
-      createdAt: Date.now(), settings: {}, vulnerabilityAlerts: false, protection: {}, teams: {}, collaborators: {},
+      id: 1000 + ctx.state.next(),
+      owner,
+      ownerType: route.startsWith('POST /orgs') ? 'Organization' : 'User',
+      name,
+      description: body.description,
+      private: body.private ?? body.visibility !== 'public',
+      defaultBranch: 'main',
+      createdAt: Date.now(),
+      settings: {},
+      vulnerabilityAlerts: false,
+      protection: {},
+      teams: {},
+      collaborators: {},
       securityAndAnalysis: {
-        advanced_security: { status: 'disabled' }, secret_scanning: { status: 'disabled' },
-        secret_scanning_push_protection: { status: 'disabled' }, dependabot_security_updates: { status: 'disabled' },
+        advanced_security: { status: 'disabled' },
+        secret_scanning: { status: 'disabled' },
+        secret_scanning_push_protection: { status: 'disabled' },
+        dependabot_security_updates: { status: 'disabled' },
       },
     };
     const dir = repoDir(ctx, owner, name);
     await initBareRepo(dir, repo.defaultBranch);
     if (body.auto_init) {
-      await commitFile(dir, repo.defaultBranch, 'README.md', Buffer.from(`# ${name}\n`), 'Initial commit', { name: SANDBOX_USER, email: 'sandbox@localhost' });
+      await commitFile(
+        dir,
+        repo.defaultBranch,
+        'README.md',
+        Buffer.from(`# ${name}\n`),
+        'Initial commit',
+        { name: SANDBOX_USER, email: 'sandbox@localhost' },
+      );
     }
-    ctx.state.put({ service: 'github', type: 'repo', id: `${owner}/${name}`.toLowerCase(), createdAt: repo.createdAt, data: repo });
+    ctx.state.put({
+      service: 'github',
+      type: 'repo',
+      id: `${owner}/${name}`.toLowerCase(),
+      createdAt: repo.createdAt,
+      data: repo,
+    });
     return json(201, render(repo, ctx));
   }
 
-  if (parts[0] !== 'repos' && !(parts[0] === 'orgs' && parts[2] === 'teams')) return notFound();
+  if (parts[0] !== 'repos' && !(parts[0] === 'orgs' && parts[2] === 'teams'))
+    return notFound();
 
   // Team permissions: /orgs/{org}/teams/{team}/repos/{owner}/{repo}
   if (parts[0] === 'orgs') {
@@ -116,14 +249,25 @@ export async function handleGithub(req: SandboxRequest, ctx: SandboxContext): Pr
     const team = parts[3];
     if (req.method === 'PUT') {
       const permission = body.permission ?? 'push';
-      if (!['pull', 'triage', 'push', 'maintain', 'admin'].includes(permission)) {
-        return err(422, 'Validation Failed', { errors: [{ resource: 'TeamRepository', field: 'permission', code: 'invalid' }] });
+      if (
+        !['pull', 'triage', 'push', 'maintain', 'admin'].includes(permission)
+      ) {
+        return err(422, 'Validation Failed', {
+          errors: [
+            {
+              resource: 'TeamRepository',
+              field: 'permission',
+              code: 'invalid',
+            },
+          ],
+        });
       }
       r.data.teams[team] = permission;
       ctx.state.put(r);
       return { status: 204 };
     }
-    if (req.method === 'GET') return r.data.teams[team] ? { status: 204 } : notFound();
+    if (req.method === 'GET')
+      return r.data.teams[team] ? { status: 204 } : notFound();
     if (req.method === 'DELETE') {
       delete r.data.teams[team];
       ctx.state.put(r);
@@ -146,14 +290,29 @@ export async function handleGithub(req: SandboxRequest, ctx: SandboxContext): Pr
       const { security_and_analysis: sa, name: _rename, ...settings } = body;
       if (settings.default_branch) repo.defaultBranch = settings.default_branch;
       if (settings.private !== undefined) repo.private = !!settings.private;
-      if (settings.description !== undefined) repo.description = settings.description;
-      for (const k of ['has_issues', 'has_wiki', 'delete_branch_on_merge', 'allow_merge_commit', 'allow_squash_merge', 'allow_rebase_merge', 'allow_auto_merge']) {
+      if (settings.description !== undefined)
+        repo.description = settings.description;
+      for (const k of [
+        'has_issues',
+        'has_wiki',
+        'delete_branch_on_merge',
+        'allow_merge_commit',
+        'allow_squash_merge',
+        'allow_rebase_merge',
+        'allow_auto_merge',
+      ]) {
         if (k in settings) repo.settings[k] = settings[k];
       }
       if (sa) {
         for (const [k, v] of Object.entries(sa as Record<string, any>)) {
-          if (!(k in repo.securityAndAnalysis) || !['enabled', 'disabled'].includes(v?.status)) {
-            return err(422, `Invalid security_and_analysis setting '${k}': status must be "enabled" or "disabled"`);
+          if (
+            !(k in repo.securityAndAnalysis) ||
+            !['enabled', 'disabled'].includes(v?.status)
+          ) {
+            return err(
+              422,
+              `Invalid security_and_analysis setting '${k}': status must be "enabled" or "disabled"`,
+            );
           }
           repo.securityAndAnalysis[k] = { status: v.status };
         }
@@ -169,14 +328,24 @@ export async function handleGithub(req: SandboxRequest, ctx: SandboxContext): Pr
   }
 
   if (rest[0] === 'vulnerability-alerts') {
-    if (req.method === 'GET') return repo.vulnerabilityAlerts ? { status: 204 } : err(404, 'Vulnerability alerts are disabled.');
+    if (req.method === 'GET')
+      return repo.vulnerabilityAlerts
+        ? { status: 204 }
+        : err(404, 'Vulnerability alerts are disabled.');
     repo.vulnerabilityAlerts = req.method === 'PUT';
     save();
     return { status: 204 };
   }
 
   if (rest[0] === 'teams' && req.method === 'GET') {
-    return json(200, Object.entries(repo.teams).map(([slug, permission]) => ({ slug, name: slug, permission })));
+    return json(
+      200,
+      Object.entries(repo.teams).map(([slug, permission]) => ({
+        slug,
+        name: slug,
+        permission,
+      })),
+    );
   }
 
   if (rest[0] === 'branches' && rest[1]) {
@@ -184,20 +353,49 @@ export async function handleGithub(req: SandboxRequest, ctx: SandboxContext): Pr
     const head = await branchHead(dir, branch);
     if (!head) return err(404, 'Branch not found');
     if (rest.length === 2 && req.method === 'GET') {
-      return json(200, { name: branch, commit: { sha: head }, protected: !!repo.protection[branch] });
+      return json(200, {
+        name: branch,
+        commit: { sha: head },
+        protected: !!repo.protection[branch],
+      });
     }
     if (rest[2] === 'protection') {
       if (req.method === 'GET') {
-        return repo.protection[branch] ? json(200, renderProtection(repo.protection[branch], `${base}/branches/${branch}`)) : err(404, 'Branch not protected');
+        return repo.protection[branch]
+          ? json(
+              200,
+              renderProtection(
+                repo.protection[branch],
+                `${base}/branches/${branch}`,
+              ),
+            )
+          : err(404, 'Branch not protected');
       }
       if (req.method === 'PUT') {
-        const missing = ['required_status_checks', 'enforce_admins', 'required_pull_request_reviews', 'restrictions'].filter(k => !(k in body));
+        const missing = [
+          'required_status_checks',
+          'enforce_admins',
+          'required_pull_request_reviews',
+          'restrictions',
+        ].filter(k => !(k in body));
         if (missing.length) {
-          return err(422, `Invalid request.\n\n${missing.map(k => `"${k}" wasn't supplied.`).join('\n')}`);
+          return err(
+            422,
+            `Invalid request.\n\n${missing
+              .map(k => `"${k}" wasn't supplied.`)
+              .join('\n')}`,
+          );
         }
-        const count = body.required_pull_request_reviews?.required_approving_review_count;
-        if (count !== undefined && !(Number.isInteger(count) && count >= 0 && count <= 6)) {
-          return err(422, 'Invalid request.\n\nrequired_approving_review_count must be between 0 and 6.');
+        const count =
+          body.required_pull_request_reviews?.required_approving_review_count;
+        if (
+          count !== undefined &&
+          !(Number.isInteger(count) && count >= 0 && count <= 6)
+        ) {
+          return err(
+            422,
+            'Invalid request.\n\nrequired_approving_review_count must be between 0 and 6.',
+          );
         }
         repo.protection[branch] = body;
         save();
@@ -217,31 +415,77 @@ export async function handleGithub(req: SandboxRequest, ctx: SandboxContext): Pr
     const existing = await readFile(dir, branch, file);
     if (req.method === 'GET') {
       if (!existing) return notFound();
-      return json(200, { type: 'file', encoding: 'base64', path: file, name: file.split('/').pop(), sha: existing.sha, size: existing.content.length, content: existing.content.toString('base64') });
+      return json(200, {
+        type: 'file',
+        encoding: 'base64',
+        path: file,
+        name: file.split('/').pop(),
+        sha: existing.sha,
+        size: existing.content.length,
+        content: existing.content.toString('base64'),
+      });
     }
     if (req.method === 'PUT') {
-      if (typeof body.message !== 'string' || typeof body.content !== 'string') {
-        return err(422, 'Invalid request.\n\n"message" and "content" are required.');
+      if (
+        typeof body.message !== 'string' ||
+        typeof body.content !== 'string'
+      ) {
+        return err(
+          422,
+          'Invalid request.\n\n"message" and "content" are required.',
+        );
       }
       if (existing && body.sha !== existing.sha) {
-        return err(409, `${file} does not match ${body.sha ?? 'the missing sha'}`);
+        return err(
+          409,
+          `${file} does not match ${body.sha ?? 'the missing sha'}`,
+        );
       }
-      if (!existing && body.sha) return err(422, 'Invalid request.\n\n"sha" was supplied for a file that does not exist.');
-      const { blob, commit } = await commitFile(dir, branch, file, Buffer.from(body.content, 'base64'), body.message, { name: body.committer?.name ?? SANDBOX_USER, email: body.committer?.email ?? 'sandbox@localhost' });
-      return json(existing ? 200 : 201, { content: { name: file.split('/').pop(), path: file, sha: blob }, commit: { sha: commit, message: body.message } });
+      if (!existing && body.sha)
+        return err(
+          422,
+          'Invalid request.\n\n"sha" was supplied for a file that does not exist.',
+        );
+      const { blob, commit } = await commitFile(
+        dir,
+        branch,
+        file,
+        Buffer.from(body.content, 'base64'),
+        body.message,
+        {
+          name: body.committer?.name ?? SANDBOX_USER,
+          email: body.committer?.email ?? 'sandbox@localhost',
+        },
+      );
+      return json(existing ? 200 : 201, {
+        content: { name: file.split('/').pop(), path: file, sha: blob },
+        commit: { sha: commit, message: body.message },
+      });
     }
   }
 
   if (rest[0] === 'collaborators' && rest[1]) {
     const user = rest[1];
     if (rest[2] === 'permission' && req.method === 'GET') {
-      const permission = user === SANDBOX_USER ? 'admin' : repo.collaborators[user] ?? 'none';
-      return json(200, { permission: permission === 'push' ? 'write' : permission === 'pull' ? 'read' : permission, role_name: permission, user: { login: user } });
+      const permission =
+        user === SANDBOX_USER ? 'admin' : repo.collaborators[user] ?? 'none';
+      return json(200, {
+        permission:
+          ({ push: 'write', pull: 'read' } as Record<string, string>)[
+            permission
+          ] ?? permission,
+        role_name: permission,
+        user: { login: user },
+      });
     }
     if (req.method === 'PUT') {
       repo.collaborators[user] = body.permission ?? 'push';
       save();
-      return json(201, { id: ctx.state.next(), invitee: { login: user }, permissions: repo.collaborators[user] });
+      return json(201, {
+        id: ctx.state.next(),
+        invitee: { login: user },
+        permissions: repo.collaborators[user],
+      });
     }
     if (req.method === 'DELETE') {
       delete repo.collaborators[user];

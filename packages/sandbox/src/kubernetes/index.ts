@@ -1,25 +1,59 @@
 import { randomUUID } from 'node:crypto';
 import { phaseOf, SandboxResource } from '../state';
-import { SandboxContext, SandboxRequest, SandboxResponse, json } from '../types';
+import {
+  SandboxContext,
+  SandboxRequest,
+  SandboxResponse,
+  json,
+} from '../types';
 
 /** The kinds the sandbox's Kubernetes API serves, by URL group/version and plural. */
-const KINDS: Record<string, { kind: string; apiVersion: string; namespaced: boolean }> = {
+const KINDS: Record<
+  string,
+  { kind: string; apiVersion: string; namespaced: boolean }
+> = {
   'v1/namespaces': { kind: 'Namespace', apiVersion: 'v1', namespaced: false },
   'v1/secrets': { kind: 'Secret', apiVersion: 'v1', namespaced: true },
   'v1/services': { kind: 'Service', apiVersion: 'v1', namespaced: true },
-  'apps/v1/deployments': { kind: 'Deployment', apiVersion: 'apps/v1', namespaced: true },
-  'networking.k8s.io/v1/ingresses': { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', namespaced: true },
+  'apps/v1/deployments': {
+    kind: 'Deployment',
+    apiVersion: 'apps/v1',
+    namespaced: true,
+  },
+  'networking.k8s.io/v1/ingresses': {
+    kind: 'Ingress',
+    apiVersion: 'networking.k8s.io/v1',
+    namespaced: true,
+  },
 };
 
 type Obj = Record<string, any> & { metadata: Record<string, any> };
 
-const status = (code: number, reason: string, message: string, details?: Record<string, unknown>) =>
-  json(code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: code < 400 ? 'Success' : 'Failure', message, reason, details, code });
+const status = (
+  code: number,
+  reason: string,
+  message: string,
+  details?: Record<string, unknown>,
+) =>
+  json(code, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: code < 400 ? 'Success' : 'Failure',
+    message,
+    reason,
+    details,
+    code,
+  });
 
 /** RFC 7386 JSON merge patch (what strategic merge patch amounts to for these kinds' fields). */
 function mergePatch(target: any, patch: any): any {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
-  const out = target && typeof target === 'object' && !Array.isArray(target) ? { ...target } : {};
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch))
+    return patch;
+  const out =
+    target && typeof target === 'object' && !Array.isArray(target)
+      ? { ...target }
+      : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
     else out[k] = mergePatch(out[k], v);
@@ -31,7 +65,10 @@ function mergePatch(target: any, patch: any): any {
 function jsonPatch(target: any, ops: any[]): any {
   const doc = JSON.parse(JSON.stringify(target));
   for (const op of ops) {
-    const keys = String(op.path).split('/').slice(1).map(k => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const keys = String(op.path)
+      .split('/')
+      .slice(1)
+      .map(k => k.replace(/~1/g, '/').replace(/~0/g, '~'));
     const last = keys.pop()!;
     const parent = keys.reduce((o, k) => (o[k] ??= {}), doc);
     if (op.op === 'remove') delete parent[last];
@@ -50,37 +87,86 @@ function withStatus(r: SandboxResource<Obj>) {
   const replicas = o.spec?.replicas ?? 1;
   const phase = phaseOf(r);
   const ready = phase === 'active' ? replicas : 0;
-  const conditions = phase === 'failed'
-    ? [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${o.metadata.name}" has timed out progressing.` },
-       { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' }]
-    : [{ type: 'Available', status: ready ? 'True' : 'False', reason: ready ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', message: ready ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.' },
-       { type: 'Progressing', status: 'True', reason: ready ? 'NewReplicaSetAvailable' : 'ReplicaSetUpdated', message: `ReplicaSet "${o.metadata.name}" is progressing.` }];
+  const conditions =
+    phase === 'failed'
+      ? [
+          {
+            type: 'Progressing',
+            status: 'False',
+            reason: 'ProgressDeadlineExceeded',
+            message: `ReplicaSet "${o.metadata.name}" has timed out progressing.`,
+          },
+          {
+            type: 'Available',
+            status: 'False',
+            reason: 'MinimumReplicasUnavailable',
+            message: 'Deployment does not have minimum availability.',
+          },
+        ]
+      : [
+          {
+            type: 'Available',
+            status: ready ? 'True' : 'False',
+            reason: ready
+              ? 'MinimumReplicasAvailable'
+              : 'MinimumReplicasUnavailable',
+            message: ready
+              ? 'Deployment has minimum availability.'
+              : 'Deployment does not have minimum availability.',
+          },
+          {
+            type: 'Progressing',
+            status: 'True',
+            reason: ready ? 'NewReplicaSetAvailable' : 'ReplicaSetUpdated',
+            message: `ReplicaSet "${o.metadata.name}" is progressing.`,
+          },
+        ];
   return {
     ...o,
     status: {
-      observedGeneration: o.metadata.generation, replicas, updatedReplicas: replicas, readyReplicas: ready || undefined,
-      availableReplicas: ready || undefined, unavailableReplicas: replicas - ready || undefined, conditions,
+      observedGeneration: o.metadata.generation,
+      replicas,
+      updatedReplicas: replicas,
+      readyReplicas: ready || undefined,
+      availableReplicas: ready || undefined,
+      unavailableReplicas: replicas - ready || undefined,
+      conditions,
     },
   };
 }
 
 /** The Kubernetes API of each ACTIVE EKS cluster: `/k8s/{cluster id}/api/v1/...` and `/apis/...`. */
-export async function handleKubernetes(req: SandboxRequest, ctx: SandboxContext): Promise<SandboxResponse> {
+export async function handleKubernetes(
+  req: SandboxRequest,
+  ctx: SandboxContext,
+): Promise<SandboxResponse> {
   const segments = req.path.split('/').filter(Boolean);
   const clusterId = decodeURIComponent(segments[0] ?? '');
   const cluster = ctx.state.get('eks', 'cluster', clusterId);
   if (!cluster || phaseOf(cluster) !== 'active') {
-    return status(503, 'ServiceUnavailable', `The cluster ${clusterId} has no reachable API server (it does not exist or is not ACTIVE).`);
+    return status(
+      503,
+      'ServiceUnavailable',
+      `The cluster ${clusterId} has no reachable API server (it does not exist or is not ACTIVE).`,
+    );
   }
-  if (!/^Bearer \S+/.test(String(req.headers.authorization ?? ''))) return status(401, 'Unauthorized', 'Unauthorized');
+  if (!/^Bearer \S+/.test(String(req.headers.authorization ?? '')))
+    return status(401, 'Unauthorized', 'Unauthorized');
 
   // /api/v1/... or /apis/{group}/{version}/...
   const rest = segments.slice(1);
   let groupVersion: string;
   let tail: string[];
-  if (rest[0] === 'api' && rest[1] === 'v1') [groupVersion, tail] = ['v1', rest.slice(2)];
-  else if (rest[0] === 'apis' && rest.length >= 3) [groupVersion, tail] = [`${rest[1]}/${rest[2]}`, rest.slice(3)];
-  else return status(404, 'NotFound', `the server could not find the requested resource (${req.method} ${req.path})`);
+  if (rest[0] === 'api' && rest[1] === 'v1')
+    [groupVersion, tail] = ['v1', rest.slice(2)];
+  else if (rest[0] === 'apis' && rest.length >= 3)
+    [groupVersion, tail] = [`${rest[1]}/${rest[2]}`, rest.slice(3)];
+  else
+    return status(
+      404,
+      'NotFound',
+      `the server could not find the requested resource (${req.method} ${req.path})`,
+    );
 
   let namespace: string | undefined;
   if (tail[0] === 'namespaces' && tail.length >= 3) {
@@ -90,23 +176,53 @@ export async function handleKubernetes(req: SandboxRequest, ctx: SandboxContext)
   const [plural, name, sub] = tail;
   const def = KINDS[`${groupVersion}/${plural}`];
   if (!def || (def.namespaced && !namespace && req.method !== 'GET')) {
-    return status(404, 'NotFound', `the server could not find the requested resource (${req.method} ${req.path})`);
+    return status(
+      404,
+      'NotFound',
+      `the server could not find the requested resource (${req.method} ${req.path})`,
+    );
   }
   const op = `${req.method} ${def.kind}${sub ? `/${sub}` : ''}`;
   const outcome = await ctx.fault('kubernetes', op);
-  if (outcome.error === 'throttle') return status(429, 'TooManyRequests', 'Too many requests, please try again later.');
-  if (outcome.error) return status(500, 'InternalError', 'Internal error occurred: sandbox fault injection');
+  if (outcome.error === 'throttle')
+    return status(
+      429,
+      'TooManyRequests',
+      'Too many requests, please try again later.',
+    );
+  if (outcome.error)
+    return status(
+      500,
+      'InternalError',
+      'Internal error occurred: sandbox fault injection',
+    );
 
-  const idOf = (ns: string | undefined, n: string) => `${clusterId}/${ns ?? ''}/${def.kind}/${n}`;
-  const all = () => ctx.state.list<Obj>('kubernetes', def.kind.toLowerCase()).filter(r => r.id.startsWith(`${clusterId}/`));
-  const nsExists = (ns: string) => ns === 'default' || !!ctx.state.get('kubernetes', 'namespace', `${clusterId}//Namespace/${ns}`);
-  const notFound = (n: string) => status(404, 'NotFound', `${plural}${def.kind === 'Deployment' ? '.apps' : ''} "${n}" not found`, { name: n, kind: plural });
+  const idOf = (ns: string | undefined, n: string) =>
+    `${clusterId}/${ns ?? ''}/${def.kind}/${n}`;
+  const all = () =>
+    ctx.state
+      .list<Obj>('kubernetes', def.kind.toLowerCase())
+      .filter(r => r.id.startsWith(`${clusterId}/`));
+  const nsExists = (ns: string) =>
+    ns === 'default' ||
+    !!ctx.state.get('kubernetes', 'namespace', `${clusterId}//Namespace/${ns}`);
+  const notFound = (n: string) =>
+    status(
+      404,
+      'NotFound',
+      `${plural}${def.kind === 'Deployment' ? '.apps' : ''} "${n}" not found`,
+      { name: n, kind: plural },
+    );
   let body: any;
   if (req.body.length) {
     try {
       body = JSON.parse(req.body.toString('utf8'));
     } catch {
-      return status(400, 'BadRequest', 'the body of the request was in an unknown format - accepted media types include: application/json');
+      return status(
+        400,
+        'BadRequest',
+        'the body of the request was in an unknown format - accepted media types include: application/json',
+      );
     }
   }
   const save = (r: SandboxResource<Obj>, resetReadiness: boolean) => {
@@ -121,30 +237,93 @@ export async function handleKubernetes(req: SandboxRequest, ctx: SandboxContext)
 
   if (!name) {
     if (req.method === 'GET') {
-      const items = all().filter(r => !namespace || r.data.metadata.namespace === namespace).map(withStatus);
-      return json(200, { kind: `${def.kind}List`, apiVersion: def.apiVersion, metadata: { resourceVersion: String(ctx.state.next()) }, items });
+      const items = all()
+        .filter(r => !namespace || r.data.metadata.namespace === namespace)
+        .map(withStatus);
+      return json(200, {
+        kind: `${def.kind}List`,
+        apiVersion: def.apiVersion,
+        metadata: { resourceVersion: String(ctx.state.next()) },
+        items,
+      });
     }
-    if (req.method !== 'POST') return status(405, 'MethodNotAllowed', `${req.method} is not allowed on a collection`);
+    if (req.method !== 'POST')
+      return status(
+        405,
+        'MethodNotAllowed',
+        `${req.method} is not allowed on a collection`,
+      );
     const n = body?.metadata?.name;
-    if (!body || typeof n !== 'string' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(n) || n.length > 253) {
-      return status(422, 'Invalid', `${def.kind} "${n ?? ''}" is invalid: metadata.name: Invalid value: "${n ?? ''}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`, { name: n, kind: def.kind });
+    if (
+      !body ||
+      typeof n !== 'string' ||
+      !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(n) ||
+      n.length > 253
+    ) {
+      return status(
+        422,
+        'Invalid',
+        `${def.kind} "${n ?? ''}" is invalid: metadata.name: Invalid value: "${
+          n ?? ''
+        }": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`,
+        { name: n, kind: def.kind },
+      );
     }
-    if (def.kind === 'Deployment' && !body.spec?.template?.spec?.containers?.length) {
-      return status(422, 'Invalid', `Deployment.apps "${n}" is invalid: spec.template.spec.containers: Required value`, { name: n, kind: 'Deployment' });
+    if (
+      def.kind === 'Deployment' &&
+      !body.spec?.template?.spec?.containers?.length
+    ) {
+      return status(
+        422,
+        'Invalid',
+        `Deployment.apps "${n}" is invalid: spec.template.spec.containers: Required value`,
+        { name: n, kind: 'Deployment' },
+      );
     }
-    if (namespace && !nsExists(namespace)) return status(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
-    if (ctx.state.get('kubernetes', def.kind.toLowerCase(), idOf(namespace, n))) {
-      return status(409, 'AlreadyExists', `${plural}${def.kind === 'Deployment' ? '.apps' : ''} "${n}" already exists`, { name: n, kind: plural });
+    if (namespace && !nsExists(namespace))
+      return status(404, 'NotFound', `namespaces "${namespace}" not found`, {
+        name: namespace,
+        kind: 'namespaces',
+      });
+    if (
+      ctx.state.get('kubernetes', def.kind.toLowerCase(), idOf(namespace, n))
+    ) {
+      return status(
+        409,
+        'AlreadyExists',
+        `${plural}${
+          def.kind === 'Deployment' ? '.apps' : ''
+        } "${n}" already exists`,
+        { name: n, kind: plural },
+      );
     }
     const obj: Obj = {
-      ...body, kind: def.kind, apiVersion: def.apiVersion,
-      metadata: { ...body.metadata, namespace, uid: randomUUID(), creationTimestamp: new Date().toISOString(), generation: 1 },
+      ...body,
+      kind: def.kind,
+      apiVersion: def.apiVersion,
+      metadata: {
+        ...body.metadata,
+        namespace,
+        uid: randomUUID(),
+        creationTimestamp: new Date().toISOString(),
+        generation: 1,
+      },
     };
-    const r: SandboxResource<Obj> = { service: 'kubernetes', type: def.kind.toLowerCase(), id: idOf(namespace, n), createdAt: Date.now(), data: obj };
+    const r: SandboxResource<Obj> = {
+      service: 'kubernetes',
+      type: def.kind.toLowerCase(),
+      id: idOf(namespace, n),
+      createdAt: Date.now(),
+      data: obj,
+    };
     return json(201, save(r, true));
   }
 
-  const r = ctx.state.get<Obj>('kubernetes', def.kind.toLowerCase(), idOf(namespace, name));
+  const r = ctx.state.get<Obj>(
+    'kubernetes',
+    def.kind.toLowerCase(),
+    idOf(namespace, name),
+  );
   if (!r) return notFound(name);
   switch (req.method) {
     case 'GET':
@@ -154,22 +333,44 @@ export async function handleKubernetes(req: SandboxRequest, ctx: SandboxContext)
       const type = String(req.headers['content-type'] ?? '');
       let next: Obj;
       try {
-        next = req.method === 'PUT' ? body : type.includes('json-patch') ? jsonPatch(r.data, body) : mergePatch(r.data, body);
+        if (req.method === 'PUT') next = body;
+        else if (type.includes('json-patch')) next = jsonPatch(r.data, body);
+        else next = mergePatch(r.data, body);
       } catch (e) {
         return status(422, 'Invalid', (e as Error).message);
       }
-      const specChanged = JSON.stringify(next.spec) !== JSON.stringify(r.data.spec);
-      r.data = { ...next, kind: def.kind, apiVersion: def.apiVersion, metadata: { ...next.metadata, name, namespace, uid: r.data.metadata.uid, creationTimestamp: r.data.metadata.creationTimestamp, generation: (r.data.metadata.generation ?? 1) + (specChanged ? 1 : 0) } };
+      const specChanged =
+        JSON.stringify(next.spec) !== JSON.stringify(r.data.spec);
+      r.data = {
+        ...next,
+        kind: def.kind,
+        apiVersion: def.apiVersion,
+        metadata: {
+          ...next.metadata,
+          name,
+          namespace,
+          uid: r.data.metadata.uid,
+          creationTimestamp: r.data.metadata.creationTimestamp,
+          generation: (r.data.metadata.generation ?? 1) + (specChanged ? 1 : 0),
+        },
+      };
       return json(200, save(r, specChanged));
     }
     case 'DELETE': {
       ctx.state.remove('kubernetes', r.type, r.id);
       if (def.kind === 'Namespace') {
         for (const kind of ['secret', 'service', 'deployment', 'ingress']) {
-          ctx.state.list<Obj>('kubernetes', kind).filter(x => x.id.startsWith(`${clusterId}/${name}/`)).forEach(x => ctx.state.remove('kubernetes', kind, x.id));
+          ctx.state
+            .list<Obj>('kubernetes', kind)
+            .filter(x => x.id.startsWith(`${clusterId}/${name}/`))
+            .forEach(x => ctx.state.remove('kubernetes', kind, x.id));
         }
       }
-      return status(200, 'Deleted', `${def.kind} ${name} deleted`, { name, kind: plural, uid: r.data.metadata.uid });
+      return status(200, 'Deleted', `${def.kind} ${name} deleted`, {
+        name,
+        kind: plural,
+        uid: r.data.metadata.uid,
+      });
     }
     default:
       return status(405, 'MethodNotAllowed', `${req.method} is not allowed`);

@@ -1,5 +1,13 @@
-import { CreateClusterCommand, DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateClusterCommand,
+  DescribeClusterCommand,
+  EKSClient,
+} from '@aws-sdk/client-eks';
+import {
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import * as k8s from '@kubernetes/client-node';
 import { aws, eventually, useSandbox } from '../__testUtils__/sandbox';
 
@@ -9,14 +17,37 @@ describe('Kubernetes API of an EKS cluster', () => {
 
   beforeAll(async () => {
     const ec2 = new EC2Client(aws(sandbox()));
-    const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.30.0.0/16' }));
+    const { Vpc } = await ec2.send(
+      new CreateVpcCommand({ CidrBlock: '10.30.0.0/16' }),
+    );
     const subnetIds = [];
     for (const [i, az] of ['us-east-1a', 'us-east-1b'].entries()) {
-      subnetIds.push((await ec2.send(new CreateSubnetCommand({ VpcId: Vpc!.VpcId, CidrBlock: `10.30.${i}.0/24`, AvailabilityZone: az }))).Subnet!.SubnetId!);
+      subnetIds.push(
+        (
+          await ec2.send(
+            new CreateSubnetCommand({
+              VpcId: Vpc!.VpcId,
+              CidrBlock: `10.30.${i}.0/24`,
+              AvailabilityZone: az,
+            }),
+          )
+        ).Subnet!.SubnetId!,
+      );
     }
     const eks = new EKSClient(aws(sandbox()));
-    await eks.send(new CreateClusterCommand({ name: 'apps', roleArn: 'arn:aws:iam::123456789012:role/eks', resourcesVpcConfig: { subnetIds } }));
-    const endpoint = await eventually(async () => (await eks.send(new DescribeClusterCommand({ name: 'apps' }))).cluster?.endpoint);
+    await eks.send(
+      new CreateClusterCommand({
+        name: 'apps',
+        roleArn: 'arn:aws:iam::123456789012:role/eks',
+        resourcesVpcConfig: { subnetIds },
+      }),
+    );
+    const endpoint = await eventually(
+      async () =>
+        (
+          await eks.send(new DescribeClusterCommand({ name: 'apps' }))
+        ).cluster?.endpoint,
+    );
     kc = new k8s.KubeConfig();
     kc.loadFromOptions({
       clusters: [{ name: 'apps', server: endpoint, skipTLSVerify: true }],
@@ -29,53 +60,147 @@ describe('Kubernetes API of an EKS cluster', () => {
   it('creates, reads, patches and deletes a namespace, secret, service and ingress', async () => {
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const net = kc.makeApiClient(k8s.NetworkingV1Api);
-    await core.createNamespace({ body: { metadata: { name: 'shop', labels: { team: 'payments' } } } });
-    const dup = await core.createNamespace({ body: { metadata: { name: 'shop' } } }).catch(e => e);
+    await core.createNamespace({
+      body: { metadata: { name: 'shop', labels: { team: 'payments' } } },
+    });
+    const dup = await core
+      .createNamespace({ body: { metadata: { name: 'shop' } } })
+      .catch(e => e);
     expect(dup.code).toBe(409);
     expect(JSON.parse(dup.body).reason).toBe('AlreadyExists');
 
-    await core.createNamespacedSecret({ namespace: 'shop', body: { metadata: { name: 'db' }, stringData: { DATABASE_URL: 'postgres://x' } } });
-    await core.createNamespacedService({ namespace: 'shop', body: { metadata: { name: 'web' }, spec: { ports: [{ port: 80, targetPort: 8080 as any }], selector: { app: 'web' } } } });
-    await net.createNamespacedIngress({ namespace: 'shop', body: { metadata: { name: 'web' }, spec: { tls: [{ hosts: ['shop.example.com'], secretName: 'tls' }], rules: [] } } });
-    expect((await net.readNamespacedIngress({ name: 'web', namespace: 'shop' })).spec?.tls?.[0].hosts).toEqual(['shop.example.com']);
+    await core.createNamespacedSecret({
+      namespace: 'shop',
+      body: {
+        metadata: { name: 'db' },
+        stringData: { DATABASE_URL: 'postgres://x' },
+      },
+    });
+    await core.createNamespacedService({
+      namespace: 'shop',
+      body: {
+        metadata: { name: 'web' },
+        spec: {
+          ports: [{ port: 80, targetPort: 8080 as any }],
+          selector: { app: 'web' },
+        },
+      },
+    });
+    await net.createNamespacedIngress({
+      namespace: 'shop',
+      body: {
+        metadata: { name: 'web' },
+        spec: {
+          tls: [{ hosts: ['shop.example.com'], secretName: 'tls' }],
+          rules: [],
+        },
+      },
+    });
+    expect(
+      (await net.readNamespacedIngress({ name: 'web', namespace: 'shop' })).spec
+        ?.tls?.[0].hosts,
+    ).toEqual(['shop.example.com']);
 
-    const patched = await core.patchNamespace({ name: 'shop', body: { metadata: { labels: { env: 'dev' } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    const patched = await core.patchNamespace(
+      { name: 'shop', body: { metadata: { labels: { env: 'dev' } } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
     expect(patched.metadata?.labels).toEqual({ team: 'payments', env: 'dev' });
 
-    const missing = await core.readNamespacedSecret({ name: 'nope', namespace: 'shop' }).catch(e => e);
+    const missing = await core
+      .readNamespacedSecret({ name: 'nope', namespace: 'shop' })
+      .catch(e => e);
     expect(missing.code).toBe(404);
-    const noNamespace = await core.createNamespacedSecret({ namespace: 'ghost', body: { metadata: { name: 'x' } } }).catch(e => e);
+    const noNamespace = await core
+      .createNamespacedSecret({
+        namespace: 'ghost',
+        body: { metadata: { name: 'x' } },
+      })
+      .catch(e => e);
     expect(noNamespace.code).toBe(404);
 
     await core.deleteNamespace({ name: 'shop' });
-    expect((await core.readNamespacedService({ name: 'web', namespace: 'shop' }).catch(e => e)).code).toBe(404);
+    expect(
+      (
+        await core
+          .readNamespacedService({ name: 'web', namespace: 'shop' })
+          .catch(e => e)
+      ).code,
+    ).toBe(404);
   });
 
   it('reports a Deployment available once its pods would be ready, and after a patch rolls again', async () => {
     const apps = kc.makeApiClient(k8s.AppsV1Api);
     const body = {
       metadata: { name: 'web' },
-      spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'shop:1' }] } } },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: { containers: [{ name: 'web', image: 'shop:1' }] },
+        },
+      },
     };
-    const created = await apps.createNamespacedDeployment({ namespace: 'default', body });
+    const created = await apps.createNamespacedDeployment({
+      namespace: 'default',
+      body,
+    });
     expect(created.status?.availableReplicas).toBeUndefined();
     const ready = await eventually(async () => {
-      const s = (await apps.readNamespacedDeploymentStatus({ name: 'web', namespace: 'default' })).status;
+      const s = (
+        await apps.readNamespacedDeploymentStatus({
+          name: 'web',
+          namespace: 'default',
+        })
+      ).status;
       return s?.availableReplicas === 2 ? s : undefined;
     });
-    expect(ready.conditions?.find(c => c.type === 'Available')?.status).toBe('True');
+    expect(ready.conditions?.find(c => c.type === 'Available')?.status).toBe(
+      'True',
+    );
 
-    const patched = await apps.patchNamespacedDeployment({ name: 'web', namespace: 'default', body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'shop:2' }] }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch));
+    const patched = await apps.patchNamespacedDeployment(
+      {
+        name: 'web',
+        namespace: 'default',
+        body: [
+          {
+            op: 'replace',
+            path: '/spec/template/spec/containers/0/image',
+            value: 'shop:2',
+          },
+        ],
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
+    );
     expect(patched.metadata?.generation).toBe(2);
     expect(patched.status?.availableReplicas).toBeUndefined();
 
-    const invalid = await apps.createNamespacedDeployment({ namespace: 'default', body: { metadata: { name: 'empty' }, spec: { selector: {}, template: {} } } as any }).catch(e => e);
+    const invalid = await apps
+      .createNamespacedDeployment({
+        namespace: 'default',
+        body: {
+          metadata: { name: 'empty' },
+          spec: { selector: {}, template: {} },
+        } as any,
+      })
+      .catch(e => e);
     expect(invalid.code).toBe(422);
   });
 
   it('refuses requests without a token and for clusters that are not ACTIVE', async () => {
     const endpoint = kc.getCurrentCluster()!.server;
     expect((await fetch(`${endpoint}/api/v1/namespaces`)).status).toBe(401);
-    expect((await fetch(`${sandbox().url}/k8s/${encodeURIComponent('123456789012/us-east-1/none')}/api/v1/namespaces`, { headers: { authorization: 'Bearer t' } })).status).toBe(503);
+    expect(
+      (
+        await fetch(
+          `${sandbox().url}/k8s/${encodeURIComponent(
+            '123456789012/us-east-1/none',
+          )}/api/v1/namespaces`,
+          { headers: { authorization: 'Bearer t' } },
+        )
+      ).status,
+    ).toBe(503);
   });
 });
