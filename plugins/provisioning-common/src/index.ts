@@ -1,0 +1,12 @@
+/**
+ * Konductor's provisioning vocabulary shared by backend and frontend: the stack specification,
+ * its validation, plans and cost estimates, and provisioning events.
+ *
+ * @packageDocumentation
+ */
+export * from './stackSpec';
+export * from './validation';
+export * from './plan';
+export * from './prices';
+export * from './events';
+export { stackSpecJsonSchema } from './jsonSchema';

@@ -1,0 +1,209 @@
+import { planStack } from './plan';
+import { stackSpecJsonSchema } from './jsonSchema';
+import {
+  dependenciesOf,
+  formatProblems,
+  resolveReferences,
+  sanitizeName,
+  splitCidr,
+  topologicalOrder,
+  validateStackSpec,
+} from './validation';
+
+/** A complete stack: network, database, secrets, cluster and app. */
+export const fullStack = {
+  name: 'Shop',
+  environment: 'dev',
+  aws: { accountId: '123456789012', region: 'us-east-1' },
+  resources: {
+    network: { cidr: '10.0.0.0/16' },
+    database: { instanceClass: 'db.t4g.small', storageGb: 50 },
+    secrets: { generated: ['SESSION_KEY'], rotationDays: 30 },
+    cluster: {
+      nodeInstanceType: 't3.medium',
+      minNodes: 1,
+      desiredNodes: 2,
+      maxNodes: 3,
+    },
+    app: {
+      image: 'ghcr.io/acme/shop:1.0.0',
+      env: { DB_HOST: '${database.endpoint}', DB_PORT: '${database.port}' },
+      secretEnv: {
+        DB_PASSWORD: 'database.password',
+        SESSION_KEY: 'SESSION_KEY',
+      },
+    },
+  },
+};
+
+describe('validateStackSpec', () => {
+  it('accepts a complete stack, applies defaults and sanitizes the name', () => {
+    const result = validateStackSpec(fullStack);
+    if (!result.valid) throw new Error(formatProblems(result.problems));
+    expect(result.spec.name).toBe('shop');
+    expect(result.spec.complianceLevel).toBe('moderate');
+    expect(result.spec.onFailure).toBe('rollback');
+    expect(result.spec.resources.database).toMatchObject({
+      engineVersion: '16.8',
+      encrypted: true,
+      backupRetentionDays: 7,
+    });
+  });
+
+  it('reports every problem at once, naming the field and what to change', () => {
+    const result = validateStackSpec({
+      ...fullStack,
+      resources: {
+        ...fullStack.resources,
+        network: { cidr: '10.0.0.300/16' },
+        database: { engineVersion: '9.6' },
+        cluster: { minNodes: 4, desiredNodes: 2, maxNodes: 3 },
+        app: {
+          ...fullStack.resources.app,
+          env: { X: '${database.password}', Y: '${queue.url}' },
+        },
+      },
+    });
+    expect(result.valid).toBe(false);
+    const byPath = Object.fromEntries(
+      result.problems.map(p => [p.path, p.message]),
+    );
+    expect(byPath['resources.network.cidr']).toMatch(/not an IPv4 network/);
+    expect(byPath['resources.database.engineVersion']).toMatch(
+      /PostgreSQL 9.6 is not offered: choose one of .*16.8/,
+    );
+    expect(byPath['resources.cluster.minNodes']).toMatch(
+      /minNodes \(4\) is above maxNodes \(3\)/,
+    );
+    expect(byPath['resources.cluster.desiredNodes']).toBeDefined();
+    expect(byPath['resources.app.env.X']).toMatch(
+      /database has no output 'password'/,
+    );
+    expect(byPath['resources.app.env.Y']).toMatch(
+      /'queue', which is not a resource of this stack/,
+    );
+    expect(formatProblems(result.problems)).toMatch(
+      /^The stack spec has 6 problems:/,
+    );
+  });
+
+  it('reports schema errors with their paths, and unknown fields', () => {
+    const result = validateStackSpec({
+      name: 'x',
+      environment: 'qa',
+      aws: { accountId: '12', region: 'mars' },
+      resources: { network: { cidr: '10.0.0.0/16', subnets: 9 } },
+    });
+    expect(result.problems.map(p => p.path).sort()).toEqual([
+      'aws.accountId',
+      'aws.region',
+      'environment',
+      'resources.network',
+    ]);
+    expect(
+      result.problems.find(p => p.path === 'resources.network')?.message,
+    ).toMatch(/unknown field\(s\) subnets/);
+  });
+
+  it('refuses more subnets than the CIDR allows, and ranges a VPC does not accept', () => {
+    const at = (cidr: string, availabilityZones = 3) =>
+      validateStackSpec({
+        ...fullStack,
+        resources: { network: { cidr, availabilityZones } },
+      }).problems;
+    expect(at('10.0.0.0/26')[0].message).toMatch(/outside what a VPC accepts/);
+    expect(at('10.0.0.0/24')).toEqual([]);
+    expect(at('10.0.0.0/16', 4)[0]).toMatchObject({
+      path: 'resources.network.availabilityZones',
+    });
+  });
+
+  it('requires the resources a resource depends on', () => {
+    const result = validateStackSpec({
+      ...fullStack,
+      resources: { database: {}, app: { image: 'x' } },
+    });
+    expect(result.problems.map(p => p.path)).toEqual([
+      'resources.database',
+      'resources.app',
+    ]);
+  });
+
+  it('sanitizes names to what every cloud service accepts', () => {
+    expect(sanitizeName('  My Shop__API!! ')).toBe('my-shop-api');
+    expect(sanitizeName('42-things')).toBe('things');
+    expect(
+      validateStackSpec({ ...fullStack, name: '1234' }).problems[0],
+    ).toMatchObject({ path: 'name' });
+  });
+});
+
+describe('graph and plan', () => {
+  const spec = (validateStackSpec(fullStack) as any).spec;
+
+  it('orders resources so the cluster does not wait for the database', () => {
+    expect(dependenciesOf(spec, 'cluster')).toEqual(['network']);
+    expect(dependenciesOf(spec, 'secrets')).toEqual(['database']);
+    expect(dependenciesOf(spec, 'app').sort()).toEqual([
+      'cluster',
+      'database',
+      'secrets',
+    ]);
+    expect(topologicalOrder(spec)).toEqual([
+      'network',
+      'database',
+      'cluster',
+      'secrets',
+      'app',
+    ]);
+    expect(planStack(spec).waves).toEqual([
+      ['network'],
+      ['database', 'cluster'],
+      ['secrets'],
+      ['app'],
+    ]);
+  });
+
+  it('estimates the monthly cost from the price table', () => {
+    const plan = planStack(spec);
+    const db = plan.resources.find(r => r.id === 'database')!;
+    expect(db.monthlyCost).toBeCloseTo(0.032 * 730 + 50 * 0.115, 2);
+    const cluster = plan.resources.find(r => r.id === 'cluster')!;
+    expect(cluster.monthlyCost).toBeCloseTo(0.1 * 730 + 2 * 0.0416 * 730, 2);
+    expect(plan.monthlyCost).toBeCloseTo(
+      plan.resources.reduce((s, r) => s + r.monthlyCost, 0),
+      2,
+    );
+  });
+
+  it('resolves output references and names missing ones', () => {
+    expect(
+      resolveReferences('postgres://${database.endpoint}:${database.port}', {
+        database: { endpoint: 'db.local', port: 5432 },
+      }),
+    ).toBe('postgres://db.local:5432');
+    expect(() => resolveReferences('${database.endpoint}', {})).toThrow(
+      /database has not produced 'endpoint'/,
+    );
+  });
+
+  it('splits a CIDR into equal subnets', () => {
+    expect(splitCidr('10.0.0.0/16', 3)).toEqual([
+      '10.0.0.0/18',
+      '10.0.64.0/18',
+      '10.0.128.0/18',
+    ]);
+  });
+
+  it('publishes the spec as JSON Schema', () => {
+    expect(stackSpecJsonSchema).toMatchObject({
+      type: 'object',
+      required: expect.arrayContaining([
+        'name',
+        'environment',
+        'aws',
+        'resources',
+      ]),
+    });
+  });
+});

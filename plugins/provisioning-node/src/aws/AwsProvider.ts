@@ -1,0 +1,949 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DeleteSecurityGroupCommand,
+  DeleteSubnetCommand,
+  DeleteVpcCommand,
+  DescribeAvailabilityZonesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+  Tag,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateDBInstanceCommand,
+  CreateDBSubnetGroupCommand,
+  DBInstance,
+  DeleteDBInstanceCommand,
+  DeleteDBSubnetGroupCommand,
+  DescribeDBInstancesCommand,
+  ModifyDBInstanceCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import {
+  Cluster,
+  CreateClusterCommand,
+  CreateNodegroupCommand,
+  DeleteClusterCommand,
+  DeleteNodegroupCommand,
+  DescribeClusterCommand,
+  DescribeNodegroupCommand,
+  EKSClient,
+  ListNodegroupsCommand,
+} from '@aws-sdk/client-eks';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { ResourceKind, splitCidr } from '@konductor/plugin-provisioning-common';
+import type {
+  CloudProvider,
+  ResourceContext,
+  ResourceOutputs,
+} from '../provider';
+import { waitFor } from '../waitFor';
+import { BackoffRetryStrategy } from './retry';
+import { KubernetesDeployer } from './KubernetesDeployer';
+
+/** How the AWS provider reaches AWS. */
+export interface AwsProviderOptions {
+  /** SDK credentials for an account (from `@backstage/integration-aws-node` in the module). */
+  credentials(accountId: string): Promise<AwsCredentialIdentityProvider>;
+  /** Endpoint override for every AWS client (the sandbox); unset for real AWS. */
+  endpoint?: string;
+  /** Interval between status polls of long operations; default 10 s. */
+  pollIntervalMs?: number;
+  /** Retries of throttling and 5xx errors; default 8 attempts, 200 ms base, 20 s cap. */
+  retry?: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** IAM role of EKS clusters; default `arn:aws:iam::<account>:role/konductor-eks-cluster`. */
+  clusterRoleArn?(accountId: string): string;
+  /** IAM role of EKS nodes; default `arn:aws:iam::<account>:role/konductor-eks-node`. */
+  nodeRoleArn?(accountId: string): string;
+  /** KMS key for EKS secrets encryption; default the `alias/konductor-eks` of the account. */
+  kmsKeyArn?(accountId: string, region: string): string;
+  /** Lambda that rotates secrets, when rotation is asked for. */
+  rotationLambdaArn?(accountId: string, region: string): string | undefined;
+  /** DNS domain under which apps get their host name; default `apps.konductor.local`. */
+  appDomain?: string;
+}
+
+const DEFAULT_RETRY = { maxAttempts: 8, baseDelayMs: 200, maxDelayMs: 20_000 };
+
+/** Tags tying every cloud resource to its (stack, resource). */
+export function stackTags(
+  ctx: ResourceContext,
+  kind: ResourceKind,
+): Record<string, string> {
+  return {
+    'konductor:stack': ctx.stackId,
+    'konductor:resource': kind,
+    'konductor:environment': ctx.spec.environment,
+    'managed-by': 'konductor',
+  };
+}
+
+const tagList = (tags: Record<string, string>): Tag[] =>
+  Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+const errorName = (e: unknown) => (e as { name?: string })?.name ?? '';
+const notFound = (e: unknown) =>
+  /NotFound|ResourceNotFoundException/.test(errorName(e));
+/** A deterministic idempotency token for a (stack, resource) create. */
+const tokenFor = (ctx: ResourceContext, what: string) =>
+  createHash('sha256')
+    .update(`${ctx.stackId}/${what}`)
+    .digest('hex')
+    .slice(0, 32);
+/** A strong random password of URL-safe characters. */
+const password = () => randomBytes(24).toString('base64url');
+
+/** Konductor's AWS provider: VPC networks, RDS PostgreSQL, Secrets Manager, EKS and the app. */
+export class AwsProvider implements CloudProvider {
+  readonly id = 'aws';
+  private readonly clients = new Map<string, any>();
+  private readonly deployer: KubernetesDeployer;
+
+  constructor(private readonly options: AwsProviderOptions) {
+    this.deployer = new KubernetesDeployer({
+      cluster: ctx => this.describeCluster(ctx),
+      credentials: ctx => this.options.credentials(ctx.spec.aws.accountId),
+      secretValue: (ctx, name) => this.secretValue(ctx, name),
+      pollIntervalMs: options.pollIntervalMs ?? 10_000,
+      appDomain: options.appDomain ?? 'apps.konductor.local',
+      retry: options.retry ?? DEFAULT_RETRY,
+    });
+  }
+
+  /** An SDK client of `Client` for the stack's account and region, with Konductor's retries. */
+  private async client<T>(
+    Client: new (config: any) => T,
+    ctx: ResourceContext,
+  ): Promise<T> {
+    const { accountId, region } = ctx.spec.aws;
+    const key = `${Client.name}/${accountId}/${region}`;
+    if (!this.clients.has(key)) {
+      this.clients.set(
+        key,
+        new Client({
+          region,
+          endpoint: this.options.endpoint,
+          credentials: await this.options.credentials(accountId),
+          retryStrategy: new BackoffRetryStrategy(
+            this.options.retry ?? DEFAULT_RETRY,
+          ),
+        }),
+      );
+    }
+    return this.clients.get(key);
+  }
+
+  private wait<T>(
+    ctx: ResourceContext,
+    what: string,
+    probe: () => Promise<{ done: T } | { state: string }>,
+  ) {
+    return waitFor({
+      what,
+      probe,
+      intervalMs: this.options.pollIntervalMs ?? 10_000,
+      deadline: ctx.deadline,
+      signal: ctx.signal,
+      progress: ctx.progress,
+    });
+  }
+
+  async create(
+    kind: ResourceKind,
+    ctx: ResourceContext,
+  ): Promise<ResourceOutputs> {
+    switch (kind) {
+      case 'network':
+        return this.createNetwork(ctx);
+      case 'database':
+        return this.createDatabase(ctx);
+      case 'secrets':
+        return this.createSecrets(ctx);
+      case 'cluster':
+        return this.createCluster(ctx);
+      case 'app':
+        return this.deployer.deploy(ctx);
+      default:
+        throw new Error(`The AWS provider has no resource kind ${kind}`);
+    }
+  }
+
+  async exists(
+    kind: ResourceKind,
+    ctx: ResourceContext,
+    outputs: ResourceOutputs,
+  ): Promise<boolean> {
+    try {
+      switch (kind) {
+        case 'network': {
+          const ec2 = await this.client(EC2Client, ctx);
+          return !!(
+            await ec2.send(
+              new DescribeVpcsCommand({ VpcIds: [String(outputs.vpcId)] }),
+            )
+          ).Vpcs?.length;
+        }
+        case 'database': {
+          const rds = await this.client(RDSClient, ctx);
+          const db = (
+            await rds.send(
+              new DescribeDBInstancesCommand({
+                DBInstanceIdentifier: String(outputs.instanceId),
+              }),
+            )
+          ).DBInstances?.[0];
+          return db?.DBInstanceStatus === 'available';
+        }
+        case 'secrets': {
+          const sm = await this.client(SecretsManagerClient, ctx);
+          const names = this.secretNames(ctx);
+          for (const name of names) {
+            const s = await sm.send(
+              new DescribeSecretCommand({ SecretId: name }),
+            );
+            if (s.DeletedDate) return false;
+          }
+          return true;
+        }
+        case 'cluster':
+          return (await this.describeCluster(ctx)).status === 'ACTIVE';
+        case 'app':
+          return this.deployer.exists(ctx);
+        default:
+          return false;
+      }
+    } catch (e) {
+      if (notFound(e)) return false;
+      throw e;
+    }
+  }
+
+  async destroy(kind: ResourceKind, ctx: ResourceContext): Promise<void> {
+    switch (kind) {
+      case 'network':
+        return this.destroyNetwork(ctx);
+      case 'database':
+        return this.destroyDatabase(ctx);
+      case 'secrets':
+        return this.destroySecrets(ctx);
+      case 'cluster':
+        return this.destroyCluster(ctx);
+      case 'app':
+        return this.deployer.remove(ctx);
+      default:
+        throw new Error(`The AWS provider has no resource kind ${kind}`);
+    }
+  }
+
+  // ---- network ----------------------------------------------------------------------------
+
+  private async findVpc(ctx: ResourceContext) {
+    const ec2 = await this.client(EC2Client, ctx);
+    const { Vpcs } = await ec2.send(
+      new DescribeVpcsCommand({
+        Filters: [
+          { Name: 'tag:konductor:stack', Values: [ctx.stackId] },
+          { Name: 'tag:konductor:resource', Values: ['network'] },
+        ],
+      }),
+    );
+    return Vpcs?.[0];
+  }
+
+  private async createNetwork(ctx: ResourceContext): Promise<ResourceOutputs> {
+    const spec = ctx.spec.resources.network!;
+    const ec2 = await this.client(EC2Client, ctx);
+    const tags = stackTags(ctx, 'network');
+    let vpc = await this.findVpc(ctx);
+    if (vpc) ctx.progress(`adopting VPC ${vpc.VpcId}`);
+    else {
+      vpc = (
+        await ec2.send(
+          new CreateVpcCommand({
+            CidrBlock: spec.cidr,
+            TagSpecifications: [
+              {
+                ResourceType: 'vpc',
+                Tags: tagList({ ...tags, Name: ctx.stackId }),
+              },
+            ],
+          }),
+        )
+      ).Vpc!;
+    }
+    const vpcId = vpc.VpcId!;
+    await this.wait(ctx, `VPC ${vpcId}`, async () => {
+      const v = (await ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] })))
+        .Vpcs?.[0];
+      return v?.State === 'available'
+        ? { done: true }
+        : { state: v?.State ?? 'unknown' };
+    });
+
+    const zones = (
+      (await ec2.send(new DescribeAvailabilityZonesCommand({})))
+        .AvailabilityZones ?? []
+    )
+      .filter(z => z.State === 'available')
+      .map(z => z.ZoneName!)
+      .slice(0, spec.availabilityZones);
+    if (zones.length < spec.availabilityZones) {
+      throw new Error(
+        `Region ${ctx.spec.aws.region} has ${zones.length} available zones; the network asks for ${spec.availabilityZones}`,
+      );
+    }
+    const cidrs = splitCidr(spec.cidr, spec.availabilityZones);
+    const existing =
+      (
+        await ec2.send(
+          new DescribeSubnetsCommand({
+            Filters: [{ Name: 'vpc-id', Values: [vpcId] }],
+          }),
+        )
+      ).Subnets ?? [];
+    const subnetIds: string[] = [];
+    for (const [i, cidr] of cidrs.entries()) {
+      const found = existing.find(s => s.CidrBlock === cidr);
+      const subnet =
+        found ??
+        (
+          await ec2.send(
+            new CreateSubnetCommand({
+              VpcId: vpcId,
+              CidrBlock: cidr,
+              AvailabilityZone: zones[i],
+              TagSpecifications: [
+                {
+                  ResourceType: 'subnet',
+                  Tags: tagList({
+                    ...tags,
+                    Name: `${ctx.stackId}-private-${i + 1}`,
+                  }),
+                },
+              ],
+            }),
+          )
+        ).Subnet!;
+      subnetIds.push(subnet.SubnetId!);
+    }
+    return { vpcId, subnetIds, cidr: spec.cidr };
+  }
+
+  private async destroyNetwork(ctx: ResourceContext) {
+    const ec2 = await this.client(EC2Client, ctx);
+    const vpc = await this.findVpc(ctx);
+    if (!vpc) return;
+    const subnets =
+      (
+        await ec2.send(
+          new DescribeSubnetsCommand({
+            Filters: [{ Name: 'vpc-id', Values: [vpc.VpcId!] }],
+          }),
+        )
+      ).Subnets ?? [];
+    for (const s of subnets)
+      await this.retryDependency(ctx, `subnet ${s.SubnetId}`, () =>
+        ec2.send(new DeleteSubnetCommand({ SubnetId: s.SubnetId })),
+      );
+    await this.retryDependency(ctx, `VPC ${vpc.VpcId}`, () =>
+      ec2.send(new DeleteVpcCommand({ VpcId: vpc.VpcId })),
+    );
+  }
+
+  /** Deletes something that may still be in use for a moment (DependencyViolation); gone is done. */
+  private async retryDependency(
+    ctx: ResourceContext,
+    what: string,
+    del: () => Promise<unknown>,
+  ) {
+    await this.wait(ctx, `deleting ${what}`, async () => {
+      try {
+        await del();
+        return { done: true };
+      } catch (e) {
+        if (notFound(e)) return { done: true };
+        if (
+          errorName(e) === 'DependencyViolation' ||
+          errorName(e) === 'InvalidDBSubnetGroupStateFault'
+        )
+          return { state: 'in use by another resource' };
+        throw e;
+      }
+    });
+  }
+
+  /** A security group of the stack (`<stackId>-<role>`), created once and then adopted. */
+  private async securityGroup(
+    ctx: ResourceContext,
+    kind: ResourceKind,
+    role: string,
+    ingressPort?: number,
+  ) {
+    const ec2 = await this.client(EC2Client, ctx);
+    const vpcId = String(ctx.outputs.network!.vpcId);
+    const name = `${ctx.stackId}-${role}`;
+    const found = (
+      await ec2.send(
+        new DescribeSecurityGroupsCommand({
+          Filters: [
+            { Name: 'vpc-id', Values: [vpcId] },
+            { Name: 'group-name', Values: [name] },
+          ],
+        }),
+      )
+    ).SecurityGroups?.[0];
+    if (found) return found.GroupId!;
+    const { GroupId } = await ec2.send(
+      new CreateSecurityGroupCommand({
+        GroupName: name,
+        Description: `Konductor ${role} of ${ctx.stackId}`,
+        VpcId: vpcId,
+        TagSpecifications: [
+          {
+            ResourceType: 'security-group',
+            Tags: tagList(stackTags(ctx, kind)),
+          },
+        ],
+      }),
+    );
+    if (ingressPort) {
+      await ec2
+        .send(
+          new AuthorizeSecurityGroupIngressCommand({
+            GroupId,
+            IpPermissions: [
+              {
+                IpProtocol: 'tcp',
+                FromPort: ingressPort,
+                ToPort: ingressPort,
+                IpRanges: [
+                  {
+                    CidrIp: String(ctx.outputs.network!.cidr),
+                    Description: 'from inside the VPC',
+                  },
+                ],
+              },
+            ],
+          }),
+        )
+        .catch(e => {
+          if (errorName(e) !== 'InvalidPermission.Duplicate') throw e;
+        });
+    }
+    return GroupId!;
+  }
+
+  private async deleteSecurityGroup(ctx: ResourceContext, role: string) {
+    const ec2 = await this.client(EC2Client, ctx);
+    const vpc = await this.findVpc(ctx);
+    if (!vpc) return;
+    const group = (
+      await ec2.send(
+        new DescribeSecurityGroupsCommand({
+          Filters: [
+            { Name: 'vpc-id', Values: [vpc.VpcId!] },
+            { Name: 'group-name', Values: [`${ctx.stackId}-${role}`] },
+          ],
+        }),
+      )
+    ).SecurityGroups?.[0];
+    if (group)
+      await this.retryDependency(ctx, `security group ${group.GroupId}`, () =>
+        ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId })),
+      );
+  }
+
+  // ---- database ---------------------------------------------------------------------------
+
+  private dbId = (ctx: ResourceContext) => `${ctx.stackId}-db`;
+
+  private async createDatabase(ctx: ResourceContext): Promise<ResourceOutputs> {
+    const spec = ctx.spec.resources.database!;
+    const rds = await this.client(RDSClient, ctx);
+    const id = this.dbId(ctx);
+    const tags = tagList(stackTags(ctx, 'database'));
+    const groupId = await this.securityGroup(ctx, 'database', 'db', 5432);
+    await rds
+      .send(
+        new CreateDBSubnetGroupCommand({
+          DBSubnetGroupName: id,
+          DBSubnetGroupDescription: `Konductor database of ${ctx.stackId}`,
+          SubnetIds: ctx.outputs.network!.subnetIds as string[],
+          Tags: tags,
+        }),
+      )
+      .catch(e => {
+        if (errorName(e) !== 'DBSubnetGroupAlreadyExistsFault') throw e;
+      });
+    try {
+      await rds.send(
+        new CreateDBInstanceCommand({
+          DBInstanceIdentifier: id,
+          Engine: 'postgres',
+          EngineVersion: spec.engineVersion,
+          DBInstanceClass: spec.instanceClass,
+          AllocatedStorage: spec.storageGb,
+          StorageType: 'gp3',
+          StorageEncrypted: spec.encrypted,
+          MultiAZ: spec.multiAz,
+          BackupRetentionPeriod: spec.backupRetentionDays,
+          PreferredMaintenanceWindow: spec.maintenanceWindow,
+          DeletionProtection: spec.deletionProtection,
+          PubliclyAccessible: false,
+          DBName: 'app',
+          // Never stored anywhere: the secrets resource sets the password it keeps in Secrets Manager.
+          MasterUsername: 'konductor',
+          MasterUserPassword: password(),
+          DBSubnetGroupName: id,
+          VpcSecurityGroupIds: [groupId],
+          Tags: tags,
+        }),
+      );
+    } catch (e) {
+      if (errorName(e) !== 'DBInstanceAlreadyExistsFault') throw e;
+      const existing = (
+        await rds.send(
+          new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }),
+        )
+      ).DBInstances?.[0];
+      if (
+        !existing?.TagList?.some(
+          t => t.Key === 'konductor:stack' && t.Value === ctx.stackId,
+        )
+      ) {
+        throw new Error(
+          `A DB instance named ${id} exists and does not belong to stack ${ctx.stackId}; choose another stack name`,
+        );
+      }
+      ctx.progress(`adopting DB instance ${id}`);
+    }
+    const db = await this.wait<DBInstance>(
+      ctx,
+      `DB instance ${id}`,
+      async () => {
+        const d = (
+          await rds.send(
+            new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }),
+          )
+        ).DBInstances?.[0];
+        if (d?.DBInstanceStatus === 'available') return { done: d! };
+        if (d?.DBInstanceStatus === 'failed')
+          throw new Error(`DB instance ${id} failed to create (status failed)`);
+        return { state: d?.DBInstanceStatus ?? 'unknown' };
+      },
+    );
+    return {
+      instanceId: id,
+      arn: db.DBInstanceArn!,
+      endpoint: db.Endpoint!.Address!,
+      port: db.Endpoint!.Port!,
+      username: 'konductor',
+      databaseName: 'app',
+    };
+  }
+
+  private async destroyDatabase(ctx: ResourceContext) {
+    const rds = await this.client(RDSClient, ctx);
+    const id = this.dbId(ctx);
+    const db = await rds
+      .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))
+      .then(
+        r => r.DBInstances?.[0],
+        e => {
+          if (notFound(e)) return undefined;
+          throw e;
+        },
+      );
+    if (db) {
+      if (db.DBInstanceStatus === 'creating') {
+        await this.wait(
+          ctx,
+          `DB instance ${id} to finish creating before deletion`,
+          async () => {
+            const s = (
+              await rds.send(
+                new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }),
+              )
+            ).DBInstances?.[0]?.DBInstanceStatus;
+            return s === 'creating' ? { state: s } : { done: true };
+          },
+        );
+      }
+      if (db.DeletionProtection)
+        await rds.send(
+          new ModifyDBInstanceCommand({
+            DBInstanceIdentifier: id,
+            DeletionProtection: false,
+            ApplyImmediately: true,
+          }),
+        );
+      const prod = ctx.spec.environment === 'prod';
+      await rds
+        .send(
+          new DeleteDBInstanceCommand({
+            DBInstanceIdentifier: id,
+            SkipFinalSnapshot: !prod,
+            FinalDBSnapshotIdentifier: prod
+              ? `${id}-final-${Date.now()}`
+              : undefined,
+          }),
+        )
+        .catch(e => {
+          if (!notFound(e) && errorName(e) !== 'InvalidDBInstanceState')
+            throw e;
+        });
+      await this.wait(ctx, `DB instance ${id} deletion`, async () => {
+        try {
+          const d = (
+            await rds.send(
+              new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }),
+            )
+          ).DBInstances?.[0];
+          return { state: d?.DBInstanceStatus ?? 'deleting' };
+        } catch (e) {
+          if (notFound(e)) return { done: true };
+          throw e;
+        }
+      });
+    }
+    await this.retryDependency(ctx, `DB subnet group ${id}`, () =>
+      rds.send(new DeleteDBSubnetGroupCommand({ DBSubnetGroupName: id })),
+    );
+    await this.deleteSecurityGroup(ctx, 'db');
+  }
+
+  // ---- secrets ----------------------------------------------------------------------------
+
+  /** The Secrets Manager names of a stack's secrets. */
+  secretNames(ctx: ResourceContext): string[] {
+    const s = ctx.spec.resources.secrets;
+    if (!s) return [];
+    return [...(s.databaseCredentials ? ['database'] : []), ...s.generated].map(
+      n => `konductor/${ctx.stackId}/${n}`,
+    );
+  }
+
+  private async createSecrets(ctx: ResourceContext): Promise<ResourceOutputs> {
+    const spec = ctx.spec.resources.secrets!;
+    const sm = await this.client(SecretsManagerClient, ctx);
+    const tags = tagList(stackTags(ctx, 'secrets'));
+    const arns: Record<string, string> = {};
+    const put = async (name: string, value: string, replace: boolean) => {
+      try {
+        arns[name] = (
+          await sm.send(
+            new CreateSecretCommand({
+              Name: name,
+              SecretString: value,
+              Tags: tags,
+              Description: `Konductor secret of ${ctx.stackId}`,
+            }),
+          )
+        ).ARN!;
+      } catch (e) {
+        if (errorName(e) !== 'ResourceExistsException') throw e;
+        const existing = await sm.send(
+          new DescribeSecretCommand({ SecretId: name }),
+        );
+        if (
+          !existing.Tags?.some(
+            t => t.Key === 'konductor:stack' && t.Value === ctx.stackId,
+          )
+        ) {
+          throw new Error(
+            `A secret named ${name} exists and does not belong to stack ${ctx.stackId}`,
+          );
+        }
+        if (replace)
+          await sm.send(
+            new PutSecretValueCommand({ SecretId: name, SecretString: value }),
+          );
+        arns[name] = existing.ARN!;
+      }
+    };
+    const [dbName, ...generated] = this.secretNames(ctx);
+    if (spec.databaseCredentials) {
+      const db = ctx.outputs.database!;
+      const pass = password();
+      // The database was created with a password nobody kept: set the one this secret holds.
+      const rds = await this.client(RDSClient, ctx);
+      await rds.send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: String(db.instanceId),
+          MasterUserPassword: pass,
+          ApplyImmediately: true,
+        }),
+      );
+      const url = `postgresql://${db.username}:${pass}@${db.endpoint}:${db.port}/${db.databaseName}`;
+      await put(
+        dbName,
+        JSON.stringify({
+          engine: 'postgres',
+          host: db.endpoint,
+          port: db.port,
+          username: db.username,
+          password: pass,
+          dbname: db.databaseName,
+          url,
+        }),
+        true,
+      );
+    }
+    for (const name of spec.databaseCredentials
+      ? generated
+      : [dbName, ...generated].filter(Boolean)) {
+      await put(name, randomBytes(32).toString('base64url'), false);
+    }
+    if (spec.rotationDays) {
+      for (const name of Object.keys(arns)) {
+        await sm.send(
+          new RotateSecretCommand({
+            SecretId: name,
+            RotationRules: { AutomaticallyAfterDays: spec.rotationDays },
+            RotateImmediately: false,
+            RotationLambdaARN: this.options.rotationLambdaArn?.(
+              ctx.spec.aws.accountId,
+              ctx.spec.aws.region,
+            ),
+          }),
+        );
+      }
+    }
+    return {
+      ...(spec.databaseCredentials ? { databaseSecretArn: arns[dbName] } : {}),
+      secretArns: Object.values(arns),
+    };
+  }
+
+  /** Reads one secret value for the deployer: `database.<key>` or a generated secret's name. */
+  private async secretValue(
+    ctx: ResourceContext,
+    source: string,
+  ): Promise<string> {
+    const sm = await this.client(SecretsManagerClient, ctx);
+    const [scope, key] = source.split('.');
+    if (scope === 'database' && key) {
+      const value = (
+        await sm.send(
+          new GetSecretValueCommand({
+            SecretId: `konductor/${ctx.stackId}/database`,
+          }),
+        )
+      ).SecretString!;
+      return String(JSON.parse(value)[key === 'url' ? 'url' : key]);
+    }
+    return (
+      await sm.send(
+        new GetSecretValueCommand({
+          SecretId: `konductor/${ctx.stackId}/${source}`,
+        }),
+      )
+    ).SecretString!;
+  }
+
+  private async destroySecrets(ctx: ResourceContext) {
+    const sm = await this.client(SecretsManagerClient, ctx);
+    for (const name of this.secretNames(ctx)) {
+      await sm
+        .send(
+          new DeleteSecretCommand({
+            SecretId: name,
+            ForceDeleteWithoutRecovery: true,
+          }),
+        )
+        .catch(e => {
+          if (!notFound(e)) throw e;
+        });
+    }
+  }
+
+  // ---- cluster ----------------------------------------------------------------------------
+
+  private async describeCluster(ctx: ResourceContext) {
+    const eks = await this.client(EKSClient, ctx);
+    return (await eks.send(new DescribeClusterCommand({ name: ctx.stackId })))
+      .cluster!;
+  }
+
+  private async createCluster(ctx: ResourceContext): Promise<ResourceOutputs> {
+    const spec = ctx.spec.resources.cluster!;
+    const eks = await this.client(EKSClient, ctx);
+    const { accountId, region } = ctx.spec.aws;
+    const name = ctx.stackId;
+    const tags = stackTags(ctx, 'cluster');
+    const groupId = await this.securityGroup(ctx, 'cluster', 'cluster', 443);
+    const subnetIds = ctx.outputs.network!.subnetIds as string[];
+    try {
+      await eks.send(
+        new CreateClusterCommand({
+          name,
+          version: spec.kubernetesVersion,
+          tags,
+          roleArn:
+            this.options.clusterRoleArn?.(accountId) ??
+            `arn:aws:iam::${accountId}:role/konductor-eks-cluster`,
+          resourcesVpcConfig: {
+            subnetIds,
+            securityGroupIds: [groupId],
+            endpointPublicAccess: spec.publicEndpoint,
+            endpointPrivateAccess: true,
+          },
+          logging: { clusterLogging: [{ types: spec.logging, enabled: true }] },
+          encryptionConfig: spec.encryptSecrets
+            ? [
+                {
+                  resources: ['secrets'],
+                  provider: {
+                    keyArn:
+                      this.options.kmsKeyArn?.(accountId, region) ??
+                      `arn:aws:kms:${region}:${accountId}:alias/konductor-eks`,
+                  },
+                },
+              ]
+            : undefined,
+          clientRequestToken: tokenFor(ctx, 'cluster'),
+        }),
+      );
+    } catch (e) {
+      if (errorName(e) !== 'ResourceInUseException') throw e;
+      const existing = await this.describeCluster(ctx);
+      if (existing.tags?.['konductor:stack'] !== ctx.stackId) {
+        throw new Error(
+          `An EKS cluster named ${name} exists and does not belong to stack ${ctx.stackId}`,
+        );
+      }
+      ctx.progress(`adopting EKS cluster ${name}`);
+    }
+    const cluster = await this.wait<Cluster>(
+      ctx,
+      `EKS cluster ${name}`,
+      async () => {
+        const c = await this.describeCluster(ctx);
+        if (c.status === 'ACTIVE') return { done: c! };
+        if (c.status === 'FAILED')
+          throw new Error(
+            `EKS cluster ${name} failed to create: ${
+              c.health?.issues?.map(i => i.message).join('; ') ||
+              'status FAILED'
+            }`,
+          );
+        return { state: c.status ?? 'unknown' };
+      },
+    );
+
+    const nodegroupName = `${name}-nodes`;
+    try {
+      await eks.send(
+        new CreateNodegroupCommand({
+          clusterName: name,
+          nodegroupName,
+          subnets: subnetIds,
+          instanceTypes: [spec.nodeInstanceType],
+          tags,
+          nodeRole:
+            this.options.nodeRoleArn?.(accountId) ??
+            `arn:aws:iam::${accountId}:role/konductor-eks-node`,
+          scalingConfig: {
+            minSize: spec.minNodes,
+            desiredSize: spec.desiredNodes,
+            maxSize: spec.maxNodes,
+          },
+          clientRequestToken: tokenFor(ctx, 'nodegroup'),
+        }),
+      );
+    } catch (e) {
+      if (errorName(e) !== 'ResourceInUseException') throw e;
+      ctx.progress(`adopting node group ${nodegroupName}`);
+    }
+    await this.wait(ctx, `node group ${nodegroupName}`, async () => {
+      const n = (
+        await eks.send(
+          new DescribeNodegroupCommand({ clusterName: name, nodegroupName }),
+        )
+      ).nodegroup!;
+      if (n.status === 'ACTIVE') return { done: true };
+      if (n.status === 'CREATE_FAILED')
+        throw new Error(
+          `Node group ${nodegroupName} failed to create: ${
+            n.health?.issues?.map(i => i.message).join('; ') || 'CREATE_FAILED'
+          }`,
+        );
+      return { state: n.status ?? 'unknown' };
+    });
+    return {
+      clusterName: name,
+      endpoint: cluster.endpoint!,
+      arn: cluster.arn!,
+      nodegroupName,
+    };
+  }
+
+  private async destroyCluster(ctx: ResourceContext) {
+    const eks = await this.client(EKSClient, ctx);
+    const name = ctx.stackId;
+    const cluster = await this.describeCluster(ctx).catch(e => {
+      if (notFound(e)) return undefined;
+      throw e;
+    });
+    if (cluster) {
+      if (cluster.status === 'CREATING') {
+        await this.wait(
+          ctx,
+          `EKS cluster ${name} to finish creating before deletion`,
+          async () => {
+            const s = (await this.describeCluster(ctx)).status;
+            return s === 'CREATING' ? { state: s } : { done: true };
+          },
+        );
+      }
+      const { nodegroups = [] } = await eks.send(
+        new ListNodegroupsCommand({ clusterName: name }),
+      );
+      for (const nodegroupName of nodegroups) {
+        await eks
+          .send(
+            new DeleteNodegroupCommand({ clusterName: name, nodegroupName }),
+          )
+          .catch(e => {
+            if (!notFound(e) && errorName(e) !== 'ResourceInUseException')
+              throw e;
+          });
+      }
+      await this.wait(ctx, `node groups of ${name} deletion`, async () => {
+        const left =
+          (await eks.send(new ListNodegroupsCommand({ clusterName: name })))
+            .nodegroups ?? [];
+        return left.length
+          ? { state: `${left.length} deleting` }
+          : { done: true };
+      });
+      await eks.send(new DeleteClusterCommand({ name })).catch(e => {
+        if (!notFound(e)) throw e;
+      });
+      await this.wait(ctx, `EKS cluster ${name} deletion`, async () => {
+        try {
+          return {
+            state: (await this.describeCluster(ctx)).status ?? 'DELETING',
+          };
+        } catch (e) {
+          if (notFound(e)) return { done: true };
+          throw e;
+        }
+      });
+    }
+    await this.deleteSecurityGroup(ctx, 'cluster');
+  }
+}

@@ -1,0 +1,369 @@
+import * as k8s from '@kubernetes/client-node';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { Cluster } from '@aws-sdk/client-eks';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { resolveReferences } from '@konductor/plugin-provisioning-common';
+import type { ResourceContext, ResourceOutputs } from '../provider';
+import { sleep, waitFor } from '../waitFor';
+
+/** What the deployer needs from the AWS provider. */
+export interface KubernetesDeployerOptions {
+  cluster(ctx: ResourceContext): Promise<Cluster>;
+  credentials(ctx: ResourceContext): Promise<AwsCredentialIdentityProvider>;
+  /** Reads a secret value (`database.password`, `SESSION_KEY`) for injection; never logged. */
+  secretValue(ctx: ResourceContext, source: string): Promise<string>;
+  pollIntervalMs: number;
+  appDomain: string;
+  /** Retries of throttled (429) and failed (5xx) API calls. */
+  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+}
+
+/**
+ * The bearer token EKS accepts: a presigned STS GetCallerIdentity URL bound to the cluster name
+ * (what `aws eks get-token` and aws-iam-authenticator produce).
+ */
+export async function eksToken(
+  clusterName: string,
+  region: string,
+  credentials: AwsCredentialIdentityProvider,
+): Promise<string> {
+  const signer = new SignatureV4({
+    credentials,
+    region,
+    service: 'sts',
+    sha256: Sha256,
+  });
+  const signed = await signer.presign(
+    {
+      method: 'GET',
+      protocol: 'https:',
+      hostname: `sts.${region}.amazonaws.com`,
+      path: '/',
+      query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
+      headers: {
+        host: `sts.${region}.amazonaws.com`,
+        'x-k8s-aws-id': clusterName,
+      },
+    },
+    { expiresIn: 60 },
+  );
+  const query = Object.entries(signed.query ?? {})
+    .map(
+      ([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`,
+    )
+    .join('&');
+  const url = `https://${signed.hostname}${signed.path}?${query}`;
+  return `k8s-aws-v1.${Buffer.from(url).toString('base64url')}`;
+}
+
+const code = (e: unknown) => (e as { code?: number })?.code;
+
+/** Runs a Kubernetes API call, retrying 429 and 5xx answers with exponential backoff and jitter. */
+export async function withRetry<T>(
+  call: () => Promise<T>,
+  retry: KubernetesDeployerOptions['retry'],
+  signal?: AbortSignal,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (e) {
+      const status = code(e) ?? 0;
+      if (!(status === 429 || status >= 500) || attempt >= retry.maxAttempts)
+        throw e;
+      await sleep(
+        Math.random() *
+          Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt),
+        signal,
+      );
+    }
+  }
+}
+
+/** Deploys a stack's app to its EKS cluster: namespace, secret, deployment, service, ingress. */
+export class KubernetesDeployer {
+  constructor(private readonly options: KubernetesDeployerOptions) {}
+
+  private async kubeConfig(ctx: ResourceContext) {
+    const cluster = await this.options.cluster(ctx);
+    const token = await eksToken(
+      cluster.name!,
+      ctx.spec.aws.region,
+      await this.options.credentials(ctx),
+    );
+    const kc = new k8s.KubeConfig();
+    kc.loadFromOptions({
+      // A plain-HTTP endpoint (the sandbox) has no TLS to verify; EKS endpoints are HTTPS and use the CA.
+      clusters: [
+        {
+          name: cluster.name!,
+          server: cluster.endpoint!,
+          caData: cluster.certificateAuthority?.data,
+          skipTLSVerify: cluster.endpoint!.startsWith('http://'),
+        },
+      ],
+      users: [{ name: 'konductor', token }],
+      contexts: [
+        { name: 'konductor', cluster: cluster.name!, user: 'konductor' },
+      ],
+      currentContext: 'konductor',
+    });
+    return kc;
+  }
+
+  /** An API client whose every call is retried on 429 and 5xx. */
+  private client<T extends object>(
+    kc: k8s.KubeConfig,
+    Api: new (...args: any[]) => T,
+    signal?: AbortSignal,
+  ): T {
+    const api = kc.makeApiClient(Api as any) as T;
+    return new Proxy(api, {
+      get: (target, prop) => {
+        const value = (target as any)[prop];
+        return typeof value === 'function'
+          ? (...args: unknown[]) =>
+              withRetry(
+                () => value.apply(target, args),
+                this.options.retry,
+                signal,
+              )
+          : value;
+      },
+    });
+  }
+
+  private names(ctx: ResourceContext) {
+    return {
+      namespace: ctx.stackId,
+      app: ctx.spec.name,
+      secret: `${ctx.spec.name}-secrets`,
+      host: `${ctx.stackId}.${this.options.appDomain}`,
+    };
+  }
+
+  async deploy(ctx: ResourceContext): Promise<ResourceOutputs> {
+    const spec = ctx.spec.resources.app!;
+    const kc = await this.kubeConfig(ctx);
+    const core = this.client(kc, k8s.CoreV1Api, ctx.signal);
+    const apps = this.client(kc, k8s.AppsV1Api, ctx.signal);
+    const net = this.client(kc, k8s.NetworkingV1Api, ctx.signal);
+    const n = this.names(ctx);
+    const labels = {
+      'app.kubernetes.io/name': n.app,
+      'app.kubernetes.io/managed-by': 'konductor',
+      'konductor.dev/stack': ctx.stackId,
+    };
+
+    /** Creates, or replaces what is already there: a re-run converges instead of failing. */
+    const apply = async (
+      create: () => Promise<unknown>,
+      replace: () => Promise<unknown>,
+    ) => {
+      try {
+        await create();
+      } catch (e) {
+        if (code(e) !== 409) throw e;
+        await replace();
+      }
+    };
+
+    await core
+      .createNamespace({ body: { metadata: { name: n.namespace, labels } } })
+      .catch(e => {
+        if (code(e) !== 409) throw e;
+      });
+
+    const secretData: Record<string, string> = {};
+    for (const [name, source] of Object.entries(spec.secretEnv))
+      secretData[name] = await this.options.secretValue(ctx, source);
+    const secret = {
+      metadata: { name: n.secret, namespace: n.namespace, labels },
+      type: 'Opaque',
+      stringData: secretData,
+    };
+    await apply(
+      () =>
+        core.createNamespacedSecret({ namespace: n.namespace, body: secret }),
+      () =>
+        core.replaceNamespacedSecret({
+          name: n.secret,
+          namespace: n.namespace,
+          body: secret,
+        }),
+    );
+
+    const env: k8s.V1EnvVar[] = [
+      ...Object.entries(spec.env).map(([name, value]) => ({
+        name,
+        value: resolveReferences(value, ctx.outputs),
+      })),
+      ...Object.keys(spec.secretEnv).map(name => ({
+        name,
+        valueFrom: { secretKeyRef: { name: n.secret, key: name } },
+      })),
+    ];
+    const deployment: k8s.V1Deployment = {
+      metadata: { name: n.app, namespace: n.namespace, labels },
+      spec: {
+        replicas: spec.replicas,
+        selector: { matchLabels: { 'app.kubernetes.io/name': n.app } },
+        template: {
+          metadata: { labels },
+          spec: {
+            containers: [
+              {
+                name: n.app,
+                image: spec.image,
+                env,
+                ports: [{ containerPort: spec.port }],
+                resources: {
+                  requests: { cpu: spec.cpu, memory: spec.memory },
+                  limits: { memory: spec.memory },
+                },
+                readinessProbe: {
+                  httpGet: {
+                    path: spec.healthCheckPath,
+                    port: spec.port as any,
+                  },
+                  periodSeconds: 10,
+                },
+              },
+            ],
+          },
+        },
+      },
+    };
+    await apply(
+      () =>
+        apps.createNamespacedDeployment({
+          namespace: n.namespace,
+          body: deployment,
+        }),
+      () =>
+        apps.replaceNamespacedDeployment({
+          name: n.app,
+          namespace: n.namespace,
+          body: deployment,
+        }),
+    );
+    const service: k8s.V1Service = {
+      metadata: { name: n.app, namespace: n.namespace, labels },
+      spec: {
+        selector: { 'app.kubernetes.io/name': n.app },
+        ports: [{ port: 80, targetPort: spec.port as any }],
+      },
+    };
+    await apply(
+      () =>
+        core.createNamespacedService({ namespace: n.namespace, body: service }),
+      () =>
+        core.replaceNamespacedService({
+          name: n.app,
+          namespace: n.namespace,
+          body: service,
+        }),
+    );
+    const ingress: k8s.V1Ingress = {
+      metadata: { name: n.app, namespace: n.namespace, labels },
+      spec: {
+        tls: spec.tls
+          ? [{ hosts: [n.host], secretName: `${n.app}-tls` }]
+          : undefined,
+        rules: [
+          {
+            host: n.host,
+            http: {
+              paths: [
+                {
+                  path: '/',
+                  pathType: 'Prefix',
+                  backend: { service: { name: n.app, port: { number: 80 } } },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    };
+    await apply(
+      () =>
+        net.createNamespacedIngress({ namespace: n.namespace, body: ingress }),
+      () =>
+        net.replaceNamespacedIngress({
+          name: n.app,
+          namespace: n.namespace,
+          body: ingress,
+        }),
+    );
+
+    await waitFor({
+      what: `deployment ${n.namespace}/${n.app}`,
+      intervalMs: this.options.pollIntervalMs,
+      deadline: ctx.deadline,
+      signal: ctx.signal,
+      progress: ctx.progress,
+      probe: async () => {
+        const status = (
+          await apps.readNamespacedDeploymentStatus({
+            name: n.app,
+            namespace: n.namespace,
+          })
+        ).status;
+        const stalled = status?.conditions?.find(
+          c => c.type === 'Progressing' && c.status === 'False',
+        );
+        if (stalled)
+          throw new Error(
+            `Deployment ${n.namespace}/${n.app} did not become available: ${stalled.reason}: ${stalled.message}`,
+          );
+        const ready = status?.availableReplicas ?? 0;
+        return ready >= spec.replicas
+          ? { done: true }
+          : { state: `${ready}/${spec.replicas} replicas available` };
+      },
+    });
+    return {
+      namespace: n.namespace,
+      url: `${spec.tls ? 'https' : 'http'}://${n.host}`,
+    };
+  }
+
+  async exists(ctx: ResourceContext): Promise<boolean> {
+    try {
+      const apps = this.client(
+        await this.kubeConfig(ctx),
+        k8s.AppsV1Api,
+        ctx.signal,
+      );
+      const n = this.names(ctx);
+      const s = (
+        await apps.readNamespacedDeploymentStatus({
+          name: n.app,
+          namespace: n.namespace,
+        })
+      ).status;
+      return (s?.availableReplicas ?? 0) >= ctx.spec.resources.app!.replicas;
+    } catch (e) {
+      if (code(e) === 404 || /NotFound/.test((e as Error).name)) return false;
+      throw e;
+    }
+  }
+
+  /** Deletes the app's namespace (and with it everything in it); a missing cluster means it is gone. */
+  async remove(ctx: ResourceContext): Promise<void> {
+    let kc: k8s.KubeConfig;
+    try {
+      kc = await this.kubeConfig(ctx);
+    } catch (e) {
+      if (/NotFound/.test((e as Error).name)) return;
+      throw e;
+    }
+    await this.client(kc, k8s.CoreV1Api)
+      .deleteNamespace({ name: this.names(ctx).namespace })
+      .catch(e => {
+        if (code(e) !== 404 && code(e) !== 503) throw e;
+      });
+  }
+}

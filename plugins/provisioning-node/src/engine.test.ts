@@ -1,0 +1,387 @@
+import {
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import * as k8s from '@kubernetes/client-node';
+import { startSandbox, Sandbox } from '@konductor/sandbox';
+import {
+  ProvisioningEvent,
+  StackSpec,
+  validateStackSpec,
+} from '@konductor/plugin-provisioning-common';
+import { AwsProvider } from './aws/AwsProvider';
+import {
+  Checkpoint,
+  destroyStack,
+  provisionStack,
+  StackProvisioningError,
+} from './engine';
+import type { CloudProvider, ResourceOutputs } from './provider';
+
+const durations = {
+  vpc: 20,
+  rdsInstance: 400,
+  rdsInstanceDelete: 100,
+  eksCluster: 500,
+  eksClusterDelete: 100,
+  eksNodegroup: 200,
+  eksNodegroupDelete: 100,
+  deployment: 150,
+};
+
+function stack(name: string, extra: Partial<StackSpec> = {}): StackSpec {
+  const result = validateStackSpec({
+    name,
+    environment: 'dev',
+    aws: { accountId: '123456789012', region: 'us-east-1' },
+    resources: {
+      network: { cidr: '10.0.0.0/16' },
+      database: {},
+      secrets: { generated: ['SESSION_KEY'], rotationDays: 30 },
+      cluster: {},
+      app: {
+        image: 'ghcr.io/acme/shop:1.0.0',
+        replicas: 2,
+        env: { DB_HOST: '${database.endpoint}', DB_PORT: '${database.port}' },
+        secretEnv: {
+          DB_PASSWORD: 'database.password',
+          SESSION_KEY: 'SESSION_KEY',
+        },
+      },
+    },
+    ...extra,
+  });
+  if (!result.valid) throw new Error(JSON.stringify(result.problems));
+  return result.spec;
+}
+
+/** The scaffolder's checkpoint semantics: successes are kept across runs, failures are not. */
+function checkpointStore(): Checkpoint & {
+  values: Map<string, ResourceOutputs>;
+} {
+  const values = new Map<string, ResourceOutputs>();
+  const fn = (async (key: string, run: () => Promise<ResourceOutputs>) => {
+    if (values.has(key)) return values.get(key);
+    const v = await run();
+    values.set(key, v);
+    return v;
+  }) as Checkpoint & { values: Map<string, ResourceOutputs> };
+  fn.values = values;
+  return fn;
+}
+
+describe('provisionStack with the AWS provider against the sandbox', () => {
+  let sandbox: Sandbox;
+  let provider: AwsProvider;
+  const credentials = async (accountId: string) => async () => ({
+    accessKeyId: `AKIA${accountId}`,
+    secretAccessKey: 'sandbox',
+  });
+
+  beforeEach(async () => {
+    sandbox = await startSandbox({ durations, seed: 7 });
+    provider = new AwsProvider({
+      credentials,
+      endpoint: sandbox.url,
+      pollIntervalMs: 20,
+      retry: { maxAttempts: 10, baseDelayMs: 5, maxDelayMs: 100 },
+    });
+  });
+  afterEach(() => sandbox.stop());
+
+  const inspect = async () =>
+    (await (await fetch(`${sandbox.url}/__sandbox/resources`)).json()) as {
+      total: number;
+      counts: Record<string, number>;
+    };
+  const run = (
+    spec: StackSpec,
+    events: ProvisioningEvent[],
+    opts: {
+      checkpoint?: Checkpoint;
+      signal?: AbortSignal;
+      provider?: CloudProvider;
+    } = {},
+  ) =>
+    provisionStack({
+      spec,
+      provider: opts.provider ?? provider,
+      checkpoint: opts.checkpoint ?? checkpointStore(),
+      signal: opts.signal,
+      onEvent: e => events.push(e),
+    });
+  const interval = (events: ProvisioningEvent[], resource: string) => {
+    const of = events.filter(e => e.resource === resource);
+    return [
+      Date.parse(of.find(e => e.status === 'creating')!.at),
+      Date.parse(of.find(e => e.status === 'ready')!.at),
+    ];
+  };
+
+  it('provisions network, database, secrets, cluster and app, passing outputs along', async () => {
+    const events: ProvisioningEvent[] = [];
+    const outputs = await run(stack('shop'), events);
+
+    expect(outputs.network).toMatchObject({
+      vpcId: expect.stringMatching(/^vpc-/),
+      subnetIds: [expect.any(String), expect.any(String)],
+    });
+    expect(outputs.database).toMatchObject({
+      instanceId: 'shop-dev-db',
+      port: 5432,
+      endpoint: expect.stringContaining('shop-dev-db'),
+    });
+    expect(outputs.secrets).toMatchObject({
+      databaseSecretArn: expect.stringContaining('konductor/shop-dev/database'),
+    });
+    expect(outputs.cluster).toMatchObject({
+      clusterName: 'shop-dev',
+      endpoint: expect.stringContaining('/k8s/'),
+    });
+    expect(outputs.app).toEqual({
+      namespace: 'shop-dev',
+      url: 'https://shop-dev.apps.konductor.local',
+    });
+    expect((await inspect()).counts).toEqual({
+      'ec2/vpc': 1,
+      'ec2/subnet': 2,
+      'ec2/security-group': 2,
+      'rds/db-subnet-group': 1,
+      'rds/db-instance': 1,
+      'secretsmanager/secret': 2,
+      'eks/cluster': 1,
+      'eks/nodegroup': 1,
+      'kubernetes/namespace': 1,
+      'kubernetes/secret': 1,
+      'kubernetes/deployment': 1,
+      'kubernetes/service': 1,
+      'kubernetes/ingress': 1,
+    });
+
+    // The app got the database endpoint as plain env and the password through a Secret reference.
+    const kc = new k8s.KubeConfig();
+    kc.loadFromOptions({
+      clusters: [
+        {
+          name: 'c',
+          server: String(outputs.cluster!.endpoint),
+          skipTLSVerify: true,
+        },
+      ],
+      users: [{ name: 'u', token: 't' }],
+      contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
+      currentContext: 'c',
+    });
+    const deployment = await kc
+      .makeApiClient(k8s.AppsV1Api)
+      .readNamespacedDeployment({ name: 'shop', namespace: 'shop-dev' });
+    const env = deployment.spec!.template.spec!.containers[0].env!;
+    expect(env).toEqual(
+      expect.arrayContaining([
+        { name: 'DB_HOST', value: outputs.database!.endpoint },
+        { name: 'DB_PORT', value: '5432' },
+        {
+          name: 'DB_PASSWORD',
+          valueFrom: {
+            secretKeyRef: { name: 'shop-secrets', key: 'DB_PASSWORD' },
+          },
+        },
+      ]),
+    );
+
+    // No event carries a secret value.
+    const sm = new SecretsManagerClient({
+      endpoint: sandbox.url,
+      region: 'us-east-1',
+      credentials: await credentials('123456789012'),
+    });
+    const db = JSON.parse(
+      (
+        await sm.send(
+          new GetSecretValueCommand({
+            SecretId: 'konductor/shop-dev/database',
+          }),
+        )
+      ).SecretString!,
+    );
+    const session = (
+      await sm.send(
+        new GetSecretValueCommand({
+          SecretId: 'konductor/shop-dev/SESSION_KEY',
+        }),
+      )
+    ).SecretString!;
+    const log = JSON.stringify(events);
+    expect(db.password.length).toBeGreaterThan(20);
+    expect(log).not.toContain(db.password);
+    expect(log).not.toContain(session);
+    expect(events.at(-1)).toMatchObject({ status: 'run-succeeded' });
+  });
+
+  it('runs independent branches in parallel: the cluster does not wait for the database', async () => {
+    const events: ProvisioningEvent[] = [];
+    await run(stack('par'), events);
+    const [dbStart, dbEnd] = interval(events, 'database');
+    const [clusterStart, clusterEnd] = interval(events, 'cluster');
+    expect(clusterStart).toBeLessThan(dbEnd);
+    expect(dbStart).toBeLessThan(clusterEnd);
+    const [, netEnd] = interval(events, 'network');
+    expect(Math.max(dbStart, clusterStart)).toBeGreaterThanOrEqual(netEnd);
+  });
+
+  it('gets through throttling and 5xx injected on 30% of calls', async () => {
+    sandbox.faults.add({ service: '*', kind: 'throttle', probability: 0.15 });
+    sandbox.faults.add({
+      service: '*',
+      kind: 'server-error',
+      probability: 0.15,
+    });
+    const outputs = await run(stack('flaky'), []);
+    expect(outputs.app?.url).toBeDefined();
+    const hits = sandbox.faults.list().reduce((sum, f) => sum + f.hits, 0);
+    expect(hits).toBeGreaterThan(10);
+    expect((await inspect()).counts['eks/cluster']).toBe(1);
+  });
+
+  it('rolls back everything after a permanent failure of the cluster, with the original error', async () => {
+    sandbox.faults.add({
+      service: 'eks',
+      operation: 'CreateCluster',
+      kind: 'fail',
+    });
+    const events: ProvisioningEvent[] = [];
+    const error = await run(stack('doomed'), events).catch(e => e);
+    expect(error).toBeInstanceOf(StackProvisioningError);
+    expect(error.message).toMatch(/EKS cluster doomed-dev failed to create/);
+    expect(error.message).toMatch(/Rolled back: /);
+    const started = events
+      .filter(e => e.status === 'creating')
+      .map(e => e.resource!);
+    expect(started).toEqual(
+      expect.arrayContaining(['network', 'database', 'cluster']),
+    );
+    expect(started).not.toContain('app');
+    expect(error.rolledBack.sort()).toEqual([...new Set(started)].sort());
+    expect(
+      events.filter(e => e.status === 'skipped').map(e => e.resource),
+    ).toContain('app');
+    expect((await inspect()).total).toBe(0);
+  });
+
+  it('retains what it created when onFailure is retain', async () => {
+    sandbox.faults.add({
+      service: 'eks',
+      operation: 'CreateCluster',
+      kind: 'fail',
+    });
+    const error = await run(
+      { ...stack('kept'), onFailure: 'retain' },
+      [],
+    ).catch(e => e);
+    expect(error.retained).toEqual(
+      expect.arrayContaining(['cluster', 'database', 'network']),
+    );
+    expect(error.retained).not.toContain('app');
+    expect((await inspect()).counts['eks/cluster']).toBe(1);
+  });
+
+  it('resumes a run killed mid-way from its checkpoints without creating anything twice', async () => {
+    const checkpoint = checkpointStore();
+    // A provider whose process "dies" once the database is ready: every later call hangs forever.
+    let dead = false;
+    const dying: CloudProvider = {
+      id: 'aws',
+      create: async (kind, ctx) => {
+        if (dead) return new Promise(() => {});
+        const out = await provider.create(kind, ctx);
+        if (kind === 'database') dead = true;
+        return dead && kind !== 'database' ? new Promise(() => {}) : out;
+      },
+      exists: (kind, ctx, o) => provider.exists(kind, ctx, o),
+      destroy: (kind, ctx) => provider.destroy(kind, ctx),
+    };
+    const firstEvents: ProvisioningEvent[] = [];
+    void run(stack('resume'), firstEvents, { checkpoint, provider: dying });
+    await new Promise<void>(resolve => {
+      const timer = setInterval(() => {
+        if (checkpoint.values.has('konductor.stack.resume-dev.database')) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 10);
+    });
+    expect([...checkpoint.values.keys()]).not.toContain(
+      'konductor.stack.resume-dev.cluster',
+    );
+
+    const events: ProvisioningEvent[] = [];
+    const outputs = await run(stack('resume'), events, { checkpoint });
+    expect(outputs.app?.url).toBeDefined();
+    expect(
+      events
+        .filter(
+          e =>
+            e.status === 'ready' && /resumed from checkpoint/.test(e.message),
+        )
+        .map(e => e.resource)
+        .sort(),
+    ).toEqual(['database', 'network']);
+    const { counts } = await inspect();
+    expect(counts).toMatchObject({
+      'ec2/vpc': 1,
+      'ec2/subnet': 2,
+      'rds/db-instance': 1,
+      'eks/cluster': 1,
+      'eks/nodegroup': 1,
+      'kubernetes/deployment': 1,
+    });
+  });
+
+  it('stops on cancellation and rolls back', async () => {
+    const controller = new AbortController();
+    const events: ProvisioningEvent[] = [];
+    const running = run(stack('cancelled'), events, {
+      signal: controller.signal,
+    });
+    await new Promise<void>(resolve => {
+      const timer = setInterval(() => {
+        if (
+          events.some(e => e.resource === 'cluster' && e.status === 'waiting')
+        ) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 5);
+    });
+    controller.abort();
+    const error = await running.catch(e => e);
+    expect(error.cancelled).toBe(true);
+    expect(error.message).toMatch(/was cancelled/);
+    expect(
+      events.some(e => e.resource === 'app' && e.status === 'creating'),
+    ).toBe(false);
+    expect(events.at(-1)?.status).toBe('run-cancelled');
+    expect((await inspect()).total).toBe(0);
+  });
+
+  it('destroys a stack completely, and a second destroy is a no-op', async () => {
+    await run(stack('gone'), []);
+    const events: ProvisioningEvent[] = [];
+    const deleted = await destroyStack({
+      spec: stack('gone'),
+      provider,
+      onEvent: e => events.push(e),
+    });
+    expect(deleted).toEqual([
+      'app',
+      'secrets',
+      'cluster',
+      'database',
+      'network',
+    ]);
+    expect((await inspect()).total).toBe(0);
+    await expect(
+      destroyStack({ spec: stack('gone'), provider, onEvent: () => {} }),
+    ).resolves.toHaveLength(5);
+  });
+});

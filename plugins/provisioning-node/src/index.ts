@@ -1,0 +1,17 @@
+/**
+ * Konductor's provisioning engine and cloud providers, for backend modules.
+ *
+ * @packageDocumentation
+ */
+export * from './provider';
+export {
+  provisionStack,
+  destroyStack,
+  stackIdOf,
+  StackProvisioningError,
+} from './engine';
+export type { Checkpoint, StackRunOptions } from './engine';
+export { AwsProvider, stackTags } from './aws/AwsProvider';
+export type { AwsProviderOptions } from './aws/AwsProvider';
+export { eksToken } from './aws/KubernetesDeployer';
+export { ResourceTimeoutError, CancelledError } from './waitFor';
