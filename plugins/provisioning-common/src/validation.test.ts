@@ -11,7 +11,7 @@ import {
 } from './validation';
 
 /** A complete stack: network, database, secrets, cluster and app. */
-export const fullStack = {
+const fullStack = {
   name: 'Shop',
   environment: 'dev',
   aws: { accountId: '123456789012', region: 'us-east-1' },
