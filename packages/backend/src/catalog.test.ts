@@ -2,6 +2,7 @@ import request from 'supertest';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogModuleScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import scaffolderModuleKonductor from '@konductor/plugin-scaffolder-backend-module-konductor';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import allowAllPolicy from '@backstage/plugin-permission-backend-module-allow-all-policy';
 import {
@@ -34,6 +35,7 @@ describe('Konductor backend on its embedded defaults', () => {
         catalogPlugin,
         catalogModuleScaffolderEntityModel,
         scaffolderPlugin,
+        scaffolderModuleKonductor,
         permissionPlugin,
         allowAllPolicy,
       ],
@@ -85,5 +87,27 @@ describe('Konductor backend on its embedded defaults', () => {
     );
     expect(used.length).toBeGreaterThan(0);
     expect(used.filter(id => !installed.has(id))).toEqual([]);
+  });
+
+  it("installs Konductor's actions on the real config", async () => {
+    const res = await request(server)
+      .get('/api/scaffolder/v2/actions')
+      .set('Authorization', mockCredentials.service.header());
+    const ids = res.body.map((a: { id: string }) => a.id);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'konductor:stack:provision',
+        'konductor:stack:destroy',
+        'konductor:github:repo:provision',
+        'konductor:jira:issue:create',
+      ]),
+    );
+    const provision = res.body.find(
+      (a: { id: string }) => a.id === 'konductor:stack:provision',
+    );
+    expect(provision.schema.input.required).toEqual(
+      expect.arrayContaining(['name', 'environment', 'aws', 'resources']),
+    );
+    expect(provision.examples.length).toBeGreaterThan(0);
   });
 });

@@ -27,6 +27,8 @@ backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
 backend.add(
   import('@backstage/plugin-scaffolder-backend-module-notifications'),
 );
+// Konductor's actions: konductor:stack:*, konductor:github:repo:provision, konductor:jira:issue:create.
+backend.add(import('@konductor/plugin-scaffolder-backend-module-konductor'));
 
 // Permissions (allow-all until Konductor's policy lands).
 backend.add(import('@backstage/plugin-permission-backend'));

@@ -32,6 +32,8 @@ export interface SandboxOptions {
   accountId?: string;
   /** Jira project keys that exist (default PLAT, OPS). */
   jiraProjects?: string[];
+  /** Called as each request arrives (benchmarks time the first cloud call with it). */
+  onRequest?: (method: string, path: string) => void;
 }
 
 /** A running sandbox. */
@@ -158,6 +160,7 @@ export async function startSandbox(
   const server = http.createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://sandbox');
+      options.onRequest?.(req.method ?? 'GET', url.pathname);
       // git smart HTTP streams through `git http-backend`.
       if (url.pathname.startsWith('/git/')) {
         await handleGitHttp(req, res, url, ctx);

@@ -3,6 +3,7 @@ import {
   DeleteSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
+  ListSecretsCommand,
   PutSecretValueCommand,
   RotateSecretCommand,
   SecretsManagerClient,
@@ -149,6 +150,20 @@ describe('Secrets Manager', () => {
         new CreateSecretCommand({ Name: 'bad name!', SecretString: 'x' }),
       ),
     ).rejects.toMatchObject({ name: 'ValidationException' });
+  });
+
+  it('lists secrets by name prefix and rejects unknown filters', async () => {
+    const { SecretList } = await sm().send(
+      new ListSecretsCommand({ Filters: [{ Key: 'name', Values: ['shop/'] }] }),
+    );
+    expect(SecretList?.map(s => s.Name)).toEqual(['shop/db']);
+    await expect(
+      sm().send(
+        new ListSecretsCommand({
+          Filters: [{ Key: 'owner' as any, Values: ['x'] }],
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
   });
 
   it('never shows secret values on the inspection endpoint', async () => {

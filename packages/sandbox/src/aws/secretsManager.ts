@@ -212,6 +212,51 @@ export async function handleSecretsManager(
       });
     }
 
+    case 'ListSecrets': {
+      const filters: { Key?: string; Values?: string[] }[] = Array.isArray(
+        body.Filters,
+      )
+        ? body.Filters
+        : [];
+      const unknown = filters.find(
+        f => !['name', 'tag-key', 'tag-value'].includes(String(f.Key)),
+      );
+      if (unknown)
+        throw new ServiceError(
+          400,
+          'InvalidParameterException',
+          `Invalid filter key: ${unknown.Key}`,
+        );
+      const list = ctx.state
+        .list<Secret>('secretsmanager', 'secret')
+        .filter(
+          r =>
+            r.account === caller.account &&
+            r.region === caller.region &&
+            (body.IncludePlannedDeletion || !r.data.deletedAt),
+        )
+        .filter(r =>
+          filters.every(f =>
+            (f.Values ?? []).some(v => {
+              if (f.Key === 'name') return r.data.name.startsWith(v);
+              if (f.Key === 'tag-key')
+                return r.data.tags.some(t => t.Key === v);
+              return r.data.tags.some(t => t.Value === v);
+            }),
+          ),
+        );
+      return reply({
+        SecretList: list.map(r => ({
+          ARN: r.data.arn,
+          Name: r.data.name,
+          Description: r.data.description,
+          Tags: r.data.tags,
+          CreatedDate: secs(r.createdAt),
+          DeletedDate: r.data.deletedAt && secs(r.data.deletedAt),
+        })),
+      });
+    }
+
     case 'GetSecretValue': {
       const { data: s } = find(body.SecretId);
       const v = body.VersionId

@@ -29,6 +29,7 @@ import {
   DeleteSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
+  ListSecretsCommand,
   PutSecretValueCommand,
   RotateSecretCommand,
   SecretsManagerClient,
@@ -756,7 +757,20 @@ export class AwsProvider implements CloudProvider {
 
   private async destroySecrets(ctx: ResourceContext) {
     const sm = await this.client(SecretsManagerClient, ctx);
-    for (const name of this.secretNames(ctx)) {
+    // Every secret under the stack's prefix, also those of generated names no longer in the spec.
+    const listed =
+      (
+        await sm.send(
+          new ListSecretsCommand({
+            Filters: [{ Key: 'name', Values: [`konductor/${ctx.stackId}/`] }],
+          }),
+        )
+      ).SecretList ?? [];
+    const names = new Set([
+      ...this.secretNames(ctx),
+      ...listed.map(s => s.Name!),
+    ]);
+    for (const name of names) {
       await sm
         .send(
           new DeleteSecretCommand({

@@ -1,0 +1,186 @@
+/* eslint-disable no-console */
+/**
+ * `yarn bench:provision`: provisions the full stack through `konductor:stack:provision` against
+ * the sandbox with fixed cloud latencies, and prints the makespan, the critical path of the
+ * resource graph, the sum of all durations, their ratios, and the time from task start to the
+ * first cloud call.
+ */
+import { ConfigReader } from '@backstage/config';
+import { startSandbox } from '@konductor/sandbox';
+import {
+  ResourceKind,
+  dependenciesOf,
+  validateStackSpec,
+} from '@konductor/plugin-provisioning-common';
+import type { CloudProvider } from '@konductor/plugin-provisioning-node';
+import { awsProviderFromConfig } from '../src/awsProviderFromConfig';
+import { createStackProvisionAction } from '../src/actions/stackProvision';
+
+const LATENCY = {
+  network: 2000,
+  database: 8000,
+  secret: 1000,
+  cluster: 12000,
+  nodegroup: 4000,
+  app: 3000,
+};
+
+const input = {
+  name: 'bench',
+  environment: 'dev',
+  aws: { accountId: '123456789012', region: 'us-east-1' },
+  resources: {
+    network: { cidr: '10.0.0.0/16' },
+    database: {},
+    secrets: { databaseCredentials: true },
+    cluster: {},
+    app: {
+      image: 'ghcr.io/acme/bench:1',
+      replicas: 2,
+      secretEnv: { DB_URL: 'database.url' },
+    },
+  },
+};
+
+async function main() {
+  let firstCloudCall: number | undefined;
+  const sandbox = await startSandbox({
+    durations: {
+      vpc: LATENCY.network,
+      rdsInstance: LATENCY.database,
+      eksCluster: LATENCY.cluster,
+      eksNodegroup: LATENCY.nodegroup,
+      deployment: LATENCY.app,
+    },
+    // Secrets Manager answers at once; the secret's second comes from latency on its create.
+    faults: [
+      {
+        service: 'secretsmanager',
+        operation: 'CreateSecret',
+        kind: 'latency',
+        latencyMs: LATENCY.secret,
+      },
+    ],
+    onRequest: () => {
+      firstCloudCall ??= Date.now();
+    },
+  });
+  const config = new ConfigReader({
+    aws: {
+      accounts: [
+        {
+          accountId: '123456789012',
+          accessKeyId: 'AKIA123456789012',
+          secretAccessKey: 'sandbox',
+        },
+      ],
+    },
+    konductor: { aws: { endpoint: sandbox.url, pollIntervalSeconds: 0.05 } },
+  });
+
+  // The task, as the scaffolder runs it: the action's handler with checkpoints and a logger. The
+  // provider is wrapped only to time each resource's own create.
+  const provider = awsProviderFromConfig(config);
+  const duration: Partial<Record<ResourceKind, number>> = {};
+  const timed: CloudProvider = {
+    id: provider.id,
+    create: async (kind, ctx) => {
+      const started = Date.now();
+      const result = await provider.create(kind, ctx);
+      duration[kind] = Date.now() - started;
+      return result;
+    },
+    exists: (kind, ctx, o) => provider.exists(kind, ctx, o),
+    destroy: (kind, ctx) => provider.destroy(kind, ctx),
+  };
+  const silent = {
+    info() {},
+    warn() {},
+    error() {},
+    debug() {},
+    child() {
+      return silent;
+    },
+  };
+  const checkpoints = new Map<string, unknown>();
+  const outputs: Record<string, unknown> = {};
+  const taskStart = Date.now();
+  await createStackProvisionAction({ provider: timed }).handler({
+    input: input as any,
+    logger: silent as any,
+    workspacePath: '/tmp',
+    task: { id: 'bench' },
+    output: (name: string, value: unknown) => {
+      outputs[name] = value;
+    },
+    checkpoint: async ({ key, fn }: any) =>
+      checkpoints.has(key)
+        ? checkpoints.get(key)
+        : fn().then((v: unknown) => {
+            checkpoints.set(key, v);
+            return v;
+          }),
+    createTemporaryDirectory: async () => '/tmp',
+    getInitiatorCredentials: async () => ({} as any),
+  } as any);
+  const makespan = Date.now() - taskStart;
+  await sandbox.stop();
+
+  const spec = (validateStackSpec(input) as any).spec;
+  const finish = new Map<ResourceKind, number>();
+  for (const kind of Object.keys(duration) as ResourceKind[]) {
+    finish.set(
+      kind,
+      Math.max(0, ...dependenciesOf(spec, kind).map(d => finish.get(d)!)) +
+        duration[kind]!,
+    );
+  }
+  const critical = Math.max(...finish.values());
+  const sum = Object.values(duration).reduce((a, b) => a + b!, 0)!;
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+  console.log(
+    `konductor:stack:provision, full stack against the sandbox (latencies: ${Object.entries(
+      LATENCY,
+    )
+      .map(([k, v]) => `${k} ${v / 1000}s`)
+      .join(', ')})`,
+  );
+  console.log(
+    `  per resource:        ${Object.entries(duration)
+      .map(([k, v]) => `${k} ${s(v!)}`)
+      .join(', ')}`,
+  );
+  console.log(
+    `  makespan:            ${s(makespan)}  (task start to stack ready)`,
+  );
+  console.log(
+    `  critical path:       ${s(
+      critical,
+    )}  (network -> max(database -> secrets, cluster) -> app)`,
+  );
+  console.log(
+    `  sum of durations:    ${s(sum)}  (what a sequential runner would take)`,
+  );
+  console.log(
+    `  makespan / critical: ${(makespan / critical).toFixed(
+      3,
+    )}  (target <= 1.10)`,
+  );
+  console.log(
+    `  sum / makespan:      ${(sum / makespan).toFixed(
+      2,
+    )}x  (speed-up over sequential)`,
+  );
+  console.log(
+    `  task start to first cloud call: ${firstCloudCall! - taskStart} ms`,
+  );
+  console.log(
+    `  app: ${outputs.appUrl}, estimated ${outputs.monthlyCost} USD/month`,
+  );
+}
+
+main().catch(e => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,35 @@
+/** Configuration of Konductor's scaffolder actions. */
+export interface Config {
+  konductor?: {
+    aws?: {
+      /**
+       * Endpoint of every AWS client: the sandbox's URL in the embedded setup. Leave unset to
+       * reach real AWS; credentials per account come from the `aws` section
+       * (`@backstage/integration-aws-node`).
+       */
+      endpoint?: string;
+      /** Seconds between status polls of long operations (default 10). */
+      pollIntervalSeconds?: number;
+      /** IAM role name EKS clusters run as (default konductor-eks-cluster). */
+      clusterRoleName?: string;
+      /** IAM role name EKS nodes run as (default konductor-eks-node). */
+      nodeRoleName?: string;
+    };
+    apps?: {
+      /** DNS domain under which provisioned apps get their host name (default apps.konductor.local). */
+      domain?: string;
+    };
+    /** The Jira site manual fulfilment opens tickets in. */
+    jira?: {
+      /** Base URL of the site, for example https://acme.atlassian.net. */
+      baseUrl: string;
+      /** Account e-mail for basic auth with an API token; omit to send the token as a bearer token. */
+      email?: string;
+      /**
+       * API token.
+       * @visibility secret
+       */
+      token: string;
+    };
+  };
+}

@@ -1,0 +1,410 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import yaml from 'yaml';
+import { Octokit } from '@octokit/rest';
+import {
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { ConfigReader } from '@backstage/config';
+import { ScmIntegrations } from '@backstage/integration';
+import { mockServices } from '@backstage/backend-test-utils';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import { startSandbox, Sandbox } from '@konductor/sandbox';
+import type { CloudProvider } from '@konductor/plugin-provisioning-node';
+import { awsProviderFromConfig } from '../awsProviderFromConfig';
+import { createStackProvisionAction } from './stackProvision';
+import { createStackDestroyAction } from './stackDestroy';
+import { createGithubRepoProvisionAction } from './githubRepoProvision';
+import { createJiraIssueCreateAction, JiraClient } from './jiraIssueCreate';
+import { examples as stackExamples } from './stackProvision.examples';
+import { examples as destroyExamples } from './stackDestroy.examples';
+import { examples as githubExamples } from './githubRepoProvision.examples';
+import { examples as jiraExamples } from './jiraIssueCreate.examples';
+
+const exec = promisify(execFile);
+const inputOf = (example: string) => yaml.parse(example).steps[0].input;
+
+describe("Konductor's scaffolder actions against the sandbox", () => {
+  let sandbox: Sandbox;
+  let config: ConfigReader;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({
+      durations: {
+        vpc: 10,
+        rdsInstance: 150,
+        rdsInstanceDelete: 50,
+        eksCluster: 200,
+        eksClusterDelete: 50,
+        eksNodegroup: 100,
+        eksNodegroupDelete: 50,
+        deployment: 80,
+      },
+    });
+    config = new ConfigReader({
+      aws: {
+        accounts: [
+          {
+            accountId: '123456789012',
+            accessKeyId: 'AKIA123456789012',
+            secretAccessKey: 'sandbox',
+          },
+        ],
+      },
+      konductor: {
+        aws: { endpoint: sandbox.url, pollIntervalSeconds: 0.02 },
+        jira: {
+          baseUrl: sandbox.jiraUrl,
+          email: 'konductor@localhost',
+          token: 'sandbox',
+        },
+      },
+      integrations: {
+        github: [
+          {
+            host: 'github.com',
+            apiBaseUrl: sandbox.githubUrl,
+            token: 'sandbox-token',
+          },
+        ],
+      },
+    });
+  });
+  afterAll(() => sandbox.stop());
+
+  const inspect = async () =>
+    (await (await fetch(`${sandbox.url}/__sandbox/resources`)).json()) as {
+      total: number;
+      counts: Record<string, number>;
+      resources: any[];
+    };
+  /** A mock context whose task log we can read back. */
+  const context = (input: object, extra: object = {}) => {
+    const logger = mockServices.logger.mock();
+    const ctx = {
+      ...createMockActionContext({ input: input as any, logger }),
+      ...extra,
+    };
+    const log = () =>
+      [
+        ...(logger.info as jest.Mock).mock.calls,
+        ...(logger.error as jest.Mock).mock.calls,
+      ]
+        .map(c => String(c[0]))
+        .join('\n');
+    return { ctx, log };
+  };
+
+  describe('konductor:stack:provision and konductor:stack:destroy', () => {
+    it.each(stackExamples.map(e => [e.description, e.example]))(
+      'runs the example "%s"',
+      async (_, example) => {
+        const action = createStackProvisionAction({
+          provider: awsProviderFromConfig(config),
+        });
+        const input = inputOf(example);
+        const { ctx, log } = context(input);
+        await action.handler(ctx as any);
+        const outputs = Object.fromEntries(
+          (ctx.output as jest.Mock).mock.calls,
+        );
+        expect(outputs.stackId).toBe(`${input.name}-${input.environment}`);
+        expect(outputs.monthlyCost).toBeGreaterThan(0);
+        expect(outputs.databaseSecretArn).toContain(
+          `konductor/${input.name}-${input.environment}/database`,
+        );
+        expect(outputs.appUrl).toBe(
+          input.resources.app
+            ? `https://${input.name}-${input.environment}.apps.konductor.local`
+            : undefined,
+        );
+
+        // The task log says what happened, and never holds a secret value.
+        const secret = await new SecretsManagerClient({
+          endpoint: sandbox.url,
+          region: input.aws.region,
+          credentials: {
+            accessKeyId: 'AKIA123456789012',
+            secretAccessKey: 'x',
+          },
+        }).send(
+          new GetSecretValueCommand({
+            SecretId: `konductor/${input.name}-${input.environment}/database`,
+          }),
+        );
+        const { password } = JSON.parse(secret.SecretString!);
+        expect(log()).toMatch(/database: ready in/);
+        expect(log()).not.toContain(password);
+        expect(
+          JSON.stringify((ctx.output as jest.Mock).mock.calls),
+        ).not.toContain(password);
+      },
+    );
+
+    it('runs the destroy example, leaving nothing of the stack behind', async () => {
+      const destroy = createStackDestroyAction({
+        provider: awsProviderFromConfig(config),
+      });
+      const { ctx } = context(inputOf(destroyExamples[0].example));
+      await destroy.handler(ctx as any);
+      expect((ctx.output as jest.Mock).mock.calls).toEqual([
+        ['deleted', ['app', 'secrets', 'cluster', 'database', 'network']],
+      ]);
+      const left = (await inspect()).resources.filter(
+        r =>
+          r.tags?.['konductor:stack'] === 'shop-dev' ||
+          String(r.id).includes('shop-dev'),
+      );
+      expect(left).toEqual([]);
+    });
+
+    it('returns the plan and cost in dry-run without any cloud call', async () => {
+      const calls: string[] = [];
+      const refusing: CloudProvider = {
+        id: 'aws',
+        create: async kind => {
+          calls.push(`create ${kind}`);
+          throw new Error('no cloud call in dry-run');
+        },
+        exists: async kind => {
+          calls.push(`exists ${kind}`);
+          return false;
+        },
+        destroy: async kind => {
+          calls.push(`destroy ${kind}`);
+        },
+      };
+      const { ctx, log } = context(inputOf(stackExamples[0].example), {
+        isDryRun: true,
+      });
+      await createStackProvisionAction({ provider: refusing }).handler(
+        ctx as any,
+      );
+      expect(calls).toEqual([]);
+      const outputs = Object.fromEntries((ctx.output as jest.Mock).mock.calls);
+      expect(outputs.plan.waves).toEqual([
+        ['network'],
+        ['database', 'cluster'],
+        ['secrets'],
+        ['app'],
+      ]);
+      expect(outputs.monthlyCost).toBeCloseTo(
+        outputs.plan.resources.reduce(
+          (s: number, r: any) => s + r.monthlyCost,
+          0,
+        ),
+        2,
+      );
+      expect(log()).toMatch(/estimated \$\d+\.\d\d\/month/);
+    });
+
+    it('refuses bad input with every problem named, before anything is created', async () => {
+      const before = (await inspect()).total;
+      const input = inputOf(stackExamples[0].example);
+      input.resources.network.cidr = '10.0.0.0/33';
+      input.resources.cluster.minNodes = 5;
+      const { ctx } = context(input);
+      const error = await createStackProvisionAction({
+        provider: awsProviderFromConfig(config),
+      })
+        .handler(ctx as any)
+        .catch(e => e);
+      expect(error.name).toBe('InputError');
+      expect(error.message).toMatch(
+        /resources\.network\.cidr: "10\.0\.0\.0\/33" is not an IPv4 network/,
+      );
+      expect(error.message).toMatch(
+        /resources\.cluster\.minNodes: minNodes \(5\) is above maxNodes \(3\)/,
+      );
+      expect((await inspect()).total).toBe(before);
+    });
+  });
+
+  describe('konductor:github:repo:provision', () => {
+    const action = () =>
+      createGithubRepoProvisionAction({
+        integrations: ScmIntegrations.fromConfig(config),
+        author: { name: 'Konductor', email: 'konductor@localhost' },
+      });
+    const octokit = () =>
+      new Octokit({ baseUrl: sandbox.githubUrl, auth: 't' });
+    const workspace = () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'konductor-ws-'));
+      fs.writeFileSync(path.join(dir, 'index.js'), 'console.log("shop")\n');
+      return dir;
+    };
+
+    it('runs the example: repository created, pushed, clonable, with the compliance baseline', async () => {
+      const { ctx } = context(inputOf(githubExamples[0].example), {
+        workspacePath: workspace(),
+      });
+      await action().handler(ctx as any);
+      const outputs = Object.fromEntries((ctx.output as jest.Mock).mock.calls);
+      expect(outputs).toMatchObject({
+        created: true,
+        remoteUrl: `${sandbox.url}/git/acme/shop.git`,
+        repoContentsUrl: expect.stringMatching(/\/blob\/main$/),
+      });
+
+      const clone = fs.mkdtempSync(path.join(os.tmpdir(), 'konductor-clone-'));
+      await exec('git', ['clone', '-q', outputs.remoteUrl, clone]);
+      expect(fs.readFileSync(path.join(clone, 'index.js'), 'utf8')).toContain(
+        'shop',
+      );
+      expect(
+        fs.readFileSync(path.join(clone, '.github', 'CODEOWNERS'), 'utf8'),
+      ).toContain('* @acme/payments');
+
+      const gh = octokit();
+      const protection = (
+        await gh.rest.repos.getBranchProtection({
+          owner: 'acme',
+          repo: 'shop',
+          branch: 'main',
+        })
+      ).data;
+      expect(protection).toMatchObject({
+        required_pull_request_reviews: {
+          required_approving_review_count: 2,
+          require_code_owner_reviews: true,
+        },
+        required_status_checks: { contexts: ['ci'] },
+        allow_force_pushes: { enabled: false },
+      });
+      expect(
+        (await gh.rest.repos.get({ owner: 'acme', repo: 'shop' })).data
+          .security_and_analysis,
+      ).toMatchObject({
+        secret_scanning: { status: 'enabled' },
+        secret_scanning_push_protection: { status: 'enabled' },
+      });
+      expect(
+        (
+          await gh.rest.repos.checkVulnerabilityAlerts({
+            owner: 'acme',
+            repo: 'shop',
+          })
+        ).status,
+      ).toBe(204);
+      expect(
+        (await gh.rest.repos.listTeams({ owner: 'acme', repo: 'shop' })).data,
+      ).toEqual([
+        expect.objectContaining({ slug: 'payments', permission: 'maintain' }),
+      ]);
+    });
+
+    it('adopts an existing empty repository, and refuses one that has content', async () => {
+      await octokit().rest.repos.createInOrg({ org: 'acme', name: 'empty' });
+      const { ctx } = context(
+        {
+          repoUrl: 'github.com?owner=acme&repo=empty',
+          ownerTeam: 'group:default/payments',
+        },
+        { workspacePath: workspace() },
+      );
+      await action().handler(ctx as any);
+      expect(
+        Object.fromEntries((ctx.output as jest.Mock).mock.calls).created,
+      ).toBe(false);
+
+      const again = context(
+        { repoUrl: 'github.com?owner=acme&repo=shop' },
+        { workspacePath: workspace() },
+      );
+      const error = await action()
+        .handler(again.ctx as any)
+        .catch(e => e);
+      expect(error.name).toBe('ConflictError');
+      expect(error.message).toMatch(
+        /acme\/shop already exists and is not empty: choose another name/,
+      );
+    });
+
+    it('names what to change when the host has no integration', async () => {
+      const { ctx } = context(
+        { repoUrl: 'gitlab.example.com?owner=acme&repo=x' },
+        { workspacePath: workspace() },
+      );
+      await expect(action().handler(ctx as any)).rejects.toThrow(
+        /gitlab\.example\.com/,
+      );
+    });
+  });
+
+  describe('konductor:jira:issue:create', () => {
+    const action = () =>
+      createJiraIssueCreateAction({ jira: JiraClient.fromConfig(config) });
+
+    it('runs the first example: the ticket exists in Jira with the rendered fields', async () => {
+      const { ctx } = context(inputOf(jiraExamples[0].example));
+      await action().handler(ctx as any);
+      const outputs = Object.fromEntries((ctx.output as jest.Mock).mock.calls);
+      expect(outputs.issueKey).toMatch(/^PLAT-\d+$/);
+      expect(outputs.issueUrl).toBe(
+        `${sandbox.jiraUrl}/browse/${outputs.issueKey}`,
+      );
+      expect(outputs.status).toBe('To Do');
+      const issue = await (
+        await fetch(`${sandbox.jiraUrl}/rest/api/3/issue/${outputs.issueKey}`, {
+          headers: { authorization: 'Bearer t' },
+        })
+      ).json();
+      expect(issue.fields).toMatchObject({
+        summary: 'PostgreSQL database for billing',
+        issuetype: { name: 'Service Request' },
+        labels: ['konductor'],
+      });
+      expect(issue.fields.description.content).toHaveLength(1);
+    });
+
+    it('runs the waiting example until the ticket is done', async () => {
+      const { ctx, log } = context({
+        ...inputOf(jiraExamples[1].example),
+        pollIntervalSeconds: 0.02,
+      });
+      const running = action().handler(ctx as any);
+      const key = await new Promise<string>(resolve => {
+        const timer = setInterval(() => {
+          const call = (ctx.output as jest.Mock).mock.calls.find(
+            c => c[0] === 'issueKey',
+          );
+          if (call) {
+            clearInterval(timer);
+            resolve(call[1]);
+          }
+        }, 5);
+      });
+      await fetch(`${sandbox.jiraUrl}/rest/api/3/issue/${key}/transitions`, {
+        method: 'POST',
+        headers: {
+          authorization: 'Bearer t',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ transition: { id: '31' } }),
+      });
+      await running;
+      expect((ctx.output as jest.Mock).mock.calls).toContainEqual([
+        'status',
+        'Done',
+      ]);
+      expect(log()).toContain(`${key} is now Done`);
+    });
+
+    it("refuses an unknown project with Jira's reason, and says when Jira is not configured", async () => {
+      const { ctx } = context({ projectKey: 'NOPE', summary: 'x' });
+      await expect(action().handler(ctx as any)).rejects.toThrow(
+        /project: valid project is required/,
+      );
+      const unconfigured = createJiraIssueCreateAction({ jira: undefined });
+      await expect(
+        unconfigured.handler(
+          context({ projectKey: 'PLAT', summary: 'x' }).ctx as any,
+        ),
+      ).rejects.toThrow(/set konductor\.jira\.baseUrl/);
+    });
+  });
+});

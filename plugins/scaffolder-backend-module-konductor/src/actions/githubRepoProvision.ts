@@ -1,0 +1,275 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Octokit } from '@octokit/rest';
+import { ConflictError, InputError } from '@backstage/errors';
+import {
+  DefaultGithubCredentialsProvider,
+  GithubCredentialsProvider,
+  ScmIntegrationRegistry,
+} from '@backstage/integration';
+import {
+  createTemplateAction,
+  initRepoAndPush,
+  parseRepoUrl,
+} from '@backstage/plugin-scaffolder-node';
+import { z } from 'zod/v3';
+import { examples } from './githubRepoProvision.examples';
+
+/** Options of {@link createGithubRepoProvisionAction}. */
+export interface GithubRepoProvisionActionOptions {
+  integrations: ScmIntegrationRegistry;
+  githubCredentialsProvider?: GithubCredentialsProvider;
+  /** Commit author of the initial push (the scaffolder's `defaultAuthor`). */
+  author?: { name?: string; email?: string };
+}
+
+const status = (e: unknown) => (e as { status?: number })?.status;
+
+const outputSchema = z.object({
+  remoteUrl: z.string().describe('The git URL of the repository.'),
+  repoContentsUrl: z
+    .string()
+    .describe('Base URL of the default branch contents, for catalog:register.'),
+  repoUrl: z.string().describe('The repository page.'),
+  created: z
+    .boolean()
+    .describe('False when an existing empty repository was adopted.'),
+});
+
+const inputSchema = z.object({
+  repoUrl: z
+    .string()
+    .describe(
+      'Repository location as RepoUrlPicker writes it: github.com?owner=acme&repo=shop.',
+    ),
+  description: z.string().optional().describe('Repository description.'),
+  visibility: z
+    .enum(['private', 'internal', 'public'])
+    .default('private')
+    .describe('Repository visibility.'),
+  defaultBranch: z
+    .string()
+    .default('main')
+    .describe('The default branch, which is protected.'),
+  sourcePath: z
+    .string()
+    .optional()
+    .describe(
+      'Folder of the workspace to push; the whole workspace by default.',
+    ),
+  ownerTeam: z
+    .string()
+    .optional()
+    .describe(
+      'Slug of the GitHub team that owns the repository (CODEOWNERS, maintain permission); a group ref such as group:default/payments is accepted.',
+    ),
+  requiredApprovals: z
+    .number()
+    .int()
+    .min(0)
+    .max(6)
+    .default(1)
+    .describe('Approving reviews a pull request needs.'),
+  requiredStatusChecks: z
+    .array(z.string())
+    .default([])
+    .describe('Status checks that must pass before merging.'),
+});
+
+/**
+ * `konductor:github:repo:provision`: creates the repository (or adopts an empty one), pushes the
+ * workspace, and applies the compliance baseline: protected default branch with required reviews
+ * and status checks and no force pushes, CODEOWNERS and team permission for the owning team,
+ * secret scanning with push protection, vulnerability alerts.
+ */
+export function createGithubRepoProvisionAction(
+  options: GithubRepoProvisionActionOptions,
+) {
+  const credentialsProvider =
+    options.githubCredentialsProvider ??
+    DefaultGithubCredentialsProvider.fromIntegrations(options.integrations);
+  return createTemplateAction({
+    id: 'konductor:github:repo:provision',
+    description:
+      'Creates a GitHub repository in an organisation or for the user (adopting one that exists and is empty), pushes the workspace, and applies the compliance baseline: branch protection with required reviews and status checks and no force pushes, CODEOWNERS and maintain permission for the owning team, secret scanning with push protection, and vulnerability alerts.',
+    examples,
+    schema: {
+      input: () => inputSchema,
+      output: () => outputSchema,
+    },
+    async handler(ctx) {
+      // The scaffolder validates input but applies no defaults: parse it here.
+      const input = inputSchema.parse(ctx.input);
+      const { host, owner, repo } = parseRepoUrl(
+        input.repoUrl,
+        options.integrations,
+      );
+      if (!owner)
+        throw new InputError(
+          `repoUrl: "${input.repoUrl}" names no owner: use ${host}?owner=<org or user>&repo=<name>`,
+        );
+      const integration = options.integrations.github.byHost(host);
+      if (!integration)
+        throw new InputError(
+          `repoUrl: no GitHub integration is configured for ${host}: add it under integrations.github`,
+        );
+      const { token } = await credentialsProvider.getCredentials({
+        url: `https://${host}/${owner}/${repo}`,
+      });
+      if (!token)
+        throw new InputError(
+          `No GitHub credentials for ${host}/${owner}: configure a token or GitHub App under integrations.github`,
+        );
+      const octokit = new Octokit({
+        baseUrl: integration.config.apiBaseUrl,
+        auth: token,
+        // Expected 404s (does the branch exist yet?) are not worth a line in the task log.
+        log: {
+          debug: () => {},
+          info: () => {},
+          warn: m => ctx.logger.warn(m),
+          error: m => ctx.logger.error(m),
+        },
+      });
+      const branch = input.defaultBranch;
+      const team = input.ownerTeam?.replace(/^group:(default\/)?/, '');
+
+      const target = await ctx.checkpoint({
+        key: `konductor.github.${owner}.${repo}.create`,
+        fn: async () => {
+          const me = (await octokit.rest.users.getAuthenticated()).data.login;
+          const isUser = me.toLowerCase() === owner.toLowerCase();
+          // GitHub accepts "internal" for enterprise organisations; Octokit's types list only the other two.
+          const visibility = input.visibility as 'private' | 'public';
+          const params = {
+            name: repo,
+            description: input.description,
+            private: visibility !== 'public',
+            visibility,
+          };
+          try {
+            const { data } = isUser
+              ? await octokit.rest.repos.createForAuthenticatedUser(params)
+              : await octokit.rest.repos.createInOrg({ org: owner, ...params });
+            return {
+              htmlUrl: data.html_url,
+              cloneUrl: data.clone_url,
+              isUser,
+              created: true,
+            };
+          } catch (e) {
+            if (status(e) !== 422) throw e;
+            const { data } = await octokit.rest.repos.get({ owner, repo });
+            const hasCommits = await octokit.rest.repos
+              .getBranch({ owner, repo, branch: data.default_branch })
+              .then(
+                () => true,
+                err => {
+                  if (status(err) === 404) return false;
+                  throw err;
+                },
+              );
+            if (hasCommits)
+              throw new ConflictError(
+                `Repository ${owner}/${repo} already exists and is not empty: choose another name, or delete it first`,
+              );
+            ctx.logger.info(
+              `Adopting the existing empty repository ${owner}/${repo}`,
+            );
+            return {
+              htmlUrl: data.html_url,
+              cloneUrl: data.clone_url,
+              isUser,
+              created: false,
+            };
+          }
+        },
+      });
+
+      const pushed = await octokit.rest.repos
+        .getBranch({ owner, repo, branch })
+        .then(
+          () => true,
+          e => {
+            if (status(e) === 404) return false;
+            throw e;
+          },
+        );
+      if (!pushed) {
+        const dir = path.resolve(ctx.workspacePath, input.sourcePath ?? '.');
+        if (team && !target.isUser) {
+          const file = path.join(dir, '.github', 'CODEOWNERS');
+          const exists = await fs.stat(file).then(
+            () => true,
+            () => false,
+          );
+          if (!exists) {
+            await fs.mkdir(path.dirname(file), { recursive: true });
+            await fs.writeFile(
+              file,
+              `# Owned by the ${team} team (written by Konductor)\n* @${owner}/${team}\n`,
+            );
+          }
+        }
+        await initRepoAndPush({
+          dir,
+          remoteUrl: target.cloneUrl,
+          defaultBranch: branch,
+          logger: ctx.logger,
+          auth: { username: 'x-access-token', password: token },
+          commitMessage: 'Initial commit by Konductor',
+          gitAuthorInfo: options.author,
+        });
+        ctx.logger.info(`Pushed the workspace to ${owner}/${repo}@${branch}`);
+      }
+
+      if (team && !target.isUser) {
+        await octokit.rest.teams.addOrUpdateRepoPermissionsInOrg({
+          org: owner,
+          team_slug: team,
+          owner,
+          repo,
+          permission: 'maintain',
+        });
+      }
+      await octokit.rest.repos.update({
+        owner,
+        repo,
+        security_and_analysis: {
+          secret_scanning: { status: 'enabled' },
+          secret_scanning_push_protection: { status: 'enabled' },
+        },
+      });
+      await octokit.rest.repos.enableVulnerabilityAlerts({ owner, repo });
+      await octokit.rest.repos.updateBranchProtection({
+        owner,
+        repo,
+        branch,
+        required_status_checks: input.requiredStatusChecks.length
+          ? { strict: true, contexts: input.requiredStatusChecks }
+          : null,
+        enforce_admins: true,
+        required_pull_request_reviews: {
+          required_approving_review_count: input.requiredApprovals,
+          require_code_owner_reviews: !!team,
+          dismiss_stale_reviews: true,
+        },
+        restrictions: null,
+        allow_force_pushes: false,
+        allow_deletions: false,
+      });
+      ctx.logger.info(
+        `Applied the compliance baseline to ${owner}/${repo}: protected ${branch} (${
+          input.requiredApprovals
+        } approvals), secret scanning with push protection, vulnerability alerts${
+          team ? `, team ${team}` : ''
+        }`,
+      );
+
+      ctx.output('remoteUrl', target.cloneUrl);
+      ctx.output('repoUrl', target.htmlUrl);
+      ctx.output('repoContentsUrl', `${target.htmlUrl}/blob/${branch}`);
+      ctx.output('created', target.created);
+    },
+  });
+}

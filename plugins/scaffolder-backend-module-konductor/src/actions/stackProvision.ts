@@ -1,0 +1,132 @@
+import { InputError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import type { JsonObject } from '@backstage/types';
+import {
+  ProvisioningEvent,
+  formatProblems,
+  planStack,
+  stackSpecSchema,
+  validateStackSpec,
+} from '@konductor/plugin-provisioning-common';
+import {
+  CloudProvider,
+  ResourceOutputs,
+  provisionStack,
+  stackIdOf,
+} from '@konductor/plugin-provisioning-node';
+import { examples } from './stackProvision.examples';
+
+/** Options of {@link createStackProvisionAction}. */
+export interface StackProvisionActionOptions {
+  provider: CloudProvider;
+}
+
+/**
+ * `konductor:stack:provision`: provisions a stack (network, PostgreSQL, secrets, EKS cluster,
+ * app) in dependency order; resumable from checkpoints, rolled back on failure; in dry-run the
+ * plan and monthly cost estimate without any cloud call.
+ */
+export function createStackProvisionAction(
+  options: StackProvisionActionOptions,
+) {
+  return createTemplateAction({
+    id: 'konductor:stack:provision',
+    description:
+      'Provisions a cloud stack (network, PostgreSQL database, secrets, EKS cluster, app) in dependency order with independent resources in parallel. A re-run or retry resumes from checkpoints; a permanent failure or cancellation rolls back what the run created (or retains it with onFailure: retain). In dry-run it returns the plan and a monthly cost estimate without calling the cloud.',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: () => stackSpecSchema,
+      output: {
+        stackId: z =>
+          z
+            .string()
+            .describe(
+              'The stack id, <name>-<environment>, prefix of every cloud resource name.',
+            ),
+        plan: z =>
+          z
+            .object({})
+            .passthrough()
+            .describe(
+              'Resources in dependency order, parallel waves and per-resource monthly cost.',
+            ),
+        monthlyCost: z =>
+          z
+            .number()
+            .describe('Estimated monthly cost in USD (on-demand list prices).'),
+        resources: z =>
+          z
+            .record(z.any())
+            .optional()
+            .describe(
+              'Outputs of each resource (identifiers and endpoints, never secret values).',
+            ),
+        appUrl: z => z.string().optional().describe("The app's URL."),
+        clusterName: z => z.string().optional(),
+        databaseEndpoint: z => z.string().optional(),
+        databaseSecretArn: z =>
+          z
+            .string()
+            .optional()
+            .describe('ARN of the secret holding the database credentials.'),
+      },
+    },
+    async handler(ctx) {
+      const validation = validateStackSpec(ctx.input);
+      if (!validation.valid)
+        throw new InputError(formatProblems(validation.problems));
+      const spec = validation.spec;
+      const plan = planStack(spec);
+      ctx.output('stackId', stackIdOf(spec));
+      ctx.output('plan', plan as unknown as JsonObject);
+      ctx.output('monthlyCost', plan.monthlyCost);
+      ctx.logger.info(
+        `Plan for ${stackIdOf(spec)} (estimated $${plan.monthlyCost.toFixed(
+          2,
+        )}/month):`,
+      );
+      for (const [i, wave] of plan.waves.entries()) {
+        const items = wave.map(id => plan.resources.find(r => r.id === id)!);
+        ctx.logger.info(
+          `  ${i + 1}. ${items
+            .map(
+              r => `${r.id}: ${r.summary} ($${r.monthlyCost.toFixed(2)}/month)`,
+            )
+            .join(' | ')}`,
+        );
+      }
+      if (ctx.isDryRun) return;
+
+      const onEvent = (event: ProvisioningEvent) => {
+        if (event.status === 'failed' || event.status === 'run-failed')
+          ctx.logger.error(event.message);
+        else ctx.logger.info(event.message);
+      };
+      const outputs = await provisionStack({
+        spec,
+        provider: options.provider,
+        signal: ctx.signal,
+        onEvent,
+        checkpoint: <T extends ResourceOutputs>(
+          key: string,
+          fn: () => Promise<T>,
+        ) => ctx.checkpoint<T>({ key, fn }),
+      });
+      ctx.output('resources', outputs as JsonObject);
+      if (outputs.app) ctx.output('appUrl', String(outputs.app.url));
+      if (outputs.cluster)
+        ctx.output('clusterName', String(outputs.cluster.clusterName));
+      if (outputs.database)
+        ctx.output(
+          'databaseEndpoint',
+          `${outputs.database.endpoint}:${outputs.database.port}`,
+        );
+      if (outputs.secrets?.databaseSecretArn)
+        ctx.output(
+          'databaseSecretArn',
+          String(outputs.secrets.databaseSecretArn),
+        );
+    },
+  });
+}

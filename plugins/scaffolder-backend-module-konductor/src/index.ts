@@ -1,0 +1,15 @@
+/**
+ * Konductor's scaffolder actions: `konductor:stack:provision`, `konductor:stack:destroy`,
+ * `konductor:github:repo:provision` and `konductor:jira:issue:create`.
+ *
+ * @packageDocumentation
+ */
+export { scaffolderModuleKonductor as default } from './module';
+export { createStackProvisionAction } from './actions/stackProvision';
+export { createStackDestroyAction } from './actions/stackDestroy';
+export { createGithubRepoProvisionAction } from './actions/githubRepoProvision';
+export {
+  createJiraIssueCreateAction,
+  JiraClient,
+} from './actions/jiraIssueCreate';
+export { awsProviderFromConfig } from './awsProviderFromConfig';
