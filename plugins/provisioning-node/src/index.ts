@@ -15,3 +15,4 @@ export { AwsProvider, stackTags } from './aws/AwsProvider';
 export type { AwsProviderOptions } from './aws/AwsProvider';
 export { eksToken } from './aws/KubernetesDeployer';
 export { ResourceTimeoutError, CancelledError } from './waitFor';
+export type { ProvisioningReporter, ProvisioningRunInfo } from './reporter';

@@ -394,6 +394,18 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       expect(log()).toContain(`${key} is now Done`);
     });
 
+    it('refuses malformed input with one error naming every field', async () => {
+      const { ctx } = context({ projectKey: 'plat', summary: '' });
+      const error = await action()
+        .handler(ctx as any)
+        .catch(e => e);
+      expect(error.name).toBe('InputError');
+      expect(error.message).toMatch(
+        /projectKey: must be a Jira project key such as PLAT/,
+      );
+      expect(error.message).toMatch(/summary: /);
+    });
+
     it("refuses an unknown project with Jira's reason, and says when Jira is not configured", async () => {
       const { ctx } = context({ projectKey: 'NOPE', summary: 'x' });
       await expect(action().handler(ctx as any)).rejects.toThrow(

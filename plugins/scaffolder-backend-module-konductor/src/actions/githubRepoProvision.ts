@@ -13,6 +13,7 @@ import {
   parseRepoUrl,
 } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
+import { parseInput } from './parseInput';
 import { examples } from './githubRepoProvision.examples';
 
 /** Options of {@link createGithubRepoProvisionAction}. */
@@ -99,7 +100,7 @@ export function createGithubRepoProvisionAction(
     },
     async handler(ctx) {
       // The scaffolder validates input but applies no defaults: parse it here.
-      const input = inputSchema.parse(ctx.input);
+      const input = parseInput(inputSchema, ctx.input);
       const { host, owner, repo } = parseRepoUrl(
         input.repoUrl,
         options.integrations,

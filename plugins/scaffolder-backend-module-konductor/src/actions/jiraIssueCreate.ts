@@ -2,6 +2,7 @@ import { InputError } from '@backstage/errors';
 import type { Config } from '@backstage/config';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
+import { parseInput } from './parseInput';
 import { examples } from './jiraIssueCreate.examples';
 
 /** A minimal Jira REST v3 client: create an issue, read its status. */
@@ -157,7 +158,7 @@ export function createJiraIssueCreateAction(options: { jira?: JiraClient }) {
     },
     async handler(ctx) {
       // The scaffolder validates input but applies no defaults: parse it here.
-      const input = inputSchema.parse(ctx.input);
+      const input = parseInput(inputSchema, ctx.input);
       const jira = options.jira;
       if (!jira)
         throw new InputError(

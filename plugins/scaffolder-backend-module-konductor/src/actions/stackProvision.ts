@@ -10,6 +10,7 @@ import {
 } from '@konductor/plugin-provisioning-common';
 import {
   CloudProvider,
+  ProvisioningReporter,
   ResourceOutputs,
   provisionStack,
   stackIdOf,
@@ -19,6 +20,8 @@ import { examples } from './stackProvision.examples';
 /** Options of {@link createStackProvisionAction}. */
 export interface StackProvisionActionOptions {
   provider: CloudProvider;
+  /** Receives every structured event besides the task log (the provisioning runs backend). */
+  reporter?: ProvisioningReporter;
 }
 
 /**
@@ -98,21 +101,32 @@ export function createStackProvisionAction(
       }
       if (ctx.isDryRun) return;
 
+      const run = {
+        taskId: ctx.task.id,
+        stackId: stackIdOf(spec),
+        startedBy: ctx.user?.ref,
+      };
       const onEvent = (event: ProvisioningEvent) => {
         if (event.status === 'failed' || event.status === 'run-failed')
           ctx.logger.error(event.message);
         else ctx.logger.info(event.message);
+        options.reporter?.report(run, event);
       };
-      const outputs = await provisionStack({
-        spec,
-        provider: options.provider,
-        signal: ctx.signal,
-        onEvent,
-        checkpoint: <T extends ResourceOutputs>(
-          key: string,
-          fn: () => Promise<T>,
-        ) => ctx.checkpoint<T>({ key, fn }),
-      });
+      let outputs;
+      try {
+        outputs = await provisionStack({
+          spec,
+          provider: options.provider,
+          signal: ctx.signal,
+          onEvent,
+          checkpoint: <T extends ResourceOutputs>(
+            key: string,
+            fn: () => Promise<T>,
+          ) => ctx.checkpoint<T>({ key, fn }),
+        });
+      } finally {
+        await options.reporter?.flush(run);
+      }
       ctx.output('resources', outputs as JsonObject);
       if (outputs.app) ctx.output('appUrl', String(outputs.app.url));
       if (outputs.cluster)
