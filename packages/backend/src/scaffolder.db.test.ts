@@ -5,6 +5,8 @@ import catalogModuleScaffolderEntityModel from '@backstage/plugin-catalog-backen
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import allowAllPolicy from '@backstage/plugin-permission-backend-module-allow-all-policy';
+import scaffolderModuleKonductor from '@konductor/plugin-scaffolder-backend-module-konductor';
+import { startSandbox, Sandbox } from '@konductor/sandbox';
 import {
   TestDatabases,
   mockCredentials,
@@ -36,10 +38,18 @@ function pluginDatabasesIn(knex: Knex) {
 describe.each(databases.eachSupportedId())(
   'catalog and scaffolder on %s',
   databaseId => {
-    it('ingests the catalog and runs the hello-world template to completion', async () => {
+    let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
+    let sandbox: Sandbox;
+    const auth = mockCredentials.service.header();
+
+    beforeAll(async () => {
+      sandbox = await startSandbox({
+        durations: { vpc: 10, rdsInstance: 200, rdsInstanceDelete: 50 },
+      });
       const knex = await databases.init(databaseId);
       const data = await loadAppConfigData();
-      const { server } = await startTestBackend({
+      const konductor = data.konductor as Record<string, any>;
+      ({ server } = await startTestBackend({
         features: [
           mockServices.rootConfig.factory({
             data: {
@@ -48,33 +58,42 @@ describe.each(databases.eachSupportedId())(
                 ...(data.backend as object),
                 database: pluginDatabasesIn(knex),
               },
+              // The real config, with the AWS clients pointed at this test's sandbox.
+              konductor: {
+                ...konductor,
+                aws: {
+                  ...konductor.aws,
+                  endpoint: sandbox.url,
+                  pollIntervalSeconds: 0.05,
+                },
+              },
             },
           }),
           catalogPlugin,
           catalogModuleScaffolderEntityModel,
           scaffolderPlugin,
+          scaffolderModuleKonductor,
           permissionPlugin,
           allowAllPolicy,
         ],
-      });
-      const auth = mockCredentials.service.header();
+      }));
+    }, 60_000);
 
-      await eventually('the hello-world template in the catalog', async () => {
+    afterAll(() => sandbox?.stop());
+
+    /** Runs a template from the catalog to its end and returns the task and its log. */
+    async function runTemplate(name: string, values: object) {
+      await eventually(`template:${name} in the catalog`, async () => {
         const res = await request(server)
-          .get('/api/catalog/entities/by-name/template/default/hello-world')
+          .get(`/api/catalog/entities/by-name/template/default/${name}`)
           .set('Authorization', auth);
         return res.status === 200 ? res.body : undefined;
       });
-
       const created = await request(server)
         .post('/api/scaffolder/v2/tasks')
         .set('Authorization', auth)
-        .send({
-          templateRef: 'template:default/hello-world',
-          values: { name: `db-${databaseId.toLowerCase().replace('_', '-')}` },
-        });
+        .send({ templateRef: `template:default/${name}`, values });
       expect(created.status).toBe(201);
-
       const task = await eventually(
         'the task to finish',
         async () => {
@@ -87,19 +106,49 @@ describe.each(databases.eachSupportedId())(
         },
         60_000,
       );
-      expect(task.status).toBe('completed');
-
-      // The task's log, read back from this database, holds every step's completion.
       const events = await request(server)
         .get(`/api/scaffolder/v2/tasks/${created.body.id}/events`)
         .set('Authorization', auth);
-      const messages = events.body.map((e: any) => e.body.message);
+      return {
+        task,
+        messages: events.body.map((e: any) =>
+          String(e.body.message),
+        ) as string[],
+      };
+    }
+
+    it('ingests the catalog and runs the hello-world template to completion', async () => {
+      const { task, messages } = await runTemplate('hello-world', {
+        name: `db-${databaseId.toLowerCase().replace('_', '-')}`,
+      });
+      expect(task.status).toBe('completed');
+      // The task's log, read back from this database, holds every step's completion.
       expect(messages).toEqual(
         expect.arrayContaining([
           'Finished step Render skeleton',
           'Finished step Show workspace',
         ]),
       );
+    }, 120_000);
+
+    it('provisions a PostgreSQL database in the sandbox through konductor:stack:provision', async () => {
+      const name = `pg-${databaseId.toLowerCase().replace('_', '-')}`;
+      const { task, messages } = await runTemplate('postgres-database', {
+        name,
+        environment: 'dev',
+        instanceClass: 'db.t4g.small',
+      });
+      expect(messages.filter(m => /failed/.test(m))).toEqual([]);
+      expect(task.status).toBe('completed');
+      expect(messages.join('\n')).toMatch(
+        /Plan for .*-dev \(estimated \$\d+\.\d\d\/month\)/,
+      );
+      expect(messages.join('\n')).toMatch(/database: ready in/);
+      const { counts } = await (
+        await fetch(`${sandbox.url}/__sandbox/resources`)
+      ).json();
+      expect(counts['rds/db-instance']).toBeGreaterThanOrEqual(1);
+      expect(counts['secretsmanager/secret']).toBeGreaterThanOrEqual(1);
     }, 120_000);
   },
 );
