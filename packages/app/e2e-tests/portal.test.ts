@@ -1,5 +1,12 @@
 import { test, expect, type Page, type TestInfo } from '@playwright/test';
 
+/** The template card titled `title` on the Create page. */
+function templateCard(page: Page, title: string) {
+  return page.locator('.MuiCard-root', {
+    has: page.getByText(title, { exact: true }),
+  });
+}
+
 /** Saves a full-page screenshot of the current step as a test artifact. */
 async function snap(page: Page, testInfo: TestInfo, step: string) {
   await page.screenshot({
@@ -29,9 +36,11 @@ test('a guest signs in, sees Konductor in the catalog and runs the hello-world t
 
   // Create -> hello-world -> fill -> review -> create.
   await nav.getByRole('link', { name: /Create/ }).click();
-  await expect(page.getByText('Hello world').first()).toBeVisible();
+  await expect(templateCard(page, 'Hello world')).toBeVisible();
   await snap(page, testInfo, '03-templates');
-  await page.getByRole('button', { name: 'Choose' }).first().click();
+  await templateCard(page, 'Hello world')
+    .getByRole('button', { name: 'Choose' })
+    .click();
 
   const name = `e2e-${Date.now().toString(36)}`;
   await page.getByRole('textbox', { name: 'Name' }).fill(name);
@@ -45,4 +54,34 @@ test('a guest signs in, sees Konductor in the catalog and runs the hello-world t
     timeout: 60_000,
   });
   await snap(page, testInfo, '05-task-done');
+});
+
+test('a developer provisions a PostgreSQL database in the sandbox and watches the task finish', async ({
+  page,
+}, testInfo) => {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await page.goto('/create');
+  await templateCard(page, 'PostgreSQL database')
+    .getByRole('button', { name: 'Choose' })
+    .click();
+
+  const name = `pg${Date.now().toString(36)}`;
+  await page.getByRole('textbox', { name: 'Name' }).fill(name);
+  await page.getByRole('button', { name: 'Review' }).click();
+  await snap(page, testInfo, '11-database-review');
+  await page.getByRole('button', { name: 'Create' }).click();
+
+  // The task ends with the database's endpoint, its credentials secret and the cost estimate.
+  await expect(page.getByText('Endpoint:')).toBeVisible({ timeout: 90_000 });
+  await expect(
+    page.getByText(`${name}-dev-db.sandbox.us-east-1.rds.amazonaws.com:5432`),
+  ).toBeVisible();
+  await expect(
+    page.getByText(new RegExp(`secret:konductor/${name}-dev/database-`)),
+  ).toBeVisible();
+  await expect(
+    page.getByText(/Estimated cost: \d+\.\d+ USD\/month/),
+  ).toBeVisible();
+  await snap(page, testInfo, '12-database-done');
 });
