@@ -194,6 +194,27 @@ function matchesFilters(
   return true;
 }
 
+/**
+ * What a Describe call selects: the resources named by `<idParam>.N` (each must exist, or
+ * `notFound` is thrown) or all of them, narrowed by the request's filters.
+ */
+function describeSelection<T extends { tags: Record<string, string> }>(
+  params: Params,
+  idParam: string,
+  all: SandboxResource<T>[],
+  notFound: (id: string) => ServiceError,
+  fields: (r: SandboxResource<T>) => Record<string, string>,
+): SandboxResource<T>[] {
+  const ids = listValues(params, idParam);
+  const missing = ids.find(id => !all.some(r => r.id === id));
+  if (missing) throw notFound(missing);
+  return all.filter(
+    r =>
+      (!ids.length || ids.includes(r.id)) &&
+      matchesFilters(params, r.data.tags, fields(r)),
+  );
+}
+
 function tagSpecs(params: Params, resourceType: string) {
   const tags: Record<string, string> = {};
   for (const spec of listMembers(params, 'TagSpecification')) {
@@ -285,17 +306,22 @@ export async function handleEc2(
     }
 
     case 'DescribeVpcs': {
-      const ids = listValues(params, 'VpcId');
-      ids.forEach(findVpc);
-      const found = vpcs().filter(
-        r =>
-          (!ids.length || ids.includes(r.id)) &&
-          matchesFilters(params, r.data.tags, {
-            'vpc-id': r.id,
-            'cidr-block': r.data.cidrBlock,
-            cidr: r.data.cidrBlock,
-            state: phaseOf(r) === 'creating' ? 'pending' : 'available',
-          }),
+      const found = describeSelection(
+        params,
+        'VpcId',
+        vpcs(),
+        id =>
+          new ServiceError(
+            400,
+            'InvalidVpcID.NotFound',
+            `The vpc ID '${id}' does not exist`,
+          ),
+        r => ({
+          'vpc-id': r.id,
+          'cidr-block': r.data.cidrBlock,
+          cidr: r.data.cidrBlock,
+          state: phaseOf(r) === 'creating' ? 'pending' : 'available',
+        }),
       );
       return response(
         action,
@@ -386,25 +412,22 @@ export async function handleEc2(
     }
 
     case 'DescribeSubnets': {
-      const ids = listValues(params, 'SubnetId');
-      const all = subnets();
-      for (const id of ids) {
-        if (!all.some(s => s.id === id))
-          throw new ServiceError(
+      const found = describeSelection(
+        params,
+        'SubnetId',
+        subnets(),
+        id =>
+          new ServiceError(
             400,
             'InvalidSubnetID.NotFound',
             `The subnet ID '${id}' does not exist`,
-          );
-      }
-      const found = all.filter(
-        r =>
-          (!ids.length || ids.includes(r.id)) &&
-          matchesFilters(params, r.data.tags, {
-            'vpc-id': r.data.vpcId,
-            'subnet-id': r.id,
-            'availability-zone': r.data.availabilityZone,
-            'cidr-block': r.data.cidrBlock,
-          }),
+          ),
+        r => ({
+          'vpc-id': r.data.vpcId,
+          'subnet-id': r.id,
+          'availability-zone': r.data.availabilityZone,
+          'cidr-block': r.data.cidrBlock,
+        }),
       );
       return response(
         action,
@@ -474,24 +497,21 @@ export async function handleEc2(
     }
 
     case 'DescribeSecurityGroups': {
-      const ids = listValues(params, 'GroupId');
-      const all = groups();
-      for (const id of ids) {
-        if (!all.some(g => g.id === id))
-          throw new ServiceError(
+      const found = describeSelection(
+        params,
+        'GroupId',
+        groups(),
+        id =>
+          new ServiceError(
             400,
             'InvalidGroup.NotFound',
             `The security group '${id}' does not exist`,
-          );
-      }
-      const found = all.filter(
-        r =>
-          (!ids.length || ids.includes(r.id)) &&
-          matchesFilters(params, r.data.tags, {
-            'vpc-id': r.data.vpcId,
-            'group-id': r.id,
-            'group-name': r.data.groupName,
-          }),
+          ),
+        r => ({
+          'vpc-id': r.data.vpcId,
+          'group-id': r.id,
+          'group-name': r.data.groupName,
+        }),
       );
       return response(
         action,
