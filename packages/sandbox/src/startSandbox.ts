@@ -60,6 +60,8 @@ export const DEFAULT_DURATIONS: SandboxDurations = {
   eksNodegroup: 2000,
   eksNodegroupDelete: 1000,
   deployment: 1000,
+  natGateway: 1000,
+  natGatewayDelete: 500,
 };
 
 async function readBody(req: http.IncomingMessage): Promise<Buffer> {

@@ -20,6 +20,10 @@ export interface SandboxDurations {
   eksNodegroupDelete: number;
   /** Kubernetes Deployment created -> available (its pods ready). */
   deployment: number;
+  /** NAT gateway `pending` -> `available`. */
+  natGateway: number;
+  /** NAT gateway `deleting` -> gone. */
+  natGatewayDelete: number;
 }
 
 /** A request as the service emulators see it. */

@@ -26,7 +26,7 @@ const networkSchema = z
     cidr: z
       .string()
       .describe(
-        'IPv4 range of the VPC, for example 10.0.0.0/16 (a /16 to /24).',
+        'IPv4 range of the VPC, for example 10.0.0.0/16 (a /16 to /28).',
       ),
     availabilityZones: z
       .number()

@@ -106,13 +106,22 @@ describe('validateStackSpec', () => {
   });
 
   it('refuses more subnets than the CIDR allows, and ranges a VPC does not accept', () => {
-    const at = (cidr: string, availabilityZones = 3) =>
+    const at = (cidr: string, availabilityZones: number, natGateways = 0) =>
       validateStackSpec({
         ...fullStack,
-        resources: { network: { cidr, availabilityZones } },
+        resources: { network: { cidr, availabilityZones, natGateways } },
       }).problems;
-    expect(at('10.0.0.0/26')[0].message).toMatch(/outside what a VPC accepts/);
-    expect(at('10.0.0.0/24')).toEqual([]);
+    expect(at('10.0.0.0/29', 2)[0].message).toMatch(
+      /outside what a VPC accepts/,
+    );
+    expect(at('10.0.0.0/26', 3)).toEqual([]);
+    expect(at('10.0.0.0/26', 3, 1)[0].message).toMatch(
+      /cannot hold 6 subnets of at least \/28/,
+    );
+    expect(at('10.0.0.0/16', 2, 3)[0]).toMatchObject({
+      path: 'resources.network.natGateways',
+      message: expect.stringMatching(/at most one per zone/),
+    });
     expect(at('10.0.0.0/16', 4)[0]).toMatchObject({
       path: 'resources.network.availabilityZones',
     });

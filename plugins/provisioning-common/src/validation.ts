@@ -201,13 +201,15 @@ export function validateStackSpec(input: unknown): SpecValidation {
         'resources.network.cidr',
         `"${r.network.cidr}" is not an IPv4 network in CIDR notation, such as 10.0.0.0/16 (host bits must be zero)`,
       );
-    } else if (cidr[1] < 16 || cidr[1] > 24) {
+    } else if (cidr[1] < 16 || cidr[1] > 28) {
       problem(
         'resources.network.cidr',
-        `/${cidr[1]} is outside what a VPC accepts here: use a prefix from /16 to /24`,
+        `/${cidr[1]} is outside what a VPC accepts: use a prefix from /16 to /28`,
       );
     } else {
-      const subnets = r.network.availabilityZones;
+      // One private subnet per zone, and one public subnet per zone when there are NAT gateways.
+      const subnets =
+        r.network.availabilityZones * (r.network.natGateways > 0 ? 2 : 1);
       const subnetPrefix = cidr[1] + Math.ceil(Math.log2(subnets));
       if (subnetPrefix > 28) {
         problem(
@@ -216,10 +218,10 @@ export function validateStackSpec(input: unknown): SpecValidation {
         );
       }
     }
-    if (r.network.natGateways > 0) {
+    if (r.network.natGateways > r.network.availabilityZones) {
       problem(
         'resources.network.natGateways',
-        "NAT gateways are not provisioned by Konductor's AWS provider yet: set natGateways to 0 (the network stays private)",
+        `${r.network.natGateways} NAT gateways for ${r.network.availabilityZones} availability zones: use at most one per zone`,
       );
     }
   }

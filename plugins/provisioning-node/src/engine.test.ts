@@ -27,6 +27,8 @@ const durations = {
   eksNodegroup: 200,
   eksNodegroupDelete: 100,
   deployment: 150,
+  natGateway: 80,
+  natGatewayDelete: 40,
 };
 
 function stack(name: string, extra: Partial<StackSpec> = {}): StackSpec {
@@ -250,7 +252,9 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       kind: 'fail',
     });
     const events: ProvisioningEvent[] = [];
-    const error = await run(stack('doomed'), events).catch(e => e);
+    const doomed = stack('doomed');
+    doomed.resources.network!.natGateways = 1;
+    const error = await run(doomed, events).catch(e => e);
     expect(error).toBeInstanceOf(StackProvisioningError);
     expect(error.message).toMatch(/EKS cluster doomed-dev failed to create/);
     expect(error.message).toMatch(/Rolled back: /);
@@ -265,6 +269,35 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
     expect(
       events.filter(e => e.status === 'skipped').map(e => e.resource),
     ).toContain('app');
+    expect((await inspect()).total).toBe(0);
+  });
+
+  it('builds outbound internet through NAT gateways, and destroys all of it', async () => {
+    const spec = stack('egress');
+    spec.resources = {
+      network: { cidr: '10.8.0.0/16', availabilityZones: 3, natGateways: 2 },
+    };
+    const outputs = await run(spec, []);
+    expect(outputs.network).toMatchObject({
+      subnetIds: expect.any(Array),
+      publicSubnetIds: expect.any(Array),
+      natGatewayIds: [
+        expect.stringMatching(/^nat-/),
+        expect.stringMatching(/^nat-/),
+      ],
+    });
+    expect((await inspect()).counts).toEqual({
+      'ec2/vpc': 1,
+      'ec2/subnet': 6,
+      'ec2/internet-gateway': 1,
+      'ec2/elastic-ip': 2,
+      'ec2/nat-gateway': 2,
+      'ec2/route-table': 4,
+    });
+    // A re-run adopts everything instead of creating a second set.
+    await run(spec, []);
+    expect((await inspect()).counts['ec2/nat-gateway']).toBe(2);
+    await destroyStack({ spec, provider, onEvent: () => {} });
     expect((await inspect()).total).toBe(0);
   });
 

@@ -10,6 +10,8 @@ export const FAST = {
   eksNodegroup: 200,
   eksNodegroupDelete: 200,
   deployment: 200,
+  natGateway: 100,
+  natGatewayDelete: 50,
 };
 
 /** Starts a sandbox for one test file and stops it afterwards. */

@@ -34,6 +34,32 @@ interface Subnet {
   availabilityZone: string;
   tags: Record<string, string>;
 }
+interface InternetGateway {
+  internetGatewayId: string;
+  vpcId?: string;
+  tags: Record<string, string>;
+}
+interface ElasticIp {
+  allocationId: string;
+  publicIp: string;
+  tags: Record<string, string>;
+}
+interface NatGateway {
+  natGatewayId: string;
+  subnetId: string;
+  vpcId: string;
+  allocationId: string;
+  publicIp: string;
+  token?: string;
+  tags: Record<string, string>;
+}
+interface RouteTable {
+  routeTableId: string;
+  vpcId: string;
+  routes: { destination: string; natGatewayId?: string; gatewayId?: string }[];
+  associations: { associationId: string; subnetId: string }[];
+  tags: Record<string, string>;
+}
 interface SecurityGroup {
   groupId: string;
   groupName: string;
@@ -158,6 +184,96 @@ function renderGroup(g: SecurityGroup, account: string) {
   );
 }
 
+function renderInternetGateway(g: InternetGateway, account: string) {
+  return (
+    el('internetGatewayId', g.internetGatewayId) +
+    el('ownerId', account) +
+    el(
+      'attachmentSet',
+      g.vpcId
+        ? [el('item', el('vpcId', g.vpcId) + el('state', 'available'))]
+        : [],
+    ) +
+    tagSet(g.tags)
+  );
+}
+
+const natState = (r: SandboxResource<NatGateway>) =>
+  ({
+    creating: 'pending',
+    active: 'available',
+    failed: 'failed',
+    deleting: 'deleting',
+    gone: 'deleted',
+  }[phaseOf(r)]);
+
+function renderNatGateway(r: SandboxResource<NatGateway>) {
+  const n = r.data;
+  const state = natState(r);
+  return (
+    el('natGatewayId', n.natGatewayId) +
+    el('subnetId', n.subnetId) +
+    el('vpcId', n.vpcId) +
+    el('state', state) +
+    el('connectivityType', 'public') +
+    el('createTime', new Date(r.createdAt).toISOString()) +
+    (state === 'failed'
+      ? el('failureCode', 'InternalError') +
+        el(
+          'failureMessage',
+          'Network interface could not be created (sandbox fault injection).',
+        )
+      : '') +
+    el('natGatewayAddressSet', [
+      el(
+        'item',
+        el('allocationId', n.allocationId) +
+          el('publicIp', n.publicIp) +
+          el('isPrimary', true),
+      ),
+    ]) +
+    tagSet(n.tags)
+  );
+}
+
+function renderRouteTable(t: RouteTable, account: string) {
+  return (
+    el('routeTableId', t.routeTableId) +
+    el('vpcId', t.vpcId) +
+    el('ownerId', account) +
+    el(
+      'routeSet',
+      t.routes.map(rt =>
+        el(
+          'item',
+          el('destinationCidrBlock', rt.destination) +
+            el('gatewayId', rt.gatewayId) +
+            el('natGatewayId', rt.natGatewayId) +
+            el('state', 'active') +
+            el(
+              'origin',
+              rt.gatewayId === 'local' ? 'CreateRouteTable' : 'CreateRoute',
+            ),
+        ),
+      ),
+    ) +
+    el(
+      'associationSet',
+      t.associations.map(a =>
+        el(
+          'item',
+          el('routeTableAssociationId', a.associationId) +
+            el('routeTableId', t.routeTableId) +
+            el('subnetId', a.subnetId) +
+            el('main', false) +
+            el('associationState', el('state', 'associated')),
+        ),
+      ),
+    ) +
+    tagSet(t.tags)
+  );
+}
+
 const response = (action: string, body: string) =>
   xml(
     `<${action}Response xmlns="${NS}"><requestId>${hexId(
@@ -234,6 +350,7 @@ export async function handleEc2(
   req: SandboxRequest,
   ctx: SandboxContext,
   caller: AwsCaller,
+  failLongOperation = false,
 ): Promise<SandboxResponse> {
   const params = queryParams(req);
   const action = params.get('Action') ?? '';
@@ -244,6 +361,26 @@ export async function handleEc2(
   const subnets = () => ctx.state.list<Subnet>('ec2', 'subnet').filter(inScope);
   const groups = () =>
     ctx.state.list<SecurityGroup>('ec2', 'security-group').filter(inScope);
+  const igws = () =>
+    ctx.state.list<InternetGateway>('ec2', 'internet-gateway').filter(inScope);
+  const eips = () =>
+    ctx.state.list<ElasticIp>('ec2', 'elastic-ip').filter(inScope);
+  const nats = () =>
+    ctx.state.list<NatGateway>('ec2', 'nat-gateway').filter(inScope);
+  const routeTables = () =>
+    ctx.state.list<RouteTable>('ec2', 'route-table').filter(inScope);
+  const liveNats = () => nats().filter(r => phaseOf(r) !== 'deleting');
+  const findIn = <T>(
+    list: SandboxResource<T>[],
+    id: string,
+    code: string,
+    what: string,
+  ) => {
+    const r = list.find(x => x.id === id);
+    if (!r)
+      throw new ServiceError(400, code, `The ${what} '${id}' does not exist`);
+    return r;
+  };
   const findVpc = (id: string) => {
     const r = ctx.state.get<Vpc>('ec2', 'vpc', id);
     if (!r || !inScope(r))
@@ -336,7 +473,10 @@ export async function handleEc2(
       const vpc = findVpc(required(params, 'VpcId'));
       if (
         subnets().some(s => s.data.vpcId === vpc.id) ||
-        groups().some(g => g.data.vpcId === vpc.id)
+        groups().some(g => g.data.vpcId === vpc.id) ||
+        igws().some(g => g.data.vpcId === vpc.id) ||
+        routeTables().some(t => t.data.vpcId === vpc.id) ||
+        nats().some(n => n.data.vpcId === vpc.id)
       ) {
         throw new ServiceError(
           400,
@@ -596,6 +736,457 @@ export async function handleEc2(
       return response(action, el('return', true));
     }
 
+    case 'CreateInternetGateway': {
+      const id = `igw-${hexId(17)}`;
+      const g: InternetGateway = {
+        internetGatewayId: id,
+        tags: tagSpecs(params, 'internet-gateway'),
+      };
+      ctx.state.put({
+        service: 'ec2',
+        type: 'internet-gateway',
+        id,
+        ...scope,
+        createdAt: Date.now(),
+        data: g,
+      });
+      return response(
+        action,
+        el('internetGateway', renderInternetGateway(g, caller.account)),
+      );
+    }
+
+    case 'AttachInternetGateway': {
+      const g = findIn(
+        igws(),
+        required(params, 'InternetGatewayId'),
+        'InvalidInternetGatewayID.NotFound',
+        'internet gateway ID',
+      );
+      const vpc = findVpc(required(params, 'VpcId'));
+      if (g.data.vpcId)
+        throw new ServiceError(
+          400,
+          'Resource.AlreadyAssociated',
+          `resource ${g.id} is already attached to network ${g.data.vpcId}`,
+        );
+      if (igws().some(x => x.data.vpcId === vpc.id))
+        throw new ServiceError(
+          400,
+          'Resource.AlreadyAssociated',
+          `network ${vpc.id} already has an internet gateway attached`,
+        );
+      g.data.vpcId = vpc.id;
+      ctx.state.put(g);
+      return response(action, el('return', true));
+    }
+
+    case 'DetachInternetGateway': {
+      const g = findIn(
+        igws(),
+        required(params, 'InternetGatewayId'),
+        'InvalidInternetGatewayID.NotFound',
+        'internet gateway ID',
+      );
+      const vpcId = required(params, 'VpcId');
+      if (g.data.vpcId !== vpcId)
+        throw new ServiceError(
+          400,
+          'Gateway.NotAttached',
+          `resource ${g.id} is not attached to network ${vpcId}`,
+        );
+      if (liveNats().some(n => n.data.vpcId === vpcId)) {
+        throw new ServiceError(
+          400,
+          'DependencyViolation',
+          `Network ${vpcId} has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.`,
+        );
+      }
+      g.data.vpcId = undefined;
+      ctx.state.put(g);
+      return response(action, el('return', true));
+    }
+
+    case 'DeleteInternetGateway': {
+      const g = findIn(
+        igws(),
+        required(params, 'InternetGatewayId'),
+        'InvalidInternetGatewayID.NotFound',
+        'internet gateway ID',
+      );
+      if (g.data.vpcId)
+        throw new ServiceError(
+          400,
+          'DependencyViolation',
+          `The internetGateway '${g.id}' has dependencies and cannot be deleted.`,
+        );
+      ctx.state.remove('ec2', 'internet-gateway', g.id);
+      return response(action, el('return', true));
+    }
+
+    case 'DescribeInternetGateways': {
+      const found = describeSelection(
+        params,
+        'InternetGatewayId',
+        igws(),
+        id =>
+          new ServiceError(
+            400,
+            'InvalidInternetGatewayID.NotFound',
+            `The internetGateway ID '${id}' does not exist`,
+          ),
+        r => ({
+          'internet-gateway-id': r.id,
+          ...(r.data.vpcId ? { 'attachment.vpc-id': r.data.vpcId } : {}),
+        }),
+      );
+      return response(
+        action,
+        el(
+          'internetGatewaySet',
+          found.map(r =>
+            el('item', renderInternetGateway(r.data, caller.account)),
+          ),
+        ),
+      );
+    }
+
+    case 'AllocateAddress': {
+      const id = `eipalloc-${hexId(17)}`;
+      const n = ctx.state.next();
+      const a: ElasticIp = {
+        allocationId: id,
+        publicIp: `198.51.100.${(n % 254) + 1}`,
+        tags: tagSpecs(params, 'elastic-ip'),
+      };
+      ctx.state.put({
+        service: 'ec2',
+        type: 'elastic-ip',
+        id,
+        ...scope,
+        createdAt: Date.now(),
+        data: a,
+      });
+      return response(
+        action,
+        el('publicIp', a.publicIp) +
+          el('allocationId', id) +
+          el('domain', 'vpc') +
+          tagSet(a.tags),
+      );
+    }
+
+    case 'DescribeAddresses': {
+      const found = describeSelection(
+        params,
+        'AllocationId',
+        eips(),
+        id =>
+          new ServiceError(
+            400,
+            'InvalidAllocationID.NotFound',
+            `The allocation ID '${id}' does not exist`,
+          ),
+        r => ({
+          'allocation-id': r.id,
+          'public-ip': r.data.publicIp,
+          domain: 'vpc',
+        }),
+      );
+      return response(
+        action,
+        el(
+          'addressesSet',
+          found.map(r =>
+            el(
+              'item',
+              el('publicIp', r.data.publicIp) +
+                el('allocationId', r.id) +
+                el('domain', 'vpc') +
+                tagSet(r.data.tags),
+            ),
+          ),
+        ),
+      );
+    }
+
+    case 'ReleaseAddress': {
+      const a = findIn(
+        eips(),
+        required(params, 'AllocationId'),
+        'InvalidAllocationID.NotFound',
+        'allocation ID',
+      );
+      if (nats().some(n => n.data.allocationId === a.id))
+        throw new ServiceError(
+          400,
+          'InvalidIPAddress.InUse',
+          `Address ${a.data.publicIp} is in use.`,
+        );
+      ctx.state.remove('ec2', 'elastic-ip', a.id);
+      return response(action, el('return', true));
+    }
+
+    case 'CreateNatGateway': {
+      const token = params.get('ClientToken');
+      const again = token && nats().find(n => n.data.token === token);
+      if (again)
+        return response(
+          action,
+          (token ? el('clientToken', token) : '') +
+            el('natGateway', renderNatGateway(again)),
+        );
+      const subnet = findIn(
+        subnets(),
+        required(params, 'SubnetId'),
+        'InvalidSubnetID.NotFound',
+        'subnet ID',
+      );
+      const address = findIn(
+        eips(),
+        required(params, 'AllocationId'),
+        'InvalidAllocationID.NotFound',
+        'allocation ID',
+      );
+      if (liveNats().some(n => n.data.allocationId === address.id)) {
+        throw new ServiceError(
+          400,
+          'Resource.AlreadyAssociated',
+          `Elastic IP address [${address.id}] is already associated`,
+        );
+      }
+      const id = `nat-${hexId(17)}`;
+      const now = Date.now();
+      const r = ctx.state.put<NatGateway>({
+        service: 'ec2',
+        type: 'nat-gateway',
+        id,
+        ...scope,
+        createdAt: now,
+        readyAt: now + ctx.durations.natGateway,
+        fails: failLongOperation || undefined,
+        data: {
+          natGatewayId: id,
+          subnetId: subnet.id,
+          vpcId: subnet.data.vpcId,
+          allocationId: address.id,
+          publicIp: address.data.publicIp,
+          token: token || undefined,
+          tags: tagSpecs(params, 'natgateway'),
+        },
+      });
+      return response(
+        action,
+        (token ? el('clientToken', token) : '') +
+          el('natGateway', renderNatGateway(r)),
+      );
+    }
+
+    case 'DescribeNatGateways': {
+      const found = describeSelection(
+        params,
+        'NatGatewayId',
+        nats(),
+        id =>
+          new ServiceError(
+            400,
+            'NatGatewayNotFound',
+            `The Nat Gateway ${id} was not found`,
+          ),
+        r => ({
+          'nat-gateway-id': r.id,
+          'vpc-id': r.data.vpcId,
+          'subnet-id': r.data.subnetId,
+          state: natState(r),
+        }),
+      );
+      return response(
+        action,
+        el(
+          'natGatewaySet',
+          found.map(r => el('item', renderNatGateway(r))),
+        ),
+      );
+    }
+
+    case 'DeleteNatGateway': {
+      const r = findIn(
+        nats(),
+        required(params, 'NatGatewayId'),
+        'NatGatewayNotFound',
+        'NAT gateway',
+      );
+      if (r.goneAt === undefined) {
+        r.goneAt = Date.now() + ctx.durations.natGatewayDelete;
+        ctx.state.put(r);
+      }
+      return response(action, el('natGatewayId', r.id));
+    }
+
+    case 'CreateRouteTable': {
+      const vpc = findVpc(required(params, 'VpcId'));
+      const id = `rtb-${hexId(17)}`;
+      const t: RouteTable = {
+        routeTableId: id,
+        vpcId: vpc.id,
+        routes: [{ destination: vpc.data.cidrBlock, gatewayId: 'local' }],
+        associations: [],
+        tags: tagSpecs(params, 'route-table'),
+      };
+      ctx.state.put({
+        service: 'ec2',
+        type: 'route-table',
+        id,
+        ...scope,
+        createdAt: Date.now(),
+        data: t,
+      });
+      return response(
+        action,
+        el('routeTable', renderRouteTable(t, caller.account)),
+      );
+    }
+
+    case 'CreateRoute': {
+      const t = findIn(
+        routeTables(),
+        required(params, 'RouteTableId'),
+        'InvalidRouteTableID.NotFound',
+        'routeTable ID',
+      );
+      const destination = required(params, 'DestinationCidrBlock');
+      if (!parseCidr(destination))
+        throw new ServiceError(
+          400,
+          'InvalidParameterValue',
+          `Value (${destination}) for parameter destinationCidrBlock is invalid.`,
+        );
+      const natGatewayId = params.get('NatGatewayId');
+      const gatewayId = params.get('GatewayId');
+      if (!natGatewayId && !gatewayId)
+        throw new ServiceError(
+          400,
+          'MissingParameter',
+          'A route needs a target: GatewayId or NatGatewayId',
+        );
+      if (natGatewayId)
+        findIn(
+          nats(),
+          natGatewayId,
+          'InvalidNatGatewayID.NotFound',
+          'NAT gateway',
+        );
+      if (gatewayId)
+        findIn(igws(), gatewayId, 'InvalidGatewayID.NotFound', 'gateway ID');
+      if (t.data.routes.some(x => x.destination === destination)) {
+        throw new ServiceError(
+          400,
+          'RouteAlreadyExists',
+          `The route identified by ${destination} already exists.`,
+        );
+      }
+      t.data.routes.push({ destination, natGatewayId, gatewayId });
+      ctx.state.put(t);
+      return response(action, el('return', true));
+    }
+
+    case 'AssociateRouteTable': {
+      const t = findIn(
+        routeTables(),
+        required(params, 'RouteTableId'),
+        'InvalidRouteTableID.NotFound',
+        'routeTable ID',
+      );
+      const subnet = findIn(
+        subnets(),
+        required(params, 'SubnetId'),
+        'InvalidSubnetID.NotFound',
+        'subnet ID',
+      );
+      if (
+        routeTables().some(x =>
+          x.data.associations.some(a => a.subnetId === subnet.id),
+        )
+      ) {
+        throw new ServiceError(
+          400,
+          'Resource.AlreadyAssociated',
+          `the specified association for route table ${t.id} conflicts with an existing association`,
+        );
+      }
+      const associationId = `rtbassoc-${hexId(17)}`;
+      t.data.associations.push({ associationId, subnetId: subnet.id });
+      ctx.state.put(t);
+      return response(
+        action,
+        el('associationId', associationId) +
+          el('associationState', el('state', 'associated')),
+      );
+    }
+
+    case 'DisassociateRouteTable': {
+      const id = required(params, 'AssociationId');
+      const t = routeTables().find(x =>
+        x.data.associations.some(a => a.associationId === id),
+      );
+      if (!t)
+        throw new ServiceError(
+          400,
+          'InvalidAssociationID.NotFound',
+          `The association ID '${id}' does not exist`,
+        );
+      t.data.associations = t.data.associations.filter(
+        a => a.associationId !== id,
+      );
+      ctx.state.put(t);
+      return response(action, el('return', true));
+    }
+
+    case 'DeleteRouteTable': {
+      const t = findIn(
+        routeTables(),
+        required(params, 'RouteTableId'),
+        'InvalidRouteTableID.NotFound',
+        'routeTable ID',
+      );
+      if (t.data.associations.length)
+        throw new ServiceError(
+          400,
+          'DependencyViolation',
+          `The routeTable '${t.id}' has dependencies and cannot be deleted.`,
+        );
+      ctx.state.remove('ec2', 'route-table', t.id);
+      return response(action, el('return', true));
+    }
+
+    case 'DescribeRouteTables': {
+      const found = describeSelection(
+        params,
+        'RouteTableId',
+        routeTables(),
+        id =>
+          new ServiceError(
+            400,
+            'InvalidRouteTableID.NotFound',
+            `The routeTable ID '${id}' does not exist`,
+          ),
+        r => ({
+          'route-table-id': r.id,
+          'vpc-id': r.data.vpcId,
+          ...(r.data.associations[0]
+            ? { 'association.subnet-id': r.data.associations[0].subnetId }
+            : {}),
+        }),
+      );
+      return response(
+        action,
+        el(
+          'routeTableSet',
+          found.map(r => el('item', renderRouteTable(r.data, caller.account))),
+        ),
+      );
+    }
+
     case 'CreateTags': {
       const ids = listValues(params, 'ResourceId');
       const tags = tagsOf(params, 'Tag');
@@ -607,6 +1198,10 @@ export async function handleEc2(
         );
       for (const id of ids) {
         const prefixes: Record<string, string> = {
+          igw: 'internet-gateway',
+          eipalloc: 'elastic-ip',
+          nat: 'nat-gateway',
+          rtb: 'route-table',
           vpc: 'vpc',
           subnet: 'subnet',
           sg: 'security-group',
@@ -644,6 +1239,9 @@ function dependentsOfNetworkResource(
   const uses = (r: SandboxResource) =>
     JSON.stringify(r.data).includes(`"${id}"`);
   return [
+    ...ctx.state
+      .list('ec2', 'nat-gateway')
+      .filter(r => phaseOf(r) !== 'deleting'),
     ...ctx.state.list('rds', 'db-instance'),
     ...ctx.state.list('rds', 'db-subnet-group'),
     ...ctx.state.list('eks', 'cluster'),

@@ -1,6 +1,23 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  AllocateAddressCommand,
+  AssociateRouteTableCommand,
+  AttachInternetGatewayCommand,
   AuthorizeSecurityGroupIngressCommand,
+  CreateInternetGatewayCommand,
+  CreateNatGatewayCommand,
+  CreateRouteCommand,
+  CreateRouteTableCommand,
+  DeleteInternetGatewayCommand,
+  DeleteNatGatewayCommand,
+  DeleteRouteTableCommand,
+  DescribeAddressesCommand,
+  DescribeInternetGatewaysCommand,
+  DescribeNatGatewaysCommand,
+  DescribeRouteTablesCommand,
+  DetachInternetGatewayCommand,
+  DisassociateRouteTableCommand,
+  ReleaseAddressCommand,
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
@@ -306,7 +323,12 @@ export class AwsProvider implements CloudProvider {
         `Region ${ctx.spec.aws.region} has ${zones.length} available zones; the network asks for ${spec.availabilityZones}`,
       );
     }
-    const cidrs = splitCidr(spec.cidr, spec.availabilityZones);
+    // Private subnets first; with NAT gateways, as many public ones after them.
+    const withNat = spec.natGateways > 0;
+    const cidrs = splitCidr(
+      spec.cidr,
+      spec.availabilityZones * (withNat ? 2 : 1),
+    );
     const existing =
       (
         await ec2.send(
@@ -316,52 +338,353 @@ export class AwsProvider implements CloudProvider {
         )
       ).Subnets ?? [];
     const subnetIds: string[] = [];
+    const publicSubnetIds: string[] = [];
     for (const [i, cidr] of cidrs.entries()) {
-      const found = existing.find(s => s.CidrBlock === cidr);
+      const zone = i % spec.availabilityZones;
+      const tier = i < spec.availabilityZones ? 'private' : 'public';
       const subnet =
-        found ??
+        existing.find(s => s.CidrBlock === cidr) ??
         (
           await ec2.send(
             new CreateSubnetCommand({
               VpcId: vpcId,
               CidrBlock: cidr,
-              AvailabilityZone: zones[i],
+              AvailabilityZone: zones[zone],
               TagSpecifications: [
                 {
                   ResourceType: 'subnet',
                   Tags: tagList({
                     ...tags,
-                    Name: `${ctx.stackId}-private-${i + 1}`,
+                    Name: `${ctx.stackId}-${tier}-${zone + 1}`,
                   }),
                 },
               ],
             }),
           )
         ).Subnet!;
-      subnetIds.push(subnet.SubnetId!);
+      (tier === 'private' ? subnetIds : publicSubnetIds).push(subnet.SubnetId!);
     }
-    return { vpcId, subnetIds, cidr: spec.cidr };
+    if (!withNat) return { vpcId, subnetIds, cidr: spec.cidr };
+    const natGatewayIds = await this.createEgress(
+      ctx,
+      vpcId,
+      subnetIds,
+      publicSubnetIds,
+    );
+    return {
+      vpcId,
+      subnetIds,
+      publicSubnetIds,
+      natGatewayIds,
+      cidr: spec.cidr,
+    };
+  }
+
+  /** A route table of the stack named `<stackId>-<role>`, created once, routing 0.0.0.0/0 to `target`. */
+  private async routeTable(
+    ctx: ResourceContext,
+    vpcId: string,
+    role: string,
+    target: { GatewayId?: string; NatGatewayId?: string },
+    subnetIds: string[],
+  ) {
+    const ec2 = await this.client(EC2Client, ctx);
+    const name = `${ctx.stackId}-${role}`;
+    const found = (
+      await ec2.send(
+        new DescribeRouteTablesCommand({
+          Filters: [
+            { Name: 'vpc-id', Values: [vpcId] },
+            { Name: 'tag:Name', Values: [name] },
+          ],
+        }),
+      )
+    ).RouteTables?.[0];
+    const table =
+      found ??
+      (
+        await ec2.send(
+          new CreateRouteTableCommand({
+            VpcId: vpcId,
+            TagSpecifications: [
+              {
+                ResourceType: 'route-table',
+                Tags: tagList({ ...stackTags(ctx, 'network'), Name: name }),
+              },
+            ],
+          }),
+        )
+      ).RouteTable!;
+    const ignore =
+      (...codes: string[]) =>
+      (e: unknown) => {
+        if (!codes.includes(errorName(e))) throw e;
+      };
+    await ec2
+      .send(
+        new CreateRouteCommand({
+          RouteTableId: table.RouteTableId,
+          DestinationCidrBlock: '0.0.0.0/0',
+          ...target,
+        }),
+      )
+      .catch(ignore('RouteAlreadyExists'));
+    for (const subnetId of subnetIds) {
+      if (table.Associations?.some(a => a.SubnetId === subnetId)) continue;
+      await ec2
+        .send(
+          new AssociateRouteTableCommand({
+            RouteTableId: table.RouteTableId,
+            SubnetId: subnetId,
+          }),
+        )
+        .catch(ignore('Resource.AlreadyAssociated'));
+    }
+  }
+
+  /**
+   * Outbound internet for private subnets: an internet gateway and a public route table for the
+   * public subnets, `natGateways` NAT gateways (each with an Elastic IP) in them, and a private
+   * route table per zone through the zone's NAT gateway.
+   */
+  private async createEgress(
+    ctx: ResourceContext,
+    vpcId: string,
+    privateSubnets: string[],
+    publicSubnets: string[],
+  ): Promise<string[]> {
+    const ec2 = await this.client(EC2Client, ctx);
+    const count = ctx.spec.resources.network!.natGateways;
+    const tags = stackTags(ctx, 'network');
+    const byStack = { Name: 'tag:konductor:stack', Values: [ctx.stackId] };
+
+    let igw = (
+      await ec2.send(
+        new DescribeInternetGatewaysCommand({ Filters: [byStack] }),
+      )
+    ).InternetGateways?.[0];
+    igw ??= (
+      await ec2.send(
+        new CreateInternetGatewayCommand({
+          TagSpecifications: [
+            {
+              ResourceType: 'internet-gateway',
+              Tags: tagList({ ...tags, Name: ctx.stackId }),
+            },
+          ],
+        }),
+      )
+    ).InternetGateway!;
+    if (!igw.Attachments?.some(a => a.VpcId === vpcId)) {
+      await ec2
+        .send(
+          new AttachInternetGatewayCommand({
+            InternetGatewayId: igw.InternetGatewayId,
+            VpcId: vpcId,
+          }),
+        )
+        .catch(e => {
+          if (errorName(e) !== 'Resource.AlreadyAssociated') throw e;
+        });
+    }
+    await this.routeTable(
+      ctx,
+      vpcId,
+      'public',
+      { GatewayId: igw.InternetGatewayId },
+      publicSubnets,
+    );
+
+    const natGatewayIds: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const mine = [
+        byStack,
+        { Name: 'tag:konductor:nat', Values: [String(i)] },
+      ];
+      const address =
+        (await ec2.send(new DescribeAddressesCommand({ Filters: mine })))
+          .Addresses?.[0] ??
+        (await ec2.send(
+          new AllocateAddressCommand({
+            Domain: 'vpc',
+            TagSpecifications: [
+              {
+                ResourceType: 'elastic-ip',
+                Tags: tagList({ ...tags, 'konductor:nat': String(i) }),
+              },
+            ],
+          }),
+        ));
+      const live = (
+        await ec2.send(
+          new DescribeNatGatewaysCommand({
+            Filter: [
+              ...mine,
+              { Name: 'state', Values: ['pending', 'available'] },
+            ],
+          }),
+        )
+      ).NatGateways?.[0];
+      const nat =
+        live ??
+        (
+          await ec2.send(
+            new CreateNatGatewayCommand({
+              SubnetId: publicSubnets[i],
+              AllocationId: address.AllocationId,
+              ClientToken: tokenFor(ctx, `nat-${i}`),
+              TagSpecifications: [
+                {
+                  ResourceType: 'natgateway',
+                  Tags: tagList({
+                    ...tags,
+                    'konductor:nat': String(i),
+                    Name: `${ctx.stackId}-nat-${i + 1}`,
+                  }),
+                },
+              ],
+            }),
+          )
+        ).NatGateway!;
+      natGatewayIds.push(nat.NatGatewayId!);
+    }
+    for (const id of natGatewayIds) {
+      await this.wait(ctx, `NAT gateway ${id}`, async () => {
+        const n = (
+          await ec2.send(
+            new DescribeNatGatewaysCommand({ NatGatewayIds: [id] }),
+          )
+        ).NatGateways?.[0];
+        if (n?.State === 'available') return { done: true };
+        if (n?.State === 'failed')
+          throw new Error(
+            `NAT gateway ${id} failed: ${
+              n.FailureMessage ?? n.FailureCode ?? 'state failed'
+            }`,
+          );
+        return { state: n?.State ?? 'unknown' };
+      });
+    }
+    for (const [zone, subnetId] of privateSubnets.entries()) {
+      await this.routeTable(
+        ctx,
+        vpcId,
+        `private-${zone + 1}`,
+        { NatGatewayId: natGatewayIds[zone % count] },
+        [subnetId],
+      );
+    }
+    return natGatewayIds;
   }
 
   private async destroyNetwork(ctx: ResourceContext) {
     const ec2 = await this.client(EC2Client, ctx);
     const vpc = await this.findVpc(ctx);
-    if (!vpc) return;
-    const subnets =
-      (
+    const byStack = { Name: 'tag:konductor:stack', Values: [ctx.stackId] };
+    if (vpc) {
+      const inVpc = { Name: 'vpc-id', Values: [vpc.VpcId!] };
+      // NAT gateways first: they hold Elastic IPs and keep the gateway and subnets in use.
+      const nats =
+        (await ec2.send(new DescribeNatGatewaysCommand({ Filter: [inVpc] })))
+          .NatGateways ?? [];
+      for (const n of nats.filter(
+        x => x.State !== 'deleting' && x.State !== 'deleted',
+      )) {
         await ec2.send(
-          new DescribeSubnetsCommand({
-            Filters: [{ Name: 'vpc-id', Values: [vpc.VpcId!] }],
+          new DeleteNatGatewayCommand({ NatGatewayId: n.NatGatewayId }),
+        );
+      }
+      await this.wait(
+        ctx,
+        `NAT gateways of ${vpc.VpcId} deletion`,
+        async () => {
+          const left = (
+            (
+              await ec2.send(
+                new DescribeNatGatewaysCommand({ Filter: [inVpc] }),
+              )
+            ).NatGateways ?? []
+          ).filter(x => x.State !== 'deleted');
+          return left.length
+            ? { state: `${left.length} deleting` }
+            : { done: true };
+        },
+      );
+      for (const table of (
+        await ec2.send(new DescribeRouteTablesCommand({ Filters: [inVpc] }))
+      ).RouteTables ?? []) {
+        // The VPC's main route table goes with the VPC.
+        if (table.Associations?.some(a => a.Main)) continue;
+        for (const a of table.Associations ?? [])
+          await ec2.send(
+            new DisassociateRouteTableCommand({
+              AssociationId: a.RouteTableAssociationId,
+            }),
+          );
+        await this.retryDependency(
+          ctx,
+          `route table ${table.RouteTableId}`,
+          () =>
+            ec2.send(
+              new DeleteRouteTableCommand({ RouteTableId: table.RouteTableId }),
+            ),
+        );
+      }
+      for (const igw of (
+        await ec2.send(
+          new DescribeInternetGatewaysCommand({
+            Filters: [{ Name: 'attachment.vpc-id', Values: [vpc.VpcId!] }],
           }),
         )
-      ).Subnets ?? [];
-    for (const s of subnets)
-      await this.retryDependency(ctx, `subnet ${s.SubnetId}`, () =>
-        ec2.send(new DeleteSubnetCommand({ SubnetId: s.SubnetId })),
+      ).InternetGateways ?? []) {
+        await this.retryDependency(
+          ctx,
+          `internet gateway ${igw.InternetGatewayId} detachment`,
+          () =>
+            ec2.send(
+              new DetachInternetGatewayCommand({
+                InternetGatewayId: igw.InternetGatewayId,
+                VpcId: vpc.VpcId,
+              }),
+            ),
+        );
+      }
+      for (const s of (
+        await ec2.send(new DescribeSubnetsCommand({ Filters: [inVpc] }))
+      ).Subnets ?? []) {
+        await this.retryDependency(ctx, `subnet ${s.SubnetId}`, () =>
+          ec2.send(new DeleteSubnetCommand({ SubnetId: s.SubnetId })),
+        );
+      }
+    }
+    // Tagged by the stack, found even when the VPC is already gone.
+    for (const igw of (
+      await ec2.send(
+        new DescribeInternetGatewaysCommand({ Filters: [byStack] }),
+      )
+    ).InternetGateways ?? []) {
+      await this.retryDependency(
+        ctx,
+        `internet gateway ${igw.InternetGatewayId}`,
+        () =>
+          ec2.send(
+            new DeleteInternetGatewayCommand({
+              InternetGatewayId: igw.InternetGatewayId,
+            }),
+          ),
       );
-    await this.retryDependency(ctx, `VPC ${vpc.VpcId}`, () =>
-      ec2.send(new DeleteVpcCommand({ VpcId: vpc.VpcId })),
-    );
+    }
+    for (const a of (
+      await ec2.send(new DescribeAddressesCommand({ Filters: [byStack] }))
+    ).Addresses ?? []) {
+      await this.retryDependency(ctx, `Elastic IP ${a.AllocationId}`, () =>
+        ec2.send(new ReleaseAddressCommand({ AllocationId: a.AllocationId })),
+      );
+    }
+    if (vpc)
+      await this.retryDependency(ctx, `VPC ${vpc.VpcId}`, () =>
+        ec2.send(new DeleteVpcCommand({ VpcId: vpc.VpcId })),
+      );
   }
 
   /** Deletes something that may still be in use for a moment (DependencyViolation); gone is done. */
