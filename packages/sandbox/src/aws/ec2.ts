@@ -361,6 +361,16 @@ export async function handleEc2(
   const subnets = () => ctx.state.list<Subnet>('ec2', 'subnet').filter(inScope);
   const groups = () =>
     ctx.state.list<SecurityGroup>('ec2', 'security-group').filter(inScope);
+  /** Stores a new EC2 resource of the caller's account and region. */
+  const save = <T>(type: string, id: string, data: T) =>
+    ctx.state.put<T>({
+      service: 'ec2',
+      type,
+      id,
+      ...scope,
+      createdAt: Date.now(),
+      data,
+    });
   const igws = () =>
     ctx.state.list<InternetGateway>('ec2', 'internet-gateway').filter(inScope);
   const eips = () =>
@@ -537,14 +547,7 @@ export async function handleEc2(
         availabilityZone: az,
         tags: tagSpecs(params, 'subnet'),
       };
-      ctx.state.put({
-        service: 'ec2',
-        type: 'subnet',
-        id: subnetId,
-        ...scope,
-        createdAt: Date.now(),
-        data: s,
-      });
+      save('subnet', subnetId, s);
       return response(
         action,
         el('subnet', renderSubnet(s, { account: caller.account, used: 0 })),
@@ -618,20 +621,13 @@ export async function handleEc2(
       }
       const groupId = `sg-${hexId(17)}`;
       const tags = tagSpecs(params, 'security-group');
-      ctx.state.put<SecurityGroup>({
-        service: 'ec2',
-        type: 'security-group',
-        id: groupId,
-        ...scope,
-        createdAt: Date.now(),
-        data: {
-          groupId,
-          groupName: name,
-          description,
-          vpcId: vpc.id,
-          tags,
-          ingress: [],
-        },
+      save<SecurityGroup>('security-group', groupId, {
+        groupId,
+        groupName: name,
+        description,
+        vpcId: vpc.id,
+        tags,
+        ingress: [],
       });
       return response(action, el('groupId', groupId) + tagSet(tags));
     }
@@ -742,14 +738,7 @@ export async function handleEc2(
         internetGatewayId: id,
         tags: tagSpecs(params, 'internet-gateway'),
       };
-      ctx.state.put({
-        service: 'ec2',
-        type: 'internet-gateway',
-        id,
-        ...scope,
-        createdAt: Date.now(),
-        data: g,
-      });
+      save('internet-gateway', id, g);
       return response(
         action,
         el('internetGateway', renderInternetGateway(g, caller.account)),
@@ -859,14 +848,7 @@ export async function handleEc2(
         publicIp: `198.51.100.${(n % 254) + 1}`,
         tags: tagSpecs(params, 'elastic-ip'),
       };
-      ctx.state.put({
-        service: 'ec2',
-        type: 'elastic-ip',
-        id,
-        ...scope,
-        createdAt: Date.now(),
-        data: a,
-      });
+      save('elastic-ip', id, a);
       return response(
         action,
         el('publicIp', a.publicIp) +
@@ -1033,14 +1015,7 @@ export async function handleEc2(
         associations: [],
         tags: tagSpecs(params, 'route-table'),
       };
-      ctx.state.put({
-        service: 'ec2',
-        type: 'route-table',
-        id,
-        ...scope,
-        createdAt: Date.now(),
-        data: t,
-      });
+      save('route-table', id, t);
       return response(
         action,
         el('routeTable', renderRouteTable(t, caller.account)),
