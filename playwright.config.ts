@@ -4,10 +4,14 @@ import { generateProjects } from '@backstage/e2e-test-utils/playwright';
 
 /**
  * Browser tests run in Debian's headless Chromium against a portal of their own (ports 3100 and
- * 7107, in-memory database, sandbox on 4666: app-config.e2e.yaml), so they never touch a portal
- * started with `./konductor start`. Set PLAYWRIGHT_URL to test a portal that is already running instead.
+ * 7107, in-memory database, its own sandbox on 4666: app-config.sandbox.yaml with
+ * app-config.e2e.yaml on top), so they never touch a portal started with `./konductor start`. Set PLAYWRIGHT_URL to test a portal that is already running instead.
  */
-const configArgs = ['app-config.yaml', 'app-config.e2e.yaml']
+const configArgs = [
+  'app-config.yaml',
+  'app-config.sandbox.yaml',
+  'app-config.e2e.yaml',
+]
   .map(file => `--config ${path.resolve(__dirname, file)}`)
   .join(' ');
 

@@ -8,14 +8,17 @@ import type { JsonObject } from '@backstage/types';
 export const repoRoot = resolvePackagePath('backend', '../..');
 
 /**
- * Konductor's real app-config.yaml as plain data, with the catalog's file locations made
+ * Konductor's real embedded configuration (app-config.yaml with app-config.sandbox.yaml) as
+ * plain data, with the catalog's file locations made
  * absolute (they are written relative to packages/backend, where the backend process runs),
  * so tests start backends on exactly the configuration users get.
  */
 export async function loadAppConfigData(): Promise<JsonObject> {
   const { appConfigs } = await loadConfig({
     configRoot: repoRoot,
-    configTargets: [{ path: path.join(repoRoot, 'app-config.yaml') }],
+    configTargets: ['app-config.yaml', 'app-config.sandbox.yaml'].map(file => ({
+      path: path.join(repoRoot, file),
+    })),
   });
   const data = ConfigReader.fromConfigs(appConfigs).get() as JsonObject;
   const catalog = data.catalog as JsonObject;
