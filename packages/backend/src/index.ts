@@ -29,6 +29,8 @@ backend.add(
 );
 // Konductor's actions: konductor:stack:*, konductor:github:repo:provision, konductor:jira:issue:create.
 backend.add(import('@konductor/plugin-scaffolder-backend-module-konductor'));
+// Konductor's provisioning runs: every run's graph and event log, with live updates.
+backend.add(import('@konductor/plugin-provisioning-backend'));
 
 // Permissions (allow-all until Konductor's policy lands).
 backend.add(import('@backstage/plugin-permission-backend'));

@@ -10,3 +10,4 @@ export * from './plan';
 export * from './prices';
 export * from './events';
 export { stackSpecJsonSchema } from './jsonSchema';
+export * from './runs';

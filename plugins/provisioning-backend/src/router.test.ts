@@ -1,0 +1,179 @@
+import request from 'supertest';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
+import provisioningPlugin from './index';
+
+describe('provisioning API', () => {
+  const published: any[] = [];
+  let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
+  const service = mockCredentials.service.header();
+  const user = mockCredentials.user.header();
+
+  beforeAll(async () => {
+    ({ server } = await startTestBackend({
+      features: [
+        provisioningPlugin,
+        mockServices.database.factory(),
+        createServiceFactory({
+          service: signalsServiceRef,
+          deps: {},
+          factory: () => ({
+            publish: async (s: any) => void published.push(s),
+          }),
+        }),
+      ],
+    }));
+  });
+
+  const createRun = (taskId: string) =>
+    request(server)
+      .post('/api/provisioning/runs')
+      .set('Authorization', service)
+      .send({
+        taskId,
+        stackId: `${taskId}-dev`,
+        stackName: taskId,
+        environment: 'dev',
+        resources: [{ resource: 'network', dependsOn: [] }],
+      });
+  const event = (seq: number, status = 'creating') => ({
+    seq,
+    at: new Date().toISOString(),
+    status,
+    resource: 'network',
+    message: `network: ${status}`,
+  });
+
+  it('lets only backend services write', async () => {
+    const asUser = await request(server)
+      .post('/api/provisioning/runs')
+      .set('Authorization', user)
+      .send({});
+    expect(asUser.status).toBe(403);
+    const created = await createRun('auth');
+    expect(created.status).toBe(201);
+    expect((await createRun('auth')).body.id).toBe(created.body.id);
+    expect((await createRun('auth')).status).toBe(200);
+  });
+
+  it('refuses an invalid event batch naming the problem and stores nothing', async () => {
+    const { body: run } = await createRun('invalid');
+    const bad = await request(server)
+      .post(`/api/provisioning/runs/${run.id}/events`)
+      .set('Authorization', service)
+      .send({ events: [event(1), { ...event(2), status: 'exploded' }] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({
+      name: 'InputError',
+      message: expect.stringContaining('events.1.status'),
+    });
+    expect(
+      (
+        await request(server)
+          .get(`/api/provisioning/runs/${run.id}/events`)
+          .set('Authorization', user)
+      ).body.events,
+    ).toEqual([]);
+    const gap = await request(server)
+      .post(`/api/provisioning/runs/${run.id}/events`)
+      .set('Authorization', service)
+      .send({ events: [event(2)] });
+    expect(gap.status).toBe(409);
+  });
+
+  it('answers unknown runs with 404 and malformed filters with 400', async () => {
+    const missing = await request(server)
+      .get('/api/provisioning/runs/does-not-exist')
+      .set('Authorization', user);
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.name).toBe('NotFoundError');
+    const bad = await request(server)
+      .get('/api/provisioning/runs?limit=1000&colour=red')
+      .set('Authorization', user);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/limit/);
+    expect(bad.body.error.message).toMatch(/colour/);
+  });
+
+  it('serves the run with its graph, and the list with filters', async () => {
+    const { body: run } = await createRun('graph');
+    await request(server)
+      .post(`/api/provisioning/runs/${run.id}/events`)
+      .set('Authorization', service)
+      .send({
+        events: [
+          event(1),
+          { ...event(2, 'ready'), outputs: { vpcId: 'vpc-9' } },
+        ],
+      });
+    const got = await request(server)
+      .get(`/api/provisioning/runs/${run.id}`)
+      .set('Authorization', user);
+    expect(got.body.run).toMatchObject({ id: run.id, lastSeq: 2 });
+    expect(got.body.resources).toEqual([
+      expect.objectContaining({
+        resource: 'network',
+        status: 'ready',
+        outputs: { vpcId: 'vpc-9' },
+      }),
+    ]);
+    const list = await request(server)
+      .get('/api/provisioning/runs?text=graph')
+      .set('Authorization', user);
+    expect(list.body).toMatchObject({
+      totalCount: 1,
+      items: [expect.objectContaining({ id: run.id })],
+    });
+  });
+
+  it('long-polls: answers as soon as an event after the cursor is posted, and signals the run channel', async () => {
+    const { body: run } = await createRun('live');
+    await request(server)
+      .post(`/api/provisioning/runs/${run.id}/events`)
+      .set('Authorization', service)
+      .send({ events: [event(1)] });
+    const started = Date.now();
+    const waiting = request(server)
+      .get(`/api/provisioning/runs/${run.id}/events?after=1&waitSeconds=20`)
+      .set('Authorization', user);
+    const pending = waiting.then(r => r);
+    await request(server)
+      .post(`/api/provisioning/runs/${run.id}/events`)
+      .set('Authorization', service)
+      .send({ events: [event(2, 'ready')] });
+    const res = await pending;
+    expect(res.body).toEqual({
+      events: [expect.objectContaining({ seq: 2, status: 'ready' })],
+      cursor: 2,
+    });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(published).toContainEqual({
+      recipients: { type: 'broadcast' },
+      channel: `provisioning:run:${run.id}`,
+      message: { runId: run.id, cursor: 2 },
+    });
+    // A stale cursor gets everything it missed at once.
+    expect(
+      (
+        await request(server)
+          .get(`/api/provisioning/runs/${run.id}/events?after=0`)
+          .set('Authorization', user)
+      ).body.cursor,
+    ).toBe(2);
+  });
+
+  it('long-polls for the requested time when nothing new arrives, then answers with the same cursor', async () => {
+    const { body: run } = await createRun('quiet');
+    const started = Date.now();
+    const res = await request(server)
+      .get(`/api/provisioning/runs/${run.id}/events?after=0&waitSeconds=1`)
+      .set('Authorization', user);
+    expect(res.body).toEqual({ events: [], cursor: 0 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+  });
+});

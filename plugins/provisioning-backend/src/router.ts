@@ -1,0 +1,139 @@
+import { EventEmitter, once } from 'node:events';
+import express from 'express';
+import Router from 'express-promise-router';
+import { z } from 'zod/v3';
+import { InputError } from '@backstage/errors';
+import type {
+  HttpAuthService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import type { SignalsService } from '@backstage/plugin-signals-node';
+import {
+  createRunRequestSchema,
+  eventBatchSchema,
+  ProvisioningEvent,
+} from '@konductor/plugin-provisioning-common';
+import { RunStore } from './service/RunStore';
+
+/** The signal channel of a run; its messages say that events up to `cursor` exist. */
+export const runChannel = (runId: string) => `provisioning:run:${runId}`;
+
+const runQuerySchema = z
+  .object({
+    owner: z.string().optional(),
+    entityRef: z.string().optional(),
+    status: z.enum(['running', 'succeeded', 'failed', 'cancelled']).optional(),
+    environment: z.enum(['dev', 'staging', 'prod']).optional(),
+    text: z.string().optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
+const eventsQuerySchema = z
+  .object({
+    after: z.coerce.number().int().min(0).default(0),
+    waitSeconds: z.coerce.number().min(0).max(30).default(0),
+  })
+  .strict();
+
+/** Parses with `schema`, or throws one InputError naming every bad field. */
+function parse<T extends z.ZodTypeAny>(
+  schema: T,
+  value: unknown,
+  what: string,
+): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new InputError(
+    `Invalid ${what}: ${result.error.issues
+      .map(i => `${i.path.join('.') || '(body)'}: ${i.message}`)
+      .join('; ')}`,
+  );
+}
+
+/** Options of {@link createRouter}. */
+export interface RouterOptions {
+  store: RunStore;
+  httpAuth: HttpAuthService;
+  signals: SignalsService;
+  logger: LoggerService;
+  /** How often a long-poll re-reads the log for events written by another replica. */
+  pollIntervalMs?: number;
+}
+
+/** The provisioning API: runs, their graph and their event log. */
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const { store, httpAuth, signals } = options;
+  // Wakes long-polls on this replica at once; other replicas' writes are found by re-reading.
+  const appended = new EventEmitter().setMaxListeners(0);
+  const router = Router();
+  router.use(express.json({ limit: '1mb' }));
+
+  router.post('/runs', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['service'] });
+    const body = parse(createRunRequestSchema, req.body, 'run');
+    const { run, created } = await store.createRun(body);
+    res.status(created ? 201 : 200).json(run);
+  });
+
+  router.post('/runs/:id/events', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['service'] });
+    const { events } = parse(eventBatchSchema, req.body, 'event batch');
+    const result = await store.appendEvents(
+      req.params.id,
+      events as ProvisioningEvent[],
+    );
+    if (result.appended.length) {
+      appended.emit(req.params.id);
+      await signals.publish({
+        recipients: { type: 'broadcast' },
+        channel: runChannel(req.params.id),
+        message: { runId: req.params.id, cursor: result.run.lastSeq },
+      });
+    }
+    res.json({ cursor: result.run.lastSeq, appended: result.appended.length });
+  });
+
+  router.get('/runs', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    res.json(await store.listRuns(parse(runQuerySchema, req.query, 'query')));
+  });
+
+  router.get('/runs/:id', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const run = await store.getRun(req.params.id);
+    res.json({ run, resources: await store.getResources(run.id) });
+  });
+
+  // The long-poll fallback of the live page: answers as soon as there is something after the cursor.
+  router.get('/runs/:id/events', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const { after, waitSeconds } = parse(eventsQuerySchema, req.query, 'query');
+    const runId = req.params.id;
+    await store.getRun(runId);
+    let events = await store.listEvents(runId, after);
+    const deadline = Date.now() + waitSeconds * 1000;
+    // The client going away ends the wait (the response closes; the request may close earlier).
+    let closed = false;
+    res.on('close', () => (closed = true));
+    while (!events.length && !closed && Date.now() < deadline) {
+      const wait = Math.min(
+        options.pollIntervalMs ?? 500,
+        Math.max(deadline - Date.now(), 1),
+      );
+      await once(appended, runId, { signal: AbortSignal.timeout(wait) }).catch(
+        () => undefined,
+      );
+      events = await store.listEvents(runId, after);
+    }
+    res.json({
+      events,
+      cursor: events.length ? events[events.length - 1].seq : after,
+    });
+  });
+
+  return router;
+}

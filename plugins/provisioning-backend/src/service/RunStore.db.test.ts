@@ -1,0 +1,171 @@
+import type { Knex } from 'knex';
+import { TestDatabases } from '@backstage/backend-test-utils';
+import type { DatabaseService } from '@backstage/backend-plugin-api';
+import type { ProvisioningEvent } from '@konductor/plugin-provisioning-common';
+import { RunStore } from './RunStore';
+
+const databases = TestDatabases.create({
+  ids: ['SQLITE_3', 'POSTGRES_15'],
+  disableDocker: true,
+});
+
+const databaseService = (knex: Knex): DatabaseService => ({
+  getClient: async () => knex,
+  migrations: { skip: false },
+});
+
+const event = (
+  seq: number,
+  status: ProvisioningEvent['status'],
+  extra: Partial<ProvisioningEvent> = {},
+): ProvisioningEvent => ({
+  seq,
+  at: new Date(Date.UTC(2026, 10, 22, 12, 0, seq)).toISOString(),
+  status,
+  message: `${extra.resource ?? 'run'}: ${status}`,
+  ...extra,
+});
+
+const run = (taskId: string, extra: object = {}) => ({
+  taskId,
+  stackId: `${taskId}-dev`,
+  stackName: taskId,
+  environment: 'dev' as const,
+  owner: 'group:default/payments',
+  resources: [
+    { resource: 'network' as const, dependsOn: [] },
+    { resource: 'database' as const, dependsOn: ['network' as const] },
+  ],
+  ...extra,
+});
+
+describe.each(databases.eachSupportedId())('RunStore on %s', databaseId => {
+  let store: RunStore;
+  beforeAll(async () => {
+    store = await RunStore.create(
+      databaseService(await databases.init(databaseId)),
+    );
+  });
+
+  it('registers a run once per task and stack, with its graph queued', async () => {
+    const first = await store.createRun(run('shop'));
+    const again = await store.createRun(run('shop'));
+    expect(first.created).toBe(true);
+    expect(again).toEqual({ run: first.run, created: false });
+    expect(first.run).toMatchObject({
+      status: 'running',
+      lastSeq: 0,
+      stackId: 'shop-dev',
+    });
+    expect(await store.getResources(first.run.id)).toEqual([
+      expect.objectContaining({
+        resource: 'database',
+        status: 'queued',
+        dependsOn: ['network'],
+      }),
+      expect.objectContaining({
+        resource: 'network',
+        status: 'queued',
+        dependsOn: [],
+      }),
+    ]);
+  });
+
+  it('appends events without gaps or duplicates, and derives resource and run state', async () => {
+    const { run: r } = await store.createRun(run('log'));
+    await store.appendEvents(r.id, [
+      event(1, 'run-started'),
+      event(2, 'creating', { resource: 'network' }),
+    ]);
+    // A retry of a batch that was stored, plus one new event: only the new one is appended.
+    const retried = await store.appendEvents(r.id, [
+      event(2, 'creating', { resource: 'network' }),
+      event(3, 'ready', { resource: 'network', outputs: { vpcId: 'vpc-1' } }),
+    ]);
+    expect(retried.appended.map(e => e.seq)).toEqual([3]);
+    await expect(
+      store.appendEvents(r.id, [
+        event(5, 'creating', { resource: 'database' }),
+      ]),
+    ).rejects.toMatchObject({
+      name: 'ConflictError',
+      message: expect.stringContaining('expected seq 4, got 5'),
+    });
+    expect((await store.getRun(r.id)).lastSeq).toBe(3);
+
+    const done = await store.appendEvents(r.id, [
+      event(4, 'failed', { resource: 'database', error: 'boom' }),
+      event(5, 'run-failed', { error: 'boom' }),
+    ]);
+    expect(done.run).toMatchObject({
+      status: 'failed',
+      lastSeq: 5,
+      finishedAt: event(5, 'run-failed').at,
+    });
+    expect(await store.getResources(r.id)).toEqual([
+      expect.objectContaining({
+        resource: 'database',
+        status: 'failed',
+        error: 'boom',
+      }),
+      expect.objectContaining({
+        resource: 'network',
+        status: 'ready',
+        outputs: { vpcId: 'vpc-1' },
+      }),
+    ]);
+    expect((await store.listEvents(r.id, 0)).map(e => e.seq)).toEqual([
+      1, 2, 3, 4, 5,
+    ]);
+    expect((await store.listEvents(r.id, 3)).map(e => e.status)).toEqual([
+      'failed',
+      'run-failed',
+    ]);
+    await expect(
+      store.appendEvents('nope', [event(1, 'run-started')]),
+    ).rejects.toMatchObject({ name: 'NotFoundError' });
+  });
+
+  it('lists runs with filters and paging', async () => {
+    for (const [i, env] of ['dev', 'staging', 'prod'].entries()) {
+      await store.createRun(
+        run(`billing-${i}`, {
+          environment: env,
+          stackId: `billing-${i}-${env}`,
+          owner: 'group:default/billing',
+        }),
+      );
+    }
+    const billing = await store.listRuns({
+      owner: 'group:default/billing',
+      limit: 2,
+      offset: 0,
+    });
+    expect(billing.totalCount).toBe(3);
+    expect(billing.items).toHaveLength(2);
+    expect(
+      (
+        await store.listRuns({
+          owner: 'group:default/billing',
+          limit: 2,
+          offset: 2,
+        })
+      ).items,
+    ).toHaveLength(1);
+    expect(
+      (
+        await store.listRuns({ environment: 'prod', limit: 10, offset: 0 })
+      ).items.map(r => r.stackName),
+    ).toEqual(['billing-2']);
+    expect(
+      (
+        await store.listRuns({ text: 'BILLING-1', limit: 10, offset: 0 })
+      ).items.map(r => r.stackName),
+    ).toEqual(['billing-1']);
+    expect(
+      (
+        await store.listRuns({ status: 'failed', limit: 10, offset: 0 })
+      ).items.map(r => r.stackName),
+    ).toEqual(['log']);
+  });
+});

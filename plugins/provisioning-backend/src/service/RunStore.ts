@@ -1,0 +1,274 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { ConflictError, NotFoundError } from '@backstage/errors';
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import type {
+  CreateRunRequest,
+  ProvisioningEvent,
+  ProvisioningRun,
+  RunResource,
+  RunStatus,
+} from '@konductor/plugin-provisioning-common';
+
+const migrationsDir = resolvePackagePath(
+  '@konductor/plugin-provisioning-backend',
+  'migrations',
+);
+
+/** Filters and paging of {@link RunStore.listRuns}. */
+export interface RunQuery {
+  owner?: string;
+  entityRef?: string;
+  status?: RunStatus;
+  environment?: string;
+  /** Matched against the stack name and id. */
+  text?: string;
+  limit: number;
+  offset: number;
+}
+
+/** What appending a batch did. */
+export interface AppendResult {
+  run: ProvisioningRun;
+  /** Events newly stored (retried ones already stored are left out). */
+  appended: ProvisioningEvent[];
+}
+
+const RUN_END: Record<string, RunStatus> = {
+  'run-succeeded': 'succeeded',
+  'run-failed': 'failed',
+  'run-cancelled': 'cancelled',
+};
+
+/** Timestamps come back as Date (PostgreSQL), epoch milliseconds or a string (SQLite). */
+function iso(v: unknown): string {
+  if (v instanceof Date) return v.toISOString();
+  const n = Number(v);
+  return new Date(Number.isFinite(n) ? n : String(v)).toISOString();
+}
+
+function toRun(row: any): ProvisioningRun {
+  return {
+    id: row.id,
+    taskId: row.task_id,
+    stackId: row.stack_id,
+    stackName: row.stack_name,
+    environment: row.environment,
+    templateRef: row.template_ref ?? undefined,
+    entityRef: row.entity_ref ?? undefined,
+    owner: row.owner ?? undefined,
+    createdBy: row.created_by ?? undefined,
+    status: row.status,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+    finishedAt: row.finished_at ? iso(row.finished_at) : undefined,
+    lastSeq: Number(row.last_seq),
+  };
+}
+
+/** Runs, their resource graphs and event logs, on SQLite or PostgreSQL. */
+export class RunStore {
+  private constructor(private readonly db: Knex) {}
+
+  static async create(database: DatabaseService): Promise<RunStore> {
+    const client = await database.getClient();
+    if (!database.migrations?.skip) {
+      await client.migrate.latest({ directory: migrationsDir });
+    }
+    return new RunStore(client);
+  }
+
+  /** Registers a run; the same task and stack registered again returns the existing run. */
+  async createRun(
+    request: CreateRunRequest & {
+      resources: { resource: string; dependsOn: string[] }[];
+    },
+  ): Promise<{ run: ProvisioningRun; created: boolean }> {
+    const existing = await this.db('runs')
+      .where({ task_id: request.taskId, stack_id: request.stackId })
+      .first();
+    if (existing) return { run: toRun(existing), created: false };
+    const now = new Date();
+    const id = randomUUID();
+    try {
+      await this.db.transaction(async tx => {
+        await tx('runs').insert({
+          id,
+          task_id: request.taskId,
+          stack_id: request.stackId,
+          stack_name: request.stackName,
+          environment: request.environment,
+          template_ref: request.templateRef,
+          entity_ref: request.entityRef,
+          owner: request.owner,
+          created_by: request.createdBy,
+          status: 'running',
+          created_at: now,
+          updated_at: now,
+          last_seq: 0,
+        });
+        if (request.resources.length) {
+          await tx('run_resources').insert(
+            request.resources.map(r => ({
+              run_id: id,
+              resource: r.resource,
+              status: 'queued',
+              depends_on: JSON.stringify(r.dependsOn),
+              updated_at: now,
+            })),
+          );
+        }
+      });
+    } catch (e) {
+      // Two replicas registering the same run at once: the unique key keeps one.
+      const raced = await this.db('runs')
+        .where({ task_id: request.taskId, stack_id: request.stackId })
+        .first();
+      if (raced) return { run: toRun(raced), created: false };
+      throw e;
+    }
+    return { run: await this.getRun(id), created: true };
+  }
+
+  async getRun(id: string): Promise<ProvisioningRun> {
+    const row = await this.db('runs').where({ id }).first();
+    if (!row) throw new NotFoundError(`No provisioning run with id ${id}`);
+    return toRun(row);
+  }
+
+  async getResources(runId: string): Promise<RunResource[]> {
+    const rows = await this.db('run_resources')
+      .where({ run_id: runId })
+      .orderBy('resource');
+    return rows.map(r => ({
+      resource: r.resource,
+      status: r.status,
+      dependsOn: JSON.parse(r.depends_on),
+      outputs: r.outputs ? JSON.parse(r.outputs) : undefined,
+      error: r.error ?? undefined,
+      detail: r.detail ?? undefined,
+      updatedAt: iso(r.updated_at),
+    }));
+  }
+
+  async listRuns(
+    query: RunQuery,
+  ): Promise<{ items: ProvisioningRun[]; totalCount: number }> {
+    const filtered = this.db('runs').where(builder => {
+      if (query.owner) builder.where('owner', query.owner);
+      if (query.entityRef) builder.where('entity_ref', query.entityRef);
+      if (query.status) builder.where('status', query.status);
+      if (query.environment) builder.where('environment', query.environment);
+      if (query.text) {
+        const like = `%${query.text.toLowerCase()}%`;
+        builder.where(b =>
+          b
+            .whereRaw('lower(stack_name) like ?', [like])
+            .orWhereRaw('lower(stack_id) like ?', [like]),
+        );
+      }
+    });
+    const [{ count }] = await filtered.clone().count({ count: '*' });
+    const rows = await filtered
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'asc' },
+      ])
+      .limit(query.limit)
+      .offset(query.offset);
+    return { items: rows.map(toRun), totalCount: Number(count) };
+  }
+
+  /** Events after `after` (the cursor), in order. */
+  async listEvents(
+    runId: string,
+    after: number,
+    limit = 1000,
+  ): Promise<ProvisioningEvent[]> {
+    const rows = await this.db('run_events')
+      .where({ run_id: runId })
+      .andWhere('seq', '>', after)
+      .orderBy('seq')
+      .limit(limit);
+    return rows.map(r => ({ ...JSON.parse(r.event), seq: Number(r.seq) }));
+  }
+
+  /**
+   * Appends events numbered from the run's cursor on. Events at or below the cursor are retries
+   * of stored ones and are skipped; a batch that starts past the next number would leave a gap and
+   * is refused, so the log never has gaps or duplicates. Resource and run state follow the events.
+   */
+  async appendEvents(
+    runId: string,
+    events: ProvisioningEvent[],
+  ): Promise<AppendResult> {
+    const appended = await this.db.transaction(async tx => {
+      const run = await tx('runs').where({ id: runId }).forUpdate().first();
+      if (!run) throw new NotFoundError(`No provisioning run with id ${runId}`);
+      let lastSeq = Number(run.last_seq);
+      const fresh = events
+        .filter(e => e.seq! > lastSeq)
+        .sort((a, b) => a.seq! - b.seq!);
+      fresh.forEach((e, i) => {
+        if (e.seq !== lastSeq + 1 + i) {
+          throw new ConflictError(
+            `Events must continue the log without gaps: expected seq ${
+              lastSeq + 1 + i
+            }, got ${e.seq}`,
+          );
+        }
+      });
+      if (!fresh.length) return [];
+      await tx('run_events').insert(
+        fresh.map(e => ({
+          run_id: runId,
+          seq: e.seq,
+          event: JSON.stringify(e),
+        })),
+      );
+      lastSeq = fresh[fresh.length - 1].seq!;
+
+      const now = new Date();
+      let status: RunStatus = run.status;
+      let finishedAt = run.finished_at;
+      for (const e of fresh) {
+        if (RUN_END[e.status]) {
+          status = RUN_END[e.status];
+          finishedAt = new Date(e.at);
+        }
+        if (!e.resource) continue;
+        const update: Record<string, unknown> = {
+          status: e.status,
+          updated_at: now,
+        };
+        if (e.outputs) update.outputs = JSON.stringify(e.outputs);
+        if (e.error) update.error = e.error;
+        update.detail = e.detail ?? null;
+        const changed = await tx('run_resources')
+          .where({ run_id: runId, resource: e.resource })
+          .update(update);
+        if (!changed) {
+          await tx('run_resources').insert({
+            run_id: runId,
+            resource: e.resource,
+            depends_on: '[]',
+            ...update,
+          });
+        }
+      }
+      await tx('runs')
+        .where({ id: runId })
+        .update({
+          last_seq: lastSeq,
+          status,
+          finished_at: finishedAt ?? null,
+          updated_at: now,
+        });
+      return fresh;
+    });
+    return { run: await this.getRun(runId), appended };
+  }
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod/v3';
+import { ENVIRONMENTS, RESOURCE_KINDS } from './stackSpec';
+
+/** Status of a provisioning run. */
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** A run as the provisioning backend returns it. */
+export interface ProvisioningRun {
+  id: string;
+  taskId: string;
+  stackId: string;
+  stackName: string;
+  environment: string;
+  templateRef?: string;
+  entityRef?: string;
+  owner?: string;
+  createdBy?: string;
+  status: RunStatus;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+  /** The highest event sequence number stored: the cursor to continue from. */
+  lastSeq: number;
+}
+
+/** One resource of a run's graph, as its events left it. */
+export interface RunResource {
+  resource: string;
+  status: string;
+  dependsOn: string[];
+  outputs?: Record<string, unknown>;
+  error?: string;
+  detail?: string;
+  updatedAt: string;
+}
+
+/** Body of `POST /runs`: registers a run (idempotent per task and stack). */
+export const createRunRequestSchema = z
+  .object({
+    taskId: z.string().min(1),
+    stackId: z.string().min(1),
+    stackName: z.string().min(1),
+    environment: z.enum(ENVIRONMENTS),
+    templateRef: z.string().optional(),
+    entityRef: z.string().optional(),
+    owner: z.string().optional(),
+    createdBy: z.string().optional(),
+    /** The resources and what each depends on, so the graph is known before the first event. */
+    resources: z
+      .array(
+        z.object({
+          resource: z.enum(RESOURCE_KINDS),
+          dependsOn: z.array(z.enum(RESOURCE_KINDS)),
+        }),
+      )
+      .default([]),
+  })
+  .strict();
+export type CreateRunRequest = z.input<typeof createRunRequestSchema>;
+
+const eventSchema = z
+  .object({
+    seq: z.number().int().min(1),
+    at: z.string().datetime(),
+    resource: z.enum(RESOURCE_KINDS).optional(),
+    status: z.enum([
+      'queued',
+      'creating',
+      'waiting',
+      'ready',
+      'failed',
+      'rolling-back',
+      'deleting',
+      'deleted',
+      'retained',
+      'skipped',
+      'run-started',
+      'run-succeeded',
+      'run-failed',
+      'run-cancelled',
+    ]),
+    message: z.string(),
+    elapsedMs: z.number().optional(),
+    detail: z.string().optional(),
+    outputs: z.record(z.unknown()).optional(),
+    error: z.string().optional(),
+  })
+  .strict();
+
+/** Body of `POST /runs/:id/events`: events in order, numbered from the run's cursor on. */
+export const eventBatchSchema = z
+  .object({ events: z.array(eventSchema).min(1).max(500) })
+  .strict();
+export type EventBatch = z.input<typeof eventBatchSchema>;
