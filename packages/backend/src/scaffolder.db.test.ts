@@ -6,6 +6,7 @@ import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import allowAllPolicy from '@backstage/plugin-permission-backend-module-allow-all-policy';
 import scaffolderModuleKonductor from '@konductor/plugin-scaffolder-backend-module-konductor';
+import provisioningPlugin from '@konductor/plugin-provisioning-backend';
 import { startSandbox, Sandbox } from '@konductor/sandbox';
 import {
   TestDatabases,
@@ -73,6 +74,7 @@ describe.each(databases.eachSupportedId())(
           catalogModuleScaffolderEntityModel,
           scaffolderPlugin,
           scaffolderModuleKonductor,
+          provisioningPlugin,
           permissionPlugin,
           allowAllPolicy,
         ],
@@ -149,6 +151,28 @@ describe.each(databases.eachSupportedId())(
       ).json();
       expect(counts['rds/db-instance']).toBeGreaterThanOrEqual(1);
       expect(counts['secretsmanager/secret']).toBeGreaterThanOrEqual(1);
+
+      // The run was recorded by the provisioning backend, with its graph as the events left it.
+      const runs = await request(server)
+        .get(`/api/provisioning/runs?text=${name}`)
+        .set('Authorization', auth);
+      expect(runs.body.items).toEqual([
+        expect.objectContaining({
+          stackId: `${name}-dev`,
+          status: 'succeeded',
+          templateRef: 'template:default/postgres-database',
+        }),
+      ]);
+      const run = await request(server)
+        .get(`/api/provisioning/runs/${runs.body.items[0].id}`)
+        .set('Authorization', auth);
+      expect(
+        run.body.resources.map((r: any) => [r.resource, r.status]),
+      ).toEqual([
+        ['database', 'ready'],
+        ['network', 'ready'],
+        ['secrets', 'ready'],
+      ]);
     }, 120_000);
   },
 );

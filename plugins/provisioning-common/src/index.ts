@@ -11,3 +11,5 @@ export * from './prices';
 export * from './events';
 export { stackSpecJsonSchema } from './jsonSchema';
 export * from './runs';
+export { ProvisioningClient } from './client';
+export type { ProvisioningClientOptions } from './client';

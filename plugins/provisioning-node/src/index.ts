@@ -15,4 +15,5 @@ export { AwsProvider, stackTags } from './aws/AwsProvider';
 export type { AwsProviderOptions } from './aws/AwsProvider';
 export { eksToken } from './aws/KubernetesDeployer';
 export { ResourceTimeoutError, CancelledError } from './waitFor';
+export { BackendProvisioningReporter } from './reporter';
 export type { ProvisioningReporter, ProvisioningRunInfo } from './reporter';

@@ -1,13 +1,25 @@
-import type { ProvisioningEvent } from '@konductor/plugin-provisioning-common';
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type {
+  ProvisioningClient,
+  ProvisioningEvent,
+  ResourceKind,
+} from '@konductor/plugin-provisioning-common';
+import { sleep } from './waitFor';
 
-/** The run a reporter is told about. */
+/** The run a reporter is told about: what the runs backend registers it with. */
 export interface ProvisioningRunInfo {
   /** The scaffolder task the run belongs to. */
   taskId: string;
   /** `<name>-<environment>`. */
   stackId: string;
+  stackName: string;
+  environment: 'dev' | 'staging' | 'prod';
+  /** The graph, so it can be drawn before the first event. */
+  resources: { resource: ResourceKind; dependsOn: ResourceKind[] }[];
   /** The user who started the task, as an entity ref, when known. */
   startedBy?: string;
+  /** The template the task runs. */
+  templateRef?: string;
 }
 
 /**
@@ -19,4 +31,116 @@ export interface ProvisioningReporter {
   report(run: ProvisioningRunInfo, event: ProvisioningEvent): void;
   /** Resolves once every reported event has been delivered (or given up on). */
   flush(run: ProvisioningRunInfo): Promise<void>;
+}
+
+interface RunQueue {
+  /** Events not yet confirmed stored, with their number within this reporter. */
+  pending: { local: number; event: ProvisioningEvent }[];
+  local: number;
+  /** The run's id and its cursor when this reporter registered it: local numbers continue from it. */
+  runId?: string;
+  base: number;
+  draining?: Promise<void>;
+}
+
+/**
+ * Delivers events to the provisioning runs backend in order. It registers the run, numbers
+ * events after the run's stored cursor (so a task resumed after a crash continues the log), sends
+ * them in batches, and, while the backend is unavailable, keeps them and retries with backoff.
+ * The server skips events it already has, so a batch whose answer was lost is simply sent again.
+ */
+export class BackendProvisioningReporter implements ProvisioningReporter {
+  private readonly runs = new Map<string, RunQueue>();
+
+  constructor(
+    private readonly options: {
+      client: ProvisioningClient;
+      logger: LoggerService;
+      /** Backoff between attempts, and how long to keep trying before giving up on a run's events. */
+      retry?: {
+        baseDelayMs: number;
+        maxDelayMs: number;
+        giveUpAfterMs: number;
+      };
+    },
+  ) {}
+
+  private queue(run: ProvisioningRunInfo): RunQueue {
+    const key = `${run.taskId}/${run.stackId}`;
+    let q = this.runs.get(key);
+    if (!q) {
+      q = { pending: [], local: 0, base: 0 };
+      this.runs.set(key, q);
+    }
+    return q;
+  }
+
+  report(run: ProvisioningRunInfo, event: ProvisioningEvent): void {
+    const q = this.queue(run);
+    q.local += 1;
+    q.pending.push({ local: q.local, event });
+    q.draining ??= this.drain(run, q).finally(() => (q.draining = undefined));
+  }
+
+  async flush(run: ProvisioningRunInfo): Promise<void> {
+    const q = this.queue(run);
+    while (q.pending.length || q.draining) {
+      await (q.draining ??= this.drain(run, q).finally(
+        () => (q.draining = undefined),
+      ));
+    }
+  }
+
+  private async drain(run: ProvisioningRunInfo, q: RunQueue): Promise<void> {
+    const { client, logger } = this.options;
+    const retry = this.options.retry ?? {
+      baseDelayMs: 250,
+      maxDelayMs: 10_000,
+      giveUpAfterMs: 10 * 60_000,
+    };
+    let failingSince: number | undefined;
+    let attempt = 0;
+    while (q.pending.length) {
+      try {
+        if (!q.runId) {
+          const registered = await client.createRun({
+            taskId: run.taskId,
+            stackId: run.stackId,
+            stackName: run.stackName,
+            environment: run.environment,
+            templateRef: run.templateRef,
+            createdBy: run.startedBy,
+            resources: run.resources,
+          });
+          q.runId = registered.id;
+          q.base = registered.lastSeq;
+        }
+        const batch = q.pending
+          .slice(0, 100)
+          .map(p => ({ ...p.event, seq: q.base + p.local }));
+        const { cursor } = await client.appendEvents(q.runId, batch);
+        q.pending = q.pending.filter(p => q.base + p.local > cursor);
+        failingSince = undefined;
+        attempt = 0;
+      } catch (e) {
+        failingSince ??= Date.now();
+        if (Date.now() - failingSince > retry.giveUpAfterMs) {
+          logger.warn(
+            `Gave up delivering ${q.pending.length} provisioning events of ${
+              run.stackId
+            } after ${Math.round(retry.giveUpAfterMs / 1000)}s: ${
+              (e as Error).message
+            }`,
+          );
+          q.pending = [];
+          return;
+        }
+        attempt += 1;
+        await sleep(
+          Math.random() *
+            Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt),
+        );
+      }
+    }
+  }
 }

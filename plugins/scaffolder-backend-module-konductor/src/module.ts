@@ -7,6 +7,8 @@ import {
   ScmIntegrations,
 } from '@backstage/integration';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { ProvisioningClient } from '@konductor/plugin-provisioning-common';
+import { BackendProvisioningReporter } from '@konductor/plugin-provisioning-node';
 import { awsProviderFromConfig } from './awsProviderFromConfig';
 import { createGithubRepoProvisionAction } from './actions/githubRepoProvision';
 import {
@@ -25,12 +27,29 @@ export const scaffolderModuleKonductor = createBackendModule({
       deps: {
         scaffolder: scaffolderActionsExtensionPoint,
         config: coreServices.rootConfig,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
+        logger: coreServices.logger,
       },
-      async init({ scaffolder, config }) {
+      async init({ scaffolder, config, discovery, auth, logger }) {
         const integrations = ScmIntegrations.fromConfig(config);
         const provider = awsProviderFromConfig(config);
+        // Every run's events go to the provisioning backend, with a service token per request.
+        const reporter = new BackendProvisioningReporter({
+          logger,
+          client: new ProvisioningClient({
+            discovery,
+            token: async () =>
+              (
+                await auth.getPluginRequestToken({
+                  onBehalfOf: await auth.getOwnServiceCredentials(),
+                  targetPluginId: 'provisioning',
+                })
+              ).token,
+          }),
+        });
         scaffolder.addActions(
-          createStackProvisionAction({ provider }),
+          createStackProvisionAction({ provider, reporter }),
           createStackDestroyAction({ provider }),
           createGithubRepoProvisionAction({
             integrations,

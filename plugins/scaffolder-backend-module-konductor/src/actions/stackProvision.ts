@@ -11,6 +11,7 @@ import {
 import {
   CloudProvider,
   ProvisioningReporter,
+  ProvisioningRunInfo,
   ResourceOutputs,
   provisionStack,
   stackIdOf,
@@ -101,10 +102,17 @@ export function createStackProvisionAction(
       }
       if (ctx.isDryRun) return;
 
-      const run = {
+      const run: ProvisioningRunInfo = {
         taskId: ctx.task.id,
         stackId: stackIdOf(spec),
+        stackName: spec.name,
+        environment: spec.environment,
+        resources: plan.resources.map(r => ({
+          resource: r.id,
+          dependsOn: r.dependsOn,
+        })),
         startedBy: ctx.user?.ref,
+        templateRef: ctx.templateInfo?.entityRef,
       };
       const onEvent = (event: ProvisioningEvent) => {
         if (event.status === 'failed' || event.status === 'run-failed')
