@@ -3,8 +3,7 @@ import type { Knex } from 'knex';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogModuleScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
-import permissionPlugin from '@backstage/plugin-permission-backend';
-import allowAllPolicy from '@backstage/plugin-permission-backend-module-allow-all-policy';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import scaffolderModuleKonductor from '@konductor/plugin-scaffolder-backend-module-konductor';
 import provisioningPlugin from '@konductor/plugin-provisioning-backend';
 import { startSandbox, Sandbox } from '@konductor/sandbox';
@@ -75,8 +74,10 @@ describe.each(databases.eachSupportedId())(
           scaffolderPlugin,
           scaffolderModuleKonductor,
           provisioningPlugin,
-          permissionPlugin,
-          allowAllPolicy,
+          // Permission policy is not what this file tests (catalog.test.ts runs the real permission
+          // plugin); the mock also lets a user's cancel reach the scaffolder, which mock auth cannot
+          // give an on-behalf-of token.
+          mockServices.permissions.factory({ result: AuthorizeResult.ALLOW }),
         ],
       }));
     }, 60_000);
@@ -173,6 +174,74 @@ describe.each(databases.eachSupportedId())(
         ['network', 'ready'],
         ['secrets', 'ready'],
       ]);
+    }, 120_000);
+
+    it('cancels a running stack through the provisioning API: the task stops and everything is rolled back', async () => {
+      const name = `cx-${databaseId.toLowerCase().replace('_', '-')}`;
+      // A slow database create keeps the run going long enough to cancel it.
+      sandbox.faults.add({
+        service: 'rds',
+        operation: 'CreateDBInstance',
+        kind: 'latency',
+        latencyMs: 3000,
+        count: 1,
+      });
+      await eventually(
+        'template:postgres-database in the catalog',
+        async () => {
+          const res = await request(server)
+            .get(
+              '/api/catalog/entities/by-name/template/default/postgres-database',
+            )
+            .set('Authorization', auth);
+          return res.status === 200 ? true : undefined;
+        },
+      );
+      const created = await request(server)
+        .post('/api/scaffolder/v2/tasks')
+        .set('Authorization', auth)
+        .send({
+          templateRef: 'template:default/postgres-database',
+          values: { name, environment: 'dev', instanceClass: 'db.t4g.micro' },
+        });
+      expect(created.status).toBe(201);
+      const run = await eventually('the run to be recorded', async () => {
+        const res = await request(server)
+          .get(`/api/provisioning/runs?text=${name}`)
+          .set('Authorization', auth);
+        return res.body.items?.[0];
+      });
+
+      const cancel = await request(server)
+        .post(`/api/provisioning/runs/${run.id}/cancel`)
+        .set('Authorization', mockCredentials.user.header());
+      expect(cancel.status).toBe(202);
+
+      const ended = await eventually(
+        'the run to end',
+        async () => {
+          const res = await request(server)
+            .get(`/api/provisioning/runs/${run.id}`)
+            .set('Authorization', auth);
+          return res.body.run.status === 'running' ? undefined : res.body;
+        },
+        60_000,
+      );
+      expect(ended.run.status).toBe('cancelled');
+      const task = await request(server)
+        .get(`/api/scaffolder/v2/tasks/${created.body.id}`)
+        .set('Authorization', auth);
+      expect(task.body.status).not.toBe('completed');
+      const { resources } = await (
+        await fetch(`${sandbox.url}/__sandbox/resources`)
+      ).json();
+      expect(
+        resources.filter(
+          (r: any) =>
+            r.tags?.['konductor:stack'] === `${name}-dev` ||
+            String(r.id).includes(`${name}-dev`),
+        ),
+      ).toEqual([]);
     }, 120_000);
   },
 );

@@ -3,6 +3,8 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { provisioningPermissions } from '@konductor/plugin-provisioning-common';
 import { createRouter } from './router';
 import { RunStore } from './service/RunStore';
 
@@ -16,13 +18,18 @@ export const provisioningPlugin = createBackendPlugin({
         httpAuth: coreServices.httpAuth,
         database: coreServices.database,
         logger: coreServices.logger,
+        auth: coreServices.auth,
+        discovery: coreServices.discovery,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
         signals: signalsServiceRef,
+        notifications: notificationService,
       },
-      async init({ httpRouter, httpAuth, database, logger, signals }) {
+      async init({ httpRouter, database, permissionsRegistry, ...services }) {
+        permissionsRegistry.addPermissions(provisioningPermissions);
         const store = await RunStore.create(database);
-        httpRouter.use(
-          await createRouter({ store, httpAuth, signals, logger }),
-        );
+        httpRouter.use(await createRouter({ store, ...services }));
       },
     });
   },

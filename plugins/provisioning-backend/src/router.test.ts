@@ -6,10 +6,15 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { coreServices } from '@backstage/backend-plugin-api';
 import provisioningPlugin from './index';
 
 describe('provisioning API', () => {
   const published: any[] = [];
+  const notified: any[] = [];
+  const audited: string[] = [];
   let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
   const service = mockCredentials.service.header();
   const user = mockCredentials.user.header();
@@ -24,6 +29,21 @@ describe('provisioning API', () => {
           deps: {},
           factory: () => ({
             publish: async (s: any) => void published.push(s),
+          }),
+        }),
+        createServiceFactory({
+          service: notificationService,
+          deps: {},
+          factory: () => ({ send: async (n: any) => void notified.push(n) }),
+        }),
+        createServiceFactory({
+          service: coreServices.auditor,
+          deps: {},
+          factory: () => ({
+            createEvent: async (o: any) => ({
+              success: async () => void audited.push(`${o.eventId}: success`),
+              fail: async () => void audited.push(`${o.eventId}: fail`),
+            }),
           }),
         }),
       ],
@@ -175,5 +195,131 @@ describe('provisioning API', () => {
       .set('Authorization', user);
     expect(res.body).toEqual({ events: [], cursor: 0 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
+  it('notifies the starter when a run ends, and the owner too when it failed; audits creation', async () => {
+    const start = (taskId: string) =>
+      request(server)
+        .post('/api/provisioning/runs')
+        .set('Authorization', service)
+        .send({
+          taskId,
+          stackId: `${taskId}-dev`,
+          stackName: taskId,
+          environment: 'dev',
+          createdBy: 'user:default/alice',
+          owner: 'group:default/payments',
+          resources: [],
+        });
+    const { body: failed } = await start('broken');
+    const { body: fine } = await start('fine');
+    const end = (id: string, status: string) =>
+      request(server)
+        .post(`/api/provisioning/runs/${id}/events`)
+        .set('Authorization', service)
+        .send({
+          events: [
+            {
+              seq: 1,
+              at: new Date().toISOString(),
+              status,
+              message: `Stack ${status}`,
+            },
+          ],
+        });
+    await end(failed.id, 'run-failed');
+    await end(fine.id, 'run-succeeded');
+    expect(notified).toEqual([
+      {
+        recipients: {
+          type: 'entity',
+          entityRef: ['user:default/alice', 'group:default/payments'],
+        },
+        payload: expect.objectContaining({
+          title: 'Stack broken-dev failed',
+          severity: 'high',
+          link: `/provisioning/runs/${failed.id}`,
+        }),
+      },
+      {
+        recipients: { type: 'entity', entityRef: ['user:default/alice'] },
+        payload: expect.objectContaining({
+          title: 'Stack fine-dev succeeded',
+          severity: 'normal',
+        }),
+      },
+    ]);
+    // Posting the same final event again (a retry) sends nothing more.
+    await end(fine.id, 'run-succeeded');
+    expect(notified).toHaveLength(2);
+    expect(audited).toContain('run-create: success');
+  });
+
+  it('refuses to cancel a run that has finished, and audits the attempt', async () => {
+    const { body: run } = await createRun('finished');
+    await request(server)
+      .post(`/api/provisioning/runs/${run.id}/events`)
+      .set('Authorization', service)
+      .send({
+        events: [
+          {
+            seq: 1,
+            at: new Date().toISOString(),
+            status: 'run-succeeded',
+            message: 'done',
+          },
+        ],
+      });
+    const res = await request(server)
+      .post(`/api/provisioning/runs/${run.id}/cancel`)
+      .set('Authorization', user);
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toMatch(
+      /only a running run can be cancelled/,
+    );
+    expect(audited).toContain('run-cancel: fail');
+    expect(
+      (
+        await request(server)
+          .post(`/api/provisioning/runs/${run.id}/cancel`)
+          .set('Authorization', service)
+      ).status,
+    ).toBe(403);
+  });
+});
+
+describe('provisioning API without the cancel and retry permissions', () => {
+  it('refuses cancel and retry with 403', async () => {
+    const { server } = await startTestBackend({
+      features: [
+        provisioningPlugin,
+        mockServices.database.factory(),
+        mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
+        createServiceFactory({
+          service: signalsServiceRef,
+          deps: {},
+          factory: () => ({ publish: async () => {} }),
+        }),
+      ],
+    });
+    const { body: run } = await request(server)
+      .post('/api/provisioning/runs')
+      .set('Authorization', mockCredentials.service.header())
+      .send({
+        taskId: 't',
+        stackId: 's-dev',
+        stackName: 's',
+        environment: 'dev',
+        resources: [],
+      });
+    for (const action of ['cancel', 'retry']) {
+      const res = await request(server)
+        .post(`/api/provisioning/runs/${run.id}/${action}`)
+        .set('Authorization', mockCredentials.user.header());
+      expect(res.status).toBe(403);
+      expect(res.body.error.message).toMatch(
+        new RegExp(`not allowed to ${action}`),
+      );
+    }
   });
 });

@@ -2,16 +2,30 @@ import { EventEmitter, once } from 'node:events';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod/v3';
-import { InputError } from '@backstage/errors';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  ResponseError,
+} from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import type { NotificationService } from '@backstage/plugin-notifications-node';
 import type {
+  AuditorService,
+  AuthService,
+  DiscoveryService,
   HttpAuthService,
   LoggerService,
+  PermissionsService,
 } from '@backstage/backend-plugin-api';
 import type { SignalsService } from '@backstage/plugin-signals-node';
 import {
   createRunRequestSchema,
   eventBatchSchema,
   ProvisioningEvent,
+  ProvisioningRun,
+  provisioningRunCancelPermission,
+  provisioningRunRetryPermission,
 } from '@konductor/plugin-provisioning-common';
 import { RunStore } from './service/RunStore';
 
@@ -58,15 +72,53 @@ export interface RouterOptions {
   httpAuth: HttpAuthService;
   signals: SignalsService;
   logger: LoggerService;
+  auth: AuthService;
+  discovery: DiscoveryService;
+  permissions: PermissionsService;
+  auditor: AuditorService;
+  notifications: NotificationService;
   /** How often a long-poll re-reads the log for events written by another replica. */
   pollIntervalMs?: number;
+}
+
+/** Tells who started a run (and, on failure, its owner) that it ended. */
+async function notifyCompletion(
+  options: RouterOptions,
+  run: ProvisioningRun,
+  last?: ProvisioningEvent,
+) {
+  const recipients = [
+    run.createdBy,
+    run.status === 'failed' ? run.owner : undefined,
+  ].filter((r): r is string => !!r);
+  if (!recipients.length) return;
+  try {
+    await options.notifications.send({
+      recipients: { type: 'entity', entityRef: recipients },
+      payload: {
+        title: `Stack ${run.stackId} ${run.status}`,
+        description: last?.message,
+        link: `/provisioning/runs/${run.id}`,
+        severity: run.status === 'failed' ? 'high' : 'normal',
+        topic: 'provisioning',
+      },
+    });
+  } catch (e) {
+    // The run's record is what matters; a notification that cannot be sent is only logged.
+    options.logger.warn(
+      `Could not notify ${recipients.join(', ')} about run ${run.id}: ${
+        (e as Error).message
+      }`,
+    );
+  }
 }
 
 /** The provisioning API: runs, their graph and their event log. */
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { store, httpAuth, signals } = options;
+  const { store, httpAuth, signals, auth, discovery, permissions, auditor } =
+    options;
   // Wakes long-polls on this replica at once; other replicas' writes are found by re-reading.
   const appended = new EventEmitter().setMaxListeners(0);
   const router = Router();
@@ -76,6 +128,14 @@ export async function createRouter(
     await httpAuth.credentials(req, { allow: ['service'] });
     const body = parse(createRunRequestSchema, req.body, 'run');
     const { run, created } = await store.createRun(body);
+    if (created) {
+      const audit = await auditor.createEvent({
+        eventId: 'run-create',
+        request: req,
+        meta: { runId: run.id, taskId: run.taskId, stackId: run.stackId },
+      });
+      await audit.success();
+    }
     res.status(created ? 201 : 200).json(run);
   });
 
@@ -94,7 +154,74 @@ export async function createRouter(
         message: { runId: req.params.id, cursor: result.run.lastSeq },
       });
     }
+    if (
+      result.previousStatus === 'running' &&
+      result.run.status !== 'running'
+    ) {
+      await notifyCompletion(
+        options,
+        result.run,
+        result.appended[result.appended.length - 1],
+      );
+    }
     res.json({ cursor: result.run.lastSeq, appended: result.appended.length });
+  });
+
+  // Cancel and retry act on the run's scaffolder task, through the scaffolder's own endpoints and
+  // on behalf of the user, so the scaffolder's task permissions apply as well as ours.
+  router.post('/runs/:id/:action(cancel|retry)', async (req, res) => {
+    const action = req.params.action as 'cancel' | 'retry';
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const run = await store.getRun(req.params.id);
+    const audit = await auditor.createEvent({
+      eventId: `run-${action}`,
+      severityLevel: 'medium',
+      request: req,
+      meta: { runId: run.id, taskId: run.taskId },
+    });
+    try {
+      const permission =
+        action === 'cancel'
+          ? provisioningRunCancelPermission
+          : provisioningRunRetryPermission;
+      const [decision] = await permissions.authorize([{ permission }], {
+        credentials,
+      });
+      if (decision.result !== AuthorizeResult.ALLOW)
+        throw new NotAllowedError(
+          `You are not allowed to ${action} provisioning runs`,
+        );
+      if (action === 'cancel' && run.status !== 'running')
+        throw new ConflictError(
+          `Run ${run.id} is ${run.status}: only a running run can be cancelled`,
+        );
+      if (action === 'retry' && run.status === 'running')
+        throw new ConflictError(
+          `Run ${run.id} is still running: only a finished run can be retried`,
+        );
+      const { token } = await auth.getPluginRequestToken({
+        onBehalfOf: credentials,
+        targetPluginId: 'scaffolder',
+      });
+      const scaffolder = await discovery.getBaseUrl('scaffolder');
+      const response = await fetch(
+        `${scaffolder}/v2/tasks/${encodeURIComponent(run.taskId)}/${action}`,
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+          },
+          body: '{}',
+        },
+      );
+      if (!response.ok) throw await ResponseError.fromResponse(response);
+      await audit.success();
+      res.status(202).json({ runId: run.id, taskId: run.taskId, action });
+    } catch (e) {
+      await audit.fail({ error: e as Error });
+      throw e;
+    }
   });
 
   router.get('/runs', async (req, res) => {

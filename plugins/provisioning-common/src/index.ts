@@ -12,4 +12,5 @@ export * from './events';
 export { stackSpecJsonSchema } from './jsonSchema';
 export * from './runs';
 export { ProvisioningClient } from './client';
+export * from './permissions';
 export type { ProvisioningClientOptions } from './client';

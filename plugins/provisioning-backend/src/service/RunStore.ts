@@ -33,6 +33,8 @@ export interface RunQuery {
 /** What appending a batch did. */
 export interface AppendResult {
   run: ProvisioningRun;
+  /** The run's status before the batch: completion is a change from `running`. */
+  previousStatus: RunStatus;
   /** Events newly stored (retried ones already stored are left out). */
   appended: ProvisioningEvent[];
 }
@@ -205,6 +207,7 @@ export class RunStore {
     runId: string,
     events: ProvisioningEvent[],
   ): Promise<AppendResult> {
+    let previousStatus: RunStatus = 'running';
     const appended = await this.db.transaction(async tx => {
       const run = await tx('runs').where({ id: runId }).forUpdate().first();
       if (!run) throw new NotFoundError(`No provisioning run with id ${runId}`);
@@ -221,6 +224,7 @@ export class RunStore {
           );
         }
       });
+      previousStatus = run.status;
       if (!fresh.length) return [];
       await tx('run_events').insert(
         fresh.map(e => ({
@@ -238,6 +242,10 @@ export class RunStore {
         if (RUN_END[e.status]) {
           status = RUN_END[e.status];
           finishedAt = new Date(e.at);
+        } else if (e.status === 'run-started') {
+          // A retried task starts the same run again.
+          status = 'running';
+          finishedAt = null;
         }
         if (!e.resource) continue;
         const update: Record<string, unknown> = {
@@ -269,6 +277,6 @@ export class RunStore {
         });
       return fresh;
     });
-    return { run: await this.getRun(runId), appended };
+    return { run: await this.getRun(runId), previousStatus, appended };
   }
 }
