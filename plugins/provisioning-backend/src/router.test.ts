@@ -288,7 +288,7 @@ describe('provisioning API', () => {
   });
 });
 
-describe('provisioning API without the cancel and retry permissions', () => {
+describe('provisioning API for a user the policy grants nothing', () => {
   it('refuses cancel and retry with 403', async () => {
     const { server } = await startTestBackend({
       features: [
@@ -321,5 +321,74 @@ describe('provisioning API without the cancel and retry permissions', () => {
         new RegExp(`not allowed to ${action}`),
       );
     }
+  });
+
+  it('lets a user read only the runs they started', async () => {
+    const { server } = await startTestBackend({
+      features: [
+        provisioningPlugin,
+        mockServices.database.factory(),
+        mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
+        createServiceFactory({
+          service: signalsServiceRef,
+          deps: {},
+          factory: () => ({ publish: async () => {} }),
+        }),
+      ],
+    });
+    const start = async (taskId: string, createdBy: string) =>
+      (
+        await request(server)
+          .post('/api/provisioning/runs')
+          .set('Authorization', mockCredentials.service.header())
+          .send({
+            taskId,
+            stackId: `${taskId}-dev`,
+            stackName: taskId,
+            environment: 'dev',
+            createdBy,
+            resources: [],
+          })
+      ).body;
+    const mine = await start(
+      'mine',
+      mockCredentials.user().principal.userEntityRef,
+    );
+    const theirs = await start('theirs', 'user:default/alice');
+    const asUser = mockCredentials.user.header();
+
+    const list = await request(server)
+      .get('/api/provisioning/runs')
+      .set('Authorization', asUser);
+    expect(list.body.items.map((r: any) => r.id)).toEqual([mine.id]);
+    expect(
+      (
+        await request(server)
+          .get(`/api/provisioning/runs/${mine.id}`)
+          .set('Authorization', asUser)
+      ).status,
+    ).toBe(200);
+    const denied = await request(server)
+      .get(`/api/provisioning/runs/${theirs.id}`)
+      .set('Authorization', asUser);
+    expect(denied.status).toBe(403);
+    expect(denied.body.error.message).toMatch(
+      /not allowed to read provisioning run/,
+    );
+    expect(
+      (
+        await request(server)
+          .get(`/api/provisioning/runs/${theirs.id}/events`)
+          .set('Authorization', asUser)
+      ).status,
+    ).toBe(403);
+    // Backend services read everything.
+    expect(
+      (
+        await request(server)
+          .get('/api/provisioning/runs')
+          .set('Authorization', mockCredentials.service.header())
+      ).body.totalCount,
+    ).toBe(2);
   });
 });

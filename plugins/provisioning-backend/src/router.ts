@@ -8,16 +8,20 @@ import {
   NotAllowedError,
   ResponseError,
 } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import type { NotificationService } from '@backstage/plugin-notifications-node';
 import type {
   AuditorService,
   AuthService,
+  BackstageCredentials,
+  BackstageServicePrincipal,
+  BackstageUserPrincipal,
   DiscoveryService,
   HttpAuthService,
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
+import type { NotificationService } from '@backstage/plugin-notifications-node';
 import type { SignalsService } from '@backstage/plugin-signals-node';
 import {
   createRunRequestSchema,
@@ -25,6 +29,7 @@ import {
   ProvisioningEvent,
   ProvisioningRun,
   provisioningRunCancelPermission,
+  provisioningRunReadPermission,
   provisioningRunRetryPermission,
 } from '@konductor/plugin-provisioning-common';
 import { RunStore } from './service/RunStore';
@@ -224,23 +229,80 @@ export async function createRouter(
     }
   });
 
+  /** Whether the caller may read every run: a backend service, or a user the policy allows. */
+  async function readsAll(
+    credentials: BackstageCredentials<
+      BackstageUserPrincipal | BackstageServicePrincipal
+    >,
+  ) {
+    if (credentials.principal.type === 'service') return true;
+    const [decision] = await permissions.authorize(
+      [{ permission: provisioningRunReadPermission }],
+      { credentials },
+    );
+    return decision.result === AuthorizeResult.ALLOW;
+  }
+
+  /** Reads a run the caller may read: one they started, one of an entity they may read, or any. */
+  async function readableRun(
+    credentials: BackstageCredentials<
+      BackstageUserPrincipal | BackstageServicePrincipal
+    >,
+    runId: string,
+  ) {
+    const run = await store.getRun(runId);
+    if (await readsAll(credentials)) return run;
+    const user =
+      credentials.principal.type === 'user'
+        ? credentials.principal.userEntityRef
+        : undefined;
+    if (user && run.createdBy === user) return run;
+    if (run.entityRef) {
+      const [entity] = await permissions.authorize(
+        [
+          {
+            permission: catalogEntityReadPermission,
+            resourceRef: run.entityRef,
+          },
+        ],
+        { credentials },
+      );
+      if (entity.result === AuthorizeResult.ALLOW) return run;
+    }
+    throw new NotAllowedError(
+      `You are not allowed to read provisioning run ${runId}`,
+    );
+  }
+
   router.get('/runs', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['user', 'service'] });
-    res.json(await store.listRuns(parse(runQuerySchema, req.query, 'query')));
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const query = parse(runQuerySchema, req.query, 'query');
+    // Without the read-all permission a user lists the runs they started.
+    const mine =
+      !(await readsAll(credentials)) && credentials.principal.type === 'user'
+        ? credentials.principal.userEntityRef
+        : undefined;
+    res.json(await store.listRuns({ ...query, createdBy: mine }));
   });
 
   router.get('/runs/:id', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['user', 'service'] });
-    const run = await store.getRun(req.params.id);
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const run = await readableRun(credentials, req.params.id);
     res.json({ run, resources: await store.getResources(run.id) });
   });
 
   // The long-poll fallback of the live page: answers as soon as there is something after the cursor.
   router.get('/runs/:id/events', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
     const { after, waitSeconds } = parse(eventsQuerySchema, req.query, 'query');
     const runId = req.params.id;
-    await store.getRun(runId);
+    await readableRun(credentials, runId);
     let events = await store.listEvents(runId, after);
     const deadline = Date.now() + waitSeconds * 1000;
     // The client going away ends the wait (the response closes; the request may close earlier).

@@ -21,6 +21,8 @@ const migrationsDir = resolvePackagePath(
 /** Filters and paging of {@link RunStore.listRuns}. */
 export interface RunQuery {
   owner?: string;
+  /** Only runs started by this user. */
+  createdBy?: string;
   entityRef?: string;
   status?: RunStatus;
   environment?: string;
@@ -161,6 +163,7 @@ export class RunStore {
   ): Promise<{ items: ProvisioningRun[]; totalCount: number }> {
     const filtered = this.db('runs').where(builder => {
       if (query.owner) builder.where('owner', query.owner);
+      if (query.createdBy) builder.where('created_by', query.createdBy);
       if (query.entityRef) builder.where('entity_ref', query.entityRef);
       if (query.status) builder.where('status', query.status);
       if (query.environment) builder.where('environment', query.environment);
