@@ -131,4 +131,46 @@ describe('BackendProvisioningReporter', () => {
     expect(proxy.requests()).toBeGreaterThan(10);
     await proxy.stop();
   });
+
+  it('stops at once, with one warning, when the runs backend is not there (404)', async () => {
+    const { server } = await startTestBackend({
+      features: [mockServices.database.factory()],
+    });
+    const logger = mockServices.logger.mock();
+    let requests = 0;
+    const reporter = new BackendProvisioningReporter({
+      logger,
+      client: new ProvisioningClient({
+        discovery: {
+          getBaseUrl: async () =>
+            `http://127.0.0.1:${
+              (server.address() as AddressInfo).port
+            }/api/provisioning`,
+        },
+        token: async () => mockCredentials.service.token(),
+        fetch: (...args) => {
+          requests += 1;
+          return fetch(...args);
+        },
+      }),
+      retry: { baseDelayMs: 5, maxDelayMs: 5, giveUpAfterMs: 60_000 },
+    });
+    const run: ProvisioningRunInfo = {
+      taskId: 't',
+      stackId: 'x-dev',
+      stackName: 'x',
+      environment: 'dev',
+      resources: [],
+    };
+    reporter.report(run, {
+      at: new Date().toISOString(),
+      status: 'run-started',
+      message: 'start',
+    });
+    await reporter.flush(run);
+    expect(requests).toBe(1);
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringContaining('the runs backend answered 404'),
+    );
+  });
 });

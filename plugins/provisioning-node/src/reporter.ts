@@ -48,6 +48,7 @@ interface RunQueue {
  * events after the run's stored cursor (so a task resumed after a crash continues the log), sends
  * them in batches, and, while the backend is unavailable, keeps them and retries with backoff.
  * The server skips events it already has, so a batch whose answer was lost is simply sent again.
+ * Answers that retrying cannot change (4xx other than 429) end delivery with one warning.
  */
 export class BackendProvisioningReporter implements ProvisioningReporter {
   private readonly runs = new Map<string, RunQueue>();
@@ -123,6 +124,21 @@ export class BackendProvisioningReporter implements ProvisioningReporter {
         failingSince = undefined;
         attempt = 0;
       } catch (e) {
+        // A 4xx other than 429 will not change by retrying (no provisioning backend, a refused
+        // batch): say so once and stop, so the task does not wait on it.
+        const status = (e as { response?: { status?: number } }).response
+          ?.status;
+        if (status && status >= 400 && status < 500 && status !== 429) {
+          logger.warn(
+            `Provisioning events of ${
+              run.stackId
+            } were not recorded: the runs backend answered ${status}: ${
+              (e as Error).message
+            }`,
+          );
+          q.pending = [];
+          return;
+        }
         failingSince ??= Date.now();
         if (Date.now() - failingSince > retry.giveUpAfterMs) {
           logger.warn(
