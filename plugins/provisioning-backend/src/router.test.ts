@@ -289,19 +289,24 @@ describe('provisioning API', () => {
 });
 
 describe('provisioning API for a user the policy grants nothing', () => {
+  const denyAllBackend = async () =>
+    (
+      await startTestBackend({
+        features: [
+          provisioningPlugin,
+          mockServices.database.factory(),
+          mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
+          createServiceFactory({
+            service: signalsServiceRef,
+            deps: {},
+            factory: () => ({ publish: async () => {} }),
+          }),
+        ],
+      })
+    ).server;
+
   it('refuses cancel and retry with 403', async () => {
-    const { server } = await startTestBackend({
-      features: [
-        provisioningPlugin,
-        mockServices.database.factory(),
-        mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
-        createServiceFactory({
-          service: signalsServiceRef,
-          deps: {},
-          factory: () => ({ publish: async () => {} }),
-        }),
-      ],
-    });
+    const server = await denyAllBackend();
     const { body: run } = await request(server)
       .post('/api/provisioning/runs')
       .set('Authorization', mockCredentials.service.header())
@@ -324,18 +329,7 @@ describe('provisioning API for a user the policy grants nothing', () => {
   });
 
   it('lets a user read only the runs they started', async () => {
-    const { server } = await startTestBackend({
-      features: [
-        provisioningPlugin,
-        mockServices.database.factory(),
-        mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
-        createServiceFactory({
-          service: signalsServiceRef,
-          deps: {},
-          factory: () => ({ publish: async () => {} }),
-        }),
-      ],
-    });
+    const server = await denyAllBackend();
     const start = async (taskId: string, createdBy: string) =>
       (
         await request(server)
