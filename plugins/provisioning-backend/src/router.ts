@@ -41,6 +41,7 @@ const runQuerySchema = z
   .object({
     owner: z.string().optional(),
     entityRef: z.string().optional(),
+    templateRef: z.string().optional(),
     status: z.enum(['running', 'succeeded', 'failed', 'cancelled']).optional(),
     environment: z.enum(['dev', 'staging', 'prod']).optional(),
     text: z.string().optional(),

@@ -67,6 +67,16 @@ export class ProvisioningClient {
     return this.request('GET', `/runs${params.size ? `?${params}` : ''}`);
   }
 
+  /** Cancels a running run (its scaffolder task), as the signed-in user. */
+  cancelRun(runId: string): Promise<{ runId: string; taskId: string }> {
+    return this.request('POST', `/runs/${encodeURIComponent(runId)}/cancel`);
+  }
+
+  /** Retries a finished run (its scaffolder task resumes from its checkpoints), as the signed-in user. */
+  retryRun(runId: string): Promise<{ runId: string; taskId: string }> {
+    return this.request('POST', `/runs/${encodeURIComponent(runId)}/retry`);
+  }
+
   /** Events after `after`; with `waitSeconds`, waits for the next one (long-poll). */
   listEvents(
     runId: string,

@@ -128,3 +128,16 @@ export function planStack(spec: StackSpec): StackPlan {
     currency: 'USD',
   };
 }
+
+/**
+ * How long creating each kind of resource typically takes in AWS, in seconds: the prior of the
+ * run page's time-remaining estimate, which rescales it by how fast the run's finished resources
+ * actually were.
+ */
+export const TYPICAL_CREATE_SECONDS: Record<ResourceKind, number> = {
+  network: 150,
+  database: 480,
+  secrets: 10,
+  cluster: 720,
+  app: 90,
+};

@@ -4,6 +4,15 @@ import { ENVIRONMENTS, RESOURCE_KINDS } from './stackSpec';
 /** Status of a provisioning run. */
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
 
+/**
+ * The id of the run of stack `stackId` in scaffolder task `taskId`. It is derived, not drawn, so
+ * the action can link to the run page before the run is registered, and a retried task continues
+ * the same run.
+ */
+export function runIdFor(taskId: string, stackId: string): string {
+  return `${taskId}_${stackId}`;
+}
+
 /** A run as the provisioning backend returns it. */
 export interface ProvisioningRun {
   id: string;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import {
@@ -12,6 +11,7 @@ import type {
   RunResource,
   RunStatus,
 } from '@konductor/plugin-provisioning-common';
+import { runIdFor } from '@konductor/plugin-provisioning-common';
 
 const migrationsDir = resolvePackagePath(
   '@konductor/plugin-provisioning-backend',
@@ -24,6 +24,8 @@ export interface RunQuery {
   /** Only runs started by this user. */
   createdBy?: string;
   entityRef?: string;
+  /** Only runs of tasks of this template. */
+  templateRef?: string;
   status?: RunStatus;
   environment?: string;
   /** Matched against the stack name and id. */
@@ -96,7 +98,7 @@ export class RunStore {
       .first();
     if (existing) return { run: toRun(existing), created: false };
     const now = new Date();
-    const id = randomUUID();
+    const id = runIdFor(request.taskId, request.stackId);
     try {
       await this.db.transaction(async tx => {
         await tx('runs').insert({
@@ -165,6 +167,7 @@ export class RunStore {
       if (query.owner) builder.where('owner', query.owner);
       if (query.createdBy) builder.where('created_by', query.createdBy);
       if (query.entityRef) builder.where('entity_ref', query.entityRef);
+      if (query.templateRef) builder.where('template_ref', query.templateRef);
       if (query.status) builder.where('status', query.status);
       if (query.environment) builder.where('environment', query.environment);
       if (query.text) {

@@ -161,7 +161,16 @@ export class AwsProvider implements CloudProvider {
         }),
       );
     }
-    return this.clients.get(key);
+    const client = this.clients.get(key);
+    // Cancelling a run aborts the call in flight too, not only the next one. (Rollback runs with
+    // a signal of its own.)
+    return new Proxy(client, {
+      get: (target, prop) =>
+        prop === 'send'
+          ? (command: unknown, options?: object) =>
+              target.send(command, { abortSignal: ctx.signal, ...options })
+          : Reflect.get(target, prop),
+    });
   }
 
   private wait<T>(

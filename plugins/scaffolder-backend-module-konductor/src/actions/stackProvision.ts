@@ -5,6 +5,7 @@ import {
   ProvisioningEvent,
   formatProblems,
   planStack,
+  runIdFor,
   stackSpecSchema,
   validateStackSpec,
 } from '@konductor/plugin-provisioning-common';
@@ -66,6 +67,13 @@ export function createStackProvisionAction(
             .describe(
               'Outputs of each resource (identifiers and endpoints, never secret values).',
             ),
+        runUrl: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              "The portal path of the run's live page (/provisioning/runs/<id>), when runs are recorded.",
+            ),
         appUrl: z => z.string().optional().describe("The app's URL."),
         clusterName: z => z.string().optional(),
         databaseEndpoint: z => z.string().optional(),
@@ -114,6 +122,13 @@ export function createStackProvisionAction(
         startedBy: ctx.user?.ref,
         templateRef: ctx.templateInfo?.entityRef,
       };
+      if (options.reporter)
+        ctx.output(
+          'runUrl',
+          `/provisioning/runs/${encodeURIComponent(
+            runIdFor(run.taskId, run.stackId),
+          )}`,
+        );
       const onEvent = (event: ProvisioningEvent) => {
         if (event.status === 'failed' || event.status === 'run-failed')
           ctx.logger.error(event.message);

@@ -1,0 +1,86 @@
+import type { APIRequestContext, Page } from '@playwright/test';
+
+/**
+ * The test portal's backend and the service token it accepts (app-config.e2e.yaml), so tests and
+ * benchmarks can post provisioning events as the stack actions do.
+ */
+export const backendUrl =
+  process.env.KONDUCTOR_BACKEND_URL ?? 'http://localhost:7107';
+const token =
+  process.env.KONDUCTOR_SERVICE_TOKEN ?? 'konductor-e2e-service-token';
+const headers = { authorization: `Bearer ${token}` };
+
+type Kind = 'network' | 'database' | 'secrets' | 'cluster' | 'app';
+
+/** A run posted event by event. */
+export interface TestRun {
+  id: string;
+  /** Posts one event (numbered after the previous one) and returns its sequence number. */
+  post(
+    status: string,
+    resource?: Kind,
+    extra?: Record<string, unknown>,
+  ): Promise<number>;
+}
+
+/** Registers a run of a `network -> database -> secrets` stack named `name`. */
+export async function createRun(
+  request: APIRequestContext,
+  name: string,
+  resources: { resource: Kind; dependsOn: Kind[] }[] = [
+    { resource: 'network', dependsOn: [] },
+    { resource: 'database', dependsOn: ['network'] },
+    { resource: 'secrets', dependsOn: ['database'] },
+  ],
+): Promise<TestRun> {
+  const res = await request.post(`${backendUrl}/api/provisioning/runs`, {
+    headers,
+    data: {
+      taskId: `e2e-${Date.now().toString(36)}-${Math.random()
+        .toString(36)
+        .slice(2, 8)}`,
+      stackId: `${name}-dev`,
+      stackName: name,
+      environment: 'dev',
+      createdBy: 'user:development/guest',
+      resources,
+    },
+  });
+  if (res.status() !== 201)
+    throw new Error(`POST /runs: ${res.status()} ${await res.text()}`);
+  const { id } = await res.json();
+  let seq = 0;
+  return {
+    id,
+    async post(status, resource, extra = {}) {
+      seq += 1;
+      const event = {
+        seq,
+        at: new Date().toISOString(),
+        status,
+        ...(resource ? { resource } : {}),
+        message: `${resource ?? 'run'} ${status} #${seq}`,
+        ...extra,
+      };
+      const posted = await request.post(
+        `${backendUrl}/api/provisioning/runs/${id}/events`,
+        { headers, data: { events: [event] } },
+      );
+      if (!posted.ok())
+        throw new Error(
+          `POST events: ${posted.status()} ${await posted.text()}`,
+        );
+      return seq;
+    },
+  };
+}
+
+/** Signs in as the guest user. */
+export async function signIn(page: Page) {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await page
+    .getByRole('navigation', { name: 'sidebar nav' })
+    .getByRole('link', { name: 'Provisioning' })
+    .waitFor();
+}

@@ -1,0 +1,113 @@
+import { act, fireEvent, screen, waitFor } from '@testing-library/react';
+import { fakeBackend, fakeSignals, run } from '../__testUtils__/fakeBackend';
+import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { signalApiRef } from '@backstage/plugin-signals-react';
+import { provisioningApiRef } from '../api';
+import { RunView } from './RunPage';
+
+const node = (name: string) => screen.getByRole('group', { name });
+
+describe('RunView', () => {
+  it('draws the stored state, then follows each signal without duplicating events', async () => {
+    const backend = fakeBackend({ longPollAnswers: false });
+    backend.append('run-started');
+    backend.append('creating', 'network');
+    const signals = fakeSignals();
+    await renderInTestApp(<RunView runId={run.id} />, {
+      apis: [
+        [provisioningApiRef, backend.client as any],
+        [signalApiRef, signals.api],
+      ],
+    });
+    expect(
+      await screen.findByRole('group', { name: 'network creating' }),
+    ).toBeInTheDocument();
+    expect(node('database queued')).toBeInTheDocument();
+    expect(screen.getByText('after network')).toBeInTheDocument();
+    await waitFor(() =>
+      expect(signals.subscribed('provisioning:run:task-1_shop-dev')).toBe(true),
+    );
+
+    const cursor = backend.append('ready', 'network');
+    await signals.publish('provisioning:run:task-1_shop-dev', {
+      runId: run.id,
+      cursor,
+    });
+    expect(
+      await screen.findByRole('group', { name: 'network ready' }),
+    ).toBeInTheDocument();
+    // A repeated signal for the same cursor fetches nothing new and adds nothing.
+    await signals.publish('provisioning:run:task-1_shop-dev', {
+      runId: run.id,
+      cursor,
+    });
+    backend.append('creating', 'database');
+    const last = backend.append('run-failed');
+    await signals.publish('provisioning:run:task-1_shop-dev', {
+      runId: run.id,
+      cursor: last,
+    });
+    expect(await screen.findByText('Run failed.')).toBeInTheDocument();
+    expect(screen.getByRole('table', { name: 'Event log' })).toHaveAttribute(
+      'aria-rowcount',
+      '5',
+    );
+    expect(screen.getByText('5 events')).toBeInTheDocument();
+  });
+
+  it('without signals, the long-poll delivers every event once, continuing from its cursor', async () => {
+    const backend = fakeBackend({ longPollAnswers: true });
+    backend.append('run-started');
+    await renderInTestApp(<RunView runId={run.id} />, {
+      apis: [[provisioningApiRef, backend.client as any]],
+    });
+    expect(await screen.findByText('Polling')).toBeInTheDocument();
+    expect(await screen.findByText('1 events')).toBeInTheDocument();
+    await act(async () => {
+      backend.append('creating', 'network');
+      backend.append('ready', 'network');
+    });
+    expect(
+      await screen.findByRole('group', { name: 'network ready' }),
+    ).toBeInTheDocument();
+    await act(async () => {
+      backend.append('run-succeeded');
+    });
+    expect(await screen.findByText('4 events')).toBeInTheDocument();
+    const cursors = backend.client.listEvents.mock.calls.map(c => c[1]);
+    expect(cursors).toEqual([...cursors].sort((a, b) => a - b));
+    expect(screen.getByLabelText('Run progress')).toHaveAttribute(
+      'aria-valuenow',
+      '100',
+    );
+  });
+
+  it('confirms before cancelling, then says the cancellation was requested', async () => {
+    const backend = fakeBackend({ longPollAnswers: false });
+    backend.append('run-started');
+    await renderInTestApp(<RunView runId={run.id} />, {
+      apis: [[provisioningApiRef, backend.client as any]],
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Cancel run' }));
+    expect(backend.client.cancelRun).not.toHaveBeenCalled();
+    fireEvent.click(
+      screen.getAllByRole('button', { name: 'Cancel run' }).at(-1)!,
+    );
+    await waitFor(() =>
+      expect(backend.client.cancelRun).toHaveBeenCalledWith(run.id),
+    );
+    expect(
+      await screen.findByText(/Cancellation requested/),
+    ).toBeInTheDocument();
+  });
+
+  it('says so when the run does not exist', async () => {
+    const backend = fakeBackend({ longPollAnswers: false });
+    await renderInTestApp(<RunView runId="nope" />, {
+      apis: [[provisioningApiRef, backend.client as any]],
+    });
+    expect(
+      await screen.findByText('No provisioning run with id nope'),
+    ).toBeInTheDocument();
+  });
+});
