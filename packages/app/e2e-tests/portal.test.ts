@@ -84,4 +84,16 @@ test('a developer provisions a PostgreSQL database in the sandbox and watches th
     page.getByText(/Estimated cost: \d+\.\d+ USD\/month/),
   ).toBeVisible();
   await snap(page, testInfo, '12-database-done');
+
+  // The task's output links to the run's page: the graph as the run left it.
+  await page.getByRole('link', { name: 'Provisioning run' }).click();
+  await expect(page.getByText('3 of 3 resources ready')).toBeVisible();
+  for (const resource of ['network', 'database', 'secrets'])
+    await expect(
+      page.getByRole('group', { name: `${resource} ready`, exact: true }),
+    ).toBeVisible();
+  await expect(
+    page.getByText(`${name}-dev-db.sandbox.us-east-1.rds.amazonaws.com`),
+  ).toBeVisible();
+  await snap(page, testInfo, '13-database-run');
 });

@@ -132,6 +132,8 @@ test('a developer starts a database, opens its run from the runs list and cancel
     .getByRole('navigation', { name: 'sidebar nav' })
     .getByRole('link', { name: 'Provisioning' })
     .click();
+  await expect(page.getByRole('link', { name: `${name}-dev` })).toBeVisible();
+  await snap(page, testInfo, 'runs-list');
   await page.getByRole('link', { name: `${name}-dev` }).click();
   await expect(node(page, 'network', 'ready')).toBeVisible({ timeout: 30_000 });
   await expect(node(page, 'database', 'creating')).toBeVisible();
@@ -147,4 +149,10 @@ test('a developer starts a database, opens its run from the runs list and cancel
   await expect(outcome).toContainText('network deleted');
   await expect(page.getByRole('button', { name: 'Retry' })).toBeVisible();
   await snap(page, testInfo, 'run-cancelled');
+
+  // The template's entity page lists the runs its tasks started.
+  await page.goto('/catalog/default/template/postgres-database/provisioning');
+  const row = page.getByRole('row').filter({ hasText: `${name}-dev` });
+  await expect(row).toContainText('cancelled');
+  await snap(page, testInfo, 'template-runs-tab');
 });
