@@ -15,7 +15,8 @@ const configArgs = [
   .map(file => `--config ${path.resolve(__dirname, file)}`)
   .join(' ');
 
-const chromium = {
+/** Debian's headless Chromium, as every browser test and benchmark uses it. */
+export const chromium = {
   browserName: 'chromium' as const,
   launchOptions: {
     executablePath: process.env.KONDUCTOR_CHROMIUM ?? '/usr/bin/chromium',
@@ -31,6 +32,42 @@ const chromium = {
   },
 };
 
+/**
+ * The test portal: sandbox, backend and frontend, started from the repository root (so a config
+ * elsewhere, such as the benchmarks', can reuse it), or nothing when PLAYWRIGHT_URL names a
+ * running portal.
+ */
+export const testPortal = process.env.PLAYWRIGHT_URL
+  ? []
+  : [
+      {
+        command: 'yarn workspace @konductor/sandbox start',
+        env: { KONDUCTOR_SANDBOX_PORT: '4666' },
+        url: 'http://127.0.0.1:4666/__sandbox/health',
+        reuseExistingServer: false,
+        cwd: __dirname,
+        timeout: 60_000,
+      },
+      {
+        command: `yarn start backend ${configArgs}`,
+        url: 'http://localhost:7107/.backstage/health/v1/readiness',
+        reuseExistingServer: false,
+        cwd: __dirname,
+        timeout: 300_000,
+        stdout: 'ignore',
+        stderr: 'pipe',
+      },
+      {
+        command: `yarn start app ${configArgs}`,
+        url: 'http://localhost:3100',
+        reuseExistingServer: false,
+        cwd: __dirname,
+        timeout: 300_000,
+        stdout: 'ignore',
+        stderr: 'pipe',
+      },
+    ];
+
 export default defineConfig({
   timeout: 120_000,
   expect: { timeout: 30_000 },
@@ -38,33 +75,7 @@ export default defineConfig({
   retries: 0,
   forbidOnly: !!process.env.CI,
 
-  webServer: process.env.PLAYWRIGHT_URL
-    ? []
-    : [
-        {
-          command: 'yarn workspace @konductor/sandbox start',
-          env: { KONDUCTOR_SANDBOX_PORT: '4666' },
-          url: 'http://127.0.0.1:4666/__sandbox/health',
-          reuseExistingServer: false,
-          timeout: 60_000,
-        },
-        {
-          command: `yarn start backend ${configArgs}`,
-          url: 'http://localhost:7107/.backstage/health/v1/readiness',
-          reuseExistingServer: false,
-          timeout: 300_000,
-          stdout: 'ignore',
-          stderr: 'pipe',
-        },
-        {
-          command: `yarn start app ${configArgs}`,
-          url: 'http://localhost:3100',
-          reuseExistingServer: false,
-          timeout: 300_000,
-          stdout: 'ignore',
-          stderr: 'pipe',
-        },
-      ],
+  webServer: testPortal,
 
   reporter: [
     ['list'],

@@ -129,6 +129,11 @@ export async function createRouter(
   const appended = new EventEmitter().setMaxListeners(0);
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
+  // Runs change by the second: no answer may be served from a cache (nor revalidated with a 304).
+  router.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
 
   router.post('/runs', async (req, res) => {
     await httpAuth.credentials(req, { allow: ['service'] });
