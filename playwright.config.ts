@@ -4,16 +4,30 @@ import { generateProjects } from '@backstage/e2e-test-utils/playwright';
 
 /**
  * Browser tests run in Debian's headless Chromium against a portal of their own (ports 3100 and
- * 7107, in-memory database, its own sandbox on 4666: app-config.sandbox.yaml with
- * app-config.e2e.yaml on top), so they never touch a portal started with `./konductor start`. Set PLAYWRIGHT_URL to test a portal that is already running instead.
+ * 7107, its own sandbox on 4666: app-config.sandbox.yaml with app-config.e2e.yaml on top), so they
+ * never touch a portal started with `./konductor start`. Its database is in memory, or, when
+ * KONDUCTOR_E2E_POSTGRES names a PostgreSQL server, that server, with a second backend replica on
+ * 7108. Set PLAYWRIGHT_URL to test a portal that is already running instead.
  */
-const configArgs = [
+const configArgs = (...files: string[]) =>
+  files.map(file => `--config ${path.resolve(__dirname, file)}`).join(' ');
+const portalConfig = [
   'app-config.yaml',
   'app-config.sandbox.yaml',
   'app-config.e2e.yaml',
-]
-  .map(file => `--config ${path.resolve(__dirname, file)}`)
-  .join(' ');
+];
+
+/**
+ * With a PostgreSQL server (KONDUCTOR_E2E_POSTGRES), the portal's backend runs as two replicas on
+ * one database, under a table prefix of this run's own.
+ */
+const postgres = process.env.KONDUCTOR_E2E_POSTGRES;
+process.env.KONDUCTOR_E2E_DB_PREFIX ??= `konductor_e2e_${Date.now().toString(
+  36,
+)}_`;
+const backendConfig = postgres
+  ? [...portalConfig, 'app-config.e2e-postgres.yaml']
+  : portalConfig;
 
 /** Debian's headless Chromium, as every browser test and benchmark uses it. */
 export const chromium = {
@@ -49,7 +63,7 @@ export const testPortal = process.env.PLAYWRIGHT_URL
         timeout: 60_000,
       },
       {
-        command: `yarn start backend ${configArgs}`,
+        command: `yarn start backend ${configArgs(...backendConfig)}`,
         url: 'http://localhost:7107/.backstage/health/v1/readiness',
         reuseExistingServer: false,
         cwd: __dirname,
@@ -57,8 +71,24 @@ export const testPortal = process.env.PLAYWRIGHT_URL
         stdout: 'ignore',
         stderr: 'pipe',
       },
+      ...(postgres
+        ? [
+            {
+              command: `yarn start backend ${configArgs(
+                ...backendConfig,
+                'app-config.e2e-replica.yaml',
+              )}`,
+              url: 'http://localhost:7108/.backstage/health/v1/readiness',
+              reuseExistingServer: false,
+              cwd: __dirname,
+              timeout: 300_000,
+              stdout: 'ignore' as const,
+              stderr: 'pipe' as const,
+            },
+          ]
+        : []),
       {
-        command: `yarn start app ${configArgs}`,
+        command: `yarn start app ${configArgs(...portalConfig)}`,
         url: 'http://localhost:3100',
         reuseExistingServer: false,
         cwd: __dirname,

@@ -23,17 +23,21 @@ export interface TestRun {
   ): Promise<number>;
 }
 
-/** Registers a run of a `network -> database -> secrets` stack named `name`. */
+/** The second backend replica, when the test portal runs two (app-config.e2e-replica.yaml). */
+export const replicaUrl = process.env.KONDUCTOR_E2E_POSTGRES
+  ? process.env.KONDUCTOR_REPLICA_URL ?? 'http://localhost:7108'
+  : undefined;
+
+/**
+ * Registers a run of a `network -> database -> secrets` stack named `name` on the backend at
+ * `backend` (by default the one the browser talks to); its events are posted there too.
+ */
 export async function createRun(
   request: APIRequestContext,
   name: string,
-  resources: { resource: Kind; dependsOn: Kind[] }[] = [
-    { resource: 'network', dependsOn: [] },
-    { resource: 'database', dependsOn: ['network'] },
-    { resource: 'secrets', dependsOn: ['database'] },
-  ],
+  backend: string = backendUrl,
 ): Promise<TestRun> {
-  const res = await request.post(`${backendUrl}/api/provisioning/runs`, {
+  const res = await request.post(`${backend}/api/provisioning/runs`, {
     headers,
     data: {
       taskId: `e2e-${Date.now().toString(36)}-${Math.random()
@@ -43,7 +47,11 @@ export async function createRun(
       stackName: name,
       environment: 'dev',
       createdBy: 'user:development/guest',
-      resources,
+      resources: [
+        { resource: 'network', dependsOn: [] },
+        { resource: 'database', dependsOn: ['network'] },
+        { resource: 'secrets', dependsOn: ['database'] },
+      ],
     },
   });
   if (res.status() !== 201)
@@ -63,7 +71,7 @@ export async function createRun(
         ...extra,
       };
       const posted = await request.post(
-        `${backendUrl}/api/provisioning/runs/${id}/events`,
+        `${backend}/api/provisioning/runs/${id}/events`,
         { headers, data: { events: [event] } },
       );
       if (!posted.ok())

@@ -95,6 +95,8 @@ export function useLiveRun(runId: string): LiveRun {
           if (message.cursor > (current.current?.cursor ?? 0)) catchUp();
         },
       );
+      // Events written between the first load and the subscription have no signal of their own.
+      catchUp();
       let backoff = 1000;
       while (!stopped) {
         try {
