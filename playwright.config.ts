@@ -30,7 +30,7 @@ const backendConfig = postgres
   : portalConfig;
 
 /** Debian's headless Chromium, as every browser test and benchmark uses it. */
-export const chromium = {
+const chromium = {
   browserName: 'chromium' as const,
   launchOptions: {
     executablePath: process.env.KONDUCTOR_CHROMIUM ?? '/usr/bin/chromium',
@@ -47,11 +47,10 @@ export const chromium = {
 };
 
 /**
- * The test portal: sandbox, backend and frontend, started from the repository root (so a config
- * elsewhere, such as the benchmarks', can reuse it), or nothing when PLAYWRIGHT_URL names a
- * running portal.
+ * The test portal: sandbox, backend (one or two replicas) and frontend, or nothing when
+ * PLAYWRIGHT_URL names a running portal.
  */
-export const testPortal = process.env.PLAYWRIGHT_URL
+const testPortal = process.env.PLAYWRIGHT_URL
   ? []
   : [
       {
@@ -59,14 +58,12 @@ export const testPortal = process.env.PLAYWRIGHT_URL
         env: { KONDUCTOR_SANDBOX_PORT: '4666' },
         url: 'http://127.0.0.1:4666/__sandbox/health',
         reuseExistingServer: false,
-        cwd: __dirname,
         timeout: 60_000,
       },
       {
         command: `yarn start backend ${configArgs(...backendConfig)}`,
         url: 'http://localhost:7107/.backstage/health/v1/readiness',
         reuseExistingServer: false,
-        cwd: __dirname,
         timeout: 300_000,
         stdout: 'ignore',
         stderr: 'pipe',
@@ -80,7 +77,6 @@ export const testPortal = process.env.PLAYWRIGHT_URL
               )}`,
               url: 'http://localhost:7108/.backstage/health/v1/readiness',
               reuseExistingServer: false,
-              cwd: __dirname,
               timeout: 300_000,
               stdout: 'ignore' as const,
               stderr: 'pipe' as const,
@@ -91,7 +87,6 @@ export const testPortal = process.env.PLAYWRIGHT_URL
         command: `yarn start app ${configArgs(...portalConfig)}`,
         url: 'http://localhost:3100',
         reuseExistingServer: false,
-        cwd: __dirname,
         timeout: 300_000,
         stdout: 'ignore',
         stderr: 'pipe',
@@ -123,9 +118,21 @@ export default defineConfig({
   // Screenshots of every step are kept here as test artifacts (git-ignored).
   outputDir: 'test-results',
 
-  // One project per package with an e2e-tests folder, all in Debian's Chromium.
-  projects: generateProjects().map(project => ({
-    ...project,
-    use: chromium,
-  })),
+  // One project per package with an e2e-tests folder, all in Debian's Chromium; with
+  // KONDUCTOR_BENCH set (`yarn bench:*`), the benchmarks instead, which print figures and assert
+  // nothing about timing.
+  projects: process.env.KONDUCTOR_BENCH
+    ? [
+        {
+          name: 'bench',
+          testDir: path.resolve(__dirname, 'plugins/provisioning/bench'),
+          testMatch: '*.bench.ts',
+          timeout: 600_000,
+          use: { ...chromium, screenshot: 'only-on-failure' },
+        },
+      ]
+    : generateProjects().map(project => ({
+        ...project,
+        use: chromium,
+      })),
 });
