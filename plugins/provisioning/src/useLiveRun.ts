@@ -89,6 +89,7 @@ export function useLiveRun(runId: string): LiveRun {
         if (!stopped) setLive(l => ({ ...l, error: e as Error }));
         return;
       }
+      if (stopped) return;
       subscription = signals?.subscribe<{ cursor: number }>(
         `provisioning:run:${runId}`,
         message => {

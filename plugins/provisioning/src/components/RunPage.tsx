@@ -24,6 +24,7 @@ import {
 } from '@konductor/plugin-provisioning-common';
 import { provisioningApiRef } from '../api';
 import { useLiveRun } from '../useLiveRun';
+import { useRunsPath } from '../routes';
 import { formatDuration, runProgress, RunState } from '../runState';
 import { EventLog } from './EventLog';
 import { RunGraph } from './RunGraph';
@@ -62,6 +63,7 @@ export function RunPage() {
 /** A run's graph, progress, outputs and event log, kept live. */
 export function RunView(props: { runId: string }) {
   const { state, error, connectionError, pushed } = useLiveRun(props.runId);
+  const runsPath = useRunsPath();
   const tick = useNow(state?.run.status === 'running');
   // Never behind the newest event, whatever the clocks of browser and server say.
   const lastEvent = state?.events[state.events.length - 1];
@@ -73,7 +75,7 @@ export function RunView(props: { runId: string }) {
         <Alert severity="error" title="Could not load the run">
           {error.message}
         </Alert>
-        <Button component={RouterLink} to=".." relative="path" sx={{ mt: 2 }}>
+        <Button component={RouterLink} to={runsPath} sx={{ mt: 2 }}>
           All runs
         </Button>
       </Box>

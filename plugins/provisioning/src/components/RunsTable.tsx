@@ -20,6 +20,7 @@ import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import type { ProvisioningRun } from '@konductor/plugin-provisioning-common';
 import { provisioningApiRef } from '../api';
 import { formatDuration } from '../runState';
+import { useRunsPath } from '../routes';
 import { StatusChip } from './StatusChip';
 import { useNow } from './useNow';
 
@@ -38,10 +39,7 @@ type Loaded =
  * Runs, newest first, filterable by text, status and environment, paged on the server. A table
  * with running runs refreshes itself every few seconds.
  */
-export function RunsTable(props: {
-  fixed?: FixedRunFilter;
-  runPath?: (id: string) => string;
-}) {
+export function RunsTable(props: { fixed?: FixedRunFilter }) {
   const client = useApi(provisioningApiRef);
   const [text, setText] = useState('');
   const [status, setStatus] = useState('');
@@ -60,9 +58,8 @@ export function RunsTable(props: {
     const timer = setInterval(() => setAttempt(a => a + 1), 5000);
     return () => clearInterval(timer);
   }, [anyRunning]);
-  const runPath =
-    props.runPath ??
-    ((id: string) => `/provisioning/runs/${encodeURIComponent(id)}`);
+  const runsPath = useRunsPath();
+  const runPath = (id: string) => `${runsPath}/runs/${encodeURIComponent(id)}`;
 
   useEffect(() => {
     let stale = false;
