@@ -140,6 +140,7 @@ describe.each(databases.eachSupportedId())(
         name,
         environment: 'dev',
         instanceClass: 'db.t4g.small',
+        owner: 'group:default/guests',
       });
       expect(messages.filter(m => /failed/.test(m))).toEqual([]);
       expect(task.status).toBe('completed');
@@ -162,6 +163,7 @@ describe.each(databases.eachSupportedId())(
           stackId: `${name}-dev`,
           status: 'succeeded',
           templateRef: 'template:default/postgres-database',
+          owner: 'group:default/guests',
         }),
       ]);
       const run = await request(server)
@@ -202,7 +204,12 @@ describe.each(databases.eachSupportedId())(
         .set('Authorization', auth)
         .send({
           templateRef: 'template:default/postgres-database',
-          values: { name, environment: 'dev', instanceClass: 'db.t4g.micro' },
+          values: {
+            name,
+            environment: 'dev',
+            instanceClass: 'db.t4g.micro',
+            owner: 'group:default/guests',
+          },
         });
       expect(created.status).toBe(201);
       const run = await eventually('the run to be recorded', async () => {

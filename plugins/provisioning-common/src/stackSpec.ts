@@ -200,6 +200,16 @@ export const stackSpecSchema = z
         'Stack name: lower-case letters, digits and dashes; it names every cloud resource.',
       ),
     environment: z.enum(ENVIRONMENTS).describe('dev, staging or prod.'),
+    owner: z
+      .string()
+      .regex(
+        /^(group|user):([a-z0-9-_.]+\/)?[A-Za-z0-9-_.]+$/,
+        'must be a group or user entity ref such as group:default/payments',
+      )
+      .optional()
+      .describe(
+        'The group (or user) that owns the stack: the runs list shows it, and it is notified when a run fails.',
+      ),
     aws: z
       .object({
         accountId: z

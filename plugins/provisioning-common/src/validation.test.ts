@@ -91,6 +91,7 @@ describe('validateStackSpec', () => {
     const result = validateStackSpec({
       name: 'x',
       environment: 'qa',
+      owner: 'payments',
       aws: { accountId: '12', region: 'mars' },
       resources: { network: { cidr: '10.0.0.0/16', subnets: 9 } },
     });
@@ -98,8 +99,12 @@ describe('validateStackSpec', () => {
       'aws.accountId',
       'aws.region',
       'environment',
+      'owner',
       'resources.network',
     ]);
+    expect(result.problems.find(p => p.path === 'owner')?.message).toMatch(
+      /group or user entity ref such as group:default\/payments/,
+    );
     expect(
       result.problems.find(p => p.path === 'resources.network')?.message,
     ).toMatch(/unknown field\(s\) subnets/);

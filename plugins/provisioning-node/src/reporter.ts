@@ -20,6 +20,8 @@ export interface ProvisioningRunInfo {
   startedBy?: string;
   /** The template the task runs. */
   templateRef?: string;
+  /** The group (or user) that owns the stack. */
+  owner?: string;
 }
 
 /**
@@ -110,6 +112,7 @@ export class BackendProvisioningReporter implements ProvisioningReporter {
             stackName: run.stackName,
             environment: run.environment,
             templateRef: run.templateRef,
+            owner: run.owner,
             createdBy: run.startedBy,
             resources: run.resources,
           });

@@ -137,6 +137,7 @@ test('a developer starts a database, opens its run from the runs list and cancel
   await page.getByRole('link', { name: `${name}-dev` }).click();
   await expect(node(page, 'network', 'ready')).toBeVisible({ timeout: 30_000 });
   await expect(node(page, 'database', 'creating')).toBeVisible();
+  await expect(page.getByText('owned by')).toBeVisible();
   await snap(page, testInfo, 'cancel-running');
 
   await page.getByRole('button', { name: 'Cancel run' }).click();

@@ -99,8 +99,8 @@ export function RunView(props: { runId: string }) {
   const ended = run.finishedAt ? Date.parse(run.finishedAt) : now;
   return (
     <Stack spacing={2} sx={{ p: 3 }}>
-      <Stack direction="row" spacing={2} alignItems="center" flexWrap="wrap">
-        <Box sx={{ flexGrow: 1 }}>
+      <Stack direction="row" alignItems="center" flexWrap="wrap" gap={2}>
+        <Box sx={{ flex: '1 1 420px', minWidth: 0 }}>
           <Typography variant="h4" component="h1">
             {run.stackName}
           </Typography>
@@ -108,23 +108,37 @@ export function RunView(props: { runId: string }) {
             {run.stackId} · started {new Date(started).toLocaleString()}
             {run.createdBy ? ' by ' : ''}
             {run.createdBy && <EntityRefLink entityRef={run.createdBy} />}
+            {run.owner && (
+              <>
+                {' · owned by '}
+                <EntityRefLink entityRef={run.owner} />
+              </>
+            )}
             {' · '}
             {formatDuration(ended - started)}
           </Typography>
         </Box>
-        <Chip label={run.environment} variant="outlined" />
-        <StatusChip status={run.status} size="medium" />
-        <Chip
-          label={pushed ? 'Live' : 'Polling'}
-          variant="outlined"
-          color={connectionError ? 'warning' : 'success'}
-          title={
-            pushed
-              ? 'Updates are pushed through signals, with a long-poll as fallback'
-              : 'Updates arrive through a long-poll'
-          }
-        />
-        <RunActions state={state} />
+        <Stack
+          direction="row"
+          alignItems="center"
+          flexWrap="wrap"
+          justifyContent="flex-end"
+          gap={1}
+        >
+          <Chip label={run.environment} variant="outlined" />
+          <StatusChip status={run.status} size="medium" />
+          <Chip
+            label={pushed ? 'Live' : 'Polling'}
+            variant="outlined"
+            color={connectionError ? 'warning' : 'success'}
+            title={
+              pushed
+                ? 'Updates are pushed through signals, with a long-poll as fallback'
+                : 'Updates arrive through a long-poll'
+            }
+          />
+          <RunActions state={state} />
+        </Stack>
       </Stack>
       {connectionError && (
         <Alert severity="warning">
@@ -199,12 +213,17 @@ function RunProgressBar({ state, now }: { state: RunState; now: number }) {
             {
               failed: 'error',
               succeeded: 'success',
+              // With the colour below: a grey bar.
               cancelled: 'inherit',
               running: 'primary',
             } as const
           )[state.run.status]
         }
-        sx={{ height: 10, borderRadius: 5 }}
+        sx={{
+          height: 10,
+          borderRadius: 5,
+          color: state.run.status === 'cancelled' ? 'grey.500' : undefined,
+        }}
       />
     </Paper>
   );

@@ -121,6 +121,7 @@ export function createStackProvisionAction(
         })),
         startedBy: ctx.user?.ref,
         templateRef: ctx.templateInfo?.entityRef,
+        owner: spec.owner,
       };
       if (options.reporter)
         ctx.output(
