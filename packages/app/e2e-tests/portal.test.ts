@@ -37,6 +37,9 @@ test('a guest signs in, sees Konductor in the catalog and runs the hello-world t
   // Create -> hello-world -> fill -> review -> create.
   await nav.getByRole('link', { name: /Create/ }).click();
   await expect(templateCard(page, 'Hello world')).toBeVisible();
+  // Templates generated from service definitions sit beside the hand-written ones.
+  await expect(templateCard(page, 'VPN access')).toBeVisible();
+  await expect(templateCard(page, 'Private network')).toBeVisible();
   await snap(page, testInfo, '03-templates');
   await templateCard(page, 'Hello world')
     .getByRole('button', { name: 'Choose' })
@@ -61,7 +64,9 @@ test('a developer provisions a PostgreSQL database in the sandbox and watches th
 }, testInfo) => {
   await page.goto('/');
   await page.getByRole('button', { name: 'Enter' }).click();
-  await page.goto('/create');
+  // Signed in once the sidebar is there; navigating earlier lands on the sign-in page again.
+  const nav = page.getByRole('navigation', { name: 'sidebar nav' });
+  await nav.getByRole('link', { name: /Create/ }).click();
   await templateCard(page, 'PostgreSQL database')
     .getByRole('button', { name: 'Choose' })
     .click();

@@ -3,6 +3,7 @@ import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogModuleScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import scaffolderModuleKonductor from '@konductor/plugin-scaffolder-backend-module-konductor';
+import catalogModuleKonductor from '@konductor/plugin-catalog-backend-module-konductor';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import allowAllPolicy from '@backstage/plugin-permission-backend-module-allow-all-policy';
 import {
@@ -34,6 +35,7 @@ describe('Konductor backend on its embedded defaults', () => {
         }),
         catalogPlugin,
         catalogModuleScaffolderEntityModel,
+        catalogModuleKonductor,
         scaffolderPlugin,
         scaffolderModuleKonductor,
         permissionPlugin,
@@ -87,6 +89,36 @@ describe('Konductor backend on its embedded defaults', () => {
     );
     expect(used.length).toBeGreaterThan(0);
     expect(used.filter(id => !installed.has(id))).toEqual([]);
+  });
+
+  it('ingests the example service definitions and serves the Template generated from each', async () => {
+    const res = await request(server)
+      .get('/api/scaffolder/v2/actions')
+      .set('Authorization', mockCredentials.service.header());
+    const installed = new Set(res.body.map((a: { id: string }) => a.id));
+    for (const [name, action] of [
+      ['vpn-access', 'konductor:jira:issue:create'],
+      ['private-network', 'konductor:stack:provision'],
+    ]) {
+      const definition = await eventually(`servicedefinition:${name}`, () =>
+        getEntity(`servicedefinition:${name}`),
+      );
+      expect(definition.relations).toContainEqual(
+        expect.objectContaining({
+          type: 'ownedBy',
+          targetRef: 'group:default/platform-team',
+        }),
+      );
+      const template = await eventually(`template:${name}`, () =>
+        getEntity(`template:${name}`),
+      );
+      expect(template.metadata.annotations).toMatchObject({
+        'konductor.dev/service-definition': `servicedefinition:default/${name}`,
+      });
+      const used = template.spec.steps.map((s: { action: string }) => s.action);
+      expect(used).toEqual([action]);
+      expect(used.filter((id: string) => !installed.has(id))).toEqual([]);
+    }
   });
 
   it("installs Konductor's actions on the real config", async () => {

@@ -20,6 +20,8 @@ backend.add(
   import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
 );
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+// Konductor's ServiceDefinition kind, and the Template generated from each definition.
+backend.add(import('@konductor/plugin-catalog-backend-module-konductor'));
 
 // Scaffolder.
 backend.add(import('@backstage/plugin-scaffolder-backend'));

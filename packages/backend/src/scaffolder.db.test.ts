@@ -2,6 +2,7 @@ import request from 'supertest';
 import type { Knex } from 'knex';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogModuleScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
+import catalogModuleKonductor from '@konductor/plugin-catalog-backend-module-konductor';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import scaffolderModuleKonductor from '@konductor/plugin-scaffolder-backend-module-konductor';
@@ -71,6 +72,7 @@ describe.each(databases.eachSupportedId())(
           }),
           catalogPlugin,
           catalogModuleScaffolderEntityModel,
+          catalogModuleKonductor,
           scaffolderPlugin,
           scaffolderModuleKonductor,
           provisioningPlugin,

@@ -1,0 +1,308 @@
+import { Entity } from '@backstage/catalog-model';
+import { InputError } from '@backstage/errors';
+import type { CatalogProcessorResult } from '@backstage/plugin-catalog-node';
+import { ServiceDefinitionProcessor } from './ServiceDefinitionProcessor';
+
+const location = { type: 'file', target: '/defs/shop.yaml' };
+
+const automated = (): Entity => ({
+  apiVersion: 'konductor.dev/v1alpha1',
+  kind: 'ServiceDefinition',
+  metadata: {
+    name: 'node-service',
+    title: 'Node.js service',
+    description: 'A Node.js service on EKS with PostgreSQL',
+    tags: ['node'],
+    annotations: { 'backstage.io/managed-by-location': 'file:/defs/shop.yaml' },
+  },
+  spec: {
+    owner: 'group:default/platform-team',
+    type: 'full-stack',
+    lifecycle: 'production',
+    dependsOn: ['servicedefinition:default/postgres'],
+    parameters: {
+      required: ['name'],
+      properties: { name: { title: 'Name', type: 'string' } },
+    },
+    fulfilment: {
+      mode: 'automated',
+      automated: {
+        skeleton: './skeleton',
+        repository: {
+          repoUrl: 'github.com?owner=acme&repo=${{ parameters.name }}',
+        },
+        catalogInfoPath: '/catalog-info.yaml',
+        stack: {
+          name: '${{ parameters.name }}',
+          environment: 'dev',
+          aws: { accountId: '123456789012', region: 'us-east-1' },
+          resources: { network: { cidr: '10.0.0.0/16' }, database: {} },
+        },
+      },
+    },
+  },
+});
+
+const manual = (): Entity => ({
+  ...automated(),
+  metadata: { name: 'vpn-access', title: 'VPN access' },
+  spec: {
+    owner: 'group:default/platform-team',
+    type: 'other',
+    lifecycle: 'production',
+    parameters: [
+      { title: 'Who', properties: { team: { type: 'string' } } },
+      { title: 'Why', properties: { reason: { type: 'string' } } },
+    ],
+    fulfilment: {
+      mode: 'manual',
+      manual: {
+        projectKey: 'OPS',
+        issueType: 'Service Request',
+        summary: 'VPN access for ${{ parameters.team }}',
+        labels: ['vpn'],
+      },
+    },
+  },
+});
+
+async function process(entity: Entity) {
+  const processor = new ServiceDefinitionProcessor();
+  const emitted: CatalogProcessorResult[] = [];
+  const known = await processor.validateEntityKind(entity);
+  await processor.postProcessEntity(entity, location, r => emitted.push(r));
+  return { known, emitted };
+}
+
+/** The definition with `path` (dot-separated, under spec) set to `value`, or deleted. */
+function withField(entity: Entity, path: string, value: unknown): Entity {
+  const copy = JSON.parse(JSON.stringify(entity));
+  const keys = path.split('.');
+  const parent = keys.slice(0, -1).reduce((o, k) => o[k], copy);
+  if (value === undefined) delete parent[keys[keys.length - 1]];
+  else parent[keys[keys.length - 1]] = value;
+  return copy;
+}
+
+describe('ServiceDefinitionProcessor', () => {
+  it('relates an automated definition to its owner and dependencies and emits its Template', async () => {
+    const { known, emitted } = await process(automated());
+    expect(known).toBe(true);
+    const relations = emitted
+      .filter(r => r.type === 'relation')
+      .map(
+        (r: any) =>
+          `${r.relation.source.name} ${r.relation.type} ${r.relation.target.kind}:${r.relation.target.name}`,
+      );
+    expect(relations.sort()).toEqual([
+      'node-service dependsOn servicedefinition:postgres',
+      'node-service ownedBy group:platform-team',
+      'platform-team ownerOf ServiceDefinition:node-service',
+      'postgres dependencyOf ServiceDefinition:node-service',
+    ]);
+
+    const [template] = emitted
+      .filter(r => r.type === 'entity')
+      .map((r: any) => r.entity);
+    expect(template).toMatchObject({
+      apiVersion: 'scaffolder.backstage.io/v1beta3',
+      kind: 'Template',
+      metadata: {
+        name: 'node-service',
+        title: 'Node.js service',
+        tags: ['node', 'konductor', 'automated'],
+        annotations: {
+          'konductor.dev/service-definition':
+            'servicedefinition:default/node-service',
+          'backstage.io/managed-by-location': 'file:/defs/shop.yaml',
+        },
+      },
+      spec: {
+        owner: 'group:default/platform-team',
+        type: 'full-stack',
+        parameters: [{ title: 'Node.js service', required: ['name'] }],
+      },
+    });
+    expect(template.spec.steps.map((s: any) => s.action)).toEqual([
+      'fetch:template',
+      'konductor:github:repo:provision',
+      'konductor:stack:provision',
+      'catalog:register',
+    ]);
+    expect(template.spec.steps[2].input.name).toBe('${{ parameters.name }}');
+    expect(template.spec.output.links.map((l: any) => l.title)).toEqual([
+      'Repository',
+      'Provisioning run',
+      'Open in the catalog',
+    ]);
+  });
+
+  it('turns a manual definition into a Jira request with its form pages', async () => {
+    const { emitted } = await process(manual());
+    const template = emitted.find(r => r.type === 'entity') as any;
+    expect(template.entity.spec.parameters.map((p: any) => p.title)).toEqual([
+      'Who',
+      'Why',
+    ]);
+    expect(template.entity.spec.steps).toEqual([
+      expect.objectContaining({
+        action: 'konductor:jira:issue:create',
+        input: expect.objectContaining({
+          projectKey: 'OPS',
+          summary: 'VPN access for ${{ parameters.team }}',
+          labels: ['vpn', 'konductor'],
+        }),
+      }),
+    ]);
+  });
+
+  it('leaves other kinds alone', async () => {
+    const component = {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: { name: 'x' },
+      spec: {},
+    };
+    const { known, emitted } = await process(component);
+    expect(known).toBe(false);
+    expect(emitted).toEqual([]);
+  });
+
+  it.each([
+    ['spec.owner', undefined, 'spec.owner: Required'],
+    [
+      'spec.owner',
+      'platform-team',
+      'spec.owner: must be an entity ref such as group:default/platform-team',
+    ],
+    [
+      'spec.type',
+      'website',
+      "spec.type: Invalid enum value. Expected 'web-service'",
+    ],
+    ['spec.color', 'blue', 'spec: unknown field(s) color: remove them'],
+    [
+      'spec.fulfilment.mode',
+      'magic',
+      "spec.fulfilment.mode: must be 'automated' or 'manual'",
+    ],
+    [
+      'spec.parameters.properties',
+      {},
+      'spec.parameters.properties: must define at least one field',
+    ],
+    [
+      'spec.fulfilment.automated.repository',
+      undefined,
+      'spec.fulfilment.automated.catalogInfoPath: catalogInfoPath needs a repository',
+    ],
+    [
+      'spec.fulfilment.automated.stack.resources',
+      { queue: {} },
+      'spec.fulfilment.automated.stack.resources: may only name the resources network, database, secrets, cluster, app',
+    ],
+    [
+      'spec.fulfilment.automated.skeleton',
+      'skeleton',
+      'spec.fulfilment.automated.skeleton: must be a folder path relative to this definition',
+    ],
+    [
+      'spec.dependsOn',
+      ['component:default/x'],
+      'spec.dependsOn.0: must be an entity ref such as servicedefinition:default/postgres',
+    ],
+  ])(
+    'refuses %s = %j, naming the document, the field and what to change',
+    async (path, value, message) => {
+      const processor = new ServiceDefinitionProcessor();
+      const entity = withField(automated(), path, value);
+      const error = await processor.validateEntityKind(entity).catch(e => e);
+      expect(error).toBeInstanceOf(InputError);
+      expect(error.message).toContain(
+        'ServiceDefinition servicedefinition:default/node-service is invalid',
+      );
+      expect(error.message).toContain(message);
+      // An invalid definition emits no Template: the catalog keeps the last valid one.
+      const emitted: CatalogProcessorResult[] = [];
+      await processor.postProcessEntity(entity, location, r => emitted.push(r));
+      expect(emitted).toEqual([]);
+    },
+  );
+
+  it('refuses a manual definition without a valid Jira project', async () => {
+    const entity = withField(
+      manual(),
+      'spec.fulfilment.manual.projectKey',
+      'ops',
+    );
+    await expect(
+      new ServiceDefinitionProcessor().validateEntityKind(entity),
+    ).rejects.toThrow(
+      'spec.fulfilment.manual.projectKey: must be a Jira project key such as PLAT',
+    );
+  });
+
+  it('never fails on mutated definitions with anything but an input error that says what to change', async () => {
+    // A deterministic pseudo-random sequence, so a failure reproduces.
+    let seed = 42;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const values = [
+      undefined,
+      null,
+      0,
+      -1,
+      '',
+      'x',
+      '${{ parameters.name }}',
+      [],
+      [1],
+      {},
+      { a: 1 },
+      true,
+    ];
+    const paths = (value: unknown, prefix: string): string[] =>
+      value && typeof value === 'object' && !Array.isArray(value)
+        ? Object.entries(value).flatMap(([k, v]) => [
+            `${prefix}.${k}`,
+            ...paths(v, `${prefix}.${k}`),
+          ])
+        : [];
+    const processor = new ServiceDefinitionProcessor();
+    let valid = 0;
+    const unexpected: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      let entity = random() < 0.5 ? automated() : manual();
+      for (let m = 0; m < 1 + Math.floor(random() * 3); m++) {
+        const candidates = paths(entity.spec, 'spec');
+        const path = candidates[Math.floor(random() * candidates.length)];
+        entity = withField(
+          entity,
+          path,
+          values[Math.floor(random() * values.length)],
+        );
+      }
+      const outcome = await processor.validateEntityKind(entity).catch(e => e);
+      if (outcome === true) {
+        valid += 1;
+        const emitted: CatalogProcessorResult[] = [];
+        await processor.postProcessEntity(entity, location, r =>
+          emitted.push(r),
+        );
+        const templates = emitted.filter(r => r.type === 'entity').length;
+        if (templates !== 1) unexpected.push(`#${i}: ${templates} templates`);
+      } else if (
+        !(outcome instanceof InputError) ||
+        !/is invalid: spec\.[\w.]*: \S/.test(outcome.message)
+      ) {
+        unexpected.push(`#${i}: ${String(outcome)}`);
+      }
+    }
+    expect(unexpected).toEqual([]);
+    // Some mutations keep a definition valid (an optional field removed); most do not.
+    expect(valid).toBeGreaterThan(0);
+    expect(valid).toBeLessThan(400);
+  });
+});

@@ -1,0 +1,99 @@
+import {
+  Entity,
+  getCompoundEntityRef,
+  parseEntityRef,
+  RELATION_DEPENDENCY_OF,
+  RELATION_DEPENDS_ON,
+  RELATION_OWNED_BY,
+  RELATION_OWNER_OF,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { InputError } from '@backstage/errors';
+import {
+  CatalogProcessor,
+  CatalogProcessorEmit,
+  processingResult,
+} from '@backstage/plugin-catalog-node';
+import type { LocationSpec } from '@backstage/plugin-catalog-common';
+import {
+  SERVICE_DEFINITION_API_VERSION,
+  SERVICE_DEFINITION_KIND,
+  validateServiceDefinitionSpec,
+} from './serviceDefinition/schema';
+import { generateTemplate } from './serviceDefinition/generateTemplate';
+
+const isDefinition = (entity: Entity) =>
+  entity.kind === SERVICE_DEFINITION_KIND &&
+  entity.apiVersion === SERVICE_DEFINITION_API_VERSION;
+
+/**
+ * Konductor's `ServiceDefinition` kind: validates each definition (every problem at once, naming
+ * the document and the field), relates it to its owner and the definitions it depends on in both
+ * directions, and emits the scaffolder Template generated from it. A definition that fails
+ * validation emits nothing, so the catalog keeps its last valid Template.
+ */
+export class ServiceDefinitionProcessor implements CatalogProcessor {
+  getProcessorName(): string {
+    return 'KonductorServiceDefinitionProcessor';
+  }
+
+  async validateEntityKind(entity: Entity): Promise<boolean> {
+    if (entity.kind !== SERVICE_DEFINITION_KIND) return false;
+    if (entity.apiVersion !== SERVICE_DEFINITION_API_VERSION)
+      throw new InputError(
+        `${SERVICE_DEFINITION_KIND} ${entity.metadata.name}: apiVersion must be ${SERVICE_DEFINITION_API_VERSION}, not ${entity.apiVersion}`,
+      );
+    const result = validateServiceDefinitionSpec(entity.spec);
+    if (!result.valid)
+      throw new InputError(
+        `${SERVICE_DEFINITION_KIND} ${stringifyEntityRef(
+          entity,
+        )} is invalid: ${result.problems
+          .map(p => `${p.path}: ${p.message}`)
+          .join('; ')}`,
+      );
+    return true;
+  }
+
+  async postProcessEntity(
+    entity: Entity,
+    location: LocationSpec,
+    emit: CatalogProcessorEmit,
+  ): Promise<Entity> {
+    if (!isDefinition(entity)) return entity;
+    const result = validateServiceDefinitionSpec(entity.spec);
+    if (!result.valid) return entity; // validateEntityKind has reported it
+    const self = getCompoundEntityRef(entity);
+    const related = (
+      ref: string,
+      defaultKind: string,
+      outgoing: string,
+      incoming: string,
+    ) => {
+      const target = parseEntityRef(ref, {
+        defaultKind,
+        defaultNamespace: self.namespace,
+      });
+      emit(processingResult.relation({ source: self, type: outgoing, target }));
+      emit(
+        processingResult.relation({
+          source: target,
+          type: incoming,
+          target: self,
+        }),
+      );
+    };
+    related(result.spec.owner, 'group', RELATION_OWNED_BY, RELATION_OWNER_OF);
+    for (const dependency of result.spec.dependsOn ?? [])
+      related(
+        dependency,
+        SERVICE_DEFINITION_KIND,
+        RELATION_DEPENDS_ON,
+        RELATION_DEPENDENCY_OF,
+      );
+    emit(
+      processingResult.entity(location, generateTemplate(entity, result.spec)),
+    );
+    return entity;
+  }
+}
