@@ -3,6 +3,8 @@ import type { Knex } from 'knex';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogModuleScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import catalogModuleKonductor from '@konductor/plugin-catalog-backend-module-konductor';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import scaffolderModuleKonductor from '@konductor/plugin-scaffolder-backend-module-konductor';
@@ -18,6 +20,8 @@ import { eventually, loadAppConfigData } from './__testUtils__/appConfig';
 
 // The catalog and scaffolder on each database Konductor supports: SQLite (embedded default)
 // and PostgreSQL (production). PostgreSQL runs when ./konductor test provides one.
+const sharedEvents = mockServices.events();
+
 const databases = TestDatabases.create({
   ids: ['SQLITE_3', 'POSTGRES_15'],
   disableDocker: true,
@@ -80,6 +84,13 @@ describe.each(databases.eachSupportedId())(
           // plugin); the mock also lets a user's cancel reach the scaffolder, which mock auth cannot
           // give an on-behalf-of token.
           mockServices.permissions.factory({ result: AuthorizeResult.ALLOW }),
+          // One events bus for every plugin, as the real backend's (the test backend's default
+          // gives each plugin its own): a run's end reaches the catalog module.
+          createServiceFactory({
+            service: eventsServiceRef,
+            deps: {},
+            factory: () => sharedEvents,
+          }),
         ],
       }));
     }, 60_000);
@@ -178,6 +189,32 @@ describe.each(databases.eachSupportedId())(
         ['network', 'ready'],
         ['secrets', 'ready'],
       ]);
+
+      // The run's end refreshes the catalog: the stack and its resources are entities now.
+      const database = await eventually(
+        'the database in the catalog',
+        async () => {
+          const res = await request(server)
+            .get(
+              `/api/catalog/entities/by-name/resource/default/${name}-dev-database`,
+            )
+            .set('Authorization', auth);
+          return res.status === 200 ? res.body : undefined;
+        },
+        60_000,
+      );
+      expect(database.spec).toMatchObject({
+        type: 'aws-rds-postgres',
+        owner: 'group:default/guests',
+        system: `${name}-dev`,
+        dependsOn: [`resource:default/${name}-dev-network`],
+      });
+      expect(database.relations).toContainEqual(
+        expect.objectContaining({
+          type: 'dependsOn',
+          targetRef: `resource:default/${name}-dev-network`,
+        }),
+      );
     }, 120_000);
 
     it('cancels a running stack through the provisioning API: the task stops and everything is rolled back', async () => {

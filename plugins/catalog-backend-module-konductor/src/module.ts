@@ -1,16 +1,94 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+  readSchedulerServiceTaskScheduleDefinitionFromConfig,
+} from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
+import {
+  ProvisioningClient,
+  RUN_FINISHED_TOPIC,
+} from '@konductor/plugin-provisioning-common';
 import { ServiceDefinitionProcessor } from './ServiceDefinitionProcessor';
+import { ProvisionedResourcesProvider } from './ProvisionedResourcesProvider';
 
-/** Konductor's catalog module: the ServiceDefinition kind and its generated Templates. */
+/**
+ * Konductor's catalog module: the ServiceDefinition kind and its generated Templates, and the
+ * entities of what Konductor provisioned.
+ */
 export const catalogModuleKonductor = createBackendModule({
   pluginId: 'catalog',
   moduleId: 'konductor',
   register(env) {
     env.registerInit({
-      deps: { catalog: catalogProcessingExtensionPoint },
-      async init({ catalog }) {
+      deps: {
+        catalog: catalogProcessingExtensionPoint,
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        scheduler: coreServices.scheduler,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
+        events: eventsServiceRef,
+      },
+      async init({
+        catalog,
+        config,
+        logger,
+        scheduler,
+        discovery,
+        auth,
+        events,
+      }) {
         catalog.addProcessor(new ServiceDefinitionProcessor());
+
+        const settings = config.getOptionalConfig('konductor.catalog');
+        const provider = new ProvisionedResourcesProvider({
+          logger,
+          defaultOwner:
+            settings?.getOptionalString('defaultOwner') ??
+            'group:default/platform-team',
+          appBaseUrl: config.getString('app.baseUrl').replace(/\/$/, ''),
+          client: new ProvisioningClient({
+            discovery,
+            token: async () =>
+              (
+                await auth.getPluginRequestToken({
+                  onBehalfOf: await auth.getOwnServiceCredentials(),
+                  targetPluginId: 'provisioning',
+                })
+              ).token,
+          }),
+        });
+        catalog.addEntityProvider(provider);
+        const schedule = settings?.has('schedule')
+          ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
+              settings.getConfig('schedule'),
+            )
+          : {
+              frequency: { minutes: 10 },
+              timeout: { minutes: 5 },
+              initialDelay: { seconds: 15 },
+            };
+        await scheduler.scheduleTask({
+          id: 'konductor-provisioned-resources',
+          ...schedule,
+          fn: () => provider.refresh(),
+        });
+        // A run that ends changes what exists: refresh at once rather than at the next tick.
+        await events.subscribe({
+          id: 'konductor-provisioned-resources',
+          topics: [RUN_FINISHED_TOPIC],
+          onEvent: async () => {
+            // A refresh already running reads the finished run too.
+            await scheduler
+              .triggerTask('konductor-provisioned-resources')
+              .catch(e =>
+                logger.debug(
+                  `Provisioned resources refresh not triggered: ${e}`,
+                ),
+              );
+          },
+        });
       },
     });
   },

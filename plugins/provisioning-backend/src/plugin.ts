@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { provisioningPermissions } from '@konductor/plugin-provisioning-common';
 import { createRouter } from './router';
 import { RunStore } from './service/RunStore';
@@ -25,6 +26,7 @@ export const provisioningPlugin = createBackendPlugin({
         auditor: coreServices.auditor,
         signals: signalsServiceRef,
         notifications: notificationService,
+        events: eventsServiceRef,
       },
       async init({ httpRouter, database, permissionsRegistry, ...services }) {
         permissionsRegistry.addPermissions(provisioningPermissions);

@@ -7,6 +7,7 @@ import {
 } from '@backstage/backend-test-utils';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { coreServices } from '@backstage/backend-plugin-api';
 import provisioningPlugin from './index';
@@ -14,6 +15,7 @@ import provisioningPlugin from './index';
 describe('provisioning API', () => {
   const published: any[] = [];
   const notified: any[] = [];
+  const announced: any[] = [];
   const audited: string[] = [];
   let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
   const service = mockCredentials.service.header();
@@ -35,6 +37,14 @@ describe('provisioning API', () => {
           service: notificationService,
           deps: {},
           factory: () => ({ send: async (n: any) => void notified.push(n) }),
+        }),
+        createServiceFactory({
+          service: eventsServiceRef,
+          deps: {},
+          factory: () => ({
+            publish: async (e: any) => void announced.push(e),
+            subscribe: async () => {},
+          }),
         }),
         createServiceFactory({
           service: coreServices.auditor,
@@ -249,9 +259,29 @@ describe('provisioning API', () => {
         }),
       },
     ]);
+    // Other plugins (the catalog's resource provider) hear of each end once.
+    expect(announced).toEqual([
+      {
+        topic: 'konductor.provisioning.run-finished',
+        eventPayload: {
+          runId: failed.id,
+          stackId: 'broken-dev',
+          status: 'failed',
+        },
+      },
+      {
+        topic: 'konductor.provisioning.run-finished',
+        eventPayload: {
+          runId: fine.id,
+          stackId: 'fine-dev',
+          status: 'succeeded',
+        },
+      },
+    ]);
     // Posting the same final event again (a retry) sends nothing more.
     await end(fine.id, 'run-succeeded');
     expect(notified).toHaveLength(2);
+    expect(announced).toHaveLength(2);
     expect(audited).toContain('run-create: success');
   });
 

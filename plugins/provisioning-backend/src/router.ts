@@ -23,11 +23,14 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import type { NotificationService } from '@backstage/plugin-notifications-node';
 import type { SignalsService } from '@backstage/plugin-signals-node';
+import type { EventsService } from '@backstage/plugin-events-node';
 import {
   createRunRequestSchema,
   eventBatchSchema,
   ProvisioningEvent,
   ProvisioningRun,
+  RUN_FINISHED_TOPIC,
+  RunFinishedEvent,
   provisioningRunCancelPermission,
   provisioningRunReadPermission,
   provisioningRunRetryPermission,
@@ -83,6 +86,8 @@ export interface RouterOptions {
   permissions: PermissionsService;
   auditor: AuditorService;
   notifications: NotificationService;
+  /** Where the end of each run is announced to other plugins (the catalog's resource provider). */
+  events: EventsService;
   /** How often a long-poll re-reads the log for events written by another replica. */
   pollIntervalMs?: number;
 }
@@ -174,6 +179,15 @@ export async function createRouter(
         result.run,
         result.appended[result.appended.length - 1],
       );
+      const payload: RunFinishedEvent = {
+        runId: result.run.id,
+        stackId: result.run.stackId,
+        status: result.run.status,
+      };
+      await options.events.publish({
+        topic: RUN_FINISHED_TOPIC,
+        eventPayload: payload,
+      });
     }
     res.json({ cursor: result.run.lastSeq, appended: result.appended.length });
   });

@@ -13,6 +13,19 @@ export function runIdFor(taskId: string, stackId: string): string {
   return `${taskId}_${stackId}`;
 }
 
+/**
+ * The events-service topic on which the provisioning backend announces that a run ended, with
+ * payload {@link RunFinishedEvent}.
+ */
+export const RUN_FINISHED_TOPIC = 'konductor.provisioning.run-finished';
+
+/** Payload of {@link RUN_FINISHED_TOPIC}. */
+export interface RunFinishedEvent {
+  runId: string;
+  stackId: string;
+  status: RunStatus;
+}
+
 /** A run as the provisioning backend returns it. */
 export interface ProvisioningRun {
   id: string;

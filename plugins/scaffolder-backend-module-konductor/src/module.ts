@@ -50,7 +50,7 @@ export const scaffolderModuleKonductor = createBackendModule({
         });
         scaffolder.addActions(
           createStackProvisionAction({ provider, reporter }),
-          createStackDestroyAction({ provider }),
+          createStackDestroyAction({ provider, reporter }),
           createGithubRepoProvisionAction({
             integrations,
             githubCredentialsProvider:

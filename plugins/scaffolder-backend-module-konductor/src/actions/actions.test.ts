@@ -145,15 +145,31 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       },
     );
 
-    it('runs the destroy example, leaving nothing of the stack behind', async () => {
+    it('runs the destroy example, leaving nothing of the stack behind, and reports it as a run', async () => {
+      const reported: string[] = [];
       const destroy = createStackDestroyAction({
         provider: awsProviderFromConfig(config),
+        reporter: {
+          report: (run, event) =>
+            void reported.push(
+              `${run.stackId} ${event.resource ?? 'run'} ${event.status}`,
+            ),
+          flush: async () => {},
+        },
       });
       const { ctx } = context(inputOf(destroyExamples[0].example));
       await destroy.handler(ctx as any);
       expect((ctx.output as jest.Mock).mock.calls).toEqual([
         ['deleted', ['app', 'secrets', 'cluster', 'database', 'network']],
       ]);
+      // The runs backend learns the stack is gone (the catalog then drops its entities).
+      expect(reported).toEqual(
+        expect.arrayContaining([
+          'shop-dev run run-started',
+          'shop-dev network deleted',
+          'shop-dev run run-succeeded',
+        ]),
+      );
       const left = (await inspect()).resources.filter(
         r =>
           r.tags?.['konductor:stack'] === 'shop-dev' ||

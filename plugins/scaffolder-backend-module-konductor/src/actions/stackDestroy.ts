@@ -2,12 +2,18 @@ import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   ENVIRONMENTS,
+  ProvisioningEvent,
+  dependenciesOf,
   sanitizeName,
   stackSpecSchema,
+  topologicalOrder,
 } from '@konductor/plugin-provisioning-common';
 import {
   CloudProvider,
+  ProvisioningReporter,
+  ProvisioningRunInfo,
   destroyStack,
+  stackIdOf,
 } from '@konductor/plugin-provisioning-node';
 import { examples } from './stackDestroy.examples';
 
@@ -16,7 +22,11 @@ import { examples } from './stackDestroy.examples';
  * Resources are found by the stack's deterministic names and tags, so the action needs only the
  * stack's identity; what is already gone counts as deleted.
  */
-export function createStackDestroyAction(options: { provider: CloudProvider }) {
+export function createStackDestroyAction(options: {
+  provider: CloudProvider;
+  /** Records the destruction as a run, like a provisioning (the catalog then drops the stack). */
+  reporter?: ProvisioningReporter;
+}) {
   return createTemplateAction({
     id: 'konductor:stack:destroy',
     description:
@@ -61,15 +71,35 @@ export function createStackDestroyAction(options: { provider: CloudProvider }) {
           app: { image: 'any' },
         },
       });
-      const deleted = await destroyStack({
-        spec,
-        provider: options.provider,
-        signal: ctx.signal,
-        onEvent: event =>
-          event.status === 'failed'
-            ? ctx.logger.error(event.message)
-            : ctx.logger.info(event.message),
-      });
+      const run: ProvisioningRunInfo = {
+        taskId: ctx.task.id,
+        stackId: stackIdOf(spec),
+        stackName: spec.name,
+        environment: spec.environment,
+        resources: topologicalOrder(spec).map(resource => ({
+          resource,
+          dependsOn: dependenciesOf(spec, resource),
+        })),
+        startedBy: ctx.user?.ref,
+        templateRef: ctx.templateInfo?.entityRef,
+      };
+      const onEvent = (event: ProvisioningEvent) => {
+        if (event.status === 'failed' || event.status === 'run-failed')
+          ctx.logger.error(event.message);
+        else ctx.logger.info(event.message);
+        options.reporter?.report(run, event);
+      };
+      let deleted;
+      try {
+        deleted = await destroyStack({
+          spec,
+          provider: options.provider,
+          signal: ctx.signal,
+          onEvent,
+        });
+      } finally {
+        await options.reporter?.flush(run);
+      }
       ctx.output('deleted', deleted);
     },
   });

@@ -1,0 +1,18 @@
+import type { SchedulerServiceTaskScheduleDefinitionConfig } from '@backstage/backend-plugin-api';
+
+export interface Config {
+  konductor?: {
+    catalog?: {
+      /**
+       * Owner of the entities of a provisioned stack whose runs name no owner and no starter.
+       * Default: group:default/platform-team.
+       */
+      defaultOwner?: string;
+      /**
+       * How often the provisioned-resources provider re-reads every run (it also refreshes when
+       * a run ends). Default: every 10 minutes, 15 seconds after start.
+       */
+      schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+    };
+  };
+}

@@ -1,0 +1,168 @@
+import {
+  ANNOTATION_LOCATION,
+  ANNOTATION_ORIGIN_LOCATION,
+  Entity,
+} from '@backstage/catalog-model';
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type {
+  EntityProvider,
+  EntityProviderConnection,
+} from '@backstage/plugin-catalog-node';
+import type {
+  ProvisioningClient,
+  ProvisioningRun,
+  RunResource,
+} from '@konductor/plugin-provisioning-common';
+
+/** The catalog `spec.type` of each kind of provisioned resource. */
+export const RESOURCE_TYPES: Record<string, string> = {
+  network: 'aws-vpc',
+  database: 'aws-rds-postgres',
+  secrets: 'aws-secret',
+  cluster: 'aws-eks-cluster',
+  app: 'kubernetes-deployment',
+};
+
+/** Annotations on the entities of provisioned resources. */
+export const ANNOTATION_STACK = 'konductor.dev/stack';
+export const ANNOTATION_RUN = 'konductor.dev/run';
+export const ANNOTATION_CLOUD_ID = 'konductor.dev/cloud-id';
+
+/** Resource statuses that mean the resource exists in the cloud. */
+const EXISTING = new Set([
+  'ready',
+  'creating',
+  'waiting',
+  'retained',
+  'rolling-back',
+  'deleting',
+]);
+
+/** The identifier a cloud console finds the resource by. */
+function cloudIdOf(outputs: Record<string, unknown> = {}): string | undefined {
+  for (const key of ['arn', 'vpcId', 'databaseSecretArn', 'clusterName', 'url'])
+    if (typeof outputs[key] === 'string') return outputs[key] as string;
+  return undefined;
+}
+
+const PROVIDER = 'konductor-provisioned-resources';
+const location = `${PROVIDER}:runs`;
+
+/**
+ * The stacks Konductor provisioned, as catalog entities: one `System` per stack and one
+ * `Resource` per resource that exists, owned by the stack's owner, with `dependsOn` mirroring the
+ * stack's graph and a link to the run. Each stack is described by its most recent run, so a stack
+ * destroyed by `konductor:stack:destroy` disappears. Every refresh is a full mutation.
+ */
+export class ProvisionedResourcesProvider implements EntityProvider {
+  private connection?: EntityProviderConnection;
+
+  constructor(
+    private readonly options: {
+      client: ProvisioningClient;
+      logger: LoggerService;
+      /** Owner of stacks whose runs name none. */
+      defaultOwner: string;
+      /** The portal's URL (`app.baseUrl`): entity links must be absolute. */
+      appBaseUrl: string;
+    },
+  ) {}
+
+  getProviderName(): string {
+    return PROVIDER;
+  }
+
+  async connect(connection: EntityProviderConnection): Promise<void> {
+    this.connection = connection;
+  }
+
+  /** Reads every stack's latest run and replaces the provider's entities with what exists. */
+  async refresh(): Promise<void> {
+    if (!this.connection)
+      throw new Error(`${PROVIDER} is not connected to the catalog yet`);
+    const latest = new Map<string, ProvisioningRun>();
+    for (let offset = 0; ; offset += 100) {
+      const page = await this.options.client.listRuns({ limit: 100, offset });
+      // Newest first: the first run seen of a stack is its latest.
+      for (const run of page.items)
+        if (!latest.has(run.stackId)) latest.set(run.stackId, run);
+      if (offset + page.items.length >= page.totalCount || !page.items.length)
+        break;
+    }
+    const entities: Entity[] = [];
+    for (const run of latest.values()) {
+      const { resources } = await this.options.client.getRun(run.id);
+      entities.push(...this.entitiesOf(run, resources));
+    }
+    await this.connection.applyMutation({
+      type: 'full',
+      entities: entities.map(entity => ({ entity, locationKey: location })),
+    });
+    this.options.logger.info(
+      `${PROVIDER}: ${entities.length} entities from ${latest.size} stacks`,
+    );
+  }
+
+  private entitiesOf(run: ProvisioningRun, resources: RunResource[]): Entity[] {
+    const existing = resources.filter(r => EXISTING.has(r.status));
+    if (!existing.length) return [];
+    const owner = run.owner ?? run.createdBy ?? this.options.defaultOwner;
+    const names = new Set(existing.map(r => r.resource));
+    const annotations = {
+      [ANNOTATION_LOCATION]: location,
+      [ANNOTATION_ORIGIN_LOCATION]: location,
+      [ANNOTATION_STACK]: run.stackId,
+      [ANNOTATION_RUN]: run.id,
+    };
+    const links = [
+      {
+        url: `${this.options.appBaseUrl}/provisioning/runs/${encodeURIComponent(
+          run.id,
+        )}`,
+        title: 'Provisioning run',
+      },
+    ];
+    const system: Entity = {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'System',
+      metadata: {
+        name: run.stackId,
+        title: `${run.stackName} (${run.environment})`,
+        description: `Stack ${run.stackId}, provisioned by Konductor.`,
+        tags: ['konductor', run.environment],
+        annotations,
+        links,
+      },
+      spec: { owner },
+    };
+    return [
+      system,
+      ...existing.map(
+        (r): Entity => ({
+          apiVersion: 'backstage.io/v1alpha1',
+          kind: 'Resource',
+          metadata: {
+            name: `${run.stackId}-${r.resource}`,
+            title: `${run.stackId} ${r.resource}`,
+            tags: ['konductor', run.environment],
+            annotations: {
+              ...annotations,
+              ...(cloudIdOf(r.outputs)
+                ? { [ANNOTATION_CLOUD_ID]: cloudIdOf(r.outputs)! }
+                : {}),
+            },
+            links,
+          },
+          spec: {
+            type: RESOURCE_TYPES[r.resource] ?? r.resource,
+            owner,
+            system: run.stackId,
+            dependsOn: r.dependsOn
+              .filter(d => names.has(d))
+              .map(d => `resource:default/${run.stackId}-${d}`),
+          },
+        }),
+      ),
+    ];
+  }
+}
