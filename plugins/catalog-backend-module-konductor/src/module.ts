@@ -11,6 +11,8 @@ import {
 } from '@konductor/plugin-provisioning-common';
 import { ServiceDefinitionProcessor } from './ServiceDefinitionProcessor';
 import { ProvisionedResourcesProvider } from './ProvisionedResourcesProvider';
+import { EksClusterProvider } from './EksClusterProvider';
+import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
 
 /**
  * Konductor's catalog module: the ServiceDefinition kind and its generated Templates, and the
@@ -74,6 +76,40 @@ export const catalogModuleKonductor = createBackendModule({
           ...schedule,
           fn: () => provider.refresh(),
         });
+        // EKS clusters of the configured accounts and regions, whoever created them.
+        const eks = settings?.getOptionalConfigArray('eks.accounts') ?? [];
+        if (eks.length) {
+          const aws = DefaultAwsCredentialsManager.fromConfig(config);
+          const clusters = new EksClusterProvider({
+            logger,
+            defaultOwner:
+              settings?.getOptionalString('defaultOwner') ??
+              'group:default/platform-team',
+            endpoint: config.getOptionalString('konductor.aws.endpoint'),
+            credentials: async accountId =>
+              (await aws.getCredentialProvider({ accountId }))
+                .sdkCredentialProvider,
+            scopes: eks.map(account => ({
+              accountId: account.getString('accountId'),
+              regions: account.getStringArray('regions'),
+            })),
+          });
+          catalog.addEntityProvider(clusters);
+          await scheduler.scheduleTask({
+            id: 'konductor-eks-clusters',
+            ...(settings?.has('eks.schedule')
+              ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
+                  settings.getConfig('eks.schedule'),
+                )
+              : {
+                  frequency: { minutes: 30 },
+                  timeout: { minutes: 10 },
+                  initialDelay: { seconds: 20 },
+                }),
+            fn: () => clusters.refresh(),
+          });
+        }
+
         // A run that ends changes what exists: refresh at once rather than at the next tick.
         await events.subscribe({
           id: 'konductor-provisioned-resources',

@@ -106,6 +106,7 @@ export function stackTags(
     'konductor:stack': ctx.stackId,
     'konductor:resource': kind,
     'konductor:environment': ctx.spec.environment,
+    ...(ctx.spec.owner ? { 'konductor:owner': ctx.spec.owner } : {}),
     'managed-by': 'konductor',
   };
 }

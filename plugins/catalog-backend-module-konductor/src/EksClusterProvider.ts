@@ -1,0 +1,153 @@
+import {
+  Cluster,
+  DescribeClusterCommand,
+  EKSClient,
+  ListClustersCommand,
+} from '@aws-sdk/client-eks';
+import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import {
+  ANNOTATION_KUBERNETES_API_SERVER,
+  ANNOTATION_KUBERNETES_API_SERVER_CA,
+  ANNOTATION_KUBERNETES_AUTH_PROVIDER,
+  ANNOTATION_LOCATION,
+  ANNOTATION_ORIGIN_LOCATION,
+  Entity,
+} from '@backstage/catalog-model';
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type {
+  EntityProvider,
+  EntityProviderConnection,
+} from '@backstage/plugin-catalog-node';
+import { ANNOTATION_CLOUD_ID } from './ProvisionedResourcesProvider';
+
+/** The Kubernetes plugin's annotation naming an EKS cluster for its AWS authentication. */
+export const ANNOTATION_KUBERNETES_AWS_CLUSTER_ID =
+  'kubernetes.io/x-k8s-aws-id';
+
+/** An AWS account and the regions in it where clusters are discovered. */
+export interface EksScope {
+  accountId: string;
+  regions: string[];
+}
+
+const PROVIDER = 'konductor-eks-clusters';
+
+/** A catalog name from parts: lower-case letters, digits and dashes, at most 63 characters. */
+const nameOf = (...parts: string[]) =>
+  parts
+    .join('-')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .slice(0, 63)
+    .replace(/-+$/, '');
+
+/**
+ * Discovers EKS clusters (`ListClusters`, `DescribeCluster`) in each configured account and
+ * region and turns them into `Resource` entities of type `kubernetes-cluster`, with the
+ * annotations Backstage's Kubernetes plugin reads (API server, CA, AWS auth, cluster id). A
+ * cluster Konductor provisioned is part of its stack's System and owned as its stack is (tags
+ * `konductor:stack`, `konductor:owner`). Every refresh is a full mutation: deleted clusters go.
+ */
+export class EksClusterProvider implements EntityProvider {
+  private connection?: EntityProviderConnection;
+
+  constructor(
+    private readonly options: {
+      scopes: EksScope[];
+      credentials: (
+        accountId: string,
+      ) => Promise<AwsCredentialIdentityProvider>;
+      /** The AWS endpoint (the sandbox's), when not AWS itself. */
+      endpoint?: string;
+      defaultOwner: string;
+      logger: LoggerService;
+    },
+  ) {}
+
+  getProviderName(): string {
+    return PROVIDER;
+  }
+
+  async connect(connection: EntityProviderConnection): Promise<void> {
+    this.connection = connection;
+  }
+
+  async refresh(): Promise<void> {
+    if (!this.connection)
+      throw new Error(`${PROVIDER} is not connected to the catalog yet`);
+    const entities: Entity[] = [];
+    for (const { accountId, regions } of this.options.scopes) {
+      const credentials = await this.options.credentials(accountId);
+      for (const region of regions) {
+        const eks = new EKSClient({
+          region,
+          credentials,
+          endpoint: this.options.endpoint,
+        });
+        let nextToken: string | undefined;
+        do {
+          const page = await eks.send(new ListClustersCommand({ nextToken }));
+          for (const name of page.clusters ?? []) {
+            const { cluster } = await eks.send(
+              new DescribeClusterCommand({ name }),
+            );
+            if (cluster)
+              entities.push(this.entityOf(accountId, region, cluster));
+          }
+          nextToken = page.nextToken;
+        } while (nextToken);
+      }
+    }
+    await this.connection.applyMutation({
+      type: 'full',
+      entities: entities.map(entity => ({
+        entity,
+        locationKey: entity.metadata.annotations![ANNOTATION_LOCATION],
+      })),
+    });
+    this.options.logger.info(`${PROVIDER}: ${entities.length} clusters`);
+  }
+
+  private entityOf(
+    accountId: string,
+    region: string,
+    cluster: Cluster,
+  ): Entity {
+    const name = cluster.name!;
+    const tags: Record<string, string> = cluster.tags ?? {};
+    const location = `${PROVIDER}:${accountId}/${region}`;
+    const stack = tags['konductor:stack'];
+    return {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Resource',
+      metadata: {
+        name: nameOf('eks', accountId, region, name),
+        title: name,
+        description: `EKS cluster ${name} (Kubernetes ${cluster.version}) in ${accountId}/${region}, ${cluster.status}.`,
+        tags: ['eks', 'kubernetes'],
+        annotations: {
+          [ANNOTATION_LOCATION]: location,
+          [ANNOTATION_ORIGIN_LOCATION]: location,
+          'konductor.dev/aws-account': accountId,
+          ...(cluster.arn ? { [ANNOTATION_CLOUD_ID]: cluster.arn } : {}),
+          ...(cluster.endpoint
+            ? { [ANNOTATION_KUBERNETES_API_SERVER]: cluster.endpoint }
+            : {}),
+          ...(cluster.certificateAuthority?.data
+            ? {
+                [ANNOTATION_KUBERNETES_API_SERVER_CA]:
+                  cluster.certificateAuthority.data,
+              }
+            : {}),
+          [ANNOTATION_KUBERNETES_AUTH_PROVIDER]: 'aws',
+          [ANNOTATION_KUBERNETES_AWS_CLUSTER_ID]: name,
+        },
+      },
+      spec: {
+        type: 'kubernetes-cluster',
+        owner: tags['konductor:owner'] ?? this.options.defaultOwner,
+        ...(stack ? { system: stack } : {}),
+      },
+    };
+  }
+}
