@@ -30,6 +30,32 @@ export interface FixedRunFilter {
   templateRef?: string;
 }
 
+/** A select of one filter, with "Any" for no filter. */
+function FilterSelect(props: {
+  label: string;
+  value: string;
+  options: string[];
+  onChange: (value: string) => void;
+}) {
+  return (
+    <TextField
+      select
+      label={props.label}
+      size="small"
+      value={props.value}
+      sx={{ minWidth: 150 }}
+      onChange={e => props.onChange(e.target.value)}
+    >
+      <MenuItem value="">Any</MenuItem>
+      {props.options.map(option => (
+        <MenuItem key={option} value={option}>
+          {option}
+        </MenuItem>
+      ))}
+    </TextField>
+  );
+}
+
 type Loaded =
   | { state: 'loading' }
   | { state: 'error'; error: Error }
@@ -100,42 +126,24 @@ export function RunsTable(props: { fixed?: FixedRunFilter }) {
             setPage(0);
           }}
         />
-        <TextField
-          select
+        <FilterSelect
           label="Status"
-          size="small"
           value={status}
-          sx={{ minWidth: 150 }}
-          onChange={e => {
-            setStatus(e.target.value);
+          options={['running', 'succeeded', 'failed', 'cancelled']}
+          onChange={v => {
+            setStatus(v);
             setPage(0);
           }}
-        >
-          <MenuItem value="">Any</MenuItem>
-          {['running', 'succeeded', 'failed', 'cancelled'].map(s => (
-            <MenuItem key={s} value={s}>
-              {s}
-            </MenuItem>
-          ))}
-        </TextField>
-        <TextField
-          select
+        />
+        <FilterSelect
           label="Environment"
-          size="small"
           value={environment}
-          sx={{ minWidth: 150 }}
-          onChange={e => {
-            setEnvironment(e.target.value);
+          options={['dev', 'staging', 'prod']}
+          onChange={v => {
+            setEnvironment(v);
             setPage(0);
           }}
-        >
-          <MenuItem value="">Any</MenuItem>
-          {['dev', 'staging', 'prod'].map(s => (
-            <MenuItem key={s} value={s}>
-              {s}
-            </MenuItem>
-          ))}
-        </TextField>
+        />
       </Stack>
       {loaded.state === 'loading' && (
         <LinearProgress aria-label="Loading runs" />
