@@ -18,11 +18,8 @@ import type {
   EntityProvider,
   EntityProviderConnection,
 } from '@backstage/plugin-catalog-node';
+import { ANNOTATION_KUBERNETES_AWS_CLUSTER_ID } from '@backstage/plugin-kubernetes-common';
 import { ANNOTATION_CLOUD_ID } from './ProvisionedResourcesProvider';
-
-/** The Kubernetes plugin's annotation naming an EKS cluster for its AWS authentication. */
-export const ANNOTATION_KUBERNETES_AWS_CLUSTER_ID =
-  'kubernetes.io/x-k8s-aws-id';
 
 /** An AWS account and the regions in it where clusters are discovered. */
 export interface EksScope {

@@ -44,11 +44,12 @@ export const catalogModuleKonductor = createBackendModule({
         catalog.addProcessor(new ServiceDefinitionProcessor());
 
         const settings = config.getOptionalConfig('konductor.catalog');
+        const defaultOwner =
+          settings?.getOptionalString('defaultOwner') ??
+          'group:default/platform-team';
         const provider = new ProvisionedResourcesProvider({
           logger,
-          defaultOwner:
-            settings?.getOptionalString('defaultOwner') ??
-            'group:default/platform-team',
+          defaultOwner,
           appBaseUrl: config.getString('app.baseUrl').replace(/\/$/, ''),
           client: new ProvisioningClient({
             discovery,
@@ -82,9 +83,7 @@ export const catalogModuleKonductor = createBackendModule({
           const aws = DefaultAwsCredentialsManager.fromConfig(config);
           const clusters = new EksClusterProvider({
             logger,
-            defaultOwner:
-              settings?.getOptionalString('defaultOwner') ??
-              'group:default/platform-team',
+            defaultOwner,
             endpoint: config.getOptionalString('konductor.aws.endpoint'),
             credentials: async accountId =>
               (await aws.getCredentialProvider({ accountId }))

@@ -2,7 +2,6 @@ import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   ENVIRONMENTS,
-  ProvisioningEvent,
   dependenciesOf,
   sanitizeName,
   stackSpecSchema,
@@ -11,11 +10,10 @@ import {
 import {
   CloudProvider,
   ProvisioningReporter,
-  ProvisioningRunInfo,
   destroyStack,
-  stackIdOf,
 } from '@konductor/plugin-provisioning-node';
 import { examples } from './stackDestroy.examples';
+import { reportingRun } from './runReporting';
 
 /**
  * `konductor:stack:destroy`: deletes every resource of a stack in reverse dependency order.
@@ -71,24 +69,15 @@ export function createStackDestroyAction(options: {
           app: { image: 'any' },
         },
       });
-      const run: ProvisioningRunInfo = {
-        taskId: ctx.task.id,
-        stackId: stackIdOf(spec),
-        stackName: spec.name,
-        environment: spec.environment,
-        resources: topologicalOrder(spec).map(resource => ({
+      const { run, onEvent } = reportingRun(
+        ctx,
+        spec,
+        topologicalOrder(spec).map(resource => ({
           resource,
           dependsOn: dependenciesOf(spec, resource),
         })),
-        startedBy: ctx.user?.ref,
-        templateRef: ctx.templateInfo?.entityRef,
-      };
-      const onEvent = (event: ProvisioningEvent) => {
-        if (event.status === 'failed' || event.status === 'run-failed')
-          ctx.logger.error(event.message);
-        else ctx.logger.info(event.message);
-        options.reporter?.report(run, event);
-      };
+        options.reporter,
+      );
       let deleted;
       try {
         deleted = await destroyStack({

@@ -2,7 +2,6 @@ import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import type { JsonObject } from '@backstage/types';
 import {
-  ProvisioningEvent,
   formatProblems,
   planStack,
   runIdFor,
@@ -12,12 +11,12 @@ import {
 import {
   CloudProvider,
   ProvisioningReporter,
-  ProvisioningRunInfo,
   ResourceOutputs,
   provisionStack,
   stackIdOf,
 } from '@konductor/plugin-provisioning-node';
 import { examples } from './stackProvision.examples';
+import { reportingRun } from './runReporting';
 
 /** Options of {@link createStackProvisionAction}. */
 export interface StackProvisionActionOptions {
@@ -110,19 +109,12 @@ export function createStackProvisionAction(
       }
       if (ctx.isDryRun) return;
 
-      const run: ProvisioningRunInfo = {
-        taskId: ctx.task.id,
-        stackId: stackIdOf(spec),
-        stackName: spec.name,
-        environment: spec.environment,
-        resources: plan.resources.map(r => ({
-          resource: r.id,
-          dependsOn: r.dependsOn,
-        })),
-        startedBy: ctx.user?.ref,
-        templateRef: ctx.templateInfo?.entityRef,
-        owner: spec.owner,
-      };
+      const { run, onEvent } = reportingRun(
+        ctx,
+        spec,
+        plan.resources.map(r => ({ resource: r.id, dependsOn: r.dependsOn })),
+        options.reporter,
+      );
       if (options.reporter)
         ctx.output(
           'runUrl',
@@ -130,12 +122,6 @@ export function createStackProvisionAction(
             runIdFor(run.taskId, run.stackId),
           )}`,
         );
-      const onEvent = (event: ProvisioningEvent) => {
-        if (event.status === 'failed' || event.status === 'run-failed')
-          ctx.logger.error(event.message);
-        else ctx.logger.info(event.message);
-        options.reporter?.report(run, event);
-      };
       let outputs;
       try {
         outputs = await provisionStack({
