@@ -96,8 +96,8 @@ describe('Konductor backend on its embedded defaults', () => {
       .get('/api/scaffolder/v2/actions')
       .set('Authorization', mockCredentials.service.header());
     const installed = new Set(res.body.map((a: { id: string }) => a.id));
-    for (const [name, action] of [
-      ['vpn-access', 'konductor:jira:issue:create'],
+    for (const [name, ...actions] of [
+      ['vpn-access', 'konductor:stack:outputs', 'konductor:jira:issue:create'],
       ['private-network', 'konductor:stack:provision'],
     ]) {
       const definition = await eventually(`servicedefinition:${name}`, () =>
@@ -116,7 +116,7 @@ describe('Konductor backend on its embedded defaults', () => {
         'konductor.dev/service-definition': `servicedefinition:default/${name}`,
       });
       const used = template.spec.steps.map((s: { action: string }) => s.action);
-      expect(used).toEqual([action]);
+      expect(used).toEqual(actions);
       expect(used.filter((id: string) => !installed.has(id))).toEqual([]);
     }
   });
@@ -130,6 +130,7 @@ describe('Konductor backend on its embedded defaults', () => {
       expect.arrayContaining([
         'konductor:stack:provision',
         'konductor:stack:destroy',
+        'konductor:stack:outputs',
         'konductor:github:repo:provision',
         'konductor:jira:issue:create',
       ]),

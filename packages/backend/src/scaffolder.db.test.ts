@@ -71,6 +71,7 @@ describe.each(databases.eachSupportedId())(
                   endpoint: sandbox.url,
                   pollIntervalSeconds: 0.05,
                 },
+                jira: { ...konductor.jira, baseUrl: sandbox.jiraUrl },
               },
             },
           }),
@@ -214,6 +215,83 @@ describe.each(databases.eachSupportedId())(
           type: 'dependsOn',
           targetRef: `resource:default/${name}-dev-network`,
         }),
+      );
+    }, 120_000);
+
+    it("fulfils a service definition with a dependency's outputs: VPN access to a provisioned private network", async () => {
+      const name = `net-${databaseId.toLowerCase().replace('_', '-')}`;
+      const network = await runTemplate('private-network', {
+        name,
+        environment: 'dev',
+      });
+      expect(network.task.status).toBe('completed');
+      // The network's System carries the template it came from: the dependency picker's filter.
+      const system = await eventually(
+        'the network stack in the catalog',
+        async () => {
+          const res = await request(server)
+            .get(`/api/catalog/entities/by-name/system/default/${name}-dev`)
+            .set('Authorization', auth);
+          return res.status === 200 ? res.body : undefined;
+        },
+        60_000,
+      );
+      expect(system.metadata.annotations['konductor.dev/template']).toBe(
+        'template:default/private-network',
+      );
+      const picked = await request(server)
+        .get('/api/catalog/entities/by-query')
+        .query({
+          filter:
+            'kind=system,metadata.annotations.konductor.dev/template=template:default/private-network',
+        })
+        .set('Authorization', auth);
+      expect(picked.body.items.map((e: any) => e.metadata.name)).toContain(
+        `${name}-dev`,
+      );
+
+      const vpn = await runTemplate('vpn-access', {
+        team: 'group:default/guests',
+        reason: 'reach the staging database',
+        'dependency-private-network': `system:default/${name}-dev`,
+      });
+      expect(vpn.messages.filter(m => /fail|error/i.test(m))).toEqual([]);
+      expect(vpn.task.status).toBe('completed');
+      const run = (
+        await request(server)
+          .get(`/api/provisioning/runs?stackId=${name}-dev`)
+          .set('Authorization', auth)
+      ).body.items[0];
+      const { resources } = (
+        await request(server)
+          .get(`/api/provisioning/runs/${run.id}`)
+          .set('Authorization', auth)
+      ).body;
+      const { vpcId, cidr } = resources.find(
+        (r: any) => r.resource === 'network',
+      ).outputs;
+      expect(vpcId).toMatch(/^vpc-/);
+      // The ticket, read back from the sandbox's Jira, names the network that was picked.
+      const key = vpn.messages.join('\n').match(/\b(OPS-\d+)\b/)?.[1];
+      expect(key).toBeDefined();
+      const issue = await (
+        await fetch(`${sandbox.jiraUrl}/rest/api/3/issue/${key}`, {
+          headers: { authorization: 'Basic eDp4' },
+        })
+      ).json();
+      expect(JSON.stringify(issue.fields.description)).toContain(
+        `Network: ${vpcId} (${cidr})`,
+      );
+
+      // A stack that does not exist is refused with what to change, before any ticket.
+      const missing = await runTemplate('vpn-access', {
+        team: 'group:default/guests',
+        reason: 'x',
+        'dependency-private-network': 'system:default/nowhere-dev',
+      });
+      expect(missing.task.status).toBe('failed');
+      expect(missing.messages.join('\n')).toContain(
+        'stack: no stack "nowhere-dev" has been provisioned (or you may not read it): choose an existing stack',
       );
     }, 120_000);
 

@@ -59,6 +59,8 @@ describe('ProvisionedResourcesProvider', () => {
       stackName: stack,
       environment: 'dev',
       owner,
+      // The shop is provisioned from a service definition's template.
+      templateRef: stack === 'shop' ? 'template:default/shop' : undefined,
       resources: [
         { resource: 'network', dependsOn: [] },
         { resource: 'database', dependsOn: ['network'] },
@@ -164,6 +166,13 @@ describe('ProvisionedResourcesProvider', () => {
     expect(byRef['Resource:shop-dev-secrets'].spec.dependsOn).toEqual([
       'resource:default/shop-dev-database',
     ]);
+    // Dependent definitions find the stacks of a definition by its template.
+    expect(
+      byRef['System:shop-dev'].metadata.annotations['konductor.dev/template'],
+    ).toBe('template:default/shop');
+    expect(
+      byRef['System:half-dev'].metadata.annotations['konductor.dev/template'],
+    ).toBeUndefined();
     // No owner on the run: the configured default owns it.
     expect(byRef['System:half-dev'].spec.owner).toBe(
       'group:default/platform-team',

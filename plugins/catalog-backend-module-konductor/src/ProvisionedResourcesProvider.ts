@@ -4,6 +4,7 @@ import {
   Entity,
 } from '@backstage/catalog-model';
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import { ANNOTATION_TEMPLATE } from './serviceDefinition/generateTemplate';
 import type {
   EntityProvider,
   EntityProviderConnection,
@@ -130,7 +131,10 @@ export class ProvisionedResourcesProvider implements EntityProvider {
         title: `${run.stackName} (${run.environment})`,
         description: `Stack ${run.stackId}, provisioned by Konductor.`,
         tags: ['konductor', run.environment],
-        annotations,
+        // The template is how dependent service definitions find the stacks of a definition.
+        annotations: run.templateRef
+          ? { ...annotations, [ANNOTATION_TEMPLATE]: run.templateRef }
+          : annotations,
         links,
       },
       spec: { owner },

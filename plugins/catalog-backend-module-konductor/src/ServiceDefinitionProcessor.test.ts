@@ -36,7 +36,15 @@ const automated = (): Entity => ({
           name: '${{ parameters.name }}',
           environment: 'dev',
           aws: { accountId: '123456789012', region: 'us-east-1' },
-          resources: { network: { cidr: '10.0.0.0/16' }, database: {} },
+          resources: {
+            network: { cidr: '10.0.0.0/16' },
+            app: {
+              image: 'node:22',
+              env: {
+                DB_HOST: '${{ dependencies.postgres.database.endpoint }}',
+              },
+            },
+          },
         },
       },
     },
@@ -120,16 +128,45 @@ describe('ServiceDefinitionProcessor', () => {
       spec: {
         owner: 'group:default/platform-team',
         type: 'full-stack',
-        parameters: [{ title: 'Node.js service', required: ['name'] }],
+        parameters: [
+          { title: 'Node.js service', required: ['name'] },
+          // The dependency: a choice among the stacks its template provisioned.
+          {
+            title: 'Uses',
+            required: ['dependency-postgres'],
+            properties: {
+              'dependency-postgres': {
+                type: 'string',
+                'ui:field': 'EntityPicker',
+                'ui:options': {
+                  catalogFilter: {
+                    kind: 'System',
+                    'metadata.annotations.konductor.dev/template':
+                      'template:default/postgres',
+                  },
+                },
+              },
+            },
+          },
+        ],
       },
     });
-    expect(template.spec.steps.map((s: any) => s.action)).toEqual([
-      'fetch:template',
-      'konductor:github:repo:provision',
-      'konductor:stack:provision',
-      'catalog:register',
+    expect(template.spec.steps.map((s: any) => [s.id, s.action])).toEqual([
+      ['dependency-postgres', 'konductor:stack:outputs'],
+      ['skeleton', 'fetch:template'],
+      ['repo', 'konductor:github:repo:provision'],
+      ['stack', 'konductor:stack:provision'],
+      ['register', 'catalog:register'],
     ]);
-    expect(template.spec.steps[2].input.name).toBe('${{ parameters.name }}');
+    expect(template.spec.steps[0].input).toEqual({
+      stack: "${{ parameters['dependency-postgres'] }}",
+    });
+    expect(template.spec.steps[3].input.name).toBe('${{ parameters.name }}');
+    // The dependency's output, read from the step that fetched it.
+    expect(template.spec.steps[3].input.resources.app.env).toEqual({
+      DB_HOST:
+        "${{ steps['dependency-postgres'].output.outputs.database.endpoint }}",
+    });
     expect(template.spec.output.links.map((l: any) => l.title)).toEqual([
       'Repository',
       'Provisioning run',
@@ -153,6 +190,31 @@ describe('ServiceDefinitionProcessor', () => {
           labels: ['vpn', 'konductor'],
         }),
       }),
+    ]);
+  });
+
+  it('links the definition to its form and the form back to the definition', async () => {
+    const processor = new ServiceDefinitionProcessor({
+      appBaseUrl: 'http://portal.test',
+    });
+    const emitted: CatalogProcessorResult[] = [];
+    const processed = await processor.postProcessEntity(
+      automated(),
+      location,
+      r => emitted.push(r),
+    );
+    expect(processed.metadata.links).toEqual([
+      {
+        url: 'http://portal.test/create/templates/default/node-service',
+        title: 'Request it (form)',
+      },
+    ]);
+    const template = emitted.find(r => r.type === 'entity') as any;
+    expect(template.entity.metadata.links).toEqual([
+      {
+        url: 'http://portal.test/catalog/default/servicedefinition/node-service',
+        title: 'Service definition',
+      },
     ]);
   });
 
@@ -210,6 +272,16 @@ describe('ServiceDefinitionProcessor', () => {
       'spec.dependsOn',
       ['component:default/x'],
       'spec.dependsOn.0: must be an entity ref such as servicedefinition:default/postgres',
+    ],
+    [
+      'spec.dependsOn',
+      undefined,
+      'spec.fulfilment.automated.stack.resources.app.env.DB_HOST: uses dependencies.postgres, but postgres is not in spec.dependsOn: add servicedefinition:default/postgres there',
+    ],
+    [
+      'spec.fulfilment.automated.stack.resources.app.env.DB_HOST',
+      '${{ dependencies.postgres.endpoint }}',
+      "uses dependencies.postgres.endpoint: name the dependency's resource and output, such as dependencies.postgres.network.vpcId",
     ],
   ])(
     'refuses %s = %j, naming the document, the field and what to change',

@@ -33,6 +33,13 @@ const isDefinition = (entity: Entity) =>
  * validation emits nothing, so the catalog keeps its last valid Template.
  */
 export class ServiceDefinitionProcessor implements CatalogProcessor {
+  constructor(
+    private readonly options: {
+      /** The portal's URL (`app.baseUrl`): the definition and its form link to each other. */
+      appBaseUrl?: string;
+    } = {},
+  ) {}
+
   getProcessorName(): string {
     return 'KonductorServiceDefinitionProcessor';
   }
@@ -91,9 +98,35 @@ export class ServiceDefinitionProcessor implements CatalogProcessor {
         RELATION_DEPENDS_ON,
         RELATION_DEPENDENCY_OF,
       );
-    emit(
-      processingResult.entity(location, generateTemplate(entity, result.spec)),
-    );
-    return entity;
+    const template = generateTemplate(entity, result.spec);
+    const base = this.options.appBaseUrl;
+    if (!base) {
+      emit(processingResult.entity(location, template));
+      return entity;
+    }
+    // Each page links to the other: the definition to its form, the form to its definition.
+    const path = `${self.namespace}/${encodeURIComponent(self.name)}`;
+    template.metadata.links = [
+      {
+        url: `${base}/catalog/${
+          self.namespace
+        }/servicedefinition/${encodeURIComponent(self.name)}`,
+        title: 'Service definition',
+      },
+    ];
+    emit(processingResult.entity(location, template));
+    return {
+      ...entity,
+      metadata: {
+        ...entity.metadata,
+        links: [
+          ...(entity.metadata.links ?? []),
+          {
+            url: `${base}/create/templates/${path}`,
+            title: 'Request it (form)',
+          },
+        ],
+      },
+    };
   }
 }

@@ -41,7 +41,8 @@ export const catalogModuleKonductor = createBackendModule({
         auth,
         events,
       }) {
-        catalog.addProcessor(new ServiceDefinitionProcessor());
+        const appBaseUrl = config.getString('app.baseUrl').replace(/\/$/, '');
+        catalog.addProcessor(new ServiceDefinitionProcessor({ appBaseUrl }));
 
         const settings = config.getOptionalConfig('konductor.catalog');
         const defaultOwner =
@@ -50,7 +51,7 @@ export const catalogModuleKonductor = createBackendModule({
         const provider = new ProvisionedResourcesProvider({
           logger,
           defaultOwner,
-          appBaseUrl: config.getString('app.baseUrl').replace(/\/$/, ''),
+          appBaseUrl,
           client: new ProvisioningClient({
             discovery,
             token: async () =>

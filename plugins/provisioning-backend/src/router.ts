@@ -43,6 +43,7 @@ export const runChannel = (runId: string) => `provisioning:run:${runId}`;
 const runQuerySchema = z
   .object({
     owner: z.string().optional(),
+    stackId: z.string().optional(),
     entityRef: z.string().optional(),
     templateRef: z.string().optional(),
     status: z.enum(['running', 'succeeded', 'failed', 'cancelled']).optional(),

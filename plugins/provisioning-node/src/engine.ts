@@ -203,7 +203,9 @@ export async function provisionStack(
         resource: kind,
       });
   }
-  const what = cancelled ? 'was cancelled' : `failed: ${cause.message}`;
+  const what = cancelled
+    ? 'was cancelled'
+    : `failed: ${cause.message.replace(/\.+$/, '')}`;
   const after =
     spec.onFailure === 'rollback'
       ? `Rolled back: ${rolledBack.join(', ') || 'nothing had been created'}.${

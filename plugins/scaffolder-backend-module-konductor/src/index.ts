@@ -1,12 +1,13 @@
 /**
  * Konductor's scaffolder actions: `konductor:stack:provision`, `konductor:stack:destroy`,
- * `konductor:github:repo:provision` and `konductor:jira:issue:create`.
+ * `konductor:stack:outputs`, `konductor:github:repo:provision` and `konductor:jira:issue:create`.
  *
  * @packageDocumentation
  */
 export { scaffolderModuleKonductor as default } from './module';
 export { createStackProvisionAction } from './actions/stackProvision';
 export { createStackDestroyAction } from './actions/stackDestroy';
+export { createStackOutputsAction } from './actions/stackOutputs';
 export { createGithubRepoProvisionAction } from './actions/githubRepoProvision';
 export {
   createJiraIssueCreateAction,

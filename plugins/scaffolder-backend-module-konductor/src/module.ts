@@ -1,4 +1,5 @@
 import {
+  BackstageCredentials,
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
@@ -16,6 +17,7 @@ import {
   JiraClient,
 } from './actions/jiraIssueCreate';
 import { createStackDestroyAction } from './actions/stackDestroy';
+import { createStackOutputsAction } from './actions/stackOutputs';
 import { createStackProvisionAction } from './actions/stackProvision';
 
 /** Adds Konductor's actions to the scaffolder. */
@@ -34,23 +36,32 @@ export const scaffolderModuleKonductor = createBackendModule({
       async init({ scaffolder, config, discovery, auth, logger }) {
         const integrations = ScmIntegrations.fromConfig(config);
         const provider = awsProviderFromConfig(config);
-        // Every run's events go to the provisioning backend, with a service token per request.
-        const reporter = new BackendProvisioningReporter({
-          logger,
-          client: new ProvisioningClient({
+        // A client of the provisioning backend calling on behalf of `credentials`.
+        const provisioningAs = (
+          credentials: () => Promise<BackstageCredentials>,
+        ) =>
+          new ProvisioningClient({
             discovery,
             token: async () =>
               (
                 await auth.getPluginRequestToken({
-                  onBehalfOf: await auth.getOwnServiceCredentials(),
+                  onBehalfOf: await credentials(),
                   targetPluginId: 'provisioning',
                 })
               ).token,
-          }),
+          });
+        // Every run's events go to the provisioning backend, with a service token per request.
+        const reporter = new BackendProvisioningReporter({
+          logger,
+          client: provisioningAs(() => auth.getOwnServiceCredentials()),
         });
         scaffolder.addActions(
           createStackProvisionAction({ provider, reporter }),
           createStackDestroyAction({ provider, reporter }),
+          // Read as the task's user: the provisioning backend's permissions decide what they see.
+          createStackOutputsAction({
+            client: credentials => provisioningAs(async () => credentials),
+          }),
           createGithubRepoProvisionAction({
             integrations,
             githubCredentialsProvider:

@@ -4,29 +4,100 @@ import {
   Entity,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import type { JsonObject, JsonValue } from '@backstage/types';
-import type { ServiceDefinitionSpec } from './schema';
+import type { JsonObject } from '@backstage/types';
+import {
+  ServiceDefinitionSpec,
+  dependencyName,
+  replaceDependencyReferences,
+} from './schema';
 
 /** Annotation on a generated Template: the definition it was generated from. */
 export const ANNOTATION_SERVICE_DEFINITION = 'konductor.dev/service-definition';
 
+/** Annotation on provisioned stacks' Systems: the template whose task provisioned them. */
+export const ANNOTATION_TEMPLATE = 'konductor.dev/template';
+
+/** `value` with every dependency reference turned into the outputs its step read. */
+function readingDependencies<T>(value: T): T {
+  if (typeof value === 'string')
+    return replaceDependencyReferences(
+      value,
+      (_, name, resource) =>
+        `steps['dependency-${name}'].output.outputs.${resource}`,
+    ) as T;
+  if (Array.isArray(value)) return value.map(readingDependencies) as T;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, readingDependencies(v)]),
+    ) as T;
+  return value;
+}
+
 /**
  * The scaffolder Template (v1beta3) of a valid definition: the definition's form, and steps that
  * fulfil it: skeleton, repository, stack and catalog registration when automated, a Jira ticket
- * when manual.
+ * when manual. Each dependency adds a field choosing one of its provisioned stacks (the Systems
+ * its template made) and a step reading that stack's outputs, which the fulfilment's
+ * `dependencies.<name>.<resource>.<output>` expressions read.
  */
 export function generateTemplate(
   definition: Entity,
   spec: ServiceDefinitionSpec,
 ): Entity {
   const { metadata } = definition;
-  const pages = Array.isArray(spec.parameters)
-    ? spec.parameters
-    : [{ title: metadata.title ?? metadata.name, ...spec.parameters }];
+  const pages: JsonObject[] = Array.isArray(spec.parameters)
+    ? [...(spec.parameters as JsonObject[])]
+    : [
+        {
+          title: metadata.title ?? metadata.name,
+          ...spec.parameters,
+        } as JsonObject,
+      ];
   const steps: JsonObject[] = [];
   const links: JsonObject[] = [];
   const text: JsonObject[] = [];
-  const f = spec.fulfilment;
+  const f = readingDependencies(spec.fulfilment);
+
+  const dependencies = (spec.dependsOn ?? []).map(ref => {
+    const name = dependencyName(ref);
+    const namespace = ref.match(/:([^/]+)\//)?.[1] ?? 'default';
+    return { ref, name, field: `dependency-${name}`, namespace };
+  });
+  if (dependencies.length) {
+    pages.push({
+      title: 'Uses',
+      description: 'The existing stacks this service builds on.',
+      required: dependencies.map(d => d.field),
+      properties: Object.fromEntries(
+        dependencies.map(d => [
+          d.field,
+          {
+            // private-network -> Private network
+            title: `${d.name[0].toUpperCase()}${d.name
+              .slice(1)
+              .replace(/[-_]/g, ' ')}`,
+            description: `A stack provisioned from ${d.ref}.`,
+            type: 'string',
+            'ui:field': 'EntityPicker',
+            'ui:options': {
+              allowArbitraryValues: false,
+              catalogFilter: {
+                kind: 'System',
+                [`metadata.annotations.${ANNOTATION_TEMPLATE}`]: `template:${d.namespace}/${d.name}`,
+              },
+            },
+          },
+        ]),
+      ),
+    });
+    for (const d of dependencies)
+      steps.push({
+        id: d.field,
+        name: `Read the outputs of ${d.name}`,
+        action: 'konductor:stack:outputs',
+        input: { stack: `\${{ parameters['${d.field}'] }}` },
+      });
+  }
 
   if (f.mode === 'automated') {
     const a = f.automated;
@@ -120,7 +191,7 @@ export function generateTemplate(
     spec: {
       owner: spec.owner,
       type: spec.type,
-      parameters: pages as unknown as JsonValue,
+      parameters: pages,
       steps,
       output: { links, ...(text.length ? { text } : {}) },
     },

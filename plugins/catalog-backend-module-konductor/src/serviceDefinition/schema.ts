@@ -28,12 +28,18 @@ const entityRef = (kinds: string[], example: string) =>
 /** A JSON Schema object of form fields: what the requester fills. */
 const formPageSchema = z
   .object({
-    title: z.string().optional(),
-    description: z.string().optional(),
-    required: z.array(z.string()).optional(),
+    title: z.string().optional().describe("The page's title in the form."),
+    description: z.string().optional().describe('Text under the title.'),
+    required: z
+      .array(z.string())
+      .optional()
+      .describe('The fields the requester must fill.'),
     properties: z
       .record(z.object({}).passthrough())
-      .refine(p => Object.keys(p).length > 0, 'must define at least one field'),
+      .refine(p => Object.keys(p).length > 0, 'must define at least one field')
+      .describe(
+        'The fields: JSON Schema properties with `ui:` hints and field extensions (`ui:field: OwnerPicker`, ...), each read in the fulfilment as `${{ parameters.<field> }}`.',
+      ),
   })
   .passthrough();
 
@@ -50,7 +56,12 @@ const automatedSchema = z
         'The repository skeleton, rendered with the parameters (fetch:template).',
       ),
     repository: z
-      .object({ repoUrl: z.string().min(1) })
+      .object({
+        repoUrl: z
+          .string()
+          .min(1)
+          .describe('github.com?owner=<org>&repo=<name>, with expressions.'),
+      })
       .passthrough()
       .optional()
       .describe(
@@ -66,8 +77,8 @@ const automatedSchema = z
       .describe('Registers this file of the new repository in the catalog.'),
     stack: z
       .object({
-        name: z.string().min(1),
-        environment: z.string().min(1),
+        name: z.string().min(1).describe('The stack name.'),
+        environment: z.string().min(1).describe('dev, staging or prod.'),
         resources: z
           .object({})
           .passthrough()
@@ -77,6 +88,9 @@ const automatedSchema = z
                 (RESOURCE_KINDS as readonly string[]).includes(k),
               ),
             `may only name the resources ${RESOURCE_KINDS.join(', ')}`,
+          )
+          .describe(
+            `The resources to create, by kind: ${RESOURCE_KINDS.join(', ')}.`,
           ),
       })
       .passthrough()
@@ -102,20 +116,76 @@ const manualSchema = z
   .object({
     projectKey: z
       .string()
-      .regex(/^[A-Z][A-Z0-9]{1,9}$/, 'must be a Jira project key such as PLAT'),
-    issueType: z.string().min(1).optional(),
-    summary: z.string().min(1),
-    description: z.string().optional(),
-    labels: z.array(z.string()).optional(),
+      .regex(/^[A-Z][A-Z0-9_]+$/, 'must be a Jira project key such as PLAT')
+      .describe('The Jira project that fulfils requests, such as OPS.'),
+    issueType: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('The issue type; Task when omitted.'),
+    summary: z
+      .string()
+      .min(1)
+      .describe("The ticket's summary, with ${{ parameters.x }} expressions."),
+    description: z
+      .string()
+      .optional()
+      .describe("The ticket's description, with expressions."),
+    labels: z
+      .array(z.string())
+      .optional()
+      .describe('Labels on the ticket (konductor is always added).'),
   })
   .strict();
+
+/**
+ * A use of a dependency's output in the fulfilment: `dependencies.<definition name>.<resource>.<output>`
+ * inside a `${{ }}` expression, such as `${{ dependencies.private-network.network.vpcId }}`.
+ */
+const DEPENDENCY_REFERENCE =
+  /\bdependencies\.([A-Za-z0-9_-]+)(?:\.([A-Za-z0-9_]+))?/g;
+const EXPRESSION = /\$\{\{[\s\S]*?\}\}/g;
+
+/**
+ * `text` with each dependency reference inside its `${{ }}` expressions replaced by what
+ * `replace` returns for it (the whole reference, the dependency's name, the resource).
+ */
+export function replaceDependencyReferences(
+  text: string,
+  replace: (ref: string, name: string, resource?: string) => string,
+): string {
+  return text.replace(EXPRESSION, expression =>
+    expression.replace(DEPENDENCY_REFERENCE, replace),
+  );
+}
+
+/** The name part of a `servicedefinition:[namespace/]name` ref. */
+export const dependencyName = (ref: string) => ref.replace(/^.*[:/]/, '');
+
+/** Every string in `value`, with its path. */
+function* stringsIn(
+  value: unknown,
+  path: (string | number)[],
+): Generator<[string, (string | number)[]]> {
+  if (typeof value === 'string') yield [value, path];
+  else if (Array.isArray(value))
+    for (const [i, v] of value.entries()) yield* stringsIn(v, [...path, i]);
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value))
+      yield* stringsIn(v, [...path, k]);
+}
 
 /** The `spec` of a ServiceDefinition. */
 export const serviceDefinitionSpecSchema = z
   .object({
-    owner: entityRef(['group', 'user'], 'group:default/platform-team'),
-    type: z.enum(SERVICE_TYPES),
-    lifecycle: z.string().min(1),
+    owner: entityRef(['group', 'user'], 'group:default/platform-team').describe(
+      'The group that offers the service and owns its form.',
+    ),
+    type: z.enum(SERVICE_TYPES).describe('What the service is.'),
+    lifecycle: z
+      .string()
+      .min(1)
+      .describe('experimental, production or deprecated.'),
     parameters: z
       .union([formPageSchema, z.array(formPageSchema).min(1)])
       .describe(
@@ -125,26 +195,111 @@ export const serviceDefinitionSpecSchema = z
       .array(
         entityRef(['servicedefinition'], 'servicedefinition:default/postgres'),
       )
-      .optional(),
-    fulfilment: z.discriminatedUnion('mode', [
-      z
-        .object({ mode: z.literal('automated'), automated: automatedSchema })
-        .strict(),
-      z.object({ mode: z.literal('manual'), manual: manualSchema }).strict(),
-    ]),
+      .optional()
+      .describe(
+        "Service definitions this one builds on. The form asks for one of each one's provisioned stacks; the fulfilment reads its outputs as ${{ dependencies.<name>.<resource>.<output> }}.",
+      ),
+    fulfilment: z
+      .discriminatedUnion('mode', [
+        z
+          .object({
+            mode: z.literal('automated'),
+            automated: automatedSchema.describe(
+              'What Konductor creates: a repository from a skeleton, a cloud stack, a catalog registration.',
+            ),
+          })
+          .strict(),
+        z
+          .object({
+            mode: z.literal('manual'),
+            manual: manualSchema.describe(
+              'The Jira ticket that asks the owning team to fulfil the request.',
+            ),
+          })
+          .strict(),
+      ])
+      .describe(
+        'How a request is fulfilled: mode automated or manual, and the settings of that mode. Switching mode is a change of this field only.',
+      ),
   })
-  .strict();
+  .strict()
+  .superRefine((spec, ctx) => {
+    // Every dependency the fulfilment reads is declared, and read by one of its resources.
+    const declared = new Set((spec.dependsOn ?? []).map(dependencyName));
+    for (const [text, path] of stringsIn(spec.fulfilment, ['fulfilment'])) {
+      replaceDependencyReferences(text, (ref, name, resource) => {
+        if (!declared.has(name))
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path,
+            message: `uses dependencies.${name}, but ${name} is not in spec.dependsOn: add servicedefinition:default/${name} there`,
+          });
+        else if (
+          !(RESOURCE_KINDS as readonly string[]).includes(resource ?? '')
+        )
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path,
+            message: `uses ${ref}: name the dependency's resource and output, such as dependencies.${name}.network.vpcId (resources: ${RESOURCE_KINDS.join(
+              ', ',
+            )})`,
+          });
+        return ref;
+      });
+    }
+  });
 
 /** A validated ServiceDefinition's spec. */
 export type ServiceDefinitionSpec = z.output<
   typeof serviceDefinitionSpecSchema
 >;
 
-/** The ServiceDefinition spec as JSON Schema (draft 7), for editors and the docs. */
-export const serviceDefinitionJsonSchema = zodToJsonSchema(
-  serviceDefinitionSpecSchema,
-  { name: 'ServiceDefinitionSpec', target: 'jsonSchema7' },
-);
+/**
+ * A whole ServiceDefinition document as JSON Schema (draft 7), for editors (published as
+ * docs/reference/service-definition.schema.json) and the reference page.
+ */
+export const serviceDefinitionJsonSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'ServiceDefinition',
+  description:
+    'A Konductor service definition: what a platform team offers, the form a developer fills to request it, and how it is fulfilled.',
+  type: 'object',
+  required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  properties: {
+    apiVersion: { const: SERVICE_DEFINITION_API_VERSION },
+    kind: { const: SERVICE_DEFINITION_KIND },
+    metadata: {
+      type: 'object',
+      required: ['name'],
+      description: "The catalog's entity metadata.",
+      properties: {
+        name: {
+          type: 'string',
+          pattern: '^[a-zA-Z0-9]+([-_.][a-zA-Z0-9]+)*$',
+          maxLength: 63,
+          description:
+            'The id; the generated Template has the same name, and dependent definitions refer to it.',
+        },
+        namespace: { type: 'string' },
+        title: { type: 'string', description: "The form's title." },
+        description: {
+          type: 'string',
+          description: 'Shown on the Create page.',
+        },
+        tags: { type: 'array', items: { type: 'string' } },
+      },
+    },
+    spec: specJsonSchema(),
+  },
+};
+
+function specJsonSchema() {
+  const { $schema, ...spec } = zodToJsonSchema(serviceDefinitionSpecSchema, {
+    target: 'jsonSchema7',
+    $refStrategy: 'none',
+  }) as Record<string, unknown>;
+  return spec;
+}
 
 /** One problem of a definition: the field and what to change. */
 export interface DefinitionProblem {

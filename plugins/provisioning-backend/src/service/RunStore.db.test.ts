@@ -159,6 +159,15 @@ describe.each(databases.eachSupportedId())('RunStore on %s', databaseId => {
     ).toEqual(['billing-2']);
     expect(
       (
+        await store.listRuns({
+          stackId: 'billing-1-staging',
+          limit: 10,
+          offset: 0,
+        })
+      ).items.map(r => r.stackName),
+    ).toEqual(['billing-1']);
+    expect(
+      (
         await store.listRuns({ text: 'BILLING-1', limit: 10, offset: 0 })
       ).items.map(r => r.stackName),
     ).toEqual(['billing-1']);

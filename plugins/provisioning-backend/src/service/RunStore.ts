@@ -21,6 +21,7 @@ const migrationsDir = resolvePackagePath(
 /** Filters and paging of {@link RunStore.listRuns}. */
 export interface RunQuery {
   owner?: string;
+  stackId?: string;
   /** Only runs started by this user. */
   createdBy?: string;
   entityRef?: string;
@@ -165,6 +166,7 @@ export class RunStore {
   ): Promise<{ items: ProvisioningRun[]; totalCount: number }> {
     const filtered = this.db('runs').where(builder => {
       if (query.owner) builder.where('owner', query.owner);
+      if (query.stackId) builder.where('stack_id', query.stackId);
       if (query.createdBy) builder.where('created_by', query.createdBy);
       if (query.entityRef) builder.where('entity_ref', query.entityRef);
       if (query.templateRef) builder.where('template_ref', query.templateRef);

@@ -1,0 +1,98 @@
+import { test, expect, type Page, type TestInfo } from '@playwright/test';
+import {
+  backendUrl,
+  headers,
+} from '../../../plugins/provisioning/e2e-tests/runsApi';
+
+const sandboxUrl = process.env.KONDUCTOR_SANDBOX_URL ?? 'http://127.0.0.1:4666';
+
+/** The template card titled `title` on the Create page. */
+function templateCard(page: Page, title: string) {
+  return page.locator('.MuiCard-root', {
+    has: page.getByText(title, { exact: true }),
+  });
+}
+
+async function snap(page: Page, testInfo: TestInfo, step: string) {
+  await page.screenshot({
+    path: testInfo.outputPath(`${step}.png`),
+    fullPage: true,
+  });
+}
+
+test("a service definition's form uses a dependency: VPN access to a network provisioned from another definition", async ({
+  page,
+  request,
+}, testInfo) => {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  const nav = page.getByRole('navigation', { name: 'sidebar nav' });
+
+  // The network, from the private-network definition's generated template.
+  await nav.getByRole('link', { name: /Create/ }).click();
+  await templateCard(page, 'Private network')
+    .getByRole('button', { name: 'Choose' })
+    .click();
+  const name = `net${Date.now().toString(36)}`;
+  await page.getByRole('textbox', { name: 'Name' }).fill(name);
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(
+    page.getByRole('link', { name: 'Provisioning run' }),
+  ).toBeVisible({ timeout: 90_000 });
+  await snap(page, testInfo, '21-network-done');
+  // The catalog learns of the network's stack when its run finishes.
+  await expect
+    .poll(
+      async () =>
+        (
+          await request.get(
+            `${backendUrl}/api/catalog/entities/by-name/system/default/${name}-dev`,
+            { headers },
+          )
+        ).status(),
+      { timeout: 60_000 },
+    )
+    .toBe(200);
+
+  // The VPN access definition's page links to its form.
+  await page.goto('/catalog/default/servicedefinition/vpn-access');
+  // Its relations: owned by the platform team, depends on the private-network definition.
+  await expect(page.getByText('dependsOn', { exact: true })).toBeVisible();
+  await expect(page.getByText('Private network').first()).toBeVisible();
+  await snap(page, testInfo, '22-definition-page');
+  // (Entity links open a new window; this test follows it in the same page.)
+  const form = page.getByRole('link', { name: /Request it \(form\)/ });
+  const href = (await form.getAttribute('href'))!;
+  expect(href).toMatch(/\/create\/templates\/default\/vpn-access$/);
+  await page.goto(href);
+
+  // Page one: the definition's own fields.
+  await expect(page.getByText('VPN access').first()).toBeVisible();
+  await page.getByRole('textbox', { name: 'Team', exact: true }).click();
+  await page.getByRole('option', { name: 'guests' }).click();
+  await page
+    .getByRole('textbox', { name: 'Why the team needs it' })
+    .fill('reach the staging database');
+  await page.getByRole('button', { name: 'Next' }).click();
+
+  // Page two: the dependency, one of the stacks provisioned from private-network.
+  await page.getByRole('textbox', { name: 'Private network' }).click();
+  await page.getByRole('option', { name: new RegExp(name) }).click();
+  await snap(page, testInfo, '23-uses-page');
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+
+  const ticket = page.getByRole('link', { name: 'Request ticket' });
+  await expect(ticket).toBeVisible({ timeout: 60_000 });
+  await snap(page, testInfo, '24-ticket-opened');
+  const key = (await ticket.getAttribute('href'))!.split('/').pop();
+  const issue = await (
+    await fetch(`${sandboxUrl}/jira/rest/api/3/issue/${key}`, {
+      headers: { authorization: 'Basic eDp4' },
+    })
+  ).json();
+  expect(JSON.stringify(issue.fields.description)).toMatch(
+    /Network: vpc-[0-9a-f]+ \(10\.20\.0\.0\/16\)/,
+  );
+});
