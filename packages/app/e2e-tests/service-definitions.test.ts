@@ -1,8 +1,4 @@
 import { test, expect, type Page, type TestInfo } from '@playwright/test';
-import {
-  backendUrl,
-  headers,
-} from '../../../plugins/provisioning/e2e-tests/runsApi';
 
 const sandboxUrl = process.env.KONDUCTOR_SANDBOX_URL ?? 'http://127.0.0.1:4666';
 
@@ -22,7 +18,6 @@ async function snap(page: Page, testInfo: TestInfo, step: string) {
 
 test("a service definition's form uses a dependency: VPN access to a network provisioned from another definition", async ({
   page,
-  request,
 }, testInfo) => {
   await page.goto('/');
   await page.getByRole('button', { name: 'Enter' }).click();
@@ -40,20 +35,15 @@ test("a service definition's form uses a dependency: VPN access to a network pro
   await expect(
     page.getByRole('link', { name: 'Provisioning run' }),
   ).toBeVisible({ timeout: 90_000 });
-  await snap(page, testInfo, '21-network-done');
-  // The catalog learns of the network's stack when its run finishes.
-  await expect
-    .poll(
-      async () =>
-        (
-          await request.get(
-            `${backendUrl}/api/catalog/entities/by-name/system/default/${name}-dev`,
-            { headers },
-          )
-        ).status(),
-      { timeout: 60_000 },
-    )
-    .toBe(200);
+  await snap(page, testInfo, '20-network-done');
+  // The catalog learns of the network's stack when its run finishes: its System page appears.
+  await expect(async () => {
+    await page.goto(`/catalog/default/system/${name}-dev`);
+    await expect(
+      page.getByRole('heading', { name: `${name} (dev)` }),
+    ).toBeVisible({ timeout: 3_000 });
+  }).toPass({ timeout: 60_000 });
+  await snap(page, testInfo, '21-network-in-catalog');
 
   // The VPN access definition's page links to its form.
   await page.goto('/catalog/default/servicedefinition/vpn-access');

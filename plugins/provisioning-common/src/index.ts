@@ -14,3 +14,4 @@ export * from './runs';
 export { ProvisioningClient } from './client';
 export * from './permissions';
 export type { ProvisioningClientOptions } from './client';
+export * from './kubernetesReleases';

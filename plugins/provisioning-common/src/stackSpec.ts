@@ -1,4 +1,5 @@
 import { z } from 'zod/v3';
+import { newestEksVersion } from './kubernetesReleases';
 
 /** Environments a stack can be provisioned into. */
 export const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
@@ -123,8 +124,10 @@ const clusterSchema = z
   .object({
     kubernetesVersion: z
       .string()
-      .default('1.31')
-      .describe('Kubernetes version, for example 1.31.'),
+      .default(() => newestEksVersion(new Date()))
+      .describe(
+        'Kubernetes version, such as 1.34; by default the newest in standard support on the day.',
+      ),
     nodeInstanceType: z
       .string()
       .default('t3.medium')

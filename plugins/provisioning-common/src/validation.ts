@@ -6,11 +6,12 @@ import {
   stackSpecSchema,
 } from './stackSpec';
 import { PRICES } from './prices';
+import { EKS_RELEASES } from './kubernetesReleases';
 
 /** PostgreSQL versions Konductor's AWS provider offers. */
 export const POSTGRES_VERSIONS = ['13.20', '14.17', '15.12', '16.8', '17.4'];
-/** Kubernetes versions Konductor's AWS provider offers. */
-export const KUBERNETES_VERSIONS = ['1.29', '1.30', '1.31', '1.32', '1.33'];
+/** Kubernetes versions Konductor's AWS provider offers: those in the EKS release calendar. */
+export const KUBERNETES_VERSIONS = Object.keys(EKS_RELEASES);
 
 /** The non-secret outputs of each resource kind, which other resources can reference. */
 export const RESOURCE_OUTPUTS: Record<ResourceKind, string[]> = {

@@ -8,8 +8,7 @@ export const backendUrl =
   process.env.KONDUCTOR_BACKEND_URL ?? 'http://localhost:7107';
 const token =
   process.env.KONDUCTOR_SERVICE_TOKEN ?? 'konductor-e2e-service-token';
-/** Headers of a request as that backend service. */
-export const headers = { authorization: `Bearer ${token}` };
+const headers = { authorization: `Bearer ${token}` };
 
 type Kind = 'network' | 'database' | 'secrets' | 'cluster' | 'app';
 

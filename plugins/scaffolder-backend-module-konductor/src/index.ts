@@ -1,6 +1,7 @@
 /**
  * Konductor's scaffolder actions: `konductor:stack:provision`, `konductor:stack:destroy`,
- * `konductor:stack:outputs`, `konductor:github:repo:provision` and `konductor:jira:issue:create`.
+ * `konductor:stack:outputs`, `konductor:compliance:check`, `konductor:github:repo:provision` and
+ * `konductor:jira:issue:create`.
  *
  * @packageDocumentation
  */
@@ -8,6 +9,7 @@ export { scaffolderModuleKonductor as default } from './module';
 export { createStackProvisionAction } from './actions/stackProvision';
 export { createStackDestroyAction } from './actions/stackDestroy';
 export { createStackOutputsAction } from './actions/stackOutputs';
+export { createComplianceCheckAction } from './actions/complianceCheck';
 export { createGithubRepoProvisionAction } from './actions/githubRepoProvision';
 export {
   createJiraIssueCreateAction,

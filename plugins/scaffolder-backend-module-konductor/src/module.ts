@@ -17,6 +17,7 @@ import {
   JiraClient,
 } from './actions/jiraIssueCreate';
 import { createStackDestroyAction } from './actions/stackDestroy';
+import { createComplianceCheckAction } from './actions/complianceCheck';
 import { createStackOutputsAction } from './actions/stackOutputs';
 import { createStackProvisionAction } from './actions/stackProvision';
 
@@ -56,6 +57,7 @@ export const scaffolderModuleKonductor = createBackendModule({
           client: provisioningAs(() => auth.getOwnServiceCredentials()),
         });
         scaffolder.addActions(
+          createComplianceCheckAction(),
           createStackProvisionAction({ provider, reporter }),
           createStackDestroyAction({ provider, reporter }),
           // Read as the task's user: the provisioning backend's permissions decide what they see.

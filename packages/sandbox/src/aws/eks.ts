@@ -11,7 +11,15 @@ import { phaseOf, SandboxResource } from '../state';
 import { AwsCaller } from './protocol';
 
 /** Kubernetes versions the sandbox's EKS offers. */
-export const EKS_VERSIONS = ['1.29', '1.30', '1.31', '1.32', '1.33'];
+export const EKS_VERSIONS = [
+  '1.29',
+  '1.30',
+  '1.31',
+  '1.32',
+  '1.33',
+  '1.34',
+  '1.35',
+];
 
 interface Cluster {
   name: string;

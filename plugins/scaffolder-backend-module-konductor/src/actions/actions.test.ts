@@ -20,6 +20,8 @@ import { createStackProvisionAction } from './stackProvision';
 import { createStackDestroyAction } from './stackDestroy';
 import { createGithubRepoProvisionAction } from './githubRepoProvision';
 import { createJiraIssueCreateAction, JiraClient } from './jiraIssueCreate';
+import { createComplianceCheckAction } from './complianceCheck';
+import { examples as complianceExamples } from './complianceCheck.examples';
 import { examples as stackExamples } from './stackProvision.examples';
 import { examples as destroyExamples } from './stackDestroy.examples';
 import { examples as githubExamples } from './githubRepoProvision.examples';
@@ -237,6 +239,70 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
         /resources\.cluster\.minNodes: minNodes \(5\) is above maxNodes \(3\)/,
       );
       expect((await inspect()).total).toBe(before);
+    });
+  });
+
+  describe('the compliance gate: konductor:compliance:check and konductor:stack:provision', () => {
+    /** The destroy example's stack, made to break the moderate level in prod. */
+    const nonCompliant = () => ({
+      ...inputOf(complianceExamples[0].example),
+      name: 'lax',
+      resources: {
+        network: { cidr: '10.9.0.0/16' },
+        database: { backupRetentionDays: 3 },
+        secrets: {},
+      },
+    });
+
+    it('passes the example and reports every check it ran', async () => {
+      const { ctx, log } = context(inputOf(complianceExamples[0].example));
+      await createComplianceCheckAction().handler(ctx as any);
+      const outputs = Object.fromEntries((ctx.output as jest.Mock).mock.calls);
+      expect(outputs.allowed).toBe(true);
+      expect(outputs.violations).toEqual([]);
+      expect(outputs.checks.map((c: any) => c.status)).not.toContain('fail');
+      expect(log()).toMatch(/Compliance \(moderate, prod\): \d+ pass/);
+    });
+
+    it('refuses a non-compliant stack with every field to change, and so does the stack action, before any cloud call', async () => {
+      const before = (await inspect()).total;
+      const check = await createComplianceCheckAction()
+        .handler(context(nonCompliant()).ctx as any)
+        .catch(e => e);
+      expect(check.name).toBe('InputError');
+      for (const text of [
+        'The stack breaks the moderate compliance level in prod',
+        'resources.database.backupRetentionDays: Backups kept 3 days; moderate requires at least 7.',
+        'resources.database.multiAz: Single availability zone.',
+        'resources.database.deletionProtection: Deletion protection off.',
+        'resources.secrets.rotationDays: Rotation off; moderate requires at most 90 days.',
+      ])
+        expect(check.message).toContain(text);
+
+      // A template without the check step cannot bypass the gate.
+      const provision = await createStackProvisionAction({
+        provider: awsProviderFromConfig(config),
+      })
+        .handler(context(nonCompliant()).ctx as any)
+        .catch(e => e);
+      expect(provision.name).toBe('InputError');
+      expect(provision.message).toBe(check.message);
+      expect((await inspect()).total).toBe(before);
+
+      // In dry-run the stack action reports the verdict with the plan instead.
+      const dry = context(nonCompliant(), { isDryRun: true });
+      await createStackProvisionAction({
+        provider: awsProviderFromConfig(config),
+      }).handler(dry.ctx as any);
+      const outputs = Object.fromEntries(
+        (dry.ctx.output as jest.Mock).mock.calls,
+      );
+      expect(outputs.compliance).toMatchObject({
+        allowed: false,
+        level: 'moderate',
+      });
+      expect(outputs.compliance.violations).toHaveLength(4);
+      expect(outputs.monthlyCost).toBeGreaterThan(0);
     });
   });
 

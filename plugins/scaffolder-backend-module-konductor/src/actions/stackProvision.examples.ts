@@ -63,6 +63,7 @@ export const examples: TemplateExample[] = [
           multiAz: true
           storageGb: 100
         secrets:
-          databaseCredentials: true`,
+          databaseCredentials: true
+          rotationDays: 30`,
   },
 ];

@@ -15,7 +15,12 @@ import {
   provisionStack,
   stackIdOf,
 } from '@konductor/plugin-provisioning-node';
+import {
+  describeViolations,
+  evaluateStackSpec,
+} from '@konductor/plugin-compliance-common';
 import { examples } from './stackProvision.examples';
+import { gateOutput } from './complianceCheck';
 import { reportingRun } from './runReporting';
 
 /** Options of {@link createStackProvisionAction}. */
@@ -28,7 +33,8 @@ export interface StackProvisionActionOptions {
 /**
  * `konductor:stack:provision`: provisions a stack (network, PostgreSQL, secrets, EKS cluster,
  * app) in dependency order; resumable from checkpoints, rolled back on failure; in dry-run the
- * plan and monthly cost estimate without any cloud call.
+ * plan and monthly cost estimate without any cloud call. The compliance gate runs first: a stack
+ * that breaks its compliance level is refused before anything is created.
  */
 export function createStackProvisionAction(
   options: StackProvisionActionOptions,
@@ -36,7 +42,7 @@ export function createStackProvisionAction(
   return createTemplateAction({
     id: 'konductor:stack:provision',
     description:
-      'Provisions a cloud stack (network, PostgreSQL database, secrets, EKS cluster, app) in dependency order with independent resources in parallel. A re-run or retry resumes from checkpoints; a permanent failure or cancellation rolls back what the run created (or retains it with onFailure: retain). In dry-run it returns the plan and a monthly cost estimate without calling the cloud.',
+      'Provisions a cloud stack (network, PostgreSQL database, secrets, EKS cluster, app) in dependency order with independent resources in parallel. A re-run or retry resumes from checkpoints; a permanent failure or cancellation rolls back what the run created (or retains it with onFailure: retain). In dry-run it returns the plan and a monthly cost estimate without calling the cloud. First it runs the compliance gate (as konductor:compliance:check): a stack that breaks its complianceLevel is refused before anything is created.',
     examples,
     supportsDryRun: true,
     schema: {
@@ -73,6 +79,13 @@ export function createStackProvisionAction(
             .describe(
               "The portal path of the run's live page (/provisioning/runs/<id>), when runs are recorded.",
             ),
+        compliance: z =>
+          z
+            .object({})
+            .passthrough()
+            .describe(
+              "The compliance gate's verdict: level, allowed, and the violations (in dry-run the run would be refused when allowed is false).",
+            ),
         appUrl: z => z.string().optional().describe("The app's URL."),
         clusterName: z => z.string().optional(),
         databaseEndpoint: z => z.string().optional(),
@@ -88,6 +101,14 @@ export function createStackProvisionAction(
       if (!validation.valid)
         throw new InputError(formatProblems(validation.problems));
       const spec = validation.spec;
+      // The compliance gate, before anything is created: a template cannot skip it.
+      const verdict = evaluateStackSpec(spec);
+      ctx.output('compliance', gateOutput(verdict));
+      if (!verdict.allowed) {
+        const refusal = describeViolations(verdict);
+        if (!ctx.isDryRun) throw new InputError(refusal);
+        ctx.logger.warn(refusal);
+      }
       const plan = planStack(spec);
       ctx.output('stackId', stackIdOf(spec));
       ctx.output('plan', plan as unknown as JsonObject);

@@ -1,0 +1,29 @@
+import type { TemplateExample } from '@backstage/plugin-scaffolder-node';
+
+/** Examples of `konductor:compliance:check`. */
+export const examples: TemplateExample[] = [
+  {
+    description:
+      'Check a production stack against the moderate level before creating anything.',
+    example: `steps:
+  - id: compliance
+    name: Compliance gate
+    action: konductor:compliance:check
+    input:
+      name: shop
+      environment: prod
+      complianceLevel: moderate
+      aws:
+        accountId: '123456789012'
+        region: us-east-1
+      resources:
+        network:
+          cidr: 10.0.0.0/16
+        database:
+          backupRetentionDays: 7
+          multiAz: true
+          deletionProtection: true
+        secrets:
+          rotationDays: 30`,
+  },
+];
