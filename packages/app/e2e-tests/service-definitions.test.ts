@@ -43,6 +43,7 @@ test("a service definition's form uses a dependency: VPN access to a network pro
       page.getByRole('heading', { name: `${name} (dev)` }),
     ).toBeVisible({ timeout: 3_000 });
   }).toPass({ timeout: 60_000 });
+  await expect(page.getByRole('heading', { name: 'About' })).toBeVisible();
   await snap(page, testInfo, '21-network-in-catalog');
 
   // The VPN access definition's page links to its form.

@@ -181,7 +181,11 @@ export async function handleRds(
   const action = params.get('Action') ?? '';
   const scoped = (name: string) => `${caller.account}/${caller.region}/${name}`;
   const scope = { account: caller.account, region: caller.region };
-  const findInstance = (id: string) => {
+  const findInstance = (idOrArn: string) => {
+    // As RDS does, an instance's ARN identifies it too.
+    const id = idOrArn.startsWith('arn:')
+      ? idOrArn.split(':db:').pop()!
+      : idOrArn;
     const r = ctx.state.get<DbInstance>('rds', 'db-instance', scoped(id));
     if (!r)
       throw new ServiceError(

@@ -1,0 +1,6 @@
+/**
+ * Konductor's compliance backend (pluginId `compliance`).
+ *
+ * @packageDocumentation
+ */
+export { compliancePlugin as default } from './plugin';

@@ -1,0 +1,122 @@
+import {
+  coreServices,
+  createBackendPlugin,
+  readSchedulerServiceTaskScheduleDefinitionFromConfig,
+} from '@backstage/backend-plugin-api';
+import {
+  ScmIntegrations,
+  DefaultGithubCredentialsProvider,
+} from '@backstage/integration';
+import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import {
+  Level,
+  compliancePermissions,
+} from '@konductor/plugin-compliance-common';
+import { Octokit } from '@octokit/rest';
+import { createRouter } from './router';
+import { CatalogSync } from './service/CatalogSync';
+import { ComplianceStore } from './service/ComplianceStore';
+import { Evaluator } from './service/Evaluator';
+import { awsFacts, catalogFacts, githubFacts } from './service/factSources';
+
+/**
+ * The compliance backend: evaluates every catalog entity against Konductor's checks on a schedule
+ * (replicas share the work through SchedulerService) and when entities change, and serves the
+ * results, history and exemptions.
+ */
+export const compliancePlugin = createBackendPlugin({
+  pluginId: 'compliance',
+  register(env) {
+    env.registerInit({
+      deps: {
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        database: coreServices.database,
+        logger: coreServices.logger,
+        auth: coreServices.auth,
+        config: coreServices.rootConfig,
+        scheduler: coreServices.scheduler,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        catalog: catalogServiceRef,
+      },
+      async init(deps) {
+        const { config, scheduler, logger } = deps;
+        deps.permissionsRegistry.addPermissions(compliancePermissions);
+        const store = await ComplianceStore.create(deps.database);
+
+        const aws = DefaultAwsCredentialsManager.fromConfig(config);
+        const integrations = ScmIntegrations.fromConfig(config);
+        const github =
+          DefaultGithubCredentialsProvider.fromIntegrations(integrations);
+        const evaluator = new Evaluator({
+          store,
+          defaultLevel: (config.getOptionalString(
+            'konductor.compliance.defaultLevel',
+          ) ?? 'moderate') as Level,
+          sources: [
+            catalogFacts,
+            ...awsFacts({
+              credentials: async accountId =>
+                (await aws.getCredentialProvider({ accountId }))
+                  .sdkCredentialProvider,
+              endpoint: config.getOptionalString('konductor.aws.endpoint'),
+            }),
+            githubFacts({
+              octokit: async slug => {
+                const integration = integrations.github.byHost('github.com');
+                if (!integration)
+                  throw new Error(
+                    'No GitHub integration for github.com is configured',
+                  );
+                const { token } = await github.getCredentials({
+                  url: `https://github.com/${slug}`,
+                });
+                return new Octokit({
+                  auth: token,
+                  baseUrl: integration.config.apiBaseUrl,
+                });
+              },
+            }),
+          ],
+        });
+        const sync = new CatalogSync({
+          catalog: deps.catalog,
+          auth: deps.auth,
+          evaluator,
+          store,
+          logger,
+        });
+        const schedule = (key: string, fallback: object) => {
+          const path = `konductor.compliance.${key}`;
+          return config.has(path)
+            ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
+                config.getConfig(path),
+              )
+            : fallback;
+        };
+        await scheduler.scheduleTask({
+          id: 'konductor-compliance-full',
+          ...(schedule('schedule', {
+            frequency: { hours: 1 },
+            timeout: { minutes: 30 },
+            initialDelay: { seconds: 30 },
+          }) as any),
+          fn: () => sync.full(),
+        });
+        await scheduler.scheduleTask({
+          id: 'konductor-compliance-changes',
+          ...(schedule('changes', {
+            frequency: { seconds: 30 },
+            timeout: { minutes: 5 },
+            initialDelay: { seconds: 20 },
+          }) as any),
+          fn: async () => void (await sync.changed()),
+        });
+        deps.httpRouter.use(await createRouter({ store, evaluator, ...deps }));
+      },
+    });
+  },
+});

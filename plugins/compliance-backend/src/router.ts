@@ -1,0 +1,263 @@
+import type {
+  AuditorService,
+  HttpAuthService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  CHECKS,
+  CONTROLS,
+  CheckStatus,
+  LEVELS,
+  complianceExemptionCreatePermission,
+  complianceExemptionDeletePermission,
+} from '@konductor/plugin-compliance-common';
+import express from 'express';
+import Router from 'express-promise-router';
+import { z } from 'zod/v3';
+import {
+  ComplianceStore,
+  StatusCounts,
+  scoreOf,
+} from './service/ComplianceStore';
+import type { Evaluator } from './service/Evaluator';
+
+const filterSchema = z
+  .object({
+    owner: z.string().min(1).optional(),
+    system: z.string().min(1).optional(),
+    environment: z.enum(['dev', 'staging', 'prod']).optional(),
+    kind: z.string().min(1).optional(),
+    level: z.enum(LEVELS).optional(),
+  })
+  .strict();
+
+const summarySchema = filterSchema
+  .extend({
+    groupBy: z.enum(['owner', 'system', 'environment', 'control', 'check']),
+  })
+  .strict();
+
+const exemptionSchema = z
+  .object({
+    entityRef: z.string().min(1),
+    checkId: z.enum(CHECKS.map(c => c.id) as [string, ...string[]]),
+    justification: z
+      .string()
+      .min(10, 'say why the check does not apply (10 characters or more)'),
+    expiresAt: z
+      .string()
+      .datetime({ offset: true, message: 'must be an ISO date-time' })
+      .refine(d => new Date(d) > new Date(), 'must be in the future'),
+  })
+  .strict();
+
+/** Parses with `schema`, or throws one InputError naming every bad field. */
+function parse<T extends z.ZodTypeAny>(
+  schema: T,
+  value: unknown,
+  what: string,
+): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new InputError(
+    `Invalid ${what}: ${result.error.issues
+      .map(i =>
+        i.code === 'unrecognized_keys'
+          ? `unknown ${i.keys.join(', ')}`
+          : `${i.path.join('.') || '(body)'}: ${i.message}`,
+      )
+      .join('; ')}`,
+  );
+}
+
+export interface RouterOptions {
+  store: ComplianceStore;
+  evaluator: Evaluator;
+  catalog: CatalogService;
+  httpAuth: HttpAuthService;
+  permissions: PermissionsService;
+  auditor: AuditorService;
+}
+
+/** The compliance API: entity status and history, summaries, exemptions, the control catalog. */
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const { store, evaluator, catalog, httpAuth, permissions, auditor } = options;
+  const router = Router();
+  router.use(express.json());
+  router.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+
+  const refOf = (p: { kind: string; namespace: string; name: string }) =>
+    stringifyEntityRef(p);
+
+  /** The entity as the caller may see it in the catalog, or 404. */
+  async function readableEntity(req: express.Request, entityRef: string) {
+    const credentials = await httpAuth.credentials(req);
+    const entity = await catalog.getEntityByRef(entityRef, { credentials });
+    if (!entity)
+      throw new NotFoundError(`No entity ${entityRef} in the catalog`);
+    return entity;
+  }
+
+  router.get('/controls', async (_req, res) => {
+    res.json({
+      controls: Object.values(CONTROLS),
+      checks: CHECKS.map(({ evaluate: _, ...check }) => check),
+    });
+  });
+
+  router.get('/entities', async (req, res) => {
+    await httpAuth.credentials(req);
+    const filter = parse(filterSchema, req.query, 'filters');
+    res.json({ items: await store.listEntities(filter) });
+  });
+
+  router.get('/entities/:kind/:namespace/:name', async (req, res) => {
+    const entityRef = refOf(req.params);
+    await readableEntity(req, entityRef);
+    const status = await store.getEntity(entityRef);
+    const since = new Date(Date.now() - 90 * 24 * 3600 * 1000);
+    res.json({
+      ...status,
+      history: await store.history(entityRef, since),
+      exemptions: await store.listExemptions({ entityRef }),
+    });
+  });
+
+  // Evaluates one entity now (its facts read live), e.g. after fixing a repository setting.
+  router.post('/entities/:kind/:namespace/:name/evaluate', async (req, res) => {
+    const entityRef = refOf(req.params);
+    const entity = await readableEntity(req, entityRef);
+    await evaluator.evaluate([entity]);
+    res.json(await store.getEntity(entityRef));
+  });
+
+  router.get('/summary', async (req, res) => {
+    await httpAuth.credentials(req);
+    const { groupBy, ...filter } = parse(
+      summarySchema,
+      req.query,
+      'summary query',
+    );
+    const groups = new Map<
+      string,
+      { entities: Set<string>; counts: StatusCounts }
+    >();
+    const add = (key: string, entityRef: string, status: CheckStatus) => {
+      const g = groups.get(key) ?? { entities: new Set(), counts: {} };
+      g.entities.add(entityRef);
+      g.counts[status] = (g.counts[status] ?? 0) + 1;
+      groups.set(key, g);
+    };
+    const attributes = new Map(
+      (await store.listEntities(filter)).map(e => [e.entityRef, e]),
+    );
+    for (const r of await store.listResults(filter)) {
+      const e = attributes.get(r.entityRef)!;
+      let keys = [e[groupBy as 'owner'] ?? '(none)'];
+      if (groupBy === 'control') keys = r.controls;
+      if (groupBy === 'check') keys = [r.checkId];
+      for (const key of keys) add(key, r.entityRef, r.status);
+    }
+    res.json({
+      groupBy,
+      groups: [...groups]
+        .map(([key, g]) => ({
+          key,
+          ...(groupBy === 'control' && CONTROLS[key]
+            ? { title: CONTROLS[key].title, family: CONTROLS[key].family }
+            : {}),
+          entities: g.entities.size,
+          counts: g.counts,
+          score: scoreOf(g.counts),
+        }))
+        .sort(
+          (a, b) =>
+            (a.score ?? 101) - (b.score ?? 101) || a.key.localeCompare(b.key),
+        ),
+    });
+  });
+
+  router.get('/exemptions', async (req, res) => {
+    await httpAuth.credentials(req);
+    const { entityRef } = parse(
+      z.object({ entityRef: z.string().optional() }).strict(),
+      req.query,
+      'query',
+    );
+    res.json({ items: await store.listExemptions({ entityRef }) });
+  });
+
+  router.post('/exemptions', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const body = parse(exemptionSchema, req.body, 'exemption');
+    const audit = await auditor.createEvent({
+      eventId: 'exemption-create',
+      severityLevel: 'medium',
+      request: req,
+      meta: body,
+    });
+    try {
+      const [decision] = await permissions.authorize(
+        [{ permission: complianceExemptionCreatePermission }],
+        { credentials },
+      );
+      if (decision.result !== AuthorizeResult.ALLOW)
+        throw new NotAllowedError(
+          'You are not allowed to waive compliance checks',
+        );
+      await readableEntity(req, body.entityRef);
+      const exemption = await store.createExemption({
+        ...body,
+        expiresAt: new Date(body.expiresAt).toISOString(),
+        createdBy: credentials.principal.userEntityRef,
+      });
+      // The waiver shows at once.
+      await evaluator.evaluate([await readableEntity(req, body.entityRef)]);
+      await audit.success({ meta: { id: exemption.id } });
+      res.status(201).json(exemption);
+    } catch (error) {
+      await audit.fail({ error: error as Error });
+      throw error;
+    }
+  });
+
+  router.delete('/exemptions/:id', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const audit = await auditor.createEvent({
+      eventId: 'exemption-delete',
+      severityLevel: 'medium',
+      request: req,
+      meta: { id: req.params.id },
+    });
+    try {
+      const [decision] = await permissions.authorize(
+        [{ permission: complianceExemptionDeletePermission }],
+        { credentials },
+      );
+      if (decision.result !== AuthorizeResult.ALLOW)
+        throw new NotAllowedError('You are not allowed to withdraw exemptions');
+      const exemption = await store.getExemption(req.params.id);
+      await store.deleteExemption(exemption.id);
+      const entity = await catalog.getEntityByRef(exemption.entityRef, {
+        credentials,
+      });
+      if (entity) await evaluator.evaluate([entity]);
+      await audit.success();
+      res.status(204).end();
+    } catch (error) {
+      await audit.fail({ error: error as Error });
+      throw error;
+    }
+  });
+
+  return router;
+}

@@ -1,0 +1,400 @@
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { NotFoundError } from '@backstage/errors';
+import {
+  CHECKS,
+  CheckResult,
+  CheckStatus,
+} from '@konductor/plugin-compliance-common';
+import type { Knex } from 'knex';
+import { randomUUID } from 'node:crypto';
+
+const migrationsDir = resolvePackagePath(
+  '@konductor/plugin-compliance-backend',
+  'migrations',
+);
+
+/** The attributes of an evaluated entity that summaries group and filter by. */
+export interface EntityAttributes {
+  entityRef: string;
+  kind: string;
+  type?: string;
+  owner?: string;
+  system?: string;
+  environment?: string;
+  level: string;
+  /** The catalog's etag when evaluated: a changed etag means the entity changed. */
+  etag?: string;
+}
+
+/** One entity's evaluation, as the evaluator hands it to the store. */
+export interface EntityEvaluation extends EntityAttributes {
+  results: CheckResult[];
+  evaluatedAt: string;
+}
+
+/** A stored result, with the last result that was not an error. */
+export interface StoredResult extends CheckResult {
+  evaluatedAt: string;
+  lastKnown?: { status: CheckStatus; message: string; evaluatedAt: string };
+}
+
+export type StatusCounts = Partial<Record<CheckStatus, number>>;
+
+/** An entity's stored status. */
+export interface EntityStatus extends EntityAttributes {
+  score: number | null;
+  counts: StatusCounts;
+  evaluatedAt: string;
+  results: StoredResult[];
+}
+
+export interface Exemption {
+  id: string;
+  entityRef: string;
+  checkId: string;
+  justification: string;
+  expiresAt: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface HistoryPoint {
+  checkId?: string;
+  status?: CheckStatus;
+  score?: number;
+  at: string;
+}
+
+/** Filters of summaries and lists. */
+export interface EntityFilter {
+  owner?: string;
+  system?: string;
+  environment?: string;
+  kind?: string;
+  level?: string;
+}
+
+/** Timestamps come back as Date (PostgreSQL), epoch milliseconds or a string (SQLite). */
+function iso(v: unknown): string {
+  if (v instanceof Date) return v.toISOString();
+  const n = Number(v);
+  return new Date(Number.isFinite(n) ? n : String(v)).toISOString();
+}
+
+/** Passed (or waived) checks out of those that count: pass, fail, error, waived. */
+export function scoreOf(counts: StatusCounts): number | null {
+  const good = (counts.pass ?? 0) + (counts.waived ?? 0);
+  const all = good + (counts.fail ?? 0) + (counts.error ?? 0);
+  return all ? Math.round((1000 * good) / all) / 10 : null;
+}
+
+export function countsOf(results: { status: CheckStatus }[]): StatusCounts {
+  const counts: StatusCounts = {};
+  for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
+  return counts;
+}
+
+const CHUNK = 200;
+
+/** Results, history and exemptions of the compliance backend, on SQLite or PostgreSQL. */
+export class ComplianceStore {
+  private constructor(private readonly db: Knex) {}
+
+  static async create(database: DatabaseService): Promise<ComplianceStore> {
+    const client = await database.getClient();
+    if (!database.migrations?.skip)
+      await client.migrate.latest({ directory: migrationsDir });
+    return new ComplianceStore(client);
+  }
+
+  /**
+   * Stores evaluations: each entity's row and results replace the previous ones; a check whose
+   * status changed, and a score that changed, add a history point. A result that is an error
+   * keeps the last result that was not.
+   */
+  async save(evaluations: EntityEvaluation[]): Promise<void> {
+    for (let i = 0; i < evaluations.length; i += CHUNK) {
+      const chunk = evaluations.slice(i, i + CHUNK);
+      const refs = chunk.map(e => e.entityRef);
+      await this.db.transaction(async tx => {
+        const previous = new Map<string, any>();
+        for (const row of await tx('compliance_results')
+          .whereIn('entity_ref', refs)
+          .select(
+            'entity_ref',
+            'check_id',
+            'status',
+            'message',
+            'last_known',
+            'evaluated_at',
+          ))
+          previous.set(`${row.entity_ref}\0${row.check_id}`, row);
+        const previousScores = new Map<string, number | null>();
+        for (const row of await tx('compliance_entities')
+          .whereIn('entity_ref', refs)
+          .select('entity_ref', 'score'))
+          previousScores.set(row.entity_ref, row.score ?? null);
+
+        const entityRows = [];
+        const resultRows = [];
+        const history = [];
+        for (const e of chunk) {
+          const counts = countsOf(e.results);
+          const score = scoreOf(counts);
+          entityRows.push({
+            entity_ref: e.entityRef,
+            kind: e.kind,
+            type: e.type ?? null,
+            owner: e.owner ?? null,
+            system: e.system ?? null,
+            environment: e.environment ?? null,
+            level: e.level,
+            etag: e.etag ?? null,
+            score,
+            counts: JSON.stringify(counts),
+            evaluated_at: new Date(e.evaluatedAt),
+          });
+          if (
+            !previousScores.has(e.entityRef) ||
+            previousScores.get(e.entityRef) !== score
+          )
+            history.push({
+              entity_ref: e.entityRef,
+              check_id: null,
+              status: null,
+              score,
+              at: new Date(e.evaluatedAt),
+            });
+          for (const r of e.results) {
+            const before = previous.get(`${e.entityRef}\0${r.checkId}`);
+            // An error keeps the last result that was not one.
+            let lastKnown: string | null = null;
+            if (r.status === 'error' && before && before.status !== 'error')
+              lastKnown = JSON.stringify({
+                status: before.status,
+                message: before.message,
+                evaluatedAt: iso(before.evaluated_at),
+              });
+            else if (r.status === 'error')
+              lastKnown = before?.last_known ?? null;
+            resultRows.push({
+              entity_ref: e.entityRef,
+              check_id: r.checkId,
+              status: r.status,
+              message: r.message,
+              controls: JSON.stringify(r.controls),
+              evidence: JSON.stringify(r.evidence),
+              remediation: r.remediation ?? null,
+              last_known: lastKnown,
+              evaluated_at: new Date(e.evaluatedAt),
+            });
+            if (before?.status !== r.status)
+              history.push({
+                entity_ref: e.entityRef,
+                check_id: r.checkId,
+                status: r.status,
+                score: null,
+                at: new Date(e.evaluatedAt),
+              });
+          }
+        }
+        await tx('compliance_entities')
+          .insert(entityRows)
+          .onConflict('entity_ref')
+          .merge();
+        // Checks that no longer apply are dropped with the entity's old results.
+        await tx('compliance_results').whereIn('entity_ref', refs).delete();
+        for (let j = 0; j < resultRows.length; j += CHUNK)
+          await tx('compliance_results').insert(resultRows.slice(j, j + CHUNK));
+        for (let j = 0; j < history.length; j += CHUNK)
+          await tx('compliance_history').insert(history.slice(j, j + CHUNK));
+      });
+    }
+  }
+
+  /** Forgets entities that are not in `present` (gone from the catalog). */
+  async retainOnly(present: Set<string>): Promise<number> {
+    const stored = await this.db('compliance_entities').pluck('entity_ref');
+    const gone = stored.filter(ref => !present.has(ref));
+    for (let i = 0; i < gone.length; i += CHUNK) {
+      const refs = gone.slice(i, i + CHUNK);
+      await this.db('compliance_results').whereIn('entity_ref', refs).delete();
+      await this.db('compliance_entities').whereIn('entity_ref', refs).delete();
+    }
+    return gone.length;
+  }
+
+  /** The etag each entity had when last evaluated. */
+  async etags(): Promise<Map<string, string | null>> {
+    const rows = await this.db('compliance_entities').select(
+      'entity_ref',
+      'etag',
+    );
+    return new Map(rows.map(r => [r.entity_ref, r.etag]));
+  }
+
+  /** An entity's status, or NotFoundError when it has not been evaluated. */
+  async getEntity(entityRef: string): Promise<EntityStatus> {
+    const row = await this.db('compliance_entities')
+      .where({ entity_ref: entityRef })
+      .first();
+    if (!row)
+      throw new NotFoundError(
+        `No compliance status for ${entityRef}: it is not in the catalog, or has not been evaluated yet`,
+      );
+    const results = await this.db('compliance_results')
+      .where({ entity_ref: entityRef })
+      .orderBy('check_id');
+    return {
+      ...attributesOf(row),
+      score: row.score ?? null,
+      counts: JSON.parse(row.counts),
+      evaluatedAt: iso(row.evaluated_at),
+      results: results.map(r => ({
+        checkId: r.check_id,
+        title: CHECKS.find(c => c.id === r.check_id)?.title ?? r.check_id,
+        status: r.status,
+        message: r.message,
+        controls: JSON.parse(r.controls),
+        evidence: JSON.parse(r.evidence),
+        ...(r.remediation ? { remediation: r.remediation } : {}),
+        ...(r.last_known ? { lastKnown: JSON.parse(r.last_known) } : {}),
+        evaluatedAt: iso(r.evaluated_at),
+      })),
+    };
+  }
+
+  /** An entity's history, oldest first: score changes, and status changes per check. */
+  async history(entityRef: string, since?: Date): Promise<HistoryPoint[]> {
+    const rows: any[] = await this.db('compliance_history')
+      .where(q => {
+        q.where({ entity_ref: entityRef });
+        if (since) q.where('at', '>=', since);
+      })
+      .orderBy([{ column: 'at' }, { column: 'id' }]);
+    return rows.map(r => ({
+      ...(r.check_id ? { checkId: r.check_id, status: r.status } : {}),
+      ...(r.score !== null && !r.check_id ? { score: r.score } : {}),
+      at: iso(r.at),
+    }));
+  }
+
+  /** Entities matching `filter`, with their attributes and counts. */
+  async listEntities(
+    filter: EntityFilter,
+  ): Promise<
+    (EntityAttributes & { score: number | null; counts: StatusCounts })[]
+  > {
+    const rows = await this.db('compliance_entities')
+      .where(q => {
+        if (filter.owner) q.where('owner', filter.owner);
+        if (filter.system) q.where('system', filter.system);
+        if (filter.environment) q.where('environment', filter.environment);
+        if (filter.kind) q.where('kind', filter.kind);
+        if (filter.level) q.where('level', filter.level);
+      })
+      .orderBy('entity_ref');
+    return rows.map(row => ({
+      ...attributesOf(row),
+      score: row.score ?? null,
+      counts: JSON.parse(row.counts),
+    }));
+  }
+
+  /** The results of the entities matching `filter`: check, status, controls. */
+  async listResults(filter: EntityFilter): Promise<
+    {
+      entityRef: string;
+      checkId: string;
+      status: CheckStatus;
+      controls: string[];
+    }[]
+  > {
+    const rows = await this.db('compliance_results as r')
+      .join('compliance_entities as e', 'e.entity_ref', 'r.entity_ref')
+      .where(q => {
+        if (filter.owner) q.where('e.owner', filter.owner);
+        if (filter.system) q.where('e.system', filter.system);
+        if (filter.environment) q.where('e.environment', filter.environment);
+        if (filter.kind) q.where('e.kind', filter.kind);
+        if (filter.level) q.where('e.level', filter.level);
+      })
+      .select('r.entity_ref', 'r.check_id', 'r.status', 'r.controls');
+    return rows.map(r => ({
+      entityRef: r.entity_ref,
+      checkId: r.check_id,
+      status: r.status,
+      controls: JSON.parse(r.controls),
+    }));
+  }
+
+  async createExemption(
+    exemption: Omit<Exemption, 'id' | 'createdAt'>,
+  ): Promise<Exemption> {
+    const created = {
+      ...exemption,
+      id: randomUUID(),
+      createdAt: new Date().toISOString(),
+    };
+    await this.db('compliance_exemptions').insert({
+      id: created.id,
+      entity_ref: created.entityRef,
+      check_id: created.checkId,
+      justification: created.justification,
+      expires_at: new Date(created.expiresAt),
+      created_by: created.createdBy,
+      created_at: new Date(created.createdAt),
+    });
+    return created;
+  }
+
+  /** Exemptions, of one entity or all; with `activeAt`, only those that have not expired then. */
+  async listExemptions(
+    options: { entityRef?: string; activeAt?: Date } = {},
+  ): Promise<Exemption[]> {
+    const rows = await this.db('compliance_exemptions')
+      .where(q => {
+        if (options.entityRef) q.where('entity_ref', options.entityRef);
+        if (options.activeAt) q.where('expires_at', '>', options.activeAt);
+      })
+      .orderBy('created_at');
+    return rows.map(r => ({
+      id: r.id,
+      entityRef: r.entity_ref,
+      checkId: r.check_id,
+      justification: r.justification,
+      expiresAt: iso(r.expires_at),
+      createdBy: r.created_by,
+      createdAt: iso(r.created_at),
+    }));
+  }
+
+  async getExemption(id: string): Promise<Exemption> {
+    const [found] = (await this.listExemptions()).filter(e => e.id === id);
+    if (!found) throw new NotFoundError(`No exemption ${id}`);
+    return found;
+  }
+
+  async deleteExemption(id: string): Promise<void> {
+    const deleted = await this.db('compliance_exemptions')
+      .where({ id })
+      .delete();
+    if (!deleted) throw new NotFoundError(`No exemption ${id}`);
+  }
+}
+
+function attributesOf(row: any): EntityAttributes {
+  return {
+    entityRef: row.entity_ref,
+    kind: row.kind,
+    ...(row.type ? { type: row.type } : {}),
+    ...(row.owner ? { owner: row.owner } : {}),
+    ...(row.system ? { system: row.system } : {}),
+    ...(row.environment ? { environment: row.environment } : {}),
+    level: row.level,
+    ...(row.etag ? { etag: row.etag } : {}),
+  };
+}

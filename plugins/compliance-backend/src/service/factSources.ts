@@ -1,0 +1,254 @@
+import type { Entity } from '@backstage/catalog-model';
+import type { JsonValue } from '@backstage/types';
+import type { Facts } from '@konductor/plugin-compliance-common';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import {
+  DescribeSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { Octokit } from '@octokit/rest';
+
+/** Reads some facts about the entities it applies to. */
+export interface FactSource {
+  id: string;
+  /** The facts it provides; all of them are `error` when it fails. */
+  facts: string[];
+  appliesTo(entity: Entity): boolean;
+  read(entity: Entity): Promise<Record<string, JsonValue>>;
+}
+
+/** Annotation on provisioned resources and clusters: the cloud identifier (an ARN, a URL). */
+export const ANNOTATION_CLOUD_ID = 'konductor.dev/cloud-id';
+const GITHUB_SLUG = 'github.com/project-slug';
+
+/** Reads every applicable source; a failing source marks its facts with the reason. */
+export async function readFacts(
+  entity: Entity,
+  sources: FactSource[],
+  now: () => Date,
+): Promise<Facts> {
+  const facts: Facts = {};
+  await Promise.all(
+    sources
+      .filter(s => s.appliesTo(entity))
+      .map(async source => {
+        try {
+          const values = await source.read(entity);
+          const readAt = now().toISOString();
+          for (const [name, value] of Object.entries(values))
+            facts[name] = { value, source: source.id, readAt };
+        } catch (e) {
+          const readAt = now().toISOString();
+          const error = e instanceof Error ? e.message : String(e);
+          for (const name of source.facts)
+            facts[name] = { source: source.id, readAt, error };
+        }
+      }),
+  );
+  return facts;
+}
+
+/** What the catalog entity itself says: owner, lifecycle, system, description, docs. */
+export const catalogFacts: FactSource = {
+  id: 'catalog',
+  facts: [
+    'entity.owner',
+    'entity.lifecycle',
+    'entity.system',
+    'entity.description',
+    'entity.docs',
+  ],
+  appliesTo: () => true,
+  async read(entity) {
+    const spec = (entity.spec ?? {}) as Record<string, any>;
+    const docs =
+      entity.metadata.annotations?.['backstage.io/techdocs-ref'] ??
+      entity.metadata.links?.find(l => /doc/i.test(`${l.title} ${l.type}`))
+        ?.url;
+    return {
+      'entity.owner': spec.owner ?? null,
+      // Only components and APIs have a lifecycle.
+      'entity.lifecycle': ['Component', 'API'].includes(entity.kind)
+        ? spec.lifecycle ?? ''
+        : null,
+      'entity.system': spec.system ?? null,
+      'entity.description': entity.metadata.description ?? null,
+      'entity.docs': docs ?? null,
+    };
+  },
+};
+
+/** `arn:aws:<service>:<region>:<account>:...` */
+function parseArn(arn: string) {
+  const [, , service, region, accountId] = arn.split(':');
+  if (!arn.startsWith('arn:') || !region || !accountId)
+    throw new Error(`${arn} is not an ARN with a region and an account`);
+  return { service, region, accountId };
+}
+
+const isType = (entity: Entity, types: string[]) =>
+  entity.kind === 'Resource' &&
+  types.includes(String((entity.spec as any)?.type)) &&
+  !!entity.metadata.annotations?.[ANNOTATION_CLOUD_ID];
+
+/** Live settings from AWS (describe calls) for the databases, secrets and clusters the catalog holds. */
+export function awsFacts(options: {
+  credentials: (accountId: string) => Promise<AwsCredentialIdentityProvider>;
+  endpoint?: string;
+}): FactSource[] {
+  const client = async <T>(
+    Client: new (config: object) => T,
+    arn: string,
+  ): Promise<T> => {
+    const { region, accountId } = parseArn(arn);
+    return new Client({
+      region,
+      endpoint: options.endpoint,
+      credentials: await options.credentials(accountId),
+      maxAttempts: 2,
+    });
+  };
+  const arnOf = (entity: Entity) =>
+    entity.metadata.annotations![ANNOTATION_CLOUD_ID];
+  return [
+    {
+      id: 'aws:rds',
+      facts: [
+        'rds.storageEncrypted',
+        'rds.backupRetentionDays',
+        'rds.multiAz',
+        'rds.publiclyAccessible',
+        'rds.deletionProtection',
+      ],
+      appliesTo: e => isType(e, ['aws-rds-postgres']),
+      async read(entity) {
+        const rds = await client(RDSClient, arnOf(entity));
+        const { DBInstances } = await rds.send(
+          new DescribeDBInstancesCommand({
+            DBInstanceIdentifier: arnOf(entity),
+          }),
+        );
+        const db = DBInstances?.[0];
+        if (!db) throw new Error(`RDS has no instance ${arnOf(entity)}`);
+        return {
+          'rds.storageEncrypted': !!db.StorageEncrypted,
+          'rds.backupRetentionDays': db.BackupRetentionPeriod ?? 0,
+          'rds.multiAz': !!db.MultiAZ,
+          'rds.publiclyAccessible': !!db.PubliclyAccessible,
+          'rds.deletionProtection': !!db.DeletionProtection,
+        };
+      },
+    },
+    {
+      id: 'aws:secretsmanager',
+      facts: ['secrets.rotationDays'],
+      appliesTo: e => isType(e, ['aws-secret']),
+      async read(entity) {
+        const sm = await client(SecretsManagerClient, arnOf(entity));
+        const secret = await sm.send(
+          new DescribeSecretCommand({ SecretId: arnOf(entity) }),
+        );
+        return {
+          'secrets.rotationDays': secret.RotationEnabled
+            ? secret.RotationRules?.AutomaticallyAfterDays ?? null
+            : null,
+        };
+      },
+    },
+    {
+      id: 'aws:eks',
+      facts: [
+        'eks.secretsEncrypted',
+        'eks.logTypes',
+        'eks.endpointPublicAccess',
+        'eks.version',
+      ],
+      appliesTo: e => isType(e, ['aws-eks-cluster', 'kubernetes-cluster']),
+      async read(entity) {
+        const arn = arnOf(entity);
+        const eks = await client(EKSClient, arn);
+        const { cluster } = await eks.send(
+          new DescribeClusterCommand({ name: arn.split('/').pop()! }),
+        );
+        if (!cluster) throw new Error(`EKS has no cluster ${arn}`);
+        return {
+          'eks.secretsEncrypted': !!cluster.encryptionConfig?.some(c =>
+            c.resources?.includes('secrets'),
+          ),
+          'eks.logTypes': (cluster.logging?.clusterLogging ?? [])
+            .filter(l => l.enabled)
+            .flatMap(l => l.types ?? []),
+          'eks.endpointPublicAccess':
+            cluster.resourcesVpcConfig?.endpointPublicAccess ?? true,
+          'eks.version': cluster.version ?? 'unknown',
+        };
+      },
+    },
+    {
+      // The app's ingress: its URL says whether it serves HTTPS.
+      id: 'provisioning',
+      facts: ['app.tls'],
+      appliesTo: e => isType(e, ['kubernetes-deployment']),
+      async read(entity) {
+        return { 'app.tls': arnOf(entity).startsWith('https://') };
+      },
+    },
+  ];
+}
+
+/** Repository settings from GitHub, for components with a `github.com/project-slug`. */
+export function githubFacts(options: {
+  octokit: (slug: string) => Promise<Octokit>;
+}): FactSource {
+  return {
+    id: 'github',
+    facts: [
+      'github.branchProtected',
+      'github.requiredReviews',
+      'github.codeowners',
+      'github.secretScanning',
+      'github.pushProtection',
+      'github.vulnerabilityAlerts',
+    ],
+    appliesTo: e =>
+      e.kind === 'Component' && !!e.metadata.annotations?.[GITHUB_SLUG],
+    async read(entity) {
+      const slug = entity.metadata.annotations![GITHUB_SLUG];
+      const [owner, repo] = slug.split('/');
+      const gh = await options.octokit(slug);
+      const { data } = await gh.rest.repos.get({ owner, repo });
+      const absent = (e: any) => {
+        if (e?.status === 404) return undefined;
+        throw e;
+      };
+      const protection = await gh.rest.repos
+        .getBranchProtection({ owner, repo, branch: data.default_branch })
+        .then(r => r.data, absent);
+      const codeowners = await Promise.all(
+        ['.github/CODEOWNERS', 'CODEOWNERS', 'docs/CODEOWNERS'].map(path =>
+          gh.rest.repos
+            .getContent({ owner, repo, path })
+            .then(() => true, absent),
+        ),
+      );
+      const alerts = await gh.rest.repos
+        .checkVulnerabilityAlerts({ owner, repo })
+        .then(() => true, absent);
+      const security = data.security_and_analysis;
+      return {
+        'github.branchProtected': !!protection,
+        'github.requiredReviews':
+          protection?.required_pull_request_reviews
+            ?.required_approving_review_count ?? 0,
+        'github.codeowners': codeowners.some(Boolean),
+        'github.secretScanning':
+          security?.secret_scanning?.status === 'enabled',
+        'github.pushProtection':
+          security?.secret_scanning_push_protection?.status === 'enabled',
+        'github.vulnerabilityAlerts': !!alerts,
+      };
+    },
+  };
+}
