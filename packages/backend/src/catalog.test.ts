@@ -6,6 +6,7 @@ import scaffolderModuleKonductor from '@konductor/plugin-scaffolder-backend-modu
 import catalogModuleKonductor from '@konductor/plugin-catalog-backend-module-konductor';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import allowAllPolicy from '@backstage/plugin-permission-backend-module-allow-all-policy';
+import compliancePlugin from '@konductor/plugin-compliance-backend';
 import {
   mockCredentials,
   mockServices,
@@ -40,6 +41,7 @@ describe('Konductor backend on its embedded defaults', () => {
         scaffolderModuleKonductor,
         permissionPlugin,
         allowAllPolicy,
+        compliancePlugin,
       ],
     }));
   });
@@ -142,5 +144,37 @@ describe('Konductor backend on its embedded defaults', () => {
       expect.arrayContaining(['name', 'environment', 'aws', 'resources']),
     );
     expect(provision.examples.length).toBeGreaterThan(0);
+  });
+
+  it("evaluates Konductor's own components for compliance through the real catalog", async () => {
+    await eventually('component:konductor-backend', () =>
+      getEntity('component:konductor-backend'),
+    );
+    const res = await request(server)
+      .post(
+        '/api/compliance/entities/component/default/konductor-backend/evaluate',
+      )
+      // (A service: mock auth cannot give a user an on-behalf-of token the permission plugin takes.)
+      .set('Authorization', mockCredentials.service.header());
+    expect(res.status).toBe(200);
+    expect(res.body.level).toBe('moderate');
+    expect(res.body.results.map((r: { checkId: string }) => r.checkId)).toEqual(
+      expect.arrayContaining([
+        'ownership',
+        'system-membership',
+        'documentation',
+      ]),
+    );
+    expect(
+      res.body.results.find(
+        (r: { checkId: string }) => r.checkId === 'ownership',
+      ),
+    ).toMatchObject({
+      status: 'pass',
+      evidence: [
+        expect.objectContaining({ source: 'catalog' }),
+        expect.anything(),
+      ],
+    });
   });
 });

@@ -29,10 +29,13 @@ backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
 backend.add(
   import('@backstage/plugin-scaffolder-backend-module-notifications'),
 );
-// Konductor's actions: konductor:stack:*, konductor:github:repo:provision, konductor:jira:issue:create.
+// Konductor's actions: konductor:stack:*, konductor:compliance:check, konductor:github:repo:provision,
+// konductor:jira:issue:create.
 backend.add(import('@konductor/plugin-scaffolder-backend-module-konductor'));
 // Konductor's provisioning runs: every run's graph and event log, with live updates.
 backend.add(import('@konductor/plugin-provisioning-backend'));
+// Compliance: every entity evaluated against NIST SP 800-53 checks, on a schedule and on change.
+backend.add(import('@konductor/plugin-compliance-backend'));
 
 // Permissions (allow-all until Konductor's policy lands).
 backend.add(import('@backstage/plugin-permission-backend'));

@@ -1,0 +1,191 @@
+import request from 'supertest';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import type { Entity } from '@backstage/catalog-model';
+import compliancePlugin from '..';
+
+const user = mockCredentials.user.header();
+
+const component = (name: string, spec: object = {}): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: { name, description: `The ${name} service` },
+  spec: {
+    type: 'service',
+    lifecycle: 'production',
+    owner: 'group:default/payments',
+    ...spec,
+  },
+});
+
+describe('the compliance API', () => {
+  const decision = { result: AuthorizeResult.ALLOW as AuthorizeResult };
+  const auditor = mockServices.auditor.mock();
+  let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
+
+  beforeAll(async () => {
+    const permissions = mockServices.permissions.mock({
+      authorize: async requests => requests.map(() => ({ ...decision })) as any,
+    });
+    ({ server } = await startTestBackend({
+      features: [
+        compliancePlugin,
+        catalogServiceMock.factory({
+          entities: [
+            component('shop', { system: 'shop' }),
+            component('orphan'),
+          ],
+        }),
+        permissions.factory,
+        auditor.factory,
+      ],
+    }));
+  });
+
+  const evaluate = (name: string) =>
+    request(server)
+      .post(`/api/compliance/entities/component/default/${name}/evaluate`)
+      .set('Authorization', user);
+
+  it('evaluates an entity on request and serves its status, evidence and history', async () => {
+    const res = await evaluate('orphan');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      entityRef: 'component:default/orphan',
+      level: 'moderate',
+      owner: 'group:default/payments',
+    });
+    const byCheck = Object.fromEntries(
+      res.body.results.map((r: any) => [r.checkId, r]),
+    );
+    expect(byCheck['system-membership']).toMatchObject({
+      status: 'fail',
+      controls: ['CM-8'],
+      remediation: 'Set spec.system to the system it belongs to.',
+      evidence: [{ fact: 'entity.system', value: null, source: 'catalog' }],
+    });
+    expect(byCheck.ownership.status).toBe('pass');
+
+    const status = await request(server)
+      .get('/api/compliance/entities/component/default/orphan')
+      .set('Authorization', user);
+    expect(status.body.score).toBeCloseTo(33.3, 1);
+    expect(status.body.history[0]).toMatchObject({ score: 33.3 });
+  });
+
+  it('answers 404 for an entity it does not know, 400 naming malformed filters', async () => {
+    const unknown = await request(server)
+      .get('/api/compliance/entities/component/default/nowhere')
+      .set('Authorization', user);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.message).toContain(
+      'No entity component:default/nowhere in the catalog',
+    );
+    const badGroup = await request(server)
+      .get('/api/compliance/summary?groupBy=colour&environment=qa')
+      .set('Authorization', user);
+    expect(badGroup.status).toBe(400);
+    expect(badGroup.body.error.message).toContain(
+      'groupBy: Invalid enum value',
+    );
+    expect(badGroup.body.error.message).toContain(
+      'environment: Invalid enum value',
+    );
+    const unknownFilter = await request(server)
+      .get('/api/compliance/entities?team=x')
+      .set('Authorization', user);
+    expect(unknownFilter.status).toBe(400);
+    expect(unknownFilter.body.error.message).toBe(
+      'Invalid filters: unknown team',
+    );
+  });
+
+  it('summarises by control and by owner, worst first', async () => {
+    await evaluate('shop');
+    const byControl = await request(server)
+      .get('/api/compliance/summary?groupBy=control')
+      .set('Authorization', user);
+    expect(byControl.status).toBe(200);
+    const cm8 = byControl.body.groups.find((g: any) => g.key === 'CM-8');
+    expect(cm8).toMatchObject({
+      title: 'System Component Inventory',
+      entities: 2,
+      counts: { pass: 3, fail: 1 },
+      score: 75,
+    });
+    const byOwner = await request(server)
+      .get('/api/compliance/summary?groupBy=owner&owner=group:default/payments')
+      .set('Authorization', user);
+    expect(byOwner.body.groups).toEqual([
+      expect.objectContaining({ key: 'group:default/payments', entities: 2 }),
+    ]);
+  });
+
+  it('waives a check with an exemption, audited and permission-guarded; withdrawing it fails the check again', async () => {
+    const body = {
+      entityRef: 'component:default/orphan',
+      checkId: 'system-membership',
+      justification: 'A shared library, in no system by design',
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    };
+    decision.result = AuthorizeResult.DENY;
+    const denied = await request(server)
+      .post('/api/compliance/exemptions')
+      .set('Authorization', user)
+      .send(body);
+    expect(denied.status).toBe(403);
+    decision.result = AuthorizeResult.ALLOW;
+
+    const bad = await request(server)
+      .post('/api/compliance/exemptions')
+      .set('Authorization', user)
+      .send({
+        ...body,
+        justification: 'no',
+        expiresAt: '2020-01-01T00:00:00Z',
+      });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('justification: say why');
+    expect(bad.body.error.message).toContain(
+      'expiresAt: must be in the future',
+    );
+
+    const created = await request(server)
+      .post('/api/compliance/exemptions')
+      .set('Authorization', user)
+      .send(body);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      ...body,
+      createdBy: 'user:default/mock',
+    });
+    expect(auditor.createEvent).toHaveBeenCalledWith(
+      expect.objectContaining({ eventId: 'exemption-create' }),
+    );
+    const waived = await request(server)
+      .get('/api/compliance/entities/component/default/orphan')
+      .set('Authorization', user);
+    expect(
+      waived.body.results.find((r: any) => r.checkId === 'system-membership')
+        .status,
+    ).toBe('waived');
+    expect(waived.body.exemptions).toHaveLength(1);
+
+    const withdrawn = await request(server)
+      .delete(`/api/compliance/exemptions/${created.body.id}`)
+      .set('Authorization', user);
+    expect(withdrawn.status).toBe(204);
+    const again = await request(server)
+      .get('/api/compliance/entities/component/default/orphan')
+      .set('Authorization', user);
+    expect(
+      again.body.results.find((r: any) => r.checkId === 'system-membership')
+        .status,
+    ).toBe('fail');
+  });
+});

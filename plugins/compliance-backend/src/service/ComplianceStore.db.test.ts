@@ -1,0 +1,194 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
+import type {
+  CheckResult,
+  CheckStatus,
+} from '@konductor/plugin-compliance-common';
+import { ComplianceStore, EntityEvaluation } from './ComplianceStore';
+
+const databases = TestDatabases.create({
+  ids: ['SQLITE_3', 'POSTGRES_15'],
+  disableDocker: true,
+});
+
+const result = (checkId: string, status: CheckStatus): CheckResult => ({
+  checkId,
+  title: checkId,
+  controls: ['CM-8'],
+  status,
+  message: `${checkId} is ${status}`,
+  evidence: [
+    {
+      fact: 'entity.owner',
+      value: 'group:default/a',
+      source: 'catalog',
+      readAt: '2026-11-23T10:00:00.000Z',
+    },
+  ],
+});
+
+const evaluation = (
+  name: string,
+  results: CheckResult[],
+  at: string,
+  extra: Partial<EntityEvaluation> = {},
+): EntityEvaluation => ({
+  entityRef: `component:default/${name}`,
+  kind: 'Component',
+  owner: 'group:default/payments',
+  system: 'shop',
+  environment: 'prod',
+  level: 'moderate',
+  etag: `etag-${at}`,
+  results,
+  evaluatedAt: at,
+  ...extra,
+});
+
+describe.each(databases.eachSupportedId())(
+  'ComplianceStore on %s',
+  databaseId => {
+    let store: ComplianceStore;
+    beforeAll(async () => {
+      const knex = await databases.init(databaseId);
+      store = await ComplianceStore.create({
+        getClient: async () => knex,
+        migrations: { skip: false },
+      });
+    });
+
+    it('stores results, records history only on change, and keeps the last known result through an error', async () => {
+      await store.save([
+        evaluation(
+          'shop',
+          [result('ownership', 'pass'), result('documentation', 'fail')],
+          '2026-11-23T10:00:00.000Z',
+        ),
+      ]);
+      // The same statuses again: no new history.
+      await store.save([
+        evaluation(
+          'shop',
+          [result('ownership', 'pass'), result('documentation', 'fail')],
+          '2026-11-23T11:00:00.000Z',
+        ),
+      ]);
+      await store.save([
+        evaluation(
+          'shop',
+          [result('ownership', 'error'), result('documentation', 'pass')],
+          '2026-11-23T12:00:00.000Z',
+        ),
+      ]);
+      const status = await store.getEntity('component:default/shop');
+      expect(status).toMatchObject({
+        kind: 'Component',
+        owner: 'group:default/payments',
+        environment: 'prod',
+        etag: 'etag-2026-11-23T12:00:00.000Z',
+        counts: { error: 1, pass: 1 },
+        score: 50,
+        evaluatedAt: '2026-11-23T12:00:00.000Z',
+      });
+      expect(status.results.find(r => r.checkId === 'ownership')).toMatchObject(
+        {
+          status: 'error',
+          title: 'Owner and lifecycle are set',
+          lastKnown: {
+            status: 'pass',
+            message: 'ownership is pass',
+            evaluatedAt: '2026-11-23T11:00:00.000Z',
+          },
+          evidence: [{ fact: 'entity.owner', source: 'catalog' }],
+        },
+      );
+      expect(await store.history('component:default/shop')).toEqual([
+        { score: 50, at: '2026-11-23T10:00:00.000Z' },
+        {
+          checkId: 'ownership',
+          status: 'pass',
+          at: '2026-11-23T10:00:00.000Z',
+        },
+        {
+          checkId: 'documentation',
+          status: 'fail',
+          at: '2026-11-23T10:00:00.000Z',
+        },
+        {
+          checkId: 'ownership',
+          status: 'error',
+          at: '2026-11-23T12:00:00.000Z',
+        },
+        {
+          checkId: 'documentation',
+          status: 'pass',
+          at: '2026-11-23T12:00:00.000Z',
+        },
+      ]);
+    });
+
+    it('filters entities and results, and forgets entities that left the catalog', async () => {
+      await store.save([
+        evaluation(
+          'billing',
+          [result('ownership', 'fail')],
+          '2026-11-23T10:00:00.000Z',
+          {
+            owner: 'group:default/billing',
+            environment: 'dev',
+          },
+        ),
+      ]);
+      expect(
+        (await store.listEntities({ owner: 'group:default/billing' })).map(
+          e => e.entityRef,
+        ),
+      ).toEqual(['component:default/billing']);
+      expect(
+        (await store.listEntities({ environment: 'prod' })).map(
+          e => e.entityRef,
+        ),
+      ).toEqual(['component:default/shop']);
+      expect(await store.listResults({ environment: 'dev' })).toEqual([
+        {
+          entityRef: 'component:default/billing',
+          checkId: 'ownership',
+          status: 'fail',
+          controls: ['CM-8'],
+        },
+      ]);
+      expect((await store.etags()).get('component:default/billing')).toBe(
+        'etag-2026-11-23T10:00:00.000Z',
+      );
+
+      expect(await store.retainOnly(new Set(['component:default/shop']))).toBe(
+        1,
+      );
+      await expect(
+        store.getEntity('component:default/billing'),
+      ).rejects.toMatchObject({
+        name: 'NotFoundError',
+      });
+    });
+
+    it('keeps exemptions and lists the active ones', async () => {
+      const made = await store.createExemption({
+        entityRef: 'component:default/shop',
+        checkId: 'documentation',
+        justification: 'Docs move to the wiki next sprint',
+        expiresAt: '2026-12-01T00:00:00.000Z',
+        createdBy: 'user:default/admin',
+      });
+      expect(await store.getExemption(made.id)).toEqual(made);
+      expect(
+        await store.listExemptions({ activeAt: new Date('2026-11-30') }),
+      ).toHaveLength(1);
+      expect(
+        await store.listExemptions({ activeAt: new Date('2026-12-02') }),
+      ).toHaveLength(0);
+      await store.deleteExemption(made.id);
+      await expect(store.deleteExemption(made.id)).rejects.toMatchObject({
+        name: 'NotFoundError',
+      });
+    });
+  },
+);
