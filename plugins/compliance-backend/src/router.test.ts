@@ -126,6 +126,27 @@ describe('the compliance API', () => {
     ]);
   });
 
+  it('exports every result as CSV, filtered', async () => {
+    const res = await request(server)
+      .get('/api/compliance/export.csv?owner=group:default/payments')
+      .set('Authorization', user);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/csv/);
+    const [header, ...rows] = res.text.trim().split('\n');
+    expect(header).toBe(
+      'entity,kind,owner,system,environment,level,check,controls,status,message,evaluated_at',
+    );
+    expect(rows).toContainEqual(
+      expect.stringMatching(
+        /^component:default\/orphan,Component,group:default\/payments,,,moderate,system-membership,CM-8,fail,Not part of any system\.,\d{4}-/,
+      ),
+    );
+    const none = await request(server)
+      .get('/api/compliance/export.csv?owner=group:default/nobody')
+      .set('Authorization', user);
+    expect(none.text.trim().split('\n')).toHaveLength(1);
+  });
+
   it('waives a check with an exemption, audited and permission-guarded; withdrawing it fails the check again', async () => {
     const body = {
       entityRef: 'component:default/orphan',

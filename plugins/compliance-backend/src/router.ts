@@ -186,6 +186,57 @@ export async function createRouter(
     });
   });
 
+  // Every result of the entities matching the filters, one row per entity and check.
+  router.get('/export.csv', async (req, res) => {
+    await httpAuth.credentials(req);
+    const filter = parse(filterSchema, req.query, 'filters');
+    const attributes = new Map(
+      (await store.listEntities(filter)).map(e => [e.entityRef, e]),
+    );
+    const cell = (v: unknown) => {
+      const text = String(v ?? '');
+      return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+    };
+    const header = [
+      'entity',
+      'kind',
+      'owner',
+      'system',
+      'environment',
+      'level',
+      'check',
+      'controls',
+      'status',
+      'message',
+      'evaluated_at',
+    ];
+    const lines = [header.join(',')];
+    for (const r of await store.listResults(filter)) {
+      const e = attributes.get(r.entityRef)!;
+      lines.push(
+        [
+          r.entityRef,
+          e.kind,
+          e.owner,
+          e.system,
+          e.environment,
+          e.level,
+          r.checkId,
+          r.controls.join(' '),
+          r.status,
+          r.message,
+          r.evaluatedAt,
+        ]
+          .map(cell)
+          .join(','),
+      );
+    }
+    res
+      .type('text/csv')
+      .attachment('konductor-compliance.csv')
+      .send(`${lines.join('\n')}\n`);
+  });
+
   router.get('/exemptions', async (req, res) => {
     await httpAuth.credentials(req);
     const { entityRef } = parse(

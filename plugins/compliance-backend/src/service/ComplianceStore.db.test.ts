@@ -154,6 +154,8 @@ describe.each(databases.eachSupportedId())(
           checkId: 'ownership',
           status: 'fail',
           controls: ['CM-8'],
+          message: 'ownership is fail',
+          evaluatedAt: '2026-11-23T10:00:00.000Z',
         },
       ]);
       expect((await store.etags()).get('component:default/billing')).toBe(

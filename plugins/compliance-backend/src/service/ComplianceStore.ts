@@ -311,6 +311,8 @@ export class ComplianceStore {
       checkId: string;
       status: CheckStatus;
       controls: string[];
+      message: string;
+      evaluatedAt: string;
     }[]
   > {
     const rows = await this.db('compliance_results as r')
@@ -322,12 +324,22 @@ export class ComplianceStore {
         if (filter.kind) q.where('e.kind', filter.kind);
         if (filter.level) q.where('e.level', filter.level);
       })
-      .select('r.entity_ref', 'r.check_id', 'r.status', 'r.controls');
+      .select(
+        'r.entity_ref',
+        'r.check_id',
+        'r.status',
+        'r.controls',
+        'r.message',
+        'r.evaluated_at',
+      )
+      .orderBy(['r.entity_ref', 'r.check_id']);
     return rows.map(r => ({
       entityRef: r.entity_ref,
       checkId: r.check_id,
       status: r.status,
       controls: JSON.parse(r.controls),
+      message: r.message,
+      evaluatedAt: iso(r.evaluated_at),
     }));
   }
 

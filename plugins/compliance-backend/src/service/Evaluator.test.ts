@@ -143,7 +143,11 @@ describe('Evaluator against the sandbox', () => {
         ...awsFacts({ credentials, endpoint: sandbox.url }),
         githubFacts({
           octokit: async () =>
-            new Octokit({ baseUrl: sandbox.githubUrl, auth: 't' }),
+            new Octokit({
+              baseUrl: sandbox.githubUrl,
+              auth: 't',
+              log: { debug() {}, info() {}, warn() {}, error() {} },
+            }),
         }),
       ],
     });
