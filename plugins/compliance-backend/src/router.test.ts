@@ -118,6 +118,13 @@ describe('the compliance API', () => {
       counts: { pass: 3, fail: 1 },
       score: 75,
     });
+    // A heat map: each control's counts per owner.
+    const heat = await request(server)
+      .get('/api/compliance/summary?groupBy=control&by=owner')
+      .set('Authorization', user);
+    expect(heat.body.groups.find((g: any) => g.key === 'CM-8').cells).toEqual({
+      'group:default/payments': { counts: { pass: 3, fail: 1 }, score: 75 },
+    });
     const byOwner = await request(server)
       .get('/api/compliance/summary?groupBy=owner&owner=group:default/payments')
       .set('Authorization', user);

@@ -11,6 +11,7 @@ import {
   CHECKS,
   CONTROLS,
   CheckStatus,
+  StatusCounts,
   LEVELS,
   complianceExemptionCreatePermission,
   complianceExemptionDeletePermission,
@@ -18,11 +19,7 @@ import {
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod/v3';
-import {
-  ComplianceStore,
-  StatusCounts,
-  scoreOf,
-} from './service/ComplianceStore';
+import { ComplianceStore, scoreOf } from './service/ComplianceStore';
 import type { Evaluator } from './service/Evaluator';
 
 const filterSchema = z
@@ -38,6 +35,8 @@ const filterSchema = z
 const summarySchema = filterSchema
   .extend({
     groupBy: z.enum(['owner', 'system', 'environment', 'control', 'check']),
+    /** A second dimension: each group's counts per owner, system or environment (a heat map). */
+    by: z.enum(['owner', 'system', 'environment']).optional(),
   })
   .strict();
 
@@ -142,19 +141,37 @@ export async function createRouter(
 
   router.get('/summary', async (req, res) => {
     await httpAuth.credentials(req);
-    const { groupBy, ...filter } = parse(
+    const { groupBy, by, ...filter } = parse(
       summarySchema,
       req.query,
       'summary query',
     );
     const groups = new Map<
       string,
-      { entities: Set<string>; counts: StatusCounts }
+      {
+        entities: Set<string>;
+        counts: StatusCounts;
+        cells: Map<string, StatusCounts>;
+      }
     >();
-    const add = (key: string, entityRef: string, status: CheckStatus) => {
-      const g = groups.get(key) ?? { entities: new Set(), counts: {} };
+    const add = (
+      key: string,
+      cell: string | undefined,
+      entityRef: string,
+      status: CheckStatus,
+    ) => {
+      const g = groups.get(key) ?? {
+        entities: new Set<string>(),
+        counts: {} as StatusCounts,
+        cells: new Map<string, StatusCounts>(),
+      };
       g.entities.add(entityRef);
       g.counts[status] = (g.counts[status] ?? 0) + 1;
+      if (cell !== undefined) {
+        const c: StatusCounts = g.cells.get(cell) ?? {};
+        c[status] = (c[status] ?? 0) + 1;
+        g.cells.set(cell, c);
+      }
       groups.set(key, g);
     };
     const attributes = new Map(
@@ -165,7 +182,8 @@ export async function createRouter(
       let keys = [e[groupBy as 'owner'] ?? '(none)'];
       if (groupBy === 'control') keys = r.controls;
       if (groupBy === 'check') keys = [r.checkId];
-      for (const key of keys) add(key, r.entityRef, r.status);
+      const cell = by ? e[by] ?? '(none)' : undefined;
+      for (const key of keys) add(key, cell, r.entityRef, r.status);
     }
     res.json({
       groupBy,
@@ -178,6 +196,16 @@ export async function createRouter(
           entities: g.entities.size,
           counts: g.counts,
           score: scoreOf(g.counts),
+          ...(by
+            ? {
+                cells: Object.fromEntries(
+                  [...g.cells].map(([k, counts]) => [
+                    k,
+                    { counts, score: scoreOf(counts) },
+                  ]),
+                ),
+              }
+            : {}),
         }))
         .sort(
           (a, b) =>

@@ -8,3 +8,4 @@ export * from './controls';
 export * from './checks';
 export * from './gate';
 export * from './permissions';
+export * from './api';

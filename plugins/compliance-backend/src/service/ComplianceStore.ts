@@ -7,6 +7,12 @@ import {
   CHECKS,
   CheckResult,
   CheckStatus,
+  EntityAttributes,
+  EntityFilter,
+  EntityStatus,
+  Exemption,
+  HistoryPoint,
+  StatusCounts,
 } from '@konductor/plugin-compliance-common';
 import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
@@ -16,65 +22,10 @@ const migrationsDir = resolvePackagePath(
   'migrations',
 );
 
-/** The attributes of an evaluated entity that summaries group and filter by. */
-export interface EntityAttributes {
-  entityRef: string;
-  kind: string;
-  type?: string;
-  owner?: string;
-  system?: string;
-  environment?: string;
-  level: string;
-  /** The catalog's etag when evaluated: a changed etag means the entity changed. */
-  etag?: string;
-}
-
 /** One entity's evaluation, as the evaluator hands it to the store. */
 export interface EntityEvaluation extends EntityAttributes {
   results: CheckResult[];
   evaluatedAt: string;
-}
-
-/** A stored result, with the last result that was not an error. */
-export interface StoredResult extends CheckResult {
-  evaluatedAt: string;
-  lastKnown?: { status: CheckStatus; message: string; evaluatedAt: string };
-}
-
-export type StatusCounts = Partial<Record<CheckStatus, number>>;
-
-/** An entity's stored status. */
-export interface EntityStatus extends EntityAttributes {
-  score: number | null;
-  counts: StatusCounts;
-  evaluatedAt: string;
-  results: StoredResult[];
-}
-
-export interface Exemption {
-  id: string;
-  entityRef: string;
-  checkId: string;
-  justification: string;
-  expiresAt: string;
-  createdBy: string;
-  createdAt: string;
-}
-
-export interface HistoryPoint {
-  checkId?: string;
-  status?: CheckStatus;
-  score?: number;
-  at: string;
-}
-
-/** Filters of summaries and lists. */
-export interface EntityFilter {
-  owner?: string;
-  system?: string;
-  environment?: string;
-  kind?: string;
-  level?: string;
 }
 
 /** Timestamps come back as Date (PostgreSQL), epoch milliseconds or a string (SQLite). */

@@ -1,0 +1,191 @@
+import { ResponseError } from '@backstage/errors';
+import type { CheckResult, CheckStatus } from './checks';
+import type { Control } from './controls';
+
+/** Counts of results by status. */
+export type StatusCounts = Partial<Record<CheckStatus, number>>;
+
+/** The attributes of an evaluated entity that summaries group and filter by. */
+export interface EntityAttributes {
+  entityRef: string;
+  kind: string;
+  type?: string;
+  owner?: string;
+  system?: string;
+  environment?: string;
+  level: string;
+  /** The catalog's etag when evaluated: a changed etag means the entity changed. */
+  etag?: string;
+}
+
+/** A stored result, with the last result that was not an error. */
+export interface StoredResult extends CheckResult {
+  evaluatedAt: string;
+  lastKnown?: { status: CheckStatus; message: string; evaluatedAt: string };
+}
+
+/** An entity's status: score (passed or waived of the checks that count), counts, results. */
+export interface EntityStatus extends EntityAttributes {
+  score: number | null;
+  counts: StatusCounts;
+  evaluatedAt: string;
+  results: StoredResult[];
+}
+
+export interface Exemption {
+  id: string;
+  entityRef: string;
+  checkId: string;
+  justification: string;
+  expiresAt: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface HistoryPoint {
+  checkId?: string;
+  status?: CheckStatus;
+  score?: number;
+  at: string;
+}
+
+/** Filters of summaries, lists and exports. */
+export interface EntityFilter {
+  owner?: string;
+  system?: string;
+  environment?: string;
+  kind?: string;
+  level?: string;
+}
+
+export type SummaryGroupBy =
+  | 'owner'
+  | 'system'
+  | 'environment'
+  | 'control'
+  | 'check';
+
+export interface SummaryGroup {
+  key: string;
+  title?: string;
+  family?: string;
+  entities: number;
+  counts: StatusCounts;
+  score: number | null;
+  /** With `by`: the group's counts per owner, system or environment. */
+  cells?: Record<string, { counts: StatusCounts; score: number | null }>;
+}
+
+/** A typed client of the compliance backend, for the frontend and other backends. */
+export class ComplianceClient {
+  constructor(
+    private readonly options: {
+      discovery: { getBaseUrl(pluginId: string): Promise<string> };
+      fetch?: typeof fetch;
+    },
+  ) {}
+
+  /** The backend's URL of `path` (for links such as the CSV export). */
+  async url(path: string, query: object = {}): Promise<string> {
+    const params = new URLSearchParams(
+      Object.entries(query)
+        .filter(([, v]) => v !== undefined && v !== '')
+        .map(([k, v]) => [k, String(v)]),
+    );
+    return `${await this.options.discovery.getBaseUrl('compliance')}${path}${
+      params.size ? `?${params}` : ''
+    }`;
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    query?: object,
+    body?: unknown,
+  ): Promise<T> {
+    const res = await (this.options.fetch ?? fetch)(
+      await this.url(path, query),
+      {
+        method,
+        headers:
+          body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      },
+    );
+    if (!res.ok) throw await ResponseError.fromResponse(res);
+    return res.status === 204 ? (undefined as T) : ((await res.json()) as T);
+  }
+
+  private static path(entityRef: string) {
+    const [, kind, namespace, name] = /^([^:]+):(?:([^/]+)\/)?(.+)$/.exec(
+      entityRef,
+    )!;
+    return `/entities/${encodeURIComponent(
+      kind.toLocaleLowerCase('en-US'),
+    )}/${encodeURIComponent(namespace ?? 'default')}/${encodeURIComponent(
+      name,
+    )}`;
+  }
+
+  getEntity(
+    entityRef: string,
+  ): Promise<
+    EntityStatus & { history: HistoryPoint[]; exemptions: Exemption[] }
+  > {
+    return this.request('GET', ComplianceClient.path(entityRef));
+  }
+
+  evaluate(entityRef: string): Promise<EntityStatus> {
+    return this.request('POST', `${ComplianceClient.path(entityRef)}/evaluate`);
+  }
+
+  listEntities(filter: EntityFilter = {}): Promise<{
+    items: (EntityAttributes & {
+      score: number | null;
+      counts: StatusCounts;
+    })[];
+  }> {
+    return this.request('GET', '/entities', filter);
+  }
+
+  summary(
+    groupBy: SummaryGroupBy,
+    filter: EntityFilter & { by?: 'owner' | 'system' | 'environment' } = {},
+  ): Promise<{ groupBy: SummaryGroupBy; groups: SummaryGroup[] }> {
+    return this.request('GET', '/summary', { groupBy, ...filter });
+  }
+
+  /** The CSV export of the filtered results, as a file. */
+  async exportCsv(filter: EntityFilter = {}): Promise<Blob> {
+    const res = await (this.options.fetch ?? fetch)(
+      await this.url('/export.csv', filter),
+    );
+    if (!res.ok) throw await ResponseError.fromResponse(res);
+    return res.blob();
+  }
+
+  controls(): Promise<{
+    controls: Control[];
+    checks: {
+      id: string;
+      title: string;
+      controls: string[];
+      remediation: string;
+    }[];
+  }> {
+    return this.request('GET', '/controls');
+  }
+
+  createExemption(
+    exemption: Pick<
+      Exemption,
+      'entityRef' | 'checkId' | 'justification' | 'expiresAt'
+    >,
+  ): Promise<Exemption> {
+    return this.request('POST', '/exemptions', undefined, exemption);
+  }
+
+  deleteExemption(id: string): Promise<void> {
+    return this.request('DELETE', `/exemptions/${encodeURIComponent(id)}`);
+  }
+}

@@ -1,0 +1,63 @@
+import {
+  createFrontendPlugin,
+  PageBlueprint,
+} from '@backstage/frontend-plugin-api';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
+import { RiShieldCheckLine } from '@remixicon/react';
+import { complianceApi } from './api';
+import { rootRouteRef } from './routes';
+
+const EVALUATED = ['component', 'api', 'resource', 'system'];
+const evaluated = (entity: { kind: string }) =>
+  EVALUATED.includes(entity.kind.toLowerCase());
+
+/** `/compliance`: the posture of everything in the catalog. */
+const compliancePage = PageBlueprint.make({
+  params: {
+    path: '/compliance',
+    routeRef: rootRouteRef,
+    loader: () =>
+      import('./components/CompliancePage').then(m => <m.CompliancePage />),
+  },
+});
+
+/** The compliance card on the overview of evaluated entities. */
+const entityComplianceCard = EntityCardBlueprint.make({
+  params: {
+    filter: evaluated,
+    loader: () =>
+      import('./components/EntityComplianceCard').then(m => (
+        <m.EntityComplianceCard />
+      )),
+  },
+});
+
+/** The "Compliance" tab: every check with evidence and history. */
+const entityComplianceContent = EntityContentBlueprint.make({
+  params: {
+    path: 'compliance',
+    title: 'Compliance',
+    filter: evaluated,
+    loader: () =>
+      import('./components/EntityComplianceContent').then(m => (
+        <m.EntityComplianceContent />
+      )),
+  },
+});
+
+/** Konductor's compliance in the browser. */
+export const compliancePlugin = createFrontendPlugin({
+  pluginId: 'compliance',
+  title: 'Compliance',
+  icon: <RiShieldCheckLine />,
+  routes: { root: rootRouteRef },
+  extensions: [
+    complianceApi,
+    compliancePage,
+    entityComplianceCard,
+    entityComplianceContent,
+  ],
+});

@@ -1,0 +1,4 @@
+import { createRouteRef } from '@backstage/frontend-plugin-api';
+
+/** The dashboard, `/compliance`. */
+export const rootRouteRef = createRouteRef();
