@@ -88,8 +88,8 @@ export function EntityComplianceContent() {
           <Paper>
             <Table size="small" aria-label="Compliance checks">
               <TableHead>
-                <TableRow>
-                  <TableCell>Check</TableCell>
+                <TableRow sx={{ '& th': { whiteSpace: 'nowrap' } }}>
+                  <TableCell sx={{ minWidth: 180 }}>Check</TableCell>
                   <TableCell>Status</TableCell>
                   <TableCell>Controls</TableCell>
                   <TableCell>Result</TableCell>

@@ -1,0 +1,295 @@
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { ResponseError } from '@backstage/errors';
+import type { Entity } from '@backstage/catalog-model';
+import { complianceApiRef } from '../api';
+import { EntityComplianceCard } from './EntityComplianceCard';
+import { EntityComplianceContent } from './EntityComplianceContent';
+import { CompliancePage } from './CompliancePage';
+
+const entity: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Resource',
+  metadata: { name: 'shop-prod-database', namespace: 'default' },
+  spec: { type: 'aws-rds-postgres', owner: 'group:default/payments' },
+};
+
+const at = '2026-11-23T10:00:00.000Z';
+const status = {
+  entityRef: 'resource:default/shop-prod-database',
+  kind: 'Resource',
+  owner: 'group:default/payments',
+  environment: 'prod',
+  level: 'moderate',
+  score: 66.7,
+  counts: { pass: 2, fail: 1 },
+  evaluatedAt: at,
+  history: [
+    { score: 100, at: '2026-11-20T10:00:00.000Z' },
+    { score: 66.7, at },
+  ],
+  exemptions: [],
+  results: [
+    {
+      checkId: 'db-multi-az',
+      title: 'Production database in several availability zones',
+      controls: ['CP-10'],
+      status: 'fail',
+      message: 'Single availability zone.',
+      remediation: 'Set resources.database.multiAz: true for production.',
+      evidence: [
+        { fact: 'rds.multiAz', value: false, source: 'aws:rds', readAt: at },
+      ],
+      evaluatedAt: at,
+    },
+    {
+      checkId: 'db-not-public',
+      title: 'Database not publicly accessible',
+      controls: ['SC-7', 'AC-3'],
+      status: 'error',
+      message: 'rds.publiclyAccessible: RDS answered 503 (aws:rds)',
+      evidence: [
+        {
+          fact: 'rds.publiclyAccessible',
+          source: 'aws:rds',
+          readAt: at,
+          error: 'RDS answered 503',
+        },
+      ],
+      lastKnown: {
+        status: 'pass',
+        message: 'Not publicly accessible.',
+        evaluatedAt: '2026-11-22T10:00:00.000Z',
+      },
+      evaluatedAt: at,
+    },
+    {
+      checkId: 'db-encryption-at-rest',
+      title: 'Database encrypted at rest',
+      controls: ['SC-28'],
+      status: 'pass',
+      message: 'Storage encrypted.',
+      evidence: [
+        {
+          fact: 'rds.storageEncrypted',
+          value: true,
+          source: 'aws:rds',
+          readAt: at,
+        },
+      ],
+      evaluatedAt: at,
+    },
+  ],
+};
+
+const notFound = async () =>
+  ResponseError.fromResponse(
+    new Response(
+      JSON.stringify({
+        error: { name: 'NotFoundError', message: 'No status' },
+      }),
+      {
+        status: 404,
+        headers: { 'content-type': 'application/json' },
+      },
+    ) as any,
+  );
+
+const inEntity = (children: JSX.Element) => (
+  <EntityProvider entity={entity}>{children}</EntityProvider>
+);
+
+describe('EntityComplianceCard', () => {
+  it('shows the score, what fails or could not be checked, and how to fix it', async () => {
+    const api = { getEntity: jest.fn(async () => status) };
+    await renderInTestApp(inEntity(<EntityComplianceCard />), {
+      apis: [[complianceApiRef, api as any]],
+    });
+    expect(await screen.findByLabelText('Compliance score')).toHaveTextContent(
+      '67%',
+    );
+    expect(
+      screen.getByText('NIST SP 800-53, FISMA moderate, prod'),
+    ).toBeInTheDocument();
+    expect(screen.getByText('Single availability zone.')).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'Fix: Set resources.database.multiAz: true for production.',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('Database not publicly accessible'),
+    ).toBeInTheDocument();
+    // Passing checks are not listed on the card.
+    expect(
+      screen.queryByText('Database encrypted at rest'),
+    ).not.toBeInTheDocument();
+    expect(api.getEntity).toHaveBeenCalledWith(
+      'resource:default/shop-prod-database',
+    );
+  });
+
+  it('offers to evaluate an entity that has not been evaluated yet', async () => {
+    let evaluated = false;
+    const api = {
+      getEntity: jest.fn(async () => {
+        if (!evaluated) throw await notFound();
+        return status;
+      }),
+      evaluate: jest.fn(async () => {
+        evaluated = true;
+        return status;
+      }),
+    };
+    await renderInTestApp(inEntity(<EntityComplianceCard />), {
+      apis: [[complianceApiRef, api as any]],
+    });
+    fireEvent.click(
+      await screen.findByRole('button', { name: 'Evaluate now' }),
+    );
+    expect(await screen.findByLabelText('Compliance score')).toHaveTextContent(
+      '67%',
+    );
+    expect(api.evaluate).toHaveBeenCalledWith(
+      'resource:default/shop-prod-database',
+    );
+  });
+});
+
+describe('EntityComplianceContent', () => {
+  it('lists every check with its controls, evidence with source, and the last known result of an error', async () => {
+    await renderInTestApp(inEntity(<EntityComplianceContent />), {
+      apis: [[complianceApiRef, { getEntity: async () => status } as any]],
+    });
+    const table = await screen.findByRole('table', {
+      name: 'Compliance checks',
+    });
+    const rows = within(table).getAllByRole('row');
+    expect(rows).toHaveLength(4);
+    expect(
+      within(table).getByText('rds.multiAz = false', { exact: false }),
+    ).toBeInTheDocument();
+    expect(
+      within(table).getByText(
+        'rds.publiclyAccessible = unknown (RDS answered 503)',
+        { exact: false },
+      ),
+    ).toBeInTheDocument();
+    expect(
+      within(table).getByText(
+        /^Last known: pass \(Not publicly accessible\.\)/,
+      ),
+    ).toBeInTheDocument();
+    expect(within(table).getByText('SC-7')).toBeInTheDocument();
+    expect(
+      screen.getByRole('img', {
+        name: 'Score history: 100% on 2026-11-20, 66.7% on 2026-11-23',
+      }),
+    ).toBeInTheDocument();
+  });
+});
+
+describe('CompliancePage', () => {
+  const items = [
+    {
+      ...status,
+      entityRef: 'resource:default/shop-prod-database',
+      score: 66.7,
+      counts: { pass: 2, fail: 1 },
+    },
+    {
+      entityRef: 'component:default/shop',
+      kind: 'Component',
+      owner: 'group:default/payments',
+      level: 'moderate',
+      score: 100,
+      counts: { pass: 3 },
+    },
+    {
+      entityRef: 'component:default/cart',
+      kind: 'Component',
+      owner: 'group:default/web',
+      level: 'moderate',
+      score: 50,
+      counts: { pass: 1, fail: 1 },
+    },
+  ];
+  const api = () => ({
+    listEntities: jest.fn(async (filter: { owner?: string } = {}) => ({
+      items: items.filter(i => !filter.owner || i.owner === filter.owner),
+    })),
+    summary: jest.fn(async () => ({
+      groupBy: 'control',
+      groups: [
+        {
+          key: 'CP-10',
+          title: 'System Recovery and Reconstitution',
+          entities: 1,
+          counts: { fail: 1 },
+          score: 0,
+          cells: {
+            'group:default/payments': { counts: { fail: 1 }, score: 0 },
+          },
+        },
+      ],
+    })),
+  });
+
+  it('shows the posture, the heat map and the worst offenders, and filters by owner', async () => {
+    const client = api();
+    await renderInTestApp(<CompliancePage />, {
+      apis: [[complianceApiRef, client as any]],
+    });
+    expect(await screen.findByLabelText('Overall score')).toHaveTextContent(
+      '75%',
+    );
+    expect(
+      screen.getByLabelText('CP-10 group:default/payments: 0'),
+    ).toHaveTextContent('0%');
+    const worst = screen.getByRole('table', { name: 'Worst offenders' });
+    expect(
+      within(worst)
+        .getAllByRole('link')
+        .map(l => l.textContent),
+    ).toEqual([
+      'component:default/cart',
+      'resource:default/shop-prod-database',
+    ]);
+    expect(
+      within(worst).getByRole('link', { name: 'component:default/cart' }),
+    ).toHaveAttribute('href', '/catalog/default/component/cart/compliance');
+
+    fireEvent.mouseDown(screen.getByRole('combobox', { name: 'Owner' }));
+    fireEvent.click(
+      await screen.findByRole('option', { name: 'group:default/web' }),
+    );
+    await waitFor(() =>
+      expect(screen.getByLabelText('Overall score')).toHaveTextContent('50%'),
+    );
+    expect(client.summary).toHaveBeenLastCalledWith('control', {
+      owner: 'group:default/web',
+      by: 'owner',
+    });
+  });
+
+  it('says what went wrong and retries', async () => {
+    const client = api();
+    client.listEntities.mockRejectedValueOnce(
+      new Error('compliance backend unavailable'),
+    );
+    client.listEntities.mockRejectedValueOnce(
+      new Error('compliance backend unavailable'),
+    );
+    await renderInTestApp(<CompliancePage />, {
+      apis: [[complianceApiRef, client as any]],
+    });
+    expect(
+      await screen.findByText('compliance backend unavailable'),
+    ).toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByLabelText('Overall score')).toHaveTextContent(
+      '75%',
+    );
+  });
+});
