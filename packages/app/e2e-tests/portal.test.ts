@@ -1,19 +1,5 @@
-import { test, expect, type Page, type TestInfo } from '@playwright/test';
-
-/** The template card titled `title` on the Create page. */
-function templateCard(page: Page, title: string) {
-  return page.locator('.MuiCard-root', {
-    has: page.getByText(title, { exact: true }),
-  });
-}
-
-/** Saves a full-page screenshot of the current step as a test artifact. */
-async function snap(page: Page, testInfo: TestInfo, step: string) {
-  await page.screenshot({
-    path: testInfo.outputPath(`${step}.png`),
-    fullPage: true,
-  });
-}
+import { test, expect } from '@playwright/test';
+import { snap, templateCard } from './helpers';
 
 test('a guest signs in, sees Konductor in the catalog and runs the hello-world template', async ({
   page,

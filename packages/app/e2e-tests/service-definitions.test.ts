@@ -1,20 +1,7 @@
-import { test, expect, type Page, type TestInfo } from '@playwright/test';
+import { test, expect } from '@playwright/test';
+import { snap, templateCard } from './helpers';
 
 const sandboxUrl = process.env.KONDUCTOR_SANDBOX_URL ?? 'http://127.0.0.1:4666';
-
-/** The template card titled `title` on the Create page. */
-function templateCard(page: Page, title: string) {
-  return page.locator('.MuiCard-root', {
-    has: page.getByText(title, { exact: true }),
-  });
-}
-
-async function snap(page: Page, testInfo: TestInfo, step: string) {
-  await page.screenshot({
-    path: testInfo.outputPath(`${step}.png`),
-    fullPage: true,
-  });
-}
 
 test("a service definition's form uses a dependency: VPN access to a network provisioned from another definition", async ({
   page,
