@@ -178,6 +178,7 @@ describe.each(databases.eachSupportedId())(
           status: 'succeeded',
           templateRef: 'template:default/postgres-database',
           owner: 'group:default/guests',
+          complianceLevel: 'moderate',
         }),
       ]);
       const run = await request(server)

@@ -61,6 +61,7 @@ describe('ProvisionedResourcesProvider', () => {
       owner,
       // The shop is provisioned from a service definition's template.
       templateRef: stack === 'shop' ? 'template:default/shop' : undefined,
+      complianceLevel: stack === 'shop' ? 'high' : undefined,
       resources: [
         { resource: 'network', dependsOn: [] },
         { resource: 'database', dependsOn: ['network'] },
@@ -146,6 +147,9 @@ describe('ProvisionedResourcesProvider', () => {
         annotations: {
           'konductor.dev/stack': 'shop-dev',
           'konductor.dev/run': shop,
+          // Compliance evaluates it in its environment, at the level it was checked against.
+          'konductor.dev/environment': 'dev',
+          'konductor.dev/compliance-level': 'high',
           'konductor.dev/cloud-id':
             'arn:aws:rds:us-east-1:123456789012:db:shop-dev-db',
         },

@@ -4,6 +4,10 @@ import {
   Entity,
 } from '@backstage/catalog-model';
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  ANNOTATION_COMPLIANCE_LEVEL,
+  ANNOTATION_ENVIRONMENT,
+} from '@konductor/plugin-compliance-common';
 import { ANNOTATION_TEMPLATE } from './serviceDefinition/generateTemplate';
 import type {
   EntityProvider,
@@ -109,11 +113,16 @@ export class ProvisionedResourcesProvider implements EntityProvider {
     if (!existing.length) return [];
     const owner = run.owner ?? run.createdBy ?? this.options.defaultOwner;
     const names = new Set(existing.map(r => r.resource));
-    const annotations = {
+    const annotations: Record<string, string> = {
       [ANNOTATION_LOCATION]: location,
       [ANNOTATION_ORIGIN_LOCATION]: location,
       [ANNOTATION_STACK]: run.stackId,
       [ANNOTATION_RUN]: run.id,
+      // Compliance evaluates the stack's entities where, and at the level, it was checked.
+      [ANNOTATION_ENVIRONMENT]: run.environment,
+      ...(run.complianceLevel
+        ? { [ANNOTATION_COMPLIANCE_LEVEL]: run.complianceLevel }
+        : {}),
     };
     const links = [
       {

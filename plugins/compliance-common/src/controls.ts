@@ -1,3 +1,8 @@
+/** Annotation: the compliance level an entity is held to (else the configured default). */
+export const ANNOTATION_COMPLIANCE_LEVEL = 'konductor.dev/compliance-level';
+/** Annotation: the environment (dev, staging, prod) an entity runs in. */
+export const ANNOTATION_ENVIRONMENT = 'konductor.dev/environment';
+
 /** The FISMA impact levels; a stack's `complianceLevel` names one. */
 export const LEVELS = ['low', 'moderate', 'high'] as const;
 export type Level = (typeof LEVELS)[number];

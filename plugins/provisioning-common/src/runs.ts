@@ -1,5 +1,5 @@
 import { z } from 'zod/v3';
-import { ENVIRONMENTS, RESOURCE_KINDS } from './stackSpec';
+import { COMPLIANCE_LEVELS, ENVIRONMENTS, RESOURCE_KINDS } from './stackSpec';
 
 /** Status of a provisioning run. */
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -36,6 +36,8 @@ export interface ProvisioningRun {
   templateRef?: string;
   entityRef?: string;
   owner?: string;
+  /** The compliance level the stack was checked against. */
+  complianceLevel?: string;
   createdBy?: string;
   status: RunStatus;
   createdAt: string;
@@ -66,6 +68,7 @@ export const createRunRequestSchema = z
     templateRef: z.string().optional(),
     entityRef: z.string().optional(),
     owner: z.string().optional(),
+    complianceLevel: z.enum(COMPLIANCE_LEVELS).optional(),
     createdBy: z.string().optional(),
     /** The resources and what each depends on, so the graph is known before the first event. */
     resources: z

@@ -22,6 +22,8 @@ export interface ProvisioningRunInfo {
   templateRef?: string;
   /** The group (or user) that owns the stack. */
   owner?: string;
+  /** The compliance level the stack was checked against. */
+  complianceLevel?: 'low' | 'moderate' | 'high';
 }
 
 /**
@@ -113,6 +115,7 @@ export class BackendProvisioningReporter implements ProvisioningReporter {
             environment: run.environment,
             templateRef: run.templateRef,
             owner: run.owner,
+            complianceLevel: run.complianceLevel,
             createdBy: run.startedBy,
             resources: run.resources,
           });

@@ -1,5 +1,7 @@
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
+  ANNOTATION_COMPLIANCE_LEVEL,
+  ANNOTATION_ENVIRONMENT,
   CheckResult,
   LEVELS,
   Level,
@@ -9,9 +11,6 @@ import {
 import type { ComplianceStore, EntityEvaluation } from './ComplianceStore';
 import { FactSource, readFacts } from './factSources';
 
-/** Annotations that set an entity's compliance level and environment. */
-export const ANNOTATION_LEVEL = 'konductor.dev/compliance-level';
-export const ANNOTATION_ENVIRONMENT = 'konductor.dev/environment';
 const ENVIRONMENTS = ['dev', 'staging', 'prod'];
 
 /** The kinds compliance evaluates. */
@@ -42,7 +41,7 @@ export class Evaluator {
   /** The level and environment an entity is held to. */
   contextOf(entity: Entity): { level: Level; environment?: string } {
     const annotations = entity.metadata.annotations ?? {};
-    const level = annotations[ANNOTATION_LEVEL] as Level;
+    const level = annotations[ANNOTATION_COMPLIANCE_LEVEL] as Level;
     const environment =
       annotations[ANNOTATION_ENVIRONMENT] ??
       entity.metadata.tags?.find(t => ENVIRONMENTS.includes(t));

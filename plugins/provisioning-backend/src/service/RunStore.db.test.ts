@@ -32,6 +32,7 @@ const run = (taskId: string, extra: object = {}) => ({
   stackName: taskId,
   environment: 'dev' as const,
   owner: 'group:default/payments',
+  complianceLevel: 'high' as const,
   resources: [
     { resource: 'network' as const, dependsOn: [] },
     { resource: 'database' as const, dependsOn: ['network' as const] },
@@ -56,6 +57,7 @@ describe.each(databases.eachSupportedId())('RunStore on %s', databaseId => {
       status: 'running',
       lastSeq: 0,
       stackId: 'shop-dev',
+      complianceLevel: 'high',
     });
     expect(await store.getResources(first.run.id)).toEqual([
       expect.objectContaining({

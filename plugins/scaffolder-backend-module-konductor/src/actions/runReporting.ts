@@ -34,6 +34,7 @@ export function reportingRun(
     startedBy: ctx.user?.ref,
     templateRef: ctx.templateInfo?.entityRef,
     owner: spec.owner,
+    complianceLevel: spec.complianceLevel,
   };
   const onEvent = (event: ProvisioningEvent) => {
     if (event.status === 'failed' || event.status === 'run-failed')
