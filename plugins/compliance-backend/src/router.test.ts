@@ -133,6 +133,24 @@ describe('the compliance API', () => {
     ]);
   });
 
+  it('reports the trend: the average entity score at the end of each day', async () => {
+    const res = await request(server)
+      .get('/api/compliance/trend?days=3')
+      .set('Authorization', user);
+    expect(res.status).toBe(200);
+    // Both entities were evaluated today: orphan 33.3 (1 of 3), shop 66.7 (2 of 3, no docs).
+    expect(res.body.points).toEqual([
+      { at: expect.stringMatching(/T23:59:59\.999Z$/), score: 50, entities: 2 },
+    ]);
+    const bad = await request(server)
+      .get('/api/compliance/trend?days=0')
+      .set('Authorization', user);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain(
+      'days: Number must be greater than or equal to 1',
+    );
+  });
+
   it('exports every result as CSV, filtered', async () => {
     const res = await request(server)
       .get('/api/compliance/export.csv?owner=group:default/payments')

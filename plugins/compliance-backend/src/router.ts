@@ -214,6 +214,42 @@ export async function createRouter(
     });
   });
 
+  // The average entity score at the end of each of the last `days` days (scores carried forward).
+  router.get('/trend', async (req, res) => {
+    await httpAuth.credentials(req);
+    const { days, ...filter } = parse(
+      filterSchema
+        .extend({ days: z.coerce.number().int().min(1).max(365).default(30) })
+        .strict(),
+      req.query,
+      'trend query',
+    );
+    const changes = await store.scoreHistory(filter);
+    const today = new Date();
+    today.setUTCHours(23, 59, 59, 999);
+    const latest = new Map<string, number | null>();
+    const points = [];
+    let i = 0;
+    for (let d = days - 1; d >= 0; d--) {
+      const end = new Date(today.getTime() - d * 86_400_000).toISOString();
+      for (; i < changes.length && changes[i].at <= end; i++)
+        latest.set(changes[i].entityRef, changes[i].score);
+      const scores = [...latest.values()].filter(
+        (s): s is number => s !== null,
+      );
+      if (scores.length)
+        points.push({
+          at: end,
+          score:
+            Math.round(
+              (10 * scores.reduce((a, b) => a + b, 0)) / scores.length,
+            ) / 10,
+          entities: scores.length,
+        });
+    }
+    res.json({ points });
+  });
+
   // Every result of the entities matching the filters, one row per entity and check.
   router.get('/export.csv', async (req, res) => {
     await httpAuth.credentials(req);

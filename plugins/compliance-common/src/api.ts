@@ -155,6 +155,13 @@ export class ComplianceClient {
     return this.request('GET', '/summary', { groupBy, ...filter });
   }
 
+  /** The average entity score at the end of each of the last `days` days. */
+  trend(
+    filter: EntityFilter & { days?: number } = {},
+  ): Promise<{ points: { at: string; score: number; entities: number }[] }> {
+    return this.request('GET', '/trend', filter);
+  }
+
   /** The CSV export of the filtered results, as a file. */
   async exportCsv(filter: EntityFilter = {}): Promise<Blob> {
     const res = await (this.options.fetch ?? fetch)(

@@ -294,6 +294,29 @@ export class ComplianceStore {
     }));
   }
 
+  /** Score changes of the entities matching `filter`, oldest first. */
+  async scoreHistory(
+    filter: EntityFilter,
+  ): Promise<{ entityRef: string; score: number | null; at: string }[]> {
+    const rows: any[] = await this.db('compliance_history as h')
+      .join('compliance_entities as e', 'e.entity_ref', 'h.entity_ref')
+      .whereNull('h.check_id')
+      .where(q => {
+        if (filter.owner) q.where('e.owner', filter.owner);
+        if (filter.system) q.where('e.system', filter.system);
+        if (filter.environment) q.where('e.environment', filter.environment);
+        if (filter.kind) q.where('e.kind', filter.kind);
+        if (filter.level) q.where('e.level', filter.level);
+      })
+      .select('h.entity_ref', 'h.score', 'h.at')
+      .orderBy([{ column: 'h.at' }, { column: 'h.id' }]);
+    return rows.map(r => ({
+      entityRef: r.entity_ref,
+      score: r.score ?? null,
+      at: iso(r.at),
+    }));
+  }
+
   async createExemption(
     exemption: Omit<Exemption, 'id' | 'createdAt'>,
   ): Promise<Exemption> {

@@ -25,6 +25,7 @@ import type {
   SummaryGroup,
 } from '@konductor/plugin-compliance-common';
 import { complianceApiRef } from '../api';
+import { ScoreHistory } from './ScoreHistory';
 import { scoreColor } from './StatusChip';
 
 type Entities = Awaited<
@@ -56,6 +57,7 @@ export function CompliancePage() {
   const [controls, setControls] = useState<SummaryGroup[]>();
   const [choices, setChoices] = useState<Entities>([]);
   const [error, setError] = useState<Error>();
+  const [trend, setTrend] = useState<{ score: number; at: string }[]>();
 
   useEffect(() => {
     api.listEntities().then(r => setChoices(r.items), setError);
@@ -64,12 +66,14 @@ export function CompliancePage() {
   const load = useCallback(async () => {
     setError(undefined);
     try {
-      const [list, summary] = await Promise.all([
+      const [list, summary, days] = await Promise.all([
         api.listEntities(filter),
         api.summary('control', { ...filter, by }),
+        api.trend({ ...filter, days: 30 }),
       ]);
       setEntities(list.items);
       setControls(summary.groups);
+      setTrend(days.points);
     } catch (e: any) {
       setError(e);
     }
@@ -202,6 +206,10 @@ export function CompliancePage() {
             >
               {overall.score === null ? '–' : `${overall.score}%`}
             </Typography>
+          </Box>
+          <Box sx={{ flex: 1, minWidth: 280 }}>
+            <Typography variant="overline">Last 30 days</Typography>
+            <ScoreHistory history={trend ?? []} label="Posture trend" />
           </Box>
           <Typography>
             {entities.length} entities · {overall.counts.pass ?? 0} checks pass

@@ -7,7 +7,12 @@ const H = 120;
 const PAD = 24;
 
 /** The entity's score over time, a step line from each change to the next, up to now. */
-export function ScoreHistory(props: { history: HistoryPoint[]; now?: Date }) {
+export function ScoreHistory(props: {
+  history: HistoryPoint[];
+  now?: Date;
+  /** What the chart shows, for its accessible name. */
+  label?: string;
+}) {
   const points = props.history.filter(
     (p): p is HistoryPoint & { score: number } => typeof p.score === 'number',
   );
@@ -28,7 +33,7 @@ export function ScoreHistory(props: { history: HistoryPoint[]; now?: Date }) {
     <Box>
       <svg
         role="img"
-        aria-label={`Score history: ${points
+        aria-label={`${props.label ?? 'Score history'}: ${points
           .map(p => `${p.score}% on ${p.at.slice(0, 10)}`)
           .join(', ')}`}
         viewBox={`0 0 ${W} ${H}`}

@@ -216,6 +216,12 @@ describe('CompliancePage', () => {
     },
   ];
   const api = () => ({
+    trend: jest.fn(async () => ({
+      points: [
+        { at: '2026-11-22T23:59:59.999Z', score: 60, entities: 3 },
+        { at: '2026-11-23T23:59:59.999Z', score: 72.2, entities: 3 },
+      ],
+    })),
     listEntities: jest.fn(async (filter: { owner?: string } = {}) => ({
       items: items.filter(i => !filter.owner || i.owner === filter.owner),
     })),
@@ -244,6 +250,11 @@ describe('CompliancePage', () => {
     expect(await screen.findByLabelText('Overall score')).toHaveTextContent(
       '75%',
     );
+    expect(
+      screen.getByRole('img', {
+        name: 'Posture trend: 60% on 2026-11-22, 72.2% on 2026-11-23',
+      }),
+    ).toBeInTheDocument();
     expect(
       screen.getByLabelText('CP-10 group:default/payments: 0'),
     ).toHaveTextContent('0%');
