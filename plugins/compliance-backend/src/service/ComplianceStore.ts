@@ -50,6 +50,20 @@ export function countsOf(results: { status: CheckStatus }[]): StatusCounts {
 
 const CHUNK = 200;
 
+/** A where-clause: the entities (table or alias `table`) matching every set filter. */
+function matching(filter: EntityFilter, table: string) {
+  return (q: Knex.QueryBuilder) => {
+    for (const key of [
+      'owner',
+      'system',
+      'environment',
+      'kind',
+      'level',
+    ] as const)
+      if (filter[key]) q.where(`${table}.${key}`, filter[key]!);
+  };
+}
+
 /** Results, history and exemptions of the compliance backend, on SQLite or PostgreSQL. */
 export class ComplianceStore {
   private constructor(private readonly db: Knex) {}
@@ -240,13 +254,7 @@ export class ComplianceStore {
     (EntityAttributes & { score: number | null; counts: StatusCounts })[]
   > {
     const rows = await this.db('compliance_entities')
-      .where(q => {
-        if (filter.owner) q.where('owner', filter.owner);
-        if (filter.system) q.where('system', filter.system);
-        if (filter.environment) q.where('environment', filter.environment);
-        if (filter.kind) q.where('kind', filter.kind);
-        if (filter.level) q.where('level', filter.level);
-      })
+      .where(matching(filter, 'compliance_entities'))
       .orderBy('entity_ref');
     return rows.map(row => ({
       ...attributesOf(row),
@@ -268,13 +276,7 @@ export class ComplianceStore {
   > {
     const rows = await this.db('compliance_results as r')
       .join('compliance_entities as e', 'e.entity_ref', 'r.entity_ref')
-      .where(q => {
-        if (filter.owner) q.where('e.owner', filter.owner);
-        if (filter.system) q.where('e.system', filter.system);
-        if (filter.environment) q.where('e.environment', filter.environment);
-        if (filter.kind) q.where('e.kind', filter.kind);
-        if (filter.level) q.where('e.level', filter.level);
-      })
+      .where(matching(filter, 'e'))
       .select(
         'r.entity_ref',
         'r.check_id',
@@ -301,13 +303,7 @@ export class ComplianceStore {
     const rows: any[] = await this.db('compliance_history as h')
       .join('compliance_entities as e', 'e.entity_ref', 'h.entity_ref')
       .whereNull('h.check_id')
-      .where(q => {
-        if (filter.owner) q.where('e.owner', filter.owner);
-        if (filter.system) q.where('e.system', filter.system);
-        if (filter.environment) q.where('e.environment', filter.environment);
-        if (filter.kind) q.where('e.kind', filter.kind);
-        if (filter.level) q.where('e.level', filter.level);
-      })
+      .where(matching(filter, 'e'))
       .select('h.entity_ref', 'h.score', 'h.at')
       .orderBy([{ column: 'h.at' }, { column: 'h.id' }]);
     return rows.map(r => ({
