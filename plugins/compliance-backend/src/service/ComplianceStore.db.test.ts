@@ -148,6 +148,12 @@ describe.each(databases.eachSupportedId())(
           e => e.entityRef,
         ),
       ).toEqual(['component:default/shop']);
+      expect(
+        (
+          await store.listEntities({ kind: 'component', environment: 'prod' })
+        ).map(e => e.entityRef),
+      ).toEqual(['component:default/shop']);
+      expect(await store.listEntities({ kind: 'resource' })).toEqual([]);
       expect(await store.listResults({ environment: 'dev' })).toEqual([
         {
           entityRef: 'component:default/billing',

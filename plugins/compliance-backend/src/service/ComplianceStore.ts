@@ -53,14 +53,14 @@ const CHUNK = 200;
 /** A where-clause: the entities (table or alias `table`) matching every set filter. */
 function matching(filter: EntityFilter, table: string) {
   return (q: Knex.QueryBuilder) => {
-    for (const key of [
-      'owner',
-      'system',
-      'environment',
-      'kind',
-      'level',
-    ] as const)
+    for (const key of ['owner', 'system', 'environment', 'level'] as const)
       if (filter[key]) q.where(`${table}.${key}`, filter[key]!);
+    // Kinds match as the catalog matches them: component, Component.
+    if (filter.kind)
+      q.whereRaw('lower(??) = ?', [
+        `${table}.kind`,
+        filter.kind.toLocaleLowerCase('en-US'),
+      ]);
   };
 }
 

@@ -35,8 +35,12 @@ type Entities = Awaited<
 >['items'];
 
 const FILTERS = ['owner', 'system', 'environment', 'level'] as const;
-const total = (c: StatusCounts) =>
-  (c.pass ?? 0) + (c.fail ?? 0) + (c.error ?? 0) + (c.waived ?? 0);
+
+/** A heat map cell's text: its score, `n/a` when nothing counts, nothing without results. */
+function cellText(cell?: { score: number | null }): string {
+  if (!cell) return '';
+  return cell.score === null ? 'n/a' : `${Math.round(cell.score)}%`;
+}
 
 /** A heat map cell's background: red to green by score; grey without results. */
 function heat(score: number | null | undefined): string {
@@ -94,19 +98,21 @@ export function CompliancePage() {
       ) as Record<(typeof FILTERS)[number], string[]>,
     [choices],
   );
+  // The average entity score, as the trend reports it day by day.
   const overall = useMemo(() => {
     const counts: StatusCounts = {};
     for (const e of entities ?? [])
       for (const [s, n] of Object.entries(e.counts))
         counts[s as keyof StatusCounts] =
           (counts[s as keyof StatusCounts] ?? 0) + (n ?? 0);
-    const good = (counts.pass ?? 0) + (counts.waived ?? 0);
-    return {
-      counts,
-      score: total(counts)
-        ? Math.round((1000 * good) / total(counts)) / 10
-        : null,
-    };
+    const scores = (entities ?? [])
+      .map(e => e.score)
+      .filter((s): s is number => s !== null);
+    const score = scores.length
+      ? Math.round((10 * scores.reduce((a, b) => a + b, 0)) / scores.length) /
+        10
+      : null;
+    return { counts, score };
   }, [entities]);
   const columns = useMemo(
     () =>
@@ -197,7 +203,7 @@ export function CompliancePage() {
           }}
         >
           <Box>
-            <Typography variant="overline">Overall</Typography>
+            <Typography variant="overline">Average score</Typography>
             <Typography
               variant="h3"
               component="p"
@@ -209,7 +215,11 @@ export function CompliancePage() {
           </Box>
           <Box sx={{ flex: 1, minWidth: 280 }}>
             <Typography variant="overline">Last 30 days</Typography>
-            <ScoreHistory history={trend ?? []} label="Posture trend" />
+            <ScoreHistory
+              history={trend ?? []}
+              label="Posture trend"
+              from={new Date(Date.now() - 30 * 86_400_000)}
+            />
           </Box>
           <Typography>
             {entities.length} entities · {overall.counts.pass ?? 0} checks pass
@@ -281,9 +291,7 @@ export function CompliancePage() {
                             }`}
                             sx={{ bgcolor: heat(cell?.score) }}
                           >
-                            {cell?.score === null || !cell
-                              ? ''
-                              : `${Math.round(cell.score)}%`}
+                            {cellText(cell)}
                           </TableCell>
                         </Tooltip>
                       );

@@ -12,6 +12,8 @@ export function ScoreHistory(props: {
   now?: Date;
   /** What the chart shows, for its accessible name. */
   label?: string;
+  /** Where the time axis starts (by default at the first point, an hour back at least). */
+  from?: Date;
 }) {
   const points = props.history.filter(
     (p): p is HistoryPoint & { score: number } => typeof p.score === 'number',
@@ -19,7 +21,8 @@ export function ScoreHistory(props: {
   if (!points.length)
     return <Typography color="text.secondary">No history yet.</Typography>;
   const end = (props.now ?? new Date()).getTime();
-  const start = Math.min(Date.parse(points[0].at), end - 3600_000);
+  const start =
+    props.from?.getTime() ?? Math.min(Date.parse(points[0].at), end - 3600_000);
   const x = (t: number) => PAD + ((t - start) / (end - start)) * (W - 2 * PAD);
   const y = (s: number) => H - PAD - (s / 100) * (H - 2 * PAD);
   let d = '';
