@@ -8,6 +8,7 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { Entity } from '@backstage/catalog-model';
 import compliancePlugin from '..';
+import { validateAssessmentResults } from './__testUtils__/validateOscal';
 
 const user = mockCredentials.user.header();
 
@@ -170,6 +171,57 @@ describe('the compliance API', () => {
       .get('/api/compliance/export.csv?owner=group:default/nobody')
       .set('Authorization', user);
     expect(none.text.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('exports the results as OSCAL assessment results, valid against the schema', async () => {
+    const res = await request(server)
+      .get('/api/compliance/export.oscal.json')
+      .set('Authorization', user);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-disposition']).toContain(
+      'konductor-assessment-results.json',
+    );
+    const doc = JSON.parse(res.text);
+    expect(validateAssessmentResults(doc)).toEqual([]);
+    const [result] = doc['assessment-results'].results;
+    const orphan = result['local-definitions'].components.find(
+      (c: any) => c.title === 'component:default/orphan',
+    );
+    // The orphan is in no system: its CM-8 finding is not satisfied, and points at the
+    // observation of the failing check, whose subject is the orphan's component.
+    const finding = result.findings.find(
+      (f: any) =>
+        f.title === 'CM-8 System Component Inventory: component:default/orphan',
+    );
+    expect(finding.target).toMatchObject({
+      type: 'objective-id',
+      'target-id': 'cm-8_obj',
+      status: { state: 'not-satisfied', reason: 'fail' },
+    });
+    const observations = new Map(
+      result.observations.map((o: any) => [o.uuid, o]),
+    );
+    const failing = finding['related-observations'].map((r: any) =>
+      observations.get(r['observation-uuid']),
+    );
+    expect(failing).toContainEqual(
+      expect.objectContaining({
+        title: 'Part of a system',
+        subjects: [expect.objectContaining({ 'subject-uuid': orphan.uuid })],
+      }),
+    );
+    expect(
+      result['reviewed-controls']['control-selections'][0]['include-controls'],
+    ).toContainEqual({ 'control-id': 'cm-8' });
+    // The same entity keeps its component uuid from one export to the next.
+    const again = await request(server)
+      .get('/api/compliance/export.oscal.json?owner=group:default/payments')
+      .set('Authorization', user);
+    const next = JSON.parse(again.text)['assessment-results'];
+    expect(next.uuid).not.toBe(doc['assessment-results'].uuid);
+    expect(
+      next.results[0]['local-definitions'].components.map((c: any) => c.uuid),
+    ).toContain(orphan.uuid);
   });
 
   it('waives a check with an exemption, audited and permission-guarded; withdrawing it fails the check again', async () => {

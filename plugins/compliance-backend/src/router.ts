@@ -1,5 +1,6 @@
 import type {
   AuditorService,
+  DiscoveryService,
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
@@ -21,6 +22,7 @@ import Router from 'express-promise-router';
 import { z } from 'zod/v3';
 import { ComplianceStore, scoreOf } from './service/ComplianceStore';
 import type { Evaluator } from './service/Evaluator';
+import { toAssessmentResults } from './service/oscal';
 
 const filterSchema = z
   .object({
@@ -80,6 +82,7 @@ export interface RouterOptions {
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   auditor: AuditorService;
+  discovery: DiscoveryService;
 }
 
 /** The compliance API: entity status and history, summaries, exemptions, the control catalog. */
@@ -299,6 +302,24 @@ export async function createRouter(
       .type('text/csv')
       .attachment('konductor-compliance.csv')
       .send(`${lines.join('\n')}\n`);
+  });
+
+  // The same results as an OSCAL assessment-results document, for auditors' tools.
+  router.get('/export.oscal.json', async (req, res) => {
+    await httpAuth.credentials(req);
+    const filter = parse(filterSchema, req.query, 'filters');
+    const document = toAssessmentResults({
+      entities: await store.listEntities(filter),
+      results: await store.listResults(filter),
+      controlsUrl: `${await options.discovery.getExternalBaseUrl(
+        'compliance',
+      )}/controls`,
+      now: new Date(),
+    });
+    res
+      .type('application/json')
+      .attachment('konductor-assessment-results.json')
+      .send(JSON.stringify(document, null, 2));
   });
 
   router.get('/exemptions', async (req, res) => {

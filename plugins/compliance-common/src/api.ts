@@ -162,10 +162,19 @@ export class ComplianceClient {
     return this.request('GET', '/trend', filter);
   }
 
-  /** The CSV export of the filtered results, as a file. */
-  async exportCsv(filter: EntityFilter = {}): Promise<Blob> {
+  /**
+   * The filtered results as a file: `csv`, one row per entity and check; `oscal`, an OSCAL
+   * assessment-results JSON document.
+   */
+  async exportResults(
+    format: 'csv' | 'oscal',
+    filter: EntityFilter = {},
+  ): Promise<Blob> {
     const res = await (this.options.fetch ?? fetch)(
-      await this.url('/export.csv', filter),
+      await this.url(
+        format === 'csv' ? '/export.csv' : '/export.oscal.json',
+        filter,
+      ),
     );
     if (!res.ok) throw await ResponseError.fromResponse(res);
     return res.blob();

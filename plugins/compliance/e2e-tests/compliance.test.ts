@@ -72,4 +72,17 @@ test('an entity shows its compliance card and tab; the dashboard shows the postu
     'entity,kind,owner,system,environment,level,check,controls,status,message,evaluated_at',
   );
   expect(csv).toContain('component:default/konductor-backend,Component,');
+
+  const [oscal] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export OSCAL' }).click(),
+  ]);
+  expect(oscal.suggestedFilename()).toBe('konductor-assessment-results.json');
+  const doc = JSON.parse(fs.readFileSync((await oscal.path())!, 'utf8'));
+  expect(doc['assessment-results'].metadata['oscal-version']).toMatch(/^1\./);
+  expect(
+    doc['assessment-results'].results[0]['local-definitions'].components,
+  ).toContainEqual(
+    expect.objectContaining({ title: 'component:default/konductor-backend' }),
+  );
 });

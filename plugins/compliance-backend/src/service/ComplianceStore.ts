@@ -13,6 +13,7 @@ import {
   Exemption,
   HistoryPoint,
   StatusCounts,
+  StoredResult,
 } from '@konductor/plugin-compliance-common';
 import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
@@ -263,7 +264,7 @@ export class ComplianceStore {
     }));
   }
 
-  /** The results of the entities matching `filter`: check, status, controls. */
+  /** The results of the entities matching `filter`: check, status, controls, evidence. */
   async listResults(filter: EntityFilter): Promise<
     {
       entityRef: string;
@@ -271,6 +272,7 @@ export class ComplianceStore {
       status: CheckStatus;
       controls: string[];
       message: string;
+      evidence: StoredResult['evidence'];
       evaluatedAt: string;
     }[]
   > {
@@ -283,6 +285,7 @@ export class ComplianceStore {
         'r.status',
         'r.controls',
         'r.message',
+        'r.evidence',
         'r.evaluated_at',
       )
       .orderBy(['r.entity_ref', 'r.check_id']);
@@ -292,6 +295,7 @@ export class ComplianceStore {
       status: r.status,
       controls: JSON.parse(r.controls),
       message: r.message,
+      evidence: JSON.parse(r.evidence),
       evaluatedAt: iso(r.evaluated_at),
     }));
   }

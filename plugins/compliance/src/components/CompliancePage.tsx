@@ -51,7 +51,7 @@ function heat(score: number | null | undefined): string {
 
 /**
  * `/compliance`: overall posture, a heat map of controls by owner (or system), the worst
- * entities, filters, and the CSV export.
+ * entities, filters, and the CSV and OSCAL exports.
  */
 export function CompliancePage() {
   const api = useApi(complianceApiRef);
@@ -133,13 +133,16 @@ export function CompliancePage() {
     [entities],
   );
 
-  const download = async () => {
+  const download = async (format: 'csv' | 'oscal') => {
     try {
-      const blob = await api.exportCsv(filter);
+      const blob = await api.exportResults(format, filter);
       const url = URL.createObjectURL(blob);
       const a = document.createElement('a');
       a.href = url;
-      a.download = 'konductor-compliance.csv';
+      a.download =
+        format === 'csv'
+          ? 'konductor-compliance.csv'
+          : 'konductor-assessment-results.json';
       a.click();
       URL.revokeObjectURL(url);
     } catch (e: any) {
@@ -177,8 +180,11 @@ export function CompliancePage() {
             </Select>
           </FormControl>
         ))}
-        <Button variant="outlined" onClick={download}>
+        <Button variant="outlined" onClick={() => download('csv')}>
           Export CSV
+        </Button>
+        <Button variant="outlined" onClick={() => download('oscal')}>
+          Export OSCAL
         </Button>
       </Box>
       {error && (
