@@ -161,6 +161,7 @@ describe.each(databases.eachSupportedId())(
           status: 'fail',
           controls: ['CM-8'],
           message: 'ownership is fail',
+          evidence: result('ownership', 'fail').evidence,
           evaluatedAt: '2026-11-23T10:00:00.000Z',
         },
       ]);
