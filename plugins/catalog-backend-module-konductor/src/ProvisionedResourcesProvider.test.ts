@@ -157,6 +157,7 @@ describe('ProvisionedResourcesProvider', () => {
           {
             url: `http://portal.test/provisioning/runs/${shop}`,
             title: 'Provisioning run',
+            type: 'documentation',
           },
         ],
       },

@@ -124,12 +124,15 @@ export class ProvisionedResourcesProvider implements EntityProvider {
         ? { [ANNOTATION_COMPLIANCE_LEVEL]: run.complianceLevel }
         : {}),
     };
+    // The run page is the stack's as-built documentation (every resource's settings, outputs
+    // and history), so it is typed as documentation: compliance's SA-5 check reads it.
     const links = [
       {
         url: `${this.options.appBaseUrl}/provisioning/runs/${encodeURIComponent(
           run.id,
         )}`,
         title: 'Provisioning run',
+        type: 'documentation',
       },
     ];
     const system: Entity = {
