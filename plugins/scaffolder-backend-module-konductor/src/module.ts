@@ -8,6 +8,8 @@ import {
   ScmIntegrations,
 } from '@backstage/integration';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { scaffolderAutocompleteExtensionPoint } from '@backstage/plugin-scaffolder-node/alpha';
+import { repositoryAvailability } from './actions/githubClient';
 import { ProvisioningClient } from '@konductor/plugin-provisioning-common';
 import { BackendProvisioningReporter } from '@konductor/plugin-provisioning-node';
 import { awsProviderFromConfig } from './awsProviderFromConfig';
@@ -29,13 +31,31 @@ export const scaffolderModuleKonductor = createBackendModule({
     reg.registerInit({
       deps: {
         scaffolder: scaffolderActionsExtensionPoint,
+        autocomplete: scaffolderAutocompleteExtensionPoint,
         config: coreServices.rootConfig,
         discovery: coreServices.discovery,
         auth: coreServices.auth,
         logger: coreServices.logger,
       },
-      async init({ scaffolder, config, discovery, auth, logger }) {
+      async init({
+        scaffolder,
+        autocomplete,
+        config,
+        discovery,
+        auth,
+        logger,
+      }) {
         const integrations = ScmIntegrations.fromConfig(config);
+        const githubCredentialsProvider =
+          DefaultGithubCredentialsProvider.fromIntegrations(integrations);
+        // The repository name field asks whether a name is free as you type.
+        autocomplete.addAutocompleteProvider({
+          id: 'konductor',
+          handler: repositoryAvailability(
+            integrations,
+            githubCredentialsProvider,
+          ),
+        });
         const provider = awsProviderFromConfig(config);
         // A client of the provisioning backend calling on behalf of `credentials`.
         const provisioningAs = (
@@ -66,8 +86,7 @@ export const scaffolderModuleKonductor = createBackendModule({
           }),
           createGithubRepoProvisionAction({
             integrations,
-            githubCredentialsProvider:
-              DefaultGithubCredentialsProvider.fromIntegrations(integrations),
+            githubCredentialsProvider,
             author: {
               name: config.getOptionalString('scaffolder.defaultAuthor.name'),
               email: config.getOptionalString('scaffolder.defaultAuthor.email'),

@@ -10,7 +10,11 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { ConfigReader } from '@backstage/config';
-import { ScmIntegrations } from '@backstage/integration';
+import {
+  DefaultGithubCredentialsProvider,
+  ScmIntegrations,
+} from '@backstage/integration';
+import { repositoryAvailability } from './githubClient';
 import { mockServices } from '@backstage/backend-test-utils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { startSandbox, Sandbox } from '@konductor/sandbox';
@@ -414,6 +418,48 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       await expect(action().handler(ctx as any)).rejects.toThrow(
         /gitlab\.example\.com/,
       );
+    });
+
+    describe("the repository name field's availability check", () => {
+      const check = (repoUrl: string) => {
+        const integrations = ScmIntegrations.fromConfig(config);
+        return repositoryAvailability(
+          integrations,
+          DefaultGithubCredentialsProvider.fromIntegrations(integrations),
+        )({ resource: 'repository-availability', context: { repoUrl } });
+      };
+
+      it('says whether a name is free, taken or breaks the naming rules', async () => {
+        await octokit().rest.repos.createInOrg({ org: 'acme', name: 'taken' });
+        expect(await check('github.com?owner=acme&repo=taken')).toEqual({
+          results: [{ id: 'taken', title: 'acme/taken already exists' }],
+        });
+        expect(await check('github.com?owner=acme&repo=brand-new')).toEqual({
+          results: [{ id: 'available', title: 'acme/brand-new is available' }],
+        });
+        expect(await check('github.com?owner=acme&repo=a%20b')).toEqual({
+          results: [
+            {
+              id: 'invalid',
+              title:
+                'repoUrl: the repository name "a b": only letters, digits, ".", "-" and "_"',
+            },
+          ],
+        });
+      });
+
+      it('is checked again by the action, before any repository is created', async () => {
+        const { ctx } = context(
+          { repoUrl: 'github.com?owner=acme&repo=shop.git' },
+          { workspacePath: workspace() },
+        );
+        await expect(action().handler(ctx as any)).rejects.toThrow(
+          'must not end in .git',
+        );
+        await expect(
+          octokit().rest.repos.get({ owner: 'acme', repo: 'shop.git' }),
+        ).rejects.toMatchObject({ status: 404 });
+      });
     });
   });
 

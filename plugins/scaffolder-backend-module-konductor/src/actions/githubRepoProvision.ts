@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Octokit } from '@octokit/rest';
-import { ConflictError, InputError } from '@backstage/errors';
+import { ConflictError } from '@backstage/errors';
 import {
   DefaultGithubCredentialsProvider,
   GithubCredentialsProvider,
@@ -10,10 +9,10 @@ import {
 import {
   createTemplateAction,
   initRepoAndPush,
-  parseRepoUrl,
 } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
 import { parseInput } from './parseInput';
+import { githubFor, statusOf } from './githubClient';
 import { examples } from './githubRepoProvision.examples';
 
 /** Options of {@link createGithubRepoProvisionAction}. */
@@ -23,8 +22,6 @@ export interface GithubRepoProvisionActionOptions {
   /** Commit author of the initial push (the scaffolder's `defaultAuthor`). */
   author?: { name?: string; email?: string };
 }
-
-const status = (e: unknown) => (e as { status?: number })?.status;
 
 const outputSchema = z.object({
   remoteUrl: z.string().describe('The git URL of the repository.'),
@@ -101,37 +98,12 @@ export function createGithubRepoProvisionAction(
     async handler(ctx) {
       // The scaffolder validates input but applies no defaults: parse it here.
       const input = parseInput(inputSchema, ctx.input);
-      const { host, owner, repo } = parseRepoUrl(
+      const { octokit, owner, repo, token } = await githubFor(
         input.repoUrl,
         options.integrations,
+        credentialsProvider,
+        ctx.logger,
       );
-      if (!owner)
-        throw new InputError(
-          `repoUrl: "${input.repoUrl}" names no owner: use ${host}?owner=<org or user>&repo=<name>`,
-        );
-      const integration = options.integrations.github.byHost(host);
-      if (!integration)
-        throw new InputError(
-          `repoUrl: no GitHub integration is configured for ${host}: add it under integrations.github`,
-        );
-      const { token } = await credentialsProvider.getCredentials({
-        url: `https://${host}/${owner}/${repo}`,
-      });
-      if (!token)
-        throw new InputError(
-          `No GitHub credentials for ${host}/${owner}: configure a token or GitHub App under integrations.github`,
-        );
-      const octokit = new Octokit({
-        baseUrl: integration.config.apiBaseUrl,
-        auth: token,
-        // Expected 404s (does the branch exist yet?) are not worth a line in the task log.
-        log: {
-          debug: () => {},
-          info: () => {},
-          warn: m => ctx.logger.warn(m),
-          error: m => ctx.logger.error(m),
-        },
-      });
       const branch = input.defaultBranch;
       const team = input.ownerTeam?.replace(/^group:(default\/)?/, '');
 
@@ -159,14 +131,14 @@ export function createGithubRepoProvisionAction(
               created: true,
             };
           } catch (e) {
-            if (status(e) !== 422) throw e;
+            if (statusOf(e) !== 422) throw e;
             const { data } = await octokit.rest.repos.get({ owner, repo });
             const hasCommits = await octokit.rest.repos
               .getBranch({ owner, repo, branch: data.default_branch })
               .then(
                 () => true,
                 err => {
-                  if (status(err) === 404) return false;
+                  if (statusOf(err) === 404) return false;
                   throw err;
                 },
               );
@@ -192,7 +164,7 @@ export function createGithubRepoProvisionAction(
         .then(
           () => true,
           e => {
-            if (status(e) === 404) return false;
+            if (statusOf(e) === 404) return false;
             throw e;
           },
         );

@@ -52,6 +52,8 @@ export function createStackOutputsAction(options: {
             .describe('Outputs per resource: outputs.network.vpcId, ...'),
       },
     },
+    // It only reads: the form's stack summary (a dry-run) resolves dependencies with it.
+    supportsDryRun: true,
     async handler(ctx) {
       const stackId = stackIdOf(ctx.input.stack);
       const client = options.client(await ctx.getInitiatorCredentials());

@@ -1,0 +1,124 @@
+import { Octokit } from '@octokit/rest';
+import { InputError } from '@backstage/errors';
+import {
+  GithubCredentialsProvider,
+  ScmIntegrationRegistry,
+} from '@backstage/integration';
+import { parseRepoUrl } from '@backstage/plugin-scaffolder-node';
+
+/**
+ * GitHub's rules for a repository name, as the form checks them while you type and the action
+ * checks them again: what is wrong, or undefined when the name is fine.
+ */
+export function repoNameProblem(name: string): string | undefined {
+  if (!name) return 'a repository name is required';
+  if (name.length > 100) return 'at most 100 characters';
+  if (!/^[A-Za-z0-9._-]+$/.test(name))
+    return 'only letters, digits, ".", "-" and "_"';
+  if (name === '.' || name === '..') return `"${name}" is reserved`;
+  if (name.toLowerCase().endsWith('.git')) return 'must not end in .git';
+  return undefined;
+}
+
+/**
+ * An Octokit for the repository `repoUrl` names (`host?owner=o&repo=r`), with the credentials
+ * of its GitHub integration; errors say what to configure.
+ */
+export async function githubFor(
+  repoUrl: string,
+  integrations: ScmIntegrationRegistry,
+  credentialsProvider: GithubCredentialsProvider,
+  log?: { warn(m: string): void; error(m: string): void },
+): Promise<{
+  octokit: Octokit;
+  host: string;
+  owner: string;
+  repo: string;
+  token: string;
+}> {
+  const { host, owner, repo } = parseRepoUrl(repoUrl, integrations);
+  if (!owner)
+    throw new InputError(
+      `repoUrl: "${repoUrl}" names no owner: use ${host}?owner=<org or user>&repo=<name>`,
+    );
+  const problem = repoNameProblem(repo);
+  if (problem)
+    throw new InputError(`repoUrl: the repository name "${repo}": ${problem}`);
+  const integration = integrations.github.byHost(host);
+  if (!integration)
+    throw new InputError(
+      `repoUrl: no GitHub integration is configured for ${host}: add it under integrations.github`,
+    );
+  const { token } = await credentialsProvider.getCredentials({
+    url: `https://${host}/${owner}/${repo}`,
+  });
+  if (!token)
+    throw new InputError(
+      `No GitHub credentials for ${host}/${owner}: configure a token or GitHub App under integrations.github`,
+    );
+  const octokit = new Octokit({
+    baseUrl: integration.config.apiBaseUrl,
+    auth: token,
+    // Expected 404s (does the repository or branch exist yet?) are not worth a log line.
+    log: {
+      debug: () => {},
+      info: () => {},
+      warn: m => log?.warn(m),
+      error: m => log?.error(m),
+    },
+  });
+  return { octokit, host, owner, repo, token };
+}
+
+/** The HTTP status of an Octokit error. */
+export const statusOf = (e: unknown) => (e as { status?: number })?.status;
+
+/**
+ * The scaffolder's autocomplete provider `konductor`, resource `repository-availability`: for
+ * `context.repoUrl`, one result whose id is `available`, `taken` or `invalid`, with the reason as
+ * its title. The form's repository name field asks it as you type; it reads with the
+ * integration's credentials, the identity that will create the repository.
+ */
+export function repositoryAvailability(
+  integrations: ScmIntegrationRegistry,
+  credentialsProvider: GithubCredentialsProvider,
+) {
+  return async ({
+    resource,
+    context,
+  }: {
+    resource: string;
+    context: Record<string, string>;
+  }) => {
+    if (resource !== 'repository-availability')
+      throw new InputError(
+        `Unknown resource "${resource}": konductor offers repository-availability`,
+      );
+    let client;
+    try {
+      client = await githubFor(
+        context.repoUrl ?? '',
+        integrations,
+        credentialsProvider,
+      );
+    } catch (e) {
+      if ((e as Error).name !== 'InputError') throw e;
+      return { results: [{ id: 'invalid', title: (e as Error).message }] };
+    }
+    const { octokit, owner, repo } = client;
+    const exists = await octokit.rest.repos.get({ owner, repo }).then(
+      () => true,
+      e => {
+        if (statusOf(e) === 404) return false;
+        throw e;
+      },
+    );
+    return {
+      results: [
+        exists
+          ? { id: 'taken', title: `${owner}/${repo} already exists` }
+          : { id: 'available', title: `${owner}/${repo} is available` },
+      ],
+    };
+  };
+}
