@@ -1,5 +1,12 @@
 import { stackSpecSchema } from '@konductor/plugin-provisioning-common';
-import { CHECKS, CheckContext, Facts, checksFor, runCheck } from './checks';
+import {
+  CHECKS,
+  CheckContext,
+  Facts,
+  checksFor,
+  runCheck,
+  stackRequirements,
+} from './checks';
 import { CONTROLS, LEVELS, inBaseline } from './controls';
 import { describeViolations, evaluateStackSpec } from './gate';
 import {
@@ -450,5 +457,26 @@ describe('the gate', () => {
       now,
     );
     expect(verdict.violations).toEqual([]);
+  });
+});
+
+describe('stackRequirements', () => {
+  it('lists more, and stricter, requirements as the level rises', () => {
+    const low = stackRequirements('low');
+    const moderate = stackRequirements('moderate');
+    const high = stackRequirements('high');
+    expect(moderate).toContain(
+      'Database backups retained long enough: at least 7 days (CP-9)',
+    );
+    expect(high).toContain(
+      'Database backups retained long enough: at least 14 days (CP-9)',
+    );
+    expect(moderate).toContain(
+      'Secrets rotated: at least every 90 days (IA-5(1))',
+    );
+    // Encryption at rest (SC-28) is not in the Low baseline.
+    expect(low.some(r => r.includes('SC-28'))).toBe(false);
+    expect(moderate).toContain('Database encrypted at rest (SC-28)');
+    expect(high.length).toBeGreaterThanOrEqual(moderate.length);
   });
 });

@@ -486,3 +486,28 @@ export function runCheck(
     ...(verdict.status === 'fail' ? { remediation: check.remediation } : {}),
   };
 }
+
+/**
+ * What a stack must meet at `level`, in words: the stack resources' checks whose controls the
+ * level's baseline selects, with their thresholds. ("Production" checks apply to prod, and at
+ * high to staging too.)
+ */
+export function stackRequirements(level: Level): string[] {
+  const thresholds: Record<string, string | undefined> = {
+    'db-backup-retention': BACKUP_DAYS[level]
+      ? `at least ${BACKUP_DAYS[level]} days`
+      : undefined,
+    'secrets-rotation': ROTATION_DAYS[level]
+      ? `at least every ${ROTATION_DAYS[level]} days`
+      : undefined,
+    'eks-control-plane-logging': LOG_TYPES[level]?.join(', '),
+  };
+  return CHECKS.filter(
+    c =>
+      c.appliesTo.kinds.includes('Resource') && inBaseline(c.controls, level),
+  ).map(c =>
+    thresholds[c.id]
+      ? `${c.title}: ${thresholds[c.id]} (${c.controls.join(', ')})`
+      : `${c.title} (${c.controls.join(', ')})`,
+  );
+}

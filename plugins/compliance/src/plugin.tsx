@@ -7,6 +7,10 @@ import {
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
 import { RiShieldCheckLine } from '@remixicon/react';
+import {
+  FormFieldBlueprint,
+  createFormField,
+} from '@backstage/plugin-scaffolder-react/alpha';
 import { complianceApi } from './api';
 import { rootRouteRef } from './routes';
 
@@ -48,6 +52,21 @@ const entityComplianceContent = EntityContentBlueprint.make({
   },
 });
 
+/** `KonductorComplianceLevel`: the scaffolder form field choosing a stack's level. */
+const complianceLevelField = FormFieldBlueprint.make({
+  name: 'compliance-level',
+  params: {
+    field: () =>
+      import('./fields/ComplianceLevelField').then(m =>
+        createFormField({
+          name: 'KonductorComplianceLevel',
+          component: m.ComplianceLevelField,
+          validation: m.validateComplianceLevel,
+        }),
+      ),
+  },
+});
+
 /** Konductor's compliance in the browser. */
 export const compliancePlugin = createFrontendPlugin({
   pluginId: 'compliance',
@@ -59,5 +78,6 @@ export const compliancePlugin = createFrontendPlugin({
     compliancePage,
     entityComplianceCard,
     entityComplianceContent,
+    complianceLevelField,
   ],
 });

@@ -15,3 +15,4 @@ export { ProvisioningClient } from './client';
 export * from './permissions';
 export type { ProvisioningClientOptions } from './client';
 export * from './kubernetesReleases';
+export { repoNameProblem } from './naming';

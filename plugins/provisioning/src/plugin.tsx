@@ -6,6 +6,7 @@ import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import { RiRocket2Line } from '@remixicon/react';
 import { provisioningApi } from './api';
 import { rootRouteRef } from './routes';
+import { provisioningFormFields } from './fields';
 
 /** `/provisioning`: the runs list and each run's live page. */
 const provisioningPage = PageBlueprint.make({
@@ -39,5 +40,10 @@ export const provisioningPlugin = createFrontendPlugin({
   title: 'Provisioning',
   icon: <RiRocket2Line />,
   routes: { root: rootRouteRef },
-  extensions: [provisioningApi, provisioningPage, entityRunsContent],
+  extensions: [
+    provisioningApi,
+    provisioningPage,
+    entityRunsContent,
+    ...provisioningFormFields,
+  ],
 });

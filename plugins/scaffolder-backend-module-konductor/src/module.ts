@@ -78,7 +78,16 @@ export const scaffolderModuleKonductor = createBackendModule({
         });
         scaffolder.addActions(
           createComplianceCheckAction(),
-          createStackProvisionAction({ provider, reporter }),
+          createStackProvisionAction({
+            provider,
+            reporter,
+            accounts: config
+              .getOptionalConfigArray('konductor.provisioning.accounts')
+              ?.map(a => ({
+                accountId: a.getString('accountId'),
+                regions: a.getStringArray('regions'),
+              })),
+          }),
           createStackDestroyAction({ provider, reporter }),
           // Read as the task's user: the provisioning backend's permissions decide what they see.
           createStackOutputsAction({

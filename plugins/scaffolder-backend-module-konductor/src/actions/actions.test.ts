@@ -244,6 +244,31 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       );
       expect((await inspect()).total).toBe(before);
     });
+
+    it('refuses an account or region the portal does not provision in', async () => {
+      const before = (await inspect()).total;
+      const accounts = [{ accountId: '123456789012', regions: ['eu-west-1'] }];
+      const run = (aws: object) => {
+        const { ctx } = context({ ...inputOf(stackExamples[0].example), aws });
+        return createStackProvisionAction({
+          provider: awsProviderFromConfig(config),
+          accounts,
+        })
+          .handler(ctx as any)
+          .catch(e => e);
+      };
+      expect(
+        (await run({ accountId: '999999999999', region: 'eu-west-1' })).message,
+      ).toBe(
+        'aws.accountId: 999999999999 is not an account this portal provisions in (konductor.provisioning.accounts): use 123456789012',
+      );
+      expect(
+        (await run({ accountId: '123456789012', region: 'us-east-1' })).message,
+      ).toBe(
+        'aws.region: us-east-1 is not a region of account 123456789012 this portal provisions in: use eu-west-1',
+      );
+      expect((await inspect()).total).toBe(before);
+    });
   });
 
   describe('the compliance gate: konductor:compliance:check and konductor:stack:provision', () => {

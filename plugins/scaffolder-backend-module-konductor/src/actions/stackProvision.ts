@@ -28,6 +28,28 @@ export interface StackProvisionActionOptions {
   provider: CloudProvider;
   /** Receives every structured event besides the task log (the provisioning runs backend). */
   reporter?: ProvisioningReporter;
+  /** Where stacks may go (`konductor.provisioning.accounts`); unset: anywhere. */
+  accounts?: { accountId: string; regions: string[] }[];
+}
+
+/** Why the stack's account or region is not one this portal provisions in, if it is not. */
+export function locationProblem(
+  aws: { accountId: string; region: string },
+  accounts?: { accountId: string; regions: string[] }[],
+): string | undefined {
+  if (!accounts) return undefined;
+  const account = accounts.find(a => a.accountId === aws.accountId);
+  if (!account)
+    return `aws.accountId: ${
+      aws.accountId
+    } is not an account this portal provisions in (konductor.provisioning.accounts): use ${accounts
+      .map(a => a.accountId)
+      .join(', ')}`;
+  if (!account.regions.includes(aws.region))
+    return `aws.region: ${aws.region} is not a region of account ${
+      aws.accountId
+    } this portal provisions in: use ${account.regions.join(', ')}`;
+  return undefined;
 }
 
 /**
@@ -101,6 +123,8 @@ export function createStackProvisionAction(
       if (!validation.valid)
         throw new InputError(formatProblems(validation.problems));
       const spec = validation.spec;
+      const misplaced = locationProblem(spec.aws, options.accounts);
+      if (misplaced) throw new InputError(misplaced);
       // The compliance gate, before anything is created: a template cannot skip it.
       const verdict = evaluateStackSpec(spec);
       ctx.output('compliance', gateOutput(verdict));

@@ -1,0 +1,137 @@
+import { useEffect, useState } from 'react';
+import {
+  scaffolderApiRef,
+  type FieldExtensionComponentProps,
+} from '@backstage/plugin-scaffolder-react';
+import { useApi } from '@backstage/frontend-plugin-api';
+import TextField from '@mui/material/TextField';
+import { repoNameProblem } from '@konductor/plugin-provisioning-common';
+
+/** Where the repository goes: fixed by the template author. */
+export interface RepoNameOptions {
+  host?: string;
+  owner?: string;
+}
+
+/** `host?owner=o&repo=r`, as RepoUrlPicker writes it and the repository action reads it. */
+export const repoUrlOf = (host: string, owner: string, repo: string) =>
+  `${host}?owner=${encodeURIComponent(owner)}&repo=${encodeURIComponent(repo)}`;
+
+const repoOf = (repoUrl?: string) =>
+  repoUrl ? new URLSearchParams(repoUrl.split('?')[1]).get('repo') ?? '' : '';
+
+type Availability =
+  | { state: 'checking' }
+  | { state: 'available' | 'taken' | 'invalid' | 'unknown'; message: string };
+
+/**
+ * `KonductorRepoName`: the new repository's name, in the owner and on the host the template
+ * names (`ui:options.owner`, `ui:options.host`). As you type it checks GitHub's naming rules
+ * and asks the backend whether the name is free (the scaffolder's autocomplete provider
+ * `konductor`); its value is the repoUrl the repository action takes, which checks both again.
+ */
+export function RepoNameField(
+  props: FieldExtensionComponentProps<string, RepoNameOptions>,
+) {
+  const {
+    formData,
+    onChange,
+    uiSchema,
+    schema,
+    rawErrors,
+    required,
+    idSchema,
+  } = props;
+  const { host = 'github.com', owner = '' } = uiSchema['ui:options'] ?? {};
+  const scaffolder = useApi(scaffolderApiRef);
+  const [name, setName] = useState(repoOf(formData));
+  const [availability, setAvailability] = useState<Availability>();
+
+  useEffect(() => {
+    const problem = name ? repoNameProblem(name) : undefined;
+    if (!name || problem) {
+      setAvailability(
+        problem ? { state: 'invalid', message: problem } : undefined,
+      );
+      return undefined;
+    }
+    setAvailability({ state: 'checking' });
+    // Ask once typing pauses.
+    const timer = setTimeout(() => {
+      scaffolder.autocomplete!({
+        // The provider reads with the GitHub integration's credentials, not a user token.
+        token: 'integration',
+        provider: 'konductor',
+        resource: 'repository-availability',
+        context: { repoUrl: repoUrlOf(host, owner, name) },
+      }).then(
+        ({ results: [r] }) =>
+          setAvailability({
+            state: r.id as 'available' | 'taken' | 'invalid',
+            message: r.title ?? r.id,
+          }),
+        e =>
+          setAvailability({
+            state: 'unknown',
+            message: `Could not check availability: ${e.message}`,
+          }),
+      );
+    }, 300);
+    return () => clearTimeout(timer);
+  }, [scaffolder, host, owner, name]);
+
+  const bad =
+    availability?.state === 'taken' || availability?.state === 'invalid';
+  let helper = `${host}/${owner}/${name || '…'}`;
+  if (availability?.state === 'checking') helper = 'Checking availability…';
+  else if (availability) helper = availability.message;
+  return (
+    <TextField
+      fullWidth
+      margin="normal"
+      id={idSchema.$id}
+      label={schema.title ?? 'Repository name'}
+      required={required}
+      value={name}
+      onChange={e => {
+        setName(e.target.value);
+        onChange(
+          e.target.value ? repoUrlOf(host, owner, e.target.value) : undefined,
+        );
+      }}
+      error={bad || !!rawErrors?.length}
+      helperText={rawErrors?.[0] ?? helper}
+      inputProps={{ 'aria-describedby': `${idSchema.$id}-helper-text` }}
+      FormHelperTextProps={{
+        id: `${idSchema.$id}-helper-text`,
+        role: 'status',
+      }}
+    />
+  );
+}
+
+/** Client-side, before the form moves on: the naming rules and, again, availability. */
+export async function validateRepoName(
+  value: string | undefined,
+  validation: { addError(message: string): void },
+  context: {
+    apiHolder: { get<T>(ref: { id: string; T: T }): T | undefined };
+  },
+) {
+  const repo = repoOf(value);
+  if (!repo) return;
+  const problem = repoNameProblem(repo);
+  if (problem) {
+    validation.addError(problem);
+    return;
+  }
+  const scaffolder = context.apiHolder.get(scaffolderApiRef);
+  const answer = await scaffolder?.autocomplete?.({
+    token: 'integration',
+    provider: 'konductor',
+    resource: 'repository-availability',
+    context: { repoUrl: value! },
+  });
+  const [r] = answer?.results ?? [];
+  if (r && r.id !== 'available') validation.addError(r.title ?? r.id);
+}

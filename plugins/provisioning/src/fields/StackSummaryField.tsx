@@ -1,0 +1,190 @@
+import { useEffect, useMemo, useState } from 'react';
+import { useParams } from 'react-router-dom';
+import { useApi } from '@backstage/frontend-plugin-api';
+import { catalogApiRef } from '@backstage/plugin-catalog-react';
+import {
+  scaffolderApiRef,
+  type FieldExtensionComponentProps,
+} from '@backstage/plugin-scaffolder-react';
+import type { TemplateEntityV1beta3 } from '@backstage/plugin-scaffolder-common';
+import type { JsonObject } from '@backstage/types';
+import Alert from '@mui/material/Alert';
+import AlertTitle from '@mui/material/AlertTitle';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import LinearProgress from '@mui/material/LinearProgress';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import Typography from '@mui/material/Typography';
+import { previewStacks, StackPreview } from './stackPreview';
+
+const usd = (n: number) =>
+  n.toLocaleString('en-US', { style: 'currency', currency: 'USD' });
+
+/** The field's value: one line per stack, shown again on the review step. */
+export function summaryLine(previews: StackPreview[]): string {
+  return previews
+    .map(
+      p =>
+        `${p.plan.stack}: ${usd(p.plan.monthlyCost)}/month; compliance (${
+          p.compliance.level
+        }): ${p.compliance.allowed ? 'passes' : 'refused'}`,
+    )
+    .join('\n');
+}
+
+function StackTable({ preview }: { preview: StackPreview }) {
+  const { plan, compliance } = preview;
+  const wave = (id: (typeof plan.waves)[number][number]) =>
+    plan.waves.findIndex(w => w.includes(id)) + 1;
+  return (
+    <Box sx={{ display: 'grid', gap: 1 }}>
+      <Typography variant="subtitle1">
+        {plan.stack} in {plan.region}: {plan.resources.length} resources,{' '}
+        <strong>{usd(plan.monthlyCost)}/month</strong> (estimate)
+      </Typography>
+      <Table size="small" aria-label={`Plan of ${plan.stack}`}>
+        <TableHead>
+          <TableRow>
+            <TableCell>Order</TableCell>
+            <TableCell>Resource</TableCell>
+            <TableCell>What is created</TableCell>
+            <TableCell>After</TableCell>
+            <TableCell align="right">Per month</TableCell>
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {plan.resources.map(r => (
+            <TableRow key={r.id}>
+              <TableCell>{wave(r.id)}</TableCell>
+              <TableCell>{r.id}</TableCell>
+              <TableCell>{r.summary}</TableCell>
+              <TableCell>{r.dependsOn.join(', ') || '-'}</TableCell>
+              <TableCell align="right">{usd(r.monthlyCost)}</TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+      {compliance.allowed ? (
+        <Alert severity="success">
+          Passes the compliance gate at the {compliance.level} level (
+          {compliance.environment}).
+        </Alert>
+      ) : (
+        <Alert severity="error">
+          <AlertTitle>
+            Refused by the compliance gate at the {compliance.level} level (
+            {compliance.environment}): nothing will be created
+          </AlertTitle>
+          <Box component="ul" sx={{ m: 0, pl: 2 }}>
+            {compliance.violations.map(v => (
+              <li key={`${v.resource}-${v.checkId}`}>
+                <strong>{v.resource}</strong>: {v.message} {v.remediation} (
+                {v.controls.join(', ')}; change {v.fields.join(', ')})
+              </li>
+            ))}
+          </Box>
+        </Alert>
+      )}
+    </Box>
+  );
+}
+
+/**
+ * `KonductorStackSummary`: put it on a template's last page. It previews every stack the
+ * template would provision with what was entered so far (a scaffolder dry-run of the stack
+ * steps: resources in order, monthly cost, the compliance gate's verdict), and its value, one
+ * line per stack with cost and verdict, is shown on the review step. A stack the gate refuses
+ * blocks the form; the stack action runs the same gate again when the task runs.
+ */
+export function StackSummaryField(props: FieldExtensionComponentProps<string>) {
+  const { onChange, formContext, name, schema } = props;
+  const { namespace = 'default', templateName } = useParams();
+  const catalog = useApi(catalogApiRef);
+  const scaffolder = useApi(scaffolderApiRef);
+  const values = useMemo(() => {
+    const { [name]: _own, ...rest } = (formContext?.formData ??
+      {}) as JsonObject;
+    return rest;
+  }, [formContext, name]);
+  const key = JSON.stringify(values);
+  const [attempt, setAttempt] = useState(0);
+  const [state, setState] = useState<{
+    previews?: StackPreview[];
+    error?: Error;
+  }>({});
+
+  useEffect(() => {
+    let cancelled = false;
+    setState({});
+    (async () => {
+      if (!templateName)
+        throw new Error('The stack summary works inside a template form');
+      const template = (await catalog.getEntityByRef({
+        kind: 'Template',
+        namespace,
+        name: templateName,
+      })) as TemplateEntityV1beta3 | undefined;
+      if (!template)
+        throw new Error(`No template ${namespace}/${templateName}`);
+      return previewStacks(scaffolder, template, JSON.parse(key));
+    })().then(
+      previews => {
+        if (cancelled) return;
+        setState({ previews });
+        onChange(previews.length ? summaryLine(previews) : 'no cloud stack');
+      },
+      error => {
+        if (cancelled) return;
+        setState({ error });
+        onChange(undefined);
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+    // onChange changes identity on every render; the preview depends on the values only.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [catalog, scaffolder, namespace, templateName, key, attempt]);
+
+  return (
+    <Box sx={{ display: 'grid', gap: 2, my: 1 }} aria-label="Stack summary">
+      <Typography variant="h6">{schema.title ?? 'Stack summary'}</Typography>
+      {!state.previews && !state.error && (
+        <LinearProgress aria-label="Planning the stack" />
+      )}
+      {state.error && (
+        <Alert
+          severity="error"
+          action={<Button onClick={() => setAttempt(a => a + 1)}>Retry</Button>}
+        >
+          The stack could not be planned: {state.error.message}
+        </Alert>
+      )}
+      {state.previews?.length === 0 && (
+        <Typography>This template provisions no cloud stack.</Typography>
+      )}
+      {state.previews?.map(p => (
+        <StackTable key={p.step} preview={p} />
+      ))}
+    </Box>
+  );
+}
+
+/** Client-side: the form cannot go on to review without a plan, nor with a refused stack. */
+export function validateStackSummary(
+  value: string | undefined,
+  validation: { addError(message: string): void },
+) {
+  if (!value)
+    validation.addError(
+      'The stack has not been planned yet: wait for the summary, or fix what it reports',
+    );
+  else if (value.includes(': refused'))
+    validation.addError(
+      'The compliance gate refuses this stack: go back and change the fields it lists',
+    );
+}

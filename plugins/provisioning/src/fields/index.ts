@@ -1,0 +1,60 @@
+import {
+  FormFieldBlueprint,
+  createFormField,
+} from '@backstage/plugin-scaffolder-react/alpha';
+
+/** The scaffolder form fields of provisioning: stack summary, sizes, AWS location, repository. */
+export const provisioningFormFields = [
+  FormFieldBlueprint.make({
+    name: 'stack-summary',
+    params: {
+      field: () =>
+        import('./StackSummaryField').then(m =>
+          createFormField({
+            name: 'KonductorStackSummary',
+            component: m.StackSummaryField,
+            validation: m.validateStackSummary,
+          }),
+        ),
+    },
+  }),
+  FormFieldBlueprint.make({
+    name: 'instance-size',
+    params: {
+      field: () =>
+        import('./InstanceSizeField').then(m =>
+          createFormField({
+            name: 'KonductorInstanceSize',
+            component: m.InstanceSizeField,
+            validation: m.validateInstanceSize as any,
+          }),
+        ),
+    },
+  }),
+  FormFieldBlueprint.make({
+    name: 'aws-location',
+    params: {
+      field: () =>
+        import('./AwsLocationField').then(m =>
+          createFormField({
+            name: 'KonductorAwsLocation',
+            component: m.AwsLocationField,
+            validation: m.validateAwsLocation,
+          }),
+        ),
+    },
+  }),
+  FormFieldBlueprint.make({
+    name: 'repo-name',
+    params: {
+      field: () =>
+        import('./RepoNameField').then(m =>
+          createFormField({
+            name: 'KonductorRepoName',
+            component: m.RepoNameField,
+            validation: m.validateRepoName as any,
+          }),
+        ),
+    },
+  }),
+];
