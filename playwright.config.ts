@@ -55,7 +55,12 @@ const testPortal = process.env.PLAYWRIGHT_URL
   : [
       {
         command: 'yarn workspace @konductor/sandbox start',
-        env: { KONDUCTOR_SANDBOX_PORT: '4666' },
+        // Every browser test shares this sandbox account; like an account with a raised VPC
+        // quota, it holds the stacks of the whole suite.
+        env: {
+          KONDUCTOR_SANDBOX_PORT: '4666',
+          KONDUCTOR_SANDBOX_VPC_LIMIT: '20',
+        },
         url: 'http://127.0.0.1:4666/__sandbox/health',
         reuseExistingServer: false,
         timeout: 60_000,

@@ -15,21 +15,6 @@ export interface Config {
       /** IAM role name EKS nodes run as (default konductor-eks-node). */
       nodeRoleName?: string;
     };
-    provisioning?: {
-      /**
-       * The AWS accounts and regions stacks may be provisioned in: the form's account and
-       * region picker offers them, and konductor:stack:provision refuses any other. Unset: any.
-       * @visibility frontend
-       */
-      accounts?: Array<{
-        /** @visibility frontend */
-        accountId: string;
-        /** A name people recognise, such as "Payments production". @visibility frontend */
-        title?: string;
-        /** @visibility frontend */
-        regions: string[];
-      }>;
-    };
     apps?: {
       /** DNS domain under which provisioned apps get their host name (default apps.konductor.local). */
       domain?: string;

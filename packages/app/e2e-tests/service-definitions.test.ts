@@ -17,6 +17,14 @@ test("a service definition's form uses a dependency: VPN access to a network pro
     .click();
   const name = `net${Date.now().toString(36)}`;
   await page.getByRole('textbox', { name: 'Name' }).fill(name);
+  await page.getByRole('button', { name: 'Next' }).click();
+  // The generated form's last page: the stack's plan, cost and compliance verdict.
+  await expect(
+    page.getByText('Passes the compliance gate at the moderate level (dev).'),
+  ).toBeVisible();
+  await expect(
+    page.getByRole('table', { name: `Plan of ${name}` }),
+  ).toContainText('VPC 10.20.0.0/16');
   await page.getByRole('button', { name: 'Review' }).click();
   await page.getByRole('button', { name: 'Create' }).click();
   await expect(

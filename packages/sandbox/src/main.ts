@@ -16,7 +16,8 @@ function jsonEnv(name: string) {
  * `yarn workspace @konductor/sandbox start`: the sandbox as its own process.
  * KONDUCTOR_SANDBOX_PORT (default 4566), KONDUCTOR_SANDBOX_DATA_DIR (state folder; in memory
  * without one), KONDUCTOR_SANDBOX_FAULTS (JSON array of fault rules) and
- * KONDUCTOR_SANDBOX_DURATIONS (JSON object of durations in ms).
+ * KONDUCTOR_SANDBOX_DURATIONS (JSON object of durations in ms), KONDUCTOR_SANDBOX_VPC_LIMIT (VPCs
+ * per account and region, default 5).
  */
 async function main() {
   const sandbox = await startSandbox({
@@ -24,6 +25,9 @@ async function main() {
     dataDir: process.env.KONDUCTOR_SANDBOX_DATA_DIR,
     faults: jsonEnv('KONDUCTOR_SANDBOX_FAULTS'),
     durations: jsonEnv('KONDUCTOR_SANDBOX_DURATIONS'),
+    vpcLimit: process.env.KONDUCTOR_SANDBOX_VPC_LIMIT
+      ? Number(process.env.KONDUCTOR_SANDBOX_VPC_LIMIT)
+      : undefined,
   });
   console.log(
     `konductor sandbox listening on ${sandbox.url} (AWS at /, GitHub at /github, git at /git, Jira at /jira, Kubernetes at /k8s, admin at /__sandbox)`,

@@ -4,6 +4,7 @@ import { AddressInfo } from 'node:net';
 import { handleAws } from './aws';
 import { FaultInjector, FaultRule } from './faults';
 import { handleGitHttp, handleGithub } from './github';
+import { handleGithubWeb } from './github/web';
 import { handleJira } from './jira';
 import { handleKubernetes } from './kubernetes';
 import { SandboxState, phaseOf } from './state';
@@ -32,6 +33,8 @@ export interface SandboxOptions {
   accountId?: string;
   /** Jira project keys that exist (default PLAT, OPS). */
   jiraProjects?: string[];
+  /** VPCs per account and region (default 5, AWS's default quota; an account can have it raised). */
+  vpcLimit?: number;
   /** Called as each request arrives (benchmarks time the first cloud call with it). */
   onRequest?: (method: string, path: string) => void;
 }
@@ -151,6 +154,7 @@ export async function startSandbox(
     durations: { ...DEFAULT_DURATIONS, ...options.durations },
     accountId: options.accountId ?? '123456789012',
     jiraProjects: options.jiraProjects ?? ['PLAT', 'OPS'],
+    vpcLimit: options.vpcLimit ?? 5,
     async fault(service, operation) {
       const outcome = faults.check(service, operation);
       if (outcome.latencyMs > 0)
@@ -195,6 +199,7 @@ export async function startSandbox(
         }
       }
       response ??= await handleAws({ ...base, path: url.pathname }, ctx);
+      response ??= await handleGithubWeb({ ...base, path: url.pathname }, ctx);
       response ??= json(404, {
         error: `The sandbox has no route for ${req.method} ${url.pathname}`,
       });

@@ -54,6 +54,8 @@ export interface SandboxContext {
   accountId: string;
   /** Jira project keys that exist. */
   jiraProjects: string[];
+  /** VPCs an account may have per region (AWS's default quota: 5). */
+  vpcLimit: number;
   /** Folder of bare git repositories, when the sandbox has a data folder. */
   gitRoot: string;
   /** Applies fault rules to one request, waiting out any injected latency. */

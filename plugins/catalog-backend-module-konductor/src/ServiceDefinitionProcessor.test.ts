@@ -148,6 +148,16 @@ describe('ServiceDefinitionProcessor', () => {
               },
             },
           },
+          // Last before review: the stack's plan, cost and compliance verdict.
+          {
+            title: 'Plan and cost',
+            properties: {
+              konductorStackSummary: {
+                type: 'string',
+                'ui:field': 'KonductorStackSummary',
+              },
+            },
+          },
         ],
       },
     });

@@ -73,14 +73,14 @@ export const compliancePlugin = createBackendPlugin({
               endpoint: config.getOptionalString('konductor.aws.endpoint'),
             }),
             githubFacts({
-              octokit: async slug => {
-                const integration = integrations.github.byHost('github.com');
+              octokit: async (slug, host) => {
+                const integration = integrations.github.byHost(host);
                 if (!integration)
                   throw new Error(
-                    'No GitHub integration for github.com is configured',
+                    `No GitHub integration for ${host} is configured`,
                   );
                 const { token } = await github.getCredentials({
-                  url: `https://github.com/${slug}`,
+                  url: `https://${host}/${slug}`,
                 });
                 return new Octokit({
                   auth: token,

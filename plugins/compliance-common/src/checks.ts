@@ -495,7 +495,9 @@ export function runCheck(
 export function stackRequirements(level: Level): string[] {
   const thresholds: Record<string, string | undefined> = {
     'db-backup-retention': BACKUP_DAYS[level]
-      ? `at least ${BACKUP_DAYS[level]} days`
+      ? `at least ${BACKUP_DAYS[level]} day${
+          BACKUP_DAYS[level] === 1 ? '' : 's'
+        }`
       : undefined,
     'secrets-rotation': ROTATION_DAYS[level]
       ? `at least every ${ROTATION_DAYS[level]} days`

@@ -207,3 +207,18 @@ describe('EC2', () => {
     expect(res.Vpcs).toEqual([]);
   });
 });
+
+describe('EC2 VPC quota', () => {
+  const sandbox = useSandbox({ vpcLimit: 1 });
+
+  it("refuses a VPC beyond the account's quota, as AWS does", async () => {
+    const ec2 = new EC2Client(aws(sandbox()));
+    await ec2.send(new CreateVpcCommand({ CidrBlock: '10.1.0.0/16' }));
+    await expect(
+      ec2.send(new CreateVpcCommand({ CidrBlock: '10.2.0.0/16' })),
+    ).rejects.toMatchObject({
+      name: 'VpcLimitExceeded',
+      message: 'The maximum number of VPCs has been reached.',
+    });
+  });
+});

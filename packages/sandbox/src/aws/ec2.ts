@@ -432,7 +432,7 @@ export async function handleEc2(
           `Value (${cidr}) for parameter cidrBlock is invalid. This is not a valid CIDR block.`,
         );
       }
-      if (vpcs().length >= 5)
+      if (vpcs().length >= ctx.vpcLimit)
         throw new ServiceError(
           400,
           'VpcLimitExceeded',

@@ -123,6 +123,32 @@ describe('GitHub REST and git smart HTTP', () => {
         'utf8',
       ),
     ).toBe('* @acme/platform\n');
+
+    // The raw file, as Backstage's GitHub URL reader asks for it.
+    const raw = await fetch(
+      `${sandbox().githubUrl}/repos/acme/shop/contents/index.js?ref=main`,
+      {
+        headers: {
+          authorization: 'token t',
+          accept: 'application/vnd.github.v3.raw',
+        },
+      },
+    );
+    expect(await raw.text()).toBe('console.log("hi")\n');
+    // The html_url pages: the file list with how to clone, and a file.
+    const { data: repo } = await gh().rest.repos.get({
+      owner: 'acme',
+      repo: 'shop',
+    });
+    expect(repo.html_url).toBe(`${sandbox().url}/acme/shop`);
+    const home = await (await fetch(repo.html_url)).text();
+    expect(home).toContain(`git clone ${sandbox().url}/git/acme/shop.git`);
+    expect(home).toContain('href="/acme/shop/blob/main/index.js"');
+    const blob = await fetch(`${repo.html_url}/blob/main/index.js`);
+    expect(await blob.text()).toContain('console.log(&quot;hi&quot;)');
+    expect((await fetch(`${repo.html_url}/blob/main/missing.js`)).status).toBe(
+      404,
+    );
     await expect(
       exec('git', [
         'clone',

@@ -54,7 +54,7 @@ function render(r: Repo, ctx: SandboxContext) {
     visibility: r.private ? 'private' : 'public',
     description: r.description ?? null,
     owner: { login: r.owner, type: r.ownerType, id: 1 },
-    html_url: `${ctx.url}/github/${full}/browse`,
+    html_url: `${ctx.url}/${full}`,
     url: `${ctx.url}/github/repos/${full}`,
     clone_url: `${ctx.url}/git/${full}.git`,
     default_branch: r.defaultBranch,
@@ -415,6 +415,16 @@ export async function handleGithub(
     const existing = await readFile(dir, branch, file);
     if (req.method === 'GET') {
       if (!existing) return notFound();
+      // Backstage's GitHub URL reader (catalog:register, the catalog) asks for the raw file.
+      if (/\.raw\b/.test(String(req.headers.accept ?? '')))
+        return {
+          status: 200,
+          headers: {
+            'content-type': 'application/octet-stream',
+            etag: `"${existing.sha}"`,
+          },
+          body: existing.content,
+        };
       return json(200, {
         type: 'file',
         encoding: 'base64',

@@ -99,6 +99,21 @@ export function generateTemplate(
       });
   }
 
+  if (f.mode === 'automated' && f.automated.stack) {
+    // The last page before review: the stack's plan, cost and compliance verdict (the
+    // provisioning frontend's field, from a dry-run of the stack step).
+    pages.push({
+      title: 'Plan and cost',
+      properties: {
+        konductorStackSummary: {
+          title: 'What will be created',
+          type: 'string',
+          'ui:field': 'KonductorStackSummary',
+        },
+      },
+    });
+  }
+
   if (f.mode === 'automated') {
     const a = f.automated;
     if (a.skeleton)

@@ -135,6 +135,19 @@ const manualSchema = z
       .array(z.string())
       .optional()
       .describe('Labels on the ticket (konductor is always added).'),
+    waitForDone: z
+      .boolean()
+      .optional()
+      .describe(
+        "Keep the request's task running, showing the ticket's status, until the ticket is done.",
+      ),
+    pollIntervalSeconds: z
+      .number()
+      .min(0.01)
+      .optional()
+      .describe(
+        'With waitForDone: first interval between status checks (30 s when omitted).',
+      ),
   })
   .strict();
 

@@ -198,9 +198,32 @@ export function awsFacts(options: {
   ];
 }
 
+/**
+ * The host of an entity's GitHub repository: that of its source location (or, failing that,
+ * the location it was registered from) when it is a URL, else github.com.
+ */
+export function githubHostOf(entity: Entity): string {
+  const annotations = entity.metadata.annotations ?? {};
+  for (const key of [
+    'backstage.io/source-location',
+    'backstage.io/managed-by-location',
+  ]) {
+    const value = annotations[key];
+    if (value?.startsWith('url:')) {
+      try {
+        return new URL(value.slice(4)).host;
+      } catch {
+        // Not a URL: try the next one.
+      }
+    }
+  }
+  return 'github.com';
+}
+
 /** Repository settings from GitHub, for components with a `github.com/project-slug`. */
 export function githubFacts(options: {
-  octokit: (slug: string) => Promise<Octokit>;
+  /** A client for the repository `slug` on GitHub host `host`. */
+  octokit: (slug: string, host: string) => Promise<Octokit>;
 }): FactSource {
   return {
     id: 'github',
@@ -217,7 +240,7 @@ export function githubFacts(options: {
     async read(entity) {
       const slug = entity.metadata.annotations![GITHUB_SLUG];
       const [owner, repo] = slug.split('/');
-      const gh = await options.octokit(slug);
+      const gh = await options.octokit(slug, githubHostOf(entity));
       const { data } = await gh.rest.repos.get({ owner, repo });
       const absent = (e: any) => {
         if (e?.status === 404) return undefined;

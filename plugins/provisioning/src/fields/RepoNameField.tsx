@@ -4,6 +4,7 @@ import {
   type FieldExtensionComponentProps,
 } from '@backstage/plugin-scaffolder-react';
 import { useApi } from '@backstage/frontend-plugin-api';
+import { scmIntegrationsApiRef } from '@backstage/integration-react';
 import TextField from '@mui/material/TextField';
 import { repoNameProblem } from '@konductor/plugin-provisioning-common';
 
@@ -25,8 +26,8 @@ type Availability =
   | { state: 'available' | 'taken' | 'invalid' | 'unknown'; message: string };
 
 /**
- * `KonductorRepoName`: the new repository's name, in the owner and on the host the template
- * names (`ui:options.owner`, `ui:options.host`). As you type it checks GitHub's naming rules
+ * `KonductorRepoName`: the new repository's name, in the owner the template names
+ * (`ui:options.owner`) on `ui:options.host` (by default the first GitHub integration's host). As you type it checks GitHub's naming rules
  * and asks the backend whether the name is free (the scaffolder's autocomplete provider
  * `konductor`); its value is the repoUrl the repository action takes, which checks both again.
  */
@@ -42,7 +43,11 @@ export function RepoNameField(
     required,
     idSchema,
   } = props;
-  const { host = 'github.com', owner = '' } = uiSchema['ui:options'] ?? {};
+  const integrations = useApi(scmIntegrationsApiRef);
+  const {
+    host = integrations.github.list()[0]?.config.host ?? 'github.com',
+    owner = '',
+  } = uiSchema['ui:options'] ?? {};
   const scaffolder = useApi(scaffolderApiRef);
   const [name, setName] = useState(repoOf(formData));
   const [availability, setAvailability] = useState<Availability>();

@@ -47,7 +47,7 @@ function StackTable({ preview }: { preview: StackPreview }) {
         <strong>{usd(plan.monthlyCost)}/month</strong> (estimate)
       </Typography>
       <Table size="small" aria-label={`Plan of ${plan.stack}`}>
-        <TableHead>
+        <TableHead sx={{ '& th': { whiteSpace: 'nowrap' } }}>
           <TableRow>
             <TableCell>Order</TableCell>
             <TableCell>Resource</TableCell>

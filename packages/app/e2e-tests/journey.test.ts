@@ -1,0 +1,220 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test, expect, type Page } from '@playwright/test';
+import { snap, templateCard } from './helpers';
+
+const sandboxUrl = process.env.KONDUCTOR_SANDBOX_URL ?? 'http://127.0.0.1:4666';
+
+/** Signs in as guest and opens the EKS app stack template's form. */
+async function openEksTemplate(page: Page) {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await page
+    .getByRole('navigation', { name: 'sidebar nav' })
+    .getByRole('link', { name: /Create/ })
+    .click();
+  await templateCard(page, 'EKS app stack')
+    .getByRole('button', { name: 'Choose' })
+    .click();
+}
+
+/** Page one: the service and its repository. */
+async function fillService(page: Page, name: string) {
+  await page.getByRole('textbox', { name: 'Name' }).fill(name);
+  await page
+    .getByRole('textbox', { name: 'Description' })
+    .fill('Takes orders for the shop.');
+  await page.getByRole('textbox', { name: 'Repository' }).fill(name);
+  await expect(page.getByText(`acme/${name} is available`)).toBeVisible();
+  await page.getByRole('button', { name: 'Next' }).click();
+}
+
+test('the EKS app stack journey: form with pickers, cost and verdict, live run, repository, catalog, compliance', async ({
+  page,
+}, testInfo) => {
+  test.setTimeout(240_000);
+  const name = `shop${Date.now().toString(36)}`;
+  await openEksTemplate(page);
+  await snap(page, testInfo, '40-service-page');
+
+  // The repository name is checked as you type: rules first, then availability.
+  await page.getByRole('textbox', { name: 'Repository' }).fill('bad name');
+  await expect(
+    page.getByText('only letters, digits, ".", "-" and "_"'),
+  ).toBeVisible();
+  await fillService(page, name);
+
+  // Page two: AWS account and region from config, level, sizes with their prices.
+  await expect(page.getByRole('combobox', { name: /AWS account/ })).toHaveText(
+    /Sandbox \(123456789012\)/,
+  );
+  await expect(
+    page.getByText(
+      'Database backups retained long enough: at least 14 days (CP-9)',
+    ),
+  ).toBeVisible();
+  await page.getByRole('combobox', { name: 'Database size' }).click();
+  await page
+    .getByRole('option', { name: 'db.t4g.small: $23.36/month' })
+    .click();
+  await snap(page, testInfo, '41-stack-page');
+  await page.getByRole('button', { name: 'Next' }).click();
+
+  // Page three: the plan in order, the cost and the gate's verdict, from a dry-run.
+  const plan = page.getByRole('table', { name: `Plan of ${name}` });
+  await expect(plan.getByRole('row')).toHaveCount(6);
+  await expect(plan.getByRole('row').nth(1)).toContainText('network');
+  await expect(
+    page.getByText('Passes the compliance gate at the moderate level (dev).'),
+  ).toBeVisible();
+  await snap(page, testInfo, '42-plan-and-cost');
+  await page.getByRole('button', { name: 'Review' }).click();
+  // The review step repeats the cost and verdict.
+  await expect(page.getByText(/compliance \(moderate\): passes/)).toBeVisible();
+  await snap(page, testInfo, '43-review');
+  await page.getByRole('button', { name: 'Create' }).click();
+
+  // The task: the gate, the repository, the stack, the catalog.
+  const runLink = page.getByRole('link', { name: 'Provisioning run' });
+  await expect(runLink).toBeVisible({ timeout: 180_000 });
+  await snap(page, testInfo, '44-task-done');
+  const repoHref = await page
+    .getByRole('link', { name: 'Repository' })
+    .getAttribute('href');
+  expect(repoHref).toContain(`/acme/${name}`);
+
+  // The run page: the graph reached success.
+  await page.goto((await runLink.getAttribute('href'))!);
+  await expect(page.getByText('Succeeded').first()).toBeVisible();
+  await snap(page, testInfo, '45-run-page');
+
+  // The repository is clonable from the sandbox and holds the rendered service.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'konductor-clone-'));
+  execFileSync('git', [
+    'clone',
+    '-q',
+    `${sandboxUrl}/git/acme/${name}.git`,
+    dir,
+  ]);
+  expect(
+    fs.readFileSync(path.join(dir, 'catalog-info.yaml'), 'utf8'),
+  ).toContain(`name: ${name}`);
+  expect(fs.existsSync(path.join(dir, 'src', 'server.js'))).toBe(true);
+
+  // The Component in the catalog, depending on the stack's Resources (the catalog learns of
+  // the Component from its repository and of the Resources from the finished run).
+  const dependency = (resource: string) =>
+    page.getByRole('row', { name: new RegExp(`^${name}-dev ${resource}`) });
+  await expect(async () => {
+    await page.goto(`/catalog/default/component/${name}`);
+    await expect(dependency('database')).toBeVisible({ timeout: 5_000 });
+  }).toPass({ timeout: 90_000 });
+  await expect(dependency('secrets')).toContainText('aws-secret');
+  await expect(dependency('app')).toBeVisible();
+  // Its compliance card: evaluated at the stack's level and environment, the repository's
+  // settings read from the sandbox's GitHub (the host it was registered from).
+  await expect(async () => {
+    await page.reload();
+    await expect(
+      page.getByText('NIST SP 800-53, FISMA moderate, dev'),
+    ).toBeVisible({ timeout: 5_000 });
+    await expect(page.getByText(/\d+ passed, 0 failed$/)).toBeVisible();
+  }).toPass({ timeout: 90_000 });
+  await snap(page, testInfo, '46-component');
+});
+
+test('a non-compliant choice is refused before anything is created, with the reasons', async ({
+  page,
+}, testInfo) => {
+  const name = `risky${Date.now().toString(36)}`;
+  await openEksTemplate(page);
+  await fillService(page, name);
+  await page.getByRole('button', { name: 'Environment dev' }).click();
+  await page.getByRole('option', { name: 'prod' }).click();
+  await page
+    .getByRole('checkbox', { name: 'Public Kubernetes API endpoint' })
+    .check();
+  await page.getByRole('button', { name: 'Next' }).click();
+
+  await expect(
+    page.getByText(
+      'Refused by the compliance gate at the moderate level (prod): nothing will be created',
+    ),
+  ).toBeVisible();
+  await expect(
+    page.getByText(/SC-7; change resources\.cluster\.publicEndpoint/),
+  ).toBeVisible();
+  await snap(page, testInfo, '47-refused');
+  // The form does not go on to review.
+  await page.getByRole('button', { name: 'Review' }).click();
+  await expect(
+    page.getByText(
+      'The compliance gate refuses this stack: go back and change the fields it lists',
+      { exact: true },
+    ),
+  ).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Create' })).toHaveCount(0);
+  // Nothing was created: no repository.
+  const res = await fetch(`${sandboxUrl}/github/repos/acme/${name}`, {
+    headers: { authorization: 'token sandbox' },
+  });
+  expect(res.status).toBe(404);
+});
+
+test('a manual request opens a Jira ticket, and its task waits until the ticket is done', async ({
+  page,
+}, testInfo) => {
+  const host = `shop-${Date.now().toString(36)}.internal.acme.example`;
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await page
+    .getByRole('navigation', { name: 'sidebar nav' })
+    .getByRole('link', { name: /Create/ })
+    .click();
+  await templateCard(page, 'DNS record')
+    .getByRole('button', { name: 'Choose' })
+    .click();
+  await page.getByRole('textbox', { name: 'Host name' }).fill(host);
+  await page.getByRole('textbox', { name: 'Points to' }).fill('10.40.1.20');
+  await page
+    .getByRole('textbox', { name: 'Why it is needed' })
+    .fill('the shop moves to its own host name');
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+
+  // The task opens the ticket and waits, saying so in its log.
+  await page.getByRole('button', { name: 'Show logs' }).click();
+  const waiting = page.getByText(
+    /Waiting for OPS-\d+ to be done \(status: To Do\)/,
+  );
+  await expect(waiting).toBeVisible({ timeout: 60_000 });
+  await snap(page, testInfo, '48-request-waiting');
+  const key = (await waiting.textContent())!.match(/OPS-\d+/)![0];
+  const jira = `${sandboxUrl}/jira/rest/api/3/issue/${key}`;
+  const auth = {
+    authorization: 'Basic eDp4',
+    'content-type': 'application/json',
+  };
+  const issue = await (await fetch(jira, { headers: auth })).json();
+  expect(issue.fields.summary).toBe(`DNS record ${host}`);
+  await expect(page.getByRole('link', { name: 'Request ticket' })).toHaveCount(
+    0,
+  );
+
+  // The network team does the work and closes the ticket: the task finishes.
+  const done = await fetch(`${jira}/transitions`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({ transition: { id: '31' } }),
+  });
+  expect(done.status).toBe(204);
+  await expect(page.getByText(`${key} is now Done`)).toBeVisible({
+    timeout: 30_000,
+  });
+  await expect(
+    page.getByRole('link', { name: 'Request ticket' }),
+  ).toHaveAttribute('href', new RegExp(`/browse/${key}$`));
+  await snap(page, testInfo, '49-request-done');
+});

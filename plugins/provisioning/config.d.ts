@@ -1,0 +1,21 @@
+/** Configuration the provisioning frontend reads (the scaffolder form's pickers). */
+export interface Config {
+  konductor?: {
+    provisioning?: {
+      /**
+       * The AWS accounts and regions stacks may be provisioned in: the form's account and
+       * region picker offers them, and konductor:stack:provision (in the scaffolder backend module)
+       * refuses any other. Unset: any account.
+       * @visibility frontend
+       */
+      accounts?: Array<{
+        /** @visibility frontend */
+        accountId: string;
+        /** A name people recognise, such as "Payments production". @visibility frontend */
+        title?: string;
+        /** @visibility frontend */
+        regions: string[];
+      }>;
+    };
+  };
+}
