@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import request from 'supertest';
 import type { Knex } from 'knex';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
@@ -17,6 +22,8 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { eventually, loadAppConfigData } from './__testUtils__/appConfig';
+
+const exec = promisify(execFile);
 
 // The catalog and scaffolder on each database Konductor supports: SQLite (embedded default)
 // and PostgreSQL (production). PostgreSQL runs when ./konductor test provides one.
@@ -49,7 +56,14 @@ describe.each(databases.eachSupportedId())(
 
     beforeAll(async () => {
       sandbox = await startSandbox({
-        durations: { vpc: 10, rdsInstance: 200, rdsInstanceDelete: 50 },
+        durations: {
+          vpc: 10,
+          rdsInstance: 200,
+          rdsInstanceDelete: 50,
+          eksCluster: 200,
+          eksNodegroup: 100,
+          deployment: 100,
+        },
       });
       const knex = await databases.init(databaseId);
       const data = await loadAppConfigData();
@@ -72,6 +86,16 @@ describe.each(databases.eachSupportedId())(
                   pollIntervalSeconds: 0.05,
                 },
                 jira: { ...konductor.jira, baseUrl: sandbox.jiraUrl },
+              },
+              // GitHub is this test's sandbox too.
+              integrations: {
+                github: [
+                  {
+                    host: new URL(sandbox.url).host,
+                    apiBaseUrl: sandbox.githubUrl,
+                    token: 'sandbox-token',
+                  },
+                ],
               },
             },
           }),
@@ -367,6 +391,106 @@ describe.each(databases.eachSupportedId())(
             String(r.id).includes(`${name}-dev`),
         ),
       ).toEqual([]);
+    }, 120_000);
+
+    it('runs the EKS app stack template: gate, a working Node.js repository, the stack, the catalog', async () => {
+      const name = `app-${databaseId.toLowerCase().replace('_', '-')}`;
+      const host = new URL(sandbox.url).host;
+      const { task, messages } = await runTemplate('eks-app-stack', {
+        name,
+        description: 'Takes orders for the shop.',
+        owner: 'group:default/guests',
+        repoUrl: `${host}?owner=acme&repo=${name}`,
+        location: { accountId: '123456789012', region: 'us-east-1' },
+        environment: 'dev',
+        complianceLevel: 'moderate',
+        instanceClass: 'db.t4g.micro',
+        nodeInstanceType: 't3.medium',
+        publicApiEndpoint: false,
+      });
+      expect(messages.filter(m => /error|failed/i.test(m))).toEqual([]);
+      expect(task.status).toBe('completed');
+
+      // The repository: cloned from the sandbox, its service's own tests pass, and it answers
+      // its health check with the database settings the deployment gives it.
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'konductor-app-'));
+      // Asynchronously: the sandbox answering git runs in this process.
+      await exec('git', [
+        'clone',
+        '-q',
+        `${sandbox.url}/git/acme/${name}.git`,
+        dir,
+      ]);
+      expect(
+        fs.readFileSync(path.join(dir, 'catalog-info.yaml'), 'utf8'),
+      ).toContain(`system: ${name}-dev`);
+      // (A clean environment: the test runner's NODE_OPTIONS are not the service's.)
+      await exec(process.execPath, ['--test'], {
+        cwd: dir,
+        timeout: 60_000,
+        env: { PATH: process.env.PATH },
+      });
+      const { createServer } = require(path.join(dir, 'src', 'server.js'));
+      const app = createServer({
+        DB_HOST: 'db',
+        DB_PORT: '5432',
+        DB_NAME: 'app',
+        DB_USER: 'app',
+        DB_PASSWORD: 'x',
+      }).listen(0);
+      const health = await fetch(
+        `http://127.0.0.1:${app.address().port}/healthz`,
+      );
+      app.closeAllConnections();
+      app.close();
+      expect(await health.json()).toEqual({
+        status: 'ok',
+        database: 'db:5432/app',
+      });
+
+      // The Component, registered from the repository, depends on the stack's Resources.
+      const component = await eventually(
+        'the component in the catalog',
+        async () => {
+          const res = await request(server)
+            .get(`/api/catalog/entities/by-name/component/default/${name}`)
+            .set('Authorization', auth);
+          return res.status === 200 ? res.body : undefined;
+        },
+      );
+      expect(
+        component.relations
+          .filter((r: any) => r.type === 'dependsOn')
+          .map((r: any) => r.targetRef)
+          .sort(),
+      ).toEqual(
+        ['app', 'database', 'secrets'].map(
+          r => `resource:default/${name}-dev-${r}`,
+        ),
+      );
+    }, 120_000);
+
+    it('refuses a non-compliant EKS app stack at the gate, before any repository exists', async () => {
+      const name = `bad-${databaseId.toLowerCase().replace('_', '-')}`;
+      const host = new URL(sandbox.url).host;
+      const { task, messages } = await runTemplate('eks-app-stack', {
+        name,
+        description: 'Exposes its cluster to the internet.',
+        owner: 'group:default/guests',
+        repoUrl: `${host}?owner=acme&repo=${name}`,
+        location: { accountId: '123456789012', region: 'us-east-1' },
+        environment: 'prod',
+        complianceLevel: 'moderate',
+        instanceClass: 'db.t4g.micro',
+        nodeInstanceType: 't3.medium',
+        publicApiEndpoint: true,
+      });
+      expect(task.status).toBe('failed');
+      expect(messages.join('\n')).toContain('resources.cluster.publicEndpoint');
+      const repo = await fetch(`${sandbox.githubUrl}/repos/acme/${name}`, {
+        headers: { authorization: 'token sandbox-token' },
+      });
+      expect(repo.status).toBe(404);
     }, 120_000);
   },
 );

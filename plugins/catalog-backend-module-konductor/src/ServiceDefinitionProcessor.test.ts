@@ -163,6 +163,8 @@ describe('ServiceDefinitionProcessor', () => {
     });
     expect(template.spec.steps.map((s: any) => [s.id, s.action])).toEqual([
       ['dependency-postgres', 'konductor:stack:outputs'],
+      // Before the repository: a refused stack leaves nothing behind.
+      ['gate', 'konductor:compliance:check'],
       ['skeleton', 'fetch:template'],
       ['repo', 'konductor:github:repo:provision'],
       ['stack', 'konductor:stack:provision'],
@@ -171,9 +173,12 @@ describe('ServiceDefinitionProcessor', () => {
     expect(template.spec.steps[0].input).toEqual({
       stack: "${{ parameters['dependency-postgres'] }}",
     });
-    expect(template.spec.steps[3].input.name).toBe('${{ parameters.name }}');
+    const stack = template.spec.steps.find((s: any) => s.id === 'stack');
+    expect(stack.input.name).toBe('${{ parameters.name }}');
+    // The gate checks exactly the stack the stack step provisions.
+    expect(template.spec.steps[1].input).toEqual(stack.input);
     // The dependency's output, read from the step that fetched it.
-    expect(template.spec.steps[3].input.resources.app.env).toEqual({
+    expect(stack.input.resources.app.env).toEqual({
       DB_HOST:
         "${{ steps['dependency-postgres'].output.outputs.database.endpoint }}",
     });

@@ -116,6 +116,15 @@ export function generateTemplate(
 
   if (f.mode === 'automated') {
     const a = f.automated;
+    // The stack action runs the gate too, but only after the repository exists: with both,
+    // the gate goes first so a refused stack leaves nothing behind.
+    if (a.stack && a.repository)
+      steps.push({
+        id: 'gate',
+        name: 'Compliance gate',
+        action: 'konductor:compliance:check',
+        input: a.stack as JsonObject,
+      });
     if (a.skeleton)
       steps.push({
         id: 'skeleton',

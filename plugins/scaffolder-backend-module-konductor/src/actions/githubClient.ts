@@ -46,12 +46,15 @@ export async function githubFor(
   const octokit = new Octokit({
     baseUrl: integration.config.apiBaseUrl,
     auth: token,
-    // Expected 404s (does the repository or branch exist yet?) are not worth a log line.
+    // Octokit logs every failed request as an error; the 404s here are expected answers (does
+    // the repository or branch exist yet?), not worth a line in the task's log.
     log: {
       debug: () => {},
       info: () => {},
       warn: m => log?.warn(m),
-      error: m => log?.error(m),
+      error: m => {
+        if (!/ - 404 /.test(m)) log?.error(m);
+      },
     },
   });
   return { octokit, host, owner, repo, token };
