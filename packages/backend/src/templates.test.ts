@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import yaml from 'yaml';
+import { validateServiceDefinitionSpec } from '@konductor/plugin-catalog-backend-module-konductor';
+import { templateEntityV1beta3Validator } from '@backstage/plugin-scaffolder-common';
 import { repoRoot } from './__testUtils__/appConfig';
 
 const exec = promisify(execFile);
@@ -23,6 +25,37 @@ describe('the templates in templates/', () => {
         .filter(f => fs.existsSync(f));
       expect({ name, files: files.length }).toEqual({ name, files: 1 });
       expect(registered).toContain(files[0]);
+    }
+  });
+
+  it('are each valid: service definitions as the catalog validates them, templates as the scaffolder does', async () => {
+    const definitions = [
+      ...templates.map(t =>
+        path.join(templatesDir, t, 'service-definition.yaml'),
+      ),
+      ...fs
+        .readdirSync(path.join(repoRoot, 'catalog/service-definitions'))
+        .map(f => path.join(repoRoot, 'catalog/service-definitions', f)),
+    ].filter(f => fs.existsSync(f));
+    expect(definitions.length).toBeGreaterThanOrEqual(4);
+    for (const file of definitions) {
+      const result = validateServiceDefinitionSpec(
+        yaml.parse(fs.readFileSync(file, 'utf8')).spec,
+      );
+      expect({ file, problems: result.valid ? [] : result.problems }).toEqual({
+        file,
+        problems: [],
+      });
+    }
+    for (const name of templates) {
+      const file = path.join(templatesDir, name, 'template.yaml');
+      if (fs.existsSync(file))
+        expect({
+          name,
+          valid: await templateEntityV1beta3Validator.check(
+            yaml.parse(fs.readFileSync(file, 'utf8')),
+          ),
+        }).toEqual({ name, valid: true });
     }
   });
 

@@ -1,0 +1,167 @@
+import { fireEvent, render, screen } from '@testing-library/react';
+import { previewStacks } from './stackPreview';
+import { summaryLine, validateStackSummary } from './StackSummaryField';
+import { sizeOptions, validateInstanceSize } from './InstanceSizeField';
+import { validateAwsLocation } from './AwsLocationField';
+
+const template: any = {
+  apiVersion: 'scaffolder.backstage.io/v1beta3',
+  kind: 'Template',
+  metadata: { name: 'shop' },
+  spec: {
+    type: 'service',
+    parameters: [],
+    steps: [
+      { id: 'gate', action: 'konductor:compliance:check', input: {} },
+      { id: 'repo', action: 'konductor:github:repo:provision', input: {} },
+      {
+        id: 'stack',
+        action: 'konductor:stack:provision',
+        input: { name: 'x' },
+      },
+    ],
+  },
+};
+const plan = {
+  stack: 'shop',
+  environment: 'dev',
+  region: 'us-east-1',
+  resources: [],
+  waves: [],
+  monthlyCost: 12.5,
+  currency: 'USD',
+};
+const verdict = {
+  level: 'moderate',
+  environment: 'dev',
+  allowed: false,
+  violations: [],
+};
+const errors = () => {
+  const messages: string[] = [];
+  return { addError: (m: string) => messages.push(m), messages };
+};
+
+describe('previewStacks', () => {
+  it('dry-runs only the stack steps and reads back plan and verdict', async () => {
+    const dryRun = jest.fn(async () => ({
+      output: {
+        'stack-plan': JSON.stringify(plan),
+        'stack-compliance': JSON.stringify(verdict),
+      },
+      log: [],
+      steps: [],
+      directoryContents: [],
+    }));
+    const previews = await previewStacks({ dryRun } as any, template, {
+      name: 'shop',
+    });
+    const [request] = (dryRun.mock.calls[0] as any[]) ?? [];
+    // Nothing that creates anything (the repository step) runs in the preview.
+    expect(request.template.spec.steps.map((s: any) => s.id)).toEqual([
+      'stack',
+    ]);
+    expect(request.values).toEqual({ name: 'shop' });
+    expect(previews).toEqual([{ step: 'stack', plan, compliance: verdict }]);
+    expect(summaryLine(previews)).toBe(
+      'shop: $12.50/month; compliance (moderate): refused',
+    );
+  });
+
+  it("reports why the stack step produced no plan, from the dry-run's log", async () => {
+    const dryRun = async () => ({
+      output: {},
+      log: [
+        { body: { message: 'InputError: aws.region: must be an AWS region' } },
+      ],
+      steps: [],
+      directoryContents: [],
+    });
+    await expect(
+      previewStacks({ dryRun } as any, template, {}),
+    ).rejects.toThrow('InputError: aws.region: must be an AWS region');
+  });
+
+  it('plans nothing for a template without a stack', async () => {
+    const dryRun = jest.fn();
+    const none = { ...template, spec: { ...template.spec, steps: [] } };
+    expect(await previewStacks({ dryRun } as any, none, {})).toEqual([]);
+    expect(dryRun).not.toHaveBeenCalled();
+  });
+});
+
+describe('client-side validation of the fields', () => {
+  it('blocks the form until the stack is planned, and when the gate refuses it', () => {
+    const missing = errors();
+    validateStackSummary(undefined, missing);
+    expect(missing.messages[0]).toContain('has not been planned yet');
+    const refused = errors();
+    validateStackSummary(
+      'shop: $1.00/month; compliance (high): refused',
+      refused,
+    );
+    expect(refused.messages[0]).toContain(
+      'The compliance gate refuses this stack',
+    );
+    const passes = errors();
+    validateStackSummary(
+      'shop: $1.00/month; compliance (high): passes',
+      passes,
+    );
+    expect(passes.messages).toEqual([]);
+  });
+
+  it('offers the priced sizes, cheapest first, and refuses others', () => {
+    const db = sizeOptions('database');
+    expect(db[0]).toEqual({ size: 'db.t4g.micro', monthly: 11.68 });
+    expect(db.map(o => o.monthly)).toEqual(
+      [...db.map(o => o.monthly)].sort((a, b) => a - b),
+    );
+    const bad = errors();
+    validateInstanceSize('db.x99.huge', bad, {
+      uiSchema: { 'ui:options': { kind: 'database' } },
+    });
+    expect(bad.messages[0]).toMatch(
+      /^db\.x99\.huge has no price: choose one of db\.t4g\.micro/,
+    );
+    const ok = errors();
+    validateInstanceSize('t3.small', ok, {
+      uiSchema: { 'ui:options': { kind: 'cluster' } },
+    });
+    expect(ok.messages).toEqual([]);
+  });
+
+  it('wants both an account and a region', () => {
+    const none = errors();
+    validateAwsLocation(undefined, none);
+    expect(none.messages).toEqual(['Choose an AWS account']);
+    const noRegion = errors();
+    validateAwsLocation({ accountId: '123456789012' }, noRegion);
+    expect(noRegion.messages).toEqual(['Choose a region']);
+  });
+});
+
+describe('InstanceSizeField', () => {
+  it('shows each option with its monthly price and reports the choice', async () => {
+    const { InstanceSizeField } = await import('./InstanceSizeField');
+    const onChange = jest.fn();
+    render(
+      <InstanceSizeField
+        {...({
+          formData: 'db.t4g.micro',
+          onChange,
+          schema: { title: 'Database size' },
+          uiSchema: { 'ui:options': { kind: 'database' } },
+          idSchema: { $id: 'size' },
+        } as any)}
+      />,
+    );
+    fireEvent.mouseDown(
+      screen.getByRole('combobox', { name: 'Database size' }),
+    );
+    fireEvent.click(
+      screen.getByRole('option', { name: 'db.t4g.small: $23.36/month' }),
+    );
+    expect(onChange).toHaveBeenCalledWith('db.t4g.small');
+  });
+});
