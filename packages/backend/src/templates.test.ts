@@ -47,16 +47,17 @@ describe('the templates in templates/', () => {
         problems: [],
       });
     }
-    for (const name of templates) {
-      const file = path.join(templatesDir, name, 'template.yaml');
-      if (fs.existsSync(file))
-        expect({
-          name,
-          valid: await templateEntityV1beta3Validator.check(
-            yaml.parse(fs.readFileSync(file, 'utf8')),
-          ),
-        }).toEqual({ name, valid: true });
-    }
+    const handWritten = templates
+      .map(t => path.join(templatesDir, t, 'template.yaml'))
+      .filter(f => fs.existsSync(f));
+    expect(handWritten.length).toBeGreaterThanOrEqual(3);
+    for (const file of handWritten)
+      expect({
+        file,
+        valid: await templateEntityV1beta3Validator.check(
+          yaml.parse(fs.readFileSync(file, 'utf8')),
+        ),
+      }).toEqual({ file, valid: true });
   });
 
   // Each skeleton is a small working program: its own tests run as they will in its repository.
