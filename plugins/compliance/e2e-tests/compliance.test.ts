@@ -49,7 +49,7 @@ test('an entity shows its compliance card and tab; the dashboard shows the postu
   // The dashboard.
   await nav.getByRole('link', { name: 'Compliance' }).click();
   await expect(
-    page.getByRole('heading', { name: 'Compliance', level: 1 }),
+    page.getByRole('heading', { name: 'Compliance', level: 1, exact: true }),
   ).toBeVisible();
   await expect(page.getByLabel('Overall score')).toHaveText(/^\d+(\.\d)?%$/);
   const heatMap = page.getByRole('table', { name: 'Controls heat map' });

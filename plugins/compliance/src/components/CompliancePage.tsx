@@ -155,9 +155,7 @@ export function CompliancePage() {
       <Box
         sx={{ display: 'flex', alignItems: 'center', gap: 2, flexWrap: 'wrap' }}
       >
-        <Typography variant="h4" component="h1" sx={{ flex: 1 }}>
-          Compliance
-        </Typography>
+        {/* The app's page header titles the page: the filters and exports lead here. */}
         {FILTERS.map(f => (
           <FormControl key={f} size="small" sx={{ minWidth: 160 }}>
             <InputLabel id={`filter-${f}`}>

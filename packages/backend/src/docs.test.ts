@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import yaml from 'yaml';
+import { loadConfigSchema } from '@backstage/config-loader';
+import { repoRoot } from './__testUtils__/appConfig';
+
+/** The fenced blocks of `lang` in a markdown file. */
+function blocks(file: string, lang: string): string[] {
+  const text = fs.readFileSync(path.join(repoRoot, file), 'utf8');
+  return [
+    ...text.matchAll(new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``, 'g')),
+  ].map(m => m[1]);
+}
+
+describe("the admin guide's configuration snippets", () => {
+  const snippets = blocks('docs/admin-guide.md', 'yaml');
+
+  it('are each valid configuration for this portal', async () => {
+    expect(snippets.length).toBeGreaterThanOrEqual(6);
+    // The schema of every package the backend and the app are built from (config.d.ts files).
+    const schema = await loadConfigSchema({ dependencies: ['backend', 'app'] });
+    // Each on top of the embedded defaults, as an app-config.production.yaml would be.
+    const base = yaml.parse(
+      fs.readFileSync(path.join(repoRoot, 'app-config.yaml'), 'utf8'),
+    );
+    for (const snippet of snippets) {
+      const data = yaml.parse(snippet);
+      expect(() =>
+        schema.process([
+          { data: base, context: 'app-config.yaml' },
+          { data, context: 'docs/admin-guide.md' },
+        ]),
+      ).not.toThrow();
+    }
+  });
+
+  it('would catch a snippet that breaks the schema', async () => {
+    const schema = await loadConfigSchema({ dependencies: ['backend', 'app'] });
+    expect(() =>
+      schema.process([
+        {
+          data: {
+            app: { baseUrl: 'http://localhost:3000' },
+            backend: { baseUrl: 'http://localhost:7007' },
+            konductor: {
+              provisioning: { accounts: [{ accountId: '111111111111' }] },
+            },
+          },
+          context: 'broken',
+        },
+      ]),
+    ).toThrow(
+      "must have required property 'regions' { missingProperty=regions } at /konductor/provisioning/accounts/0",
+    );
+  });
+});
