@@ -7,15 +7,15 @@ import { snap, templateCard } from './helpers';
 
 const sandboxUrl = process.env.KONDUCTOR_SANDBOX_URL ?? 'http://127.0.0.1:4666';
 
-/** Signs in as guest and opens the EKS app stack template's form. */
-async function openEksTemplate(page: Page) {
+/** Signs in as guest and opens the form of the template titled `title` from the Create page. */
+async function openTemplate(page: Page, title = 'EKS app stack') {
   await page.goto('/');
   await page.getByRole('button', { name: 'Enter' }).click();
   await page
     .getByRole('navigation', { name: 'sidebar nav' })
     .getByRole('link', { name: /Create/ })
     .click();
-  await templateCard(page, 'EKS app stack')
+  await templateCard(page, title)
     .getByRole('button', { name: 'Choose' })
     .click();
 }
@@ -36,7 +36,7 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
 }, testInfo) => {
   test.setTimeout(240_000);
   const name = `shop${Date.now().toString(36)}`;
-  await openEksTemplate(page);
+  await openTemplate(page);
   await snap(page, testInfo, '40-service-page');
 
   // The repository name is checked as you type: rules first, then availability.
@@ -129,7 +129,7 @@ test('a non-compliant choice is refused before anything is created, with the rea
   page,
 }, testInfo) => {
   const name = `risky${Date.now().toString(36)}`;
-  await openEksTemplate(page);
+  await openTemplate(page);
   await fillService(page, name);
   await page.getByRole('button', { name: 'Environment dev' }).click();
   await page.getByRole('option', { name: 'prod' }).click();
@@ -167,15 +167,7 @@ test('a manual request opens a Jira ticket, and its task waits until the ticket 
   page,
 }, testInfo) => {
   const host = `shop-${Date.now().toString(36)}.internal.acme.example`;
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
-  await page
-    .getByRole('navigation', { name: 'sidebar nav' })
-    .getByRole('link', { name: /Create/ })
-    .click();
-  await templateCard(page, 'DNS record')
-    .getByRole('button', { name: 'Choose' })
-    .click();
+  await openTemplate(page, 'DNS record');
   await page.getByRole('textbox', { name: 'Host name' }).fill(host);
   await page.getByRole('textbox', { name: 'Points to' }).fill('10.40.1.20');
   await page
