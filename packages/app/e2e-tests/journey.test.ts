@@ -74,21 +74,53 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
   // The review step repeats the cost and verdict.
   await expect(page.getByText(/compliance \(moderate\): passes/)).toBeVisible();
   await snap(page, testInfo, '43-review');
+  // Real EKS takes minutes to create a cluster; the sandbox seconds. Its fault injection slows
+  // this stack's cluster by 15 s so the run page is seen while the stack is still in progress.
+  const slow = await fetch(`${sandboxUrl}/__sandbox/faults`, {
+    method: 'POST',
+    body: JSON.stringify({
+      service: 'eks',
+      operation: 'CreateCluster',
+      kind: 'latency',
+      latencyMs: 15_000,
+      count: 1,
+    }),
+  });
+  expect(slow.status).toBe(201);
   await page.getByRole('button', { name: 'Create' }).click();
+
+  // While the task runs, its stack's run page (the run id is the task's and the stack's)
+  // shows the graph progressing live, without a reload, to success.
+  await page.waitForURL(/\/create\/tasks\/[^/]+$/);
+  const runId = `${page.url().split('/').pop()}_${name}-dev`;
+  const live = await page.context().newPage();
+  await expect(async () => {
+    await live.goto(`/provisioning/runs/${encodeURIComponent(runId)}`);
+    await expect(live.getByLabel('Resource graph')).toBeVisible({
+      timeout: 2_000,
+    });
+  }).toPass({ timeout: 60_000 });
+  await expect(live.getByText(/^[0-4] of 5 resources ready$/)).toBeVisible();
+  await snap(live, testInfo, '44-run-in-progress');
+  await expect(live.getByText('5 of 5 resources ready')).toBeVisible({
+    timeout: 120_000,
+  });
+  await expect(live.getByLabel('app ready')).toBeVisible();
+  await expect(live.getByText('Succeeded').first()).toBeVisible();
+  await snap(live, testInfo, '45-run-page');
+  await live.close();
 
   // The task: the gate, the repository, the stack, the catalog.
   const runLink = page.getByRole('link', { name: 'Provisioning run' });
-  await expect(runLink).toBeVisible({ timeout: 180_000 });
-  await snap(page, testInfo, '44-task-done');
+  await expect(runLink).toBeVisible({ timeout: 120_000 });
+  expect(await runLink.getAttribute('href')).toContain(
+    encodeURIComponent(runId),
+  );
+  await snap(page, testInfo, '46-task-done');
   const repoHref = await page
     .getByRole('link', { name: 'Repository' })
     .getAttribute('href');
   expect(repoHref).toContain(`/acme/${name}`);
-
-  // The run page: the graph reached success.
-  await page.goto((await runLink.getAttribute('href'))!);
-  await expect(page.getByText('Succeeded').first()).toBeVisible();
-  await snap(page, testInfo, '45-run-page');
 
   // The repository is clonable from the sandbox and holds the rendered service.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'konductor-clone-'));
@@ -122,7 +154,7 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
     ).toBeVisible({ timeout: 5_000 });
     await expect(page.getByText(/\d+ passed, 0 failed$/)).toBeVisible();
   }).toPass({ timeout: 90_000 });
-  await snap(page, testInfo, '46-component');
+  await snap(page, testInfo, '47-component');
 });
 
 test('a non-compliant choice is refused before anything is created, with the reasons', async ({
@@ -146,7 +178,7 @@ test('a non-compliant choice is refused before anything is created, with the rea
   await expect(
     page.getByText(/SC-7; change resources\.cluster\.publicEndpoint/),
   ).toBeVisible();
-  await snap(page, testInfo, '47-refused');
+  await snap(page, testInfo, '48-refused');
   // The form does not go on to review.
   await page.getByRole('button', { name: 'Review' }).click();
   await expect(
@@ -182,7 +214,7 @@ test('a manual request opens a Jira ticket, and its task waits until the ticket 
     /Waiting for OPS-\d+ to be done \(status: To Do\)/,
   );
   await expect(waiting).toBeVisible({ timeout: 60_000 });
-  await snap(page, testInfo, '48-request-waiting');
+  await snap(page, testInfo, '49-request-waiting');
   const key = (await waiting.textContent())!.match(/OPS-\d+/)![0];
   const jira = `${sandboxUrl}/jira/rest/api/3/issue/${key}`;
   const auth = {
@@ -208,5 +240,5 @@ test('a manual request opens a Jira ticket, and its task waits until the ticket 
   await expect(
     page.getByRole('link', { name: 'Request ticket' }),
   ).toHaveAttribute('href', new RegExp(`/browse/${key}$`));
-  await snap(page, testInfo, '49-request-done');
+  await snap(page, testInfo, '50-request-done');
 });

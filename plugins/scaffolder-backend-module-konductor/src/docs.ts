@@ -30,8 +30,9 @@ function typeOf(s: JsonSchema): string {
 function rows(schema: JsonSchema | undefined, prefix = ''): string[] {
   return Object.entries(schema?.properties ?? {}).flatMap(([name, s]) => {
     const required = schema?.required?.includes(name) ? 'yes' : '';
+    // A default the description explains (computed on the day) is not printed: it would change.
     const fallback =
-      s.default !== undefined
+      s.default !== undefined && !/by default/i.test(s.description ?? '')
         ? ` Default: \`${JSON.stringify(s.default)}\`.`
         : '';
     return [

@@ -342,7 +342,12 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
         author: { name: 'Konductor', email: 'konductor@localhost' },
       });
     const octokit = () =>
-      new Octokit({ baseUrl: sandbox.githubUrl, auth: 't' });
+      new Octokit({
+        baseUrl: sandbox.githubUrl,
+        auth: 't',
+        // The tests expect some 404s; Octokit would log each as an error.
+        log: { debug() {}, info() {}, warn() {}, error() {} },
+      });
     const workspace = () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'konductor-ws-'));
       fs.writeFileSync(path.join(dir, 'index.js'), 'console.log("shop")\n');
