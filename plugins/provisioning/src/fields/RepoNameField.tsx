@@ -63,24 +63,33 @@ export function RepoNameField(
     setAvailability({ state: 'checking' });
     // Ask once typing pauses.
     const timer = setTimeout(() => {
-      scaffolder.autocomplete!({
-        // The provider reads with the GitHub integration's credentials, not a user token.
-        token: 'integration',
-        provider: 'konductor',
-        resource: 'repository-availability',
-        context: { repoUrl: repoUrlOf(host, owner, name) },
-      }).then(
-        ({ results: [r] }) =>
-          setAvailability({
-            state: r.id as 'available' | 'taken' | 'invalid',
-            message: r.title ?? r.id,
-          }),
-        e =>
-          setAvailability({
-            state: 'unknown',
-            message: `Could not check availability: ${e.message}`,
-          }),
-      );
+      if (!scaffolder.autocomplete) {
+        setAvailability({
+          state: 'unknown',
+          message: 'Availability is checked when the task runs',
+        });
+        return;
+      }
+      scaffolder
+        .autocomplete({
+          // The provider reads with the GitHub integration's credentials, not a user token.
+          token: 'integration',
+          provider: 'konductor',
+          resource: 'repository-availability',
+          context: { repoUrl: repoUrlOf(host, owner, name) },
+        })
+        .then(
+          ({ results: [r] }) =>
+            setAvailability({
+              state: r.id as 'available' | 'taken' | 'invalid',
+              message: r.title ?? r.id,
+            }),
+          e =>
+            setAvailability({
+              state: 'unknown',
+              message: `Could not check availability: ${e.message}`,
+            }),
+        );
     }, 300);
     return () => clearTimeout(timer);
   }, [scaffolder, host, owner, name]);
