@@ -12,7 +12,7 @@ const templatesDir = path.join(repoRoot, 'templates');
 const templates = fs.readdirSync(templatesDir).sort();
 
 describe('the templates in templates/', () => {
-  it('are each registered in the embedded configuration', () => {
+  it('are each registered in the embedded configuration, as are the example definitions', () => {
     const config = yaml.parse(
       fs.readFileSync(path.join(repoRoot, 'app-config.yaml'), 'utf8'),
     );
@@ -26,6 +26,9 @@ describe('the templates in templates/', () => {
       expect({ name, files: files.length }).toEqual({ name, files: 1 });
       expect(registered).toContain(files[0]);
     }
+    const definitionsDir = path.join(repoRoot, 'catalog/service-definitions');
+    for (const file of fs.readdirSync(definitionsDir))
+      expect(registered).toContain(path.join(definitionsDir, file));
   });
 
   it('are each valid: service definitions as the catalog validates them, templates as the scaffolder does', async () => {

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import {
   scaffolderApiRef,
   type FieldExtensionComponentProps,
+  type ScaffolderApi,
 } from '@backstage/plugin-scaffolder-react';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { scmIntegrationsApiRef } from '@backstage/integration-react';
@@ -20,6 +21,31 @@ export const repoUrlOf = (host: string, owner: string, repo: string) =>
 
 const repoOf = (repoUrl?: string) =>
   repoUrl ? new URLSearchParams(repoUrl.split('?')[1]).get('repo') ?? '' : '';
+
+/**
+ * Asks the scaffolder module's autocomplete provider whether `repoUrl` can be created:
+ * `available`, `taken` or `invalid` with the reason; undefined without an autocomplete API.
+ */
+async function availabilityOf(
+  scaffolder: ScaffolderApi | undefined,
+  repoUrl: string,
+) {
+  if (!scaffolder?.autocomplete) return undefined;
+  const { results } = await scaffolder.autocomplete({
+    // The provider reads with the GitHub integration's credentials, not a user token.
+    token: 'integration',
+    provider: 'konductor',
+    resource: 'repository-availability',
+    context: { repoUrl },
+  });
+  const [r] = results;
+  return r
+    ? {
+        state: r.id as 'available' | 'taken' | 'invalid',
+        message: r.title ?? r.id,
+      }
+    : undefined;
+}
 
 type Availability =
   | { state: 'checking' }
@@ -63,33 +89,20 @@ export function RepoNameField(
     setAvailability({ state: 'checking' });
     // Ask once typing pauses.
     const timer = setTimeout(() => {
-      if (!scaffolder.autocomplete) {
-        setAvailability({
-          state: 'unknown',
-          message: 'Availability is checked when the task runs',
-        });
-        return;
-      }
-      scaffolder
-        .autocomplete({
-          // The provider reads with the GitHub integration's credentials, not a user token.
-          token: 'integration',
-          provider: 'konductor',
-          resource: 'repository-availability',
-          context: { repoUrl: repoUrlOf(host, owner, name) },
-        })
-        .then(
-          ({ results: [r] }) =>
-            setAvailability({
-              state: r.id as 'available' | 'taken' | 'invalid',
-              message: r.title ?? r.id,
-            }),
-          e =>
-            setAvailability({
+      availabilityOf(scaffolder, repoUrlOf(host, owner, name)).then(
+        answer =>
+          setAvailability(
+            answer ?? {
               state: 'unknown',
-              message: `Could not check availability: ${e.message}`,
-            }),
-        );
+              message: 'Availability is checked when the task runs',
+            },
+          ),
+        e =>
+          setAvailability({
+            state: 'unknown',
+            message: `Could not check availability: ${e.message}`,
+          }),
+      );
     }, 300);
     return () => clearTimeout(timer);
   }, [scaffolder, host, owner, name]);
@@ -139,13 +152,10 @@ export async function validateRepoName(
     validation.addError(problem);
     return;
   }
-  const scaffolder = context.apiHolder.get(scaffolderApiRef);
-  const answer = await scaffolder?.autocomplete?.({
-    token: 'integration',
-    provider: 'konductor',
-    resource: 'repository-availability',
-    context: { repoUrl: value! },
-  });
-  const [r] = answer?.results ?? [];
-  if (r && r.id !== 'available') validation.addError(r.title ?? r.id);
+  const answer = await availabilityOf(
+    context.apiHolder.get(scaffolderApiRef),
+    value!,
+  );
+  if (answer && answer.state !== 'available')
+    validation.addError(answer.message);
 }

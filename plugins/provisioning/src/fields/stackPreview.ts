@@ -3,22 +3,14 @@ import type {
   ScaffolderApi,
   TemplateEntityV1beta3,
 } from '@backstage/plugin-scaffolder-common';
+import type { GateVerdict } from '@konductor/plugin-compliance-common';
 import type { StackPlan } from '@konductor/plugin-provisioning-common';
 
 /** The compliance gate's verdict, as `konductor:stack:provision` outputs it in dry-run. */
-export interface GateVerdictOutput {
-  level: string;
-  environment: string;
-  allowed: boolean;
-  violations: {
-    resource: string;
-    checkId: string;
-    controls: string[];
-    fields: string[];
-    message: string;
-    remediation: string;
-  }[];
-}
+export type GateVerdictOutput = Pick<
+  GateVerdict,
+  'level' | 'environment' | 'allowed' | 'violations'
+>;
 
 /** One stack a template would provision: its plan, cost and the gate's verdict. */
 export interface StackPreview {
