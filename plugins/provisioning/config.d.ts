@@ -5,7 +5,8 @@ export interface Config {
       /**
        * The AWS accounts and regions stacks may be provisioned in: the form's account and
        * region picker offers them, and konductor:stack:provision (in the scaffolder backend module)
-       * refuses any other. Unset: any account.
+       * refuses any other. Unset or empty: nothing is provisioned (the portal fails closed
+       * and the backend says so in its log at start).
        * @visibility frontend
        */
       accounts?: Array<{

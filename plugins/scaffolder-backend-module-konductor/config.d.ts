@@ -15,6 +15,21 @@ export interface Config {
       /** IAM role name EKS nodes run as (default konductor-eks-node). */
       nodeRoleName?: string;
     };
+    compliance?: {
+      /**
+       * The lowest compliance level a stack may be checked at, per environment: the stack and
+       * compliance actions refuse a lower one. Default: prod at moderate.
+       * @visibility frontend
+       */
+      minimumLevels?: {
+        /** @visibility frontend */
+        dev?: 'low' | 'moderate' | 'high';
+        /** @visibility frontend */
+        staging?: 'low' | 'moderate' | 'high';
+        /** @visibility frontend */
+        prod?: 'low' | 'moderate' | 'high';
+      };
+    };
     apps?: {
       /** DNS domain under which provisioned apps get their host name (default apps.konductor.local). */
       domain?: string;

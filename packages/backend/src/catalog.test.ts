@@ -5,7 +5,7 @@ import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import scaffolderModuleKonductor from '@konductor/plugin-scaffolder-backend-module-konductor';
 import catalogModuleKonductor from '@konductor/plugin-catalog-backend-module-konductor';
 import permissionPlugin from '@backstage/plugin-permission-backend';
-import allowAllPolicy from '@backstage/plugin-permission-backend-module-allow-all-policy';
+import konductorPolicy from '@konductor/plugin-permission-backend-module-konductor';
 import compliancePlugin from '@konductor/plugin-compliance-backend';
 import {
   mockCredentials,
@@ -40,7 +40,7 @@ describe('Konductor backend on its embedded defaults', () => {
         scaffolderPlugin,
         scaffolderModuleKonductor,
         permissionPlugin,
-        allowAllPolicy,
+        konductorPolicy,
         compliancePlugin,
       ],
     }));

@@ -37,11 +37,9 @@ backend.add(import('@konductor/plugin-provisioning-backend'));
 // Compliance: every entity evaluated against NIST SP 800-53 checks, on a schedule and on change.
 backend.add(import('@konductor/plugin-compliance-backend'));
 
-// Permissions (allow-all until Konductor's policy lands).
+// Permissions: Konductor's policy (platform admins, stack owners, everyone else; konductor.permissions).
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+backend.add(import('@konductor/plugin-permission-backend-module-konductor'));
 
 // Search; the pg engine registers only on PostgreSQL, Lunr serves SQLite.
 backend.add(import('@backstage/plugin-search-backend'));

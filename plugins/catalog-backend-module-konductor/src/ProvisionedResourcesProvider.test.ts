@@ -58,6 +58,8 @@ describe('ProvisionedResourcesProvider', () => {
       stackId: `${stack}-dev`,
       stackName: stack,
       environment: 'dev',
+      accountId: '123456789012',
+      region: 'us-east-1',
       owner,
       // The shop is provisioned from a service definition's template.
       templateRef: stack === 'shop' ? 'template:default/shop' : undefined,

@@ -343,12 +343,17 @@ export async function createRouter(
     });
     try {
       const [decision] = await permissions.authorize(
-        [{ permission: complianceExemptionCreatePermission }],
+        [
+          {
+            permission: complianceExemptionCreatePermission,
+            resourceRef: body.entityRef,
+          },
+        ],
         { credentials },
       );
       if (decision.result !== AuthorizeResult.ALLOW)
         throw new NotAllowedError(
-          'You are not allowed to waive compliance checks',
+          `You may not request exemptions for ${body.entityRef}: only its owners and platform admins may`,
         );
       await readableEntity(req, body.entityRef);
       const exemption = await store.createExemption({
@@ -375,13 +380,20 @@ export async function createRouter(
       meta: { id: req.params.id },
     });
     try {
+      const exemption = await store.getExemption(req.params.id);
       const [decision] = await permissions.authorize(
-        [{ permission: complianceExemptionDeletePermission }],
+        [
+          {
+            permission: complianceExemptionDeletePermission,
+            resourceRef: exemption.entityRef,
+          },
+        ],
         { credentials },
       );
       if (decision.result !== AuthorizeResult.ALLOW)
-        throw new NotAllowedError('You are not allowed to withdraw exemptions');
-      const exemption = await store.getExemption(req.params.id);
+        throw new NotAllowedError(
+          `You may not withdraw exemptions of ${exemption.entityRef}: only its owners and platform admins may`,
+        );
       await store.deleteExemption(exemption.id);
       const entity = await catalog.getEntityByRef(exemption.entityRef, {
         credentials,

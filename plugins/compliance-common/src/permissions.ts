@@ -1,19 +1,33 @@
 import { createPermission } from '@backstage/plugin-permission-common';
+import { RESOURCE_TYPE_CATALOG_ENTITY } from '@backstage/plugin-catalog-common/alpha';
 
-/** Waiving a check for an entity (with a justification and an expiry). */
+/**
+ * Requesting an exemption: waiving a check for an entity, with a justification and an expiry. A
+ * `catalog-entity` resource permission, so a policy can allow it for the entity's owners with
+ * the catalog's own `isEntityOwner` rule.
+ */
 export const complianceExemptionCreatePermission = createPermission({
   name: 'compliance.exemption.create',
   attributes: { action: 'create' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
 
-/** Withdrawing an exemption before it expires. */
+/** Approving a requested exemption (never one's own request), after which it waives the check. */
+export const complianceExemptionApprovePermission = createPermission({
+  name: 'compliance.exemption.approve',
+  attributes: { action: 'update' },
+});
+
+/** Withdrawing an exemption of an entity before it expires. */
 export const complianceExemptionDeletePermission = createPermission({
   name: 'compliance.exemption.delete',
   attributes: { action: 'delete' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
 
 /** Every permission the compliance plugins define. */
 export const compliancePermissions = [
   complianceExemptionCreatePermission,
+  complianceExemptionApprovePermission,
   complianceExemptionDeletePermission,
 ];

@@ -69,6 +69,8 @@ describe('provisioning API', () => {
         stackId: `${taskId}-dev`,
         stackName: taskId,
         environment: 'dev',
+        accountId: '123456789012',
+        region: 'us-east-1',
         resources: [{ resource: 'network', dependsOn: [] }],
       });
   const event = (seq: number, status = 'creating') => ({
@@ -217,6 +219,8 @@ describe('provisioning API', () => {
           stackId: `${taskId}-dev`,
           stackName: taskId,
           environment: 'dev',
+          accountId: '123456789012',
+          region: 'us-east-1',
           createdBy: 'user:default/alice',
           owner: 'group:default/payments',
           resources: [],
@@ -285,6 +289,92 @@ describe('provisioning API', () => {
     expect(audited).toContain('run-create: success');
   });
 
+  it('claims a stack for its first owner and refuses it to another, naming the owner', async () => {
+    const claim = (owner: string, name = 'claimed') =>
+      request(server)
+        .post('/api/provisioning/stacks/claims')
+        .set('Authorization', user)
+        .send({
+          accountId: '123456789012',
+          region: 'us-east-1',
+          name,
+          environment: 'dev',
+          owner,
+        });
+    const first = await claim('group:default/team-a');
+    expect(first.status).toBe(201);
+    expect(first.body).toEqual({
+      created: true,
+      stack: expect.objectContaining({
+        ref: '123456789012/us-east-1/claimed-dev',
+        owner: 'group:default/team-a',
+        createdBy: mockCredentials.user().principal.userEntityRef,
+      }),
+    });
+    expect((await claim('group:default/team-a')).status).toBe(200);
+    const taken = await claim('group:default/team-b');
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.message).toBe(
+      'Stack claimed-dev in account 123456789012 (us-east-1) belongs to group:default/team-a, not group:default/team-b: choose another name, or ask group:default/team-a to change it',
+    );
+    expect(audited).toContain('stack-claim: fail');
+    const bad = await claim('team-b', 'Bad Name');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/name: must be lower-case/);
+    expect(bad.body.error.message).toMatch(/owner: must be a group or user/);
+
+    const availability = (owner?: string) =>
+      request(server)
+        .get('/api/provisioning/stacks/availability')
+        .query({
+          accountId: '123456789012',
+          region: 'us-east-1',
+          name: 'claimed',
+          environment: 'dev',
+          ...(owner ? { owner } : {}),
+        })
+        .set('Authorization', user);
+    expect((await availability('group:default/team-a')).body).toEqual({
+      stackId: 'claimed-dev',
+      available: true,
+      owner: 'group:default/team-a',
+    });
+    expect((await availability('group:default/team-b')).body).toMatchObject({
+      available: false,
+      owner: 'group:default/team-a',
+      reason: expect.stringMatching(/belongs to group:default\/team-a/),
+    });
+
+    // A run that names another owner than its stack's is refused.
+    const mismatched = await request(server)
+      .post('/api/provisioning/runs')
+      .set('Authorization', service)
+      .send({
+        taskId: 'sneaky',
+        stackId: 'claimed-dev',
+        stackName: 'claimed',
+        environment: 'dev',
+        accountId: '123456789012',
+        region: 'us-east-1',
+        owner: 'group:default/team-b',
+        resources: [],
+      });
+    expect(mismatched.status).toBe(409);
+
+    const stackPath = '/api/provisioning/stacks/123456789012/us-east-1/claimed-dev';
+    expect(
+      (await request(server).get(stackPath).set('Authorization', user)).body,
+    ).toMatchObject({ owner: 'group:default/team-a' });
+    expect(
+      (await request(server).delete(stackPath).set('Authorization', user))
+        .status,
+    ).toBe(204);
+    expect(
+      (await request(server).get(stackPath).set('Authorization', user)).status,
+    ).toBe(404);
+    expect((await claim('group:default/team-b')).status).toBe(201);
+  });
+
   it('refuses to cancel a run that has finished, and audits the attempt', async () => {
     const { body: run } = await createRun('finished');
     await request(server)
@@ -318,101 +408,146 @@ describe('provisioning API', () => {
   });
 });
 
-describe('provisioning API for a user the policy grants nothing', () => {
-  const denyAllBackend = async () =>
-    (
-      await startTestBackend({
-        features: [
-          provisioningPlugin,
-          mockServices.database.factory(),
-          mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
-          createServiceFactory({
-            service: signalsServiceRef,
-            deps: {},
-            factory: () => ({ publish: async () => {} }),
+/** A provisioning backend whose permission decisions come from `decide` (by permission name). */
+const backendDeciding = async (
+  decide: (permission: string) => AuthorizeResult.ALLOW | AuthorizeResult.DENY,
+) =>
+  (
+    await startTestBackend({
+      features: [
+        provisioningPlugin,
+        mockServices.database.factory(),
+        createServiceFactory({
+          service: coreServices.permissions,
+          deps: {},
+          factory: () => ({
+            authorize: async (requests: any[]) =>
+              requests.map(r => ({ result: decide(r.permission.name) })),
+            authorizeConditional: async (requests: any[]) =>
+              requests.map(r => ({ result: decide(r.permission.name) })),
           }),
-        ],
-      })
-    ).server;
+        }),
+        createServiceFactory({
+          service: signalsServiceRef,
+          deps: {},
+          factory: () => ({ publish: async () => {} }),
+        }),
+      ],
+    })
+  ).server;
 
-  it('refuses cancel and retry with 403', async () => {
-    const server = await denyAllBackend();
-    const { body: run } = await request(server)
-      .post('/api/provisioning/runs')
-      .set('Authorization', mockCredentials.service.header())
-      .send({
-        taskId: 't',
-        stackId: 's-dev',
-        stackName: 's',
-        environment: 'dev',
-        resources: [],
-      });
+const startRun = (server: any, taskId: string) =>
+  request(server)
+    .post('/api/provisioning/runs')
+    .set('Authorization', mockCredentials.service.header())
+    .send({
+      taskId,
+      stackId: `${taskId}-dev`,
+      stackName: taskId,
+      environment: 'dev',
+      accountId: '123456789012',
+      region: 'us-east-1',
+      owner: 'group:default/team-a',
+      resources: [{ resource: 'network', dependsOn: [] }],
+    })
+    .then(r => r.body);
+
+describe('provisioning API for a user the policy grants nothing', () => {
+  it('lists nothing, shows no run, refuses cancel, retry and claims with 403', async () => {
+    const server = await backendDeciding(() => AuthorizeResult.DENY);
+    const run = await startRun(server, 't');
+    const asUser = mockCredentials.user.header();
     for (const action of ['cancel', 'retry']) {
       const res = await request(server)
         .post(`/api/provisioning/runs/${run.id}/${action}`)
-        .set('Authorization', mockCredentials.user.header());
+        .set('Authorization', asUser);
       expect(res.status).toBe(403);
-      expect(res.body.error.message).toMatch(
-        new RegExp(`not allowed to ${action}`),
+      expect(res.body.error.message).toBe(
+        `You may not ${action} runs of stack t-dev: it belongs to group:default/team-a, and only its members or a platform admin may`,
       );
     }
-  });
-
-  it('lets a user read only the runs they started', async () => {
-    const server = await denyAllBackend();
-    const start = async (taskId: string, createdBy: string) =>
-      (
-        await request(server)
-          .post('/api/provisioning/runs')
-          .set('Authorization', mockCredentials.service.header())
-          .send({
-            taskId,
-            stackId: `${taskId}-dev`,
-            stackName: taskId,
-            environment: 'dev',
-            createdBy,
-            resources: [],
-          })
-      ).body;
-    const mine = await start(
-      'mine',
-      mockCredentials.user().principal.userEntityRef,
-    );
-    const theirs = await start('theirs', 'user:default/alice');
-    const asUser = mockCredentials.user.header();
-
     const list = await request(server)
       .get('/api/provisioning/runs')
       .set('Authorization', asUser);
-    expect(list.body.items.map((r: any) => r.id)).toEqual([mine.id]);
-    expect(
-      (
-        await request(server)
-          .get(`/api/provisioning/runs/${mine.id}`)
-          .set('Authorization', asUser)
-      ).status,
-    ).toBe(200);
-    const denied = await request(server)
-      .get(`/api/provisioning/runs/${theirs.id}`)
-      .set('Authorization', asUser);
-    expect(denied.status).toBe(403);
-    expect(denied.body.error.message).toMatch(
-      /not allowed to read provisioning run/,
+    expect(list.body).toEqual({ items: [], totalCount: 0 });
+    for (const path of [`/runs/${run.id}`, `/runs/${run.id}/events`])
+      expect(
+        (
+          await request(server)
+            .get(`/api/provisioning${path}`)
+            .set('Authorization', asUser)
+        ).status,
+      ).toBe(403);
+    const claim = await request(server)
+      .post('/api/provisioning/stacks/claims')
+      .set('Authorization', asUser)
+      .send({
+        accountId: '123456789012',
+        region: 'us-east-1',
+        name: 'mine',
+        environment: 'dev',
+        owner: 'group:default/team-b',
+      });
+    expect(claim.status).toBe(403);
+    expect(claim.body.error.message).toBe(
+      'You may not create stacks for group:default/team-b: choose an owner group you belong to',
     );
-    expect(
-      (
-        await request(server)
-          .get(`/api/provisioning/runs/${theirs.id}/events`)
-          .set('Authorization', asUser)
-      ).status,
-    ).toBe(403);
-    // Backend services read everything.
+    // Backend services are never refused by the permission service.
     expect(
       (
         await request(server)
           .get('/api/provisioning/runs')
           .set('Authorization', mockCredentials.service.header())
+      ).status,
+    ).toBe(200);
+  });
+});
+
+describe('provisioning API for a user who may see a stack but not its outputs', () => {
+  it('serves the run and its events without outputs, and says so', async () => {
+    const server = await backendDeciding(permission =>
+      permission === 'provisioning.stack.outputs.read'
+        ? AuthorizeResult.DENY
+        : AuthorizeResult.ALLOW,
+    );
+    const run = await startRun(server, 'hidden');
+    await request(server)
+      .post(`/api/provisioning/runs/${run.id}/events`)
+      .set('Authorization', mockCredentials.service.header())
+      .send({
+        events: [
+          {
+            seq: 1,
+            at: new Date().toISOString(),
+            status: 'ready',
+            resource: 'network',
+            message: 'network: ready',
+            outputs: { vpcId: 'vpc-secretish' },
+          },
+        ],
+      });
+    const asUser = mockCredentials.user.header();
+    const got = await request(server)
+      .get(`/api/provisioning/runs/${run.id}`)
+      .set('Authorization', asUser);
+    expect(got.body.outputsHidden).toBe(true);
+    expect(got.body.resources).toEqual([
+      expect.objectContaining({ resource: 'network', status: 'ready' }),
+    ]);
+    const events = await request(server)
+      .get(`/api/provisioning/runs/${run.id}/events`)
+      .set('Authorization', asUser);
+    expect(events.body.events).toEqual([
+      expect.objectContaining({ seq: 1, status: 'ready' }),
+    ]);
+    expect(JSON.stringify([got.body, events.body])).not.toContain('vpc-secretish');
+    // The list shows that it exists.
+    expect(
+      (
+        await request(server)
+          .get('/api/provisioning/runs')
+          .set('Authorization', asUser)
       ).body.totalCount,
-    ).toBe(2);
+    ).toBe(1);
   });
 });

@@ -5,22 +5,17 @@ import { z } from 'zod/v3';
 import {
   ConflictError,
   InputError,
-  NotAllowedError,
+  NotFoundError,
   ResponseError,
 } from '@backstage/errors';
 import type {
   AuditorService,
   AuthService,
   BackstageCredentials,
-  BackstageServicePrincipal,
-  BackstageUserPrincipal,
   DiscoveryService,
   HttpAuthService,
   LoggerService,
-  PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import type { NotificationService } from '@backstage/plugin-notifications-node';
 import type { SignalsService } from '@backstage/plugin-signals-node';
 import type { EventsService } from '@backstage/plugin-events-node';
@@ -30,12 +25,22 @@ import {
   ProvisioningEvent,
   ProvisioningRun,
   RUN_FINISHED_TOPIC,
+  RunDetails,
   RunFinishedEvent,
   provisioningRunCancelPermission,
-  provisioningRunReadPermission,
   provisioningRunRetryPermission,
+  provisioningStackDestroyPermission,
+  provisioningStackOutputsReadPermission,
+  provisioningStackReadPermission,
+  stackAvailabilityQuerySchema,
+  stackClaimRequestSchema,
+  stackTakenMessage,
 } from '@konductor/plugin-provisioning-common';
+import { stackPermissionResource } from '@konductor/plugin-provisioning-node';
 import { RunStore } from './service/RunStore';
+import { StackStore } from './service/StackStore';
+import { StackAccess } from './service/StackAccess';
+import { StackOwnership } from './service/StackOwnership';
 
 /** The signal channel of a run; its messages say that events up to `cursor` exist. */
 export const runChannel = (runId: string) => `provisioning:run:${runId}`;
@@ -44,6 +49,8 @@ const runQuerySchema = z
   .object({
     owner: z.string().optional(),
     stackId: z.string().optional(),
+    accountId: z.string().optional(),
+    region: z.string().optional(),
     entityRef: z.string().optional(),
     templateRef: z.string().optional(),
     status: z.enum(['running', 'succeeded', 'failed', 'cancelled']).optional(),
@@ -79,12 +86,14 @@ function parse<T extends z.ZodTypeAny>(
 /** Options of {@link createRouter}. */
 export interface RouterOptions {
   store: RunStore;
+  stacks: StackStore;
+  /** Decides `provisioning-stack` permissions (with the registered rules). */
+  access: StackAccess;
   httpAuth: HttpAuthService;
   signals: SignalsService;
   logger: LoggerService;
   auth: AuthService;
   discovery: DiscoveryService;
-  permissions: PermissionsService;
   auditor: AuditorService;
   notifications: NotificationService;
   /** Where the end of each run is announced to other plugins (the catalog's resource provider). */
@@ -125,12 +134,19 @@ async function notifyCompletion(
   }
 }
 
-/** The provisioning API: runs, their graph and their event log. */
+/** The run without the stack's outputs, for a caller who may see the run but not the outputs. */
+function withoutOutputs<T extends { outputs?: unknown }>(item: T): T {
+  const { outputs: _hidden, ...rest } = item;
+  return rest as T;
+}
+
+/** The provisioning API: stacks and their owners; runs, their graph and their event log. */
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { store, httpAuth, signals, auth, discovery, permissions, auditor } =
+  const { store, stacks, access, httpAuth, signals, auth, discovery, auditor } =
     options;
+  const ownership = new StackOwnership(stacks, access);
   // Wakes long-polls on this replica at once; other replicas' writes are found by re-reading.
   const appended = new EventEmitter().setMaxListeners(0);
   const router = Router();
@@ -141,9 +157,108 @@ export async function createRouter(
     next();
   });
 
+  // ---- stacks ---------------------------------------------------------------------------------
+
+  router.get('/stacks/availability', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const query = parse(stackAvailabilityQuerySchema, req.query, 'query');
+    res.json(await ownership.availability(credentials, query));
+  });
+
+  // The stack action claims its stack, as the task's user, before anything is created.
+  router.post('/stacks/claims', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const body = parse(stackClaimRequestSchema, req.body, 'stack claim');
+    const audit = await auditor.createEvent({
+      eventId: 'stack-claim',
+      severityLevel: 'medium',
+      request: req,
+      meta: { ...body },
+    });
+    try {
+      const result = await ownership.claim(credentials, body);
+      await audit.success({ meta: { created: result.created } });
+      res.status(result.created ? 201 : 200).json(result);
+    } catch (e) {
+      await audit.fail({ error: e as Error });
+      throw e;
+    }
+  });
+
+  /** The recorded stack of the route's key, or a 404 that says so. */
+  async function recordedStack(params: Record<string, string>) {
+    const key = {
+      accountId: params.accountId,
+      region: params.region,
+      stackId: params.stackId,
+    };
+    const stack = await stacks.get(key);
+    if (!stack)
+      throw new NotFoundError(
+        `No stack ${key.stackId} is recorded in account ${key.accountId} (${key.region})`,
+      );
+    return stack;
+  }
+
+  router.get('/stacks/:accountId/:region/:stackId', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const stack = await recordedStack(req.params);
+    await access.require(
+      credentials,
+      provisioningStackReadPermission,
+      stackPermissionResource(stack),
+      `You may not see stack ${stack.stackId}`,
+    );
+    res.json(stack);
+  });
+
+  // The destroy action releases the name once the stack is gone.
+  router.delete('/stacks/:accountId/:region/:stackId', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const stack = await recordedStack(req.params);
+    const audit = await auditor.createEvent({
+      eventId: 'stack-release',
+      severityLevel: 'medium',
+      request: req,
+      meta: { stack: stack.ref, owner: stack.owner },
+    });
+    try {
+      await access.require(
+        credentials,
+        provisioningStackDestroyPermission,
+        stackPermissionResource(stack),
+        `You may not destroy stack ${stack.stackId}: it belongs to ${stack.owner}`,
+      );
+      await stacks.release(stack);
+      await audit.success();
+      res.status(204).end();
+    } catch (e) {
+      await audit.fail({ error: e as Error });
+      throw e;
+    }
+  });
+
+  // ---- runs -----------------------------------------------------------------------------------
+
   router.post('/runs', async (req, res) => {
     await httpAuth.credentials(req, { allow: ['service'] });
     const body = parse(createRunRequestSchema, req.body, 'run');
+    // A run records the owner its stack was claimed for; anything else is a bug to refuse.
+    const stack = await stacks.get({
+      accountId: body.accountId,
+      region: body.region,
+      stackId: body.stackId,
+    });
+    if (stack && body.owner !== stack.owner)
+      throw new ConflictError(stackTakenMessage(stack, body.owner));
     const { run, created } = await store.createRun(body);
     if (created) {
       const audit = await auditor.createEvent({
@@ -193,8 +308,9 @@ export async function createRouter(
     res.json({ cursor: result.run.lastSeq, appended: result.appended.length });
   });
 
-  // Cancel and retry act on the run's scaffolder task, through the scaffolder's own endpoints and
-  // on behalf of the user, so the scaffolder's task permissions apply as well as ours.
+  // Cancel and retry act on the run's scaffolder task. Who may is decided here, on the run's
+  // stack (the owner's members, admins); the scaffolder is then called as this plugin, since its
+  // own task permissions know only the task's creator.
   router.post('/runs/:id/:action(cancel|retry)', async (req, res) => {
     const action = req.params.action as 'cancel' | 'retry';
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
@@ -203,20 +319,19 @@ export async function createRouter(
       eventId: `run-${action}`,
       severityLevel: 'medium',
       request: req,
-      meta: { runId: run.id, taskId: run.taskId },
+      meta: { runId: run.id, taskId: run.taskId, owner: run.owner },
     });
     try {
-      const permission =
+      await access.require(
+        credentials,
         action === 'cancel'
           ? provisioningRunCancelPermission
-          : provisioningRunRetryPermission;
-      const [decision] = await permissions.authorize([{ permission }], {
-        credentials,
-      });
-      if (decision.result !== AuthorizeResult.ALLOW)
-        throw new NotAllowedError(
-          `You are not allowed to ${action} provisioning runs`,
-        );
+          : provisioningRunRetryPermission,
+        stackPermissionResource(run),
+        `You may not ${action} runs of stack ${run.stackId}: it belongs to ${
+          run.owner ?? 'no recorded owner'
+        }, and only its members or a platform admin may`,
+      );
       if (action === 'cancel' && run.status !== 'running')
         throw new ConflictError(
           `Run ${run.id} is ${run.status}: only a running run can be cancelled`,
@@ -226,7 +341,7 @@ export async function createRouter(
           `Run ${run.id} is still running: only a finished run can be retried`,
         );
       const { token } = await auth.getPluginRequestToken({
-        onBehalfOf: credentials,
+        onBehalfOf: await auth.getOwnServiceCredentials(),
         targetPluginId: 'scaffolder',
       });
       const scaffolder = await discovery.getBaseUrl('scaffolder');
@@ -250,49 +365,25 @@ export async function createRouter(
     }
   });
 
-  /** Whether the caller may read every run: a backend service, or a user the policy allows. */
-  async function readsAll(
-    credentials: BackstageCredentials<
-      BackstageUserPrincipal | BackstageServicePrincipal
-    >,
-  ) {
-    if (credentials.principal.type === 'service') return true;
-    const [decision] = await permissions.authorize(
-      [{ permission: provisioningRunReadPermission }],
-      { credentials },
-    );
-    return decision.result === AuthorizeResult.ALLOW;
-  }
-
-  /** Reads a run the caller may read: one they started, one of an entity they may read, or any. */
-  async function readableRun(
-    credentials: BackstageCredentials<
-      BackstageUserPrincipal | BackstageServicePrincipal
-    >,
-    runId: string,
-  ) {
+  /**
+   * A run the caller may see, and whether they may see its stack's outputs too (a backend
+   * service always may).
+   */
+  async function readableRun(credentials: BackstageCredentials, runId: string) {
     const run = await store.getRun(runId);
-    if (await readsAll(credentials)) return run;
-    const user =
-      credentials.principal.type === 'user'
-        ? credentials.principal.userEntityRef
-        : undefined;
-    if (user && run.createdBy === user) return run;
-    if (run.entityRef) {
-      const [entity] = await permissions.authorize(
-        [
-          {
-            permission: catalogEntityReadPermission,
-            resourceRef: run.entityRef,
-          },
-        ],
-        { credentials },
-      );
-      if (entity.result === AuthorizeResult.ALLOW) return run;
-    }
-    throw new NotAllowedError(
-      `You are not allowed to read provisioning run ${runId}`,
+    const stack = stackPermissionResource(run);
+    await access.require(
+      credentials,
+      provisioningStackReadPermission,
+      stack,
+      `You may not see provisioning run ${runId}`,
     );
+    const [outputs] = await access.allows(
+      credentials,
+      provisioningStackOutputsReadPermission,
+      [stack],
+    );
+    return { run, outputs };
   }
 
   router.get('/runs', async (req, res) => {
@@ -300,20 +391,36 @@ export async function createRouter(
       allow: ['user', 'service'],
     });
     const query = parse(runQuerySchema, req.query, 'query');
-    // Without the read-all permission a user lists the runs they started.
-    const mine =
-      !(await readsAll(credentials)) && credentials.principal.type === 'user'
-        ? credentials.principal.userEntityRef
-        : undefined;
-    res.json(await store.listRuns({ ...query, createdBy: mine }));
+    const allowed = await access.criteria(
+      credentials,
+      provisioningStackReadPermission,
+    );
+    if (allowed === 'none') {
+      res.json({ items: [], totalCount: 0 });
+      return;
+    }
+    res.json(
+      await store.listRuns({
+        ...query,
+        allowed: allowed === 'all' ? undefined : allowed,
+      }),
+    );
   });
 
   router.get('/runs/:id', async (req, res) => {
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
-    const run = await readableRun(credentials, req.params.id);
-    res.json({ run, resources: await store.getResources(run.id) });
+    const { run, outputs } = await readableRun(credentials, req.params.id);
+    const resources = await store.getResources(run.id);
+    const details: RunDetails = outputs
+      ? { run, resources }
+      : {
+          run,
+          resources: resources.map(withoutOutputs),
+          outputsHidden: true,
+        };
+    res.json(details);
   });
 
   // The long-poll fallback of the live page: answers as soon as there is something after the cursor.
@@ -323,7 +430,7 @@ export async function createRouter(
     });
     const { after, waitSeconds } = parse(eventsQuerySchema, req.query, 'query');
     const runId = req.params.id;
-    await readableRun(credentials, runId);
+    const { outputs } = await readableRun(credentials, runId);
     let events = await store.listEvents(runId, after);
     const deadline = Date.now() + waitSeconds * 1000;
     // The client going away ends the wait (the response closes; the request may close earlier).
@@ -340,7 +447,7 @@ export async function createRouter(
       events = await store.listEvents(runId, after);
     }
     res.json({
-      events,
+      events: outputs ? events : events.map(withoutOutputs),
       cursor: events.length ? events[events.length - 1].seq : after,
     });
   });

@@ -1,6 +1,12 @@
 import { ResponseError } from '@backstage/errors';
 import type { ProvisioningEvent } from './events';
-import type { CreateRunRequest, ProvisioningRun, RunResource } from './runs';
+import type { CreateRunRequest, ProvisioningRun, RunDetails } from './runs';
+import type {
+  ProvisioningStack,
+  StackAvailability,
+  StackClaimRequest,
+  StackKey,
+} from './stacks';
 
 /** Options of {@link ProvisioningClient}. */
 export interface ProvisioningClientOptions {
@@ -32,6 +38,7 @@ export class ProvisioningClient {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!res.ok) throw await ResponseError.fromResponse(res);
+    if (res.status === 204) return undefined as T;
     return (await res.json()) as T;
   }
 
@@ -50,21 +57,43 @@ export class ProvisioningClient {
     });
   }
 
-  getRun(
-    runId: string,
-  ): Promise<{ run: ProvisioningRun; resources: RunResource[] }> {
+  /** A run, its graph and, when the caller may read them, the stack's outputs. */
+  getRun(runId: string): Promise<RunDetails> {
     return this.request('GET', `/runs/${encodeURIComponent(runId)}`);
   }
 
   listRuns(
     query: Record<string, string | number | undefined> = {},
   ): Promise<{ items: ProvisioningRun[]; totalCount: number }> {
-    const params = new URLSearchParams(
-      Object.entries(query)
-        .filter(([, v]) => v !== undefined)
-        .map(([k, v]) => [k, String(v)]),
-    );
-    return this.request('GET', `/runs${params.size ? `?${params}` : ''}`);
+    return this.request('GET', `/runs${queryString(query)}`);
+  }
+
+  /**
+   * Claims a stack for an owner before anything of it is created: a new stack, or one the owner
+   * already has. Refused (409) when another owner has it, and (403) when the caller may not
+   * create or change it for that owner.
+   */
+  claimStack(
+    request: StackClaimRequest,
+  ): Promise<{ stack: ProvisioningStack; created: boolean }> {
+    return this.request('POST', '/stacks/claims', request);
+  }
+
+  /** Whether a stack of this name is free here, or already the owner's; never throws for taken. */
+  stackAvailability(
+    query: Omit<StackClaimRequest, 'owner'> & { owner?: string },
+  ): Promise<StackAvailability> {
+    return this.request('GET', `/stacks/availability${queryString(query)}`);
+  }
+
+  /** The recorded stack (its owner), as the caller may read it. */
+  getStack(key: StackKey): Promise<ProvisioningStack> {
+    return this.request('GET', stackPath(key));
+  }
+
+  /** Forgets a destroyed stack, so its name is free again. */
+  releaseStack(key: StackKey): Promise<void> {
+    return this.request('DELETE', stackPath(key));
   }
 
   /** Cancels a running run (its scaffolder task), as the signed-in user. */
@@ -91,3 +120,17 @@ export class ProvisioningClient {
     );
   }
 }
+
+function queryString(query: Record<string, string | number | undefined>) {
+  const params = new URLSearchParams(
+    Object.entries(query)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, String(v)]),
+  );
+  return params.size ? `?${params}` : '';
+}
+
+const stackPath = (key: StackKey) =>
+  `/stacks/${[key.accountId, key.region, key.stackId]
+    .map(encodeURIComponent)
+    .join('/')}`;

@@ -11,6 +11,7 @@ export * from './prices';
 export * from './events';
 export { stackSpecJsonSchema } from './jsonSchema';
 export * from './runs';
+export * from './stacks';
 export { ProvisioningClient } from './client';
 export * from './permissions';
 export type { ProvisioningClientOptions } from './client';

@@ -1,5 +1,6 @@
 import { z } from 'zod/v3';
 import { COMPLIANCE_LEVELS, ENVIRONMENTS, RESOURCE_KINDS } from './stackSpec';
+import { stackClaimRequestSchema } from './stacks';
 
 /** Status of a provisioning run. */
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -33,6 +34,11 @@ export interface ProvisioningRun {
   stackId: string;
   stackName: string;
   environment: string;
+  /** The AWS account and region of the stack (runs recorded before ownership have none). */
+  accountId?: string;
+  region?: string;
+  /** The stack's permission resource ref, `<accountId>/<region>/<stackId>`, when known. */
+  stackRef?: string;
   templateRef?: string;
   entityRef?: string;
   owner?: string;
@@ -58,6 +64,17 @@ export interface RunResource {
   updatedAt: string;
 }
 
+/** Answer of `GET /runs/:id`. */
+export interface RunDetails {
+  run: ProvisioningRun;
+  resources: RunResource[];
+  /**
+   * True when the caller may see the run but not the stack's outputs
+   * (`provisioning.stack.outputs.read`): outputs are left out of resources and events.
+   */
+  outputsHidden?: boolean;
+}
+
 /** Body of `POST /runs`: registers a run (idempotent per task and stack). */
 export const createRunRequestSchema = z
   .object({
@@ -65,6 +82,8 @@ export const createRunRequestSchema = z
     stackId: z.string().min(1),
     stackName: z.string().min(1),
     environment: z.enum(ENVIRONMENTS),
+    accountId: stackClaimRequestSchema.shape.accountId,
+    region: stackClaimRequestSchema.shape.region,
     templateRef: z.string().optional(),
     entityRef: z.string().optional(),
     owner: z.string().optional(),

@@ -211,7 +211,7 @@ export const stackSpecSchema = z
       )
       .optional()
       .describe(
-        'The group (or user) that owns the stack: the runs list shows it, and it is notified when a run fails.',
+        'The group (or user) that owns the stack, required to provision it: only its members (and platform admins) may change, destroy or read the outputs of the stack, and it is notified when a run fails.',
       ),
     aws: z
       .object({

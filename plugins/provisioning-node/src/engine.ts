@@ -7,8 +7,10 @@ import {
   planStack,
   topologicalOrder,
 } from '@konductor/plugin-provisioning-common';
+import { stackIdFor } from '@konductor/plugin-provisioning-common';
 import type {
   CloudProvider,
+  RemovalScope,
   ResourceContext,
   ResourceOutputs,
 } from './provider';
@@ -22,8 +24,14 @@ export type Checkpoint = <T extends ResourceOutputs>(
 
 /** Options of {@link provisionStack} and {@link destroyStack}. */
 export interface StackRunOptions {
+  /** The stack; it must name its `owner`, whose tags every resource carries. */
   spec: StackSpec;
   provider: CloudProvider;
+  /**
+   * The run's id: resources this run creates are tagged with it, and a rollback deletes only
+   * those. A resumed or retried task is the same run.
+   */
+  runId: string;
   /** Receives every state change; the action forwards them to the task log and the runs backend. */
   onEvent(event: ProvisioningEvent): void;
   /** Cancellation of the task. */
@@ -37,6 +45,7 @@ export class StackProvisioningError extends Error {
     message: string,
     readonly cause: Error,
     readonly rolledBack: ResourceKind[],
+    /** Resources left in place: retained on purpose, or kept by the rollback (with why in the message). */
     readonly retained: ResourceKind[],
     readonly cancelled: boolean,
   ) {
@@ -46,7 +55,17 @@ export class StackProvisioningError extends Error {
 
 /** `<name>-<environment>`: the prefix of every cloud resource of a stack. */
 export const stackIdOf = (spec: StackSpec) =>
-  `${spec.name}-${spec.environment}`;
+  stackIdFor(spec.name, spec.environment);
+
+/** Refuses a stack without an owner: nothing could prove later whose its resources are. */
+function requireOwner(spec: StackSpec) {
+  if (!spec.owner)
+    throw new Error(
+      `Stack ${stackIdOf(
+        spec,
+      )} names no owner: set owner to the group that owns it, such as group:default/team-a`,
+    );
+}
 
 function emitter(onEvent: StackRunOptions['onEvent']) {
   return (
@@ -65,7 +84,8 @@ function emitter(onEvent: StackRunOptions['onEvent']) {
 export async function provisionStack(
   options: StackRunOptions & { checkpoint: Checkpoint },
 ): Promise<Partial<Record<ResourceKind, ResourceOutputs>>> {
-  const { spec, provider, checkpoint } = options;
+  const { spec, provider, checkpoint, runId } = options;
+  requireOwner(spec);
   const emit = emitter(options.onEvent);
   const stackId = stackIdOf(spec);
   const order = topologicalOrder(spec);
@@ -90,6 +110,7 @@ export async function provisionStack(
   ): ResourceContext => ({
     spec,
     stackId,
+    runId,
     signal,
     outputs: Object.fromEntries(
       dependenciesOf(spec, kind).map(d => [d, outputs[d]]),
@@ -190,12 +211,16 @@ export async function provisionStack(
   let rolledBack: ResourceKind[] = [];
   let retained: ResourceKind[] = [];
   let rollbackErrors: string[] = [];
+  let kept: string[] = [];
   if (spec.onFailure === 'rollback') {
-    ({ deleted: rolledBack, errors: rollbackErrors } = await removeResources(
-      options,
-      attempted,
-      'rolling-back',
-    ));
+    ({
+      deleted: rolledBack,
+      kept,
+      retained,
+      errors: rollbackErrors,
+    } = await removeResources(options, attempted, 'rolling-back', {
+      createdByRun: runId,
+    }));
   } else {
     retained = attempted;
     for (const kind of retained)
@@ -208,7 +233,9 @@ export async function provisionStack(
     : `failed: ${cause.message.replace(/\.+$/, '')}`;
   const after =
     spec.onFailure === 'rollback'
-      ? `Rolled back: ${rolledBack.join(', ') || 'nothing had been created'}.${
+      ? `Rolled back: ${rolledBack.join(', ') || 'nothing this run created'}.${
+          kept.length ? ` Kept: ${kept.join('; ')}.` : ''
+        }${
           rollbackErrors.length
             ? ` Rollback failed for: ${rollbackErrors.join('; ')}`
             : ''
@@ -230,12 +257,15 @@ export async function provisionStack(
 
 /**
  * Deletes `kinds` of a stack in reverse dependency order, independent ones in parallel; a
- * resource that is already gone counts as deleted.
+ * resource that is already gone counts as deleted. What the provider keeps (not this run's, not
+ * this owner's, protected) stays, and so does everything it depends on: a network under a kept
+ * database cannot be deleted.
  */
 async function removeResources(
   options: StackRunOptions,
   kinds: ResourceKind[],
   status: ResourceStatus,
+  scope: RemovalScope,
 ) {
   const emit = emitter(options.onEvent);
   const { spec, provider } = options;
@@ -243,10 +273,29 @@ async function removeResources(
     .waves.map(w => w.filter(k => kinds.includes(k)))
     .reverse();
   const deleted: ResourceKind[] = [];
+  const retained: ResourceKind[] = [];
+  const kept: string[] = [];
   const errors: string[] = [];
+  // Kinds that are still there, wholly or in part, after their turn.
+  const remaining = new Set<ResourceKind>();
   for (const wave of waves) {
     await Promise.all(
       wave.map(async kind => {
+        const blockers = kinds.filter(
+          d => remaining.has(d) && dependenciesOf(spec, d).includes(kind),
+        );
+        if (blockers.length) {
+          remaining.add(kind);
+          retained.push(kind);
+          const why = `${kind} (${blockers.join(', ')} still use${
+            blockers.length === 1 ? 's' : ''
+          } it)`;
+          kept.push(why);
+          emit('retained', `${kind}: kept: ${blockers.join(', ')} still use it`, {
+            resource: kind,
+          });
+          return;
+        }
         const started = Date.now();
         emit(
           status,
@@ -255,9 +304,11 @@ async function removeResources(
         );
         try {
           // Cleanup is not cancelled with the task: it must finish to leave nothing behind.
-          await provider.destroy(kind, {
+          const result = await provider.destroy(kind, {
             spec,
             stackId: stackIdOf(spec),
+            runId: options.runId,
+            removal: scope,
             outputs: {},
             signal: new AbortController().signal,
             deadline: Date.now() + spec.timeoutMinutes * 60_000,
@@ -268,12 +319,24 @@ async function removeResources(
                 elapsedMs: Date.now() - started,
               }),
           });
+          if (result.kept.length) {
+            remaining.add(kind);
+            retained.push(kind);
+            kept.push(`${kind} (${result.kept.join('; ')})`);
+            emit('retained', `${kind}: kept ${result.kept.join('; ')}`, {
+              resource: kind,
+              detail: result.kept.join('; '),
+              elapsedMs: Date.now() - started,
+            });
+            return;
+          }
           deleted.push(kind);
           emit('deleted', `${kind}: deleted`, {
             resource: kind,
             elapsedMs: Date.now() - started,
           });
         } catch (e) {
+          remaining.add(kind);
           errors.push(`${kind} (${(e as Error).message})`);
           emit(
             'failed',
@@ -284,16 +347,25 @@ async function removeResources(
       }),
     );
   }
+  const order = (a: ResourceKind, b: ResourceKind) =>
+    kinds.indexOf(b) - kinds.indexOf(a);
   return {
-    deleted: deleted.sort((a, b) => kinds.indexOf(b) - kinds.indexOf(a)),
+    deleted: deleted.sort(order),
+    retained: retained.sort(order),
+    kept,
     errors,
   };
 }
 
-/** Deletes every resource of a stack, in reverse dependency order; idempotent. */
+/**
+ * Deletes every resource of a stack that carries its stack and owner tags, in reverse dependency
+ * order; idempotent. Fails, saying what stayed and why, when anything was kept (another owner's,
+ * protected from deletion) or could not be deleted.
+ */
 export async function destroyStack(
   options: StackRunOptions,
 ): Promise<ResourceKind[]> {
+  requireOwner(options.spec);
   const emit = emitter(options.onEvent);
   const stackId = stackIdOf(options.spec);
   const kinds = topologicalOrder(options.spec);
@@ -301,11 +373,16 @@ export async function destroyStack(
     'run-started',
     `Destroying stack ${stackId}: ${[...kinds].reverse().join(', ')}`,
   );
-  const { deleted, errors } = await removeResources(options, kinds, 'deleting');
-  if (errors.length) {
-    const message = `Stack ${stackId} was not fully destroyed: ${errors.join(
-      '; ',
-    )}`;
+  const { deleted, kept, errors } = await removeResources(
+    options,
+    kinds,
+    'deleting',
+    {},
+  );
+  if (errors.length || kept.length) {
+    const message = `Stack ${stackId} was not fully destroyed.${
+      kept.length ? ` Kept: ${kept.join('; ')}.` : ''
+    }${errors.length ? ` Could not delete: ${errors.join('; ')}.` : ''}`;
     emit('run-failed', message, { error: message });
     throw new Error(message);
   }

@@ -11,7 +11,9 @@ export {
   StackProvisioningError,
 } from './engine';
 export type { Checkpoint, StackRunOptions } from './engine';
-export { AwsProvider, stackTags } from './aws/AwsProvider';
+export { AwsProvider } from './aws/AwsProvider';
+export { OWNERSHIP_TAGS, NotOwnedError } from './aws/ownership';
+export * from './permissions';
 export type { AwsProviderOptions } from './aws/AwsProvider';
 export { eksToken } from './aws/KubernetesDeployer';
 export { ResourceTimeoutError, CancelledError } from './waitFor';

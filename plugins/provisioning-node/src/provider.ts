@@ -9,11 +9,25 @@ export type ResourceOutputs = Record<
   string | number | boolean | string[]
 >;
 
+/** What a removal may delete. */
+export interface RemovalScope {
+  /**
+   * A rollback deletes only what this run created (resources tagged with its id); without it
+   * (destroying a stack) everything tagged with the stack and its owner goes.
+   */
+  createdByRun?: string;
+}
+
 /** What a provider is told about the resource it works on. */
 export interface ResourceContext {
+  /** The stack; its `owner` is set (the engine refuses a stack without one). */
   spec: StackSpec;
   /** `<stack>-<environment>`: the prefix of every cloud resource name. */
   stackId: string;
+  /** The run working on the stack: resources it creates carry its id, so a rollback finds them. */
+  runId: string;
+  /** Set when removing: which resources the removal may delete. */
+  removal?: RemovalScope;
   /** Outputs of the resources this one depends on. */
   outputs: Partial<Record<ResourceKind, ResourceOutputs>>;
   /** Aborted when the task is cancelled; providers stop waiting when it is. */
@@ -24,11 +38,18 @@ export interface ResourceContext {
   progress(detail: string): void;
 }
 
+/** What a removal left in place, and why: each entry a sentence naming the cloud resource. */
+export interface RemovalResult {
+  kept: string[];
+}
+
 /**
  * A cloud provider: creates, checks and deletes each kind of stack resource. Implementations must
- * be idempotent: `create` adopts a resource that already exists for this (stack, resource) rather
- * than creating a second, and `destroy` treats an already deleted resource as done. AWS is the
- * provider built now; an Azure or GCP provider implements the same interface.
+ * be idempotent: `create` adopts a resource that already exists for this (stack, resource) and
+ * owner rather than creating a second, and refuses one of another stack or owner; `destroy`
+ * treats an already deleted resource as done, deletes only what `ctx.removal` allows and never
+ * switches a protection off to delete something (what it keeps, it reports). AWS is the provider
+ * built now; an Azure or GCP provider implements the same interface.
  */
 export interface CloudProvider {
   readonly id: string;
@@ -40,6 +61,9 @@ export interface CloudProvider {
     ctx: ResourceContext,
     outputs: ResourceOutputs,
   ): Promise<boolean>;
-  /** Deletes the resource and waits until it is gone; already gone counts as done. */
-  destroy(kind: ResourceKind, ctx: ResourceContext): Promise<void>;
+  /**
+   * Deletes the resource and waits until it is gone; already gone counts as done. What it may
+   * not delete (another owner's, adopted in a rollback, protected) stays and is reported.
+   */
+  destroy(kind: ResourceKind, ctx: ResourceContext): Promise<RemovalResult>;
 }

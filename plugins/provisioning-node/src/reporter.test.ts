@@ -97,6 +97,8 @@ describe('BackendProvisioningReporter', () => {
       stackId: 'shop-dev',
       stackName: 'shop',
       environment: 'dev',
+      accountId: '123456789012',
+      region: 'us-east-1',
       resources: [{ resource: 'network', dependsOn: [] }],
     };
     const event = (i: number): ProvisioningEvent => ({
@@ -160,6 +162,8 @@ describe('BackendProvisioningReporter', () => {
       stackId: 'x-dev',
       stackName: 'x',
       environment: 'dev',
+      accountId: '123456789012',
+      region: 'us-east-1',
       resources: [],
     };
     reporter.report(run, {

@@ -14,6 +14,9 @@ export interface ProvisioningRunInfo {
   stackId: string;
   stackName: string;
   environment: 'dev' | 'staging' | 'prod';
+  /** The stack's AWS account and region: with the stack id, whose the stack is. */
+  accountId: string;
+  region: string;
   /** The graph, so it can be drawn before the first event. */
   resources: { resource: ResourceKind; dependsOn: ResourceKind[] }[];
   /** The user who started the task, as an entity ref, when known. */
@@ -113,6 +116,8 @@ export class BackendProvisioningReporter implements ProvisioningReporter {
             stackId: run.stackId,
             stackName: run.stackName,
             environment: run.environment,
+            accountId: run.accountId,
+            region: run.region,
             templateRef: run.templateRef,
             owner: run.owner,
             complianceLevel: run.complianceLevel,

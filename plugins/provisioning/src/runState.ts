@@ -28,6 +28,8 @@ export interface RunState {
   events: ProvisioningEvent[];
   /** The highest event sequence number applied. */
   cursor: number;
+  /** The user may see the run but not its stack's outputs (they are left out). */
+  outputsHidden?: boolean;
 }
 
 const RUN_END: Record<string, RunStatus> = {
@@ -51,8 +53,10 @@ export const ACTIVE_STATUSES = new Set([
 export function initialRunState(
   run: ProvisioningRun,
   resources: RunResource[],
+  outputsHidden?: boolean,
 ): RunState {
   return {
+    outputsHidden,
     run: { ...run, status: 'running', finishedAt: undefined },
     nodes: resources.map(r => ({
       resource: r.resource,
@@ -103,6 +107,7 @@ export function applyEvents(
     nodes.set(e.resource, node);
   }
   return {
+    ...state,
     run,
     nodes: [...nodes.values()],
     events: [...state.events, ...fresh],

@@ -81,9 +81,9 @@ export function useLiveRun(runId: string): LiveRun {
     let subscription: { unsubscribe(): void } | undefined;
     (async () => {
       try {
-        const { run, resources } = await client.getRun(runId);
+        const { run, resources, outputsHidden } = await client.getRun(runId);
         if (stopped) return;
-        current.current = initialRunState(run, resources);
+        current.current = initialRunState(run, resources, outputsHidden);
         await fetchNew(0);
       } catch (e) {
         if (!stopped) setLive(l => ({ ...l, error: e as Error }));

@@ -60,9 +60,13 @@ export function actionsReference(): string {
   const none = {} as any;
   const actions = [
     createComplianceCheckAction(),
-    createStackProvisionAction({ provider: none }),
+    createStackProvisionAction({ provider: none, stacks: () => none }),
     createStackOutputsAction({ client: () => none }),
-    createStackDestroyAction({ provider: none }),
+    createStackDestroyAction({
+      provider: none,
+      stacks: () => none,
+      permissions: none,
+    }),
     createGithubRepoProvisionAction({
       integrations: none,
       githubCredentialsProvider: none,

@@ -13,6 +13,7 @@ import { repositoryAvailability } from './actions/githubClient';
 import { ProvisioningClient } from '@konductor/plugin-provisioning-common';
 import { BackendProvisioningReporter } from '@konductor/plugin-provisioning-node';
 import { awsProviderFromConfig } from './awsProviderFromConfig';
+import { minimumLevelsFromConfig } from './minimumLevels';
 import { createGithubRepoProvisionAction } from './actions/githubRepoProvision';
 import {
   createJiraIssueCreateAction,
@@ -36,6 +37,7 @@ export const scaffolderModuleKonductor = createBackendModule({
         discovery: coreServices.discovery,
         auth: coreServices.auth,
         logger: coreServices.logger,
+        permissions: coreServices.permissions,
       },
       async init({
         scaffolder,
@@ -44,6 +46,7 @@ export const scaffolderModuleKonductor = createBackendModule({
         discovery,
         auth,
         logger,
+        permissions,
       }) {
         const integrations = ScmIntegrations.fromConfig(config);
         const githubCredentialsProvider =
@@ -76,23 +79,38 @@ export const scaffolderModuleKonductor = createBackendModule({
           logger,
           client: provisioningAs(() => auth.getOwnServiceCredentials()),
         });
+        const accounts = config
+          .getOptionalConfigArray('konductor.provisioning.accounts')
+          ?.map(a => ({
+            accountId: a.getString('accountId'),
+            regions: a.getStringArray('regions'),
+          }));
+        // Production fails closed: without accounts nothing is provisioned, and the log says why.
+        if (!accounts?.length)
+          logger.warn(
+            'konductor.provisioning.accounts is not configured: konductor:stack:provision refuses every stack until AWS accounts are listed there',
+          );
+        const minimumLevels = minimumLevelsFromConfig(config);
+        // The provisioning backend as the task's user: stack claims, owners, outputs.
+        const asUser = (credentials: BackstageCredentials) =>
+          provisioningAs(async () => credentials);
         scaffolder.addActions(
-          createComplianceCheckAction(),
+          createComplianceCheckAction({ minimumLevels }),
           createStackProvisionAction({
             provider,
             reporter,
-            accounts: config
-              .getOptionalConfigArray('konductor.provisioning.accounts')
-              ?.map(a => ({
-                accountId: a.getString('accountId'),
-                regions: a.getStringArray('regions'),
-              })),
+            stacks: asUser,
+            accounts,
+            minimumLevels,
           }),
-          createStackDestroyAction({ provider, reporter }),
+          createStackDestroyAction({
+            provider,
+            reporter,
+            stacks: asUser,
+            permissions,
+          }),
           // Read as the task's user: the provisioning backend's permissions decide what they see.
-          createStackOutputsAction({
-            client: credentials => provisioningAs(async () => credentials),
-          }),
+          createStackOutputsAction({ client: asUser }),
           createGithubRepoProvisionAction({
             integrations,
             githubCredentialsProvider,

@@ -9,6 +9,8 @@ import {
   DeleteDBInstanceCommand,
   DeleteDBSubnetGroupCommand,
   DescribeDBInstancesCommand,
+  DescribeDBSubnetGroupsCommand,
+  ListTagsForResourceCommand,
   ModifyDBInstanceCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
@@ -109,6 +111,52 @@ describe('RDS', () => {
     await expect(rds().send(instance('shop-db'))).rejects.toMatchObject({
       name: 'DBInstanceAlreadyExistsFault',
     });
+  });
+
+  it('lists the tags of a subnet group and an instance by ARN, and refuses unknown ones', async () => {
+    const group = (
+      await rds().send(
+        new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: 'shop-db' }),
+      )
+    ).DBSubnetGroups![0];
+    expect(
+      (
+        await rds().send(
+          new ListTagsForResourceCommand({
+            ResourceName: group.DBSubnetGroupArn,
+          }),
+        )
+      ).TagList,
+    ).toEqual([]);
+    const db = (
+      await rds().send(
+        new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'shop-db' }),
+      )
+    ).DBInstances![0];
+    expect(
+      (
+        await rds().send(
+          new ListTagsForResourceCommand({ ResourceName: db.DBInstanceArn }),
+        )
+      ).TagList,
+    ).toEqual([{ Key: 'konductor:stack', Value: 'shop' }]);
+    await expect(
+      rds().send(
+        new ListTagsForResourceCommand({
+          ResourceName: db.DBInstanceArn!.replace('123456789012', '210987654321'),
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'DBInstanceNotFoundFault' });
+    await expect(
+      rds().send(
+        new ListTagsForResourceCommand({
+          ResourceName: group.DBSubnetGroupArn!.replace('shop-db', 'nope'),
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'DBSubnetGroupNotFoundFault' });
+    await expect(
+      rds().send(new ListTagsForResourceCommand({ ResourceName: 'shop-db' })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
   });
 
   it('answers bad input with the RDS error codes', async () => {

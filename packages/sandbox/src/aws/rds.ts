@@ -170,7 +170,7 @@ function renderInstance(
   );
 }
 
-/** RDS (query protocol): DB subnet groups and PostgreSQL instances. */
+/** RDS (query protocol): DB subnet groups and PostgreSQL instances, and their tags. */
 export async function handleRds(
   req: SandboxRequest,
   ctx: SandboxContext,
@@ -488,6 +488,29 @@ export async function handleRds(
         el('DBInstance', renderInstance(r, caller, ctx)),
         NS,
       );
+    }
+
+    case 'ListTagsForResource': {
+      // RDS names tagged resources by ARN: arn:aws:rds:<region>:<account>:<db|subgrp>:<name>.
+      const arn = required(params, 'ResourceName');
+      const m = /^arn:aws:rds:([a-z0-9-]+):(\d{12}):([a-z-]+):(.+)$/.exec(arn);
+      if (!m || !['db', 'subgrp'].includes(m[3]))
+        throw new ServiceError(
+          400,
+          'InvalidParameterValue',
+          `The specified resource name does not match an RDS resource in this region: ${arn}`,
+        );
+      const [, region, account, type, name] = m;
+      // Another account's or region's resource is not found from here.
+      const local =
+        region === caller.region && account === caller.account
+          ? name
+          : `${account}:${region}:${name}`;
+      const tags =
+        type === 'db'
+          ? findInstance(local).data.tags
+          : findGroup(local).data.tags;
+      return queryResult(action, tagList(tags), NS);
     }
 
     default:

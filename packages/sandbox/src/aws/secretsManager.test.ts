@@ -7,6 +7,7 @@ import {
   PutSecretValueCommand,
   RotateSecretCommand,
   SecretsManagerClient,
+  paginateListSecrets,
 } from '@aws-sdk/client-secrets-manager';
 import { aws, useSandbox } from '../__testUtils__/sandbox';
 
@@ -164,6 +165,27 @@ describe('Secrets Manager', () => {
         }),
       ),
     ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+  });
+
+  it('pages ListSecrets with MaxResults and NextToken, as the SDK paginator reads it', async () => {
+    for (const n of [1, 2, 3, 4, 5])
+      await sm().send(
+        new CreateSecretCommand({ Name: `paged/${n}`, SecretString: 'x' }),
+      );
+    const pages: string[][] = [];
+    for await (const page of paginateListSecrets(
+      { client: sm(), pageSize: 2 },
+      { Filters: [{ Key: 'name', Values: ['paged/'] }] },
+    ))
+      pages.push(page.SecretList!.map(s => s.Name!));
+    expect(pages.map(p => p.length)).toEqual([2, 2, 1]);
+    expect(pages.flat().sort()).toEqual([1, 2, 3, 4, 5].map(n => `paged/${n}`));
+    await expect(
+      sm().send(new ListSecretsCommand({ MaxResults: 101 })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await expect(
+      sm().send(new ListSecretsCommand({ NextToken: 'not-a-token' })),
+    ).rejects.toMatchObject({ name: 'InvalidNextTokenException' });
   });
 
   it('never shows secret values on the inspection endpoint', async () => {

@@ -245,8 +245,33 @@ export async function handleSecretsManager(
             }),
           ),
         );
+      // Pages of MaxResults (1 to 100, default 100), continued with an opaque NextToken.
+      const max = body.MaxResults ?? 100;
+      if (!Number.isInteger(max) || max < 1 || max > 100)
+        throw new ServiceError(
+          400,
+          'InvalidParameterException',
+          'MaxResults must be between 1 and 100',
+        );
+      let start = 0;
+      if (body.NextToken !== undefined) {
+        start = Number(
+          Buffer.from(String(body.NextToken), 'base64url').toString('utf8'),
+        );
+        if (!Number.isInteger(start) || start < 0 || start > list.length)
+          throw new ServiceError(
+            400,
+            'InvalidNextTokenException',
+            'The NextToken value is not valid',
+          );
+      }
+      const page = list.slice(start, start + max);
+      const next = start + max < list.length ? start + max : undefined;
       return reply({
-        SecretList: list.map(r => ({
+        ...(next === undefined
+          ? {}
+          : { NextToken: Buffer.from(String(next)).toString('base64url') }),
+        SecretList: page.map(r => ({
           ARN: r.data.arn,
           Name: r.data.name,
           Description: r.data.description,

@@ -35,6 +35,7 @@ describe('Evaluator against the sandbox', () => {
       spec: stackSpecSchema.parse({
         name: 'shop',
         environment: 'prod',
+        owner: 'group:default/shop',
         aws: { accountId: '123456789012', region: 'us-east-1' },
         resources: {
           network: { cidr: '10.0.0.0/16' },
@@ -50,6 +51,7 @@ describe('Evaluator against the sandbox', () => {
         pollIntervalMs: 10,
       }),
       checkpoint: (_key, fn) => fn(),
+      runId: 'task-1_shop-prod',
       onEvent: () => {},
     });
 

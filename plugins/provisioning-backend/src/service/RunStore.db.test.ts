@@ -31,6 +31,8 @@ const run = (taskId: string, extra: object = {}) => ({
   stackId: `${taskId}-dev`,
   stackName: taskId,
   environment: 'dev' as const,
+  accountId: '123456789012',
+  region: 'us-east-1',
   owner: 'group:default/payments',
   complianceLevel: 'high' as const,
   resources: [
@@ -57,6 +59,7 @@ describe.each(databases.eachSupportedId())('RunStore on %s', databaseId => {
       status: 'running',
       lastSeq: 0,
       stackId: 'shop-dev',
+      stackRef: '123456789012/us-east-1/shop-dev',
       complianceLevel: 'high',
     });
     expect(await store.getResources(first.run.id)).toEqual([
@@ -178,5 +181,46 @@ describe.each(databases.eachSupportedId())('RunStore on %s', databaseId => {
         await store.listRuns({ status: 'failed', limit: 10, offset: 0 })
       ).items.map(r => r.stackName),
     ).toEqual(['log']);
+  });
+
+  it('lists only the runs a conditional permission decision allows', async () => {
+    for (const [owner, env] of [
+      ['group:default/team-a', 'dev'],
+      ['group:default/team-a', 'prod'],
+      ['group:default/team-b', 'dev'],
+    ]) {
+      const name = `${owner.split('/')[1]}-${env}`;
+      await store.createRun(
+        run(name, { owner, environment: env, stackId: `${name}-${env}` }),
+      );
+    }
+    const names = async (
+      allowed: Parameters<RunStore['listRuns']>[0]['allowed'],
+    ) =>
+      (
+        await store.listRuns({ text: 'team-', allowed, limit: 10, offset: 0 })
+      ).items
+        .map(r => r.stackName)
+        .sort();
+    const ownedByA = { column: 'owner' as const, values: ['group:default/team-a'] };
+    expect(await names(ownedByA)).toEqual(['team-a-dev', 'team-a-prod']);
+    expect(
+      await names({
+        allOf: [
+          ownedByA,
+          { not: { column: 'environment', values: ['prod'] } },
+        ],
+      }),
+    ).toEqual(['team-a-dev']);
+    expect(
+      await names({
+        anyOf: [
+          { column: 'owner', values: ['group:default/team-b'] },
+          { column: 'environment', values: ['prod'] },
+        ],
+      }),
+    ).toEqual(['team-a-prod', 'team-b-dev']);
+    // A user with no claims matches nothing.
+    expect(await names({ column: 'owner', values: [] })).toEqual([]);
   });
 });

@@ -1,9 +1,6 @@
 import type { Knex } from 'knex';
 import { ConflictError, NotFoundError } from '@backstage/errors';
-import {
-  DatabaseService,
-  resolvePackagePath,
-} from '@backstage/backend-plugin-api';
+import type { DatabaseService } from '@backstage/backend-plugin-api';
 import type {
   CreateRunRequest,
   ProvisioningEvent,
@@ -11,17 +8,18 @@ import type {
   RunResource,
   RunStatus,
 } from '@konductor/plugin-provisioning-common';
-import { runIdFor } from '@konductor/plugin-provisioning-common';
-
-const migrationsDir = resolvePackagePath(
-  '@konductor/plugin-provisioning-backend',
-  'migrations',
-);
+import { runIdFor, stackRefOf } from '@konductor/plugin-provisioning-common';
+import type { StackPermissionQuery } from '@konductor/plugin-provisioning-node';
+import type { PermissionCriteria } from '@backstage/plugin-permission-common';
+import { provisioningDatabase } from './database';
+import { whereCriteria } from './criteria';
 
 /** Filters and paging of {@link RunStore.listRuns}. */
 export interface RunQuery {
   owner?: string;
   stackId?: string;
+  accountId?: string;
+  region?: string;
   /** Only runs started by this user. */
   createdBy?: string;
   entityRef?: string;
@@ -31,6 +29,8 @@ export interface RunQuery {
   environment?: string;
   /** Matched against the stack name and id. */
   text?: string;
+  /** Only runs of stacks the permission conditions allow (absent: every run). */
+  allowed?: PermissionCriteria<StackPermissionQuery>;
   limit: number;
   offset: number;
 }
@@ -64,6 +64,16 @@ function toRun(row: any): ProvisioningRun {
     stackId: row.stack_id,
     stackName: row.stack_name,
     environment: row.environment,
+    accountId: row.account_id ?? undefined,
+    region: row.region ?? undefined,
+    stackRef:
+      row.account_id && row.region
+        ? stackRefOf({
+            accountId: row.account_id,
+            region: row.region,
+            stackId: row.stack_id,
+          })
+        : undefined,
     templateRef: row.template_ref ?? undefined,
     entityRef: row.entity_ref ?? undefined,
     owner: row.owner ?? undefined,
@@ -79,14 +89,10 @@ function toRun(row: any): ProvisioningRun {
 
 /** Runs, their resource graphs and event logs, on SQLite or PostgreSQL. */
 export class RunStore {
-  private constructor(private readonly db: Knex) {}
+  constructor(private readonly db: Knex) {}
 
   static async create(database: DatabaseService): Promise<RunStore> {
-    const client = await database.getClient();
-    if (!database.migrations?.skip) {
-      await client.migrate.latest({ directory: migrationsDir });
-    }
-    return new RunStore(client);
+    return new RunStore(await provisioningDatabase(database));
   }
 
   /** Registers a run; the same task and stack registered again returns the existing run. */
@@ -109,6 +115,8 @@ export class RunStore {
           stack_id: request.stackId,
           stack_name: request.stackName,
           environment: request.environment,
+          account_id: request.accountId,
+          region: request.region,
           template_ref: request.templateRef,
           entity_ref: request.entityRef,
           owner: request.owner,
@@ -169,11 +177,14 @@ export class RunStore {
     const filtered = this.db('runs').where(builder => {
       if (query.owner) builder.where('owner', query.owner);
       if (query.stackId) builder.where('stack_id', query.stackId);
+      if (query.accountId) builder.where('account_id', query.accountId);
+      if (query.region) builder.where('region', query.region);
       if (query.createdBy) builder.where('created_by', query.createdBy);
       if (query.entityRef) builder.where('entity_ref', query.entityRef);
       if (query.templateRef) builder.where('template_ref', query.templateRef);
       if (query.status) builder.where('status', query.status);
       if (query.environment) builder.where('environment', query.environment);
+      if (query.allowed) whereCriteria(builder, query.allowed);
       if (query.text) {
         const like = `%${query.text.toLowerCase()}%`;
         builder.where(b =>

@@ -38,6 +38,8 @@ import {
   DeleteDBInstanceCommand,
   DeleteDBSubnetGroupCommand,
   DescribeDBInstancesCommand,
+  DescribeDBSubnetGroupsCommand,
+  ListTagsForResourceCommand,
   ModifyDBInstanceCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
@@ -46,10 +48,10 @@ import {
   DeleteSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
-  ListSecretsCommand,
   PutSecretValueCommand,
   RotateSecretCommand,
   SecretsManagerClient,
+  paginateListSecrets,
 } from '@aws-sdk/client-secrets-manager';
 import {
   Cluster,
@@ -66,9 +68,17 @@ import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { ResourceKind, splitCidr } from '@konductor/plugin-provisioning-common';
 import type {
   CloudProvider,
+  RemovalResult,
   ResourceContext,
   ResourceOutputs,
 } from '../provider';
+import {
+  adopt,
+  isOwned,
+  keepReason,
+  stackTags,
+  tagRecord,
+} from './ownership';
 import { waitFor } from '../waitFor';
 import { BackoffRetryStrategy } from './retry';
 import { KubernetesDeployer } from './KubernetesDeployer';
@@ -95,21 +105,13 @@ export interface AwsProviderOptions {
   appDomain?: string;
 }
 
-const DEFAULT_RETRY = { maxAttempts: 8, baseDelayMs: 200, maxDelayMs: 20_000 };
+/** Whether the removal in progress may delete `what`, carrying `tags`; records it as kept if not. */
+type MayDelete = (
+  what: string,
+  tags?: { Key?: string; Value?: string }[] | Record<string, string>,
+) => boolean;
 
-/** Tags tying every cloud resource to its (stack, resource). */
-export function stackTags(
-  ctx: ResourceContext,
-  kind: ResourceKind,
-): Record<string, string> {
-  return {
-    'konductor:stack': ctx.stackId,
-    'konductor:resource': kind,
-    'konductor:environment': ctx.spec.environment,
-    ...(ctx.spec.owner ? { 'konductor:owner': ctx.spec.owner } : {}),
-    'managed-by': 'konductor',
-  };
-}
+const DEFAULT_RETRY = { maxAttempts: 8, baseDelayMs: 200, maxDelayMs: 20_000 };
 
 const tagList = (tags: Record<string, string>): Tag[] =>
   Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
@@ -259,7 +261,10 @@ export class AwsProvider implements CloudProvider {
     }
   }
 
-  async destroy(kind: ResourceKind, ctx: ResourceContext): Promise<void> {
+  async destroy(
+    kind: ResourceKind,
+    ctx: ResourceContext,
+  ): Promise<RemovalResult> {
     switch (kind) {
       case 'network':
         return this.destroyNetwork(ctx);
@@ -278,6 +283,7 @@ export class AwsProvider implements CloudProvider {
 
   // ---- network ----------------------------------------------------------------------------
 
+  /** The VPC tagged as this stack's network and carrying this stack's owner, if there is one. */
   private async findVpc(ctx: ResourceContext) {
     const ec2 = await this.client(EC2Client, ctx);
     const { Vpcs } = await ec2.send(
@@ -288,7 +294,8 @@ export class AwsProvider implements CloudProvider {
         ],
       }),
     );
-    return Vpcs?.[0];
+    const vpcs = Vpcs ?? [];
+    return vpcs.find(v => isOwned(tagRecord(v.Tags), ctx)) ?? vpcs[0];
   }
 
   private async createNetwork(ctx: ResourceContext): Promise<ResourceOutputs> {
@@ -296,7 +303,7 @@ export class AwsProvider implements CloudProvider {
     const ec2 = await this.client(EC2Client, ctx);
     const tags = stackTags(ctx, 'network');
     let vpc = await this.findVpc(ctx);
-    if (vpc) ctx.progress(`adopting VPC ${vpc.VpcId}`);
+    if (vpc) adopt(ctx, `VPC ${vpc.VpcId}`, tagRecord(vpc.Tags));
     else {
       vpc = (
         await ec2.send(
@@ -352,8 +359,10 @@ export class AwsProvider implements CloudProvider {
     for (const [i, cidr] of cidrs.entries()) {
       const zone = i % spec.availabilityZones;
       const tier = i < spec.availabilityZones ? 'private' : 'public';
+      const found = existing.find(s => s.CidrBlock === cidr);
+      if (found) adopt(ctx, `subnet ${found.SubnetId}`, tagRecord(found.Tags));
       const subnet =
-        existing.find(s => s.CidrBlock === cidr) ??
+        found ??
         (
           await ec2.send(
             new CreateSubnetCommand({
@@ -410,6 +419,8 @@ export class AwsProvider implements CloudProvider {
         }),
       )
     ).RouteTables?.[0];
+    if (found)
+      adopt(ctx, `route table ${found.RouteTableId}`, tagRecord(found.Tags));
     const table =
       found ??
       (
@@ -473,6 +484,8 @@ export class AwsProvider implements CloudProvider {
         new DescribeInternetGatewaysCommand({ Filters: [byStack] }),
       )
     ).InternetGateways?.[0];
+    if (igw)
+      adopt(ctx, `internet gateway ${igw.InternetGatewayId}`, tagRecord(igw.Tags));
     igw ??= (
       await ec2.send(
         new CreateInternetGatewayCommand({
@@ -511,9 +524,13 @@ export class AwsProvider implements CloudProvider {
         byStack,
         { Name: 'tag:konductor:nat', Values: [String(i)] },
       ];
+      const found = (
+        await ec2.send(new DescribeAddressesCommand({ Filters: mine }))
+      ).Addresses?.[0];
+      if (found)
+        adopt(ctx, `Elastic IP ${found.AllocationId}`, tagRecord(found.Tags));
       const address =
-        (await ec2.send(new DescribeAddressesCommand({ Filters: mine })))
-          .Addresses?.[0] ??
+        found ??
         (await ec2.send(
           new AllocateAddressCommand({
             Domain: 'vpc',
@@ -535,6 +552,8 @@ export class AwsProvider implements CloudProvider {
           }),
         )
       ).NatGateways?.[0];
+      if (live)
+        adopt(ctx, `NAT gateway ${live.NatGatewayId}`, tagRecord(live.Tags));
       const nat =
         live ??
         (
@@ -587,44 +606,76 @@ export class AwsProvider implements CloudProvider {
     return natGatewayIds;
   }
 
-  private async destroyNetwork(ctx: ResourceContext) {
+  /**
+   * A removal's bookkeeping: `mayDelete(what, tags)` says whether the removal may delete a
+   * resource and, when it may not, records it (once) with the reason as kept.
+   */
+  private removalOf(ctx: ResourceContext) {
+    const kept = new Set<string>();
+    const mayDelete: MayDelete = (what, tags) => {
+      const reason = keepReason(tagRecord(tags), ctx);
+      if (reason) kept.add(`${what}: ${reason}`);
+      return !reason;
+    };
+    return {
+      kept,
+      mayDelete,
+      result: (): RemovalResult => ({ kept: [...kept] }),
+    };
+  }
+
+  private async destroyNetwork(ctx: ResourceContext): Promise<RemovalResult> {
     const ec2 = await this.client(EC2Client, ctx);
+    const removal = this.removalOf(ctx);
+    const { mayDelete } = removal;
     const vpc = await this.findVpc(ctx);
     const byStack = { Name: 'tag:konductor:stack', Values: [ctx.stackId] };
+    const vpcGoes = !!vpc && mayDelete(`VPC ${vpc.VpcId}`, vpc.Tags);
     if (vpc) {
       const inVpc = { Name: 'vpc-id', Values: [vpc.VpcId!] };
       // NAT gateways first: they hold Elastic IPs and keep the gateway and subnets in use.
-      const nats =
+      const nats = (
         (await ec2.send(new DescribeNatGatewaysCommand({ Filter: [inVpc] })))
-          .NatGateways ?? [];
-      for (const n of nats.filter(
-        x => x.State !== 'deleting' && x.State !== 'deleted',
-      )) {
+          .NatGateways ?? []
+      ).filter(
+        n =>
+          n.State !== 'deleting' &&
+          n.State !== 'deleted' &&
+          mayDelete(`NAT gateway ${n.NatGatewayId}`, n.Tags),
+      );
+      for (const n of nats) {
         await ec2.send(
           new DeleteNatGatewayCommand({ NatGatewayId: n.NatGatewayId }),
         );
       }
-      await this.wait(
-        ctx,
-        `NAT gateways of ${vpc.VpcId} deletion`,
-        async () => {
-          const left = (
-            (
-              await ec2.send(
-                new DescribeNatGatewaysCommand({ Filter: [inVpc] }),
-              )
-            ).NatGateways ?? []
-          ).filter(x => x.State !== 'deleted');
-          return left.length
-            ? { state: `${left.length} deleting` }
-            : { done: true };
-        },
-      );
+      const natIds = nats.map(n => n.NatGatewayId!);
+      if (natIds.length)
+        await this.wait(
+          ctx,
+          `NAT gateways of ${vpc.VpcId} deletion`,
+          async () => {
+            // By filter, not by id: a deleted gateway is eventually not found at all.
+            const left = (
+              (
+                await ec2.send(
+                  new DescribeNatGatewaysCommand({
+                    Filter: [{ Name: 'nat-gateway-id', Values: natIds }],
+                  }),
+                )
+              ).NatGateways ?? []
+            ).filter(x => x.State !== 'deleted');
+            return left.length
+              ? { state: `${left.length} deleting` }
+              : { done: true };
+          },
+        );
       for (const table of (
         await ec2.send(new DescribeRouteTablesCommand({ Filters: [inVpc] }))
       ).RouteTables ?? []) {
         // The VPC's main route table goes with the VPC.
         if (table.Associations?.some(a => a.Main)) continue;
+        if (!mayDelete(`route table ${table.RouteTableId}`, table.Tags))
+          continue;
         for (const a of table.Associations ?? [])
           await ec2.send(
             new DisassociateRouteTableCommand({
@@ -647,6 +698,8 @@ export class AwsProvider implements CloudProvider {
           }),
         )
       ).InternetGateways ?? []) {
+        if (!mayDelete(`internet gateway ${igw.InternetGatewayId}`, igw.Tags))
+          continue;
         await this.retryDependency(
           ctx,
           `internet gateway ${igw.InternetGatewayId} detachment`,
@@ -662,6 +715,7 @@ export class AwsProvider implements CloudProvider {
       for (const s of (
         await ec2.send(new DescribeSubnetsCommand({ Filters: [inVpc] }))
       ).Subnets ?? []) {
+        if (!mayDelete(`subnet ${s.SubnetId}`, s.Tags)) continue;
         await this.retryDependency(ctx, `subnet ${s.SubnetId}`, () =>
           ec2.send(new DeleteSubnetCommand({ SubnetId: s.SubnetId })),
         );
@@ -673,6 +727,8 @@ export class AwsProvider implements CloudProvider {
         new DescribeInternetGatewaysCommand({ Filters: [byStack] }),
       )
     ).InternetGateways ?? []) {
+      if (!mayDelete(`internet gateway ${igw.InternetGatewayId}`, igw.Tags))
+        continue;
       await this.retryDependency(
         ctx,
         `internet gateway ${igw.InternetGatewayId}`,
@@ -687,14 +743,23 @@ export class AwsProvider implements CloudProvider {
     for (const a of (
       await ec2.send(new DescribeAddressesCommand({ Filters: [byStack] }))
     ).Addresses ?? []) {
+      if (!mayDelete(`Elastic IP ${a.AllocationId}`, a.Tags)) continue;
       await this.retryDependency(ctx, `Elastic IP ${a.AllocationId}`, () =>
         ec2.send(new ReleaseAddressCommand({ AllocationId: a.AllocationId })),
       );
     }
-    if (vpc)
-      await this.retryDependency(ctx, `VPC ${vpc.VpcId}`, () =>
-        ec2.send(new DeleteVpcCommand({ VpcId: vpc.VpcId })),
-      );
+    if (vpc && vpcGoes) {
+      // A VPC that still holds something kept cannot be deleted (it would wait forever).
+      if (removal.kept.size)
+        removal.kept.add(
+          `VPC ${vpc.VpcId}: it still holds what was kept above`,
+        );
+      else
+        await this.retryDependency(ctx, `VPC ${vpc.VpcId}`, () =>
+          ec2.send(new DeleteVpcCommand({ VpcId: vpc.VpcId })),
+        );
+    }
+    return removal.result();
   }
 
   /** Deletes something that may still be in use for a moment (DependencyViolation); gone is done. */
@@ -739,7 +804,10 @@ export class AwsProvider implements CloudProvider {
         }),
       )
     ).SecurityGroups?.[0];
-    if (found) return found.GroupId!;
+    if (found) {
+      adopt(ctx, `security group ${found.GroupId}`, tagRecord(found.Tags));
+      return found.GroupId!;
+    }
     const { GroupId } = await ec2.send(
       new CreateSecurityGroupCommand({
         GroupName: name,
@@ -780,7 +848,12 @@ export class AwsProvider implements CloudProvider {
     return GroupId!;
   }
 
-  private async deleteSecurityGroup(ctx: ResourceContext, role: string) {
+  /** Deletes the stack's `<stackId>-<role>` security group when the removal may. */
+  private async deleteSecurityGroup(
+    ctx: ResourceContext,
+    role: string,
+    mayDelete: MayDelete,
+  ) {
     const ec2 = await this.client(EC2Client, ctx);
     const vpc = await this.findVpc(ctx);
     if (!vpc) return;
@@ -794,7 +867,7 @@ export class AwsProvider implements CloudProvider {
         }),
       )
     ).SecurityGroups?.[0];
-    if (group)
+    if (group && mayDelete(`security group ${group.GroupId}`, group.Tags))
       await this.retryDependency(ctx, `security group ${group.GroupId}`, () =>
         ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId })),
       );
@@ -819,8 +892,9 @@ export class AwsProvider implements CloudProvider {
           Tags: tags,
         }),
       )
-      .catch(e => {
+      .catch(async e => {
         if (errorName(e) !== 'DBSubnetGroupAlreadyExistsFault') throw e;
+        adopt(ctx, `DB subnet group ${id}`, await this.subnetGroupTags(ctx));
       });
     try {
       await rds.send(
@@ -853,16 +927,7 @@ export class AwsProvider implements CloudProvider {
           new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }),
         )
       ).DBInstances?.[0];
-      if (
-        !existing?.TagList?.some(
-          t => t.Key === 'konductor:stack' && t.Value === ctx.stackId,
-        )
-      ) {
-        throw new Error(
-          `A DB instance named ${id} exists and does not belong to stack ${ctx.stackId}; choose another stack name`,
-        );
-      }
-      ctx.progress(`adopting DB instance ${id}`);
+      adopt(ctx, `DB instance ${id}`, tagRecord(existing?.TagList));
     }
     const db = await this.wait<DBInstance>(
       ctx,
@@ -889,8 +954,30 @@ export class AwsProvider implements CloudProvider {
     };
   }
 
-  private async destroyDatabase(ctx: ResourceContext) {
+  /** The tags of the stack's DB subnet group (RDS lists them by ARN only). */
+  private async subnetGroupTags(ctx: ResourceContext) {
     const rds = await this.client(RDSClient, ctx);
+    const group = (
+      await rds.send(
+        new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: this.dbId(ctx) }),
+      )
+    ).DBSubnetGroups?.[0];
+    return tagRecord(
+      (
+        await rds.send(
+          new ListTagsForResourceCommand({
+            ResourceName: group?.DBSubnetGroupArn,
+          }),
+        )
+      ).TagList,
+    );
+  }
+
+  private async destroyDatabase(
+    ctx: ResourceContext,
+  ): Promise<RemovalResult> {
+    const rds = await this.client(RDSClient, ctx);
+    const removal = this.removalOf(ctx);
     const id = this.dbId(ctx);
     const db = await rds
       .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))
@@ -901,7 +988,14 @@ export class AwsProvider implements CloudProvider {
           throw e;
         },
       );
-    if (db) {
+    if (db && removal.mayDelete(`DB instance ${id}`, db.TagList)) {
+      if (db.DeletionProtection) {
+        // Never switched off to make a removal work: turning it off is a deliberate change.
+        removal.kept.add(
+          `DB instance ${id}: deletion protection is on (turn it off with a change of the stack first)`,
+        );
+        return removal.result();
+      }
       if (db.DBInstanceStatus === 'creating') {
         await this.wait(
           ctx,
@@ -916,14 +1010,6 @@ export class AwsProvider implements CloudProvider {
           },
         );
       }
-      if (db.DeletionProtection)
-        await rds.send(
-          new ModifyDBInstanceCommand({
-            DBInstanceIdentifier: id,
-            DeletionProtection: false,
-            ApplyImmediately: true,
-          }),
-        );
       const prod = ctx.spec.environment === 'prod';
       await rds
         .send(
@@ -936,7 +1022,7 @@ export class AwsProvider implements CloudProvider {
           }),
         )
         .catch(e => {
-          if (!notFound(e) && errorName(e) !== 'InvalidDBInstanceState')
+          if (!notFound(e) && errorName(e) !== 'InvalidDBInstanceStateFault')
             throw e;
         });
       await this.wait(ctx, `DB instance ${id} deletion`, async () => {
@@ -953,10 +1039,18 @@ export class AwsProvider implements CloudProvider {
         }
       });
     }
-    await this.retryDependency(ctx, `DB subnet group ${id}`, () =>
-      rds.send(new DeleteDBSubnetGroupCommand({ DBSubnetGroupName: id })),
-    );
-    await this.deleteSecurityGroup(ctx, 'db');
+    // What the instance used stays while the instance does.
+    if (removal.kept.size) return removal.result();
+    const groupTags = await this.subnetGroupTags(ctx).catch(e => {
+      if (notFound(e)) return undefined;
+      throw e;
+    });
+    if (groupTags && removal.mayDelete(`DB subnet group ${id}`, groupTags))
+      await this.retryDependency(ctx, `DB subnet group ${id}`, () =>
+        rds.send(new DeleteDBSubnetGroupCommand({ DBSubnetGroupName: id })),
+      );
+    await this.deleteSecurityGroup(ctx, 'db', removal.mayDelete);
+    return removal.result();
   }
 
   // ---- secrets ----------------------------------------------------------------------------
@@ -992,15 +1086,7 @@ export class AwsProvider implements CloudProvider {
         const existing = await sm.send(
           new DescribeSecretCommand({ SecretId: name }),
         );
-        if (
-          !existing.Tags?.some(
-            t => t.Key === 'konductor:stack' && t.Value === ctx.stackId,
-          )
-        ) {
-          throw new Error(
-            `A secret named ${name} exists and does not belong to stack ${ctx.stackId}`,
-          );
-        }
+        adopt(ctx, `secret ${name}`, tagRecord(existing.Tags));
         if (replace)
           await sm.send(
             new PutSecretValueCommand({ SecretId: name, SecretString: value }),
@@ -1088,22 +1174,30 @@ export class AwsProvider implements CloudProvider {
     ).SecretString!;
   }
 
-  private async destroySecrets(ctx: ResourceContext) {
+  private async destroySecrets(ctx: ResourceContext): Promise<RemovalResult> {
     const sm = await this.client(SecretsManagerClient, ctx);
+    const removal = this.removalOf(ctx);
     // Every secret under the stack's prefix, also those of generated names no longer in the spec.
-    const listed =
-      (
-        await sm.send(
-          new ListSecretsCommand({
-            Filters: [{ Key: 'name', Values: [`konductor/${ctx.stackId}/`] }],
-          }),
-        )
-      ).SecretList ?? [];
-    const names = new Set([
-      ...this.secretNames(ctx),
-      ...listed.map(s => s.Name!),
-    ]);
-    for (const name of names) {
+    const found = new Map<string, { Key?: string; Value?: string }[]>();
+    for await (const page of paginateListSecrets(
+      { client: sm },
+      { Filters: [{ Key: 'name', Values: [`konductor/${ctx.stackId}/`] }] },
+    ))
+      for (const secret of page.SecretList ?? [])
+        found.set(secret.Name!, secret.Tags ?? []);
+    for (const name of this.secretNames(ctx)) {
+      if (found.has(name)) continue;
+      const described = await sm
+        .send(new DescribeSecretCommand({ SecretId: name }))
+        .catch(e => {
+          if (notFound(e)) return undefined;
+          throw e;
+        });
+      if (described && !described.DeletedDate)
+        found.set(name, described.Tags ?? []);
+    }
+    for (const [name, tags] of found) {
+      if (!removal.mayDelete(`secret ${name}`, tags)) continue;
       await sm
         .send(
           new DeleteSecretCommand({
@@ -1115,6 +1209,7 @@ export class AwsProvider implements CloudProvider {
           if (!notFound(e)) throw e;
         });
     }
+    return removal.result();
   }
 
   // ---- cluster ----------------------------------------------------------------------------
@@ -1166,13 +1261,11 @@ export class AwsProvider implements CloudProvider {
       );
     } catch (e) {
       if (errorName(e) !== 'ResourceInUseException') throw e;
-      const existing = await this.describeCluster(ctx);
-      if (existing.tags?.['konductor:stack'] !== ctx.stackId) {
-        throw new Error(
-          `An EKS cluster named ${name} exists and does not belong to stack ${ctx.stackId}`,
-        );
-      }
-      ctx.progress(`adopting EKS cluster ${name}`);
+      adopt(
+        ctx,
+        `EKS cluster ${name}`,
+        tagRecord((await this.describeCluster(ctx)).tags),
+      );
     }
     const cluster = await this.wait<Cluster>(
       ctx,
@@ -1213,7 +1306,12 @@ export class AwsProvider implements CloudProvider {
       );
     } catch (e) {
       if (errorName(e) !== 'ResourceInUseException') throw e;
-      ctx.progress(`adopting node group ${nodegroupName}`);
+      const existing = (
+        await eks.send(
+          new DescribeNodegroupCommand({ clusterName: name, nodegroupName }),
+        )
+      ).nodegroup;
+      adopt(ctx, `node group ${nodegroupName}`, tagRecord(existing?.tags));
     }
     await this.wait(ctx, `node group ${nodegroupName}`, async () => {
       const n = (
@@ -1238,14 +1336,15 @@ export class AwsProvider implements CloudProvider {
     };
   }
 
-  private async destroyCluster(ctx: ResourceContext) {
+  private async destroyCluster(ctx: ResourceContext): Promise<RemovalResult> {
     const eks = await this.client(EKSClient, ctx);
+    const removal = this.removalOf(ctx);
     const name = ctx.stackId;
     const cluster = await this.describeCluster(ctx).catch(e => {
       if (notFound(e)) return undefined;
       throw e;
     });
-    if (cluster) {
+    if (cluster && removal.mayDelete(`EKS cluster ${name}`, cluster.tags)) {
       if (cluster.status === 'CREATING') {
         await this.wait(
           ctx,
@@ -1259,7 +1358,25 @@ export class AwsProvider implements CloudProvider {
       const { nodegroups = [] } = await eks.send(
         new ListNodegroupsCommand({ clusterName: name }),
       );
+      const deleting: string[] = [];
       for (const nodegroupName of nodegroups) {
+        const group = await eks
+          .send(
+            new DescribeNodegroupCommand({ clusterName: name, nodegroupName }),
+          )
+          .then(
+            r => r.nodegroup,
+            e => {
+              if (notFound(e)) return undefined;
+              throw e;
+            },
+          );
+        if (
+          !group ||
+          !removal.mayDelete(`node group ${nodegroupName}`, group.tags)
+        )
+          continue;
+        deleting.push(nodegroupName);
         await eks
           .send(
             new DeleteNodegroupCommand({ clusterName: name, nodegroupName }),
@@ -1270,13 +1387,16 @@ export class AwsProvider implements CloudProvider {
           });
       }
       await this.wait(ctx, `node groups of ${name} deletion`, async () => {
-        const left =
+        const left = (
           (await eks.send(new ListNodegroupsCommand({ clusterName: name })))
-            .nodegroups ?? [];
+            .nodegroups ?? []
+        ).filter(n => deleting.includes(n));
         return left.length
           ? { state: `${left.length} deleting` }
           : { done: true };
       });
+      // A cluster that still has node groups kept above cannot be deleted.
+      if (removal.kept.size) return removal.result();
       await eks.send(new DeleteClusterCommand({ name })).catch(e => {
         if (!notFound(e)) throw e;
       });
@@ -1291,6 +1411,8 @@ export class AwsProvider implements CloudProvider {
         }
       });
     }
-    await this.deleteSecurityGroup(ctx, 'cluster');
+    if (removal.kept.size) return removal.result();
+    await this.deleteSecurityGroup(ctx, 'cluster', removal.mayDelete);
+    return removal.result();
   }
 }

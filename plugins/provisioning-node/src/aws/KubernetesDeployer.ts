@@ -4,7 +4,18 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { Cluster } from '@aws-sdk/client-eks';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { resolveReferences } from '@konductor/plugin-provisioning-common';
-import type { ResourceContext, ResourceOutputs } from '../provider';
+import type {
+  RemovalResult,
+  ResourceContext,
+  ResourceOutputs,
+} from '../provider';
+import {
+  adopt,
+  keepReason,
+  ownershipAnnotations,
+  ownershipOf,
+  stackTags,
+} from './ownership';
 import { sleep, waitFor } from '../waitFor';
 
 /** What the deployer needs from the AWS provider. */
@@ -170,9 +181,23 @@ export class KubernetesDeployer {
     };
 
     await core
-      .createNamespace({ body: { metadata: { name: n.namespace, labels } } })
-      .catch(e => {
+      .createNamespace({
+        body: {
+          metadata: {
+            name: n.namespace,
+            labels,
+            annotations: ownershipAnnotations(stackTags(ctx, 'app')),
+          },
+        },
+      })
+      .catch(async e => {
         if (code(e) !== 409) throw e;
+        const existing = await core.readNamespace({ name: n.namespace });
+        adopt(
+          ctx,
+          `namespace ${n.namespace}`,
+          ownershipOf(existing.metadata?.annotations),
+        );
       });
 
     const secretData: Record<string, string> = {};
@@ -351,19 +376,33 @@ export class KubernetesDeployer {
     }
   }
 
-  /** Deletes the app's namespace (and with it everything in it); a missing cluster means it is gone. */
-  async remove(ctx: ResourceContext): Promise<void> {
+  /**
+   * Deletes the app's namespace (and with it everything in it) when the removal may; a missing
+   * cluster or namespace means it is gone.
+   */
+  async remove(ctx: ResourceContext): Promise<RemovalResult> {
     let kc: k8s.KubeConfig;
     try {
       kc = await this.kubeConfig(ctx);
     } catch (e) {
-      if (/NotFound/.test((e as Error).name)) return;
+      if (/NotFound/.test((e as Error).name)) return { kept: [] };
       throw e;
     }
-    await this.client(kc, k8s.CoreV1Api)
-      .deleteNamespace({ name: this.names(ctx).namespace })
-      .catch(e => {
-        if (code(e) !== 404 && code(e) !== 503) throw e;
-      });
+    const core = this.client(kc, k8s.CoreV1Api);
+    const name = this.names(ctx).namespace;
+    const existing = await core.readNamespace({ name }).catch(e => {
+      if (code(e) === 404 || code(e) === 503) return undefined;
+      throw e;
+    });
+    if (!existing) return { kept: [] };
+    const reason = keepReason(
+      ownershipOf(existing.metadata?.annotations),
+      ctx,
+    );
+    if (reason) return { kept: [`namespace ${name}: ${reason}`] };
+    await core.deleteNamespace({ name }).catch(e => {
+      if (code(e) !== 404 && code(e) !== 503) throw e;
+    });
+    return { kept: [] };
   }
 }

@@ -12,6 +12,9 @@ export const run: ProvisioningRun = {
   stackId: 'shop-dev',
   stackName: 'shop',
   environment: 'dev',
+  accountId: '123456789012',
+  region: 'us-east-1',
+  stackRef: '123456789012/us-east-1/shop-dev',
   status: 'running',
   createdAt: new Date().toISOString(),
   updatedAt: new Date().toISOString(),
@@ -22,7 +25,11 @@ export const run: ProvisioningRun = {
  * A provisioning backend in memory: an event log, and long-polls that answer when an event is
  * appended (or never, when `longPollAnswers` is false, to prove the signal path alone).
  */
-export function fakeBackend(options: { longPollAnswers: boolean }) {
+export function fakeBackend(options: {
+  longPollAnswers: boolean;
+  /** Answer as the backend does to a user who may not read the stack's outputs. */
+  outputsHidden?: boolean;
+}) {
   const log: ProvisioningEvent[] = [];
   let wake: (() => void)[] = [];
   const after = (cursor: number) => log.filter(e => e.seq! > cursor);
@@ -47,6 +54,7 @@ export function fakeBackend(options: { longPollAnswers: boolean }) {
             updatedAt: '',
           },
         ],
+        ...(options.outputsHidden ? { outputsHidden: true } : {}),
       };
     }),
     listEvents: jest.fn(async (_id: string, cursor: number, wait: number) => {

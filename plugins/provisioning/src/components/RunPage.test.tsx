@@ -101,6 +101,21 @@ describe('RunView', () => {
     ).toBeInTheDocument();
   });
 
+  it("says whose outputs they are when the user may not read them", async () => {
+    const backend = fakeBackend({ longPollAnswers: false, outputsHidden: true });
+    backend.append('run-started');
+    backend.append('ready', 'network');
+    await renderInTestApp(<RunView runId={run.id} />, {
+      apis: [[provisioningApiRef, backend.client as any]],
+    });
+    expect(
+      await screen.findByText(/Outputs \(ids, endpoints, ARNs\) are shown to members of/),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByText('Outputs appear as resources become ready.'),
+    ).toBeNull();
+  });
+
   it('says so when the run does not exist', async () => {
     const backend = fakeBackend({ longPollAnswers: false });
     await renderInTestApp(<RunView runId="nope" />, {

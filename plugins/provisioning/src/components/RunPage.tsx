@@ -262,7 +262,13 @@ function OutputsAndLinks({ state }: { state: RunState }) {
               </Link>
             ))}
         </Stack>
-        {withOutputs.length === 0 ? (
+        {state.outputsHidden ? (
+          <Typography color="text.secondary" variant="body2">
+            Outputs (ids, endpoints, ARNs) are shown to members of{' '}
+            {run.owner ? <EntityRefLink entityRef={run.owner} /> : 'the owner'}{' '}
+            and platform admins.
+          </Typography>
+        ) : withOutputs.length === 0 ? (
           <Typography color="text.secondary" variant="body2">
             Outputs appear as resources become ready.
           </Typography>
@@ -312,12 +318,19 @@ function OutputsAndLinks({ state }: { state: RunState }) {
 /** Cancel (a running run) and retry (a finished one), each where the user is permitted. */
 function RunActions({ state }: { state: RunState }) {
   const client = useApi(provisioningApiRef);
-  const cancel = usePermission({ permission: provisioningRunCancelPermission });
-  const retry = usePermission({ permission: provisioningRunRetryPermission });
+  const { run } = state;
+  // Decided on the run's stack: its owner's members and admins by default.
+  const cancel = usePermission({
+    permission: provisioningRunCancelPermission,
+    resourceRef: run.stackRef,
+  });
+  const retry = usePermission({
+    permission: provisioningRunRetryPermission,
+    resourceRef: run.stackRef,
+  });
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ ok: boolean; text: string }>();
-  const { run } = state;
 
   // What a request led to is shown until the run's status changes.
   useEffect(() => setResult(undefined), [run.status]);

@@ -15,7 +15,15 @@ import {
   ScmIntegrations,
 } from '@backstage/integration';
 import { repositoryAvailability } from './githubClient';
-import { mockServices } from '@backstage/backend-test-utils';
+import { AddressInfo } from 'node:net';
+import type { BackstageCredentials } from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import provisioningPlugin from '@konductor/plugin-provisioning-backend';
+import { ProvisioningClient } from '@konductor/plugin-provisioning-common';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { startSandbox, Sandbox } from '@konductor/sandbox';
 import type { CloudProvider } from '@konductor/plugin-provisioning-node';
@@ -37,6 +45,30 @@ const inputOf = (example: string) => yaml.parse(example).steps[0].input;
 describe("Konductor's scaffolder actions against the sandbox", () => {
   let sandbox: Sandbox;
   let config: ConfigReader;
+  let provisioningUrl: string;
+  let stopProvisioning: () => Promise<void>;
+  /** The provisioning backend (stack owners) as the task's user, as the module wires it. */
+  const stacks = (credentials: BackstageCredentials) =>
+    new ProvisioningClient({
+      discovery: { getBaseUrl: async () => provisioningUrl },
+      token: async () =>
+        mockCredentials.user.token(
+          (credentials.principal as { userEntityRef: string }).userEntityRef,
+        ),
+    });
+  const accounts = [
+    { accountId: '123456789012', regions: ['us-east-1', 'eu-west-1'] },
+  ];
+  /** The stack action as the module wires it (a policy that allows everything). */
+  const provisionAction = (
+    extra: Partial<Parameters<typeof createStackProvisionAction>[0]> = {},
+  ) =>
+    createStackProvisionAction({
+      provider: awsProviderFromConfig(config),
+      stacks,
+      accounts,
+      ...extra,
+    });
 
   beforeAll(async () => {
     sandbox = await startSandbox({
@@ -80,7 +112,16 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       },
     });
   });
-  afterAll(() => sandbox.stop());
+  beforeAll(async () => {
+    const backend = await startTestBackend({
+      features: [provisioningPlugin, mockServices.database.factory()],
+    });
+    provisioningUrl = `http://localhost:${
+      (backend.server.address() as AddressInfo).port
+    }/api/provisioning`;
+    stopProvisioning = () => backend.stop();
+  });
+  afterAll(() => Promise.all([sandbox.stop(), stopProvisioning()]));
 
   const inspect = async () =>
     (await (await fetch(`${sandbox.url}/__sandbox/resources`)).json()) as {
@@ -109,9 +150,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
     it.each(stackExamples.map(e => [e.description, e.example]))(
       'runs the example "%s"',
       async (_, example) => {
-        const action = createStackProvisionAction({
-          provider: awsProviderFromConfig(config),
-        });
+        const action = provisionAction();
         const input = inputOf(example);
         const { ctx, log } = context(input);
         await action.handler(ctx as any);
@@ -155,6 +194,8 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       const reported: string[] = [];
       const destroy = createStackDestroyAction({
         provider: awsProviderFromConfig(config),
+        stacks,
+        permissions: mockServices.permissions(),
         reporter: {
           report: (run, event) =>
             void reported.push(
@@ -182,6 +223,76 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
           String(r.id).includes('shop-dev'),
       );
       expect(left).toEqual([]);
+      // The name is free again, for anyone.
+      expect(
+        await stacks(mockCredentials.user()).stackAvailability({
+          accountId: '123456789012',
+          region: 'us-east-1',
+          name: 'shop',
+          environment: 'dev',
+          owner: 'group:default/team-b',
+        }),
+      ).toEqual({ stackId: 'shop-dev', available: true });
+    });
+
+    it("refuses a stack whose name another group owns, naming the owner, before any cloud call", async () => {
+      const input = { ...inputOf(stackExamples[1].example), name: 'contested' };
+      await stacks(mockCredentials.user('user:default/alice')).claimStack({
+        accountId: input.aws.accountId,
+        region: input.aws.region,
+        name: input.name,
+        environment: input.environment,
+        owner: 'group:default/team-b',
+      });
+      const before = await inspect();
+      const { ctx } = context(input);
+      const error = await provisionAction()
+        .handler(ctx as any)
+        .catch(e => e);
+      expect(error.name).toBe('ConflictError');
+      expect(error.message).toBe(
+        'Stack contested-staging in account 123456789012 (eu-west-1) belongs to group:default/team-b, not group:default/team-a: choose another name, or ask group:default/team-b to change it',
+      );
+      expect(await inspect()).toEqual(before);
+      // The form's preview (a dry-run) says so too, without failing.
+      const dry = context(input, { isDryRun: true });
+      await provisionAction().handler(dry.ctx as any);
+      expect(
+        Object.fromEntries((dry.ctx.output as jest.Mock).mock.calls).ownership,
+      ).toMatchObject({ available: false, owner: 'group:default/team-b' });
+    });
+
+    it('fails closed without configured accounts, and refuses a level below the environment minimum', async () => {
+      const before = (await inspect()).total;
+      const closed = await provisionAction({ accounts: undefined })
+        .handler(context(inputOf(stackExamples[0].example)).ctx as any)
+        .catch(e => e);
+      expect(closed.message).toMatch(
+        /no AWS accounts to provision in \(konductor.provisioning.accounts is empty\)/,
+      );
+      const low = await provisionAction({ minimumLevels: { prod: 'moderate' } })
+        .handler(
+          context({
+            ...inputOf(stackExamples[0].example),
+            environment: 'prod',
+            complianceLevel: 'low',
+          }).ctx as any,
+        )
+        .catch(e => e);
+      expect(low.name).toBe('InputError');
+      expect(low.message).toBe(
+        'complianceLevel: prod stacks must be checked at moderate or above (konductor.compliance.minimumLevels), not low: choose moderate or high',
+      );
+      const noOwner = await provisionAction()
+        .handler(
+          context({ ...inputOf(stackExamples[0].example), owner: undefined })
+            .ctx as any,
+        )
+        .catch(e => e);
+      expect(noOwner.message).toMatch(
+        /owner: name the group that owns the stack/,
+      );
+      expect((await inspect()).total).toBe(before);
     });
 
     it('returns the plan and cost in dry-run without any cloud call', async () => {
@@ -198,14 +309,13 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
         },
         destroy: async kind => {
           calls.push(`destroy ${kind}`);
+          return { kept: [] };
         },
       };
       const { ctx, log } = context(inputOf(stackExamples[0].example), {
         isDryRun: true,
       });
-      await createStackProvisionAction({ provider: refusing }).handler(
-        ctx as any,
-      );
+      await provisionAction({ provider: refusing }).handler(ctx as any);
       expect(calls).toEqual([]);
       const outputs = Object.fromEntries((ctx.output as jest.Mock).mock.calls);
       expect(outputs.plan.waves).toEqual([
@@ -230,9 +340,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       input.resources.network.cidr = '10.0.0.0/33';
       input.resources.cluster.minNodes = 5;
       const { ctx } = context(input);
-      const error = await createStackProvisionAction({
-        provider: awsProviderFromConfig(config),
-      })
+      const error = await provisionAction()
         .handler(ctx as any)
         .catch(e => e);
       expect(error.name).toBe('InputError');
@@ -247,12 +355,10 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
 
     it('refuses an account or region the portal does not provision in', async () => {
       const before = (await inspect()).total;
-      const accounts = [{ accountId: '123456789012', regions: ['eu-west-1'] }];
       const run = (aws: object) => {
         const { ctx } = context({ ...inputOf(stackExamples[0].example), aws });
-        return createStackProvisionAction({
-          provider: awsProviderFromConfig(config),
-          accounts,
+        return provisionAction({
+          accounts: [{ accountId: '123456789012', regions: ['eu-west-1'] }],
         })
           .handler(ctx as any)
           .catch(e => e);
@@ -309,9 +415,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
         expect(check.message).toContain(text);
 
       // A template without the check step cannot bypass the gate.
-      const provision = await createStackProvisionAction({
-        provider: awsProviderFromConfig(config),
-      })
+      const provision = await provisionAction()
         .handler(context(nonCompliant()).ctx as any)
         .catch(e => e);
       expect(provision.name).toBe('InputError');
@@ -320,9 +424,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
 
       // In dry-run the stack action reports the verdict with the plan instead.
       const dry = context(nonCompliant(), { isDryRun: true });
-      await createStackProvisionAction({
-        provider: awsProviderFromConfig(config),
-      }).handler(dry.ctx as any);
+      await provisionAction().handler(dry.ctx as any);
       const outputs = Object.fromEntries(
         (dry.ctx.output as jest.Mock).mock.calls,
       );

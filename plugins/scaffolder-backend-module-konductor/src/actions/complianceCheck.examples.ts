@@ -12,6 +12,7 @@ export const examples: TemplateExample[] = [
     input:
       name: shop
       environment: prod
+      owner: group:default/team-a
       complianceLevel: moderate
       aws:
         accountId: '123456789012'

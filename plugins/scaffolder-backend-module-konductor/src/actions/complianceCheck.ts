@@ -12,6 +12,7 @@ import {
   validateStackSpec,
 } from '@konductor/plugin-provisioning-common';
 import { examples } from './complianceCheck.examples';
+import { levelProblem, MinimumLevels } from './stackPolicy';
 
 /** The verdict as a step output: what was decided and why, without the per-check evidence. */
 export function gateOutput(verdict: GateVerdict) {
@@ -35,7 +36,12 @@ export function gateOutput(verdict: GateVerdict) {
  * checks that evaluate existing entities, and fails the task with every violation and what to
  * change, before anything is created. `konductor:stack:provision` runs the same gate itself.
  */
-export function createComplianceCheckAction() {
+export function createComplianceCheckAction(
+  options: {
+    /** The lowest compliance level per environment (`konductor.compliance.minimumLevels`). */
+    minimumLevels?: MinimumLevels;
+  } = {},
+) {
   return createTemplateAction({
     id: 'konductor:compliance:check',
     description:
@@ -65,6 +71,8 @@ export function createComplianceCheckAction() {
       const validation = validateStackSpec(ctx.input);
       if (!validation.valid)
         throw new InputError(formatProblems(validation.problems));
+      const tooLow = levelProblem(validation.spec, options.minimumLevels ?? {});
+      if (tooLow) throw new InputError(tooLow);
       const verdict = evaluateStackSpec(validation.spec);
       const output = gateOutput(verdict);
       ctx.output('allowed', verdict.allowed);

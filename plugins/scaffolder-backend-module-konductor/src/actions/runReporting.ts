@@ -30,6 +30,8 @@ export function reportingRun(
     stackId: stackIdOf(spec),
     stackName: spec.name,
     environment: spec.environment,
+    accountId: spec.aws.accountId,
+    region: spec.aws.region,
     resources,
     startedBy: ctx.user?.ref,
     templateRef: ctx.templateInfo?.entityRef,

@@ -1,9 +1,18 @@
-import { InputError } from '@backstage/errors';
+import type {
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { InputError, NotAllowedError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   ENVIRONMENTS,
+  ProvisioningClient,
   dependenciesOf,
+  provisioningStackDestroyPermission,
+  runIdFor,
   sanitizeName,
+  stackIdFor,
   stackSpecSchema,
   topologicalOrder,
 } from '@konductor/plugin-provisioning-common';
@@ -14,21 +23,28 @@ import {
 } from '@konductor/plugin-provisioning-node';
 import { examples } from './stackDestroy.examples';
 import { reportingRun } from './runReporting';
+import { provisioningRefusal } from './stackPolicy';
 
 /**
- * `konductor:stack:destroy`: deletes every resource of a stack in reverse dependency order.
- * Resources are found by the stack's deterministic names and tags, so the action needs only the
- * stack's identity; what is already gone counts as deleted.
+ * `konductor:stack:destroy`: deletes every resource of a stack in reverse dependency order, when
+ * the task's user may destroy it (`provisioning.stack.destroy`: its owner's members and admins by
+ * default). Resources are found by the stack's deterministic names and tags, and only those
+ * tagged with the stack's recorded owner are deleted; what is already gone counts as deleted.
+ * Once nothing is left, the stack's name is released.
  */
 export function createStackDestroyAction(options: {
   provider: CloudProvider;
+  /** The provisioning backend as the task's user: whose the stack is, and releasing its name. */
+  stacks: (credentials: BackstageCredentials) => ProvisioningClient;
+  /** The permission framework, asked whether the task's user may destroy the stack. */
+  permissions: PermissionsService;
   /** Records the destruction as a run, like a provisioning (the catalog then drops the stack). */
   reporter?: ProvisioningReporter;
 }) {
   return createTemplateAction({
     id: 'konductor:stack:destroy',
     description:
-      'Deletes every resource of a stack (app, secrets, cluster, database, network) in reverse dependency order. Idempotent: resources already gone count as deleted.',
+      "Deletes every resource of a stack (app, secrets, cluster, database, network) in reverse dependency order, when the task's user may destroy it (its owner group's members and platform admins by default). Only resources tagged with the stack's recorded owner are deleted, deletion protection is never switched off (a protected database stays, and the task fails saying so), and the name is released when nothing is left. Idempotent: resources already gone count as deleted.",
     examples,
     schema: {
       input: {
@@ -56,10 +72,29 @@ export function createStackDestroyAction(options: {
         throw new InputError(
           `name: "${ctx.input.name}" is not a stack name: use lower-case letters, digits and dashes`,
         );
+      const credentials = await ctx.getInitiatorCredentials();
+      const stacks = options.stacks(credentials);
+      const key = {
+        accountId: ctx.input.aws.accountId,
+        region: ctx.input.aws.region,
+        stackId: stackIdFor(name, ctx.input.environment),
+      };
+      const stack = await stacks
+        .getStack(key)
+        .catch(e => Promise.reject(provisioningRefusal(e)));
+      const [decision] = await options.permissions.authorize(
+        [{ permission: provisioningStackDestroyPermission, resourceRef: stack.ref }],
+        { credentials },
+      );
+      if (decision.result !== AuthorizeResult.ALLOW)
+        throw new NotAllowedError(
+          `You may not destroy stack ${stack.stackId}: it belongs to ${stack.owner}, and only its members or a platform admin may`,
+        );
       // Every kind, so nothing of the stack is left whatever it was provisioned with.
       const spec = stackSpecSchema.parse({
         name,
         environment: ctx.input.environment,
+        owner: stack.owner,
         aws: ctx.input.aws,
         resources: {
           network: { cidr: '10.0.0.0/16' },
@@ -82,6 +117,7 @@ export function createStackDestroyAction(options: {
       try {
         deleted = await destroyStack({
           spec,
+          runId: runIdFor(run.taskId, run.stackId),
           provider: options.provider,
           signal: ctx.signal,
           onEvent,
@@ -89,6 +125,10 @@ export function createStackDestroyAction(options: {
       } finally {
         await options.reporter?.flush(run);
       }
+      await stacks
+        .releaseStack(key)
+        .catch(e => Promise.reject(provisioningRefusal(e)));
+      ctx.logger.info(`Stack ${stack.stackId} is destroyed; its name is free again`);
       ctx.output('deleted', deleted);
     },
   });

@@ -1,6 +1,6 @@
 import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { parseEntityRef } from '@backstage/catalog-model';
-import { InputError } from '@backstage/errors';
+import { InputError, NotAllowedError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import type { ProvisioningClient } from '@konductor/plugin-provisioning-common';
 import { examples } from './stackOutputs.examples';
@@ -21,8 +21,9 @@ function stackIdOf(stack: string): string {
 
 /**
  * `konductor:stack:outputs`: the outputs of an existing stack's resources (ids, endpoints, ARNs;
- * never secret values), from its latest run, read as the user who started the task. This is how
- * a service definition uses what one of its dependencies provisioned.
+ * never secret values), from its latest run, read as the user who started the task, who must
+ * hold `provisioning.stack.outputs.read` on the stack (its owner's members and admins by
+ * default). This is how a service definition uses what one of its dependencies provisioned.
  */
 export function createStackOutputsAction(options: {
   /** A client of the provisioning backend whose token comes from the call's credentials. */
@@ -67,7 +68,13 @@ export function createStackOutputsAction(options: {
         throw new InputError(
           `stack: "${stackId}" is being provisioned (run ${latest.id}): wait for the run to finish, then try again`,
         );
-      const { resources } = await client.getRun(latest.id);
+      const { resources, outputsHidden } = await client.getRun(latest.id);
+      if (outputsHidden)
+        throw new NotAllowedError(
+          `stack: you may not read the outputs of "${stackId}": it belongs to ${
+            latest.owner ?? 'another group'
+          }, and only its members or a platform admin may`,
+        );
       const outputs: Record<string, Record<string, unknown>> = {};
       for (const r of resources)
         if (USABLE.has(r.status)) outputs[r.resource] = r.outputs ?? {};

@@ -12,6 +12,7 @@ export const examples: TemplateExample[] = [
     input:
       name: shop
       environment: dev
+      owner: group:default/team-a
       aws:
         accountId: '123456789012'
         region: us-east-1
@@ -50,6 +51,7 @@ export const examples: TemplateExample[] = [
     input:
       name: billing-db
       environment: staging
+      owner: group:default/team-a
       aws:
         accountId: '123456789012'
         region: eu-west-1

@@ -1,7 +1,9 @@
+import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import type { JsonObject } from '@backstage/types';
 import {
+  ProvisioningClient,
   formatProblems,
   planStack,
   runIdFor,
@@ -22,34 +24,29 @@ import {
 import { examples } from './stackProvision.examples';
 import { gateOutput } from './complianceCheck';
 import { reportingRun } from './runReporting';
+import {
+  MinimumLevels,
+  ProvisioningAccounts,
+  levelProblem,
+  locationProblem,
+  provisioningRefusal,
+} from './stackPolicy';
 
 /** Options of {@link createStackProvisionAction}. */
 export interface StackProvisionActionOptions {
   provider: CloudProvider;
+  /**
+   * The provisioning backend as the task's user: the stack is claimed for its owner there before
+   * any cloud call, so a name another group owns is refused and only the owner's members (or
+   * admins) may change a stack.
+   */
+  stacks: (credentials: BackstageCredentials) => ProvisioningClient;
   /** Receives every structured event besides the task log (the provisioning runs backend). */
   reporter?: ProvisioningReporter;
-  /** Where stacks may go (`konductor.provisioning.accounts`); unset: anywhere. */
-  accounts?: { accountId: string; regions: string[] }[];
-}
-
-/** Why the stack's account or region is not one this portal provisions in, if it is not. */
-export function locationProblem(
-  aws: { accountId: string; region: string },
-  accounts?: { accountId: string; regions: string[] }[],
-): string | undefined {
-  if (!accounts) return undefined;
-  const account = accounts.find(a => a.accountId === aws.accountId);
-  if (!account)
-    return `aws.accountId: ${
-      aws.accountId
-    } is not an account this portal provisions in (konductor.provisioning.accounts): use ${accounts
-      .map(a => a.accountId)
-      .join(', ')}`;
-  if (!account.regions.includes(aws.region))
-    return `aws.region: ${aws.region} is not a region of account ${
-      aws.accountId
-    } this portal provisions in: use ${account.regions.join(', ')}`;
-  return undefined;
+  /** Where stacks may go (`konductor.provisioning.accounts`); none configured: nowhere. */
+  accounts?: ProvisioningAccounts;
+  /** The lowest compliance level per environment (`konductor.compliance.minimumLevels`). */
+  minimumLevels?: MinimumLevels;
 }
 
 /**
@@ -64,7 +61,7 @@ export function createStackProvisionAction(
   return createTemplateAction({
     id: 'konductor:stack:provision',
     description:
-      'Provisions a cloud stack (network, PostgreSQL database, secrets, EKS cluster, app) in dependency order with independent resources in parallel. A re-run or retry resumes from checkpoints; a permanent failure or cancellation rolls back what the run created (or retains it with onFailure: retain). In dry-run it returns the plan and a monthly cost estimate without calling the cloud. First it runs the compliance gate (as konductor:compliance:check): a stack that breaks its complianceLevel is refused before anything is created.',
+      "Provisions a cloud stack (network, PostgreSQL database, secrets, EKS cluster, app) in dependency order with independent resources in parallel. Before any cloud call it runs the compliance gate (as konductor:compliance:check) and claims the stack for its owner: a stack another group owns, an owner group the user is not a member of, or a level below the environment's minimum is refused. It adopts existing resources only when their tags name this stack and owner. A re-run or retry resumes from checkpoints; a permanent failure or cancellation rolls back only what this run created (or retains it with onFailure: retain), and never switches deletion protection off. In dry-run it returns the plan, a monthly cost estimate and whether the name is available, without calling the cloud.",
     examples,
     supportsDryRun: true,
     schema: {
@@ -108,6 +105,14 @@ export function createStackProvisionAction(
             .describe(
               "The compliance gate's verdict: level, allowed, and the violations (in dry-run the run would be refused when allowed is false).",
             ),
+        ownership: z =>
+          z
+            .object({})
+            .passthrough()
+            .optional()
+            .describe(
+              'In dry-run: whether the stack name is available to its owner (available, owner, reason).',
+            ),
         appUrl: z => z.string().optional().describe("The app's URL."),
         clusterName: z => z.string().optional(),
         databaseEndpoint: z => z.string().optional(),
@@ -123,8 +128,14 @@ export function createStackProvisionAction(
       if (!validation.valid)
         throw new InputError(formatProblems(validation.problems));
       const spec = validation.spec;
+      if (!spec.owner)
+        throw new InputError(
+          'owner: name the group that owns the stack, such as group:default/team-a: only its members (and platform admins) may change or destroy it',
+        );
       const misplaced = locationProblem(spec.aws, options.accounts);
       if (misplaced) throw new InputError(misplaced);
+      const tooLow = levelProblem(spec, options.minimumLevels ?? {});
+      if (tooLow) throw new InputError(tooLow);
       // The compliance gate, before anything is created: a template cannot skip it.
       const verdict = evaluateStackSpec(spec);
       ctx.output('compliance', gateOutput(verdict));
@@ -133,6 +144,14 @@ export function createStackProvisionAction(
         if (!ctx.isDryRun) throw new InputError(refusal);
         ctx.logger.warn(refusal);
       }
+      const claim = {
+        accountId: spec.aws.accountId,
+        region: spec.aws.region,
+        name: spec.name,
+        environment: spec.environment,
+        owner: spec.owner,
+      };
+      const stacks = options.stacks(await ctx.getInitiatorCredentials());
       const plan = planStack(spec);
       ctx.output('stackId', stackIdOf(spec));
       ctx.output('plan', plan as unknown as JsonObject);
@@ -152,7 +171,20 @@ export function createStackProvisionAction(
             .join(' | ')}`,
         );
       }
-      if (ctx.isDryRun) return;
+      if (ctx.isDryRun) {
+        const availability = await stacks
+          .stackAvailability(claim)
+          .catch(e => Promise.reject(provisioningRefusal(e)));
+        ctx.output('ownership', { ...availability });
+        if (!availability.available) ctx.logger.warn(availability.reason!);
+        return;
+      }
+      // Whose the stack is, before any cloud call: refused when another group owns the name or
+      // the user may not act for this owner.
+      const { stack: claimed } = await stacks
+        .claimStack(claim)
+        .catch(e => Promise.reject(provisioningRefusal(e)));
+      ctx.logger.info(`Stack ${claimed.stackId} belongs to ${claimed.owner}`);
 
       const { run, onEvent } = reportingRun(
         ctx,
@@ -171,6 +203,7 @@ export function createStackProvisionAction(
       try {
         outputs = await provisionStack({
           spec,
+          runId: runIdFor(run.taskId, run.stackId),
           provider: options.provider,
           signal: ctx.signal,
           onEvent,

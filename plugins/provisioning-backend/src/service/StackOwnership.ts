@@ -1,0 +1,128 @@
+import type {
+  BackstageCredentials,
+  BackstageServicePrincipal,
+  BackstageUserPrincipal,
+} from '@backstage/backend-plugin-api';
+import { ConflictError } from '@backstage/errors';
+import {
+  ProvisioningStack,
+  StackAvailability,
+  StackClaimRequest,
+  provisioningStackCreatePermission,
+  provisioningStackUpdatePermission,
+  stackIdFor,
+  stackTakenMessage,
+} from '@konductor/plugin-provisioning-common';
+import { stackPermissionResource } from '@konductor/plugin-provisioning-node';
+import type { StackAccess } from './StackAccess';
+import type { StackStore } from './StackStore';
+
+/**
+ * Claims of stacks for their owners: a stack nobody has is claimed for the requested owner when
+ * the caller may create stacks for that owner (the policy's "member of the owner" rule); a stack
+ * of the same owner is claimed again when the caller may change it; a stack of another owner is
+ * refused, naming the owner.
+ */
+export class StackOwnership {
+  constructor(
+    private readonly store: StackStore,
+    private readonly access: StackAccess,
+  ) {}
+
+  async claim(
+    credentials: BackstageCredentials<
+      BackstageUserPrincipal | BackstageServicePrincipal
+    >,
+    request: StackClaimRequest,
+  ): Promise<{ stack: ProvisioningStack; created: boolean }> {
+    const key = {
+      accountId: request.accountId,
+      region: request.region,
+      stackId: stackIdFor(request.name, request.environment),
+    };
+    const existing = await this.store.get(key);
+    if (existing) {
+      await this.mayChange(credentials, existing, request.owner);
+      return { stack: existing, created: false };
+    }
+    await this.access.require(
+      credentials,
+      provisioningStackCreatePermission,
+      { stackId: key.stackId, environment: request.environment, owner: request.owner },
+      `You may not create stacks for ${request.owner}: choose an owner group you belong to`,
+    );
+    const claimed = await this.store.claim({
+      ...request,
+      createdBy:
+        credentials.principal.type === 'user'
+          ? credentials.principal.userEntityRef
+          : undefined,
+    });
+    // Another request claimed it between the read and the write.
+    if (!claimed.created) await this.mayChange(credentials, claimed.stack, request.owner);
+    return claimed;
+  }
+
+  /** Refuses a claim of `stack` for `owner` unless it is the stack's owner and the caller may change it. */
+  private async mayChange(
+    credentials: BackstageCredentials,
+    stack: ProvisioningStack,
+    owner: string,
+  ) {
+    if (stack.owner !== owner) throw new ConflictError(stackTakenMessage(stack, owner));
+    await this.access.require(
+      credentials,
+      provisioningStackUpdatePermission,
+      stackPermissionResource(stack),
+      `You may not change stack ${stack.stackId}: it belongs to ${stack.owner}, and only its members or a platform admin may change it`,
+    );
+  }
+
+  /** Whether a claim would be accepted, and if not, why; never throws for a taken name. */
+  async availability(
+    credentials: BackstageCredentials,
+    query: Omit<StackClaimRequest, 'owner'> & { owner?: string },
+  ): Promise<StackAvailability> {
+    const stackId = stackIdFor(query.name, query.environment);
+    const existing = await this.store.get({
+      accountId: query.accountId,
+      region: query.region,
+      stackId,
+    });
+    if (existing) {
+      if (query.owner !== existing.owner)
+        return {
+          stackId,
+          available: false,
+          owner: existing.owner,
+          reason: stackTakenMessage(existing, query.owner),
+        };
+      const [mayChange] = await this.access.allows(
+        credentials,
+        provisioningStackUpdatePermission,
+        [stackPermissionResource(existing)],
+      );
+      return mayChange
+        ? { stackId, available: true, owner: existing.owner }
+        : {
+            stackId,
+            available: false,
+            owner: existing.owner,
+            reason: `Stack ${stackId} belongs to ${existing.owner}; you may not change it`,
+          };
+    }
+    if (!query.owner) return { stackId, available: true };
+    const [mayCreate] = await this.access.allows(
+      credentials,
+      provisioningStackCreatePermission,
+      [{ stackId, environment: query.environment, owner: query.owner }],
+    );
+    return mayCreate
+      ? { stackId, available: true }
+      : {
+          stackId,
+          available: false,
+          reason: `You may not create stacks for ${query.owner}: choose an owner group you belong to`,
+        };
+  }
+}

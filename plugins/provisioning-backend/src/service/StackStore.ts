@@ -1,0 +1,102 @@
+import type { Knex } from 'knex';
+import type {
+  ProvisioningStack,
+  StackClaimRequest,
+  StackKey,
+} from '@konductor/plugin-provisioning-common';
+import {
+  parseStackRef,
+  stackIdFor,
+  stackRefOf,
+} from '@konductor/plugin-provisioning-common';
+
+/** Timestamps come back as Date (PostgreSQL), epoch milliseconds or a string (SQLite). */
+function iso(v: unknown): string {
+  if (v instanceof Date) return v.toISOString();
+  const n = Number(v);
+  return new Date(Number.isFinite(n) ? n : String(v)).toISOString();
+}
+
+function toStack(row: any): ProvisioningStack {
+  const key = {
+    accountId: row.account_id,
+    region: row.region,
+    stackId: row.stack_id,
+  };
+  return {
+    ...key,
+    ref: stackRefOf(key),
+    name: row.name,
+    environment: row.environment,
+    owner: row.owner,
+    createdBy: row.created_by ?? undefined,
+    createdAt: iso(row.created_at),
+  };
+}
+
+const keyOf = (key: StackKey) => ({
+  account_id: key.accountId,
+  region: key.region,
+  stack_id: key.stackId,
+});
+
+/** Who owns each stack, on SQLite or PostgreSQL; (account, region, stack id) is unique. */
+export class StackStore {
+  constructor(private readonly db: Knex) {}
+
+  async get(key: StackKey): Promise<ProvisioningStack | undefined> {
+    const row = await this.db('stacks').where(keyOf(key)).first();
+    return row ? toStack(row) : undefined;
+  }
+
+  /** The stacks of `refs` (`<accountId>/<region>/<stackId>`), in order; undefined where none is recorded. */
+  async getByRefs(refs: string[]): Promise<(ProvisioningStack | undefined)[]> {
+    const keys = refs.map(parseStackRef);
+    const valid = keys.filter((k): k is StackKey => !!k);
+    if (!valid.length) return refs.map(() => undefined);
+    const rows = await this.db('stacks').where(builder => {
+      for (const k of valid) builder.orWhere(keyOf(k));
+    });
+    const byRef = new Map(
+      rows.map(toStack).map(stack => [stack.ref, stack] as const),
+    );
+    return refs.map(ref => byRef.get(ref));
+  }
+
+  /**
+   * Records `request.owner` as the stack's owner unless the stack is recorded already; either
+   * way returns the recorded stack, and whether this call created it. Two claims at once keep
+   * one (the primary key decides).
+   */
+  async claim(
+    request: StackClaimRequest & { createdBy?: string },
+  ): Promise<{ stack: ProvisioningStack; created: boolean }> {
+    const key = {
+      accountId: request.accountId,
+      region: request.region,
+      stackId: stackIdFor(request.name, request.environment),
+    };
+    const existing = await this.get(key);
+    if (existing) return { stack: existing, created: false };
+    try {
+      await this.db('stacks').insert({
+        ...keyOf(key),
+        name: request.name,
+        environment: request.environment,
+        owner: request.owner,
+        created_by: request.createdBy,
+        created_at: new Date(),
+      });
+    } catch (e) {
+      const raced = await this.get(key);
+      if (raced) return { stack: raced, created: false };
+      throw e;
+    }
+    return { stack: (await this.get(key))!, created: true };
+  }
+
+  /** Forgets a stack (after it was destroyed); true when there was one. */
+  async release(key: StackKey): Promise<boolean> {
+    return (await this.db('stacks').where(keyOf(key)).delete()) > 0;
+  }
+}

@@ -1,0 +1,21 @@
+import type { Knex } from 'knex';
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+
+const migrationsDir = resolvePackagePath(
+  '@konductor/plugin-provisioning-backend',
+  'migrations',
+);
+
+/** The provisioning plugin's database, migrated to the latest schema unless migrations are skipped. */
+export async function provisioningDatabase(
+  database: DatabaseService,
+): Promise<Knex> {
+  const client = await database.getClient();
+  if (!database.migrations?.skip) {
+    await client.migrate.latest({ directory: migrationsDir });
+  }
+  return client;
+}

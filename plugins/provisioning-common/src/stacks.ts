@@ -1,0 +1,111 @@
+import { z } from 'zod/v3';
+import { ENVIRONMENTS } from './stackSpec';
+
+/**
+ * `<name>-<environment>`: a stack's id within its account and region, and the prefix of every
+ * cloud resource name it has.
+ */
+export function stackIdFor(name: string, environment: string): string {
+  return `${name}-${environment}`;
+}
+
+/** Where a stack lives and what it is called there: the unit of ownership. */
+export interface StackKey {
+  accountId: string;
+  region: string;
+  stackId: string;
+}
+
+/**
+ * The stack's reference, `<accountId>/<region>/<stackId>`: the resource ref of the
+ * `provisioning-stack` permission resource type.
+ */
+export function stackRefOf(key: StackKey): string {
+  return `${key.accountId}/${key.region}/${key.stackId}`;
+}
+
+/** The key of a stack reference, or undefined when `ref` is not one. */
+export function parseStackRef(ref: string): StackKey | undefined {
+  const m = /^(\d{12})\/([a-z]{2}(?:-gov)?-[a-z]+-\d)\/([a-z][a-z0-9-]*)$/.exec(
+    ref,
+  );
+  return m ? { accountId: m[1], region: m[2], stackId: m[3] } : undefined;
+}
+
+/**
+ * A stack as the provisioning backend records it: the group (or user) that owns it, since the
+ * first run that claimed it. Unique per account, region and stack id.
+ */
+export interface ProvisioningStack extends StackKey {
+  /** {@link stackRefOf} of the stack. */
+  ref: string;
+  name: string;
+  environment: (typeof ENVIRONMENTS)[number];
+  /** The owner's entity ref, such as `group:default/team-a`. */
+  owner: string;
+  /** The user who claimed it. */
+  createdBy?: string;
+  createdAt: string;
+}
+
+const ENTITY_REF = /^(group|user):([a-z0-9-_.]+\/)?[A-Za-z0-9-_.]+$/;
+
+/**
+ * Body of `POST /stacks/claims`: claims a stack for an owner before anything is created. A stack
+ * nobody has claims for the owner; a stack of the same owner is claimed again (a change); a
+ * stack of another owner is refused.
+ */
+export const stackClaimRequestSchema = z
+  .object({
+    accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+    region: z
+      .string()
+      .regex(
+        /^[a-z]{2}(-gov)?-[a-z]+-\d$/,
+        'must be an AWS region such as us-east-1',
+      ),
+    name: z
+      .string()
+      .regex(
+        /^[a-z][a-z0-9-]{0,39}$/,
+        'must be lower-case letters, digits and dashes, starting with a letter (at most 40)',
+      ),
+    environment: z.enum(ENVIRONMENTS),
+    owner: z
+      .string()
+      .regex(
+        ENTITY_REF,
+        'must be a group or user entity ref such as group:default/team-a',
+      ),
+  })
+  .strict();
+/** What {@link stackClaimRequestSchema} accepts. */
+export type StackClaimRequest = z.input<typeof stackClaimRequestSchema>;
+
+/** Query of `GET /stacks/availability`: may `owner` provision a stack of this name here? */
+export const stackAvailabilityQuerySchema = stackClaimRequestSchema
+  .partial({ owner: true })
+  .strict();
+
+/** Answer of `GET /stacks/availability`. */
+export interface StackAvailability {
+  stackId: string;
+  /** Whether a request for this owner would be accepted (a new stack, or one the owner has). */
+  available: boolean;
+  /** The owner of the existing stack, when there is one. */
+  owner?: string;
+  /** Why it is not available, in words that say what to change. */
+  reason?: string;
+}
+
+/** The refusal of a stack that another owner has, naming the owner and what to change. */
+export function stackTakenMessage(
+  stack: Pick<ProvisioningStack, 'stackId' | 'accountId' | 'region' | 'owner'>,
+  requestedOwner?: string,
+): string {
+  return `Stack ${stack.stackId} in account ${stack.accountId} (${
+    stack.region
+  }) belongs to ${stack.owner}${
+    requestedOwner ? `, not ${requestedOwner}` : ''
+  }: choose another name, or ask ${stack.owner} to change it`;
+}

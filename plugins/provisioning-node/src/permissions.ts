@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import {
+  createConditionExports,
+  createPermissionResourceRef,
+  createPermissionRule,
+} from '@backstage/plugin-permission-node';
+import {
+  ENVIRONMENTS,
+  ProvisioningRun,
+  ProvisioningStack,
+  RESOURCE_TYPE_PROVISIONING_STACK,
+  stackRefOf,
+} from '@konductor/plugin-provisioning-common';
+
+/**
+ * What the `provisioning-stack` rules look at: a recorded stack, or the stack a run belongs to
+ * (runs carry their stack's owner and environment).
+ */
+export interface StackPermissionResource {
+  /** `<accountId>/<region>/<stackId>`, when the account is known. */
+  ref?: string;
+  stackId: string;
+  environment: string;
+  /** The owner's entity ref; runs recorded before ownership may have none (then no owner rule matches). */
+  owner?: string;
+}
+
+/** A filter the provisioning backend's stores translate into SQL: `column IN values`. */
+export interface StackPermissionQuery {
+  column: 'owner' | 'environment';
+  values: string[];
+}
+
+/** The `provisioning-stack` permission resource type, its resource and its query. */
+export const provisioningStackPermissionResourceRef =
+  createPermissionResourceRef<
+    StackPermissionResource,
+    StackPermissionQuery
+  >().with({
+    pluginId: 'provisioning',
+    resourceType: RESOURCE_TYPE_PROVISIONING_STACK,
+  });
+
+/** The stack as the rules see it. */
+export function stackPermissionResource(
+  stack: ProvisioningStack | ProvisioningRun,
+): StackPermissionResource {
+  const ref =
+    'ref' in stack
+      ? stack.ref
+      : stack.accountId && stack.region
+      ? stackRefOf({
+          accountId: stack.accountId,
+          region: stack.region,
+          stackId: stack.stackId,
+        })
+      : undefined;
+  return {
+    ref,
+    stackId: stack.stackId,
+    environment: stack.environment,
+    owner: stack.owner,
+  };
+}
+
+/** A stack owned by one of `claims` (the user's ownership refs: themselves and their groups). */
+export const isStackOwner = createPermissionRule({
+  name: 'IS_STACK_OWNER',
+  description: 'Allow stacks whose owner is one of the given claims',
+  resourceRef: provisioningStackPermissionResourceRef,
+  paramsSchema: z.object({
+    claims: z
+      .array(z.string())
+      .describe(
+        "Entity refs of which one must be the stack's owner, usually the user's ownership refs",
+      ),
+  }),
+  apply: (stack, { claims }) => !!stack.owner && claims.includes(stack.owner),
+  toQuery: ({ claims }) => ({ column: 'owner', values: claims }),
+});
+
+/** A stack in one of the given environments. */
+export const isInEnvironment = createPermissionRule({
+  name: 'IS_IN_ENVIRONMENT',
+  description: 'Allow stacks in one of the given environments',
+  resourceRef: provisioningStackPermissionResourceRef,
+  paramsSchema: z.object({
+    environments: z
+      .array(z.enum(ENVIRONMENTS))
+      .describe('Environments of which one must be the stack’s'),
+  }),
+  apply: (stack, { environments }) =>
+    (environments as string[]).includes(stack.environment),
+  toQuery: ({ environments }) => ({
+    column: 'environment',
+    values: environments,
+  }),
+});
+
+/** The rules of the `provisioning-stack` resource type. */
+export const provisioningStackPermissionRules = {
+  isStackOwner,
+  isInEnvironment,
+};
+
+const conditionExports = createConditionExports({
+  resourceRef: provisioningStackPermissionResourceRef,
+  rules: provisioningStackPermissionRules,
+});
+
+/**
+ * Conditions for permission policies: `provisioningStackConditions.isStackOwner({ claims })`,
+ * `provisioningStackConditions.isInEnvironment({ environments: ['dev'] })`.
+ */
+export const provisioningStackConditions = conditionExports.conditions;
+
+/** Wraps conditions on a `provisioning-stack` permission into a policy decision. */
+export const createProvisioningStackConditionalDecision =
+  conditionExports.createConditionalDecision;
