@@ -12,6 +12,10 @@ export interface Config {
       schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
       /** Evaluation of the entities that changed in the catalog. Default: every 30 seconds. */
       changes?: SchedulerServiceTaskScheduleDefinitionConfig;
+      exemptions?: {
+        /** The longest an exemption may last, in days from its request. Default: 90. */
+        maxDays?: number;
+      };
     };
   };
 }

@@ -125,7 +125,17 @@ export const compliancePlugin = createBackendPlugin({
           }) as any),
           fn: async () => void (await sync.changed()),
         });
-        deps.httpRouter.use(await createRouter({ store, evaluator, ...deps }));
+        deps.httpRouter.use(
+          await createRouter({
+            store,
+            evaluator,
+            maxExemptionDays:
+              config.getOptionalNumber(
+                'konductor.compliance.exemptions.maxDays',
+              ) ?? 90,
+            ...deps,
+          }),
+        );
       },
     });
   },

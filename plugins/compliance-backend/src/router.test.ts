@@ -5,6 +5,8 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { Entity } from '@backstage/catalog-model';
 import compliancePlugin from '..';
@@ -32,6 +34,8 @@ describe('the compliance API', () => {
   beforeAll(async () => {
     const permissions = mockServices.permissions.mock({
       authorize: async requests => requests.map(() => ({ ...decision })) as any,
+      authorizeConditional: async requests =>
+        requests.map(() => ({ result: AuthorizeResult.ALLOW })) as any,
     });
     ({ server } = await startTestBackend({
       features: [
@@ -224,19 +228,29 @@ describe('the compliance API', () => {
     ).toContain(orphan.uuid);
   });
 
-  it('waives a check with an exemption, audited and permission-guarded; withdrawing it fails the check again', async () => {
+  it('waives a check once an exemption requested by one user is approved by another; withdrawing it fails the check again', async () => {
     const body = {
       entityRef: 'component:default/orphan',
       checkId: 'system-membership',
       justification: 'A shared library, in no system by design',
       expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
     };
+    const status = async () =>
+      (
+        await request(server)
+          .get('/api/compliance/entities/component/default/orphan')
+          .set('Authorization', user)
+      ).body.results.find((r: any) => r.checkId === 'system-membership')
+        .status;
     decision.result = AuthorizeResult.DENY;
     const denied = await request(server)
       .post('/api/compliance/exemptions')
       .set('Authorization', user)
       .send(body);
     expect(denied.status).toBe(403);
+    expect(denied.body.error.message).toBe(
+      'You may not request exemptions for component:default/orphan: only its owners and platform admins may',
+    );
     decision.result = AuthorizeResult.ALLOW;
 
     const bad = await request(server)
@@ -252,6 +266,17 @@ describe('the compliance API', () => {
     expect(bad.body.error.message).toContain(
       'expiresAt: must be in the future',
     );
+    const tooLong = await request(server)
+      .post('/api/compliance/exemptions')
+      .set('Authorization', user)
+      .send({
+        ...body,
+        expiresAt: new Date(Date.now() + 91 * 86_400_000).toISOString(),
+      });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error.message).toMatch(
+      /^expiresAt: an exemption lasts at most 90 days \(konductor.compliance.exemptions.maxDays\): choose \d{4}-\d\d-\d\d or earlier$/,
+    );
 
     const created = await request(server)
       .post('/api/compliance/exemptions')
@@ -260,30 +285,150 @@ describe('the compliance API', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
       ...body,
+      status: 'requested',
       createdBy: 'user:default/mock',
     });
     expect(auditor.createEvent).toHaveBeenCalledWith(
       expect.objectContaining({ eventId: 'exemption-create' }),
     );
-    const waived = await request(server)
-      .get('/api/compliance/entities/component/default/orphan')
+    // A request waives nothing, and its requester cannot approve it.
+    expect(await status()).toBe('fail');
+    const own = await request(server)
+      .post(`/api/compliance/exemptions/${created.body.id}/approve`)
       .set('Authorization', user);
+    expect(own.status).toBe(403);
+    expect(own.body.error.message).toBe(
+      'You requested this exemption: someone else must approve it',
+    );
+
+    const approver = mockCredentials.user.header('user:default/admin');
+    const approved = await request(server)
+      .post(`/api/compliance/exemptions/${created.body.id}/approve`)
+      .set('Authorization', approver);
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({
+      status: 'approved',
+      approvedBy: 'user:default/admin',
+    });
+    expect(await status()).toBe('waived');
     expect(
-      waived.body.results.find((r: any) => r.checkId === 'system-membership')
-        .status,
-    ).toBe('waived');
-    expect(waived.body.exemptions).toHaveLength(1);
+      (
+        await request(server)
+          .post(`/api/compliance/exemptions/${created.body.id}/approve`)
+          .set('Authorization', approver)
+      ).status,
+    ).toBe(409);
 
     const withdrawn = await request(server)
       .delete(`/api/compliance/exemptions/${created.body.id}`)
       .set('Authorization', user);
     expect(withdrawn.status).toBe(204);
-    const again = await request(server)
-      .get('/api/compliance/entities/component/default/orphan')
+    expect(await status()).toBe('fail');
+  });
+
+  it('pages the entities worst first, with the posture of all of them, and offers the filter values', async () => {
+    await evaluate('shop');
+    await evaluate('orphan');
+    const first = await request(server)
+      .get('/api/compliance/entities?limit=1')
       .set('Authorization', user);
+    expect(first.body.totalCount).toBe(2);
+    expect(first.body.items.map((e: any) => e.entityRef)).toEqual([
+      'component:default/orphan',
+    ]);
+    expect(first.body.posture.score).toBeGreaterThan(
+      first.body.items[0].score,
+    );
+    const second = await request(server)
+      .get('/api/compliance/entities?limit=1&offset=1')
+      .set('Authorization', user);
+    expect(second.body.items.map((e: any) => e.entityRef)).toEqual([
+      'component:default/shop',
+    ]);
     expect(
-      again.body.results.find((r: any) => r.checkId === 'system-membership')
-        .status,
-    ).toBe('fail');
+      (
+        await request(server)
+          .get('/api/compliance/entities?limit=501')
+          .set('Authorization', user)
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await request(server)
+          .get('/api/compliance/facets')
+          .set('Authorization', user)
+      ).body,
+    ).toMatchObject({
+      owner: ['group:default/payments'],
+      system: ['shop'],
+      kind: ['Component'],
+    });
+  });
+});
+
+describe('the compliance API for a user who may read only some entities', () => {
+  it('lists, summarises and exports only what the catalog shows them', async () => {
+    const shop = component('shop', { system: 'shop' });
+    const catalog = catalogServiceMock({
+      entities: [shop, component('orphan')],
+    });
+    // The catalog answers a user with the entities the policy lets them read: only the shop.
+    const filtered = new Proxy(catalog, {
+      get: (target, prop) =>
+        prop === 'getEntities'
+          ? async (request: any, options: any) =>
+              options.credentials.principal.type === 'user'
+                ? { items: [shop] }
+                : target.getEntities(request, options)
+          : typeof Reflect.get(target, prop) === 'function'
+          ? (Reflect.get(target, prop) as Function).bind(target)
+          : Reflect.get(target, prop),
+    });
+    const { server } = await startTestBackend({
+      features: [
+        compliancePlugin,
+        createServiceFactory({
+          service: catalogServiceRef,
+          deps: {},
+          factory: () => filtered,
+        }),
+        mockServices.permissions.mock({
+          authorizeConditional: async requests =>
+            requests.map(() => ({
+              result: AuthorizeResult.CONDITIONAL,
+              pluginId: 'catalog',
+              resourceType: 'catalog-entity',
+              conditions: {
+                rule: 'IS_ENTITY_OWNER',
+                resourceType: 'catalog-entity',
+                params: { claims: ['user:default/mock'] },
+              },
+            })) as any,
+        }).factory,
+      ],
+    });
+    for (const name of ['shop', 'orphan'])
+      await request(server)
+        .post(`/api/compliance/entities/component/default/${name}/evaluate`)
+        .set('Authorization', mockCredentials.service.header());
+    const list = await request(server)
+      .get('/api/compliance/entities')
+      .set('Authorization', user);
+    expect(list.body.items.map((e: any) => e.entityRef)).toEqual([
+      'component:default/shop',
+    ]);
+    const csv = await request(server)
+      .get('/api/compliance/export.csv')
+      .set('Authorization', user);
+    expect(csv.text).not.toContain('orphan');
+    expect(csv.text).toContain('component:default/shop');
+    // A backend service reads everything.
+    expect(
+      (
+        await request(server)
+          .get('/api/compliance/entities')
+          .set('Authorization', mockCredentials.service.header())
+      ).body.totalCount,
+    ).toBe(2);
   });
 });

@@ -1,12 +1,21 @@
 import type {
   AuditorService,
+  BackstageCredentials,
+  BackstageServicePrincipal,
+  BackstageUserPrincipal,
   DiscoveryService,
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
+import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   CHECKS,
@@ -14,13 +23,18 @@ import {
   CheckStatus,
   StatusCounts,
   LEVELS,
+  complianceExemptionApprovePermission,
   complianceExemptionCreatePermission,
   complianceExemptionDeletePermission,
 } from '@konductor/plugin-compliance-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod/v3';
-import { ComplianceStore, scoreOf } from './service/ComplianceStore';
+import {
+  ComplianceStore,
+  StoreFilter,
+  scoreOf,
+} from './service/ComplianceStore';
 import type { Evaluator } from './service/Evaluator';
 import { toAssessmentResults } from './service/oscal';
 
@@ -31,6 +45,13 @@ const filterSchema = z
     environment: z.enum(['dev', 'staging', 'prod']).optional(),
     kind: z.string().min(1).optional(),
     level: z.enum(LEVELS).optional(),
+  })
+  .strict();
+
+const entitiesQuerySchema = filterSchema
+  .extend({
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    offset: z.coerce.number().int().min(0).default(0),
   })
   .strict();
 
@@ -77,6 +98,8 @@ function parse<T extends z.ZodTypeAny>(
 
 export interface RouterOptions {
   store: ComplianceStore;
+  /** The longest an exemption may last, in days (`konductor.compliance.exemptions.maxDays`). */
+  maxExemptionDays: number;
   evaluator: Evaluator;
   catalog: CatalogService;
   httpAuth: HttpAuthService;
@@ -100,9 +123,36 @@ export async function createRouter(
   const refOf = (p: { kind: string; namespace: string; name: string }) =>
     stringifyEntityRef(p);
 
+  /**
+   * `filter`, narrowed to the entities the caller may read in the catalog: all of them when the
+   * policy allows reading every entity, otherwise those the catalog returns to the caller.
+   */
+  async function readable(
+    credentials: BackstageCredentials<
+      BackstageUserPrincipal | BackstageServicePrincipal
+    >,
+    filter: StoreFilter,
+  ): Promise<StoreFilter> {
+    if (credentials.principal.type === 'service') return filter;
+    const [decision] = await permissions.authorizeConditional(
+      [{ permission: catalogEntityReadPermission }],
+      { credentials },
+    );
+    if (decision.result === AuthorizeResult.ALLOW) return filter;
+    if (decision.result === AuthorizeResult.DENY)
+      return { ...filter, entityRefs: [] };
+    const { items } = await catalog.getEntities(
+      { fields: ['kind', 'metadata.namespace', 'metadata.name'] },
+      { credentials },
+    );
+    return { ...filter, entityRefs: items.map(e => stringifyEntityRef(e)) };
+  }
+
   /** The entity as the caller may see it in the catalog, or 404. */
   async function readableEntity(req: express.Request, entityRef: string) {
-    const credentials = await httpAuth.credentials(req);
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
     const entity = await catalog.getEntityByRef(entityRef, { credentials });
     if (!entity)
       throw new NotFoundError(`No entity ${entityRef} in the catalog`);
@@ -116,10 +166,59 @@ export async function createRouter(
     });
   });
 
+  // A page of the entities, worst score first, with the posture of all that match.
   router.get('/entities', async (req, res) => {
-    await httpAuth.credentials(req);
-    const filter = parse(filterSchema, req.query, 'filters');
-    res.json({ items: await store.listEntities(filter) });
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const { limit, offset, ...filter } = parse(
+      entitiesQuerySchema,
+      req.query,
+      'filters',
+    );
+    const all = (
+      await store.listEntities(await readable(credentials, filter))
+    ).sort(
+      (a, b) =>
+        (a.score ?? 101) - (b.score ?? 101) ||
+        a.entityRef.localeCompare(b.entityRef),
+    );
+    const counts: StatusCounts = {};
+    for (const e of all)
+      for (const [status, n] of Object.entries(e.counts))
+        counts[status as CheckStatus] =
+          (counts[status as CheckStatus] ?? 0) + (n ?? 0);
+    const scores = all
+      .map(e => e.score)
+      .filter((v): v is number => v !== null);
+    res.json({
+      items: all.slice(offset, offset + limit),
+      totalCount: all.length,
+      posture: {
+        counts,
+        score: scores.length
+          ? Math.round((10 * scores.reduce((a, b) => a + b, 0)) / scores.length) /
+            10
+          : null,
+      },
+    });
+  });
+
+  // The values the dashboard's filters offer: those of the entities the caller may read.
+  router.get('/facets', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const all = await store.listEntities(await readable(credentials, {}));
+    const values = (key: 'owner' | 'system' | 'environment' | 'kind' | 'level') =>
+      [...new Set(all.map(e => e[key]).filter((v): v is string => !!v))].sort();
+    res.json({
+      owner: values('owner'),
+      system: values('system'),
+      environment: values('environment'),
+      kind: values('kind'),
+      level: values('level'),
+    });
   });
 
   router.get('/entities/:kind/:namespace/:name', async (req, res) => {
@@ -143,12 +242,15 @@ export async function createRouter(
   });
 
   router.get('/summary', async (req, res) => {
-    await httpAuth.credentials(req);
-    const { groupBy, by, ...filter } = parse(
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const { groupBy, by, ...query } = parse(
       summarySchema,
       req.query,
       'summary query',
     );
+    const filter = await readable(credentials, query);
     const groups = new Map<
       string,
       {
@@ -219,15 +321,19 @@ export async function createRouter(
 
   // The average entity score at the end of each of the last `days` days (scores carried forward).
   router.get('/trend', async (req, res) => {
-    await httpAuth.credentials(req);
-    const { days, ...filter } = parse(
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const { days, ...query } = parse(
       filterSchema
         .extend({ days: z.coerce.number().int().min(1).max(365).default(30) })
         .strict(),
       req.query,
       'trend query',
     );
-    const changes = await store.scoreHistory(filter);
+    const changes = await store.scoreHistory(
+      await readable(credentials, query),
+    );
     const today = new Date();
     today.setUTCHours(23, 59, 59, 999);
     const latest = new Map<string, number | null>();
@@ -255,8 +361,13 @@ export async function createRouter(
 
   // Every result of the entities matching the filters, one row per entity and check.
   router.get('/export.csv', async (req, res) => {
-    await httpAuth.credentials(req);
-    const filter = parse(filterSchema, req.query, 'filters');
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const filter = await readable(
+      credentials,
+      parse(filterSchema, req.query, 'filters'),
+    );
     const attributes = new Map(
       (await store.listEntities(filter)).map(e => [e.entityRef, e]),
     );
@@ -306,8 +417,13 @@ export async function createRouter(
 
   // The same results as an OSCAL assessment-results document, for auditors' tools.
   router.get('/export.oscal.json', async (req, res) => {
-    await httpAuth.credentials(req);
-    const filter = parse(filterSchema, req.query, 'filters');
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const filter = await readable(
+      credentials,
+      parse(filterSchema, req.query, 'filters'),
+    );
     const document = toAssessmentResults({
       entities: await store.listEntities(filter),
       results: await store.listResults(filter),
@@ -323,13 +439,20 @@ export async function createRouter(
   });
 
   router.get('/exemptions', async (req, res) => {
-    await httpAuth.credentials(req);
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
     const { entityRef } = parse(
       z.object({ entityRef: z.string().optional() }).strict(),
       req.query,
       'query',
     );
-    res.json({ items: await store.listExemptions({ entityRef }) });
+    const { entityRefs } = await readable(credentials, {});
+    res.json({
+      items: (await store.listExemptions({ entityRef })).filter(
+        e => !entityRefs || entityRefs.includes(e.entityRef),
+      ),
+    });
   });
 
   router.post('/exemptions', async (req, res) => {
@@ -356,15 +479,73 @@ export async function createRouter(
           `You may not request exemptions for ${body.entityRef}: only its owners and platform admins may`,
         );
       await readableEntity(req, body.entityRef);
+      const latest = new Date(
+        Date.now() + options.maxExemptionDays * 86_400_000,
+      );
+      if (new Date(body.expiresAt) > latest)
+        throw new InputError(
+          `expiresAt: an exemption lasts at most ${
+            options.maxExemptionDays
+          } days (konductor.compliance.exemptions.maxDays): choose ${latest
+            .toISOString()
+            .slice(0, 10)} or earlier`,
+        );
+      // A request: it waives nothing until someone else approves it.
       const exemption = await store.createExemption({
         ...body,
         expiresAt: new Date(body.expiresAt).toISOString(),
         createdBy: credentials.principal.userEntityRef,
       });
-      // The waiver shows at once.
-      await evaluator.evaluate([await readableEntity(req, body.entityRef)]);
       await audit.success({ meta: { id: exemption.id } });
       res.status(201).json(exemption);
+    } catch (error) {
+      await audit.fail({ error: error as Error });
+      throw error;
+    }
+  });
+
+  router.post('/exemptions/:id/approve', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const audit = await auditor.createEvent({
+      eventId: 'exemption-approve',
+      severityLevel: 'medium',
+      request: req,
+      meta: { id: req.params.id },
+    });
+    try {
+      const [decision] = await permissions.authorize(
+        [{ permission: complianceExemptionApprovePermission }],
+        { credentials },
+      );
+      if (decision.result !== AuthorizeResult.ALLOW)
+        throw new NotAllowedError(
+          'You may not approve exemptions: only platform admins may',
+        );
+      const exemption = await store.getExemption(req.params.id);
+      if (exemption.createdBy === credentials.principal.userEntityRef)
+        throw new NotAllowedError(
+          'You requested this exemption: someone else must approve it',
+        );
+      if (new Date(exemption.expiresAt) <= new Date())
+        throw new ConflictError(
+          `Exemption ${exemption.id} expired on ${exemption.expiresAt}: request a new one`,
+        );
+      if (
+        !(await store.approveExemption(
+          exemption.id,
+          credentials.principal.userEntityRef,
+        ))
+      )
+        throw new ConflictError(
+          `Exemption ${exemption.id} is already approved`,
+        );
+      // The waiver shows at once.
+      const entity = await catalog.getEntityByRef(exemption.entityRef, {
+        credentials,
+      });
+      if (entity) await evaluator.evaluate([entity]);
+      await audit.success({ meta: { entityRef: exemption.entityRef } });
+      res.json(await store.getExemption(exemption.id));
     } catch (error) {
       await audit.fail({ error: error as Error });
       throw error;

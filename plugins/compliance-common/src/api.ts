@@ -32,14 +32,22 @@ export interface EntityStatus extends EntityAttributes {
   results: StoredResult[];
 }
 
+/**
+ * A check waived for an entity until it expires. It is requested by one of the entity's owners
+ * and waives the check only once approved, by someone else than the requester.
+ */
 export interface Exemption {
   id: string;
   entityRef: string;
   checkId: string;
   justification: string;
   expiresAt: string;
+  status: 'requested' | 'approved';
+  /** Who requested it. */
   createdBy: string;
   createdAt: string;
+  approvedBy?: string;
+  approvedAt?: string;
 }
 
 export interface HistoryPoint {
@@ -139,13 +147,29 @@ export class ComplianceClient {
     return this.request('POST', `${ComplianceClient.path(entityRef)}/evaluate`);
   }
 
-  listEntities(filter: EntityFilter = {}): Promise<{
+  /**
+   * A page of the entities the caller may read, worst score first (`limit` up to 500, default
+   * 100), with how many match and the posture of all of them.
+   */
+  listEntities(
+    filter: EntityFilter & { limit?: number; offset?: number } = {},
+  ): Promise<{
     items: (EntityAttributes & {
       score: number | null;
       counts: StatusCounts;
     })[];
+    totalCount: number;
+    /** Check counts and the average entity score over every matching entity. */
+    posture: { counts: StatusCounts; score: number | null };
   }> {
     return this.request('GET', '/entities', filter);
+  }
+
+  /** The values each filter can take, over the entities the caller may read. */
+  facets(): Promise<
+    Record<'owner' | 'system' | 'environment' | 'kind' | 'level', string[]>
+  > {
+    return this.request('GET', '/facets');
   }
 
   summary(
@@ -199,6 +223,14 @@ export class ComplianceClient {
     >,
   ): Promise<Exemption> {
     return this.request('POST', '/exemptions', undefined, exemption);
+  }
+
+  /** Approves a requested exemption (not one's own request); it waives its check from then on. */
+  approveExemption(id: string): Promise<Exemption> {
+    return this.request(
+      'POST',
+      `/exemptions/${encodeURIComponent(id)}/approve`,
+    );
   }
 
   deleteExemption(id: string): Promise<void> {

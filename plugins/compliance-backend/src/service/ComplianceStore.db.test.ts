@@ -188,6 +188,21 @@ describe.each(databases.eachSupportedId())(
         createdBy: 'user:default/admin',
       });
       expect(await store.getExemption(made.id)).toEqual(made);
+      expect(made.status).toBe('requested');
+      // A request waives nothing until approved, once.
+      expect(
+        await store.listExemptions({ activeAt: new Date('2026-11-30') }),
+      ).toHaveLength(0);
+      expect(await store.approveExemption(made.id, 'user:default/carol')).toBe(
+        true,
+      );
+      expect(await store.approveExemption(made.id, 'user:default/carol')).toBe(
+        false,
+      );
+      expect(await store.getExemption(made.id)).toMatchObject({
+        status: 'approved',
+        approvedBy: 'user:default/carol',
+      });
       expect(
         await store.listExemptions({ activeAt: new Date('2026-11-30') }),
       ).toHaveLength(1);

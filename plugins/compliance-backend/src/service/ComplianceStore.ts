@@ -52,8 +52,15 @@ export function countsOf(results: { status: CheckStatus }[]): StatusCounts {
 const CHUNK = 200;
 
 /** A where-clause: the entities (table or alias `table`) matching every set filter. */
-function matching(filter: EntityFilter, table: string) {
+/**
+ * A filter of the store's queries: the API's filters, and the entities the caller may read in
+ * the catalog (absent: all of them).
+ */
+export type StoreFilter = EntityFilter & { entityRefs?: string[] };
+
+function matching(filter: StoreFilter, table: string) {
   return (q: Knex.QueryBuilder) => {
+    if (filter.entityRefs) q.whereIn(`${table}.entity_ref`, filter.entityRefs);
     for (const key of ['owner', 'system', 'environment', 'level'] as const)
       if (filter[key]) q.where(`${table}.${key}`, filter[key]!);
     // Kinds match as the catalog matches them: component, Component.
@@ -250,7 +257,7 @@ export class ComplianceStore {
 
   /** Entities matching `filter`, with their attributes and counts. */
   async listEntities(
-    filter: EntityFilter,
+    filter: StoreFilter,
   ): Promise<
     (EntityAttributes & { score: number | null; counts: StatusCounts })[]
   > {
@@ -265,7 +272,7 @@ export class ComplianceStore {
   }
 
   /** The results of the entities matching `filter`: check, status, controls, evidence. */
-  async listResults(filter: EntityFilter): Promise<
+  async listResults(filter: StoreFilter): Promise<
     {
       entityRef: string;
       checkId: string;
@@ -302,7 +309,7 @@ export class ComplianceStore {
 
   /** Score changes of the entities matching `filter`, oldest first. */
   async scoreHistory(
-    filter: EntityFilter,
+    filter: StoreFilter,
   ): Promise<{ entityRef: string; score: number | null; at: string }[]> {
     const rows: any[] = await this.db('compliance_history as h')
       .join('compliance_entities as e', 'e.entity_ref', 'h.entity_ref')
@@ -317,12 +324,17 @@ export class ComplianceStore {
     }));
   }
 
+  /** Records a requested exemption; it waives nothing until approved. */
   async createExemption(
-    exemption: Omit<Exemption, 'id' | 'createdAt'>,
+    exemption: Pick<
+      Exemption,
+      'entityRef' | 'checkId' | 'justification' | 'expiresAt' | 'createdBy'
+    >,
   ): Promise<Exemption> {
-    const created = {
+    const created: Exemption = {
       ...exemption,
       id: randomUUID(),
+      status: 'requested',
       createdAt: new Date().toISOString(),
     };
     await this.db('compliance_exemptions').insert({
@@ -331,20 +343,40 @@ export class ComplianceStore {
       check_id: created.checkId,
       justification: created.justification,
       expires_at: new Date(created.expiresAt),
+      status: created.status,
       created_by: created.createdBy,
       created_at: new Date(created.createdAt),
     });
     return created;
   }
 
-  /** Exemptions, of one entity or all; with `activeAt`, only those that have not expired then. */
+  /** Approves a requested exemption; false when it was not (any longer) a request. */
+  async approveExemption(id: string, approvedBy: string): Promise<boolean> {
+    const changed = await this.db('compliance_exemptions')
+      .where({ id, status: 'requested' })
+      .update({
+        status: 'approved',
+        approved_by: approvedBy,
+        approved_at: new Date(),
+      });
+    return changed > 0;
+  }
+
+  /**
+   * Exemptions, of one entity or all; with `activeAt`, only approved ones that have not expired
+   * then (those that waive checks).
+   */
   async listExemptions(
     options: { entityRef?: string; activeAt?: Date } = {},
   ): Promise<Exemption[]> {
     const rows = await this.db('compliance_exemptions')
       .where(q => {
         if (options.entityRef) q.where('entity_ref', options.entityRef);
-        if (options.activeAt) q.where('expires_at', '>', options.activeAt);
+        if (options.activeAt)
+          q.where('expires_at', '>', options.activeAt).andWhere(
+            'status',
+            'approved',
+          );
       })
       .orderBy('created_at');
     return rows.map(r => ({
@@ -353,8 +385,12 @@ export class ComplianceStore {
       checkId: r.check_id,
       justification: r.justification,
       expiresAt: iso(r.expires_at),
+      status: r.status,
       createdBy: r.created_by,
       createdAt: iso(r.created_at),
+      ...(r.approved_by
+        ? { approvedBy: r.approved_by, approvedAt: iso(r.approved_at) }
+        : {}),
     }));
   }
 

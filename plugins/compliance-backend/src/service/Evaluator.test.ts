@@ -212,19 +212,24 @@ describe('Evaluator against the sandbox', () => {
       checkId: 'db-multi-az',
       justification: 'Single-AZ until the migration in Q1',
       expiresAt: new Date(Date.now() + 3600_000).toISOString(),
-      createdBy: 'user:default/admin',
+      createdBy: 'user:default/alice',
     });
+    // Requested, not yet approved: nothing is waived.
+    await evaluator.evaluate([database]);
+    expect((await statuses(database))['db-multi-az']).toBe('fail');
+    await store.approveExemption(exemption.id, 'user:default/admin');
     await evaluator.evaluate([database]);
     expect((await statuses(database))['db-multi-az']).toBe('waived');
 
     await store.deleteExemption(exemption.id);
-    await store.createExemption({
+    const expired = await store.createExemption({
       entityRef: 'resource:default/shop-prod-database',
       checkId: 'db-multi-az',
       justification: 'Expired yesterday',
       expiresAt: new Date(Date.now() - 24 * 3600_000).toISOString(),
-      createdBy: 'user:default/admin',
+      createdBy: 'user:default/alice',
     });
+    await store.approveExemption(expired.id, 'user:default/admin');
     await evaluator.evaluate([database]);
     expect((await statuses(database))['db-multi-az']).toBe('fail');
   });

@@ -28,11 +28,11 @@ import { complianceApiRef } from '../api';
 import { ScoreHistory } from './ScoreHistory';
 import { scoreColor } from './StatusChip';
 
-type Entities = Awaited<
+type EntityPage = Awaited<
   ReturnType<
     import('@konductor/plugin-compliance-common').ComplianceClient['listEntities']
   >
->['items'];
+>;
 
 const FILTERS = ['owner', 'system', 'environment', 'level'] as const;
 
@@ -57,14 +57,16 @@ export function CompliancePage() {
   const api = useApi(complianceApiRef);
   const [filter, setFilter] = useState<EntityFilter>({});
   const [by, setBy] = useState<'owner' | 'system'>('owner');
-  const [entities, setEntities] = useState<Entities>();
+  const [page, setPage] = useState<EntityPage>();
   const [controls, setControls] = useState<SummaryGroup[]>();
-  const [choices, setChoices] = useState<Entities>([]);
+  const [options, setOptions] = useState<
+    Record<(typeof FILTERS)[number], string[]>
+  >({ owner: [], system: [], environment: [], level: [] });
   const [error, setError] = useState<Error>();
   const [trend, setTrend] = useState<{ score: number; at: string }[]>();
 
   useEffect(() => {
-    api.listEntities().then(r => setChoices(r.items), setError);
+    api.facets().then(setOptions, setError);
   }, [api]);
 
   const load = useCallback(async () => {
@@ -75,7 +77,7 @@ export function CompliancePage() {
         api.summary('control', { ...filter, by }),
         api.trend({ ...filter, days: 30 }),
       ]);
-      setEntities(list.items);
+      setPage(list);
       setControls(summary.groups);
       setTrend(days.points);
     } catch (e: any) {
@@ -86,34 +88,8 @@ export function CompliancePage() {
     load();
   }, [load]);
 
-  const options = useMemo(
-    () =>
-      Object.fromEntries(
-        FILTERS.map(f => [
-          f,
-          [
-            ...new Set(choices.map(e => e[f]).filter((v): v is string => !!v)),
-          ].sort(),
-        ]),
-      ) as Record<(typeof FILTERS)[number], string[]>,
-    [choices],
-  );
-  // The average entity score, as the trend reports it day by day.
-  const overall = useMemo(() => {
-    const counts: StatusCounts = {};
-    for (const e of entities ?? [])
-      for (const [s, n] of Object.entries(e.counts))
-        counts[s as keyof StatusCounts] =
-          (counts[s as keyof StatusCounts] ?? 0) + (n ?? 0);
-    const scores = (entities ?? [])
-      .map(e => e.score)
-      .filter((s): s is number => s !== null);
-    const score = scores.length
-      ? Math.round((10 * scores.reduce((a, b) => a + b, 0)) / scores.length) /
-        10
-      : null;
-    return { counts, score };
-  }, [entities]);
+  const entities = page?.items;
+  const overall = page?.posture ?? { counts: {} as StatusCounts, score: null };
   const columns = useMemo(
     () =>
       [
@@ -226,7 +202,7 @@ export function CompliancePage() {
             />
           </Box>
           <Typography>
-            {entities.length} entities · {overall.counts.pass ?? 0} checks pass
+            {page!.totalCount} entities · {overall.counts.pass ?? 0} checks pass
             · {overall.counts.fail ?? 0} fail · {overall.counts.error ?? 0}{' '}
             could not be checked · {overall.counts.waived ?? 0} waived
           </Typography>

@@ -222,8 +222,34 @@ describe('CompliancePage', () => {
         { at: '2026-11-23T23:59:59.999Z', score: 72.2, entities: 3 },
       ],
     })),
-    listEntities: jest.fn(async (filter: { owner?: string } = {}) => ({
-      items: items.filter(i => !filter.owner || i.owner === filter.owner),
+    // As the backend answers: the page, how many match and the posture of all of them.
+    listEntities: jest.fn(async (filter: { owner?: string } = {}) => {
+      const matching = items.filter(
+        i => !filter.owner || i.owner === filter.owner,
+      );
+      const scores = matching.map(i => i.score);
+      const counts: Record<string, number> = {};
+      for (const i of matching)
+        for (const [k, n] of Object.entries(i.counts))
+          counts[k] = (counts[k] ?? 0) + n;
+      return {
+        items: matching,
+        totalCount: matching.length,
+        posture: {
+          counts,
+          score:
+            Math.round(
+              (10 * scores.reduce((a, b) => a + b, 0)) / scores.length,
+            ) / 10,
+        },
+      };
+    }),
+    facets: jest.fn(async () => ({
+      owner: [...new Set(items.map(i => i.owner))].sort(),
+      system: [],
+      environment: [],
+      kind: [],
+      level: [],
     })),
     summary: jest.fn(async () => ({
       groupBy: 'control',
@@ -287,9 +313,6 @@ describe('CompliancePage', () => {
 
   it('says what went wrong and retries', async () => {
     const client = api();
-    client.listEntities.mockRejectedValueOnce(
-      new Error('compliance backend unavailable'),
-    );
     client.listEntities.mockRejectedValueOnce(
       new Error('compliance backend unavailable'),
     );
