@@ -12,5 +12,14 @@ export interface Config {
        */
       url: string;
     };
+    /** The sign-in page. */
+    signIn?: {
+      /**
+       * The providers it offers, in order: `github` (auth.providers.github) and `guest`
+       * (auth.providers.guest; development only). Default: guest.
+       * @visibility frontend
+       */
+      providers?: Array<'github' | 'guest'>;
+    };
   };
 }

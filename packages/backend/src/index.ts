@@ -10,8 +10,10 @@ const backend = createBackend();
 backend.add(import('@backstage/plugin-app-backend'));
 backend.add(import('@backstage/plugin-proxy-backend'));
 
-// Sign-in: guest in the embedded setup.
+// Sign-in: GitHub OAuth (production, and the sandbox's GitHub in the embedded setup), guest in
+// the embedded setup. Every sign-in resolves to a User entity of the catalog.
 backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@backstage/plugin-auth-backend-module-github-provider'));
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 
 // Catalog, with Template entities for the scaffolder.
@@ -20,6 +22,8 @@ backend.add(
   import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
 );
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+// Users and groups from the GitHub organisation (catalog.providers.githubOrg).
+backend.add(import('@backstage/plugin-catalog-backend-module-github-org'));
 // Konductor's ServiceDefinition kind, and the Template generated from each definition.
 backend.add(import('@konductor/plugin-catalog-backend-module-konductor'));
 

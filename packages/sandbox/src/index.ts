@@ -8,6 +8,11 @@ export { startSandbox, DEFAULT_DURATIONS } from './startSandbox';
 export type { Sandbox, SandboxOptions } from './startSandbox';
 export type { FaultRule, FaultKind } from './faults';
 export type { SandboxDurations } from './types';
-export { SANDBOX_USER } from './github';
+export {
+  SANDBOX_USER,
+  DEFAULT_ORG,
+  DEFAULT_OAUTH_APP,
+} from './github/identity';
+export type { SandboxOrg, SandboxOAuthApp } from './github/identity';
 export { POSTGRES_VERSIONS } from './aws/rds';
 export { EKS_VERSIONS } from './aws/eks';

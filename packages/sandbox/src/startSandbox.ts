@@ -4,6 +4,15 @@ import { AddressInfo } from 'node:net';
 import { handleAws } from './aws';
 import { FaultInjector, FaultRule } from './faults';
 import { handleGitHttp, handleGithub } from './github';
+import { handleGithubGraphql } from './github/graphql';
+import {
+  DEFAULT_OAUTH_APP,
+  DEFAULT_ORG,
+  GithubIdentities,
+  SandboxOAuthApp,
+  SandboxOrg,
+} from './github/identity';
+import { handleGithubOAuth } from './github/oauth';
 import { handleGithubWeb } from './github/web';
 import { handleJira } from './jira';
 import { handleKubernetes } from './kubernetes';
@@ -35,6 +44,10 @@ export interface SandboxOptions {
   jiraProjects?: string[];
   /** VPCs per account and region (default 5, AWS's default quota; an account can have it raised). */
   vpcLimit?: number;
+  /** GitHub's organisation: who can sign in, and its teams (default: acme, {@link DEFAULT_ORG}). */
+  githubOrg?: SandboxOrg;
+  /** OAuth apps registered with GitHub (default: the embedded setup's, {@link DEFAULT_OAUTH_APP}). */
+  githubOAuthApps?: SandboxOAuthApp[];
   /** Called as each request arrives (benchmarks time the first cloud call with it). */
   onRequest?: (method: string, path: string) => void;
 }
@@ -155,6 +168,10 @@ export async function startSandbox(
     accountId: options.accountId ?? '123456789012',
     jiraProjects: options.jiraProjects ?? ['PLAT', 'OPS'],
     vpcLimit: options.vpcLimit ?? 5,
+    github: new GithubIdentities(
+      options.githubOrg ?? DEFAULT_ORG,
+      options.githubOAuthApps ?? [DEFAULT_OAUTH_APP],
+    ),
     async fault(service, operation) {
       const outcome = faults.check(service, operation);
       if (outcome.latencyMs > 0)
@@ -184,7 +201,12 @@ export async function startSandbox(
         (r: SandboxRequest, c: SandboxContext) => Promise<SandboxResponse>,
       ][] = [
         ['/__sandbox', handleAdmin],
+        // GraphQL under the REST base (github.com) and at /api/graphql (GitHub Enterprise).
+        ['/github/graphql', handleGithubGraphql],
+        ['/api/graphql', handleGithubGraphql],
         ['/github', handleGithub],
+        // GitHub Enterprise's REST base, which sign-in uses with enterpriseInstanceUrl.
+        ['/api/v3', handleGithub],
         ['/jira', handleJira],
         ['/k8s', handleKubernetes],
       ];
@@ -198,6 +220,10 @@ export async function startSandbox(
           break;
         }
       }
+      response ??= await handleGithubOAuth(
+        { ...base, path: url.pathname },
+        ctx,
+      );
       response ??= await handleAws({ ...base, path: url.pathname }, ctx);
       response ??= await handleGithubWeb({ ...base, path: url.pathname }, ctx);
       response ??= json(404, {

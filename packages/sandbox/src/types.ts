@@ -1,3 +1,4 @@
+import type { GithubIdentities } from './github/identity';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FaultInjector, FaultOutcome } from './faults';
 import type { SandboxState } from './state';
@@ -58,6 +59,8 @@ export interface SandboxContext {
   vpcLimit: number;
   /** Folder of bare git repositories, when the sandbox has a data folder. */
   gitRoot: string;
+  /** GitHub's people, teams, OAuth apps and the sessions of its OAuth web flow. */
+  github: GithubIdentities;
   /** Applies fault rules to one request, waiting out any injected latency. */
   fault(service: string, operation: string): Promise<FaultOutcome>;
 }

@@ -240,8 +240,7 @@ describe('the compliance API', () => {
         await request(server)
           .get('/api/compliance/entities/component/default/orphan')
           .set('Authorization', user)
-      ).body.results.find((r: any) => r.checkId === 'system-membership')
-        .status;
+      ).body.results.find((r: any) => r.checkId === 'system-membership').status;
     decision.result = AuthorizeResult.DENY;
     const denied = await request(server)
       .post('/api/compliance/exemptions')
@@ -336,9 +335,7 @@ describe('the compliance API', () => {
     expect(first.body.items.map((e: any) => e.entityRef)).toEqual([
       'component:default/orphan',
     ]);
-    expect(first.body.posture.score).toBeGreaterThan(
-      first.body.items[0].score,
-    );
+    expect(first.body.posture.score).toBeGreaterThan(first.body.items[0].score);
     const second = await request(server)
       .get('/api/compliance/entities?limit=1&offset=1')
       .set('Authorization', user);
@@ -374,15 +371,15 @@ describe('the compliance API for a user who may read only some entities', () => 
     });
     // The catalog answers a user with the entities the policy lets them read: only the shop.
     const filtered = new Proxy(catalog, {
-      get: (target, prop) =>
-        prop === 'getEntities'
-          ? async (request: any, options: any) =>
-              options.credentials.principal.type === 'user'
-                ? { items: [shop] }
-                : target.getEntities(request, options)
-          : typeof Reflect.get(target, prop) === 'function'
-          ? (Reflect.get(target, prop) as Function).bind(target)
-          : Reflect.get(target, prop),
+      get: (target, prop) => {
+        if (prop === 'getEntities')
+          return async (query: any, options: any) =>
+            options.credentials.principal.type === 'user'
+              ? { items: [shop] }
+              : target.getEntities(query, options);
+        const value = Reflect.get(target, prop);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
     });
     const { server } = await startTestBackend({
       features: [

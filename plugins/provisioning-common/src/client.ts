@@ -8,6 +8,20 @@ import type {
   StackKey,
 } from './stacks';
 
+function queryString(query: Record<string, string | number | undefined>) {
+  const params = new URLSearchParams(
+    Object.entries(query)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, String(v)]),
+  );
+  return params.size ? `?${params}` : '';
+}
+
+const stackPath = (key: StackKey) =>
+  `/stacks/${[key.accountId, key.region, key.stackId]
+    .map(encodeURIComponent)
+    .join('/')}`;
+
 /** Options of {@link ProvisioningClient}. */
 export interface ProvisioningClientOptions {
   /** Resolves the provisioning backend's base URL (Backstage's discovery). */
@@ -120,17 +134,3 @@ export class ProvisioningClient {
     );
   }
 }
-
-function queryString(query: Record<string, string | number | undefined>) {
-  const params = new URLSearchParams(
-    Object.entries(query)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => [k, String(v)]),
-  );
-  return params.size ? `?${params}` : '';
-}
-
-const stackPath = (key: StackKey) =>
-  `/stacks/${[key.accountId, key.region, key.stackId]
-    .map(encodeURIComponent)
-    .join('/')}`;

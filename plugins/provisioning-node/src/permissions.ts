@@ -9,7 +9,6 @@ import {
   ProvisioningRun,
   ProvisioningStack,
   RESOURCE_TYPE_PROVISIONING_STACK,
-  stackRefOf,
 } from '@konductor/plugin-provisioning-common';
 
 /**
@@ -45,18 +44,9 @@ export const provisioningStackPermissionResourceRef =
 export function stackPermissionResource(
   stack: ProvisioningStack | ProvisioningRun,
 ): StackPermissionResource {
-  const ref =
-    'ref' in stack
-      ? stack.ref
-      : stack.accountId && stack.region
-      ? stackRefOf({
-          accountId: stack.accountId,
-          region: stack.region,
-          stackId: stack.stackId,
-        })
-      : undefined;
   return {
-    ref,
+    // A recorded stack has its ref; a run has its stack's, unless recorded before ownership.
+    ref: 'ref' in stack ? stack.ref : stack.stackRef,
     stackId: stack.stackId,
     environment: stack.environment,
     owner: stack.owner,

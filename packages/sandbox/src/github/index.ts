@@ -5,11 +5,9 @@ import {
   json,
 } from '../types';
 import { branchHead, commitFile, initBareRepo, readFile, repoDir } from './git';
+import { SANDBOX_USER } from './identity';
 
 export { handleGitHttp } from './git';
-
-/** The user every token authenticates as. */
-export const SANDBOX_USER = 'sandbox-user';
 
 type Status = { status: 'enabled' | 'disabled' };
 interface Repo {
@@ -160,13 +158,24 @@ export async function handleGithub(
   const findRepo = (owner: string, name: string) =>
     ctx.state.get<Repo>('github', 'repo', `${owner}/${name}`.toLowerCase());
 
-  if (route === 'GET /user')
+  if (route === 'GET /user') {
+    // Who the token was issued to: a member who signed in, or the integration's user.
+    const login = ctx.github.loginOf(auth)!;
+    const member = ctx.github.member(login);
+    const id = member ? 100 + ctx.github.org.members.indexOf(member) : 1;
     return json(200, {
-      login: SANDBOX_USER,
-      id: 1,
+      login,
+      id,
+      node_id: `U_sandbox${id}`,
       type: 'User',
-      name: 'Sandbox User',
+      name: member?.name ?? 'Sandbox User',
+      email: member?.email ?? null,
+      avatar_url: `${ctx.url}/avatars/${login}.png`,
+      html_url: `${ctx.url}/${login}`,
+      url: `${ctx.url}/github/users/${login}`,
+      site_admin: false,
     });
+  }
 
   // Create a repository in an org or for the user.
   if (route === 'POST /orgs/:/repos' || route === 'POST /user/repos') {

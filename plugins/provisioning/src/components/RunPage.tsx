@@ -262,17 +262,19 @@ function OutputsAndLinks({ state }: { state: RunState }) {
               </Link>
             ))}
         </Stack>
-        {state.outputsHidden ? (
+        {state.outputsHidden && (
           <Typography color="text.secondary" variant="body2">
             Outputs (ids, endpoints, ARNs) are shown to members of{' '}
             {run.owner ? <EntityRefLink entityRef={run.owner} /> : 'the owner'}{' '}
             and platform admins.
           </Typography>
-        ) : withOutputs.length === 0 ? (
+        )}
+        {!state.outputsHidden && withOutputs.length === 0 && (
           <Typography color="text.secondary" variant="body2">
             Outputs appear as resources become ready.
           </Typography>
-        ) : (
+        )}
+        {withOutputs.length > 0 && (
           <Box
             component="dl"
             sx={{

@@ -1,5 +1,9 @@
 import { useEffect } from 'react';
-import { configApiRef, useApi } from '@backstage/frontend-plugin-api';
+import {
+  configApiRef,
+  useApi,
+  type ConfigApi,
+} from '@backstage/frontend-plugin-api';
 import type { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
 import Box from '@mui/material/Box';
 import MenuItem from '@mui/material/MenuItem';
@@ -18,9 +22,8 @@ export interface AwsLocation {
   region?: string;
 }
 
-/** The accounts and regions config offers. */
-export function useAwsAccounts(): AwsAccountOption[] {
-  const config = useApi(configApiRef);
+/** The accounts and regions `konductor.provisioning.accounts` offers. */
+export function awsAccountsOf(config: ConfigApi): AwsAccountOption[] {
   return (
     config.getOptionalConfigArray('konductor.provisioning.accounts') ?? []
   ).map(a => ({
@@ -28,6 +31,11 @@ export function useAwsAccounts(): AwsAccountOption[] {
     title: a.getOptionalString('title') ?? a.getString('accountId'),
     regions: a.getStringArray('regions'),
   }));
+}
+
+/** The accounts and regions config offers. */
+export function useAwsAccounts(): AwsAccountOption[] {
+  return awsAccountsOf(useApi(configApiRef));
 }
 
 /**

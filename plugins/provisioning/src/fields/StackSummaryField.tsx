@@ -31,13 +31,15 @@ export function summaryLine(previews: StackPreview[]): string {
       p =>
         `${p.plan.stack}: ${usd(p.plan.monthlyCost)}/month; compliance (${
           p.compliance.level
-        }): ${p.compliance.allowed ? 'passes' : 'refused'}`,
+        }): ${p.compliance.allowed ? 'passes' : 'refused'}${
+          p.ownership && !p.ownership.available ? '; name: unavailable' : ''
+        }`,
     )
     .join('\n');
 }
 
 function StackTable({ preview }: { preview: StackPreview }) {
-  const { plan, compliance } = preview;
+  const { plan, compliance, ownership } = preview;
   const wave = (id: (typeof plan.waves)[number][number]) =>
     plan.waves.findIndex(w => w.includes(id)) + 1;
   return (
@@ -68,6 +70,14 @@ function StackTable({ preview }: { preview: StackPreview }) {
           ))}
         </TableBody>
       </Table>
+      {ownership && !ownership.available && (
+        <Alert severity="error">
+          <AlertTitle>
+            The stack name is not available: nothing will be created
+          </AlertTitle>
+          {ownership.reason}
+        </Alert>
+      )}
       {compliance.allowed ? (
         <Alert severity="success">
           Passes the compliance gate at the {compliance.level} level (
@@ -186,5 +196,9 @@ export function validateStackSummary(
   else if (value.includes(': refused'))
     validation.addError(
       'The compliance gate refuses this stack: go back and change the fields it lists',
+    );
+  else if (value.includes('name: unavailable'))
+    validation.addError(
+      'Another group owns a stack of this name here: go back and choose another name',
     );
 }

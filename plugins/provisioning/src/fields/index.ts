@@ -3,7 +3,10 @@ import {
   createFormField,
 } from '@backstage/plugin-scaffolder-react/alpha';
 
-/** The scaffolder form fields of provisioning: stack summary, sizes, AWS location, repository. */
+/**
+ * The scaffolder form fields of provisioning: stack summary, sizes, AWS location, stack name,
+ * repository.
+ */
 export const provisioningFormFields = [
   FormFieldBlueprint.make({
     name: 'stack-summary',
@@ -40,6 +43,19 @@ export const provisioningFormFields = [
             name: 'KonductorAwsLocation',
             component: m.AwsLocationField,
             validation: m.validateAwsLocation,
+          }),
+        ),
+    },
+  }),
+  FormFieldBlueprint.make({
+    name: 'stack-name',
+    params: {
+      field: () =>
+        import('./StackNameField').then(m =>
+          createFormField({
+            name: 'KonductorStackName',
+            component: m.StackNameField,
+            validation: m.validateStackName as any,
           }),
         ),
     },

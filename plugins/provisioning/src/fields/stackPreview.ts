@@ -4,7 +4,10 @@ import type {
   TemplateEntityV1beta3,
 } from '@backstage/plugin-scaffolder-common';
 import type { GateVerdict } from '@konductor/plugin-compliance-common';
-import type { StackPlan } from '@konductor/plugin-provisioning-common';
+import type {
+  StackAvailability,
+  StackPlan,
+} from '@konductor/plugin-provisioning-common';
 
 /** The compliance gate's verdict, as `konductor:stack:provision` outputs it in dry-run. */
 export type GateVerdictOutput = Pick<
@@ -12,11 +15,13 @@ export type GateVerdictOutput = Pick<
   'level' | 'environment' | 'allowed' | 'violations'
 >;
 
-/** One stack a template would provision: its plan, cost and the gate's verdict. */
+/** One stack a template would provision: its plan, cost, the gate's verdict and whose it would be. */
 export interface StackPreview {
   step: string;
   plan: StackPlan;
   compliance: GateVerdictOutput;
+  /** Whether its owner may have the stack's name. */
+  ownership?: StackAvailability;
 }
 
 /** The steps a preview runs: they only read and plan, and all support dry-run. */
@@ -46,6 +51,9 @@ export async function previewStacks(
     output[
       `${s.id}-compliance`
     ] = `\${{ steps['${s.id}'].output.compliance | dump }}`;
+    output[
+      `${s.id}-ownership`
+    ] = `\${{ steps['${s.id}'].output.ownership | dump }}`;
   }
   const response = await scaffolder.dryRun({
     template: {
@@ -76,6 +84,11 @@ export async function previewStacks(
         reason ?? `The stack step "${s.id}" produced no plan in the preview`,
       );
     }
-    return { step: s.id ?? 'stack', plan, compliance };
+    return {
+      step: s.id ?? 'stack',
+      plan,
+      compliance,
+      ownership: parsed(response.output[`${s.id}-ownership`]),
+    };
   });
 }

@@ -1,0 +1,191 @@
+import { exchangeWebFlowCode } from '@octokit/oauth-methods';
+import { request } from '@octokit/request';
+import { graphql } from '@octokit/graphql';
+import { Octokit } from '@octokit/rest';
+import { useSandbox } from '../__testUtils__/sandbox';
+import { DEFAULT_OAUTH_APP } from './identity';
+
+describe("GitHub's OAuth web flow and organisation", () => {
+  const sandbox = useSandbox();
+  const callback = 'http://localhost:7007/api/auth/github/handler/frame';
+
+  /** Opens the authorize page as a browser would, chooses `login`, returns the redirect. */
+  async function signInAs(
+    login: string,
+    clientId = DEFAULT_OAUTH_APP.clientId,
+  ) {
+    const authorize = `${
+      sandbox().url
+    }/login/oauth/authorize?${new URLSearchParams({
+      client_id: clientId,
+      redirect_uri: callback,
+      scope: 'read:user',
+      state: 'nonce-123',
+    })}`;
+    const page = await fetch(authorize);
+    const html = await page.text();
+    const link = [...html.matchAll(/href="([^"]+)"/g)]
+      .map(m => m[1].replace(/&amp;/g, '&'))
+      .find(href => href.includes(`login=${login}`));
+    if (!link) return { status: page.status, html };
+    const chosen = await fetch(`${sandbox().url}${link}`, {
+      redirect: 'manual',
+    });
+    return {
+      status: chosen.status,
+      location: new URL(chosen.headers.get('location')!),
+      html,
+    };
+  }
+
+  const ghe = () => request.defaults({ baseUrl: `${sandbox().url}/api/v3` });
+
+  it('offers every member on the authorize page and redirects back with a code and the state', async () => {
+    const { html, status, location } = await signInAs('alice');
+    for (const name of ['Alice Andersen', 'Bob Baptiste', 'Carol Chen'])
+      expect(html).toContain(name);
+    expect(status).toBe(302);
+    expect(`${location!.origin}${location!.pathname}`).toBe(callback);
+    expect(location!.searchParams.get('state')).toBe('nonce-123');
+    expect(location!.searchParams.get('code')).toMatch(/^[0-9a-f]{20}$/);
+  });
+
+  it('exchanges a code once for a token that authenticates as the member, through Octokit', async () => {
+    const { location } = await signInAs('bob');
+    const code = location!.searchParams.get('code')!;
+    const { authentication } = await exchangeWebFlowCode({
+      clientType: 'oauth-app',
+      clientId: DEFAULT_OAUTH_APP.clientId,
+      clientSecret: DEFAULT_OAUTH_APP.clientSecret,
+      code,
+      redirectUrl: callback,
+      request: ghe(),
+    });
+    expect(authentication.token).toMatch(/^gho_/);
+    expect(authentication.scopes).toEqual(['read:user']);
+    const me = await new Octokit({
+      baseUrl: `${sandbox().url}/api/v3`,
+      auth: authentication.token,
+    }).rest.users.getAuthenticated();
+    expect(me.data).toMatchObject({
+      login: 'bob',
+      name: 'Bob Baptiste',
+      email: 'bob@acme.example',
+    });
+    // A code works once.
+    await expect(
+      exchangeWebFlowCode({
+        clientType: 'oauth-app',
+        clientId: DEFAULT_OAUTH_APP.clientId,
+        clientSecret: DEFAULT_OAUTH_APP.clientSecret,
+        code,
+        request: ghe(),
+      }),
+    ).rejects.toThrow(/bad_verification_code/);
+  });
+
+  it('refuses a wrong client secret, another callback and an unknown app', async () => {
+    const { location } = await signInAs('carol');
+    const code = location!.searchParams.get('code')!;
+    await expect(
+      exchangeWebFlowCode({
+        clientType: 'oauth-app',
+        clientId: DEFAULT_OAUTH_APP.clientId,
+        clientSecret: 'guess',
+        code,
+        request: ghe(),
+      }),
+    ).rejects.toThrow(/incorrect_client_credentials/);
+    const again = await signInAs('carol');
+    await expect(
+      exchangeWebFlowCode({
+        clientType: 'oauth-app',
+        clientId: DEFAULT_OAUTH_APP.clientId,
+        clientSecret: DEFAULT_OAUTH_APP.clientSecret,
+        code: again.location!.searchParams.get('code')!,
+        redirectUrl: 'http://evil.example/callback',
+        request: ghe(),
+      }),
+    ).rejects.toThrow(/redirect_uri_mismatch/);
+    expect((await signInAs('alice', 'unknown-app')).status).toBe(404);
+  });
+
+  it("serves the organisation's members and teams over GraphQL, paged as GitHub pages them", async () => {
+    const client = graphql.defaults({
+      baseUrl: sandbox().githubUrl,
+      headers: { authorization: 'token sandbox-token' },
+    });
+    const members: string[] = [];
+    let cursor: string | null = null;
+    for (;;) {
+      const page: any = await client(
+        `query ($org: String!, $cursor: String) {
+          organization(login: $org) {
+            membersWithRole(first: 2, after: $cursor) {
+              pageInfo { hasNextPage endCursor }
+              nodes { login name email organizationVerifiedDomainEmails(login: $org) }
+            }
+          }
+        }`,
+        { org: 'acme', cursor },
+      );
+      const connection = page.organization.membersWithRole;
+      members.push(...connection.nodes.map((n: any) => n.login));
+      if (!connection.pageInfo.hasNextPage) break;
+      cursor = connection.pageInfo.endCursor;
+    }
+    expect(members).toEqual(['alice', 'bob', 'carol']);
+
+    const { organization }: any = await client(
+      `query {
+        organization(login: "acme") {
+          teams(first: 10) {
+            nodes {
+              slug combinedSlug name
+              members(first: 10, membership: IMMEDIATE) { nodes { login } }
+            }
+          }
+        }
+      }`,
+    );
+    expect(
+      organization.teams.nodes.map((t: any) => [
+        t.combinedSlug,
+        t.members.nodes.map((m: any) => m.login),
+      ]),
+    ).toEqual([
+      ['acme/team-a', ['alice']],
+      ['acme/team-b', ['bob']],
+      ['acme/platform-admins', ['carol']],
+    ]);
+  });
+
+  it('answers GraphQL mistakes as GitHub does', async () => {
+    const client = graphql.defaults({
+      baseUrl: sandbox().githubUrl,
+      headers: { authorization: 'token sandbox-token' },
+    });
+    await expect(
+      client(
+        'query { organization(login: "acme") { membersWithRole { nodes { login } } } }',
+      ),
+    ).rejects.toThrow(
+      'You must provide a `first` or `last` value to properly paginate the `membersWithRole` connection.',
+    );
+    await expect(
+      client(
+        'query { organization(login: "acme") { membersWithRole(first: 101) { nodes { login } } } }',
+      ),
+    ).rejects.toThrow('exceeds the `first` limit of 100 records');
+    await expect(
+      client('query { organization(login: "acme") { billingEmail } }'),
+    ).rejects.toThrow(
+      'Cannot query field "billingEmail" on type "Organization".',
+    );
+    const anonymous = await fetch(`${sandbox().githubUrl}/graphql`, {
+      method: 'POST',
+      body: JSON.stringify({ query: '{ user(login: "alice") { login } }' }),
+    });
+    expect(anonymous.status).toBe(401);
+  });
+});

@@ -1,0 +1,204 @@
+import { useEffect, useState } from 'react';
+import { configApiRef, useApi } from '@backstage/frontend-plugin-api';
+import type { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
+import TextField from '@mui/material/TextField';
+import {
+  ENVIRONMENTS,
+  ProvisioningClient,
+  stackClaimRequestSchema,
+  stackIdFor,
+} from '@konductor/plugin-provisioning-common';
+import { provisioningApiRef } from '../api';
+import {
+  awsAccountsOf,
+  useAwsAccounts,
+  type AwsAccountOption,
+} from './AwsLocationField';
+
+/**
+ * Where the name is checked: the form's fields holding the environment, the owner and the AWS
+ * location (a `KonductorAwsLocation`), or a fixed account and region the template names.
+ */
+export interface StackNameOptions {
+  /** Default `environment`. */
+  environmentField?: string;
+  /** Default `owner`. */
+  ownerField?: string;
+  /** Default `location`. */
+  locationField?: string;
+  accountId?: string;
+  region?: string;
+}
+
+type Values = Record<string, any>;
+
+/** The stack the name would make, from the form's other values (environment `dev` until chosen). */
+function stackOf(
+  name: string,
+  values: Values,
+  options: StackNameOptions,
+  accounts: AwsAccountOption[],
+) {
+  const location = values[options.locationField ?? 'location'] ?? {};
+  const accountId =
+    options.accountId ??
+    location.accountId ??
+    (accounts.length === 1 ? accounts[0].accountId : undefined);
+  const account = accounts.find(a => a.accountId === accountId);
+  return {
+    name,
+    environment: (values[options.environmentField ?? 'environment'] ??
+      'dev') as (typeof ENVIRONMENTS)[number],
+    owner: values[options.ownerField ?? 'owner'] as string | undefined,
+    accountId,
+    region:
+      options.region ??
+      location.region ??
+      (account?.regions.length === 1 ? account.regions[0] : undefined),
+  };
+}
+
+/** Why `name` cannot name a stack, or undefined. */
+function nameProblem(name: string): string | undefined {
+  const parsed = stackClaimRequestSchema.shape.name.safeParse(name);
+  return parsed.success ? undefined : parsed.error.issues[0].message;
+}
+
+type Check =
+  | { state: 'checking' }
+  | { state: 'available' | 'taken' | 'invalid' | 'unknown'; message: string };
+
+/** Asks the provisioning backend whether the stack can be had by its owner. */
+async function check(
+  client: Pick<ProvisioningClient, 'stackAvailability'>,
+  stack: ReturnType<typeof stackOf>,
+): Promise<Check> {
+  const problem = nameProblem(stack.name);
+  if (problem) return { state: 'invalid', message: problem };
+  if (!stack.accountId || !stack.region)
+    return {
+      state: 'unknown',
+      message:
+        'Availability is checked once the AWS account and region are chosen',
+    };
+  const answer = await client.stackAvailability({
+    accountId: stack.accountId,
+    region: stack.region,
+    name: stack.name,
+    environment: stack.environment,
+    owner: stack.owner,
+  });
+  if (!answer.available)
+    return { state: 'taken', message: answer.reason ?? 'Not available' };
+  return {
+    state: 'available',
+    message: answer.owner
+      ? `${answer.stackId} is ${answer.owner}'s: this changes it`
+      : `${answer.stackId} is available${
+          stack.owner ? ` for ${stack.owner}` : ''
+        }`,
+  };
+}
+
+/**
+ * `KonductorStackName`: the stack's name. As you type it checks the naming rules and asks the
+ * provisioning backend whether the stack (name and environment, in the chosen AWS account and
+ * region) is free or already the chosen owner's; a name another group owns is refused with the
+ * owner's name. The stack action claims the stack again, on the server, before anything is
+ * created.
+ */
+export function StackNameField(
+  props: FieldExtensionComponentProps<string, StackNameOptions>,
+) {
+  const {
+    formData,
+    onChange,
+    uiSchema,
+    schema,
+    rawErrors,
+    required,
+    idSchema,
+    formContext,
+  } = props;
+  const client = useApi(provisioningApiRef);
+  const accounts = useAwsAccounts();
+  const options = uiSchema['ui:options'] ?? {};
+  const values: Values = formContext?.formData ?? {};
+  const name = formData ?? '';
+  const stack = stackOf(name, values, options, accounts);
+  const key = JSON.stringify(stack);
+  const [result, setResult] = useState<Check>();
+
+  useEffect(() => {
+    if (!name) {
+      setResult(undefined);
+      return undefined;
+    }
+    setResult({ state: 'checking' });
+    // Ask once typing pauses.
+    const timer = setTimeout(() => {
+      check(client, JSON.parse(key)).then(setResult, e =>
+        setResult({
+          state: 'unknown',
+          message: `Could not check availability: ${e.message}`,
+        }),
+      );
+    }, 300);
+    return () => clearTimeout(timer);
+  }, [client, key, name]);
+
+  const bad = result?.state === 'taken' || result?.state === 'invalid';
+  let helper = schema.description ?? '';
+  if (result?.state === 'checking') helper = 'Checking availability…';
+  else if (result) helper = result.message;
+  else if (name) helper = stackIdFor(name, stack.environment);
+  return (
+    <TextField
+      fullWidth
+      margin="normal"
+      id={idSchema.$id}
+      label={schema.title ?? 'Stack name'}
+      required={required}
+      value={name}
+      onChange={e => onChange(e.target.value || undefined)}
+      error={bad || !!rawErrors?.length}
+      helperText={rawErrors?.[0] ?? helper}
+      inputProps={{ 'aria-describedby': `${idSchema.$id}-helper-text` }}
+      FormHelperTextProps={{
+        id: `${idSchema.$id}-helper-text`,
+        role: 'status',
+      }}
+    />
+  );
+}
+
+/** Client-side, before the form moves on: the naming rules and, again, availability. */
+export async function validateStackName(
+  value: string | undefined,
+  validation: { addError(message: string): void },
+  context: {
+    apiHolder: { get<T>(ref: { id: string; T: T }): T | undefined };
+    formData?: Values;
+    uiSchema?: { 'ui:options'?: StackNameOptions };
+  },
+) {
+  if (!value) return;
+  const problem = nameProblem(value);
+  if (problem) {
+    validation.addError(problem);
+    return;
+  }
+  const client = context.apiHolder.get(provisioningApiRef);
+  const config = context.apiHolder.get(configApiRef);
+  if (!client || !config) return;
+  const answer = await check(
+    client,
+    stackOf(
+      value,
+      context.formData ?? {},
+      context.uiSchema?.['ui:options'] ?? {},
+      awsAccountsOf(config),
+    ),
+  ).catch(() => undefined);
+  if (answer?.state === 'taken') validation.addError(answer.message);
+}
