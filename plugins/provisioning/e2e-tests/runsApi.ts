@@ -46,7 +46,10 @@ export async function createRun(
       stackId: `${name}-dev`,
       stackName: name,
       environment: 'dev',
-      createdBy: 'user:development/guest',
+      accountId: '123456789012',
+      region: 'us-east-1',
+      owner: 'group:default/guests',
+      createdBy: 'user:default/guest',
       resources: [
         { resource: 'network', dependsOn: [] },
         { resource: 'database', dependsOn: ['network'] },
