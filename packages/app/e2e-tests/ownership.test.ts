@@ -72,7 +72,9 @@ async function openTemplate(page: Page, title: string) {
     .getByRole('navigation', { name: 'sidebar nav' })
     .getByRole('link', { name: /Create/ })
     .click();
-  await templateCard(page, title).getByRole('button', { name: 'Choose' }).click();
+  await templateCard(page, title)
+    .getByRole('button', { name: 'Choose' })
+    .click();
 }
 
 /** Picks the group titled `title` in the form's owner picker (the catalog's groups). */
@@ -164,7 +166,9 @@ test("one team's stack is another team's to see, not to touch; an admin may act"
     bob.getByText(/Outputs \(ids, endpoints, ARNs\) are shown to members of/),
   ).toBeVisible();
   await expect(bob.getByText(endpoint)).toHaveCount(0);
-  await expect(bob.getByRole('button', { name: /Cancel run|Retry/ })).toHaveCount(0);
+  await expect(
+    bob.getByRole('button', { name: /Cancel run|Retry/ }),
+  ).toHaveCount(0);
   await snap(bob, testInfo, '23-bob-sees-no-outputs');
 
   // Bob's request for the same name is refused by the form...

@@ -248,6 +248,7 @@ describe.each(databases.eachSupportedId())(
       const network = await runTemplate('private-network', {
         name,
         environment: 'dev',
+        owner: 'group:default/platform-team',
       });
       expect(network.task.status).toBe('completed');
       // The network's System carries the template it came from: the dependency picker's filter.
