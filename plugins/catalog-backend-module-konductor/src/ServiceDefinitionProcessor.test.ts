@@ -281,7 +281,17 @@ describe('ServiceDefinitionProcessor', () => {
     [
       'spec.fulfilment.automated.skeleton',
       'skeleton',
-      'spec.fulfilment.automated.skeleton: must be a folder path relative to this definition',
+      'spec.fulfilment.automated.skeleton: must be a folder path under this definition',
+    ],
+    [
+      'spec.fulfilment.automated.skeleton',
+      './../../other-team/secrets',
+      "spec.fulfilment.automated.skeleton: must stay inside this definition's folder: remove the .. from the path",
+    ],
+    [
+      'spec.fulfilment.automated.skeleton',
+      '../shared-skeleton',
+      'spec.fulfilment.automated.skeleton: must be a folder path under this definition',
     ],
     [
       'spec.dependsOn',

@@ -48,8 +48,12 @@ const automatedSchema = z
     skeleton: z
       .string()
       .regex(
-        /^\.{1,2}\/[^\s]*$/,
-        'must be a folder path relative to this definition, such as ./skeleton',
+        /^\.\/[^\s]*$/,
+        'must be a folder path under this definition, such as ./skeleton',
+      )
+      .refine(
+        p => !p.split('/').includes('..'),
+        "must stay inside this definition's folder: remove the .. from the path",
       )
       .optional()
       .describe(

@@ -542,6 +542,23 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       );
     });
 
+    it('refuses a sourcePath outside the task workspace before creating anything', async () => {
+      const { ctx } = context(
+        { repoUrl: 'github.com?owner=acme&repo=escape', sourcePath: '../..' },
+        { workspacePath: workspace() },
+      );
+      const error = await action()
+        .handler(ctx as any)
+        .catch(e => e);
+      expect(error.name).toBe('InputError');
+      expect(error.message).toBe(
+        `sourcePath: "../.." leads outside the task's workspace: use a folder inside it, such as . or ./service`,
+      );
+      await expect(
+        octokit().rest.repos.get({ owner: 'acme', repo: 'escape' }),
+      ).rejects.toMatchObject({ status: 404 });
+    });
+
     it('names what to change when the host has no integration', async () => {
       const { ctx } = context(
         { repoUrl: 'gitlab.example.com?owner=acme&repo=x' },

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ConflictError } from '@backstage/errors';
+import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
+import { ConflictError, InputError } from '@backstage/errors';
 import {
   DefaultGithubCredentialsProvider,
   GithubCredentialsProvider,
@@ -74,6 +75,17 @@ const inputSchema = z.object({
     .describe('Status checks that must pass before merging.'),
 });
 
+/** The workspace folder `sourcePath` names; refused when it leads outside the workspace. */
+function workspaceFolder(workspacePath: string, sourcePath = '.'): string {
+  try {
+    return resolveSafeChildPath(workspacePath, sourcePath);
+  } catch {
+    throw new InputError(
+      `sourcePath: "${sourcePath}" leads outside the task's workspace: use a folder inside it, such as . or ./service`,
+    );
+  }
+}
+
 /**
  * `konductor:github:repo:provision`: creates the repository (or adopts an empty one), pushes the
  * workspace, and applies the compliance baseline: protected default branch with required reviews
@@ -98,6 +110,8 @@ export function createGithubRepoProvisionAction(
     async handler(ctx) {
       // The scaffolder validates input but applies no defaults: parse it here.
       const input = parseInput(inputSchema, ctx.input);
+      // Refused before anything exists: only the task's own workspace is pushed.
+      const dir = workspaceFolder(ctx.workspacePath, input.sourcePath);
       const { octokit, owner, repo, token } = await githubFor(
         input.repoUrl,
         options.integrations,
@@ -169,7 +183,6 @@ export function createGithubRepoProvisionAction(
           },
         );
       if (!pushed) {
-        const dir = path.resolve(ctx.workspacePath, input.sourcePath ?? '.');
         if (team && !target.isUser) {
           const file = path.join(dir, '.github', 'CODEOWNERS');
           const exists = await fs.stat(file).then(
