@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'yaml';
-import { loadConfigSchema } from '@backstage/config-loader';
+import { loadConfig, loadConfigSchema } from '@backstage/config-loader';
 import { repoRoot } from './__testUtils__/appConfig';
 
 /** The fenced blocks of `lang` in a markdown file. */
@@ -52,5 +52,28 @@ describe("the admin guide's configuration snippets", () => {
     ).toThrow(
       "must have required property 'regions' { missingProperty=regions } at /konductor/provisioning/accounts/0",
     );
+  });
+});
+
+describe('app-config.production.yaml', () => {
+  it('is valid configuration on top of the embedded defaults', async () => {
+    const schema = await loadConfigSchema({ dependencies: ['backend', 'app'] });
+    // Every ${VAR} as some value: what matters is the shape around them.
+    const { appConfigs } = await loadConfig({
+      configRoot: repoRoot,
+      configTargets: ['app-config.yaml', 'app-config.production.yaml'].map(
+        file => ({ path: path.join(repoRoot, file) }),
+      ),
+      experimentalEnvFunc: async name =>
+        name === 'POSTGRES_PORT' ? '5432' : `x-${name}`,
+    });
+    expect(() => schema.process(appConfigs)).not.toThrow();
+    const production = appConfigs.find(c =>
+      c.context.endsWith('app-config.production.yaml'),
+    )!.data as any;
+    expect(production.auth.providers.github.production.signIn.resolvers).toEqual(
+      [{ resolver: 'usernameMatchingUserEntityName' }],
+    );
+    expect(production.konductor.signIn.providers).toEqual(['github']);
   });
 });
