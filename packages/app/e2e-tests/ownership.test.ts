@@ -151,6 +151,10 @@ test("one team's stack is another team's to see, not to touch; an admin may act"
   await expect(alice.getByText('Endpoint:')).toBeVisible({ timeout: 90_000 });
   await alice.getByRole('link', { name: 'Provisioning run' }).click();
   await expect(alice.getByText('3 of 3 resources ready')).toBeVisible();
+  // Her GitHub sign-in resolved to her catalog User, from the organisation: the run is hers.
+  await expect(
+    alice.getByRole('link', { name: 'Alice Andersen' }).first(),
+  ).toBeVisible();
   const endpoint = `${name}-dev-db.sandbox.us-east-1.rds.amazonaws.com`;
   await expect(alice.getByText(endpoint)).toBeVisible();
   const runUrl = alice.url();
