@@ -12,7 +12,9 @@ export interface Config {
        * retry, destroy. Default: all of them. Creating a stack for one's own group is always
        * allowed; for another group never (admins excepted).
        */
-      ownerActions?: Array<'read-outputs' | 'change' | 'cancel' | 'retry' | 'destroy'>;
+      ownerActions?: Array<
+        'read-outputs' | 'change' | 'cancel' | 'retry' | 'destroy'
+      >;
       /**
        * Per owner action, the environments in which only admins may do it, for example
        * `destroy: [prod]`. Default: none.

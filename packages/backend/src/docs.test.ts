@@ -71,9 +71,9 @@ describe('app-config.production.yaml', () => {
     const production = appConfigs.find(c =>
       c.context.endsWith('app-config.production.yaml'),
     )!.data as any;
-    expect(production.auth.providers.github.production.signIn.resolvers).toEqual(
-      [{ resolver: 'usernameMatchingUserEntityName' }],
-    );
+    expect(
+      production.auth.providers.github.production.signIn.resolvers,
+    ).toEqual([{ resolver: 'usernameMatchingUserEntityName' }]);
     expect(production.konductor.signIn.providers).toEqual(['github']);
   });
 });

@@ -188,17 +188,16 @@ export async function createRouter(
       for (const [status, n] of Object.entries(e.counts))
         counts[status as CheckStatus] =
           (counts[status as CheckStatus] ?? 0) + (n ?? 0);
-    const scores = all
-      .map(e => e.score)
-      .filter((v): v is number => v !== null);
+    const scores = all.map(e => e.score).filter((v): v is number => v !== null);
     res.json({
       items: all.slice(offset, offset + limit),
       totalCount: all.length,
       posture: {
         counts,
         score: scores.length
-          ? Math.round((10 * scores.reduce((a, b) => a + b, 0)) / scores.length) /
-            10
+          ? Math.round(
+              (10 * scores.reduce((a, b) => a + b, 0)) / scores.length,
+            ) / 10
           : null,
       },
     });
@@ -210,7 +209,9 @@ export async function createRouter(
       allow: ['user', 'service'],
     });
     const all = await store.listEntities(await readable(credentials, {}));
-    const values = (key: 'owner' | 'system' | 'environment' | 'kind' | 'level') =>
+    const values = (
+      key: 'owner' | 'system' | 'environment' | 'kind' | 'level',
+    ) =>
       [...new Set(all.map(e => e[key]).filter((v): v is string => !!v))].sort();
     res.json({
       owner: values('owner'),

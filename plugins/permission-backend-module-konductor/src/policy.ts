@@ -70,7 +70,9 @@ export interface KonductorPolicyOptions {
 }
 
 /** Reads `konductor.permissions`; every setting has a default (no admins, owners may do all). */
-export function policyOptionsFromConfig(config: Config): KonductorPolicyOptions {
+export function policyOptionsFromConfig(
+  config: Config,
+): KonductorPolicyOptions {
   const c = config.getOptionalConfig('konductor.permissions');
   const adminOnly: KonductorPolicyOptions['adminOnly'] = {};
   const adminOnlyConfig = c?.getOptionalConfig('adminOnly');

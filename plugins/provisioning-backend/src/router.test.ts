@@ -361,7 +361,8 @@ describe('provisioning API', () => {
       });
     expect(mismatched.status).toBe(409);
 
-    const stackPath = '/api/provisioning/stacks/123456789012/us-east-1/claimed-dev';
+    const stackPath =
+      '/api/provisioning/stacks/123456789012/us-east-1/claimed-dev';
     expect(
       (await request(server).get(stackPath).set('Authorization', user)).body,
     ).toMatchObject({ owner: 'group:default/team-a' });
@@ -540,7 +541,9 @@ describe('provisioning API for a user who may see a stack but not its outputs', 
     expect(events.body.events).toEqual([
       expect.objectContaining({ seq: 1, status: 'ready' }),
     ]);
-    expect(JSON.stringify([got.body, events.body])).not.toContain('vpc-secretish');
+    expect(JSON.stringify([got.body, events.body])).not.toContain(
+      'vpc-secretish',
+    );
     // The list shows that it exists.
     expect(
       (

@@ -57,7 +57,9 @@ const ENTITY_REF = /^(group|user):([a-z0-9-_.]+\/)?[A-Za-z0-9-_.]+$/;
  */
 export const stackClaimRequestSchema = z
   .object({
-    accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+    accountId: z
+      .string()
+      .regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
     region: z
       .string()
       .regex(

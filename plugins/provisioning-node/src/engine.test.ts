@@ -2,10 +2,7 @@ import {
   GetSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import {
-  DescribeDBInstancesCommand,
-  RDSClient,
-} from '@aws-sdk/client-rds';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import * as k8s from '@kubernetes/client-node';
 import { startSandbox, Sandbox } from '@konductor/sandbox';
 import {
@@ -304,7 +301,12 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
     // A re-run adopts everything instead of creating a second set.
     await run(spec, []);
     expect((await inspect()).counts['ec2/nat-gateway']).toBe(2);
-    await destroyStack({ spec, provider, runId: 'destroy-1', onEvent: () => {} });
+    await destroyStack({
+      spec,
+      provider,
+      runId: 'destroy-1',
+      onEvent: () => {},
+    });
     expect((await inspect()).total).toBe(0);
   });
 
@@ -435,7 +437,12 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
     const resources = async () =>
       (
         (await (await fetch(`${sandbox.url}/__sandbox/resources`)).json()) as {
-          resources: { service: string; type: string; id: string; phase: string }[];
+          resources: {
+            service: string;
+            type: string;
+            id: string;
+            phase: string;
+          }[];
         }
       ).resources
         .map(r => `${r.service}/${r.type}/${r.id}/${r.phase}`)
@@ -488,7 +495,9 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       expect(error.retained).toEqual(
         expect.arrayContaining(['network', 'database']),
       );
-      expect(error.message).toMatch(/this run did not create it \(it was adopted\)/);
+      expect(error.message).toMatch(
+        /this run did not create it \(it was adopted\)/,
+      );
       expect(await resources()).toEqual(before);
       expect(
         events.find(e => e.resource === 'database' && e.status === 'retained')
@@ -496,15 +505,19 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       ).toMatch(/DB instance reuse-dev-db: this run did not create it/);
       // The adopted stack still works: the first run's outputs describe it.
       expect(
-        await provider.exists('database', {
-          spec: first,
-          stackId: 'reuse-dev',
-          runId: 'task-3_reuse-dev',
-          outputs: {},
-          signal: new AbortController().signal,
-          deadline: Date.now() + 60_000,
-          progress: () => {},
-        }, firstOutputs.database!),
+        await provider.exists(
+          'database',
+          {
+            spec: first,
+            stackId: 'reuse-dev',
+            runId: 'task-3_reuse-dev',
+            outputs: {},
+            signal: new AbortController().signal,
+            deadline: Date.now() + 60_000,
+            progress: () => {},
+          },
+          firstOutputs.database!,
+        ),
       ).toBe(true);
     });
 
@@ -545,7 +558,7 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       expect(db.DeletionProtection).toBe(true);
     });
 
-    it("destroying as another owner deletes nothing and says what stayed", async () => {
+    it('destroying as another owner deletes nothing and says what stayed', async () => {
       await run(stack('theirs'), []);
       const before = await resources();
       const error = await destroyStack({

@@ -291,9 +291,13 @@ async function removeResources(
             blockers.length === 1 ? 's' : ''
           } it)`;
           kept.push(why);
-          emit('retained', `${kind}: kept: ${blockers.join(', ')} still use it`, {
-            resource: kind,
-          });
+          emit(
+            'retained',
+            `${kind}: kept: ${blockers.join(', ')} still use it`,
+            {
+              resource: kind,
+            },
+          );
           return;
         }
         const started = Date.now();

@@ -84,7 +84,10 @@ async function main() {
       ],
     },
     konductor: {
-      aws: { endpoint: sandbox.url, pollIntervalSeconds: 0.05 * Math.min(SCALE, 1) },
+      aws: {
+        endpoint: sandbox.url,
+        pollIntervalSeconds: 0.05 * Math.min(SCALE, 1),
+      },
     },
   });
 

@@ -143,7 +143,10 @@ describe('RDS', () => {
     await expect(
       rds().send(
         new ListTagsForResourceCommand({
-          ResourceName: db.DBInstanceArn!.replace('123456789012', '210987654321'),
+          ResourceName: db.DBInstanceArn!.replace(
+            '123456789012',
+            '210987654321',
+          ),
         }),
       ),
     ).rejects.toMatchObject({ name: 'DBInstanceNotFoundFault' });

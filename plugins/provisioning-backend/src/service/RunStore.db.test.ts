@@ -202,14 +202,14 @@ describe.each(databases.eachSupportedId())('RunStore on %s', databaseId => {
       ).items
         .map(r => r.stackName)
         .sort();
-    const ownedByA = { column: 'owner' as const, values: ['group:default/team-a'] };
+    const ownedByA = {
+      column: 'owner' as const,
+      values: ['group:default/team-a'],
+    };
     expect(await names(ownedByA)).toEqual(['team-a-dev', 'team-a-prod']);
     expect(
       await names({
-        allOf: [
-          ownedByA,
-          { not: { column: 'environment', values: ['prod'] } },
-        ],
+        allOf: [ownedByA, { not: { column: 'environment', values: ['prod'] } }],
       }),
     ).toEqual(['team-a-dev']);
     expect(

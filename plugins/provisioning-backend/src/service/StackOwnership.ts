@@ -48,7 +48,11 @@ export class StackOwnership {
     await this.access.require(
       credentials,
       provisioningStackCreatePermission,
-      { stackId: key.stackId, environment: request.environment, owner: request.owner },
+      {
+        stackId: key.stackId,
+        environment: request.environment,
+        owner: request.owner,
+      },
       `You may not create stacks for ${request.owner}: choose an owner group you belong to`,
     );
     const claimed = await this.store.claim({
@@ -59,7 +63,8 @@ export class StackOwnership {
           : undefined,
     });
     // Another request claimed it between the read and the write.
-    if (!claimed.created) await this.mayChange(credentials, claimed.stack, request.owner);
+    if (!claimed.created)
+      await this.mayChange(credentials, claimed.stack, request.owner);
     return claimed;
   }
 
@@ -69,7 +74,8 @@ export class StackOwnership {
     stack: ProvisioningStack,
     owner: string,
   ) {
-    if (stack.owner !== owner) throw new ConflictError(stackTakenMessage(stack, owner));
+    if (stack.owner !== owner)
+      throw new ConflictError(stackTakenMessage(stack, owner));
     await this.access.require(
       credentials,
       provisioningStackUpdatePermission,

@@ -27,7 +27,9 @@ describe.each(databases.eachSupportedId())('StackStore on %s', databaseId => {
   let store: StackStore;
   beforeAll(async () => {
     store = new StackStore(
-      await provisioningDatabase(databaseService(await databases.init(databaseId))),
+      await provisioningDatabase(
+        databaseService(await databases.init(databaseId)),
+      ),
     );
   });
 
@@ -50,12 +52,18 @@ describe.each(databases.eachSupportedId())('StackStore on %s', databaseId => {
     expect(second.stack.owner).toBe('group:default/team-a');
     // The same name in another region or environment is another stack.
     expect(
-      (await store.claim(claim('shop', 'group:default/team-b', { region: 'eu-west-1' })))
-        .created,
+      (
+        await store.claim(
+          claim('shop', 'group:default/team-b', { region: 'eu-west-1' }),
+        )
+      ).created,
     ).toBe(true);
     expect(
-      (await store.claim(claim('shop', 'group:default/team-b', { environment: 'prod' })))
-        .created,
+      (
+        await store.claim(
+          claim('shop', 'group:default/team-b', { environment: 'prod' }),
+        )
+      ).created,
     ).toBe(true);
   });
 
@@ -81,10 +89,16 @@ describe.each(databases.eachSupportedId())('StackStore on %s', databaseId => {
     expect(malformed).toBeUndefined();
     expect(await store.release(found!)).toBe(true);
     expect(
-      await store.get({ accountId: '123456789012', region: 'us-east-1', stackId: 'gone-dev' }),
+      await store.get({
+        accountId: '123456789012',
+        region: 'us-east-1',
+        stackId: 'gone-dev',
+      }),
     ).toBeUndefined();
     expect(await store.release(found!)).toBe(false);
     // Once released, the name is anyone's.
-    expect((await store.claim(claim('gone', 'group:default/team-b'))).created).toBe(true);
+    expect(
+      (await store.claim(claim('gone', 'group:default/team-b'))).created,
+    ).toBe(true);
   });
 });

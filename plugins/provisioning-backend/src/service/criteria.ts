@@ -12,11 +12,13 @@ export function whereCriteria(
 ): void {
   if ('allOf' in criteria) {
     builder.where(b => {
-      for (const c of criteria.allOf) b.andWhere(inner => whereCriteria(inner, c));
+      for (const c of criteria.allOf)
+        b.andWhere(inner => whereCriteria(inner, c));
     });
   } else if ('anyOf' in criteria) {
     builder.where(b => {
-      for (const c of criteria.anyOf) b.orWhere(inner => whereCriteria(inner, c));
+      for (const c of criteria.anyOf)
+        b.orWhere(inner => whereCriteria(inner, c));
     });
   } else if ('not' in criteria) {
     builder.whereNot(b => whereCriteria(b, criteria.not));

@@ -72,13 +72,7 @@ import type {
   ResourceContext,
   ResourceOutputs,
 } from '../provider';
-import {
-  adopt,
-  isOwned,
-  keepReason,
-  stackTags,
-  tagRecord,
-} from './ownership';
+import { adopt, isOwned, keepReason, stackTags, tagRecord } from './ownership';
 import { waitFor } from '../waitFor';
 import { BackoffRetryStrategy } from './retry';
 import { KubernetesDeployer } from './KubernetesDeployer';
@@ -485,7 +479,11 @@ export class AwsProvider implements CloudProvider {
       )
     ).InternetGateways?.[0];
     if (igw)
-      adopt(ctx, `internet gateway ${igw.InternetGatewayId}`, tagRecord(igw.Tags));
+      adopt(
+        ctx,
+        `internet gateway ${igw.InternetGatewayId}`,
+        tagRecord(igw.Tags),
+      );
     igw ??= (
       await ec2.send(
         new CreateInternetGatewayCommand({
@@ -959,7 +957,9 @@ export class AwsProvider implements CloudProvider {
     const rds = await this.client(RDSClient, ctx);
     const group = (
       await rds.send(
-        new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: this.dbId(ctx) }),
+        new DescribeDBSubnetGroupsCommand({
+          DBSubnetGroupName: this.dbId(ctx),
+        }),
       )
     ).DBSubnetGroups?.[0];
     return tagRecord(
@@ -973,9 +973,7 @@ export class AwsProvider implements CloudProvider {
     );
   }
 
-  private async destroyDatabase(
-    ctx: ResourceContext,
-  ): Promise<RemovalResult> {
+  private async destroyDatabase(ctx: ResourceContext): Promise<RemovalResult> {
     const rds = await this.client(RDSClient, ctx);
     const removal = this.removalOf(ctx);
     const id = this.dbId(ctx);

@@ -395,10 +395,7 @@ export class KubernetesDeployer {
       throw e;
     });
     if (!existing) return { kept: [] };
-    const reason = keepReason(
-      ownershipOf(existing.metadata?.annotations),
-      ctx,
-    );
+    const reason = keepReason(ownershipOf(existing.metadata?.annotations), ctx);
     if (reason) return { kept: [`namespace ${name}: ${reason}`] };
     await core.deleteNamespace({ name }).catch(e => {
       if (code(e) !== 404 && code(e) !== 503) throw e;

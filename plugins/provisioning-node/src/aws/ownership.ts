@@ -29,7 +29,8 @@ export function stackTags(
  * Kubernetes annotation keys cannot hold `:`; in-cluster objects carry the ownership tags as
  * `konductor.dev/<name>` annotations.
  */
-const annotationKey = (tag: string) => tag.replace('konductor:', 'konductor.dev/');
+const annotationKey = (tag: string) =>
+  tag.replace('konductor:', 'konductor.dev/');
 
 /** The ownership tags among `tags`, as Kubernetes annotations. */
 export function ownershipAnnotations(

@@ -101,15 +101,20 @@ describe('RunView', () => {
     ).toBeInTheDocument();
   });
 
-  it("says whose outputs they are when the user may not read them", async () => {
-    const backend = fakeBackend({ longPollAnswers: false, outputsHidden: true });
+  it('says whose outputs they are when the user may not read them', async () => {
+    const backend = fakeBackend({
+      longPollAnswers: false,
+      outputsHidden: true,
+    });
     backend.append('run-started');
     backend.append('ready', 'network');
     await renderInTestApp(<RunView runId={run.id} />, {
       apis: [[provisioningApiRef, backend.client as any]],
     });
     expect(
-      await screen.findByText(/Outputs \(ids, endpoints, ARNs\) are shown to members of/),
+      await screen.findByText(
+        /Outputs \(ids, endpoints, ARNs\) are shown to members of/,
+      ),
     ).toBeInTheDocument();
     expect(
       screen.queryByText('Outputs appear as resources become ready.'),

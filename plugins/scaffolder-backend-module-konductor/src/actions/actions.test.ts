@@ -235,7 +235,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       ).toEqual({ stackId: 'shop-dev', available: true });
     });
 
-    it("refuses a stack whose name another group owns, naming the owner, before any cloud call", async () => {
+    it('refuses a stack whose name another group owns, naming the owner, before any cloud call', async () => {
       const input = { ...inputOf(stackExamples[1].example), name: 'contested' };
       await stacks(mockCredentials.user('user:default/alice')).claimStack({
         accountId: input.aws.accountId,

@@ -83,7 +83,12 @@ export function createStackDestroyAction(options: {
         .getStack(key)
         .catch(e => Promise.reject(provisioningRefusal(e)));
       const [decision] = await options.permissions.authorize(
-        [{ permission: provisioningStackDestroyPermission, resourceRef: stack.ref }],
+        [
+          {
+            permission: provisioningStackDestroyPermission,
+            resourceRef: stack.ref,
+          },
+        ],
         { credentials },
       );
       if (decision.result !== AuthorizeResult.ALLOW)
@@ -128,7 +133,9 @@ export function createStackDestroyAction(options: {
       await stacks
         .releaseStack(key)
         .catch(e => Promise.reject(provisioningRefusal(e)));
-      ctx.logger.info(`Stack ${stack.stackId} is destroyed; its name is free again`);
+      ctx.logger.info(
+        `Stack ${stack.stackId} is destroyed; its name is free again`,
+      );
       ctx.output('deleted', deleted);
     },
   });

@@ -52,9 +52,11 @@ export function levelProblem(
   const rank = (level: string) =>
     COMPLIANCE_LEVELS.indexOf(level as (typeof COMPLIANCE_LEVELS)[number]);
   if (rank(spec.complianceLevel) >= rank(floor)) return undefined;
-  return `complianceLevel: ${spec.environment} stacks must be checked at ${floor} or above (konductor.compliance.minimumLevels), not ${spec.complianceLevel}: choose ${COMPLIANCE_LEVELS.slice(
-    rank(floor),
-  ).join(' or ')}`;
+  return `complianceLevel: ${
+    spec.environment
+  } stacks must be checked at ${floor} or above (konductor.compliance.minimumLevels), not ${
+    spec.complianceLevel
+  }: choose ${COMPLIANCE_LEVELS.slice(rank(floor)).join(' or ')}`;
 }
 
 /**
