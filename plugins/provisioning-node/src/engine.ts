@@ -5,9 +5,9 @@ import {
   StackSpec,
   dependenciesOf,
   planStack,
+  stackIdFor,
   topologicalOrder,
 } from '@konductor/plugin-provisioning-common';
-import { stackIdFor } from '@konductor/plugin-provisioning-common';
 import type {
   CloudProvider,
   RemovalScope,
