@@ -158,7 +158,7 @@ function root(ctx: SandboxContext) {
     name: m.name,
     email: m.email,
     bio: null,
-    avatarUrl: () => `${ctx.url}/avatars/${m.login}.png`,
+    avatarUrl: () => `${ctx.url}/avatars/${m.login}.svg`,
     url: `${ctx.url}/${m.login}`,
     suspendedAt: null,
     organizationVerifiedDomainEmails: ({ login }: { login: string }) =>

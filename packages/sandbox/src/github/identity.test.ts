@@ -72,6 +72,9 @@ describe("GitHub's OAuth web flow and organisation", () => {
       name: 'Bob Baptiste',
       email: 'bob@acme.example',
     });
+    const avatar = await fetch(me.data.avatar_url);
+    expect(avatar.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await avatar.text()).toContain('>B</text>');
     // A code works once.
     await expect(
       exchangeWebFlowCode({

@@ -170,7 +170,7 @@ export async function handleGithub(
       type: 'User',
       name: member?.name ?? 'Sandbox User',
       email: member?.email ?? null,
-      avatar_url: `${ctx.url}/avatars/${login}.png`,
+      avatar_url: `${ctx.url}/avatars/${login}.svg`,
       html_url: `${ctx.url}/${login}`,
       url: `${ctx.url}/github/users/${login}`,
       site_admin: false,

@@ -16,17 +16,32 @@ const page = (title: string, body: string): SandboxResponse => ({
   )}</title><style>body{font-family:sans-serif;margin:2em;max-width:60em}pre{background:#f4f4f4;padding:1em;overflow:auto}</style></head><body>${body}</body></html>`,
 });
 
+/** A person's avatar (their users' `avatar_url`): their initial on a colour of their own. */
+function avatarOf(login: string): SandboxResponse {
+  const hue =
+    [...login].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 360, 0) || 200;
+  return {
+    status: 200,
+    headers: { 'content-type': 'image/svg+xml' },
+    body: `<svg xmlns="http://www.w3.org/2000/svg" width="96" height="96" viewBox="0 0 96 96"><rect width="96" height="96" fill="hsl(${hue},55%,45%)"/><text x="48" y="62" font-family="sans-serif" font-size="44" fill="#fff" text-anchor="middle">${escape(
+      login.charAt(0).toUpperCase(),
+    )}</text></svg>`,
+  };
+}
+
 /**
  * GitHub's web pages, as far as links need them: `/{owner}/{repo}` (the files of the default
  * branch and how to clone) and `/{owner}/{repo}/blob/{branch}/{path}` (one file). These are the
  * repositories' `html_url`s, so the portal's links open something, and Backstage's GitHub URL
- * reader parses them like github.com URLs. Undefined for any other path.
+ * reader parses them like github.com URLs; and people's avatars. Undefined for any other path.
  */
 export async function handleGithubWeb(
   req: SandboxRequest,
   ctx: SandboxContext,
 ): Promise<SandboxResponse | undefined> {
   if (req.method !== 'GET') return undefined;
+  const avatar = /^\/avatars\/([A-Za-z0-9-]+)\.svg$/.exec(req.path);
+  if (avatar) return avatarOf(avatar[1]);
   const [owner, name, kind, branch, ...rest] = req.path
     .split('/')
     .filter(Boolean)
