@@ -363,6 +363,27 @@ describe('provisioning API', () => {
 
     const stackPath =
       '/api/provisioning/stacks/123456789012/us-east-1/claimed-dev';
+    // Leases are the stack actions' (backend services), one run at a time.
+    const lease = (holder: string, auth = service) =>
+      request(server)
+        .post(`${stackPath}/lease`)
+        .set('Authorization', auth)
+        .send({ holder, ttlSeconds: 60 });
+    expect((await lease('run-1', user)).status).toBe(403);
+    expect((await lease('run-1')).body).toMatchObject({ holder: 'run-1' });
+    const busy = await lease('run-2');
+    expect(busy.status).toBe(409);
+    expect(busy.body.error.message).toMatch(
+      /^Stack claimed-dev is being worked on by run run-1 \(its lease runs until .*\): wait for that run to end, then try again$/,
+    );
+    expect(
+      (
+        await request(server)
+          .delete(`${stackPath}/lease?holder=run-1`)
+          .set('Authorization', service)
+      ).status,
+    ).toBe(204);
+    expect((await lease('run-2')).status).toBe(200);
     expect(
       (await request(server).get(stackPath).set('Authorization', user)).body,
     ).toMatchObject({ owner: 'group:default/team-a' });

@@ -33,7 +33,9 @@ import {
   provisioningStackOutputsReadPermission,
   provisioningStackReadPermission,
   stackAvailabilityQuerySchema,
+  stackBusyMessage,
   stackClaimRequestSchema,
+  stackLeaseRequestSchema,
   stackTakenMessage,
 } from '@konductor/plugin-provisioning-common';
 import { stackPermissionResource } from '@konductor/plugin-provisioning-node';
@@ -245,6 +247,40 @@ export async function createRouter(
       throw e;
     }
   });
+
+  // One active run per stack: the stack actions take the lease (as this platform's service)
+  // before any cloud call, renew it while they run and give it up at the end.
+  router.post('/stacks/:accountId/:region/:stackId/lease', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['service'] });
+    const { holder, ttlSeconds } = parse(
+      stackLeaseRequestSchema,
+      req.body,
+      'lease',
+    );
+    const stack = await recordedStack(req.params);
+    const { granted, lease } = await stacks.acquireLease(
+      stack,
+      holder,
+      ttlSeconds * 1000,
+    );
+    if (!granted)
+      throw new ConflictError(stackBusyMessage(stack.stackId, lease!));
+    res.json(lease);
+  });
+
+  router.delete(
+    '/stacks/:accountId/:region/:stackId/lease',
+    async (req, res) => {
+      await httpAuth.credentials(req, { allow: ['service'] });
+      const { holder } = parse(
+        z.object({ holder: z.string().min(1) }).strict(),
+        req.query,
+        'query',
+      );
+      await stacks.releaseLease(await recordedStack(req.params), holder);
+      res.status(204).end();
+    },
+  );
 
   // ---- runs -----------------------------------------------------------------------------------
 

@@ -6,6 +6,8 @@ import type {
   StackAvailability,
   StackClaimRequest,
   StackKey,
+  StackLease,
+  StackLeaseRequest,
 } from './stacks';
 
 function queryString(query: Record<string, string | number | undefined>) {
@@ -103,6 +105,25 @@ export class ProvisioningClient {
   /** The recorded stack (its owner), as the caller may read it. */
   getStack(key: StackKey): Promise<ProvisioningStack> {
     return this.request('GET', stackPath(key));
+  }
+
+  /**
+   * Takes or renews the stack's lease for a run (backend services): refused (409) while another
+   * run holds it and its lease has not expired.
+   */
+  acquireStackLease(
+    key: StackKey,
+    request: StackLeaseRequest,
+  ): Promise<StackLease> {
+    return this.request('POST', `${stackPath(key)}/lease`, request);
+  }
+
+  /** Gives the stack's lease up, when `holder` holds it. */
+  releaseStackLease(key: StackKey, holder: string): Promise<void> {
+    return this.request(
+      'DELETE',
+      `${stackPath(key)}/lease?holder=${encodeURIComponent(holder)}`,
+    );
   }
 
   /** Forgets a destroyed stack, so its name is free again. */

@@ -111,3 +111,26 @@ export function stackTakenMessage(
     requestedOwner ? `, not ${requestedOwner}` : ''
   }: choose another name, or ask ${stack.owner} to change it`;
 }
+
+/** Who is working on a stack: the run holding its lease, and until when. */
+export interface StackLease {
+  holder: string;
+  expiresAt: string;
+}
+
+/** Body of `POST /stacks/:accountId/:region/:stackId/lease`: take or renew the stack's lease. */
+export const stackLeaseRequestSchema = z
+  .object({
+    /** The run taking the lease; the same run (a resumed or retried task) renews it. */
+    holder: z.string().min(1),
+    /** How long the lease lasts unless renewed, 10 seconds to 10 minutes. */
+    ttlSeconds: z.number().int().min(10).max(600),
+  })
+  .strict();
+/** What {@link stackLeaseRequestSchema} accepts. */
+export type StackLeaseRequest = z.input<typeof stackLeaseRequestSchema>;
+
+/** The refusal of a second run of a stack while another one holds it. */
+export function stackBusyMessage(stackId: string, lease: StackLease): string {
+  return `Stack ${stackId} is being worked on by run ${lease.holder} (its lease runs until ${lease.expiresAt}): wait for that run to end, then try again`;
+}

@@ -118,8 +118,8 @@ async function main() {
   const checkpoints = new Map<string, unknown>();
   const outputs: Record<string, unknown> = {};
   const taskStart = Date.now();
-  // The stack's claim is one request to the provisioning backend, which this bench does not
-  // measure: every claim is granted here.
+  // The stack's claim and lease are requests to the provisioning backend, which this bench does
+  // not measure: every claim and lease is granted here.
   const stacks = () =>
     ({
       claimStack: async (claim: any) => ({
@@ -130,6 +130,13 @@ async function main() {
   await createStackProvisionAction({
     provider: timed,
     stacks,
+    leases: {
+      acquireStackLease: async (_stack: any, lease: any) => ({
+        holder: lease.holder,
+        expiresAt: new Date().toISOString(),
+      }),
+      releaseStackLease: async () => {},
+    },
     accounts: [{ accountId: '123456789012', regions: ['us-east-1'] }],
   }).handler({
     input: input as any,

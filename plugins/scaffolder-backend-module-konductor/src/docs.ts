@@ -60,11 +60,16 @@ export function actionsReference(): string {
   const none = {} as any;
   const actions = [
     createComplianceCheckAction(),
-    createStackProvisionAction({ provider: none, stacks: () => none }),
+    createStackProvisionAction({
+      provider: none,
+      stacks: () => none,
+      leases: none,
+    }),
     createStackOutputsAction({ client: () => none }),
     createStackDestroyAction({
       provider: none,
       stacks: () => none,
+      leases: none,
       permissions: none,
     }),
     createGithubRepoProvisionAction({

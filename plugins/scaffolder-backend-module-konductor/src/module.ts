@@ -74,10 +74,12 @@ export const scaffolderModuleKonductor = createBackendModule({
                 })
               ).token,
           });
-        // Every run's events go to the provisioning backend, with a service token per request.
+        // The provisioning backend as this platform's service: every run's events (with a service
+        // token per request) and the stacks' leases.
+        const platform = provisioningAs(() => auth.getOwnServiceCredentials());
         const reporter = new BackendProvisioningReporter({
           logger,
-          client: provisioningAs(() => auth.getOwnServiceCredentials()),
+          client: platform,
         });
         const accounts = config
           .getOptionalConfigArray('konductor.provisioning.accounts')
@@ -100,6 +102,7 @@ export const scaffolderModuleKonductor = createBackendModule({
             provider,
             reporter,
             stacks: asUser,
+            leases: platform,
             accounts,
             minimumLevels,
           }),
@@ -107,6 +110,7 @@ export const scaffolderModuleKonductor = createBackendModule({
             provider,
             reporter,
             stacks: asUser,
+            leases: platform,
             permissions,
           }),
           // Read as the task's user: the provisioning backend's permissions decide what they see.

@@ -101,4 +101,55 @@ describe.each(databases.eachSupportedId())('StackStore on %s', databaseId => {
       (await store.claim(claim('gone', 'group:default/team-b'))).created,
     ).toBe(true);
   });
+
+  it('leases a stack to one run at a time; a dead holder is taken over once its lease expires', async () => {
+    const { stack } = await store.claim(
+      claim('leased', 'group:default/team-a'),
+    );
+    const t0 = new Date('2026-12-01T10:00:00Z');
+    const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
+    const first = await store.acquireLease(stack, 'run-1', 60_000, t0);
+    expect(first).toEqual({
+      granted: true,
+      lease: { holder: 'run-1', expiresAt: '2026-12-01T10:01:00.000Z' },
+    });
+    // A second run is refused while the first one's lease holds, and told whose it is.
+    expect(await store.acquireLease(stack, 'run-2', 60_000, at(30))).toEqual({
+      granted: false,
+      lease: { holder: 'run-1', expiresAt: '2026-12-01T10:01:00.000Z' },
+    });
+    // The holder renews it (a resumed task is the same run).
+    expect(
+      (await store.acquireLease(stack, 'run-1', 60_000, at(50))).granted,
+    ).toBe(true);
+    expect(
+      (await store.acquireLease(stack, 'run-2', 60_000, at(100))).granted,
+    ).toBe(false);
+    // The holder dies: nobody renews, and once the lease has expired another run takes over.
+    expect(await store.acquireLease(stack, 'run-2', 60_000, at(111))).toEqual({
+      granted: true,
+      lease: { holder: 'run-2', expiresAt: '2026-12-01T10:02:51.000Z' },
+    });
+    // Giving up is the holder's alone.
+    await store.releaseLease(stack, 'run-1');
+    expect(
+      (await store.acquireLease(stack, 'run-3', 60_000, at(120))).granted,
+    ).toBe(false);
+    await store.releaseLease(stack, 'run-2');
+    expect(
+      (await store.acquireLease(stack, 'run-3', 60_000, at(120))).granted,
+    ).toBe(true);
+  });
+
+  it('grants a contested lease to exactly one of the runs asking at once', async () => {
+    const { stack } = await store.claim(
+      claim('contested', 'group:default/team-a'),
+    );
+    const results = await Promise.all(
+      ['a', 'b', 'c', 'd', 'e'].map(run =>
+        store.acquireLease(stack, `run-${run}`, 60_000),
+      ),
+    );
+    expect(results.filter(r => r.granted)).toHaveLength(1);
+  });
 });

@@ -3,6 +3,7 @@ import type {
   ProvisioningStack,
   StackClaimRequest,
   StackKey,
+  StackLease,
 } from '@konductor/plugin-provisioning-common';
 import {
   parseStackRef,
@@ -93,6 +94,49 @@ export class StackStore {
       throw e;
     }
     return { stack: (await this.get(key))!, created: true };
+  }
+
+  /**
+   * Takes or renews the lease of a recorded stack for `holder`: granted when nobody holds it,
+   * `holder` does, or the holder's lease has expired (the holder died). Otherwise returns the
+   * current lease, and nothing changes. One conditional update, so two takers never both win.
+   */
+  async acquireLease(
+    key: StackKey,
+    holder: string,
+    ttlMs: number,
+    now = new Date(),
+  ): Promise<{ granted: boolean; lease?: StackLease }> {
+    const expiresAt = new Date(now.getTime() + ttlMs);
+    const changed = await this.db('stacks')
+      .where(keyOf(key))
+      .andWhere(q =>
+        q
+          .whereNull('lease_holder')
+          .orWhere('lease_holder', holder)
+          .orWhere('lease_expires_at', '<', now),
+      )
+      .update({ lease_holder: holder, lease_expires_at: expiresAt });
+    if (changed)
+      return {
+        granted: true,
+        lease: { holder, expiresAt: expiresAt.toISOString() },
+      };
+    const row = await this.db('stacks').where(keyOf(key)).first();
+    return {
+      granted: false,
+      lease: row?.lease_holder
+        ? { holder: row.lease_holder, expiresAt: iso(row.lease_expires_at) }
+        : undefined,
+    };
+  }
+
+  /** Gives a stack's lease up, if `holder` holds it. */
+  async releaseLease(key: StackKey, holder: string): Promise<void> {
+    await this.db('stacks')
+      .where(keyOf(key))
+      .andWhere('lease_holder', holder)
+      .update({ lease_holder: null, lease_expires_at: null });
   }
 
   /** Forgets a stack (after it was destroyed); true when there was one. */

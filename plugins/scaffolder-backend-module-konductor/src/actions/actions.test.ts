@@ -56,6 +56,12 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
           (credentials.principal as { userEntityRef: string }).userEntityRef,
         ),
     });
+  /** The provisioning backend as the platform's service: the stacks' leases. */
+  const leases = () =>
+    new ProvisioningClient({
+      discovery: { getBaseUrl: async () => provisioningUrl },
+      token: async () => mockCredentials.service.token(),
+    });
   const accounts = [
     { accountId: '123456789012', regions: ['us-east-1', 'eu-west-1'] },
   ];
@@ -66,6 +72,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
     createStackProvisionAction({
       provider: awsProviderFromConfig(config),
       stacks,
+      leases: leases(),
       accounts,
       ...extra,
     });
@@ -195,6 +202,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       const destroy = createStackDestroyAction({
         provider: awsProviderFromConfig(config),
         stacks,
+        leases: leases(),
         permissions: mockServices.permissions(),
         reporter: {
           report: (run, event) =>
@@ -260,6 +268,73 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       expect(
         Object.fromEntries((dry.ctx.output as jest.Mock).mock.calls).ownership,
       ).toMatchObject({ available: false, owner: 'group:default/team-b' });
+    });
+
+    it('refuses a second run of a stack while another run holds its lease, before any cloud call', async () => {
+      const input = { ...inputOf(stackExamples[1].example), name: 'leased' };
+      const stack = {
+        accountId: input.aws.accountId,
+        region: input.aws.region,
+        stackId: 'leased-staging',
+      };
+      await stacks(mockCredentials.user()).claimStack({
+        accountId: stack.accountId,
+        region: stack.region,
+        name: 'leased',
+        environment: 'staging',
+        owner: 'group:default/team-a',
+      });
+      const lease = await leases().acquireStackLease(stack, {
+        holder: 'another-task_leased-staging',
+        ttlSeconds: 60,
+      });
+      const before = await inspect();
+      const error = await provisionAction()
+        .handler(context(input).ctx as any)
+        .catch(e => e);
+      expect(error.name).toBe('ConflictError');
+      expect(error.message).toBe(
+        `Stack leased-staging is being worked on by run another-task_leased-staging (its lease runs until ${lease.expiresAt}): wait for that run to end, then try again`,
+      );
+      expect(await inspect()).toEqual(before);
+      // Once that run gives the stack up, this one provisions it, and gives it up in turn.
+      await leases().releaseStackLease(stack, 'another-task_leased-staging');
+      await provisionAction().handler(context(input).ctx as any);
+      expect(
+        await leases().acquireStackLease(stack, {
+          holder: 'a-third-task_leased-staging',
+          ttlSeconds: 60,
+        }),
+      ).toMatchObject({ holder: 'a-third-task_leased-staging' });
+    });
+
+    it('runs one of two simultaneous requests for a new stack and refuses the other: one network, nothing deleted', async () => {
+      const input = { ...inputOf(stackExamples[1].example), name: 'pair' };
+      const results = await Promise.allSettled(
+        // Two tasks, so two runs.
+        ['task-a', 'task-b'].map(id =>
+          provisionAction().handler(
+            context(input, { task: { id } }).ctx as any,
+          ),
+        ),
+      );
+      expect(results.map(r => r.status).sort()).toEqual([
+        'fulfilled',
+        'rejected',
+      ]);
+      const refused = results.find(r => r.status === 'rejected') as
+        | PromiseRejectedResult
+        | undefined;
+      expect(refused?.reason.name).toBe('ConflictError');
+      expect(refused?.reason.message).toMatch(
+        /^Stack pair-staging is being worked on by run /,
+      );
+      const { resources } = await inspect();
+      const vpcs = resources.filter(
+        r => r.type === 'vpc' && r.tags?.['konductor:stack'] === 'pair-staging',
+      );
+      expect(vpcs).toHaveLength(1);
+      expect(vpcs[0].phase).not.toBe('gone');
     });
 
     it('fails closed without configured accounts, and refuses a level below the environment minimum', async () => {

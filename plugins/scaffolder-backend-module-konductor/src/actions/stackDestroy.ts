@@ -24,6 +24,7 @@ import {
 import { examples } from './stackDestroy.examples';
 import { reportingRun } from './runReporting';
 import { provisioningRefusal } from './stackPolicy';
+import { withStackLease } from './stackLease';
 
 /**
  * `konductor:stack:destroy`: deletes every resource of a stack in reverse dependency order, when
@@ -36,6 +37,8 @@ export function createStackDestroyAction(options: {
   provider: CloudProvider;
   /** The provisioning backend as the task's user: whose the stack is, and releasing its name. */
   stacks: (credentials: BackstageCredentials) => ProvisioningClient;
+  /** The provisioning backend as this platform's service: the stack's lease (one run at a time). */
+  leases: Pick<ProvisioningClient, 'acquireStackLease' | 'releaseStackLease'>;
   /** The permission framework, asked whether the task's user may destroy the stack. */
   permissions: PermissionsService;
   /** Records the destruction as a run, like a provisioning (the catalog then drops the stack). */
@@ -118,15 +121,26 @@ export function createStackDestroyAction(options: {
         })),
         options.reporter,
       );
+      const runId = runIdFor(run.taskId, run.stackId);
       let deleted;
       try {
-        deleted = await destroyStack({
-          spec,
-          runId: runIdFor(run.taskId, run.stackId),
-          provider: options.provider,
-          signal: ctx.signal,
-          onEvent,
-        });
+        deleted = await withStackLease(
+          {
+            leases: options.leases,
+            stack: key,
+            holder: runId,
+            logger: ctx.logger,
+            signal: ctx.signal ?? new AbortController().signal,
+          },
+          signal =>
+            destroyStack({
+              spec,
+              runId,
+              provider: options.provider,
+              signal,
+              onEvent,
+            }),
+        );
       } finally {
         await options.reporter?.flush(run);
       }

@@ -24,6 +24,7 @@ import {
 import { examples } from './stackProvision.examples';
 import { gateOutput } from './complianceCheck';
 import { reportingRun } from './runReporting';
+import { withStackLease } from './stackLease';
 import {
   MinimumLevels,
   ProvisioningAccounts,
@@ -41,6 +42,8 @@ export interface StackProvisionActionOptions {
    * admins) may change a stack.
    */
   stacks: (credentials: BackstageCredentials) => ProvisioningClient;
+  /** The provisioning backend as this platform's service: the stack's lease (one run at a time). */
+  leases: Pick<ProvisioningClient, 'acquireStackLease' | 'releaseStackLease'>;
   /** Receives every structured event besides the task log (the provisioning runs backend). */
   reporter?: ProvisioningReporter;
   /** Where stacks may go (`konductor.provisioning.accounts`); none configured: nowhere. */
@@ -199,19 +202,30 @@ export function createStackProvisionAction(
             runIdFor(run.taskId, run.stackId),
           )}`,
         );
+      const runId = runIdFor(run.taskId, run.stackId);
       let outputs;
       try {
-        outputs = await provisionStack({
-          spec,
-          runId: runIdFor(run.taskId, run.stackId),
-          provider: options.provider,
-          signal: ctx.signal,
-          onEvent,
-          checkpoint: <T extends ResourceOutputs>(
-            key: string,
-            fn: () => Promise<T>,
-          ) => ctx.checkpoint<T>({ key, fn }),
-        });
+        outputs = await withStackLease(
+          {
+            leases: options.leases,
+            stack: claimed,
+            holder: runId,
+            logger: ctx.logger,
+            signal: ctx.signal ?? new AbortController().signal,
+          },
+          signal =>
+            provisionStack({
+              spec,
+              runId,
+              provider: options.provider,
+              signal,
+              onEvent,
+              checkpoint: <T extends ResourceOutputs>(
+                key: string,
+                fn: () => Promise<T>,
+              ) => ctx.checkpoint<T>({ key, fn }),
+            }),
+        );
       } finally {
         await options.reporter?.flush(run);
       }
