@@ -2,6 +2,7 @@ import request from 'supertest';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogModuleScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import scaffolderModuleWorkspaceDatabase from '@backstage/plugin-scaffolder-backend-module-workspace-database';
 import scaffolderModuleKonductor from '@konductor/plugin-scaffolder-backend-module-konductor';
 import catalogModuleKonductor from '@konductor/plugin-catalog-backend-module-konductor';
 import permissionPlugin from '@backstage/plugin-permission-backend';
@@ -38,6 +39,7 @@ describe('Konductor backend on its embedded defaults', () => {
         catalogModuleScaffolderEntityModel,
         catalogModuleKonductor,
         scaffolderPlugin,
+        scaffolderModuleWorkspaceDatabase,
         scaffolderModuleKonductor,
         permissionPlugin,
         konductorPolicy,

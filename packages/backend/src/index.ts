@@ -30,6 +30,10 @@ backend.add(import('@konductor/plugin-catalog-backend-module-konductor'));
 // Scaffolder.
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
+// Task recovery's workspace store (scaffolder.taskRecovery.workspaceProvider: database).
+backend.add(
+  import('@backstage/plugin-scaffolder-backend-module-workspace-database'),
+);
 backend.add(
   import('@backstage/plugin-scaffolder-backend-module-notifications'),
 );

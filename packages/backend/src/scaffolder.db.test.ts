@@ -11,6 +11,7 @@ import catalogModuleKonductor from '@konductor/plugin-catalog-backend-module-kon
 import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import scaffolderModuleWorkspaceDatabase from '@backstage/plugin-scaffolder-backend-module-workspace-database';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import scaffolderModuleKonductor from '@konductor/plugin-scaffolder-backend-module-konductor';
 import provisioningPlugin from '@konductor/plugin-provisioning-backend';
@@ -103,6 +104,7 @@ describe.each(databases.eachSupportedId())(
           catalogModuleScaffolderEntityModel,
           catalogModuleKonductor,
           scaffolderPlugin,
+          scaffolderModuleWorkspaceDatabase,
           scaffolderModuleKonductor,
           provisioningPlugin,
           // Permission policy is not what this file tests (catalog.test.ts runs the real permission

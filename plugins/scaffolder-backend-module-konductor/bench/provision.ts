@@ -130,7 +130,7 @@ async function main() {
   await createStackProvisionAction({
     provider: timed,
     stacks,
-    leases: {
+    platform: {
       acquireStackLease: async (_stack: any, lease: any) => ({
         holder: lease.holder,
         expiresAt: new Date().toISOString(),

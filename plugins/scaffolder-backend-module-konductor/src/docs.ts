@@ -63,13 +63,13 @@ export function actionsReference(): string {
     createStackProvisionAction({
       provider: none,
       stacks: () => none,
-      leases: none,
+      platform: none,
     }),
     createStackOutputsAction({ client: () => none }),
     createStackDestroyAction({
       provider: none,
       stacks: () => none,
-      leases: none,
+      platform: none,
       permissions: none,
     }),
     createGithubRepoProvisionAction({

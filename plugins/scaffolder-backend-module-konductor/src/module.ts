@@ -102,7 +102,7 @@ export const scaffolderModuleKonductor = createBackendModule({
             provider,
             reporter,
             stacks: asUser,
-            leases: platform,
+            platform,
             accounts,
             minimumLevels,
           }),
@@ -110,7 +110,7 @@ export const scaffolderModuleKonductor = createBackendModule({
             provider,
             reporter,
             stacks: asUser,
-            leases: platform,
+            platform,
             permissions,
           }),
           // Read as the task's user: the provisioning backend's permissions decide what they see.

@@ -56,8 +56,8 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
           (credentials.principal as { userEntityRef: string }).userEntityRef,
         ),
     });
-  /** The provisioning backend as the platform's service: the stacks' leases. */
-  const leases = () =>
+  /** The provisioning backend as the platform's service: the stacks' leases, released names. */
+  const platform = () =>
     new ProvisioningClient({
       discovery: { getBaseUrl: async () => provisioningUrl },
       token: async () => mockCredentials.service.token(),
@@ -72,7 +72,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
     createStackProvisionAction({
       provider: awsProviderFromConfig(config),
       stacks,
-      leases: leases(),
+      platform: platform(),
       accounts,
       ...extra,
     });
@@ -202,7 +202,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       const destroy = createStackDestroyAction({
         provider: awsProviderFromConfig(config),
         stacks,
-        leases: leases(),
+        platform: platform(),
         permissions: mockServices.permissions(),
         reporter: {
           report: (run, event) =>
@@ -284,7 +284,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
         environment: 'staging',
         owner: 'group:default/team-a',
       });
-      const lease = await leases().acquireStackLease(stack, {
+      const lease = await platform().acquireStackLease(stack, {
         holder: 'another-task_leased-staging',
         ttlSeconds: 60,
       });
@@ -298,10 +298,10 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       );
       expect(await inspect()).toEqual(before);
       // Once that run gives the stack up, this one provisions it, and gives it up in turn.
-      await leases().releaseStackLease(stack, 'another-task_leased-staging');
+      await platform().releaseStackLease(stack, 'another-task_leased-staging');
       await provisionAction().handler(context(input).ctx as any);
       expect(
-        await leases().acquireStackLease(stack, {
+        await platform().acquireStackLease(stack, {
           holder: 'a-third-task_leased-staging',
           ttlSeconds: 60,
         }),
@@ -335,6 +335,76 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       );
       expect(vpcs).toHaveLength(1);
       expect(vpcs[0].phase).not.toBe('gone');
+    });
+
+    it("resumes a task after the user's token expired: the claim and the authorization are checkpoints", async () => {
+      // The scaffolder's checkpoints: kept across attempts of one task.
+      const saved = new Map<string, unknown>();
+      const checkpoint = async ({ key, fn }: any) => {
+        if (!saved.has(key)) saved.set(key, await fn());
+        return saved.get(key);
+      };
+      const input = { ...inputOf(stackExamples[1].example), name: 'resumed' };
+      await provisionAction().handler(
+        context(input, { checkpoint }).ctx as any,
+      );
+      // The backend restarted hours later: the stored user token no longer authenticates.
+      const expired = () =>
+        new ProvisioningClient({
+          discovery: { getBaseUrl: async () => provisioningUrl },
+          token: async () => mockCredentials.user.invalidToken(),
+        });
+      await expect(
+        expired().claimStack({
+          accountId: input.aws.accountId,
+          region: input.aws.region,
+          name: 'resumed',
+          environment: 'staging',
+          owner: 'group:default/team-a',
+        }),
+      ).rejects.toMatchObject({ statusCode: 401 });
+      await provisionAction({ stacks: expired }).handler(
+        context(input, { checkpoint }).ctx as any,
+      );
+      const destroy = (
+        stacks: typeof expired,
+        provider: CloudProvider = awsProviderFromConfig(config),
+      ) =>
+        createStackDestroyAction({
+          provider,
+          stacks,
+          platform: platform(),
+          permissions: mockServices.permissions(),
+        }).handler(
+          context(
+            {
+              name: 'resumed',
+              environment: 'staging',
+              aws: input.aws,
+            },
+            { checkpoint },
+          ).ctx as any,
+        );
+      // A destroy whose backend dies once it is authorized, before anything is deleted...
+      const dying: CloudProvider = {
+        ...awsProviderFromConfig(config),
+        id: 'aws',
+        create: async () => ({}),
+        exists: async () => true,
+        destroy: async () => {
+          throw new Error('the backend was killed');
+        },
+      };
+      await expect(
+        destroy(() => stacks(mockCredentials.user()), dying),
+      ).rejects.toThrow(/not fully destroyed/);
+      // ...is resumed later, with the user's token expired, and finishes.
+      await destroy(expired);
+      expect(
+        (await inspect()).resources.filter(
+          r => r.tags?.['konductor:stack'] === 'resumed-staging',
+        ),
+      ).toEqual([]);
     });
 
     it('fails closed without configured accounts, and refuses a level below the environment minimum', async () => {
@@ -615,6 +685,30 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       expect(error.message).toMatch(
         /acme\/shop already exists and is not empty: choose another name/,
       );
+    });
+
+    it('refuses to push an empty workspace (a task resumed without its workspace), saying what to configure', async () => {
+      const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'konductor-ws-'));
+      const { ctx } = context(
+        { repoUrl: 'github.com?owner=acme&repo=hollow' },
+        { workspacePath: empty },
+      );
+      const error = await action()
+        .handler(ctx as any)
+        .catch(e => e);
+      expect(error.name).toBe('InputError');
+      expect(error.message).toMatch(
+        /workspace \(\.\) is empty, so there is nothing to push to acme\/hollow: .*scaffolder\.taskRecovery\.workspaceProvider/,
+      );
+      // The repository exists (created first) but holds nothing: starting again adopts it.
+      const retry = context(
+        { repoUrl: 'github.com?owner=acme&repo=hollow' },
+        { workspacePath: workspace() },
+      );
+      await action().handler(retry.ctx as any);
+      expect(
+        Object.fromEntries((retry.ctx.output as jest.Mock).mock.calls).created,
+      ).toBe(false);
     });
 
     it('refuses a sourcePath outside the task workspace before creating anything', async () => {

@@ -183,6 +183,15 @@ export function createGithubRepoProvisionAction(
           },
         );
       if (!pushed) {
+        // A task resumed without its workspace (no scaffolder.taskRecovery.workspaceProvider)
+        // would push an empty repository: refuse, and say how to get it right.
+        const files = await fs.readdir(dir).catch(() => [] as string[]);
+        if (!files.some(f => f !== '.git'))
+          throw new InputError(
+            `The task's workspace (${
+              input.sourcePath ?? '.'
+            }) is empty, so there is nothing to push to ${owner}/${repo}: if the backend restarted during this task, configure scaffolder.taskRecovery.workspaceProvider so workspaces survive restarts, and start the request again`,
+          );
         if (team && !target.isUser) {
           const file = path.join(dir, '.github', 'CODEOWNERS');
           const exists = await fs.stat(file).then(

@@ -8,6 +8,7 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   ENVIRONMENTS,
   ProvisioningClient,
+  ProvisioningStack,
   dependenciesOf,
   provisioningStackDestroyPermission,
   runIdFor,
@@ -23,7 +24,11 @@ import {
 } from '@konductor/plugin-provisioning-node';
 import { examples } from './stackDestroy.examples';
 import { reportingRun } from './runReporting';
-import { provisioningRefusal } from './stackPolicy';
+import {
+  fromCheckpoint,
+  provisioningRefusal,
+  toCheckpoint,
+} from './stackPolicy';
 import { withStackLease } from './stackLease';
 
 /**
@@ -37,8 +42,14 @@ export function createStackDestroyAction(options: {
   provider: CloudProvider;
   /** The provisioning backend as the task's user: whose the stack is, and releasing its name. */
   stacks: (credentials: BackstageCredentials) => ProvisioningClient;
-  /** The provisioning backend as this platform's service: the stack's lease (one run at a time). */
-  leases: Pick<ProvisioningClient, 'acquireStackLease' | 'releaseStackLease'>;
+  /**
+   * The provisioning backend as this platform's service: the stack's lease (one run at a time),
+   * and releasing the name of the destroyed stack.
+   */
+  platform: Pick<
+    ProvisioningClient,
+    'acquireStackLease' | 'releaseStackLease' | 'releaseStack'
+  >;
   /** The permission framework, asked whether the task's user may destroy the stack. */
   permissions: PermissionsService;
   /** Records the destruction as a run, like a provisioning (the catalog then drops the stack). */
@@ -75,29 +86,39 @@ export function createStackDestroyAction(options: {
         throw new InputError(
           `name: "${ctx.input.name}" is not a stack name: use lower-case letters, digits and dashes`,
         );
-      const credentials = await ctx.getInitiatorCredentials();
-      const stacks = options.stacks(credentials);
       const key = {
         accountId: ctx.input.aws.accountId,
         region: ctx.input.aws.region,
         stackId: stackIdFor(name, ctx.input.environment),
       };
-      const stack = await stacks
-        .getStack(key)
-        .catch(e => Promise.reject(provisioningRefusal(e)));
-      const [decision] = await options.permissions.authorize(
-        [
-          {
-            permission: provisioningStackDestroyPermission,
-            resourceRef: stack.ref,
+      // Whose the stack is and whether the user may destroy it, asked as the user once: a task
+      // resumed after a crash, maybe after the user's token expired, does not ask again.
+      const stack = fromCheckpoint<ProvisioningStack>(
+        await ctx.checkpoint({
+          key: `konductor.stack.${key.stackId}.destroy-authorization`,
+          fn: async () => {
+            const credentials = await ctx.getInitiatorCredentials();
+            const recorded = await options
+              .stacks(credentials)
+              .getStack(key)
+              .catch(e => Promise.reject(provisioningRefusal(e)));
+            const [decision] = await options.permissions.authorize(
+              [
+                {
+                  permission: provisioningStackDestroyPermission,
+                  resourceRef: recorded.ref,
+                },
+              ],
+              { credentials },
+            );
+            if (decision.result !== AuthorizeResult.ALLOW)
+              throw new NotAllowedError(
+                `You may not destroy stack ${recorded.stackId}: it belongs to ${recorded.owner}, and only its members or a platform admin may`,
+              );
+            return toCheckpoint(recorded);
           },
-        ],
-        { credentials },
+        }),
       );
-      if (decision.result !== AuthorizeResult.ALLOW)
-        throw new NotAllowedError(
-          `You may not destroy stack ${stack.stackId}: it belongs to ${stack.owner}, and only its members or a platform admin may`,
-        );
       // Every kind, so nothing of the stack is left whatever it was provisioned with.
       const spec = stackSpecSchema.parse({
         name,
@@ -122,31 +143,41 @@ export function createStackDestroyAction(options: {
         options.reporter,
       );
       const runId = runIdFor(run.taskId, run.stackId);
-      let deleted;
-      try {
-        deleted = await withStackLease(
-          {
-            leases: options.leases,
-            stack: key,
-            holder: runId,
-            logger: ctx.logger,
-            signal: ctx.signal ?? new AbortController().signal,
-          },
-          signal =>
-            destroyStack({
-              spec,
-              runId,
-              provider: options.provider,
-              signal,
-              onEvent,
-            }),
-        );
-      } finally {
-        await options.reporter?.flush(run);
-      }
-      await stacks
-        .releaseStack(key)
-        .catch(e => Promise.reject(provisioningRefusal(e)));
+      // Destroyed, then the name freed, each once: a task resumed after either finds it done.
+      const deleted = (await ctx.checkpoint({
+        key: `konductor.stack.${key.stackId}.destroyed`,
+        fn: async () => {
+          try {
+            return await withStackLease(
+              {
+                leases: options.platform,
+                stack: key,
+                holder: runId,
+                logger: ctx.logger,
+                signal: ctx.signal ?? new AbortController().signal,
+              },
+              signal =>
+                destroyStack({
+                  spec,
+                  runId,
+                  provider: options.provider,
+                  signal,
+                  onEvent,
+                }),
+            );
+          } finally {
+            await options.reporter?.flush(run);
+          }
+        },
+      })) as string[];
+      // Destroyed as authorized above: the platform frees the name.
+      await ctx.checkpoint({
+        key: `konductor.stack.${key.stackId}.released`,
+        fn: () =>
+          options.platform
+            .releaseStack(key)
+            .catch(e => Promise.reject(provisioningRefusal(e))),
+      });
       ctx.logger.info(
         `Stack ${stack.stackId} is destroyed; its name is free again`,
       );

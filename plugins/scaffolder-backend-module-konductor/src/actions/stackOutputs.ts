@@ -57,41 +57,54 @@ export function createStackOutputsAction(options: {
     supportsDryRun: true,
     async handler(ctx) {
       const stackId = stackIdOf(ctx.input.stack);
-      const client = options.client(await ctx.getInitiatorCredentials());
-      const { items } = await client.listRuns({ stackId, limit: 1 });
-      if (!items.length)
-        throw new InputError(
-          `stack: no stack "${stackId}" has been provisioned (or you may not read it): choose an existing stack`,
-        );
-      const latest = items[0];
-      if (latest.status === 'running')
-        throw new InputError(
-          `stack: "${stackId}" is being provisioned (run ${latest.id}): wait for the run to finish, then try again`,
-        );
-      const { resources, outputsHidden } = await client.getRun(latest.id);
-      if (outputsHidden)
-        throw new NotAllowedError(
-          `stack: you may not read the outputs of "${stackId}": it belongs to ${
-            latest.owner ?? 'another group'
-          }, and only its members or a platform admin may`,
-        );
-      const outputs: Record<string, Record<string, unknown>> = {};
-      for (const r of resources)
-        if (USABLE.has(r.status)) outputs[r.resource] = r.outputs ?? {};
-      if (!Object.keys(outputs).length)
-        throw new InputError(
-          `stack: "${stackId}" has no resources left (its latest run ${latest.id} ${latest.status}): choose another stack or provision it again`,
-        );
+      // Read as the user once: a task resumed after a crash, maybe after the user's token
+      // expired, uses what was read.
+      const { runId, outputs } = (await ctx.checkpoint({
+        key: `konductor.stack-outputs.${stackId}`,
+        fn: async () => {
+          const client = options.client(await ctx.getInitiatorCredentials());
+          const { items } = await client.listRuns({ stackId, limit: 1 });
+          if (!items.length)
+            throw new InputError(
+              `stack: no stack "${stackId}" has been provisioned (or you may not read it): choose an existing stack`,
+            );
+          const latest = items[0];
+          if (latest.status === 'running')
+            throw new InputError(
+              `stack: "${stackId}" is being provisioned (run ${latest.id}): wait for the run to finish, then try again`,
+            );
+          const { resources, outputsHidden } = await client.getRun(latest.id);
+          if (outputsHidden)
+            throw new NotAllowedError(
+              `stack: you may not read the outputs of "${stackId}": it belongs to ${
+                latest.owner ?? 'another group'
+              }, and only its members or a platform admin may`,
+            );
+          const usable: Record<string, Record<string, unknown>> = {};
+          for (const r of resources)
+            if (USABLE.has(r.status)) usable[r.resource] = r.outputs ?? {};
+          if (!Object.keys(usable).length)
+            throw new InputError(
+              `stack: "${stackId}" has no resources left (its latest run ${latest.id} ${latest.status}): choose another stack or provision it again`,
+            );
+          // Plain records of this realm: the scaffolder's template engine accepts nothing else (a
+          // fetch response's JSON can come from another realm, as under Jest).
+          return JSON.parse(
+            JSON.stringify({ runId: latest.id, outputs: usable }),
+          );
+        },
+      })) as {
+        runId: string;
+        outputs: Record<string, Record<string, unknown>>;
+      };
       ctx.logger.info(
-        `Outputs of ${stackId} (run ${latest.id}): ${Object.entries(outputs)
+        `Outputs of ${stackId} (run ${runId}): ${Object.entries(outputs)
           .map(([resource, o]) => `${resource}: ${Object.keys(o).join(', ')}`)
           .join('; ')}`,
       );
       ctx.output('stackId', stackId);
-      ctx.output('runId', latest.id);
-      // Plain records of this realm: the scaffolder's template engine accepts nothing else (a
-      // fetch response's JSON can come from another realm, as under Jest).
-      ctx.output('outputs', JSON.parse(JSON.stringify(outputs)));
+      ctx.output('runId', runId);
+      ctx.output('outputs', outputs);
     },
   });
 }

@@ -5,6 +5,7 @@ import {
   NotFoundError,
   ResponseError,
 } from '@backstage/errors';
+import type { JsonObject } from '@backstage/types';
 import {
   COMPLIANCE_LEVELS,
   ENVIRONMENTS,
@@ -78,4 +79,14 @@ export function provisioningRefusal(e: unknown): Error {
     default:
       return e;
   }
+}
+
+/** A record of plain data as a task checkpoint value (checkpoints hold JSON). */
+export function toCheckpoint(value: object): JsonObject {
+  return JSON.parse(JSON.stringify(value));
+}
+
+/** A checkpoint value back as the record it was made from. */
+export function fromCheckpoint<T>(value: unknown): T {
+  return value as T;
 }

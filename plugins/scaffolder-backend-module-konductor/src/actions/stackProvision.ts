@@ -4,6 +4,7 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import type { JsonObject } from '@backstage/types';
 import {
   ProvisioningClient,
+  ProvisioningStack,
   formatProblems,
   planStack,
   runIdFor,
@@ -29,8 +30,10 @@ import {
   MinimumLevels,
   ProvisioningAccounts,
   levelProblem,
+  fromCheckpoint,
   locationProblem,
   provisioningRefusal,
+  toCheckpoint,
 } from './stackPolicy';
 
 /** Options of {@link createStackProvisionAction}. */
@@ -43,7 +46,7 @@ export interface StackProvisionActionOptions {
    */
   stacks: (credentials: BackstageCredentials) => ProvisioningClient;
   /** The provisioning backend as this platform's service: the stack's lease (one run at a time). */
-  leases: Pick<ProvisioningClient, 'acquireStackLease' | 'releaseStackLease'>;
+  platform: Pick<ProvisioningClient, 'acquireStackLease' | 'releaseStackLease'>;
   /** Receives every structured event besides the task log (the provisioning runs backend). */
   reporter?: ProvisioningReporter;
   /** Where stacks may go (`konductor.provisioning.accounts`); none configured: nowhere. */
@@ -183,10 +186,21 @@ export function createStackProvisionAction(
         return;
       }
       // Whose the stack is, before any cloud call: refused when another group owns the name or
-      // the user may not act for this owner.
-      const { stack: claimed } = await stacks
-        .claimStack(claim)
-        .catch(e => Promise.reject(provisioningRefusal(e)));
+      // the user may not act for this owner. Checkpointed: a task resumed after a crash, maybe
+      // after the user's token expired, does not ask again.
+      const claimed = fromCheckpoint<ProvisioningStack>(
+        await ctx.checkpoint({
+          key: `konductor.stack.${stackIdOf(spec)}.claim`,
+          fn: async () =>
+            toCheckpoint(
+              (
+                await stacks
+                  .claimStack(claim)
+                  .catch(e => Promise.reject(provisioningRefusal(e)))
+              ).stack,
+            ),
+        }),
+      );
       ctx.logger.info(`Stack ${claimed.stackId} belongs to ${claimed.owner}`);
 
       const { run, onEvent } = reportingRun(
@@ -207,7 +221,7 @@ export function createStackProvisionAction(
       try {
         outputs = await withStackLease(
           {
-            leases: options.leases,
+            leases: options.platform,
             stack: claimed,
             holder: runId,
             logger: ctx.logger,
