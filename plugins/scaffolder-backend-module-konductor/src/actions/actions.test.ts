@@ -367,12 +367,12 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
         context(input, { checkpoint }).ctx as any,
       );
       const destroy = (
-        stacks: typeof expired,
+        asUser: typeof expired,
         provider: CloudProvider = awsProviderFromConfig(config),
       ) =>
         createStackDestroyAction({
           provider,
-          stacks,
+          stacks: asUser,
           platform: platform(),
           permissions: mockServices.permissions(),
         }).handler(
