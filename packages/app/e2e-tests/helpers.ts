@@ -14,3 +14,14 @@ export async function snap(page: Page, testInfo: TestInfo, step: string) {
     fullPage: true,
   });
 }
+
+/** Opens the form of the template titled `title` from the Create page (signed in already). */
+export async function openTemplate(page: Page, title: string) {
+  await page
+    .getByRole('navigation', { name: 'sidebar nav' })
+    .getByRole('link', { name: /Create/ })
+    .click();
+  await templateCard(page, title)
+    .getByRole('button', { name: 'Choose' })
+    .click();
+}

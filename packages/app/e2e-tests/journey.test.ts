@@ -3,21 +3,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test, expect, type Page } from '@playwright/test';
-import { snap, templateCard } from './helpers';
+import { openTemplate, snap } from './helpers';
 
 const sandboxUrl = process.env.KONDUCTOR_SANDBOX_URL ?? 'http://127.0.0.1:4666';
 
 /** Signs in as guest and opens the form of the template titled `title` from the Create page. */
-async function openTemplate(page: Page, title = 'EKS app stack') {
+async function signInAndOpen(page: Page, title = 'EKS app stack') {
   await page.goto('/');
   await page.getByRole('button', { name: 'Enter' }).click();
-  await page
-    .getByRole('navigation', { name: 'sidebar nav' })
-    .getByRole('link', { name: /Create/ })
-    .click();
-  await templateCard(page, title)
-    .getByRole('button', { name: 'Choose' })
-    .click();
+  await openTemplate(page, title);
 }
 
 /** Page one: the service and its repository. */
@@ -36,7 +30,7 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
 }, testInfo) => {
   test.setTimeout(240_000);
   const name = `shop${Date.now().toString(36)}`;
-  await openTemplate(page);
+  await signInAndOpen(page);
   await snap(page, testInfo, '40-service-page');
 
   // The repository name is checked as you type: rules first, then availability.
@@ -161,7 +155,7 @@ test('a non-compliant choice is refused before anything is created, with the rea
   page,
 }, testInfo) => {
   const name = `risky${Date.now().toString(36)}`;
-  await openTemplate(page);
+  await signInAndOpen(page);
   await fillService(page, name);
   await page.getByRole('button', { name: 'Environment dev' }).click();
   await page.getByRole('option', { name: 'prod' }).click();
@@ -199,7 +193,7 @@ test('a manual request opens a Jira ticket, and its task waits until the ticket 
   page,
 }, testInfo) => {
   const host = `shop-${Date.now().toString(36)}.internal.acme.example`;
-  await openTemplate(page, 'DNS record');
+  await signInAndOpen(page, 'DNS record');
   await page.getByRole('textbox', { name: 'Host name' }).fill(host);
   await page.getByRole('textbox', { name: 'Points to' }).fill('10.40.1.20');
   await page

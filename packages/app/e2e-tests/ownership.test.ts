@@ -6,7 +6,7 @@ import {
   type Page,
   type TestInfo,
 } from '@playwright/test';
-import { snap, templateCard } from './helpers';
+import { openTemplate, snap } from './helpers';
 
 /** The test portal's sandbox and backend (app-config.e2e.yaml). */
 const sandboxUrl = 'http://127.0.0.1:4666';
@@ -64,17 +64,6 @@ async function cloudResources(request: APIRequestContext) {
     .filter(r => r.service !== 'github' && r.service !== 'jira')
     .map(r => `${r.service}/${r.type}/${r.id}/${r.phase}`)
     .sort();
-}
-
-/** Opens a template's form from the Create page. */
-async function openTemplate(page: Page, title: string) {
-  await page
-    .getByRole('navigation', { name: 'sidebar nav' })
-    .getByRole('link', { name: /Create/ })
-    .click();
-  await templateCard(page, title)
-    .getByRole('button', { name: 'Choose' })
-    .click();
 }
 
 /** Picks the group titled `title` in the form's owner picker (the catalog's groups). */

@@ -1,5 +1,5 @@
 import { z } from 'zod/v3';
-import { ENVIRONMENTS } from './stackSpec';
+import { ENVIRONMENTS, stackSpecSchema } from './stackSpec';
 
 /**
  * `<name>-<environment>`: a stack's id within its account and region, and the prefix of every
@@ -57,15 +57,8 @@ const ENTITY_REF = /^(group|user):([a-z0-9-_.]+\/)?[A-Za-z0-9-_.]+$/;
  */
 export const stackClaimRequestSchema = z
   .object({
-    accountId: z
-      .string()
-      .regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
-    region: z
-      .string()
-      .regex(
-        /^[a-z]{2}(-gov)?-[a-z]+-\d$/,
-        'must be an AWS region such as us-east-1',
-      ),
+    accountId: stackSpecSchema.shape.aws.shape.accountId,
+    region: stackSpecSchema.shape.aws.shape.region,
     name: z
       .string()
       .regex(

@@ -12,7 +12,6 @@ export {
 } from './engine';
 export type { Checkpoint, StackRunOptions } from './engine';
 export { AwsProvider } from './aws/AwsProvider';
-export { OWNERSHIP_TAGS, NotOwnedError } from './aws/ownership';
 export * from './permissions';
 export type { AwsProviderOptions } from './aws/AwsProvider';
 export { eksToken } from './aws/KubernetesDeployer';

@@ -6,7 +6,7 @@ import {
 } from '@backstage/plugin-scaffolder-react';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { scmIntegrationsApiRef } from '@backstage/integration-react';
-import TextField from '@mui/material/TextField';
+import { StatusTextField } from './StatusTextField';
 import { repoNameProblem } from '@konductor/plugin-provisioning-common';
 
 /** Where the repository goes: fixed by the template author. */
@@ -113,26 +113,17 @@ export function RepoNameField(
   if (availability?.state === 'checking') helper = 'Checking availability…';
   else if (availability) helper = availability.message;
   return (
-    <TextField
-      fullWidth
-      margin="normal"
+    <StatusTextField
       id={idSchema.$id}
       label={schema.title ?? 'Repository name'}
       required={required}
       value={name}
-      onChange={e => {
-        setName(e.target.value);
-        onChange(
-          e.target.value ? repoUrlOf(host, owner, e.target.value) : undefined,
-        );
+      onChange={value => {
+        setName(value);
+        onChange(value ? repoUrlOf(host, owner, value) : undefined);
       }}
-      error={bad || !!rawErrors?.length}
-      helperText={rawErrors?.[0] ?? helper}
-      inputProps={{ 'aria-describedby': `${idSchema.$id}-helper-text` }}
-      FormHelperTextProps={{
-        id: `${idSchema.$id}-helper-text`,
-        role: 'status',
-      }}
+      bad={bad || !!rawErrors?.length}
+      status={rawErrors?.[0] ?? helper}
     />
   );
 }

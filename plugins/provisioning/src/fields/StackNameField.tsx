@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { configApiRef, useApi } from '@backstage/frontend-plugin-api';
 import type { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
-import TextField from '@mui/material/TextField';
+import { StatusTextField } from './StatusTextField';
 import {
   ENVIRONMENTS,
   ProvisioningClient,
@@ -153,21 +153,14 @@ export function StackNameField(
   else if (result) helper = result.message;
   else if (name) helper = stackIdFor(name, stack.environment);
   return (
-    <TextField
-      fullWidth
-      margin="normal"
+    <StatusTextField
       id={idSchema.$id}
       label={schema.title ?? 'Stack name'}
       required={required}
       value={name}
-      onChange={e => onChange(e.target.value || undefined)}
-      error={bad || !!rawErrors?.length}
-      helperText={rawErrors?.[0] ?? helper}
-      inputProps={{ 'aria-describedby': `${idSchema.$id}-helper-text` }}
-      FormHelperTextProps={{
-        id: `${idSchema.$id}-helper-text`,
-        role: 'status',
-      }}
+      onChange={value => onChange(value || undefined)}
+      bad={bad || !!rawErrors?.length}
+      status={rawErrors?.[0] ?? helper}
     />
   );
 }

@@ -165,3 +165,80 @@ describe('InstanceSizeField', () => {
     expect(onChange).toHaveBeenCalledWith('db.t4g.small');
   });
 });
+
+describe('StackNameField', () => {
+  const taken = {
+    stackId: 'shop-dev',
+    available: false,
+    owner: 'group:default/team-a',
+    reason:
+      'Stack shop-dev in account 123456789012 (us-east-1) belongs to group:default/team-a, not group:default/team-b: choose another name, or ask group:default/team-a to change it',
+  };
+  const client = {
+    stackAvailability: jest.fn(async (query: any) =>
+      query.name === 'shop'
+        ? taken
+        : { stackId: `${query.name}-dev`, available: true },
+    ),
+  };
+  const props = (formData: string) =>
+    ({
+      formData,
+      onChange: jest.fn(),
+      schema: { title: 'Name' },
+      uiSchema: {
+        'ui:options': { accountId: '123456789012', region: 'us-east-1' },
+      },
+      idSchema: { $id: 'name' },
+      formContext: {
+        formData: { environment: 'dev', owner: 'group:default/team-b' },
+      },
+    } as any);
+
+  it("says as you type whether the owner may have the name, naming another group's", async () => {
+    const { renderInTestApp } = await import('@backstage/frontend-test-utils');
+    const { provisioningApiRef } = await import('../api');
+    const { StackNameField } = await import('./StackNameField');
+    await renderInTestApp(<StackNameField {...props('shop')} />, {
+      apis: [[provisioningApiRef, client as any]],
+    });
+    expect(await screen.findByText(taken.reason)).toBeInTheDocument();
+    expect(client.stackAvailability).toHaveBeenCalledWith({
+      accountId: '123456789012',
+      region: 'us-east-1',
+      name: 'shop',
+      environment: 'dev',
+      owner: 'group:default/team-b',
+    });
+  });
+
+  it('refuses a malformed name without asking, and a taken one before the form moves on', async () => {
+    const { validateStackName } = await import('./StackNameField');
+    const { configApiRef } = await import('@backstage/frontend-plugin-api');
+    const { provisioningApiRef } = await import('../api');
+    const { mockApis } = await import('@backstage/frontend-test-utils');
+    const apiHolder = {
+      get: (ref: { id: string }) =>
+        ({
+          [provisioningApiRef.id]: client,
+          [configApiRef.id]: mockApis.config(),
+        }[ref.id]),
+    };
+    const context = {
+      apiHolder: apiHolder as any,
+      formData: { environment: 'dev', owner: 'group:default/team-b' },
+      uiSchema: props('').uiSchema,
+    };
+    client.stackAvailability.mockClear();
+    const bad = errors();
+    await validateStackName('Shop!', bad, context);
+    expect(bad.messages[0]).toMatch(/must be lower-case letters/);
+    expect(client.stackAvailability).not.toHaveBeenCalled();
+    const refused = errors();
+    await validateStackName('shop', refused, context);
+    expect(refused.messages).toEqual([taken.reason]);
+    const fine = errors();
+    await validateStackName('cart', fine, context);
+    expect(fine.messages).toEqual([]);
+  });
+});
