@@ -11,7 +11,7 @@ import type {
 import { runIdFor, stackRefOf } from '@konductor/plugin-provisioning-common';
 import type { StackPermissionQuery } from '@konductor/plugin-provisioning-node';
 import type { PermissionCriteria } from '@backstage/plugin-permission-common';
-import { provisioningDatabase } from './database';
+import { iso, provisioningDatabase } from './database';
 import { whereCriteria } from './criteria';
 
 /** Filters and paging of {@link RunStore.listRuns}. */
@@ -49,13 +49,6 @@ const RUN_END: Record<string, RunStatus> = {
   'run-failed': 'failed',
   'run-cancelled': 'cancelled',
 };
-
-/** Timestamps come back as Date (PostgreSQL), epoch milliseconds or a string (SQLite). */
-function iso(v: unknown): string {
-  if (v instanceof Date) return v.toISOString();
-  const n = Number(v);
-  return new Date(Number.isFinite(n) ? n : String(v)).toISOString();
-}
 
 function toRun(row: any): ProvisioningRun {
   return {

@@ -10,13 +10,7 @@ import {
   stackIdFor,
   stackRefOf,
 } from '@konductor/plugin-provisioning-common';
-
-/** Timestamps come back as Date (PostgreSQL), epoch milliseconds or a string (SQLite). */
-function iso(v: unknown): string {
-  if (v instanceof Date) return v.toISOString();
-  const n = Number(v);
-  return new Date(Number.isFinite(n) ? n : String(v)).toISOString();
-}
+import { iso } from './database';
 
 function toStack(row: any): ProvisioningStack {
   const key = {

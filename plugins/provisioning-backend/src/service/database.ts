@@ -19,3 +19,10 @@ export async function provisioningDatabase(
   }
   return client;
 }
+
+/** Timestamps come back as Date (PostgreSQL), epoch milliseconds or a string (SQLite). */
+export function iso(v: unknown): string {
+  if (v instanceof Date) return v.toISOString();
+  const n = Number(v);
+  return new Date(Number.isFinite(n) ? n : String(v)).toISOString();
+}

@@ -24,11 +24,7 @@ import {
 } from '@konductor/plugin-provisioning-node';
 import { examples } from './stackDestroy.examples';
 import { reportingRun } from './runReporting';
-import {
-  fromCheckpoint,
-  provisioningRefusal,
-  toCheckpoint,
-} from './stackPolicy';
+import { provisioningRefusal, toCheckpoint } from './stackPolicy';
 import { withStackLease } from './stackLease';
 
 /**
@@ -93,32 +89,30 @@ export function createStackDestroyAction(options: {
       };
       // Whose the stack is and whether the user may destroy it, asked as the user once: a task
       // resumed after a crash, maybe after the user's token expired, does not ask again.
-      const stack = fromCheckpoint<ProvisioningStack>(
-        await ctx.checkpoint({
-          key: `konductor.stack.${key.stackId}.destroy-authorization`,
-          fn: async () => {
-            const credentials = await ctx.getInitiatorCredentials();
-            const recorded = await options
-              .stacks(credentials)
-              .getStack(key)
-              .catch(e => Promise.reject(provisioningRefusal(e)));
-            const [decision] = await options.permissions.authorize(
-              [
-                {
-                  permission: provisioningStackDestroyPermission,
-                  resourceRef: recorded.ref,
-                },
-              ],
-              { credentials },
+      const stack = (await ctx.checkpoint({
+        key: `konductor.stack.${key.stackId}.destroy-authorization`,
+        fn: async () => {
+          const credentials = await ctx.getInitiatorCredentials();
+          const recorded = await options
+            .stacks(credentials)
+            .getStack(key)
+            .catch(e => Promise.reject(provisioningRefusal(e)));
+          const [decision] = await options.permissions.authorize(
+            [
+              {
+                permission: provisioningStackDestroyPermission,
+                resourceRef: recorded.ref,
+              },
+            ],
+            { credentials },
+          );
+          if (decision.result !== AuthorizeResult.ALLOW)
+            throw new NotAllowedError(
+              `You may not destroy stack ${recorded.stackId}: it belongs to ${recorded.owner}, and only its members or a platform admin may`,
             );
-            if (decision.result !== AuthorizeResult.ALLOW)
-              throw new NotAllowedError(
-                `You may not destroy stack ${recorded.stackId}: it belongs to ${recorded.owner}, and only its members or a platform admin may`,
-              );
-            return toCheckpoint(recorded);
-          },
-        }),
-      );
+          return toCheckpoint(recorded);
+        },
+      })) as unknown as ProvisioningStack;
       // Every kind, so nothing of the stack is left whatever it was provisioned with.
       const spec = stackSpecSchema.parse({
         name,

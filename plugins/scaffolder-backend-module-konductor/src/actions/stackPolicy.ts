@@ -85,8 +85,3 @@ export function provisioningRefusal(e: unknown): Error {
 export function toCheckpoint(value: object): JsonObject {
   return JSON.parse(JSON.stringify(value));
 }
-
-/** A checkpoint value back as the record it was made from. */
-export function fromCheckpoint<T>(value: unknown): T {
-  return value as T;
-}

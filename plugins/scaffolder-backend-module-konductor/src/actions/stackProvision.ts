@@ -30,7 +30,6 @@ import {
   MinimumLevels,
   ProvisioningAccounts,
   levelProblem,
-  fromCheckpoint,
   locationProblem,
   provisioningRefusal,
   toCheckpoint,
@@ -188,19 +187,17 @@ export function createStackProvisionAction(
       // Whose the stack is, before any cloud call: refused when another group owns the name or
       // the user may not act for this owner. Checkpointed: a task resumed after a crash, maybe
       // after the user's token expired, does not ask again.
-      const claimed = fromCheckpoint<ProvisioningStack>(
-        await ctx.checkpoint({
-          key: `konductor.stack.${stackIdOf(spec)}.claim`,
-          fn: async () =>
-            toCheckpoint(
-              (
-                await stacks
-                  .claimStack(claim)
-                  .catch(e => Promise.reject(provisioningRefusal(e)))
-              ).stack,
-            ),
-        }),
-      );
+      const claimed = (await ctx.checkpoint({
+        key: `konductor.stack.${stackIdOf(spec)}.claim`,
+        fn: async () =>
+          toCheckpoint(
+            (
+              await stacks
+                .claimStack(claim)
+                .catch(e => Promise.reject(provisioningRefusal(e)))
+            ).stack,
+          ),
+      })) as unknown as ProvisioningStack;
       ctx.logger.info(`Stack ${claimed.stackId} belongs to ${claimed.owner}`);
 
       const { run, onEvent } = reportingRun(
