@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import {
   scaffolderApiRef,
   type FieldExtensionComponentProps,
@@ -7,6 +7,7 @@ import {
 import { useApi } from '@backstage/frontend-plugin-api';
 import { scmIntegrationsApiRef } from '@backstage/integration-react';
 import { StatusTextField } from './StatusTextField';
+import { useAvailability, type CheckResult } from './useAvailability';
 import { repoNameProblem } from '@konductor/plugin-provisioning-common';
 
 /** Where the repository goes: fixed by the template author. */
@@ -29,7 +30,7 @@ const repoOf = (repoUrl?: string) =>
 async function availabilityOf(
   scaffolder: ScaffolderApi | undefined,
   repoUrl: string,
-) {
+): Promise<CheckResult | undefined> {
   if (!scaffolder?.autocomplete) return undefined;
   const { results } = await scaffolder.autocomplete({
     // The provider reads with the GitHub integration's credentials, not a user token.
@@ -46,10 +47,6 @@ async function availabilityOf(
       }
     : undefined;
 }
-
-type Availability =
-  | { state: 'checking' }
-  | { state: 'available' | 'taken' | 'invalid' | 'unknown'; message: string };
 
 /**
  * `KonductorRepoName`: the new repository's name, in the owner the template names
@@ -76,42 +73,17 @@ export function RepoNameField(
   } = uiSchema['ui:options'] ?? {};
   const scaffolder = useApi(scaffolderApiRef);
   const [name, setName] = useState(repoOf(formData));
-  const [availability, setAvailability] = useState<Availability>();
+  const problem = name ? repoNameProblem(name) : undefined;
+  const repoUrl = repoUrlOf(host, owner, name);
+  const availability = useAvailability(
+    name && !problem ? repoUrl : undefined,
+    async () =>
+      (await availabilityOf(scaffolder, repoUrl)) ?? {
+        state: 'unknown',
+        message: 'Availability is checked when the task runs',
+      },
+  );
 
-  useEffect(() => {
-    const problem = name ? repoNameProblem(name) : undefined;
-    if (!name || problem) {
-      setAvailability(
-        problem ? { state: 'invalid', message: problem } : undefined,
-      );
-      return undefined;
-    }
-    setAvailability({ state: 'checking' });
-    // Ask once typing pauses.
-    const timer = setTimeout(() => {
-      availabilityOf(scaffolder, repoUrlOf(host, owner, name)).then(
-        answer =>
-          setAvailability(
-            answer ?? {
-              state: 'unknown',
-              message: 'Availability is checked when the task runs',
-            },
-          ),
-        e =>
-          setAvailability({
-            state: 'unknown',
-            message: `Could not check availability: ${e.message}`,
-          }),
-      );
-    }, 300);
-    return () => clearTimeout(timer);
-  }, [scaffolder, host, owner, name]);
-
-  const bad =
-    availability?.state === 'taken' || availability?.state === 'invalid';
-  let helper = `${host}/${owner}/${name || '…'}`;
-  if (availability?.state === 'checking') helper = 'Checking availability…';
-  else if (availability) helper = availability.message;
   return (
     <StatusTextField
       id={idSchema.$id}
@@ -122,8 +94,11 @@ export function RepoNameField(
         setName(value);
         onChange(value ? repoUrlOf(host, owner, value) : undefined);
       }}
-      bad={bad || !!rawErrors?.length}
-      status={rawErrors?.[0] ?? helper}
+      availability={
+        problem ? { state: 'invalid', message: problem } : availability
+      }
+      hint={`${host}/${owner}/${name || '…'}`}
+      rawErrors={rawErrors}
     />
   );
 }

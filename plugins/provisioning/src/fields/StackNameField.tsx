@@ -1,12 +1,11 @@
-import { useEffect, useState } from 'react';
 import { configApiRef, useApi } from '@backstage/frontend-plugin-api';
 import type { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
 import { StatusTextField } from './StatusTextField';
+import { useAvailability, type CheckResult } from './useAvailability';
 import {
   ENVIRONMENTS,
   ProvisioningClient,
   stackClaimRequestSchema,
-  stackIdFor,
 } from '@konductor/plugin-provisioning-common';
 import { provisioningApiRef } from '../api';
 import {
@@ -64,17 +63,11 @@ function nameProblem(name: string): string | undefined {
   return parsed.success ? undefined : parsed.error.issues[0].message;
 }
 
-type Check =
-  | { state: 'checking' }
-  | { state: 'available' | 'taken' | 'invalid' | 'unknown'; message: string };
-
-/** Asks the provisioning backend whether the stack can be had by its owner. */
+/** Asks the provisioning backend whether the stack (its name valid) can be had by its owner. */
 async function check(
   client: Pick<ProvisioningClient, 'stackAvailability'>,
   stack: ReturnType<typeof stackOf>,
-): Promise<Check> {
-  const problem = nameProblem(stack.name);
-  if (problem) return { state: 'invalid', message: problem };
+): Promise<CheckResult> {
   if (!stack.accountId || !stack.region)
     return {
       state: 'unknown',
@@ -126,32 +119,12 @@ export function StackNameField(
   const values: Values = formContext?.formData ?? {};
   const name = formData ?? '';
   const stack = stackOf(name, values, options, accounts);
-  const key = JSON.stringify(stack);
-  const [result, setResult] = useState<Check>();
+  const problem = name ? nameProblem(name) : undefined;
+  const availability = useAvailability(
+    name && !problem ? JSON.stringify(stack) : undefined,
+    () => check(client, stack),
+  );
 
-  useEffect(() => {
-    if (!name) {
-      setResult(undefined);
-      return undefined;
-    }
-    setResult({ state: 'checking' });
-    // Ask once typing pauses.
-    const timer = setTimeout(() => {
-      check(client, JSON.parse(key)).then(setResult, e =>
-        setResult({
-          state: 'unknown',
-          message: `Could not check availability: ${e.message}`,
-        }),
-      );
-    }, 300);
-    return () => clearTimeout(timer);
-  }, [client, key, name]);
-
-  const bad = result?.state === 'taken' || result?.state === 'invalid';
-  let helper = schema.description ?? '';
-  if (result?.state === 'checking') helper = 'Checking availability…';
-  else if (result) helper = result.message;
-  else if (name) helper = stackIdFor(name, stack.environment);
   return (
     <StatusTextField
       id={idSchema.$id}
@@ -159,8 +132,11 @@ export function StackNameField(
       required={required}
       value={name}
       onChange={value => onChange(value || undefined)}
-      bad={bad || !!rawErrors?.length}
-      status={rawErrors?.[0] ?? helper}
+      availability={
+        problem ? { state: 'invalid', message: problem } : availability
+      }
+      hint={schema.description ?? ''}
+      rawErrors={rawErrors}
     />
   );
 }

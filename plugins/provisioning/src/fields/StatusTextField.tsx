@@ -1,8 +1,10 @@
 import TextField from '@mui/material/TextField';
+import type { Availability } from './useAvailability';
 
 /**
- * A text field whose helper line is what its check found as you type (the name's availability),
- * announced to screen readers as a status.
+ * A name field whose helper line is what its check found as you type (the name's availability),
+ * announced to screen readers as a status: the form's own error first, then the check, else
+ * `hint`.
  */
 export function StatusTextField(props: {
   id: string;
@@ -10,11 +12,17 @@ export function StatusTextField(props: {
   required?: boolean;
   value: string;
   onChange(value: string): void;
-  /** Whether what the check found is a problem (the field shows as an error). */
-  bad: boolean;
-  status: string;
+  availability?: Availability;
+  hint: string;
+  rawErrors?: string[];
 }) {
-  const { id, label, required, value, onChange, bad, status } = props;
+  const { id, label, required, value, onChange, availability, hint } = props;
+  const error = props.rawErrors?.[0];
+  let status = hint;
+  if (error) status = error;
+  else if (availability?.state === 'checking')
+    status = 'Checking availability…';
+  else if (availability) status = availability.message;
   return (
     <TextField
       fullWidth
@@ -24,7 +32,11 @@ export function StatusTextField(props: {
       required={required}
       value={value}
       onChange={e => onChange(e.target.value)}
-      error={bad}
+      error={
+        !!error ||
+        availability?.state === 'taken' ||
+        availability?.state === 'invalid'
+      }
       helperText={status}
       inputProps={{ 'aria-describedby': `${id}-helper-text` }}
       FormHelperTextProps={{ id: `${id}-helper-text`, role: 'status' }}
