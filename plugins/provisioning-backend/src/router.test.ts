@@ -575,3 +575,40 @@ describe('provisioning API for a user who may see a stack but not its outputs', 
     ).toBe(1);
   });
 });
+
+describe("provisioning API for a user who may not see other groups' stacks", () => {
+  it('refuses a taken name without naming its owner', async () => {
+    const server = await backendDeciding(permission =>
+      permission === 'provisioning.stack.read'
+        ? AuthorizeResult.DENY
+        : AuthorizeResult.ALLOW,
+    );
+    const asUser = mockCredentials.user.header();
+    const stack = {
+      accountId: '123456789012',
+      region: 'us-east-1',
+      name: 'quiet',
+      environment: 'dev',
+    };
+    const claim = (owner: string) =>
+      request(server)
+        .post('/api/provisioning/stacks/claims')
+        .set('Authorization', asUser)
+        .send({ ...stack, owner });
+    expect((await claim('group:default/team-a')).status).toBe(201);
+    const taken = await claim('group:default/team-b');
+    expect(taken.status).toBe(409);
+    const hidden =
+      'Stack quiet-dev in account 123456789012 (us-east-1) belongs to another group: choose another name';
+    expect(taken.body.error.message).toBe(hidden);
+    const availability = await request(server)
+      .get('/api/provisioning/stacks/availability')
+      .query({ ...stack, owner: 'group:default/team-b' })
+      .set('Authorization', asUser);
+    expect(availability.body).toEqual({
+      stackId: 'quiet-dev',
+      available: false,
+      reason: hidden,
+    });
+  });
+});

@@ -87,20 +87,26 @@ export interface StackAvailability {
   stackId: string;
   /** Whether a request for this owner would be accepted (a new stack, or one the owner has). */
   available: boolean;
-  /** The owner of the existing stack, when there is one. */
+  /** The owner of the existing stack, when there is one and the caller may see it. */
   owner?: string;
   /** Why it is not available, in words that say what to change. */
   reason?: string;
 }
 
-/** The refusal of a stack that another owner has, naming the owner and what to change. */
+/**
+ * The refusal of a stack that another owner has, naming the owner (unless the caller may not see
+ * it) and what to change.
+ */
 export function stackTakenMessage(
-  stack: Pick<ProvisioningStack, 'stackId' | 'accountId' | 'region' | 'owner'>,
+  stack: Pick<ProvisioningStack, 'stackId' | 'accountId' | 'region'> & {
+    owner?: string;
+  },
   requestedOwner?: string,
 ): string {
-  return `Stack ${stack.stackId} in account ${stack.accountId} (${
-    stack.region
-  }) belongs to ${stack.owner}${
+  const where = `Stack ${stack.stackId} in account ${stack.accountId} (${stack.region})`;
+  if (!stack.owner)
+    return `${where} belongs to another group: choose another name`;
+  return `${where} belongs to ${stack.owner}${
     requestedOwner ? `, not ${requestedOwner}` : ''
   }: choose another name, or ask ${stack.owner} to change it`;
 }

@@ -9,6 +9,7 @@ import {
   StackAvailability,
   StackClaimRequest,
   provisioningStackCreatePermission,
+  provisioningStackReadPermission,
   provisioningStackUpdatePermission,
   stackIdFor,
   stackTakenMessage,
@@ -21,7 +22,7 @@ import type { StackStore } from './StackStore';
  * Claims of stacks for their owners: a stack nobody has is claimed for the requested owner when
  * the caller may create stacks for that owner (the policy's "member of the owner" rule); a stack
  * of the same owner is claimed again when the caller may change it; a stack of another owner is
- * refused, naming the owner.
+ * refused, naming the owner to callers who may see the stack (the policy's `othersSeeStacks`).
  */
 export class StackOwnership {
   constructor(
@@ -75,7 +76,9 @@ export class StackOwnership {
     owner: string,
   ) {
     if (stack.owner !== owner)
-      throw new ConflictError(stackTakenMessage(stack, owner));
+      throw new ConflictError(
+        (await this.taken(credentials, stack, owner)).reason,
+      );
     await this.access.require(
       credentials,
       provisioningStackUpdatePermission,
@@ -100,8 +103,7 @@ export class StackOwnership {
         return {
           stackId,
           available: false,
-          owner: existing.owner,
-          reason: stackTakenMessage(existing, query.owner),
+          ...(await this.taken(credentials, existing, query.owner)),
         };
       const [mayChange] = await this.access.allows(
         credentials,
@@ -130,5 +132,21 @@ export class StackOwnership {
           available: false,
           reason: `You may not create stacks for ${query.owner}: choose an owner group you belong to`,
         };
+  }
+
+  /** Why `stack` cannot be had by `owner`, naming its owner only to a caller who may see the stack. */
+  private async taken(
+    credentials: BackstageCredentials,
+    stack: ProvisioningStack,
+    owner?: string,
+  ): Promise<{ owner?: string; reason: string }> {
+    const [mayRead] = await this.access.allows(
+      credentials,
+      provisioningStackReadPermission,
+      [stackPermissionResource(stack)],
+    );
+    return mayRead
+      ? { owner: stack.owner, reason: stackTakenMessage(stack, owner) }
+      : { reason: stackTakenMessage({ ...stack, owner: undefined }, owner) };
   }
 }

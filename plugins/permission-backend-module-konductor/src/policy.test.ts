@@ -1,0 +1,102 @@
+import { ConfigReader } from '@backstage/config';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import type { PolicyQueryUser } from '@backstage/plugin-permission-node';
+import {
+  provisioningRunRetryPermission,
+  provisioningStackDestroyPermission,
+  provisioningStackReadPermission,
+  provisioningStackUpdatePermission,
+} from '@konductor/plugin-provisioning-common';
+import { KonductorPermissionPolicy, policyOptionsFromConfig } from './policy';
+
+const userIn = (...claims: string[]) =>
+  ({
+    info: { userEntityRef: claims[0], ownershipEntityRefs: claims },
+  } as PolicyQueryUser);
+const alice = userIn('user:default/alice', 'group:default/team-a');
+const carol = userIn('user:default/carol', 'group:default/platform-admins');
+const policyWith = (permissions: object) =>
+  new KonductorPermissionPolicy(
+    policyOptionsFromConfig(new ConfigReader({ konductor: { permissions } })),
+  );
+const owned = {
+  rule: 'IS_STACK_OWNER',
+  resourceType: 'provisioning-stack',
+  params: { claims: ['user:default/alice', 'group:default/team-a'] },
+};
+
+describe('KonductorPermissionPolicy', () => {
+  it("lets everyone see stacks, or with othersSeeStacks off only their groups'", async () => {
+    const query = { permission: provisioningStackReadPermission };
+    expect(await policyWith({}).handle(query, alice)).toEqual({
+      result: AuthorizeResult.ALLOW,
+    });
+    expect(
+      await policyWith({ othersSeeStacks: false }).handle(query, alice),
+    ).toEqual({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'provisioning',
+      resourceType: 'provisioning-stack',
+      conditions: owned,
+    });
+  });
+
+  it('reserves owner actions to admins in the configured environments, and denies those not granted', async () => {
+    const policy = policyWith({
+      admins: ['group:default/platform-admins'],
+      adminOnly: { destroy: ['prod'] },
+      ownerActions: ['change', 'destroy'],
+    });
+    expect(
+      await policy.handle(
+        { permission: provisioningStackDestroyPermission },
+        alice,
+      ),
+    ).toMatchObject({
+      result: AuthorizeResult.CONDITIONAL,
+      conditions: {
+        allOf: [
+          owned,
+          {
+            not: {
+              rule: 'IS_IN_ENVIRONMENT',
+              params: { environments: ['prod'] },
+            },
+          },
+        ],
+      },
+    });
+    expect(
+      await policy.handle(
+        { permission: provisioningStackUpdatePermission },
+        alice,
+      ),
+    ).toMatchObject({ result: AuthorizeResult.CONDITIONAL, conditions: owned });
+    const retry = { permission: provisioningRunRetryPermission };
+    expect(await policy.handle(retry, alice)).toEqual({
+      result: AuthorizeResult.DENY,
+    });
+    expect(await policy.handle(retry, carol)).toEqual({
+      result: AuthorizeResult.ALLOW,
+    });
+  });
+
+  it('refuses settings that name no owner action, saying which to use', () => {
+    expect(() =>
+      policyOptionsFromConfig(
+        new ConfigReader({
+          konductor: { permissions: { adminOnly: { delete: ['prod'] } } },
+        }),
+      ),
+    ).toThrow(
+      'konductor.permissions.adminOnly.delete: not an owner action; use one of read-outputs, change, cancel, retry, destroy',
+    );
+    expect(() =>
+      policyOptionsFromConfig(
+        new ConfigReader({
+          konductor: { permissions: { ownerActions: ['change', 'nuke'] } },
+        }),
+      ),
+    ).toThrow(/nuke is not an owner action/);
+  });
+});
