@@ -3,7 +3,7 @@ import { request } from '@octokit/request';
 import { graphql } from '@octokit/graphql';
 import { Octokit } from '@octokit/rest';
 import { useSandbox } from '../__testUtils__/sandbox';
-import { DEFAULT_OAUTH_APP } from './identity';
+import { DEFAULT_OAUTH_APP, redirectFor } from './identity';
 
 describe("GitHub's OAuth web flow and organisation", () => {
   const sandbox = useSandbox();
@@ -13,12 +13,13 @@ describe("GitHub's OAuth web flow and organisation", () => {
   async function signInAs(
     login: string,
     clientId = DEFAULT_OAUTH_APP.clientId,
+    redirectUri = callback,
   ) {
     const authorize = `${
       sandbox().url
     }/login/oauth/authorize?${new URLSearchParams({
       client_id: clientId,
-      redirect_uri: callback,
+      redirect_uri: redirectUri,
       scope: 'read:user',
       state: 'nonce-123',
     })}`;
@@ -111,6 +112,60 @@ describe("GitHub's OAuth web flow and organisation", () => {
       }),
     ).rejects.toThrow(/redirect_uri_mismatch/);
     expect((await signInAs('alice', 'unknown-app')).status).toBe(404);
+  });
+
+  it('sends a redirect_uri that does not match the callback URL back to the callback, with the error', async () => {
+    for (const elsewhere of [
+      'http://evil.example/api/auth/github/handler/frame',
+      'http://localhost:7007/api/auth/gitlab/handler/frame',
+      'not a url',
+    ]) {
+      const page = await fetch(
+        `${sandbox().url}/login/oauth/authorize?${new URLSearchParams({
+          client_id: DEFAULT_OAUTH_APP.clientId,
+          redirect_uri: elsewhere,
+          state: 'nonce-9',
+        })}`,
+        { redirect: 'manual' },
+      );
+      expect(page.status).toBe(302);
+      const location = new URL(page.headers.get('location')!);
+      expect(`${location.origin}${location.pathname}`).toBe(callback);
+      expect(Object.fromEntries(location.searchParams)).toMatchObject({
+        error: 'redirect_uri_mismatch',
+        state: 'nonce-9',
+      });
+    }
+    // A loopback callback takes any port (the e2e portal's), as GitHub's loopback redirects.
+    const e2e = 'http://localhost:7107/api/auth/github/handler/frame';
+    const { location } = await signInAs('alice', undefined, e2e);
+    expect(`${location!.origin}${location!.pathname}`).toBe(e2e);
+  });
+
+  it("matches redirect URLs by GitHub's documented examples", () => {
+    const app = {
+      ...DEFAULT_OAUTH_APP,
+      callbackUrl: 'http://example.com/path',
+    };
+    const good = [
+      'http://example.com/path',
+      'http://example.com/path/subdir/other',
+      'http://oauth.example.com/path',
+      'http://oauth.example.com/path/subdir/other',
+    ];
+    const bad = [
+      'http://example.com/bar',
+      'http://example.com/',
+      'http://example.com:8080/path',
+      'http://oauth.example.com:8080/path',
+      'http://example.org',
+      'http://example.com/pathology',
+    ];
+    expect(good.filter(u => !redirectFor(app, u))).toEqual([]);
+    expect(bad.filter(u => redirectFor(app, u))).toEqual([]);
+    expect(redirectFor(app, undefined)?.toString()).toBe(
+      'http://example.com/path',
+    );
   });
 
   it("serves the organisation's members and teams over GraphQL, paged as GitHub pages them", async () => {

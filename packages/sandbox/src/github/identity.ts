@@ -75,13 +75,53 @@ export const DEFAULT_ORG: SandboxOrg = {
 export interface SandboxOAuthApp {
   clientId: string;
   clientSecret: string;
+  /** The app's authorization callback URL: where a `redirect_uri` must point (see {@link redirectFor}). */
+  callbackUrl: string;
 }
 
 /** The app the embedded setup's `auth.providers.github` uses. The sandbox is no credential store. */
 export const DEFAULT_OAUTH_APP: SandboxOAuthApp = {
   clientId: 'konductor-sandbox',
   clientSecret: 'sandbox-not-a-secret',
+  callbackUrl: 'http://localhost:7007/api/auth/github/handler/frame',
 };
+
+const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
+
+/** GitHub's description of its `redirect_uri_mismatch` error. */
+export const REDIRECT_MISMATCH =
+  'The redirect_uri MUST match the registered callback URL for this application.';
+
+/**
+ * Where GitHub sends the browser back for `redirectUri`, or undefined when it does not match
+ * the app's callback URL. As GitHub's "Redirect URLs": without one, the callback URL; else its
+ * host must be the callback's or a sub-domain of it, its port the callback's (any port on a
+ * loopback host), and its path the callback's path or below it.
+ */
+export function redirectFor(
+  app: SandboxOAuthApp,
+  redirectUri: string | undefined,
+): URL | undefined {
+  const callback = new URL(app.callbackUrl);
+  if (!redirectUri) return callback;
+  let redirect: URL;
+  try {
+    redirect = new URL(redirectUri);
+  } catch {
+    return undefined;
+  }
+  const loopback =
+    LOOPBACK.includes(callback.hostname) &&
+    redirect.hostname === callback.hostname;
+  const path = callback.pathname.replace(/\/$/, '');
+  const matches =
+    (redirect.hostname === callback.hostname ||
+      redirect.hostname.endsWith(`.${callback.hostname}`)) &&
+    (loopback || redirect.port === callback.port) &&
+    (redirect.pathname === callback.pathname ||
+      redirect.pathname.startsWith(`${path}/`));
+  return matches ? redirect : undefined;
+}
 
 interface Grant {
   login: string;
@@ -146,8 +186,7 @@ export class GithubIdentities {
     if (request.redirectUri && request.redirectUri !== grant.redirectUri)
       return {
         error: 'redirect_uri_mismatch',
-        description:
-          'The redirect_uri MUST match the registered callback URL for this application.',
+        description: REDIRECT_MISMATCH,
       };
     const token = `gho_${randomBytes(18).toString('hex')}`;
     this.tokens.set(token, { login: grant.login, scope: grant.scope });

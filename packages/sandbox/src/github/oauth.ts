@@ -1,5 +1,6 @@
 import type { SandboxContext, SandboxRequest, SandboxResponse } from '../types';
 import { json } from '../types';
+import { REDIRECT_MISMATCH, redirectFor } from './identity';
 
 const escape = (s: string) =>
   s.replace(
@@ -52,21 +53,29 @@ export async function handleGithubOAuth(
     route === 'GET /login/oauth/authorize/as'
   ) {
     const clientId = req.query.get('client_id') ?? '';
-    const redirectUri = req.query.get('redirect_uri') ?? '';
+    const redirectUri = req.query.get('redirect_uri') ?? undefined;
     const state = req.query.get('state') ?? '';
     const scope = req.query.get('scope') ?? '';
-    // As GitHub: an unknown app is a 404 page, and a redirect must be an absolute URL.
-    if (!ids.app(clientId))
+    // As GitHub: an unknown app is a 404 page; a redirect_uri that does not match the app's
+    // callback URL sends the browser to the callback URL with the error.
+    const app = ids.app(clientId);
+    if (!app)
       return html(404, 'Not found', '<h1>404</h1><p>Unknown OAuth app.</p>');
-    let redirect: URL;
-    try {
-      redirect = new URL(redirectUri);
-    } catch {
-      return html(
-        400,
-        'Redirect URI mismatch',
-        '<h1>The redirect_uri is not valid</h1>',
+    const redirect = redirectFor(app, redirectUri);
+    if (!redirect) {
+      const mismatch = new URL(app.callbackUrl);
+      mismatch.searchParams.set('error', 'redirect_uri_mismatch');
+      mismatch.searchParams.set('error_description', REDIRECT_MISMATCH);
+      mismatch.searchParams.set(
+        'error_uri',
+        'https://docs.github.com/apps/managing-oauth-apps/troubleshooting-authorization-request-errors/#redirect-uri-mismatch',
       );
+      if (state) mismatch.searchParams.set('state', state);
+      return {
+        status: 302,
+        headers: { location: mismatch.toString() },
+        body: '',
+      };
     }
     if (route === 'GET /login/oauth/authorize/as') {
       const login = req.query.get('login') ?? '';
@@ -78,7 +87,12 @@ export async function handleGithubOAuth(
         );
       redirect.searchParams.set(
         'code',
-        ids.issueCode({ login, clientId, redirectUri, scope }),
+        ids.issueCode({
+          login,
+          clientId,
+          redirectUri: redirectUri ?? app.callbackUrl,
+          scope,
+        }),
       );
       if (state) redirect.searchParams.set('state', state);
       return {
