@@ -113,7 +113,7 @@ describe('RDS', () => {
     });
   });
 
-  it('lists the tags of a subnet group and an instance by ARN, and refuses unknown ones', async () => {
+  it('lists the tags of a subnet group and an instance by ARN, and refuses unknown ones and other accounts', async () => {
     const group = (
       await rds().send(
         new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: 'shop-db' }),
@@ -149,7 +149,11 @@ describe('RDS', () => {
           ),
         }),
       ),
-    ).rejects.toMatchObject({ name: 'DBInstanceNotFoundFault' });
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+      message:
+        'The specified resource name does not match an RDS resource in this region.',
+    });
     await expect(
       rds().send(
         new ListTagsForResourceCommand({

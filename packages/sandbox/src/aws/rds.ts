@@ -492,24 +492,27 @@ export async function handleRds(
 
     case 'ListTagsForResource': {
       // RDS names tagged resources by ARN: arn:aws:rds:<region>:<account>:<db|subgrp>:<name>.
+      // As RDS: what is no ARN is an invalid name; an ARN of another region or account does not
+      // match "an RDS resource in this region" (400); an unknown name here is not found.
       const arn = required(params, 'ResourceName');
       const m = /^arn:aws:rds:([a-z0-9-]+):(\d{12}):([a-z-]+):(.+)$/.exec(arn);
       if (!m || !['db', 'subgrp'].includes(m[3]))
         throw new ServiceError(
           400,
           'InvalidParameterValue',
-          `The specified resource name does not match an RDS resource in this region: ${arn}`,
+          `Invalid resource name: ${arn}`,
         );
       const [, region, account, type, name] = m;
-      // Another account's or region's resource is not found from here.
-      const local =
-        region === caller.region && account === caller.account
-          ? name
-          : `${account}:${region}:${name}`;
+      if (region !== caller.region || account !== caller.account)
+        throw new ServiceError(
+          400,
+          'InvalidParameterValue',
+          'The specified resource name does not match an RDS resource in this region.',
+        );
       const tags =
         type === 'db'
-          ? findInstance(local).data.tags
-          : findGroup(local).data.tags;
+          ? findInstance(name).data.tags
+          : findGroup(name).data.tags;
       return queryResult(action, tagList(tags), NS);
     }
 
