@@ -3,8 +3,8 @@ import type { Availability } from './useAvailability';
 
 /**
  * A name field whose helper line is what its check found as you type (the name's availability),
- * announced to screen readers as a status: the form's own error first, then the check, else
- * `hint`.
+ * announced to screen readers as a status, else `hint`. The form's own errors are shown below
+ * the field by the scaffolder's field template; the helper line does not repeat one.
  */
 export function StatusTextField(props: {
   id: string;
@@ -17,11 +17,9 @@ export function StatusTextField(props: {
   rawErrors?: string[];
 }) {
   const { id, label, required, value, onChange, availability, hint } = props;
-  const error = props.rawErrors?.[0];
+  const errors = props.rawErrors ?? [];
   let status = hint;
-  if (error) status = error;
-  else if (availability?.state === 'checking')
-    status = 'Checking availability…';
+  if (availability?.state === 'checking') status = 'Checking availability…';
   else if (availability) status = availability.message;
   return (
     <TextField
@@ -33,11 +31,11 @@ export function StatusTextField(props: {
       value={value}
       onChange={e => onChange(e.target.value)}
       error={
-        !!error ||
+        errors.length > 0 ||
         availability?.state === 'taken' ||
         availability?.state === 'invalid'
       }
-      helperText={status}
+      helperText={errors.includes(status) ? undefined : status}
       inputProps={{ 'aria-describedby': `${id}-helper-text` }}
       FormHelperTextProps={{ id: `${id}-helper-text`, role: 'status' }}
     />

@@ -1,4 +1,9 @@
-import { fireEvent, render, screen } from '@testing-library/react';
+import {
+  fireEvent,
+  render,
+  screen,
+  waitForElementToBeRemoved,
+} from '@testing-library/react';
 import { previewStacks } from './stackPreview';
 import { summaryLine, validateStackSummary } from './StackSummaryField';
 import { sizeOptions, validateInstanceSize } from './InstanceSizeField';
@@ -210,6 +215,24 @@ describe('StackNameField', () => {
       environment: 'dev',
       owner: 'group:default/team-b',
     });
+  });
+
+  it("does not repeat the form's error (shown below the field) on its helper line", async () => {
+    const { renderInTestApp } = await import('@backstage/frontend-test-utils');
+    const { provisioningApiRef } = await import('../api');
+    const { StackNameField } = await import('./StackNameField');
+    await renderInTestApp(
+      <StackNameField {...props('shop')} rawErrors={[taken.reason]} />,
+      { apis: [[provisioningApiRef, client as any]] },
+    );
+    const name = screen.getByRole('textbox', { name: 'Name' });
+    // Asked, answered "taken": the answer is the form's error, so the helper line says nothing.
+    expect(await screen.findByText('Checking availability…')).toBeVisible();
+    await waitForElementToBeRemoved(() =>
+      screen.queryByText('Checking availability…'),
+    );
+    expect(screen.queryByText(taken.reason)).toBeNull();
+    expect(name).toHaveAttribute('aria-invalid', 'true');
   });
 
   it('refuses a malformed name without asking, and a taken one before the form moves on', async () => {
