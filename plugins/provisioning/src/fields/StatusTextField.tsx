@@ -4,7 +4,8 @@ import type { Availability } from './useAvailability';
 /**
  * A name field whose helper line is what its check found as you type (the name's availability),
  * announced to screen readers as a status, else `hint`. The form's own errors are shown below
- * the field by the scaffolder's field template; the helper line does not repeat one.
+ * the field by the scaffolder's field template (until the form validates again); the helper
+ * line does not repeat one, and a name changed since shows what the check found about it.
  */
 export function StatusTextField(props: {
   id: string;
@@ -31,9 +32,11 @@ export function StatusTextField(props: {
       value={value}
       onChange={e => onChange(e.target.value)}
       error={
-        errors.length > 0 ||
-        availability?.state === 'taken' ||
-        availability?.state === 'invalid'
+        // What the check found about the name as typed now; the form's errors (from its last
+        // validation, kept until the next) until the check has answered.
+        availability && availability.state !== 'checking'
+          ? availability.state === 'taken' || availability.state === 'invalid'
+          : errors.length > 0
       }
       helperText={errors.includes(status) ? undefined : status}
       inputProps={{ 'aria-describedby': `${id}-helper-text` }}

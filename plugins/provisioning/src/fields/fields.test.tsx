@@ -235,6 +235,23 @@ describe('StackNameField', () => {
     expect(name).toHaveAttribute('aria-invalid', 'true');
   });
 
+  it('shows what the check found about a name changed since the form last validated', async () => {
+    const { renderInTestApp } = await import('@backstage/frontend-test-utils');
+    const { provisioningApiRef } = await import('../api');
+    const { StackNameField } = await import('./StackNameField');
+    // The form keeps the error about "shop" until it validates again; the name is now "cart".
+    await renderInTestApp(
+      <StackNameField {...props('cart')} rawErrors={[taken.reason]} />,
+      { apis: [[provisioningApiRef, client as any]] },
+    );
+    const name = screen.getByRole('textbox', { name: 'Name' });
+    expect(name).toHaveAttribute('aria-invalid', 'true');
+    expect(
+      await screen.findByText('cart-dev is available for group:default/team-b'),
+    ).toBeVisible();
+    expect(name).toHaveAttribute('aria-invalid', 'false');
+  });
+
   it('refuses a malformed name without asking, and a taken one before the form moves on', async () => {
     const { validateStackName } = await import('./StackNameField');
     const { configApiRef } = await import('@backstage/frontend-plugin-api');
