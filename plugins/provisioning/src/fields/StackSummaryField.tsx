@@ -184,7 +184,7 @@ export function StackSummaryField(props: FieldExtensionComponentProps<string>) {
   );
 }
 
-/** Client-side: the form cannot go on to review without a plan, nor with a refused stack. */
+/** Client-side: the form cannot go on to review without a plan, with a refused stack or a name it may not have. */
 export function validateStackSummary(
   value: string | undefined,
   validation: { addError(message: string): void },
@@ -199,6 +199,6 @@ export function validateStackSummary(
     );
   else if (value.includes('name: unavailable'))
     validation.addError(
-      'Another group owns a stack of this name here: go back and choose another name',
+      'The stack name is not available (the plan says why): go back and choose another name, or an owner group you belong to',
     );
 }

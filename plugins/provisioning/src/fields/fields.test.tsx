@@ -96,7 +96,7 @@ describe('previewStacks', () => {
 });
 
 describe('client-side validation of the fields', () => {
-  it('blocks the form until the stack is planned, and when the gate refuses it', () => {
+  it('blocks the form until the stack is planned, when the gate refuses it and when the name is not available', () => {
     const missing = errors();
     validateStackSummary(undefined, missing);
     expect(missing.messages[0]).toContain('has not been planned yet');
@@ -114,6 +114,14 @@ describe('client-side validation of the fields', () => {
       passes,
     );
     expect(passes.messages).toEqual([]);
+    const unavailable = errors();
+    validateStackSummary(
+      'shop: $1.00/month; compliance (high): passes; name: unavailable',
+      unavailable,
+    );
+    expect(unavailable.messages[0]).toContain(
+      'The stack name is not available',
+    );
   });
 
   it('offers the priced sizes, cheapest first, and refuses others', () => {
