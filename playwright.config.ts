@@ -120,8 +120,11 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
 
-  // Screenshots of every step are kept here as test artifacts (git-ignored).
-  outputDir: 'test-results',
+  // Screenshots of every step are kept here as test artifacts (git-ignored); the benchmarks keep
+  // theirs apart, so a bench run after the browser tests leaves the tests' screenshots in place.
+  outputDir: process.env.KONDUCTOR_BENCH
+    ? 'test-results/bench'
+    : 'test-results',
 
   // One project per package with an e2e-tests folder, all in Debian's Chromium; with
   // KONDUCTOR_BENCH set (`yarn bench:*`), the benchmarks instead, which print figures and assert
