@@ -35,12 +35,25 @@ export function phaseOf(resource: SandboxResource, now = Date.now()): Phase {
   return resource.fails ? 'failed' : 'active';
 }
 
+/** What a client (idempotency) token was first used for. */
+export interface TokenUse {
+  /** The request's parameters other than the token, as the service compares them. */
+  request: string;
+  /** What the first request created (kept after the resource is deleted). */
+  result: SandboxResource;
+  at: number;
+}
+
+/** How long a service remembers a client token: "at least 24 hours" (EC2's idempotency guide). */
+export const TOKEN_MEMORY_MS = 24 * 3600_000;
+
 /**
  * Every resource the sandbox holds, persisted as JSON in its data folder (when it has one) so a
  * restarted sandbox still has what was created.
  */
 export class SandboxState {
   private readonly resources = new Map<string, SandboxResource>();
+  private readonly tokens = new Map<string, TokenUse>();
   private counter = 0;
 
   private constructor(private readonly file?: string) {}
@@ -52,6 +65,8 @@ export class SandboxState {
       const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
       state.counter = saved.counter ?? 0;
       for (const r of saved.resources ?? []) state.resources.set(key(r), r);
+      for (const [k, use] of Object.entries<TokenUse>(saved.tokens ?? {}))
+        state.tokens.set(k, use);
     }
     return state;
   }
@@ -103,6 +118,25 @@ export class SandboxState {
     this.save();
   }
 
+  /**
+   * The first use of client token `token` in `scope` (service, account, region), if the service
+   * still remembers it. Tokens outlive the resources they created, so a token reused after a delete
+   * answers with the deleted resource or, with other parameters, an idempotency mismatch.
+   */
+  recallToken(scope: string, token: string): TokenUse | undefined {
+    const use = this.tokens.get(`${scope}/${token}`);
+    if (use && Date.now() - use.at > TOKEN_MEMORY_MS) {
+      this.tokens.delete(`${scope}/${token}`);
+      return undefined;
+    }
+    return use;
+  }
+
+  rememberToken(scope: string, token: string, use: TokenUse) {
+    this.tokens.set(`${scope}/${token}`, use);
+    this.save();
+  }
+
   /** Every live resource, for the inspection endpoint. */
   all(): SandboxResource[] {
     const services = new Set([...this.resources.values()].map(r => r.service));
@@ -111,6 +145,7 @@ export class SandboxState {
 
   clear() {
     this.resources.clear();
+    this.tokens.clear();
     this.save();
   }
 
@@ -123,6 +158,7 @@ export class SandboxState {
       JSON.stringify({
         counter: this.counter,
         resources: [...this.resources.values()],
+        tokens: Object.fromEntries(this.tokens),
       }),
     );
     fs.renameSync(tmp, this.file);

@@ -50,7 +50,6 @@ interface NatGateway {
   vpcId: string;
   allocationId: string;
   publicIp: string;
-  token?: string;
   tags: Record<string, string>;
 }
 interface RouteTable {
@@ -911,13 +910,30 @@ export async function handleEc2(
 
     case 'CreateNatGateway': {
       const token = params.get('ClientToken');
-      const again = token && nats().find(n => n.data.token === token);
-      if (again)
+      const tokenScope = `ec2/${caller.account}/${caller.region}`;
+      const request = [...params.entries()]
+        .filter(([k]) => !['ClientToken', 'Action', 'Version'].includes(k))
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => `${k}=${v}`)
+        .join('&');
+      const used = token ? ctx.state.recallToken(tokenScope, token) : undefined;
+      if (used) {
+        // EC2's idempotency guide: the same token with other parameters is refused; with the same
+        // ones, the first request's result is answered again, even once that gateway is deleted.
+        if (used.request !== request)
+          throw new ServiceError(
+            400,
+            'IdempotentParameterMismatch',
+            `Client token ${token} was already used with different parameters.`,
+          );
+        const now =
+          nats().find(n => n.id === used.result.id) ??
+          ({ ...used.result, goneAt: 0 } as SandboxResource<NatGateway>); // deleted since
         return response(
           action,
-          (token ? el('clientToken', token) : '') +
-            el('natGateway', renderNatGateway(again)),
+          el('clientToken', token) + el('natGateway', renderNatGateway(now)),
         );
+      }
       const subnet = findIn(
         subnets(),
         required(params, 'SubnetId'),
@@ -953,10 +969,15 @@ export async function handleEc2(
           vpcId: subnet.data.vpcId,
           allocationId: address.id,
           publicIp: address.data.publicIp,
-          token: token || undefined,
           tags: tagSpecs(params, 'natgateway'),
         },
       });
+      if (token)
+        ctx.state.rememberToken(tokenScope, token, {
+          request,
+          result: r,
+          at: now,
+        });
       return response(
         action,
         (token ? el('clientToken', token) : '') +

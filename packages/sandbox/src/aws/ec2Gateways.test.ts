@@ -278,4 +278,47 @@ describe('EC2 internet gateways, Elastic IPs, NAT gateways and route tables', ()
     });
     expect(state).toBe('failed');
   });
+
+  it('remembers a client token after its NAT gateway is deleted: the same request answers the deleted gateway, another is refused', async () => {
+    const { Vpc } = await ec2().send(
+      new CreateVpcCommand({ CidrBlock: '10.52.0.0/16' }),
+    );
+    const [first, second] = await Promise.all(
+      ['10.52.0.0/24', '10.52.1.0/24'].map(
+        async CidrBlock =>
+          (
+            await ec2().send(
+              new CreateSubnetCommand({ VpcId: Vpc!.VpcId, CidrBlock }),
+            )
+          ).Subnet!.SubnetId!,
+      ),
+    );
+    const { AllocationId } = await ec2().send(
+      new AllocateAddressCommand({ Domain: 'vpc' }),
+    );
+    const request = { SubnetId: first, AllocationId, ClientToken: 'stack-nat' };
+    const natId = (await ec2().send(new CreateNatGatewayCommand(request)))
+      .NatGateway!.NatGatewayId!;
+    await ec2().send(new DeleteNatGatewayCommand({ NatGatewayId: natId }));
+    const inVpc = async () =>
+      (
+        await ec2().send(
+          new DescribeNatGatewaysCommand({
+            Filter: [{ Name: 'vpc-id', Values: [Vpc!.VpcId!] }],
+          }),
+        )
+      ).NatGateways ?? [];
+    await eventually(async () => ((await inVpc()).length ? undefined : true));
+
+    const again = (await ec2().send(new CreateNatGatewayCommand(request)))
+      .NatGateway!;
+    expect(again).toMatchObject({ NatGatewayId: natId, State: 'deleted' });
+    await expect(
+      ec2().send(new CreateNatGatewayCommand({ ...request, SubnetId: second })),
+    ).rejects.toMatchObject({
+      name: 'IdempotentParameterMismatch',
+      $metadata: { httpStatusCode: 400 },
+    });
+    expect(await inVpc()).toEqual([]);
+  });
 });

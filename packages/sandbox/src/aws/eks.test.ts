@@ -104,6 +104,34 @@ describe('EKS', () => {
     expect((await inspect(sandbox())).counts['eks/cluster']).toBe(1);
   });
 
+  it('remembers a clientRequestToken after its cluster is deleted: other parameters are refused', async () => {
+    await eks().send(cluster('once', 'token-once'));
+    await eventually(async () =>
+      (
+        await eks().send(new DescribeClusterCommand({ name: 'once' }))
+      ).cluster?.status === 'ACTIVE'
+        ? true
+        : undefined,
+    );
+    await eks().send(new DeleteClusterCommand({ name: 'once' }));
+    await eventually(async () =>
+      (await eks().send(new ListClustersCommand({}))).clusters?.includes('once')
+        ? undefined
+        : true,
+    );
+    const other = cluster('once', 'token-once');
+    other.input.version = '1.30';
+    await expect(eks().send(other)).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: expect.stringContaining('idempotent parameter mismatch'),
+    });
+    await eks().send(cluster('once', 'token-twice'));
+    expect(
+      (await eks().send(new DescribeClusterCommand({ name: 'once' }))).cluster
+        ?.status,
+    ).toBe('CREATING');
+  });
+
   it('validates input and answers unknown clusters with ResourceNotFoundException', async () => {
     await expect(
       eks().send(
@@ -196,9 +224,9 @@ describe('EKS', () => {
         ?.status,
     ).toBe('DELETING');
     await eventually(async () =>
-      (await eks().send(new ListClustersCommand({}))).clusters?.length === 0
-        ? true
-        : undefined,
+      (await eks().send(new ListClustersCommand({}))).clusters?.includes('shop')
+        ? undefined
+        : true,
     );
   });
 

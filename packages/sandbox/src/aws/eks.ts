@@ -26,8 +26,6 @@ interface Cluster {
   arn: string;
   version: string;
   roleArn: string;
-  token?: string;
-  request: string;
   subnetIds: string[];
   securityGroupIds: string[];
   endpointPublicAccess: boolean;
@@ -40,8 +38,6 @@ interface Nodegroup {
   cluster: string;
   name: string;
   arn: string;
-  token?: string;
-  request: string;
   nodeRole: string;
   subnets: string[];
   instanceTypes: string[];
@@ -138,6 +134,46 @@ function renderNodegroup(r: SandboxResource<Nodegroup>) {
 
 const invalid = (message: string) =>
   new ServiceError(400, 'InvalidParameterException', message);
+
+/**
+ * A create repeated with a client token EKS remembers: the first request's resource (still
+ * there, or gone since), or a refusal when the parameters differ. Tokens outlive the resources.
+ */
+function repeatedCreate<T>(
+  ctx: SandboxContext,
+  caller: AwsCaller,
+  token: string | undefined,
+  request: string,
+): SandboxResource<T> | undefined {
+  const used =
+    token &&
+    ctx.state.recallToken(`eks/${caller.account}/${caller.region}`, token);
+  if (!used) return undefined;
+  if (used.request !== request)
+    throw invalid(
+      'The request token was already used with different parameters (idempotent parameter mismatch).',
+    );
+  const { service, type, id } = used.result;
+  return (ctx.state.get<T>(service, type, id) ?? {
+    ...used.result,
+    goneAt: 0,
+  }) as SandboxResource<T>;
+}
+
+function rememberCreate(
+  ctx: SandboxContext,
+  caller: AwsCaller,
+  token: string | undefined,
+  request: string,
+  result: SandboxResource,
+) {
+  if (token)
+    ctx.state.rememberToken(`eks/${caller.account}/${caller.region}`, token, {
+      request,
+      result,
+      at: result.createdAt,
+    });
+}
 
 /** The operation a REST-JSON EKS request maps to. */
 export function eksOperation(req: SandboxRequest): string {
@@ -253,20 +289,16 @@ export async function handleEks(
           'Subnets specified must be in at least two different AZs',
         );
       const request = JSON.stringify({ ...b, clientRequestToken: undefined });
+      // clientRequestToken makes a retried create return the first one's result.
+      const again = repeatedCreate<Cluster>(
+        ctx,
+        caller,
+        b.clientRequestToken,
+        request,
+      );
+      if (again) return json(200, { cluster: renderCluster(again, ctx) });
       const existing = ctx.state.get<Cluster>('eks', 'cluster', scoped(b.name));
       if (existing) {
-        // clientRequestToken makes a retried create return the first one's result.
-        if (
-          b.clientRequestToken &&
-          existing.data.token === b.clientRequestToken
-        ) {
-          if (existing.data.request !== request) {
-            throw invalid(
-              'The request token was already used with different parameters (idempotent parameter mismatch).',
-            );
-          }
-          return json(200, { cluster: renderCluster(existing, ctx) });
-        }
         throw new ServiceError(
           409,
           'ResourceInUseException',
@@ -303,8 +335,6 @@ export async function handleEks(
           arn: `arn:aws:eks:${caller.region}:${caller.account}:cluster/${b.name}`,
           version,
           roleArn: b.roleArn,
-          token: b.clientRequestToken,
-          request,
           subnetIds,
           securityGroupIds: b.resourcesVpcConfig?.securityGroupIds ?? [],
           endpointPublicAccess: enabled === undefined ? true : !!enabled,
@@ -325,6 +355,7 @@ export async function handleEks(
           tags: b.tags ?? {},
         },
       });
+      rememberCreate(ctx, caller, b.clientRequestToken, request, r);
       return json(200, { cluster: renderCluster(r, ctx) });
     }
 
@@ -415,15 +446,15 @@ export async function handleEks(
         throw invalid('nodeRole must be an IAM role ARN.');
       const id = scoped(`${cluster.data.name}/${b.nodegroupName}`);
       const request = JSON.stringify({ ...b, clientRequestToken: undefined });
+      const again = repeatedCreate<Nodegroup>(
+        ctx,
+        caller,
+        b.clientRequestToken,
+        request,
+      );
+      if (again) return json(200, { nodegroup: renderNodegroup(again) });
       const existing = ctx.state.get<Nodegroup>('eks', 'nodegroup', id);
       if (existing) {
-        if (
-          b.clientRequestToken &&
-          existing.data.token === b.clientRequestToken &&
-          existing.data.request === request
-        ) {
-          return json(200, { nodegroup: renderNodegroup(existing) });
-        }
         throw new ServiceError(
           409,
           'ResourceInUseException',
@@ -444,8 +475,6 @@ export async function handleEks(
         data: {
           cluster: cluster.data.name,
           name: b.nodegroupName,
-          token: b.clientRequestToken,
-          request,
           arn: `arn:aws:eks:${caller.region}:${caller.account}:nodegroup/${
             cluster.data.name
           }/${b.nodegroupName}/${hexId(8)}`,
@@ -456,6 +485,7 @@ export async function handleEks(
           tags: b.tags ?? {},
         },
       });
+      rememberCreate(ctx, caller, b.clientRequestToken, request, r);
       return json(200, { nodegroup: renderNodegroup(r) });
     }
 

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   AllocateAddressCommand,
   AssociateRouteTableCommand,
@@ -112,12 +112,6 @@ const tagList = (tags: Record<string, string>): Tag[] =>
 const errorName = (e: unknown) => (e as { name?: string })?.name ?? '';
 const notFound = (e: unknown) =>
   /NotFound|ResourceNotFoundException/.test(errorName(e));
-/** A deterministic idempotency token for a (stack, resource) create. */
-const tokenFor = (ctx: ResourceContext, what: string) =>
-  createHash('sha256')
-    .update(`${ctx.stackId}/${what}`)
-    .digest('hex')
-    .slice(0, 32);
 /** A strong random password of URL-safe characters. */
 const password = () => randomBytes(24).toString('base64url');
 
@@ -559,7 +553,6 @@ export class AwsProvider implements CloudProvider {
             new CreateNatGatewayCommand({
               SubnetId: publicSubnets[i],
               AllocationId: address.AllocationId,
-              ClientToken: tokenFor(ctx, `nat-${i}`),
               TagSpecifications: [
                 {
                   ResourceType: 'natgateway',
@@ -782,7 +775,7 @@ export class AwsProvider implements CloudProvider {
     });
   }
 
-  /** A security group of the stack (`<stackId>-<role>`), created once and then adopted. */
+  /** A security group of the stack (`<stackId>-<role>`), created once and then adopted; its rule ensured. */
   private async securityGroup(
     ctx: ResourceContext,
     kind: ResourceKind,
@@ -802,23 +795,27 @@ export class AwsProvider implements CloudProvider {
         }),
       )
     ).SecurityGroups?.[0];
-    if (found) {
+    if (found)
       adopt(ctx, `security group ${found.GroupId}`, tagRecord(found.Tags));
-      return found.GroupId!;
-    }
-    const { GroupId } = await ec2.send(
-      new CreateSecurityGroupCommand({
-        GroupName: name,
-        Description: `Konductor ${role} of ${ctx.stackId}`,
-        VpcId: vpcId,
-        TagSpecifications: [
-          {
-            ResourceType: 'security-group',
-            Tags: tagList(stackTags(ctx, kind)),
-          },
-        ],
-      }),
-    );
+    const GroupId =
+      found?.GroupId ??
+      (
+        await ec2.send(
+          new CreateSecurityGroupCommand({
+            GroupName: name,
+            Description: `Konductor ${role} of ${ctx.stackId}`,
+            VpcId: vpcId,
+            TagSpecifications: [
+              {
+                ResourceType: 'security-group',
+                Tags: tagList(stackTags(ctx, kind)),
+              },
+            ],
+          }),
+        )
+      ).GroupId!;
+    // Ensured on every attempt, adopted group included: a run that stopped between creating the
+    // group and authorizing its rule must not leave the port closed.
     if (ingressPort) {
       await ec2
         .send(
@@ -1254,7 +1251,6 @@ export class AwsProvider implements CloudProvider {
                 },
               ]
             : undefined,
-          clientRequestToken: tokenFor(ctx, 'cluster'),
         }),
       );
     } catch (e) {
@@ -1299,7 +1295,6 @@ export class AwsProvider implements CloudProvider {
             desiredSize: spec.desiredNodes,
             maxSize: spec.maxNodes,
           },
-          clientRequestToken: tokenFor(ctx, 'nodegroup'),
         }),
       );
     } catch (e) {
