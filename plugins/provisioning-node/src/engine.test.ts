@@ -1,8 +1,13 @@
+import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   GetSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import {
+  DeleteDBInstanceCommand,
+  DescribeDBInstancesCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import * as k8s from '@kubernetes/client-node';
 import { startSandbox, Sandbox } from '@konductor/sandbox';
 import {
@@ -31,6 +36,30 @@ const durations = {
   natGateway: 80,
   natGatewayDelete: 40,
 };
+
+/** A Kubernetes API client of a sandbox cluster (any token is accepted there). */
+function kubeClient<T = k8s.CoreV1Api>(
+  server: string,
+  Api: new (...args: any[]) => T = k8s.CoreV1Api as any,
+): T {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 't' }],
+    contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
+    currentContext: 'c',
+  });
+  return kc.makeApiClient(Api as any) as T;
+}
+
+/** Polls until `probe` answers something other than undefined. */
+async function eventually<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise(r => setTimeout(r, 20));
+  }
+}
 
 function stack(name: string, extra: Partial<StackSpec> = {}): StackSpec {
   const result = validateStackSpec({
@@ -165,22 +194,10 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
     });
 
     // The app got the database endpoint as plain env and the password through a Secret reference.
-    const kc = new k8s.KubeConfig();
-    kc.loadFromOptions({
-      clusters: [
-        {
-          name: 'c',
-          server: String(outputs.cluster!.endpoint),
-          skipTLSVerify: true,
-        },
-      ],
-      users: [{ name: 'u', token: 't' }],
-      contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
-      currentContext: 'c',
-    });
-    const deployment = await kc
-      .makeApiClient(k8s.AppsV1Api)
-      .readNamespacedDeployment({ name: 'shop', namespace: 'shop-dev' });
+    const deployment = await kubeClient(
+      String(outputs.cluster!.endpoint),
+      k8s.AppsV1Api,
+    ).readNamespacedDeployment({ name: 'shop', namespace: 'shop-dev' });
     const env = deployment.spec!.template.spec!.containers[0].env!;
     expect(env).toEqual(
       expect.arrayContaining([
@@ -276,7 +293,7 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
     expect((await inspect()).total).toBe(0);
   });
 
-  it('builds outbound internet through NAT gateways, and destroys all of it', async () => {
+  it('builds outbound internet through NAT gateways, destroys all of it, and builds it again', async () => {
     const spec = stack('egress');
     spec.resources = {
       network: { cidr: '10.8.0.0/16', availabilityZones: 3, natGateways: 2 },
@@ -308,6 +325,14 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       onEvent: () => {},
     });
     expect((await inspect()).total).toBe(0);
+    // The same stack again: client tokens are the attempt's own, not the stack's, so EC2 does not
+    // answer with the deleted gateways or refuse the new subnets as a parameter mismatch.
+    const again = await run(spec, [], { runId: 'task-2_egress-dev' });
+    expect(again.network!.natGatewayIds).toHaveLength(2);
+    expect(again.network!.natGatewayIds).not.toEqual(
+      outputs.network!.natGatewayIds,
+    );
+    expect((await inspect()).counts['ec2/nat-gateway']).toBe(2);
   });
 
   it('retains what it created when onFailure is retain', async () => {
@@ -377,6 +402,103 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       'eks/nodegroup': 1,
       'kubernetes/deployment': 1,
     });
+  });
+
+  it('applies again what depends on a re-created resource instead of trusting its checkpoint', async () => {
+    const checkpoint = checkpointStore();
+    const spec = stack('renew');
+    const first = await run(spec, [], { checkpoint });
+    // The database disappears behind the stack's back; the checkpoints stay.
+    const rds = new RDSClient({
+      endpoint: sandbox.url,
+      region: 'us-east-1',
+      credentials: await credentials('123456789012'),
+    });
+    await rds.send(
+      new DeleteDBInstanceCommand({
+        DBInstanceIdentifier: String(first.database!.instanceId),
+        SkipFinalSnapshot: true,
+      }),
+    );
+    await eventually(async () =>
+      (await inspect()).counts['rds/db-instance'] ? undefined : true,
+    );
+
+    const events: ProvisioningEvent[] = [];
+    await run(spec, events, { checkpoint });
+    const ready = (kind: string) =>
+      events.find(e => e.resource === kind && e.status === 'ready')!.message;
+    expect(ready('network')).toMatch(/resumed from checkpoint/);
+    expect(ready('cluster')).toMatch(/resumed from checkpoint/);
+    for (const kind of ['database', 'secrets', 'app'])
+      expect(ready(kind)).not.toMatch(/resumed from checkpoint/);
+    expect(events.map(e => e.message)).toContain(
+      'secrets: checkpointed, but database changed since: applying it again',
+    );
+
+    // The app's Secret holds the password the new database has, the one Secrets Manager keeps.
+    const sm = new SecretsManagerClient({
+      endpoint: sandbox.url,
+      region: 'us-east-1',
+      credentials: await credentials('123456789012'),
+    });
+    const kept = JSON.parse(
+      (
+        await sm.send(
+          new GetSecretValueCommand({
+            SecretId: 'konductor/renew-dev/database',
+          }),
+        )
+      ).SecretString!,
+    ).password;
+    const appSecret = await kubeClient(
+      String(first.cluster!.endpoint),
+    ).readNamespacedSecret({ name: 'renew-secrets', namespace: 'renew-dev' });
+    expect(Buffer.from(appSecret.data!.DB_PASSWORD, 'base64').toString()).toBe(
+      kept,
+    );
+    expect((await inspect()).counts).toMatchObject({
+      'rds/db-instance': 1,
+      'eks/cluster': 1,
+      'kubernetes/deployment': 1,
+    });
+  });
+
+  it("ensures a security group's rule on every attempt, also on a group an earlier attempt left without it", async () => {
+    const spec = { ...stack('rules'), onFailure: 'retain' as const };
+    spec.resources = {
+      network: spec.resources.network,
+      database: spec.resources.database,
+    };
+    // The first attempt creates the group, then the rule is refused: the group stays without it.
+    sandbox.faults.add({
+      service: 'ec2',
+      operation: 'AuthorizeSecurityGroupIngress',
+      kind: 'quota',
+      count: 1,
+    });
+    await expect(run(spec, [])).rejects.toThrow(/database/);
+    const ec2 = new EC2Client({
+      endpoint: sandbox.url,
+      region: 'us-east-1',
+      credentials: await credentials('123456789012'),
+    });
+    const group = async () =>
+      (
+        await ec2.send(
+          new DescribeSecurityGroupsCommand({
+            Filters: [{ Name: 'group-name', Values: ['rules-dev-db'] }],
+          }),
+        )
+      ).SecurityGroups ?? [];
+    expect((await group())[0].IpPermissions ?? []).toEqual([]);
+
+    await run(spec, [], { runId: 'task-2_rules-dev' });
+    const groups = await group();
+    expect(groups).toHaveLength(1);
+    expect(groups[0].IpPermissions).toEqual([
+      expect.objectContaining({ FromPort: 5432, ToPort: 5432 }),
+    ]);
   });
 
   it('stops on cancellation and rolls back', async () => {

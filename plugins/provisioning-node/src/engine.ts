@@ -95,6 +95,10 @@ export async function provisionStack(
     'pending' | 'running' | 'done' | 'failed'
   >(order.map(k => [k, 'pending']));
   const attempted: ResourceKind[] = [];
+  // Kinds this attempt created or re-created (not resumed from a checkpoint). What depends on one
+  // does not trust its own checkpoint: it was built on the dependency as it was before (a
+  // re-created database has a new password, so the secrets and the app must be applied again).
+  const renewed = new Set<ResourceKind>();
   const running = new Map<ResourceKind, Promise<void>>();
   // Aborted on cancellation and on the first failure, so in-flight waits stop early.
   const work = new AbortController();
@@ -139,14 +143,27 @@ export async function provisionStack(
           return provider.create(kind, ctx);
         },
       );
-      if (!fresh && !(await provider.exists(kind, ctx, result))) {
+      const stale = dependenciesOf(spec, kind).filter(d => renewed.has(d));
+      if (!fresh && stale.length) {
+        emit(
+          'creating',
+          `${kind}: checkpointed, but ${stale.join(
+            ', ',
+          )} changed since: applying it again`,
+          { resource: kind },
+        );
+        result = await provider.create(kind, ctx);
+        fresh = true;
+      } else if (!fresh && !(await provider.exists(kind, ctx, result))) {
         emit(
           'creating',
           `${kind}: checkpointed but no longer present, creating again`,
           { resource: kind },
         );
         result = await provider.create(kind, ctx);
+        fresh = true;
       }
+      if (fresh) renewed.add(kind);
       outputs[kind] = result;
       state.set(kind, 'done');
       emit(

@@ -46,6 +46,20 @@ const status = (
     code,
   });
 
+/**
+ * What the API server stores of a written object. A Secret's `stringData` is write-only: "all
+ * keys and values are merged into the data field on write, overwriting any existing values. The
+ * stringData field is never output when reading from the API" (the Secret API reference).
+ */
+function onWrite(kind: string, obj: Obj): Obj {
+  if (kind !== 'Secret' || !obj.stringData) return obj;
+  const { stringData, ...rest } = obj;
+  const data = { ...(rest.data ?? {}) };
+  for (const [k, v] of Object.entries<string>(stringData))
+    data[k] = Buffer.from(String(v)).toString('base64');
+  return { ...rest, data };
+}
+
 /** RFC 7386 JSON merge patch (what strategic merge patch amounts to for these kinds' fields). */
 function mergePatch(target: any, patch: any): any {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch))
@@ -298,7 +312,7 @@ export async function handleKubernetes(
       );
     }
     const obj: Obj = {
-      ...body,
+      ...onWrite(def.kind, body),
       kind: def.kind,
       apiVersion: def.apiVersion,
       metadata: {
@@ -342,7 +356,7 @@ export async function handleKubernetes(
       const specChanged =
         JSON.stringify(next.spec) !== JSON.stringify(r.data.spec);
       r.data = {
-        ...next,
+        ...onWrite(def.kind, next),
         kind: def.kind,
         apiVersion: def.apiVersion,
         metadata: {

@@ -76,6 +76,31 @@ describe('Kubernetes API of an EKS cluster', () => {
         stringData: { DATABASE_URL: 'postgres://x' },
       },
     });
+    // stringData is write-only: it is merged into data, base64, and never read back.
+    await core.replaceNamespacedSecret({
+      name: 'db',
+      namespace: 'shop',
+      body: {
+        metadata: { name: 'db' },
+        data: {
+          DATABASE_URL: Buffer.from('postgres://old').toString('base64'),
+        },
+        stringData: { DATABASE_URL: 'postgres://y', TOKEN: 't' },
+      },
+    });
+    const secret = await core.readNamespacedSecret({
+      name: 'db',
+      namespace: 'shop',
+    });
+    expect(secret.stringData).toBeUndefined();
+    expect(
+      Object.fromEntries(
+        Object.entries(secret.data!).map(([k, v]) => [
+          k,
+          Buffer.from(v, 'base64').toString(),
+        ]),
+      ),
+    ).toEqual({ DATABASE_URL: 'postgres://y', TOKEN: 't' });
     await core.createNamespacedService({
       namespace: 'shop',
       body: {
