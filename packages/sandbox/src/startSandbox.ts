@@ -175,7 +175,8 @@ export async function startSandbox(
     async fault(service, operation) {
       const outcome = faults.check(service, operation);
       if (outcome.latencyMs > 0)
-        await new Promise(r => setTimeout(r, outcome.latencyMs));
+        // Unreferenced: a request held this long must not keep a stopping process alive.
+        await new Promise(r => setTimeout(r, outcome.latencyMs).unref());
       return outcome;
     },
   };

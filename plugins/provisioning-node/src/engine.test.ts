@@ -266,6 +266,40 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
     expect((await inspect()).counts['eks/cluster']).toBe(1);
   });
 
+  it('abandons a call that gets no answer and tries it again, instead of waiting forever', async () => {
+    sandbox.faults.add({
+      service: 'ec2',
+      operation: 'DescribeVpcs',
+      kind: 'latency',
+      latencyMs: 600_000,
+      count: 1,
+    });
+    sandbox.faults.add({
+      service: 'kubernetes',
+      operation: 'POST Namespace',
+      kind: 'latency',
+      latencyMs: 600_000,
+      count: 1,
+    });
+    const patient = new AwsProvider({
+      credentials,
+      endpoint: sandbox.url,
+      pollIntervalMs: 20,
+      callTimeoutMs: 300,
+      retry: { maxAttempts: 10, baseDelayMs: 5, maxDelayMs: 100 },
+    });
+    const spec = stack('hung', {
+      resources: {
+        network: { cidr: '10.0.0.0/16' },
+        cluster: {},
+        app: { image: 'ghcr.io/acme/shop:1.0.0' },
+      },
+    } as Partial<StackSpec>);
+    const outputs = await run(spec, [], { provider: patient });
+    expect(outputs.app?.namespace).toBe('hung-dev');
+    expect(sandbox.faults.list().map(f => f.hits)).toEqual([1, 1]);
+  }, 15_000);
+
   it('rolls back everything after a permanent failure of the cluster, with the original error', async () => {
     sandbox.faults.add({
       service: 'eks',

@@ -16,5 +16,6 @@ export * from './permissions';
 export type { AwsProviderOptions } from './aws/AwsProvider';
 export { eksToken } from './aws/KubernetesDeployer';
 export { ResourceTimeoutError, CancelledError } from './waitFor';
+export { CALL_TIMEOUT_MS, callSignal, fetchWithTimeout } from './timeouts';
 export { BackendProvisioningReporter } from './reporter';
 export type { ProvisioningReporter, ProvisioningRunInfo } from './reporter';

@@ -11,7 +11,10 @@ import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-no
 import { scaffolderAutocompleteExtensionPoint } from '@backstage/plugin-scaffolder-node/alpha';
 import { repositoryAvailability } from './actions/githubClient';
 import { ProvisioningClient } from '@konductor/plugin-provisioning-common';
-import { BackendProvisioningReporter } from '@konductor/plugin-provisioning-node';
+import {
+  BackendProvisioningReporter,
+  fetchWithTimeout,
+} from '@konductor/plugin-provisioning-node';
 import { awsProviderFromConfig } from './awsProviderFromConfig';
 import { minimumLevelsFromConfig } from './minimumLevels';
 import { createGithubRepoProvisionAction } from './actions/githubRepoProvision';
@@ -66,6 +69,7 @@ export const scaffolderModuleKonductor = createBackendModule({
         ) =>
           new ProvisioningClient({
             discovery,
+            fetch: fetchWithTimeout(),
             token: async () =>
               (
                 await auth.getPluginRequestToken({

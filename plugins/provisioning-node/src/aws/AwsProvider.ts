@@ -74,6 +74,7 @@ import type {
 } from '../provider';
 import { adopt, isOwned, keepReason, stackTags, tagRecord } from './ownership';
 import { waitFor } from '../waitFor';
+import { CALL_TIMEOUT_MS } from '../timeouts';
 import { BackoffRetryStrategy } from './retry';
 import { KubernetesDeployer } from './KubernetesDeployer';
 
@@ -85,6 +86,8 @@ export interface AwsProviderOptions {
   endpoint?: string;
   /** Interval between status polls of long operations; default 10 s. */
   pollIntervalMs?: number;
+  /** How long one AWS or Kubernetes call may take (then it is retried); default 30 s. */
+  callTimeoutMs?: number;
   /** Retries of throttling and 5xx errors; default 8 attempts, 200 ms base, 20 s cap. */
   retry?: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
   /** IAM role of EKS clusters; default `arn:aws:iam::<account>:role/konductor-eks-cluster`. */
@@ -129,6 +132,7 @@ export class AwsProvider implements CloudProvider {
       pollIntervalMs: options.pollIntervalMs ?? 10_000,
       appDomain: options.appDomain ?? 'apps.konductor.local',
       retry: options.retry ?? DEFAULT_RETRY,
+      callTimeoutMs: options.callTimeoutMs ?? CALL_TIMEOUT_MS,
     });
   }
 
@@ -146,6 +150,12 @@ export class AwsProvider implements CloudProvider {
           region,
           endpoint: this.options.endpoint,
           credentials: await this.options.credentials(accountId),
+          // A call without an answer is abandoned (and retried as transient), never awaited forever.
+          requestHandler: {
+            connectionTimeout: 5_000,
+            requestTimeout: this.options.callTimeoutMs ?? CALL_TIMEOUT_MS,
+            throwOnRequestTimeout: true,
+          },
           retryStrategy: new BackoffRetryStrategy(
             this.options.retry ?? DEFAULT_RETRY,
           ),

@@ -17,6 +17,7 @@ import {
   stackTags,
 } from './ownership';
 import { sleep, waitFor } from '../waitFor';
+import { callSignal } from '../timeouts';
 
 /** What the deployer needs from the AWS provider. */
 export interface KubernetesDeployerOptions {
@@ -26,8 +27,10 @@ export interface KubernetesDeployerOptions {
   secretValue(ctx: ResourceContext, source: string): Promise<string>;
   pollIntervalMs: number;
   appDomain: string;
-  /** Retries of throttled (429) and failed (5xx) API calls. */
+  /** Retries of throttled (429), failed (5xx) and timed-out API calls. */
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** How long one API call may take before it is abandoned and retried. */
+  callTimeoutMs: number;
 }
 
 /**
@@ -81,7 +84,11 @@ export async function withRetry<T>(
       return await call();
     } catch (e) {
       const status = code(e) ?? 0;
-      if (!(status === 429 || status >= 500) || attempt >= retry.maxAttempts)
+      const timedOut = (e as Error)?.name === 'TimeoutError';
+      if (
+        !(status === 429 || status >= 500 || timedOut) ||
+        attempt >= retry.maxAttempts
+      )
         throw e;
       await sleep(
         Math.random() *
@@ -123,13 +130,33 @@ export class KubernetesDeployer {
     return kc;
   }
 
-  /** An API client whose every call is retried on 429 and 5xx. */
+  /**
+   * An API client whose every call has a timeout (and stops with the task) and is retried on
+   * 429, 5xx and timeouts.
+   */
   private client<T extends object>(
     kc: k8s.KubeConfig,
-    Api: new (...args: any[]) => T,
+    Api: new (configuration: k8s.Configuration) => T,
     signal?: AbortSignal,
   ): T {
-    const api = kc.makeApiClient(Api as any) as T;
+    const api = new Api(
+      k8s.createConfiguration({
+        baseServer: new k8s.ServerConfiguration(
+          kc.getCurrentCluster()!.server,
+          {},
+        ),
+        authMethods: { default: kc },
+        promiseMiddleware: [
+          {
+            pre: async request => {
+              request.setSignal(callSignal(signal, this.options.callTimeoutMs));
+              return request;
+            },
+            post: async response => response,
+          },
+        ],
+      }),
+    );
     return new Proxy(api, {
       get: (target, prop) => {
         const value = (target as any)[prop];

@@ -6,6 +6,7 @@ import {
 } from '@backstage/integration';
 import { parseRepoUrl } from '@backstage/plugin-scaffolder-node';
 import { repoNameProblem } from '@konductor/plugin-provisioning-common';
+import { fetchWithTimeout } from '@konductor/plugin-provisioning-node';
 
 /**
  * An Octokit for the repository `repoUrl` names (`host?owner=o&repo=r`), with the credentials
@@ -46,6 +47,7 @@ export async function githubFor(
   const octokit = new Octokit({
     baseUrl: integration.config.apiBaseUrl,
     auth: token,
+    request: { fetch: fetchWithTimeout() },
     // Octokit logs every failed request as an error; the 404s here are expected answers (does
     // the repository or branch exist yet?), not worth a line in the task's log.
     log: {

@@ -2,7 +2,10 @@ import { InputError } from '@backstage/errors';
 import type { Config } from '@backstage/config';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
+import { fetchWithTimeout } from '@konductor/plugin-provisioning-node';
 import { parseInput } from './parseInput';
+
+const timedFetch = fetchWithTimeout();
 import { examples } from './jiraIssueCreate.examples';
 
 /** A minimal Jira REST v3 client: create an issue, read its status. */
@@ -32,7 +35,7 @@ export class JiraClient {
 
   private async call(method: string, path: string, body?: unknown) {
     const { email, token } = this.options;
-    const res = await fetch(`${this.options.baseUrl}/rest/api/3${path}`, {
+    const res = await timedFetch(`${this.options.baseUrl}/rest/api/3${path}`, {
       method,
       headers: {
         authorization: email
