@@ -5,4 +5,4 @@
  * @packageDocumentation
  */
 export { provisioningPlugin as default } from './plugin';
-export { runChannel } from './router';
+export { runChannel } from './service/RunLog';

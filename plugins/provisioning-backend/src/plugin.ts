@@ -14,6 +14,9 @@ import {
 import { createRouter } from './router';
 import { provisioningDatabase } from './service/database';
 import { RunStore } from './service/RunStore';
+import { RunLog } from './service/RunLog';
+import { RunReconciler } from './service/RunReconciler';
+import { ScaffolderTasks } from './service/ScaffolderTasks';
 import { StackStore } from './service/StackStore';
 import { StackAccess } from './service/StackAccess';
 
@@ -31,6 +34,8 @@ export const provisioningPlugin = createBackendPlugin({
         discovery: coreServices.discovery,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
+        scheduler: coreServices.scheduler,
+        config: coreServices.rootConfig,
         auditor: coreServices.auditor,
         signals: signalsServiceRef,
         notifications: notificationService,
@@ -41,6 +46,11 @@ export const provisioningPlugin = createBackendPlugin({
         database,
         permissions,
         permissionsRegistry,
+        signals,
+        notifications,
+        events,
+        scheduler,
+        config,
         ...services
       }) {
         const db = await provisioningDatabase(database);
@@ -61,14 +71,52 @@ export const provisioningPlugin = createBackendPlugin({
             provisioningStackPermissionResourceRef,
           ),
         );
+        const store = new RunStore(db);
+        const log = new RunLog({
+          store,
+          signals,
+          notifications,
+          events,
+          logger: services.logger,
+        });
+        const tasks = new ScaffolderTasks(services);
         httpRouter.use(
           await createRouter({
-            store: new RunStore(db),
+            store,
+            log,
+            tasks,
             stacks,
             access,
             ...services,
           }),
         );
+
+        // Runs whose task ended without the run saying so are ended too (one replica at a time).
+        const reconcile = config.getOptionalConfig(
+          'konductor.provisioning.reconciler',
+        );
+        const reconciler = new RunReconciler({
+          store,
+          log,
+          taskState: id => tasks.state(id),
+          logger: services.logger,
+          quietMs: (reconcile?.getOptionalNumber('quietSeconds') ?? 60) * 1000,
+        });
+        await scheduler.scheduleTask({
+          id: 'provisioning-run-reconciler',
+          scope: 'global',
+          frequency: {
+            seconds: reconcile?.getOptionalNumber('intervalSeconds') ?? 60,
+          },
+          timeout: { minutes: 5 },
+          initialDelay: { seconds: 10 },
+          fn: async () => {
+            for (const run of await reconciler.reconcile())
+              services.logger.info(
+                `Run ${run.id} ended as ${run.status}: its task ${run.taskId} had ended without it`,
+              );
+          },
+        });
       },
     });
   },

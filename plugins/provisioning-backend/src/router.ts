@@ -1,32 +1,18 @@
-import { EventEmitter, once } from 'node:events';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod/v3';
-import {
-  ConflictError,
-  InputError,
-  NotFoundError,
-  ResponseError,
-} from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import type {
   AuditorService,
-  AuthService,
   BackstageCredentials,
-  DiscoveryService,
   HttpAuthService,
   LoggerService,
 } from '@backstage/backend-plugin-api';
-import type { NotificationService } from '@backstage/plugin-notifications-node';
-import type { SignalsService } from '@backstage/plugin-signals-node';
-import type { EventsService } from '@backstage/plugin-events-node';
 import {
   createRunRequestSchema,
   eventBatchSchema,
   ProvisioningEvent,
-  ProvisioningRun,
-  RUN_FINISHED_TOPIC,
   RunDetails,
-  RunFinishedEvent,
   provisioningRunCancelPermission,
   provisioningRunRetryPermission,
   provisioningStackDestroyPermission,
@@ -40,12 +26,11 @@ import {
 } from '@konductor/plugin-provisioning-common';
 import { stackPermissionResource } from '@konductor/plugin-provisioning-node';
 import { RunStore } from './service/RunStore';
+import { RunLog } from './service/RunLog';
+import { ScaffolderTasks } from './service/ScaffolderTasks';
 import { StackStore } from './service/StackStore';
 import { StackAccess } from './service/StackAccess';
 import { StackOwnership } from './service/StackOwnership';
-
-/** The signal channel of a run; its messages say that events up to `cursor` exist. */
-export const runChannel = (runId: string) => `provisioning:run:${runId}`;
 
 const runQuerySchema = z
   .object({
@@ -88,52 +73,18 @@ function parse<T extends z.ZodTypeAny>(
 /** Options of {@link createRouter}. */
 export interface RouterOptions {
   store: RunStore;
+  /** Appends to run logs and announces what changed. */
+  log: RunLog;
+  /** The runs' scaffolder tasks (cancel, retry). */
+  tasks: ScaffolderTasks;
   stacks: StackStore;
   /** Decides `provisioning-stack` permissions (with the registered rules). */
   access: StackAccess;
   httpAuth: HttpAuthService;
-  signals: SignalsService;
   logger: LoggerService;
-  auth: AuthService;
-  discovery: DiscoveryService;
   auditor: AuditorService;
-  notifications: NotificationService;
-  /** Where the end of each run is announced to other plugins (the catalog's resource provider). */
-  events: EventsService;
   /** How often a long-poll re-reads the log for events written by another replica. */
   pollIntervalMs?: number;
-}
-
-/** Tells who started a run (and, on failure, its owner) that it ended. */
-async function notifyCompletion(
-  options: RouterOptions,
-  run: ProvisioningRun,
-  last?: ProvisioningEvent,
-) {
-  const recipients = [
-    run.createdBy,
-    run.status === 'failed' ? run.owner : undefined,
-  ].filter((r): r is string => !!r);
-  if (!recipients.length) return;
-  try {
-    await options.notifications.send({
-      recipients: { type: 'entity', entityRef: recipients },
-      payload: {
-        title: `Stack ${run.stackId} ${run.status}`,
-        description: last?.message,
-        link: `/provisioning/runs/${run.id}`,
-        severity: run.status === 'failed' ? 'high' : 'normal',
-        topic: 'provisioning',
-      },
-    });
-  } catch (e) {
-    // The run's record is what matters; a notification that cannot be sent is only logged.
-    options.logger.warn(
-      `Could not notify ${recipients.join(', ')} about run ${run.id}: ${
-        (e as Error).message
-      }`,
-    );
-  }
 }
 
 /** The run without the stack's outputs, for a caller who may see the run but not the outputs. */
@@ -146,11 +97,8 @@ function withoutOutputs<T extends { outputs?: unknown }>(item: T): T {
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { store, stacks, access, httpAuth, signals, auth, discovery, auditor } =
-    options;
+  const { store, log, tasks, stacks, access, httpAuth, auditor } = options;
   const ownership = new StackOwnership(stacks, access);
-  // Wakes long-polls on this replica at once; other replicas' writes are found by re-reading.
-  const appended = new EventEmitter().setMaxListeners(0);
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
   // Runs change by the second: no answer may be served from a cache (nor revalidated with a 304).
@@ -310,37 +258,10 @@ export async function createRouter(
   router.post('/runs/:id/events', async (req, res) => {
     await httpAuth.credentials(req, { allow: ['service'] });
     const { events } = parse(eventBatchSchema, req.body, 'event batch');
-    const result = await store.appendEvents(
+    const result = await log.append(
       req.params.id,
       events as ProvisioningEvent[],
     );
-    if (result.appended.length) {
-      appended.emit(req.params.id);
-      await signals.publish({
-        recipients: { type: 'broadcast' },
-        channel: runChannel(req.params.id),
-        message: { runId: req.params.id, cursor: result.run.lastSeq },
-      });
-    }
-    if (
-      result.previousStatus === 'running' &&
-      result.run.status !== 'running'
-    ) {
-      await notifyCompletion(
-        options,
-        result.run,
-        result.appended[result.appended.length - 1],
-      );
-      const payload: RunFinishedEvent = {
-        runId: result.run.id,
-        stackId: result.run.stackId,
-        status: result.run.status,
-      };
-      await options.events.publish({
-        topic: RUN_FINISHED_TOPIC,
-        eventPayload: payload,
-      });
-    }
     res.json({ cursor: result.run.lastSeq, appended: result.appended.length });
   });
 
@@ -376,23 +297,7 @@ export async function createRouter(
         throw new ConflictError(
           `Run ${run.id} is still running: only a finished run can be retried`,
         );
-      const { token } = await auth.getPluginRequestToken({
-        onBehalfOf: await auth.getOwnServiceCredentials(),
-        targetPluginId: 'scaffolder',
-      });
-      const scaffolder = await discovery.getBaseUrl('scaffolder');
-      const response = await fetch(
-        `${scaffolder}/v2/tasks/${encodeURIComponent(run.taskId)}/${action}`,
-        {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${token}`,
-            'content-type': 'application/json',
-          },
-          body: '{}',
-        },
-      );
-      if (!response.ok) throw await ResponseError.fromResponse(response);
+      await tasks.act(run.taskId, action);
       await audit.success();
       res.status(202).json({ runId: run.id, taskId: run.taskId, action });
     } catch (e) {
@@ -477,9 +382,7 @@ export async function createRouter(
         options.pollIntervalMs ?? 500,
         Math.max(deadline - Date.now(), 1),
       );
-      await once(appended, runId, { signal: AbortSignal.timeout(wait) }).catch(
-        () => undefined,
-      );
+      await log.waitForAppend(runId, wait);
       events = await store.listEvents(runId, after);
     }
     res.json({

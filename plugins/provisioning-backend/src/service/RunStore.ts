@@ -198,6 +198,16 @@ export class RunStore {
     return { items: rows.map(toRun), totalCount: Number(count) };
   }
 
+  /** Runs still `running` that nothing has written to since `before`, oldest first. */
+  async listQuietRuns(before: Date, limit = 50): Promise<ProvisioningRun[]> {
+    const rows = await this.db('runs')
+      .where({ status: 'running' })
+      .andWhere('updated_at', '<', before)
+      .orderBy('updated_at')
+      .limit(limit);
+    return rows.map(toRun);
+  }
+
   /** Events after `after` (the cursor), in order. */
   async listEvents(
     runId: string,

@@ -1,0 +1,56 @@
+import { ResponseError } from '@backstage/errors';
+import type {
+  AuthService,
+  DiscoveryService,
+} from '@backstage/backend-plugin-api';
+import { fetchWithTimeout } from '@konductor/plugin-provisioning-node';
+import type { TaskState } from './RunReconciler';
+
+const timedFetch = fetchWithTimeout();
+
+/**
+ * The scaffolder's tasks, called as this plugin: the run pages' cancel and retry (authorized on
+ * the run's stack before), and the reconciler's question of where a run's task is.
+ */
+export class ScaffolderTasks {
+  constructor(
+    private readonly options: {
+      auth: AuthService;
+      discovery: DiscoveryService;
+    },
+  ) {}
+
+  private async call(method: string, path: string) {
+    const { auth, discovery } = this.options;
+    const { token } = await auth.getPluginRequestToken({
+      onBehalfOf: await auth.getOwnServiceCredentials(),
+      targetPluginId: 'scaffolder',
+    });
+    const base = await discovery.getBaseUrl('scaffolder');
+    return timedFetch(`${base}/v2/tasks/${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+      },
+      body: method === 'POST' ? '{}' : undefined,
+    });
+  }
+
+  /** Cancels or retries a task. */
+  async act(taskId: string, action: 'cancel' | 'retry'): Promise<void> {
+    const response = await this.call(
+      'POST',
+      `${encodeURIComponent(taskId)}/${action}`,
+    );
+    if (!response.ok) throw await ResponseError.fromResponse(response);
+  }
+
+  /** Where a task is, or `missing` when the scaffolder does not have it. */
+  async state(taskId: string): Promise<TaskState> {
+    const response = await this.call('GET', encodeURIComponent(taskId));
+    if (response.status === 404) return 'missing';
+    if (!response.ok) throw await ResponseError.fromResponse(response);
+    return ((await response.json()) as { status: TaskState }).status;
+  }
+}
