@@ -6,6 +6,7 @@
  */
 export { startSandbox, DEFAULT_DURATIONS } from './startSandbox';
 export type { Sandbox, SandboxOptions } from './startSandbox';
+export type { SandboxResource } from './state';
 export type { FaultRule, FaultKind } from './faults';
 export type { SandboxDurations } from './types';
 export {
