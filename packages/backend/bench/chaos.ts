@@ -10,6 +10,9 @@
  * - CHAOS_PAIRS pairs (default 5) of runs of one stack submitted at the same moment, with
  *   realistic creation latency.
  *
+ * Create calls are answered after a realistic latency (CREATE_LATENCY), and every other run is
+ * stopped inside one; the others at a random moment.
+ *
  * Prints, per phase, the runs completed without manual action, where the kill landed, the time
  * from the restarted backend being ready to the run's end, and, from the sandbox's inspection,
  * duplicated cloud resources (against an undisturbed run of the same template) and, after every
@@ -36,6 +39,44 @@ const BACKEND_PORT = Number(process.env.CHAOS_BACKEND_PORT ?? 7307);
 const CLOUD = new Set(['ec2', 'rds', 'secretsmanager', 'eks', 'kubernetes']);
 
 const ms = (n: number) => Math.round(n * SCALE);
+/** How long a create call takes to be answered, as real services take (realistic latency). */
+const CREATE_LATENCY: [service: string, operation: string, ms: number][] = [
+  ['ec2', 'CreateVpc', 800],
+  ['ec2', 'CreateSubnet', 300],
+  ['ec2', 'CreateSecurityGroup', 400],
+  ['rds', 'CreateDBSubnetGroup', 500],
+  ['rds', 'CreateDBInstance', 1500],
+  ['secretsmanager', 'CreateSecret', 500],
+  ['eks', 'CreateCluster', 1500],
+  ['eks', 'CreateNodegroup', 1000],
+];
+
+/**
+ * Create calls as the sandbox receives them: each is in flight for its latency. `after(n)`
+ * resolves once the create call after the next `n` starts, with its name and latency, so a kill
+ * can land inside it.
+ */
+function watchCreateCalls(sandbox: Sandbox) {
+  const faults = sandbox.faults;
+  const check = faults.check.bind(faults);
+  let waiting: { skip: number; resolve: (call: string) => void } | undefined;
+  faults.check = (service, operation) => {
+    const outcome = check(service, operation);
+    if (waiting && operation.startsWith('Create') && outcome.latencyMs > 0) {
+      if (waiting.skip-- === 0) {
+        waiting.resolve(
+          `${operation} (answered after ${outcome.latencyMs} ms)`,
+        );
+        waiting = undefined;
+      }
+    }
+    return outcome;
+  };
+  return {
+    after: (skip: number) =>
+      new Promise<string>(resolve => (waiting = { skip, resolve })),
+  };
+}
 const sleep = (n: number) => new Promise(r => setTimeout(r, n));
 const seconds = (n: number) => `${(n / 1000).toFixed(1)} s`;
 
@@ -140,7 +181,14 @@ async function main() {
       natGateway: ms(2000),
       natGatewayDelete: ms(1000),
     },
+    faults: CREATE_LATENCY.map(([service, operation, latency]) => ({
+      service,
+      operation,
+      kind: 'latency' as const,
+      latencyMs: ms(latency),
+    })),
   });
+  const createCalls = watchCreateCalls(sandbox);
   const postgres = process.env.CHAOS_POSTGRES;
   const config = writeBackendConfig({
     dir,
@@ -192,12 +240,28 @@ async function main() {
       for (let i = 1; i <= RUNS; i++) {
         const name = `chaos-${signal === 'SIGKILL' ? 'k' : 't'}${i}`;
         stacks.push(name);
+        // Every other run is stopped inside a create call the cloud has not answered yet; the
+        // others at a random moment: the gate, the repository, a create call, a long wait.
+        const inCall = i % 2 === 1;
+        // A run makes 10 create calls (VPC, 2 subnets, 2 security groups, DB subnet group, DB
+        // instance, secret, cluster, node group): any of them.
+        const call = inCall
+          ? createCalls.after(Math.floor(Math.random() * 10))
+          : undefined;
         const task = await api.provision(name);
-        // Anywhere in the run: the gate, the repository, a create call, a long wait.
-        await sleep(500 + Math.random() * (runMs - 500));
-        const landed =
-          (await api.runEvents(task, `${name}-dev`)).at(-1)?.message ??
-          'before the stack action';
+        let landed: string;
+        if (call) {
+          landed = await Promise.race([
+            call.then(c => `inside ${c}`),
+            api.finished(task).then(end => `after the run ended ${end}`),
+          ]);
+          await sleep(ms(200));
+        } else {
+          await sleep(500 + Math.random() * (runMs - 500));
+          landed =
+            (await api.runEvents(task, `${name}-dev`)).at(-1)?.message ??
+            'before the stack action';
+        }
         const exitMs = await backend.stop(signal);
         const restartedAt = Date.now() + (await backend.start());
         await api.signIn();

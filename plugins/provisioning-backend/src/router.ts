@@ -6,7 +6,6 @@ import type {
   AuditorService,
   BackstageCredentials,
   HttpAuthService,
-  LoggerService,
 } from '@backstage/backend-plugin-api';
 import {
   createRunRequestSchema,
@@ -81,7 +80,6 @@ export interface RouterOptions {
   /** Decides `provisioning-stack` permissions (with the registered rules). */
   access: StackAccess;
   httpAuth: HttpAuthService;
-  logger: LoggerService;
   auditor: AuditorService;
   /** How often a long-poll re-reads the log for events written by another replica. */
   pollIntervalMs?: number;
