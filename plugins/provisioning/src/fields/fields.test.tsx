@@ -180,6 +180,12 @@ describe('InstanceSizeField', () => {
 });
 
 describe('StackNameField', () => {
+  // The test app and the field's module graph take seconds to load the first time; not a test's.
+  beforeAll(async () => {
+    await import('@backstage/frontend-test-utils');
+    await import('./StackNameField');
+  }, 60_000);
+
   const taken = {
     stackId: 'shop-dev',
     available: false,
