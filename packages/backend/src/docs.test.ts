@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'yaml';
-import { loadConfig, loadConfigSchema } from '@backstage/config-loader';
-import { repoRoot } from './__testUtils__/appConfig';
+import { loadConfigSchema } from '@backstage/config-loader';
+import { readAppConfigs, repoRoot } from './__testUtils__/appConfig';
 
 /** The fenced blocks of `lang` in a markdown file. */
 function blocks(file: string, lang: string): string[] {
@@ -59,14 +59,10 @@ describe('app-config.production.yaml', () => {
   it('is valid configuration on top of the embedded defaults', async () => {
     const schema = await loadConfigSchema({ dependencies: ['backend', 'app'] });
     // Every ${VAR} as some value: what matters is the shape around them.
-    const { appConfigs } = await loadConfig({
-      configRoot: repoRoot,
-      configTargets: ['app-config.yaml', 'app-config.production.yaml'].map(
-        file => ({ path: path.join(repoRoot, file) }),
-      ),
-      experimentalEnvFunc: async name =>
-        name === 'POSTGRES_PORT' ? '5432' : `x-${name}`,
-    });
+    const appConfigs = await readAppConfigs(
+      ['app-config.yaml', 'app-config.production.yaml'],
+      async name => (name === 'POSTGRES_PORT' ? '5432' : `x-${name}`),
+    );
     expect(() => schema.process(appConfigs)).not.toThrow();
     const production = appConfigs.find(c =>
       c.context.endsWith('app-config.production.yaml'),

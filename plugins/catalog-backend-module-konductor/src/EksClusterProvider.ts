@@ -6,9 +6,6 @@ import {
 } from '@aws-sdk/client-eks';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import {
-  ANNOTATION_KUBERNETES_API_SERVER,
-  ANNOTATION_KUBERNETES_API_SERVER_CA,
-  ANNOTATION_KUBERNETES_AUTH_PROVIDER,
   ANNOTATION_LOCATION,
   ANNOTATION_ORIGIN_LOCATION,
   Entity,
@@ -18,7 +15,12 @@ import type {
   EntityProvider,
   EntityProviderConnection,
 } from '@backstage/plugin-catalog-node';
-import { ANNOTATION_KUBERNETES_AWS_CLUSTER_ID } from '@backstage/plugin-kubernetes-common';
+import {
+  ANNOTATION_KUBERNETES_API_SERVER,
+  ANNOTATION_KUBERNETES_API_SERVER_CA,
+  ANNOTATION_KUBERNETES_AUTH_PROVIDER,
+  ANNOTATION_KUBERNETES_AWS_CLUSTER_ID,
+} from '@backstage/plugin-kubernetes-common';
 import { ANNOTATION_CLOUD_ID } from './ProvisionedResourcesProvider';
 
 /** An AWS account and the regions in it where clusters are discovered. */

@@ -1,13 +1,12 @@
 import {
   ApiBlueprint,
+  coreApis,
   createApiRef,
-  discoveryApiRef,
-  fetchApiRef,
 } from '@backstage/frontend-plugin-api';
 import { ComplianceClient } from '@konductor/plugin-compliance-common';
 
 /** The compliance backend's client, as a frontend API. */
-export const complianceApiRef = createApiRef<ComplianceClient>({
+export const complianceApiRef = createApiRef<ComplianceClient>().with({
   id: 'plugin.compliance.client',
 });
 
@@ -16,7 +15,7 @@ export const complianceApi = ApiBlueprint.make({
   params: defineParams =>
     defineParams({
       api: complianceApiRef,
-      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      deps: { discoveryApi: coreApis.discovery, fetchApi: coreApis.fetch },
       factory: ({ discoveryApi, fetchApi }) =>
         new ComplianceClient({
           discovery: discoveryApi,

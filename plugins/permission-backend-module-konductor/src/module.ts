@@ -15,14 +15,15 @@ export const permissionModuleKonductorPolicy = createBackendModule({
         policy: policyExtensionPoint,
         config: coreServices.rootConfig,
         logger: coreServices.logger,
+        userInfo: coreServices.userInfo,
       },
-      async init({ policy, config, logger }) {
+      async init({ policy, config, logger, userInfo }) {
         const options = policyOptionsFromConfig(config);
         if (!options.admins.length)
           logger.warn(
             'konductor.permissions.admins is empty: nobody is a platform admin, so nobody may approve exemptions or act on stacks of groups they are not in',
           );
-        policy.setPolicy(new KonductorPermissionPolicy(options));
+        policy.setPolicy(new KonductorPermissionPolicy(options, userInfo));
       },
     });
   },

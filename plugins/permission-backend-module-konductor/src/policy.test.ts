@@ -1,4 +1,6 @@
 import { ConfigReader } from '@backstage/config';
+import type { UserInfoService } from '@backstage/backend-plugin-api';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import {
@@ -9,15 +11,26 @@ import {
 } from '@konductor/plugin-provisioning-common';
 import { KonductorPermissionPolicy, policyOptionsFromConfig } from './policy';
 
-const userIn = (...claims: string[]) =>
-  ({
-    info: { userEntityRef: claims[0], ownershipEntityRefs: claims },
-  } as PolicyQueryUser);
-const alice = userIn('user:default/alice', 'group:default/team-a');
-const carol = userIn('user:default/carol', 'group:default/platform-admins');
+/** The groups of each user, as the catalog would give them (through UserInfoService). */
+const groups: Record<string, string[]> = {
+  'user:default/alice': ['group:default/team-a'],
+  'user:default/carol': ['group:default/platform-admins'],
+};
+const userInfo: UserInfoService = {
+  getUserInfo: async credentials => {
+    const ref = (credentials.principal as { userEntityRef: string })
+      .userEntityRef;
+    return { userEntityRef: ref, ownershipEntityRefs: [ref, ...groups[ref]] };
+  },
+};
+const userIn = (ref: string): PolicyQueryUser =>
+  ({ credentials: mockCredentials.user(ref) } as PolicyQueryUser);
+const alice = userIn('user:default/alice');
+const carol = userIn('user:default/carol');
 const policyWith = (permissions: object) =>
   new KonductorPermissionPolicy(
     policyOptionsFromConfig(new ConfigReader({ konductor: { permissions } })),
+    userInfo,
   );
 const owned = {
   rule: 'IS_STACK_OWNER',

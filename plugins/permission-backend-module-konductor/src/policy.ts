@@ -1,4 +1,5 @@
 import type { Config } from '@backstage/config';
+import type { UserInfoService } from '@backstage/backend-plugin-api';
 import {
   AuthorizeResult,
   PolicyDecision,
@@ -117,13 +118,18 @@ const DENY: PolicyDecision = { result: AuthorizeResult.DENY };
  * Everything else is allowed, as Backstage's defaults are.
  */
 export class KonductorPermissionPolicy implements PermissionPolicy {
-  constructor(private readonly options: KonductorPolicyOptions) {}
+  constructor(
+    private readonly options: KonductorPolicyOptions,
+    /** Who the user is and the groups they are in, from their credentials. */
+    private readonly userInfo: UserInfoService,
+  ) {}
 
   async handle(
     request: PolicyQuery,
     user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
-    const claims = user?.info.ownershipEntityRefs ?? [];
+    const info = user && (await this.userInfo.getUserInfo(user.credentials));
+    const claims = info?.ownershipEntityRefs ?? [];
     if (claims.some(c => this.options.admins.includes(c))) return ALLOW;
     const { permission } = request;
 
@@ -175,11 +181,11 @@ export class KonductorPermissionPolicy implements PermissionPolicy {
       (isPermission(permission, taskReadPermission) ||
         isPermission(permission, taskCancelPermission))
     )
-      return user
+      return info
         ? createScaffolderTaskConditionalDecision(
             permission,
             scaffolderTaskConditions.isTaskOwner({
-              createdBy: [user.info.userEntityRef],
+              createdBy: [info.userEntityRef],
             }),
           )
         : DENY;

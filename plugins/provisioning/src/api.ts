@@ -1,13 +1,12 @@
 import {
+  coreApis,
   createApiRef,
-  discoveryApiRef,
-  fetchApiRef,
   ApiBlueprint,
 } from '@backstage/frontend-plugin-api';
 import { ProvisioningClient } from '@konductor/plugin-provisioning-common';
 
 /** The provisioning backend's client, as a frontend API. */
-export const provisioningApiRef = createApiRef<ProvisioningClient>({
+export const provisioningApiRef = createApiRef<ProvisioningClient>().with({
   id: 'plugin.provisioning.client',
 });
 
@@ -16,7 +15,7 @@ export const provisioningApi = ApiBlueprint.make({
   params: defineParams =>
     defineParams({
       api: provisioningApiRef,
-      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      deps: { discoveryApi: coreApis.discovery, fetchApi: coreApis.fetch },
       factory: ({ discoveryApi, fetchApi }) =>
         new ProvisioningClient({
           discovery: discoveryApi,

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
-import { loadConfig } from '@backstage/config-loader';
+import { ConfigSources, EnvFunc } from '@backstage/config-loader';
+import type { AppConfig } from '@backstage/config';
 import { ConfigReader } from '@backstage/config';
 import type { JsonObject } from '@backstage/types';
 
@@ -14,12 +15,10 @@ export const repoRoot = resolvePackagePath('backend', '../..');
  * so tests start backends on exactly the configuration users get.
  */
 export async function loadAppConfigData(): Promise<JsonObject> {
-  const { appConfigs } = await loadConfig({
-    configRoot: repoRoot,
-    configTargets: ['app-config.yaml', 'app-config.sandbox.yaml'].map(file => ({
-      path: path.join(repoRoot, file),
-    })),
-  });
+  const appConfigs = await readAppConfigs([
+    'app-config.yaml',
+    'app-config.sandbox.yaml',
+  ]);
   const data = ConfigReader.fromConfigs(appConfigs).get() as JsonObject;
   const catalog = data.catalog as JsonObject;
   const locations = (catalog.locations as JsonObject[]).map(location => ({
@@ -42,4 +41,24 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise(resolve => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * The configuration files of the repository root, each read as the backend reads it (with
+ * `${VAR}` substituted by `substitute`, the environment by default).
+ */
+export async function readAppConfigs(
+  files: string[],
+  substitute?: EnvFunc,
+): Promise<AppConfig[]> {
+  const source = ConfigSources.defaultForTargets({
+    rootDir: repoRoot,
+    targets: files.map(file => ({
+      type: 'path',
+      target: path.join(repoRoot, file),
+    })),
+    substitutionFunc: substitute,
+  });
+  for await (const { configs } of source.readConfigData()) return configs;
+  throw new Error(`No configuration read from ${files.join(', ')}`);
 }

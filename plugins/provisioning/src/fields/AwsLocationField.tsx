@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import {
-  configApiRef,
+  coreApis,
   useApi,
   type ConfigApi,
 } from '@backstage/frontend-plugin-api';
@@ -35,7 +35,7 @@ export function awsAccountsOf(config: ConfigApi): AwsAccountOption[] {
 
 /** The accounts and regions config offers. */
 export function useAwsAccounts(): AwsAccountOption[] {
-  return awsAccountsOf(useApi(configApiRef));
+  return awsAccountsOf(useApi(coreApis.config));
 }
 
 /**

@@ -2,8 +2,8 @@ import { useState } from 'react';
 import {
   scaffolderApiRef,
   type FieldExtensionComponentProps,
-  type ScaffolderApi,
 } from '@backstage/plugin-scaffolder-react';
+import type { ScaffolderApi } from '@backstage/plugin-scaffolder-common';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { scmIntegrationsApiRef } from '@backstage/integration-react';
 import { StatusTextField } from './StatusTextField';

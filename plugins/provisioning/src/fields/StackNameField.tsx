@@ -1,4 +1,4 @@
-import { configApiRef, useApi } from '@backstage/frontend-plugin-api';
+import { coreApis, useApi } from '@backstage/frontend-plugin-api';
 import type { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
 import { StatusTextField } from './StatusTextField';
 import { useAvailability, type CheckResult } from './useAvailability';
@@ -158,7 +158,7 @@ export async function validateStackName(
     return;
   }
   const client = context.apiHolder.get(provisioningApiRef);
-  const config = context.apiHolder.get(configApiRef);
+  const config = context.apiHolder.get(coreApis.config);
   if (!client || !config) return;
   const answer = await check(
     client,

@@ -1,4 +1,4 @@
-import { configApiRef, useApi } from '@backstage/core-plugin-api';
+import { coreApis, useApi } from '@backstage/frontend-plugin-api';
 import { makeStyles, Tooltip } from '@material-ui/core';
 
 const useStyles = makeStyles({
@@ -25,7 +25,9 @@ const useStyles = makeStyles({
  */
 export const SandboxMarker = () => {
   const classes = useStyles();
-  const url = useApi(configApiRef).getOptionalString('konductor.sandbox.url');
+  const url = useApi(coreApis.config).getOptionalString(
+    'konductor.sandbox.url',
+  );
   if (!url) return null;
   return (
     <Tooltip

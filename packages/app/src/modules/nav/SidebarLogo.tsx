@@ -1,8 +1,5 @@
-import {
-  Link,
-  sidebarConfig,
-  useSidebarOpenState,
-} from '@backstage/core-components';
+import { sidebarConfig, useSidebarOpenState } from '@backstage/core-components';
+import { Link } from '@backstage/ui';
 import { makeStyles } from '@material-ui/core';
 import { LogoFull } from './LogoFull';
 import { LogoIcon } from './LogoIcon';
@@ -28,12 +25,7 @@ export const SidebarLogo = () => {
 
   return (
     <div className={classes.root}>
-      <Link
-        to="/"
-        underline="none"
-        className={classes.link}
-        aria-label="Konductor home"
-      >
+      <Link href="/" className={classes.link} aria-label="Konductor home">
         {isOpen ? <LogoFull /> : <LogoIcon />}
       </Link>
     </div>

@@ -1,9 +1,9 @@
 import { SignInPage } from '@backstage/core-components';
 import {
-  configApiRef,
+  coreApis,
   githubAuthApiRef,
   useApi,
-} from '@backstage/core-plugin-api';
+} from '@backstage/frontend-plugin-api';
 import type { SignInPageProps } from '@backstage/plugin-app-react';
 
 /** The providers Konductor's sign-in page can offer, by their name in `konductor.signIn.providers`. */
@@ -22,7 +22,7 @@ const PROVIDERS = {
  * production; guest and the sandbox's GitHub in the embedded setup.
  */
 export function KonductorSignInPage(props: SignInPageProps) {
-  const names = useApi(configApiRef).getOptionalStringArray(
+  const names = useApi(coreApis.config).getOptionalStringArray(
     'konductor.signIn.providers',
   ) ?? ['guest'];
   const providers = names
