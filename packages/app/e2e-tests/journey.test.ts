@@ -69,14 +69,15 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
   await expect(page.getByText(/compliance \(moderate\): passes/)).toBeVisible();
   await snap(page, testInfo, '43-review');
   // Real EKS takes minutes to create a cluster; the sandbox seconds. Its fault injection slows
-  // this stack's cluster by 15 s so the run page is seen while the stack is still in progress.
+  // this stack's cluster by 30 s so the run page is seen while the stack is still in progress,
+  // also on a loaded machine where opening the page takes a while.
   const slow = await fetch(`${sandboxUrl}/__sandbox/faults`, {
     method: 'POST',
     body: JSON.stringify({
       service: 'eks',
       operation: 'CreateCluster',
       kind: 'latency',
-      latencyMs: 15_000,
+      latencyMs: 30_000,
       count: 1,
     }),
   });
@@ -89,9 +90,10 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
   const runId = `${page.url().split('/').pop()}_${name}-dev`;
   const live = await page.context().newPage();
   await expect(async () => {
+    // Until the run is registered its page says so; each attempt gives the page time to load.
     await live.goto(`/provisioning/runs/${encodeURIComponent(runId)}`);
     await expect(live.getByLabel('Resource graph')).toBeVisible({
-      timeout: 2_000,
+      timeout: 10_000,
     });
   }).toPass({ timeout: 60_000 });
   await expect(live.getByText(/^[0-4] of 5 resources ready$/)).toBeVisible();

@@ -6,6 +6,8 @@ const sandboxUrl = process.env.KONDUCTOR_SANDBOX_URL ?? 'http://127.0.0.1:4666';
 test("a service definition's form uses a dependency: VPN access to a network provisioned from another definition", async ({
   page,
 }, testInfo) => {
+  // Two stacks provisioned, the catalog refreshed and a ticket opened: minutes on a busy machine.
+  test.setTimeout(240_000);
   await page.goto('/');
   await page.getByRole('button', { name: 'Enter' }).click();
   const nav = page.getByRole('navigation', { name: 'sidebar nav' });
