@@ -122,6 +122,15 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
   });
   afterEach(() => sandbox.stop());
 
+  /** A secret's value as Secrets Manager keeps it in the sandbox. */
+  const secretValue = async (SecretId: string) =>
+    (
+      await new SecretsManagerClient({
+        endpoint: sandbox.url,
+        region: 'us-east-1',
+        credentials: await credentials('123456789012'),
+      }).send(new GetSecretValueCommand({ SecretId }))
+    ).SecretString!;
   const inspect = async () =>
     (await (await fetch(`${sandbox.url}/__sandbox/resources`)).json()) as {
       total: number;
@@ -213,27 +222,8 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
     );
 
     // No event carries a secret value.
-    const sm = new SecretsManagerClient({
-      endpoint: sandbox.url,
-      region: 'us-east-1',
-      credentials: await credentials('123456789012'),
-    });
-    const db = JSON.parse(
-      (
-        await sm.send(
-          new GetSecretValueCommand({
-            SecretId: 'konductor/shop-dev/database',
-          }),
-        )
-      ).SecretString!,
-    );
-    const session = (
-      await sm.send(
-        new GetSecretValueCommand({
-          SecretId: 'konductor/shop-dev/SESSION_KEY',
-        }),
-      )
-    ).SecretString!;
+    const db = JSON.parse(await secretValue('konductor/shop-dev/database'));
+    const session = await secretValue('konductor/shop-dev/SESSION_KEY');
     const log = JSON.stringify(events);
     expect(db.password.length).toBeGreaterThan(20);
     expect(log).not.toContain(db.password);
@@ -471,19 +461,8 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
     );
 
     // The app's Secret holds the password the new database has, the one Secrets Manager keeps.
-    const sm = new SecretsManagerClient({
-      endpoint: sandbox.url,
-      region: 'us-east-1',
-      credentials: await credentials('123456789012'),
-    });
     const kept = JSON.parse(
-      (
-        await sm.send(
-          new GetSecretValueCommand({
-            SecretId: 'konductor/renew-dev/database',
-          }),
-        )
-      ).SecretString!,
+      await secretValue('konductor/renew-dev/database'),
     ).password;
     const appSecret = await kubeClient(
       String(first.cluster!.endpoint),
