@@ -7,7 +7,9 @@ import { generateProjects } from '@backstage/e2e-test-utils/playwright';
  * 7107, its own sandbox on 4666: app-config.sandbox.yaml with app-config.e2e.yaml on top), so they
  * never touch a portal started with `./konductor start`. Its database is in memory, or, when
  * KONDUCTOR_E2E_POSTGRES names a PostgreSQL server, that server, with a second backend replica on
- * 7108. Set PLAYWRIGHT_URL to test a portal that is already running instead.
+ * 7108. The benchmarks (KONDUCTOR_BENCH) use the frontend `yarn bench:*` built, served by the
+ * backend on 7107 as in production, instead of the development server. Set PLAYWRIGHT_URL to test
+ * a portal that is already running instead.
  */
 const configArgs = (...files: string[]) =>
   files.map(file => `--config ${path.resolve(__dirname, file)}`).join(' ');
@@ -25,9 +27,13 @@ const postgres = process.env.KONDUCTOR_E2E_POSTGRES;
 process.env.KONDUCTOR_E2E_DB_PREFIX ??= `konductor_e2e_${Date.now().toString(
   36,
 )}_`;
-const backendConfig = postgres
-  ? [...portalConfig, 'app-config.e2e-postgres.yaml']
-  : portalConfig;
+/** The benchmarks measure the built frontend, served by the backend as in production. */
+const bench = !!process.env.KONDUCTOR_BENCH;
+const backendConfig = [
+  ...portalConfig,
+  ...(postgres ? ['app-config.e2e-postgres.yaml'] : []),
+  ...(bench ? ['app-config.e2e-built.yaml'] : []),
+];
 
 /** Debian's headless Chromium, as every browser test and benchmark uses it. */
 const chromium = {
@@ -88,14 +94,18 @@ const testPortal = process.env.PLAYWRIGHT_URL
             },
           ]
         : []),
-      {
-        command: `yarn start app ${configArgs(...portalConfig)}`,
-        url: 'http://localhost:3100',
-        reuseExistingServer: false,
-        timeout: 300_000,
-        stdout: 'ignore',
-        stderr: 'pipe',
-      },
+      ...(bench
+        ? []
+        : [
+            {
+              command: `yarn start app ${configArgs(...portalConfig)}`,
+              url: 'http://localhost:3100',
+              reuseExistingServer: false,
+              timeout: 300_000,
+              stdout: 'ignore' as const,
+              stderr: 'pipe' as const,
+            },
+          ]),
     ];
 
 export default defineConfig({
@@ -115,21 +125,21 @@ export default defineConfig({
 
   use: {
     actionTimeout: 30_000,
-    baseURL: process.env.PLAYWRIGHT_URL ?? 'http://localhost:3100',
+    baseURL:
+      process.env.PLAYWRIGHT_URL ??
+      (bench ? 'http://localhost:7107' : 'http://localhost:3100'),
     screenshot: 'on',
     trace: 'retain-on-failure',
   },
 
   // Screenshots of every step are kept here as test artifacts (git-ignored); the benchmarks keep
   // theirs apart, so a bench run after the browser tests leaves the tests' screenshots in place.
-  outputDir: process.env.KONDUCTOR_BENCH
-    ? 'test-results/bench'
-    : 'test-results',
+  outputDir: bench ? 'test-results/bench' : 'test-results',
 
   // One project per package with an e2e-tests folder, all in Debian's Chromium; with
   // KONDUCTOR_BENCH set (`yarn bench:*`), the benchmarks instead, which print figures and assert
   // nothing about timing.
-  projects: process.env.KONDUCTOR_BENCH
+  projects: bench
     ? [
         {
           name: 'bench',

@@ -163,50 +163,98 @@ describe('provisioning API', () => {
     });
   });
 
-  it('long-polls: answers as soon as an event after the cursor is posted, and signals the run channel', async () => {
+  /** Opens a run's event stream as the user; `next()` is its next message (comments skipped). */
+  async function openStream(runId: string, after = 0) {
+    const stop = new AbortController();
+    const res = await fetch(
+      `http://localhost:${server.port()}/api/provisioning/runs/${runId}/events/stream?after=${after}`,
+      { headers: { authorization: user }, signal: stop.signal },
+    );
+    const reader = res.ok
+      ? res.body!.pipeThrough(new TextDecoderStream()).getReader()
+      : undefined;
+    let buffer = '';
+    const next = async (): Promise<Record<string, string> | undefined> => {
+      for (;;) {
+        const end = buffer.indexOf('\n\n');
+        if (end >= 0) {
+          const raw = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          if (raw.startsWith(':')) continue;
+          return Object.fromEntries(
+            raw.split('\n').map(line => {
+              const colon = line.indexOf(': ');
+              return [line.slice(0, colon), line.slice(colon + 2)];
+            }),
+          );
+        }
+        const { value, done } = await reader!.read();
+        if (done) return undefined;
+        buffer += value;
+      }
+    };
+    return { res, next, close: () => stop.abort() };
+  }
+
+  it('streams the stored events after the cursor, then each new one as it is posted, and signals the run channel', async () => {
     const { body: run } = await createRun('live');
     await request(server)
       .post(`/api/provisioning/runs/${run.id}/events`)
       .set('Authorization', service)
       .send({ events: [event(1)] });
-    const started = Date.now();
-    const waiting = request(server)
-      .get(`/api/provisioning/runs/${run.id}/events?after=1&waitSeconds=20`)
-      .set('Authorization', user);
-    const pending = waiting.then(r => r);
-    await request(server)
-      .post(`/api/provisioning/runs/${run.id}/events`)
-      .set('Authorization', service)
-      .send({ events: [event(2, 'ready')] });
-    const res = await pending;
-    expect(res.body).toEqual({
-      events: [expect.objectContaining({ seq: 2, status: 'ready' })],
-      cursor: 2,
-    });
-    expect(Date.now() - started).toBeLessThan(20_000);
-    expect(published).toContainEqual({
-      recipients: { type: 'broadcast' },
-      channel: `provisioning:run:${run.id}`,
-      message: { runId: run.id, cursor: 2 },
-    });
-    // A stale cursor gets everything it missed at once.
+    const stream = await openStream(run.id);
+    try {
+      expect(stream.res.headers.get('content-type')).toBe('text/event-stream');
+      const first = await stream.next();
+      expect(first).toMatchObject({ id: '1', event: 'events' });
+      expect(JSON.parse(first!.data)).toEqual([
+        expect.objectContaining({ seq: 1, status: 'creating' }),
+      ]);
+      await request(server)
+        .post(`/api/provisioning/runs/${run.id}/events`)
+        .set('Authorization', service)
+        .send({ events: [event(2, 'ready'), event(3, 'ready')] });
+      const second = await stream.next();
+      expect(second).toMatchObject({ id: '3', event: 'events' });
+      expect(JSON.parse(second!.data).map((e: any) => e.seq)).toEqual([2, 3]);
+      expect(published).toContainEqual({
+        recipients: { type: 'broadcast' },
+        channel: `provisioning:run:${run.id}`,
+        message: { runId: run.id, cursor: 3 },
+      });
+    } finally {
+      stream.close();
+    }
+    // A stream opened at a cursor starts after it; the plain read answers a page from a cursor.
+    const later = await openStream(run.id, 2);
+    try {
+      expect(JSON.parse((await later.next())!.data)).toEqual([
+        expect.objectContaining({ seq: 3 }),
+      ]);
+    } finally {
+      later.close();
+    }
     expect(
       (
         await request(server)
-          .get(`/api/provisioning/runs/${run.id}/events?after=0`)
+          .get(`/api/provisioning/runs/${run.id}/events?after=1`)
           .set('Authorization', user)
-      ).body.cursor,
-    ).toBe(2);
+      ).body,
+    ).toEqual({
+      events: [
+        expect.objectContaining({ seq: 2 }),
+        expect.objectContaining({ seq: 3 }),
+      ],
+      cursor: 3,
+    });
   });
 
-  it('long-polls for the requested time when nothing new arrives, then answers with the same cursor', async () => {
-    const { body: run } = await createRun('quiet');
-    const started = Date.now();
-    const res = await request(server)
-      .get(`/api/provisioning/runs/${run.id}/events?after=0&waitSeconds=1`)
-      .set('Authorization', user);
-    expect(res.body).toEqual({ events: [], cursor: 0 });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+  it('refuses a stream of a run that does not exist with a JSON error, not an empty stream', async () => {
+    const stream = await openStream('nope_nope-dev');
+    expect(stream.res.status).toBe(404);
+    expect((await stream.res.json()).error.message).toBe(
+      'No provisioning run with id nope_nope-dev',
+    );
   });
 
   it('notifies the starter when a run ends, and the owner too when it failed; audits creation', async () => {

@@ -1,7 +1,12 @@
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod/v3';
-import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
 import type {
   AuditorService,
   BackstageCredentials,
@@ -48,10 +53,7 @@ const runQuerySchema = z
   .strict();
 
 const eventsQuerySchema = z
-  .object({
-    after: z.coerce.number().int().min(0).default(0),
-    waitSeconds: z.coerce.number().min(0).max(30).default(0),
-  })
+  .object({ after: z.coerce.number().int().min(0).default(0) })
   .strict();
 
 /** Parses with `schema`, or throws one InputError naming every bad field. */
@@ -81,8 +83,11 @@ export interface RouterOptions {
   access: StackAccess;
   httpAuth: HttpAuthService;
   auditor: AuditorService;
-  /** How often a long-poll re-reads the log for events written by another replica. */
-  pollIntervalMs?: number;
+  /**
+   * How long an event stream stays open before the server ends it (the page reconnects from its
+   * cursor, and the caller's access is decided again).
+   */
+  streamMs?: number;
 }
 
 /** The run without the stack's outputs, for a caller who may see the run but not the outputs. */
@@ -256,6 +261,7 @@ export async function createRouter(
   router.post('/runs/:id/events', async (req, res) => {
     await httpAuth.credentials(req, { allow: ['service'] });
     const { events } = parse(eventBatchSchema, req.body, 'event batch');
+    // Answered once the events are stored; the announcements follow on their own.
     const result = await log.append(
       req.params.id,
       events as ProvisioningEvent[],
@@ -310,18 +316,13 @@ export async function createRouter(
    */
   async function readableRun(credentials: BackstageCredentials, runId: string) {
     const run = await store.getRun(runId);
-    const stack = stackPermissionResource(run);
-    await access.require(
+    const [read, outputs] = await access.decide(
       credentials,
-      provisioningStackReadPermission,
-      stack,
-      `You may not see provisioning run ${runId}`,
+      [provisioningStackReadPermission, provisioningStackOutputsReadPermission],
+      stackPermissionResource(run),
     );
-    const [outputs] = await access.allows(
-      credentials,
-      provisioningStackOutputsReadPermission,
-      [stack],
-    );
+    if (!read)
+      throw new NotAllowedError(`You may not see provisioning run ${runId}`);
     return { run, outputs };
   }
 
@@ -362,31 +363,63 @@ export async function createRouter(
     res.json(details);
   });
 
-  // The long-poll fallback of the live page: answers as soon as there is something after the cursor.
+  // Events after the cursor, a page at a time: what a page loads first and catches up with.
   router.get('/runs/:id/events', async (req, res) => {
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
-    const { after, waitSeconds } = parse(eventsQuerySchema, req.query, 'query');
-    const runId = req.params.id;
-    const { outputs } = await readableRun(credentials, runId);
-    let events = await store.listEvents(runId, after);
-    const deadline = Date.now() + waitSeconds * 1000;
-    // The client going away ends the wait (the response closes; the request may close earlier).
-    let closed = false;
-    res.on('close', () => (closed = true));
-    while (!events.length && !closed && Date.now() < deadline) {
-      const wait = Math.min(
-        options.pollIntervalMs ?? 500,
-        Math.max(deadline - Date.now(), 1),
-      );
-      await log.waitForAppend(runId, wait);
-      events = await store.listEvents(runId, after);
-    }
+    const { after } = parse(eventsQuerySchema, req.query, 'query');
+    const { outputs } = await readableRun(credentials, req.params.id);
+    const events = await store.listEvents(req.params.id, after);
     res.json({
       events: outputs ? events : events.map(withoutOutputs),
       cursor: events.length ? events[events.length - 1].seq : after,
     });
+  });
+
+  // The live page's stream (server-sent events): every event after the cursor as it is stored,
+  // one `events` message per batch, its id the cursor after it. Ended after `streamMs`.
+  router.get('/runs/:id/events/stream', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const { after } = parse(eventsQuerySchema, req.query, 'query');
+    const runId = req.params.id;
+    const { outputs } = await readableRun(credentials, runId);
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream',
+      Connection: 'keep-alive',
+    });
+    // The root router compresses responses: each message is flushed as it is written.
+    const send = (text: string) => {
+      res.write(text);
+      (res as { flush?: () => void }).flush?.();
+    };
+    send(':\n\n');
+    const done = new AbortController();
+    const end = setTimeout(() => done.abort(), options.streamMs ?? 300_000);
+    // A comment now and then keeps proxies from closing an idle stream.
+    const keepAlive = setInterval(() => send(':\n\n'), 15_000);
+    res.on('close', () => done.abort());
+    try {
+      await log.follow(
+        runId,
+        after,
+        events =>
+          send(
+            `id: ${
+              events[events.length - 1].seq
+            }\nevent: events\ndata: ${JSON.stringify(
+              outputs ? events : events.map(withoutOutputs),
+            )}\n\n`,
+          ),
+        done.signal,
+      );
+    } finally {
+      clearTimeout(end);
+      clearInterval(keepAlive);
+      res.end();
+    }
   });
 
   return router;

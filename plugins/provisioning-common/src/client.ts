@@ -1,4 +1,5 @@
 import { ResponseError } from '@backstage/errors';
+import { fetchEventSource } from '@microsoft/fetch-event-source';
 import type { ProvisioningEvent } from './events';
 import type { CreateRunRequest, ProvisioningRun, RunDetails } from './runs';
 import type {
@@ -141,17 +142,56 @@ export class ProvisioningClient {
     return this.request('POST', `/runs/${encodeURIComponent(runId)}/retry`);
   }
 
-  /** Events after `after`; with `waitSeconds`, waits for the next one (long-poll). */
+  /** Events after `after` (the cursor), up to a page of them. */
   listEvents(
     runId: string,
     after: number,
-    waitSeconds = 0,
   ): Promise<{ events: ProvisioningEvent[]; cursor: number }> {
     return this.request(
       'GET',
-      `/runs/${encodeURIComponent(
-        runId,
-      )}/events?after=${after}&waitSeconds=${waitSeconds}`,
+      `/runs/${encodeURIComponent(runId)}/events?after=${after}`,
+    );
+  }
+
+  /**
+   * Follows a run's event log (server-sent events) from `after` on, handing each stored batch to
+   * `onEvents` in order. Resolves when `signal` aborts or the server ends the stream, which it
+   * does every few minutes so that access is decided again: follow again from the cursor. Rejects
+   * when the stream cannot be opened or breaks; it does not retry by itself.
+   */
+  async followEvents(
+    runId: string,
+    options: {
+      after: number;
+      onEvents: (events: ProvisioningEvent[]) => void;
+      /** Called once the stream is open. */
+      onOpen?: () => void;
+      signal: AbortSignal;
+    },
+  ): Promise<void> {
+    const base = await this.options.discovery.getBaseUrl('provisioning');
+    const token = await this.options.token?.();
+    await fetchEventSource(
+      `${base}/runs/${encodeURIComponent(runId)}/events/stream?after=${
+        options.after
+      }`,
+      {
+        fetch: this.options.fetch,
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+        signal: options.signal,
+        openWhenHidden: true,
+        async onopen(res) {
+          if (!res.ok) throw await ResponseError.fromResponse(res);
+          options.onOpen?.();
+        },
+        onmessage(message) {
+          if (message.event === 'events')
+            options.onEvents(JSON.parse(message.data));
+        },
+        onerror(error) {
+          throw error;
+        },
+      },
     );
   }
 }

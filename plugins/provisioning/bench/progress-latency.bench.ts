@@ -207,8 +207,9 @@ test('progress latency: run page versus the scaffolder task log', async ({
     missing
       ? `(${missing} events of the real runs were not seen on both pages and are left out)`
       : '',
-    `Target: p95 under 250 ms and below the scaffolder's own stream: ${
-      results[0].p95 < 250 && results[1].p95 < results[2].p95
+    `Target: p95 under 250 ms for posted and for real runs' events, and real runs below the scaffolder's own stream: ${
+      results.slice(0, 2).every(r => r.p95 < 250) &&
+      results[1].p95 < results[2].p95
         ? 'met'
         : 'NOT met'
     }`,

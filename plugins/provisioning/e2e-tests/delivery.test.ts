@@ -6,17 +6,14 @@ const node = (page: Page, resource: string, status: string) =>
 
 const suffix = () => Date.now().toString(36).slice(-5);
 
-/** The page's long-polls (requests that wait on the server) never answer: only signals deliver. */
-async function holdLongPolls(page: Page) {
-  await page.route(
-    /\/api\/provisioning\/runs\/[^/]+\/events\?.*waitSeconds=[1-9]/,
-    () => {
-      // Never fulfilled: the request stays pending, like a poll waiting for its next event.
-    },
-  );
+/** The page's event streams never answer: only signals (and the reads they start) deliver. */
+async function holdStreams(page: Page) {
+  await page.route(/\/api\/provisioning\/runs\/[^/]+\/events\/stream/, () => {
+    // Never fulfilled: the request stays pending, like a stream with nothing to say.
+  });
 }
 
-test('with the signals socket down, the long-poll delivers every event once', async ({
+test('with the signals socket down, the event stream delivers every event once', async ({
   page,
   request,
 }) => {
@@ -46,7 +43,7 @@ test('an event posted on one backend replica reaches a browser connected to the 
     !replicaUrl,
     'needs the two-replica portal: set KONDUCTOR_E2E_POSTGRES (./konductor test does when PostgreSQL is available)',
   );
-  await holdLongPolls(page);
+  await holdStreams(page);
   // The run is registered on, and its events posted to, the replica the browser does not use.
   const run = await createRun(request, `repl${suffix()}`, replicaUrl);
   // Resolves once the page has subscribed to the run's signal channel.

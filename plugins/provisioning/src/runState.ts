@@ -70,7 +70,8 @@ export function initialRunState(
 
 /**
  * Applies events in order. Events at or below the cursor were applied already and are skipped,
- * so the live channel and the long-poll may deliver the same events without duplicating them.
+ * so the event stream and the reads that signals start may deliver the same events without
+ * duplicating them.
  */
 export function applyEvents(
   state: RunState,

@@ -6,55 +6,54 @@ import { applyEvents, initialRunState, RunState } from './runState';
 
 /** The backend returns at most this many events per call; a full page means there may be more. */
 const PAGE = 1000;
-/** How long a long-poll waits on the server for the next event. */
-const LONG_POLL_SECONDS = 20;
 
 /** What {@link useLiveRun} returns. */
 export interface LiveRun {
   state?: RunState;
   /** Loading the run failed (not found, not allowed...): the page shows this instead. */
   error?: Error;
-  /** The long-poll is failing; it keeps retrying and the page says so. */
+  /** The event stream is broken; it reconnects with backoff and the page says so. */
   connectionError?: Error;
-  /** Whether pushes arrive through signals (otherwise only the long-poll delivers). */
-  pushed: boolean;
 }
 
 /**
- * A run kept up to date. It loads the run and its whole event log, then listens on the run's
- * signal channel; each signal fetches what came after the page's cursor. A long-poll is always
- * pending beside it, so when the socket drops, events still arrive within a poll and nothing is
- * missed: both paths fetch after the same cursor and already applied events are skipped.
+ * A run kept up to date. It loads the run and its whole event log, then follows the log's event
+ * stream from its cursor, reconnecting from the cursor whenever the stream ends or breaks. The
+ * run's signal channel says when another backend replica stored events; a signal ahead of the
+ * cursor fetches what came after it. Both paths continue from the same cursor and already
+ * applied events are skipped, so nothing is missed or shown twice.
  */
 export function useLiveRun(runId: string): LiveRun {
   const client = useApi(provisioningApiRef);
   const signals = useApiHolder().get(signalApiRef);
-  const [live, setLive] = useState<LiveRun>({ pushed: !!signals });
+  const [live, setLive] = useState<LiveRun>({});
   const current = useRef<RunState>();
 
   useEffect(() => {
-    let stopped = false;
+    const stop = new AbortController();
+    const stopped = () => stop.signal.aborted;
     current.current = undefined;
-    setLive({ pushed: !!signals });
+    setLive({});
 
     const apply = (next: RunState) => {
+      if (stopped()) return;
       current.current = next;
-      if (!stopped)
-        setLive(l => ({ ...l, state: next, connectionError: undefined }));
+      // Both paths may deliver the same events: what changes nothing renders nothing.
+      setLive(l => (l.state === next ? l : { ...l, state: next }));
     };
-    /** Fetches every event after the cursor, page by page; waits up to `wait` s for the first. */
-    const fetchNew = async (waitSeconds: number) => {
-      let wait = waitSeconds;
+    const receive = (events: Parameters<typeof applyEvents>[1]) =>
+      apply(applyEvents(current.current!, events));
+
+    /** Fetches every event after the cursor, page by page. */
+    const fetchNew = async () => {
       for (;;) {
         const { events } = await client.listEvents(
           runId,
           current.current!.cursor,
-          wait,
         );
-        if (stopped) return;
-        apply(applyEvents(current.current!, events));
+        if (stopped()) return;
+        receive(events);
         if (events.length < PAGE) return;
-        wait = 0;
       }
     };
 
@@ -69,10 +68,10 @@ export function useLiveRun(runId: string): LiveRun {
       try {
         do {
           again = false;
-          await fetchNew(0);
-        } while (again && !stopped);
+          await fetchNew();
+        } while (again && !stopped());
       } catch {
-        // The long-poll reports connection trouble and keeps retrying.
+        // The stream reports connection trouble and keeps reconnecting.
       } finally {
         inFlight = false;
       }
@@ -82,38 +81,45 @@ export function useLiveRun(runId: string): LiveRun {
     (async () => {
       try {
         const { run, resources, outputsHidden } = await client.getRun(runId);
-        if (stopped) return;
+        if (stopped()) return;
         current.current = initialRunState(run, resources, outputsHidden);
-        await fetchNew(0);
+        await fetchNew();
       } catch (e) {
-        if (!stopped) setLive(l => ({ ...l, error: e as Error }));
+        if (!stopped()) setLive(l => ({ ...l, error: e as Error }));
         return;
       }
-      if (stopped) return;
+      if (stopped()) return;
       subscription = signals?.subscribe<{ cursor: number }>(
         `provisioning:run:${runId}`,
         message => {
           if (message.cursor > (current.current?.cursor ?? 0)) catchUp();
         },
       );
-      // Events written between the first load and the subscription have no signal of their own.
-      catchUp();
-      let backoff = 1000;
-      while (!stopped) {
+      const retry = { delayMs: 1000 };
+      while (!stopped()) {
         try {
-          await fetchNew(LONG_POLL_SECONDS);
-          backoff = 1000;
+          await client.followEvents(runId, {
+            after: current.current!.cursor,
+            onEvents: receive,
+            onOpen: () => {
+              retry.delayMs = 1000;
+              setLive(l =>
+                l.connectionError ? { ...l, connectionError: undefined } : l,
+              );
+            },
+            signal: stop.signal,
+          });
         } catch (e) {
-          if (stopped) return;
+          if (stopped()) return;
           setLive(l => ({ ...l, connectionError: e as Error }));
-          const delay = backoff;
+          const delay = retry.delayMs;
           await new Promise(resolve => setTimeout(resolve, delay));
-          backoff = Math.min(backoff * 2, 15_000);
+          retry.delayMs = Math.min(delay * 2, 15_000);
         }
       }
     })();
     return () => {
-      stopped = true;
+      stop.abort();
       subscription?.unsubscribe();
     };
   }, [client, signals, runId]);

@@ -66,6 +66,7 @@ export class RunReconciler {
             ...(state === 'completed' ? {} : { error: why(run, state) }),
           },
         ]);
+        await result.announced;
         if (result.appended.length) ended.push(result.run);
       } catch (e) {
         // The action wrote in between (the log refuses the stale number): it is alive after all.

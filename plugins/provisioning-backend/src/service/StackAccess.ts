@@ -58,6 +58,19 @@ export class StackAccess {
     return stacks.map(stack => this.authorizer(decision, stack));
   }
 
+  /** Whether `credentials` hold each of `permissions` on `stack`, decided in one request. */
+  async decide(
+    credentials: BackstageCredentials,
+    permissions: StackPermission[],
+    stack: StackPermissionResource,
+  ): Promise<boolean[]> {
+    const decisions = await this.permissions.authorizeConditional(
+      permissions.map(permission => ({ permission })),
+      { credentials },
+    );
+    return decisions.map(decision => this.authorizer(decision, stack));
+  }
+
   /** Throws a NotAllowedError with `message` unless `credentials` hold `permission` on `stack`. */
   async require(
     credentials: BackstageCredentials,

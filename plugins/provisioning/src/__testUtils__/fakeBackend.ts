@@ -22,16 +22,18 @@ export const run: ProvisioningRun = {
 };
 
 /**
- * A provisioning backend in memory: an event log, and long-polls that answer when an event is
- * appended (or never, when `longPollAnswers` is false, to prove the signal path alone).
+ * A provisioning backend in memory: an event log, and event streams that deliver each append (or
+ * stay silent, when `streams` is false, to prove the signal path alone).
  */
 export function fakeBackend(options: {
-  longPollAnswers: boolean;
+  streams: boolean;
   /** Answer as the backend does to a user who may not read the stack's outputs. */
   outputsHidden?: boolean;
 }) {
   const log: ProvisioningEvent[] = [];
-  let wake: (() => void)[] = [];
+  const followers = new Set<(events: ProvisioningEvent[]) => void>();
+  /** Streams to refuse before one opens, as a portal that cannot be reached would. */
+  const refusals: Error[] = [];
   const after = (cursor: number) => log.filter(e => e.seq! > cursor);
   const client = {
     calls: [] as string[],
@@ -57,13 +59,34 @@ export function fakeBackend(options: {
         ...(options.outputsHidden ? { outputsHidden: true } : {}),
       };
     }),
-    listEvents: jest.fn(async (_id: string, cursor: number, wait: number) => {
-      if (wait && !after(cursor).length) {
-        if (!options.longPollAnswers) return new Promise<never>(() => {});
-        await new Promise<void>(resolve => wake.push(resolve));
-      }
-      return { events: after(cursor), cursor: log.length };
-    }),
+    listEvents: jest.fn(async (_id: string, cursor: number) => ({
+      events: after(cursor),
+      cursor: log.length,
+    })),
+    followEvents: jest.fn(
+      async (
+        _id: string,
+        follow: {
+          after: number;
+          onEvents: (events: ProvisioningEvent[]) => void;
+          onOpen?: () => void;
+          signal: AbortSignal;
+        },
+      ) => {
+        const refusal = refusals.shift();
+        if (refusal) throw refusal;
+        follow.onOpen?.();
+        if (options.streams) {
+          if (after(follow.after).length) follow.onEvents(after(follow.after));
+          followers.add(follow.onEvents);
+        }
+        // Open until the page goes away.
+        await new Promise<void>(resolve =>
+          follow.signal.addEventListener('abort', () => resolve()),
+        );
+        followers.delete(follow.onEvents);
+      },
+    ),
     cancelRun: jest.fn(async () => ({ runId: run.id, taskId: run.taskId })),
     retryRun: jest.fn(async () => ({ runId: run.id, taskId: run.taskId })),
   };
@@ -78,12 +101,10 @@ export function fakeBackend(options: {
       resource,
       message: `${resource ?? 'run'} ${status}`,
     });
-    const waiting = wake;
-    wake = [];
-    waiting.forEach(w => w());
+    followers.forEach(deliver => deliver([log[log.length - 1]]));
     return log.length;
   };
-  return { client, append, log };
+  return { client, append, log, refusals };
 }
 
 export function fakeSignals() {

@@ -1,4 +1,4 @@
-import { CSSProperties, useLayoutEffect, useRef } from 'react';
+import { CSSProperties, memo, useLayoutEffect, useRef } from 'react';
 import { FixedSizeList, ListOnScrollProps } from 'react-window';
 import Box from '@mui/material/Box';
 import Typography from '@mui/material/Typography';
@@ -16,16 +16,21 @@ const time = (iso: string) => {
   ).padStart(3, '0')}`;
 };
 
-/** One event of the log. */
-function Row({
-  index,
-  style,
-  data,
-}: {
+type RowProps = {
   index: number;
   style: CSSProperties;
   data: ProvisioningEvent[];
-}) {
+};
+
+/** A row shows the same event at the same place (the log only grows, so most rows stay). */
+const sameRow = (a: RowProps, b: RowProps) =>
+  a.data[a.index] === b.data[b.index] &&
+  a.style.top === b.style.top &&
+  a.style.height === b.style.height &&
+  a.style.width === b.style.width;
+
+/** One event of the log. */
+function EventRow({ index, style, data }: RowProps) {
   const e = data[index];
   return (
     <Box
@@ -64,12 +69,15 @@ function Row({
   );
 }
 
+/** A row renders once, not again when later events arrive. */
+const Row = memo(EventRow, sameRow);
+
 /**
  * The run's event log. Only the visible rows are in the DOM, so a run with thousands of events
  * stays fast. It follows the tail while scrolled to the bottom; scrolling up stops following and
  * scrolling back down resumes it.
  */
-export function EventLog(props: { events: ProvisioningEvent[] }) {
+function EventList(props: { events: ProvisioningEvent[] }) {
   const { events } = props;
   const list = useRef<FixedSizeList>(null);
   const following = useRef(true);
@@ -111,3 +119,6 @@ export function EventLog(props: { events: ProvisioningEvent[] }) {
     </Box>
   );
 }
+
+/** The log re-renders only when an event arrives. */
+export const EventLog = memo(EventList);

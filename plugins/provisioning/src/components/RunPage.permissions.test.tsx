@@ -7,7 +7,7 @@ import { RunView } from './RunPage';
 
 // In a file of its own: usePermission caches answers per module instance.
 it('offers neither cancel nor retry to a user the policy denies', async () => {
-  const backend = fakeBackend({ longPollAnswers: false });
+  const backend = fakeBackend({ streams: false });
   backend.append('run-started');
   const authorize = jest.fn((): AuthorizeResult.DENY => AuthorizeResult.DENY);
   await renderInTestApp(<RunView runId={run.id} />, {

@@ -9,7 +9,7 @@ const node = (name: string) => screen.getByRole('group', { name });
 
 describe('RunView', () => {
   it('draws the stored state, then follows each signal without duplicating events', async () => {
-    const backend = fakeBackend({ longPollAnswers: false });
+    const backend = fakeBackend({ streams: false });
     backend.append('run-started');
     backend.append('creating', 'network');
     const signals = fakeSignals();
@@ -55,14 +55,21 @@ describe('RunView', () => {
     expect(screen.getByText('5 events')).toBeInTheDocument();
   });
 
-  it('without signals, the long-poll delivers every event once, continuing from its cursor', async () => {
-    const backend = fakeBackend({ longPollAnswers: true });
+  it('without signals, the event stream delivers every event once, following from the cursor', async () => {
+    const backend = fakeBackend({ streams: true });
     backend.append('run-started');
     await renderInTestApp(<RunView runId={run.id} />, {
       apis: [[provisioningApiRef, backend.client as any]],
     });
-    expect(await screen.findByText('Polling')).toBeInTheDocument();
+    expect(await screen.findByText('Live')).toBeInTheDocument();
     expect(await screen.findByText('1 events')).toBeInTheDocument();
+    // The stream follows from the cursor the first load reached.
+    await waitFor(() =>
+      expect(backend.client.followEvents).toHaveBeenCalledWith(
+        run.id,
+        expect.objectContaining({ after: 1 }),
+      ),
+    );
     await act(async () => {
       backend.append('creating', 'network');
       backend.append('ready', 'network');
@@ -74,16 +81,48 @@ describe('RunView', () => {
       backend.append('run-succeeded');
     });
     expect(await screen.findByText('4 events')).toBeInTheDocument();
-    const cursors = backend.client.listEvents.mock.calls.map(c => c[1]);
-    expect(cursors).toEqual([...cursors].sort((a, b) => a - b));
+    expect(screen.getByRole('table', { name: 'Event log' })).toHaveAttribute(
+      'aria-rowcount',
+      '4',
+    );
     expect(screen.getByLabelText('Run progress')).toHaveAttribute(
       'aria-valuenow',
       '100',
     );
   });
 
+  it('says when the stream is lost, and reconnects from its cursor', async () => {
+    jest.useFakeTimers({ doNotFake: ['queueMicrotask', 'nextTick'] });
+    try {
+      const backend = fakeBackend({ streams: true });
+      backend.append('run-started');
+      backend.refusals.push(new Error('connect ECONNREFUSED'));
+      await renderInTestApp(<RunView runId={run.id} />, {
+        apis: [[provisioningApiRef, backend.client as any]],
+      });
+      expect(await screen.findByText('Reconnecting')).toBeInTheDocument();
+      expect(
+        screen.getByText(/Lost the connection to the portal/),
+      ).toHaveTextContent('continues from event 1');
+      backend.append('creating', 'network');
+      await act(async () => {
+        jest.advanceTimersByTime(1000);
+      });
+      expect(
+        await screen.findByRole('group', { name: 'network creating' }),
+      ).toBeInTheDocument();
+      expect(screen.getByText('Live')).toBeInTheDocument();
+      expect(screen.queryByText(/Lost the connection/)).toBeNull();
+      expect(
+        backend.client.followEvents.mock.calls.map(c => c[1].after),
+      ).toEqual([1, 1]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('confirms before cancelling, then says the cancellation was requested', async () => {
-    const backend = fakeBackend({ longPollAnswers: false });
+    const backend = fakeBackend({ streams: false });
     backend.append('run-started');
     await renderInTestApp(<RunView runId={run.id} />, {
       apis: [[provisioningApiRef, backend.client as any]],
@@ -103,7 +142,7 @@ describe('RunView', () => {
 
   it('says whose outputs they are when the user may not read them', async () => {
     const backend = fakeBackend({
-      longPollAnswers: false,
+      streams: false,
       outputsHidden: true,
     });
     backend.append('run-started');
@@ -122,7 +161,7 @@ describe('RunView', () => {
   });
 
   it('says so when the run does not exist', async () => {
-    const backend = fakeBackend({ longPollAnswers: false });
+    const backend = fakeBackend({ streams: false });
     await renderInTestApp(<RunView runId="nope" />, {
       apis: [[provisioningApiRef, backend.client as any]],
     });

@@ -1,4 +1,4 @@
-import { ReactNode, useEffect, useState } from 'react';
+import { memo, ReactNode, useEffect, useState } from 'react';
 import { Link as RouterLink, useParams } from 'react-router-dom';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
@@ -54,6 +54,10 @@ function Section(props: {
   );
 }
 
+// These re-render only when their props change, not on every event or tick of the page.
+const OutputsAndLinks = memo(OutputsAndLinksView);
+const RunActions = memo(RunActionsView);
+
 /** `/provisioning/runs/:id`: one run, live. */
 export function RunPage() {
   const { id } = useParams();
@@ -62,12 +66,8 @@ export function RunPage() {
 
 /** A run's graph, progress, outputs and event log, kept live. */
 export function RunView(props: { runId: string }) {
-  const { state, error, connectionError, pushed } = useLiveRun(props.runId);
+  const { state, error, connectionError } = useLiveRun(props.runId);
   const runsPath = useRunsPath();
-  const tick = useNow(state?.run.status === 'running');
-  // Never behind the newest event, whatever the clocks of browser and server say.
-  const lastEvent = state?.events[state.events.length - 1];
-  const now = Math.max(tick, lastEvent ? Date.parse(lastEvent.at) : 0);
 
   if (error)
     return (
@@ -95,8 +95,6 @@ export function RunView(props: { runId: string }) {
     );
 
   const { run } = state;
-  const started = Date.parse(run.createdAt);
-  const ended = run.finishedAt ? Date.parse(run.finishedAt) : now;
   return (
     <Stack spacing={2} sx={{ p: 3 }}>
       <Stack direction="row" alignItems="center" flexWrap="wrap" gap={2}>
@@ -105,7 +103,7 @@ export function RunView(props: { runId: string }) {
             {run.stackName}
           </Typography>
           <Typography color="text.secondary">
-            {run.stackId} · started {new Date(started).toLocaleString()}
+            {run.stackId} · started {new Date(run.createdAt).toLocaleString()}
             {run.createdBy ? ' by ' : ''}
             {run.createdBy && <EntityRefLink entityRef={run.createdBy} />}
             {run.owner && (
@@ -115,7 +113,7 @@ export function RunView(props: { runId: string }) {
               </>
             )}
             {' · '}
-            {formatDuration(ended - started)}
+            <Elapsed state={state} />
           </Typography>
         </Box>
         <Stack
@@ -128,16 +126,12 @@ export function RunView(props: { runId: string }) {
           <Chip label={run.environment} variant="outlined" />
           <StatusChip status={run.status} size="medium" />
           <Chip
-            label={pushed ? 'Live' : 'Polling'}
+            label={connectionError ? 'Reconnecting' : 'Live'}
             variant="outlined"
             color={connectionError ? 'warning' : 'success'}
-            title={
-              pushed
-                ? 'Updates are pushed through signals, with a long-poll as fallback'
-                : 'Updates arrive through a long-poll'
-            }
+            title="Events stream to this page as the run stores them"
           />
-          <RunActions state={state} />
+          <RunActions run={run} />
         </Stack>
       </Stack>
       {connectionError && (
@@ -148,11 +142,15 @@ export function RunView(props: { runId: string }) {
         </Alert>
       )}
       <RunOutcome state={state} />
-      <RunProgressBar state={state} now={now} />
+      <RunProgressBar state={state} />
       <Section title="Resources">
-        <RunGraph nodes={state.nodes} now={now} />
+        <LiveGraph state={state} />
       </Section>
-      <OutputsAndLinks state={state} />
+      <OutputsAndLinks
+        run={run}
+        nodes={state.nodes}
+        outputsHidden={state.outputsHidden}
+      />
       <Section
         title="Events"
         aside={
@@ -165,6 +163,29 @@ export function RunView(props: { runId: string }) {
       </Section>
     </Stack>
   );
+}
+
+/**
+ * The current time for what the page shows as elapsed or left, ticking each second while the run
+ * runs and never behind its newest event, whatever the clocks of browser and server say. Only the
+ * parts that show a time call it, so a tick re-renders them and nothing else.
+ */
+function useRunNow(state: RunState): number {
+  const tick = useNow(state.run.status === 'running');
+  const lastEvent = state.events[state.events.length - 1];
+  return Math.max(tick, lastEvent ? Date.parse(lastEvent.at) : 0);
+}
+
+/** How long the run has taken so far. */
+function Elapsed({ state }: { state: RunState }) {
+  const now = useRunNow(state);
+  const { run } = state;
+  const ended = run.finishedAt ? Date.parse(run.finishedAt) : now;
+  return <>{formatDuration(ended - Date.parse(run.createdAt))}</>;
+}
+
+function LiveGraph({ state }: { state: RunState }) {
+  return <RunGraph nodes={state.nodes} now={useRunNow(state)} />;
 }
 
 /** What ended the run, in words: the failed resources and what the rollback did. */
@@ -188,7 +209,8 @@ function RunOutcome({ state }: { state: RunState }) {
   );
 }
 
-function RunProgressBar({ state, now }: { state: RunState; now: number }) {
+function RunProgressBar({ state }: { state: RunState }) {
+  const now = useRunNow(state);
   const { fraction, remainingMs } = runProgress(state, now);
   const running = state.run.status === 'running';
   const done = state.nodes.filter(n => n.status === 'ready').length;
@@ -232,8 +254,16 @@ function RunProgressBar({ state, now }: { state: RunState; now: number }) {
 const isUrl = (v: unknown): v is string =>
   typeof v === 'string' && /^https?:\/\//.test(v);
 
-function OutputsAndLinks({ state }: { state: RunState }) {
-  const { run, nodes } = state;
+/** Links to the task, template and entity, and the stack's outputs. */
+function OutputsAndLinksView({
+  run,
+  nodes,
+  outputsHidden,
+}: {
+  run: RunState['run'];
+  nodes: RunState['nodes'];
+  outputsHidden?: boolean;
+}) {
   const withOutputs = nodes.filter(
     n => n.outputs && Object.keys(n.outputs).length,
   );
@@ -262,14 +292,14 @@ function OutputsAndLinks({ state }: { state: RunState }) {
               </Link>
             ))}
         </Stack>
-        {state.outputsHidden && (
+        {outputsHidden && (
           <Typography color="text.secondary" variant="body2">
             Outputs (ids, endpoints, ARNs) are shown to members of{' '}
             {run.owner ? <EntityRefLink entityRef={run.owner} /> : 'the owner'}{' '}
             and platform admins.
           </Typography>
         )}
-        {!state.outputsHidden && withOutputs.length === 0 && (
+        {!outputsHidden && withOutputs.length === 0 && (
           <Typography color="text.secondary" variant="body2">
             Outputs appear as resources become ready.
           </Typography>
@@ -318,9 +348,8 @@ function OutputsAndLinks({ state }: { state: RunState }) {
 }
 
 /** Cancel (a running run) and retry (a finished one), each where the user is permitted. */
-function RunActions({ state }: { state: RunState }) {
+function RunActionsView({ run }: { run: RunState['run'] }) {
   const client = useApi(provisioningApiRef);
-  const { run } = state;
   // Decided on the run's stack: its owner's members and admins by default.
   const cancel = usePermission({
     permission: provisioningRunCancelPermission,
