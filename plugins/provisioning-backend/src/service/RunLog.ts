@@ -42,10 +42,9 @@ export class RunLog {
 
   /**
    * Appends `events` (numbered from the run's cursor on) and hands them to this replica's
-   * followers; it
-   * resolves once the events are stored. The announcements (the live page's signal, and when the
-   * run ends its notification and `provisioning.run.finished` event) follow in `announced`, so
-   * the action that posted the events gets its answer without waiting for them.
+   * followers; it resolves once the events are stored. The announcements (the live page's
+   * signal, and when the run ends its notification and `provisioning.run.finished` event) follow
+   * in `announced`, so the action that posted the events gets its answer without waiting.
    */
   async append(runId: string, events: ProvisioningEvent[]) {
     const result = await this.options.store.appendEvents(runId, events);
@@ -53,34 +52,42 @@ export class RunLog {
     return { ...result, announced: this.announce(result) };
   }
 
-  /** Signals the run's channel and, when the run ended, tells who started it; never throws. */
+  /**
+   * Signals the run's channel and, when the run ended, tells who started it and announces the end
+   * (for the catalog); never throws: what fails is logged, and pages still get the events through
+   * their event stream.
+   */
   private async announce(result: AppendResult) {
     const { run, appended, previousStatus } = result;
-    try {
-      if (appended.length)
-        await this.options.signals.publish({
+    const { signals, events, logger } = this.options;
+    if (appended.length)
+      await signals
+        .publish({
           recipients: { type: 'broadcast' },
           channel: runChannel(run.id),
           message: { runId: run.id, cursor: run.lastSeq },
-        });
-      if (previousStatus === 'running' && run.status !== 'running') {
-        await this.notifyCompletion(run, appended[appended.length - 1]);
-        const payload: RunFinishedEvent = {
-          runId: run.id,
-          stackId: run.stackId,
-          status: run.status,
-        };
-        await this.options.events.publish({
-          topic: RUN_FINISHED_TOPIC,
-          eventPayload: payload,
-        });
-      }
-    } catch (e) {
-      // Pages still get the events through their event stream.
-      this.options.logger.warn(
-        `Could not announce events of run ${run.id}: ${(e as Error).message}`,
+        })
+        .catch(e =>
+          logger.warn(
+            `Could not signal run ${run.id}: ${(e as Error).message}`,
+          ),
+        );
+    if (previousStatus !== 'running' || run.status === 'running') return;
+    await this.notifyCompletion(run, appended[appended.length - 1]);
+    const payload: RunFinishedEvent = {
+      runId: run.id,
+      stackId: run.stackId,
+      status: run.status,
+    };
+    await events
+      .publish({ topic: RUN_FINISHED_TOPIC, eventPayload: payload })
+      .catch(e =>
+        logger.warn(
+          `Could not announce the end of run ${run.id}: ${
+            (e as Error).message
+          }`,
+        ),
       );
-    }
   }
 
   /**
