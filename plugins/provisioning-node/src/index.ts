@@ -14,7 +14,7 @@ export type { Checkpoint, StackRunOptions } from './engine';
 export { AwsProvider } from './aws/AwsProvider';
 export * from './permissions';
 export type { AwsProviderOptions } from './aws/AwsProvider';
-export { eksToken } from './aws/KubernetesDeployer';
+export { eksToken } from './aws/KubernetesAppHandler';
 export { ResourceTimeoutError, CancelledError } from './waitFor';
 export { CALL_TIMEOUT_MS, callSignal, fetchWithTimeout } from './timeouts';
 export { BackendProvisioningReporter } from './reporter';

@@ -44,6 +44,19 @@ export interface RemovalResult {
 }
 
 /**
+ * One kind of resource on one provider: how it is created (or adopted), checked and removed, with
+ * the same duties as {@link CloudProvider}'s methods. A provider is a registry of handlers.
+ */
+export interface ResourceHandler {
+  /** Creates or adopts the resource and waits until it is ready; returns its outputs. */
+  create(ctx: ResourceContext): Promise<ResourceOutputs>;
+  /** Whether the resource that produced `outputs` still exists. */
+  exists(ctx: ResourceContext, outputs: ResourceOutputs): Promise<boolean>;
+  /** Deletes what the removal may and waits until it is gone; reports what it kept. */
+  destroy(ctx: ResourceContext): Promise<RemovalResult>;
+}
+
+/**
  * A cloud provider: creates, checks and deletes each kind of stack resource. Implementations must
  * be idempotent: `create` adopts a resource that already exists for this (stack, resource) and
  * owner rather than creating a second, and refuses one of another stack or owner; `destroy`

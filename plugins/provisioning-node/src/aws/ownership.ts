@@ -52,6 +52,10 @@ export function ownershipOf(
   );
 }
 
+/** Tags as the list EC2, RDS and Secrets Manager take. */
+export const tagList = (tags: Record<string, string>) =>
+  Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+
 /** Tags as a record, from the list shapes of EC2, RDS and Secrets Manager (EKS already has one). */
 export function tagRecord(
   tags?: { Key?: string; Value?: string }[] | Record<string, string>,

@@ -7,6 +7,7 @@ import { resolveReferences } from '@konductor/plugin-provisioning-common';
 import type {
   RemovalResult,
   ResourceContext,
+  ResourceHandler,
   ResourceOutputs,
 } from '../provider';
 import {
@@ -19,8 +20,8 @@ import {
 import { sleep, waitFor } from '../waitFor';
 import { callSignal } from '../timeouts';
 
-/** What the deployer needs from the AWS provider. */
-export interface KubernetesDeployerOptions {
+/** What the app handler needs from the AWS provider. */
+export interface KubernetesAppHandlerOptions {
   cluster(ctx: ResourceContext): Promise<Cluster>;
   credentials(ctx: ResourceContext): Promise<AwsCredentialIdentityProvider>;
   /** Reads a secret value (`database.password`, `SESSION_KEY`) for injection; never logged. */
@@ -76,7 +77,7 @@ const code = (e: unknown) => (e as { code?: number })?.code;
 /** Runs a Kubernetes API call, retrying 429 and 5xx answers with exponential backoff and jitter. */
 export async function withRetry<T>(
   call: () => Promise<T>,
-  retry: KubernetesDeployerOptions['retry'],
+  retry: KubernetesAppHandlerOptions['retry'],
   signal?: AbortSignal,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -99,9 +100,9 @@ export async function withRetry<T>(
   }
 }
 
-/** Deploys a stack's app to its EKS cluster: namespace, secret, deployment, service, ingress. */
-export class KubernetesDeployer {
-  constructor(private readonly options: KubernetesDeployerOptions) {}
+/** The stack's app on its EKS cluster: namespace, secret, deployment, service, ingress. */
+export class KubernetesAppHandler implements ResourceHandler {
+  constructor(private readonly options: KubernetesAppHandlerOptions) {}
 
   private async kubeConfig(ctx: ResourceContext) {
     const cluster = await this.options.cluster(ctx);
@@ -181,7 +182,7 @@ export class KubernetesDeployer {
     };
   }
 
-  async deploy(ctx: ResourceContext): Promise<ResourceOutputs> {
+  async create(ctx: ResourceContext): Promise<ResourceOutputs> {
     const spec = ctx.spec.resources.app!;
     const kc = await this.kubeConfig(ctx);
     const core = this.client(kc, k8s.CoreV1Api, ctx.signal);
@@ -407,7 +408,7 @@ export class KubernetesDeployer {
    * Deletes the app's namespace (and with it everything in it) when the removal may; a missing
    * cluster or namespace means it is gone.
    */
-  async remove(ctx: ResourceContext): Promise<RemovalResult> {
+  async destroy(ctx: ResourceContext): Promise<RemovalResult> {
     let kc: k8s.KubeConfig;
     try {
       kc = await this.kubeConfig(ctx);

@@ -1,0 +1,226 @@
+import {
+  Cluster,
+  CreateClusterCommand,
+  CreateNodegroupCommand,
+  DeleteClusterCommand,
+  DeleteNodegroupCommand,
+  DescribeClusterCommand,
+  DescribeNodegroupCommand,
+  EKSClient,
+  ListNodegroupsCommand,
+} from '@aws-sdk/client-eks';
+import type {
+  RemovalResult,
+  ResourceContext,
+  ResourceHandler,
+  ResourceOutputs,
+} from '../provider';
+import type { AwsClients } from './AwsClients';
+import { ignoring, notFound, NOT_FOUND } from './errors';
+import { adopt, stackTags, tagRecord } from './ownership';
+import { removalOf } from './removal';
+import { deleteSecurityGroup, securityGroup } from './securityGroups';
+
+/** The stack's EKS cluster (named as the stack), its managed node group and its security group. */
+export class ClusterHandler implements ResourceHandler {
+  constructor(private readonly aws: AwsClients) {}
+
+  /** The stack's EKS cluster as EKS describes it (throws ResourceNotFoundException when none). */
+  async describe(ctx: ResourceContext) {
+    const eks = await this.aws.client(EKSClient, ctx);
+    return (await eks.send(new DescribeClusterCommand({ name: ctx.stackId })))
+      .cluster!;
+  }
+
+  async exists(ctx: ResourceContext) {
+    return (await this.describe(ctx)).status === 'ACTIVE';
+  }
+
+  async create(ctx: ResourceContext): Promise<ResourceOutputs> {
+    const spec = ctx.spec.resources.cluster!;
+    const eks = await this.aws.client(EKSClient, ctx);
+    const { accountId, region } = ctx.spec.aws;
+    const name = ctx.stackId;
+    const tags = stackTags(ctx, 'cluster');
+    const groupId = await securityGroup(
+      this.aws,
+      ctx,
+      'cluster',
+      'cluster',
+      443,
+    );
+    const subnetIds = ctx.outputs.network!.subnetIds as string[];
+    try {
+      await eks.send(
+        new CreateClusterCommand({
+          name,
+          version: spec.kubernetesVersion,
+          tags,
+          roleArn:
+            this.aws.options.clusterRoleArn?.(accountId) ??
+            `arn:aws:iam::${accountId}:role/konductor-eks-cluster`,
+          resourcesVpcConfig: {
+            subnetIds,
+            securityGroupIds: [groupId],
+            endpointPublicAccess: spec.publicEndpoint,
+            endpointPrivateAccess: true,
+          },
+          logging: { clusterLogging: [{ types: spec.logging, enabled: true }] },
+          encryptionConfig: spec.encryptSecrets
+            ? [
+                {
+                  resources: ['secrets'],
+                  provider: {
+                    keyArn:
+                      this.aws.options.kmsKeyArn?.(accountId, region) ??
+                      `arn:aws:kms:${region}:${accountId}:alias/konductor-eks`,
+                  },
+                },
+              ]
+            : undefined,
+        }),
+      );
+    } catch (e) {
+      ignoring('ResourceInUseException')(e);
+      adopt(
+        ctx,
+        `EKS cluster ${name}`,
+        tagRecord((await this.describe(ctx)).tags),
+      );
+    }
+    const cluster = await this.aws.wait<Cluster>(
+      ctx,
+      `EKS cluster ${name}`,
+      async () => {
+        const c = await this.describe(ctx);
+        if (c.status === 'ACTIVE') return { done: c! };
+        if (c.status === 'FAILED')
+          throw new Error(
+            `EKS cluster ${name} failed to create: ${
+              c.health?.issues?.map(i => i.message).join('; ') ||
+              'status FAILED'
+            }`,
+          );
+        return { state: c.status ?? 'unknown' };
+      },
+    );
+
+    const nodegroupName = `${name}-nodes`;
+    try {
+      await eks.send(
+        new CreateNodegroupCommand({
+          clusterName: name,
+          nodegroupName,
+          subnets: subnetIds,
+          instanceTypes: [spec.nodeInstanceType],
+          tags,
+          nodeRole:
+            this.aws.options.nodeRoleArn?.(accountId) ??
+            `arn:aws:iam::${accountId}:role/konductor-eks-node`,
+          scalingConfig: {
+            minSize: spec.minNodes,
+            desiredSize: spec.desiredNodes,
+            maxSize: spec.maxNodes,
+          },
+        }),
+      );
+    } catch (e) {
+      ignoring('ResourceInUseException')(e);
+      const existing = (
+        await eks.send(
+          new DescribeNodegroupCommand({ clusterName: name, nodegroupName }),
+        )
+      ).nodegroup;
+      adopt(ctx, `node group ${nodegroupName}`, tagRecord(existing?.tags));
+    }
+    await this.aws.wait(ctx, `node group ${nodegroupName}`, async () => {
+      const n = (
+        await eks.send(
+          new DescribeNodegroupCommand({ clusterName: name, nodegroupName }),
+        )
+      ).nodegroup!;
+      if (n.status === 'ACTIVE') return { done: true };
+      if (n.status === 'CREATE_FAILED')
+        throw new Error(
+          `Node group ${nodegroupName} failed to create: ${
+            n.health?.issues?.map(i => i.message).join('; ') || 'CREATE_FAILED'
+          }`,
+        );
+      return { state: n.status ?? 'unknown' };
+    });
+    return {
+      clusterName: name,
+      endpoint: cluster.endpoint!,
+      arn: cluster.arn!,
+      nodegroupName,
+    };
+  }
+
+  async destroy(ctx: ResourceContext): Promise<RemovalResult> {
+    const eks = await this.aws.client(EKSClient, ctx);
+    const removal = removalOf(ctx);
+    const name = ctx.stackId;
+    const cluster = await this.describe(ctx).catch(ignoring(NOT_FOUND));
+    if (cluster && removal.mayDelete(`EKS cluster ${name}`, cluster.tags)) {
+      if (cluster.status === 'CREATING') {
+        await this.aws.wait(
+          ctx,
+          `EKS cluster ${name} to finish creating before deletion`,
+          async () => {
+            const s = (await this.describe(ctx)).status;
+            return s === 'CREATING' ? { state: s } : { done: true };
+          },
+        );
+      }
+      const { nodegroups = [] } = await eks.send(
+        new ListNodegroupsCommand({ clusterName: name }),
+      );
+      const deleting: string[] = [];
+      for (const nodegroupName of nodegroups) {
+        const group = await eks
+          .send(
+            new DescribeNodegroupCommand({ clusterName: name, nodegroupName }),
+          )
+          .then(r => r.nodegroup, ignoring(NOT_FOUND));
+        if (
+          !group ||
+          !removal.mayDelete(`node group ${nodegroupName}`, group.tags)
+        )
+          continue;
+        deleting.push(nodegroupName);
+        await eks
+          .send(
+            new DeleteNodegroupCommand({ clusterName: name, nodegroupName }),
+          )
+          .catch(ignoring(NOT_FOUND, 'ResourceInUseException'));
+      }
+      await this.aws.wait(ctx, `node groups of ${name} deletion`, async () => {
+        const left = (
+          (await eks.send(new ListNodegroupsCommand({ clusterName: name })))
+            .nodegroups ?? []
+        ).filter(n => deleting.includes(n));
+        return left.length
+          ? { state: `${left.length} deleting` }
+          : { done: true };
+      });
+      // A cluster that still has node groups kept above cannot be deleted.
+      if (removal.kept.size) return removal.result();
+      await eks
+        .send(new DeleteClusterCommand({ name }))
+        .catch(ignoring(NOT_FOUND));
+      await this.aws.wait(ctx, `EKS cluster ${name} deletion`, async () => {
+        try {
+          return {
+            state: (await this.describe(ctx)).status ?? 'DELETING',
+          };
+        } catch (e) {
+          if (notFound(e)) return { done: true };
+          throw e;
+        }
+      });
+    }
+    if (removal.kept.size) return removal.result();
+    await deleteSecurityGroup(this.aws, ctx, 'cluster', removal.mayDelete);
+    return removal.result();
+  }
+}

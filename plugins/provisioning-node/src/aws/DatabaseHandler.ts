@@ -1,0 +1,208 @@
+import {
+  CreateDBInstanceCommand,
+  CreateDBSubnetGroupCommand,
+  DBInstance,
+  DeleteDBInstanceCommand,
+  DeleteDBSubnetGroupCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSubnetGroupsCommand,
+  ListTagsForResourceCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
+import type {
+  RemovalResult,
+  ResourceContext,
+  ResourceHandler,
+  ResourceOutputs,
+} from '../provider';
+import type { AwsClients } from './AwsClients';
+import { ignoring, notFound, NOT_FOUND } from './errors';
+import { adopt, stackTags, tagList, tagRecord } from './ownership';
+import { removalOf, retryDependency } from './removal';
+import { deleteSecurityGroup, securityGroup } from './securityGroups';
+import { password } from './SecretsHandler';
+
+const dbId = (ctx: ResourceContext) => `${ctx.stackId}-db`;
+
+/** The stack's RDS PostgreSQL instance, its DB subnet group and its security group. */
+export class DatabaseHandler implements ResourceHandler {
+  constructor(private readonly aws: AwsClients) {}
+
+  async create(ctx: ResourceContext): Promise<ResourceOutputs> {
+    const spec = ctx.spec.resources.database!;
+    const rds = await this.aws.client(RDSClient, ctx);
+    const id = dbId(ctx);
+    const tags = tagList(stackTags(ctx, 'database'));
+    const groupId = await securityGroup(this.aws, ctx, 'database', 'db', 5432);
+    await rds
+      .send(
+        new CreateDBSubnetGroupCommand({
+          DBSubnetGroupName: id,
+          DBSubnetGroupDescription: `Konductor database of ${ctx.stackId}`,
+          SubnetIds: ctx.outputs.network!.subnetIds as string[],
+          Tags: tags,
+        }),
+      )
+      .catch(async e => {
+        ignoring('DBSubnetGroupAlreadyExistsFault')(e);
+        adopt(ctx, `DB subnet group ${id}`, await this.subnetGroupTags(ctx));
+      });
+    try {
+      await rds.send(
+        new CreateDBInstanceCommand({
+          DBInstanceIdentifier: id,
+          Engine: 'postgres',
+          EngineVersion: spec.engineVersion,
+          DBInstanceClass: spec.instanceClass,
+          AllocatedStorage: spec.storageGb,
+          StorageType: 'gp3',
+          StorageEncrypted: spec.encrypted,
+          MultiAZ: spec.multiAz,
+          BackupRetentionPeriod: spec.backupRetentionDays,
+          PreferredMaintenanceWindow: spec.maintenanceWindow,
+          DeletionProtection: spec.deletionProtection,
+          PubliclyAccessible: false,
+          DBName: 'app',
+          // Never stored anywhere: the secrets resource sets the password it keeps in Secrets Manager.
+          MasterUsername: 'konductor',
+          MasterUserPassword: password(),
+          DBSubnetGroupName: id,
+          VpcSecurityGroupIds: [groupId],
+          Tags: tags,
+        }),
+      );
+    } catch (e) {
+      ignoring('DBInstanceAlreadyExistsFault')(e);
+      const existing = (
+        await rds.send(
+          new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }),
+        )
+      ).DBInstances?.[0];
+      adopt(ctx, `DB instance ${id}`, tagRecord(existing?.TagList));
+    }
+    const db = await this.aws.wait<DBInstance>(
+      ctx,
+      `DB instance ${id}`,
+      async () => {
+        const d = (
+          await rds.send(
+            new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }),
+          )
+        ).DBInstances?.[0];
+        if (d?.DBInstanceStatus === 'available') return { done: d! };
+        if (d?.DBInstanceStatus === 'failed')
+          throw new Error(`DB instance ${id} failed to create (status failed)`);
+        return { state: d?.DBInstanceStatus ?? 'unknown' };
+      },
+    );
+    return {
+      instanceId: id,
+      arn: db.DBInstanceArn!,
+      endpoint: db.Endpoint!.Address!,
+      port: db.Endpoint!.Port!,
+      username: 'konductor',
+      databaseName: 'app',
+    };
+  }
+
+  async exists(ctx: ResourceContext, outputs: ResourceOutputs) {
+    const rds = await this.aws.client(RDSClient, ctx);
+    const db = (
+      await rds.send(
+        new DescribeDBInstancesCommand({
+          DBInstanceIdentifier: String(outputs.instanceId),
+        }),
+      )
+    ).DBInstances?.[0];
+    return db?.DBInstanceStatus === 'available';
+  }
+
+  async destroy(ctx: ResourceContext): Promise<RemovalResult> {
+    const rds = await this.aws.client(RDSClient, ctx);
+    const removal = removalOf(ctx);
+    const id = dbId(ctx);
+    const db = await rds
+      .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))
+      .then(r => r.DBInstances?.[0], ignoring(NOT_FOUND));
+    if (db && removal.mayDelete(`DB instance ${id}`, db.TagList)) {
+      if (db.DeletionProtection) {
+        // Never switched off to make a removal work: turning it off is a deliberate change.
+        removal.kept.add(
+          `DB instance ${id}: deletion protection is on (turn it off with a change of the stack first)`,
+        );
+        return removal.result();
+      }
+      if (db.DBInstanceStatus === 'creating') {
+        await this.aws.wait(
+          ctx,
+          `DB instance ${id} to finish creating before deletion`,
+          async () => {
+            const s = (
+              await rds.send(
+                new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }),
+              )
+            ).DBInstances?.[0]?.DBInstanceStatus;
+            return s === 'creating' ? { state: s } : { done: true };
+          },
+        );
+      }
+      const prod = ctx.spec.environment === 'prod';
+      await rds
+        .send(
+          new DeleteDBInstanceCommand({
+            DBInstanceIdentifier: id,
+            SkipFinalSnapshot: !prod,
+            FinalDBSnapshotIdentifier: prod
+              ? `${id}-final-${Date.now()}`
+              : undefined,
+          }),
+        )
+        .catch(ignoring(NOT_FOUND, 'InvalidDBInstanceStateFault'));
+      await this.aws.wait(ctx, `DB instance ${id} deletion`, async () => {
+        try {
+          const d = (
+            await rds.send(
+              new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }),
+            )
+          ).DBInstances?.[0];
+          return { state: d?.DBInstanceStatus ?? 'deleting' };
+        } catch (e) {
+          if (notFound(e)) return { done: true };
+          throw e;
+        }
+      });
+    }
+    // What the instance used stays while the instance does.
+    if (removal.kept.size) return removal.result();
+    const groupTags = await this.subnetGroupTags(ctx).catch(
+      ignoring(NOT_FOUND),
+    );
+    if (groupTags && removal.mayDelete(`DB subnet group ${id}`, groupTags))
+      await retryDependency(this.aws, ctx, `DB subnet group ${id}`, () =>
+        rds.send(new DeleteDBSubnetGroupCommand({ DBSubnetGroupName: id })),
+      );
+    await deleteSecurityGroup(this.aws, ctx, 'db', removal.mayDelete);
+    return removal.result();
+  }
+
+  /** The tags of the stack's DB subnet group (RDS lists them by ARN only). */
+  private async subnetGroupTags(ctx: ResourceContext) {
+    const rds = await this.aws.client(RDSClient, ctx);
+    const group = (
+      await rds.send(
+        new DescribeDBSubnetGroupsCommand({
+          DBSubnetGroupName: dbId(ctx),
+        }),
+      )
+    ).DBSubnetGroups?.[0];
+    return tagRecord(
+      (
+        await rds.send(
+          new ListTagsForResourceCommand({
+            ResourceName: group?.DBSubnetGroupArn,
+          }),
+        )
+      ).TagList,
+    );
+  }
+}
