@@ -1,0 +1,201 @@
+import {
+  SandboxContext,
+  SandboxRequest,
+  SandboxResponse,
+  ServiceError,
+  hexId,
+} from '../../types';
+import { phaseOf, SandboxResource } from '../../state';
+import {
+  AwsCaller,
+  listMembers,
+  listValues,
+  queryParams,
+  xml,
+} from '../protocol';
+import {
+  Vpc,
+  Subnet,
+  InternetGateway,
+  ElasticIp,
+  NatGateway,
+  RouteTable,
+  SecurityGroup,
+  NS,
+} from './model';
+
+type Params = Map<string, string>;
+
+/**
+ * One EC2 request as the operations see it: its parameters and action, the caller's account and
+ * region, and the caller's resources of each type.
+ */
+export function ec2Call(
+  req: SandboxRequest,
+  ctx: SandboxContext,
+  caller: AwsCaller,
+  failLongOperation: boolean,
+) {
+  const params = queryParams(req);
+  const action = params.get('Action') ?? '';
+  const scope = { account: caller.account, region: caller.region };
+  const inScope = (r: SandboxResource) =>
+    r.account === caller.account && r.region === caller.region;
+  const vpcs = () => ctx.state.list<Vpc>('ec2', 'vpc').filter(inScope);
+  const subnets = () => ctx.state.list<Subnet>('ec2', 'subnet').filter(inScope);
+  const groups = () =>
+    ctx.state.list<SecurityGroup>('ec2', 'security-group').filter(inScope);
+  /** Stores a new EC2 resource of the caller's account and region. */
+  const save = <T>(type: string, id: string, data: T) =>
+    ctx.state.put<T>({
+      service: 'ec2',
+      type,
+      id,
+      ...scope,
+      createdAt: Date.now(),
+      data,
+    });
+  const igws = () =>
+    ctx.state.list<InternetGateway>('ec2', 'internet-gateway').filter(inScope);
+  const eips = () =>
+    ctx.state.list<ElasticIp>('ec2', 'elastic-ip').filter(inScope);
+  const nats = () =>
+    ctx.state.list<NatGateway>('ec2', 'nat-gateway').filter(inScope);
+  const routeTables = () =>
+    ctx.state.list<RouteTable>('ec2', 'route-table').filter(inScope);
+  const liveNats = () => nats().filter(r => phaseOf(r) !== 'deleting');
+  const findIn = <T>(
+    list: SandboxResource<T>[],
+    id: string,
+    code: string,
+    what: string,
+  ) => {
+    const r = list.find(x => x.id === id);
+    if (!r)
+      throw new ServiceError(400, code, `The ${what} '${id}' does not exist`);
+    return r;
+  };
+  const findVpc = (id: string) => {
+    const r = ctx.state.get<Vpc>('ec2', 'vpc', id);
+    if (!r || !inScope(r))
+      throw new ServiceError(
+        400,
+        'InvalidVpcID.NotFound',
+        `The vpc ID '${id}' does not exist`,
+      );
+    return r;
+  };
+  return {
+    params,
+    action,
+    scope,
+    inScope,
+    vpcs,
+    subnets,
+    groups,
+    save,
+    igws,
+    eips,
+    nats,
+    routeTables,
+    liveNats,
+    findIn,
+    findVpc,
+    ctx,
+    caller,
+    req,
+    failLongOperation,
+  };
+}
+
+export type Ec2Call = ReturnType<typeof ec2Call>;
+
+/** Operations by action name. */
+export type Ec2Handlers = Record<string, (call: Ec2Call) => SandboxResponse>;
+
+export const response = (action: string, body: string) =>
+  xml(
+    `<${action}Response xmlns="${NS}"><requestId>${hexId(
+      8,
+    )}-sandbox</requestId>${body}</${action}Response>`,
+  );
+
+// ---- filters ---------------------------------------------------------------------------
+
+/** Applies `Filter.N.Name`/`Filter.N.Value.N` to resources described by `fields`. */
+export function matchesFilters(
+  params: Params,
+  tags: Record<string, string>,
+  fields: Record<string, string>,
+) {
+  for (const f of listMembers(params, 'Filter')) {
+    const name = f.get('Name') ?? '';
+    const values = [...f.entries()]
+      .filter(([k]) => k.startsWith('Value.'))
+      .map(([, v]) => v);
+    let actual: string[];
+    if (name.startsWith('tag:'))
+      actual = name.slice(4) in tags ? [tags[name.slice(4)]] : [];
+    else if (name === 'tag-key') actual = Object.keys(tags);
+    else if (name in fields) actual = [fields[name]];
+    else
+      throw new ServiceError(
+        400,
+        'InvalidParameterValue',
+        `The filter '${name}' is invalid`,
+      );
+    if (!actual.some(a => values.includes(a))) return false;
+  }
+  return true;
+}
+
+/**
+ * What a Describe call selects: the resources named by `<idParam>.N` (each must exist, or
+ * `notFound` is thrown) or all of them, narrowed by the request's filters.
+ */
+export function describeSelection<T extends { tags: Record<string, string> }>(
+  params: Params,
+  idParam: string,
+  all: SandboxResource<T>[],
+  notFound: (id: string) => ServiceError,
+  fields: (r: SandboxResource<T>) => Record<string, string>,
+): SandboxResource<T>[] {
+  const ids = listValues(params, idParam);
+  const missing = ids.find(id => !all.some(r => r.id === id));
+  if (missing) throw notFound(missing);
+  return all.filter(
+    r =>
+      (!ids.length || ids.includes(r.id)) &&
+      matchesFilters(params, r.data.tags, fields(r)),
+  );
+}
+
+export function tagSpecs(params: Params, resourceType: string) {
+  const tags: Record<string, string> = {};
+  for (const spec of listMembers(params, 'TagSpecification')) {
+    if (spec.get('ResourceType') !== resourceType) continue;
+    for (const [k, v] of spec) {
+      const m = /^Tag\.(\d+)\.Key$/.exec(k);
+      if (m) tags[v] = spec.get(`Tag.${m[1]}.Value`) ?? '';
+    }
+  }
+  return tags;
+}
+
+/** RDS instances, subnet groups and EKS clusters that use a subnet or security group. */
+export function dependentsOfNetworkResource(
+  ctx: SandboxContext,
+  id: string,
+): SandboxResource[] {
+  const uses = (r: SandboxResource) =>
+    JSON.stringify(r.data).includes(`"${id}"`);
+  return [
+    ...ctx.state
+      .list('ec2', 'nat-gateway')
+      .filter(r => phaseOf(r) !== 'deleting'),
+    ...ctx.state.list('rds', 'db-instance'),
+    ...ctx.state.list('rds', 'db-subnet-group'),
+    ...ctx.state.list('eks', 'cluster'),
+    ...ctx.state.list('eks', 'nodegroup'),
+  ].filter(uses);
+}

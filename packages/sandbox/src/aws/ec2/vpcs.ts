@@ -1,0 +1,141 @@
+import { ServiceError, hexId } from '../../types';
+import { phaseOf } from '../../state';
+import { el, listValues, required, tagsOf, zonesOf } from '../protocol';
+import { Vpc, parseCidr, renderVpc } from './model';
+import { Ec2Handlers, response, describeSelection, tagSpecs } from './call';
+
+/** EC2 VPCs, availability zones, and tags on any EC2 resource. */
+export const vpcsOperations: Ec2Handlers = {
+  DescribeAvailabilityZones: ({ action, caller }) => {
+    return response(
+      action,
+      el(
+        'availabilityZoneInfo',
+        zonesOf(caller.region).map(z =>
+          el(
+            'item',
+            el('zoneName', z.name) +
+              el('zoneId', z.id) +
+              el('zoneState', 'available') +
+              el('regionName', caller.region) +
+              el('zoneType', 'availability-zone') +
+              el('optInStatus', 'opt-in-not-required'),
+          ),
+        ),
+      ),
+    );
+  },
+  CreateVpc: ({ params, action, scope, vpcs, ctx, caller }) => {
+    const cidr = required(params, 'CidrBlock');
+    const parsed = parseCidr(cidr);
+    if (!parsed || parsed[1] < 16 || parsed[1] > 28) {
+      throw new ServiceError(
+        400,
+        'InvalidParameterValue',
+        `Value (${cidr}) for parameter cidrBlock is invalid. This is not a valid CIDR block.`,
+      );
+    }
+    if (vpcs().length >= ctx.vpcLimit)
+      throw new ServiceError(
+        400,
+        'VpcLimitExceeded',
+        'The maximum number of VPCs has been reached.',
+      );
+    const vpcId = `vpc-${hexId(17)}`;
+    const now = Date.now();
+    const r = ctx.state.put<Vpc>({
+      service: 'ec2',
+      type: 'vpc',
+      id: vpcId,
+      ...scope,
+      createdAt: now,
+      readyAt: now + ctx.durations.vpc,
+      data: { vpcId, cidrBlock: cidr, tags: tagSpecs(params, 'vpc') },
+    });
+    return response(action, el('vpc', renderVpc(r, caller.account)));
+  },
+  DescribeVpcs: ({ params, action, vpcs, caller }) => {
+    const found = describeSelection(
+      params,
+      'VpcId',
+      vpcs(),
+      id =>
+        new ServiceError(
+          400,
+          'InvalidVpcID.NotFound',
+          `The vpc ID '${id}' does not exist`,
+        ),
+      r => ({
+        'vpc-id': r.id,
+        'cidr-block': r.data.cidrBlock,
+        cidr: r.data.cidrBlock,
+        state: phaseOf(r) === 'creating' ? 'pending' : 'available',
+      }),
+    );
+    return response(
+      action,
+      el(
+        'vpcSet',
+        found.map(r => el('item', renderVpc(r, caller.account))),
+      ),
+    );
+  },
+  DeleteVpc: ({
+    params,
+    action,
+    subnets,
+    groups,
+    igws,
+    nats,
+    routeTables,
+    findVpc,
+    ctx,
+  }) => {
+    const vpc = findVpc(required(params, 'VpcId'));
+    if (
+      subnets().some(s => s.data.vpcId === vpc.id) ||
+      groups().some(g => g.data.vpcId === vpc.id) ||
+      igws().some(g => g.data.vpcId === vpc.id) ||
+      routeTables().some(t => t.data.vpcId === vpc.id) ||
+      nats().some(n => n.data.vpcId === vpc.id)
+    ) {
+      throw new ServiceError(
+        400,
+        'DependencyViolation',
+        `The vpc '${vpc.id}' has dependencies and cannot be deleted.`,
+      );
+    }
+    ctx.state.remove('ec2', 'vpc', vpc.id);
+    return response(action, el('return', true));
+  },
+  CreateTags: ({ params, action, inScope, ctx }) => {
+    const ids = listValues(params, 'ResourceId');
+    const tags = tagsOf(params, 'Tag');
+    if (!ids.length)
+      throw new ServiceError(
+        400,
+        'MissingParameter',
+        'The request must contain the parameter resourceIdSet',
+      );
+    for (const id of ids) {
+      const prefixes: Record<string, string> = {
+        igw: 'internet-gateway',
+        eipalloc: 'elastic-ip',
+        nat: 'nat-gateway',
+        rtb: 'route-table',
+        vpc: 'vpc',
+        subnet: 'subnet',
+        sg: 'security-group',
+      };
+      const type = prefixes[id.split('-')[0]];
+      const r =
+        type &&
+        ctx.state.get<{ tags: Record<string, string> }>('ec2', type, id);
+      if (!r || !inScope(r))
+        throw new ServiceError(400, 'InvalidID', `The ID '${id}' is not valid`);
+      Object.assign(r.data.tags, tags);
+      ctx.state.put(r);
+    }
+    return response(action, el('return', true));
+  },
+};
