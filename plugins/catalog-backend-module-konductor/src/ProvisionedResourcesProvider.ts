@@ -13,20 +13,13 @@ import type {
   EntityProvider,
   EntityProviderConnection,
 } from '@backstage/plugin-catalog-node';
+import { RESOURCE_CATALOG_TYPES } from '@konductor/plugin-provisioning-common';
 import type {
   ProvisioningClient,
   ProvisioningRun,
+  ResourceKind,
   RunResource,
 } from '@konductor/plugin-provisioning-common';
-
-/** The catalog `spec.type` of each kind of provisioned resource. */
-export const RESOURCE_TYPES: Record<string, string> = {
-  network: 'aws-vpc',
-  database: 'aws-rds-postgres',
-  secrets: 'aws-secret',
-  cluster: 'aws-eks-cluster',
-  app: 'kubernetes-deployment',
-};
 
 /** Annotations on the entities of provisioned resources. */
 export const ANNOTATION_STACK = 'konductor.dev/stack';
@@ -170,7 +163,8 @@ export class ProvisionedResourcesProvider implements EntityProvider {
             links,
           },
           spec: {
-            type: RESOURCE_TYPES[r.resource] ?? r.resource,
+            type:
+              RESOURCE_CATALOG_TYPES[r.resource as ResourceKind] ?? r.resource,
             owner,
             system: run.stackId,
             dependsOn: r.dependsOn

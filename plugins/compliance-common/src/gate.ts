@@ -1,61 +1,50 @@
-import type { StackSpec } from '@konductor/plugin-provisioning-common';
+import {
+  RESOURCE_CATALOG_TYPES,
+  RESOURCE_DEFINITIONS,
+  RESOURCE_KINDS,
+} from '@konductor/plugin-provisioning-common';
+import type {
+  PlannedFact,
+  ResourceKind,
+  StackSpec,
+} from '@konductor/plugin-provisioning-common';
 import { CheckResult, Facts, checksFor, runCheck } from './checks';
 import type { Level } from './controls';
 
-/** The catalog type each resource of a stack becomes (as the provisioned-resources provider names it). */
-const TYPES = {
-  database: 'aws-rds-postgres',
-  secrets: 'aws-secret',
-  cluster: 'aws-eks-cluster',
-  app: 'kubernetes-deployment',
-} as const;
-
-/** The spec field each gate fact comes from: the path a developer changes. */
-const FIELDS: Record<string, string> = {
-  'rds.storageEncrypted': 'resources.database.encrypted',
-  'rds.backupRetentionDays': 'resources.database.backupRetentionDays',
-  'rds.multiAz': 'resources.database.multiAz',
-  'rds.publiclyAccessible': 'resources.database',
-  'rds.deletionProtection': 'resources.database.deletionProtection',
-  'secrets.rotationDays': 'resources.secrets.rotationDays',
-  'eks.secretsEncrypted': 'resources.cluster.encryptSecrets',
-  'eks.logTypes': 'resources.cluster.logging',
-  'eks.endpointPublicAccess': 'resources.cluster.publicEndpoint',
-  'eks.version': 'resources.cluster.kubernetesVersion',
-  'app.tls': 'resources.app.tls',
-};
-
-/** The facts a stack's resources will have, read from the spec itself. */
+/**
+ * The facts a stack's resources will have, read from the spec itself by each kind's definition,
+ * with the spec field each comes from (the path a developer changes).
+ */
 export function plannedFacts(
   spec: StackSpec,
   now: Date,
-): Record<string, Facts> {
-  const r = spec.resources;
-  const fact = (value: unknown) => ({
-    value: (value ?? null) as any,
-    source: 'stack-spec',
-    readAt: now.toISOString(),
-  });
-  const planned: Record<string, Facts> = {};
-  if (r.database)
-    planned.database = {
-      'rds.storageEncrypted': fact(r.database.encrypted),
-      'rds.backupRetentionDays': fact(r.database.backupRetentionDays),
-      'rds.multiAz': fact(r.database.multiAz),
-      // Konductor never makes a database public.
-      'rds.publiclyAccessible': fact(false),
-      'rds.deletionProtection': fact(r.database.deletionProtection),
+): Record<string, { facts: Facts; fields: Record<string, string> }> {
+  const planned: Record<
+    string,
+    { facts: Facts; fields: Record<string, string> }
+  > = {};
+  for (const kind of RESOURCE_KINDS) {
+    const resource = spec.resources[kind];
+    if (!resource) continue;
+    const definition = RESOURCE_DEFINITIONS[kind] as {
+      plannedFacts(r: unknown): Record<string, PlannedFact>;
     };
-  if (r.secrets)
-    planned.secrets = { 'secrets.rotationDays': fact(r.secrets.rotationDays) };
-  if (r.cluster)
-    planned.cluster = {
-      'eks.secretsEncrypted': fact(r.cluster.encryptSecrets),
-      'eks.logTypes': fact(r.cluster.logging),
-      'eks.endpointPublicAccess': fact(r.cluster.publicEndpoint),
-      'eks.version': fact(r.cluster.kubernetesVersion),
+    const decided = Object.entries(definition.plannedFacts(resource));
+    if (!decided.length) continue;
+    planned[kind] = {
+      facts: Object.fromEntries(
+        decided.map(([name, f]) => [
+          name,
+          {
+            value: (f.value ?? null) as any,
+            source: 'stack-spec',
+            readAt: now.toISOString(),
+          },
+        ]),
+      ),
+      fields: Object.fromEntries(decided.map(([name, f]) => [name, f.field])),
     };
-  if (r.app) planned.app = { 'app.tls': fact(r.app.tls) };
+  }
   return planned;
 }
 
@@ -94,10 +83,11 @@ export function evaluateStackSpec(
     now,
   };
   const results: GateVerdict['results'] = [];
-  for (const [resource, facts] of Object.entries(plannedFacts(spec, now))) {
+  const planned = plannedFacts(spec, now);
+  for (const [resource, { facts }] of Object.entries(planned)) {
     const target = {
       kind: 'Resource',
-      type: TYPES[resource as keyof typeof TYPES],
+      type: RESOURCE_CATALOG_TYPES[resource as ResourceKind],
     };
     // Only what the spec decides: ownership and the like are the catalog's to evaluate.
     for (const check of checksFor(target))
@@ -110,7 +100,9 @@ export function evaluateStackSpec(
       resource,
       checkId: result.checkId,
       controls: result.controls,
-      fields: [...new Set(result.evidence.map(e => FIELDS[e.fact]))],
+      fields: [
+        ...new Set(result.evidence.map(e => planned[resource].fields[e.fact])),
+      ],
       message: result.message,
       remediation: result.remediation!,
     }));

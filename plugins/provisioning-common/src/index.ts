@@ -5,6 +5,14 @@
  * @packageDocumentation
  */
 export * from './stackSpec';
+export { RESOURCE_DEFINITIONS, RESOURCE_CATALOG_TYPES } from './kinds';
+export type {
+  OutputsOf,
+  PlannedFact,
+  ReportProblem,
+  ResourceKindDefinition,
+  ResourcePlan,
+} from './kinds';
 export * from './validation';
 export * from './plan';
 export * from './prices';

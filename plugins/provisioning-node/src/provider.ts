@@ -1,4 +1,5 @@
 import type {
+  OutputsOf,
   ResourceKind,
   StackSpec,
 } from '@konductor/plugin-provisioning-common';
@@ -28,8 +29,8 @@ export interface ResourceContext {
   runId: string;
   /** Set when removing: which resources the removal may delete. */
   removal?: RemovalScope;
-  /** Outputs of the resources this one depends on. */
-  outputs: Partial<Record<ResourceKind, ResourceOutputs>>;
+  /** Outputs of the resources this one depends on, typed by their kinds' definitions. */
+  outputs: Partial<{ [K in ResourceKind]: OutputsOf<K> }>;
   /** Aborted when the task is cancelled; providers stop waiting when it is. */
   signal: AbortSignal;
   /** Epoch ms after which waiting gives up (the resource's timeout). */
@@ -47,11 +48,14 @@ export interface RemovalResult {
  * One kind of resource on one provider: how it is created (or adopted), checked and removed, with
  * the same duties as {@link CloudProvider}'s methods. A provider is a registry of handlers.
  */
-export interface ResourceHandler {
-  /** Creates or adopts the resource and waits until it is ready; returns its outputs. */
-  create(ctx: ResourceContext): Promise<ResourceOutputs>;
+export interface ResourceHandler<K extends ResourceKind = ResourceKind> {
+  /**
+   * Creates or adopts the resource and waits until it is ready; returns exactly the outputs its
+   * kind's definition declares (what references may use).
+   */
+  create(ctx: ResourceContext): Promise<OutputsOf<K>>;
   /** Whether the resource that produced `outputs` still exists. */
-  exists(ctx: ResourceContext, outputs: ResourceOutputs): Promise<boolean>;
+  exists(ctx: ResourceContext, outputs: OutputsOf<K>): Promise<boolean>;
   /** Deletes what the removal may and waits until it is gone; reports what it kept. */
   destroy(ctx: ResourceContext): Promise<RemovalResult>;
 }

@@ -23,7 +23,7 @@ export type { AwsProviderOptions } from './AwsClients';
  */
 export class AwsProvider implements CloudProvider {
   readonly id = 'aws';
-  private readonly handlers: Record<ResourceKind, ResourceHandler>;
+  private readonly handlers: { [K in ResourceKind]: ResourceHandler<K> };
 
   constructor(options: AwsProviderOptions) {
     const aws = new AwsClients(options);
@@ -47,7 +47,7 @@ export class AwsProvider implements CloudProvider {
   }
 
   private handler(kind: ResourceKind): ResourceHandler {
-    const handler = this.handlers[kind];
+    const handler = this.handlers[kind] as ResourceHandler;
     if (!handler)
       throw new Error(`The AWS provider has no resource kind ${kind}`);
     return handler;
@@ -63,7 +63,8 @@ export class AwsProvider implements CloudProvider {
     outputs: ResourceOutputs,
   ): Promise<boolean> {
     try {
-      return await this.handler(kind).exists(ctx, outputs);
+      // What a checkpoint holds is what the kind's handler returned.
+      return await this.handler(kind).exists(ctx, outputs as never);
     } catch (e) {
       if (notFound(e)) return false;
       throw e;

@@ -9,11 +9,11 @@ import {
   EKSClient,
   ListNodegroupsCommand,
 } from '@aws-sdk/client-eks';
+import type { OutputsOf } from '@konductor/plugin-provisioning-common';
 import type {
   RemovalResult,
   ResourceContext,
   ResourceHandler,
-  ResourceOutputs,
 } from '../provider';
 import type { AwsClients } from './AwsClients';
 import { ignoring, notFound, NOT_FOUND } from './errors';
@@ -22,7 +22,7 @@ import { removalOf } from './removal';
 import { deleteSecurityGroup, securityGroup } from './securityGroups';
 
 /** The stack's EKS cluster (named as the stack), its managed node group and its security group. */
-export class ClusterHandler implements ResourceHandler {
+export class ClusterHandler implements ResourceHandler<'cluster'> {
   constructor(private readonly aws: AwsClients) {}
 
   /** The stack's EKS cluster as EKS describes it (throws ResourceNotFoundException when none). */
@@ -36,7 +36,7 @@ export class ClusterHandler implements ResourceHandler {
     return (await this.describe(ctx)).status === 'ACTIVE';
   }
 
-  async create(ctx: ResourceContext): Promise<ResourceOutputs> {
+  async create(ctx: ResourceContext): Promise<OutputsOf<'cluster'>> {
     const spec = ctx.spec.resources.cluster!;
     const eks = await this.aws.client(EKSClient, ctx);
     const { accountId, region } = ctx.spec.aws;

@@ -9,11 +9,11 @@ import {
   ListTagsForResourceCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
+import type { OutputsOf } from '@konductor/plugin-provisioning-common';
 import type {
   RemovalResult,
   ResourceContext,
   ResourceHandler,
-  ResourceOutputs,
 } from '../provider';
 import type { AwsClients } from './AwsClients';
 import { ignoring, notFound, NOT_FOUND } from './errors';
@@ -25,10 +25,10 @@ import { password } from './SecretsHandler';
 const dbId = (ctx: ResourceContext) => `${ctx.stackId}-db`;
 
 /** The stack's RDS PostgreSQL instance, its DB subnet group and its security group. */
-export class DatabaseHandler implements ResourceHandler {
+export class DatabaseHandler implements ResourceHandler<'database'> {
   constructor(private readonly aws: AwsClients) {}
 
-  async create(ctx: ResourceContext): Promise<ResourceOutputs> {
+  async create(ctx: ResourceContext): Promise<OutputsOf<'database'>> {
     const spec = ctx.spec.resources.database!;
     const rds = await this.aws.client(RDSClient, ctx);
     const id = dbId(ctx);
@@ -105,7 +105,7 @@ export class DatabaseHandler implements ResourceHandler {
     };
   }
 
-  async exists(ctx: ResourceContext, outputs: ResourceOutputs) {
+  async exists(ctx: ResourceContext, outputs: OutputsOf<'database'>) {
     const rds = await this.aws.client(RDSClient, ctx);
     const db = (
       await rds.send(

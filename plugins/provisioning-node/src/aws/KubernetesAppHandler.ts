@@ -4,11 +4,11 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { Cluster } from '@aws-sdk/client-eks';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { resolveReferences } from '@konductor/plugin-provisioning-common';
+import type { OutputsOf } from '@konductor/plugin-provisioning-common';
 import type {
   RemovalResult,
   ResourceContext,
   ResourceHandler,
-  ResourceOutputs,
 } from '../provider';
 import {
   adopt,
@@ -101,7 +101,7 @@ export async function withRetry<T>(
 }
 
 /** The stack's app on its EKS cluster: namespace, secret, deployment, service, ingress. */
-export class KubernetesAppHandler implements ResourceHandler {
+export class KubernetesAppHandler implements ResourceHandler<'app'> {
   constructor(private readonly options: KubernetesAppHandlerOptions) {}
 
   private async kubeConfig(ctx: ResourceContext) {
@@ -182,7 +182,7 @@ export class KubernetesAppHandler implements ResourceHandler {
     };
   }
 
-  async create(ctx: ResourceContext): Promise<ResourceOutputs> {
+  async create(ctx: ResourceContext): Promise<OutputsOf<'app'>> {
     const spec = ctx.spec.resources.app!;
     const kc = await this.kubeConfig(ctx);
     const core = this.client(kc, k8s.CoreV1Api, ctx.signal);

@@ -19,11 +19,11 @@ import {
   ReleaseAddressCommand,
 } from '@aws-sdk/client-ec2';
 import { splitCidr } from '@konductor/plugin-provisioning-common';
+import type { OutputsOf } from '@konductor/plugin-provisioning-common';
 import type {
   RemovalResult,
   ResourceContext,
   ResourceHandler,
-  ResourceOutputs,
 } from '../provider';
 import type { AwsClients } from './AwsClients';
 import { createEgress } from './egress';
@@ -35,10 +35,10 @@ import { findVpc } from './securityGroups';
  * The stack's network: a VPC, a private subnet per availability zone and, with NAT gateways,
  * public subnets and the egress through them (`egress.ts`).
  */
-export class NetworkHandler implements ResourceHandler {
+export class NetworkHandler implements ResourceHandler<'network'> {
   constructor(private readonly aws: AwsClients) {}
 
-  async create(ctx: ResourceContext): Promise<ResourceOutputs> {
+  async create(ctx: ResourceContext): Promise<OutputsOf<'network'>> {
     const spec = ctx.spec.resources.network!;
     const ec2 = await this.aws.client(EC2Client, ctx);
     const tags = stackTags(ctx, 'network');
@@ -140,7 +140,7 @@ export class NetworkHandler implements ResourceHandler {
     };
   }
 
-  async exists(ctx: ResourceContext, outputs: ResourceOutputs) {
+  async exists(ctx: ResourceContext, outputs: OutputsOf<'network'>) {
     const ec2 = await this.aws.client(EC2Client, ctx);
     return !!(
       await ec2.send(

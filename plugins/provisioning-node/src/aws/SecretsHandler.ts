@@ -10,11 +10,11 @@ import {
   SecretsManagerClient,
   paginateListSecrets,
 } from '@aws-sdk/client-secrets-manager';
+import type { OutputsOf } from '@konductor/plugin-provisioning-common';
 import type {
   RemovalResult,
   ResourceContext,
   ResourceHandler,
-  ResourceOutputs,
 } from '../provider';
 import type { AwsClients } from './AwsClients';
 import { ignoring, NOT_FOUND } from './errors';
@@ -28,7 +28,7 @@ export const password = () => randomBytes(24).toString('base64url');
  * The stack's secrets in Secrets Manager (`konductor/<stackId>/<name>`): the database's
  * credentials, whose password it sets on the instance, and generated values.
  */
-export class SecretsHandler implements ResourceHandler {
+export class SecretsHandler implements ResourceHandler<'secrets'> {
   constructor(private readonly aws: AwsClients) {}
 
   /** The Secrets Manager names of a stack's secrets. */
@@ -40,7 +40,7 @@ export class SecretsHandler implements ResourceHandler {
     );
   }
 
-  async create(ctx: ResourceContext): Promise<ResourceOutputs> {
+  async create(ctx: ResourceContext): Promise<OutputsOf<'secrets'>> {
     const spec = ctx.spec.resources.secrets!;
     const sm = await this.aws.client(SecretsManagerClient, ctx);
     const tags = tagList(stackTags(ctx, 'secrets'));

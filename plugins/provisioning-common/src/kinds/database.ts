@@ -1,0 +1,123 @@
+import { z } from 'zod/v3';
+import { PRICES } from '../prices';
+import { cents, defineKind } from './definition';
+
+/** PostgreSQL versions Konductor's AWS provider offers. */
+export const POSTGRES_VERSIONS = ['13.20', '14.17', '15.12', '16.8', '17.4'];
+
+/** What a template author writes under `resources.database`. */
+export const databaseSchema = z
+  .object({
+    engineVersion: z
+      .string()
+      .default('16.8')
+      .describe('PostgreSQL version, for example 16.8.'),
+    instanceClass: z
+      .string()
+      .default('db.t4g.micro')
+      .describe('RDS instance class, for example db.t4g.micro.'),
+    storageGb: z
+      .number()
+      .int()
+      .min(20)
+      .max(65536)
+      .default(20)
+      .describe('Allocated storage in GB (20 to 65536).'),
+    backupRetentionDays: z
+      .number()
+      .int()
+      .min(0)
+      .max(35)
+      .default(7)
+      .describe('Days of automated backups (0 to 35).'),
+    multiAz: z
+      .boolean()
+      .default(false)
+      .describe('A standby in a second availability zone.'),
+    encrypted: z.boolean().default(true).describe('Encryption at rest.'),
+    deletionProtection: z
+      .boolean()
+      .default(false)
+      .describe('Refuse deletion until turned off.'),
+    maintenanceWindow: z
+      .string()
+      .regex(
+        /^(mon|tue|wed|thu|fri|sat|sun):\d\d:\d\d-(mon|tue|wed|thu|fri|sat|sun):\d\d:\d\d$/,
+        'must look like sun:05:00-sun:06:00',
+      )
+      .default('sun:05:00-sun:06:00')
+      .describe('Weekly maintenance window in UTC, ddd:hh:mm-ddd:hh:mm.'),
+  })
+  .strict();
+
+/** An RDS PostgreSQL instance in the stack's private subnets. */
+export const database = defineKind({
+  kind: 'database',
+  schema: databaseSchema,
+  outputs: z.object({
+    endpoint: z.string(),
+    port: z.number(),
+    instanceId: z.string(),
+    arn: z.string(),
+    username: z.string(),
+    databaseName: z.string(),
+  }),
+  dependsOn: stack => (stack.resources.network ? ['network'] : []),
+  validate(stack, problem) {
+    const d = stack.resources.database!;
+    if (!stack.resources.network)
+      problem(
+        'resources.database',
+        'a database needs a network: add resources.network',
+      );
+    if (!POSTGRES_VERSIONS.includes(d.engineVersion)) {
+      problem(
+        'resources.database.engineVersion',
+        `PostgreSQL ${
+          d.engineVersion
+        } is not offered: choose one of ${POSTGRES_VERSIONS.join(', ')}`,
+      );
+    }
+    if (!(d.instanceClass in PRICES.rdsInstanceHourly)) {
+      problem(
+        'resources.database.instanceClass',
+        `unknown instance class ${d.instanceClass}: choose one of ${Object.keys(
+          PRICES.rdsInstanceHourly,
+        ).join(', ')}`,
+      );
+    }
+  },
+  plan: d => ({
+    summary: `PostgreSQL ${d.engineVersion} on ${d.instanceClass}, ${
+      d.storageGb
+    } GB${d.encrypted ? ' encrypted' : ''}, ${
+      d.backupRetentionDays
+    }-day backups${d.multiAz ? ', multi-AZ' : ''}`,
+    creates: ['security group', 'DB subnet group', 'RDS instance'],
+    monthlyCost: cents(
+      (d.multiAz ? 2 : 1) *
+        ((PRICES.rdsInstanceHourly[d.instanceClass] ?? 0) *
+          PRICES.hoursPerMonth +
+          d.storageGb * PRICES.rdsStorageGbMonthly),
+    ),
+  }),
+  typicalCreateSeconds: 480,
+  catalogType: 'aws-rds-postgres',
+  plannedFacts: d => ({
+    'rds.storageEncrypted': {
+      value: d.encrypted,
+      field: 'resources.database.encrypted',
+    },
+    'rds.backupRetentionDays': {
+      value: d.backupRetentionDays,
+      field: 'resources.database.backupRetentionDays',
+    },
+    'rds.multiAz': { value: d.multiAz, field: 'resources.database.multiAz' },
+    // Konductor never makes a database public.
+    'rds.publiclyAccessible': { value: false, field: 'resources.database' },
+    'rds.deletionProtection': {
+      value: d.deletionProtection,
+      field: 'resources.database.deletionProtection',
+    },
+  }),
+});
