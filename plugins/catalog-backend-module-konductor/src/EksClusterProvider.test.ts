@@ -7,6 +7,7 @@ import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { mockServices } from '@backstage/backend-test-utils';
 import type { EntityProviderMutation } from '@backstage/plugin-catalog-node';
 import { startSandbox, type Sandbox } from '@konductor/sandbox';
+import { AwsClientFactory } from '@konductor/plugin-provisioning-node';
 import { EksClusterProvider } from './EksClusterProvider';
 
 // Clusters are discovered through the real EKS client over HTTP, from the sandbox.
@@ -64,8 +65,10 @@ describe('EksClusterProvider', () => {
       scopes: [
         { accountId: '123456789012', regions: ['us-east-1', 'eu-west-1'] },
       ],
-      credentials: async () => async () => credentials,
-      endpoint: sandbox.url,
+      clients: new AwsClientFactory({
+        credentials: async () => async () => credentials,
+        endpoint: sandbox.url,
+      }),
       defaultOwner: 'group:default/platform-team',
       logger: mockServices.logger.mock(),
     });

@@ -4,7 +4,7 @@ import {
   EKSClient,
   ListClustersCommand,
 } from '@aws-sdk/client-eks';
-import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import type { AwsClientFactory } from '@konductor/plugin-provisioning-node';
 import {
   ANNOTATION_LOCATION,
   ANNOTATION_ORIGIN_LOCATION,
@@ -53,11 +53,7 @@ export class EksClusterProvider implements EntityProvider {
   constructor(
     private readonly options: {
       scopes: EksScope[];
-      credentials: (
-        accountId: string,
-      ) => Promise<AwsCredentialIdentityProvider>;
-      /** The AWS endpoint (the sandbox's), when not AWS itself. */
-      endpoint?: string;
+      clients: AwsClientFactory;
       defaultOwner: string;
       logger: LoggerService;
     },
@@ -76,12 +72,10 @@ export class EksClusterProvider implements EntityProvider {
       throw new Error(`${PROVIDER} is not connected to the catalog yet`);
     const entities: Entity[] = [];
     for (const { accountId, regions } of this.options.scopes) {
-      const credentials = await this.options.credentials(accountId);
       for (const region of regions) {
-        const eks = new EKSClient({
+        const eks = await this.options.clients.client(EKSClient, {
+          accountId,
           region,
-          credentials,
-          endpoint: this.options.endpoint,
         });
         let nextToken: string | undefined;
         do {

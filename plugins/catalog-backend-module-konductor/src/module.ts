@@ -12,7 +12,7 @@ import {
 import { ServiceDefinitionProcessor } from './ServiceDefinitionProcessor';
 import { ProvisionedResourcesProvider } from './ProvisionedResourcesProvider';
 import { EksClusterProvider } from './EksClusterProvider';
-import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
+import { awsClientFactoryServiceRef } from '@konductor/plugin-provisioning-node';
 
 /**
  * Konductor's catalog module: the ServiceDefinition kind and its generated Templates, and the
@@ -31,6 +31,7 @@ export const catalogModuleKonductor = createBackendModule({
         discovery: coreServices.discovery,
         auth: coreServices.auth,
         events: eventsServiceRef,
+        awsClients: awsClientFactoryServiceRef,
       },
       async init({
         catalog,
@@ -40,6 +41,7 @@ export const catalogModuleKonductor = createBackendModule({
         discovery,
         auth,
         events,
+        awsClients,
       }) {
         const appBaseUrl = config.getString('app.baseUrl').replace(/\/$/, '');
         catalog.addProcessor(new ServiceDefinitionProcessor({ appBaseUrl }));
@@ -81,14 +83,10 @@ export const catalogModuleKonductor = createBackendModule({
         // EKS clusters of the configured accounts and regions, whoever created them.
         const eks = settings?.getOptionalConfigArray('eks.accounts') ?? [];
         if (eks.length) {
-          const aws = DefaultAwsCredentialsManager.fromConfig(config);
           const clusters = new EksClusterProvider({
             logger,
             defaultOwner,
-            endpoint: config.getOptionalString('konductor.aws.endpoint'),
-            credentials: async accountId =>
-              (await aws.getCredentialProvider({ accountId }))
-                .sdkCredentialProvider,
+            clients: awsClients,
             scopes: eks.map(account => ({
               accountId: account.getString('accountId'),
               regions: account.getStringArray('regions'),

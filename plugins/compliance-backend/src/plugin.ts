@@ -7,7 +7,7 @@ import {
   ScmIntegrations,
   DefaultGithubCredentialsProvider,
 } from '@backstage/integration';
-import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
+import { awsClientFactoryServiceRef } from '@konductor/plugin-provisioning-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import {
   Level,
@@ -49,13 +49,13 @@ export const compliancePlugin = createBackendPlugin({
         auditor: coreServices.auditor,
         discovery: coreServices.discovery,
         catalog: catalogServiceRef,
+        awsClients: awsClientFactoryServiceRef,
       },
       async init(deps) {
         const { config, scheduler, logger } = deps;
         deps.permissionsRegistry.addPermissions(compliancePermissions);
         const store = await ComplianceStore.create(deps.database);
 
-        const aws = DefaultAwsCredentialsManager.fromConfig(config);
         const integrations = ScmIntegrations.fromConfig(config);
         const github =
           DefaultGithubCredentialsProvider.fromIntegrations(integrations);
@@ -66,12 +66,7 @@ export const compliancePlugin = createBackendPlugin({
           ) ?? 'moderate') as Level,
           sources: [
             catalogFacts,
-            ...awsFacts({
-              credentials: async accountId =>
-                (await aws.getCredentialProvider({ accountId }))
-                  .sdkCredentialProvider,
-              endpoint: config.getOptionalString('konductor.aws.endpoint'),
-            }),
+            ...awsFacts(deps.awsClients),
             githubFacts({
               octokit: async (slug, host) => {
                 const integration = integrations.github.byHost(host);

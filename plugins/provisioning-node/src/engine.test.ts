@@ -16,6 +16,7 @@ import {
   validateStackSpec,
 } from '@konductor/plugin-provisioning-common';
 import { AwsProvider } from './aws/AwsProvider';
+import { AwsClientFactory } from './aws/AwsClientFactory';
 import {
   Checkpoint,
   destroyStack,
@@ -114,10 +115,12 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
   beforeEach(async () => {
     sandbox = await startSandbox({ durations, seed: 7 });
     provider = new AwsProvider({
-      credentials,
-      endpoint: sandbox.url,
+      clients: new AwsClientFactory({
+        credentials,
+        endpoint: sandbox.url,
+        retry: { maxAttempts: 10, baseDelayMs: 5, maxDelayMs: 100 },
+      }),
       pollIntervalMs: 20,
-      retry: { maxAttempts: 10, baseDelayMs: 5, maxDelayMs: 100 },
     });
   });
   afterEach(() => sandbox.stop());
@@ -272,11 +275,13 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       count: 1,
     });
     const patient = new AwsProvider({
-      credentials,
-      endpoint: sandbox.url,
+      clients: new AwsClientFactory({
+        credentials,
+        endpoint: sandbox.url,
+        callTimeoutMs: 300,
+        retry: { maxAttempts: 10, baseDelayMs: 5, maxDelayMs: 100 },
+      }),
       pollIntervalMs: 20,
-      callTimeoutMs: 300,
-      retry: { maxAttempts: 10, baseDelayMs: 5, maxDelayMs: 100 },
     });
     const spec = stack('hung', {
       resources: {

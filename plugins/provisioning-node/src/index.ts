@@ -14,6 +14,11 @@ export type { Checkpoint, StackRunOptions } from './engine';
 export { AwsProvider } from './aws/AwsProvider';
 export * from './permissions';
 export type { AwsProviderOptions } from './aws/AwsProvider';
+export {
+  AwsClientFactory,
+  awsClientFactoryServiceRef,
+} from './aws/AwsClientFactory';
+export type { AwsClientFactoryOptions, AwsRetry } from './aws/AwsClientFactory';
 export { eksToken } from './aws/KubernetesAppHandler';
 export { ResourceTimeoutError, CancelledError } from './waitFor';
 export { CALL_TIMEOUT_MS, callSignal, fetchWithTimeout } from './timeouts';

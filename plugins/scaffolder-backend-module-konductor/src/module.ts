@@ -12,6 +12,7 @@ import { scaffolderAutocompleteExtensionPoint } from '@backstage/plugin-scaffold
 import { repositoryAvailability } from './actions/githubClient';
 import { ProvisioningClient } from '@konductor/plugin-provisioning-common';
 import {
+  awsClientFactoryServiceRef,
   BackendProvisioningReporter,
   fetchWithTimeout,
 } from '@konductor/plugin-provisioning-node';
@@ -37,6 +38,7 @@ export const scaffolderModuleKonductor = createBackendModule({
         scaffolder: scaffolderActionsExtensionPoint,
         autocomplete: scaffolderAutocompleteExtensionPoint,
         config: coreServices.rootConfig,
+        awsClients: awsClientFactoryServiceRef,
         discovery: coreServices.discovery,
         auth: coreServices.auth,
         logger: coreServices.logger,
@@ -46,6 +48,7 @@ export const scaffolderModuleKonductor = createBackendModule({
         scaffolder,
         autocomplete,
         config,
+        awsClients,
         discovery,
         auth,
         logger,
@@ -62,7 +65,7 @@ export const scaffolderModuleKonductor = createBackendModule({
             githubCredentialsProvider,
           ),
         });
-        const provider = awsProviderFromConfig(config);
+        const provider = awsProviderFromConfig(config, awsClients);
         // A client of the provisioning backend calling on behalf of `credentials`.
         const provisioningAs = (
           credentials: () => Promise<BackstageCredentials>,

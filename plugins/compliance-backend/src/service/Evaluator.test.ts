@@ -4,6 +4,7 @@ import { Octokit } from '@octokit/rest';
 import { startSandbox, Sandbox } from '@konductor/sandbox';
 import { stackSpecSchema } from '@konductor/plugin-provisioning-common';
 import {
+  AwsClientFactory,
   AwsProvider,
   provisionStack,
 } from '@konductor/plugin-provisioning-node';
@@ -46,8 +47,7 @@ describe('Evaluator against the sandbox', () => {
         },
       }),
       provider: new AwsProvider({
-        credentials,
-        endpoint: sandbox.url,
+        clients: new AwsClientFactory({ credentials, endpoint: sandbox.url }),
         pollIntervalMs: 10,
       }),
       checkpoint: (_key, fn) => fn(),
@@ -142,7 +142,9 @@ describe('Evaluator against the sandbox', () => {
       defaultLevel: 'moderate',
       sources: [
         catalogFacts,
-        ...awsFacts({ credentials, endpoint: sandbox.url }),
+        ...awsFacts(
+          new AwsClientFactory({ credentials, endpoint: sandbox.url }),
+        ),
         githubFacts({
           octokit: async () =>
             new Octokit({

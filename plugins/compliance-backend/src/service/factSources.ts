@@ -7,7 +7,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import type { AwsClientFactory } from '@konductor/plugin-provisioning-node';
 import { Octokit } from '@octokit/rest';
 
 /** Reads some facts about the entities it applies to. */
@@ -94,22 +94,10 @@ const isType = (entity: Entity, types: string[]) =>
   !!entity.metadata.annotations?.[ANNOTATION_CLOUD_ID];
 
 /** Live settings from AWS (describe calls) for the databases, secrets and clusters the catalog holds. */
-export function awsFacts(options: {
-  credentials: (accountId: string) => Promise<AwsCredentialIdentityProvider>;
-  endpoint?: string;
-}): FactSource[] {
-  const client = async <T>(
-    Client: new (config: object) => T,
-    arn: string,
-  ): Promise<T> => {
-    const { region, accountId } = parseArn(arn);
-    return new Client({
-      region,
-      endpoint: options.endpoint,
-      credentials: await options.credentials(accountId),
-      maxAttempts: 2,
-    });
-  };
+export function awsFacts(clients: AwsClientFactory): FactSource[] {
+  // A reading that fails is reported (with the last one known) rather than waited for.
+  const client = <T>(Client: new (config: any) => T, arn: string): Promise<T> =>
+    clients.client(Client, parseArn(arn), { maxAttempts: 2 });
   const arnOf = (entity: Entity) =>
     entity.metadata.annotations![ANNOTATION_CLOUD_ID];
   return [

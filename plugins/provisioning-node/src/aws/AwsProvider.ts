@@ -6,8 +6,7 @@ import type {
   ResourceHandler,
   ResourceOutputs,
 } from '../provider';
-import { CALL_TIMEOUT_MS } from '../timeouts';
-import { AwsClients, AwsProviderOptions, DEFAULT_RETRY } from './AwsClients';
+import { AwsClients, AwsProviderOptions } from './AwsClients';
 import { ClusterHandler } from './ClusterHandler';
 import { DatabaseHandler } from './DatabaseHandler';
 import { notFound } from './errors';
@@ -36,12 +35,12 @@ export class AwsProvider implements CloudProvider {
       cluster,
       app: new KubernetesAppHandler({
         cluster: ctx => cluster.describe(ctx),
-        credentials: ctx => options.credentials(ctx.spec.aws.accountId),
+        credentials: ctx => options.clients.credentials(ctx.spec.aws.accountId),
         secretValue: (ctx, source) => secrets.value(ctx, source),
         pollIntervalMs: options.pollIntervalMs ?? 10_000,
         appDomain: options.appDomain ?? 'apps.konductor.local',
-        retry: options.retry ?? DEFAULT_RETRY,
-        callTimeoutMs: options.callTimeoutMs ?? CALL_TIMEOUT_MS,
+        retry: options.clients.retry,
+        callTimeoutMs: options.clients.callTimeoutMs,
       }),
     };
   }
