@@ -8,6 +8,10 @@ import {
   DefaultGithubCredentialsProvider,
 } from '@backstage/integration';
 import { awsClientFactoryServiceRef } from '@konductor/plugin-provisioning-node';
+import {
+  complianceFactSourcesExtensionPoint,
+  FactSource,
+} from '@konductor/plugin-compliance-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import {
   Level,
@@ -35,6 +39,11 @@ const quiet = {
 export const compliancePlugin = createBackendPlugin({
   pluginId: 'compliance',
   register(env) {
+    // Fact sources added by modules (another cloud, another code host), read beside our own.
+    const addedSources: FactSource[] = [];
+    env.registerExtensionPoint(complianceFactSourcesExtensionPoint, {
+      addFactSource: (...sources) => addedSources.push(...sources),
+    });
     env.registerInit({
       deps: {
         httpRouter: coreServices.httpRouter,
@@ -85,6 +94,7 @@ export const compliancePlugin = createBackendPlugin({
                 });
               },
             }),
+            ...addedSources,
           ],
         });
         const sync = new CatalogSync({

@@ -9,7 +9,8 @@ import {
   runCheck,
 } from '@konductor/plugin-compliance-common';
 import type { ComplianceStore, EntityEvaluation } from './ComplianceStore';
-import { FactSource, readFacts } from './factSources';
+import type { FactSource } from '@konductor/plugin-compliance-node';
+import { readFacts } from './factSources';
 
 const ENVIRONMENTS = ['dev', 'staging', 'prod'];
 

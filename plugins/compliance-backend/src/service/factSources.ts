@@ -1,5 +1,4 @@
 import type { Entity } from '@backstage/catalog-model';
-import type { JsonValue } from '@backstage/types';
 import type { Facts } from '@konductor/plugin-compliance-common';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import {
@@ -8,16 +7,8 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import type { AwsClientFactory } from '@konductor/plugin-provisioning-node';
+import type { FactSource } from '@konductor/plugin-compliance-node';
 import { Octokit } from '@octokit/rest';
-
-/** Reads some facts about the entities it applies to. */
-export interface FactSource {
-  id: string;
-  /** The facts it provides; all of them are `error` when it fails. */
-  facts: string[];
-  appliesTo(entity: Entity): boolean;
-  read(entity: Entity): Promise<Record<string, JsonValue>>;
-}
 
 /** Annotation on provisioned resources and clusters: the cloud identifier (an ARN, a URL). */
 export const ANNOTATION_CLOUD_ID = 'konductor.dev/cloud-id';

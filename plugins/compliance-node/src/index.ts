@@ -1,0 +1,37 @@
+/**
+ * For backend modules of Konductor's compliance backend: the fact source interface and the
+ * extension point through which a module adds fact sources.
+ *
+ * @packageDocumentation
+ */
+import type { Entity } from '@backstage/catalog-model';
+import type { JsonValue } from '@backstage/types';
+import { createExtensionPoint } from '@backstage/backend-plugin-api';
+
+/**
+ * Reads some facts about the entities it applies to (a cloud's describe calls, a repository's
+ * settings...). The checks read facts by name, so a source for another cloud provides the same
+ * names (`rds.storageEncrypted`) for the entities it applies to.
+ */
+export interface FactSource {
+  /** Shown as each fact's source in the evidence. */
+  id: string;
+  /** The facts it provides; all of them are reported as errors when it fails. */
+  facts: string[];
+  appliesTo(entity: Entity): boolean;
+  read(entity: Entity): Promise<Record<string, JsonValue>>;
+}
+
+/** Adds fact sources to the compliance backend's evaluator. */
+export interface ComplianceFactSourcesExtensionPoint {
+  addFactSource(...sources: FactSource[]): void;
+}
+
+/**
+ * The extension point of the compliance backend's fact sources, for modules of the `compliance`
+ * plugin: `env.registerInit({ deps: { sources: complianceFactSourcesExtensionPoint }, ... })`.
+ */
+export const complianceFactSourcesExtensionPoint =
+  createExtensionPoint<ComplianceFactSourcesExtensionPoint>({
+    id: 'compliance.fact-sources',
+  });
