@@ -17,12 +17,9 @@ import {
 } from '@konductor/plugin-provisioning-common';
 import { AwsProvider } from './aws/AwsProvider';
 import { AwsClientFactory } from './aws/AwsClientFactory';
-import {
-  Checkpoint,
-  destroyStack,
-  provisionStack,
-  StackProvisioningError,
-} from './engine';
+import { provisionStack } from './engine';
+import { destroyStack } from './destroy';
+import { Checkpoint, StackProvisioningError } from './stackRun';
 import type { CloudProvider, ResourceOutputs } from './provider';
 
 const durations = {

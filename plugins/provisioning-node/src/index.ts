@@ -4,13 +4,10 @@
  * @packageDocumentation
  */
 export * from './provider';
-export {
-  provisionStack,
-  destroyStack,
-  stackIdOf,
-  StackProvisioningError,
-} from './engine';
-export type { Checkpoint, StackRunOptions } from './engine';
+export { provisionStack } from './engine';
+export { destroyStack } from './destroy';
+export { stackIdOf, StackProvisioningError } from './stackRun';
+export type { Checkpoint, StackRunOptions } from './stackRun';
 export { AwsProvider } from './aws/AwsProvider';
 export * from './permissions';
 export type { AwsProviderOptions } from './aws/AwsProvider';
@@ -19,7 +16,7 @@ export {
   awsClientFactoryServiceRef,
 } from './aws/AwsClientFactory';
 export type { AwsClientFactoryOptions, AwsRetry } from './aws/AwsClientFactory';
-export { eksToken } from './aws/KubernetesAppHandler';
+export { eksToken } from './aws/eksApi';
 export { ResourceTimeoutError, CancelledError } from './waitFor';
 export { CALL_TIMEOUT_MS, callSignal, fetchWithTimeout } from './timeouts';
 export { BackendProvisioningReporter } from './reporter';

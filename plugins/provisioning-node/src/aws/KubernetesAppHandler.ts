@@ -1,6 +1,4 @@
 import * as k8s from '@kubernetes/client-node';
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { Cluster } from '@aws-sdk/client-eks';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { resolveReferences } from '@konductor/plugin-provisioning-common';
@@ -17,8 +15,9 @@ import {
   ownershipOf,
   stackTags,
 } from './ownership';
-import { sleep, waitFor } from '../waitFor';
-import { callSignal } from '../timeouts';
+import { waitFor } from '../waitFor';
+import type { AwsRetry } from './AwsClientFactory';
+import { code, eksKubeConfig, kubernetesApi } from './eksApi';
 
 /** What the app handler needs from the AWS provider. */
 export interface KubernetesAppHandlerOptions {
@@ -29,75 +28,9 @@ export interface KubernetesAppHandlerOptions {
   pollIntervalMs: number;
   appDomain: string;
   /** Retries of throttled (429), failed (5xx) and timed-out API calls. */
-  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  retry: AwsRetry;
   /** How long one API call may take before it is abandoned and retried. */
   callTimeoutMs: number;
-}
-
-/**
- * The bearer token EKS accepts: a presigned STS GetCallerIdentity URL bound to the cluster name
- * (what `aws eks get-token` and aws-iam-authenticator produce).
- */
-export async function eksToken(
-  clusterName: string,
-  region: string,
-  credentials: AwsCredentialIdentityProvider,
-): Promise<string> {
-  const signer = new SignatureV4({
-    credentials,
-    region,
-    service: 'sts',
-    sha256: Sha256,
-  });
-  const signed = await signer.presign(
-    {
-      method: 'GET',
-      protocol: 'https:',
-      hostname: `sts.${region}.amazonaws.com`,
-      path: '/',
-      query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
-      headers: {
-        host: `sts.${region}.amazonaws.com`,
-        'x-k8s-aws-id': clusterName,
-      },
-    },
-    { expiresIn: 60 },
-  );
-  const query = Object.entries(signed.query ?? {})
-    .map(
-      ([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`,
-    )
-    .join('&');
-  const url = `https://${signed.hostname}${signed.path}?${query}`;
-  return `k8s-aws-v1.${Buffer.from(url).toString('base64url')}`;
-}
-
-const code = (e: unknown) => (e as { code?: number })?.code;
-
-/** Runs a Kubernetes API call, retrying 429 and 5xx answers with exponential backoff and jitter. */
-export async function withRetry<T>(
-  call: () => Promise<T>,
-  retry: KubernetesAppHandlerOptions['retry'],
-  signal?: AbortSignal,
-): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (e) {
-      const status = code(e) ?? 0;
-      const timedOut = (e as Error)?.name === 'TimeoutError';
-      if (
-        !(status === 429 || status >= 500 || timedOut) ||
-        attempt >= retry.maxAttempts
-      )
-        throw e;
-      await sleep(
-        Math.random() *
-          Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt),
-        signal,
-      );
-    }
-  }
 }
 
 /** The stack's app on its EKS cluster: namespace, secret, deployment, service, ingress. */
@@ -105,72 +38,21 @@ export class KubernetesAppHandler implements ResourceHandler<'app'> {
   constructor(private readonly options: KubernetesAppHandlerOptions) {}
 
   private async kubeConfig(ctx: ResourceContext) {
-    const cluster = await this.options.cluster(ctx);
-    const token = await eksToken(
-      cluster.name!,
+    return eksKubeConfig(
+      await this.options.cluster(ctx),
       ctx.spec.aws.region,
       await this.options.credentials(ctx),
     );
-    const kc = new k8s.KubeConfig();
-    kc.loadFromOptions({
-      // A plain-HTTP endpoint (the sandbox) has no TLS to verify; EKS endpoints are HTTPS and use the CA.
-      clusters: [
-        {
-          name: cluster.name!,
-          server: cluster.endpoint!,
-          caData: cluster.certificateAuthority?.data,
-          skipTLSVerify: cluster.endpoint!.startsWith('http://'),
-        },
-      ],
-      users: [{ name: 'konductor', token }],
-      contexts: [
-        { name: 'konductor', cluster: cluster.name!, user: 'konductor' },
-      ],
-      currentContext: 'konductor',
-    });
-    return kc;
   }
 
-  /**
-   * An API client whose every call has a timeout (and stops with the task) and is retried on
-   * 429, 5xx and timeouts.
-   */
+  /** An API client whose calls time out, stop with the task and are retried (429, 5xx). */
   private client<T extends object>(
     kc: k8s.KubeConfig,
     Api: new (configuration: k8s.Configuration) => T,
     signal?: AbortSignal,
   ): T {
-    const api = new Api(
-      k8s.createConfiguration({
-        baseServer: new k8s.ServerConfiguration(
-          kc.getCurrentCluster()!.server,
-          {},
-        ),
-        authMethods: { default: kc },
-        promiseMiddleware: [
-          {
-            pre: async request => {
-              request.setSignal(callSignal(signal, this.options.callTimeoutMs));
-              return request;
-            },
-            post: async response => response,
-          },
-        ],
-      }),
-    );
-    return new Proxy(api, {
-      get: (target, prop) => {
-        const value = (target as any)[prop];
-        return typeof value === 'function'
-          ? (...args: unknown[]) =>
-              withRetry(
-                () => value.apply(target, args),
-                this.options.retry,
-                signal,
-              )
-          : value;
-      },
-    });
+    const { retry, callTimeoutMs } = this.options;
+    return kubernetesApi(kc, Api, { retry, callTimeoutMs, signal });
   }
 
   private names(ctx: ResourceContext) {
