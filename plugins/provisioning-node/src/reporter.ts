@@ -109,6 +109,9 @@ export class BackendProvisioningReporter implements ProvisioningReporter {
     let failingSince: number | undefined;
     let attempt = 0;
     while (q.pending.length) {
+      // Events emitted in the same turn (a resource ready, the next one creating) go in one batch
+      // rather than the second waiting for the first batch's answer.
+      await new Promise(resolve => setImmediate(resolve));
       try {
         if (!q.runId) {
           const registered = await client.createRun({
