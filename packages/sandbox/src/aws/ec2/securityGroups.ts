@@ -61,15 +61,9 @@ export const securityGroupsOperations: Ec2Handlers = {
       ),
     );
   },
-  AuthorizeSecurityGroupIngress: ({ params, action, groups, ctx }) => {
+  AuthorizeSecurityGroupIngress: ({ params, action, groups, findIn, ctx }) => {
     const id = required(params, 'GroupId');
-    const g = groups().find(r => r.id === id);
-    if (!g)
-      throw new ServiceError(
-        400,
-        'InvalidGroup.NotFound',
-        `The security group '${id}' does not exist`,
-      );
+    const g = findIn(groups(), id, 'InvalidGroup.NotFound', 'security group');
     const perms = listMembers(params, 'IpPermissions');
     if (!perms.length)
       throw new ServiceError(
@@ -114,15 +108,9 @@ export const securityGroupsOperations: Ec2Handlers = {
     ctx.state.put(g);
     return response(action, el('return', true));
   },
-  DeleteSecurityGroup: ({ params, action, groups, ctx }) => {
+  DeleteSecurityGroup: ({ params, action, groups, findIn, ctx }) => {
     const id = required(params, 'GroupId');
-    const g = groups().find(r => r.id === id);
-    if (!g)
-      throw new ServiceError(
-        400,
-        'InvalidGroup.NotFound',
-        `The security group '${id}' does not exist`,
-      );
+    findIn(groups(), id, 'InvalidGroup.NotFound', 'security group');
     if (dependentsOfNetworkResource(ctx, id).length) {
       throw new ServiceError(
         400,

@@ -97,15 +97,9 @@ export const subnetsOperations: Ec2Handlers = {
       ),
     );
   },
-  DeleteSubnet: ({ params, action, subnets, ctx }) => {
+  DeleteSubnet: ({ params, action, subnets, findIn, ctx }) => {
     const id = required(params, 'SubnetId');
-    const s = subnets().find(r => r.id === id);
-    if (!s)
-      throw new ServiceError(
-        400,
-        'InvalidSubnetID.NotFound',
-        `The subnet ID '${id}' does not exist`,
-      );
+    findIn(subnets(), id, 'InvalidSubnetID.NotFound', 'subnet ID');
     if (dependentsOfNetworkResource(ctx, id).length) {
       throw new ServiceError(
         400,
