@@ -13,11 +13,10 @@ import type {
   EntityProvider,
   EntityProviderConnection,
 } from '@backstage/plugin-catalog-node';
-import { RESOURCE_CATALOG_TYPES } from '@konductor/plugin-provisioning-common';
+import { BUILT_IN_RESOURCE_KINDS } from '@konductor/plugin-provisioning-common';
 import type {
   ProvisioningClient,
   ProvisioningRun,
-  ResourceKind,
   RunResource,
 } from '@konductor/plugin-provisioning-common';
 
@@ -163,8 +162,11 @@ export class ProvisionedResourcesProvider implements EntityProvider {
             links,
           },
           spec: {
+            // As the run recorded it; runs recorded before name their built-in kind.
             type:
-              RESOURCE_CATALOG_TYPES[r.resource as ResourceKind] ?? r.resource,
+              r.catalogType ??
+              BUILT_IN_RESOURCE_KINDS.get(r.kind)?.catalogType ??
+              r.kind,
             owner,
             system: run.stackId,
             dependsOn: r.dependsOn

@@ -180,7 +180,7 @@ describe('ServiceDefinitionProcessor', () => {
     // The dependency's output, read from the step that fetched it.
     expect(stack.input.resources.app.env).toEqual({
       DB_HOST:
-        "${{ steps['dependency-postgres'].output.outputs.database.endpoint }}",
+        "${{ steps['dependency-postgres'].output.outputs['database'].endpoint }}",
     });
     expect(template.spec.output.links.map((l: any) => l.title)).toEqual([
       'Repository',
@@ -276,7 +276,7 @@ describe('ServiceDefinitionProcessor', () => {
     [
       'spec.fulfilment.automated.stack.resources',
       { queue: {} },
-      'spec.fulfilment.automated.stack.resources: may only name the resources network, database, secrets, cluster, app',
+      'spec.fulfilment.automated.stack.resources.queue: "queue" is not a built-in kind (network, database, secrets, cluster, app): add kind: <kind> (a kind a module registers is checked when the template runs)',
     ],
     [
       'spec.fulfilment.automated.skeleton',
@@ -306,7 +306,7 @@ describe('ServiceDefinitionProcessor', () => {
     [
       'spec.fulfilment.automated.stack.resources.app.env.DB_HOST',
       '${{ dependencies.postgres.endpoint }}',
-      "uses dependencies.postgres.endpoint: name the dependency's resource and output, such as dependencies.postgres.network.vpcId",
+      "uses dependencies.postgres: name the dependency's resource and output, such as dependencies.postgres.network.vpcId",
     ],
   ])(
     'refuses %s = %j, naming the document, the field and what to change',

@@ -1,4 +1,4 @@
-import { stackSpecSchema } from '@konductor/plugin-provisioning-common';
+import { parseStackSpec } from '@konductor/plugin-provisioning-common';
 import {
   CHECKS,
   CheckContext,
@@ -374,7 +374,7 @@ describe('checks: pass, fail and not applicable', () => {
 
 describe('the gate', () => {
   const spec = (overrides: object = {}) =>
-    stackSpecSchema.parse({
+    parseStackSpec({
       name: 'shop',
       environment: 'prod',
       aws: { accountId: '123456789012', region: 'us-east-1' },
@@ -390,7 +390,7 @@ describe('the gate', () => {
     });
 
   it('accepts a compliant stack, having run the same checks on every resource', () => {
-    const verdict = evaluateStackSpec(spec(), now);
+    const verdict = evaluateStackSpec(spec(), { now });
     expect(verdict.violations).toEqual([]);
     expect(verdict.allowed).toBe(true);
     expect(
@@ -423,7 +423,7 @@ describe('the gate', () => {
           app: { image: 'shop:1', tls: false },
         },
       }),
-      now,
+      { now },
     );
     expect(verdict.allowed).toBe(false);
     expect(
@@ -454,9 +454,37 @@ describe('the gate', () => {
           secrets: { rotationDays: 365 },
         },
       }),
-      now,
+      { now },
     );
     expect(verdict.violations).toEqual([]);
+  });
+
+  it('names the field of each named resource, and evaluates every database', () => {
+    const verdict = evaluateStackSpec(
+      spec({
+        resources: {
+          network: { cidr: '10.0.0.0/16' },
+          'orders-db': {
+            kind: 'database',
+            multiAz: true,
+            deletionProtection: true,
+          },
+          'analytics-db': {
+            kind: 'database',
+            multiAz: true,
+            deletionProtection: true,
+            backupRetentionDays: 1,
+          },
+        },
+      }),
+      { now },
+    );
+    expect(verdict.violations.map(v => [v.resource, v.fields])).toEqual([
+      ['analytics-db', ['resources.analytics-db.backupRetentionDays']],
+    ]);
+    expect(
+      verdict.results.filter(r => r.result.checkId === 'db-multi-az'),
+    ).toHaveLength(2);
   });
 });
 

@@ -426,8 +426,11 @@ export const CHECKS: ComplianceCheck[] = [
 ];
 
 /** The checks that apply to `target`. */
-export function checksFor(target: CheckTarget): ComplianceCheck[] {
-  return CHECKS.filter(
+export function checksFor(
+  target: CheckTarget,
+  checks: ComplianceCheck[] = CHECKS,
+): ComplianceCheck[] {
+  return checks.filter(
     ({ appliesTo: a }) =>
       a.kinds.includes(target.kind) &&
       (!a.types || a.types.includes(target.type ?? '')) &&

@@ -1,40 +1,56 @@
 import {
-  RESOURCE_CATALOG_TYPES,
-  RESOURCE_DEFINITIONS,
-  RESOURCE_KINDS,
+  BUILT_IN_RESOURCE_KINDS,
+  definitionOf,
 } from '@konductor/plugin-provisioning-common';
 import type {
-  PlannedFact,
-  ResourceKind,
+  ResourceKinds,
   StackSpec,
 } from '@konductor/plugin-provisioning-common';
-import { CheckResult, Facts, checksFor, runCheck } from './checks';
+import {
+  CheckResult,
+  ComplianceCheck,
+  Facts,
+  checksFor,
+  runCheck,
+} from './checks';
 import type { Level } from './controls';
+
+/** What the gate evaluates a spec with. */
+export interface GateOptions {
+  now?: Date;
+  /** The kinds the spec's resources are of; default the built-in ones. */
+  kinds?: ResourceKinds;
+  /** The checks; default Konductor's (`CHECKS`), to which registered kinds add theirs. */
+  checks?: ComplianceCheck[];
+}
+
+/** A resource's planned facts and the spec field each comes from. */
+interface Planned {
+  type: string;
+  facts: Facts;
+  fields: Record<string, string>;
+}
 
 /**
  * The facts a stack's resources will have, read from the spec itself by each kind's definition,
- * with the spec field each comes from (the path a developer changes).
+ * with the spec field each comes from (the path a developer changes), by resource name.
  */
 export function plannedFacts(
   spec: StackSpec,
   now: Date,
-): Record<string, { facts: Facts; fields: Record<string, string> }> {
-  const planned: Record<
-    string,
-    { facts: Facts; fields: Record<string, string> }
-  > = {};
-  for (const kind of RESOURCE_KINDS) {
-    const resource = spec.resources[kind];
-    if (!resource) continue;
-    const definition = RESOURCE_DEFINITIONS[kind] as {
-      plannedFacts(r: unknown): Record<string, PlannedFact>;
-    };
-    const decided = Object.entries(definition.plannedFacts(resource));
+  kinds: ResourceKinds = BUILT_IN_RESOURCE_KINDS,
+): Record<string, Planned> {
+  const planned: Record<string, Planned> = {};
+  for (const [name, resource] of Object.entries(spec.resources)) {
+    const definition = definitionOf(spec, name, kinds);
+    const decided = Object.entries(definition.plannedFacts?.(resource) ?? {});
     if (!decided.length) continue;
-    planned[kind] = {
+    const path = `resources.${name}`;
+    planned[name] = {
+      type: definition.catalogType,
       facts: Object.fromEntries(
-        decided.map(([name, f]) => [
-          name,
+        decided.map(([fact, f]) => [
+          fact,
           {
             value: (f.value ?? null) as any,
             source: 'stack-spec',
@@ -42,7 +58,12 @@ export function plannedFacts(
           },
         ]),
       ),
-      fields: Object.fromEntries(decided.map(([name, f]) => [name, f.field])),
+      fields: Object.fromEntries(
+        decided.map(([fact, f]) => [
+          fact,
+          f.field ? `${path}.${f.field}` : path,
+        ]),
+      ),
     };
   }
   return planned;
@@ -75,22 +96,19 @@ export interface GateVerdict {
  */
 export function evaluateStackSpec(
   spec: StackSpec,
-  now: Date = new Date(),
+  options: GateOptions = {},
 ): GateVerdict {
+  const now = options.now ?? new Date();
   const ctx = {
     level: spec.complianceLevel,
     environment: spec.environment,
     now,
   };
   const results: GateVerdict['results'] = [];
-  const planned = plannedFacts(spec, now);
-  for (const [resource, { facts }] of Object.entries(planned)) {
-    const target = {
-      kind: 'Resource',
-      type: RESOURCE_CATALOG_TYPES[resource as ResourceKind],
-    };
+  const planned = plannedFacts(spec, now, options.kinds);
+  for (const [resource, { type, facts }] of Object.entries(planned)) {
     // Only what the spec decides: ownership and the like are the catalog's to evaluate.
-    for (const check of checksFor(target))
+    for (const check of checksFor({ kind: 'Resource', type }, options.checks))
       if (check.facts.every(f => f in facts))
         results.push({ resource, result: runCheck(check, facts, ctx) });
   }

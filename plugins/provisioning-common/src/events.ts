@@ -1,5 +1,3 @@
-import { ResourceKind } from './stackSpec';
-
 /** Where a resource of a run is. */
 export type ResourceStatus =
   | 'queued'
@@ -18,7 +16,7 @@ export interface ProvisioningEvent {
   /** The run's own sequence number, assigned by the reporter: 1, 2, 3... */
   seq?: number;
   at: string;
-  resource?: ResourceKind;
+  resource?: string;
   status:
     | ResourceStatus
     | 'run-started'

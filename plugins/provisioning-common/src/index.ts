@@ -5,19 +5,12 @@
  * @packageDocumentation
  */
 export * from './stackSpec';
-export { RESOURCE_DEFINITIONS, RESOURCE_CATALOG_TYPES } from './kinds';
-export type {
-  OutputsOf,
-  PlannedFact,
-  ReportProblem,
-  ResourceKindDefinition,
-  ResourcePlan,
-} from './kinds';
+export * from './kinds';
 export * from './validation';
 export * from './plan';
 export * from './prices';
 export * from './events';
-export { stackSpecJsonSchema } from './jsonSchema';
+export { stackSpecJsonSchema, stackSpecJsonSchemaOf } from './jsonSchema';
 export * from './runs';
 export * from './stacks';
 export { ProvisioningClient } from './client';

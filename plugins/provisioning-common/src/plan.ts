@@ -1,28 +1,22 @@
-import { ResourceKind, StackSpec } from './stackSpec';
-import { dependenciesOf, topologicalOrder } from './validation';
-import { RESOURCE_DEFINITIONS, ResourcePlan } from './kinds';
-import { cents } from './kinds/definition';
-
-export { TYPICAL_CREATE_SECONDS } from './kinds';
-
-/** The plan of one resource of the spec, by its kind's definition. */
-function planOf(spec: StackSpec, kind: ResourceKind): ResourcePlan {
-  const definition = RESOURCE_DEFINITIONS[kind] as {
-    plan(resource: unknown): ResourcePlan;
-  };
-  return definition.plan(spec.resources[kind]);
-}
+import { StackSpec } from './stackSpec';
+import { definitionOf, dependenciesOf, topologicalOrder } from './validation';
+import { BUILT_IN_RESOURCE_KINDS, ResourceKinds, cents } from './kinds';
 
 /** One resource of a plan: what will be created, after what, at what monthly cost. */
 export interface PlannedResource {
-  id: ResourceKind;
-  kind: ResourceKind;
-  dependsOn: ResourceKind[];
+  /** The resource's name in the stack. */
+  id: string;
+  kind: string;
+  dependsOn: string[];
   /** What the resource will be created with, in words a developer reads. */
   summary: string;
   /** The cloud resources behind it. */
   creates: string[];
   monthlyCost: number;
+  /** How long creating it typically takes, in seconds (the run page's prior). */
+  typicalCreateSeconds: number;
+  /** The catalog `Resource` type it becomes. */
+  catalogType: string;
 }
 
 /** The plan of a stack: resources in dependency order and the monthly cost estimate. */
@@ -31,23 +25,30 @@ export interface StackPlan {
   environment: string;
   region: string;
   resources: PlannedResource[];
-  /** Waves of resources that can be created in parallel, in order. */
-  waves: ResourceKind[][];
+  /** Waves of resources (by name) that can be created in parallel, in order. */
+  waves: string[][];
   monthlyCost: number;
   currency: 'USD';
 }
 
-/** The plan of a validated spec, computed without any cloud call. */
-export function planStack(spec: StackSpec): StackPlan {
-  const order = topologicalOrder(spec);
-  const resources = order.map(kind => ({
-    id: kind,
-    kind,
-    dependsOn: dependenciesOf(spec, kind),
-    ...planOf(spec, kind),
-  }));
-  const waves: ResourceKind[][] = [];
-  const level = new Map<ResourceKind, number>();
+/** The plan of a validated spec, computed by its kinds' definitions without any cloud call. */
+export function planStack(
+  spec: StackSpec,
+  kinds: ResourceKinds = BUILT_IN_RESOURCE_KINDS,
+): StackPlan {
+  const resources = topologicalOrder(spec, kinds).map(name => {
+    const definition = definitionOf(spec, name, kinds);
+    return {
+      id: name,
+      kind: definition.kind,
+      dependsOn: dependenciesOf(spec, name, kinds),
+      ...definition.plan(spec.resources[name]),
+      typicalCreateSeconds: definition.typicalCreateSeconds,
+      catalogType: definition.catalogType,
+    };
+  });
+  const waves: string[][] = [];
+  const level = new Map<string, number>();
   for (const r of resources) {
     const l = Math.max(-1, ...r.dependsOn.map(d => level.get(d)!)) + 1;
     level.set(r.id, l);

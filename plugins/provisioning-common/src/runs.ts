@@ -1,5 +1,8 @@
 import { z } from 'zod/v3';
-import { COMPLIANCE_LEVELS, ENVIRONMENTS, RESOURCE_KINDS } from './stackSpec';
+import { COMPLIANCE_LEVELS, ENVIRONMENTS } from './stackSpec';
+import { RESOURCE_NAME } from './kinds/vocabulary';
+
+const resourceName = z.string().regex(RESOURCE_NAME).max(63);
 import { stackClaimRequestSchema } from './stacks';
 
 /** Status of a provisioning run. */
@@ -55,7 +58,13 @@ export interface ProvisioningRun {
 
 /** One resource of a run's graph, as its events left it. */
 export interface RunResource {
+  /** The resource's name in its stack. */
   resource: string;
+  kind: string;
+  /** The catalog `Resource` type it becomes (unset in runs recorded before kinds were named). */
+  catalogType?: string;
+  /** Its kind's typical creation time in seconds, when recorded. */
+  typicalCreateSeconds?: number;
   status: string;
   dependsOn: string[];
   outputs?: Record<string, unknown>;
@@ -93,8 +102,15 @@ export const createRunRequestSchema = z
     resources: z
       .array(
         z.object({
-          resource: z.enum(RESOURCE_KINDS),
-          dependsOn: z.array(z.enum(RESOURCE_KINDS)),
+          /** The resource's name in the stack. */
+          resource: resourceName,
+          dependsOn: z.array(resourceName),
+          /** Its kind; absent in runs recorded before stacks named their resources. */
+          kind: z.string().min(1).optional(),
+          /** Its kind's typical creation time in seconds (the run page's estimate). */
+          typicalCreateSeconds: z.number().min(0).optional(),
+          /** The catalog `Resource` type it becomes. */
+          catalogType: z.string().min(1).optional(),
         }),
       )
       .default([]),
@@ -106,7 +122,7 @@ const eventSchema = z
   .object({
     seq: z.number().int().min(1),
     at: z.string().datetime(),
-    resource: z.enum(RESOURCE_KINDS).optional(),
+    resource: resourceName.optional(),
     status: z.enum([
       'queued',
       'creating',

@@ -1,15 +1,5 @@
 import { z } from 'zod/v3';
-import { networkSchema } from './kinds/network';
-import { databaseSchema } from './kinds/database';
-import { secretsSchema } from './kinds/secrets';
-import { clusterSchema } from './kinds/cluster';
-import { appSchema } from './kinds/app';
-
-export {
-  RESOURCE_KINDS,
-  OUTPUT_REFERENCE,
-  type ResourceKind,
-} from './kinds/vocabulary';
+import type { StackResource } from './kinds/definition';
 
 /** Environments a stack can be provisioned into. */
 export const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
@@ -62,23 +52,19 @@ export const stackSpecSchema = z
       .default(45)
       .describe('Longest wait for any one resource.'),
     resources: z
-      .object({
-        network: networkSchema.optional(),
-        database: databaseSchema.optional(),
-        secrets: secretsSchema.optional(),
-        cluster: clusterSchema.optional(),
-        app: appSchema.optional(),
-      })
-      .strict(),
+      .record(z.object({ kind: z.string().optional() }).passthrough())
+      .describe(
+        'The resources to create, by name. A resource named after a kind (network, database, secrets, cluster, app, or a kind a module registers) is of that kind; any other name says its kind: `orders-db: { kind: database, ... }`.',
+      ),
   })
   .strict();
 
 /** A stack spec as written by a template author (defaults not yet applied). */
 export type StackSpecInput = z.input<typeof stackSpecSchema>;
-/** A validated stack spec with every default applied. */
-export type StackSpec = z.output<typeof stackSpecSchema>;
-export type NetworkSpec = z.output<typeof networkSchema>;
-export type DatabaseSpec = z.output<typeof databaseSchema>;
-export type SecretsSpec = z.output<typeof secretsSchema>;
-export type ClusterSpec = z.output<typeof clusterSchema>;
-export type AppSpec = z.output<typeof appSchema>;
+/**
+ * A validated stack spec with every default applied: each resource names its kind and holds its
+ * kind's fields.
+ */
+export type StackSpec = Omit<z.output<typeof stackSpecSchema>, 'resources'> & {
+  resources: Record<string, StackResource>;
+};

@@ -1,8 +1,11 @@
+import { z } from 'zod/v3';
 import { planStack } from './plan';
-import { stackSpecJsonSchema } from './jsonSchema';
+import { stackSpecJsonSchema, stackSpecJsonSchemaOf } from './jsonSchema';
+import { BUILT_IN_RESOURCE_KINDS, defineKind } from './kinds';
 import {
   dependenciesOf,
   formatProblems,
+  parseStackSpec,
   resolveReferences,
   sanitizeName,
   splitCidr,
@@ -219,5 +222,155 @@ describe('graph and plan', () => {
         'resources',
       ]),
     });
+  });
+});
+
+describe('named resources and registered kinds', () => {
+  const base = {
+    name: 'orders',
+    environment: 'dev',
+    aws: { accountId: '123456789012', region: 'us-east-1' },
+  };
+
+  it('holds several databases by name, each referenced by name', () => {
+    const result = validateStackSpec({
+      ...base,
+      resources: {
+        network: { cidr: '10.0.0.0/16' },
+        'orders-db': { kind: 'database', instanceClass: 'db.t4g.small' },
+        'analytics-db': { kind: 'database' },
+        cluster: {},
+        app: {
+          image: 'shop:1',
+          env: {
+            ORDERS: '${orders-db.endpoint}',
+            ANALYTICS: '${analytics-db.endpoint}:${analytics-db.port}',
+          },
+        },
+      },
+    });
+    expect(result.problems).toEqual([]);
+    const spec = (result as any).spec;
+    expect(spec.resources['orders-db']).toMatchObject({
+      kind: 'database',
+      instanceClass: 'db.t4g.small',
+      storageGb: 20,
+    });
+    expect(dependenciesOf(spec, 'orders-db')).toEqual(['network']);
+    expect(dependenciesOf(spec, 'app').sort()).toEqual([
+      'analytics-db',
+      'cluster',
+      'orders-db',
+    ]);
+    expect(planStack(spec).waves).toEqual([
+      ['network'],
+      ['orders-db', 'analytics-db', 'cluster'],
+      ['app'],
+    ]);
+    expect(
+      resolveReferences('${orders-db.endpoint}', {
+        'orders-db': { endpoint: 'orders.local' },
+      }),
+    ).toBe('orders.local');
+  });
+
+  it('says what to change for unknown kinds, bad names, duplicates and ambiguity', () => {
+    const result = validateStackSpec({
+      ...base,
+      resources: {
+        'main-net': { kind: 'network', cidr: '10.0.0.0/16' },
+        'edge-net': { kind: 'network', cidr: '10.1.0.0/16' },
+        'orders-db': { kind: 'database' },
+        cache: {},
+        queue: { kind: 'queue' },
+        Bad_Name: { kind: 'database' },
+        app: { image: 'shop:1', env: { X: '${billing-db.endpoint}' } },
+      },
+    });
+    expect(result.problems).toEqual(
+      expect.arrayContaining([
+        {
+          path: 'resources.cache',
+          message: expect.stringMatching(/'cache' is not a kind: add kind/),
+        },
+        {
+          path: 'resources.queue.kind',
+          message: expect.stringMatching(
+            /unknown kind 'queue': use one of network, database/,
+          ),
+        },
+        {
+          path: 'resources.Bad_Name',
+          message: expect.stringMatching(/is not a resource name/),
+        },
+      ]),
+    );
+    // Field problems come first; fixed, the relations are checked.
+    const fixed = validateStackSpec({
+      ...base,
+      resources: {
+        'main-net': { kind: 'network', cidr: '10.0.0.0/16' },
+        'edge-net': { kind: 'network', cidr: '10.1.0.0/16' },
+        'orders-db': { kind: 'database' },
+        app: { image: 'shop:1', env: { X: '${billing-db.endpoint}' } },
+      },
+    });
+    expect(fixed.problems.map(p => `${p.path}: ${p.message}`)).toEqual([
+      'resources.main-net: a stack holds one network; it has 2 (main-net, edge-net): keep one',
+      'resources.orders-db: a PostgreSQL database needs one network; the stack has 2 (main-net, edge-net): keep one',
+      'resources.app: an app on the cluster needs an EKS cluster: add resources.cluster',
+      "resources.app.env.X: ${billing-db.endpoint} refers to 'billing-db', which is not a resource of this stack",
+    ]);
+  });
+
+  it('validates, orders and plans a kind a module registers', () => {
+    const queue = defineKind({
+      kind: 'queue',
+      title: 'a message queue',
+      schema: z.object({ fifo: z.boolean().default(false) }).strict(),
+      outputs: z.object({ url: z.string() }),
+      requires: ['network'],
+      plan: q => ({
+        summary: q.fifo ? 'FIFO queue' : 'standard queue',
+        creates: ['queue'],
+        monthlyCost: 1.5,
+      }),
+      typicalCreateSeconds: 5,
+      catalogType: 'aws-sqs-queue',
+    });
+    const kinds = BUILT_IN_RESOURCE_KINDS.with(queue);
+    const input = {
+      ...base,
+      resources: {
+        network: { cidr: '10.0.0.0/16' },
+        jobs: { kind: 'queue', fifo: true },
+        cluster: {},
+        app: { image: 'shop:1', env: { QUEUE: '${jobs.url}' } },
+      },
+    };
+    expect(validateStackSpec(input).problems).toEqual([
+      expect.objectContaining({ path: 'resources.jobs.kind' }),
+    ]);
+    const spec = parseStackSpec(input, kinds);
+    const plan = planStack(spec, kinds);
+    expect(plan.resources.find(r => r.id === 'jobs')).toMatchObject({
+      kind: 'queue',
+      dependsOn: ['network'],
+      summary: 'FIFO queue',
+      typicalCreateSeconds: 5,
+      catalogType: 'aws-sqs-queue',
+    });
+    expect(dependenciesOf(spec, 'app', kinds).sort()).toEqual([
+      'cluster',
+      'jobs',
+    ]);
+    expect(() => kinds.with(queue)).toThrow(/registered twice/);
+    expect(
+      stackSpecJsonSchemaOf(
+        kinds,
+      ).properties.resources.additionalProperties.anyOf.map(
+        (k: { title: string }) => k.title,
+      ),
+    ).toEqual(['network', 'database', 'secrets', 'cluster', 'app', 'queue']);
   });
 });

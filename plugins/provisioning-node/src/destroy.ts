@@ -1,54 +1,61 @@
 import {
-  ResourceKind,
   ResourceStatus,
   dependenciesOf,
   planStack,
   topologicalOrder,
 } from '@konductor/plugin-provisioning-common';
 import type { RemovalScope } from './provider';
-import { emitter, requireOwner, stackIdOf, StackRunOptions } from './stackRun';
+import {
+  emitter,
+  requireOwner,
+  resourceContext,
+  stackIdOf,
+  StackRunOptions,
+} from './stackRun';
 
 /**
- * Deletes `kinds` of a stack in reverse dependency order, independent ones in parallel; a
+ * Deletes the resources `names` of a stack in reverse dependency order, independent ones in parallel; a
  * resource that is already gone counts as deleted. What the provider keeps (not this run's, not
  * this owner's, protected) stays, and so does everything it depends on: a network under a kept
  * database cannot be deleted.
  */
 export async function removeResources(
   options: StackRunOptions,
-  kinds: ResourceKind[],
+  names: string[],
   status: ResourceStatus,
   scope: RemovalScope,
 ) {
   const emit = emitter(options.onEvent);
   const { spec, provider } = options;
-  const waves = planStack(spec)
-    .waves.map(w => w.filter(k => kinds.includes(k)))
+  const { kinds } = provider;
+  const waves = planStack(spec, kinds)
+    .waves.map(w => w.filter(n => names.includes(n)))
     .reverse();
-  const deleted: ResourceKind[] = [];
-  const retained: ResourceKind[] = [];
+  const deleted: string[] = [];
+  const retained: string[] = [];
   const kept: string[] = [];
   const errors: string[] = [];
-  // Kinds that are still there, wholly or in part, after their turn.
-  const remaining = new Set<ResourceKind>();
+  // Resources that are still there, wholly or in part, after their turn.
+  const remaining = new Set<string>();
   for (const wave of waves) {
     await Promise.all(
-      wave.map(async kind => {
-        const blockers = kinds.filter(
-          d => remaining.has(d) && dependenciesOf(spec, d).includes(kind),
+      wave.map(async name => {
+        const blockers = names.filter(
+          d =>
+            remaining.has(d) && dependenciesOf(spec, d, kinds).includes(name),
         );
         if (blockers.length) {
-          remaining.add(kind);
-          retained.push(kind);
-          const why = `${kind} (${blockers.join(', ')} still use${
+          remaining.add(name);
+          retained.push(name);
+          const why = `${name} (${blockers.join(', ')} still use${
             blockers.length === 1 ? 's' : ''
           } it)`;
           kept.push(why);
           emit(
             'retained',
-            `${kind}: kept: ${blockers.join(', ')} still use it`,
+            `${name}: kept: ${blockers.join(', ')} still use it`,
             {
-              resource: kind,
+              resource: name,
             },
           );
           return;
@@ -56,56 +63,53 @@ export async function removeResources(
         const started = Date.now();
         emit(
           status,
-          `${kind}: ${status === 'rolling-back' ? 'rolling back' : 'deleting'}`,
-          { resource: kind },
+          `${name}: ${status === 'rolling-back' ? 'rolling back' : 'deleting'}`,
+          { resource: name },
         );
         try {
           // Cleanup is not cancelled with the task: it must finish to leave nothing behind.
-          const result = await provider.destroy(kind, {
-            spec,
-            stackId: stackIdOf(spec),
-            runId: options.runId,
-            removal: scope,
-            outputs: {},
-            signal: new AbortController().signal,
-            deadline: Date.now() + spec.timeoutMinutes * 60_000,
-            progress: detail =>
-              emit(status, `${kind}: ${detail}`, {
-                resource: kind,
-                detail,
-                elapsedMs: Date.now() - started,
-              }),
-          });
+          const result = await provider.destroy(
+            resourceContext(options, name, {
+              removal: scope,
+              outputs: {},
+              signal: new AbortController().signal,
+              progress: detail =>
+                emit(status, `${name}: ${detail}`, {
+                  resource: name,
+                  detail,
+                  elapsedMs: Date.now() - started,
+                }),
+            }),
+          );
           if (result.kept.length) {
-            remaining.add(kind);
-            retained.push(kind);
-            kept.push(`${kind} (${result.kept.join('; ')})`);
-            emit('retained', `${kind}: kept ${result.kept.join('; ')}`, {
-              resource: kind,
+            remaining.add(name);
+            retained.push(name);
+            kept.push(`${name} (${result.kept.join('; ')})`);
+            emit('retained', `${name}: kept ${result.kept.join('; ')}`, {
+              resource: name,
               detail: result.kept.join('; '),
               elapsedMs: Date.now() - started,
             });
             return;
           }
-          deleted.push(kind);
-          emit('deleted', `${kind}: deleted`, {
-            resource: kind,
+          deleted.push(name);
+          emit('deleted', `${name}: deleted`, {
+            resource: name,
             elapsedMs: Date.now() - started,
           });
         } catch (e) {
-          remaining.add(kind);
-          errors.push(`${kind} (${(e as Error).message})`);
+          remaining.add(name);
+          errors.push(`${name} (${(e as Error).message})`);
           emit(
             'failed',
-            `${kind}: could not be deleted: ${(e as Error).message}`,
-            { resource: kind, error: (e as Error).message },
+            `${name}: could not be deleted: ${(e as Error).message}`,
+            { resource: name, error: (e as Error).message },
           );
         }
       }),
     );
   }
-  const order = (a: ResourceKind, b: ResourceKind) =>
-    kinds.indexOf(b) - kinds.indexOf(a);
+  const order = (a: string, b: string) => names.indexOf(b) - names.indexOf(a);
   return {
     deleted: deleted.sort(order),
     retained: retained.sort(order),
@@ -121,18 +125,18 @@ export async function removeResources(
  */
 export async function destroyStack(
   options: StackRunOptions,
-): Promise<ResourceKind[]> {
+): Promise<string[]> {
   requireOwner(options.spec);
   const emit = emitter(options.onEvent);
   const stackId = stackIdOf(options.spec);
-  const kinds = topologicalOrder(options.spec);
+  const names = topologicalOrder(options.spec, options.provider.kinds);
   emit(
     'run-started',
-    `Destroying stack ${stackId}: ${[...kinds].reverse().join(', ')}`,
+    `Destroying stack ${stackId}: ${[...names].reverse().join(', ')}`,
   );
   const { deleted, kept, errors } = await removeResources(
     options,
-    kinds,
+    names,
     'deleting',
     {},
   );

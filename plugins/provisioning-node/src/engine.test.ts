@@ -19,7 +19,11 @@ import { AwsProvider } from './aws/AwsProvider';
 import { AwsClientFactory } from './aws/AwsClientFactory';
 import { provisionStack } from './engine';
 import { destroyStack } from './destroy';
-import { Checkpoint, StackProvisioningError } from './stackRun';
+import {
+  Checkpoint,
+  resourceContext,
+  StackProvisioningError,
+} from './stackRun';
 import type { CloudProvider, ResourceOutputs } from './provider';
 
 const durations = {
@@ -59,7 +63,7 @@ async function eventually<T>(probe: () => Promise<T | undefined>): Promise<T> {
   }
 }
 
-function stack(name: string, extra: Partial<StackSpec> = {}): StackSpec {
+function stack(name: string, extra: Record<string, unknown> = {}): StackSpec {
   const result = validateStackSpec({
     name,
     environment: 'dev',
@@ -286,7 +290,7 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
         cluster: {},
         app: { image: 'ghcr.io/acme/shop:1.0.0' },
       },
-    } as Partial<StackSpec>);
+    });
     const outputs = await run(spec, [], { provider: patient });
     expect(outputs.app?.namespace).toBe('hung-dev');
     expect(sandbox.faults.list().map(f => f.hits)).toEqual([1, 1]);
@@ -322,7 +326,12 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
   it('builds outbound internet through NAT gateways, destroys all of it, and builds it again', async () => {
     const spec = stack('egress');
     spec.resources = {
-      network: { cidr: '10.8.0.0/16', availabilityZones: 3, natGateways: 2 },
+      network: {
+        kind: 'network',
+        cidr: '10.8.0.0/16',
+        availabilityZones: 3,
+        natGateways: 2,
+      },
     };
     const outputs = await run(spec, []);
     expect(outputs.network).toMatchObject({
@@ -384,14 +393,15 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
     let dead = false;
     const dying: CloudProvider = {
       id: 'aws',
-      create: async (kind, ctx) => {
+      kinds: provider.kinds,
+      create: async ctx => {
         if (dead) return new Promise(() => {});
-        const out = await provider.create(kind, ctx);
-        if (kind === 'database') dead = true;
-        return dead && kind !== 'database' ? new Promise(() => {}) : out;
+        const out = await provider.create(ctx);
+        if (ctx.name === 'database') dead = true;
+        return dead && ctx.name !== 'database' ? new Promise(() => {}) : out;
       },
-      exists: (kind, ctx, o) => provider.exists(kind, ctx, o),
-      destroy: (kind, ctx) => provider.destroy(kind, ctx),
+      exists: (ctx, o) => provider.exists(ctx, o),
+      destroy: ctx => provider.destroy(ctx),
     };
     const firstEvents: ProvisioningEvent[] = [];
     void run(stack('resume'), firstEvents, { checkpoint, provider: dying });
@@ -610,7 +620,12 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
     it('a re-run that adopts a healthy stack and then fails deletes only what it created', async () => {
       const first = stack('reuse');
       first.resources = {
-        network: { cidr: '10.1.0.0/16', availabilityZones: 2, natGateways: 0 },
+        network: {
+          kind: 'network',
+          cidr: '10.1.0.0/16',
+          availabilityZones: 2,
+          natGateways: 0,
+        },
         database: first.resources.database,
       };
       const firstOutputs = await run(first, [], { runId: 'task-1_reuse-dev' });
@@ -643,16 +658,20 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       // The adopted stack still works: the first run's outputs describe it.
       expect(
         await provider.exists(
-          'database',
-          {
-            spec: first,
-            stackId: 'reuse-dev',
-            runId: 'task-3_reuse-dev',
-            outputs: {},
-            signal: new AbortController().signal,
-            deadline: Date.now() + 60_000,
-            progress: () => {},
-          },
+          resourceContext(
+            {
+              spec: first,
+              provider,
+              runId: 'task-3_reuse-dev',
+              onEvent: () => {},
+            },
+            'database',
+            {
+              outputs: {},
+              signal: new AbortController().signal,
+              progress: () => {},
+            },
+          ),
           firstOutputs.database!,
         ),
       ).toBe(true);

@@ -1,14 +1,14 @@
 import {
-  ResourceKind,
   dependenciesOf,
   topologicalOrder,
 } from '@konductor/plugin-provisioning-common';
-import type { ResourceContext, ResourceOutputs } from './provider';
+import type { ResourceOutputs } from './provider';
 import { CancelledError } from './waitFor';
 import {
   Checkpoint,
   emitter,
   requireOwner,
+  resourceContext,
   stackIdOf,
   StackProvisioningError,
   StackRunOptions,
@@ -23,23 +23,24 @@ import { removeResources } from './destroy';
  */
 export async function provisionStack(
   options: StackRunOptions & { checkpoint: Checkpoint },
-): Promise<Partial<Record<ResourceKind, ResourceOutputs>>> {
-  const { spec, provider, checkpoint, runId } = options;
+): Promise<Record<string, ResourceOutputs>> {
+  const { spec, provider, checkpoint } = options;
   requireOwner(spec);
   const emit = emitter(options.onEvent);
   const stackId = stackIdOf(spec);
-  const order = topologicalOrder(spec);
-  const outputs: Partial<Record<ResourceKind, ResourceOutputs>> = {};
-  const state = new Map<
-    ResourceKind,
-    'pending' | 'running' | 'done' | 'failed'
-  >(order.map(k => [k, 'pending']));
-  const attempted: ResourceKind[] = [];
-  // Kinds this attempt created or re-created (not resumed from a checkpoint). What depends on one
-  // does not trust its own checkpoint: it was built on the dependency as it was before (a
+  const { kinds } = provider;
+  const dependencies = (name: string) => dependenciesOf(spec, name, kinds);
+  const order = topologicalOrder(spec, kinds);
+  const outputs: Record<string, ResourceOutputs> = {};
+  const state = new Map<string, 'pending' | 'running' | 'done' | 'failed'>(
+    order.map(k => [k, 'pending']),
+  );
+  const attempted: string[] = [];
+  // Resources this attempt created or re-created (not resumed from a checkpoint). What depends on
+  // one does not trust its own checkpoint: it was built on the dependency as it was before (a
   // re-created database has a new password, so the secrets and the app must be applied again).
-  const renewed = new Set<ResourceKind>();
-  const running = new Map<ResourceKind, Promise<void>>();
+  const renewed = new Set<string>();
+  const running = new Map<string, Promise<void>>();
   // Aborted on cancellation and on the first failure, so in-flight waits stop early.
   const work = new AbortController();
   const onCancel = () => work.abort();
@@ -47,90 +48,78 @@ export async function provisionStack(
   if (options.signal?.aborted) work.abort();
   let failure: Error | undefined;
 
-  const contextFor = (
-    kind: ResourceKind,
-    signal: AbortSignal,
-    started: number,
-  ): ResourceContext => ({
-    spec,
-    stackId,
-    runId,
-    signal,
-    outputs: Object.fromEntries(
-      dependenciesOf(spec, kind).map(d => [d, outputs[d]]),
-    ),
-    deadline: Date.now() + spec.timeoutMinutes * 60_000,
-    progress: detail =>
-      emit('waiting', `${kind}: ${detail}`, {
-        resource: kind,
-        detail,
-        elapsedMs: Date.now() - started,
-      }),
-  });
-
-  const start = (kind: ResourceKind) => {
-    state.set(kind, 'running');
-    attempted.push(kind);
+  const start = (name: string) => {
+    state.set(name, 'running');
+    attempted.push(name);
     const started = Date.now();
-    emit('creating', `${kind}: creating`, { resource: kind });
-    const ctx = contextFor(kind, work.signal, started);
+    emit('creating', `${name}: creating`, { resource: name });
+    const ctx = resourceContext(options, name, {
+      signal: work.signal,
+      outputs: Object.fromEntries(dependencies(name).map(d => [d, outputs[d]])),
+      progress: detail =>
+        emit('waiting', `${name}: ${detail}`, {
+          resource: name,
+          detail,
+          elapsedMs: Date.now() - started,
+        }),
+    });
     const run = (async () => {
       let fresh = false;
       let result = await checkpoint(
-        `konductor.stack.${stackId}.${kind}`,
+        `konductor.stack.${stackId}.${name}`,
         async () => {
           fresh = true;
-          return provider.create(kind, ctx);
+          return provider.create(ctx);
         },
       );
-      const stale = dependenciesOf(spec, kind).filter(d => renewed.has(d));
+      const stale = dependencies(name).filter(d => renewed.has(d));
       if (!fresh && stale.length) {
         emit(
           'creating',
-          `${kind}: checkpointed, but ${stale.join(
+          `${name}: checkpointed, but ${stale.join(
             ', ',
           )} changed since: applying it again`,
-          { resource: kind },
+          { resource: name },
         );
-        result = await provider.create(kind, ctx);
+        result = await provider.create(ctx);
         fresh = true;
-      } else if (!fresh && !(await provider.exists(kind, ctx, result))) {
+      } else if (!fresh && !(await provider.exists(ctx, result))) {
         emit(
           'creating',
-          `${kind}: checkpointed but no longer present, creating again`,
-          { resource: kind },
+          `${name}: checkpointed but no longer present, creating again`,
+          { resource: name },
         );
-        result = await provider.create(kind, ctx);
+        result = await provider.create(ctx);
         fresh = true;
       }
-      if (fresh) renewed.add(kind);
-      outputs[kind] = result;
-      state.set(kind, 'done');
+      if (fresh) renewed.add(name);
+      outputs[name] = result;
+      state.set(name, 'done');
       emit(
         'ready',
-        `${kind}: ready in ${Math.round((Date.now() - started) / 100) / 10}s${
+        `${name}: ready in ${Math.round((Date.now() - started) / 100) / 10}s${
           fresh ? '' : ' (resumed from checkpoint)'
         }`,
         {
-          resource: kind,
+          resource: name,
           outputs: result,
           elapsedMs: Date.now() - started,
         },
       );
     })()
       .catch((e: Error) => {
-        state.set(kind, 'failed');
+        state.set(name, 'failed');
         const cancelled = e instanceof CancelledError || work.signal.aborted;
         if (!failure) failure = e;
         emit(
           'failed',
-          `${kind}: ${cancelled ? 'stopped' : 'failed'}: ${e.message}`,
-          { resource: kind, error: e.message, elapsedMs: Date.now() - started },
+          `${name}: ${cancelled ? 'stopped' : 'failed'}: ${e.message}`,
+          { resource: name, error: e.message, elapsedMs: Date.now() - started },
         );
         work.abort();
       })
-      .finally(() => running.delete(kind));
-    running.set(kind, run);
+      .finally(() => running.delete(name));
+    running.set(name, run);
   };
 
   emit(
@@ -139,16 +128,16 @@ export async function provisionStack(
       spec.aws.region
     }: ${order.join(', ')}`,
   );
-  for (const kind of order)
-    emit('queued', `${kind}: queued`, { resource: kind });
+  for (const name of order)
+    emit('queued', `${name}: queued`, { resource: name });
   for (;;) {
     if (!work.signal.aborted) {
-      for (const kind of order) {
+      for (const name of order) {
         if (
-          state.get(kind) === 'pending' &&
-          dependenciesOf(spec, kind).every(d => state.get(d) === 'done')
+          state.get(name) === 'pending' &&
+          dependencies(name).every(d => state.get(d) === 'done')
         )
-          start(kind);
+          start(name);
       }
     }
     if (!running.size) break;
@@ -162,11 +151,11 @@ export async function provisionStack(
     return outputs;
   }
   const cause = failure ?? new CancelledError('Cancelled');
-  for (const kind of order.filter(k => state.get(k) === 'pending'))
-    emit('skipped', `${kind}: not started`, { resource: kind });
+  for (const name of order.filter(k => state.get(k) === 'pending'))
+    emit('skipped', `${name}: not started`, { resource: name });
 
-  let rolledBack: ResourceKind[] = [];
-  let retained: ResourceKind[] = [];
+  let rolledBack: string[] = [];
+  let retained: string[] = [];
   let rollbackErrors: string[] = [];
   let kept: string[] = [];
   if (spec.onFailure === 'rollback') {
@@ -176,13 +165,13 @@ export async function provisionStack(
       retained,
       errors: rollbackErrors,
     } = await removeResources(options, attempted, 'rolling-back', {
-      createdByRun: runId,
+      createdByRun: options.runId,
     }));
   } else {
     retained = attempted;
-    for (const kind of retained)
-      emit('retained', `${kind}: retained for debugging (onFailure: retain)`, {
-        resource: kind,
+    for (const name of retained)
+      emit('retained', `${name}: retained for debugging (onFailure: retain)`, {
+        resource: name,
       });
   }
   const what = cancelled

@@ -7,10 +7,26 @@ export * from './provider';
 export { provisionStack } from './engine';
 export { destroyStack } from './destroy';
 export { stackIdOf, StackProvisioningError } from './stackRun';
+export * from './resourceKinds';
 export type { Checkpoint, StackRunOptions } from './stackRun';
 export { AwsProvider } from './aws/AwsProvider';
 export * from './permissions';
 export type { AwsProviderOptions } from './aws/AwsProvider';
+// For the AWS handlers of kinds that modules add.
+export { AwsClients } from './aws/AwsClients';
+export { errorName, ignoring, notFound, NOT_FOUND } from './aws/errors';
+export {
+  adopt,
+  cloudName,
+  nameSuffix,
+  NotOwnedError,
+  OWNERSHIP_TAGS,
+  stackTags,
+  tagList,
+  tagRecord,
+} from './aws/ownership';
+export { removalOf } from './aws/removal';
+export type { MayDelete } from './aws/removal';
 export {
   AwsClientFactory,
   awsClientFactoryServiceRef,

@@ -1,6 +1,9 @@
 import type {
+  AnyKindDefinition,
   OutputsOf,
-  ResourceKind,
+  ResourceKinds,
+  SpecOf,
+  StackResource,
   StackSpec,
 } from '@konductor/plugin-provisioning-common';
 
@@ -20,17 +23,26 @@ export interface RemovalScope {
 }
 
 /** What a provider is told about the resource it works on. */
-export interface ResourceContext {
+export interface ResourceContext<Resource = StackResource> {
   /** The stack; its `owner` is set (the engine refuses a stack without one). */
   spec: StackSpec;
+  /** The resource's name in the stack (its kind, for a resource named after its kind). */
+  name: string;
+  /** The resource's kind and fields, defaults applied. */
+  resource: Resource;
   /** `<stack>-<environment>`: the prefix of every cloud resource name. */
   stackId: string;
   /** The run working on the stack: resources it creates carry its id, so a rollback finds them. */
   runId: string;
   /** Set when removing: which resources the removal may delete. */
   removal?: RemovalScope;
-  /** Outputs of the resources this one depends on, typed by their kinds' definitions. */
-  outputs: Partial<{ [K in ResourceKind]: OutputsOf<K> }>;
+  /** Outputs of the resources this one depends on, by name. */
+  outputs: Record<string, ResourceOutputs>;
+  /**
+   * The outputs of the one resource of `definition`'s kind this one depends on, typed by the
+   * definition; throws when it depends on none.
+   */
+  dependency<D extends AnyKindDefinition>(definition: D): OutputsOf<D>;
   /** Aborted when the task is cancelled; providers stop waiting when it is. */
   signal: AbortSignal;
   /** Epoch ms after which waiting gives up (the resource's timeout). */
@@ -48,16 +60,21 @@ export interface RemovalResult {
  * One kind of resource on one provider: how it is created (or adopted), checked and removed, with
  * the same duties as {@link CloudProvider}'s methods. A provider is a registry of handlers.
  */
-export interface ResourceHandler<K extends ResourceKind = ResourceKind> {
+export interface ResourceHandler<
+  D extends AnyKindDefinition = AnyKindDefinition,
+> {
   /**
    * Creates or adopts the resource and waits until it is ready; returns exactly the outputs its
    * kind's definition declares (what references may use).
    */
-  create(ctx: ResourceContext): Promise<OutputsOf<K>>;
+  create(ctx: ResourceContext<SpecOf<D>>): Promise<OutputsOf<D>>;
   /** Whether the resource that produced `outputs` still exists. */
-  exists(ctx: ResourceContext, outputs: OutputsOf<K>): Promise<boolean>;
+  exists(
+    ctx: ResourceContext<SpecOf<D>>,
+    outputs: OutputsOf<D>,
+  ): Promise<boolean>;
   /** Deletes what the removal may and waits until it is gone; reports what it kept. */
-  destroy(ctx: ResourceContext): Promise<RemovalResult>;
+  destroy(ctx: ResourceContext<SpecOf<D>>): Promise<RemovalResult>;
 }
 
 /**
@@ -70,17 +87,15 @@ export interface ResourceHandler<K extends ResourceKind = ResourceKind> {
  */
 export interface CloudProvider {
   readonly id: string;
-  /** Creates or adopts the resource and waits until it is ready; returns its outputs. */
-  create(kind: ResourceKind, ctx: ResourceContext): Promise<ResourceOutputs>;
+  /** The kinds it can create: stacks are validated and ordered by these. */
+  readonly kinds: ResourceKinds;
+  /** Creates or adopts `ctx.resource` and waits until it is ready; returns its outputs. */
+  create(ctx: ResourceContext): Promise<ResourceOutputs>;
   /** Whether the resource that produced `outputs` still exists (checkpoints are verified with it). */
-  exists(
-    kind: ResourceKind,
-    ctx: ResourceContext,
-    outputs: ResourceOutputs,
-  ): Promise<boolean>;
+  exists(ctx: ResourceContext, outputs: ResourceOutputs): Promise<boolean>;
   /**
    * Deletes the resource and waits until it is gone; already gone counts as done. What it may
    * not delete (another owner's, adopted in a rollback, protected) stays and is reported.
    */
-  destroy(kind: ResourceKind, ctx: ResourceContext): Promise<RemovalResult>;
+  destroy(ctx: ResourceContext): Promise<RemovalResult>;
 }

@@ -1,8 +1,8 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type {
+  CreateRunRequest,
   ProvisioningClient,
   ProvisioningEvent,
-  ResourceKind,
 } from '@konductor/plugin-provisioning-common';
 import { sleep } from './waitFor';
 
@@ -17,8 +17,8 @@ export interface ProvisioningRunInfo {
   /** The stack's AWS account and region: with the stack id, whose the stack is. */
   accountId: string;
   region: string;
-  /** The graph, so it can be drawn before the first event. */
-  resources: { resource: ResourceKind; dependsOn: ResourceKind[] }[];
+  /** The graph, so it can be drawn before the first event (names, kinds, typical times). */
+  resources: NonNullable<CreateRunRequest['resources']>;
   /** The user who started the task, as an entity ref, when known. */
   startedBy?: string;
   /** The template the task runs. */

@@ -1,10 +1,14 @@
 import type {
   ProvisioningEvent,
-  ResourceKind,
   StackSpec,
 } from '@konductor/plugin-provisioning-common';
 import { stackIdFor } from '@konductor/plugin-provisioning-common';
-import type { CloudProvider, ResourceOutputs } from './provider';
+import type {
+  CloudProvider,
+  RemovalScope,
+  ResourceContext,
+  ResourceOutputs,
+} from './provider';
 
 /** Runs `fn` once per key across re-runs of a task (the action's `ctx.checkpoint`). */
 export type Checkpoint = <T extends ResourceOutputs>(
@@ -16,6 +20,7 @@ export type Checkpoint = <T extends ResourceOutputs>(
 export interface StackRunOptions {
   /** The stack; it must name its `owner`, whose tags every resource carries. */
   spec: StackSpec;
+  /** Creates the resources; the stack's kinds are its kinds. */
   provider: CloudProvider;
   /**
    * The run's id: resources this run creates are tagged with it, and a rollback deletes only
@@ -34,9 +39,9 @@ export class StackProvisioningError extends Error {
   constructor(
     message: string,
     readonly cause: Error,
-    readonly rolledBack: ResourceKind[],
+    readonly rolledBack: string[],
     /** Resources left in place: retained on purpose, or kept by the rollback (with why in the message). */
-    readonly retained: ResourceKind[],
+    readonly retained: string[],
     readonly cancelled: boolean,
   ) {
     super(message);
@@ -64,4 +69,41 @@ export function emitter(onEvent: StackRunOptions['onEvent']) {
     message: string,
     extra: Partial<ProvisioningEvent> = {},
   ) => onEvent({ at: new Date().toISOString(), status, message, ...extra });
+}
+
+/** What the provider is told about the resource `name` of the stack. */
+export function resourceContext(
+  options: StackRunOptions,
+  name: string,
+  run: {
+    signal: AbortSignal;
+    /** The outputs of the resources it depends on, by name. */
+    outputs: Record<string, ResourceOutputs>;
+    removal?: RemovalScope;
+    progress(detail: string): void;
+  },
+): ResourceContext {
+  const { spec } = options;
+  const { outputs } = run;
+  return {
+    ...run,
+    spec,
+    name,
+    resource: spec.resources[name],
+    stackId: stackIdOf(spec),
+    runId: options.runId,
+    deadline: Date.now() + spec.timeoutMinutes * 60_000,
+    dependency(definition) {
+      const found = Object.keys(outputs).filter(
+        n => spec.resources[n]?.kind === definition.kind,
+      );
+      if (found.length !== 1)
+        throw new Error(
+          `${name} needs the outputs of one ${definition.kind}; it has ${
+            found.length ? found.join(', ') : 'none'
+          }`,
+        );
+      return outputs[found[0]] as any;
+    },
+  };
 }

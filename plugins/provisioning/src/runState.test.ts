@@ -22,15 +22,23 @@ const run: ProvisioningRun = {
   lastSeq: 0,
 };
 const graph = [
-  { resource: 'network', dependsOn: [], status: 'queued', updatedAt: '' },
+  {
+    resource: 'network',
+    kind: 'network',
+    dependsOn: [],
+    status: 'queued',
+    updatedAt: '',
+  },
   {
     resource: 'database',
+    kind: 'database',
     dependsOn: ['network'],
     status: 'queued',
     updatedAt: '',
   },
   {
     resource: 'secrets',
+    kind: 'secrets',
     dependsOn: ['database'],
     status: 'queued',
     updatedAt: '',

@@ -1,15 +1,18 @@
 import {
+  BUILT_IN_RESOURCE_KINDS,
   ProvisioningEvent,
   ProvisioningRun,
-  ResourceKind,
   RunResource,
   RunStatus,
-  TYPICAL_CREATE_SECONDS,
 } from '@konductor/plugin-provisioning-common';
 
 /** One node of the run's graph as the page draws it. */
 export interface NodeState {
+  /** The resource's name in the stack. */
   resource: string;
+  kind?: string;
+  /** Its kind's typical creation time in seconds, as the run recorded it. */
+  typicalCreateSeconds?: number;
   dependsOn: string[];
   status: string;
   /** When the resource started being created (epoch ms), from its first `creating` event. */
@@ -60,6 +63,8 @@ export function initialRunState(
     run: { ...run, status: 'running', finishedAt: undefined },
     nodes: resources.map(r => ({
       resource: r.resource,
+      kind: r.kind,
+      typicalCreateSeconds: r.typicalCreateSeconds,
       dependsOn: r.dependsOn,
       status: 'queued',
     })),
@@ -122,8 +127,11 @@ export interface RunProgress {
   remainingMs?: number;
 }
 
-const typicalMs = (resource: string) =>
-  (TYPICAL_CREATE_SECONDS[resource as ResourceKind] ?? 60) * 1000;
+/** A resource's typical creation time: as recorded, else its built-in kind's, else a minute. */
+const typicalMs = (n: NodeState) =>
+  (n.typicalCreateSeconds ??
+    BUILT_IN_RESOURCE_KINDS.get(n.kind ?? n.resource)?.typicalCreateSeconds ??
+    60) * 1000;
 
 /**
  * Progress and time left. Each resource weighs its typical creation time; the typical times are
@@ -138,14 +146,11 @@ export function runProgress(state: RunState, now: number): RunProgress {
     (sum, n) => sum + (n.endedAt! - n.startedAt!),
     0,
   );
-  const expectedOfFinished = finished.reduce(
-    (sum, n) => sum + typicalMs(n.resource),
-    0,
-  );
+  const expectedOfFinished = finished.reduce((sum, n) => sum + typicalMs(n), 0);
   const scale = finished.length
     ? Math.max(observed, 1) / expectedOfFinished
     : 1;
-  const expected = (n: NodeState) => typicalMs(n.resource) * scale;
+  const expected = (n: NodeState) => typicalMs(n) * scale;
 
   const done = (n: NodeState) =>
     ['ready', 'skipped', 'deleted', 'retained'].includes(n.status);

@@ -8,9 +8,9 @@
 import { ConfigReader } from '@backstage/config';
 import { startSandbox } from '@konductor/sandbox';
 import {
-  ResourceKind,
   dependenciesOf,
-  validateStackSpec,
+  parseStackSpec,
+  topologicalOrder,
 } from '@konductor/plugin-provisioning-common';
 import type { CloudProvider } from '@konductor/plugin-provisioning-node';
 import { awsProviderFromConfig } from '../src/awsProviderFromConfig';
@@ -94,17 +94,18 @@ async function main() {
   // The task, as the scaffolder runs it: the action's handler with checkpoints and a logger. The
   // provider is wrapped only to time each resource's own create.
   const provider = awsProviderFromConfig(config);
-  const duration: Partial<Record<ResourceKind, number>> = {};
+  const duration: Record<string, number> = {};
   const timed: CloudProvider = {
     id: provider.id,
-    create: async (kind, ctx) => {
+    kinds: provider.kinds,
+    create: async ctx => {
       const started = Date.now();
-      const result = await provider.create(kind, ctx);
-      duration[kind] = Date.now() - started;
+      const result = await provider.create(ctx);
+      duration[ctx.name] = Date.now() - started;
       return result;
     },
-    exists: (kind, ctx, o) => provider.exists(kind, ctx, o),
-    destroy: (kind, ctx) => provider.destroy(kind, ctx),
+    exists: (ctx, o) => provider.exists(ctx, o),
+    destroy: ctx => provider.destroy(ctx),
   };
   const silent = {
     info() {},
@@ -159,17 +160,19 @@ async function main() {
   const makespan = Date.now() - taskStart;
   await sandbox.stop();
 
-  const spec = (validateStackSpec(input) as any).spec;
-  const finish = new Map<ResourceKind, number>();
-  for (const kind of Object.keys(duration) as ResourceKind[]) {
+  const spec = parseStackSpec(input, provider.kinds);
+  const finish = new Map<string, number>();
+  for (const name of topologicalOrder(spec, provider.kinds)) {
     finish.set(
-      kind,
-      Math.max(0, ...dependenciesOf(spec, kind).map(d => finish.get(d)!)) +
-        duration[kind]!,
+      name,
+      Math.max(
+        0,
+        ...dependenciesOf(spec, name, provider.kinds).map(d => finish.get(d)!),
+      ) + duration[name],
     );
   }
   const critical = Math.max(...finish.values());
-  const sum = Object.values(duration).reduce((a, b) => a + b!, 0)!;
+  const sum = Object.values(duration).reduce((a, b) => a + b, 0);
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
   console.log(
@@ -181,7 +184,7 @@ async function main() {
   );
   console.log(
     `  per resource:        ${Object.entries(duration)
-      .map(([k, v]) => `${k} ${s(v!)}`)
+      .map(([k, v]) => `${k} ${s(v)}`)
       .join(', ')}`,
   );
   console.log(

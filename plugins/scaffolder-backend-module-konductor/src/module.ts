@@ -15,7 +15,10 @@ import {
   awsClientFactoryServiceRef,
   BackendProvisioningReporter,
   fetchWithTimeout,
+  provisioningResourceKindsExtensionPoint,
+  ResourceKindModule,
 } from '@konductor/plugin-provisioning-node';
+import { CHECKS } from '@konductor/plugin-compliance-common';
 import { awsProviderFromConfig } from './awsProviderFromConfig';
 import { minimumLevelsFromConfig } from './minimumLevels';
 import { createGithubRepoProvisionAction } from './actions/githubRepoProvision';
@@ -28,11 +31,20 @@ import { createComplianceCheckAction } from './actions/complianceCheck';
 import { createStackOutputsAction } from './actions/stackOutputs';
 import { createStackProvisionAction } from './actions/stackProvision';
 
-/** Adds Konductor's actions to the scaffolder. */
+/**
+ * Adds Konductor's actions to the scaffolder, and provides the extension point through which
+ * other modules of the scaffolder add resource kinds.
+ */
 export const scaffolderModuleKonductor = createBackendModule({
   pluginId: 'scaffolder',
   moduleId: 'konductor',
   register(reg) {
+    const modules: ResourceKindModule[] = [];
+    reg.registerExtensionPoint(provisioningResourceKindsExtensionPoint, {
+      addResourceKind(...kinds) {
+        modules.push(...kinds);
+      },
+    });
     reg.registerInit({
       deps: {
         scaffolder: scaffolderActionsExtensionPoint,
@@ -65,7 +77,14 @@ export const scaffolderModuleKonductor = createBackendModule({
             githubCredentialsProvider,
           ),
         });
-        const provider = awsProviderFromConfig(config, awsClients);
+        const provider = awsProviderFromConfig(config, awsClients, modules);
+        const checks = [...CHECKS, ...modules.flatMap(m => m.checks ?? [])];
+        logger.info(
+          `Resource kinds: ${provider.kinds
+            .list()
+            .map(d => d.kind)
+            .join(', ')}`,
+        );
         // A client of the provisioning backend calling on behalf of `credentials`.
         const provisioningAs = (
           credentials: () => Promise<BackstageCredentials>,
@@ -104,7 +123,11 @@ export const scaffolderModuleKonductor = createBackendModule({
         const asUser = (credentials: BackstageCredentials) =>
           provisioningAs(async () => credentials);
         scaffolder.addActions(
-          createComplianceCheckAction({ minimumLevels }),
+          createComplianceCheckAction({
+            minimumLevels,
+            kinds: provider.kinds,
+            checks,
+          }),
           createStackProvisionAction({
             provider,
             reporter,
@@ -112,6 +135,7 @@ export const scaffolderModuleKonductor = createBackendModule({
             platform,
             accounts,
             minimumLevels,
+            checks,
           }),
           createStackDestroyAction({
             provider,

@@ -23,7 +23,7 @@ function readingDependencies<T>(value: T): T {
     return replaceDependencyReferences(
       value,
       (_, name, resource) =>
-        `steps['dependency-${name}'].output.outputs.${resource}`,
+        `steps['dependency-${name}'].output.outputs['${resource}']`,
     ) as T;
   if (Array.isArray(value)) return value.map(readingDependencies) as T;
   if (value && typeof value === 'object')

@@ -1,6 +1,9 @@
 import { z } from 'zod/v3';
 import { zodToJsonSchema } from 'zod-to-json-schema';
-import { RESOURCE_KINDS } from '@konductor/plugin-provisioning-common';
+import {
+  BUILT_IN_KINDS,
+  RESOURCE_NAME,
+} from '@konductor/plugin-provisioning-common';
 
 /** The API version of Konductor's ServiceDefinition kind. */
 export const SERVICE_DEFINITION_API_VERSION = 'konductor.dev/v1alpha1';
@@ -86,15 +89,32 @@ const automatedSchema = z
         resources: z
           .object({})
           .passthrough()
-          .refine(
-            r =>
-              Object.keys(r).every(k =>
-                (RESOURCE_KINDS as readonly string[]).includes(k),
-              ),
-            `may only name the resources ${RESOURCE_KINDS.join(', ')}`,
-          )
+          .superRefine((r, ctx) => {
+            for (const [name, resource] of Object.entries(r)) {
+              const kind = (resource as { kind?: unknown } | null)?.kind;
+              if (!RESOURCE_NAME.test(name))
+                ctx.addIssue({
+                  code: z.ZodIssueCode.custom,
+                  path: [name],
+                  message: `"${name}" is not a resource name: use lower-case letters, digits and single dashes, starting with a letter (orders-db)`,
+                });
+              else if (
+                kind === undefined &&
+                !(BUILT_IN_KINDS as readonly string[]).includes(name)
+              )
+                ctx.addIssue({
+                  code: z.ZodIssueCode.custom,
+                  path: [name],
+                  message: `"${name}" is not a built-in kind (${BUILT_IN_KINDS.join(
+                    ', ',
+                  )}): add kind: <kind> (a kind a module registers is checked when the template runs)`,
+                });
+            }
+          })
           .describe(
-            `The resources to create, by kind: ${RESOURCE_KINDS.join(', ')}.`,
+            `The resources to create, by name: a name that is a kind (${BUILT_IN_KINDS.join(
+              ', ',
+            )}, or one a module registers) is of that kind, any other says its kind (kind: database). The stack action checks each against its kind when the template runs.`,
           ),
       })
       .passthrough()
@@ -160,7 +180,7 @@ const manualSchema = z
  * inside a `${{ }}` expression, such as `${{ dependencies.private-network.network.vpcId }}`.
  */
 const DEPENDENCY_REFERENCE =
-  /\bdependencies\.([A-Za-z0-9_-]+)(?:\.([A-Za-z0-9_]+))?/g;
+  /\bdependencies\.([A-Za-z0-9_-]+)(?:\.([a-z][a-z0-9-]*)(?=\.[A-Za-z]))?/g;
 const EXPRESSION = /\$\{\{[\s\S]*?\}\}/g;
 
 /**
@@ -251,15 +271,11 @@ export const serviceDefinitionSpecSchema = z
             path,
             message: `uses dependencies.${name}, but ${name} is not in spec.dependsOn: add servicedefinition:default/${name} there`,
           });
-        else if (
-          !(RESOURCE_KINDS as readonly string[]).includes(resource ?? '')
-        )
+        else if (!RESOURCE_NAME.test(resource ?? ''))
           ctx.addIssue({
             code: z.ZodIssueCode.custom,
             path,
-            message: `uses ${ref}: name the dependency's resource and output, such as dependencies.${name}.network.vpcId (resources: ${RESOURCE_KINDS.join(
-              ', ',
-            )})`,
+            message: `uses ${ref}: name the dependency's resource and output, such as dependencies.${name}.network.vpcId`,
           });
         return ref;
       });

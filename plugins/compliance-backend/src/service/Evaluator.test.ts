@@ -2,7 +2,7 @@ import type { Entity } from '@backstage/catalog-model';
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { Octokit } from '@octokit/rest';
 import { startSandbox, Sandbox } from '@konductor/sandbox';
-import { stackSpecSchema } from '@konductor/plugin-provisioning-common';
+import { parseStackSpec } from '@konductor/plugin-provisioning-common';
 import {
   AwsClientFactory,
   AwsProvider,
@@ -33,7 +33,7 @@ describe('Evaluator against the sandbox', () => {
       durations: { vpc: 10, rdsInstance: 50, eksCluster: 50, eksNodegroup: 20 },
     });
     const outputs = await provisionStack({
-      spec: stackSpecSchema.parse({
+      spec: parseStackSpec({
         name: 'shop',
         environment: 'prod',
         owner: 'group:default/shop',

@@ -91,7 +91,7 @@ export class RunStore {
   /** Registers a run; the same task and stack registered again returns the existing run. */
   async createRun(
     request: CreateRunRequest & {
-      resources: { resource: string; dependsOn: string[] }[];
+      resources: NonNullable<CreateRunRequest['resources']>;
     },
   ): Promise<{ run: ProvisioningRun; created: boolean }> {
     const existing = await this.db('runs')
@@ -125,6 +125,9 @@ export class RunStore {
             request.resources.map(r => ({
               run_id: id,
               resource: r.resource,
+              kind: r.kind ?? null,
+              catalog_type: r.catalogType ?? null,
+              typical_create_seconds: r.typicalCreateSeconds ?? null,
               status: 'queued',
               depends_on: JSON.stringify(r.dependsOn),
               updated_at: now,
@@ -155,6 +158,10 @@ export class RunStore {
       .orderBy('resource');
     return rows.map(r => ({
       resource: r.resource,
+      // Runs recorded before resources were named: the name is the kind.
+      kind: r.kind ?? r.resource,
+      catalogType: r.catalog_type ?? undefined,
+      typicalCreateSeconds: r.typical_create_seconds ?? undefined,
       status: r.status,
       dependsOn: JSON.parse(r.depends_on),
       outputs: r.outputs ? JSON.parse(r.outputs) : undefined,

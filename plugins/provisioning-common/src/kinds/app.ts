@@ -1,12 +1,9 @@
 import { z } from 'zod/v3';
 import { cents, defineKind } from './definition';
-import { OUTPUT_REFERENCE, RESOURCE_KINDS, ResourceKind } from './vocabulary';
-import { network } from './network';
-import { database } from './database';
-import { DATABASE_SECRET_KEYS, secrets } from './secrets';
-import { cluster } from './cluster';
+import { OUTPUT_REFERENCE } from './vocabulary';
+import { DATABASE_SECRET_KEYS, secretsSchema } from './secrets';
 
-/** What a template author writes under `resources.app`. */
+/** What a template author writes for the app (`resources.app`). */
 export const appSchema = z
   .object({
     image: z
@@ -28,7 +25,7 @@ export const appSchema = z
       .record(z.string())
       .default({})
       .describe(
-        'Plain environment variables; values may reference outputs: ${database.endpoint}.',
+        'Plain environment variables; values may reference outputs: ${database.endpoint} or ${orders-db.endpoint}.',
       ),
     secretEnv: z
       .record(z.string())
@@ -43,87 +40,73 @@ export const appSchema = z
   })
   .strict();
 
-/** What the app's environment may reference: the outputs of every other kind. */
-const referenceable: Partial<Record<ResourceKind, string[]>> =
-  Object.fromEntries(
-    [network, database, secrets, cluster].map(d => [
-      d.kind,
-      Object.keys(d.outputs.shape),
-    ]),
-  );
-
-/** The kinds the app's environment references (`${kind.output}`), itself left out. */
-function referencedKinds(env: Record<string, string>): ResourceKind[] {
-  const kinds = new Set<ResourceKind>();
+/** The resources the app's environment references (`${name.output}`). */
+function referencedNames(env: Record<string, string>): string[] {
+  const names = new Set<string>();
   for (const value of Object.values(env))
-    for (const m of value.matchAll(OUTPUT_REFERENCE))
-      if (
-        (RESOURCE_KINDS as readonly string[]).includes(m[1]) &&
-        m[1] !== 'app'
-      )
-        kinds.add(m[1] as ResourceKind);
-  return [...kinds];
+    for (const m of value.matchAll(OUTPUT_REFERENCE)) names.add(m[1]);
+  return [...names];
 }
 
 /** The app: a container image deployed to the stack's cluster, with its secrets injected. */
 export const app = defineKind({
   kind: 'app',
+  title: 'an app on the cluster',
+  onePerStack: true,
+  requires: ['cluster'],
   schema: appSchema,
   outputs: z.object({
     url: z.string(),
     namespace: z.string(),
   }),
-  dependsOn(stack) {
-    const r = stack.resources;
-    const deps = new Set<ResourceKind>();
-    if (r.cluster) deps.add('cluster');
-    if (r.secrets) deps.add('secrets');
-    for (const kind of referencedKinds(r.app?.env ?? {})) deps.add(kind);
-    return [...deps];
-  },
-  validate(stack, problem) {
-    const r = stack.resources;
-    const a = r.app!;
-    if (!r.cluster)
-      problem(
-        'resources.app',
-        'an app runs on a cluster: add resources.cluster',
-      );
-    for (const [name, value] of Object.entries(a.env)) {
+  dependsOn: ({ name, spec, named, outputsOf }) => [
+    ...named('secrets'),
+    ...referencedNames(spec.env).filter(
+      n => n !== name && outputsOf(n) !== undefined,
+    ),
+  ],
+  validate({ name, spec: a, stack, named, outputsOf }, problem) {
+    for (const [variable, value] of Object.entries(a.env)) {
       for (const m of value.matchAll(OUTPUT_REFERENCE)) {
-        const [ref, kind, output] = m;
-        const outputs = referenceable[kind as ResourceKind];
-        if (kind === 'app') {
+        const [ref, target, output] = m;
+        const outputs = outputsOf(target);
+        if (target === name) {
           problem(
-            `resources.app.env.${name}`,
+            `env.${variable}`,
             `${ref}: the app cannot reference its own outputs`,
           );
-        } else if (!outputs || !r[kind as ResourceKind]) {
+        } else if (!outputs) {
           problem(
-            `resources.app.env.${name}`,
-            `${ref} refers to '${kind}', which is not a resource of this stack`,
+            `env.${variable}`,
+            `${ref} refers to '${target}', which is not a resource of this stack`,
           );
         } else if (!outputs.includes(output)) {
           problem(
-            `resources.app.env.${name}`,
-            `${ref}: ${kind} has no output '${output}'; it has ${outputs.join(
+            `env.${variable}`,
+            `${ref}: ${target} has no output '${output}'; it has ${outputs.join(
               ', ',
             )}`,
           );
         }
       }
     }
-    for (const [name, source] of Object.entries(a.secretEnv)) {
+    const [secretsName] = named('secrets');
+    const secrets = secretsName
+      ? (stack.resources[secretsName] as unknown as z.output<
+          typeof secretsSchema
+        >)
+      : undefined;
+    for (const [variable, source] of Object.entries(a.secretEnv)) {
       const [scope, key] = source.split('.');
       if (scope === 'database' && DATABASE_SECRET_KEYS.includes(key)) {
-        if (!r.secrets?.databaseCredentials)
+        if (!secrets?.databaseCredentials)
           problem(
-            `resources.app.secretEnv.${name}`,
+            `secretEnv.${variable}`,
             `"${source}" needs secrets.databaseCredentials: true`,
           );
-      } else if (!r.secrets?.generated.includes(source)) {
+      } else if (!secrets?.generated.includes(source)) {
         problem(
-          `resources.app.secretEnv.${name}`,
+          `secretEnv.${variable}`,
           `"${source}" is neither database.<${DATABASE_SECRET_KEYS.join(
             '|',
           )}> nor a name in secrets.generated`,
@@ -141,6 +124,6 @@ export const app = defineKind({
   typicalCreateSeconds: 90,
   catalogType: 'kubernetes-deployment',
   plannedFacts: a => ({
-    'app.tls': { value: a.tls, field: 'resources.app.tls' },
+    'app.tls': { value: a.tls, field: 'tls' },
   }),
 });

@@ -6,7 +6,7 @@ import { cents, defineKind } from './definition';
 /** Kubernetes versions Konductor's AWS provider offers: those in the EKS release calendar. */
 export const KUBERNETES_VERSIONS = Object.keys(EKS_RELEASES);
 
-/** What a template author writes under `resources.cluster`. */
+/** What a template author writes for a cluster (`resources.cluster`). */
 export const clusterSchema = z
   .object({
     kubernetesVersion: z
@@ -48,6 +48,9 @@ export const clusterSchema = z
 /** An EKS cluster with a managed node group, in the stack's private subnets. */
 export const cluster = defineKind({
   kind: 'cluster',
+  title: 'an EKS cluster',
+  onePerStack: true,
+  requires: ['network'],
   schema: clusterSchema,
   outputs: z.object({
     clusterName: z.string(),
@@ -55,17 +58,10 @@ export const cluster = defineKind({
     arn: z.string(),
     nodegroupName: z.string(),
   }),
-  dependsOn: stack => (stack.resources.network ? ['network'] : []),
-  validate(stack, problem) {
-    const c = stack.resources.cluster!;
-    if (!stack.resources.network)
-      problem(
-        'resources.cluster',
-        'a cluster needs a network: add resources.network',
-      );
+  validate({ spec: c }, problem) {
     if (!KUBERNETES_VERSIONS.includes(c.kubernetesVersion)) {
       problem(
-        'resources.cluster.kubernetesVersion',
+        'kubernetesVersion',
         `Kubernetes ${
           c.kubernetesVersion
         } is not offered: choose one of ${KUBERNETES_VERSIONS.join(', ')}`,
@@ -73,18 +69,18 @@ export const cluster = defineKind({
     }
     if (c.minNodes > c.maxNodes)
       problem(
-        'resources.cluster.minNodes',
+        'minNodes',
         `minNodes (${c.minNodes}) is above maxNodes (${c.maxNodes}): lower minNodes or raise maxNodes`,
       );
     if (c.desiredNodes < c.minNodes || c.desiredNodes > c.maxNodes) {
       problem(
-        'resources.cluster.desiredNodes',
+        'desiredNodes',
         `desiredNodes (${c.desiredNodes}) must lie between minNodes (${c.minNodes}) and maxNodes (${c.maxNodes})`,
       );
     }
     if (!(c.nodeInstanceType in PRICES.ec2InstanceHourly)) {
       problem(
-        'resources.cluster.nodeInstanceType',
+        'nodeInstanceType',
         `unknown instance type ${
           c.nodeInstanceType
         }: choose one of ${Object.keys(PRICES.ec2InstanceHourly).join(', ')}`,
@@ -110,16 +106,16 @@ export const cluster = defineKind({
   plannedFacts: c => ({
     'eks.secretsEncrypted': {
       value: c.encryptSecrets,
-      field: 'resources.cluster.encryptSecrets',
+      field: 'encryptSecrets',
     },
-    'eks.logTypes': { value: c.logging, field: 'resources.cluster.logging' },
+    'eks.logTypes': { value: c.logging, field: 'logging' },
     'eks.endpointPublicAccess': {
       value: c.publicEndpoint,
-      field: 'resources.cluster.publicEndpoint',
+      field: 'publicEndpoint',
     },
     'eks.version': {
       value: c.kubernetesVersion,
-      field: 'resources.cluster.kubernetesVersion',
+      field: 'kubernetesVersion',
     },
   }),
 });

@@ -5,7 +5,7 @@ import { cents, defineKind } from './definition';
 /** PostgreSQL versions Konductor's AWS provider offers. */
 export const POSTGRES_VERSIONS = ['13.20', '14.17', '15.12', '16.8', '17.4'];
 
-/** What a template author writes under `resources.database`. */
+/** What a template author writes for a database (`resources.database`, or any name with `kind: database`). */
 export const databaseSchema = z
   .object({
     engineVersion: z
@@ -53,6 +53,7 @@ export const databaseSchema = z
 /** An RDS PostgreSQL instance in the stack's private subnets. */
 export const database = defineKind({
   kind: 'database',
+  title: 'a PostgreSQL database',
   schema: databaseSchema,
   outputs: z.object({
     endpoint: z.string(),
@@ -62,17 +63,11 @@ export const database = defineKind({
     username: z.string(),
     databaseName: z.string(),
   }),
-  dependsOn: stack => (stack.resources.network ? ['network'] : []),
-  validate(stack, problem) {
-    const d = stack.resources.database!;
-    if (!stack.resources.network)
-      problem(
-        'resources.database',
-        'a database needs a network: add resources.network',
-      );
+  requires: ['network'],
+  validate({ spec: d }, problem) {
     if (!POSTGRES_VERSIONS.includes(d.engineVersion)) {
       problem(
-        'resources.database.engineVersion',
+        'engineVersion',
         `PostgreSQL ${
           d.engineVersion
         } is not offered: choose one of ${POSTGRES_VERSIONS.join(', ')}`,
@@ -80,7 +75,7 @@ export const database = defineKind({
     }
     if (!(d.instanceClass in PRICES.rdsInstanceHourly)) {
       problem(
-        'resources.database.instanceClass',
+        'instanceClass',
         `unknown instance class ${d.instanceClass}: choose one of ${Object.keys(
           PRICES.rdsInstanceHourly,
         ).join(', ')}`,
@@ -106,18 +101,18 @@ export const database = defineKind({
   plannedFacts: d => ({
     'rds.storageEncrypted': {
       value: d.encrypted,
-      field: 'resources.database.encrypted',
+      field: 'encrypted',
     },
     'rds.backupRetentionDays': {
       value: d.backupRetentionDays,
-      field: 'resources.database.backupRetentionDays',
+      field: 'backupRetentionDays',
     },
-    'rds.multiAz': { value: d.multiAz, field: 'resources.database.multiAz' },
+    'rds.multiAz': { value: d.multiAz, field: 'multiAz' },
     // Konductor never makes a database public.
-    'rds.publiclyAccessible': { value: false, field: 'resources.database' },
+    'rds.publiclyAccessible': { value: false, field: '' },
     'rds.deletionProtection': {
       value: d.deletionProtection,
-      field: 'resources.database.deletionProtection',
+      field: 'deletionProtection',
     },
   }),
 });

@@ -1,57 +1,65 @@
-import type { z } from 'zod/v3';
 import { app } from './app';
 import { cluster } from './cluster';
 import { database } from './database';
 import { network } from './network';
 import { secrets } from './secrets';
-import { RESOURCE_KINDS, ResourceKind } from './vocabulary';
+import type { AnyKindDefinition } from './definition';
 
 export * from './vocabulary';
 export type {
+  AnyKindDefinition,
+  OutputsOf,
   PlannedFact,
   ReportProblem,
+  ResourceInStack,
   ResourceKindDefinition,
   ResourcePlan,
+  SpecOf,
+  StackResource,
 } from './definition';
+export { defineKind, cents } from './definition';
 export { POSTGRES_VERSIONS } from './database';
 export { DATABASE_SECRET_KEYS } from './secrets';
 export { KUBERNETES_VERSIONS } from './cluster';
+export { network, database, secrets, cluster, app };
 
-/** Every resource kind's definition: the one place each kind is described. */
-export const RESOURCE_DEFINITIONS = {
+/**
+ * The resource kinds a stack may use: the built-in ones and those modules register. Validation,
+ * plans, the compliance gate and the engine read a stack's resources through it.
+ */
+export class ResourceKinds {
+  private readonly byKind = new Map<string, AnyKindDefinition>();
+
+  constructor(definitions: Iterable<AnyKindDefinition>) {
+    for (const definition of definitions) {
+      if (this.byKind.has(definition.kind))
+        throw new Error(
+          `The resource kind '${definition.kind}' is registered twice`,
+        );
+      this.byKind.set(definition.kind, definition);
+    }
+  }
+
+  /** These kinds and `definitions`. */
+  with(...definitions: AnyKindDefinition[]): ResourceKinds {
+    return new ResourceKinds([...this.byKind.values(), ...definitions]);
+  }
+
+  get(kind: string): AnyKindDefinition | undefined {
+    return this.byKind.get(kind);
+  }
+
+  /** Every kind's definition, built-in ones first. */
+  list(): AnyKindDefinition[] {
+    return [...this.byKind.values()];
+  }
+}
+
+/** The kinds every installation has: network, database, secrets, cluster, app. */
+export const BUILT_IN_RESOURCE_KINDS = new ResourceKinds([
   network,
   database,
   secrets,
   cluster,
   app,
-};
-
-/** The outputs a resource of kind `K` produces, as its definition types them. */
-export type OutputsOf<K extends ResourceKind> = z.output<
-  (typeof RESOURCE_DEFINITIONS)[K]['outputs']
->;
-
-const byKind = <T>(value: (kind: ResourceKind) => T) =>
-  Object.fromEntries(RESOURCE_KINDS.map(k => [k, value(k)])) as Record<
-    ResourceKind,
-    T
-  >;
-
-/** The outputs of each resource kind, which other resources can reference. */
-export const RESOURCE_OUTPUTS = byKind(k =>
-  Object.keys(RESOURCE_DEFINITIONS[k].outputs.shape),
-);
-
-/**
- * How long creating each kind of resource typically takes in AWS, in seconds: the prior of the
- * run page's time-remaining estimate, which rescales it by how fast the run's finished resources
- * actually were.
- */
-export const TYPICAL_CREATE_SECONDS = byKind(
-  k => RESOURCE_DEFINITIONS[k].typicalCreateSeconds,
-);
-
-/** The catalog `Resource` type each kind becomes. */
-export const RESOURCE_CATALOG_TYPES = byKind(
-  k => RESOURCE_DEFINITIONS[k].catalogType,
-);
+] as AnyKindDefinition[]);

@@ -3,7 +3,7 @@ import { parseCidr } from '../cidr';
 import { PRICES } from '../prices';
 import { cents, defineKind } from './definition';
 
-/** What a template author writes under `resources.network`. */
+/** What a template author writes for a network (`resources.network`). */
 export const networkSchema = z
   .object({
     cidr: z
@@ -33,6 +33,8 @@ export const networkSchema = z
 /** A VPC with a private subnet per availability zone and, with NAT gateways, public egress. */
 export const network = defineKind({
   kind: 'network',
+  title: 'a VPC network',
+  onePerStack: true,
   schema: networkSchema,
   outputs: z.object({
     vpcId: z.string(),
@@ -43,18 +45,16 @@ export const network = defineKind({
     publicSubnetIds: z.array(z.string()).optional(),
     natGatewayIds: z.array(z.string()).optional(),
   }),
-  dependsOn: () => [],
-  validate(stack, problem) {
-    const n = stack.resources.network!;
+  validate({ spec: n }, problem) {
     const cidr = parseCidr(n.cidr);
     if (!cidr) {
       problem(
-        'resources.network.cidr',
+        'cidr',
         `"${n.cidr}" is not an IPv4 network in CIDR notation, such as 10.0.0.0/16 (host bits must be zero)`,
       );
     } else if (cidr[1] < 16 || cidr[1] > 28) {
       problem(
-        'resources.network.cidr',
+        'cidr',
         `/${cidr[1]} is outside what a VPC accepts: use a prefix from /16 to /28`,
       );
     } else {
@@ -63,14 +63,14 @@ export const network = defineKind({
       const subnetPrefix = cidr[1] + Math.ceil(Math.log2(subnets));
       if (subnetPrefix > 28) {
         problem(
-          'resources.network.cidr',
+          'cidr',
           `${n.cidr} cannot hold ${subnets} subnets of at least /28: use a larger range or fewer availability zones`,
         );
       }
     }
     if (n.natGateways > n.availabilityZones) {
       problem(
-        'resources.network.natGateways',
+        'natGateways',
         `${n.natGateways} NAT gateways for ${n.availabilityZones} availability zones: use at most one per zone`,
       );
     }
@@ -84,5 +84,4 @@ export const network = defineKind({
   }),
   typicalCreateSeconds: 150,
   catalogType: 'aws-vpc',
-  plannedFacts: () => ({}),
 });

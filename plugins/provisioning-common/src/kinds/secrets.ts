@@ -11,7 +11,7 @@ export const DATABASE_SECRET_KEYS = [
   'url',
 ];
 
-/** What a template author writes under `resources.secrets`. */
+/** What a template author writes for the secrets (`resources.secrets`). */
 export const secretsSchema = z
   .object({
     databaseCredentials: z
@@ -43,28 +43,31 @@ export const secretsSchema = z
 /** Secrets Manager secrets: the database's credentials and generated values. */
 export const secrets = defineKind({
   kind: 'secrets',
+  title: 'Secrets Manager secrets',
+  onePerStack: true,
   schema: secretsSchema,
   outputs: z.object({
     databaseSecretArn: z.string().optional(),
     secretArns: z.array(z.string()),
   }),
-  dependsOn: stack =>
-    stack.resources.secrets?.databaseCredentials && stack.resources.database
-      ? ['database']
-      : [],
-  validate(stack, problem) {
-    const s = stack.resources.secrets!;
-    if (s.databaseCredentials && !stack.resources.database) {
+  dependsOn: ({ spec, named }) =>
+    spec.databaseCredentials ? named('database') : [],
+  validate({ spec: s, named }, problem) {
+    const databases = named('database');
+    if (s.databaseCredentials && databases.length !== 1) {
       problem(
-        'resources.secrets.databaseCredentials',
-        'there is no database to store credentials for: add resources.database or set databaseCredentials to false',
+        'databaseCredentials',
+        databases.length
+          ? `the database credentials secret holds one database's; the stack has ${
+              databases.length
+            } (${databases.join(
+              ', ',
+            )}): set databaseCredentials: false or keep one database`
+          : 'there is no database to store credentials for: add resources.database or set databaseCredentials to false',
       );
     }
     if (new Set(s.generated).size !== s.generated.length) {
-      problem(
-        'resources.secrets.generated',
-        'each generated secret name must appear once',
-      );
+      problem('generated', 'each generated secret name must appear once');
     }
   },
   plan: s => {
@@ -82,7 +85,7 @@ export const secrets = defineKind({
   plannedFacts: s => ({
     'secrets.rotationDays': {
       value: s.rotationDays,
-      field: 'resources.secrets.rotationDays',
+      field: 'rotationDays',
     },
   }),
 });

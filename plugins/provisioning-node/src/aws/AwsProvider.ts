@@ -1,4 +1,7 @@
-import type { ResourceKind } from '@konductor/plugin-provisioning-common';
+import {
+  BUILT_IN_RESOURCE_KINDS,
+  ResourceKinds,
+} from '@konductor/plugin-provisioning-common';
 import type {
   CloudProvider,
   RemovalResult,
@@ -6,6 +9,7 @@ import type {
   ResourceHandler,
   ResourceOutputs,
 } from '../provider';
+import type { ResourceKindModule } from '../resourceKinds';
 import { AwsClients, AwsProviderOptions } from './AwsClients';
 import { ClusterHandler } from './ClusterHandler';
 import { DatabaseHandler } from './DatabaseHandler';
@@ -18,17 +22,20 @@ export type { AwsProviderOptions } from './AwsClients';
 
 /**
  * Konductor's AWS provider: a registry of one handler per resource kind (VPC networks, RDS
- * PostgreSQL, Secrets Manager, EKS, and the app on the cluster), sharing one set of clients.
+ * PostgreSQL, Secrets Manager, EKS, the app on the cluster, and the kinds modules add), sharing
+ * one set of clients.
  */
 export class AwsProvider implements CloudProvider {
   readonly id = 'aws';
-  private readonly handlers: { [K in ResourceKind]: ResourceHandler<K> };
+  readonly kinds: ResourceKinds;
+  private readonly handlers = new Map<string, ResourceHandler>();
 
-  constructor(options: AwsProviderOptions) {
+  /** `modules`: further kinds, each with its AWS handler (registered through the extension point). */
+  constructor(options: AwsProviderOptions, modules: ResourceKindModule[] = []) {
     const aws = new AwsClients(options);
     const secrets = new SecretsHandler(aws);
     const cluster = new ClusterHandler(aws);
-    this.handlers = {
+    const builtIn: Record<string, ResourceHandler<any>> = {
       network: new NetworkHandler(aws),
       database: new DatabaseHandler(aws),
       secrets,
@@ -43,34 +50,42 @@ export class AwsProvider implements CloudProvider {
         callTimeoutMs: options.clients.callTimeoutMs,
       }),
     };
+    for (const [kind, handler] of Object.entries(builtIn))
+      this.handlers.set(kind, handler);
+    this.kinds = BUILT_IN_RESOURCE_KINDS.with(
+      ...modules.map(m => m.definition),
+    );
+    for (const m of modules)
+      this.handlers.set(m.definition.kind, m.aws(aws) as ResourceHandler);
   }
 
-  private handler(kind: ResourceKind): ResourceHandler {
-    const handler = this.handlers[kind] as ResourceHandler;
+  private handler(ctx: ResourceContext): ResourceHandler {
+    const handler = this.handlers.get(ctx.resource.kind);
     if (!handler)
-      throw new Error(`The AWS provider has no resource kind ${kind}`);
+      throw new Error(
+        `The AWS provider has no handler for the kind '${ctx.resource.kind}' of ${ctx.name}`,
+      );
     return handler;
   }
 
-  create(kind: ResourceKind, ctx: ResourceContext): Promise<ResourceOutputs> {
-    return this.handler(kind).create(ctx);
+  create(ctx: ResourceContext): Promise<ResourceOutputs> {
+    return this.handler(ctx).create(ctx);
   }
 
   async exists(
-    kind: ResourceKind,
     ctx: ResourceContext,
     outputs: ResourceOutputs,
   ): Promise<boolean> {
     try {
       // What a checkpoint holds is what the kind's handler returned.
-      return await this.handler(kind).exists(ctx, outputs as never);
+      return await this.handler(ctx).exists(ctx, outputs);
     } catch (e) {
       if (notFound(e)) return false;
       throw e;
     }
   }
 
-  destroy(kind: ResourceKind, ctx: ResourceContext): Promise<RemovalResult> {
-    return this.handler(kind).destroy(ctx);
+  destroy(ctx: ResourceContext): Promise<RemovalResult> {
+    return this.handler(ctx).destroy(ctx);
   }
 }

@@ -9,7 +9,12 @@ import {
   EKSClient,
   ListNodegroupsCommand,
 } from '@aws-sdk/client-eks';
-import type { OutputsOf } from '@konductor/plugin-provisioning-common';
+import {
+  cluster as clusterKind,
+  network,
+  type OutputsOf,
+  type SpecOf,
+} from '@konductor/plugin-provisioning-common';
 import type {
   RemovalResult,
   ResourceContext,
@@ -21,8 +26,11 @@ import { adopt, stackTags, tagRecord } from './ownership';
 import { removalOf } from './removal';
 import { deleteSecurityGroup, securityGroup } from './securityGroups';
 
+type Ctx = ResourceContext<SpecOf<typeof clusterKind>>;
+type Outputs = OutputsOf<typeof clusterKind>;
+
 /** The stack's EKS cluster (named as the stack), its managed node group and its security group. */
-export class ClusterHandler implements ResourceHandler<'cluster'> {
+export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
   constructor(private readonly aws: AwsClients) {}
 
   /** The stack's EKS cluster as EKS describes it (throws ResourceNotFoundException when none). */
@@ -36,20 +44,14 @@ export class ClusterHandler implements ResourceHandler<'cluster'> {
     return (await this.describe(ctx)).status === 'ACTIVE';
   }
 
-  async create(ctx: ResourceContext): Promise<OutputsOf<'cluster'>> {
-    const spec = ctx.spec.resources.cluster!;
+  async create(ctx: Ctx): Promise<Outputs> {
+    const spec = ctx.resource;
     const eks = await this.aws.client(EKSClient, ctx);
     const { accountId, region } = ctx.spec.aws;
     const name = ctx.stackId;
-    const tags = stackTags(ctx, 'cluster');
-    const groupId = await securityGroup(
-      this.aws,
-      ctx,
-      'cluster',
-      'cluster',
-      443,
-    );
-    const subnetIds = ctx.outputs.network!.subnetIds as string[];
+    const tags = stackTags(ctx);
+    const groupId = await securityGroup(this.aws, ctx, 'cluster', 443);
+    const subnetIds = ctx.dependency(network).subnetIds;
     try {
       await eks.send(
         new CreateClusterCommand({

@@ -9,7 +9,12 @@ import {
   ListTagsForResourceCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
-import type { OutputsOf } from '@konductor/plugin-provisioning-common';
+import {
+  database,
+  network,
+  type OutputsOf,
+  type SpecOf,
+} from '@konductor/plugin-provisioning-common';
 import type {
   RemovalResult,
   ResourceContext,
@@ -17,29 +22,44 @@ import type {
 } from '../provider';
 import type { AwsClients } from './AwsClients';
 import { ignoring, notFound, NOT_FOUND } from './errors';
-import { adopt, stackTags, tagList, tagRecord } from './ownership';
+import {
+  adopt,
+  cloudName,
+  nameSuffix,
+  stackTags,
+  tagList,
+  tagRecord,
+} from './ownership';
 import { removalOf, retryDependency } from './removal';
 import { deleteSecurityGroup, securityGroup } from './securityGroups';
 import { password } from './SecretsHandler';
 
-const dbId = (ctx: ResourceContext) => `${ctx.stackId}-db`;
+type Ctx = ResourceContext<SpecOf<typeof database>>;
+type Outputs = OutputsOf<typeof database>;
+
+const dbId = (ctx: ResourceContext) => cloudName(ctx, 'db');
 
 /** The stack's RDS PostgreSQL instance, its DB subnet group and its security group. */
-export class DatabaseHandler implements ResourceHandler<'database'> {
+export class DatabaseHandler implements ResourceHandler<typeof database> {
   constructor(private readonly aws: AwsClients) {}
 
-  async create(ctx: ResourceContext): Promise<OutputsOf<'database'>> {
-    const spec = ctx.spec.resources.database!;
+  async create(ctx: Ctx): Promise<Outputs> {
+    const spec = ctx.resource;
     const rds = await this.aws.client(RDSClient, ctx);
     const id = dbId(ctx);
-    const tags = tagList(stackTags(ctx, 'database'));
-    const groupId = await securityGroup(this.aws, ctx, 'database', 'db', 5432);
+    const tags = tagList(stackTags(ctx));
+    const groupId = await securityGroup(
+      this.aws,
+      ctx,
+      nameSuffix(ctx, 'db'),
+      5432,
+    );
     await rds
       .send(
         new CreateDBSubnetGroupCommand({
           DBSubnetGroupName: id,
           DBSubnetGroupDescription: `Konductor database of ${ctx.stackId}`,
-          SubnetIds: ctx.outputs.network!.subnetIds as string[],
+          SubnetIds: ctx.dependency(network).subnetIds,
           Tags: tags,
         }),
       )
@@ -105,7 +125,7 @@ export class DatabaseHandler implements ResourceHandler<'database'> {
     };
   }
 
-  async exists(ctx: ResourceContext, outputs: OutputsOf<'database'>) {
+  async exists(ctx: ResourceContext, outputs: Outputs) {
     const rds = await this.aws.client(RDSClient, ctx);
     const db = (
       await rds.send(
@@ -181,7 +201,12 @@ export class DatabaseHandler implements ResourceHandler<'database'> {
       await retryDependency(this.aws, ctx, `DB subnet group ${id}`, () =>
         rds.send(new DeleteDBSubnetGroupCommand({ DBSubnetGroupName: id })),
       );
-    await deleteSecurityGroup(this.aws, ctx, 'db', removal.mayDelete);
+    await deleteSecurityGroup(
+      this.aws,
+      ctx,
+      nameSuffix(ctx, 'db'),
+      removal.mayDelete,
+    );
     return removal.result();
   }
 

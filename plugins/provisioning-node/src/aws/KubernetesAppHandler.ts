@@ -2,7 +2,11 @@ import * as k8s from '@kubernetes/client-node';
 import type { Cluster } from '@aws-sdk/client-eks';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { resolveReferences } from '@konductor/plugin-provisioning-common';
-import type { OutputsOf } from '@konductor/plugin-provisioning-common';
+import {
+  app,
+  type OutputsOf,
+  type SpecOf,
+} from '@konductor/plugin-provisioning-common';
 import type {
   RemovalResult,
   ResourceContext,
@@ -19,6 +23,9 @@ import { waitFor } from '../waitFor';
 import type { AwsRetry } from './AwsClientFactory';
 import { code, eksKubeConfig, kubernetesApi } from './eksApi';
 
+type Ctx = ResourceContext<SpecOf<typeof app>>;
+type Outputs = OutputsOf<typeof app>;
+
 /** What the app handler needs from the AWS provider. */
 export interface KubernetesAppHandlerOptions {
   cluster(ctx: ResourceContext): Promise<Cluster>;
@@ -34,7 +41,7 @@ export interface KubernetesAppHandlerOptions {
 }
 
 /** The stack's app on its EKS cluster: namespace, secret, deployment, service, ingress. */
-export class KubernetesAppHandler implements ResourceHandler<'app'> {
+export class KubernetesAppHandler implements ResourceHandler<typeof app> {
   constructor(private readonly options: KubernetesAppHandlerOptions) {}
 
   private async kubeConfig(ctx: ResourceContext) {
@@ -64,8 +71,8 @@ export class KubernetesAppHandler implements ResourceHandler<'app'> {
     };
   }
 
-  async create(ctx: ResourceContext): Promise<OutputsOf<'app'>> {
-    const spec = ctx.spec.resources.app!;
+  async create(ctx: Ctx): Promise<Outputs> {
+    const spec = ctx.resource;
     const kc = await this.kubeConfig(ctx);
     const core = this.client(kc, k8s.CoreV1Api, ctx.signal);
     const apps = this.client(kc, k8s.AppsV1Api, ctx.signal);
@@ -96,7 +103,7 @@ export class KubernetesAppHandler implements ResourceHandler<'app'> {
           metadata: {
             name: n.namespace,
             labels,
-            annotations: ownershipAnnotations(stackTags(ctx, 'app')),
+            annotations: ownershipAnnotations(stackTags(ctx)),
           },
         },
       })
@@ -265,7 +272,7 @@ export class KubernetesAppHandler implements ResourceHandler<'app'> {
     };
   }
 
-  async exists(ctx: ResourceContext): Promise<boolean> {
+  async exists(ctx: Ctx): Promise<boolean> {
     try {
       const apps = this.client(
         await this.kubeConfig(ctx),
@@ -279,7 +286,7 @@ export class KubernetesAppHandler implements ResourceHandler<'app'> {
           namespace: n.namespace,
         })
       ).status;
-      return (s?.availableReplicas ?? 0) >= ctx.spec.resources.app!.replicas;
+      return (s?.availableReplicas ?? 0) >= ctx.resource.replicas;
     } catch (e) {
       if (code(e) === 404 || /NotFound/.test((e as Error).name)) return false;
       throw e;

@@ -19,7 +19,11 @@ import {
   ReleaseAddressCommand,
 } from '@aws-sdk/client-ec2';
 import { splitCidr } from '@konductor/plugin-provisioning-common';
-import type { OutputsOf } from '@konductor/plugin-provisioning-common';
+import {
+  network,
+  type OutputsOf,
+  type SpecOf,
+} from '@konductor/plugin-provisioning-common';
 import type {
   RemovalResult,
   ResourceContext,
@@ -31,17 +35,20 @@ import { adopt, stackTags, tagList, tagRecord } from './ownership';
 import { removalOf, retryDependency } from './removal';
 import { findVpc } from './securityGroups';
 
+type Ctx = ResourceContext<SpecOf<typeof network>>;
+type Outputs = OutputsOf<typeof network>;
+
 /**
  * The stack's network: a VPC, a private subnet per availability zone and, with NAT gateways,
  * public subnets and the egress through them (`egress.ts`).
  */
-export class NetworkHandler implements ResourceHandler<'network'> {
+export class NetworkHandler implements ResourceHandler<typeof network> {
   constructor(private readonly aws: AwsClients) {}
 
-  async create(ctx: ResourceContext): Promise<OutputsOf<'network'>> {
-    const spec = ctx.spec.resources.network!;
+  async create(ctx: Ctx): Promise<Outputs> {
+    const spec = ctx.resource;
     const ec2 = await this.aws.client(EC2Client, ctx);
-    const tags = stackTags(ctx, 'network');
+    const tags = stackTags(ctx);
     let vpc = await findVpc(this.aws, ctx);
     if (vpc) adopt(ctx, `VPC ${vpc.VpcId}`, tagRecord(vpc.Tags));
     else {
@@ -140,7 +147,7 @@ export class NetworkHandler implements ResourceHandler<'network'> {
     };
   }
 
-  async exists(ctx: ResourceContext, outputs: OutputsOf<'network'>) {
+  async exists(ctx: ResourceContext, outputs: Outputs) {
     const ec2 = await this.aws.client(EC2Client, ctx);
     return !!(
       await ec2.send(

@@ -10,7 +10,12 @@ import {
   SecretsManagerClient,
   paginateListSecrets,
 } from '@aws-sdk/client-secrets-manager';
-import type { OutputsOf } from '@konductor/plugin-provisioning-common';
+import {
+  database,
+  secrets,
+  type OutputsOf,
+  type SpecOf,
+} from '@konductor/plugin-provisioning-common';
 import type {
   RemovalResult,
   ResourceContext,
@@ -21,6 +26,9 @@ import { ignoring, NOT_FOUND } from './errors';
 import { adopt, stackTags, tagList, tagRecord } from './ownership';
 import { removalOf } from './removal';
 
+type Ctx = ResourceContext<SpecOf<typeof secrets>>;
+type Outputs = OutputsOf<typeof secrets>;
+
 /** A strong random password of URL-safe characters. */
 export const password = () => randomBytes(24).toString('base64url');
 
@@ -28,22 +36,25 @@ export const password = () => randomBytes(24).toString('base64url');
  * The stack's secrets in Secrets Manager (`konductor/<stackId>/<name>`): the database's
  * credentials, whose password it sets on the instance, and generated values.
  */
-export class SecretsHandler implements ResourceHandler<'secrets'> {
+export class SecretsHandler implements ResourceHandler<typeof secrets> {
   constructor(private readonly aws: AwsClients) {}
 
   /** The Secrets Manager names of a stack's secrets. */
   names(ctx: ResourceContext): string[] {
-    const s = ctx.spec.resources.secrets;
+    // Called for the app's context too: the stack's one secrets resource, whatever its name.
+    const s = Object.values(ctx.spec.resources).find(
+      r => r.kind === 'secrets',
+    ) as SpecOf<typeof secrets> | undefined;
     if (!s) return [];
     return [...(s.databaseCredentials ? ['database'] : []), ...s.generated].map(
       n => `konductor/${ctx.stackId}/${n}`,
     );
   }
 
-  async create(ctx: ResourceContext): Promise<OutputsOf<'secrets'>> {
-    const spec = ctx.spec.resources.secrets!;
+  async create(ctx: Ctx): Promise<Outputs> {
+    const spec = ctx.resource;
     const sm = await this.aws.client(SecretsManagerClient, ctx);
-    const tags = tagList(stackTags(ctx, 'secrets'));
+    const tags = tagList(stackTags(ctx));
     const arns: Record<string, string> = {};
     const put = async (name: string, value: string, replace: boolean) => {
       try {
@@ -72,7 +83,7 @@ export class SecretsHandler implements ResourceHandler<'secrets'> {
     };
     const [dbName, ...generated] = this.names(ctx);
     if (spec.databaseCredentials) {
-      const db = ctx.outputs.database!;
+      const db = ctx.dependency(database);
       const pass = password();
       // The database was created with a password nobody kept: set the one this secret holds.
       const rds = await this.aws.client(RDSClient, ctx);
@@ -124,7 +135,6 @@ export class SecretsHandler implements ResourceHandler<'secrets'> {
     };
   }
 
-  /** Reads one secret value for the app: `database.<key>` or a generated secret's name. */
   async exists(ctx: ResourceContext) {
     const sm = await this.aws.client(SecretsManagerClient, ctx);
     for (const name of this.names(ctx)) {
@@ -134,6 +144,7 @@ export class SecretsHandler implements ResourceHandler<'secrets'> {
     return true;
   }
 
+  /** Reads one secret value for the app: `database.<key>` or a generated secret's name. */
   async value(ctx: ResourceContext, source: string): Promise<string> {
     const sm = await this.aws.client(SecretsManagerClient, ctx);
     const [scope, key] = source.split('.');

@@ -12,6 +12,7 @@ import {
   DescribeRouteTablesCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
+import type { network, SpecOf } from '@konductor/plugin-provisioning-common';
 import type { ResourceContext } from '../provider';
 import type { AwsClients } from './AwsClients';
 import { ignoring } from './errors';
@@ -30,8 +31,8 @@ export async function createEgress(
   publicSubnets: string[],
 ): Promise<string[]> {
   const ec2 = await aws.client(EC2Client, ctx);
-  const count = ctx.spec.resources.network!.natGateways;
-  const tags = stackTags(ctx, 'network');
+  const count = (ctx.resource as SpecOf<typeof network>).natGateways;
+  const tags = stackTags(ctx);
   const byStack = { Name: 'tag:konductor:stack', Values: [ctx.stackId] };
 
   let igw = (
@@ -189,7 +190,7 @@ async function routeTable(
           TagSpecifications: [
             {
               ResourceType: 'route-table',
-              Tags: tagList({ ...stackTags(ctx, 'network'), Name: name }),
+              Tags: tagList({ ...stackTags(ctx), Name: name }),
             },
           ],
         }),

@@ -1,4 +1,3 @@
-import type { ResourceKind } from '@konductor/plugin-provisioning-common';
 import type { ResourceContext } from '../provider';
 
 /** The tags (or Kubernetes annotations) that tie a cloud resource to a stack, an owner and a run. */
@@ -10,14 +9,23 @@ export const OWNERSHIP_TAGS = {
   run: 'konductor:run',
 } as const;
 
-/** Tags tying a resource created now to its (stack, resource), its owner and this run. */
-export function stackTags(
-  ctx: ResourceContext,
-  kind: ResourceKind,
-): Record<string, string> {
+/**
+ * What names the cloud resources of `ctx`'s resource after the stack id: a resource named after
+ * its kind keeps the suffix Konductor always gave it (`db` for `database`), so stacks created
+ * before resources had names are found again; a named one (`orders-db`) uses its name.
+ */
+export const nameSuffix = (ctx: ResourceContext, kindSuffix: string) =>
+  ctx.name === ctx.resource.kind ? kindSuffix : ctx.name;
+
+/** `<stackId>-<suffix>`: the name of `ctx`'s resource's main cloud resource. */
+export const cloudName = (ctx: ResourceContext, kindSuffix: string) =>
+  `${ctx.stackId}-${nameSuffix(ctx, kindSuffix)}`;
+
+/** Tags tying a resource created now to its (stack, resource name), its owner and this run. */
+export function stackTags(ctx: ResourceContext): Record<string, string> {
   return {
     [OWNERSHIP_TAGS.stack]: ctx.stackId,
-    [OWNERSHIP_TAGS.resource]: kind,
+    [OWNERSHIP_TAGS.resource]: ctx.name,
     'konductor:environment': ctx.spec.environment,
     [OWNERSHIP_TAGS.owner]: ctx.spec.owner ?? '',
     [OWNERSHIP_TAGS.run]: ctx.runId,

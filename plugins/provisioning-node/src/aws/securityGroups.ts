@@ -6,12 +6,18 @@ import {
   DescribeVpcsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
-import type { ResourceKind } from '@konductor/plugin-provisioning-common';
+import { network } from '@konductor/plugin-provisioning-common';
 import type { ResourceContext } from '../provider';
 import type { AwsClients } from './AwsClients';
 import { ignoring } from './errors';
 import { adopt, isOwned, stackTags, tagList, tagRecord } from './ownership';
 import { MayDelete, retryDependency } from './removal';
+
+/** The name of the stack's network resource (`network`, unless the template named it). */
+const networkName = (ctx: ResourceContext) =>
+  Object.keys(ctx.spec.resources).find(
+    n => ctx.spec.resources[n].kind === 'network',
+  ) ?? 'network';
 
 /** The VPC tagged as this stack's network, preferring the one carrying this stack's owner. */
 export async function findVpc(aws: AwsClients, ctx: ResourceContext) {
@@ -20,7 +26,7 @@ export async function findVpc(aws: AwsClients, ctx: ResourceContext) {
     new DescribeVpcsCommand({
       Filters: [
         { Name: 'tag:konductor:stack', Values: [ctx.stackId] },
-        { Name: 'tag:konductor:resource', Values: ['network'] },
+        { Name: 'tag:konductor:resource', Values: [networkName(ctx)] },
       ],
     }),
   );
@@ -35,12 +41,11 @@ export async function findVpc(aws: AwsClients, ctx: ResourceContext) {
 export async function securityGroup(
   aws: AwsClients,
   ctx: ResourceContext,
-  kind: ResourceKind,
   role: string,
   ingressPort?: number,
 ) {
   const ec2 = await aws.client(EC2Client, ctx);
-  const vpcId = String(ctx.outputs.network!.vpcId);
+  const { vpcId, cidr } = ctx.dependency(network);
   const name = `${ctx.stackId}-${role}`;
   const found = (
     await ec2.send(
@@ -65,7 +70,7 @@ export async function securityGroup(
           TagSpecifications: [
             {
               ResourceType: 'security-group',
-              Tags: tagList(stackTags(ctx, kind)),
+              Tags: tagList(stackTags(ctx)),
             },
           ],
         }),
@@ -85,7 +90,7 @@ export async function securityGroup(
               ToPort: ingressPort,
               IpRanges: [
                 {
-                  CidrIp: String(ctx.outputs.network!.cidr),
+                  CidrIp: cidr,
                   Description: 'from inside the VPC',
                 },
               ],

@@ -23,7 +23,10 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import provisioningPlugin from '@konductor/plugin-provisioning-backend';
-import { ProvisioningClient } from '@konductor/plugin-provisioning-common';
+import {
+  BUILT_IN_RESOURCE_KINDS,
+  ProvisioningClient,
+} from '@konductor/plugin-provisioning-common';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { startSandbox, Sandbox } from '@konductor/sandbox';
 import type { CloudProvider } from '@konductor/plugin-provisioning-node';
@@ -444,16 +447,17 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       const calls: string[] = [];
       const refusing: CloudProvider = {
         id: 'aws',
-        create: async kind => {
-          calls.push(`create ${kind}`);
+        kinds: BUILT_IN_RESOURCE_KINDS,
+        create: async ctx => {
+          calls.push(`create ${ctx.name}`);
           throw new Error('no cloud call in dry-run');
         },
-        exists: async kind => {
-          calls.push(`exists ${kind}`);
+        exists: async ctx => {
+          calls.push(`exists ${ctx.name}`);
           return false;
         },
-        destroy: async kind => {
-          calls.push(`destroy ${kind}`);
+        destroy: async ctx => {
+          calls.push(`destroy ${ctx.name}`);
           return { kept: [] };
         },
       };

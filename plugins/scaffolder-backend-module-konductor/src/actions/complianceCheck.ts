@@ -2,11 +2,13 @@ import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import type { JsonObject } from '@backstage/types';
 import {
+  ComplianceCheck,
   GateVerdict,
   describeViolations,
   evaluateStackSpec,
 } from '@konductor/plugin-compliance-common';
 import {
+  ResourceKinds,
   formatProblems,
   stackSpecSchema,
   validateStackSpec,
@@ -40,6 +42,10 @@ export function createComplianceCheckAction(
   options: {
     /** The lowest compliance level per environment (`konductor.compliance.minimumLevels`). */
     minimumLevels?: MinimumLevels;
+    /** The resource kinds stacks may use (the provider's); default the built-in ones. */
+    kinds?: ResourceKinds;
+    /** The checks, with those of registered kinds; default Konductor's. */
+    checks?: ComplianceCheck[];
   } = {},
 ) {
   return createTemplateAction({
@@ -68,12 +74,12 @@ export function createComplianceCheckAction(
       },
     },
     async handler(ctx) {
-      const validation = validateStackSpec(ctx.input);
+      const validation = validateStackSpec(ctx.input, options.kinds);
       if (!validation.valid)
         throw new InputError(formatProblems(validation.problems));
       const tooLow = levelProblem(validation.spec, options.minimumLevels ?? {});
       if (tooLow) throw new InputError(tooLow);
-      const verdict = evaluateStackSpec(validation.spec);
+      const verdict = evaluateStackSpec(validation.spec, options);
       const output = gateOutput(verdict);
       ctx.output('allowed', verdict.allowed);
       ctx.output('level', verdict.level);

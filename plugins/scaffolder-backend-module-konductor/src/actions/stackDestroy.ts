@@ -9,13 +9,13 @@ import {
   ENVIRONMENTS,
   ProvisioningClient,
   ProvisioningStack,
-  dependenciesOf,
+  ResourceKinds,
+  parseStackSpec,
+  planStack,
   provisioningStackDestroyPermission,
   runIdFor,
   sanitizeName,
   stackIdFor,
-  stackSpecSchema,
-  topologicalOrder,
 } from '@konductor/plugin-provisioning-common';
 import {
   CloudProvider,
@@ -68,6 +68,13 @@ export function createStackDestroyAction(options: {
               region: z.string(),
             })
             .describe('The AWS account and region of the stack.'),
+        resources: z =>
+          z
+            .record(z.string())
+            .optional()
+            .describe(
+              'Resources the stack holds under names other than their kind, name -> kind, such as { "orders-db": "database" }; those named after their kind are always destroyed.',
+            ),
       },
       output: {
         deleted: z =>
@@ -113,26 +120,29 @@ export function createStackDestroyAction(options: {
           return toCheckpoint(recorded);
         },
       })) as unknown as ProvisioningStack;
-      // Every kind, so nothing of the stack is left whatever it was provisioned with.
-      const spec = stackSpecSchema.parse({
-        name,
-        environment: ctx.input.environment,
-        owner: stack.owner,
-        aws: ctx.input.aws,
-        resources: {
-          network: { cidr: '10.0.0.0/16' },
-          database: {},
-          secrets: {},
-          cluster: {},
-          app: { image: 'any' },
+      const spec = parseStackSpec(
+        {
+          name,
+          environment: ctx.input.environment,
+          owner: stack.owner,
+          aws: ctx.input.aws,
+          resources: destroyedResources(
+            options.provider.kinds,
+            ctx.input.resources ?? {},
+          ),
         },
-      });
+        options.provider.kinds,
+        { relations: false },
+      );
       const { run, onEvent } = reportingRun(
         ctx,
         spec,
-        topologicalOrder(spec).map(resource => ({
-          resource,
-          dependsOn: dependenciesOf(spec, resource),
+        planStack(spec, options.provider.kinds).resources.map(r => ({
+          resource: r.id,
+          kind: r.kind,
+          dependsOn: r.dependsOn,
+          typicalCreateSeconds: r.typicalCreateSeconds,
+          catalogType: r.catalogType,
         })),
         options.reporter,
       );
@@ -178,4 +188,28 @@ export function createStackDestroyAction(options: {
       ctx.output('deleted', deleted);
     },
   });
+}
+
+/** Fields a removal never reads, for the built-in kinds whose schema has no default for them. */
+const REMOVAL_PLACEHOLDERS: Record<string, Record<string, unknown>> = {
+  network: { cidr: '10.0.0.0/16' },
+  app: { image: 'any' },
+};
+
+/**
+ * The resources a destroy looks for: one named after each kind (whatever the stack was provisioned
+ * with, nothing of it is left), and the named ones the task lists. A registered kind whose fields
+ * have no defaults is looked for only when listed.
+ */
+function destroyedResources(
+  kinds: ResourceKinds,
+  named: Record<string, string>,
+): Record<string, Record<string, unknown>> {
+  const fields = (kind: string) => REMOVAL_PLACEHOLDERS[kind] ?? {};
+  const resources: Record<string, Record<string, unknown>> = {};
+  for (const { kind, schema } of kinds.list())
+    if (schema.safeParse(fields(kind)).success) resources[kind] = fields(kind);
+  for (const [name, kind] of Object.entries(named))
+    resources[name] = { kind, ...fields(kind) };
+  return resources;
 }

@@ -19,6 +19,7 @@ import {
   stackIdOf,
 } from '@konductor/plugin-provisioning-node';
 import {
+  ComplianceCheck,
   describeViolations,
   evaluateStackSpec,
 } from '@konductor/plugin-compliance-common';
@@ -52,6 +53,8 @@ export interface StackProvisionActionOptions {
   accounts?: ProvisioningAccounts;
   /** The lowest compliance level per environment (`konductor.compliance.minimumLevels`). */
   minimumLevels?: MinimumLevels;
+  /** The gate's checks, with those of registered kinds; default Konductor's. */
+  checks?: ComplianceCheck[];
 }
 
 /**
@@ -94,7 +97,7 @@ export function createStackProvisionAction(
             .record(z.any())
             .optional()
             .describe(
-              'Outputs of each resource (identifiers and endpoints, never secret values).',
+              'Outputs of each resource by name (identifiers and endpoints, never secret values).',
             ),
         runUrl: z =>
           z
@@ -129,7 +132,8 @@ export function createStackProvisionAction(
       },
     },
     async handler(ctx) {
-      const validation = validateStackSpec(ctx.input);
+      const { kinds } = options.provider;
+      const validation = validateStackSpec(ctx.input, kinds);
       if (!validation.valid)
         throw new InputError(formatProblems(validation.problems));
       const spec = validation.spec;
@@ -142,7 +146,10 @@ export function createStackProvisionAction(
       const tooLow = levelProblem(spec, options.minimumLevels ?? {});
       if (tooLow) throw new InputError(tooLow);
       // The compliance gate, before anything is created: a template cannot skip it.
-      const verdict = evaluateStackSpec(spec);
+      const verdict = evaluateStackSpec(spec, {
+        kinds,
+        checks: options.checks,
+      });
       ctx.output('compliance', gateOutput(verdict));
       if (!verdict.allowed) {
         const refusal = describeViolations(verdict);
@@ -157,7 +164,7 @@ export function createStackProvisionAction(
         owner: spec.owner,
       };
       const stacks = options.stacks(await ctx.getInitiatorCredentials());
-      const plan = planStack(spec);
+      const plan = planStack(spec, kinds);
       ctx.output('stackId', stackIdOf(spec));
       ctx.output('plan', plan as unknown as JsonObject);
       ctx.output('monthlyCost', plan.monthlyCost);
@@ -203,7 +210,13 @@ export function createStackProvisionAction(
       const { run, onEvent } = reportingRun(
         ctx,
         spec,
-        plan.resources.map(r => ({ resource: r.id, dependsOn: r.dependsOn })),
+        plan.resources.map(r => ({
+          resource: r.id,
+          kind: r.kind,
+          dependsOn: r.dependsOn,
+          typicalCreateSeconds: r.typicalCreateSeconds,
+          catalogType: r.catalogType,
+        })),
         options.reporter,
       );
       if (options.reporter)
@@ -241,19 +254,25 @@ export function createStackProvisionAction(
         await options.reporter?.flush(run);
       }
       ctx.output('resources', outputs as JsonObject);
-      if (outputs.app) ctx.output('appUrl', String(outputs.app.url));
-      if (outputs.cluster)
-        ctx.output('clusterName', String(outputs.cluster.clusterName));
-      if (outputs.database)
-        ctx.output(
-          'databaseEndpoint',
-          `${outputs.database.endpoint}:${outputs.database.port}`,
+      // The shortcuts name the stack's one resource of each kind (several databases: none).
+      const only = (kind: string) => {
+        const named = Object.keys(spec.resources).filter(
+          n => spec.resources[n].kind === kind,
         );
-      if (outputs.secrets?.databaseSecretArn)
-        ctx.output(
-          'databaseSecretArn',
-          String(outputs.secrets.databaseSecretArn),
-        );
+        return named.length === 1 ? outputs[named[0]] : undefined;
+      };
+      const [app, cluster, database, secrets] = [
+        only('app'),
+        only('cluster'),
+        only('database'),
+        only('secrets'),
+      ];
+      if (app) ctx.output('appUrl', String(app.url));
+      if (cluster) ctx.output('clusterName', String(cluster.clusterName));
+      if (database)
+        ctx.output('databaseEndpoint', `${database.endpoint}:${database.port}`);
+      if (secrets?.databaseSecretArn)
+        ctx.output('databaseSecretArn', String(secrets.databaseSecretArn));
     },
   });
 }

@@ -1,0 +1,44 @@
+import { createExtensionPoint } from '@backstage/backend-plugin-api';
+import type { AnyKindDefinition } from '@konductor/plugin-provisioning-common';
+import type { ComplianceCheck } from '@konductor/plugin-compliance-common';
+import type { AwsClients } from './aws/AwsClients';
+import type { ResourceHandler } from './provider';
+
+/**
+ * A resource kind a module adds: its definition (schema, outputs, dependencies, plan, cost,
+ * catalog type, planned compliance facts), its handler on each provider and the compliance checks
+ * of its catalog type.
+ */
+export interface ResourceKindModule<
+  D extends AnyKindDefinition = AnyKindDefinition,
+> {
+  definition: D;
+  /** Its handler on the AWS provider, built on the provider's shared clients and waiter. */
+  aws(aws: AwsClients): ResourceHandler<D>;
+  /**
+   * The compliance checks of its catalog type: the gate evaluates them on a stack spec before
+   * anything is created (register them with the compliance backend too, through
+   * `complianceChecksExtensionPoint`, to evaluate what exists).
+   */
+  checks?: ComplianceCheck[];
+}
+
+/** Declares a resource kind module, keeping its definition's exact types. */
+export const defineResourceKindModule = <D extends AnyKindDefinition>(
+  module: ResourceKindModule<D>,
+) => module;
+
+/** Adds resource kinds to Konductor's stack actions. */
+export interface ProvisioningResourceKindsExtensionPoint {
+  addResourceKind(...kinds: ResourceKindModule<any>[]): void;
+}
+
+/**
+ * The extension point of Konductor's resource kinds, provided by its scaffolder module
+ * (`@konductor/plugin-scaffolder-backend-module-konductor`) for other modules of the scaffolder
+ * plugin: `reg.registerInit({ deps: { kinds: provisioningResourceKindsExtensionPoint }, ... })`.
+ */
+export const provisioningResourceKindsExtensionPoint =
+  createExtensionPoint<ProvisioningResourceKindsExtensionPoint>({
+    id: 'konductor.resource-kinds',
+  });

@@ -1,0 +1,265 @@
+import { randomBytes } from 'node:crypto';
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  scaffolderActionsExtensionPoint,
+  TemplateAction,
+} from '@backstage/plugin-scaffolder-node';
+import { scaffolderAutocompleteExtensionPoint } from '@backstage/plugin-scaffolder-node/alpha';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import type { ComplianceCheck } from '@konductor/plugin-compliance-common';
+import provisioningPlugin from '@konductor/plugin-provisioning-backend';
+import { defineKind } from '@konductor/plugin-provisioning-common';
+import {
+  adopt,
+  defineResourceKindModule,
+  ignoring,
+  NOT_FOUND,
+  provisioningResourceKindsExtensionPoint,
+  removalOf,
+  stackTags,
+  tagList,
+  tagRecord,
+} from '@konductor/plugin-provisioning-node';
+import { startSandbox, Sandbox } from '@konductor/sandbox';
+import { z } from 'zod/v3';
+import { scaffolderModuleKonductor } from './module';
+
+// A kind as a platform team would add it, written only against Konductor's public API: an API
+// key generated into Secrets Manager, with its own compliance check.
+const apiKey = defineKind({
+  kind: 'api-key',
+  title: 'a generated API key',
+  schema: z
+    .object({
+      rotationDays: z.number().int().min(1).max(365).default(90),
+    })
+    .strict(),
+  outputs: z.object({ secretArn: z.string() }),
+  plan: k => ({
+    summary: `API key rotated every ${k.rotationDays} days`,
+    creates: ['Secrets Manager secret'],
+    monthlyCost: 0.4,
+  }),
+  typicalCreateSeconds: 5,
+  catalogType: 'aws-api-key',
+  plannedFacts: k => ({
+    'apiKey.rotationDays': { value: k.rotationDays, field: 'rotationDays' },
+  }),
+});
+
+const apiKeyRotation: ComplianceCheck = {
+  id: 'api-key-rotation',
+  title: 'API keys rotated',
+  controls: ['IA-5(1)'],
+  appliesTo: { kinds: ['Resource'], types: ['aws-api-key'] },
+  facts: ['apiKey.rotationDays'],
+  remediation: 'Set rotationDays to 90 or less.',
+  evaluate: v =>
+    Number(v['apiKey.rotationDays']) <= 90
+      ? { status: 'pass', message: 'rotated often enough' }
+      : {
+          status: 'fail',
+          message: `Rotated every ${v['apiKey.rotationDays']} days; at most 90.`,
+        },
+};
+
+const secretName = (stackId: string, name: string) =>
+  `api-keys/${stackId}/${name}`;
+
+const apiKeyModule = createBackendModule({
+  pluginId: 'scaffolder',
+  moduleId: 'test-api-key',
+  register(reg) {
+    reg.registerInit({
+      deps: { kinds: provisioningResourceKindsExtensionPoint },
+      async init({ kinds }) {
+        kinds.addResourceKind(
+          defineResourceKindModule({
+            definition: apiKey,
+            checks: [apiKeyRotation],
+            aws: aws => ({
+              async create(ctx) {
+                const sm = await aws.client(SecretsManagerClient, ctx);
+                const name = secretName(ctx.stackId, ctx.name);
+                const created = await sm
+                  .send(
+                    new CreateSecretCommand({
+                      Name: name,
+                      SecretString: randomBytes(24).toString('base64url'),
+                      Tags: tagList(stackTags(ctx)),
+                    }),
+                  )
+                  .catch(ignoring('ResourceExistsException'));
+                if (created) return { secretArn: created.ARN! };
+                const existing = await sm.send(
+                  new DescribeSecretCommand({ SecretId: name }),
+                );
+                adopt(ctx, `secret ${name}`, tagRecord(existing.Tags));
+                return { secretArn: existing.ARN! };
+              },
+              async exists(ctx, outputs) {
+                const sm = await aws.client(SecretsManagerClient, ctx);
+                const s = await sm.send(
+                  new DescribeSecretCommand({ SecretId: outputs.secretArn }),
+                );
+                return !s.DeletedDate;
+              },
+              async destroy(ctx) {
+                const sm = await aws.client(SecretsManagerClient, ctx);
+                const removal = removalOf(ctx);
+                const name = secretName(ctx.stackId, ctx.name);
+                const found = await sm
+                  .send(new DescribeSecretCommand({ SecretId: name }))
+                  .catch(ignoring(NOT_FOUND));
+                if (found && removal.mayDelete(`secret ${name}`, found.Tags))
+                  await sm.send(
+                    new DeleteSecretCommand({
+                      SecretId: name,
+                      ForceDeleteWithoutRecovery: true,
+                    }),
+                  );
+                return removal.result();
+              },
+            }),
+          }),
+        );
+      },
+    });
+  },
+});
+
+describe('a resource kind registered by another module', () => {
+  let sandbox: Sandbox;
+  let stop: () => Promise<void>;
+  const actions = new Map<string, TemplateAction<any, any, any>>();
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({});
+    const backend = await startTestBackend({
+      extensionPoints: [
+        [
+          scaffolderActionsExtensionPoint,
+          {
+            addActions: (...added: TemplateAction<any, any, any>[]) =>
+              added.forEach(a => actions.set(a.id, a)),
+          },
+        ],
+        [
+          scaffolderAutocompleteExtensionPoint,
+          { addAutocompleteProvider() {} },
+        ],
+      ],
+      features: [
+        provisioningPlugin,
+        mockServices.database.factory(),
+        mockServices.rootConfig.factory({
+          data: {
+            aws: {
+              accounts: [
+                {
+                  accountId: '123456789012',
+                  accessKeyId: 'AKIA123456789012',
+                  secretAccessKey: 'sandbox',
+                },
+              ],
+            },
+            konductor: {
+              aws: { endpoint: sandbox.url, pollIntervalSeconds: 0.02 },
+              provisioning: {
+                accounts: [
+                  { accountId: '123456789012', regions: ['us-east-1'] },
+                ],
+              },
+            },
+          },
+        }),
+        scaffolderModuleKonductor,
+        apiKeyModule,
+      ],
+    });
+    stop = () => backend.stop();
+  });
+  afterAll(() => Promise.all([stop(), sandbox.stop()]));
+
+  const input = (rotationDays: number) => ({
+    name: 'keys',
+    environment: 'dev',
+    owner: 'group:default/team-a',
+    aws: { accountId: '123456789012', region: 'us-east-1' },
+    complianceLevel: 'moderate',
+    resources: {
+      'partner-key': { kind: 'api-key', rotationDays },
+      secrets: {
+        databaseCredentials: false,
+        generated: ['SESSION_KEY'],
+        rotationDays: 30,
+      },
+    },
+  });
+
+  it("provisions a stack with the module's kind, and destroys it", async () => {
+    const provision = actions.get('konductor:stack:provision')!;
+    const ctx = createMockActionContext({ input: input(30) });
+    await provision.handler(ctx);
+    const outputs = Object.fromEntries((ctx.output as jest.Mock).mock.calls);
+    expect(outputs.plan.resources.map((r: any) => [r.id, r.kind])).toEqual([
+      ['secrets', 'secrets'],
+      ['partner-key', 'api-key'],
+    ]);
+    const arn = outputs.resources['partner-key'].secretArn;
+    expect(arn).toContain('api-keys/keys-dev/partner-key');
+    const sm = new SecretsManagerClient({
+      endpoint: sandbox.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIA123456789012', secretAccessKey: 'x' },
+    });
+    expect(
+      (await sm.send(new GetSecretValueCommand({ SecretId: arn })))
+        .SecretString,
+    ).toHaveLength(32);
+
+    const destroy = actions.get('konductor:stack:destroy')!;
+    await destroy.handler(
+      createMockActionContext({
+        input: {
+          name: 'keys',
+          environment: 'dev',
+          aws: input(30).aws,
+          resources: { 'partner-key': 'api-key' },
+        },
+      }),
+    );
+    await expect(
+      sm.send(new DescribeSecretCommand({ SecretId: arn })),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+
+  it("refuses a spec that breaks the module's own compliance check, before any call", async () => {
+    const before = (await (
+      await fetch(`${sandbox.url}/__sandbox/resources`)
+    ).json()) as { total: number };
+    const check = actions.get('konductor:compliance:check')!;
+    const error = await check
+      .handler(createMockActionContext({ input: input(365) }))
+      .catch(e => e);
+    expect(error.message).toMatch(
+      /resources\.partner-key\.rotationDays: Rotated every 365 days; at most 90\./,
+    );
+    const provision = actions.get('konductor:stack:provision')!;
+    await expect(
+      provision.handler(createMockActionContext({ input: input(365) })),
+    ).rejects.toThrow(/IA-5\(1\)/);
+    const after = (await (
+      await fetch(`${sandbox.url}/__sandbox/resources`)
+    ).json()) as { total: number };
+    expect(after.total).toBe(before.total);
+  });
+});
