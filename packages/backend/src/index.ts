@@ -40,6 +40,8 @@ backend.add(
 // Konductor's actions: konductor:stack:*, konductor:compliance:check, konductor:github:repo:provision,
 // konductor:jira:issue:create.
 backend.add(import('@konductor/plugin-scaffolder-backend-module-konductor'));
+// Resource kinds beyond the built-in ones, each a module of the scaffolder.
+backend.add(import('@konductor/plugin-scaffolder-backend-module-konductor-s3'));
 // Konductor's provisioning runs: every run's graph and event log, with live updates.
 backend.add(import('@konductor/plugin-provisioning-backend'));
 // Compliance: every entity evaluated against NIST SP 800-53 checks, on a schedule and on change.

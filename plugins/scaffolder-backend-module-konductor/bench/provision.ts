@@ -6,6 +6,7 @@
  * first cloud call. BENCH_SCALE scales every latency (the test command's smoke run uses 0.02).
  */
 import { ConfigReader } from '@backstage/config';
+import { CHECKS } from '@konductor/plugin-compliance-common';
 import { startSandbox } from '@konductor/sandbox';
 import {
   dependenciesOf,
@@ -13,6 +14,7 @@ import {
   topologicalOrder,
 } from '@konductor/plugin-provisioning-common';
 import type { CloudProvider } from '@konductor/plugin-provisioning-node';
+import { bucketKind } from '@konductor/plugin-scaffolder-backend-module-konductor-s3';
 import { awsProviderFromConfig } from '../src/awsProviderFromConfig';
 import { createStackProvisionAction } from '../src/actions/stackProvision';
 
@@ -42,6 +44,8 @@ const input = {
     // Rotation, as the moderate level's gate requires.
     secrets: { databaseCredentials: true, rotationDays: 30 },
     cluster: {},
+    // A kind a module adds (the S3 bucket), registered as the backend registers it.
+    uploads: { kind: 'bucket', expireAfterDays: 30 },
     app: {
       image: 'ghcr.io/acme/bench:1',
       replicas: 2,
@@ -93,7 +97,7 @@ async function main() {
 
   // The task, as the scaffolder runs it: the action's handler with checkpoints and a logger. The
   // provider is wrapped only to time each resource's own create.
-  const provider = awsProviderFromConfig(config);
+  const provider = awsProviderFromConfig(config, undefined, [bucketKind]);
   const duration: Record<string, number> = {};
   const timed: CloudProvider = {
     id: provider.id,
@@ -139,6 +143,7 @@ async function main() {
       releaseStackLease: async () => {},
     },
     accounts: [{ accountId: '123456789012', regions: ['us-east-1'] }],
+    checks: [...CHECKS, ...(bucketKind.checks ?? [])],
   }).handler({
     input: input as any,
     logger: silent as any,

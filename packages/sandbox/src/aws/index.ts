@@ -14,6 +14,7 @@ import {
   handleSecretsManager,
   secretsManagerOperation,
 } from './secretsManager';
+import { handleS3, s3Error, s3Operation } from './s3';
 import { handleSts, stsOperation } from './sts';
 
 /**
@@ -51,6 +52,14 @@ const services = {
     throttle: [400, 'ThrottlingException'],
     quota: [400, 'LimitExceededException'],
     internal: [500, 'InternalServiceError'],
+  },
+  s3: {
+    op: s3Operation,
+    handle: handleS3,
+    error: s3Error,
+    throttle: [503, 'SlowDown'],
+    quota: [400, 'TooManyBuckets'],
+    internal: [500, 'InternalError'],
   },
   eks: {
     op: eksOperation,

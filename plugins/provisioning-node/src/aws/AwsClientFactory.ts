@@ -89,6 +89,9 @@ export class AwsClientFactory {
         new Client({
           region,
           endpoint: this.options.endpoint,
+          // One host stands for every service behind an endpoint override (the sandbox): S3
+          // addresses buckets in the path there. Other clients ignore the setting.
+          forcePathStyle: this.options.endpoint ? true : undefined,
           credentials: await this.options.credentials(accountId),
           // A call without an answer is abandoned (and retried as transient), never awaited forever.
           requestHandler: {

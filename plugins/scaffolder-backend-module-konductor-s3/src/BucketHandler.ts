@@ -1,0 +1,187 @@
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  GetBucketTaggingCommand,
+  HeadBucketCommand,
+  PutBucketEncryptionCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketTaggingCommand,
+  PutBucketVersioningCommand,
+  PutPublicAccessBlockCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import type { OutputsOf, SpecOf } from '@konductor/plugin-provisioning-common';
+import {
+  adopt,
+  AwsClients,
+  cloudName,
+  errorName,
+  ignoring,
+  notFound,
+  removalOf,
+  RemovalResult,
+  ResourceContext,
+  ResourceHandler,
+  stackTags,
+  tagList,
+} from '@konductor/plugin-provisioning-node';
+import type { bucket } from './bucket';
+
+type Ctx = ResourceContext<SpecOf<typeof bucket>>;
+type Outputs = OutputsOf<typeof bucket>;
+
+/** The bucket's tags; none (S3 answers NoSuchTagSet) is an empty record. */
+async function tagsOf(s3: S3Client, name: string) {
+  const tagging = await s3
+    .send(new GetBucketTaggingCommand({ Bucket: name }))
+    .catch(ignoring('NoSuchTagSet'));
+  return Object.fromEntries(
+    (tagging?.TagSet ?? []).map(t => [t.Key!, t.Value ?? '']),
+  );
+}
+
+/** Whether the bucket exists in this account (HeadBucket answers 404 NotFound when it does not). */
+async function exists(s3: S3Client, name: string) {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: name }));
+    return true;
+  } catch (e) {
+    if (notFound(e)) return false;
+    throw e;
+  }
+}
+
+/**
+ * A stack's S3 bucket. S3 bucket names are global, so a name taken by anyone else fails the run
+ * with what to change; a bucket of this account is adopted only when its tags name this stack and
+ * owner (looked at before anything is written to it); settings are applied on every attempt.
+ */
+export class BucketHandler implements ResourceHandler<typeof bucket> {
+  constructor(private readonly aws: AwsClients) {}
+
+  async create(ctx: Ctx): Promise<Outputs> {
+    const spec = ctx.resource;
+    const s3 = await this.aws.client(S3Client, ctx);
+    const name = cloudName(ctx, 'bucket');
+    const { region } = ctx.spec.aws;
+    if (await exists(s3, name)) {
+      adopt(ctx, `S3 bucket ${name}`, await tagsOf(s3, name));
+    } else {
+      try {
+        await s3.send(
+          new CreateBucketCommand({
+            Bucket: name,
+            // us-east-1 takes no location constraint; every other region names itself.
+            CreateBucketConfiguration:
+              region === 'us-east-1'
+                ? undefined
+                : { LocationConstraint: region as any },
+          }),
+        );
+      } catch (e) {
+        if (errorName(e) === 'BucketAlreadyExists')
+          throw new Error(
+            `S3 bucket ${name} already exists in another AWS account (bucket names are global): rename the resource or the stack`,
+          );
+        throw e;
+      }
+      await s3.send(
+        new PutBucketTaggingCommand({
+          Bucket: name,
+          Tagging: { TagSet: tagList(stackTags(ctx)) },
+        }),
+      );
+    }
+    await s3.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: name,
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          IgnorePublicAcls: true,
+          BlockPublicPolicy: true,
+          RestrictPublicBuckets: true,
+        },
+      }),
+    );
+    await s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: name,
+        ServerSideEncryptionConfiguration: {
+          Rules: [
+            {
+              ApplyServerSideEncryptionByDefault: {
+                SSEAlgorithm:
+                  spec.encryption === 'sse-kms' ? 'aws:kms' : 'AES256',
+              },
+            },
+          ],
+        },
+      }),
+    );
+    await s3.send(
+      new PutBucketVersioningCommand({
+        Bucket: name,
+        VersioningConfiguration: {
+          Status: spec.versioning ? 'Enabled' : 'Suspended',
+        },
+      }),
+    );
+    const rules = [
+      ...(spec.expireAfterDays
+        ? [
+            {
+              ID: 'konductor-expire',
+              Status: 'Enabled' as const,
+              Filter: { Prefix: '' },
+              Expiration: { Days: spec.expireAfterDays },
+            },
+          ]
+        : []),
+      ...(spec.versioning
+        ? [
+            {
+              ID: 'konductor-noncurrent',
+              Status: 'Enabled' as const,
+              Filter: { Prefix: '' },
+              NoncurrentVersionExpiration: {
+                NoncurrentDays: spec.noncurrentVersionsDays,
+              },
+            },
+          ]
+        : []),
+    ];
+    if (rules.length)
+      await s3.send(
+        new PutBucketLifecycleConfigurationCommand({
+          Bucket: name,
+          LifecycleConfiguration: { Rules: rules },
+        }),
+      );
+    return { bucketName: name, arn: `arn:aws:s3:::${name}`, region };
+  }
+
+  async exists(ctx: Ctx, outputs: Outputs) {
+    return exists(await this.aws.client(S3Client, ctx), outputs.bucketName);
+  }
+
+  /** Deletes the bucket when the removal may and it is empty: Konductor never deletes data. */
+  async destroy(ctx: Ctx): Promise<RemovalResult> {
+    const s3 = await this.aws.client(S3Client, ctx);
+    const removal = removalOf(ctx);
+    const name = cloudName(ctx, 'bucket');
+    if (!(await exists(s3, name))) return removal.result();
+    const what = `S3 bucket ${name}`;
+    if (!removal.mayDelete(what, await tagsOf(s3, name)))
+      return removal.result();
+    try {
+      await s3.send(new DeleteBucketCommand({ Bucket: name }));
+    } catch (e) {
+      if (errorName(e) !== 'BucketNotEmpty' && !notFound(e)) throw e;
+      if (errorName(e) === 'BucketNotEmpty')
+        removal.kept.add(
+          `${what}: it holds objects, and Konductor never deletes data; empty it to destroy it`,
+        );
+    }
+    return removal.result();
+  }
+}
