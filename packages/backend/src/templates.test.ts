@@ -5,11 +5,53 @@ import { promisify } from 'node:util';
 import yaml from 'yaml';
 import { validateServiceDefinitionSpec } from '@konductor/plugin-catalog-backend-module-konductor';
 import { templateEntityV1beta3Validator } from '@backstage/plugin-scaffolder-common';
+import {
+  BUILT_IN_RESOURCE_KINDS,
+  validateStackSpec,
+} from '@konductor/plugin-provisioning-common';
+import { bucket } from '@konductor/plugin-scaffolder-backend-module-konductor-s3';
 import { repoRoot } from './__testUtils__/appConfig';
 
 const exec = promisify(execFile);
 const templatesDir = path.join(repoRoot, 'templates');
 const templates = fs.readdirSync(templatesDir).sort();
+/** The kinds the backend registers: the built-in ones and the modules' (the S3 bucket). */
+const kinds = BUILT_IN_RESOURCE_KINDS.with(bucket);
+
+/** A parameter's value for a form left at its defaults (the stack name and owner filled in). */
+function exampleParameters(spec: any): Record<string, unknown> {
+  const pages = Array.isArray(spec.parameters)
+    ? spec.parameters
+    : [spec.parameters];
+  const values: Record<string, unknown> = {
+    name: 'example',
+    owner: 'group:default/team-a',
+    location: { accountId: '123456789012', region: 'us-east-1' },
+  };
+  for (const page of pages)
+    for (const [name, p] of Object.entries<any>(page?.properties ?? {}))
+      values[name] ??= p.default ?? p.enum?.[0];
+  return values;
+}
+
+/** `value` with `${{ parameters.x.y }}` filled in; a whole-value expression keeps its type. */
+function render(value: unknown, params: Record<string, unknown>): unknown {
+  const read = (p: string) =>
+    p.split('.').reduce<any>((v, k) => v?.[k], params);
+  if (typeof value === 'string') {
+    const whole = /^\$\{\{\s*parameters\.([\w.]+)\s*\}\}$/.exec(value);
+    if (whole) return read(whole[1]);
+    return value.replace(/\$\{\{\s*parameters\.([\w.]+)\s*\}\}/g, (_, p) =>
+      String(read(p)),
+    );
+  }
+  if (Array.isArray(value)) return value.map(v => render(v, params));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, render(v, params)]),
+    );
+  return value;
+}
 
 describe('the templates in templates/', () => {
   it('are each registered in the embedded configuration, as are the example definitions', () => {
@@ -42,13 +84,22 @@ describe('the templates in templates/', () => {
     ].filter(f => fs.existsSync(f));
     expect(definitions.length).toBeGreaterThanOrEqual(4);
     for (const file of definitions) {
-      const result = validateServiceDefinitionSpec(
-        yaml.parse(fs.readFileSync(file, 'utf8')).spec,
-      );
+      const spec = yaml.parse(fs.readFileSync(file, 'utf8')).spec;
+      const result = validateServiceDefinitionSpec(spec);
       expect({ file, problems: result.valid ? [] : result.problems }).toEqual({
         file,
         problems: [],
       });
+      // Its stack, as the form's defaults render it, is one the stack action accepts.
+      const stack = spec.fulfilment.automated?.stack;
+      if (stack)
+        expect({
+          file,
+          problems: validateStackSpec(
+            render(stack, exampleParameters(spec)),
+            kinds,
+          ).problems,
+        }).toEqual({ file, problems: [] });
     }
     const handWritten = templates
       .map(t => path.join(templatesDir, t, 'template.yaml'))
