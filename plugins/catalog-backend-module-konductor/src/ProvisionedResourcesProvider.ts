@@ -13,7 +13,12 @@ import type {
   EntityProvider,
   EntityProviderConnection,
 } from '@backstage/plugin-catalog-node';
-import { BUILT_IN_RESOURCE_KINDS } from '@konductor/plugin-provisioning-common';
+import {
+  ANNOTATION_AWS_ACCOUNT,
+  ANNOTATION_AWS_REGION,
+  ANNOTATION_CLOUD_ID,
+  BUILT_IN_RESOURCE_KINDS,
+} from '@konductor/plugin-provisioning-common';
 import type {
   ProvisioningClient,
   ProvisioningRun,
@@ -23,7 +28,7 @@ import type {
 /** Annotations on the entities of provisioned resources. */
 export const ANNOTATION_STACK = 'konductor.dev/stack';
 export const ANNOTATION_RUN = 'konductor.dev/run';
-export const ANNOTATION_CLOUD_ID = 'konductor.dev/cloud-id';
+export { ANNOTATION_CLOUD_ID };
 
 /** Resource statuses that mean the resource exists in the cloud. */
 const EXISTING = new Set([
@@ -112,6 +117,9 @@ export class ProvisionedResourcesProvider implements EntityProvider {
       [ANNOTATION_RUN]: run.id,
       // Compliance evaluates the stack's entities where, and at the level, it was checked.
       [ANNOTATION_ENVIRONMENT]: run.environment,
+      // Where its resources are, for the fact sources that read them.
+      ...(run.accountId ? { [ANNOTATION_AWS_ACCOUNT]: run.accountId } : {}),
+      ...(run.region ? { [ANNOTATION_AWS_REGION]: run.region } : {}),
       ...(run.complianceLevel
         ? { [ANNOTATION_COMPLIANCE_LEVEL]: run.complianceLevel }
         : {}),

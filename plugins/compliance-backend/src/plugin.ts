@@ -9,11 +9,14 @@ import {
 } from '@backstage/integration';
 import { awsClientFactoryServiceRef } from '@konductor/plugin-provisioning-node';
 import {
+  complianceChecksExtensionPoint,
   complianceFactSourcesExtensionPoint,
   FactSource,
 } from '@konductor/plugin-compliance-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import {
+  CHECKS,
+  ComplianceCheck,
   Level,
   compliancePermissions,
 } from '@konductor/plugin-compliance-common';
@@ -44,6 +47,19 @@ export const compliancePlugin = createBackendPlugin({
     env.registerExtensionPoint(complianceFactSourcesExtensionPoint, {
       addFactSource: (...sources) => addedSources.push(...sources),
     });
+    // Checks added by modules (those of the resource kinds they add), run beside our own.
+    const checks: ComplianceCheck[] = [...CHECKS];
+    env.registerExtensionPoint(complianceChecksExtensionPoint, {
+      addChecks: (...added) => {
+        for (const check of added) {
+          if (checks.some(c => c.id === check.id))
+            throw new Error(
+              `A compliance check with id '${check.id}' is already registered`,
+            );
+          checks.push(check);
+        }
+      },
+    });
     env.registerInit({
       deps: {
         httpRouter: coreServices.httpRouter,
@@ -63,13 +79,14 @@ export const compliancePlugin = createBackendPlugin({
       async init(deps) {
         const { config, scheduler, logger } = deps;
         deps.permissionsRegistry.addPermissions(compliancePermissions);
-        const store = await ComplianceStore.create(deps.database);
+        const store = await ComplianceStore.create(deps.database, checks);
 
         const integrations = ScmIntegrations.fromConfig(config);
         const github =
           DefaultGithubCredentialsProvider.fromIntegrations(integrations);
         const evaluator = new Evaluator({
           store,
+          checks,
           defaultLevel: (config.getOptionalString(
             'konductor.compliance.defaultLevel',
           ) ?? 'moderate') as Level,

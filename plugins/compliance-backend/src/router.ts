@@ -18,7 +18,6 @@ import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
-  CHECKS,
   CONTROLS,
   CheckStatus,
   StatusCounts,
@@ -63,19 +62,21 @@ const summarySchema = filterSchema
   })
   .strict();
 
-const exemptionSchema = z
-  .object({
-    entityRef: z.string().min(1),
-    checkId: z.enum(CHECKS.map(c => c.id) as [string, ...string[]]),
-    justification: z
-      .string()
-      .min(10, 'say why the check does not apply (10 characters or more)'),
-    expiresAt: z
-      .string()
-      .datetime({ offset: true, message: 'must be an ISO date-time' })
-      .refine(d => new Date(d) > new Date(), 'must be in the future'),
-  })
-  .strict();
+/** An exemption request; `checkIds`: the checks that exist (Konductor's and modules'). */
+const exemptionSchema = (checkIds: string[]) =>
+  z
+    .object({
+      entityRef: z.string().min(1),
+      checkId: z.enum(checkIds as [string, ...string[]]),
+      justification: z
+        .string()
+        .min(10, 'say why the check does not apply (10 characters or more)'),
+      expiresAt: z
+        .string()
+        .datetime({ offset: true, message: 'must be an ISO date-time' })
+        .refine(d => new Date(d) > new Date(), 'must be in the future'),
+    })
+    .strict();
 
 /** Parses with `schema`, or throws one InputError naming every bad field. */
 function parse<T extends z.ZodTypeAny>(
@@ -162,7 +163,7 @@ export async function createRouter(
   router.get('/controls', async (_req, res) => {
     res.json({
       controls: Object.values(CONTROLS),
-      checks: CHECKS.map(({ evaluate: _, ...check }) => check),
+      checks: evaluator.checks.map(({ evaluate: _, ...check }) => check),
     });
   });
 
@@ -432,6 +433,7 @@ export async function createRouter(
         'compliance',
       )}/controls`,
       now: new Date(),
+      checks: evaluator.checks,
     });
     res
       .type('application/json')
@@ -458,7 +460,11 @@ export async function createRouter(
 
   router.post('/exemptions', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const body = parse(exemptionSchema, req.body, 'exemption');
+    const body = parse(
+      exemptionSchema(evaluator.checks.map(c => c.id)),
+      req.body,
+      'exemption',
+    );
     const audit = await auditor.createEvent({
       eventId: 'exemption-create',
       severityLevel: 'medium',

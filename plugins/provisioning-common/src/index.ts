@@ -18,3 +18,4 @@ export * from './permissions';
 export type { ProvisioningClientOptions } from './client';
 export * from './kubernetesReleases';
 export { repoNameProblem } from './naming';
+export * from './annotations';

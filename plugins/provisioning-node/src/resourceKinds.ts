@@ -17,8 +17,8 @@ export interface ResourceKindModule<
   aws(aws: AwsClients): ResourceHandler<D>;
   /**
    * The compliance checks of its catalog type: the gate evaluates them on a stack spec before
-   * anything is created. (The compliance backend, which evaluates what exists, does not take
-   * them yet.)
+   * anything is created. (To evaluate what exists, register them with the compliance backend too,
+   * through `complianceChecksExtensionPoint`.)
    */
   checks?: ComplianceCheck[];
 }

@@ -3,7 +3,12 @@
  *
  * @packageDocumentation
  */
-export { scaffolderModuleKonductorS3 as default } from './module';
-export { bucketKind } from './module';
+export { konductorS3 as default } from './module';
+export {
+  bucketKind,
+  complianceModuleKonductorS3,
+  scaffolderModuleKonductorS3,
+} from './module';
+export { bucketFacts } from './bucketFacts';
 export { bucket, bucketSchema, BUCKET_CHECKS } from './bucket';
 export { BucketHandler } from './BucketHandler';

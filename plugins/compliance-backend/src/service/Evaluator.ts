@@ -3,6 +3,8 @@ import {
   ANNOTATION_COMPLIANCE_LEVEL,
   ANNOTATION_ENVIRONMENT,
   CheckResult,
+  CHECKS,
+  ComplianceCheck,
   LEVELS,
   Level,
   checksFor,
@@ -27,6 +29,8 @@ export class Evaluator {
     private readonly options: {
       store: ComplianceStore;
       sources: FactSource[];
+      /** The checks: Konductor's and those modules add; default Konductor's. */
+      checks?: ComplianceCheck[];
       /** Level of entities that do not name one (konductor.compliance.defaultLevel). */
       defaultLevel: Level;
       now?: () => Date;
@@ -34,6 +38,11 @@ export class Evaluator {
       concurrency?: number;
     },
   ) {}
+
+  /** Every check it runs: Konductor's and those modules added. */
+  get checks(): ComplianceCheck[] {
+    return this.options.checks ?? CHECKS;
+  }
 
   private now() {
     return this.options.now?.() ?? new Date();
@@ -65,7 +74,7 @@ export class Evaluator {
       type: (entity.spec as any)?.type,
       annotations: entity.metadata.annotations,
     };
-    const checks = checksFor(target);
+    const checks = checksFor(target, this.checks);
     const facts = checks.length
       ? await readFacts(entity, this.options.sources, () => this.now())
       : {};

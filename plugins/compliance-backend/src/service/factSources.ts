@@ -7,11 +7,11 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import type { AwsClientFactory } from '@konductor/plugin-provisioning-node';
+import { ANNOTATION_CLOUD_ID } from '@konductor/plugin-provisioning-common';
 import type { FactSource } from '@konductor/plugin-compliance-node';
 import { Octokit } from '@octokit/rest';
 
-/** Annotation on provisioned resources and clusters: the cloud identifier (an ARN, a URL). */
-export const ANNOTATION_CLOUD_ID = 'konductor.dev/cloud-id';
+/** The repository of a component, as Backstage's GitHub plugins name it. */
 const GITHUB_SLUG = 'github.com/project-slug';
 
 /** Reads every applicable source; a failing source marks its facts with the reason. */

@@ -1,5 +1,6 @@
 import {
   CHECKS,
+  ComplianceCheck,
   CONTROLS,
   CONTROL_CATALOG_SOURCE,
   CheckStatus,
@@ -62,11 +63,14 @@ export function toAssessmentResults(options: {
   /** Where the assessment plan (the checks) can be read: the compliance API's `/controls`. */
   controlsUrl: string;
   now: Date;
+  /** The checks evaluated (for their titles); default Konductor's. */
+  checks?: ComplianceCheck[];
 }) {
   const { entities, now } = options;
   const componentUuid = (ref: string) => uuidv5(`entity:${ref}`, UUID_NS);
   const applicable = options.results.filter(r => r.status !== 'not-applicable');
-  const checkTitle = (id: string) => CHECKS.find(c => c.id === id)?.title ?? id;
+  const checks = options.checks ?? CHECKS;
+  const checkTitle = (id: string) => checks.find(c => c.id === id)?.title ?? id;
 
   const observations = applicable.map(r => ({
     uuid: uuidv5(`observation:${r.entityRef}:${r.checkId}`, UUID_NS),
