@@ -1,0 +1,169 @@
+import {
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import * as k8s from '@kubernetes/client-node';
+import { startSandbox, Sandbox } from '@konductor/sandbox';
+import {
+  ProvisioningEvent,
+  StackSpec,
+  validateStackSpec,
+} from '@konductor/plugin-provisioning-common';
+import { AwsProvider } from '../aws/AwsProvider';
+import { AwsClientFactory } from '../aws/AwsClientFactory';
+import { provisionStack } from '../engine';
+import type { Checkpoint } from '../stackRun';
+import type { CloudProvider, ResourceOutputs } from '../provider';
+
+export const durations = {
+  vpc: 20,
+  rdsInstance: 400,
+  rdsInstanceDelete: 100,
+  eksCluster: 500,
+  eksClusterDelete: 100,
+  eksNodegroup: 200,
+  eksNodegroupDelete: 100,
+  deployment: 150,
+  natGateway: 80,
+  natGatewayDelete: 40,
+};
+
+/** A Kubernetes API client of a sandbox cluster (any token is accepted there). */
+export function kubeClient<T = k8s.CoreV1Api>(
+  server: string,
+  Api: new (...args: any[]) => T = k8s.CoreV1Api as any,
+): T {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 't' }],
+    contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
+    currentContext: 'c',
+  });
+  return kc.makeApiClient(Api as any) as T;
+}
+
+/** Polls until `probe` answers something other than undefined. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise(r => setTimeout(r, 20));
+  }
+}
+
+export function stack(
+  name: string,
+  extra: Record<string, unknown> = {},
+): StackSpec {
+  const result = validateStackSpec({
+    name,
+    environment: 'dev',
+    owner: 'group:default/team-a',
+    aws: { accountId: '123456789012', region: 'us-east-1' },
+    resources: {
+      network: { cidr: '10.0.0.0/16' },
+      database: {},
+      secrets: { generated: ['SESSION_KEY'], rotationDays: 30 },
+      cluster: {},
+      app: {
+        image: 'ghcr.io/acme/shop:1.0.0',
+        replicas: 2,
+        env: { DB_HOST: '${database.endpoint}', DB_PORT: '${database.port}' },
+        secretEnv: {
+          DB_PASSWORD: 'database.password',
+          SESSION_KEY: 'SESSION_KEY',
+        },
+      },
+    },
+    ...extra,
+  });
+  if (!result.valid) throw new Error(JSON.stringify(result.problems));
+  return result.spec;
+}
+
+/** The scaffolder's checkpoint semantics: successes are kept across runs, failures are not. */
+export function checkpointStore(): Checkpoint & {
+  values: Map<string, ResourceOutputs>;
+} {
+  const values = new Map<string, ResourceOutputs>();
+  const fn = (async (key: string, run: () => Promise<ResourceOutputs>) => {
+    if (values.has(key)) return values.get(key);
+    const v = await run();
+    values.set(key, v);
+    return v;
+  }) as Checkpoint & { values: Map<string, ResourceOutputs> };
+  fn.values = values;
+  return fn;
+}
+
+/** SDK credentials of an account in the sandbox (any secret is accepted there). */
+export const credentials = async (accountId: string) => async () => ({
+  accessKeyId: `AKIA${accountId}`,
+  secretAccessKey: 'sandbox',
+});
+
+/** A fresh sandbox and the AWS provider pointed at it, with fast polls and retries. */
+export async function startEngineSandbox() {
+  const sandbox = await startSandbox({ durations, seed: 7 });
+  const provider = new AwsProvider({
+    clients: new AwsClientFactory({
+      credentials,
+      endpoint: sandbox.url,
+      retry: { maxAttempts: 10, baseDelayMs: 5, maxDelayMs: 100 },
+    }),
+    pollIntervalMs: 20,
+  });
+  return { sandbox, provider };
+}
+
+/** What the engine tests do with the current sandbox and provider. */
+export function engineHelpers(
+  sandbox: () => Sandbox,
+  provider: () => CloudProvider,
+) {
+  return {
+    /** A secret's value as Secrets Manager keeps it in the sandbox. */
+    secretValue: async (SecretId: string) =>
+      (
+        await new SecretsManagerClient({
+          endpoint: sandbox().url,
+          region: 'us-east-1',
+          credentials: await credentials('123456789012'),
+        }).send(new GetSecretValueCommand({ SecretId }))
+      ).SecretString!,
+    inspect: async () =>
+      (await (await fetch(`${sandbox().url}/__sandbox/resources`)).json()) as {
+        total: number;
+        counts: Record<string, number>;
+      },
+    run: (
+      spec: StackSpec,
+      events: ProvisioningEvent[],
+      opts: {
+        checkpoint?: Checkpoint;
+        signal?: AbortSignal;
+        provider?: CloudProvider;
+        runId?: string;
+      } = {},
+    ) =>
+      provisionStack({
+        spec,
+        runId: opts.runId ?? `task-1_${spec.name}-${spec.environment}`,
+        provider: opts.provider ?? provider(),
+        checkpoint: opts.checkpoint ?? checkpointStore(),
+        signal: opts.signal,
+        onEvent: e => events.push(e),
+      }),
+    /** When a resource started being created and when it was ready (epoch ms). */
+    interval: (events: ProvisioningEvent[], resource: string) => {
+      const of = events.filter(e => e.resource === resource);
+      return [
+        Date.parse(of.find(e => e.status === 'creating')!.at),
+        Date.parse(of.find(e => e.status === 'ready')!.at),
+      ];
+    },
+  };
+}

@@ -1,0 +1,176 @@
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { ProvisioningEvent } from '@konductor/plugin-provisioning-common';
+import { destroyStack } from './destroy';
+import { resourceContext, StackProvisioningError } from './stackRun';
+import { Sandbox } from '@konductor/sandbox';
+import { AwsProvider } from './aws/AwsProvider';
+import {
+  credentials,
+  engineHelpers,
+  stack,
+  startEngineSandbox,
+} from './__testUtils__/engineSandbox';
+
+describe('provisionStack with the AWS provider against the sandbox', () => {
+  let sandbox: Sandbox;
+  let provider: AwsProvider;
+  beforeEach(async () => {
+    ({ sandbox, provider } = await startEngineSandbox());
+  });
+  afterEach(() => sandbox.stop());
+  const { inspect, run } = engineHelpers(
+    () => sandbox,
+    () => provider,
+  );
+
+  describe('ownership', () => {
+    const resources = async () =>
+      (
+        (await (await fetch(`${sandbox.url}/__sandbox/resources`)).json()) as {
+          resources: {
+            service: string;
+            type: string;
+            id: string;
+            phase: string;
+          }[];
+        }
+      ).resources
+        .map(r => `${r.service}/${r.type}/${r.id}/${r.phase}`)
+        .sort();
+
+    it("refuses another owner's stack of the same name, and its rollback leaves the first owner's resources", async () => {
+      const spec = stack('shared');
+      spec.resources.network!.natGateways = 1;
+      await run(spec, [], { runId: 'team-a-task_shared-dev' });
+      const before = await resources();
+
+      const events: ProvisioningEvent[] = [];
+      const error = await run(
+        { ...spec, owner: 'group:default/team-b' },
+        events,
+        { runId: 'team-b-task_shared-dev' },
+      ).catch(e => e);
+      expect(error).toBeInstanceOf(StackProvisioningError);
+      expect(error.message).toMatch(
+        /VPC vpc-\S+ already exists and it is owned by group:default\/team-a, not group:default\/team-b/,
+      );
+      expect(error.message).toMatch(/choose another stack name/);
+      // Nothing of team-a's was touched: the same resources, in the same state.
+      expect(await resources()).toEqual(before);
+      expect(error.rolledBack).toEqual([]);
+    });
+
+    it('a re-run that adopts a healthy stack and then fails deletes only what it created', async () => {
+      const first = stack('reuse');
+      first.resources = {
+        network: {
+          kind: 'network',
+          cidr: '10.1.0.0/16',
+          availabilityZones: 2,
+          natGateways: 0,
+        },
+        database: first.resources.database,
+      };
+      const firstOutputs = await run(first, [], { runId: 'task-1_reuse-dev' });
+      const before = await resources();
+
+      sandbox.faults.add({
+        service: 'eks',
+        operation: 'CreateCluster',
+        kind: 'fail',
+      });
+      const second = stack('reuse');
+      second.resources.network = first.resources.network;
+      const events: ProvisioningEvent[] = [];
+      const error = await run(second, events, {
+        runId: 'task-2_reuse-dev',
+      }).catch(e => e);
+      expect(error.message).toMatch(/EKS cluster reuse-dev failed to create/);
+      // What it adopted stays, and the run says so; what it created is gone.
+      expect(error.retained).toEqual(
+        expect.arrayContaining(['network', 'database']),
+      );
+      expect(error.message).toMatch(
+        /this run did not create it \(it was adopted\)/,
+      );
+      expect(await resources()).toEqual(before);
+      expect(
+        events.find(e => e.resource === 'database' && e.status === 'retained')
+          ?.message,
+      ).toMatch(/DB instance reuse-dev-db: this run did not create it/);
+      // The adopted stack still works: the first run's outputs describe it.
+      expect(
+        await provider.exists(
+          resourceContext(
+            {
+              spec: first,
+              provider,
+              runId: 'task-3_reuse-dev',
+              onEvent: () => {},
+            },
+            'database',
+            {
+              outputs: {},
+              signal: new AbortController().signal,
+              progress: () => {},
+            },
+          ),
+          firstOutputs.database!,
+        ),
+      ).toBe(true);
+    });
+
+    it('never switches deletion protection off: a protected database survives rollback, and the run says so', async () => {
+      sandbox.faults.add({
+        service: 'eks',
+        operation: 'CreateCluster',
+        kind: 'fail',
+      });
+      const spec = stack('guarded');
+      spec.resources.database!.deletionProtection = true;
+      const events: ProvisioningEvent[] = [];
+      const error = await run(spec, events).catch(e => e);
+      expect(error.message).toMatch(
+        /Kept: .*DB instance guarded-dev-db: deletion protection is on/,
+      );
+      // The network stays under the database that uses it; the cluster this run created is gone.
+      expect(error.retained).toEqual(
+        expect.arrayContaining(['database', 'network']),
+      );
+      expect(error.rolledBack).toContain('cluster');
+      const { counts } = await inspect();
+      expect(counts['rds/db-instance']).toBe(1);
+      expect(counts['ec2/vpc']).toBe(1);
+      expect(counts['eks/cluster']).toBeUndefined();
+      const rds = new RDSClient({
+        endpoint: sandbox.url,
+        region: 'us-east-1',
+        credentials: await credentials('123456789012'),
+      });
+      const db = (
+        await rds.send(
+          new DescribeDBInstancesCommand({
+            DBInstanceIdentifier: 'guarded-dev-db',
+          }),
+        )
+      ).DBInstances![0];
+      expect(db.DeletionProtection).toBe(true);
+    });
+
+    it('destroying as another owner deletes nothing and says what stayed', async () => {
+      await run(stack('theirs'), []);
+      const before = await resources();
+      const error = await destroyStack({
+        spec: { ...stack('theirs'), owner: 'group:default/team-b' },
+        provider,
+        runId: 'destroy-1',
+        onEvent: () => {},
+      }).catch(e => e);
+      expect(error.message).toMatch(/Stack theirs-dev was not fully destroyed/);
+      expect(error.message).toMatch(
+        /it is owned by group:default\/team-a, not group:default\/team-b/,
+      );
+      expect(await resources()).toEqual(before);
+    });
+  });
+});
