@@ -92,14 +92,11 @@ describe('the templates in templates/', () => {
       });
       // Its stack, as the form's defaults render it, is one the stack action accepts.
       const stack = spec.fulfilment.automated?.stack;
-      if (stack)
-        expect({
-          file,
-          problems: validateStackSpec(
-            render(stack, exampleParameters(spec)),
-            kinds,
-          ).problems,
-        }).toEqual({ file, problems: [] });
+      const stackProblems = stack
+        ? validateStackSpec(render(stack, exampleParameters(spec)), kinds)
+            .problems
+        : [];
+      expect({ file, stackProblems }).toEqual({ file, stackProblems: [] });
     }
     const handWritten = templates
       .map(t => path.join(templatesDir, t, 'template.yaml'))

@@ -226,6 +226,7 @@ describe('a resource kind registered by another module', () => {
         .SecretString,
     ).toHaveLength(32);
 
+    // The destroy finds the named resource in what the stack's runs recorded.
     const destroy = actions.get('konductor:stack:destroy')!;
     await destroy.handler(
       createMockActionContext({
@@ -233,7 +234,6 @@ describe('a resource kind registered by another module', () => {
           name: 'keys',
           environment: 'dev',
           aws: input(30).aws,
-          resources: { 'partner-key': 'api-key' },
         },
       }),
     );

@@ -161,6 +161,12 @@ function GraphNode(props: {
       />
       <text x={20} y={26} fontSize={15} fontWeight={700} fill="#212121">
         {node.resource}
+        {/* A named resource says its kind: orders-db · database. */}
+        {node.kind && node.kind !== node.resource && (
+          <tspan fontSize={12} fontWeight={400} fill="#616161">
+            {` · ${node.kind}`}
+          </tspan>
+        )}
       </text>
       <text x={20} y={48} fontSize={13} fill={colour} fontWeight={600}>
         {node.status}

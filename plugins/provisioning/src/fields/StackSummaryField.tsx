@@ -62,7 +62,10 @@ function StackTable({ preview }: { preview: StackPreview }) {
           {plan.resources.map(r => (
             <TableRow key={r.id}>
               <TableCell>{wave(r.id)}</TableCell>
-              <TableCell>{r.id}</TableCell>
+              <TableCell>
+                {r.id}
+                {r.kind && r.kind !== r.id ? ` (${r.kind})` : ''}
+              </TableCell>
               <TableCell>{r.summary}</TableCell>
               <TableCell>{r.dependsOn.join(', ') || '-'}</TableCell>
               <TableCell align="right">{usd(r.monthlyCost)}</TableCell>

@@ -6,10 +6,10 @@ import { InputError, NotAllowedError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
+  BUILT_IN_KINDS,
   ENVIRONMENTS,
   ProvisioningClient,
   ProvisioningStack,
-  ResourceKinds,
   parseStackSpec,
   planStack,
   provisioningStackDestroyPermission,
@@ -73,7 +73,7 @@ export function createStackDestroyAction(options: {
             .record(z.string())
             .optional()
             .describe(
-              'Resources the stack holds under names other than their kind, name -> kind, such as { "orders-db": "database" }; those named after their kind are always destroyed.',
+              'Further resources to look for, name -> kind, such as { "orders-db": "database" }. Those the stack\'s runs recorded, and one named after each built-in kind, are always looked for.',
             ),
       },
       output: {
@@ -96,12 +96,13 @@ export function createStackDestroyAction(options: {
       };
       // Whose the stack is and whether the user may destroy it, asked as the user once: a task
       // resumed after a crash, maybe after the user's token expired, does not ask again.
-      const stack = (await ctx.checkpoint({
+      // What the stack's runs recorded of it is read then too, as the same user.
+      const { resources: recordedResources, ...stack } = (await ctx.checkpoint({
         key: `konductor.stack.${key.stackId}.destroy-authorization`,
         fn: async () => {
           const credentials = await ctx.getInitiatorCredentials();
-          const recorded = await options
-            .stacks(credentials)
+          const client = options.stacks(credentials);
+          const recorded = await client
             .getStack(key)
             .catch(e => Promise.reject(provisioningRefusal(e)));
           const [decision] = await options.permissions.authorize(
@@ -117,19 +118,24 @@ export function createStackDestroyAction(options: {
             throw new NotAllowedError(
               `You may not destroy stack ${recorded.stackId}: it belongs to ${recorded.owner}, and only its members or a platform admin may`,
             );
-          return toCheckpoint(recorded);
+          return toCheckpoint({
+            ...recorded,
+            resources: await resourcesOfRuns(client, key),
+          });
         },
-      })) as unknown as ProvisioningStack;
+      })) as unknown as ProvisioningStack & {
+        resources: Record<string, string>;
+      };
       const spec = parseStackSpec(
         {
           name,
           environment: ctx.input.environment,
           owner: stack.owner,
           aws: ctx.input.aws,
-          resources: destroyedResources(
-            options.provider.kinds,
-            ctx.input.resources ?? {},
-          ),
+          resources: destroyedResources({
+            ...recordedResources,
+            ...ctx.input.resources,
+          }),
         },
         options.provider.kinds,
         { relations: false },
@@ -196,19 +202,34 @@ const REMOVAL_PLACEHOLDERS: Record<string, Record<string, unknown>> = {
   app: { image: 'any' },
 };
 
+/** Every resource (name -> kind) the stack's runs recorded, newest run last. */
+async function resourcesOfRuns(
+  client: ProvisioningClient,
+  key: { accountId: string; region: string; stackId: string },
+): Promise<Record<string, string>> {
+  const resources: Record<string, string> = {};
+  for (let offset = 0; ; offset += 100) {
+    const page = await client.listRuns({ ...key, limit: 100, offset });
+    for (const run of page.items.reverse())
+      for (const r of (await client.getRun(run.id)).resources)
+        resources[r.resource] = r.kind;
+    if (offset + page.items.length >= page.totalCount || !page.items.length)
+      return resources;
+  }
+}
+
 /**
- * The resources a destroy looks for: one named after each kind (whatever the stack was provisioned
- * with, nothing of it is left), and the named ones the task lists. A registered kind whose fields
- * have no defaults is looked for only when listed.
+ * The resources a destroy looks for: those the stack's runs recorded and the task lists (name ->
+ * kind), and one named after each built-in kind, so nothing of a stack recorded before resources
+ * had kinds is left.
  */
 function destroyedResources(
-  kinds: ResourceKinds,
   named: Record<string, string>,
 ): Record<string, Record<string, unknown>> {
   const fields = (kind: string) => REMOVAL_PLACEHOLDERS[kind] ?? {};
   const resources: Record<string, Record<string, unknown>> = {};
-  for (const { kind, schema } of kinds.list())
-    if (schema.safeParse(fields(kind)).success) resources[kind] = fields(kind);
+  for (const kind of BUILT_IN_KINDS) resources[kind] = fields(kind);
+  // A kind no module registers any more is refused by the spec's validation, saying which.
   for (const [name, kind] of Object.entries(named))
     resources[name] = { kind, ...fields(kind) };
   return resources;
