@@ -202,7 +202,7 @@ const REMOVAL_PLACEHOLDERS: Record<string, Record<string, unknown>> = {
   app: { image: 'any' },
 };
 
-/** Every resource (name -> kind) the stack's runs recorded, newest run last. */
+/** Every resource (name -> kind) the stack's runs recorded. */
 async function resourcesOfRuns(
   client: ProvisioningClient,
   key: { accountId: string; region: string; stackId: string },
