@@ -180,6 +180,8 @@ async function main() {
       deployment: ms(2000),
       natGateway: ms(2000),
       natGatewayDelete: ms(1000),
+      cacheReplicationGroup: ms(6000),
+      cacheReplicationGroupDelete: ms(2000),
     },
     faults: CREATE_LATENCY.map(([service, operation, latency]) => ({
       service,

@@ -42,6 +42,9 @@ backend.add(
 backend.add(import('@konductor/plugin-scaffolder-backend-module-konductor'));
 // Resource kinds beyond the built-in ones, each a module of the scaffolder.
 backend.add(import('@konductor/plugin-scaffolder-backend-module-konductor-s3'));
+backend.add(
+  import('@konductor/plugin-scaffolder-backend-module-konductor-redis'),
+);
 // Konductor's provisioning runs: every run's graph and event log, with live updates.
 backend.add(import('@konductor/plugin-provisioning-backend'));
 // Compliance: every entity evaluated against NIST SP 800-53 checks, on a schedule and on change.

@@ -78,6 +78,8 @@ export const DEFAULT_DURATIONS: SandboxDurations = {
   deployment: 1000,
   natGateway: 1000,
   natGatewayDelete: 500,
+  cacheReplicationGroup: 2500,
+  cacheReplicationGroupDelete: 800,
 };
 
 async function readBody(req: http.IncomingMessage): Promise<Buffer> {

@@ -25,6 +25,10 @@ export interface SandboxDurations {
   natGateway: number;
   /** NAT gateway `deleting` -> gone. */
   natGatewayDelete: number;
+  /** ElastiCache replication group `creating` -> `available`. */
+  cacheReplicationGroup: number;
+  /** ElastiCache replication group `deleting` -> gone. */
+  cacheReplicationGroupDelete: number;
 }
 
 /** A request as the service emulators see it. */

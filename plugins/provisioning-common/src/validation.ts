@@ -71,6 +71,10 @@ function inStack(
       const definition = kind === undefined ? undefined : kinds.get(kind);
       return definition && Object.keys(definition.outputs.shape);
     },
+    secretsOf: other => {
+      const kind = spec.resources[other]?.kind;
+      return (kind !== undefined && kinds.get(kind)?.secrets) || [];
+    },
   };
 }
 

@@ -25,7 +25,9 @@ export {
   tagList,
   tagRecord,
 } from './aws/ownership';
-export { removalOf } from './aws/removal';
+export { removalOf, retryDependency } from './aws/removal';
+export { deleteSecurityGroup, securityGroup } from './aws/securityGroups';
+export { password } from './aws/SecretsHandler';
 export type { MayDelete } from './aws/removal';
 export {
   AwsClientFactory,

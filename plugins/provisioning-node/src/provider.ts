@@ -75,6 +75,15 @@ export interface ResourceHandler<
   ): Promise<boolean>;
   /** Deletes what the removal may and waits until it is gone; reports what it kept. */
   destroy(ctx: ResourceContext<SpecOf<D>>): Promise<RemovalResult>;
+  /**
+   * Reads one of the secret values its kind declares (`definition.secrets`) for an app that
+   * receives it; `outputs` are what its `create` returned. Never logged or returned elsewhere.
+   */
+  secretValue?(
+    ctx: ResourceContext<SpecOf<D>>,
+    key: string,
+    outputs: OutputsOf<D>,
+  ): Promise<string>;
 }
 
 /**

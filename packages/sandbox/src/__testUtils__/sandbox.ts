@@ -12,6 +12,8 @@ export const FAST = {
   deployment: 200,
   natGateway: 100,
   natGatewayDelete: 50,
+  cacheReplicationGroup: 250,
+  cacheReplicationGroupDelete: 100,
 };
 
 /** Starts a sandbox for one test file and stops it afterwards. */

@@ -9,6 +9,7 @@ import {
   jsonError,
   queryError,
 } from './protocol';
+import { elastiCacheOperation, handleElastiCache } from './elasticache';
 import { handleRds, rdsOperation } from './rds';
 import {
   handleSecretsManager,
@@ -43,6 +44,14 @@ const services = {
     error: queryError,
     throttle: [400, 'Throttling'],
     quota: [400, 'InstanceQuotaExceeded'],
+    internal: [500, 'InternalFailure'],
+  },
+  elasticache: {
+    op: elastiCacheOperation,
+    handle: handleElastiCache,
+    error: queryError,
+    throttle: [400, 'Throttling'],
+    quota: [400, 'NodeQuotaForCustomerExceeded'],
     internal: [500, 'InternalFailure'],
   },
   secretsmanager: {

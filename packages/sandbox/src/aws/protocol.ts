@@ -139,6 +139,15 @@ export function text(name: string, value: string | undefined): string {
     : `<${name}>${value.replace(/[&<>"']/g, c => escapes[c])}</${name}>`;
 }
 
+/** A query protocol `TagList` of `Tag` members, as RDS and ElastiCache answer `ListTagsForResource`. */
+export const tagList = (tags: Record<string, string>) =>
+  el(
+    'TagList',
+    Object.entries(tags).map(([k, v]) =>
+      el('Tag', text('Key', k) + text('Value', v)),
+    ),
+  );
+
 export function xml(body: string, status = 200): SandboxResponse {
   return {
     status,

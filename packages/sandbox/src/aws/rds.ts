@@ -14,6 +14,7 @@ import {
   queryParams,
   queryResult,
   required,
+  tagList,
   tagsOf,
   text,
 } from './protocol';
@@ -51,13 +52,6 @@ interface DbInstance {
 
 const bool = (v: string | undefined, d = false) =>
   v === undefined ? d : v === 'true';
-const tagList = (tags: Record<string, string>) =>
-  el(
-    'TagList',
-    Object.entries(tags).map(([k, v]) =>
-      el('Tag', text('Key', k) + text('Value', v)),
-    ),
-  );
 
 function renderSubnetGroup(
   g: SubnetGroup,

@@ -31,7 +31,7 @@ export const appSchema = z
       .record(z.string())
       .default({})
       .describe(
-        'Environment variables filled from secrets at run time: NAME -> "database.password", "database.url" or a generated secret name.',
+        'Environment variables filled from secrets at run time: NAME -> "database.password", "database.url", a secret a resource holds ("cache.url") or a generated secret name.',
       ),
     tls: z
       .boolean()
@@ -59,13 +59,17 @@ export const app = defineKind({
     url: z.string(),
     namespace: z.string(),
   }),
-  dependsOn: ({ name, spec, named, outputsOf }) => [
+  dependsOn: ({ name, spec, named, outputsOf, secretsOf }) => [
     ...named('secrets'),
     ...referencedNames(spec.env).filter(
       n => n !== name && outputsOf(n) !== undefined,
     ),
+    // The resources whose secrets it receives.
+    ...Object.values(spec.secretEnv)
+      .map(source => source.split('.')[0])
+      .filter(n => n !== name && secretsOf(n).length),
   ],
-  validate({ name, spec: a, stack, named, outputsOf }, problem) {
+  validate({ name, spec: a, stack, named, outputsOf, secretsOf }, problem) {
     for (const [variable, value] of Object.entries(a.env)) {
       for (const m of value.matchAll(OUTPUT_REFERENCE)) {
         const [ref, target, output] = m;
@@ -98,7 +102,16 @@ export const app = defineKind({
       : undefined;
     for (const [variable, source] of Object.entries(a.secretEnv)) {
       const [scope, key] = source.split('.');
-      if (scope === 'database' && DATABASE_SECRET_KEYS.includes(key)) {
+      const held = secretsOf(scope);
+      if (held.length) {
+        if (!held.includes(key))
+          problem(
+            `secretEnv.${variable}`,
+            `"${source}": ${scope} holds the secrets ${held.join(
+              ', ',
+            )}; it has no '${key}'`,
+          );
+      } else if (scope === 'database' && DATABASE_SECRET_KEYS.includes(key)) {
         if (!secrets?.databaseCredentials)
           problem(
             `secretEnv.${variable}`,
@@ -109,7 +122,7 @@ export const app = defineKind({
           `secretEnv.${variable}`,
           `"${source}" is neither database.<${DATABASE_SECRET_KEYS.join(
             '|',
-          )}> nor a name in secrets.generated`,
+          )}>, a secret of a resource (<name>.<key>) nor a name in secrets.generated`,
         );
       }
     }

@@ -40,6 +40,8 @@ export interface ResourceInStack<Spec> {
   named(kind: string): string[];
   /** The outputs a resource of the stack produces (by its kind), undefined when there is none. */
   outputsOf(name: string): string[] | undefined;
+  /** The secret values a resource of the stack holds (by its kind); none is an empty list. */
+  secretsOf(name: string): readonly string[];
 }
 
 /**
@@ -64,6 +66,12 @@ export interface ResourceKindDefinition<
    * is compiled).
    */
   outputs: Outputs;
+  /**
+   * Secret values the resource holds (in its cloud's secret store, never among its outputs): an
+   * app receives one as an environment variable with `secretEnv: { NAME: "<resource>.<key>" }`,
+   * read by the handler's `secretValue`.
+   */
+  secrets?: readonly string[];
   /** Whether a stack holds at most one resource of the kind. */
   onePerStack?: boolean;
   /**

@@ -26,6 +26,8 @@ export const durations = {
   deployment: 150,
   natGateway: 80,
   natGatewayDelete: 40,
+  cacheReplicationGroup: 250,
+  cacheReplicationGroupDelete: 60,
 };
 
 /** A Kubernetes API client of a sandbox cluster (any token is accepted there). */

@@ -29,11 +29,13 @@ export class AwsProvider implements CloudProvider {
   readonly id = 'aws';
   readonly kinds: ResourceKinds;
   private readonly handlers = new Map<string, ResourceHandler>();
+  private readonly secrets: SecretsHandler;
 
   /** `modules`: further kinds, each with its AWS handler (registered through the extension point). */
   constructor(options: AwsProviderOptions, modules: ResourceKindModule[] = []) {
     const aws = new AwsClients(options);
     const secrets = new SecretsHandler(aws);
+    this.secrets = secrets;
     const cluster = new ClusterHandler(aws);
     const builtIn: Record<string, ResourceHandler<any>> = {
       network: new NetworkHandler(aws),
@@ -43,7 +45,7 @@ export class AwsProvider implements CloudProvider {
       app: new KubernetesAppHandler({
         cluster: ctx => cluster.describe(ctx),
         credentials: ctx => options.clients.credentials(ctx.spec.aws.accountId),
-        secretValue: (ctx, source) => secrets.value(ctx, source),
+        secretValue: (ctx, source) => this.secretValue(ctx, source),
         pollIntervalMs: options.pollIntervalMs ?? 10_000,
         appDomain: options.appDomain ?? 'apps.konductor.local',
         retry: options.clients.retry,
@@ -57,6 +59,28 @@ export class AwsProvider implements CloudProvider {
     );
     for (const m of modules)
       this.handlers.set(m.definition.kind, m.aws(aws) as ResourceHandler);
+  }
+
+  /**
+   * A secret value an app receives (`secretEnv`): `<resource>.<key>` of a resource whose kind
+   * holds secrets, read by its handler; else the secrets resource's (`database.password`, a
+   * generated name).
+   */
+  private secretValue(app: ResourceContext, source: string) {
+    const [name, key] = source.split('.');
+    const resource = app.spec.resources[name];
+    const handler = resource && this.handlers.get(resource.kind);
+    if (
+      name !== app.name &&
+      handler?.secretValue &&
+      this.kinds.get(resource.kind)?.secrets?.includes(key)
+    )
+      return handler.secretValue(
+        { ...app, name, resource },
+        key,
+        app.outputs[name],
+      );
+    return this.secrets.value(app, source);
   }
 
   private handler(ctx: ResourceContext): ResourceHandler {

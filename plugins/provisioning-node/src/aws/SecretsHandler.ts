@@ -170,14 +170,17 @@ export class SecretsHandler implements ResourceHandler<typeof secrets> {
   async destroy(ctx: ResourceContext): Promise<RemovalResult> {
     const sm = await this.aws.client(SecretsManagerClient, ctx);
     const removal = removalOf(ctx);
-    // Every secret under the stack's prefix, also those of generated names no longer in the spec.
+    // Every secret under the stack's prefix, also those of generated names no longer in the spec;
+    // not those a further path names (`konductor/<stack>/<resource>/...`: other resources').
+    const prefix = `konductor/${ctx.stackId}/`;
     const found = new Map<string, { Key?: string; Value?: string }[]>();
     for await (const page of paginateListSecrets(
       { client: sm },
-      { Filters: [{ Key: 'name', Values: [`konductor/${ctx.stackId}/`] }] },
+      { Filters: [{ Key: 'name', Values: [prefix] }] },
     ))
       for (const secret of page.SecretList ?? [])
-        found.set(secret.Name!, secret.Tags ?? []);
+        if (!secret.Name!.slice(prefix.length).includes('/'))
+          found.set(secret.Name!, secret.Tags ?? []);
     for (const name of this.names(ctx)) {
       if (found.has(name)) continue;
       const described = await sm

@@ -27,12 +27,16 @@ export function removalOf(ctx: ResourceContext) {
   };
 }
 
-/** Deletes something that may still be in use for a moment (DependencyViolation); gone is done. */
+/**
+ * Deletes something that may still be in use for a moment (DependencyViolation, or a service's
+ * own "in use" errors named in `inUse`); gone is done.
+ */
 export async function retryDependency(
   aws: AwsClients,
   ctx: ResourceContext,
   what: string,
   del: () => Promise<unknown>,
+  inUse: readonly string[] = [],
 ) {
   await aws.wait(ctx, `deleting ${what}`, async () => {
     try {
@@ -42,7 +46,8 @@ export async function retryDependency(
       if (notFound(e)) return { done: true };
       if (
         errorName(e) === 'DependencyViolation' ||
-        errorName(e) === 'InvalidDBSubnetGroupStateFault'
+        errorName(e) === 'InvalidDBSubnetGroupStateFault' ||
+        inUse.includes(errorName(e))
       )
         return { state: 'in use by another resource' };
       throw e;

@@ -195,6 +195,8 @@ export function dependentsOfNetworkResource(
       .filter(r => phaseOf(r) !== 'deleting'),
     ...ctx.state.list('rds', 'db-instance'),
     ...ctx.state.list('rds', 'db-subnet-group'),
+    ...ctx.state.list('elasticache', 'replication-group'),
+    ...ctx.state.list('elasticache', 'cache-subnet-group'),
     ...ctx.state.list('eks', 'cluster'),
     ...ctx.state.list('eks', 'nodegroup'),
   ].filter(uses);

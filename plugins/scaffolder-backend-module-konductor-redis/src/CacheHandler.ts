@@ -1,0 +1,305 @@
+import {
+  CreateCacheSubnetGroupCommand,
+  CreateReplicationGroupCommand,
+  DeleteCacheSubnetGroupCommand,
+  DeleteReplicationGroupCommand,
+  DescribeCacheSubnetGroupsCommand,
+  DescribeReplicationGroupsCommand,
+  ElastiCacheClient,
+  ListTagsForResourceCommand,
+  ReplicationGroup,
+} from '@aws-sdk/client-elasticache';
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import {
+  network,
+  type OutputsOf,
+  type SpecOf,
+} from '@konductor/plugin-provisioning-common';
+import {
+  adopt,
+  AwsClients,
+  cloudName,
+  deleteSecurityGroup,
+  ignoring,
+  nameSuffix,
+  NOT_FOUND,
+  notFound,
+  password,
+  removalOf,
+  RemovalResult,
+  ResourceContext,
+  ResourceHandler,
+  retryDependency,
+  securityGroup,
+  stackTags,
+  tagList,
+  tagRecord,
+} from '@konductor/plugin-provisioning-node';
+import type { cache } from './cache';
+
+type Ctx = ResourceContext<SpecOf<typeof cache>>;
+type Outputs = OutputsOf<typeof cache>;
+
+const PORT = 6379;
+/** The Secrets Manager name of a cache's AUTH token: under the stack's prefix, in its own path. */
+const tokenSecret = (ctx: ResourceContext) =>
+  `konductor/${ctx.stackId}/${ctx.name}/auth-token`;
+
+/**
+ * A stack's ElastiCache replication group, with its cache subnet group, security group and AUTH
+ * token secret. Each is adopted only when its tags name this stack and owner; the token is
+ * generated once into Secrets Manager and read from there, never returned or logged.
+ */
+export class CacheHandler implements ResourceHandler<typeof cache> {
+  constructor(private readonly aws: AwsClients) {}
+
+  async create(ctx: Ctx): Promise<Outputs> {
+    const spec = ctx.resource;
+    const elasticache = await this.aws.client(ElastiCacheClient, ctx);
+    const id = cloudName(ctx, 'cache');
+    const tags = tagList(stackTags(ctx));
+    const groupId = await securityGroup(
+      this.aws,
+      ctx,
+      nameSuffix(ctx, 'cache'),
+      PORT,
+    );
+    await elasticache
+      .send(
+        new CreateCacheSubnetGroupCommand({
+          CacheSubnetGroupName: id,
+          CacheSubnetGroupDescription: `Konductor cache of ${ctx.stackId}`,
+          SubnetIds: ctx.dependency(network).subnetIds,
+          Tags: tags,
+        }),
+      )
+      .catch(async e => {
+        ignoring('CacheSubnetGroupAlreadyExistsFault')(e);
+        adopt(ctx, `cache subnet group ${id}`, await this.subnetGroupTags(ctx));
+      });
+    const token = await this.token(ctx);
+    try {
+      await elasticache.send(
+        new CreateReplicationGroupCommand({
+          ReplicationGroupId: id,
+          ReplicationGroupDescription: `Konductor cache ${ctx.name} of ${ctx.stackId}`,
+          Engine: spec.engine,
+          EngineVersion: spec.engineVersion,
+          CacheNodeType: spec.nodeType,
+          NumCacheClusters: 1 + spec.replicas,
+          AutomaticFailoverEnabled: spec.replicas > 0,
+          MultiAZEnabled: spec.replicas > 0,
+          CacheSubnetGroupName: id,
+          SecurityGroupIds: [groupId],
+          TransitEncryptionEnabled: true,
+          AtRestEncryptionEnabled: true,
+          AuthToken: token.value,
+          SnapshotRetentionLimit: spec.snapshotRetentionDays,
+          Port: PORT,
+          Tags: tags,
+        }),
+      );
+    } catch (e) {
+      ignoring('ReplicationGroupAlreadyExistsFault')(e);
+      const existing = await this.describe(ctx, id);
+      adopt(
+        ctx,
+        `ElastiCache replication group ${id}`,
+        await this.tags(ctx, existing!.ARN!),
+      );
+    }
+    const group = await this.aws.wait<ReplicationGroup>(
+      ctx,
+      `ElastiCache replication group ${id}`,
+      async () => {
+        const g = await this.describe(ctx, id);
+        if (g?.Status === 'available') return { done: g };
+        if (g?.Status === 'create-failed')
+          throw new Error(
+            `ElastiCache replication group ${id} failed to create (status create-failed)`,
+          );
+        return { state: g?.Status ?? 'unknown' };
+      },
+    );
+    const nodes = group.NodeGroups![0];
+    return {
+      replicationGroupId: id,
+      arn: group.ARN!,
+      primaryEndpoint: nodes.PrimaryEndpoint!.Address!,
+      readerEndpoint: nodes.ReaderEndpoint!.Address!,
+      port: nodes.PrimaryEndpoint!.Port!,
+      authSecretArn: token.arn,
+    };
+  }
+
+  async exists(ctx: Ctx, outputs: Outputs) {
+    const g = await this.describe(ctx, outputs.replicationGroupId);
+    return !!g && !['deleting', 'create-failed'].includes(g.Status ?? '');
+  }
+
+  /** `authToken`, or `url` (`rediss://:<token>@<primary>:<port>`), for an app that receives it. */
+  async secretValue(ctx: Ctx, key: string, outputs: Outputs) {
+    const sm = await this.aws.client(SecretsManagerClient, ctx);
+    const token = (
+      await sm.send(
+        new GetSecretValueCommand({ SecretId: outputs.authSecretArn }),
+      )
+    ).SecretString!;
+    if (key === 'authToken') return token;
+    if (key === 'url')
+      return `rediss://:${encodeURIComponent(token)}@${
+        outputs.primaryEndpoint
+      }:${outputs.port}`;
+    throw new Error(`${ctx.name} holds no secret '${key}'`);
+  }
+
+  async destroy(ctx: Ctx): Promise<RemovalResult> {
+    const elasticache = await this.aws.client(ElastiCacheClient, ctx);
+    const removal = removalOf(ctx);
+    const id = cloudName(ctx, 'cache');
+    const group = await this.describe(ctx, id);
+    const what = `ElastiCache replication group ${id}`;
+    if (group && removal.mayDelete(what, await this.tags(ctx, group.ARN!))) {
+      // ElastiCache deletes only a group that is not still creating.
+      await this.aws.wait(
+        ctx,
+        `${what} to finish creating before deletion`,
+        async () => {
+          const s = (await this.describe(ctx, id))?.Status;
+          return s === 'creating' ? { state: s } : { done: true };
+        },
+      );
+      const prod = ctx.spec.environment === 'prod';
+      await elasticache
+        .send(
+          new DeleteReplicationGroupCommand({
+            ReplicationGroupId: id,
+            FinalSnapshotIdentifier: prod
+              ? `${id}-final-${Date.now()}`
+              : undefined,
+          }),
+        )
+        .catch(ignoring(NOT_FOUND, 'InvalidReplicationGroupStateFault'));
+      await this.aws.wait(ctx, `${what} deletion`, async () => {
+        const g = await this.describe(ctx, id);
+        return g ? { state: g.Status ?? 'deleting' } : { done: true };
+      });
+    }
+    // What the group used stays while the group does.
+    if (removal.kept.size) return removal.result();
+    const groupTags = await this.subnetGroupTags(ctx).catch(
+      ignoring(NOT_FOUND),
+    );
+    if (groupTags && removal.mayDelete(`cache subnet group ${id}`, groupTags))
+      await retryDependency(
+        this.aws,
+        ctx,
+        `cache subnet group ${id}`,
+        () =>
+          elasticache.send(
+            new DeleteCacheSubnetGroupCommand({ CacheSubnetGroupName: id }),
+          ),
+        ['CacheSubnetGroupInUse'],
+      );
+    await deleteSecurityGroup(
+      this.aws,
+      ctx,
+      nameSuffix(ctx, 'cache'),
+      removal.mayDelete,
+    );
+    const sm = await this.aws.client(SecretsManagerClient, ctx);
+    const secret = await sm
+      .send(new DescribeSecretCommand({ SecretId: tokenSecret(ctx) }))
+      .catch(ignoring(NOT_FOUND));
+    if (
+      secret &&
+      !secret.DeletedDate &&
+      removal.mayDelete(`secret ${secret.Name}`, secret.Tags)
+    )
+      await sm
+        .send(
+          new DeleteSecretCommand({
+            SecretId: secret.ARN,
+            ForceDeleteWithoutRecovery: true,
+          }),
+        )
+        .catch(ignoring(NOT_FOUND));
+    return removal.result();
+  }
+
+  /**
+   * The cache's AUTH token: generated into Secrets Manager once, or the one there when it is this
+   * stack's and owner's (a resumed run creates the group with the token it stored).
+   */
+  private async token(ctx: Ctx) {
+    const sm = await this.aws.client(SecretsManagerClient, ctx);
+    const name = tokenSecret(ctx);
+    // ElastiCache's rule: 16 to 128 printable characters without @, " or / (base64url is).
+    const value = password();
+    try {
+      const { ARN } = await sm.send(
+        new CreateSecretCommand({
+          Name: name,
+          SecretString: value,
+          Description: `AUTH token of Konductor cache ${ctx.name} of ${ctx.stackId}`,
+          Tags: tagList(stackTags(ctx)),
+        }),
+      );
+      return { arn: ARN!, value };
+    } catch (e) {
+      ignoring('ResourceExistsException')(e);
+      const existing = await sm.send(
+        new DescribeSecretCommand({ SecretId: name }),
+      );
+      adopt(ctx, `secret ${name}`, tagRecord(existing.Tags));
+      const stored = await sm.send(
+        new GetSecretValueCommand({ SecretId: name }),
+      );
+      return { arn: existing.ARN!, value: stored.SecretString! };
+    }
+  }
+
+  private async describe(ctx: ResourceContext, id: string) {
+    const elasticache = await this.aws.client(ElastiCacheClient, ctx);
+    try {
+      return (
+        await elasticache.send(
+          new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }),
+        )
+      ).ReplicationGroups?.[0];
+    } catch (e) {
+      if (notFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  /** The tags of an ElastiCache resource (listed by ARN only). */
+  private async tags(ctx: ResourceContext, arn: string) {
+    const elasticache = await this.aws.client(ElastiCacheClient, ctx);
+    return tagRecord(
+      (
+        await elasticache.send(
+          new ListTagsForResourceCommand({ ResourceName: arn }),
+        )
+      ).TagList,
+    );
+  }
+
+  private async subnetGroupTags(ctx: ResourceContext) {
+    const elasticache = await this.aws.client(ElastiCacheClient, ctx);
+    const group = (
+      await elasticache.send(
+        new DescribeCacheSubnetGroupsCommand({
+          CacheSubnetGroupName: cloudName(ctx, 'cache'),
+        }),
+      )
+    ).CacheSubnetGroups?.[0];
+    return this.tags(ctx, group!.ARN!);
+  }
+}

@@ -1,0 +1,383 @@
+import {
+  DescribeReplicationGroupsCommand,
+  ElastiCacheClient,
+} from '@aws-sdk/client-elasticache';
+import {
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import * as k8s from '@kubernetes/client-node';
+import { evaluateStackSpec } from '@konductor/plugin-compliance-common';
+import {
+  parseStackSpec,
+  ProvisioningEvent,
+  validateStackSpec,
+} from '@konductor/plugin-provisioning-common';
+import {
+  AwsClientFactory,
+  AwsProvider,
+  CloudProvider,
+  destroyStack,
+  provisionStack,
+  ResourceOutputs,
+} from '@konductor/plugin-provisioning-node';
+import { startSandbox, Sandbox } from '@konductor/sandbox';
+import { CACHE_CHECKS } from './cache';
+import { cacheKind } from './module';
+
+const credentials = async (accountId: string) => async () => ({
+  accessKeyId: `AKIA${accountId}`,
+  secretAccessKey: 'sandbox',
+});
+const durations = {
+  vpc: 20,
+  rdsInstance: 300,
+  rdsInstanceDelete: 60,
+  eksCluster: 300,
+  eksClusterDelete: 60,
+  eksNodegroup: 100,
+  eksNodegroupDelete: 60,
+  deployment: 100,
+  natGateway: 60,
+  natGatewayDelete: 30,
+  cacheReplicationGroup: 300,
+  cacheReplicationGroupDelete: 60,
+};
+
+/** The scaffolder's checkpoint semantics: successes are kept across runs, failures are not. */
+function checkpointStore() {
+  const values = new Map<string, ResourceOutputs>();
+  const checkpoint = async (
+    key: string,
+    fn: () => Promise<ResourceOutputs>,
+  ) => {
+    if (!values.has(key)) values.set(key, await fn());
+    return values.get(key)!;
+  };
+  return Object.assign(checkpoint, { values });
+}
+
+describe('the cache kind against the sandbox', () => {
+  let sandbox: Sandbox;
+  let provider: AwsProvider;
+
+  beforeEach(async () => {
+    sandbox = await startSandbox({ seed: 5, durations });
+    provider = new AwsProvider(
+      {
+        clients: new AwsClientFactory({
+          credentials,
+          endpoint: sandbox.url,
+          retry: { maxAttempts: 8, baseDelayMs: 5, maxDelayMs: 50 },
+        }),
+        pollIntervalMs: 20,
+      },
+      [cacheKind],
+    );
+  });
+  afterEach(() => sandbox.stop());
+
+  const client = async <T>(Client: new (config: any) => T) =>
+    new Client({
+      endpoint: sandbox.url,
+      region: 'us-east-1',
+      credentials: await credentials('123456789012'),
+    });
+  const counts = async () =>
+    (await (await fetch(`${sandbox.url}/__sandbox/resources`)).json())
+      .counts as Record<string, number>;
+  const spec = (
+    resources: Record<string, object> = {},
+    owner = 'group:default/team-a',
+  ) =>
+    parseStackSpec(
+      {
+        name: 'shop',
+        environment: 'dev',
+        owner,
+        aws: { accountId: '123456789012', region: 'us-east-1' },
+        resources: {
+          network: { cidr: '10.0.0.0/16' },
+          sessions: { kind: 'cache', replicas: 1 },
+          ...resources,
+        },
+      },
+      provider.kinds,
+    );
+  const run = (
+    s = spec(),
+    options: {
+      runId?: string;
+      events?: ProvisioningEvent[];
+      provider?: CloudProvider;
+      checkpoint?: ReturnType<typeof checkpointStore>;
+    } = {},
+  ) =>
+    provisionStack({
+      spec: s,
+      provider: options.provider ?? provider,
+      runId: options.runId ?? 'task-1_shop-dev',
+      checkpoint: (options.checkpoint ?? checkpointStore()) as any,
+      onEvent: e => options.events?.push(e),
+    });
+  const token = async () =>
+    (
+      await (
+        await client(SecretsManagerClient)
+      ).send(
+        new GetSecretValueCommand({
+          SecretId: 'konductor/shop-dev/sessions/auth-token',
+        }),
+      )
+    ).SecretString!;
+
+  it('creates an encrypted cache whose AUTH token only Secrets Manager and the app receive', async () => {
+    const events: ProvisioningEvent[] = [];
+    const outputs = await run(
+      spec({
+        cluster: {},
+        app: {
+          image: 'ghcr.io/acme/shop:1.0.0',
+          env: { REDIS_HOST: '${sessions.primaryEndpoint}' },
+          secretEnv: { REDIS_URL: 'sessions.url' },
+        },
+      }),
+      { events },
+    );
+    const group = (
+      await (
+        await client(ElastiCacheClient)
+      ).send(
+        new DescribeReplicationGroupsCommand({
+          ReplicationGroupId: 'shop-dev-sessions',
+        }),
+      )
+    ).ReplicationGroups![0];
+    expect(group).toMatchObject({
+      Status: 'available',
+      TransitEncryptionEnabled: true,
+      AtRestEncryptionEnabled: true,
+      AuthTokenEnabled: true,
+      AutomaticFailover: 'enabled',
+      MultiAZ: 'enabled',
+      MemberClusters: ['shop-dev-sessions-001', 'shop-dev-sessions-002'],
+    });
+    expect(outputs.sessions).toEqual({
+      replicationGroupId: 'shop-dev-sessions',
+      arn: group.ARN,
+      primaryEndpoint: group.NodeGroups![0].PrimaryEndpoint!.Address,
+      readerEndpoint: group.NodeGroups![0].ReaderEndpoint!.Address,
+      port: 6379,
+      authSecretArn: expect.stringContaining(
+        ':secret:konductor/shop-dev/sessions/auth-token',
+      ),
+    });
+
+    // The app waited for the cache, and got its URL (with the token) through its Secret.
+    const at = (resource: string, status: string) =>
+      events.findIndex(e => e.resource === resource && e.status === status);
+    expect(at('sessions', 'ready')).toBeLessThan(at('app', 'creating'));
+    const kc = new k8s.KubeConfig();
+    kc.loadFromOptions({
+      clusters: [
+        {
+          name: 'c',
+          server: String(outputs.cluster.endpoint),
+          skipTLSVerify: true,
+        },
+      ],
+      users: [{ name: 'u', token: 't' }],
+      contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
+      currentContext: 'c',
+    });
+    const secret = await kc
+      .makeApiClient(k8s.CoreV1Api)
+      .readNamespacedSecret({ name: 'shop-secrets', namespace: 'shop-dev' });
+    const secretToken = await token();
+    expect(secretToken.length).toBeGreaterThanOrEqual(16);
+    const url =
+      secret.stringData?.REDIS_URL ??
+      Buffer.from(secret.data!.REDIS_URL, 'base64').toString();
+    expect(url).toBe(
+      `rediss://:${secretToken}@${outputs.sessions.primaryEndpoint}:6379`,
+    );
+    // Never in an event or an output.
+    expect(JSON.stringify([events, outputs])).not.toContain(secretToken);
+  });
+
+  it('resumes a run killed while the cache was creating, with the token it stored', async () => {
+    sandbox.faults.add({
+      service: 'elasticache',
+      kind: 'throttle',
+      probability: 0.3,
+    });
+    const checkpoint = checkpointStore();
+    // A backend that dies once the replication group exists: its calls stop, the run never ends.
+    const killed = new AbortController();
+    const dying: CloudProvider = {
+      id: 'aws',
+      kinds: provider.kinds,
+      create: ctx => {
+        if (ctx.name !== 'sessions') return provider.create(ctx);
+        provider
+          .create({ ...ctx, signal: killed.signal })
+          .catch(() => undefined);
+        return new Promise(() => {});
+      },
+      exists: (ctx, o) => provider.exists(ctx, o),
+      destroy: ctx => provider.destroy(ctx),
+    };
+    void run(spec(), { provider: dying, checkpoint });
+    for (;;) {
+      if ((await counts())['elasticache/replication-group']) break;
+      await new Promise(r => setTimeout(r, 10));
+    }
+    killed.abort();
+    const stored = await token();
+
+    const events: ProvisioningEvent[] = [];
+    const outputs = await run(spec(), { checkpoint, events });
+    expect(
+      events
+        .filter(e => /resumed from checkpoint/.test(e.message))
+        .map(e => e.resource),
+    ).toEqual(['network']);
+    expect(outputs.sessions.replicationGroupId).toBe('shop-dev-sessions');
+    // Nothing created twice; the group was adopted with the token the first attempt stored.
+    expect(await counts()).toMatchObject({
+      'elasticache/replication-group': 1,
+      'elasticache/cache-subnet-group': 1,
+      'secretsmanager/secret': 1,
+    });
+    expect(await token()).toBe(stored);
+  });
+
+  it("refuses another owner's cache without touching it", async () => {
+    await run();
+    const error = await run(spec({}, 'group:default/team-b'), {
+      runId: 'task-2_shop-dev',
+    }).catch(e => e);
+    expect(error.message).toMatch(/owned by group:default\/team-a/);
+    expect(await counts()).toMatchObject({
+      'elasticache/replication-group': 1,
+      'secretsmanager/secret': 1,
+    });
+  });
+
+  it('rolls back what the run created when the replication group fails to create', async () => {
+    sandbox.faults.add({
+      service: 'elasticache',
+      operation: 'CreateReplicationGroup',
+      kind: 'fail',
+    });
+    const error = await run().catch(e => e);
+    expect(error.message).toMatch(/create-failed/);
+    expect(error.rolledBack).toEqual(
+      expect.arrayContaining(['sessions', 'network']),
+    );
+    const after = await counts();
+    for (const type of [
+      'elasticache/replication-group',
+      'elasticache/cache-subnet-group',
+      'secretsmanager/secret',
+      'ec2/security-group',
+      'ec2/vpc',
+    ])
+      expect(after[type] ?? 0).toBe(0);
+  });
+
+  it('destroys the cache, its subnet group, security group and token; again is a no-op', async () => {
+    await run();
+    for (const runId of ['destroy-1', 'destroy-2'])
+      await destroyStack({ spec: spec(), provider, runId, onEvent: () => {} });
+    expect(await counts()).toEqual({});
+  });
+});
+
+describe('the cache kind in stack specs and the gate', () => {
+  const provider = new AwsProvider(
+    { clients: new AwsClientFactory({ credentials }) },
+    [cacheKind],
+  );
+  const kinds = provider.kinds;
+  const stack = (extra: object, env: object = {}) => ({
+    name: 'shop',
+    environment: 'prod',
+    aws: { accountId: '123456789012', region: 'us-east-1' },
+    ...env,
+    resources: {
+      network: { cidr: '10.0.0.0/16' },
+      sessions: { kind: 'cache', ...extra },
+    },
+  });
+
+  it('says what to change for versions, node types, names and secrets it does not hold', () => {
+    const problems = (input: object) =>
+      validateStackSpec(input, kinds).problems.map(
+        p => `${p.path}: ${p.message}`,
+      );
+    expect(problems(stack({ engineVersion: '5.0' }))).toEqual([
+      'resources.sessions.engineVersion: redis 5.0 is not offered: choose one of 6.2, 7.0, 7.1',
+    ]);
+    expect(problems(stack({ nodeType: 'cache.x9.huge' }))[0]).toMatch(
+      /^resources.sessions.nodeType: unknown node type cache.x9.huge: choose one of cache.t4g.micro/,
+    );
+    expect(
+      problems({ ...stack({}), name: 'a-very-long-shop-name-for-caches' })[0],
+    ).toMatch(/longer than the 40 ElastiCache allows/);
+    expect(
+      problems({
+        ...stack({}),
+        resources: {
+          ...stack({}).resources,
+          cluster: {},
+          app: {
+            image: 'ghcr.io/acme/shop:1.0.0',
+            secretEnv: { REDIS_PASSWORD: 'sessions.password' },
+          },
+        },
+      }),
+    ).toEqual([
+      `resources.app.secretEnv.REDIS_PASSWORD: "sessions.password": sessions holds the secrets authToken, url; it has no 'password'`,
+    ]);
+  });
+
+  it('is gated by its own checks: failover for production, snapshots from moderate', () => {
+    const verdict = (level: string, extra: object, environment = 'prod') =>
+      evaluateStackSpec(
+        parseStackSpec(
+          stack(extra, { complianceLevel: level, environment }),
+          kinds,
+        ),
+        { kinds, checks: CACHE_CHECKS },
+      );
+    expect(
+      verdict('moderate', { snapshotRetentionDays: 0 }).violations.map(v => [
+        v.checkId,
+        v.controls,
+        v.fields,
+      ]),
+    ).toEqual([
+      ['cache-automatic-failover', ['CP-10'], ['resources.sessions.replicas']],
+      [
+        'cache-snapshots',
+        ['CP-9'],
+        ['resources.sessions.snapshotRetentionDays'],
+      ],
+    ]);
+    expect(verdict('high', { replicas: 1 }).allowed).toBe(true);
+    expect(verdict('moderate', {}, 'dev').allowed).toBe(true);
+    expect(verdict('low', { snapshotRetentionDays: 0 }).allowed).toBe(true);
+    expect(
+      verdict('high', { replicas: 2 }).results.map(
+        r => `${r.result.checkId}:${r.result.status}`,
+      ),
+    ).toEqual(
+      expect.arrayContaining([
+        'cache-encryption-in-transit:pass',
+        'cache-auth-token:pass',
+        'cache-encryption-at-rest:pass',
+      ]),
+    );
+  });
+});
