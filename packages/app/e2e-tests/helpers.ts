@@ -1,4 +1,4 @@
-import type { Page, TestInfo } from '@playwright/test';
+import { expect, type Page, type TestInfo } from '@playwright/test';
 
 /** The template card titled `title` on the Create page. */
 export function templateCard(page: Page, title: string) {
@@ -24,4 +24,43 @@ export async function openTemplate(page: Page, title: string) {
   await templateCard(page, title)
     .getByRole('button', { name: 'Choose' })
     .click();
+}
+
+/** Page one of a service's form: its name, description and repository (checked as available). */
+export async function fillService(page: Page, name: string) {
+  await page.getByRole('textbox', { name: 'Name' }).fill(name);
+  await page
+    .getByRole('textbox', { name: 'Description' })
+    .fill('Takes orders for the shop.');
+  await page.getByRole('textbox', { name: 'Repository' }).fill(name);
+  await expect(page.getByText(`acme/${name} is available`)).toBeVisible();
+  await page.getByRole('button', { name: 'Next' }).click();
+}
+
+/**
+ * Opens a provisioned resource's catalog page (once the catalog has it, as a Resource of
+ * `catalogType`), sees its compliance card pass (evaluated when the catalog announced it, or now
+ * on request) and opens its compliance tab.
+ */
+export async function expectResourceCompliant(
+  page: Page,
+  entity: string,
+  catalogType: string,
+) {
+  await expect(async () => {
+    await page.goto(`/catalog/default/resource/${entity}`);
+    await expect(page.getByText(catalogType).first()).toBeVisible({
+      timeout: 3_000,
+    });
+  }).toPass({ timeout: 60_000 });
+  const card = page.getByRole('region', { name: 'Compliance' });
+  const evaluate = card.getByRole('button', { name: 'Evaluate now' });
+  await expect(card.getByLabel('Compliance score').or(evaluate)).toBeVisible({
+    timeout: 30_000,
+  });
+  if (await evaluate.isVisible()) await evaluate.click();
+  await expect(card.getByText(/\d+ passed, 0 failed/)).toBeVisible({
+    timeout: 30_000,
+  });
+  await page.goto(`/catalog/default/resource/${entity}/compliance`);
 }

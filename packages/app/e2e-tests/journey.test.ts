@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test, expect, type Page } from '@playwright/test';
-import { openTemplate, snap } from './helpers';
+import { fillService, openTemplate, snap } from './helpers';
 
 const sandboxUrl = process.env.KONDUCTOR_SANDBOX_URL ?? 'http://127.0.0.1:4666';
 
@@ -12,17 +12,6 @@ async function signInAndOpen(page: Page, title = 'EKS app stack') {
   await page.goto('/');
   await page.getByRole('button', { name: 'Enter' }).click();
   await openTemplate(page, title);
-}
-
-/** Page one: the service and its repository. */
-async function fillService(page: Page, name: string) {
-  await page.getByRole('textbox', { name: 'Name' }).fill(name);
-  await page
-    .getByRole('textbox', { name: 'Description' })
-    .fill('Takes orders for the shop.');
-  await page.getByRole('textbox', { name: 'Repository' }).fill(name);
-  await expect(page.getByText(`acme/${name} is available`)).toBeVisible();
-  await page.getByRole('button', { name: 'Next' }).click();
 }
 
 test('the EKS app stack journey: form with pickers, cost and verdict, live run, repository, catalog, compliance', async ({

@@ -1,5 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
-import { openTemplate, snap } from './helpers';
+import { expectResourceCompliant, openTemplate, snap } from './helpers';
 
 /** A service definition whose stack uses a resource kind that a module adds. */
 interface ModuleKindCase {
@@ -89,29 +89,12 @@ for (const c of cases)
     await expect(page.getByText(entity).first()).toBeVisible();
     await snap(page, testInfo, `31-${c.kind}-run`);
 
-    // The catalog holds the resource as a Resource of the kind's catalog type.
-    await expect(async () => {
-      await page.goto(`/catalog/default/resource/${entity}`);
-      await expect(page.getByText(c.catalogType).first()).toBeVisible({
-        timeout: 3_000,
-      });
-    }).toPass({ timeout: 60_000 });
-    // Its compliance comes from the kind's checks, with facts read from AWS itself:
-    // evaluated when the catalog announces the entity, or now on request.
-    const card = page.getByRole('region', { name: 'Compliance' });
-    const evaluate = card.getByRole('button', { name: 'Evaluate now' });
-    await expect(card.getByLabel('Compliance score').or(evaluate)).toBeVisible({
-      timeout: 30_000,
-    });
-    if (await evaluate.isVisible()) await evaluate.click();
-    await expect(card.getByText(/\d+ passed, 0 failed/)).toBeVisible({
-      timeout: 30_000,
-    });
-    await snap(page, testInfo, `32-${c.kind}-in-catalog`);
-    await page.goto(`/catalog/default/resource/${entity}/compliance`);
+    // The catalog holds it as a Resource of the kind's catalog type; its compliance comes from
+    // the kind's checks, with facts read from AWS itself.
+    await expectResourceCompliant(page, entity, c.catalogType);
     for (const check of c.checks)
       await expect(
         page.getByText(check, { exact: true }).first(),
       ).toBeVisible();
-    await snap(page, testInfo, `33-${c.kind}-compliance`);
+    await snap(page, testInfo, `32-${c.kind}-compliance`);
   });

@@ -182,6 +182,9 @@ async function main() {
       natGatewayDelete: ms(1000),
       cacheReplicationGroup: ms(6000),
       cacheReplicationGroupDelete: ms(2000),
+      dnsChange: ms(1000),
+      certificateRecord: ms(500),
+      certificateIssue: ms(3000),
     },
     faults: CREATE_LATENCY.map(([service, operation, latency]) => ({
       service,

@@ -45,6 +45,9 @@ backend.add(import('@konductor/plugin-scaffolder-backend-module-konductor-s3'));
 backend.add(
   import('@konductor/plugin-scaffolder-backend-module-konductor-redis'),
 );
+backend.add(
+  import('@konductor/plugin-scaffolder-backend-module-konductor-domain'),
+);
 // Konductor's provisioning runs: every run's graph and event log, with live updates.
 backend.add(import('@konductor/plugin-provisioning-backend'));
 // Compliance: every entity evaluated against NIST SP 800-53 checks, on a schedule and on change.

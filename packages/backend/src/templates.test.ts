@@ -9,6 +9,7 @@ import {
   BUILT_IN_RESOURCE_KINDS,
   validateStackSpec,
 } from '@konductor/plugin-provisioning-common';
+import { domain } from '@konductor/plugin-scaffolder-backend-module-konductor-domain';
 import { cache } from '@konductor/plugin-scaffolder-backend-module-konductor-redis';
 import { bucket } from '@konductor/plugin-scaffolder-backend-module-konductor-s3';
 import { repoRoot } from './__testUtils__/appConfig';
@@ -16,8 +17,8 @@ import { repoRoot } from './__testUtils__/appConfig';
 const exec = promisify(execFile);
 const templatesDir = path.join(repoRoot, 'templates');
 const templates = fs.readdirSync(templatesDir).sort();
-/** The kinds the backend registers: the built-in ones and the modules' (S3 bucket, Redis cache). */
-const kinds = BUILT_IN_RESOURCE_KINDS.with(bucket, cache);
+/** The kinds the backend registers: the built-in ones and the modules' (S3 bucket, Redis cache, domain). */
+const kinds = BUILT_IN_RESOURCE_KINDS.with(bucket, cache, domain);
 
 /** A parameter's value for a form left at its defaults (the stack name and owner filled in). */
 function exampleParameters(spec: any): Record<string, unknown> {

@@ -17,7 +17,8 @@ function jsonEnv(name: string) {
  * KONDUCTOR_SANDBOX_PORT (default 4566), KONDUCTOR_SANDBOX_DATA_DIR (state folder; in memory
  * without one), KONDUCTOR_SANDBOX_FAULTS (JSON array of fault rules) and
  * KONDUCTOR_SANDBOX_DURATIONS (JSON object of durations in ms), KONDUCTOR_SANDBOX_VPC_LIMIT (VPCs
- * per account and region, default 5).
+ * per account and region, default 5), KONDUCTOR_SANDBOX_HOSTED_ZONES (comma-separated public Route 53
+ * zones of the default account, default example.com).
  */
 async function main() {
   const sandbox = await startSandbox({
@@ -28,6 +29,10 @@ async function main() {
     vpcLimit: process.env.KONDUCTOR_SANDBOX_VPC_LIMIT
       ? Number(process.env.KONDUCTOR_SANDBOX_VPC_LIMIT)
       : undefined,
+    hostedZones: (process.env.KONDUCTOR_SANDBOX_HOSTED_ZONES ?? 'example.com')
+      .split(',')
+      .map(zone => zone.trim())
+      .filter(Boolean),
   });
   console.log(
     `konductor sandbox listening on ${sandbox.url} (AWS at /, GitHub at /github, git at /git, Jira at /jira, Kubernetes at /k8s, admin at /__sandbox)`,

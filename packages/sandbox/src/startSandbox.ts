@@ -2,6 +2,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { AddressInfo } from 'node:net';
 import { handleAws } from './aws';
+import { seedHostedZone } from './aws/route53';
 import { FaultInjector, FaultRule } from './faults';
 import { handleGitHttp, handleGithub } from './github';
 import { handleGithubGraphql } from './github/graphql';
@@ -40,6 +41,11 @@ export interface SandboxOptions {
   seed?: number;
   /** AWS account used when an access key id names none (default 123456789012). */
   accountId?: string;
+  /**
+   * Public Route 53 hosted zones the default account has from the start, standing for domains the
+   * organisation delegated to Route 53 (default none; the sandbox process has example.com).
+   */
+  hostedZones?: string[];
   /** Jira project keys that exist (default PLAT, OPS). */
   jiraProjects?: string[];
   /** VPCs per account and region (default 5, AWS's default quota; an account can have it raised). */
@@ -80,6 +86,9 @@ export const DEFAULT_DURATIONS: SandboxDurations = {
   natGatewayDelete: 500,
   cacheReplicationGroup: 2500,
   cacheReplicationGroupDelete: 800,
+  dnsChange: 400,
+  certificateRecord: 300,
+  certificateIssue: 1500,
 };
 
 async function readBody(req: http.IncomingMessage): Promise<Buffer> {
@@ -107,6 +116,12 @@ function inspect(state: SandboxState) {
   return { total: resources.length, counts, resources };
 }
 
+/** What the sandbox's accounts hold before anyone creates anything. */
+function seed(ctx: SandboxContext) {
+  for (const zone of ctx.hostedZones)
+    seedHostedZone(ctx.state, ctx.accountId, zone);
+}
+
 /** The admin API under `/__sandbox`: health, inspection, faults, reset. */
 async function handleAdmin(
   req: SandboxRequest,
@@ -117,6 +132,7 @@ async function handleAdmin(
   if (route === 'GET /resources') return json(200, inspect(ctx.state));
   if (route === 'DELETE /resources') {
     ctx.state.clear();
+    seed(ctx);
     return json(204, undefined);
   }
   if (route === 'GET /faults') return json(200, { faults: ctx.faults.list() });
@@ -170,6 +186,7 @@ export async function startSandbox(
     accountId: options.accountId ?? '123456789012',
     jiraProjects: options.jiraProjects ?? ['PLAT', 'OPS'],
     vpcLimit: options.vpcLimit ?? 5,
+    hostedZones: options.hostedZones ?? [],
     github: new GithubIdentities(
       options.githubOrg ?? DEFAULT_ORG,
       options.githubOAuthApps ?? [DEFAULT_OAUTH_APP],
@@ -182,6 +199,8 @@ export async function startSandbox(
       return outcome;
     },
   };
+
+  seed(ctx);
 
   const server = http.createServer(async (req, res) => {
     try {

@@ -29,6 +29,12 @@ export interface SandboxDurations {
   cacheReplicationGroup: number;
   /** ElastiCache replication group `deleting` -> gone. */
   cacheReplicationGroupDelete: number;
+  /** Route 53 change `PENDING` -> `INSYNC`. */
+  dnsChange: number;
+  /** ACM certificate requested -> its DNS validation record offered. */
+  certificateRecord: number;
+  /** ACM validation record found in a public zone -> certificate `ISSUED`. */
+  certificateIssue: number;
 }
 
 /** A request as the service emulators see it. */
@@ -61,6 +67,8 @@ export interface SandboxContext {
   jiraProjects: string[];
   /** VPCs an account may have per region (AWS's default quota: 5). */
   vpcLimit: number;
+  /** Public hosted zones the default account has from the start, and again after a reset. */
+  hostedZones: string[];
   /** Folder of bare git repositories, when the sandbox has a data folder. */
   gitRoot: string;
   /** GitHub's people, teams, OAuth apps and the sessions of its OAuth web flow. */

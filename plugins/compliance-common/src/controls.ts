@@ -125,6 +125,27 @@ export const CONTROLS: Record<string, Control> = Object.fromEntries(
         ['A.5.14', 'A.8.24'],
       ],
       [
+        'SC-12',
+        'Cryptographic Key Establishment and Management',
+        'System and Communications Protection',
+        ALL,
+        ['A.8.24'],
+      ],
+      [
+        'SC-13',
+        'Cryptographic Protection',
+        'System and Communications Protection',
+        ALL,
+        ['A.8.24'],
+      ],
+      [
+        'SC-17',
+        'Public Key Infrastructure Certificates',
+        'System and Communications Protection',
+        MODERATE_UP,
+        ['A.8.24'],
+      ],
+      [
         'SC-28',
         'Protection of Information at Rest',
         'System and Communications Protection',

@@ -18,6 +18,7 @@ export { errorName, ignoring, notFound, NOT_FOUND } from './aws/errors';
 export {
   adopt,
   cloudName,
+  isOwned,
   nameSuffix,
   NotOwnedError,
   OWNERSHIP_TAGS,

@@ -42,6 +42,9 @@ const durations = {
   natGatewayDelete: 30,
   cacheReplicationGroup: 300,
   cacheReplicationGroupDelete: 60,
+  dnsChange: 40,
+  certificateRecord: 30,
+  certificateIssue: 60,
 };
 
 /** The scaffolder's checkpoint semantics: successes are kept across runs, failures are not. */

@@ -15,6 +15,7 @@ import {
 } from '@konductor/plugin-provisioning-common';
 import type { CloudProvider } from '@konductor/plugin-provisioning-node';
 import { cacheKind } from '@konductor/plugin-scaffolder-backend-module-konductor-redis';
+import { domainKind } from '@konductor/plugin-scaffolder-backend-module-konductor-domain';
 import { bucketKind } from '@konductor/plugin-scaffolder-backend-module-konductor-s3';
 import { awsProviderFromConfig } from '../src/awsProviderFromConfig';
 import { createStackProvisionAction } from '../src/actions/stackProvision';
@@ -29,9 +30,19 @@ const LATENCY = Object.fromEntries(
     nodegroup: 4000,
     app: 3000,
     cache: 6000,
+    dns: 2000,
+    certificate: 5000,
   }).map(([k, ms]) => [k, Math.round(ms * SCALE)]),
 ) as Record<
-  'network' | 'database' | 'secret' | 'cluster' | 'nodegroup' | 'app' | 'cache',
+  | 'network'
+  | 'database'
+  | 'secret'
+  | 'cluster'
+  | 'nodegroup'
+  | 'app'
+  | 'cache'
+  | 'dns'
+  | 'certificate',
   number
 >;
 
@@ -46,12 +57,14 @@ const input = {
     // Rotation, as the moderate level's gate requires.
     secrets: { databaseCredentials: true, rotationDays: 30 },
     cluster: {},
-    // Kinds modules add (an S3 bucket, a Redis cache), registered as the backend registers them.
+    // Kinds modules add (an S3 bucket, a Redis cache, a domain), registered as the backend does.
     uploads: { kind: 'bucket', expireAfterDays: 30 },
     sessions: { kind: 'cache' },
+    site: { kind: 'domain', zone: 'example.com', host: 'bench' },
     app: {
       image: 'ghcr.io/acme/bench:1',
       replicas: 2,
+      domain: 'site',
       secretEnv: { DB_URL: 'database.url', REDIS_URL: 'sessions.url' },
     },
   },
@@ -60,6 +73,7 @@ const input = {
 async function main() {
   let firstCloudCall: number | undefined;
   const sandbox = await startSandbox({
+    hostedZones: ['example.com'],
     durations: {
       vpc: LATENCY.network,
       rdsInstance: LATENCY.database,
@@ -67,6 +81,10 @@ async function main() {
       eksNodegroup: LATENCY.nodegroup,
       deployment: LATENCY.app,
       cacheReplicationGroup: LATENCY.cache,
+      // Route 53 changes go INSYNC and ACM offers its validation record, then issues.
+      dnsChange: LATENCY.dns,
+      certificateRecord: LATENCY.dns / 2,
+      certificateIssue: LATENCY.certificate,
     },
     // Secrets Manager answers at once; the secret's second comes from latency on its create.
     faults: [
@@ -104,6 +122,7 @@ async function main() {
   const provider = awsProviderFromConfig(config, undefined, [
     bucketKind,
     cacheKind,
+    domainKind,
   ]);
   const duration: Record<string, number> = {};
   const timed: CloudProvider = {
@@ -154,6 +173,7 @@ async function main() {
       ...CHECKS,
       ...(bucketKind.checks ?? []),
       ...(cacheKind.checks ?? []),
+      ...(domainKind.checks ?? []),
     ],
   }).handler({
     input: input as any,

@@ -14,6 +14,9 @@ export const FAST = {
   natGatewayDelete: 50,
   cacheReplicationGroup: 250,
   cacheReplicationGroupDelete: 100,
+  dnsChange: 50,
+  certificateRecord: 50,
+  certificateIssue: 100,
 };
 
 /** Starts a sandbox for one test file and stops it afterwards. */

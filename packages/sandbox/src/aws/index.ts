@@ -9,8 +9,10 @@ import {
   jsonError,
   queryError,
 } from './protocol';
+import { acmOperation, handleAcm } from './acm';
 import { elastiCacheOperation, handleElastiCache } from './elasticache';
 import { handleRds, rdsOperation } from './rds';
+import { handleRoute53, route53Operation } from './route53';
 import {
   handleSecretsManager,
   secretsManagerOperation,
@@ -69,6 +71,22 @@ const services = {
     throttle: [503, 'SlowDown'],
     quota: [400, 'TooManyBuckets'],
     internal: [500, 'InternalError'],
+  },
+  route53: {
+    op: route53Operation,
+    handle: handleRoute53,
+    error: queryError,
+    throttle: [400, 'Throttling'],
+    quota: [400, 'LimitsExceeded'],
+    internal: [500, 'InternalFailure'],
+  },
+  acm: {
+    op: acmOperation,
+    handle: handleAcm,
+    error: jsonError,
+    throttle: [400, 'ThrottlingException'],
+    quota: [400, 'LimitExceededException'],
+    internal: [500, 'InternalFailure'],
   },
   eks: {
     op: eksOperation,

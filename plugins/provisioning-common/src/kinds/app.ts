@@ -37,6 +37,12 @@ export const appSchema = z
       .boolean()
       .default(true)
       .describe('Serve the app over HTTPS on its ingress.'),
+    domain: z
+      .string()
+      .optional()
+      .describe(
+        'A resource of this stack that gives the app a DNS name and TLS certificate of its own (a domain): the app is served at its fqdn with its certificate (outputs fqdn and arn).',
+      ),
   })
   .strict();
 
@@ -68,6 +74,7 @@ export const app = defineKind({
     ...Object.values(spec.secretEnv)
       .map(source => source.split('.')[0])
       .filter(n => n !== name && secretsOf(n).length),
+    ...(spec.domain && outputsOf(spec.domain) ? [spec.domain] : []),
   ],
   validate({ name, spec: a, stack, named, outputsOf, secretsOf }, problem) {
     for (const [variable, value] of Object.entries(a.env)) {
@@ -93,6 +100,24 @@ export const app = defineKind({
           );
         }
       }
+    }
+    if (a.domain !== undefined) {
+      const outputs = outputsOf(a.domain);
+      if (!outputs || a.domain === name)
+        problem(
+          'domain',
+          `'${a.domain}' is not a resource of this stack: name the domain resource that gives the app its DNS name`,
+        );
+      else if (!outputs.includes('fqdn') || !outputs.includes('arn'))
+        problem(
+          'domain',
+          `'${a.domain}' gives no DNS name and certificate (outputs fqdn and arn): name a resource of kind domain`,
+        );
+      else if (!a.tls)
+        problem(
+          'tls',
+          `the domain '${a.domain}' serves the app over HTTPS with its certificate: set tls: true, or remove domain`,
+        );
     }
     const [secretsName] = named('secrets');
     const secrets = secretsName
@@ -130,7 +155,7 @@ export const app = defineKind({
   plan: a => ({
     summary: `${a.image}, ${a.replicas} replicas on port ${a.port}${
       a.tls ? ', HTTPS' : ''
-    }`,
+    }${a.domain ? ` at the name of ${a.domain}` : ''}`,
     creates: ['namespace', 'secret', 'deployment', 'service', 'ingress'],
     monthlyCost: cents(0),
   }),

@@ -28,6 +28,9 @@ export const durations = {
   natGatewayDelete: 40,
   cacheReplicationGroup: 250,
   cacheReplicationGroupDelete: 60,
+  dnsChange: 40,
+  certificateRecord: 30,
+  certificateIssue: 60,
 };
 
 /** A Kubernetes API client of a sandbox cluster (any token is accepted there). */

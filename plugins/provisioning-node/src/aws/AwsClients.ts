@@ -20,6 +20,9 @@ export interface AwsProviderOptions {
   appDomain?: string;
 }
 
+/** The DNS domain under which apps get their host name when none is configured. */
+export const DEFAULT_APP_DOMAIN = 'apps.konductor.local';
+
 /**
  * What every AWS resource handler shares: the stack's SDK clients (from the provider's
  * {@link AwsClientFactory}) and the waiter of long operations.
@@ -32,6 +35,14 @@ export class AwsClients {
     return this.options.clients.client(Client, ctx.spec.aws, {
       signal: ctx.signal,
     });
+  }
+
+  /**
+   * The host name the stack's app gets on its cluster's ingress, `<stackId>.<appDomain>`, which
+   * the platform's wildcard record sends to the ingress's load balancer.
+   */
+  appHost(ctx: ResourceContext) {
+    return `${ctx.stackId}.${this.options.appDomain ?? DEFAULT_APP_DOMAIN}`;
   }
 
   /** Polls `probe` until it is done, reporting each state, within the resource's deadline. */

@@ -47,7 +47,7 @@ export class AwsProvider implements CloudProvider {
         credentials: ctx => options.clients.credentials(ctx.spec.aws.accountId),
         secretValue: (ctx, source) => this.secretValue(ctx, source),
         pollIntervalMs: options.pollIntervalMs ?? 10_000,
-        appDomain: options.appDomain ?? 'apps.konductor.local',
+        host: ctx => aws.appHost(ctx),
         retry: options.clients.retry,
         callTimeoutMs: options.clients.callTimeoutMs,
       }),

@@ -33,7 +33,8 @@ export interface KubernetesAppHandlerOptions {
   /** Reads a secret value (`database.password`, `SESSION_KEY`) for injection; never logged. */
   secretValue(ctx: ResourceContext, source: string): Promise<string>;
   pollIntervalMs: number;
-  appDomain: string;
+  /** The app's host name on the cluster's ingress. */
+  host(ctx: ResourceContext): string;
   /** Retries of throttled (429), failed (5xx) and timed-out API calls. */
   retry: AwsRetry;
   /** How long one API call may take before it is abandoned and retried. */
@@ -67,7 +68,7 @@ export class KubernetesAppHandler implements ResourceHandler<typeof app> {
       namespace: ctx.stackId,
       app: ctx.spec.name,
       secret: `${ctx.spec.name}-secrets`,
-      host: `${ctx.stackId}.${this.options.appDomain}`,
+      host: this.options.host(ctx),
     };
   }
 
@@ -207,26 +208,32 @@ export class KubernetesAppHandler implements ResourceHandler<typeof app> {
           body: service,
         }),
     );
+    // A domain resource gives the app a name of its own, served with its ACM certificate.
+    const domain = spec.domain ? ctx.outputs[spec.domain] : undefined;
+    const hosts = domain ? [n.host, String(domain.fqdn)] : [n.host];
     const ingress: k8s.V1Ingress = {
-      metadata: { name: n.app, namespace: n.namespace, labels },
-      spec: {
-        tls: spec.tls
-          ? [{ hosts: [n.host], secretName: `${n.app}-tls` }]
+      metadata: {
+        name: n.app,
+        namespace: n.namespace,
+        labels,
+        annotations: domain
+          ? { 'alb.ingress.kubernetes.io/certificate-arn': String(domain.arn) }
           : undefined,
-        rules: [
-          {
-            host: n.host,
-            http: {
-              paths: [
-                {
-                  path: '/',
-                  pathType: 'Prefix',
-                  backend: { service: { name: n.app, port: { number: 80 } } },
-                },
-              ],
-            },
+      },
+      spec: {
+        tls: spec.tls ? [{ hosts, secretName: `${n.app}-tls` }] : undefined,
+        rules: hosts.map(host => ({
+          host,
+          http: {
+            paths: [
+              {
+                path: '/',
+                pathType: 'Prefix',
+                backend: { service: { name: n.app, port: { number: 80 } } },
+              },
+            ],
           },
-        ],
+        })),
       },
     };
     await apply(
@@ -268,7 +275,7 @@ export class KubernetesAppHandler implements ResourceHandler<typeof app> {
     });
     return {
       namespace: n.namespace,
-      url: `${spec.tls ? 'https' : 'http'}://${n.host}`,
+      url: `${spec.tls ? 'https' : 'http'}://${hosts[hosts.length - 1]}`,
     };
   }
 

@@ -1,0 +1,61 @@
+import { test, expect } from '@playwright/test';
+import {
+  expectResourceCompliant,
+  fillService,
+  openTemplate,
+  snap,
+} from './helpers';
+
+test('a web service gets a name of its own with a certificate: the domain kind, from form to run to catalog', async ({
+  page,
+}, testInfo) => {
+  test.setTimeout(240_000);
+  const name = `web${Date.now().toString(36)}`;
+  const fqdn = `${name}-dev.example.com`;
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await openTemplate(page, 'Web service');
+  await fillService(page, name);
+  await expect(page.getByRole('combobox', { name: /AWS account/ })).toHaveText(
+    /Sandbox \(123456789012\)/,
+  );
+  await page.getByRole('button', { name: 'Next' }).click();
+
+  // The plan names the domain, from the kind's own definition; its checks pass the gate.
+  const plan = page.getByRole('table', { name: `Plan of ${name}` });
+  await expect(plan).toContainText('site (domain)');
+  await expect(plan).toContainText(
+    `${fqdn}, with an ACM certificate validated through DNS`,
+  );
+  await expect(plan).toContainText('at the name of site');
+  await expect(
+    page.getByText('Passes the compliance gate at the moderate level (dev).'),
+  ).toBeVisible();
+  await snap(page, testInfo, '50-web-plan');
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+
+  const run = page.getByRole('link', { name: 'Provisioning run' });
+  await expect(run).toBeVisible({ timeout: 150_000 });
+  await run.click();
+  await expect(page.getByText('4 of 4 resources ready')).toBeVisible({
+    timeout: 60_000,
+  });
+  await expect(
+    page.getByRole('group', { name: 'site ready', exact: true }),
+  ).toContainText('site · domain');
+  // The app is served at the domain's name, with the certificate the domain issued.
+  await expect(page.getByText(`https://${fqdn}`).first()).toBeVisible();
+  await expect(page.getByText(/^arn:aws:acm:us-east-1:/).first()).toBeVisible();
+  await snap(page, testInfo, '51-web-run');
+
+  // The domain in the catalog, evaluated by its checks with facts read from ACM.
+  await expectResourceCompliant(page, `${name}-dev-site`, 'dns-domain');
+  for (const check of [
+    'Certificate issued and in date',
+    'Certificate renews unattended',
+    'Certificate key strong enough',
+  ])
+    await expect(page.getByText(check, { exact: true }).first()).toBeVisible();
+  await snap(page, testInfo, '52-domain-compliance');
+});
