@@ -61,6 +61,22 @@ function tagsOfTxt(values: string[]): Record<string, string> {
 }
 
 /**
+ * Whether Konductor writes record set `r` for `fqdn`: the name's CNAME, its ownership TXT record,
+ * or an ACM validation CNAME one label below it.
+ */
+function writtenByKonductor(r: ResourceRecordSet, fqdn: string) {
+  const name = dotted(fqdn);
+  if (r.Name === name) return r.Type === 'CNAME';
+  if (r.Name === dotted(ownerName(fqdn))) return r.Type === 'TXT';
+  return (
+    r.Type === 'CNAME' &&
+    /^_[^.]+$/.test(r.Name!.slice(0, -name.length - 1)) &&
+    r.Name!.endsWith(`.${name}`) &&
+    !!r.ResourceRecords?.every(v => v.Value!.endsWith('.acm-validations.aws.'))
+  );
+}
+
+/**
  * A stack's DNS name and its certificate. The name (a CNAME to the app's ingress host) is created
  * with a TXT record that carries the ownership tags, in one atomic batch, so an existing name is
  * adopted only when that record says this stack and owner; the ACM certificate is tagged, found
@@ -132,8 +148,11 @@ export class DomainHandler implements ResourceHandler<typeof domain> {
     }
     const zoneId = await this.zoneId(ctx).catch(() => undefined);
     if (!zoneId) return removal.result();
-    // The name and every record under it (the validation record) go together, when ours.
-    const records = await this.records(ctx, zoneId, fqdn);
+    // The records Konductor writes for the name go together, when the name is ours; a record
+    // someone else made under it stays.
+    const records = (await this.records(ctx, zoneId, fqdn)).filter(r =>
+      writtenByKonductor(r, fqdn),
+    );
     const owner = records.find(
       r => r.Name === dotted(ownerName(fqdn)) && r.Type === 'TXT',
     );

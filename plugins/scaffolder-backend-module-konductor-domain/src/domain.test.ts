@@ -328,12 +328,35 @@ describe('the domain kind against the sandbox', () => {
     );
   });
 
-  it('destroys the certificate and every record under the name; again is a no-op', async () => {
+  it("destroys the certificate and the records it wrote, not another's under the name; again is a no-op", async () => {
     await run();
+    // Someone else's record below the name is not the stack's to delete.
+    await (
+      await client(Route53Client)
+    ).send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: await zoneId(),
+        ChangeBatch: {
+          Changes: [
+            {
+              Action: 'CREATE',
+              ResourceRecordSet: {
+                Name: 'api.shop.example.com',
+                Type: 'CNAME',
+                TTL: 60,
+                ResourceRecords: [{ Value: 'api.example.net' }],
+              },
+            },
+          ],
+        },
+      }),
+    );
     for (const runId of ['destroy-1', 'destroy-2'])
       await destroyStack({ spec: spec(), provider, runId, onEvent: () => {} });
     expect(await certificates()).toEqual([]);
-    expect(await records()).toEqual([]);
+    expect(await records()).toEqual([
+      'api.shop.example.com. CNAME api.example.net',
+    ]);
   });
 });
 

@@ -136,6 +136,11 @@ export async function handleAcm(
         throw validation(
           `1 validation error detected: Value '${domainName}' at 'domainName' failed to satisfy constraint: Member must satisfy regular expression pattern: ${DOMAIN.source}`,
         );
+      // ACM: "The first domain name you enter cannot exceed 64 octets, including periods."
+      if (domainName.length > 64)
+        throw validation(
+          `The first domain name you enter cannot exceed 64 octets, including periods: ${domainName} has ${domainName.length}.`,
+        );
       const method = body.ValidationMethod ?? 'EMAIL';
       if (!['DNS', 'EMAIL'].includes(method))
         throw validation(

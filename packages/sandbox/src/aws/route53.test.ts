@@ -251,6 +251,17 @@ describe('ACM', () => {
       ),
     ).rejects.toMatchObject({ name: 'InvalidTagException' });
     await expect(
+      acm().send(
+        new RequestCertificateCommand({
+          DomainName: `${'a'.repeat(60)}.example.com`,
+          ValidationMethod: 'DNS',
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: /cannot exceed 64 octets/,
+    });
+    await expect(
       acm().send(new DescribeCertificateCommand({ CertificateArn: 'nope' })),
     ).rejects.toMatchObject({ name: 'InvalidArnException' });
     const { CertificateArn } = await acm().send(
