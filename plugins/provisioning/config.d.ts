@@ -3,13 +3,15 @@ export interface Config {
   konductor?: {
     provisioning?: {
       /**
-       * The AWS accounts and regions stacks may be provisioned in: the form's account and
-       * region picker offers them, and konductor:stack:provision (in the scaffolder backend module)
-       * refuses any other. Unset or empty: nothing is provisioned (the portal fails closed
+       * The cloud accounts and regions stacks may be provisioned in: the form's AWS account
+       * and region picker offers the AWS ones, and konductor:stack:provision (in the scaffolder
+       * backend module) refuses any other target. Unset or empty: nothing is provisioned (the portal fails closed
        * and the backend says so in its log at start).
        * @visibility frontend
        */
       accounts?: Array<{
+        /** The cloud provider of the account; default aws. @visibility frontend */
+        provider?: string;
         /** @visibility frontend */
         accountId: string;
         /** A name people recognise, such as "Payments production". @visibility frontend */

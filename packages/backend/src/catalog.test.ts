@@ -143,8 +143,14 @@ describe('Konductor backend on its embedded defaults', () => {
       (a: { id: string }) => a.id === 'konductor:stack:provision',
     );
     expect(provision.schema.input.required).toEqual(
-      expect.arrayContaining(['name', 'environment', 'aws', 'resources']),
+      expect.arrayContaining(['name', 'environment', 'resources']),
     );
+    // Where the stack goes; the handler refuses a stack without it (or the deprecated aws).
+    expect(provision.schema.input.properties.target.required).toEqual([
+      'provider',
+      'accountId',
+      'region',
+    ]);
     expect(provision.examples.length).toBeGreaterThan(0);
   });
 

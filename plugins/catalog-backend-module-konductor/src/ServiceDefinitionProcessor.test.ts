@@ -35,7 +35,11 @@ const automated = (): Entity => ({
         stack: {
           name: '${{ parameters.name }}',
           environment: 'dev',
-          aws: { accountId: '123456789012', region: 'us-east-1' },
+          target: {
+            provider: 'aws',
+            accountId: '123456789012',
+            region: 'us-east-1',
+          },
           resources: {
             network: { cidr: '10.0.0.0/16' },
             app: {

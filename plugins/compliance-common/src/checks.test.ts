@@ -377,7 +377,11 @@ describe('the gate', () => {
     parseStackSpec({
       name: 'shop',
       environment: 'prod',
-      aws: { accountId: '123456789012', region: 'us-east-1' },
+      target: {
+        provider: 'aws',
+        accountId: '123456789012',
+        region: 'us-east-1',
+      },
       complianceLevel: 'moderate',
       resources: {
         network: { cidr: '10.0.0.0/16' },

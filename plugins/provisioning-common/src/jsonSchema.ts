@@ -7,7 +7,8 @@ const toJsonSchema = (schema: Parameters<typeof zodToJsonSchema>[0]) =>
 
 /**
  * The stack spec as JSON Schema (draft 7), for editors, docs and form generation: each resource
- * is one of the kinds' schemas, with its optional `kind`.
+ * is one of the kinds' schemas, with its optional `kind`; `target` is required there (the
+ * deprecated `aws` section, still read, is marked deprecated).
  */
 export function stackSpecJsonSchemaOf(kinds: ResourceKinds) {
   const schema = toJsonSchema(stackSpecSchema);
@@ -15,8 +16,10 @@ export function stackSpecJsonSchemaOf(kinds: ResourceKinds) {
   return {
     ...schema,
     title: 'Konductor stack spec',
+    required: [...schema.required, 'target'],
     properties: {
       ...schema.properties,
+      aws: { ...schema.properties.aws, deprecated: true },
       resources: {
         ...resources,
         additionalProperties: {

@@ -57,7 +57,7 @@ export function planStack(
   return {
     stack: spec.name,
     environment: spec.environment,
-    region: spec.aws.region,
+    region: spec.target.region,
     resources,
     waves,
     monthlyCost: cents(resources.reduce((sum, r) => sum + r.monthlyCost, 0)),

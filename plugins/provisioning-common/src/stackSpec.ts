@@ -5,6 +5,55 @@ import type { StackResource } from './kinds/definition';
 export const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
 /** Compliance levels, after the FISMA baselines. */
 export const COMPLIANCE_LEVELS = ['low', 'moderate', 'high'] as const;
+/**
+ * Where a stack goes: a cloud provider, and the account and region in it (an AWS account; a GCP
+ * project or an Azure subscription for providers of those clouds), which with the stack id key the
+ * stack's ownership. Each provider checks its own formats ({@link awsTargetSchema}); a provider
+ * may take further fields.
+ */
+export const stackTargetSchema = z
+  .object({
+    provider: z
+      .string()
+      .regex(
+        /^[a-z][a-z0-9-]{0,30}$/,
+        'must be the id of a cloud provider, such as aws',
+      )
+      .describe('The cloud provider, such as aws.'),
+    accountId: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/,
+        'must be an account id, such as a 12-digit AWS account id',
+      )
+      .describe(
+        'The account the stack goes in, such as a 12-digit AWS account id.',
+      ),
+    region: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{1,30}$/, 'must be a region such as us-east-1')
+      .describe('The region the stack goes in, such as us-east-1.'),
+  })
+  .passthrough();
+/** Where a stack goes (see {@link stackTargetSchema}). */
+export type StackTarget = z.output<typeof stackTargetSchema>;
+
+/** The AWS provider's target: a 12-digit account id and an AWS region. */
+export const awsTargetSchema = z
+  .object({
+    provider: z.literal('aws'),
+    accountId: z
+      .string()
+      .regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+    region: z
+      .string()
+      .regex(
+        /^[a-z]{2}(-gov)?-[a-z]+-\d$/,
+        'must be an AWS region such as us-east-1',
+      ),
+  })
+  .strict();
+
 /** The stack specification: what `konductor:stack:provision` creates. */
 export const stackSpecSchema = z
   .object({
@@ -24,19 +73,18 @@ export const stackSpecSchema = z
       .describe(
         'The group (or user) that owns the stack, required to provision it: only its members (and platform admins) may change, destroy or read the outputs of the stack, and it is notified when a run fails.',
       ),
+    target: stackTargetSchema
+      .optional()
+      .describe(
+        'Where the stack goes: a registered cloud provider (aws) and the account and region in it, such as { provider: aws, accountId: "123456789012", region: us-east-1 }.',
+      ),
     aws: z
-      .object({
-        accountId: z
-          .string()
-          .regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
-        region: z
-          .string()
-          .regex(
-            /^[a-z]{2}(-gov)?-[a-z]+-\d$/,
-            'must be an AWS region such as us-east-1',
-          ),
-      })
-      .strict(),
+      .object({ accountId: z.string(), region: z.string() })
+      .strict()
+      .optional()
+      .describe(
+        'Deprecated, read as target: { provider: aws, accountId, region }; write target instead.',
+      ),
     complianceLevel: z.enum(COMPLIANCE_LEVELS).default('moderate'),
     onFailure: z
       .enum(['rollback', 'retain'])
@@ -65,6 +113,10 @@ export type StackSpecInput = z.input<typeof stackSpecSchema>;
  * A validated stack spec with every default applied: each resource names its kind and holds its
  * kind's fields.
  */
-export type StackSpec = Omit<z.output<typeof stackSpecSchema>, 'resources'> & {
+export type StackSpec = Omit<
+  z.output<typeof stackSpecSchema>,
+  'resources' | 'target' | 'aws'
+> & {
+  target: StackTarget;
   resources: Record<string, StackResource>;
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod/v3';
-import { ENVIRONMENTS, stackSpecSchema } from './stackSpec';
+import { ENVIRONMENTS, stackTargetSchema } from './stackSpec';
 
 /**
  * `<name>-<environment>`: a stack's id within its account and region, and the prefix of every
@@ -26,9 +26,10 @@ export function stackRefOf(key: StackKey): string {
 
 /** The key of a stack reference, or undefined when `ref` is not one. */
 export function parseStackRef(ref: string): StackKey | undefined {
-  const m = /^(\d{12})\/([a-z]{2}(?:-gov)?-[a-z]+-\d)\/([a-z][a-z0-9-]*)$/.exec(
-    ref,
-  );
+  const m =
+    /^([A-Za-z0-9][A-Za-z0-9-]*)\/([a-z][a-z0-9-]+)\/([a-z][a-z0-9-]*)$/.exec(
+      ref,
+    );
   return m ? { accountId: m[1], region: m[2], stackId: m[3] } : undefined;
 }
 
@@ -57,8 +58,8 @@ const ENTITY_REF = /^(group|user):([a-z0-9-_.]+\/)?[A-Za-z0-9-_.]+$/;
  */
 export const stackClaimRequestSchema = z
   .object({
-    accountId: stackSpecSchema.shape.aws.shape.accountId,
-    region: stackSpecSchema.shape.aws.shape.region,
+    accountId: stackTargetSchema.shape.accountId,
+    region: stackTargetSchema.shape.region,
     name: z
       .string()
       .regex(

@@ -17,7 +17,7 @@ import {
 const fullStack = {
   name: 'Shop',
   environment: 'dev',
-  aws: { accountId: '123456789012', region: 'us-east-1' },
+  target: { provider: 'aws', accountId: '123456789012', region: 'us-east-1' },
   resources: {
     network: { cidr: '10.0.0.0/16' },
     database: { instanceClass: 'db.t4g.small', storageGb: 50 },
@@ -95,22 +95,66 @@ describe('validateStackSpec', () => {
       name: 'x',
       environment: 'qa',
       owner: 'payments',
-      aws: { accountId: '12', region: 'mars' },
+      target: { provider: 'aws', accountId: '12', region: 'mars' },
       resources: { network: { cidr: '10.0.0.0/16', subnets: 9 } },
     });
     expect(result.problems.map(p => p.path).sort()).toEqual([
-      'aws.accountId',
-      'aws.region',
       'environment',
       'owner',
       'resources.network',
+      'target.accountId',
+      'target.region',
     ]);
+    expect(
+      result.problems.find(p => p.path === 'target.accountId')?.message,
+    ).toBe('must be a 12-digit AWS account id');
     expect(result.problems.find(p => p.path === 'owner')?.message).toMatch(
       /group or user entity ref such as group:default\/payments/,
     );
     expect(
       result.problems.find(p => p.path === 'resources.network')?.message,
     ).toMatch(/unknown field\(s\) subnets/);
+  });
+
+  it('reads the deprecated aws section as an AWS target, and refuses a stack with neither or both', () => {
+    const { target, ...rest } = fullStack;
+    const legacy = validateStackSpec({
+      ...rest,
+      aws: { accountId: '123456789012', region: 'eu-west-1' },
+    });
+    expect(legacy.valid && legacy.spec.target).toEqual({
+      provider: 'aws',
+      accountId: '123456789012',
+      region: 'eu-west-1',
+    });
+    expect(legacy.valid && 'aws' in legacy.spec).toBe(false);
+    expect(
+      validateStackSpec({ ...rest, aws: { accountId: '1', region: 'x' } })
+        .problems.map(p => p.path)
+        .sort(),
+    ).toEqual(['aws.accountId', 'aws.region']);
+    expect(validateStackSpec(rest).problems).toEqual([
+      {
+        path: 'target',
+        message:
+          'say where the stack goes, such as target: { provider: aws, accountId: "123456789012", region: us-east-1 }',
+      },
+    ]);
+    expect(
+      validateStackSpec({
+        ...fullStack,
+        aws: { accountId: '123456789012', region: 'us-east-1' },
+      }).problems,
+    ).toEqual([
+      { path: 'aws', message: 'remove it: target says where the stack goes' },
+    ]);
+    // The provider's schema decides its target's formats.
+    expect(
+      validateStackSpec({
+        ...fullStack,
+        target: { ...target, provider: 'gcp' },
+      }).problems.map(p => p.path),
+    ).toEqual(['target.provider']);
   });
 
   it('refuses more subnets than the CIDR allows, and ranges a VPC does not accept', () => {
@@ -218,9 +262,15 @@ describe('graph and plan', () => {
       required: expect.arrayContaining([
         'name',
         'environment',
-        'aws',
+        'target',
         'resources',
       ]),
+      properties: {
+        target: {
+          required: ['provider', 'accountId', 'region'],
+        },
+        aws: { deprecated: true },
+      },
     });
   });
 });
@@ -229,7 +279,7 @@ describe('named resources and registered kinds', () => {
   const base = {
     name: 'orders',
     environment: 'dev',
-    aws: { accountId: '123456789012', region: 'us-east-1' },
+    target: { provider: 'aws', accountId: '123456789012', region: 'us-east-1' },
   };
 
   it('holds several databases by name, each referenced by name', () => {

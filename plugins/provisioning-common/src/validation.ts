@@ -1,5 +1,10 @@
 import { z } from 'zod/v3';
-import { StackSpec, stackSpecSchema } from './stackSpec';
+import {
+  awsTargetSchema,
+  StackSpec,
+  stackSpecSchema,
+  StackTarget,
+} from './stackSpec';
 import {
   AnyKindDefinition,
   BUILT_IN_RESOURCE_KINDS,
@@ -207,6 +212,52 @@ export interface ValidationOptions {
    * default true. A removal, which looks for everything a stack may hold, does not.
    */
   relations?: boolean;
+  /**
+   * The target schema of the stack's cloud provider (its formats of account and region); default
+   * the AWS provider's.
+   */
+  target?: z.ZodType<StackTarget, z.ZodTypeDef, unknown>;
+}
+
+/**
+ * The stack's target as written: `target`, or the deprecated `aws: { accountId, region }` read as
+ * `target: { provider: aws, ... }`; undefined when it has neither.
+ */
+export function stackTargetOf(input: unknown): unknown {
+  const { target, aws } = (input ?? {}) as { target?: unknown; aws?: unknown };
+  if (target !== undefined || aws === undefined || typeof aws !== 'object')
+    return target;
+  return { provider: 'aws', ...aws };
+}
+
+/** The stack's target checked by its provider's schema; what is wrong goes to `problems`. */
+function parseTarget(
+  input: { target?: unknown; aws?: unknown },
+  schema: NonNullable<ValidationOptions['target']>,
+  problems: SpecProblem[],
+): StackTarget | undefined {
+  if (input.target !== undefined && input.aws !== undefined) {
+    problems.push({
+      path: 'aws',
+      message: 'remove it: target says where the stack goes',
+    });
+    return undefined;
+  }
+  const raw = stackTargetOf(input);
+  if (raw === undefined) {
+    problems.push({
+      path: 'target',
+      message:
+        'say where the stack goes, such as target: { provider: aws, accountId: "123456789012", region: us-east-1 }',
+    });
+    return undefined;
+  }
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  problems.push(
+    ...issuesOf(parsed.error, [input.target === undefined ? 'aws' : 'target']),
+  );
+  return undefined;
 }
 
 /**
@@ -221,7 +272,15 @@ export function validateStackSpec(
   const parsed = stackSpecSchema.safeParse(input);
   const problems: SpecProblem[] = parsed.success
     ? []
-    : issuesOf(parsed.error, []);
+    : issuesOf(parsed.error, []).filter(
+        // The provider's schema reports on the target.
+        p => !/^(target|aws)\b/.test(p.path),
+      );
+  const target = parseTarget(
+    (input ?? {}) as object,
+    options.target ?? awsTargetSchema,
+    problems,
+  );
   const problem = (path: string, message: string) =>
     problems.push({ path, message });
   // Each resource by its kind's schema, even when other fields are wrong: every problem at once.
@@ -230,7 +289,7 @@ export function validateStackSpec(
     raw && typeof raw === 'object' && !Array.isArray(raw)
       ? parseResources(raw as Record<string, unknown>, kinds, problems)
       : {};
-  if (!parsed.success) return { valid: false, problems };
+  if (!parsed.success || !target) return { valid: false, problems };
 
   const slug = sanitizeName(parsed.data.name);
   if (!slug)
@@ -253,7 +312,8 @@ export function validateStackSpec(
     );
   if (problems.length) return { valid: false, problems };
 
-  const spec: StackSpec = { ...parsed.data, name: slug, resources };
+  const { aws: _legacy, ...fields } = parsed.data;
+  const spec: StackSpec = { ...fields, target, name: slug, resources };
   if (options.relations === false) return { valid: true, spec, problems: [] };
   for (const name of Object.keys(resources)) {
     const definition = kinds.get(resources[name].kind)!;

@@ -33,6 +33,7 @@ describe('provisionStack resumes, re-applies, cancels and destroys against the s
     let dead = false;
     const dying: CloudProvider = {
       id: 'aws',
+      target: provider.target,
       kinds: provider.kinds,
       create: async ctx => {
         if (dead) return new Promise(() => {});

@@ -124,8 +124,8 @@ export async function provisionStack(
 
   emit(
     'run-started',
-    `Provisioning stack ${stackId} in ${spec.aws.accountId}/${
-      spec.aws.region
+    `Provisioning stack ${stackId} in ${spec.target.accountId}/${
+      spec.target.region
     }: ${order.join(', ')}`,
   );
   for (const name of order)

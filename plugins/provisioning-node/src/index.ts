@@ -8,6 +8,7 @@ export { provisionStack } from './engine';
 export { destroyStack } from './destroy';
 export { stackIdOf, StackProvisioningError } from './stackRun';
 export * from './resourceKinds';
+export * from './cloudProviders';
 export type { Checkpoint, StackRunOptions } from './stackRun';
 export { AwsProvider } from './aws/AwsProvider';
 export * from './permissions';

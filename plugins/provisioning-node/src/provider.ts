@@ -5,7 +5,9 @@ import type {
   SpecOf,
   StackResource,
   StackSpec,
+  StackTarget,
 } from '@konductor/plugin-provisioning-common';
+import type { z } from 'zod/v3';
 
 /** Non-secret outputs of a resource: identifiers, endpoints, links. */
 export type ResourceOutputs = Record<
@@ -95,7 +97,13 @@ export interface ResourceHandler<
  * built now; an Azure or GCP provider implements the same interface.
  */
 export interface CloudProvider {
+  /** What a stack's `target.provider` names. */
   readonly id: string;
+  /**
+   * Its stacks' target: `provider` its id, its formats of account and region (and any field it
+   * adds); stacks are validated by it.
+   */
+  readonly target: z.ZodType<StackTarget, z.ZodTypeDef, unknown>;
   /** The kinds it can create: stacks are validated and ordered by these. */
   readonly kinds: ResourceKinds;
   /** Creates or adopts `ctx.resource` and waits until it is ready; returns its outputs. */

@@ -5,16 +5,33 @@ import type { AwsClients } from './aws/AwsClients';
 import type { ResourceHandler } from './provider';
 
 /**
+ * What each cloud provider gives the handlers of its kinds, by provider id: the AWS provider its
+ * shared clients and waiter. A module that adds a provider adds its entry by declaration merging,
+ * `declare module '@konductor/plugin-provisioning-node' { interface ProviderServices { gcp: … } }`,
+ * so kind modules can give a typed handler for it.
+ */
+export interface ProviderServices {
+  aws: AwsClients;
+}
+
+/**
  * A resource kind a module adds: its definition (schema, outputs, dependencies, plan, cost,
- * catalog type, planned compliance facts), its handler on each provider and the compliance checks
- * of its catalog type.
+ * catalog type, planned compliance facts), its handler on each provider that can create it and
+ * the compliance checks of its catalog type.
  */
 export interface ResourceKindModule<
   D extends AnyKindDefinition = AnyKindDefinition,
 > {
   definition: D;
-  /** Its handler on the AWS provider, built on the provider's shared clients and waiter. */
-  aws(aws: AwsClients): ResourceHandler<D>;
+  /**
+   * Its handler on each provider, by provider id, built on that provider's services; a stack
+   * whose target is a provider without one is refused naming the kinds the provider has.
+   */
+  handlers: {
+    [P in keyof ProviderServices]?: (
+      services: ProviderServices[P],
+    ) => ResourceHandler<D>;
+  };
   /**
    * The compliance checks of its catalog type: the gate evaluates them on a stack spec before
    * anything is created. (To evaluate what exists, register them with the compliance backend too,

@@ -190,8 +190,8 @@ export class DomainHandler implements ResourceHandler<typeof domain> {
     if (named.length !== 1)
       throw new Error(
         named.length
-          ? `${named.length} public hosted zones are named ${zone} in account ${ctx.spec.aws.accountId}: Konductor cannot tell which one serves the name; keep one`
-          : `No public Route 53 hosted zone named ${zone} in account ${ctx.spec.aws.accountId}: choose a zone the account has, or ask the platform team to create it`,
+          ? `${named.length} public hosted zones are named ${zone} in account ${ctx.spec.target.accountId}: Konductor cannot tell which one serves the name; keep one`
+          : `No public Route 53 hosted zone named ${zone} in account ${ctx.spec.target.accountId}: choose a zone the account has, or ask the platform team to create it`,
       );
     return named[0].Id!.replace('/hostedzone/', '');
   }

@@ -122,7 +122,11 @@ describe('the domain kind against the sandbox', () => {
         name,
         environment: 'dev',
         owner,
-        aws: { accountId: '123456789012', region: 'us-east-1' },
+        target: {
+          provider: 'aws',
+          accountId: '123456789012',
+          region: 'us-east-1',
+        },
         resources: {
           web: { kind: 'domain', zone: 'example.com', host: 'shop' },
           ...resources,
@@ -230,6 +234,7 @@ describe('the domain kind against the sandbox', () => {
     const killed = new AbortController();
     const dying: CloudProvider = {
       id: 'aws',
+      target: provider.target,
       kinds: provider.kinds,
       create: ctx => {
         provider
@@ -292,7 +297,11 @@ describe('the domain kind against the sandbox', () => {
           name: 'www',
           environment: 'dev',
           owner: 'group:default/team-a',
-          aws: { accountId: '123456789012', region: 'us-east-1' },
+          target: {
+            provider: 'aws',
+            accountId: '123456789012',
+            region: 'us-east-1',
+          },
           resources: {
             web: { kind: 'domain', zone: 'example.com', host: 'www' },
           },
@@ -369,7 +378,7 @@ describe('the domain kind in stack specs and the gate', () => {
   const stack = (web: object, app: object = {}) => ({
     name: 'shop',
     environment: 'prod',
-    aws: { accountId: '123456789012', region: 'us-east-1' },
+    target: { provider: 'aws', accountId: '123456789012', region: 'us-east-1' },
     resources: {
       network: { cidr: '10.0.0.0/16' },
       cluster: {},

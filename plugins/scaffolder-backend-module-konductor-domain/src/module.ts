@@ -18,7 +18,7 @@ import { DomainHandler } from './DomainHandler';
 /** The domain kind: its definition, its AWS handler and its compliance checks. */
 export const domainKind = defineResourceKindModule({
   definition: domain,
-  aws: clients => new DomainHandler(clients),
+  handlers: { aws: clients => new DomainHandler(clients) },
   checks: DOMAIN_CHECKS,
 });
 

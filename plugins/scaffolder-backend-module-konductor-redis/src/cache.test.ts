@@ -98,7 +98,11 @@ describe('the cache kind against the sandbox', () => {
         name: 'shop',
         environment: 'dev',
         owner,
-        aws: { accountId: '123456789012', region: 'us-east-1' },
+        target: {
+          provider: 'aws',
+          accountId: '123456789012',
+          region: 'us-east-1',
+        },
         resources: {
           network: { cidr: '10.0.0.0/16' },
           sessions: { kind: 'cache', replicas: 1 },
@@ -219,6 +223,7 @@ describe('the cache kind against the sandbox', () => {
     const killed = new AbortController();
     const dying: CloudProvider = {
       id: 'aws',
+      target: provider.target,
       kinds: provider.kinds,
       create: ctx => {
         if (ctx.name !== 'sessions') return provider.create(ctx);
@@ -306,7 +311,7 @@ describe('the cache kind in stack specs and the gate', () => {
   const stack = (extra: object, env: object = {}) => ({
     name: 'shop',
     environment: 'prod',
-    aws: { accountId: '123456789012', region: 'us-east-1' },
+    target: { provider: 'aws', accountId: '123456789012', region: 'us-east-1' },
     ...env,
     resources: {
       network: { cidr: '10.0.0.0/16' },

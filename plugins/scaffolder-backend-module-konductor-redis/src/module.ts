@@ -18,7 +18,7 @@ import { CacheHandler } from './CacheHandler';
 /** The cache kind: its definition, its AWS handler and its compliance checks. */
 export const cacheKind = defineResourceKindModule({
   definition: cache,
-  aws: clients => new CacheHandler(clients),
+  handlers: { aws: clients => new CacheHandler(clients) },
   checks: CACHE_CHECKS,
 });
 

@@ -63,7 +63,7 @@ export class BucketHandler implements ResourceHandler<typeof bucket> {
     const spec = ctx.resource;
     const s3 = await this.aws.client(S3Client, ctx);
     const name = cloudName(ctx, 'bucket');
-    const { region } = ctx.spec.aws;
+    const { region } = ctx.spec.target;
     if (await exists(s3, name)) {
       adopt(ctx, `S3 bucket ${name}`, await tagsOf(s3, name));
     } else {

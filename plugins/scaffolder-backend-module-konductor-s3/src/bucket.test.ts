@@ -62,7 +62,11 @@ describe('the bucket kind against the sandbox', () => {
         name: 'media',
         environment: 'dev',
         owner,
-        aws: { accountId: '123456789012', region: 'eu-west-1' },
+        target: {
+          provider: 'aws',
+          accountId: '123456789012',
+          region: 'eu-west-1',
+        },
         resources: {
           uploads: { kind: 'bucket', expireAfterDays: 30, ...extra },
         },
@@ -206,7 +210,11 @@ describe('the bucket kind against the sandbox', () => {
             name: 'media',
             environment: 'prod',
             complianceLevel: level,
-            aws: { accountId: '123456789012', region: 'eu-west-1' },
+            target: {
+              provider: 'aws',
+              accountId: '123456789012',
+              region: 'eu-west-1',
+            },
             resources: { uploads: { kind: 'bucket', ...extra } },
           },
           provider.kinds,

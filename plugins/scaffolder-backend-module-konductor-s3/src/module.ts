@@ -18,7 +18,7 @@ import { BucketHandler } from './BucketHandler';
 /** The bucket kind: its definition, its AWS handler and its compliance checks. */
 export const bucketKind = defineResourceKindModule({
   definition: bucket,
-  aws: clients => new BucketHandler(clients),
+  handlers: { aws: clients => new BucketHandler(clients) },
   checks: BUCKET_CHECKS,
 });
 

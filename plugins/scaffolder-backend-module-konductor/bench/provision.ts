@@ -50,7 +50,7 @@ const input = {
   name: 'bench',
   environment: 'dev',
   owner: 'group:default/bench',
-  aws: { accountId: '123456789012', region: 'us-east-1' },
+  target: { provider: 'aws', accountId: '123456789012', region: 'us-east-1' },
   resources: {
     network: { cidr: '10.0.0.0/16' },
     database: {},

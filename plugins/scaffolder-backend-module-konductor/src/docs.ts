@@ -87,15 +87,15 @@ function kindsReference(): string[] {
 export function actionsReference(): string {
   const none = {} as any;
   const actions = [
-    createComplianceCheckAction(),
+    createComplianceCheckAction({ providers: none }),
     createStackProvisionAction({
-      provider: none,
+      providers: none,
       stacks: () => none,
       platform: none,
     }),
     createStackOutputsAction({ client: () => none }),
     createStackDestroyAction({
-      provider: none,
+      providers: none,
       stacks: () => none,
       platform: none,
       permissions: none,

@@ -14,7 +14,10 @@ import { ProvisioningClient } from '@konductor/plugin-provisioning-common';
 import {
   awsClientFactoryServiceRef,
   BackendProvisioningReporter,
+  CloudProviderFactory,
+  CloudProviders,
   fetchWithTimeout,
+  provisioningCloudProvidersExtensionPoint,
   provisioningResourceKindsExtensionPoint,
   ResourceKindModule,
 } from '@konductor/plugin-provisioning-node';
@@ -32,8 +35,8 @@ import { createStackOutputsAction } from './actions/stackOutputs';
 import { createStackProvisionAction } from './actions/stackProvision';
 
 /**
- * Adds Konductor's actions to the scaffolder, and provides the extension point through which
- * other modules of the scaffolder add resource kinds.
+ * Adds Konductor's actions to the scaffolder, and provides the extension points through which
+ * other modules of the scaffolder add resource kinds and cloud providers.
  */
 export const scaffolderModuleKonductor = createBackendModule({
   pluginId: 'scaffolder',
@@ -43,6 +46,12 @@ export const scaffolderModuleKonductor = createBackendModule({
     reg.registerExtensionPoint(provisioningResourceKindsExtensionPoint, {
       addResourceKind(...kinds) {
         modules.push(...kinds);
+      },
+    });
+    const factories: CloudProviderFactory[] = [];
+    reg.registerExtensionPoint(provisioningCloudProvidersExtensionPoint, {
+      addCloudProvider(...providers) {
+        factories.push(...providers);
       },
     });
     reg.registerInit({
@@ -77,14 +86,18 @@ export const scaffolderModuleKonductor = createBackendModule({
             githubCredentialsProvider,
           ),
         });
-        const provider = awsProviderFromConfig(config, awsClients, modules);
+        const providers = new CloudProviders([
+          awsProviderFromConfig(config, awsClients, modules),
+          ...factories.map(f => f.create(modules)),
+        ]);
         const checks = [...CHECKS, ...modules.flatMap(m => m.checks ?? [])];
-        logger.info(
-          `Resource kinds: ${provider.kinds
-            .list()
-            .map(d => d.kind)
-            .join(', ')}`,
-        );
+        for (const provider of providers.list())
+          logger.info(
+            `Cloud provider ${provider.id}, resource kinds: ${provider.kinds
+              .list()
+              .map(d => d.kind)
+              .join(', ')}`,
+          );
         // A client of the provisioning backend calling on behalf of `credentials`.
         const provisioningAs = (
           credentials: () => Promise<BackstageCredentials>,
@@ -110,26 +123,23 @@ export const scaffolderModuleKonductor = createBackendModule({
         const accounts = config
           .getOptionalConfigArray('konductor.provisioning.accounts')
           ?.map(a => ({
+            provider: a.getOptionalString('provider'),
             accountId: a.getString('accountId'),
             regions: a.getStringArray('regions'),
           }));
         // Production fails closed: without accounts nothing is provisioned, and the log says why.
         if (!accounts?.length)
           logger.warn(
-            'konductor.provisioning.accounts is not configured: konductor:stack:provision refuses every stack until AWS accounts are listed there',
+            'konductor.provisioning.accounts is not configured: konductor:stack:provision refuses every stack until accounts are listed there',
           );
         const minimumLevels = minimumLevelsFromConfig(config);
         // The provisioning backend as the task's user: stack claims, owners, outputs.
         const asUser = (credentials: BackstageCredentials) =>
           provisioningAs(async () => credentials);
         scaffolder.addActions(
-          createComplianceCheckAction({
-            minimumLevels,
-            kinds: provider.kinds,
-            checks,
-          }),
+          createComplianceCheckAction({ minimumLevels, providers, checks }),
           createStackProvisionAction({
-            provider,
+            providers,
             reporter,
             stacks: asUser,
             platform,
@@ -138,7 +148,7 @@ export const scaffolderModuleKonductor = createBackendModule({
             checks,
           }),
           createStackDestroyAction({
-            provider,
+            providers,
             reporter,
             stacks: asUser,
             platform,

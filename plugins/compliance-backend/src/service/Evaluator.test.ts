@@ -37,7 +37,11 @@ describe('Evaluator against the sandbox', () => {
         name: 'shop',
         environment: 'prod',
         owner: 'group:default/shop',
-        aws: { accountId: '123456789012', region: 'us-east-1' },
+        target: {
+          provider: 'aws',
+          accountId: '123456789012',
+          region: 'us-east-1',
+        },
         resources: {
           network: { cidr: '10.0.0.0/16' },
           // Production at moderate wants multi-AZ and deletion protection: both left off.

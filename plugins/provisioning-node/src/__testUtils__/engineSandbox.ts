@@ -67,7 +67,7 @@ export function stack(
     name,
     environment: 'dev',
     owner: 'group:default/team-a',
-    aws: { accountId: '123456789012', region: 'us-east-1' },
+    target: { provider: 'aws', accountId: '123456789012', region: 'us-east-1' },
     resources: {
       network: { cidr: '10.0.0.0/16' },
       database: {},

@@ -32,7 +32,7 @@ export class AwsClients {
 
   /** An SDK client for the stack's account and region; cancelling the run aborts its calls. */
   client<T>(Client: new (config: any) => T, ctx: ResourceContext): Promise<T> {
-    return this.options.clients.client(Client, ctx.spec.aws, {
+    return this.options.clients.client(Client, ctx.spec.target, {
       signal: ctx.signal,
     });
   }

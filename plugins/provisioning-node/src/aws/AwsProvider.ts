@@ -1,4 +1,5 @@
 import {
+  awsTargetSchema,
   BUILT_IN_RESOURCE_KINDS,
   ResourceKinds,
 } from '@konductor/plugin-provisioning-common';
@@ -27,11 +28,15 @@ export type { AwsProviderOptions } from './AwsClients';
  */
 export class AwsProvider implements CloudProvider {
   readonly id = 'aws';
+  readonly target = awsTargetSchema;
   readonly kinds: ResourceKinds;
   private readonly handlers = new Map<string, ResourceHandler>();
   private readonly secrets: SecretsHandler;
 
-  /** `modules`: further kinds, each with its AWS handler (registered through the extension point). */
+  /**
+   * `modules`: further kinds (registered through the extension point); those with an AWS handler
+   * are the provider's.
+   */
   constructor(options: AwsProviderOptions, modules: ResourceKindModule[] = []) {
     const aws = new AwsClients(options);
     const secrets = new SecretsHandler(aws);
@@ -44,7 +49,8 @@ export class AwsProvider implements CloudProvider {
       cluster,
       app: new KubernetesAppHandler({
         cluster: ctx => cluster.describe(ctx),
-        credentials: ctx => options.clients.credentials(ctx.spec.aws.accountId),
+        credentials: ctx =>
+          options.clients.credentials(ctx.spec.target.accountId),
         secretValue: (ctx, source) => this.secretValue(ctx, source),
         pollIntervalMs: options.pollIntervalMs ?? 10_000,
         host: ctx => aws.appHost(ctx),
@@ -54,11 +60,13 @@ export class AwsProvider implements CloudProvider {
     };
     for (const [kind, handler] of Object.entries(builtIn))
       this.handlers.set(kind, handler);
-    this.kinds = BUILT_IN_RESOURCE_KINDS.with(
-      ...modules.map(m => m.definition),
-    );
-    for (const m of modules)
-      this.handlers.set(m.definition.kind, m.aws(aws) as ResourceHandler);
+    const own = modules.filter(m => m.handlers.aws);
+    this.kinds = BUILT_IN_RESOURCE_KINDS.with(...own.map(m => m.definition));
+    for (const m of own)
+      this.handlers.set(
+        m.definition.kind,
+        m.handlers.aws!(aws) as ResourceHandler,
+      );
   }
 
   /**

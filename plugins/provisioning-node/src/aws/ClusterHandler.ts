@@ -47,7 +47,7 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
   async create(ctx: Ctx): Promise<Outputs> {
     const spec = ctx.resource;
     const eks = await this.aws.client(EKSClient, ctx);
-    const { accountId, region } = ctx.spec.aws;
+    const { accountId, region } = ctx.spec.target;
     const name = ctx.stackId;
     const tags = stackTags(ctx);
     const groupId = await securityGroup(this.aws, ctx, 'cluster', 443);

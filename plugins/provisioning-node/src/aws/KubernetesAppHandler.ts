@@ -48,7 +48,7 @@ export class KubernetesAppHandler implements ResourceHandler<typeof app> {
   private async kubeConfig(ctx: ResourceContext) {
     return eksKubeConfig(
       await this.options.cluster(ctx),
-      ctx.spec.aws.region,
+      ctx.spec.target.region,
       await this.options.credentials(ctx),
     );
   }

@@ -84,7 +84,7 @@ export class NetworkHandler implements ResourceHandler<typeof network> {
       .slice(0, spec.availabilityZones);
     if (zones.length < spec.availabilityZones) {
       throw new Error(
-        `Region ${ctx.spec.aws.region} has ${zones.length} available zones; the network asks for ${spec.availabilityZones}`,
+        `Region ${ctx.spec.target.region} has ${zones.length} available zones; the network asks for ${spec.availabilityZones}`,
       );
     }
     // Private subnets first; with NAT gateways, as many public ones after them.

@@ -122,8 +122,8 @@ export class SecretsHandler implements ResourceHandler<typeof secrets> {
             RotationRules: { AutomaticallyAfterDays: spec.rotationDays },
             RotateImmediately: false,
             RotationLambdaARN: this.aws.options.rotationLambdaArn?.(
-              ctx.spec.aws.accountId,
-              ctx.spec.aws.region,
+              ctx.spec.target.accountId,
+              ctx.spec.target.region,
             ),
           }),
         );

@@ -22,15 +22,17 @@ export interface AwsLocation {
   region?: string;
 }
 
-/** The accounts and regions `konductor.provisioning.accounts` offers. */
+/** The AWS accounts and regions `konductor.provisioning.accounts` offers. */
 export function awsAccountsOf(config: ConfigApi): AwsAccountOption[] {
   return (
     config.getOptionalConfigArray('konductor.provisioning.accounts') ?? []
-  ).map(a => ({
-    accountId: a.getString('accountId'),
-    title: a.getOptionalString('title') ?? a.getString('accountId'),
-    regions: a.getStringArray('regions'),
-  }));
+  )
+    .filter(a => (a.getOptionalString('provider') ?? 'aws') === 'aws')
+    .map(a => ({
+      accountId: a.getString('accountId'),
+      title: a.getOptionalString('title') ?? a.getString('accountId'),
+      regions: a.getStringArray('regions'),
+    }));
 }
 
 /** The accounts and regions config offers. */

@@ -24,12 +24,16 @@ import {
 } from '@backstage/backend-test-utils';
 import provisioningPlugin from '@konductor/plugin-provisioning-backend';
 import {
+  awsTargetSchema,
   BUILT_IN_RESOURCE_KINDS,
   ProvisioningClient,
 } from '@konductor/plugin-provisioning-common';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { startSandbox, Sandbox } from '@konductor/sandbox';
-import type { CloudProvider } from '@konductor/plugin-provisioning-node';
+import {
+  CloudProvider,
+  CloudProviders,
+} from '@konductor/plugin-provisioning-node';
 import { awsProviderFromConfig } from '../awsProviderFromConfig';
 import { createStackProvisionAction } from './stackProvision';
 import { createStackDestroyAction } from './stackDestroy';
@@ -73,7 +77,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
     extra: Partial<Parameters<typeof createStackProvisionAction>[0]> = {},
   ) =>
     createStackProvisionAction({
-      provider: awsProviderFromConfig(config),
+      providers: new CloudProviders([awsProviderFromConfig(config)]),
       stacks,
       platform: platform(),
       accounts,
@@ -149,6 +153,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
     const log = () =>
       [
         ...(logger.info as jest.Mock).mock.calls,
+        ...(logger.warn as jest.Mock).mock.calls,
         ...(logger.error as jest.Mock).mock.calls,
       ]
         .map(c => String(c[0]))
@@ -181,7 +186,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
         // The task log says what happened, and never holds a secret value.
         const secret = await new SecretsManagerClient({
           endpoint: sandbox.url,
-          region: input.aws.region,
+          region: input.target.region,
           credentials: {
             accessKeyId: 'AKIA123456789012',
             secretAccessKey: 'x',
@@ -203,7 +208,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
     it('runs the destroy example, leaving nothing of the stack behind, and reports it as a run', async () => {
       const reported: string[] = [];
       const destroy = createStackDestroyAction({
-        provider: awsProviderFromConfig(config),
+        providers: new CloudProviders([awsProviderFromConfig(config)]),
         stacks,
         platform: platform(),
         permissions: mockServices.permissions(),
@@ -249,8 +254,8 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
     it('refuses a stack whose name another group owns, naming the owner, before any cloud call', async () => {
       const input = { ...inputOf(stackExamples[1].example), name: 'contested' };
       await stacks(mockCredentials.user('user:default/alice')).claimStack({
-        accountId: input.aws.accountId,
-        region: input.aws.region,
+        accountId: input.target.accountId,
+        region: input.target.region,
         name: input.name,
         environment: input.environment,
         owner: 'group:default/team-b',
@@ -276,8 +281,8 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
     it('refuses a second run of a stack while another run holds its lease, before any cloud call', async () => {
       const input = { ...inputOf(stackExamples[1].example), name: 'leased' };
       const stack = {
-        accountId: input.aws.accountId,
-        region: input.aws.region,
+        accountId: input.target.accountId,
+        region: input.target.region,
         stackId: 'leased-staging',
       };
       await stacks(mockCredentials.user()).claimStack({
@@ -359,8 +364,8 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
         });
       await expect(
         expired().claimStack({
-          accountId: input.aws.accountId,
-          region: input.aws.region,
+          accountId: input.target.accountId,
+          region: input.target.region,
           name: 'resumed',
           environment: 'staging',
           owner: 'group:default/team-a',
@@ -374,7 +379,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
         provider: CloudProvider = awsProviderFromConfig(config),
       ) =>
         createStackDestroyAction({
-          provider,
+          providers: new CloudProviders([provider]),
           stacks: asUser,
           platform: platform(),
           permissions: mockServices.permissions(),
@@ -383,7 +388,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
             {
               name: 'resumed',
               environment: 'staging',
-              aws: input.aws,
+              target: input.target,
             },
             { checkpoint },
           ).ctx as any,
@@ -416,7 +421,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
         .handler(context(inputOf(stackExamples[0].example)).ctx as any)
         .catch(e => e);
       expect(closed.message).toMatch(
-        /no AWS accounts to provision in \(konductor.provisioning.accounts is empty\)/,
+        /target: this portal has no aws accounts to provision in \(konductor.provisioning.accounts\)/,
       );
       const low = await provisionAction({ minimumLevels: { prod: 'moderate' } })
         .handler(
@@ -447,6 +452,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       const calls: string[] = [];
       const refusing: CloudProvider = {
         id: 'aws',
+        target: awsTargetSchema,
         kinds: BUILT_IN_RESOURCE_KINDS,
         create: async ctx => {
           calls.push(`create ${ctx.name}`);
@@ -464,7 +470,9 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       const { ctx, log } = context(inputOf(stackExamples[0].example), {
         isDryRun: true,
       });
-      await provisionAction({ provider: refusing }).handler(ctx as any);
+      await provisionAction({
+        providers: new CloudProviders([refusing]),
+      }).handler(ctx as any);
       expect(calls).toEqual([]);
       const outputs = Object.fromEntries((ctx.output as jest.Mock).mock.calls);
       expect(outputs.plan.waves).toEqual([
@@ -481,6 +489,24 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
         2,
       );
       expect(log()).toMatch(/estimated \$\d+\.\d\d\/month/);
+    });
+
+    it('reads a stack written with the deprecated aws section as an AWS target, and says to write target', async () => {
+      const { target, ...rest } = inputOf(stackExamples[0].example);
+      const { ctx, log } = context(
+        {
+          ...rest,
+          aws: { accountId: target.accountId, region: target.region },
+        },
+        { isDryRun: true },
+      );
+      await provisionAction().handler(ctx as any);
+      const outputs = Object.fromEntries((ctx.output as jest.Mock).mock.calls);
+      expect(outputs.plan.region).toBe(target.region);
+      expect(outputs.ownership.available).toBe(true);
+      expect(log()).toContain(
+        `aws is deprecated: write target: { provider: aws, accountId: "${target.accountId}", region: ${target.region} } instead`,
+      );
     });
 
     it('refuses bad input with every problem named, before anything is created', async () => {
@@ -504,8 +530,11 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
 
     it('refuses an account or region the portal does not provision in', async () => {
       const before = (await inspect()).total;
-      const run = (aws: object) => {
-        const { ctx } = context({ ...inputOf(stackExamples[0].example), aws });
+      const run = (where: object) => {
+        const { ctx } = context({
+          ...inputOf(stackExamples[0].example),
+          target: { provider: 'aws', ...where },
+        });
         return provisionAction({
           accounts: [{ accountId: '123456789012', regions: ['eu-west-1'] }],
         })
@@ -515,12 +544,12 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       expect(
         (await run({ accountId: '999999999999', region: 'eu-west-1' })).message,
       ).toBe(
-        'aws.accountId: 999999999999 is not an account this portal provisions in (konductor.provisioning.accounts): use 123456789012',
+        'target.accountId: 999999999999 is not an account this portal provisions in on aws (konductor.provisioning.accounts): use 123456789012',
       );
       expect(
         (await run({ accountId: '123456789012', region: 'us-east-1' })).message,
       ).toBe(
-        'aws.region: us-east-1 is not a region of account 123456789012 this portal provisions in: use eu-west-1',
+        'target.region: us-east-1 is not a region of account 123456789012 this portal provisions in: use eu-west-1',
       );
       expect((await inspect()).total).toBe(before);
     });
@@ -540,7 +569,9 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
 
     it('passes the example and reports every check it ran', async () => {
       const { ctx, log } = context(inputOf(complianceExamples[0].example));
-      await createComplianceCheckAction().handler(ctx as any);
+      await createComplianceCheckAction({
+        providers: new CloudProviders([awsProviderFromConfig(config)]),
+      }).handler(ctx as any);
       const outputs = Object.fromEntries((ctx.output as jest.Mock).mock.calls);
       expect(outputs.allowed).toBe(true);
       expect(outputs.violations).toEqual([]);
@@ -550,7 +581,9 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
 
     it('refuses a non-compliant stack with every field to change, and so does the stack action, before any cloud call', async () => {
       const before = (await inspect()).total;
-      const check = await createComplianceCheckAction()
+      const check = await createComplianceCheckAction({
+        providers: new CloudProviders([awsProviderFromConfig(config)]),
+      })
         .handler(context(nonCompliant()).ctx as any)
         .catch(e => e);
       expect(check.name).toBe('InputError');

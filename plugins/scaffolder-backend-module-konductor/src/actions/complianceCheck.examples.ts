@@ -14,7 +14,8 @@ export const examples: TemplateExample[] = [
       environment: prod
       owner: group:default/team-a
       complianceLevel: moderate
-      aws:
+      target:
+        provider: aws
         accountId: '123456789012'
         region: us-east-1
       resources:

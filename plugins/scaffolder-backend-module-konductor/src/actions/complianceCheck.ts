@@ -7,8 +7,8 @@ import {
   describeViolations,
   evaluateStackSpec,
 } from '@konductor/plugin-compliance-common';
+import type { CloudProviders } from '@konductor/plugin-provisioning-node';
 import {
-  ResourceKinds,
   formatProblems,
   stackSpecSchema,
   validateStackSpec,
@@ -38,16 +38,14 @@ export function gateOutput(verdict: GateVerdict) {
  * checks that evaluate existing entities, and fails the task with every violation and what to
  * change, before anything is created. `konductor:stack:provision` runs the same gate itself.
  */
-export function createComplianceCheckAction(
-  options: {
-    /** The lowest compliance level per environment (`konductor.compliance.minimumLevels`). */
-    minimumLevels?: MinimumLevels;
-    /** The resource kinds stacks may use (the provider's); default the built-in ones. */
-    kinds?: ResourceKinds;
-    /** The checks, with those of registered kinds; default Konductor's. */
-    checks?: ComplianceCheck[];
-  } = {},
-) {
+export function createComplianceCheckAction(options: {
+  /** The lowest compliance level per environment (`konductor.compliance.minimumLevels`). */
+  minimumLevels?: MinimumLevels;
+  /** The cloud providers: a stack's target names its provider, whose kinds it may use. */
+  providers: CloudProviders;
+  /** The checks, with those of registered kinds; default Konductor's. */
+  checks?: ComplianceCheck[];
+}) {
   return createTemplateAction({
     id: 'konductor:compliance:check',
     description:
@@ -74,12 +72,16 @@ export function createComplianceCheckAction(
       },
     },
     async handler(ctx) {
-      const validation = validateStackSpec(ctx.input, options.kinds);
+      const { kinds, target } = options.providers.of(ctx.input);
+      const validation = validateStackSpec(ctx.input, kinds, { target });
       if (!validation.valid)
         throw new InputError(formatProblems(validation.problems));
       const tooLow = levelProblem(validation.spec, options.minimumLevels ?? {});
       if (tooLow) throw new InputError(tooLow);
-      const verdict = evaluateStackSpec(validation.spec, options);
+      const verdict = evaluateStackSpec(validation.spec, {
+        kinds,
+        checks: options.checks,
+      });
       const output = gateOutput(verdict);
       ctx.output('allowed', verdict.allowed);
       ctx.output('level', verdict.level);

@@ -12,7 +12,8 @@ export const examples: TemplateExample[] = [
     input:
       name: shop
       environment: dev
-      aws:
+      target:
+        provider: aws
         accountId: '123456789012'
         region: us-east-1`,
   },

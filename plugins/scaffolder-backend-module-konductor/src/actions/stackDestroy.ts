@@ -10,15 +10,18 @@ import {
   ENVIRONMENTS,
   ProvisioningClient,
   ProvisioningStack,
+  ResourceKinds,
   parseStackSpec,
   planStack,
   provisioningStackDestroyPermission,
   runIdFor,
   sanitizeName,
   stackIdFor,
+  stackSpecSchema,
+  stackTargetOf,
 } from '@konductor/plugin-provisioning-common';
 import {
-  CloudProvider,
+  CloudProviders,
   ProvisioningReporter,
   destroyStack,
 } from '@konductor/plugin-provisioning-node';
@@ -35,7 +38,8 @@ import { withStackLease } from './stackLease';
  * Once nothing is left, the stack's name is released.
  */
 export function createStackDestroyAction(options: {
-  provider: CloudProvider;
+  /** The cloud providers: a stack is looked for with the one its target names. */
+  providers: CloudProviders;
   /** The provisioning backend as the task's user: whose the stack is, and releasing its name. */
   stacks: (credentials: BackstageCredentials) => ProvisioningClient;
   /**
@@ -61,13 +65,11 @@ export function createStackDestroyAction(options: {
         name: z => z.string().describe('The stack name given at provisioning.'),
         environment: z =>
           z.enum(ENVIRONMENTS).describe('dev, staging or prod.'),
-        aws: z =>
-          z
-            .object({
-              accountId: z.string().regex(/^\d{12}$/),
-              region: z.string(),
-            })
-            .describe('The AWS account and region of the stack.'),
+        target: () =>
+          stackSpecSchema.shape.target.describe(
+            'Where the stack is: its cloud provider (aws), account and region, as given at provisioning.',
+          ),
+        aws: () => stackSpecSchema.shape.aws,
         resources: z =>
           z
             .record(z.string())
@@ -89,9 +91,21 @@ export function createStackDestroyAction(options: {
         throw new InputError(
           `name: "${ctx.input.name}" is not a stack name: use lower-case letters, digits and dashes`,
         );
+      const provider = options.providers.of(ctx.input);
+      const target = provider.target.safeParse(stackTargetOf(ctx.input));
+      if (!target.success)
+        throw new InputError(
+          `target: ${
+            target.error.issues
+              .map(i =>
+                [i.path.join('.'), i.message].filter(Boolean).join(': '),
+              )
+              .join('; ') || 'say where the stack is'
+          }: give the provider, account and region the stack was provisioned in`,
+        );
       const key = {
-        accountId: ctx.input.aws.accountId,
-        region: ctx.input.aws.region,
+        accountId: target.data.accountId,
+        region: target.data.region,
         stackId: stackIdFor(name, ctx.input.environment),
       };
       // Whose the stack is and whether the user may destroy it, asked as the user once: a task
@@ -131,19 +145,19 @@ export function createStackDestroyAction(options: {
           name,
           environment: ctx.input.environment,
           owner: stack.owner,
-          aws: ctx.input.aws,
-          resources: destroyedResources({
-            ...recordedResources,
-            ...ctx.input.resources,
-          }),
+          target: target.data,
+          resources: destroyedResources(
+            { ...recordedResources, ...ctx.input.resources },
+            provider.kinds,
+          ),
         },
-        options.provider.kinds,
-        { relations: false },
+        provider.kinds,
+        { relations: false, target: provider.target },
       );
       const { run, onEvent } = reportingRun(
         ctx,
         spec,
-        planStack(spec, options.provider.kinds).resources.map(r => ({
+        planStack(spec, provider.kinds).resources.map(r => ({
           resource: r.id,
           kind: r.kind,
           dependsOn: r.dependsOn,
@@ -170,7 +184,7 @@ export function createStackDestroyAction(options: {
                 destroyStack({
                   spec,
                   runId,
-                  provider: options.provider,
+                  provider,
                   signal,
                   onEvent,
                 }),
@@ -220,15 +234,17 @@ async function resourcesOfRuns(
 
 /**
  * The resources a destroy looks for: those the stack's runs recorded and the task lists (name ->
- * kind), and one named after each built-in kind, so nothing of a stack recorded before resources
- * had kinds is left.
+ * kind), and one named after each built-in kind the provider has, so nothing of a stack recorded
+ * before resources had kinds is left.
  */
 function destroyedResources(
   named: Record<string, string>,
+  kinds: ResourceKinds,
 ): Record<string, Record<string, unknown>> {
   const fields = (kind: string) => REMOVAL_PLACEHOLDERS[kind] ?? {};
   const resources: Record<string, Record<string, unknown>> = {};
-  for (const kind of BUILT_IN_KINDS) resources[kind] = fields(kind);
+  for (const kind of BUILT_IN_KINDS.filter(k => kinds.get(k)))
+    resources[kind] = fields(kind);
   // A kind no module registers any more is refused by the spec's validation, saying which.
   for (const [name, kind] of Object.entries(named))
     resources[name] = { kind, ...fields(kind) };

@@ -9,10 +9,15 @@ import type { JsonObject } from '@backstage/types';
 import {
   COMPLIANCE_LEVELS,
   ENVIRONMENTS,
+  StackTarget,
 } from '@konductor/plugin-provisioning-common';
 
-/** Where stacks may go: `konductor.provisioning.accounts`. */
-export type ProvisioningAccounts = { accountId: string; regions: string[] }[];
+/** Where stacks may go: `konductor.provisioning.accounts` (provider default aws). */
+export type ProvisioningAccounts = {
+  provider?: string;
+  accountId: string;
+  regions: string[];
+}[];
 
 /** The lowest compliance level a stack may be checked at, per environment. */
 export type MinimumLevels = Partial<
@@ -20,25 +25,30 @@ export type MinimumLevels = Partial<
 >;
 
 /**
- * Why the stack's account or region is not one this portal provisions in, if it is not. With no
- * accounts configured nothing may be provisioned: the portal fails closed.
+ * Why the stack's target (provider, account, region) is not one this portal provisions in, if it
+ * is not. With no accounts configured nothing may be provisioned: the portal fails closed.
  */
 export function locationProblem(
-  aws: { accountId: string; region: string },
+  target: StackTarget,
   accounts: ProvisioningAccounts | undefined,
 ): string | undefined {
-  if (!accounts?.length)
-    return 'aws: this portal has no AWS accounts to provision in (konductor.provisioning.accounts is empty): ask a platform admin to configure them';
-  const account = accounts.find(a => a.accountId === aws.accountId);
+  const ofProvider = (accounts ?? []).filter(
+    a => (a.provider ?? 'aws') === target.provider,
+  );
+  if (!ofProvider.length)
+    return `target: this portal has no ${target.provider} accounts to provision in (konductor.provisioning.accounts): ask a platform admin to configure them`;
+  const account = ofProvider.find(a => a.accountId === target.accountId);
   if (!account)
-    return `aws.accountId: ${
-      aws.accountId
-    } is not an account this portal provisions in (konductor.provisioning.accounts): use ${accounts
+    return `target.accountId: ${
+      target.accountId
+    } is not an account this portal provisions in on ${
+      target.provider
+    } (konductor.provisioning.accounts): use ${ofProvider
       .map(a => a.accountId)
       .join(', ')}`;
-  if (!account.regions.includes(aws.region))
-    return `aws.region: ${aws.region} is not a region of account ${
-      aws.accountId
+  if (!account.regions.includes(target.region))
+    return `target.region: ${target.region} is not a region of account ${
+      target.accountId
     } this portal provisions in: use ${account.regions.join(', ')}`;
   return undefined;
 }

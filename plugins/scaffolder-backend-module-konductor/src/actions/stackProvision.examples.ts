@@ -13,7 +13,8 @@ export const examples: TemplateExample[] = [
       name: shop
       environment: dev
       owner: group:default/team-a
-      aws:
+      target:
+        provider: aws
         accountId: '123456789012'
         region: us-east-1
       complianceLevel: moderate
@@ -52,7 +53,8 @@ export const examples: TemplateExample[] = [
       name: billing-db
       environment: staging
       owner: group:default/team-a
-      aws:
+      target:
+        provider: aws
         accountId: '123456789012'
         region: eu-west-1
       onFailure: retain

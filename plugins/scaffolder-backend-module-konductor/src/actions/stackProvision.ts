@@ -12,7 +12,7 @@ import {
   validateStackSpec,
 } from '@konductor/plugin-provisioning-common';
 import {
-  CloudProvider,
+  CloudProviders,
   ProvisioningReporter,
   ResourceOutputs,
   provisionStack,
@@ -38,7 +38,8 @@ import {
 
 /** Options of {@link createStackProvisionAction}. */
 export interface StackProvisionActionOptions {
-  provider: CloudProvider;
+  /** The cloud providers: a stack goes to the one its target names. */
+  providers: CloudProviders;
   /**
    * The provisioning backend as the task's user: the stack is claimed for its owner there before
    * any cloud call, so a name another group owns is refused and only the owner's members (or
@@ -132,8 +133,11 @@ export function createStackProvisionAction(
       },
     },
     async handler(ctx) {
-      const { kinds } = options.provider;
-      const validation = validateStackSpec(ctx.input, kinds);
+      const provider = options.providers.of(ctx.input);
+      const { kinds } = provider;
+      const validation = validateStackSpec(ctx.input, kinds, {
+        target: provider.target,
+      });
       if (!validation.valid)
         throw new InputError(formatProblems(validation.problems));
       const spec = validation.spec;
@@ -141,7 +145,11 @@ export function createStackProvisionAction(
         throw new InputError(
           'owner: name the group that owns the stack, such as group:default/team-a: only its members (and platform admins) may change or destroy it',
         );
-      const misplaced = locationProblem(spec.aws, options.accounts);
+      if ((ctx.input as { aws?: unknown }).aws)
+        ctx.logger.warn(
+          `aws is deprecated: write target: { provider: aws, accountId: "${spec.target.accountId}", region: ${spec.target.region} } instead`,
+        );
+      const misplaced = locationProblem(spec.target, options.accounts);
       if (misplaced) throw new InputError(misplaced);
       const tooLow = levelProblem(spec, options.minimumLevels ?? {});
       if (tooLow) throw new InputError(tooLow);
@@ -157,8 +165,8 @@ export function createStackProvisionAction(
         ctx.logger.warn(refusal);
       }
       const claim = {
-        accountId: spec.aws.accountId,
-        region: spec.aws.region,
+        accountId: spec.target.accountId,
+        region: spec.target.region,
         name: spec.name,
         environment: spec.environment,
         owner: spec.owner,
@@ -241,7 +249,7 @@ export function createStackProvisionAction(
             provisionStack({
               spec,
               runId,
-              provider: options.provider,
+              provider,
               signal,
               onEvent,
               checkpoint: <T extends ResourceOutputs>(
