@@ -1,4 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
+import { DescribeVpcAttributeCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ProvisioningEvent } from '@konductor/plugin-provisioning-common';
 import { AwsClientFactory } from './aws/AwsClientFactory';
 import { destroyStack } from './destroy';
@@ -33,6 +34,24 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       vpcId: expect.stringMatching(/^vpc-/),
       subnetIds: [expect.any(String), expect.any(String)],
     });
+    // DNS resolution and host names on, which the cluster's private endpoint needs (the sandbox's
+    // node group fails without them, as EKS's nodes would not join).
+    const ec2 = new EC2Client({
+      endpoint: sandbox.url,
+      region: 'us-east-1',
+      credentials: await credentials('123456789012'),
+    });
+    for (const Attribute of ['enableDnsSupport', 'enableDnsHostnames'] as const)
+      expect(
+        await ec2.send(
+          new DescribeVpcAttributeCommand({
+            VpcId: String(outputs.network!.vpcId),
+            Attribute,
+          }),
+        ),
+      ).toMatchObject({
+        [Attribute.replace(/^e/, 'E')]: { Value: true },
+      });
     expect(outputs.database).toMatchObject({
       instanceId: 'shop-dev-db',
       port: 5432,
@@ -227,6 +246,19 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       outputs.network!.natGatewayIds,
     );
     expect((await inspect()).counts['ec2/nat-gateway']).toBe(2);
+  });
+
+  it('finishes a destroy that runs again while the database is already being deleted', async () => {
+    const spec = stack('twice', {
+      resources: { network: { cidr: '10.0.0.0/16' }, database: {} },
+    });
+    await run(spec, []);
+    // Two destroys at once: the second meets the instance deleting (RDS answers
+    // InvalidDBInstanceState, which the SDK names InvalidDBInstanceStateFault) and waits it out.
+    const destroy = (runId: string) =>
+      destroyStack({ spec, provider, runId, onEvent: () => {} });
+    await Promise.all([destroy('destroy-a'), destroy('destroy-b')]);
+    expect((await inspect()).total).toBe(0);
   });
 
   it('retains what it created when onFailure is retain', async () => {

@@ -15,7 +15,14 @@ export * from './permissions';
 export type { AwsProviderOptions } from './aws/AwsProvider';
 // For the AWS handlers of kinds that modules add.
 export { AwsClients } from './aws/AwsClients';
-export { errorName, ignoring, notFound, NOT_FOUND } from './aws/errors';
+export {
+  errorName,
+  ignoring,
+  isAwsError,
+  notFound,
+  NOT_FOUND,
+} from './aws/errors';
+export type { AwsErrorKind } from './aws/errors';
 export {
   adopt,
   cloudName,

@@ -8,6 +8,7 @@ import {
   paginateListCertificates,
   RequestCertificateCommand,
   ResourceRecord,
+  ResourceInUseException,
 } from '@aws-sdk/client-acm';
 import {
   Change,
@@ -17,12 +18,12 @@ import {
   ListResourceRecordSetsCommand,
   ResourceRecordSet,
   Route53Client,
+  InvalidChangeBatch,
 } from '@aws-sdk/client-route-53';
 import type { OutputsOf, SpecOf } from '@konductor/plugin-provisioning-common';
 import {
   adopt,
   AwsClients,
-  errorName,
   isOwned,
   NOT_FOUND,
   ignoring,
@@ -143,7 +144,7 @@ export class DomainHandler implements ResourceHandler<typeof domain> {
           what,
           () =>
             acm.send(new DeleteCertificateCommand({ CertificateArn: c.arn })),
-          ['ResourceInUseException'],
+          [ResourceInUseException],
         );
     }
     const zoneId = await this.zoneId(ctx).catch(() => undefined);
@@ -221,7 +222,7 @@ export class DomainHandler implements ResourceHandler<typeof domain> {
         },
       ]);
     } catch (e) {
-      if (errorName(e) !== 'InvalidChangeBatch') throw e;
+      if (!(e instanceof InvalidChangeBatch)) throw e;
       const owner = (await this.records(ctx, zoneId, fqdn)).find(
         r => r.Name === dotted(ownerName(fqdn)) && r.Type === 'TXT',
       );

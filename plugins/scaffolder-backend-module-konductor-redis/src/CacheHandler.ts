@@ -1,4 +1,6 @@
 import {
+  CacheSubnetGroupAlreadyExistsFault,
+  CacheSubnetGroupInUse,
   CreateCacheSubnetGroupCommand,
   CreateReplicationGroupCommand,
   DeleteCacheSubnetGroupCommand,
@@ -6,14 +8,17 @@ import {
   DescribeCacheSubnetGroupsCommand,
   DescribeReplicationGroupsCommand,
   ElastiCacheClient,
+  InvalidReplicationGroupStateFault,
   ListTagsForResourceCommand,
   ReplicationGroup,
+  ReplicationGroupAlreadyExistsFault,
 } from '@aws-sdk/client-elasticache';
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
+  ResourceExistsException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import {
@@ -80,7 +85,7 @@ export class CacheHandler implements ResourceHandler<typeof cache> {
         }),
       )
       .catch(async e => {
-        ignoring('CacheSubnetGroupAlreadyExistsFault')(e);
+        ignoring(CacheSubnetGroupAlreadyExistsFault)(e);
         adopt(ctx, `cache subnet group ${id}`, await this.subnetGroupTags(ctx));
       });
     const token = await this.token(ctx);
@@ -106,7 +111,7 @@ export class CacheHandler implements ResourceHandler<typeof cache> {
         }),
       );
     } catch (e) {
-      ignoring('ReplicationGroupAlreadyExistsFault')(e);
+      ignoring(ReplicationGroupAlreadyExistsFault)(e);
       const existing = await this.describe(ctx, id);
       adopt(
         ctx,
@@ -185,7 +190,7 @@ export class CacheHandler implements ResourceHandler<typeof cache> {
               : undefined,
           }),
         )
-        .catch(ignoring(NOT_FOUND, 'InvalidReplicationGroupStateFault'));
+        .catch(ignoring(NOT_FOUND, InvalidReplicationGroupStateFault));
       await this.aws.wait(ctx, `${what} deletion`, async () => {
         const g = await this.describe(ctx, id);
         return g ? { state: g.Status ?? 'deleting' } : { done: true };
@@ -205,7 +210,7 @@ export class CacheHandler implements ResourceHandler<typeof cache> {
           elasticache.send(
             new DeleteCacheSubnetGroupCommand({ CacheSubnetGroupName: id }),
           ),
-        ['CacheSubnetGroupInUse'],
+        [CacheSubnetGroupInUse],
       );
     await deleteSecurityGroup(
       this.aws,
@@ -253,7 +258,7 @@ export class CacheHandler implements ResourceHandler<typeof cache> {
       );
       return { arn: ARN!, value };
     } catch (e) {
-      ignoring('ResourceExistsException')(e);
+      ignoring(ResourceExistsException)(e);
       const existing = await sm.send(
         new DescribeSecretCommand({ SecretId: name }),
       );

@@ -13,7 +13,10 @@ import {
   parseStackSpec,
   topologicalOrder,
 } from '@konductor/plugin-provisioning-common';
-import type { CloudProvider } from '@konductor/plugin-provisioning-node';
+import {
+  CloudProvider,
+  CloudProviders,
+} from '@konductor/plugin-provisioning-node';
 import { cacheKind } from '@konductor/plugin-scaffolder-backend-module-konductor-redis';
 import { domainKind } from '@konductor/plugin-scaffolder-backend-module-konductor-domain';
 import { bucketKind } from '@konductor/plugin-scaffolder-backend-module-konductor-s3';
@@ -127,6 +130,7 @@ async function main() {
   const duration: Record<string, number> = {};
   const timed: CloudProvider = {
     id: provider.id,
+    target: provider.target,
     kinds: provider.kinds,
     create: async ctx => {
       const started = Date.now();
@@ -159,7 +163,7 @@ async function main() {
       }),
     } as any);
   await createStackProvisionAction({
-    provider: timed,
+    providers: new CloudProviders([timed]),
     stacks,
     platform: {
       acquireStackLease: async (_stack: any, lease: any) => ({

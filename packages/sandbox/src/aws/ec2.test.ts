@@ -10,8 +10,10 @@ import {
   DescribeAvailabilityZonesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
+  DescribeVpcAttributeCommand,
   DescribeVpcsCommand,
   EC2Client,
+  ModifyVpcAttributeCommand,
 } from '@aws-sdk/client-ec2';
 import { aws, eventually, inspect, useSandbox } from '../__testUtils__/sandbox';
 
@@ -26,6 +28,87 @@ describe('EC2', () => {
       'us-east-1b',
       'us-east-1c',
     ]);
+  });
+
+  it("keeps a VPC's DNS attributes as EC2 does: host names off by default, one attribute per request, host names only with DNS support", async () => {
+    const { Vpc } = await ec2().send(
+      new CreateVpcCommand({ CidrBlock: '10.7.0.0/16' }),
+    );
+    const VpcId = Vpc!.VpcId!;
+    const read = async () => {
+      const support = await ec2().send(
+        new DescribeVpcAttributeCommand({
+          VpcId,
+          Attribute: 'enableDnsSupport',
+        }),
+      );
+      const hostnames = await ec2().send(
+        new DescribeVpcAttributeCommand({
+          VpcId,
+          Attribute: 'enableDnsHostnames',
+        }),
+      );
+      return [
+        support.EnableDnsSupport?.Value,
+        hostnames.EnableDnsHostnames?.Value,
+      ];
+    };
+    expect(await read()).toEqual([true, false]);
+    await expect(
+      ec2().send(
+        new ModifyVpcAttributeCommand({
+          VpcId,
+          EnableDnsSupport: { Value: true },
+          EnableDnsHostnames: { Value: true },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterCombination' });
+    await ec2().send(
+      new ModifyVpcAttributeCommand({
+        VpcId,
+        EnableDnsSupport: { Value: false },
+      }),
+    );
+    await expect(
+      ec2().send(
+        new ModifyVpcAttributeCommand({
+          VpcId,
+          EnableDnsHostnames: { Value: true },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    expect(await read()).toEqual([false, false]);
+    await ec2().send(
+      new ModifyVpcAttributeCommand({
+        VpcId,
+        EnableDnsSupport: { Value: true },
+      }),
+    );
+    await ec2().send(
+      new ModifyVpcAttributeCommand({
+        VpcId,
+        EnableDnsHostnames: { Value: true },
+      }),
+    );
+    expect(await read()).toEqual([true, true]);
+    await expect(
+      ec2().send(
+        new DescribeVpcAttributeCommand({
+          VpcId,
+          Attribute: 'enableDnsHostname' as any,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    // Another account's VPC is not found.
+    await expect(
+      new EC2Client(aws(sandbox(), 'AKIA999999999999')).send(
+        new DescribeVpcAttributeCommand({
+          VpcId,
+          Attribute: 'enableDnsSupport',
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidVpcID.NotFound' });
+    await ec2().send(new DeleteVpcCommand({ VpcId }));
   });
 
   it('creates a tagged VPC that becomes available, and finds it by tag', async () => {

@@ -2,6 +2,7 @@ import {
   CreateSubnetCommand,
   CreateVpcCommand,
   EC2Client,
+  ModifyVpcAttributeCommand,
 } from '@aws-sdk/client-ec2';
 import {
   CreateClusterCommand,
@@ -20,12 +21,23 @@ describe('EKS', () => {
   const sandbox = useSandbox();
   const eks = () => new EKSClient(aws(sandbox()));
   let subnetIds: string[];
+  let vpcId: string;
+  const dnsHostnames = (Value: boolean) =>
+    new EC2Client(aws(sandbox())).send(
+      new ModifyVpcAttributeCommand({
+        VpcId: vpcId,
+        EnableDnsHostnames: { Value },
+      }),
+    );
 
   beforeAll(async () => {
     const ec2 = new EC2Client(aws(sandbox()));
     const { Vpc } = await ec2.send(
       new CreateVpcCommand({ CidrBlock: '10.20.0.0/16' }),
     );
+    vpcId = Vpc!.VpcId!;
+    // Private endpoints need the VPC's DNS host names (off in a new VPC).
+    await dnsHostnames(true);
     subnetIds = [];
     for (const [i, az] of ['us-east-1a', 'us-east-1b'].entries()) {
       subnetIds.push(
@@ -228,6 +240,42 @@ describe('EKS', () => {
         ? undefined
         : true,
     );
+  });
+
+  it('fails a node group of a private cluster whose VPC has DNS host names off: its nodes cannot resolve the endpoint', async () => {
+    await eks().send(cluster('dark'));
+    await waitFor('dark', 'ACTIVE');
+    await dnsHostnames(false);
+    try {
+      await eks().send(
+        new CreateNodegroupCommand({
+          clusterName: 'dark',
+          nodegroupName: 'default',
+          subnets: subnetIds,
+          nodeRole: 'arn:aws:iam::123456789012:role/node',
+        }),
+      );
+      const failed = await eventually(async () => {
+        const n = (
+          await eks().send(
+            new DescribeNodegroupCommand({
+              clusterName: 'dark',
+              nodegroupName: 'default',
+            }),
+          )
+        ).nodegroup!;
+        return n.status === 'CREATING' ? undefined : n;
+      });
+      expect(failed.status).toBe('CREATE_FAILED');
+      expect(failed.health?.issues?.[0]).toMatchObject({
+        code: 'NodeCreationFailure',
+        message: expect.stringContaining(
+          `VPC ${vpcId} has enableDnsHostnames false`,
+        ),
+      });
+    } finally {
+      await dnsHostnames(true);
+    }
   });
 
   it('ends a cluster FAILED when a fail fault is injected', async () => {

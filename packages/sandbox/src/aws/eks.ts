@@ -9,6 +9,7 @@ import {
 } from '../types';
 import { phaseOf, SandboxResource } from '../state';
 import { AwsCaller } from './protocol';
+import { Subnet, Vpc, vpcDns } from './ec2/model';
 
 /** Kubernetes versions the sandbox's EKS offers. */
 export const EKS_VERSIONS = [
@@ -43,6 +44,8 @@ interface Nodegroup {
   instanceTypes: string[];
   scaling: { minSize: number; maxSize: number; desiredSize: number };
   tags: Record<string, string>;
+  /** Why its instances cannot join the cluster, when they cannot (it then fails). */
+  joinFailure?: string;
 }
 
 const statusOf = (r: SandboxResource) =>
@@ -123,8 +126,11 @@ function renderNodegroup(r: SandboxResource<Nodegroup>) {
             issues: [
               {
                 code: 'NodeCreationFailure',
-                message:
-                  'Instances failed to join the kubernetes cluster (sandbox fault injection).',
+                message: `Instances failed to join the kubernetes cluster${
+                  n.joinFailure
+                    ? `: ${n.joinFailure}`
+                    : ' (sandbox fault injection)'
+                }.`,
               },
             ],
           }
@@ -462,6 +468,18 @@ export async function handleEks(
           { clusterName: cluster.data.name, nodegroupName: b.nodegroupName },
         );
       }
+      // Nodes reach a cluster without a public endpoint through the VPC's DNS: without DNS
+      // resolution and host names there (EKS's documented requirement) they never join.
+      const subnet = ctx.state.get<Subnet>('ec2', 'subnet', b.subnets[0]);
+      const vpc =
+        subnet && ctx.state.get<Vpc>('ec2', 'vpc', subnet.data.vpcId)?.data;
+      const dns = vpc && vpcDns(vpc);
+      const joinFailure =
+        !cluster.data.endpointPublicAccess &&
+        dns &&
+        !(dns.enableDnsSupport && dns.enableDnsHostnames)
+          ? `the cluster's endpoint is private and VPC ${vpc.vpcId} has enableDnsHostnames ${dns.enableDnsHostnames} and enableDnsSupport ${dns.enableDnsSupport}, so the nodes cannot resolve it`
+          : undefined;
       const now = Date.now();
       const r = ctx.state.put<Nodegroup>({
         service: 'eks',
@@ -471,10 +489,11 @@ export async function handleEks(
         region: caller.region,
         createdAt: now,
         readyAt: now + ctx.durations.eksNodegroup,
-        fails: failLongOperation || undefined,
+        fails: failLongOperation || !!joinFailure || undefined,
         data: {
           cluster: cluster.data.name,
           name: b.nodegroupName,
+          joinFailure,
           arn: `arn:aws:eks:${caller.region}:${caller.account}:nodegroup/${
             cluster.data.name
           }/${b.nodegroupName}/${hexId(8)}`,

@@ -8,6 +8,7 @@ import {
   DescribeNodegroupCommand,
   EKSClient,
   ListNodegroupsCommand,
+  ResourceInUseException,
 } from '@aws-sdk/client-eks';
 import {
   cluster as clusterKind,
@@ -83,7 +84,7 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
         }),
       );
     } catch (e) {
-      ignoring('ResourceInUseException')(e);
+      ignoring(ResourceInUseException)(e);
       adopt(
         ctx,
         `EKS cluster ${name}`,
@@ -127,7 +128,7 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
         }),
       );
     } catch (e) {
-      ignoring('ResourceInUseException')(e);
+      ignoring(ResourceInUseException)(e);
       const existing = (
         await eks.send(
           new DescribeNodegroupCommand({ clusterName: name, nodegroupName }),
@@ -194,7 +195,7 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
           .send(
             new DeleteNodegroupCommand({ clusterName: name, nodegroupName }),
           )
-          .catch(ignoring(NOT_FOUND, 'ResourceInUseException'));
+          .catch(ignoring(NOT_FOUND, ResourceInUseException));
       }
       await this.aws.wait(ctx, `node groups of ${name} deletion`, async () => {
         const left = (

@@ -2,10 +2,13 @@ import {
   CreateDBInstanceCommand,
   CreateDBSubnetGroupCommand,
   DBInstance,
+  DBInstanceAlreadyExistsFault,
+  DBSubnetGroupAlreadyExistsFault,
   DeleteDBInstanceCommand,
   DeleteDBSubnetGroupCommand,
   DescribeDBInstancesCommand,
   DescribeDBSubnetGroupsCommand,
+  InvalidDBInstanceStateFault,
   ListTagsForResourceCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
@@ -64,7 +67,7 @@ export class DatabaseHandler implements ResourceHandler<typeof database> {
         }),
       )
       .catch(async e => {
-        ignoring('DBSubnetGroupAlreadyExistsFault')(e);
+        ignoring(DBSubnetGroupAlreadyExistsFault)(e);
         adopt(ctx, `DB subnet group ${id}`, await this.subnetGroupTags(ctx));
       });
     try {
@@ -92,7 +95,7 @@ export class DatabaseHandler implements ResourceHandler<typeof database> {
         }),
       );
     } catch (e) {
-      ignoring('DBInstanceAlreadyExistsFault')(e);
+      ignoring(DBInstanceAlreadyExistsFault)(e);
       const existing = (
         await rds.send(
           new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }),
@@ -177,7 +180,7 @@ export class DatabaseHandler implements ResourceHandler<typeof database> {
               : undefined,
           }),
         )
-        .catch(ignoring(NOT_FOUND, 'InvalidDBInstanceStateFault'));
+        .catch(ignoring(NOT_FOUND, InvalidDBInstanceStateFault));
       await this.aws.wait(ctx, `DB instance ${id} deletion`, async () => {
         try {
           const d = (

@@ -12,11 +12,14 @@ import {
   DescribeNatGatewaysCommand,
   DescribeRouteTablesCommand,
   DescribeSubnetsCommand,
+  DescribeVpcAttributeCommand,
   DescribeVpcsCommand,
   DetachInternetGatewayCommand,
   DisassociateRouteTableCommand,
   EC2Client,
+  ModifyVpcAttributeCommand,
   ReleaseAddressCommand,
+  VpcAttributeName,
 } from '@aws-sdk/client-ec2';
 import { splitCidr } from '@konductor/plugin-provisioning-common';
 import {
@@ -74,6 +77,23 @@ export class NetworkHandler implements ResourceHandler<typeof network> {
         ? { done: true }
         : { state: v?.State ?? 'unknown' };
     });
+    // A private cluster endpoint is reached through the VPC's DNS: resolution and host names on
+    // (a new VPC has host names off), one attribute per request as EC2 requires, resolution first.
+    for (const [attribute, Attribute] of [
+      ['EnableDnsSupport', VpcAttributeName.enableDnsSupport],
+      ['EnableDnsHostnames', VpcAttributeName.enableDnsHostnames],
+    ] as const) {
+      const current = await ec2.send(
+        new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute }),
+      );
+      if (!current[attribute]?.Value)
+        await ec2.send(
+          new ModifyVpcAttributeCommand({
+            VpcId: vpcId,
+            [attribute]: { Value: true },
+          }),
+        );
+    }
 
     const zones = (
       (await ec2.send(new DescribeAvailabilityZonesCommand({})))

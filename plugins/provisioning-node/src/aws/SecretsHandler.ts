@@ -5,10 +5,11 @@ import {
   DeleteSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
+  paginateListSecrets,
   PutSecretValueCommand,
+  ResourceExistsException,
   RotateSecretCommand,
   SecretsManagerClient,
-  paginateListSecrets,
 } from '@aws-sdk/client-secrets-manager';
 import {
   database,
@@ -69,7 +70,7 @@ export class SecretsHandler implements ResourceHandler<typeof secrets> {
           )
         ).ARN!;
       } catch (e) {
-        ignoring('ResourceExistsException')(e);
+        ignoring(ResourceExistsException)(e);
         const existing = await sm.send(
           new DescribeSecretCommand({ SecretId: name }),
         );

@@ -1,6 +1,7 @@
+import { InvalidDBSubnetGroupStateFault } from '@aws-sdk/client-rds';
 import type { RemovalResult, ResourceContext } from '../provider';
 import type { AwsClients } from './AwsClients';
-import { errorName, notFound } from './errors';
+import { AwsErrorKind, isAwsError, notFound } from './errors';
 import { keepReason, tagRecord } from './ownership';
 
 /** Whether the removal in progress may delete `what`, carrying `tags`; records it as kept if not. */
@@ -36,7 +37,7 @@ export async function retryDependency(
   ctx: ResourceContext,
   what: string,
   del: () => Promise<unknown>,
-  inUse: readonly string[] = [],
+  inUse: readonly AwsErrorKind[] = [],
 ) {
   await aws.wait(ctx, `deleting ${what}`, async () => {
     try {
@@ -45,9 +46,12 @@ export async function retryDependency(
     } catch (e) {
       if (notFound(e)) return { done: true };
       if (
-        errorName(e) === 'DependencyViolation' ||
-        errorName(e) === 'InvalidDBSubnetGroupStateFault' ||
-        inUse.includes(errorName(e))
+        isAwsError(
+          e,
+          'DependencyViolation',
+          InvalidDBSubnetGroupStateFault,
+          ...inUse,
+        )
       )
         return { state: 'in use by another resource' };
       throw e;

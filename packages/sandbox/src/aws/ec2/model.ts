@@ -9,7 +9,17 @@ export interface Vpc {
   vpcId: string;
   cidrBlock: string;
   tags: Record<string, string>;
+  /** DNS resolution through the Amazon provided DNS server; unset: on (a new VPC's default). */
+  enableDnsSupport?: boolean;
+  /** DNS host names for instances; unset: off (a new, non-default VPC's default). */
+  enableDnsHostnames?: boolean;
 }
+
+/** A VPC's DNS attributes, with a new non-default VPC's defaults where never modified. */
+export const vpcDns = (v: Vpc) => ({
+  enableDnsSupport: v.enableDnsSupport ?? true,
+  enableDnsHostnames: v.enableDnsHostnames ?? false,
+});
 export interface Subnet {
   subnetId: string;
   vpcId: string;

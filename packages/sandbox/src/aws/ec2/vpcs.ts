@@ -1,7 +1,7 @@
 import { ServiceError, hexId } from '../../types';
 import { phaseOf } from '../../state';
 import { el, listValues, required, tagsOf, zonesOf } from '../protocol';
-import { Vpc, parseCidr, renderVpc } from './model';
+import { Vpc, parseCidr, renderVpc, vpcDns } from './model';
 import { Ec2Handlers, response, describeSelection, tagSpecs } from './call';
 
 /** EC2 VPCs, availability zones, and tags on any EC2 resource. */
@@ -79,6 +79,65 @@ export const vpcsOperations: Ec2Handlers = {
         found.map(r => el('item', renderVpc(r, caller.account))),
       ),
     );
+  },
+  DescribeVpcAttribute: ({ params, action, findVpc }) => {
+    const vpc = findVpc(required(params, 'VpcId'));
+    const attribute = required(params, 'Attribute');
+    const values: Record<string, boolean> = {
+      ...vpcDns(vpc.data),
+      enableNetworkAddressUsageMetrics: false,
+    };
+    if (!(attribute in values))
+      throw new ServiceError(
+        400,
+        'InvalidParameterValue',
+        `Value (${attribute}) for parameter attribute is invalid. Valid values: ${Object.keys(
+          values,
+        ).join(', ')}`,
+      );
+    return response(
+      action,
+      el('vpcId', vpc.id) + el(attribute, el('value', values[attribute])),
+    );
+  },
+  // One attribute per request, as EC2 documents: DNS support and DNS host names never together,
+  // and host names only where DNS support is on.
+  ModifyVpcAttribute: ({ params, action, findVpc, ctx }) => {
+    const vpc = findVpc(required(params, 'VpcId'));
+    const given = ['EnableDnsSupport', 'EnableDnsHostnames'].filter(a =>
+      params.has(`${a}.Value`),
+    );
+    if (given.length !== 1)
+      throw new ServiceError(
+        400,
+        given.length ? 'InvalidParameterCombination' : 'MissingParameter',
+        given.length
+          ? 'You cannot modify the DNS resolution and DNS hostnames attributes in the same request. Use separate requests for each attribute.'
+          : 'The request must contain exactly one attribute to modify, such as EnableDnsHostnames.Value',
+      );
+    const [attribute] = given;
+    const raw = params.get(`${attribute}.Value`)!;
+    if (raw !== 'true' && raw !== 'false')
+      throw new ServiceError(
+        400,
+        'InvalidParameterValue',
+        `Value (${raw}) for parameter ${attribute} is invalid: true or false`,
+      );
+    const value = raw === 'true';
+    if (
+      attribute === 'EnableDnsHostnames' &&
+      value &&
+      !vpcDns(vpc.data).enableDnsSupport
+    )
+      throw new ServiceError(
+        400,
+        'InvalidParameterValue',
+        'You can only enable DNS hostnames if you have enabled DNS support.',
+      );
+    if (attribute === 'EnableDnsSupport') vpc.data.enableDnsSupport = value;
+    else vpc.data.enableDnsHostnames = value;
+    ctx.state.put(vpc);
+    return response(action, el('return', true));
   },
   DeleteVpc: ({
     params,
