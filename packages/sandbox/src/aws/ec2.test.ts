@@ -91,6 +91,23 @@ describe('EC2', () => {
       }),
     );
     expect(await read()).toEqual([true, true]);
+    // The third attribute EC2 keeps on a VPC, modified on its own too.
+    await ec2().send(
+      new ModifyVpcAttributeCommand({
+        VpcId,
+        EnableNetworkAddressUsageMetrics: { Value: true },
+      }),
+    );
+    expect(
+      (
+        await ec2().send(
+          new DescribeVpcAttributeCommand({
+            VpcId,
+            Attribute: 'enableNetworkAddressUsageMetrics',
+          }),
+        )
+      ).EnableNetworkAddressUsageMetrics?.Value,
+    ).toBe(true);
     await expect(
       ec2().send(
         new DescribeVpcAttributeCommand({

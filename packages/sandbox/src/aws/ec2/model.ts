@@ -13,6 +13,8 @@ export interface Vpc {
   enableDnsSupport?: boolean;
   /** DNS host names for instances; unset: off (a new, non-default VPC's default). */
   enableDnsHostnames?: boolean;
+  /** Network address usage metrics; unset: off. */
+  enableNetworkAddressUsageMetrics?: boolean;
 }
 
 /** A VPC's DNS attributes, with a new non-default VPC's defaults where never modified. */

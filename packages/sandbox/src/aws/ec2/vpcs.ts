@@ -85,7 +85,8 @@ export const vpcsOperations: Ec2Handlers = {
     const attribute = required(params, 'Attribute');
     const values: Record<string, boolean> = {
       ...vpcDns(vpc.data),
-      enableNetworkAddressUsageMetrics: false,
+      enableNetworkAddressUsageMetrics:
+        vpc.data.enableNetworkAddressUsageMetrics ?? false,
     };
     if (!(attribute in values))
       throw new ServiceError(
@@ -104,9 +105,11 @@ export const vpcsOperations: Ec2Handlers = {
   // and host names only where DNS support is on.
   ModifyVpcAttribute: ({ params, action, findVpc, ctx }) => {
     const vpc = findVpc(required(params, 'VpcId'));
-    const given = ['EnableDnsSupport', 'EnableDnsHostnames'].filter(a =>
-      params.has(`${a}.Value`),
-    );
+    const given = [
+      'EnableDnsSupport',
+      'EnableDnsHostnames',
+      'EnableNetworkAddressUsageMetrics',
+    ].filter(a => params.has(`${a}.Value`));
     if (given.length !== 1)
       throw new ServiceError(
         400,
@@ -134,8 +137,11 @@ export const vpcsOperations: Ec2Handlers = {
         'InvalidParameterValue',
         'You can only enable DNS hostnames if you have enabled DNS support.',
       );
-    if (attribute === 'EnableDnsSupport') vpc.data.enableDnsSupport = value;
-    else vpc.data.enableDnsHostnames = value;
+    const field = `${attribute[0].toLowerCase()}${attribute.slice(1)}` as
+      | 'enableDnsSupport'
+      | 'enableDnsHostnames'
+      | 'enableNetworkAddressUsageMetrics';
+    vpc.data[field] = value;
     ctx.state.put(vpc);
     return response(action, el('return', true));
   },
