@@ -15,7 +15,8 @@ import type { Entity } from '@backstage/catalog-model';
 import type { JsonValue } from '@backstage/types';
 import { ComplianceStore } from '../src/service/ComplianceStore';
 import { Evaluator } from '../src/service/Evaluator';
-import { FactSource, catalogFacts } from '../src/service/factSources';
+import type { FactSource } from '@konductor/plugin-compliance-node';
+import { catalogFacts } from '../src/service/factSources';
 
 const COUNT = Number(process.env.BENCH_COUNT ?? 10_000);
 const KINDS = [

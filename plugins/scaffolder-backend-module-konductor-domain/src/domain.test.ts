@@ -23,38 +23,17 @@ import {
   CloudProvider,
   destroyStack,
   provisionStack,
-  ResourceOutputs,
 } from '@konductor/plugin-provisioning-node';
+import {
+  checkpointStore,
+  credentials,
+  durations,
+  dyingProvider,
+  sandboxProvider,
+} from '@konductor/plugin-provisioning-node/testUtils';
 import { startSandbox, Sandbox } from '@konductor/sandbox';
 import { DOMAIN_CHECKS } from './domain';
 import { domainKind } from './module';
-
-const credentials = async (accountId: string) => async () => ({
-  accessKeyId: `AKIA${accountId}`,
-  secretAccessKey: 'sandbox',
-});
-const durations = {
-  vpc: 20,
-  eksCluster: 300,
-  eksClusterDelete: 60,
-  eksNodegroup: 100,
-  eksNodegroupDelete: 60,
-  deployment: 100,
-  natGateway: 60,
-  natGatewayDelete: 30,
-  dnsChange: 40,
-  certificateRecord: 30,
-  certificateIssue: 150,
-};
-
-/** The scaffolder's checkpoint semantics: successes are kept across runs, failures are not. */
-function checkpointStore() {
-  const values = new Map<string, ResourceOutputs>();
-  return async (key: string, fn: () => Promise<ResourceOutputs>) => {
-    if (!values.has(key)) values.set(key, await fn());
-    return values.get(key)!;
-  };
-}
 
 describe('the domain kind against the sandbox', () => {
   let sandbox: Sandbox;
@@ -63,21 +42,12 @@ describe('the domain kind against the sandbox', () => {
   beforeEach(async () => {
     sandbox = await startSandbox({
       seed: 7,
-      durations,
+      durations: { ...durations, certificateIssue: 150 },
       hostedZones: ['example.com'],
     });
-    provider = new AwsProvider(
-      {
-        clients: new AwsClientFactory({
-          credentials,
-          endpoint: sandbox.url,
-          retry: { maxAttempts: 8, baseDelayMs: 5, maxDelayMs: 50 },
-        }),
-        pollIntervalMs: 20,
-        appDomain: 'apps.example.net',
-      },
-      [domainKind],
-    );
+    provider = sandboxProvider(sandbox, [domainKind], {
+      appDomain: 'apps.example.net',
+    });
   });
   afterEach(() => sandbox.stop());
 
@@ -147,7 +117,7 @@ describe('the domain kind against the sandbox', () => {
       spec: s,
       provider: options.provider ?? provider,
       runId: options.runId ?? 'task-1_shop-dev',
-      checkpoint: (options.checkpoint ?? checkpointStore()) as any,
+      checkpoint: options.checkpoint ?? checkpointStore(),
       onEvent: e => options.events?.push(e),
     });
 
@@ -231,24 +201,11 @@ describe('the domain kind against the sandbox', () => {
     for (const service of ['acm', 'route53'])
       sandbox.faults.add({ service, kind: 'throttle', probability: 0.3 });
     const checkpoint = checkpointStore();
-    const killed = new AbortController();
-    const dying: CloudProvider = {
-      id: 'aws',
-      target: provider.target,
-      kinds: provider.kinds,
-      create: ctx => {
-        provider
-          .create({ ...ctx, signal: killed.signal })
-          .catch(() => undefined);
-        return new Promise(() => {});
-      },
-      exists: (ctx, o) => provider.exists(ctx, o),
-      destroy: ctx => provider.destroy(ctx),
-    };
+    const { provider: dying, kill } = dyingProvider(provider, 'web');
     void run(spec(), { provider: dying, checkpoint });
     while (!(await certificates()).length)
       await new Promise(r => setTimeout(r, 10));
-    killed.abort();
+    kill();
 
     const outputs = await run(spec(), { checkpoint, runId: 'task-2_shop-dev' });
     const certs = await certificates();

@@ -19,46 +19,18 @@ import {
   CloudProvider,
   destroyStack,
   provisionStack,
-  ResourceOutputs,
 } from '@konductor/plugin-provisioning-node';
+import {
+  checkpointStore,
+  credentials,
+  durations,
+  dyingProvider,
+  sandboxCounts,
+  sandboxProvider,
+} from '@konductor/plugin-provisioning-node/testUtils';
 import { startSandbox, Sandbox } from '@konductor/sandbox';
 import { CACHE_CHECKS } from './cache';
 import { cacheKind } from './module';
-
-const credentials = async (accountId: string) => async () => ({
-  accessKeyId: `AKIA${accountId}`,
-  secretAccessKey: 'sandbox',
-});
-const durations = {
-  vpc: 20,
-  rdsInstance: 300,
-  rdsInstanceDelete: 60,
-  eksCluster: 300,
-  eksClusterDelete: 60,
-  eksNodegroup: 100,
-  eksNodegroupDelete: 60,
-  deployment: 100,
-  natGateway: 60,
-  natGatewayDelete: 30,
-  cacheReplicationGroup: 300,
-  cacheReplicationGroupDelete: 60,
-  dnsChange: 40,
-  certificateRecord: 30,
-  certificateIssue: 60,
-};
-
-/** The scaffolder's checkpoint semantics: successes are kept across runs, failures are not. */
-function checkpointStore() {
-  const values = new Map<string, ResourceOutputs>();
-  const checkpoint = async (
-    key: string,
-    fn: () => Promise<ResourceOutputs>,
-  ) => {
-    if (!values.has(key)) values.set(key, await fn());
-    return values.get(key)!;
-  };
-  return Object.assign(checkpoint, { values });
-}
 
 describe('the cache kind against the sandbox', () => {
   let sandbox: Sandbox;
@@ -66,17 +38,7 @@ describe('the cache kind against the sandbox', () => {
 
   beforeEach(async () => {
     sandbox = await startSandbox({ seed: 5, durations });
-    provider = new AwsProvider(
-      {
-        clients: new AwsClientFactory({
-          credentials,
-          endpoint: sandbox.url,
-          retry: { maxAttempts: 8, baseDelayMs: 5, maxDelayMs: 50 },
-        }),
-        pollIntervalMs: 20,
-      },
-      [cacheKind],
-    );
+    provider = sandboxProvider(sandbox, [cacheKind]);
   });
   afterEach(() => sandbox.stop());
 
@@ -86,9 +48,7 @@ describe('the cache kind against the sandbox', () => {
       region: 'us-east-1',
       credentials: await credentials('123456789012'),
     });
-  const counts = async () =>
-    (await (await fetch(`${sandbox.url}/__sandbox/resources`)).json())
-      .counts as Record<string, number>;
+  const counts = () => sandboxCounts(sandbox);
   const spec = (
     resources: Record<string, object> = {},
     owner = 'group:default/team-a',
@@ -124,7 +84,7 @@ describe('the cache kind against the sandbox', () => {
       spec: s,
       provider: options.provider ?? provider,
       runId: options.runId ?? 'task-1_shop-dev',
-      checkpoint: (options.checkpoint ?? checkpointStore()) as any,
+      checkpoint: options.checkpoint ?? checkpointStore(),
       onEvent: e => options.events?.push(e),
     });
   const token = async () =>
@@ -220,27 +180,13 @@ describe('the cache kind against the sandbox', () => {
     });
     const checkpoint = checkpointStore();
     // A backend that dies once the replication group exists: its calls stop, the run never ends.
-    const killed = new AbortController();
-    const dying: CloudProvider = {
-      id: 'aws',
-      target: provider.target,
-      kinds: provider.kinds,
-      create: ctx => {
-        if (ctx.name !== 'sessions') return provider.create(ctx);
-        provider
-          .create({ ...ctx, signal: killed.signal })
-          .catch(() => undefined);
-        return new Promise(() => {});
-      },
-      exists: (ctx, o) => provider.exists(ctx, o),
-      destroy: ctx => provider.destroy(ctx),
-    };
+    const { provider: dying, kill } = dyingProvider(provider, 'sessions');
     void run(spec(), { provider: dying, checkpoint });
     for (;;) {
       if ((await counts())['elasticache/replication-group']) break;
       await new Promise(r => setTimeout(r, 10));
     }
-    killed.abort();
+    kill();
     const stored = await token();
 
     const events: ProvisioningEvent[] = [];

@@ -5,7 +5,6 @@ import {
   HeadBucketCommand,
   PutBucketEncryptionCommand,
   PutBucketLifecycleConfigurationCommand,
-  PutBucketTaggingCommand,
   PutBucketVersioningCommand,
   PutPublicAccessBlockCommand,
   S3Client,
@@ -71,11 +70,13 @@ export class BucketHandler implements ResourceHandler<typeof bucket> {
         await s3.send(
           new CreateBucketCommand({
             Bucket: name,
-            // us-east-1 takes no location constraint; every other region names itself.
-            CreateBucketConfiguration:
-              region === 'us-east-1'
-                ? undefined
-                : { LocationConstraint: region as any },
+            CreateBucketConfiguration: {
+              // us-east-1 takes no location constraint; every other region names itself.
+              LocationConstraint:
+                region === 'us-east-1' ? undefined : (region as any),
+              // Tagged as it is created: a run killed right after still finds it provably its own.
+              Tags: tagList(stackTags(ctx)),
+            },
           }),
         );
       } catch (e) {
@@ -85,12 +86,6 @@ export class BucketHandler implements ResourceHandler<typeof bucket> {
           );
         throw e;
       }
-      await s3.send(
-        new PutBucketTaggingCommand({
-          Bucket: name,
-          Tagging: { TagSet: tagList(stackTags(ctx)) },
-        }),
-      );
     }
     await s3.send(
       new PutPublicAccessBlockCommand({

@@ -14,38 +14,29 @@ import {
   ProvisioningEvent,
 } from '@konductor/plugin-provisioning-common';
 import {
-  AwsClientFactory,
   AwsProvider,
+  CloudProvider,
   destroyStack,
   provisionStack,
 } from '@konductor/plugin-provisioning-node';
+import {
+  checkpointStore,
+  credentials,
+  dyingProvider,
+  sandboxCounts,
+  sandboxProvider,
+} from '@konductor/plugin-provisioning-node/testUtils';
 import { startSandbox, Sandbox } from '@konductor/sandbox';
 import { BUCKET_CHECKS } from './bucket';
 import { bucketKind } from './module';
 
-const credentials = async (accountId: string) => async () => ({
-  accessKeyId: `AKIA${accountId}`,
-  secretAccessKey: 'sandbox',
-});
-
 describe('the bucket kind against the sandbox', () => {
   let sandbox: Sandbox;
   let provider: AwsProvider;
-  const checkpoint = <T>(_: string, fn: () => Promise<T>) => fn();
 
   beforeEach(async () => {
     sandbox = await startSandbox({ seed: 3 });
-    provider = new AwsProvider(
-      {
-        clients: new AwsClientFactory({
-          credentials,
-          endpoint: sandbox.url,
-          retry: { maxAttempts: 6, baseDelayMs: 5, maxDelayMs: 50 },
-        }),
-        pollIntervalMs: 20,
-      },
-      [bucketKind],
-    );
+    provider = sandboxProvider(sandbox, [bucketKind]);
   });
   afterEach(() => sandbox.stop());
 
@@ -76,14 +67,18 @@ describe('the bucket kind against the sandbox', () => {
   const run = (
     s = spec(),
     runId = 'task-1_media-dev',
-    events: ProvisioningEvent[] = [],
+    options: {
+      events?: ProvisioningEvent[];
+      provider?: CloudProvider;
+      checkpoint?: ReturnType<typeof checkpointStore>;
+    } = {},
   ) =>
     provisionStack({
       spec: s,
-      provider,
+      provider: options.provider ?? provider,
       runId,
-      checkpoint: checkpoint as any,
-      onEvent: e => events.push(e),
+      checkpoint: options.checkpoint ?? checkpointStore(),
+      onEvent: e => options.events?.push(e),
     });
 
   it('creates a private, encrypted, versioned bucket with its lifecycle, and adopts it on a re-run', async () => {
@@ -135,9 +130,43 @@ describe('the bucket kind against the sandbox', () => {
     );
     // A second run adopts the bucket (its tags prove it is this stack's and owner's).
     await run(spec(), 'task-2_media-dev');
+    expect(await sandboxCounts(sandbox)).toEqual({ 's3/bucket': 1 });
+  });
+
+  it('resumes a run killed right after the bucket was created, adopting it by the tags it was created with', async () => {
+    sandbox.faults.add({ service: 's3', kind: 'throttle', probability: 0.3 });
+    // The killed backend's first setting hangs, so it dies between creating and configuring.
+    sandbox.faults.add({
+      service: 's3',
+      operation: 'PutPublicAccessBlock',
+      kind: 'latency',
+      latencyMs: 1000,
+      count: 1,
+    });
+    const checkpoint = checkpointStore();
+    const { provider: dying, kill } = dyingProvider(provider, 'uploads');
+    void run(spec(), 'task-1_media-dev', { provider: dying, checkpoint });
+    while (!(await sandboxCounts(sandbox))['s3/bucket'])
+      await new Promise(r => setTimeout(r, 10));
+    kill();
+    const Bucket = 'media-dev-uploads';
+    // Killed before any setting: not yet versioned.
     expect(
-      (await (await fetch(`${sandbox.url}/__sandbox/resources`)).json()).counts,
-    ).toEqual({ 's3/bucket': 1 });
+      (await (await s3()).send(new GetBucketVersioningCommand({ Bucket })))
+        .Status,
+    ).toBeUndefined();
+
+    const outputs = await run(spec(), 'task-1_media-dev', { checkpoint });
+    expect(outputs.uploads.bucketName).toBe(Bucket);
+    const client = await s3();
+    expect(
+      (await client.send(new GetBucketVersioningCommand({ Bucket }))).Status,
+    ).toBe('Enabled');
+    expect(
+      (await client.send(new GetPublicAccessBlockCommand({ Bucket })))
+        .PublicAccessBlockConfiguration?.BlockPublicPolicy,
+    ).toBe(true);
+    expect(await sandboxCounts(sandbox)).toEqual({ 's3/bucket': 1 });
   });
 
   it("refuses another owner's bucket without touching it, and says so", async () => {
@@ -161,8 +190,7 @@ describe('the bucket kind against the sandbox', () => {
       operation: 'PutBucketVersioning',
       kind: 'server-error',
     });
-    const events: ProvisioningEvent[] = [];
-    const error = await run(spec(), 'task-1_media-dev', events).catch(e => e);
+    const error = await run(spec()).catch(e => e);
     expect(error.rolledBack).toEqual(['uploads']);
     await expect(
       (await s3()).send(new HeadBucketCommand({ Bucket: 'media-dev-uploads' })),

@@ -164,6 +164,38 @@ describe('S3', () => {
     ]);
   });
 
+  it('takes tags at creation (CreateBucketConfiguration.Tags), refused like PutBucketTagging', async () => {
+    const client = s3();
+    await client.send(
+      new CreateBucketCommand({
+        Bucket: 'tagged',
+        CreateBucketConfiguration: {
+          Tags: [{ Key: 'konductor:stack', Value: 'media-dev' }],
+        },
+      }),
+    );
+    expect(
+      (await client.send(new GetBucketTaggingCommand({ Bucket: 'tagged' })))
+        .TagSet,
+    ).toEqual([{ Key: 'konductor:stack', Value: 'media-dev' }]);
+    await expect(
+      client.send(
+        new CreateBucketCommand({
+          Bucket: 'twice-tagged',
+          CreateBucketConfiguration: {
+            Tags: [
+              { Key: 'k', Value: '1' },
+              { Key: 'k', Value: '2' },
+            ],
+          },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidTag' });
+    await expect(
+      client.send(new HeadBucketCommand({ Bucket: 'twice-tagged' })),
+    ).rejects.toMatchObject({ name: 'NotFound' });
+  });
+
   it('refuses to delete a bucket that holds objects', async () => {
     const client = s3();
     const Bucket = 'holding';

@@ -67,6 +67,28 @@ function body(req: SandboxRequest, root: string): any {
   return doc[root];
 }
 
+/** A bucket's tags from the `Tag` elements of a request, refused as S3 refuses them. */
+function tagRecord(tags: any[] = []): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (const t of tags) {
+    if (typeof t?.Key !== 'string') throw malformed();
+    if (t.Key in record)
+      throw new ServiceError(
+        400,
+        'InvalidTag',
+        'Cannot provide multiple Tags with the same key',
+      );
+    record[t.Key] = String(t.Value ?? '');
+  }
+  if (Object.keys(record).length > 50)
+    throw new ServiceError(
+      400,
+      'BadRequest',
+      'Object tags cannot be greater than 50',
+    );
+  return record;
+}
+
 const ok = (status = 200, xmlBody?: string, headers = {}): SandboxResponse => ({
   status,
   headers: {
@@ -252,29 +274,10 @@ export async function handleS3(
           b.region === 'us-east-1' ? '' : b.region
         }</LocationConstraint>`,
       );
-    case 'PutBucketTagging': {
-      const tags = body(req, 'Tagging')?.TagSet?.Tag ?? [];
-      const record: Record<string, string> = {};
-      for (const t of tags) {
-        if (typeof t?.Key !== 'string') throw malformed();
-        if (t.Key in record)
-          throw new ServiceError(
-            400,
-            'InvalidTag',
-            'Cannot provide multiple Tags with the same key',
-          );
-        record[t.Key] = String(t.Value ?? '');
-      }
-      if (Object.keys(record).length > 50)
-        throw new ServiceError(
-          400,
-          'BadRequest',
-          'Object tags cannot be greater than 50',
-        );
-      b.tags = record;
+    case 'PutBucketTagging':
+      b.tags = tagRecord(body(req, 'Tagging')?.TagSet?.Tag);
       save();
       return ok(204);
-    }
     case 'GetBucketTagging':
       if (!Object.keys(b.tags).length)
         throw new ServiceError(
@@ -420,9 +423,10 @@ function createBucket(
       BucketName: name,
     });
   const raw = req.body.toString('utf8').trim();
-  const constraint = raw
-    ? body(req, 'CreateBucketConfiguration')?.LocationConstraint
-    : undefined;
+  const configuration = raw ? body(req, 'CreateBucketConfiguration') : {};
+  const constraint = configuration.LocationConstraint;
+  // General purpose buckets take their tags at creation (CreateBucketConfiguration.Tags).
+  const tags = tagRecord(configuration.Tags?.Tag);
   // us-east-1 takes no location constraint; every other region must name itself.
   if (
     caller.region === 'us-east-1'
@@ -468,8 +472,7 @@ function createBucket(
       name,
       account: caller.account,
       region: caller.region,
-      // CreateBucket takes no tags: they come with PutBucketTagging.
-      tags: {},
+      tags,
       encryption: { algorithm: 'AES256' },
       publicAccessBlock: Object.fromEntries(
         PUBLIC_ACCESS_SETTINGS.map(s => [s, true]),

@@ -9,11 +9,12 @@ import {
   StackSpec,
   validateStackSpec,
 } from '@konductor/plugin-provisioning-common';
-import { AwsProvider } from '../aws/AwsProvider';
+import { AwsProvider, type AwsProviderOptions } from '../aws/AwsProvider';
 import { AwsClientFactory } from '../aws/AwsClientFactory';
 import { provisionStack } from '../engine';
 import type { Checkpoint } from '../stackRun';
 import type { CloudProvider, ResourceOutputs } from '../provider';
+import type { ResourceKindModule } from '../resourceKinds';
 
 export const durations = {
   vpc: 20,
@@ -110,18 +111,60 @@ export const credentials = async (accountId: string) => async () => ({
   secretAccessKey: 'sandbox',
 });
 
+/** The AWS provider of `sandbox`, with fast polls and retries and the given kind modules. */
+export function sandboxProvider(
+  sandbox: Sandbox,
+  modules: ResourceKindModule[] = [],
+  options: Partial<AwsProviderOptions> = {},
+): AwsProvider {
+  return new AwsProvider(
+    {
+      clients: new AwsClientFactory({
+        credentials,
+        endpoint: sandbox.url,
+        retry: { maxAttempts: 10, baseDelayMs: 5, maxDelayMs: 100 },
+      }),
+      pollIntervalMs: 20,
+      ...options,
+    },
+    modules,
+  );
+}
+
 /** A fresh sandbox and the AWS provider pointed at it, with fast polls and retries. */
 export async function startEngineSandbox() {
   const sandbox = await startSandbox({ durations, seed: 7 });
-  const provider = new AwsProvider({
-    clients: new AwsClientFactory({
-      credentials,
-      endpoint: sandbox.url,
-      retry: { maxAttempts: 10, baseDelayMs: 5, maxDelayMs: 100 },
-    }),
-    pollIntervalMs: 20,
-  });
-  return { sandbox, provider };
+  return { sandbox, provider: sandboxProvider(sandbox) };
+}
+
+/** How many resources of each type (`s3/bucket`) the sandbox holds. */
+export async function sandboxCounts(
+  sandbox: Sandbox,
+): Promise<Record<string, number>> {
+  return (await (await fetch(`${sandbox.url}/__sandbox/resources`)).json())
+    .counts;
+}
+
+/**
+ * A backend that dies while it creates `resource`: `provider` works on, but once `kill()` is
+ * called the resource's calls are aborted and its create never returns, as when the process is
+ * killed. Everything else goes through `provider` unchanged.
+ */
+export function dyingProvider(provider: CloudProvider, resource: string) {
+  const killed = new AbortController();
+  const dying: CloudProvider = {
+    id: provider.id,
+    target: provider.target,
+    kinds: provider.kinds,
+    create: ctx => {
+      if (ctx.name !== resource) return provider.create(ctx);
+      provider.create({ ...ctx, signal: killed.signal }).catch(() => undefined);
+      return new Promise(() => {});
+    },
+    exists: (ctx, o) => provider.exists(ctx, o),
+    destroy: ctx => provider.destroy(ctx),
+  };
+  return { provider: dying, kill: () => killed.abort() };
 }
 
 /** What the engine tests do with the current sandbox and provider. */
