@@ -14,6 +14,13 @@ export interface Config {
       clusterRoleName?: string;
       /** IAM role name EKS nodes run as (default konductor-eks-node). */
       nodeRoleName?: string;
+      /**
+       * Name of the Lambda function, deployed in every account and region stacks go to, that
+       * rotates generated secrets (for example one made from AWS's SecretsManagerRotationTemplate).
+       * Unset: a stack that asks for their rotation (secrets.rotationDays) is refused. Database
+       * passwords need none: RDS rotates them.
+       */
+      rotationFunctionName?: string;
     };
     compliance?: {
       /**

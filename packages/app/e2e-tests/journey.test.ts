@@ -47,7 +47,7 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
 
   // Page three: the plan in order, the cost and the gate's verdict, from a dry-run.
   const plan = page.getByRole('table', { name: `Plan of ${name}` });
-  await expect(plan.getByRole('row')).toHaveCount(6);
+  await expect(plan.getByRole('row')).toHaveCount(5);
   await expect(plan.getByRole('row').nth(1)).toContainText('network');
   await expect(
     page.getByText('Passes the compliance gate at the moderate level (dev).'),
@@ -85,9 +85,9 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
       timeout: 10_000,
     });
   }).toPass({ timeout: 60_000 });
-  await expect(live.getByText(/^[0-4] of 5 resources ready$/)).toBeVisible();
+  await expect(live.getByText(/^[0-3] of 4 resources ready$/)).toBeVisible();
   await snap(live, testInfo, '44-run-in-progress');
-  await expect(live.getByText('5 of 5 resources ready')).toBeVisible({
+  await expect(live.getByText('4 of 4 resources ready')).toBeVisible({
     timeout: 120_000,
   });
   await expect(live.getByLabel('app ready')).toBeVisible();
@@ -128,7 +128,7 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
     await page.goto(`/catalog/default/component/${name}`);
     await expect(dependency('database')).toBeVisible({ timeout: 5_000 });
   }).toPass({ timeout: 90_000 });
-  await expect(dependency('secrets')).toContainText('aws-secret');
+  await expect(dependency('database')).toContainText('aws-rds-postgres');
   await expect(dependency('app')).toBeVisible();
   // Its compliance card: evaluated at the stack's level and environment, the repository's
   // settings read from the sandbox's GitHub (the host it was registered from).

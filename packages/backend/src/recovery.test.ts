@@ -77,7 +77,7 @@ describe('a backend killed in the middle of a run', () => {
     const ready = (kind: string) =>
       events.filter(e => e.resource === kind && e.status === 'ready');
     expect(ready('network').at(-1)?.message).toMatch(/resumed from checkpoint/);
-    for (const kind of ['database', 'secrets', 'cluster', 'app'])
+    for (const kind of ['database', 'cluster', 'app'])
       expect(ready(kind)).not.toEqual([]);
     expect(events.at(-1)).toMatchObject({ status: 'run-succeeded' });
     // One of everything: the resumed run adopted what the killed one had started.

@@ -215,7 +215,6 @@ describe.each(databases.eachSupportedId())(
       ).toEqual([
         ['database', 'ready'],
         ['network', 'ready'],
-        ['secrets', 'ready'],
       ]);
 
       // The run's end refreshes the catalog: the stack and its resources are entities now.
@@ -467,9 +466,7 @@ describe.each(databases.eachSupportedId())(
           .map((r: any) => r.targetRef)
           .sort(),
       ).toEqual(
-        ['app', 'database', 'secrets'].map(
-          r => `resource:default/${name}-dev-${r}`,
-        ),
+        ['app', 'database'].map(r => `resource:default/${name}-dev-${r}`),
       );
     }, 120_000);
 

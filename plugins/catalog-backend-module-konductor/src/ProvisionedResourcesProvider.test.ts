@@ -96,7 +96,7 @@ describe('ProvisionedResourcesProvider', () => {
       [
         'ready',
         'secrets',
-        { databaseSecretArn: 'arn:aws:secretsmanager:secret:shop' },
+        { secretArns: ['arn:aws:secretsmanager:secret:shop'] },
       ],
       ['run-succeeded'],
     ]);

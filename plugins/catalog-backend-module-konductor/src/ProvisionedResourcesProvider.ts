@@ -40,11 +40,12 @@ const EXISTING = new Set([
   'deleting',
 ]);
 
-/** The identifier a cloud console finds the resource by. */
+/** The identifier a cloud console finds the resource by (the secrets resource: its first secret). */
 function cloudIdOf(outputs: Record<string, unknown> = {}): string | undefined {
-  for (const key of ['arn', 'vpcId', 'databaseSecretArn', 'clusterName', 'url'])
+  for (const key of ['arn', 'vpcId', 'clusterName', 'url'])
     if (typeof outputs[key] === 'string') return outputs[key] as string;
-  return undefined;
+  const [secret] = Array.isArray(outputs.secretArns) ? outputs.secretArns : [];
+  return typeof secret === 'string' ? secret : undefined;
 }
 
 const PROVIDER = 'konductor-provisioned-resources';

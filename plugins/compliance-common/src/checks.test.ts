@@ -386,7 +386,7 @@ describe('the gate', () => {
       resources: {
         network: { cidr: '10.0.0.0/16' },
         database: { multiAz: true, deletionProtection: true },
-        secrets: { rotationDays: 30 },
+        secrets: { generated: ['SESSION_KEY'], rotationDays: 30 },
         cluster: {},
         app: { image: 'shop:1' },
       },
@@ -407,6 +407,7 @@ describe('the gate', () => {
       'database:db-multi-az:pass',
       'database:db-not-public:pass',
       'database:db-deletion-protection:pass',
+      'database:secrets-rotation:pass',
       'secrets:secrets-rotation:pass',
       'cluster:eks-secrets-encryption:pass',
       'cluster:eks-control-plane-logging:pass',
@@ -421,8 +422,12 @@ describe('the gate', () => {
       spec({
         resources: {
           network: { cidr: '10.0.0.0/16' },
-          database: { backupRetentionDays: 3, encrypted: false },
-          secrets: {},
+          database: {
+            backupRetentionDays: 3,
+            encrypted: false,
+            passwordRotationDays: 120,
+          },
+          secrets: { generated: ['SESSION_KEY'] },
           cluster: { publicEndpoint: true, kubernetesVersion: '1.31' },
           app: { image: 'shop:1', tls: false },
         },
@@ -437,6 +442,7 @@ describe('the gate', () => {
       ['resources.database.backupRetentionDays', 'CP-9'],
       ['resources.database.multiAz', 'CP-10'],
       ['resources.database.deletionProtection', 'CP-9'],
+      ['resources.database.passwordRotationDays', 'IA-5(1)'],
       ['resources.secrets.rotationDays', 'IA-5(1)'],
       ['resources.cluster.publicEndpoint', 'SC-7'],
       ['resources.cluster.kubernetesVersion', 'SI-2'],
@@ -454,8 +460,12 @@ describe('the gate', () => {
         complianceLevel: 'low',
         resources: {
           network: { cidr: '10.0.0.0/16' },
-          database: { backupRetentionDays: 1, encrypted: false },
-          secrets: { rotationDays: 365 },
+          database: {
+            backupRetentionDays: 1,
+            encrypted: false,
+            passwordRotationDays: 365,
+          },
+          secrets: { generated: ['SESSION_KEY'], rotationDays: 365 },
         },
       }),
       { now },

@@ -313,10 +313,14 @@ export const CHECKS: ComplianceCheck[] = [
     id: 'secrets-rotation',
     title: 'Secrets rotated',
     controls: ['IA-5(1)'],
-    appliesTo: { kinds: RESOURCE, types: ['aws-secret'] },
+    // The generated secrets, and each database's master password (rotated by RDS).
+    appliesTo: {
+      kinds: RESOURCE,
+      types: ['aws-secret', 'aws-rds-postgres'],
+    },
     facts: ['secrets.rotationDays'],
     remediation:
-      'Set resources.secrets.rotationDays to the level’s maximum or less (low 365, moderate 90, high 30).',
+      'Rotate at the level’s maximum or more often (low 365, moderate 90, high 30 days): a database’s passwordRotationDays, or resources.secrets.rotationDays for generated secrets.',
     evaluate(v, ctx) {
       const days = v['secrets.rotationDays'];
       const most = ROTATION_DAYS[ctx.level]!;

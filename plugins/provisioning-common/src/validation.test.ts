@@ -204,7 +204,8 @@ describe('graph and plan', () => {
 
   it('orders resources so the cluster does not wait for the database', () => {
     expect(dependenciesOf(spec, 'cluster')).toEqual(['network']);
-    expect(dependenciesOf(spec, 'secrets')).toEqual(['database']);
+    // Generated secrets wait for nothing; the database's password is the database's own.
+    expect(dependenciesOf(spec, 'secrets')).toEqual([]);
     expect(dependenciesOf(spec, 'app').sort()).toEqual([
       'cluster',
       'database',
@@ -212,15 +213,14 @@ describe('graph and plan', () => {
     ]);
     expect(topologicalOrder(spec)).toEqual([
       'network',
+      'secrets',
       'database',
       'cluster',
-      'secrets',
       'app',
     ]);
     expect(planStack(spec).waves).toEqual([
-      ['network'],
+      ['network', 'secrets'],
       ['database', 'cluster'],
-      ['secrets'],
       ['app'],
     ]);
   });
@@ -228,7 +228,8 @@ describe('graph and plan', () => {
   it('estimates the monthly cost from the price table', () => {
     const plan = planStack(spec);
     const db = plan.resources.find(r => r.id === 'database')!;
-    expect(db.monthlyCost).toBeCloseTo(0.032 * 730 + 50 * 0.115, 2);
+    // The instance, its storage and the secret RDS keeps its password in.
+    expect(db.monthlyCost).toBeCloseTo(0.032 * 730 + 50 * 0.115 + 0.4, 2);
     const cluster = plan.resources.find(r => r.id === 'cluster')!;
     expect(cluster.monthlyCost).toBeCloseTo(0.1 * 730 + 2 * 0.0416 * 730, 2);
     expect(plan.monthlyCost).toBeCloseTo(

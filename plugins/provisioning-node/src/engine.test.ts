@@ -1,5 +1,9 @@
 import * as k8s from '@kubernetes/client-node';
 import { DescribeVpcAttributeCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DescribeSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { ProvisioningEvent } from '@konductor/plugin-provisioning-common';
 import { AwsClientFactory } from './aws/AwsClientFactory';
 import { destroyStack } from './destroy';
@@ -10,6 +14,7 @@ import {
   credentials,
   engineHelpers,
   kubeClient,
+  sandboxProvider,
   stack,
   startEngineSandbox,
 } from './__testUtils__/engineSandbox';
@@ -56,9 +61,13 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       instanceId: 'shop-dev-db',
       port: 5432,
       endpoint: expect.stringContaining('shop-dev-db'),
+      // RDS keeps the master password in a secret of its own.
+      masterUserSecretArn: expect.stringMatching(/:secret:rds!db-/),
     });
-    expect(outputs.secrets).toMatchObject({
-      databaseSecretArn: expect.stringContaining('konductor/shop-dev/database'),
+    expect(outputs.secrets).toEqual({
+      secretArns: [
+        expect.stringContaining(':secret:konductor/shop-dev/SESSION_KEY-'),
+      ],
     });
     expect(outputs.cluster).toMatchObject({
       clusterName: 'shop-dev',
@@ -104,13 +113,88 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
     );
 
     // No event carries a secret value.
-    const db = JSON.parse(await secretValue('konductor/shop-dev/database'));
+    const db = JSON.parse(
+      await secretValue(String(outputs.database!.masterUserSecretArn)),
+    );
     const session = await secretValue('konductor/shop-dev/SESSION_KEY');
     const log = JSON.stringify(events);
     expect(db.password.length).toBeGreaterThan(20);
     expect(log).not.toContain(db.password);
     expect(log).not.toContain(session);
     expect(events.at(-1)).toMatchObject({ status: 'run-succeeded' });
+  });
+
+  it('gives the app the credentials of each of two databases, as RDS keeps them', async () => {
+    const spec = stack('two', {
+      resources: {
+        network: { cidr: '10.0.0.0/16' },
+        'orders-db': { kind: 'database', passwordRotationDays: 30 },
+        'analytics-db': { kind: 'database' },
+        cluster: {},
+        app: {
+          image: 'ghcr.io/acme/shop:1.0.0',
+          secretEnv: {
+            ORDERS_URL: 'orders-db.url',
+            ANALYTICS_PASSWORD: 'analytics-db.password',
+          },
+        },
+      },
+    });
+    const events: ProvisioningEvent[] = [];
+    const outputs = await run(spec, events);
+    const kept = async (db: string) =>
+      JSON.parse(
+        await secretValue(String(outputs[db]!.masterUserSecretArn)),
+      ) as { username: string; password: string };
+    const [orders, analytics] = [
+      await kept('orders-db'),
+      await kept('analytics-db'),
+    ];
+    expect(orders.password).not.toBe(analytics.password);
+    const secret = await kubeClient(
+      String(outputs.cluster!.endpoint),
+    ).readNamespacedSecret({ name: 'two-secrets', namespace: 'two-dev' });
+    const data = (key: string) =>
+      Buffer.from(secret.data![key], 'base64').toString();
+    expect(data('ORDERS_URL')).toBe(
+      `postgresql://${orders.username}:${orders.password}@${
+        outputs['orders-db']!.endpoint
+      }:5432/app`,
+    );
+    expect(data('ANALYTICS_PASSWORD')).toBe(analytics.password);
+    // Each password rotates on its database's schedule, RDS's own (7 days) unless given.
+    const sm = new SecretsManagerClient({
+      endpoint: sandbox.url,
+      region: 'us-east-1',
+      credentials: await credentials('123456789012'),
+    });
+    const rotation = async (db: string) =>
+      (
+        await sm.send(
+          new DescribeSecretCommand({
+            SecretId: String(outputs[db]!.masterUserSecretArn),
+          }),
+        )
+      ).RotationRules?.AutomaticallyAfterDays;
+    expect([
+      await rotation('orders-db'),
+      await rotation('analytics-db'),
+    ]).toEqual([30, 7]);
+    const log = JSON.stringify(events);
+    expect(log).not.toContain(orders.password);
+    expect(log).not.toContain(analytics.password);
+  });
+
+  it('refuses to rotate generated secrets without a rotation function, and writes none', async () => {
+    // Secrets Manager rotates a secret no service manages only through a Lambda function.
+    const bare = sandboxProvider(sandbox, [], { rotationLambdaArn: undefined });
+    const error = await run(stack('norot'), [], { provider: bare }).catch(
+      e => e,
+    );
+    expect(error.message).toContain(
+      'resources.secrets.rotationDays: rotating generated secrets needs a rotation function, and this portal has none (konductor.aws.rotationFunctionName)',
+    );
+    expect((await inspect()).counts['secretsmanager/secret']).toBeUndefined();
   });
 
   it('runs independent branches in parallel: the cluster does not wait for the database', async () => {

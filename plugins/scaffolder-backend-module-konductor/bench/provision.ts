@@ -56,9 +56,8 @@ const input = {
   target: { provider: 'aws', accountId: '123456789012', region: 'us-east-1' },
   resources: {
     network: { cidr: '10.0.0.0/16' },
-    database: {},
-    // Rotation, as the moderate level's gate requires.
-    secrets: { databaseCredentials: true, rotationDays: 30 },
+    // RDS rotates its password within the moderate level's 90 days.
+    database: { passwordRotationDays: 30 },
     cluster: {},
     // Kinds modules add (an S3 bucket, a Redis cache, a domain), registered as the backend does.
     uploads: { kind: 'bucket', expireAfterDays: 30 },

@@ -20,6 +20,7 @@ export function awsProviderFromConfig(
     aws?.getOptionalString('clusterRoleName') ?? 'konductor-eks-cluster';
   const nodeRole =
     aws?.getOptionalString('nodeRoleName') ?? 'konductor-eks-node';
+  const rotationFunction = aws?.getOptionalString('rotationFunctionName');
   return new AwsProvider(
     {
       clients,
@@ -28,6 +29,10 @@ export function awsProviderFromConfig(
       clusterRoleArn: accountId =>
         `arn:aws:iam::${accountId}:role/${clusterRole}`,
       nodeRoleArn: accountId => `arn:aws:iam::${accountId}:role/${nodeRole}`,
+      rotationLambdaArn: rotationFunction
+        ? (accountId, region) =>
+            `arn:aws:lambda:${region}:${accountId}:function:${rotationFunction}`
+        : undefined,
       appDomain: config.getOptionalString('konductor.apps.domain'),
     },
     modules,

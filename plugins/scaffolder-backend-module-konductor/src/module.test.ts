@@ -266,7 +266,12 @@ describe('a resource kind registered by another module', () => {
               ],
             },
             konductor: {
-              aws: { endpoint: sandbox.url, pollIntervalSeconds: 0.02 },
+              aws: {
+                endpoint: sandbox.url,
+                pollIntervalSeconds: 0.02,
+                // The sandbox has no Lambda: the function's ARN is taken on trust there.
+                rotationFunctionName: 'konductor-rotate-secret',
+              },
               provisioning: {
                 accounts: [
                   { accountId: '123456789012', regions: ['us-east-1'] },
@@ -302,7 +307,6 @@ describe('a resource kind registered by another module', () => {
     resources: {
       'partner-key': { kind: 'api-key', rotationDays },
       secrets: {
-        databaseCredentials: false,
         generated: ['SESSION_KEY'],
         rotationDays: 30,
       },

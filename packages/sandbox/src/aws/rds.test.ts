@@ -14,6 +14,14 @@ import {
   ModifyDBInstanceCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
+import {
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { aws, eventually, inspect, useSandbox } from '../__testUtils__/sandbox';
 
 describe('RDS', () => {
@@ -189,8 +197,28 @@ describe('RDS', () => {
     });
   });
 
+  const available = (id: string) =>
+    eventually(async () => {
+      const d = (
+        await rds().send(
+          new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }),
+        )
+      ).DBInstances![0];
+      return d.DBInstanceStatus === 'available' ? d : undefined;
+    });
+
   it('refuses to delete a protected instance, then deletes it asynchronously', async () => {
     await rds().send(instance('prod-db', { DeletionProtection: true }));
+    // Not modifiable until it is available.
+    await expect(
+      rds().send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: 'prod-db',
+          DeletionProtection: false,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidDBInstanceStateFault' });
+    await available('prod-db');
     await expect(
       rds().send(
         new DeleteDBInstanceCommand({
@@ -232,6 +260,119 @@ describe('RDS', () => {
     expect(
       (await inspect(sandbox())).counts['rds/db-instance'],
     ).toBeUndefined();
+  });
+
+  describe('with the master password managed by RDS', () => {
+    const inGroup = { DBSubnetGroupName: 'keys-db' };
+    beforeAll(() =>
+      rds().send(
+        new CreateDBSubnetGroupCommand({
+          DBSubnetGroupName: 'keys-db',
+          DBSubnetGroupDescription: 'keys',
+          SubnetIds: subnetIds,
+        }),
+      ),
+    );
+
+    it('manages the master password in a secret of its own, which RDS rotates and deletes', async () => {
+      const sm = new SecretsManagerClient(aws(sandbox()));
+      await expect(
+        rds().send(
+          instance('both', { ...inGroup, ManageMasterUserPassword: true }),
+        ),
+      ).rejects.toMatchObject({ name: 'InvalidParameterCombination' });
+      const { DBInstance } = await rds().send(
+        instance('managed', {
+          ...inGroup,
+          MasterUserPassword: undefined,
+          ManageMasterUserPassword: true,
+        }),
+      );
+      const SecretId = DBInstance!.MasterUserSecret!.SecretArn!;
+      expect(DBInstance!.MasterUserSecret!.SecretStatus).toBe('active');
+      const described = await sm.send(new DescribeSecretCommand({ SecretId }));
+      expect(described).toMatchObject({
+        Name: expect.stringMatching(/^rds!db-[0-9a-f-]{36}$/),
+        OwningService: 'rds',
+        RotationEnabled: true,
+        RotationRules: { AutomaticallyAfterDays: 7 },
+      });
+      expect(described.RotationLambdaARN).toBeUndefined();
+      const first = JSON.parse(
+        (await sm.send(new GetSecretValueCommand({ SecretId }))).SecretString!,
+      );
+      expect(Object.keys(first).sort()).toEqual(['password', 'username']);
+      expect(first.username).toBe('app');
+
+      // Its schedule changes through Secrets Manager without a Lambda; a Lambda is refused.
+      await sm.send(
+        new RotateSecretCommand({
+          SecretId,
+          RotationRules: { AutomaticallyAfterDays: 30 },
+          RotateImmediately: false,
+        }),
+      );
+      await expect(
+        sm.send(
+          new RotateSecretCommand({
+            SecretId,
+            RotationLambdaARN: 'arn:aws:lambda:us-east-1:1:function:x',
+          }),
+        ),
+      ).rejects.toMatchObject({ name: 'InvalidRequestException' });
+      // Only RDS changes or deletes it.
+      for (const call of [
+        new PutSecretValueCommand({ SecretId, SecretString: '{}' }),
+        new DeleteSecretCommand({ SecretId, ForceDeleteWithoutRecovery: true }),
+      ])
+        await expect(sm.send(call as any)).rejects.toMatchObject({
+          name: 'InvalidRequestException',
+          message: expect.stringContaining('managed by another service'),
+        });
+
+      await available('managed');
+      await expect(
+        rds().send(
+          new ModifyDBInstanceCommand({
+            DBInstanceIdentifier: 'managed',
+            MasterUserPassword: 'chosen-by-hand',
+          }),
+        ),
+      ).rejects.toMatchObject({ name: 'InvalidParameterCombination' });
+      await expect(
+        rds().send(
+          new ModifyDBInstanceCommand({
+            DBInstanceIdentifier: 'managed',
+            RotateMasterUserPassword: true,
+          }),
+        ),
+      ).rejects.toMatchObject({ name: 'InvalidParameterCombination' });
+      await rds().send(
+        new DeleteDBInstanceCommand({
+          DBInstanceIdentifier: 'managed',
+          SkipFinalSnapshot: true,
+        }),
+      );
+      await expect(
+        sm.send(new DescribeSecretCommand({ SecretId })),
+      ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    });
+
+    it('takes over the password of an instance created with one (ManageMasterUserPassword on modify)', async () => {
+      await rds().send(instance('legacy', inGroup));
+      const before = await available('legacy');
+      expect(before.MasterUserSecret).toBeUndefined();
+      const { DBInstance } = await rds().send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: 'legacy',
+          ManageMasterUserPassword: true,
+          ApplyImmediately: true,
+        }),
+      );
+      expect(DBInstance!.MasterUserSecret!.SecretArn).toMatch(
+        /^arn:aws:secretsmanager:us-east-1:\d{12}:secret:rds!db-/,
+      );
+    });
   });
 
   it('ends an instance in the failed state when a fail fault is injected', async () => {

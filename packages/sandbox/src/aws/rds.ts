@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   SandboxContext,
   SandboxRequest,
@@ -6,6 +7,7 @@ import {
   hexId,
 } from '../types';
 import { phaseOf, SandboxResource } from '../state';
+import { createManagedSecret, deleteManagedSecret } from './secretsManager';
 import {
   AwsCaller,
   el,
@@ -48,6 +50,8 @@ interface DbInstance {
   deletionProtection: boolean;
   maintenanceWindow: string;
   tags: Record<string, string>;
+  /** The secret in which RDS keeps the master password, when RDS manages it. */
+  masterUserSecret?: { arn: string; kmsKeyId?: string };
 }
 
 const bool = (v: string | undefined, d = false) =>
@@ -160,6 +164,14 @@ function renderInstance(
       `arn:aws:rds:${caller.region}:${caller.account}:db:${d.id}`,
     ) +
     el('DeletionProtection', d.deletionProtection) +
+    (d.masterUserSecret
+      ? el(
+          'MasterUserSecret',
+          el('SecretArn', d.masterUserSecret.arn) +
+            el('SecretStatus', 'active') +
+            el('KmsKeyId', d.masterUserSecret.kmsKeyId),
+        )
+      : '') +
     tagList(d.tags)
   );
 }
@@ -202,6 +214,33 @@ export async function handleRds(
         `DBSubnetGroup ${name} not found.`,
       );
     return r;
+  };
+
+  /**
+   * RDS's management of the master password (ManageMasterUserPassword): a secret `rds!db-<id>`
+   * holding the username and a password RDS generates, rotated by RDS every 7 days.
+   */
+  const manageMasterPassword = (d: DbInstance) => {
+    const kmsKeyId = params.get('MasterUserSecretKmsKeyId');
+    d.masterUserSecret = {
+      arn: createManagedSecret(ctx, scope, {
+        name: `rds!db-${randomUUID()}`,
+        value: JSON.stringify({
+          username: d.masterUsername,
+          password: randomUUID().replace(/-/g, ''),
+        }),
+        description: `Secret associated with primary RDS DB instance: arn:aws:rds:${caller.region}:${caller.account}:db:${d.id}`,
+        owningService: 'rds',
+        tags: [
+          {
+            Key: 'aws:rds:primaryDBInstanceArn',
+            Value: `arn:aws:rds:${caller.region}:${caller.account}:db:${d.id}`,
+          },
+        ],
+        rotationDays: 7,
+      }),
+      kmsKeyId,
+    };
   };
 
   switch (action) {
@@ -360,10 +399,14 @@ export async function handleRds(
           'The backup retention period must be between 0 and 35 days.',
         );
       }
-      if (
-        !params.get('MasterUserPassword') &&
-        !bool(params.get('ManageMasterUserPassword'))
-      ) {
+      const managed = bool(params.get('ManageMasterUserPassword'));
+      if (managed && params.get('MasterUserPassword'))
+        throw new ServiceError(
+          400,
+          'InvalidParameterCombination',
+          "You can't specify MasterUserPassword and ManageMasterUserPassword at the same time.",
+        );
+      if (!params.get('MasterUserPassword') && !managed) {
         throw new ServiceError(
           400,
           'InvalidParameterValue',
@@ -398,6 +441,7 @@ export async function handleRds(
           params.get('PreferredMaintenanceWindow') ?? 'sun:05:00-sun:06:00',
         tags: tagsOf(params, 'Tags'),
       };
+      if (managed) manageMasterPassword(data);
       const now = Date.now();
       const r = ctx.state.put<DbInstance>({
         service: 'rds',
@@ -437,10 +481,47 @@ export async function handleRds(
 
     case 'ModifyDBInstance': {
       const r = findInstance(required(params, 'DBInstanceIdentifier'));
+      if (phaseOf(r) !== 'active')
+        throw new ServiceError(
+          400,
+          'InvalidDBInstanceState',
+          `Database instance is not in available state.`,
+        );
+      const d = r.data;
+      const manage = params.get('ManageMasterUserPassword');
+      const immediately = bool(params.get('ApplyImmediately'));
+      if (
+        params.get('MasterUserPassword') &&
+        (manage === 'true' || (d.masterUserSecret && manage !== 'false'))
+      )
+        throw new ServiceError(
+          400,
+          'InvalidParameterCombination',
+          "You can't specify MasterUserPassword for an instance whose master user password RDS manages in Secrets Manager (ManageMasterUserPassword).",
+        );
+      if (bool(params.get('RotateMasterUserPassword'))) {
+        if (!d.masterUserSecret || manage === 'false')
+          throw new ServiceError(
+            400,
+            'InvalidParameterCombination',
+            'RotateMasterUserPassword is valid only when RDS manages the master user password in Secrets Manager.',
+          );
+        if (!immediately)
+          throw new ServiceError(
+            400,
+            'InvalidParameterCombination',
+            'You must specify ApplyImmediately when rotating the master user password.',
+          );
+      }
+      if (manage === 'true' && !d.masterUserSecret) manageMasterPassword(d);
+      if (manage === 'false' && d.masterUserSecret) {
+        deleteManagedSecret(ctx, d.masterUserSecret.arn);
+        d.masterUserSecret = undefined;
+      }
       if (params.has('DeletionProtection'))
-        r.data.deletionProtection = bool(params.get('DeletionProtection'));
+        d.deletionProtection = bool(params.get('DeletionProtection'));
       if (params.has('BackupRetentionPeriod'))
-        r.data.backupRetention = Number(params.get('BackupRetentionPeriod'));
+        d.backupRetention = Number(params.get('BackupRetentionPeriod'));
       ctx.state.put(r);
       return queryResult(
         action,
@@ -476,6 +557,9 @@ export async function handleRds(
         );
       }
       r.goneAt = Date.now() + ctx.durations.rdsInstanceDelete;
+      // RDS deletes the secret in which it kept the instance's master password.
+      if (r.data.masterUserSecret)
+        deleteManagedSecret(ctx, r.data.masterUserSecret.arn);
       ctx.state.put(r);
       return queryResult(
         action,

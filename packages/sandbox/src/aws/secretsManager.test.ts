@@ -80,14 +80,28 @@ describe('Secrets Manager', () => {
     ).rejects.toMatchObject({ name: 'ResourceExistsException' });
   });
 
-  it('rotates: a new password in the same JSON shape, and rotation rules recorded', async () => {
+  it('rotates with a Lambda function: a new password in the same JSON shape, and rotation rules recorded', async () => {
     await sm().send(
       new CreateSecretCommand({ Name: 'rotating', SecretString: value }),
     );
+    // A secret no service manages is rotated by a Lambda function: without one, nothing rotates.
+    await expect(
+      sm().send(
+        new RotateSecretCommand({
+          SecretId: 'rotating',
+          RotationRules: { AutomaticallyAfterDays: 30 },
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'InvalidRequestException',
+      message: expect.stringContaining("doesn't already have a Lambda"),
+    });
     await sm().send(
       new RotateSecretCommand({
         SecretId: 'rotating',
         RotationRules: { AutomaticallyAfterDays: 30 },
+        RotationLambdaARN:
+          'arn:aws:lambda:us-east-1:123456789012:function:rotate-postgres',
       }),
     );
     const rotated = JSON.parse(

@@ -28,6 +28,75 @@ interface Secret {
   lastRotatedAt?: number;
   deletedAt?: number;
   changedAt: number;
+  /** The AWS service that manages the secret (`rds` for an RDS-managed master password). */
+  owningService?: string;
+}
+
+/** What Secrets Manager answers a change of a secret another service manages. */
+const managedElsewhere = () =>
+  new ServiceError(
+    400,
+    'InvalidRequestException',
+    'A parameter value is not valid for the current state of the resource. Possible causes: The secret is managed by another service, and you must use that service to update it.',
+  );
+
+/**
+ * A secret another service (`owningService`) creates and manages, such as the master password
+ * RDS keeps for an instance (`rds!db-<id>`): rotated by that service without a Lambda, and not
+ * changed or deleted through Secrets Manager. Returns its ARN.
+ */
+export function createManagedSecret(
+  ctx: SandboxContext,
+  scope: { account: string; region: string },
+  secret: {
+    name: string;
+    value: string;
+    description: string;
+    owningService: string;
+    tags: { Key: string; Value: string }[];
+    rotationDays: number;
+  },
+): string {
+  const s: Secret = {
+    name: secret.name,
+    arn: `arn:aws:secretsmanager:${scope.region}:${scope.account}:secret:${
+      secret.name
+    }-${randomUUID().slice(0, 6)}`,
+    description: secret.description,
+    tags: [
+      ...secret.tags,
+      { Key: 'aws:secretsmanager:owningService', Value: secret.owningService },
+    ],
+    versions: [
+      {
+        id: randomUUID(),
+        value: secret.value,
+        stages: ['AWSCURRENT'],
+        createdAt: Date.now(),
+      },
+    ],
+    rotationDays: secret.rotationDays,
+    lastRotatedAt: Date.now(),
+    owningService: secret.owningService,
+    changedAt: Date.now(),
+  };
+  ctx.state.put({
+    service: 'secretsmanager',
+    type: 'secret',
+    id: `${scope.account}/${scope.region}/${secret.name}`,
+    ...scope,
+    createdAt: Date.now(),
+    data: s,
+  });
+  return s.arn;
+}
+
+/** Deletes a secret its owning service manages, as that service does with what it manages. */
+export function deleteManagedSecret(ctx: SandboxContext, arn: string) {
+  const r = ctx.state
+    .list<Secret>('secretsmanager', 'secret')
+    .find(x => x.data.arn === arn);
+  if (r?.data.owningService) ctx.state.remove('secretsmanager', 'secret', r.id);
 }
 
 const secs = (ms: number) => ms / 1000;
@@ -197,6 +266,7 @@ export async function handleSecretsManager(
         KmsKeyId: s.kmsKeyId,
         RotationEnabled: s.rotationDays !== undefined,
         RotationLambdaARN: s.rotationLambda,
+        OwningService: s.owningService,
         RotationRules:
           s.rotationDays !== undefined
             ? { AutomaticallyAfterDays: s.rotationDays }
@@ -276,6 +346,7 @@ export async function handleSecretsManager(
           Name: r.data.name,
           Description: r.data.description,
           Tags: r.data.tags,
+          OwningService: r.data.owningService,
           CreatedDate: secs(r.createdAt),
           DeletedDate: r.data.deletedAt && secs(r.data.deletedAt),
         })),
@@ -310,6 +381,7 @@ export async function handleSecretsManager(
 
     case 'PutSecretValue': {
       const r = find(body.SecretId);
+      if (r.data.owningService) throw managedElsewhere();
       if (body.SecretString === undefined && body.SecretBinary === undefined) {
         throw new ServiceError(
           400,
@@ -340,6 +412,24 @@ export async function handleSecretsManager(
           'RotationRules.AutomaticallyAfterDays must be between 1 and 1000.',
         );
       }
+      // A secret another service manages is rotated by that service: it takes no Lambda. Any
+      // other secret is rotated by a Lambda function, given now or earlier.
+      if (r.data.owningService && body.RotationLambdaARN)
+        throw new ServiceError(
+          400,
+          'InvalidRequestException',
+          'Rotation Lambda ARN is not supported for a service-managed secret.',
+        );
+      if (
+        !r.data.owningService &&
+        !body.RotationLambdaARN &&
+        !r.data.rotationLambda
+      )
+        throw new ServiceError(
+          400,
+          'InvalidRequestException',
+          "You tried to enable rotation on a secret that doesn't already have a Lambda function ARN configured and you didn't include such an ARN as a parameter in this call.",
+        );
       r.data.rotationDays = days ?? r.data.rotationDays ?? 30;
       r.data.rotationLambda = body.RotationLambdaARN ?? r.data.rotationLambda;
       let versionId: string | undefined;
@@ -372,6 +462,7 @@ export async function handleSecretsManager(
 
     case 'DeleteSecret': {
       const r = find(body.SecretId, true);
+      if (r.data.owningService) throw managedElsewhere();
       const window = body.RecoveryWindowInDays;
       if (body.ForceDeleteWithoutRecovery && window !== undefined) {
         throw new ServiceError(

@@ -45,14 +45,17 @@ describe('Evaluator against the sandbox', () => {
         resources: {
           network: { cidr: '10.0.0.0/16' },
           // Production at moderate wants multi-AZ and deletion protection: both left off.
-          database: {},
-          secrets: { rotationDays: 30 },
+          database: { passwordRotationDays: 30 },
+          secrets: { generated: ['SESSION_KEY'], rotationDays: 30 },
           cluster: {},
         },
       }),
       provider: new AwsProvider({
         clients: new AwsClientFactory({ credentials, endpoint: sandbox.url }),
         pollIntervalMs: 10,
+        // The sandbox has no Lambda: a rotation function's ARN is taken on trust there.
+        rotationLambdaArn: (account, region) =>
+          `arn:aws:lambda:${region}:${account}:function:rotate`,
       }),
       checkpoint: (_key, fn) => fn(),
       runId: 'task-1_shop-prod',
@@ -127,7 +130,7 @@ describe('Evaluator against the sandbox', () => {
       secrets: resource(
         'shop-prod-secrets',
         'aws-secret',
-        String(outputs.secrets!.databaseSecretArn),
+        String((outputs.secrets!.secretArns as string[])[0]),
       ),
       cluster: resource(
         'shop-prod-cluster',
@@ -188,6 +191,8 @@ describe('Evaluator against the sandbox', () => {
       'db-multi-az': 'fail',
       'db-not-public': 'pass',
       ownership: 'pass',
+      // The password RDS keeps, rotated on the database's schedule.
+      'secrets-rotation': 'pass',
       'system-membership': 'pass',
     });
     expect(await statuses(entities.secrets)).toMatchObject({
@@ -208,7 +213,16 @@ describe('Evaluator against the sandbox', () => {
       remediation: 'Set resources.database.multiAz: true for production.',
       evidence: [{ fact: 'rds.multiAz', value: false, source: 'aws:rds' }],
     });
-    expect(db.score).toBeCloseTo((100 * 5) / 7, 1);
+    expect(db.score).toBeCloseTo((100 * 6) / 8, 1);
+    expect(
+      db.results.find(r => r.checkId === 'secrets-rotation')!.evidence,
+    ).toEqual([
+      expect.objectContaining({
+        fact: 'secrets.rotationDays',
+        value: 30,
+        source: 'aws:rds',
+      }),
+    ]);
   });
 
   it('waives a failing check while an exemption holds; an expired one fails again', async () => {

@@ -91,6 +91,15 @@ export function awsFacts(clients: AwsClientFactory): FactSource[] {
     clients.client(Client, parseArn(arn), { maxAttempts: 2 });
   const arnOf = (entity: Entity) =>
     entity.metadata.annotations![ANNOTATION_CLOUD_ID];
+  /** Days between rotations of a secret (null: not rotated, or no secret, as a password set by hand). */
+  const rotationDays = async (arn: string | undefined) => {
+    if (!arn) return null;
+    const sm = await client(SecretsManagerClient, arn);
+    const secret = await sm.send(new DescribeSecretCommand({ SecretId: arn }));
+    return secret.RotationEnabled
+      ? secret.RotationRules?.AutomaticallyAfterDays ?? null
+      : null;
+  };
   return [
     {
       id: 'aws:rds',
@@ -100,6 +109,7 @@ export function awsFacts(clients: AwsClientFactory): FactSource[] {
         'rds.multiAz',
         'rds.publiclyAccessible',
         'rds.deletionProtection',
+        'secrets.rotationDays',
       ],
       appliesTo: e => isType(e, ['aws-rds-postgres']),
       async read(entity) {
@@ -112,6 +122,9 @@ export function awsFacts(clients: AwsClientFactory): FactSource[] {
         const db = DBInstances?.[0];
         if (!db) throw new Error(`RDS has no instance ${arnOf(entity)}`);
         return {
+          'secrets.rotationDays': await rotationDays(
+            db.MasterUserSecret?.SecretArn,
+          ),
           'rds.storageEncrypted': !!db.StorageEncrypted,
           'rds.backupRetentionDays': db.BackupRetentionPeriod ?? 0,
           'rds.multiAz': !!db.MultiAZ,
@@ -125,15 +138,7 @@ export function awsFacts(clients: AwsClientFactory): FactSource[] {
       facts: ['secrets.rotationDays'],
       appliesTo: e => isType(e, ['aws-secret']),
       async read(entity) {
-        const sm = await client(SecretsManagerClient, arnOf(entity));
-        const secret = await sm.send(
-          new DescribeSecretCommand({ SecretId: arnOf(entity) }),
-        );
-        return {
-          'secrets.rotationDays': secret.RotationEnabled
-            ? secret.RotationRules?.AutomaticallyAfterDays ?? null
-            : null,
-        };
+        return { 'secrets.rotationDays': await rotationDays(arnOf(entity)) };
       },
     },
     {

@@ -1,7 +1,7 @@
 import { z } from 'zod/v3';
 import { cents, defineKind } from './definition';
 import { OUTPUT_REFERENCE } from './vocabulary';
-import { DATABASE_SECRET_KEYS, secretsSchema } from './secrets';
+import { secretsSchema } from './secrets';
 
 /** What a template author writes for the app (`resources.app`). */
 export const appSchema = z
@@ -31,7 +31,7 @@ export const appSchema = z
       .record(z.string())
       .default({})
       .describe(
-        'Environment variables filled from secrets at run time: NAME -> "database.password", "database.url", a secret a resource holds ("cache.url") or a generated secret name.',
+        'Environment variables filled from secrets at run time: NAME -> a secret a resource holds ("database.password", "orders-db.url", "cache.url") or a generated secret name.',
       ),
     tls: z
       .boolean()
@@ -136,18 +136,10 @@ export const app = defineKind({
               ', ',
             )}; it has no '${key}'`,
           );
-      } else if (scope === 'database' && DATABASE_SECRET_KEYS.includes(key)) {
-        if (!secrets?.databaseCredentials)
-          problem(
-            `secretEnv.${variable}`,
-            `"${source}" needs secrets.databaseCredentials: true`,
-          );
       } else if (!secrets?.generated.includes(source)) {
         problem(
           `secretEnv.${variable}`,
-          `"${source}" is neither database.<${DATABASE_SECRET_KEYS.join(
-            '|',
-          )}>, a secret of a resource (<name>.<key>) nor a name in secrets.generated`,
+          `"${source}" is neither a secret of a resource of this stack (<name>.<key>, such as database.password) nor a name in secrets.generated`,
         );
       }
     }

@@ -2,6 +2,18 @@ import { z } from 'zod/v3';
 import { PRICES } from '../prices';
 import { cents, defineKind } from './definition';
 
+/**
+ * The database's secret values an app can receive (`secretEnv: { DATABASE_URL: "<name>.url" }`):
+ * the master password RDS keeps in Secrets Manager, with the connection settings around it.
+ */
+export const DATABASE_SECRET_KEYS = [
+  'password',
+  'username',
+  'host',
+  'port',
+  'url',
+] as const;
+
 /** PostgreSQL versions Konductor's AWS provider offers. */
 export const POSTGRES_VERSIONS = ['13.20', '14.17', '15.12', '16.8', '17.4'];
 
@@ -47,6 +59,15 @@ export const databaseSchema = z
       )
       .default('sun:05:00-sun:06:00')
       .describe('Weekly maintenance window in UTC, ddd:hh:mm-ddd:hh:mm.'),
+    passwordRotationDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(365)
+      .default(7)
+      .describe(
+        'RDS keeps the master password in Secrets Manager and rotates it every N days (1 to 365; RDS rotates every 7 unless told otherwise).',
+      ),
   })
   .strict();
 
@@ -62,7 +83,10 @@ export const database = defineKind({
     arn: z.string(),
     username: z.string(),
     databaseName: z.string(),
+    /** The secret in which RDS keeps and rotates the master password. */
+    masterUserSecretArn: z.string(),
   }),
+  secrets: DATABASE_SECRET_KEYS,
   requires: ['network'],
   validate({ spec: d }, problem) {
     if (!POSTGRES_VERSIONS.includes(d.engineVersion)) {
@@ -87,13 +111,21 @@ export const database = defineKind({
       d.storageGb
     } GB${d.encrypted ? ' encrypted' : ''}, ${
       d.backupRetentionDays
-    }-day backups${d.multiAz ? ', multi-AZ' : ''}`,
-    creates: ['security group', 'DB subnet group', 'RDS instance'],
+    }-day backups${d.multiAz ? ', multi-AZ' : ''}, password rotated every ${
+      d.passwordRotationDays
+    } days`,
+    creates: [
+      'security group',
+      'DB subnet group',
+      'RDS instance',
+      'master password secret (RDS-managed)',
+    ],
     monthlyCost: cents(
       (d.multiAz ? 2 : 1) *
         ((PRICES.rdsInstanceHourly[d.instanceClass] ?? 0) *
           PRICES.hoursPerMonth +
-          d.storageGb * PRICES.rdsStorageGbMonthly),
+          d.storageGb * PRICES.rdsStorageGbMonthly) +
+        PRICES.secretMonthly,
     ),
   }),
   typicalCreateSeconds: 480,
@@ -113,6 +145,10 @@ export const database = defineKind({
     'rds.deletionProtection': {
       value: d.deletionProtection,
       field: 'deletionProtection',
+    },
+    'secrets.rotationDays': {
+      value: d.passwordRotationDays,
+      field: 'passwordRotationDays',
     },
   }),
 });

@@ -18,8 +18,7 @@ export type {
   StackResource,
 } from './definition';
 export { defineKind, cents } from './definition';
-export { POSTGRES_VERSIONS } from './database';
-export { DATABASE_SECRET_KEYS } from './secrets';
+export { DATABASE_SECRET_KEYS, POSTGRES_VERSIONS } from './database';
 export { KUBERNETES_VERSIONS } from './cluster';
 export { network, database, secrets, cluster, app };
 

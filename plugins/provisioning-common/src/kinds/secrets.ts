@@ -2,23 +2,14 @@ import { z } from 'zod/v3';
 import { PRICES } from '../prices';
 import { cents, defineKind } from './definition';
 
-/** The values of the database's secret an app can receive as environment variables. */
-export const DATABASE_SECRET_KEYS = [
-  'password',
-  'username',
-  'host',
-  'port',
-  'url',
-];
-
 /** What a template author writes for the secrets (`resources.secrets`). */
 export const secretsSchema = z
   .object({
     databaseCredentials: z
       .boolean()
-      .default(true)
+      .optional()
       .describe(
-        "Store the database's connection settings and password as one secret.",
+        'Deprecated and ignored: each database keeps its own credentials in the secret RDS manages; an app receives them as <database>.password, .username, .host, .port or .url.',
       ),
     generated: z
       .array(
@@ -27,53 +18,48 @@ export const secretsSchema = z
           .regex(/^[A-Z][A-Z0-9_]*$/, 'must be an UPPER_SNAKE_CASE name'),
       )
       .default([])
-      .describe(
-        'Names of extra random secrets to generate, such as SESSION_KEY.',
-      ),
+      .describe('Names of random secrets to generate, such as SESSION_KEY.'),
     rotationDays: z
       .number()
       .int()
       .min(1)
       .max(365)
       .optional()
-      .describe('Rotate every N days; omit to turn rotation off.'),
+      .describe(
+        "Rotate the generated secrets every N days with the platform's rotation function (konductor.aws.rotationFunctionName); omit to turn rotation off. A database's password rotates with its passwordRotationDays.",
+      ),
   })
   .strict();
 
-/** Secrets Manager secrets: the database's credentials and generated values. */
+/** Secrets Manager secrets: generated random values an app receives by name. */
 export const secrets = defineKind({
   kind: 'secrets',
   title: 'Secrets Manager secrets',
   onePerStack: true,
   schema: secretsSchema,
   outputs: z.object({
-    databaseSecretArn: z.string().optional(),
     secretArns: z.array(z.string()),
   }),
-  dependsOn: ({ spec, named }) =>
-    spec.databaseCredentials ? named('database') : [],
   validate({ spec: s, named }, problem) {
-    const databases = named('database');
-    if (s.databaseCredentials && databases.length !== 1) {
+    if (!s.generated.length) {
+      const databases = named('database');
       problem(
-        'databaseCredentials',
-        databases.length
-          ? `the database credentials secret holds one database's; the stack has ${
-              databases.length
-            } (${databases.join(
-              ', ',
-            )}): set databaseCredentials: false or keep one database`
-          : 'there is no database to store credentials for: add resources.database or set databaseCredentials to false',
+        'generated',
+        `the secrets resource holds no secret: list names to generate, or remove it${
+          databases.length
+            ? `; database credentials live with each database (${databases
+                .map(d => `${d}.password`)
+                .join(', ')} and the like)`
+            : ''
+        }`,
       );
-    }
-    if (new Set(s.generated).size !== s.generated.length) {
+    } else if (new Set(s.generated).size !== s.generated.length)
       problem('generated', 'each generated secret name must appear once');
-    }
   },
   plan: s => {
-    const count = (s.databaseCredentials ? 1 : 0) + s.generated.length;
+    const count = s.generated.length;
     return {
-      summary: `${count} secret${count === 1 ? '' : 's'}${
+      summary: `${count} generated secret${count === 1 ? '' : 's'}${
         s.rotationDays ? `, rotated every ${s.rotationDays} days` : ''
       }`,
       creates: [`${count} Secrets Manager secrets`],

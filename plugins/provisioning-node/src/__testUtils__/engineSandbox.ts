@@ -125,6 +125,9 @@ export function sandboxProvider(
         retry: { maxAttempts: 10, baseDelayMs: 5, maxDelayMs: 100 },
       }),
       pollIntervalMs: 20,
+      // The sandbox has no Lambda: a rotation function's ARN is taken on trust there.
+      rotationLambdaArn: (accountId, region) =>
+        `arn:aws:lambda:${region}:${accountId}:function:konductor-rotate-secret`,
       ...options,
     },
     modules,

@@ -14,7 +14,10 @@ export interface AwsProviderOptions {
   nodeRoleArn?(accountId: string): string;
   /** KMS key for EKS secrets encryption; default the `alias/konductor-eks` of the account. */
   kmsKeyArn?(accountId: string, region: string): string;
-  /** Lambda that rotates secrets, when rotation is asked for. */
+  /**
+   * The Lambda function that rotates generated secrets (`secrets.rotationDays`); none: a stack
+   * asking for their rotation is refused. Database passwords are rotated by RDS itself.
+   */
   rotationLambdaArn?(accountId: string, region: string): string | undefined;
   /** DNS domain under which apps get their host name; default `apps.konductor.local`. */
   appDomain?: string;

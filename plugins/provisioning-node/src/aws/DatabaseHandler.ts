@@ -10,8 +10,15 @@ import {
   DescribeDBSubnetGroupsCommand,
   InvalidDBInstanceStateFault,
   ListTagsForResourceCommand,
+  ModifyDBInstanceCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import {
   database,
   network,
@@ -35,14 +42,18 @@ import {
 } from './ownership';
 import { removalOf, retryDependency } from './removal';
 import { deleteSecurityGroup, securityGroup } from './securityGroups';
-import { password } from './SecretsHandler';
 
 type Ctx = ResourceContext<SpecOf<typeof database>>;
 type Outputs = OutputsOf<typeof database>;
 
 const dbId = (ctx: ResourceContext) => cloudName(ctx, 'db');
 
-/** The stack's RDS PostgreSQL instance, its DB subnet group and its security group. */
+/**
+ * The stack's RDS PostgreSQL instance, its DB subnet group and its security group. RDS manages
+ * the master password (ManageMasterUserPassword): it generates it, keeps it in a Secrets Manager
+ * secret of its own and rotates it on the database's schedule without a Lambda, so Konductor
+ * never sees a password it chose and a rotation needs nothing from Konductor.
+ */
 export class DatabaseHandler implements ResourceHandler<typeof database> {
   constructor(private readonly aws: AwsClients) {}
 
@@ -86,9 +97,8 @@ export class DatabaseHandler implements ResourceHandler<typeof database> {
           DeletionProtection: spec.deletionProtection,
           PubliclyAccessible: false,
           DBName: 'app',
-          // Never stored anywhere: the secrets resource sets the password it keeps in Secrets Manager.
           MasterUsername: 'konductor',
-          MasterUserPassword: password(),
+          ManageMasterUserPassword: true,
           DBSubnetGroupName: id,
           VpcSecurityGroupIds: [groupId],
           Tags: tags,
@@ -118,6 +128,7 @@ export class DatabaseHandler implements ResourceHandler<typeof database> {
         return { state: d?.DBInstanceStatus ?? 'unknown' };
       },
     );
+    const secretArn = await this.managedPassword(ctx, db);
     return {
       instanceId: id,
       arn: db.DBInstanceArn!,
@@ -125,7 +136,75 @@ export class DatabaseHandler implements ResourceHandler<typeof database> {
       port: db.Endpoint!.Port!,
       username: 'konductor',
       databaseName: 'app',
+      masterUserSecretArn: secretArn,
     };
+  }
+
+  /**
+   * The ARN of the secret in which RDS keeps the instance's master password, rotated every
+   * `passwordRotationDays`. An instance adopted from before RDS managed it (its password set by
+   * hand) is handed to RDS.
+   */
+  private async managedPassword(ctx: Ctx, db: DBInstance): Promise<string> {
+    let arn = db.MasterUserSecret?.SecretArn;
+    if (!arn) {
+      const rds = await this.aws.client(RDSClient, ctx);
+      const modified = await rds.send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: db.DBInstanceIdentifier,
+          ManageMasterUserPassword: true,
+          ApplyImmediately: true,
+        }),
+      );
+      arn = modified.DBInstance?.MasterUserSecret?.SecretArn;
+      if (!arn)
+        throw new Error(
+          `DB instance ${db.DBInstanceIdentifier}: RDS did not report the secret of its master password`,
+        );
+    }
+    const days = ctx.resource.passwordRotationDays;
+    const sm = await this.aws.client(SecretsManagerClient, ctx);
+    const secret = await sm.send(new DescribeSecretCommand({ SecretId: arn }));
+    if (
+      !secret.RotationEnabled ||
+      secret.RotationRules?.AutomaticallyAfterDays !== days
+    )
+      // A schedule change only: a managed secret takes no Lambda, RDS rotates it.
+      await sm.send(
+        new RotateSecretCommand({
+          SecretId: arn,
+          RotationRules: { AutomaticallyAfterDays: days },
+          RotateImmediately: false,
+        }),
+      );
+    return arn;
+  }
+
+  /**
+   * A value an app receives (`<database>.password` and the like): the username and password as
+   * RDS keeps them now (after any rotation), the rest from the instance's outputs.
+   */
+  async secretValue(ctx: Ctx, key: string, outputs: Outputs): Promise<string> {
+    const sm = await this.aws.client(SecretsManagerClient, ctx);
+    const { username, password } = JSON.parse(
+      (
+        await sm.send(
+          new GetSecretValueCommand({ SecretId: outputs.masterUserSecretArn }),
+        )
+      ).SecretString!,
+    );
+    const values: Record<string, string> = {
+      username,
+      password,
+      host: outputs.endpoint,
+      port: String(outputs.port),
+      url: `postgresql://${encodeURIComponent(username)}:${encodeURIComponent(
+        password,
+      )}@${outputs.endpoint}:${outputs.port}/${outputs.databaseName}`,
+    };
+    if (!(key in values))
+      throw new Error(`A database holds no secret '${key}'`);
+    return values[key];
   }
 
   async exists(ctx: ResourceContext, outputs: Outputs) {

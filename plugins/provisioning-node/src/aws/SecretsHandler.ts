@@ -1,18 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
+import { InputError } from '@backstage/errors';
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
   paginateListSecrets,
-  PutSecretValueCommand,
   ResourceExistsException,
   RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import {
-  database,
   secrets,
   type OutputsOf,
   type SpecOf,
@@ -34,8 +32,9 @@ type Outputs = OutputsOf<typeof secrets>;
 export const password = () => randomBytes(24).toString('base64url');
 
 /**
- * The stack's secrets in Secrets Manager (`konductor/<stackId>/<name>`): the database's
- * credentials, whose password it sets on the instance, and generated values.
+ * The stack's generated secrets in Secrets Manager (`konductor/<stackId>/<name>`), random values
+ * an app receives by name; rotated, when the stack asks, by the platform's rotation function
+ * (Secrets Manager rotates a secret no service manages only through a Lambda function).
  */
 export class SecretsHandler implements ResourceHandler<typeof secrets> {
   constructor(private readonly aws: AwsClients) {}
@@ -46,94 +45,56 @@ export class SecretsHandler implements ResourceHandler<typeof secrets> {
     const s = Object.values(ctx.spec.resources).find(
       r => r.kind === 'secrets',
     ) as SpecOf<typeof secrets> | undefined;
-    if (!s) return [];
-    return [...(s.databaseCredentials ? ['database'] : []), ...s.generated].map(
-      n => `konductor/${ctx.stackId}/${n}`,
-    );
+    return (s?.generated ?? []).map(n => `konductor/${ctx.stackId}/${n}`);
   }
 
   async create(ctx: Ctx): Promise<Outputs> {
     const spec = ctx.resource;
+    const { accountId, region } = ctx.spec.target;
+    const rotationLambda =
+      spec.rotationDays &&
+      this.aws.options.rotationLambdaArn?.(accountId, region);
+    // Refused before anything is written: without a function, nothing could rotate them.
+    if (spec.rotationDays && !rotationLambda)
+      throw new InputError(
+        `resources.${ctx.name}.rotationDays: rotating generated secrets needs a rotation function, and this portal has none (konductor.aws.rotationFunctionName): remove rotationDays, or ask the platform team to configure one`,
+      );
     const sm = await this.aws.client(SecretsManagerClient, ctx);
     const tags = tagList(stackTags(ctx));
-    const arns: Record<string, string> = {};
-    const put = async (name: string, value: string, replace: boolean) => {
+    const arns: string[] = [];
+    for (const name of this.names(ctx)) {
       try {
-        arns[name] = (
-          await sm.send(
-            new CreateSecretCommand({
-              Name: name,
-              SecretString: value,
-              Tags: tags,
-              Description: `Konductor secret of ${ctx.stackId}`,
-            }),
-          )
-        ).ARN!;
+        arns.push(
+          (
+            await sm.send(
+              new CreateSecretCommand({
+                Name: name,
+                SecretString: randomBytes(32).toString('base64url'),
+                Tags: tags,
+                Description: `Konductor secret of ${ctx.stackId}`,
+              }),
+            )
+          ).ARN!,
+        );
       } catch (e) {
         ignoring(ResourceExistsException)(e);
         const existing = await sm.send(
           new DescribeSecretCommand({ SecretId: name }),
         );
         adopt(ctx, `secret ${name}`, tagRecord(existing.Tags));
-        if (replace)
-          await sm.send(
-            new PutSecretValueCommand({ SecretId: name, SecretString: value }),
-          );
-        arns[name] = existing.ARN!;
+        arns.push(existing.ARN!);
       }
-    };
-    const [dbName, ...generated] = this.names(ctx);
-    if (spec.databaseCredentials) {
-      const db = ctx.dependency(database);
-      const pass = password();
-      // The database was created with a password nobody kept: set the one this secret holds.
-      const rds = await this.aws.client(RDSClient, ctx);
-      await rds.send(
-        new ModifyDBInstanceCommand({
-          DBInstanceIdentifier: String(db.instanceId),
-          MasterUserPassword: pass,
-          ApplyImmediately: true,
-        }),
-      );
-      const url = `postgresql://${db.username}:${pass}@${db.endpoint}:${db.port}/${db.databaseName}`;
-      await put(
-        dbName,
-        JSON.stringify({
-          engine: 'postgres',
-          host: db.endpoint,
-          port: db.port,
-          username: db.username,
-          password: pass,
-          dbname: db.databaseName,
-          url,
-        }),
-        true,
-      );
-    }
-    for (const name of spec.databaseCredentials
-      ? generated
-      : [dbName, ...generated].filter(Boolean)) {
-      await put(name, randomBytes(32).toString('base64url'), false);
-    }
-    if (spec.rotationDays) {
-      for (const name of Object.keys(arns)) {
+      if (rotationLambda)
         await sm.send(
           new RotateSecretCommand({
             SecretId: name,
             RotationRules: { AutomaticallyAfterDays: spec.rotationDays },
             RotateImmediately: false,
-            RotationLambdaARN: this.aws.options.rotationLambdaArn?.(
-              ctx.spec.target.accountId,
-              ctx.spec.target.region,
-            ),
+            RotationLambdaARN: rotationLambda,
           }),
         );
-      }
     }
-    return {
-      ...(spec.databaseCredentials ? { databaseSecretArn: arns[dbName] } : {}),
-      secretArns: Object.values(arns),
-    };
+    return { secretArns: arns };
   }
 
   async exists(ctx: ResourceContext) {
@@ -145,24 +106,13 @@ export class SecretsHandler implements ResourceHandler<typeof secrets> {
     return true;
   }
 
-  /** Reads one secret value for the app: `database.<key>` or a generated secret's name. */
-  async value(ctx: ResourceContext, source: string): Promise<string> {
+  /** Reads a generated secret's value for the app, by its name. */
+  async value(ctx: ResourceContext, name: string): Promise<string> {
     const sm = await this.aws.client(SecretsManagerClient, ctx);
-    const [scope, key] = source.split('.');
-    if (scope === 'database' && key) {
-      const value = (
-        await sm.send(
-          new GetSecretValueCommand({
-            SecretId: `konductor/${ctx.stackId}/database`,
-          }),
-        )
-      ).SecretString!;
-      return String(JSON.parse(value)[key === 'url' ? 'url' : key]);
-    }
     return (
       await sm.send(
         new GetSecretValueCommand({
-          SecretId: `konductor/${ctx.stackId}/${source}`,
+          SecretId: `konductor/${ctx.stackId}/${name}`,
         }),
       )
     ).SecretString!;

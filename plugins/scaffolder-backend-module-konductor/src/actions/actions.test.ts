@@ -108,7 +108,12 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
         ],
       },
       konductor: {
-        aws: { endpoint: sandbox.url, pollIntervalSeconds: 0.02 },
+        aws: {
+          endpoint: sandbox.url,
+          pollIntervalSeconds: 0.02,
+          // The sandbox has no Lambda: the function's ARN is taken on trust there.
+          rotationFunctionName: 'konductor-rotate-secret',
+        },
         jira: {
           baseUrl: sandbox.jiraUrl,
           email: 'konductor@localhost',
@@ -174,8 +179,11 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
         );
         expect(outputs.stackId).toBe(`${input.name}-${input.environment}`);
         expect(outputs.monthlyCost).toBeGreaterThan(0);
-        expect(outputs.databaseSecretArn).toContain(
-          `konductor/${input.name}-${input.environment}/database`,
+        // The secret in which RDS keeps the database's password.
+        expect(outputs.databaseSecretArn).toMatch(
+          new RegExp(
+            `^arn:aws:secretsmanager:${input.target.region}:\\d{12}:secret:rds!db-`,
+          ),
         );
         expect(outputs.appUrl).toBe(
           input.resources.app
@@ -192,9 +200,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
             secretAccessKey: 'x',
           },
         }).send(
-          new GetSecretValueCommand({
-            SecretId: `konductor/${input.name}-${input.environment}/database`,
-          }),
+          new GetSecretValueCommand({ SecretId: outputs.databaseSecretArn }),
         );
         const { password } = JSON.parse(secret.SecretString!);
         expect(log()).toMatch(/database: ready in/);
@@ -223,7 +229,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       const { ctx } = context(inputOf(destroyExamples[0].example));
       await destroy.handler(ctx as any);
       expect((ctx.output as jest.Mock).mock.calls).toEqual([
-        ['deleted', ['app', 'secrets', 'cluster', 'database', 'network']],
+        ['deleted', ['app', 'cluster', 'database', 'secrets', 'network']],
       ]);
       // The runs backend learns the stack is gone (the catalog then drops its entities).
       expect(reported).toEqual(
@@ -343,6 +349,50 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       );
       expect(vpcs).toHaveLength(1);
       expect(vpcs[0].phase).not.toBe('gone');
+    });
+
+    it('refuses a second place for a stack name in one task, before any check or cloud call', async () => {
+      // The scaffolder's checkpoints: kept across the steps of one task.
+      const saved = new Map<string, unknown>();
+      const checkpoint = async ({ key, fn }: any) => {
+        if (!saved.has(key)) saved.set(key, await fn());
+        return saved.get(key);
+      };
+      const input = {
+        ...inputOf(stackExamples[1].example),
+        name: 'twice',
+        resources: { network: { cidr: '10.30.0.0/16' } },
+      };
+      await provisionAction().handler(
+        context(input, { checkpoint }).ctx as any,
+      );
+      const before = await inspect();
+      const elsewhere = { ...input.target, region: 'us-east-1' };
+      const refusal =
+        'This task already works on stack twice-staging in account 123456789012, eu-west-1, so it cannot also work on it in 123456789012, us-east-1';
+      const provision = await provisionAction()
+        .handler(
+          context({ ...input, target: elsewhere }, { checkpoint }).ctx as any,
+        )
+        .catch(e => e);
+      expect(provision).toMatchObject({ name: 'InputError' });
+      expect(provision.message).toContain(refusal);
+      const destroy = await createStackDestroyAction({
+        providers: new CloudProviders([awsProviderFromConfig(config)]),
+        stacks: () => stacks(mockCredentials.user()),
+        platform: platform(),
+        permissions: mockServices.permissions(),
+      })
+        .handler(
+          context(
+            { name: 'twice', environment: 'staging', target: elsewhere },
+            { checkpoint },
+          ).ctx as any,
+        )
+        .catch(e => e);
+      expect(destroy.message).toContain(refusal);
+      // Nothing was created, claimed or deleted in either place.
+      expect(await inspect()).toEqual(before);
     });
 
     it("resumes a task after the user's token expired: the claim and the authorization are checkpoints", async () => {
@@ -476,9 +526,8 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       expect(calls).toEqual([]);
       const outputs = Object.fromEntries((ctx.output as jest.Mock).mock.calls);
       expect(outputs.plan.waves).toEqual([
-        ['network'],
+        ['network', 'secrets'],
         ['database', 'cluster'],
-        ['secrets'],
         ['app'],
       ]);
       expect(outputs.monthlyCost).toBeCloseTo(
@@ -562,8 +611,8 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       name: 'lax',
       resources: {
         network: { cidr: '10.9.0.0/16' },
-        database: { backupRetentionDays: 3 },
-        secrets: {},
+        database: { backupRetentionDays: 3, passwordRotationDays: 120 },
+        secrets: { generated: ['SESSION_KEY'] },
       },
     });
 
@@ -592,6 +641,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
         'resources.database.backupRetentionDays: Backups kept 3 days; moderate requires at least 7.',
         'resources.database.multiAz: Single availability zone.',
         'resources.database.deletionProtection: Deletion protection off.',
+        'resources.database.passwordRotationDays: Rotated every 120 days; moderate allows at most 90.',
         'resources.secrets.rotationDays: Rotation off; moderate requires at most 90 days.',
       ])
         expect(check.message).toContain(text);
@@ -614,7 +664,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
         allowed: false,
         level: 'moderate',
       });
-      expect(outputs.compliance.violations).toHaveLength(4);
+      expect(outputs.compliance.violations).toHaveLength(5);
       expect(outputs.monthlyCost).toBeGreaterThan(0);
     });
   });

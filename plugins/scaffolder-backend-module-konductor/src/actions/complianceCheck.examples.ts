@@ -25,7 +25,6 @@ export const examples: TemplateExample[] = [
           backupRetentionDays: 7
           multiAz: true
           deletionProtection: true
-        secrets:
-          rotationDays: 30`,
+          passwordRotationDays: 30`,
   },
 ];

@@ -27,6 +27,7 @@ import {
 } from '@konductor/plugin-provisioning-node';
 import { examples } from './stackDestroy.examples';
 import { reportingRun } from './runReporting';
+import { pinStackLocation } from './stackLocation';
 import { provisioningRefusal, toCheckpoint } from './stackPolicy';
 import { withStackLease } from './stackLease';
 
@@ -108,6 +109,7 @@ export function createStackDestroyAction(options: {
         region: target.data.region,
         stackId: stackIdFor(name, ctx.input.environment),
       };
+      await pinStackLocation(ctx, key.stackId, key);
       // Whose the stack is and whether the user may destroy it, asked as the user once: a task
       // resumed after a crash, maybe after the user's token expired, does not ask again.
       // What the stack's runs recorded of it is read then too, as the same user.

@@ -4,7 +4,7 @@ import type { TemplateExample } from '@backstage/plugin-scaffolder-node';
 export const examples: TemplateExample[] = [
   {
     description:
-      'A Node.js app on EKS with PostgreSQL and its credentials in Secrets Manager.',
+      'A Node.js app on EKS with PostgreSQL, whose password RDS keeps and rotates, and a generated session key (rotated by the rotation function configured as konductor.aws.rotationFunctionName).',
     example: `steps:
   - id: stack
     name: Provision the stack
@@ -24,6 +24,7 @@ export const examples: TemplateExample[] = [
         database:
           instanceClass: db.t4g.small
           backupRetentionDays: 7
+          passwordRotationDays: 30
         secrets:
           generated: [SESSION_KEY]
           rotationDays: 30
@@ -44,7 +45,7 @@ export const examples: TemplateExample[] = [
   },
   {
     description:
-      'A PostgreSQL database and its credentials secret, for an app that runs elsewhere.',
+      'A PostgreSQL database for an app that runs elsewhere: its password is in the secret RDS manages (output databaseSecretArn), rotated every 30 days.',
     example: `steps:
   - id: database
     name: Provision the database
@@ -66,8 +67,6 @@ export const examples: TemplateExample[] = [
           engineVersion: '16.8'
           multiAz: true
           storageGb: 100
-        secrets:
-          databaseCredentials: true
-          rotationDays: 30`,
+          passwordRotationDays: 30`,
   },
 ];

@@ -26,6 +26,7 @@ import {
 import { examples } from './stackProvision.examples';
 import { gateOutput } from './complianceCheck';
 import { reportingRun } from './runReporting';
+import { pinStackLocation } from './stackLocation';
 import { withStackLease } from './stackLease';
 import {
   MinimumLevels,
@@ -129,7 +130,9 @@ export function createStackProvisionAction(
           z
             .string()
             .optional()
-            .describe('ARN of the secret holding the database credentials.'),
+            .describe(
+              'ARN of the secret in which RDS keeps (and rotates) the database master password.',
+            ),
       },
     },
     async handler(ctx) {
@@ -199,6 +202,7 @@ export function createStackProvisionAction(
         if (!availability.available) ctx.logger.warn(availability.reason!);
         return;
       }
+      await pinStackLocation(ctx, stackIdOf(spec), spec.target);
       // Whose the stack is, before any cloud call: refused when another group owns the name or
       // the user may not act for this owner. Checkpointed: a task resumed after a crash, maybe
       // after the user's token expired, does not ask again.
@@ -269,18 +273,17 @@ export function createStackProvisionAction(
         );
         return named.length === 1 ? outputs[named[0]] : undefined;
       };
-      const [app, cluster, database, secrets] = [
+      const [app, cluster, database] = [
         only('app'),
         only('cluster'),
         only('database'),
-        only('secrets'),
       ];
       if (app) ctx.output('appUrl', String(app.url));
       if (cluster) ctx.output('clusterName', String(cluster.clusterName));
-      if (database)
+      if (database) {
         ctx.output('databaseEndpoint', `${database.endpoint}:${database.port}`);
-      if (secrets?.databaseSecretArn)
-        ctx.output('databaseSecretArn', String(secrets.databaseSecretArn));
+        ctx.output('databaseSecretArn', String(database.masterUserSecretArn));
+      }
     },
   });
 }
