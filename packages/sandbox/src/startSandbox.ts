@@ -84,6 +84,7 @@ export const DEFAULT_DURATIONS: SandboxDurations = {
   deployment: 1000,
   natGateway: 1000,
   natGatewayDelete: 500,
+  secretForceDelete: 1000,
   cacheReplicationGroup: 2500,
   cacheReplicationGroupDelete: 800,
   dnsChange: 400,
@@ -97,18 +98,24 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Counts of live resources per `service/type`, and the resources themselves. */
+/**
+ * Counts of live resources per `service/type`, and the resources themselves; not those that are
+ * gone for every call while the service frees their name (a force-deleted secret).
+ */
 function inspect(state: SandboxState) {
-  const resources = state.all().map(r => ({
-    service: r.service,
-    type: r.type,
-    id: r.id,
-    account: r.account,
-    region: r.region,
-    phase: phaseOf(r),
-    createdAt: new Date(r.createdAt).toISOString(),
-    tags: (r.data as any)?.tags,
-  }));
+  const resources = state
+    .all()
+    .filter(r => !(r.data as any)?.purging)
+    .map(r => ({
+      service: r.service,
+      type: r.type,
+      id: r.id,
+      account: r.account,
+      region: r.region,
+      phase: phaseOf(r),
+      createdAt: new Date(r.createdAt).toISOString(),
+      tags: (r.data as any)?.tags,
+    }));
   const counts: Record<string, number> = {};
   for (const r of resources)
     counts[`${r.service}/${r.type}`] =

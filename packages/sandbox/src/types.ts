@@ -25,6 +25,8 @@ export interface SandboxDurations {
   natGateway: number;
   /** NAT gateway `deleting` -> gone. */
   natGatewayDelete: number;
+  /** A force-deleted Secrets Manager secret's name stays taken this long (deleted asynchronously). */
+  secretForceDelete: number;
   /** ElastiCache replication group `creating` -> `available`. */
   cacheReplicationGroup: number;
   /** ElastiCache replication group `deleting` -> gone. */

@@ -1,5 +1,9 @@
 import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DeleteDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
+import {
+  DeleteSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { ProvisioningEvent } from '@konductor/plugin-provisioning-common';
 import { destroyStack } from './destroy';
 import type { CloudProvider } from './provider';
@@ -223,5 +227,37 @@ describe('provisionStack resumes, re-applies, cancels and destroys against the s
         onEvent: () => {},
       }),
     ).resolves.toHaveLength(5);
+  });
+
+  it('provisions again right after a destroy, waiting out the secret names Secrets Manager frees asynchronously, and restores one scheduled for deletion', async () => {
+    const spec = stack('again');
+    await run(spec, []);
+    await destroyStack({
+      spec,
+      provider,
+      runId: 'destroy-1',
+      onEvent: () => {},
+    });
+    // Force-deleted moments ago: on AWS the names are freed asynchronously.
+    const events: ProvisioningEvent[] = [];
+    const outputs = await run(spec, events, { runId: 'task-2_again-dev' });
+    expect(events.map(e => e.message).join('\n')).toMatch(
+      /secret konductor\/again-dev\/SESSION_KEY: name still being freed after a deletion/,
+    );
+    expect(outputs.secrets!.secretArns).toHaveLength(1);
+
+    // A person schedules the session key's deletion (a recovery window); a re-run restores it.
+    const SecretId = 'konductor/again-dev/SESSION_KEY';
+    const before = await secretValue(SecretId);
+    const sm = new SecretsManagerClient({
+      endpoint: sandbox.url,
+      region: 'us-east-1',
+      credentials: await credentials('123456789012'),
+    });
+    await sm.send(
+      new DeleteSecretCommand({ SecretId, RecoveryWindowInDays: 7 }),
+    );
+    await run(spec, [], { runId: 'task-3_again-dev' });
+    expect(await secretValue(SecretId)).toBe(before);
   });
 });

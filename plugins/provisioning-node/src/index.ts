@@ -37,6 +37,7 @@ export {
 export { removalOf, retryDependency } from './aws/removal';
 export { deleteSecurityGroup, securityGroup } from './aws/securityGroups';
 export { password } from './aws/SecretsHandler';
+export { ensureSecret } from './aws/ownSecret';
 export type { MayDelete } from './aws/removal';
 export {
   AwsClientFactory,

@@ -14,11 +14,9 @@ import {
   ReplicationGroupAlreadyExistsFault,
 } from '@aws-sdk/client-elasticache';
 import {
-  CreateSecretCommand,
   DeleteSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
-  ResourceExistsException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import {
@@ -31,6 +29,7 @@ import {
   AwsClients,
   cloudName,
   deleteSecurityGroup,
+  ensureSecret,
   ignoring,
   nameSuffix,
   NOT_FOUND,
@@ -242,32 +241,13 @@ export class CacheHandler implements ResourceHandler<typeof cache> {
    * The cache's AUTH token: generated into Secrets Manager once, or the one there when it is this
    * stack's and owner's (a resumed run creates the group with the token it stored).
    */
-  private async token(ctx: Ctx) {
-    const sm = await this.aws.client(SecretsManagerClient, ctx);
-    const name = tokenSecret(ctx);
+  private token(ctx: Ctx) {
     // ElastiCache's rule: 16 to 128 printable characters without @, " or / (base64url is).
-    const value = password();
-    try {
-      const { ARN } = await sm.send(
-        new CreateSecretCommand({
-          Name: name,
-          SecretString: value,
-          Description: `AUTH token of Konductor cache ${ctx.name} of ${ctx.stackId}`,
-          Tags: tagList(stackTags(ctx)),
-        }),
-      );
-      return { arn: ARN!, value };
-    } catch (e) {
-      ignoring(ResourceExistsException)(e);
-      const existing = await sm.send(
-        new DescribeSecretCommand({ SecretId: name }),
-      );
-      adopt(ctx, `secret ${name}`, tagRecord(existing.Tags));
-      const stored = await sm.send(
-        new GetSecretValueCommand({ SecretId: name }),
-      );
-      return { arn: existing.ARN!, value: stored.SecretString! };
-    }
+    return ensureSecret(this.aws, ctx, {
+      name: tokenSecret(ctx),
+      value: password(),
+      description: `AUTH token of Konductor cache ${ctx.name} of ${ctx.stackId}`,
+    });
   }
 
   private async describe(ctx: ResourceContext, id: string) {

@@ -12,6 +12,7 @@ export const FAST = {
   deployment: 200,
   natGateway: 100,
   natGatewayDelete: 50,
+  secretForceDelete: 100,
   cacheReplicationGroup: 250,
   cacheReplicationGroupDelete: 100,
   dnsChange: 50,

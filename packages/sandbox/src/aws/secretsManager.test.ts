@@ -5,11 +5,12 @@ import {
   GetSecretValueCommand,
   ListSecretsCommand,
   PutSecretValueCommand,
+  RestoreSecretCommand,
   RotateSecretCommand,
   SecretsManagerClient,
   paginateListSecrets,
 } from '@aws-sdk/client-secrets-manager';
-import { aws, useSandbox } from '../__testUtils__/sandbox';
+import { aws, eventually, useSandbox } from '../__testUtils__/sandbox';
 
 describe('Secrets Manager', () => {
   const sandbox = useSandbox();
@@ -160,6 +161,32 @@ describe('Secrets Manager', () => {
       name: 'ResourceNotFoundException',
       $metadata: { httpStatusCode: 400 },
     });
+    // Gone for every call, but its name is freed asynchronously: a create waits it out.
+    await expect(
+      sm().send(new CreateSecretCommand({ Name: 'gone', SecretString: 'y' })),
+    ).rejects.toMatchObject({
+      name: 'InvalidRequestException',
+      message: expect.stringContaining('already scheduled for deletion'),
+    });
+    await expect(
+      sm().send(new RestoreSecretCommand({ SecretId: 'gone' })),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await eventually(() =>
+      sm()
+        .send(new CreateSecretCommand({ Name: 'gone', SecretString: 'y' }))
+        .catch(() => undefined),
+    );
+
+    // One scheduled for deletion is restored as it was.
+    await sm().send(new RestoreSecretCommand({ SecretId: 'scheduled' }));
+    expect(
+      (await sm().send(new GetSecretValueCommand({ SecretId: 'scheduled' })))
+        .SecretString,
+    ).toBeDefined();
+    expect(
+      (await sm().send(new DescribeSecretCommand({ SecretId: 'scheduled' })))
+        .DeletedDate,
+    ).toBeUndefined();
     await expect(
       sm().send(
         new CreateSecretCommand({ Name: 'bad name!', SecretString: 'x' }),

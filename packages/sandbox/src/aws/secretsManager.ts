@@ -30,6 +30,11 @@ interface Secret {
   changedAt: number;
   /** The AWS service that manages the secret (`rds` for an RDS-managed master password). */
   owningService?: string;
+  /**
+   * Force-deleted: gone for every call, but Secrets Manager frees its name asynchronously, so a
+   * create of the same name is refused until the resource's `goneAt`.
+   */
+  purging?: boolean;
 }
 
 /** What Secrets Manager answers a change of a secret another service manages. */
@@ -135,7 +140,7 @@ export async function handleSecretsManager(
     const r =
       byArn ??
       ctx.state.get<Secret>('secretsmanager', 'secret', scoped(secretId));
-    if (!r)
+    if (!r || r.data.purging)
       throw new ServiceError(
         400,
         'ResourceNotFoundException',
@@ -303,6 +308,7 @@ export async function handleSecretsManager(
           r =>
             r.account === caller.account &&
             r.region === caller.region &&
+            !r.data.purging &&
             (body.IncludePlannedDeletion || !r.data.deletedAt),
         )
         .filter(r =>
@@ -460,6 +466,15 @@ export async function handleSecretsManager(
       });
     }
 
+    case 'RestoreSecret': {
+      // A secret scheduled for deletion comes back as it was; one force-deleted is gone.
+      const r = find(body.SecretId, true);
+      r.data.deletedAt = undefined;
+      r.data.changedAt = Date.now();
+      ctx.state.put(r);
+      return reply({ ARN: r.data.arn, Name: r.data.name });
+    }
+
     case 'DeleteSecret': {
       const r = find(body.SecretId, true);
       if (r.data.owningService) throw managedElsewhere();
@@ -482,7 +497,10 @@ export async function handleSecretsManager(
         Date.now() +
         (body.ForceDeleteWithoutRecovery ? 0 : (window ?? 30) * 86400_000);
       if (body.ForceDeleteWithoutRecovery) {
-        ctx.state.remove('secretsmanager', 'secret', r.id);
+        r.data.purging = true;
+        r.data.deletedAt = Date.now();
+        r.goneAt = Date.now() + ctx.durations.secretForceDelete;
+        ctx.state.put(r);
       } else {
         r.data.deletedAt = Date.now();
         ctx.state.put(r);

@@ -27,6 +27,7 @@ export const durations = {
   deployment: 150,
   natGateway: 80,
   natGatewayDelete: 40,
+  secretForceDelete: 2000,
   cacheReplicationGroup: 250,
   cacheReplicationGroupDelete: 60,
   dnsChange: 40,

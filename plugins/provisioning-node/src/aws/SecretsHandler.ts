@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { InputError } from '@backstage/errors';
 import {
-  CreateSecretCommand,
   DeleteSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
   paginateListSecrets,
-  ResourceExistsException,
   RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
@@ -22,7 +20,7 @@ import type {
 } from '../provider';
 import type { AwsClients } from './AwsClients';
 import { ignoring, NOT_FOUND } from './errors';
-import { adopt, stackTags, tagList, tagRecord } from './ownership';
+import { ensureSecret } from './ownSecret';
 import { removalOf } from './removal';
 
 type Ctx = ResourceContext<SpecOf<typeof secrets>>;
@@ -60,30 +58,14 @@ export class SecretsHandler implements ResourceHandler<typeof secrets> {
         `resources.${ctx.name}.rotationDays: rotating generated secrets needs a rotation function, and this portal has none (konductor.aws.rotationFunctionName): remove rotationDays, or ask the platform team to configure one`,
       );
     const sm = await this.aws.client(SecretsManagerClient, ctx);
-    const tags = tagList(stackTags(ctx));
     const arns: string[] = [];
     for (const name of this.names(ctx)) {
-      try {
-        arns.push(
-          (
-            await sm.send(
-              new CreateSecretCommand({
-                Name: name,
-                SecretString: randomBytes(32).toString('base64url'),
-                Tags: tags,
-                Description: `Konductor secret of ${ctx.stackId}`,
-              }),
-            )
-          ).ARN!,
-        );
-      } catch (e) {
-        ignoring(ResourceExistsException)(e);
-        const existing = await sm.send(
-          new DescribeSecretCommand({ SecretId: name }),
-        );
-        adopt(ctx, `secret ${name}`, tagRecord(existing.Tags));
-        arns.push(existing.ARN!);
-      }
+      const { arn } = await ensureSecret(this.aws, ctx, {
+        name,
+        value: randomBytes(32).toString('base64url'),
+        description: `Konductor secret of ${ctx.stackId}`,
+      });
+      arns.push(arn);
       if (rotationLambda)
         await sm.send(
           new RotateSecretCommand({
