@@ -82,6 +82,7 @@ export const DEFAULT_DURATIONS: SandboxDurations = {
   eksNodegroup: 2000,
   eksNodegroupDelete: 1000,
   deployment: 1000,
+  namespaceDelete: 500,
   natGateway: 1000,
   natGatewayDelete: 500,
   secretForceDelete: 1000,

@@ -21,6 +21,8 @@ export interface SandboxDurations {
   eksNodegroupDelete: number;
   /** Kubernetes Deployment created -> available (its pods ready). */
   deployment: number;
+  /** Kubernetes namespace `Terminating` -> gone. */
+  namespaceDelete: number;
   /** NAT gateway `pending` -> `available`. */
   natGateway: number;
   /** NAT gateway `deleting` -> gone. */

@@ -259,5 +259,31 @@ describe('provisionStack resumes, re-applies, cancels and destroys against the s
     );
     await run(spec, [], { runId: 'task-3_again-dev' });
     expect(await secretValue(SecretId)).toBe(before);
-  });
+  }, 30_000);
+
+  it('creates the app again in a namespace deleted moments before, once it has terminated', async () => {
+    const checkpoint = checkpointStore();
+    const spec = stack('ns');
+    const first = await run(spec, [], { checkpoint });
+    const core = kubeClient(String(first.cluster!.endpoint));
+    await core.deleteNamespace({ name: 'ns-dev' });
+    expect((await core.readNamespace({ name: 'ns-dev' })).status?.phase).toBe(
+      'Terminating',
+    );
+
+    const events: ProvisioningEvent[] = [];
+    await run(spec, events, { checkpoint });
+    expect(events.map(e => e.message)).toContain(
+      'app: namespace ns-dev: terminating',
+    );
+    const ns = await core.readNamespace({ name: 'ns-dev' });
+    expect(ns.status?.phase).toBe('Active');
+    expect(ns.metadata?.uid).not.toBe(undefined);
+    await expect(
+      kubeClient(String(first.cluster!.endpoint)).readNamespacedSecret({
+        name: 'ns-secrets',
+        namespace: 'ns-dev',
+      }),
+    ).resolves.toBeDefined();
+  }, 30_000);
 });

@@ -10,6 +10,7 @@ export const FAST = {
   eksNodegroup: 200,
   eksNodegroupDelete: 200,
   deployment: 200,
+  namespaceDelete: 100,
   natGateway: 100,
   natGatewayDelete: 50,
   secretForceDelete: 100,

@@ -97,6 +97,11 @@ function jsonPatch(target: any, ops: any[]): any {
 /** A Deployment's status: available once its pods would be ready. */
 function withStatus(r: SandboxResource<Obj>) {
   const o = r.data;
+  if (o.kind === 'Namespace')
+    return {
+      ...o,
+      status: { phase: phaseOf(r) === 'deleting' ? 'Terminating' : 'Active' },
+    };
   if (o.kind !== 'Deployment') return o;
   const replicas = o.spec?.replicas ?? 1;
   const phase = phaseOf(r);
@@ -217,9 +222,14 @@ export async function handleKubernetes(
     ctx.state
       .list<Obj>('kubernetes', def.kind.toLowerCase())
       .filter(r => r.id.startsWith(`${clusterId}/`));
-  const nsExists = (ns: string) =>
-    ns === 'default' ||
-    !!ctx.state.get('kubernetes', 'namespace', `${clusterId}//Namespace/${ns}`);
+  const nsOf = (ns: string) =>
+    ctx.state.get('kubernetes', 'namespace', `${clusterId}//Namespace/${ns}`);
+  const nsExists = (ns: string) => ns === 'default' || !!nsOf(ns);
+  /** A namespace being deleted: it takes no new content until it is gone. */
+  const terminating = (ns: string) => {
+    const r = nsOf(ns);
+    return !!r && phaseOf(r) === 'deleting';
+  };
   const notFound = (n: string) =>
     status(
       404,
@@ -299,9 +309,28 @@ export async function handleKubernetes(
         name: namespace,
         kind: 'namespaces',
       });
-    if (
-      ctx.state.get('kubernetes', def.kind.toLowerCase(), idOf(namespace, n))
-    ) {
+    if (namespace && terminating(namespace))
+      return status(
+        403,
+        'Forbidden',
+        `${plural}${
+          def.kind === 'Deployment' ? '.apps' : ''
+        } "${n}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+        { name: n, kind: plural },
+      );
+    const taken = ctx.state.get(
+      'kubernetes',
+      def.kind.toLowerCase(),
+      idOf(namespace, n),
+    );
+    if (taken && phaseOf(taken) === 'deleting')
+      return status(
+        409,
+        'AlreadyExists',
+        `object is being deleted: ${plural} "${n}" already exists`,
+        { name: n, kind: plural },
+      );
+    if (taken) {
       return status(
         409,
         'AlreadyExists',
@@ -371,20 +400,31 @@ export async function handleKubernetes(
       return json(200, save(r, specChanged));
     }
     case 'DELETE': {
-      ctx.state.remove('kubernetes', r.type, r.id);
-      if (def.kind === 'Namespace') {
-        for (const kind of ['secret', 'service', 'deployment', 'ingress']) {
-          ctx.state
-            .list<Obj>('kubernetes', kind)
-            .filter(x => x.id.startsWith(`${clusterId}/${name}/`))
-            .forEach(x => ctx.state.remove('kubernetes', kind, x.id));
-        }
+      if (def.kind !== 'Namespace') {
+        ctx.state.remove('kubernetes', r.type, r.id);
+        return status(200, 'Deleted', `${def.kind} ${name} deleted`, {
+          name,
+          kind: plural,
+          uid: r.data.metadata.uid,
+        });
       }
-      return status(200, 'Deleted', `${def.kind} ${name} deleted`, {
-        name,
-        kind: plural,
-        uid: r.data.metadata.uid,
-      });
+      // A namespace terminates: its content goes, then it, after namespaceDelete.
+      if (phaseOf(r) === 'deleting')
+        return status(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on namespaces "${name}": The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.`,
+          { name, kind: plural },
+        );
+      for (const kind of ['secret', 'service', 'deployment', 'ingress']) {
+        ctx.state
+          .list<Obj>('kubernetes', kind)
+          .filter(x => x.id.startsWith(`${clusterId}/${name}/`))
+          .forEach(x => ctx.state.remove('kubernetes', kind, x.id));
+      }
+      r.goneAt = Date.now() + ctx.durations.namespaceDelete;
+      r.data.metadata.deletionTimestamp = new Date().toISOString();
+      return json(200, save(r, false));
     }
     default:
       return status(405, 'MethodNotAllowed', `${req.method} is not allowed`);

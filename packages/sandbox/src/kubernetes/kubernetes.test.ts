@@ -152,6 +152,36 @@ describe('Kubernetes API of an EKS cluster', () => {
           .catch(e => e)
       ).code,
     ).toBe(404);
+    // The namespace terminates: it is there, takes no new content and cannot be created again.
+    const ns = await core.readNamespace({ name: 'shop' });
+    expect(ns.status?.phase).toBe('Terminating');
+    expect(ns.metadata?.deletionTimestamp).toBeDefined();
+    const refused = await core
+      .createNamespacedSecret({
+        namespace: 'shop',
+        body: { metadata: { name: 'late' } },
+      })
+      .catch(e => e);
+    expect(refused.code).toBe(403);
+    expect(refused.body).toContain(
+      'unable to create new content in namespace shop because it is being terminated',
+    );
+    const again = await core
+      .createNamespace({ body: { metadata: { name: 'shop' } } })
+      .catch(e => e);
+    expect(again.code).toBe(409);
+    expect(again.body).toContain('object is being deleted');
+    expect(
+      (await core.deleteNamespace({ name: 'shop' }).catch(e => e)).code,
+    ).toBe(409);
+    // Then it is gone, and the name is free.
+    await eventually(() =>
+      core.readNamespace({ name: 'shop' }).then(
+        () => undefined,
+        e => (e.code === 404 ? true : undefined),
+      ),
+    );
+    await core.createNamespace({ body: { metadata: { name: 'shop' } } });
   });
 
   it('reports a Deployment available once its pods would be ready, and after a patch rolls again', async () => {

@@ -25,6 +25,7 @@ export const durations = {
   eksNodegroup: 200,
   eksNodegroupDelete: 100,
   deployment: 150,
+  namespaceDelete: 1000,
   natGateway: 80,
   natGatewayDelete: 40,
   secretForceDelete: 2000,

@@ -72,6 +72,22 @@ export class KubernetesAppHandler implements ResourceHandler<typeof app> {
     };
   }
 
+  /** Polls `probe` until it is done, within the resource's deadline, reporting its states. */
+  private wait<T>(
+    ctx: ResourceContext,
+    what: string,
+    probe: () => Promise<{ done: T } | { state: string }>,
+  ) {
+    return waitFor({
+      what,
+      probe,
+      intervalMs: this.options.pollIntervalMs,
+      deadline: ctx.deadline,
+      signal: ctx.signal,
+      progress: ctx.progress,
+    });
+  }
+
   async create(ctx: Ctx): Promise<Outputs> {
     const spec = ctx.resource;
     const kc = await this.kubeConfig(ctx);
@@ -98,25 +114,35 @@ export class KubernetesAppHandler implements ResourceHandler<typeof app> {
       }
     };
 
-    await core
-      .createNamespace({
-        body: {
-          metadata: {
-            name: n.namespace,
-            labels,
-            annotations: ownershipAnnotations(stackTags(ctx)),
+    // Created, or adopted when it is this stack's; one still terminating (deleted moments ago)
+    // takes no content, so it is waited out and created again.
+    await this.wait(ctx, `namespace ${n.namespace}`, async () => {
+      try {
+        await core.createNamespace({
+          body: {
+            metadata: {
+              name: n.namespace,
+              labels,
+              annotations: ownershipAnnotations(stackTags(ctx)),
+            },
           },
-        },
-      })
-      .catch(async e => {
+        });
+        return { done: true };
+      } catch (e) {
         if (code(e) !== 409) throw e;
-        const existing = await core.readNamespace({ name: n.namespace });
-        adopt(
-          ctx,
-          `namespace ${n.namespace}`,
-          ownershipOf(existing.metadata?.annotations),
-        );
-      });
+      }
+      const existing = await core
+        .readNamespace({ name: n.namespace })
+        .catch(e => (code(e) === 404 ? undefined : Promise.reject(e)));
+      if (!existing || existing.metadata?.deletionTimestamp)
+        return { state: 'terminating' };
+      adopt(
+        ctx,
+        `namespace ${n.namespace}`,
+        ownershipOf(existing.metadata?.annotations),
+      );
+      return { done: true };
+    });
 
     const secretData: Record<string, string> = {};
     for (const [name, source] of Object.entries(spec.secretEnv))
@@ -247,31 +273,24 @@ export class KubernetesAppHandler implements ResourceHandler<typeof app> {
         }),
     );
 
-    await waitFor({
-      what: `deployment ${n.namespace}/${n.app}`,
-      intervalMs: this.options.pollIntervalMs,
-      deadline: ctx.deadline,
-      signal: ctx.signal,
-      progress: ctx.progress,
-      probe: async () => {
-        const status = (
-          await apps.readNamespacedDeploymentStatus({
-            name: n.app,
-            namespace: n.namespace,
-          })
-        ).status;
-        const stalled = status?.conditions?.find(
-          c => c.type === 'Progressing' && c.status === 'False',
+    await this.wait(ctx, `deployment ${n.namespace}/${n.app}`, async () => {
+      const status = (
+        await apps.readNamespacedDeploymentStatus({
+          name: n.app,
+          namespace: n.namespace,
+        })
+      ).status;
+      const stalled = status?.conditions?.find(
+        c => c.type === 'Progressing' && c.status === 'False',
+      );
+      if (stalled)
+        throw new Error(
+          `Deployment ${n.namespace}/${n.app} did not become available: ${stalled.reason}: ${stalled.message}`,
         );
-        if (stalled)
-          throw new Error(
-            `Deployment ${n.namespace}/${n.app} did not become available: ${stalled.reason}: ${stalled.message}`,
-          );
-        const ready = status?.availableReplicas ?? 0;
-        return ready >= spec.replicas
-          ? { done: true }
-          : { state: `${ready}/${spec.replicas} replicas available` };
-      },
+      const ready = status?.availableReplicas ?? 0;
+      return ready >= spec.replicas
+        ? { done: true }
+        : { state: `${ready}/${spec.replicas} replicas available` };
     });
     return {
       namespace: n.namespace,
@@ -321,9 +340,20 @@ export class KubernetesAppHandler implements ResourceHandler<typeof app> {
     if (!existing) return { kept: [] };
     const reason = keepReason(ownershipOf(existing.metadata?.annotations), ctx);
     if (reason) return { kept: [`namespace ${name}: ${reason}`] };
+    // Deleting an already terminating namespace answers 409: it is on its way.
     await core.deleteNamespace({ name }).catch(e => {
-      if (code(e) !== 404 && code(e) !== 503) throw e;
+      if (![404, 409, 503].includes(code(e) ?? 0)) throw e;
     });
+    // Gone once its content is removed and it is purged (Terminating until then).
+    await this.wait(ctx, `namespace ${name} to terminate`, () =>
+      core.readNamespace({ name }).then(
+        ns => ({ state: ns.status?.phase ?? 'Terminating' }),
+        e => {
+          if (code(e) === 404 || code(e) === 503) return { done: true };
+          throw e;
+        },
+      ),
+    );
     return { kept: [] };
   }
 }
