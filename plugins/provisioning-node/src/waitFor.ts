@@ -1,3 +1,4 @@
+import type { ResourceContext } from './provider';
 /** Thrown when a wait passes its deadline. */
 export class ResourceTimeoutError extends Error {
   name = 'ResourceTimeoutError';
@@ -59,4 +60,24 @@ export async function waitFor<T>(options: {
     }
     await sleep(options.intervalMs, options.signal);
   }
+}
+
+/**
+ * {@link waitFor} within a resource's run: its deadline, cancellation and progress reports, polling
+ * every `intervalMs`.
+ */
+export function waitForResource<T>(
+  ctx: Pick<ResourceContext, 'deadline' | 'signal' | 'progress'>,
+  intervalMs: number,
+  what: string,
+  probe: () => Promise<{ done: T } | { state: string }>,
+): Promise<T> {
+  return waitFor({
+    what,
+    probe,
+    intervalMs,
+    deadline: ctx.deadline,
+    signal: ctx.signal,
+    progress: ctx.progress,
+  });
 }

@@ -1,5 +1,5 @@
 import type { ResourceContext } from '../provider';
-import { waitFor } from '../waitFor';
+import { waitForResource } from '../waitFor';
 import type { AwsClientFactory } from './AwsClientFactory';
 
 /** How the AWS provider reaches AWS and what it creates there. */
@@ -54,13 +54,11 @@ export class AwsClients {
     what: string,
     probe: () => Promise<{ done: T } | { state: string }>,
   ) {
-    return waitFor({
+    return waitForResource(
+      ctx,
+      this.options.pollIntervalMs ?? 10_000,
       what,
       probe,
-      intervalMs: this.options.pollIntervalMs ?? 10_000,
-      deadline: ctx.deadline,
-      signal: ctx.signal,
-      progress: ctx.progress,
-    });
+    );
   }
 }

@@ -19,7 +19,7 @@ import {
   ownershipOf,
   stackTags,
 } from './ownership';
-import { waitFor } from '../waitFor';
+import { waitForResource } from '../waitFor';
 import type { AwsRetry } from './AwsClientFactory';
 import { code, eksKubeConfig, kubernetesApi } from './eksApi';
 
@@ -72,22 +72,6 @@ export class KubernetesAppHandler implements ResourceHandler<typeof app> {
     };
   }
 
-  /** Polls `probe` until it is done, within the resource's deadline, reporting its states. */
-  private wait<T>(
-    ctx: ResourceContext,
-    what: string,
-    probe: () => Promise<{ done: T } | { state: string }>,
-  ) {
-    return waitFor({
-      what,
-      probe,
-      intervalMs: this.options.pollIntervalMs,
-      deadline: ctx.deadline,
-      signal: ctx.signal,
-      progress: ctx.progress,
-    });
-  }
-
   async create(ctx: Ctx): Promise<Outputs> {
     const spec = ctx.resource;
     const kc = await this.kubeConfig(ctx);
@@ -116,33 +100,38 @@ export class KubernetesAppHandler implements ResourceHandler<typeof app> {
 
     // Created, or adopted when it is this stack's; one still terminating (deleted moments ago)
     // takes no content, so it is waited out and created again.
-    await this.wait(ctx, `namespace ${n.namespace}`, async () => {
-      try {
-        await core.createNamespace({
-          body: {
-            metadata: {
-              name: n.namespace,
-              labels,
-              annotations: ownershipAnnotations(stackTags(ctx)),
+    await waitForResource(
+      ctx,
+      this.options.pollIntervalMs,
+      `namespace ${n.namespace}`,
+      async () => {
+        try {
+          await core.createNamespace({
+            body: {
+              metadata: {
+                name: n.namespace,
+                labels,
+                annotations: ownershipAnnotations(stackTags(ctx)),
+              },
             },
-          },
-        });
+          });
+          return { done: true };
+        } catch (e) {
+          if (code(e) !== 409) throw e;
+        }
+        const existing = await core
+          .readNamespace({ name: n.namespace })
+          .catch(e => (code(e) === 404 ? undefined : Promise.reject(e)));
+        if (!existing || existing.metadata?.deletionTimestamp)
+          return { state: 'terminating' };
+        adopt(
+          ctx,
+          `namespace ${n.namespace}`,
+          ownershipOf(existing.metadata?.annotations),
+        );
         return { done: true };
-      } catch (e) {
-        if (code(e) !== 409) throw e;
-      }
-      const existing = await core
-        .readNamespace({ name: n.namespace })
-        .catch(e => (code(e) === 404 ? undefined : Promise.reject(e)));
-      if (!existing || existing.metadata?.deletionTimestamp)
-        return { state: 'terminating' };
-      adopt(
-        ctx,
-        `namespace ${n.namespace}`,
-        ownershipOf(existing.metadata?.annotations),
-      );
-      return { done: true };
-    });
+      },
+    );
 
     const secretData: Record<string, string> = {};
     for (const [name, source] of Object.entries(spec.secretEnv))
@@ -273,25 +262,30 @@ export class KubernetesAppHandler implements ResourceHandler<typeof app> {
         }),
     );
 
-    await this.wait(ctx, `deployment ${n.namespace}/${n.app}`, async () => {
-      const status = (
-        await apps.readNamespacedDeploymentStatus({
-          name: n.app,
-          namespace: n.namespace,
-        })
-      ).status;
-      const stalled = status?.conditions?.find(
-        c => c.type === 'Progressing' && c.status === 'False',
-      );
-      if (stalled)
-        throw new Error(
-          `Deployment ${n.namespace}/${n.app} did not become available: ${stalled.reason}: ${stalled.message}`,
+    await waitForResource(
+      ctx,
+      this.options.pollIntervalMs,
+      `deployment ${n.namespace}/${n.app}`,
+      async () => {
+        const status = (
+          await apps.readNamespacedDeploymentStatus({
+            name: n.app,
+            namespace: n.namespace,
+          })
+        ).status;
+        const stalled = status?.conditions?.find(
+          c => c.type === 'Progressing' && c.status === 'False',
         );
-      const ready = status?.availableReplicas ?? 0;
-      return ready >= spec.replicas
-        ? { done: true }
-        : { state: `${ready}/${spec.replicas} replicas available` };
-    });
+        if (stalled)
+          throw new Error(
+            `Deployment ${n.namespace}/${n.app} did not become available: ${stalled.reason}: ${stalled.message}`,
+          );
+        const ready = status?.availableReplicas ?? 0;
+        return ready >= spec.replicas
+          ? { done: true }
+          : { state: `${ready}/${spec.replicas} replicas available` };
+      },
+    );
     return {
       namespace: n.namespace,
       url: `${spec.tls ? 'https' : 'http'}://${hosts[hosts.length - 1]}`,
@@ -345,14 +339,18 @@ export class KubernetesAppHandler implements ResourceHandler<typeof app> {
       if (![404, 409, 503].includes(code(e) ?? 0)) throw e;
     });
     // Gone once its content is removed and it is purged (Terminating until then).
-    await this.wait(ctx, `namespace ${name} to terminate`, () =>
-      core.readNamespace({ name }).then(
-        ns => ({ state: ns.status?.phase ?? 'Terminating' }),
-        e => {
-          if (code(e) === 404 || code(e) === 503) return { done: true };
-          throw e;
-        },
-      ),
+    await waitForResource(
+      ctx,
+      this.options.pollIntervalMs,
+      `namespace ${name} to terminate`,
+      () =>
+        core.readNamespace({ name }).then(
+          ns => ({ state: ns.status?.phase ?? 'Terminating' }),
+          e => {
+            if (code(e) === 404 || code(e) === 503) return { done: true };
+            throw e;
+          },
+        ),
     );
     return { kept: [] };
   }

@@ -37,13 +37,10 @@ export const password = () => randomBytes(24).toString('base64url');
 export class SecretsHandler implements ResourceHandler<typeof secrets> {
   constructor(private readonly aws: AwsClients) {}
 
-  /** The Secrets Manager names of a stack's secrets. */
-  names(ctx: ResourceContext): string[] {
-    // Called for the app's context too: the stack's one secrets resource, whatever its name.
-    const s = Object.values(ctx.spec.resources).find(
-      r => r.kind === 'secrets',
-    ) as SpecOf<typeof secrets> | undefined;
-    return (s?.generated ?? []).map(n => `konductor/${ctx.stackId}/${n}`);
+  /** The Secrets Manager names of the resource's generated secrets. */
+  private names(ctx: ResourceContext): string[] {
+    const { generated = [] } = ctx.resource as Partial<SpecOf<typeof secrets>>;
+    return generated.map(n => `konductor/${ctx.stackId}/${n}`);
   }
 
   async create(ctx: Ctx): Promise<Outputs> {
