@@ -40,6 +40,11 @@ export interface Config {
     apps?: {
       /** DNS domain under which provisioned apps get their host name (default apps.konductor.local). */
       domain?: string;
+      /**
+       * Seconds an app's pods may fail to pull their image (ImagePullBackOff) before its run
+       * fails, for a CI still pushing it (default 120).
+       */
+      imagePullGraceSeconds?: number;
     };
     /** The Jira site manual fulfilment opens tickets in. */
     jira?: {

@@ -109,12 +109,13 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
     .getAttribute('href');
   expect(repoHref).toContain(`/acme/${name}`);
 
-  // The repository is clonable from the sandbox and holds the rendered service.
+  // The repository is clonable from the sandbox (private: with a token) and holds the rendered
+  // service.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'konductor-clone-'));
   execFileSync('git', [
     'clone',
     '-q',
-    `${sandboxUrl}/git/acme/${name}.git`,
+    `${sandboxUrl.replace('://', '://x-access-token:t@')}/git/acme/${name}.git`,
     dir,
   ]);
   expect(

@@ -420,7 +420,11 @@ describe.each(databases.eachSupportedId())(
       await exec('git', [
         'clone',
         '-q',
-        `${sandbox.url}/git/acme/${name}.git`,
+        // A private repository: cloned with a token, as on GitHub.
+        `${sandbox.url.replace(
+          '://',
+          '://x-access-token:t@',
+        )}/git/acme/${name}.git`,
         dir,
       ]);
       expect(

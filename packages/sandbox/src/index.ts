@@ -17,3 +17,4 @@ export {
 export type { SandboxOrg, SandboxOAuthApp } from './github/identity';
 export { POSTGRES_VERSIONS } from './aws/rds';
 export { EKS_VERSIONS } from './aws/eks';
+export { STARTER_IMAGE } from './kubernetes/images';

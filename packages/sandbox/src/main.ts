@@ -18,7 +18,8 @@ function jsonEnv(name: string) {
  * without one), KONDUCTOR_SANDBOX_FAULTS (JSON array of fault rules) and
  * KONDUCTOR_SANDBOX_DURATIONS (JSON object of durations in ms), KONDUCTOR_SANDBOX_VPC_LIMIT (VPCs
  * per account and region, default 5), KONDUCTOR_SANDBOX_HOSTED_ZONES (comma-separated public Route 53
- * zones of the default account, default example.com).
+ * zones of the default account, default example.com), KONDUCTOR_SANDBOX_IMAGES (comma-separated
+ * container images registries hold besides the platform's starter image).
  */
 async function main() {
   const sandbox = await startSandbox({
@@ -32,6 +33,10 @@ async function main() {
     hostedZones: (process.env.KONDUCTOR_SANDBOX_HOSTED_ZONES ?? 'example.com')
       .split(',')
       .map(zone => zone.trim())
+      .filter(Boolean),
+    images: (process.env.KONDUCTOR_SANDBOX_IMAGES ?? '')
+      .split(',')
+      .map(image => image.trim())
       .filter(Boolean),
   });
   console.log(

@@ -17,6 +17,7 @@ import { handleGithubOAuth } from './github/oauth';
 import { handleGithubWeb } from './github/web';
 import { handleJira } from './jira';
 import { handleKubernetes } from './kubernetes';
+import { registryImages, STARTER_IMAGE } from './kubernetes/images';
 import { SandboxState, phaseOf } from './state';
 import {
   SandboxContext,
@@ -46,6 +47,12 @@ export interface SandboxOptions {
    * organisation delegated to Route 53 (default none; the sandbox process has example.com).
    */
   hostedZones?: string[];
+  /**
+   * Container images that registries hold besides the platform's starter image
+   * ({@link STARTER_IMAGE}, always there): a Deployment whose image is not among them never
+   * becomes available, its pods in ImagePullBackOff (default none).
+   */
+  images?: string[];
   /** Jira project keys that exist (default PLAT, OPS). */
   jiraProjects?: string[];
   /** VPCs per account and region (default 5, AWS's default quota; an account can have it raised). */
@@ -195,6 +202,7 @@ export async function startSandbox(
     jiraProjects: options.jiraProjects ?? ['PLAT', 'OPS'],
     vpcLimit: options.vpcLimit ?? 5,
     hostedZones: options.hostedZones ?? [],
+    images: registryImages([STARTER_IMAGE, ...(options.images ?? [])]),
     github: new GithubIdentities(
       options.githubOrg ?? DEFAULT_ORG,
       options.githubOAuthApps ?? [DEFAULT_OAUTH_APP],

@@ -73,6 +73,8 @@ export interface SandboxContext {
   vpcLimit: number;
   /** Public hosted zones the default account has from the start, and again after a reset. */
   hostedZones: string[];
+  /** Container images registries hold (qualified references): what a cluster's pods can pull. */
+  images: ReadonlySet<string>;
   /** Folder of bare git repositories, when the sandbox has a data folder. */
   gitRoot: string;
   /** GitHub's people, teams, OAuth apps and the sessions of its OAuth web flow. */

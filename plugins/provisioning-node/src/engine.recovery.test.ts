@@ -77,7 +77,7 @@ describe('provisionStack resumes, re-applies, cancels and destroys against the s
     const { counts } = await inspect();
     expect(counts).toMatchObject({
       'ec2/vpc': 1,
-      'ec2/subnet': 2,
+      'ec2/subnet': 4,
       'rds/db-instance': 1,
       'eks/cluster': 1,
       'eks/nodegroup': 1,

@@ -8,7 +8,7 @@ import { ProvisioningEvent } from '@konductor/plugin-provisioning-common';
 import { AwsClientFactory } from './aws/AwsClientFactory';
 import { destroyStack } from './destroy';
 import { StackProvisioningError } from './stackRun';
-import { Sandbox } from '@konductor/sandbox';
+import { Sandbox, STARTER_IMAGE } from '@konductor/sandbox';
 import { AwsProvider } from './aws/AwsProvider';
 import {
   credentials,
@@ -79,7 +79,12 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
     });
     expect((await inspect()).counts).toEqual({
       'ec2/vpc': 1,
-      'ec2/subnet': 2,
+      // Private and public subnets, and the NAT gateway through which the nodes pull the image.
+      'ec2/subnet': 4,
+      'ec2/internet-gateway': 1,
+      'ec2/elastic-ip': 1,
+      'ec2/nat-gateway': 1,
+      'ec2/route-table': 3,
       'ec2/security-group': 2,
       'rds/db-subnet-group': 1,
       'rds/db-instance': 1,
@@ -127,12 +132,12 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
   it('gives the app the credentials of each of two databases, as RDS keeps them', async () => {
     const spec = stack('two', {
       resources: {
-        network: { cidr: '10.0.0.0/16' },
+        network: { cidr: '10.0.0.0/16', natGateways: 1 },
         'orders-db': { kind: 'database', passwordRotationDays: 30 },
         'analytics-db': { kind: 'database' },
         cluster: {},
         app: {
-          image: 'ghcr.io/acme/shop:1.0.0',
+          image: STARTER_IMAGE,
           secretEnv: {
             ORDERS_URL: 'orders-db.url',
             ANALYTICS_PASSWORD: 'analytics-db.password',
@@ -197,6 +202,54 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
     expect((await inspect()).counts['secretsmanager/secret']).toBeUndefined();
   });
 
+  it('fails an app whose image no registry holds, saying so while it waits and naming the image', async () => {
+    const impatient = sandboxProvider(sandbox, [], { imagePullGraceMs: 1000 });
+    const spec = stack('ghost', {
+      resources: {
+        network: { cidr: '10.0.0.0/16', natGateways: 1 },
+        cluster: {},
+        app: { image: 'ghcr.io/acme/ghost:0.1.0' },
+      },
+    });
+    const events: ProvisioningEvent[] = [];
+    const error = await run(spec, events, { provider: impatient }).catch(
+      e => e,
+    );
+    expect(error).toBeInstanceOf(StackProvisioningError);
+    expect(error.message).toMatch(
+      /resources\.app\.image: the cluster cannot run ghcr\.io\/acme\/ghost:0\.1\.0 \((ErrImagePull|ImagePullBackOff): /,
+    );
+    expect(error.message).toContain('starter image');
+    // While it waited, the run showed why the pods were not ready.
+    expect(
+      events.some(e =>
+        e.message?.includes(
+          'pods ErrImagePull: Failed to pull image "ghcr.io/acme/ghost:0.1.0"',
+        ),
+      ),
+    ).toBe(true);
+    expect((await inspect()).total).toBe(0);
+  });
+
+  it('fails an app whose nodes have no way out to its registry: a network without NAT', async () => {
+    const impatient = sandboxProvider(sandbox, [], { imagePullGraceMs: 1000 });
+    const spec = stack('closed', {
+      resources: {
+        network: { cidr: '10.0.0.0/16' },
+        cluster: {},
+        app: { image: STARTER_IMAGE },
+      },
+    });
+    const error = await run(spec, [], { provider: impatient }).catch(e => e);
+    expect(error.message).toContain(
+      `resources.app.image: the cluster cannot run ${STARTER_IMAGE}`,
+    );
+    expect(error.message).toContain(
+      'Head "https://ghcr.io/v2/acme/platform-starter/manifests/1": dial tcp: i/o timeout',
+    );
+    expect(error.message).toContain('natGateways');
+  });
+
   it('runs independent branches in parallel: the cluster does not wait for the database', async () => {
     const events: ProvisioningEvent[] = [];
     await run(stack('par'), events);
@@ -248,9 +301,9 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
     });
     const spec = stack('hung', {
       resources: {
-        network: { cidr: '10.0.0.0/16' },
+        network: { cidr: '10.0.0.0/16', natGateways: 1 },
         cluster: {},
-        app: { image: 'ghcr.io/acme/shop:1.0.0' },
+        app: { image: STARTER_IMAGE },
       },
     });
     const outputs = await run(spec, [], { provider: patient });

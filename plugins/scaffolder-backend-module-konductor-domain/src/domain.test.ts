@@ -31,7 +31,7 @@ import {
   dyingProvider,
   sandboxProvider,
 } from '@konductor/plugin-provisioning-node/testUtils';
-import { startSandbox, Sandbox } from '@konductor/sandbox';
+import { startSandbox, Sandbox, STARTER_IMAGE } from '@konductor/sandbox';
 import { DOMAIN_CHECKS } from './domain';
 import { domainKind } from './module';
 
@@ -125,9 +125,9 @@ describe('the domain kind against the sandbox', () => {
     const events: ProvisioningEvent[] = [];
     const outputs = await run(
       spec({
-        network: { cidr: '10.0.0.0/16' },
+        network: { cidr: '10.0.0.0/16', natGateways: 1 },
         cluster: {},
-        app: { image: 'ghcr.io/acme/shop:1.0.0', domain: 'web' },
+        app: { image: STARTER_IMAGE, domain: 'web' },
       }),
       { events },
     );
@@ -340,7 +340,7 @@ describe('the domain kind in stack specs and the gate', () => {
       network: { cidr: '10.0.0.0/16' },
       cluster: {},
       web: { kind: 'domain', zone: 'example.com', host: 'shop', ...web },
-      app: { image: 'ghcr.io/acme/shop:1.0.0', domain: 'web', ...app },
+      app: { image: STARTER_IMAGE, domain: 'web', ...app },
     },
   });
   const problems = (input: object) =>

@@ -28,7 +28,7 @@ import {
   sandboxCounts,
   sandboxProvider,
 } from '@konductor/plugin-provisioning-node/testUtils';
-import { startSandbox, Sandbox } from '@konductor/sandbox';
+import { startSandbox, Sandbox, STARTER_IMAGE } from '@konductor/sandbox';
 import { CACHE_CHECKS } from './cache';
 import { cacheKind } from './module';
 
@@ -102,9 +102,10 @@ describe('the cache kind against the sandbox', () => {
     const events: ProvisioningEvent[] = [];
     const outputs = await run(
       spec({
+        network: { cidr: '10.0.0.0/16', natGateways: 1 },
         cluster: {},
         app: {
-          image: 'ghcr.io/acme/shop:1.0.0',
+          image: STARTER_IMAGE,
           env: { REDIS_HOST: '${sessions.primaryEndpoint}' },
           secretEnv: { REDIS_URL: 'sessions.url' },
         },
@@ -286,7 +287,7 @@ describe('the cache kind in stack specs and the gate', () => {
           ...stack({}).resources,
           cluster: {},
           app: {
-            image: 'ghcr.io/acme/shop:1.0.0',
+            image: STARTER_IMAGE,
             secretEnv: { REDIS_PASSWORD: 'sessions.password' },
           },
         },

@@ -7,7 +7,7 @@
  */
 import { ConfigReader } from '@backstage/config';
 import { CHECKS } from '@konductor/plugin-compliance-common';
-import { startSandbox } from '@konductor/sandbox';
+import { STARTER_IMAGE, startSandbox } from '@konductor/sandbox';
 import {
   dependenciesOf,
   parseStackSpec,
@@ -55,7 +55,8 @@ const input = {
   owner: 'group:default/bench',
   target: { provider: 'aws', accountId: '123456789012', region: 'us-east-1' },
   resources: {
-    network: { cidr: '10.0.0.0/16' },
+    // A NAT gateway: the cluster's nodes pull the app's image from the internet.
+    network: { cidr: '10.0.0.0/16', natGateways: 1 },
     // RDS rotates its password within the moderate level's 90 days.
     database: { passwordRotationDays: 30 },
     cluster: {},
@@ -64,7 +65,7 @@ const input = {
     sessions: { kind: 'cache' },
     site: { kind: 'domain', zone: 'example.com', host: 'bench' },
     app: {
-      image: 'ghcr.io/acme/bench:1',
+      image: STARTER_IMAGE,
       replicas: 2,
       domain: 'site',
       secretEnv: { DB_URL: 'database.url', REDIS_URL: 'sessions.url' },

@@ -34,6 +34,9 @@ export function awsProviderFromConfig(
             `arn:aws:lambda:${region}:${accountId}:function:${rotationFunction}`
         : undefined,
       appDomain: config.getOptionalString('konductor.apps.domain'),
+      imagePullGraceMs:
+        (config.getOptionalNumber('konductor.apps.imagePullGraceSeconds') ??
+          120) * 1000,
     },
     modules,
   );

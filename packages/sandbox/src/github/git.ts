@@ -4,6 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { SandboxContext } from '../types';
+import { installPushRules } from './pushRules';
 
 const exec = promisify(execFile);
 
@@ -53,6 +54,7 @@ export async function initBareRepo(dir: string, defaultBranch: string) {
     `--initial-branch=${defaultBranch}`,
   ]);
   await git(dir, ['config', 'http.receivepack', 'true']);
+  installPushRules(dir);
 }
 
 /** The commit a branch points at, or undefined. */
@@ -143,6 +145,24 @@ export async function commitFile(
 }
 
 /**
+ * Who a git request authenticates as: HTTP Basic credentials whose password (or, without one,
+ * user name) is a token, as GitHub takes them; undefined without credentials.
+ */
+function gitLogin(
+  ctx: SandboxContext,
+  authorization: string | undefined,
+): string | undefined {
+  const m = /^Basic (\S+)$/i.exec(authorization ?? '');
+  if (!m) return undefined;
+  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+  const i = decoded.indexOf(':');
+  const [user, password] =
+    i < 0 ? [decoded, ''] : [decoded.slice(0, i), decoded.slice(i + 1)];
+  const token = password || user;
+  return token ? ctx.github.loginOf(`token ${token}`) : undefined;
+}
+
+/**
  * git smart HTTP (`/git/{owner}/{repo}.git/...`) through `git http-backend`, so the repositories
  * can be pushed to and cloned with plain git.
  */
@@ -157,6 +177,25 @@ export async function handleGitHttp(
   if (!m || !dir || !fs.existsSync(dir)) {
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('Repository not found.\n');
+    return;
+  }
+  // Pushing needs credentials (a token as the password, or as the user name), and so does
+  // reading a private repository; git is asked for them with GitHub's Basic challenge.
+  const login = gitLogin(ctx, req.headers.authorization);
+  const pushing =
+    m[3] === '/git-receive-pack' ||
+    url.searchParams.get('service') === 'git-receive-pack';
+  const repo = ctx.state.get<{ private: boolean }>(
+    'github',
+    'repo',
+    `${m[1]}/${m[2]}`.toLowerCase(),
+  );
+  if (!login && (pushing || repo?.data.private !== false)) {
+    res.writeHead(401, {
+      'content-type': 'text/plain',
+      'www-authenticate': 'Basic realm="GitHub"',
+    });
+    res.end('Authentication required.\n');
     return;
   }
   const outcome = await ctx.fault('github', 'git');
@@ -180,7 +219,7 @@ export async function handleGitHttp(
       CONTENT_TYPE: req.headers['content-type'] ?? '',
       HTTP_CONTENT_ENCODING: String(req.headers['content-encoding'] ?? ''),
       GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''),
-      REMOTE_USER: 'sandbox',
+      REMOTE_USER: login,
       REMOTE_ADDR: req.socket.remoteAddress ?? '127.0.0.1',
     },
   });

@@ -65,14 +65,20 @@ describe('GitHub REST and git smart HTTP', () => {
       GIT_COMMITTER_EMAIL: 't@x',
     };
     const git = (cwd: string, ...args: string[]) =>
-      exec('git', args, { cwd, env });
+      exec('git', args, { cwd, env: { ...env, GIT_TERMINAL_PROMPT: '0' } });
     const src = path.join(work, 'src');
     fs.mkdirSync(src);
     await git(src, 'init', '-q', '-b', 'main');
     fs.writeFileSync(path.join(src, 'index.js'), 'console.log("hi")\n');
     await git(src, 'add', '.');
     await git(src, 'commit', '-qm', 'first');
-    const remote = `${sandbox().url}/git/acme/shop.git`;
+    // Pushing takes a token (GitHub's x-access-token user, or the token as the user name).
+    const anonymous = `${sandbox().url}/git/acme/shop.git`;
+    const pushed = await git(src, 'push', '-q', anonymous, 'main').catch(
+      e => e,
+    );
+    expect(pushed.stderr).toMatch(/could not read Username|Authentication/);
+    const remote = anonymous.replace('://', '://x-access-token:t@');
     await git(src, 'push', '-q', remote, 'main');
 
     await git(work, 'clone', '-q', remote, 'clone');
@@ -158,7 +164,7 @@ describe('GitHub REST and git smart HTTP', () => {
       ]),
     ).rejects.toThrow(/not found|404/i);
     fs.rmSync(work, { recursive: true, force: true });
-  });
+  }, 30_000);
 
   it('applies branch protection, security settings, vulnerability alerts, teams and collaborators', async () => {
     await expect(
@@ -278,4 +284,80 @@ describe('GitHub REST and git smart HTTP', () => {
       ).data.permission,
     ).toBe('none');
   });
+
+  it('enforces branch protection on push, reads private repositories only with a token, and makes public the default', async () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-git-'));
+    const env = {
+      ...process.env,
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@x',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@x',
+    };
+    const git = (cwd: string, ...args: string[]) =>
+      exec('git', args, { cwd, env });
+    const url = (repo: string, token?: string) =>
+      `${sandbox().url.replace(
+        '://',
+        token ? `://x-access-token:${token}@` : '://',
+      )}/git/${repo}.git`;
+
+    // acme/shop is private: no clone without a token.
+    await expect(
+      git(work, 'clone', '-q', url('acme/shop'), 'anon'),
+    ).rejects.toMatchObject({ stderr: expect.stringMatching(/Username/) });
+    await git(work, 'clone', '-q', url('acme/shop', 't'), 'shop');
+    const shop = path.join(work, 'shop');
+    fs.writeFileSync(path.join(shop, 'change.txt'), 'x\n');
+    await git(shop, 'add', '.');
+    await git(shop, 'commit', '-qm', 'direct');
+    // Its main requires reviews, for admins too: a direct push is refused as GitHub refuses it.
+    const refused = await git(shop, 'push', 'origin', 'main').catch(e => e);
+    expect(refused.stderr).toContain(
+      'GH006: Protected branch update failed for refs/heads/main.',
+    );
+    expect(refused.stderr).toContain(
+      'Changes must be made through a pull request.',
+    );
+    await git(shop, 'push', '-q', 'origin', 'main:feature');
+
+    // sandbox-user/notes was created without a visibility: public, as on GitHub.
+    const { data: notes } = await gh().rest.repos.get({
+      owner: 'sandbox-user',
+      repo: 'notes',
+    });
+    expect(notes.private).toBe(false);
+    await git(work, 'clone', '-q', url('sandbox-user/notes'), 'notes');
+    const dir = path.join(work, 'notes');
+    // Protection that does not bind admins lets the repository's admin through...
+    const protect = (enforce: boolean) =>
+      gh().rest.repos.updateBranchProtection({
+        owner: 'sandbox-user',
+        repo: 'notes',
+        branch: 'main',
+        enforce_admins: enforce,
+        restrictions: null,
+        allow_force_pushes: false,
+        required_status_checks: null,
+        required_pull_request_reviews: null,
+      });
+    await protect(false);
+    fs.writeFileSync(path.join(dir, 'a.txt'), 'a\n');
+    await git(dir, 'add', '.');
+    await git(dir, 'commit', '-qm', 'a');
+    await git(dir, 'push', '-q', url('sandbox-user/notes', 't'), 'main');
+    // ...and once it does, a rewritten history is refused.
+    await protect(true);
+    await git(dir, 'commit', '-q', '--amend', '-m', 'rewritten');
+    const forced = await git(
+      dir,
+      'push',
+      '--force',
+      url('sandbox-user/notes', 't'),
+      'main',
+    ).catch(e => e);
+    expect(forced.stderr).toContain('Cannot force-push to this branch');
+    fs.rmSync(work, { recursive: true, force: true });
+  }, 30_000);
 });

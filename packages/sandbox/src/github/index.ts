@@ -6,6 +6,7 @@ import {
 } from '../types';
 import { branchHead, commitFile, initBareRepo, readFile, repoDir } from './git';
 import { SANDBOX_USER } from './identity';
+import { writePushRules } from './pushRules';
 
 export { handleGitHttp } from './git';
 
@@ -211,7 +212,8 @@ export async function handleGithub(
       ownerType: route.startsWith('POST /orgs') ? 'Organization' : 'User',
       name,
       description: body.description,
-      private: body.private ?? body.visibility !== 'public',
+      // GitHub's default is public: `private` false unless a visibility says otherwise.
+      private: body.private ?? (body.visibility ?? 'public') !== 'public',
       defaultBranch: 'main',
       createdAt: Date.now(),
       settings: {},
@@ -408,11 +410,13 @@ export async function handleGithub(
         }
         repo.protection[branch] = body;
         save();
+        writePushRules(dir, repo.protection);
         return json(200, renderProtection(body, `${base}/branches/${branch}`));
       }
       if (req.method === 'DELETE') {
         delete repo.protection[branch];
         save();
+        writePushRules(dir, repo.protection);
         return { status: 204 };
       }
     }

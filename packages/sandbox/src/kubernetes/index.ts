@@ -6,6 +6,14 @@ import {
   SandboxResponse,
   json,
 } from '../types';
+import { pullFailure } from './images';
+import { nodesReachInternet } from './nodes';
+import {
+  matches,
+  parseLabelSelector,
+  podsOf,
+  progressDeadlineMs,
+} from './pods';
 
 /** The kinds the sandbox's Kubernetes API serves, by URL group/version and plural. */
 const KINDS: Record<
@@ -193,6 +201,8 @@ export async function handleKubernetes(
     tail = tail.slice(2);
   }
   const [plural, name, sub] = tail;
+  if (groupVersion === 'v1' && plural === 'pods' && req.method === 'GET')
+    return pods(req, ctx, clusterId, namespace, name);
   const def = KINDS[`${groupVersion}/${plural}`];
   if (!def || (def.namespaced && !namespace && req.method !== 'GET')) {
     return status(
@@ -251,8 +261,20 @@ export async function handleKubernetes(
   }
   const save = (r: SandboxResource<Obj>, resetReadiness: boolean) => {
     if (def.kind === 'Deployment' && resetReadiness) {
-      r.readyAt = Date.now() + ctx.durations.deployment;
-      r.fails = outcome.failLongOperation || undefined;
+      // Pods whose image no registry holds never become ready: the Deployment makes no
+      // progress and fails at its progress deadline.
+      const unpullable = (r.data.spec?.template?.spec?.containers ?? []).some(
+        (c: Obj) =>
+          pullFailure(
+            String(c.image),
+            ctx.images,
+            nodesReachInternet(ctx.state, clusterId),
+          ),
+      );
+      r.readyAt =
+        Date.now() +
+        (unpullable ? progressDeadlineMs(r.data) : ctx.durations.deployment);
+      r.fails = unpullable || outcome.failLongOperation || undefined;
     }
     r.data.metadata.resourceVersion = String(ctx.state.next());
     ctx.state.put(r);
@@ -429,4 +451,50 @@ export async function handleKubernetes(
     default:
       return status(405, 'MethodNotAllowed', `${req.method} is not allowed`);
   }
+}
+
+/**
+ * GET of pods (`/api/v1/pods`, `/api/v1/namespaces/{ns}/pods[/{name}]`, `labelSelector`): the
+ * pods of the cluster's Deployments, which the sandbox derives from each Deployment's state.
+ */
+function pods(
+  req: SandboxRequest,
+  ctx: SandboxContext,
+  clusterId: string,
+  namespace: string | undefined,
+  name: string | undefined,
+): SandboxResponse {
+  let requirements;
+  try {
+    requirements = parseLabelSelector(req.query.get('labelSelector') ?? '');
+  } catch (e) {
+    return status(400, 'BadRequest', (e as Error).message);
+  }
+  const all = ctx.state
+    .list<Obj>('kubernetes', 'deployment')
+    .filter(r => r.id.startsWith(`${clusterId}/`))
+    .filter(r => !namespace || r.data.metadata.namespace === namespace)
+    .flatMap(r =>
+      podsOf(
+        r,
+        ctx.images,
+        nodesReachInternet(ctx.state, clusterId),
+        ctx.durations.deployment,
+      ),
+    );
+  if (name) {
+    const pod = all.find(p => p.metadata.name === name);
+    return pod
+      ? json(200, pod)
+      : status(404, 'NotFound', `pods "${name}" not found`, {
+          name,
+          kind: 'pods',
+        });
+  }
+  return json(200, {
+    kind: 'PodList',
+    apiVersion: 'v1',
+    metadata: { resourceVersion: String(ctx.state.next()) },
+    items: all.filter(p => matches(requirements, p.metadata.labels)),
+  });
 }

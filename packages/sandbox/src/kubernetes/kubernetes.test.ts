@@ -9,10 +9,15 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import * as k8s from '@kubernetes/client-node';
-import { aws, eventually, useSandbox } from '../__testUtils__/sandbox';
+import { aws, eventually, FAST, useSandbox } from '../__testUtils__/sandbox';
+import { qualifiedImage, STARTER_IMAGE } from './images';
 
 describe('Kubernetes API of an EKS cluster', () => {
-  const sandbox = useSandbox();
+  const sandbox = useSandbox({
+    images: ['shop:1'],
+    // Long enough that a pod's first pull error is seen before its back-off.
+    durations: { ...FAST, deployment: 2000 },
+  });
   let kc: k8s.KubeConfig;
 
   beforeAll(async () => {
@@ -257,5 +262,116 @@ describe('Kubernetes API of an EKS cluster', () => {
         )
       ).status,
     ).toBe(503);
+  });
+
+  it('runs pods only of images a registry holds: ErrImagePull, then ImagePullBackOff, then the progress deadline', async () => {
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const deployment = (name: string, image: string) => ({
+      metadata: { name },
+      spec: {
+        replicas: 2,
+        progressDeadlineSeconds: 2,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name, tier: 'web' } },
+          spec: { containers: [{ name, image }] },
+        },
+      },
+    });
+    await apps.createNamespacedDeployment({
+      namespace: 'default',
+      body: deployment('ghost', 'ghcr.io/acme/ghost:0.1.0'),
+    });
+    await apps.createNamespacedDeployment({
+      namespace: 'default',
+      body: deployment('typo', 'ghcr.io/Acme/typo:1'),
+    });
+    await apps.createNamespacedDeployment({
+      namespace: 'default',
+      body: deployment('starter', STARTER_IMAGE),
+    });
+    const waiting = async (app: string) => {
+      const { items } = await core.listNamespacedPod({
+        namespace: 'default',
+        labelSelector: `app=${app}`,
+      });
+      expect(items).toHaveLength(2);
+      expect(items.every(p => p.metadata?.labels?.app === app)).toBe(true);
+      return items[0].status?.containerStatuses?.[0].state?.waiting;
+    };
+    // The kubelet cannot resolve the image: a pull error naming it, then a back-off.
+    const first = await waiting('ghost');
+    expect(first?.reason).toBe('ErrImagePull');
+    expect(first?.message).toContain(
+      'failed to resolve reference "ghcr.io/acme/ghost:0.1.0": ghcr.io/acme/ghost:0.1.0: not found',
+    );
+    await eventually(async () =>
+      (await waiting('ghost'))?.reason === 'ImagePullBackOff'
+        ? true
+        : undefined,
+    );
+    expect((await waiting('typo'))?.reason).toBe('InvalidImageName');
+    // The starter image pulls: its pods run and the Deployment becomes available.
+    await eventually(async () => {
+      const { items } = await core.listNamespacedPod({
+        namespace: 'default',
+        labelSelector: 'app in (starter),tier=web',
+      });
+      return items.length === 2 &&
+        items.every(p => p.status?.phase === 'Running')
+        ? true
+        : undefined;
+    });
+    // The Deployment that cannot pull is never available and fails at its deadline.
+    const stalled = await eventually(async () => {
+      const s = (
+        await apps.readNamespacedDeploymentStatus({
+          name: 'ghost',
+          namespace: 'default',
+        })
+      ).status;
+      expect(s?.availableReplicas).toBeUndefined();
+      return s?.conditions?.find(
+        c => c.type === 'Progressing' && c.status === 'False',
+      );
+    });
+    expect(stalled.reason).toBe('ProgressDeadlineExceeded');
+    // Selectors filter; one that does not parse is refused as the API server refuses it.
+    expect(
+      (
+        await core.listNamespacedPod({
+          namespace: 'default',
+          labelSelector: 'app notin (ghost,typo,starter,web)',
+        })
+      ).items,
+    ).toHaveLength(0);
+    const bad = await core
+      .listNamespacedPod({ namespace: 'default', labelSelector: 'app=(x' })
+      .catch(e => e);
+    expect(bad.code).toBe(400);
+  });
+});
+
+describe('qualifiedImage', () => {
+  it('resolves references as the container runtime does, and refuses what does not parse', () => {
+    expect(qualifiedImage('nginx')).toBe('docker.io/library/nginx:latest');
+    expect(qualifiedImage('acme/shop:1')).toBe('docker.io/acme/shop:1');
+    expect(qualifiedImage('localhost:5000/shop')).toBe(
+      'localhost:5000/shop:latest',
+    );
+    expect(
+      qualifiedImage(
+        '123456789012.dkr.ecr.us-east-1.amazonaws.com/team/shop:2',
+      ),
+    ).toBe('123456789012.dkr.ecr.us-east-1.amazonaws.com/team/shop:2');
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(qualifiedImage(`ghcr.io/acme/shop@${digest}`)).toBe(
+      `ghcr.io/acme/shop@${digest}`,
+    );
+    expect(qualifiedImage('ghcr.io/Acme/shop:1')).toBeUndefined();
+    expect(qualifiedImage('shop:')).toBeUndefined();
+    expect(qualifiedImage('shop@sha256:short')).toBeUndefined();
+    expect(qualifiedImage(`shop:${'x'.repeat(129)}`)).toBeUndefined();
   });
 });

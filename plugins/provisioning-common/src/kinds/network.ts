@@ -76,8 +76,24 @@ export const network = defineKind({
     }
   },
   plan: n => ({
-    summary: `VPC ${n.cidr} with ${n.availabilityZones} private subnets`,
-    creates: ['VPC', `${n.availabilityZones} subnets`],
+    summary: `VPC ${n.cidr} with ${n.availabilityZones} private subnets${
+      n.natGateways
+        ? `, egress through ${n.natGateways} NAT gateway${
+            n.natGateways > 1 ? 's' : ''
+          }`
+        : ''
+    }`,
+    creates: [
+      'VPC',
+      `${n.availabilityZones} subnets`,
+      ...(n.natGateways
+        ? [
+            `${n.availabilityZones} public subnets`,
+            'internet gateway',
+            `${n.natGateways} NAT gateway${n.natGateways > 1 ? 's' : ''}`,
+          ]
+        : []),
+    ],
     monthlyCost: cents(
       n.natGateways * PRICES.natGatewayHourly * PRICES.hoursPerMonth,
     ),

@@ -3,7 +3,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import * as k8s from '@kubernetes/client-node';
-import { startSandbox, Sandbox } from '@konductor/sandbox';
+import { startSandbox, Sandbox, STARTER_IMAGE } from '@konductor/sandbox';
 import {
   ProvisioningEvent,
   StackSpec,
@@ -72,12 +72,13 @@ export function stack(
     owner: 'group:default/team-a',
     target: { provider: 'aws', accountId: '123456789012', region: 'us-east-1' },
     resources: {
-      network: { cidr: '10.0.0.0/16' },
+      // A NAT gateway: the cluster's nodes pull the app's image from the internet.
+      network: { cidr: '10.0.0.0/16', natGateways: 1 },
       database: {},
       secrets: { generated: ['SESSION_KEY'], rotationDays: 30 },
       cluster: {},
       app: {
-        image: 'ghcr.io/acme/shop:1.0.0',
+        image: STARTER_IMAGE,
         replicas: 2,
         env: { DB_HOST: '${database.endpoint}', DB_PORT: '${database.port}' },
         secretEnv: {

@@ -19,6 +19,11 @@ export interface AwsProviderOptions {
    * asking for their rotation is refused. Database passwords are rotated by RDS itself.
    */
   rotationLambdaArn?(accountId: string, region: string): string | undefined;
+  /**
+   * How long an app's pods may fail to pull their image (ImagePullBackOff) before its run fails:
+   * long enough for a CI that is still pushing it; default 2 minutes.
+   */
+  imagePullGraceMs?: number;
   /** DNS domain under which apps get their host name; default `apps.konductor.local`. */
   appDomain?: string;
 }

@@ -56,6 +56,7 @@ export class AwsProvider implements CloudProvider {
         host: ctx => aws.appHost(ctx),
         retry: options.clients.retry,
         callTimeoutMs: options.clients.callTimeoutMs,
+        imagePullGraceMs: options.imagePullGraceMs ?? 120_000,
       }),
     };
     for (const [kind, handler] of Object.entries(builtIn))

@@ -1,4 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
+import { InputError } from '@backstage/errors';
 import type { Cluster } from '@aws-sdk/client-eks';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { resolveReferences } from '@konductor/plugin-provisioning-common';
@@ -26,6 +27,14 @@ import { code, eksKubeConfig, kubernetesApi } from './eksApi';
 type Ctx = ResourceContext<SpecOf<typeof app>>;
 type Outputs = OutputsOf<typeof app>;
 
+/** The kubelet's reasons for a container that waits because its image does not pull. */
+const PULL_FAILURES = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+]);
+
 /** What the app handler needs from the AWS provider. */
 export interface KubernetesAppHandlerOptions {
   cluster(ctx: ResourceContext): Promise<Cluster>;
@@ -39,6 +48,8 @@ export interface KubernetesAppHandlerOptions {
   retry: AwsRetry;
   /** How long one API call may take before it is abandoned and retried. */
   callTimeoutMs: number;
+  /** How long the app's pods may fail to pull their image before its run fails. */
+  imagePullGraceMs: number;
 }
 
 /** The stack's app on its EKS cluster: namespace, secret, deployment, service, ingress. */
@@ -262,6 +273,11 @@ export class KubernetesAppHandler implements ResourceHandler<typeof app> {
         }),
     );
 
+    // Pods that cannot pull their image fail the run once that has lasted imagePullGraceMs (the
+    // image may still be being pushed); an image name that does not parse fails it at once.
+    let pullFailingSince: number | undefined;
+    // A back-off says only "Back-off pulling image"; the kubelet's last attempt says why.
+    let pullCause: { reason: string; message: string } | undefined;
     await waitForResource(
       ctx,
       this.options.pollIntervalMs,
@@ -281,15 +297,48 @@ export class KubernetesAppHandler implements ResourceHandler<typeof app> {
             `Deployment ${n.namespace}/${n.app} did not become available: ${stalled.reason}: ${stalled.message}`,
           );
         const ready = status?.availableReplicas ?? 0;
-        return ready >= spec.replicas
-          ? { done: true }
-          : { state: `${ready}/${spec.replicas} replicas available` };
+        if (ready >= spec.replicas) return { done: true };
+        const pull = await this.pullFailure(core, n.namespace, n.app);
+        if (!pull) {
+          pullFailingSince = undefined;
+          return { state: `${ready}/${spec.replicas} replicas available` };
+        }
+        pullFailingSince ??= Date.now();
+        if (pull.reason !== 'ImagePullBackOff') pullCause = pull;
+        const why = pullCause ?? pull;
+        if (
+          pull.reason === 'InvalidImageName' ||
+          Date.now() - pullFailingSince >= this.options.imagePullGraceMs
+        )
+          throw new InputError(
+            `resources.${ctx.name}.image: the cluster cannot run ${spec.image} (${why.reason}: ${why.message}). Push the image to a registry the cluster's nodes can reach (they reach the internet through the network's NAT gateways, natGateways), or deploy the platform's starter image until the service's CI has pushed its own`,
+          );
+        return { state: `pods ${pull.reason}: ${pull.message}` };
       },
     );
     return {
       namespace: n.namespace,
       url: `${spec.tls ? 'https' : 'http'}://${hosts[hosts.length - 1]}`,
     };
+  }
+
+  /** The first image pull failure the kubelet reports among the app's pods. */
+  private async pullFailure(
+    core: k8s.CoreV1Api,
+    namespace: string,
+    appName: string,
+  ): Promise<{ reason: string; message: string } | undefined> {
+    const pods = await core.listNamespacedPod({
+      namespace,
+      labelSelector: `app.kubernetes.io/name=${appName}`,
+    });
+    for (const pod of pods.items)
+      for (const c of pod.status?.containerStatuses ?? []) {
+        const waiting = c.state?.waiting;
+        if (waiting?.reason && PULL_FAILURES.has(waiting.reason))
+          return { reason: waiting.reason, message: waiting.message ?? '' };
+      }
+    return undefined;
   }
 
   async exists(ctx: Ctx): Promise<boolean> {

@@ -86,6 +86,8 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
 
   beforeAll(async () => {
     sandbox = await startSandbox({
+      // The image the examples' app deploys, as the service's CI would have pushed it.
+      images: ['ghcr.io/acme/shop:1.0.0'],
       durations: {
         vpc: 10,
         rdsInstance: 150,
@@ -708,7 +710,13 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       });
 
       const clone = fs.mkdtempSync(path.join(os.tmpdir(), 'konductor-clone-'));
-      await exec('git', ['clone', '-q', outputs.remoteUrl, clone]);
+      // A private repository: cloned with a token, as on GitHub.
+      await exec('git', [
+        'clone',
+        '-q',
+        outputs.remoteUrl.replace('://', '://x-access-token:t@'),
+        clone,
+      ]);
       expect(fs.readFileSync(path.join(clone, 'index.js'), 'utf8')).toContain(
         'shop',
       );

@@ -21,6 +21,7 @@ export const examples: TemplateExample[] = [
       resources:
         network:
           cidr: 10.0.0.0/16
+          natGateways: 1 # the nodes pull the app's image from the internet
         database:
           instanceClass: db.t4g.small
           backupRetentionDays: 7
