@@ -7,6 +7,19 @@ import { Octokit } from '@octokit/rest';
 import { useSandbox } from '../__testUtils__/sandbox';
 
 const exec = promisify(execFile);
+/** Plain git, never prompting for credentials, with an author. */
+const git = (cwd: string, ...args: string[]) =>
+  exec('git', args, {
+    cwd,
+    env: {
+      ...process.env,
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@x',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@x',
+    },
+  });
 
 describe('GitHub REST and git smart HTTP', () => {
   const sandbox = useSandbox();
@@ -57,15 +70,6 @@ describe('GitHub REST and git smart HTTP', () => {
 
   it('pushes with plain git, clones it back, and reads files through the contents API', async () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-git-'));
-    const env = {
-      ...process.env,
-      GIT_AUTHOR_NAME: 't',
-      GIT_AUTHOR_EMAIL: 't@x',
-      GIT_COMMITTER_NAME: 't',
-      GIT_COMMITTER_EMAIL: 't@x',
-    };
-    const git = (cwd: string, ...args: string[]) =>
-      exec('git', args, { cwd, env: { ...env, GIT_TERMINAL_PROMPT: '0' } });
     const src = path.join(work, 'src');
     fs.mkdirSync(src);
     await git(src, 'init', '-q', '-b', 'main');
@@ -287,16 +291,6 @@ describe('GitHub REST and git smart HTTP', () => {
 
   it('enforces branch protection on push, reads private repositories only with a token, and makes public the default', async () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-git-'));
-    const env = {
-      ...process.env,
-      GIT_TERMINAL_PROMPT: '0',
-      GIT_AUTHOR_NAME: 't',
-      GIT_AUTHOR_EMAIL: 't@x',
-      GIT_COMMITTER_NAME: 't',
-      GIT_COMMITTER_EMAIL: 't@x',
-    };
-    const git = (cwd: string, ...args: string[]) =>
-      exec('git', args, { cwd, env });
     const url = (repo: string, token?: string) =>
       `${sandbox().url.replace(
         '://',
