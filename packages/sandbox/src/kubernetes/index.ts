@@ -261,8 +261,8 @@ export async function handleKubernetes(
   }
   const save = (r: SandboxResource<Obj>, resetReadiness: boolean) => {
     if (def.kind === 'Deployment' && resetReadiness) {
-      // Pods whose image no registry holds never become ready: the Deployment makes no
-      // progress and fails at its progress deadline.
+      // Pods that cannot pull their image (no registry holds it, or the nodes reach none)
+      // never become ready: the Deployment makes no progress and fails at its deadline.
       const unpullable = (r.data.spec?.template?.spec?.containers ?? []).some(
         (c: Obj) =>
           pullFailure(
