@@ -6,6 +6,7 @@ import {
   SandboxResponse,
   json,
 } from '../types';
+import { discovery, KINDS } from './discovery';
 import { pullFailure } from './images';
 import { nodesReachInternet } from './nodes';
 import {
@@ -14,26 +15,6 @@ import {
   podsOf,
   progressDeadlineMs,
 } from './pods';
-
-/** The kinds the sandbox's Kubernetes API serves, by URL group/version and plural. */
-const KINDS: Record<
-  string,
-  { kind: string; apiVersion: string; namespaced: boolean }
-> = {
-  'v1/namespaces': { kind: 'Namespace', apiVersion: 'v1', namespaced: false },
-  'v1/secrets': { kind: 'Secret', apiVersion: 'v1', namespaced: true },
-  'v1/services': { kind: 'Service', apiVersion: 'v1', namespaced: true },
-  'apps/v1/deployments': {
-    kind: 'Deployment',
-    apiVersion: 'apps/v1',
-    namespaced: true,
-  },
-  'networking.k8s.io/v1/ingresses': {
-    kind: 'Ingress',
-    apiVersion: 'networking.k8s.io/v1',
-    namespaced: true,
-  },
-};
 
 type Obj = Record<string, any> & { metadata: Record<string, any> };
 
@@ -180,8 +161,12 @@ export async function handleKubernetes(
   if (!/^Bearer \S+/.test(String(req.headers.authorization ?? '')))
     return status(401, 'Unauthorized', 'Unauthorized');
 
-  // /api/v1/... or /apis/{group}/{version}/...
+  // /api/v1/... or /apis/{group}/{version}/..., after discovery (/version, /api, /apis, ...).
   const rest = segments.slice(1);
+  const document =
+    req.method === 'GET' &&
+    discovery(rest, (cluster.data as { version: string }).version);
+  if (document) return json(200, document);
   let groupVersion: string;
   let tail: string[];
   if (rest[0] === 'api' && rest[1] === 'v1')
@@ -286,11 +271,16 @@ export async function handleKubernetes(
       const items = all()
         .filter(r => !namespace || r.data.metadata.namespace === namespace)
         .map(withStatus);
+      const page = paginate(items, req.query);
+      if ('error' in page) return status(400, 'BadRequest', page.error);
       return json(200, {
         kind: `${def.kind}List`,
         apiVersion: def.apiVersion,
-        metadata: { resourceVersion: String(ctx.state.next()) },
-        items,
+        metadata: {
+          resourceVersion: String(ctx.state.next()),
+          ...page.metadata,
+        },
+        items: page.items,
       });
     }
     if (req.method !== 'POST')
@@ -404,6 +394,18 @@ export async function handleKubernetes(
       } catch (e) {
         return status(422, 'Invalid', (e as Error).message);
       }
+      // An update that names a resourceVersion applies only to that version (optimistic
+      // concurrency); one that names none applies to whatever is there.
+      const expected = next?.metadata?.resourceVersion;
+      if (expected && expected !== r.data.metadata.resourceVersion)
+        return status(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on ${plural}${
+            def.kind === 'Deployment' ? '.apps' : ''
+          } "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+          { name, kind: plural },
+        );
       const specChanged =
         JSON.stringify(next.spec) !== JSON.stringify(r.data.spec);
       r.data = {
@@ -491,10 +493,58 @@ function pods(
           kind: 'pods',
         });
   }
+  const page = paginate(
+    all.filter(p => matches(requirements, p.metadata.labels)),
+    req.query,
+  );
+  if ('error' in page) return status(400, 'BadRequest', page.error);
   return json(200, {
     kind: 'PodList',
     apiVersion: 'v1',
-    metadata: { resourceVersion: String(ctx.state.next()) },
-    items: all.filter(p => matches(requirements, p.metadata.labels)),
+    metadata: { resourceVersion: String(ctx.state.next()), ...page.metadata },
+    items: page.items,
   });
+}
+
+/**
+ * A page of a list (`limit`, `continue`): items in namespace/name order; the token is opaque,
+ * and one that is not this server's is refused, as the API server refuses it.
+ */
+function paginate(
+  items: Obj[],
+  query: URLSearchParams,
+): { items: Obj[]; metadata: Record<string, unknown> } | { error: string } {
+  const sorted = [...items].sort((a, b) =>
+    `${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(
+      `${b.metadata.namespace ?? ''}/${b.metadata.name}`,
+    ),
+  );
+  let start = 0;
+  const token = query.get('continue');
+  if (token) {
+    const decoded = /^offset:(\d+)$/.exec(
+      Buffer.from(token, 'base64').toString('utf8'),
+    );
+    if (!decoded)
+      return {
+        error:
+          'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+      };
+    start = Number(decoded[1]);
+  }
+  const limit = Number(query.get('limit') ?? 0);
+  if (!Number.isInteger(limit) || limit < 0)
+    return { error: `invalid limit: ${query.get('limit')}` };
+  const end = limit ? start + limit : sorted.length;
+  const rest = sorted.length - end;
+  return {
+    items: sorted.slice(start, end),
+    metadata:
+      rest > 0
+        ? {
+            continue: Buffer.from(`offset:${end}`).toString('base64'),
+            remainingItemCount: rest,
+          }
+        : {},
+  };
 }

@@ -264,6 +264,74 @@ describe('Kubernetes API of an EKS cluster', () => {
     ).toBe(503);
   });
 
+  it('serves discovery, pages lists, and refuses an update of a stale version', async () => {
+    const version = await kc.makeApiClient(k8s.VersionApi).getCode();
+    expect(version).toMatchObject({ major: '1', minor: '35' });
+    expect(version.gitVersion).toMatch(/^v1\.35\./);
+    expect(
+      (await kc.makeApiClient(k8s.CoreApi).getAPIVersions()).versions,
+    ).toEqual(['v1']);
+    const groups = (await kc.makeApiClient(k8s.ApisApi).getAPIVersions())
+      .groups;
+    expect(groups.map(g => g.name).sort()).toEqual([
+      'apps',
+      'networking.k8s.io',
+    ]);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const served = (await core.getAPIResources()).resources;
+    expect(served.find(r => r.name === 'pods')?.verbs).toEqual(['get', 'list']);
+    expect(served.find(r => r.name === 'namespaces')?.namespaced).toBe(false);
+    expect(
+      (await kc.makeApiClient(k8s.AppsV1Api).getAPIResources()).resources.map(
+        r => r.kind,
+      ),
+    ).toEqual(['Deployment']);
+
+    await core.createNamespace({ body: { metadata: { name: 'paged' } } });
+    for (const name of ['c', 'a', 'b'])
+      await core.createNamespacedSecret({
+        namespace: 'paged',
+        body: { metadata: { name }, stringData: { k: name } },
+      });
+    const first = await core.listNamespacedSecret({
+      namespace: 'paged',
+      limit: 2,
+    });
+    expect(first.items.map(i => i.metadata?.name)).toEqual(['a', 'b']);
+    expect(first.metadata?.remainingItemCount).toBe(1);
+    const second = await core.listNamespacedSecret({
+      namespace: 'paged',
+      limit: 2,
+      _continue: first.metadata?._continue,
+    });
+    expect(second.items.map(i => i.metadata?.name)).toEqual(['c']);
+    expect(second.metadata?._continue).toBeUndefined();
+    const forged = await core
+      .listNamespacedSecret({ namespace: 'paged', _continue: 'bm9wZQ==' })
+      .catch(e => e);
+    expect(forged.code).toBe(400);
+
+    // Optimistic concurrency: an update naming an old resourceVersion is a conflict.
+    const read = await core.readNamespacedSecret({
+      name: 'a',
+      namespace: 'paged',
+    });
+    await core.replaceNamespacedSecret({
+      name: 'a',
+      namespace: 'paged',
+      body: { ...read, stringData: { k: 'new' } },
+    });
+    const stale = await core
+      .replaceNamespacedSecret({
+        name: 'a',
+        namespace: 'paged',
+        body: { ...read, stringData: { k: 'lost' } },
+      })
+      .catch(e => e);
+    expect(stale.code).toBe(409);
+    expect(stale.body).toContain('the object has been modified');
+  });
+
   it('runs pods only of images a registry holds: ErrImagePull, then ImagePullBackOff, then the progress deadline', async () => {
     const apps = kc.makeApiClient(k8s.AppsV1Api);
     const core = kc.makeApiClient(k8s.CoreV1Api);
