@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   SandboxContext,
   SandboxRequest,
@@ -57,6 +58,18 @@ const statusOf = (r: SandboxResource) =>
     gone: 'DELETING',
   }[phaseOf(r)]);
 
+/**
+ * The opaque part of a cluster's API server endpoint: 32 upper-case hex digits, as in EKS's
+ * `https://<id>.gr7.<region>.eks.amazonaws.com`. The sandbox serves it as one path segment,
+ * so clients that decode `%2F` (kubectl, client-go) reach the same cluster.
+ */
+export const endpointId = (clusterId: string) =>
+  createHash('sha256')
+    .update(clusterId)
+    .digest('hex')
+    .slice(0, 32)
+    .toUpperCase();
+
 function renderCluster(r: SandboxResource<Cluster>, ctx: SandboxContext) {
   const c = r.data;
   const status = statusOf(r);
@@ -68,9 +81,7 @@ function renderCluster(r: SandboxResource<Cluster>, ctx: SandboxContext) {
     roleArn: c.roleArn,
     status,
     endpoint:
-      status === 'ACTIVE'
-        ? `${ctx.url}/k8s/${encodeURIComponent(r.id)}`
-        : undefined,
+      status === 'ACTIVE' ? `${ctx.url}/k8s/${endpointId(r.id)}` : undefined,
     certificateAuthority:
       status === 'ACTIVE'
         ? { data: Buffer.from('sandbox-ca').toString('base64') }

@@ -6,6 +6,7 @@ import {
   SandboxResponse,
   json,
 } from '../types';
+import { endpointId } from '../aws/eks';
 import { discovery, KINDS } from './discovery';
 import { pullFailure } from './images';
 import { nodesReachInternet } from './nodes';
@@ -143,21 +144,23 @@ function withStatus(r: SandboxResource<Obj>) {
   };
 }
 
-/** The Kubernetes API of each ACTIVE EKS cluster: `/k8s/{cluster id}/api/v1/...` and `/apis/...`. */
+/** The Kubernetes API of each ACTIVE EKS cluster: `/k8s/{endpoint id}/api/v1/...` and `/apis/...`. */
 export async function handleKubernetes(
   req: SandboxRequest,
   ctx: SandboxContext,
 ): Promise<SandboxResponse> {
   const segments = req.path.split('/').filter(Boolean);
-  const clusterId = decodeURIComponent(segments[0] ?? '');
-  const cluster = ctx.state.get('eks', 'cluster', clusterId);
+  const cluster = ctx.state
+    .list('eks', 'cluster')
+    .find(c => endpointId(c.id) === segments[0]);
   if (!cluster || phaseOf(cluster) !== 'active') {
     return status(
       503,
       'ServiceUnavailable',
-      `The cluster ${clusterId} has no reachable API server (it does not exist or is not ACTIVE).`,
+      `No cluster serves the endpoint ${segments[0]} (it does not exist or is not ACTIVE).`,
     );
   }
+  const clusterId = cluster.id;
   if (!/^Bearer \S+/.test(String(req.headers.authorization ?? '')))
     return status(401, 'Unauthorized', 'Unauthorized');
 
