@@ -89,12 +89,10 @@ export function discovery(path: string[], version: string): object | undefined {
     const group = groups.find(g => g.name === path[1]);
     return group && { kind: 'APIGroup', apiVersion: 'v1', ...group };
   }
-  const groupVersion =
-    key === 'api/v1'
-      ? 'v1'
-      : path[0] === 'apis' && path.length === 3
-      ? `${path[1]}/${path[2]}`
-      : undefined;
+  let groupVersion: string | undefined;
+  if (key === 'api/v1') groupVersion = 'v1';
+  else if (path[0] === 'apis' && path.length === 3)
+    groupVersion = `${path[1]}/${path[2]}`;
   const list = groupVersion && all.get(groupVersion);
   return list
     ? {
