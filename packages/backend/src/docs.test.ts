@@ -71,5 +71,6 @@ describe('app-config.production.yaml', () => {
       production.auth.providers.github.production.signIn.resolvers,
     ).toEqual([{ resolver: 'usernameMatchingUserEntityName' }]);
     expect(production.konductor.signIn.providers).toEqual(['github']);
-  });
+    // Collecting the config schema of every package reads them all: seconds on a busy machine.
+  }, 60_000);
 });
