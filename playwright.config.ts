@@ -109,7 +109,9 @@ const testPortal = process.env.PLAYWRIGHT_URL
     ];
 
 export default defineConfig({
-  timeout: 120_000,
+  // Late in the suite on two cores, one page load from the development server takes 30-40 s
+  // (the run-cancel test's three loads took 100 s of its time): a test gets four minutes.
+  timeout: 240_000,
   expect: { timeout: 30_000 },
   workers: 1,
   retries: 0,
