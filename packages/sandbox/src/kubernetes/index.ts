@@ -251,13 +251,9 @@ export async function handleKubernetes(
     if (def.kind === 'Deployment' && resetReadiness) {
       // Pods that cannot pull their image (no registry holds it, or the nodes reach none)
       // never become ready: the Deployment makes no progress and fails at its deadline.
+      const reachable = nodesReachInternet(ctx.state, clusterId);
       const unpullable = (r.data.spec?.template?.spec?.containers ?? []).some(
-        (c: Obj) =>
-          pullFailure(
-            String(c.image),
-            ctx.images,
-            nodesReachInternet(ctx.state, clusterId),
-          ),
+        (c: Obj) => pullFailure(String(c.image), ctx.images, reachable),
       );
       r.readyAt =
         Date.now() +
@@ -475,18 +471,12 @@ function pods(
   } catch (e) {
     return status(400, 'BadRequest', (e as Error).message);
   }
+  const reachable = nodesReachInternet(ctx.state, clusterId);
   const all = ctx.state
     .list<Obj>('kubernetes', 'deployment')
     .filter(r => r.id.startsWith(`${clusterId}/`))
     .filter(r => !namespace || r.data.metadata.namespace === namespace)
-    .flatMap(r =>
-      podsOf(
-        r,
-        ctx.images,
-        nodesReachInternet(ctx.state, clusterId),
-        ctx.durations.deployment,
-      ),
-    );
+    .flatMap(r => podsOf(r, ctx.images, reachable, ctx.durations.deployment));
   if (name) {
     const pod = all.find(p => p.metadata.name === name);
     return pod
