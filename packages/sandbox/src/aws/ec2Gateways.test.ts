@@ -75,6 +75,28 @@ describe('EC2 internet gateways, Elastic IPs, NAT gateways and route tables', ()
         Filters: [{ Name: 'attachment.vpc-id', Values: [vpcId] }],
       }),
     );
+    // A detached gateway in the same account neither matches nor makes the filter invalid.
+    const detached = (await ec2().send(new CreateInternetGatewayCommand({})))
+      .InternetGateway!.InternetGatewayId!;
+    expect(
+      (
+        await ec2().send(
+          new DescribeInternetGatewaysCommand({
+            Filters: [{ Name: 'attachment.vpc-id', Values: [vpcId] }],
+          }),
+        )
+      ).InternetGateways?.map(g => g.InternetGatewayId),
+    ).toEqual([igw]);
+    await expect(
+      ec2().send(
+        new DescribeInternetGatewaysCommand({
+          Filters: [{ Name: 'attachment.vpc', Values: [vpcId] }],
+        }),
+      ),
+    ).rejects.toThrow("The filter 'attachment.vpc' is invalid");
+    await ec2().send(
+      new DeleteInternetGatewayCommand({ InternetGatewayId: detached }),
+    );
     expect(igws.InternetGateways?.[0]).toMatchObject({
       InternetGatewayId: igw,
       Attachments: [{ VpcId: vpcId, State: 'available' }],

@@ -122,11 +122,18 @@ export const response = (action: string, body: string) =>
 
 // ---- filters ---------------------------------------------------------------------------
 
+/**
+ * The filters a resource type supports and this resource's values for them: a filter the type
+ * supports but this resource has no value for (a detached gateway's `attachment.vpc-id`) is
+ * `undefined` and matches nothing; a filter the type does not support is refused.
+ */
+export type FilterFields = Record<string, string | string[] | undefined>;
+
 /** Applies `Filter.N.Name`/`Filter.N.Value.N` to resources described by `fields`. */
 export function matchesFilters(
   params: Params,
   tags: Record<string, string>,
-  fields: Record<string, string>,
+  fields: FilterFields,
 ) {
   for (const f of listMembers(params, 'Filter')) {
     const name = f.get('Name') ?? '';
@@ -137,7 +144,7 @@ export function matchesFilters(
     if (name.startsWith('tag:'))
       actual = name.slice(4) in tags ? [tags[name.slice(4)]] : [];
     else if (name === 'tag-key') actual = Object.keys(tags);
-    else if (name in fields) actual = [fields[name]];
+    else if (name in fields) actual = [fields[name] ?? []].flat();
     else
       throw new ServiceError(
         400,
@@ -158,7 +165,7 @@ export function describeSelection<T extends { tags: Record<string, string> }>(
   idParam: string,
   all: SandboxResource<T>[],
   notFound: (id: string) => ServiceError,
-  fields: (r: SandboxResource<T>) => Record<string, string>,
+  fields: (r: SandboxResource<T>) => FilterFields,
 ): SandboxResource<T>[] {
   const ids = listValues(params, idParam);
   const missing = ids.find(id => !all.some(r => r.id === id));

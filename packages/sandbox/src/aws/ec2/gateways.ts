@@ -104,7 +104,7 @@ export const gatewaysOperations: Ec2Handlers = {
         ),
       r => ({
         'internet-gateway-id': r.id,
-        ...(r.data.vpcId ? { 'attachment.vpc-id': r.data.vpcId } : {}),
+        'attachment.vpc-id': r.data.vpcId,
       }),
     );
     return response(

@@ -150,9 +150,7 @@ export const routeTablesOperations: Ec2Handlers = {
       r => ({
         'route-table-id': r.id,
         'vpc-id': r.data.vpcId,
-        ...(r.data.associations[0]
-          ? { 'association.subnet-id': r.data.associations[0].subnetId }
-          : {}),
+        'association.subnet-id': r.data.associations.map(a => a.subnetId),
       }),
     );
     return response(
