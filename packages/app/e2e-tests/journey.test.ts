@@ -57,20 +57,20 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
   // The review step repeats the cost and verdict.
   await expect(page.getByText(/compliance \(moderate\): passes/)).toBeVisible();
   await snap(page, testInfo, '43-review');
-  // Real EKS takes minutes to create a cluster; the sandbox seconds. Its fault injection slows
-  // this stack's cluster by 30 s so the run page is seen while the stack is still in progress,
-  // also on a loaded machine where opening the page takes a while.
-  const slow = await fetch(`${sandboxUrl}/__sandbox/faults`, {
+  // Real EKS takes minutes to create a cluster; the sandbox seconds. A hold rule keeps this
+  // stack's cluster CREATING until the run page has been seen in progress, however long a
+  // loaded machine takes to open it.
+  const hold = await fetch(`${sandboxUrl}/__sandbox/faults`, {
     method: 'POST',
     body: JSON.stringify({
       service: 'eks',
       operation: 'CreateCluster',
-      kind: 'latency',
-      latencyMs: 30_000,
+      kind: 'hold',
       count: 1,
     }),
   });
-  expect(slow.status).toBe(201);
+  expect(hold.status).toBe(201);
+  const [holdId] = (await hold.json()).ids;
   await page.getByRole('button', { name: 'Create' }).click();
 
   // While the task runs, its stack's run page (the run id is the task's and the stack's)
@@ -88,7 +88,12 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
     });
   }).toPass({ timeout: 60_000 });
   await expect(page.getByText(/^[0-3] of 4 resources ready$/)).toBeVisible();
+  await expect(page.getByLabel(/^cluster (creating|waiting)$/)).toBeVisible();
   await snap(page, testInfo, '44-run-in-progress');
+  const release = await fetch(`${sandboxUrl}/__sandbox/faults/${holdId}`, {
+    method: 'DELETE',
+  });
+  expect(release.status).toBe(204);
   await expect(page.getByText('4 of 4 resources ready')).toBeVisible({
     timeout: 120_000,
   });

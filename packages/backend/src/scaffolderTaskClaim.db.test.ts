@@ -36,16 +36,28 @@ describe.each(databases.eachSupportedId())(
       const store = await DatabaseTaskStore.create({
         database: await databases.init(databaseId),
       });
+      const racing = Object.create(store);
+      const broker = new StorageTaskBroker(racing, mockServices.logger.mock());
       // The dispatch lands after the claim's query found no open task and before it waits.
       let dispatchedId: string | undefined;
-      const racing = Object.create(store);
       racing.claimTask = async () => {
         const task = await store.claimTask();
         if (!task && !dispatchedId)
           ({ taskId: dispatchedId } = await broker.dispatch({ spec }));
         return task;
       };
-      const broker = new StorageTaskBroker(racing, mockServices.logger.mock());
+      // The broker watches a claimed task's events until it ends; the test waits for that, so
+      // that nothing reads the database after it is shut down.
+      let watchEnded = () => {};
+      const ended = new Promise<void>(resolve => (watchEnded = resolve));
+      racing.listEvents = async (options: object) => {
+        const result = await store.listEvents(options);
+        if (
+          result.events.some((e: { type: string }) => e.type === 'completion')
+        )
+          watchEnded();
+        return result;
+      };
 
       // A worker that missed the dispatch would wait for the next one: the signal bounds that.
       const claimed = await broker.claim({
@@ -55,6 +67,7 @@ describe.each(databases.eachSupportedId())(
       expect(claimed.taskId).toBe(dispatchedId);
       expect((await store.getTask(dispatchedId)).status).toBe('processing');
       await claimed.complete('completed');
+      await ended;
     }, 30_000);
   },
 );

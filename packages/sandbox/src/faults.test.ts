@@ -1,13 +1,18 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
 import {
+  CreateVpcCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import {
   CreateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { aws, useSandbox } from './__testUtils__/sandbox';
+import { aws, eventually, FAST, useSandbox } from './__testUtils__/sandbox';
 
 describe('fault injection', () => {
-  const sandbox = useSandbox();
+  const sandbox = useSandbox({ durations: FAST });
   afterEach(() => sandbox().faults.clear());
 
   it('STS answers GetCallerIdentity for the account the access key names', async () => {
@@ -111,5 +116,50 @@ describe('fault injection', () => {
     await expect(
       new STSClient(aws(sandbox())).send(new GetCallerIdentityCommand({})),
     ).resolves.toMatchObject({ Account: '123456789012' });
+  });
+
+  it('holds a create in progress until its rule is removed, then lets it finish', async () => {
+    const added = await fetch(`${sandbox().url}/__sandbox/faults`, {
+      method: 'POST',
+      body: JSON.stringify({
+        service: 'ec2',
+        operation: 'CreateVpc',
+        kind: 'hold',
+        count: 1,
+      }),
+    });
+    const [id] = (await added.json()).ids;
+    const ec2 = new EC2Client(aws(sandbox()));
+    const create = async (cidr: string) =>
+      (await ec2.send(new CreateVpcCommand({ CidrBlock: cidr }))).Vpc!.VpcId!;
+    const status = async (vpc: string) =>
+      (await ec2.send(new DescribeVpcsCommand({ VpcIds: [vpc] }))).Vpcs![0]
+        .State;
+    const held = await create('10.90.0.0/16');
+    const free = await create('10.91.0.0/16');
+    // The rule was used up by the first: the second finishes in its usual time.
+    await eventually(async () =>
+      (await status(free)) === 'available' ? true : undefined,
+    );
+    expect(await status(held)).toBe('pending');
+    expect(
+      (
+        await fetch(`${sandbox().url}/__sandbox/faults/${id}`, {
+          method: 'DELETE',
+        })
+      ).status,
+    ).toBe(204);
+    expect(
+      await eventually(async () =>
+        (await status(held)) === 'available' ? 'available' : undefined,
+      ),
+    ).toBe('available');
+    expect(
+      (
+        await fetch(`${sandbox().url}/__sandbox/faults/${id}`, {
+          method: 'DELETE',
+        })
+      ).status,
+    ).toBe(404);
   });
 });

@@ -9,7 +9,13 @@ export type FaultKind =
   /** Adds `latencyMs` before the request is answered (and still answers it). */
   | 'latency'
   /** A create that succeeds but whose long operation ends in a failed state (EKS FAILED, RDS failed). */
-  | 'fail';
+  | 'fail'
+  /**
+   * A create that succeeds but whose long operation stays in progress (EKS CREATING, RDS
+   * creating) until the rule is removed, then takes its usual duration: lets a test or a demo
+   * look at a run in progress for as long as it needs, without guessing a delay.
+   */
+  | 'hold';
 
 /** A fault rule: which requests it hits, how often, and what it does. */
 export interface FaultRule {
@@ -32,6 +38,8 @@ export interface FaultOutcome {
   latencyMs: number;
   error?: 'throttle' | 'server-error' | 'quota';
   failLongOperation: boolean;
+  /** The `hold` rule that keeps the long operations this request starts in progress. */
+  holdBy?: string;
 }
 
 /** Deterministic pseudo-random numbers, so a seeded run injects the same faults every time. */
@@ -64,6 +72,7 @@ export class FaultInjector {
       'quota',
       'latency',
       'fail',
+      'hold',
     ];
     if (
       !rule ||
@@ -91,9 +100,23 @@ export class FaultInjector {
     return this.rules.map(r => ({ ...r }));
   }
 
-  clear() {
-    this.rules = [];
+  /** Removes the rule `id`; false when there is none. Releases what a `hold` rule held. */
+  remove(id: string): boolean {
+    const before = this.rules.length;
+    this.rules = this.rules.filter(r => r.id !== id);
+    if (this.rules.length === before) return false;
+    this.onRemoved?.(id);
+    return true;
   }
+
+  clear() {
+    const ids = this.rules.map(r => r.id);
+    this.rules = [];
+    ids.forEach(id => this.onRemoved?.(id));
+  }
+
+  /** Called with the id of each rule removed (the sandbox releases held operations). */
+  onRemoved?: (id: string) => void;
 
   /** Applies the rules to one request of `service`/`operation`. */
   check(service: string, operation: string): FaultOutcome {
@@ -110,6 +133,11 @@ export class FaultInjector {
         if (!outcome.failLongOperation) {
           rule.hits += 1;
           outcome.failLongOperation = true;
+        }
+      } else if (rule.kind === 'hold') {
+        if (!outcome.holdBy) {
+          rule.hits += 1;
+          outcome.holdBy = rule.id;
         }
       } else if (!outcome.error) {
         rule.hits += 1;

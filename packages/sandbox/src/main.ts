@@ -14,7 +14,8 @@ function jsonEnv(name: string) {
 
 /**
  * `yarn workspace @konductor/sandbox start`: the sandbox as its own process.
- * KONDUCTOR_SANDBOX_PORT (default 4566), KONDUCTOR_SANDBOX_DATA_DIR (state folder; in memory
+ * KONDUCTOR_SANDBOX_PORT (default 4566), KONDUCTOR_SANDBOX_KUBERNETES_PORT (the clusters' Kubernetes
+ * API servers over HTTPS; default the next port), KONDUCTOR_SANDBOX_DATA_DIR (state folder; in memory
  * without one), KONDUCTOR_SANDBOX_FAULTS (JSON array of fault rules) and
  * KONDUCTOR_SANDBOX_DURATIONS (JSON object of durations in ms), KONDUCTOR_SANDBOX_VPC_LIMIT (VPCs
  * per account and region, default 5), KONDUCTOR_SANDBOX_HOSTED_ZONES (comma-separated public Route 53
@@ -22,8 +23,12 @@ function jsonEnv(name: string) {
  * container images registries hold besides the platform's starter image).
  */
 async function main() {
+  const port = Number(process.env.KONDUCTOR_SANDBOX_PORT ?? '4566');
   const sandbox = await startSandbox({
-    port: Number(process.env.KONDUCTOR_SANDBOX_PORT ?? '4566'),
+    port,
+    kubernetesPort: Number(
+      process.env.KONDUCTOR_SANDBOX_KUBERNETES_PORT ?? port + 1,
+    ),
     dataDir: process.env.KONDUCTOR_SANDBOX_DATA_DIR,
     faults: jsonEnv('KONDUCTOR_SANDBOX_FAULTS'),
     durations: jsonEnv('KONDUCTOR_SANDBOX_DURATIONS'),
@@ -40,7 +45,7 @@ async function main() {
       .filter(Boolean),
   });
   console.log(
-    `konductor sandbox listening on ${sandbox.url} (AWS at /, GitHub at /github, git at /git, Jira at /jira, Kubernetes at /k8s, admin at /__sandbox)`,
+    `konductor sandbox listening on ${sandbox.url} (AWS at /, GitHub at /github, git at /git, Jira at /jira, admin at /__sandbox; Kubernetes at ${sandbox.kubernetesUrl}/k8s)`,
   );
   const stop = () => sandbox.stop().then(() => process.exit(0));
   process.on('SIGINT', stop);

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { AddressInfo } from 'node:net';
 import { handleAws } from './aws';
@@ -18,6 +19,7 @@ import { handleGithubWeb } from './github/web';
 import { handleJira } from './jira';
 import { handleKubernetes } from './kubernetes';
 import { registryImages, STARTER_IMAGE } from './kubernetes/images';
+import { sandboxTls } from './kubernetes/tls';
 import { SandboxState, phaseOf } from './state';
 import {
   SandboxContext,
@@ -31,6 +33,8 @@ import {
 export interface SandboxOptions {
   /** Port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number;
+  /** Port of the clusters' Kubernetes API servers (HTTPS); 0 (default) picks a free one. */
+  kubernetesPort?: number;
   host?: string;
   /** Folder for state and git repositories; without one, state lives in memory and git in a temp folder. */
   dataDir?: string;
@@ -74,6 +78,13 @@ export interface Sandbox {
   githubUrl: string;
   /** Jira base URL (REST API under `/rest/api/2` and `/rest/api/3`). */
   jiraUrl: string;
+  /**
+   * Base URL of the clusters' Kubernetes API servers, `https://127.0.0.1:<port>`; each cluster's
+   * endpoint (DescribeCluster) is under it.
+   */
+  kubernetesUrl: string;
+  /** The CA that signed the Kubernetes servers' certificate (DescribeCluster's certificateAuthority). */
+  kubernetesCaPem: string;
   faults: FaultInjector;
   state: SandboxState;
   stop(): Promise<void>;
@@ -155,6 +166,11 @@ async function handleAdmin(
     ctx.faults.clear();
     return json(204, undefined);
   }
+  const rule = /^DELETE \/faults\/([^/]+)$/.exec(route);
+  if (rule)
+    return ctx.faults.remove(decodeURIComponent(rule[1]))
+      ? json(204, undefined)
+      : json(404, { error: `No fault rule ${rule[1]}` });
   if (route === 'POST /faults') {
     let body: any;
     try {
@@ -176,16 +192,82 @@ async function handleAdmin(
   return json(404, { error: `No sandbox admin route ${route}` });
 }
 
+type Handler = (
+  req: SandboxRequest,
+  ctx: SandboxContext,
+) => Promise<SandboxResponse | undefined>;
+
 /**
- * Starts the sandbox: one HTTP server on 127.0.0.1 that speaks AWS (STS, EC2, RDS, Secrets
- * Manager, EKS), GitHub REST and git smart HTTP, Jira REST and the Kubernetes API of each EKS
- * cluster it hosts, so the real client libraries work against it.
+ * Answers requests from the handler whose path prefix matches (the prefix taken off the path), or
+ * else from the first fallback that answers, or 404; with `git`, git smart HTTP under /git/.
+ */
+function listener(
+  ctx: SandboxContext,
+  options: SandboxOptions,
+  served: { routes: [string, Handler][]; fallbacks: Handler[]; git?: boolean },
+): http.RequestListener {
+  return async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://sandbox');
+      options.onRequest?.(req.method ?? 'GET', url.pathname);
+      // git smart HTTP streams through `git http-backend`.
+      if (served.git && url.pathname.startsWith('/git/')) {
+        await handleGitHttp(req, res, url, ctx);
+        return;
+      }
+      const base = {
+        method: req.method ?? 'GET',
+        query: url.searchParams,
+        headers: req.headers,
+        body: await readBody(req),
+      };
+      let response: SandboxResponse | undefined;
+      const route = served.routes.find(
+        ([prefix]) =>
+          url.pathname === prefix || url.pathname.startsWith(`${prefix}/`),
+      );
+      if (route)
+        response = await route[1](
+          { ...base, path: url.pathname.slice(route[0].length) || '/' },
+          ctx,
+        );
+      for (const fallback of route ? [] : served.fallbacks)
+        response ??= await fallback({ ...base, path: url.pathname }, ctx);
+      response ??= json(404, {
+        error: `The sandbox has no route for ${req.method} ${url.pathname}`,
+      });
+      res.writeHead(response.status, response.headers);
+      res.end(response.body);
+    } catch (e) {
+      if (!res.headersSent)
+        res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({ error: `sandbox failure: ${(e as Error).message}` }),
+      );
+    }
+  };
+}
+
+function listen(server: http.Server, port: number, host: string) {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () =>
+      resolve((server.address() as AddressInfo).port),
+    );
+  });
+}
+
+/**
+ * Starts the sandbox on 127.0.0.1: an HTTP server that speaks AWS (STS, EC2, RDS, Secrets
+ * Manager, EKS, ...), GitHub REST and git smart HTTP and Jira REST, and an HTTPS server with the
+ * Kubernetes API of each EKS cluster it hosts, so the real client libraries work against it.
  */
 export async function startSandbox(
   options: SandboxOptions = {},
 ): Promise<Sandbox> {
   const state = SandboxState.load(options.dataDir);
   const faults = new FaultInjector(options.faults, options.seed);
+  faults.onRemoved = id => state.release(id);
   const gitRoot = options.dataDir
     ? path.join(options.dataDir, 'git')
     : path.join(
@@ -196,6 +278,7 @@ export async function startSandbox(
     state,
     faults,
     url: '',
+    kubernetes: { url: '', caPem: '' },
     gitRoot,
     durations: { ...DEFAULT_DURATIONS, ...options.durations },
     accountId: options.accountId ?? '123456789012',
@@ -218,26 +301,10 @@ export async function startSandbox(
 
   seed(ctx);
 
-  const server = http.createServer(async (req, res) => {
-    try {
-      const url = new URL(req.url ?? '/', 'http://sandbox');
-      options.onRequest?.(req.method ?? 'GET', url.pathname);
-      // git smart HTTP streams through `git http-backend`.
-      if (url.pathname.startsWith('/git/')) {
-        await handleGitHttp(req, res, url, ctx);
-        return;
-      }
-      const body = await readBody(req);
-      const base = {
-        method: req.method ?? 'GET',
-        query: url.searchParams,
-        headers: req.headers,
-        body,
-      };
-      const prefixed: [
-        string,
-        (r: SandboxRequest, c: SandboxContext) => Promise<SandboxResponse>,
-      ][] = [
+  const server = http.createServer(
+    listener(ctx, options, {
+      git: true,
+      routes: [
         ['/__sandbox', handleAdmin],
         // GraphQL under the REST base (github.com) and at /api/graphql (GitHub Enterprise).
         ['/github/graphql', handleGithubGraphql],
@@ -246,47 +313,33 @@ export async function startSandbox(
         // GitHub Enterprise's REST base, which sign-in uses with enterpriseInstanceUrl.
         ['/api/v3', handleGithub],
         ['/jira', handleJira],
-        ['/k8s', handleKubernetes],
-      ];
-      let response: SandboxResponse | undefined;
-      for (const [prefix, handler] of prefixed) {
-        if (url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)) {
-          response = await handler(
-            { ...base, path: url.pathname.slice(prefix.length) || '/' },
-            ctx,
-          );
-          break;
-        }
-      }
-      response ??= await handleGithubOAuth(
-        { ...base, path: url.pathname },
-        ctx,
-      );
-      response ??= await handleAws({ ...base, path: url.pathname }, ctx);
-      response ??= await handleGithubWeb({ ...base, path: url.pathname }, ctx);
-      response ??= json(404, {
-        error: `The sandbox has no route for ${req.method} ${url.pathname}`,
-      });
-      res.writeHead(response.status, response.headers);
-      res.end(response.body);
-    } catch (e) {
-      if (!res.headersSent)
-        res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({ error: `sandbox failure: ${(e as Error).message}` }),
-      );
-    }
-  });
+      ],
+      fallbacks: [handleGithubOAuth, handleAws, handleGithubWeb],
+    }),
+  );
+  // The clusters' Kubernetes API servers, over TLS as on EKS.
+  const tls = await sandboxTls(options.dataDir);
+  const kubernetes = https.createServer(
+    { cert: tls.certPem, key: tls.keyPem },
+    listener(ctx, options, {
+      routes: [['/k8s', handleKubernetes]],
+      fallbacks: [],
+    }),
+  );
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () =>
-      resolve(),
-    );
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  const host = options.host ?? '127.0.0.1';
+  const port = await listen(server, options.port ?? 0, host);
+  const url = `http://${host}:${port}`;
   ctx.url = url;
+  const kubernetesPort = await listen(
+    kubernetes,
+    options.kubernetesPort ?? 0,
+    host,
+  );
+  ctx.kubernetes = {
+    url: `https://${host}:${kubernetesPort}`,
+    caPem: tls.caPem,
+  };
 
   return {
     url,
@@ -295,10 +348,18 @@ export async function startSandbox(
     state,
     githubUrl: `${url}/github`,
     jiraUrl: `${url}/jira`,
-    stop: () =>
-      new Promise<void>(resolve => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    kubernetesUrl: ctx.kubernetes.url,
+    kubernetesCaPem: tls.caPem,
+    stop: async () => {
+      await Promise.all(
+        [server, kubernetes].map(
+          s =>
+            new Promise<void>(resolve => {
+              s.closeAllConnections();
+              s.close(() => resolve());
+            }),
+        ),
+      );
+    },
   };
 }

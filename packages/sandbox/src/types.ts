@@ -64,6 +64,8 @@ export interface SandboxContext {
   faults: FaultInjector;
   /** The sandbox's base URL, for links and endpoints it hands out. */
   url: string;
+  /** Base URL of the clusters' Kubernetes API servers (HTTPS), and the CA that signed them. */
+  kubernetes: { url: string; caPem: string };
   durations: SandboxDurations;
   /** Default AWS account, used when the access key id names none. */
   accountId: string;

@@ -91,9 +91,11 @@ describe('EksClusterProvider', () => {
       metadata: {
         annotations: {
           'kubernetes.io/api-server': expect.stringContaining(
-            `${sandbox.url}/k8s/`,
+            `${sandbox.kubernetesUrl}/k8s/`,
           ),
-          'kubernetes.io/api-server-certificate-authority': expect.any(String),
+          'kubernetes.io/api-server-certificate-authority': Buffer.from(
+            sandbox.kubernetesCaPem,
+          ).toString('base64'),
           'kubernetes.io/auth-provider': 'aws',
           'kubernetes.io/x-k8s-aws-id': 'shop-dev-eks',
           'konductor.dev/cloud-id':

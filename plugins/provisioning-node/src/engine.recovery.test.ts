@@ -125,8 +125,8 @@ describe('provisionStack resumes, re-applies, cancels and destroys against the s
     const kept = JSON.parse(
       await secretValue(String(second.database!.masterUserSecretArn)),
     ).password;
-    const appSecret = await kubeClient(
-      String(first.cluster!.endpoint),
+    const appSecret = await (
+      await kubeClient(sandbox, first.cluster!)
     ).readNamespacedSecret({ name: 'renew-secrets', namespace: 'renew-dev' });
     expect(Buffer.from(appSecret.data!.DB_PASSWORD, 'base64').toString()).toBe(
       kept,
@@ -265,7 +265,7 @@ describe('provisionStack resumes, re-applies, cancels and destroys against the s
     const checkpoint = checkpointStore();
     const spec = stack('ns');
     const first = await run(spec, [], { checkpoint });
-    const core = kubeClient(String(first.cluster!.endpoint));
+    const core = await kubeClient(sandbox, first.cluster!);
     await core.deleteNamespace({ name: 'ns-dev' });
     expect((await core.readNamespace({ name: 'ns-dev' })).status?.phase).toBe(
       'Terminating',
@@ -280,7 +280,7 @@ describe('provisionStack resumes, re-applies, cancels and destroys against the s
     expect(ns.status?.phase).toBe('Active');
     expect(ns.metadata?.uid).not.toBe(undefined);
     await expect(
-      kubeClient(String(first.cluster!.endpoint)).readNamespacedSecret({
+      core.readNamespacedSecret({
         name: 'ns-secrets',
         namespace: 'ns-dev',
       }),

@@ -99,9 +99,8 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
     });
 
     // The app got the database endpoint as plain env and the password through a Secret reference.
-    const deployment = await kubeClient(
-      String(outputs.cluster!.endpoint),
-      k8s.AppsV1Api,
+    const deployment = await (
+      await kubeClient(sandbox, outputs.cluster!, k8s.AppsV1Api)
     ).readNamespacedDeployment({ name: 'shop', namespace: 'shop-dev' });
     const env = deployment.spec!.template.spec!.containers[0].env!;
     expect(env).toEqual(
@@ -156,8 +155,8 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       await kept('analytics-db'),
     ];
     expect(orders.password).not.toBe(analytics.password);
-    const secret = await kubeClient(
-      String(outputs.cluster!.endpoint),
+    const secret = await (
+      await kubeClient(sandbox, outputs.cluster!)
     ).readNamespacedSecret({ name: 'two-secrets', namespace: 'two-dev' });
     const data = (key: string) =>
       Buffer.from(secret.data![key], 'base64').toString();

@@ -28,6 +28,7 @@ import {
   checkpointStore,
   credentials,
   durations,
+  kubeClient,
   dyingProvider,
   sandboxProvider,
 } from '@konductor/plugin-provisioning-node/testUtils';
@@ -172,22 +173,9 @@ describe('the domain kind against the sandbox', () => {
     const at = (resource: string, status: string) =>
       events.findIndex(e => e.resource === resource && e.status === status);
     expect(at('web', 'ready')).toBeLessThan(at('app', 'creating'));
-    const kc = new k8s.KubeConfig();
-    kc.loadFromOptions({
-      clusters: [
-        {
-          name: 'c',
-          server: String(outputs.cluster.endpoint),
-          skipTLSVerify: true,
-        },
-      ],
-      users: [{ name: 'u', token: 't' }],
-      contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
-      currentContext: 'c',
-    });
-    const ingress = await kc
-      .makeApiClient(k8s.NetworkingV1Api)
-      .readNamespacedIngress({ name: 'shop', namespace: 'shop-dev' });
+    const ingress = await (
+      await kubeClient(sandbox, outputs.cluster, k8s.NetworkingV1Api)
+    ).readNamespacedIngress({ name: 'shop', namespace: 'shop-dev' });
     expect(ingress.metadata!.annotations).toMatchObject({
       'alb.ingress.kubernetes.io/certificate-arn': arn,
     });

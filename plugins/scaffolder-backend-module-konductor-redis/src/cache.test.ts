@@ -24,6 +24,7 @@ import {
   checkpointStore,
   credentials,
   durations,
+  kubeClient,
   dyingProvider,
   sandboxCounts,
   sandboxProvider,
@@ -145,22 +146,9 @@ describe('the cache kind against the sandbox', () => {
     const at = (resource: string, status: string) =>
       events.findIndex(e => e.resource === resource && e.status === status);
     expect(at('sessions', 'ready')).toBeLessThan(at('app', 'creating'));
-    const kc = new k8s.KubeConfig();
-    kc.loadFromOptions({
-      clusters: [
-        {
-          name: 'c',
-          server: String(outputs.cluster.endpoint),
-          skipTLSVerify: true,
-        },
-      ],
-      users: [{ name: 'u', token: 't' }],
-      contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
-      currentContext: 'c',
-    });
-    const secret = await kc
-      .makeApiClient(k8s.CoreV1Api)
-      .readNamespacedSecret({ name: 'shop-secrets', namespace: 'shop-dev' });
+    const secret = await (
+      await kubeClient(sandbox, outputs.cluster, k8s.CoreV1Api)
+    ).readNamespacedSecret({ name: 'shop-secrets', namespace: 'shop-dev' });
     const secretToken = await token();
     expect(secretToken.length).toBeGreaterThanOrEqual(16);
     const url =

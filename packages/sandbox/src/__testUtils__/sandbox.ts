@@ -1,3 +1,7 @@
+import { Sha256 } from '@aws-crypto/sha256-js';
+import type { Cluster } from '@aws-sdk/client-eks';
+import * as k8s from '@kubernetes/client-node';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { startSandbox, Sandbox, SandboxOptions } from '../startSandbox';
 
 /** Durations short enough for tests, long enough that the "in progress" state is observable. */
@@ -62,4 +66,54 @@ export async function inspect(sandbox: Sandbox): Promise<{
   resources: any[];
 }> {
   return (await fetch(`${sandbox.url}/__sandbox/resources`)).json();
+}
+
+/** An EKS bearer token for `cluster`, made as `aws eks get-token` makes one. */
+export async function eksToken(cluster: string, region = 'us-east-1') {
+  const host = `sts.${region}.amazonaws.com`;
+  const signed = await new SignatureV4({
+    credentials: { accessKeyId: 'AKIASANDBOX', secretAccessKey: 'sandbox' },
+    region,
+    service: 'sts',
+    sha256: Sha256,
+  }).presign(
+    {
+      method: 'GET',
+      protocol: 'https:',
+      hostname: host,
+      path: '/',
+      query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
+      headers: { host, 'x-k8s-aws-id': cluster },
+    },
+    { expiresIn: 60 },
+  );
+  const query = new URLSearchParams(
+    signed.query as Record<string, string>,
+  ).toString();
+  return `k8s-aws-v1.${Buffer.from(`https://${host}/?${query}`).toString(
+    'base64url',
+  )}`;
+}
+
+/** A kubeconfig for an EKS cluster as DescribeCluster describes it, with an EKS token. */
+export async function eksKubeConfig(
+  cluster: Cluster,
+  token?: string,
+): Promise<k8s.KubeConfig> {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({
+    clusters: [
+      {
+        name: cluster.name!,
+        server: cluster.endpoint!,
+        caData: cluster.certificateAuthority?.data,
+      },
+    ],
+    users: [
+      { name: 'konductor', token: token ?? (await eksToken(cluster.name!)) },
+    ],
+    contexts: [{ name: 'c', cluster: cluster.name!, user: 'konductor' }],
+    currentContext: 'c',
+  });
+  return kc;
 }

@@ -14,6 +14,7 @@ import {
   DescribeVpcsCommand,
   EC2Client,
   ModifyVpcAttributeCommand,
+  paginateDescribeVpcs,
 } from '@aws-sdk/client-ec2';
 import { aws, eventually, inspect, useSandbox } from '../__testUtils__/sandbox';
 
@@ -162,13 +163,19 @@ describe('EC2', () => {
     expect(none.Vpcs).toEqual([]);
   });
 
-  it('rejects a CIDR that does not parse, and an unknown VPC id, with EC2 error codes', async () => {
+  it('rejects a CIDR that does not parse, one outside /16 to /28, and an unknown VPC id, with EC2 error codes', async () => {
     await expect(
       ec2().send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/33' })),
     ).rejects.toMatchObject({
       name: 'InvalidParameterValue',
       message: expect.stringContaining('10.0.0.0/33'),
       $metadata: { httpStatusCode: 400 },
+    });
+    await expect(
+      ec2().send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/29' })),
+    ).rejects.toMatchObject({
+      name: 'InvalidVpc.Range',
+      message: "The CIDR '10.0.0.0/29' is invalid.",
     });
     await expect(
       ec2().send(
@@ -320,5 +327,54 @@ describe('EC2 VPC quota', () => {
       name: 'VpcLimitExceeded',
       message: 'The maximum number of VPCs has been reached.',
     });
+  });
+});
+
+describe('EC2 Describe pagination', () => {
+  const sandbox = useSandbox({ vpcLimit: 10 });
+
+  it('pages by MaxResults (5 to 1000) and NextToken, which the SDK paginator follows', async () => {
+    const ec2 = new EC2Client(aws(sandbox()));
+    for (let i = 0; i < 7; i++)
+      await ec2.send(
+        new CreateVpcCommand({
+          CidrBlock: `10.${20 + i}.0.0/16`,
+          TagSpecifications: [
+            { ResourceType: 'vpc', Tags: [{ Key: 'set', Value: 'paged' }] },
+          ],
+        }),
+      );
+    const filtered = { Filters: [{ Name: 'tag:set', Values: ['paged'] }] };
+    const first = await ec2.send(
+      new DescribeVpcsCommand({ ...filtered, MaxResults: 5 }),
+    );
+    expect(first.Vpcs).toHaveLength(5);
+    expect(first.NextToken).toEqual(expect.any(String));
+    const second = await ec2.send(
+      new DescribeVpcsCommand({
+        ...filtered,
+        MaxResults: 5,
+        NextToken: first.NextToken,
+      }),
+    );
+    expect(second.Vpcs).toHaveLength(2);
+    expect(second.NextToken).toBeUndefined();
+    const ids = [];
+    for await (const page of paginateDescribeVpcs(
+      { client: ec2, pageSize: 5 },
+      filtered,
+    ))
+      ids.push(...page.Vpcs!.map(v => v.VpcId));
+    expect(new Set(ids).size).toBe(7);
+
+    await expect(
+      ec2.send(new DescribeVpcsCommand({ MaxResults: 4 })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    // A token belongs to the query it came from.
+    await expect(
+      ec2.send(
+        new DescribeVpcsCommand({ MaxResults: 5, NextToken: first.NextToken }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidPaginationToken' });
   });
 });

@@ -93,7 +93,7 @@ describe('EKS', () => {
     const active = await waitFor('shop', 'ACTIVE');
     // One opaque segment, as EKS's host name: no encoded slashes for clients to decode.
     expect(active.endpoint).toMatch(
-      new RegExp(`^${sandbox().url}/k8s/[0-9A-F]{32}$`),
+      new RegExp(`^${sandbox().kubernetesUrl}/k8s/[0-9A-F]{32}$`),
     );
     expect(active.resourcesVpcConfig).toMatchObject({
       endpointPublicAccess: false,

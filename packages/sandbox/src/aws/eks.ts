@@ -81,10 +81,12 @@ function renderCluster(r: SandboxResource<Cluster>, ctx: SandboxContext) {
     roleArn: c.roleArn,
     status,
     endpoint:
-      status === 'ACTIVE' ? `${ctx.url}/k8s/${endpointId(r.id)}` : undefined,
+      status === 'ACTIVE'
+        ? `${ctx.kubernetes.url}/k8s/${endpointId(r.id)}`
+        : undefined,
     certificateAuthority:
       status === 'ACTIVE'
-        ? { data: Buffer.from('sandbox-ca').toString('base64') }
+        ? { data: Buffer.from(ctx.kubernetes.caPem).toString('base64') }
         : undefined,
     platformVersion: 'eks.1',
     resourcesVpcConfig: {

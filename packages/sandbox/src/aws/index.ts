@@ -120,7 +120,24 @@ export async function handleAws(
     if (outcome.error) {
       throw faultError(outcome.error, service as any);
     }
-    return await service.handle(req, ctx, caller, outcome.failLongOperation);
+    if (!outcome.holdBy)
+      return await service.handle(req, ctx, caller, outcome.failLongOperation);
+    // The creates this request starts stay in progress until the hold rule is removed.
+    const before = new Set(ctx.state.all());
+    const response = await service.handle(
+      req,
+      ctx,
+      caller,
+      outcome.failLongOperation,
+    );
+    const now = Date.now();
+    for (const r of ctx.state.all())
+      if (!before.has(r) && r.readyAt !== undefined && r.readyAt > now) {
+        r.held = { by: outcome.holdBy, ms: r.readyAt - now };
+        r.readyAt = Number.MAX_SAFE_INTEGER;
+      }
+    ctx.state.save();
+    return response;
   } catch (e) {
     return service.error(asServiceError(e));
   }

@@ -1,20 +1,40 @@
 /** The kinds the sandbox's Kubernetes API serves, by URL group/version and plural. */
 export const KINDS: Record<
   string,
-  { kind: string; apiVersion: string; namespaced: boolean }
+  {
+    kind: string;
+    apiVersion: string;
+    namespaced: boolean;
+    shortNames?: string[];
+    categories?: string[];
+  }
 > = {
-  'v1/namespaces': { kind: 'Namespace', apiVersion: 'v1', namespaced: false },
+  'v1/namespaces': {
+    kind: 'Namespace',
+    apiVersion: 'v1',
+    namespaced: false,
+    shortNames: ['ns'],
+  },
   'v1/secrets': { kind: 'Secret', apiVersion: 'v1', namespaced: true },
-  'v1/services': { kind: 'Service', apiVersion: 'v1', namespaced: true },
+  'v1/services': {
+    kind: 'Service',
+    apiVersion: 'v1',
+    namespaced: true,
+    shortNames: ['svc'],
+    categories: ['all'],
+  },
   'apps/v1/deployments': {
     kind: 'Deployment',
     apiVersion: 'apps/v1',
     namespaced: true,
+    shortNames: ['deploy'],
+    categories: ['all'],
   },
   'networking.k8s.io/v1/ingresses': {
     kind: 'Ingress',
     apiVersion: 'networking.k8s.io/v1',
     namespaced: true,
+    shortNames: ['ing'],
   },
 };
 
@@ -37,6 +57,8 @@ function resources() {
       namespaced: def.namespaced,
       kind: def.kind,
       verbs: VERBS,
+      ...(def.shortNames && { shortNames: def.shortNames }),
+      ...(def.categories && { categories: def.categories }),
     });
   }
   add('v1', {
@@ -45,6 +67,8 @@ function resources() {
     namespaced: true,
     kind: 'Pod',
     verbs: ['get', 'list'],
+    shortNames: ['po'],
+    categories: ['all'],
   });
   return byGroupVersion;
 }
@@ -52,7 +76,8 @@ function resources() {
 /**
  * The discovery documents standard clients (kubectl, client-go, Helm) read before anything else:
  * `/version`, `/api`, `/api/v1`, `/apis`, `/apis/{group}` and `/apis/{group}/{version}`, for a
- * cluster of Kubernetes `version` (EKS's `1.35`); undefined for any other path.
+ * cluster of Kubernetes `version` (EKS's `1.35`), and the OpenAPI v3 index and per group/version
+ * documents under `/openapi/v3`; undefined for any other path.
  */
 export function discovery(path: string[], version: string): object | undefined {
   const all = resources();
@@ -78,6 +103,7 @@ export function discovery(path: string[], version: string): object | undefined {
       platform: 'linux/amd64',
     };
   }
+  if (path[0] === 'openapi') return openApi(path);
   if (key === 'api')
     return {
       kind: 'APIVersions',
@@ -102,4 +128,65 @@ export function discovery(path: string[], version: string): object | undefined {
         resources: list,
       }
     : undefined;
+}
+
+const urlPrefix = (groupVersion: string) =>
+  groupVersion.includes('/') ? `apis/${groupVersion}` : `api/${groupVersion}`;
+
+/**
+ * OpenAPI v3: `/openapi/v3` lists a document per group/version, and each document has the paths
+ * of its kinds, every operation tagged with its kind (`x-kubernetes-group-version-kind`) and the
+ * query parameters the sandbox honours. kubectl reads them to learn that the server validates
+ * fields itself (`fieldValidation`); the documents carry no schemas.
+ */
+function openApi(path: string[]): object | undefined {
+  const groupVersions = [...resources().keys()];
+  if (path.length === 2 && path[1] === 'v3')
+    return {
+      paths: Object.fromEntries(
+        groupVersions.map(gv => [
+          urlPrefix(gv),
+          { serverRelativeURL: `/openapi/v3/${urlPrefix(gv)}` },
+        ]),
+      ),
+    };
+  const gv = groupVersions.find(
+    g => path.slice(2).join('/') === urlPrefix(g) && path[1] === 'v3',
+  );
+  if (!gv) return undefined;
+  const query = (...names: string[]) =>
+    names.map(name => ({ name, in: 'query', schema: { type: 'string' } }));
+  const paths: Record<string, object> = {};
+  for (const [key, def] of Object.entries(KINDS)) {
+    if (def.apiVersion !== gv) continue;
+    const [group, version] = gv.includes('/') ? gv.split('/') : ['', gv];
+    const tag = { group, version, kind: def.kind };
+    const op = (action: string, params: object[] = []) => ({
+      operationId: `${action}${def.kind}`,
+      'x-kubernetes-action': action,
+      'x-kubernetes-group-version-kind': tag,
+      parameters: params,
+      responses: { '200': { description: 'OK' } },
+    });
+    const plural = key.slice(key.lastIndexOf('/') + 1);
+    const collection = `/${urlPrefix(gv)}${
+      def.namespaced ? '/namespaces/{namespace}' : ''
+    }/${plural}`;
+    const writes = query('dryRun', 'fieldManager', 'fieldValidation');
+    paths[collection] = {
+      get: op('list', query('labelSelector', 'limit', 'continue')),
+      post: op('post', writes),
+    };
+    paths[`${collection}/{name}`] = {
+      get: op('get'),
+      put: op('put', writes),
+      patch: op('patch', [...writes, ...query('force')]),
+      delete: op('delete'),
+    };
+  }
+  return {
+    openapi: '3.0.0',
+    info: { title: 'Kubernetes', version: 'unversioned' },
+    paths,
+  };
 }

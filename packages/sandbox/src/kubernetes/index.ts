@@ -7,6 +7,7 @@ import {
   json,
 } from '../types';
 import { endpointId } from '../aws/eks';
+import { eksTokenError } from './authn';
 import { discovery, KINDS } from './discovery';
 import { pullFailure } from './images';
 import { nodesReachInternet } from './nodes';
@@ -161,7 +162,8 @@ export async function handleKubernetes(
     );
   }
   const clusterId = cluster.id;
-  if (!/^Bearer \S+/.test(String(req.headers.authorization ?? '')))
+  // Like EKS, the reason a token is refused stays on the server.
+  if (eksTokenError(String(req.headers.authorization ?? '')))
     return status(401, 'Unauthorized', 'Unauthorized');
 
   // /api/v1/... or /apis/{group}/{version}/..., after discovery (/version, /api, /apis, ...).
@@ -170,6 +172,13 @@ export async function handleKubernetes(
     req.method === 'GET' &&
     discovery(rest, (cluster.data as { version: string }).version);
   if (document) return json(200, document);
+  // Not modelled: a watch would need a stream of changes, readiness included.
+  if (/^(true|1)$/.test(req.query.get('watch') ?? ''))
+    return status(
+      405,
+      'MethodNotAllowed',
+      'the sandbox does not serve watch requests: list again instead',
+    );
   let groupVersion: string;
   let tail: string[];
   if (rest[0] === 'api' && rest[1] === 'v1')
@@ -237,13 +246,33 @@ export async function handleKubernetes(
     );
   let body: any;
   if (req.body.length) {
+    // JSON and its patch types; not YAML or protobuf, which the real API server also takes.
+    const type = String(req.headers['content-type'] ?? 'application/json');
+    const accepted =
+      req.method === 'PATCH'
+        ? [
+            'application/json-patch+json',
+            'application/merge-patch+json',
+            'application/strategic-merge-patch+json',
+          ]
+        : ['application/json'];
+    if (!accepted.includes(type.split(';')[0].trim()))
+      return status(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: ${accepted.join(
+          ', ',
+        )}`,
+      );
     try {
       body = JSON.parse(req.body.toString('utf8'));
-    } catch {
+    } catch (e) {
       return status(
         400,
         'BadRequest',
-        'the body of the request was in an unknown format - accepted media types include: application/json',
+        `the body of the request could not be decoded as JSON: ${
+          (e as Error).message
+        }`,
       );
     }
   }

@@ -1,4 +1,5 @@
 import {
+  Cluster,
   CreateClusterCommand,
   DescribeClusterCommand,
   EKSClient,
@@ -9,7 +10,14 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import * as k8s from '@kubernetes/client-node';
-import { aws, eventually, FAST, useSandbox } from '../__testUtils__/sandbox';
+import {
+  aws,
+  eksKubeConfig,
+  eksToken,
+  eventually,
+  FAST,
+  useSandbox,
+} from '../__testUtils__/sandbox';
 import { qualifiedImage, STARTER_IMAGE } from './images';
 
 describe('Kubernetes API of an EKS cluster', () => {
@@ -19,6 +27,7 @@ describe('Kubernetes API of an EKS cluster', () => {
     durations: { ...FAST, deployment: 2000 },
   });
   let kc: k8s.KubeConfig;
+  let cluster: Cluster;
 
   beforeAll(async () => {
     const ec2 = new EC2Client(aws(sandbox()));
@@ -47,19 +56,13 @@ describe('Kubernetes API of an EKS cluster', () => {
         resourcesVpcConfig: { subnetIds },
       }),
     );
-    const endpoint = await eventually(
-      async () =>
-        (
-          await eks.send(new DescribeClusterCommand({ name: 'apps' }))
-        ).cluster?.endpoint,
-    );
-    kc = new k8s.KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'apps', server: endpoint, skipTLSVerify: true }],
-      users: [{ name: 'konductor', token: 'sandbox-token' }],
-      contexts: [{ name: 'apps', cluster: 'apps', user: 'konductor' }],
-      currentContext: 'apps',
+    cluster = await eventually(async () => {
+      const described = (
+        await eks.send(new DescribeClusterCommand({ name: 'apps' }))
+      ).cluster;
+      return described?.endpoint ? described : undefined;
     });
+    kc = await eksKubeConfig(cluster);
   });
 
   it('creates, reads, patches and deletes a namespace, secret, service and ingress', async () => {
@@ -249,17 +252,51 @@ describe('Kubernetes API of an EKS cluster', () => {
     expect(invalid.code).toBe(422);
   });
 
-  it('refuses requests without a token and for clusters that are not ACTIVE', async () => {
-    const endpoint = kc.getCurrentCluster()!.server;
-    expect((await fetch(`${endpoint}/api/v1/namespaces`)).status).toBe(401);
+  it('serves TLS signed by the cluster CA, and refuses what is not an EKS token', async () => {
+    expect(cluster.endpoint).toMatch(
+      new RegExp(`^${sandbox().kubernetesUrl}/k8s/[0-9A-F]{32}$`),
+    );
+    expect(
+      Buffer.from(cluster.certificateAuthority!.data!, 'base64').toString(),
+    ).toBe(sandbox().kubernetesCaPem);
+    const namespaces = (config: k8s.KubeConfig) =>
+      config
+        .makeApiClient(k8s.CoreV1Api)
+        .listNamespace()
+        .then(
+          () => 200,
+          e => e.code ?? e.cause?.code ?? e.message,
+        );
+    expect(await namespaces(kc)).toBe(200);
+    // An unknown CA: the client refuses the server.
+    expect(
+      await namespaces(
+        await eksKubeConfig({ ...cluster, certificateAuthority: undefined }),
+      ),
+    ).toMatch(/CERT|UNABLE_TO_VERIFY/);
+    for (const token of [
+      'sandbox-token',
+      `k8s-aws-v1.${Buffer.from(
+        'https://evil.example.com/?Action=GetCallerIdentity',
+      ).toString('base64url')}`,
+    ])
+      expect(await namespaces(await eksKubeConfig(cluster, token))).toBe(401);
+    expect(
+      await namespaces(
+        await eksKubeConfig({
+          ...cluster,
+          endpoint: `${sandbox().kubernetesUrl}/k8s/${'0'.repeat(32)}`,
+        }),
+      ),
+    ).toBe(503);
+    // Plain HTTP on the AWS port serves no Kubernetes API.
     expect(
       (
-        await fetch(
-          `${sandbox().url}/k8s/${'0'.repeat(32)}/api/v1/namespaces`,
-          { headers: { authorization: 'Bearer t' } },
-        )
+        await fetch(`${sandbox().url}/k8s/${'0'.repeat(32)}/api`, {
+          headers: { authorization: `Bearer ${await eksToken('apps')}` },
+        })
       ).status,
-    ).toBe(503);
+    ).toBe(404);
   });
 
   it('serves discovery, pages lists, and refuses an update of a stale version', async () => {

@@ -2,6 +2,7 @@ import {
   GetSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import * as k8s from '@kubernetes/client-node';
 import { startSandbox, Sandbox, STARTER_IMAGE } from '@konductor/sandbox';
 import {
@@ -11,6 +12,7 @@ import {
 } from '@konductor/plugin-provisioning-common';
 import { AwsProvider, type AwsProviderOptions } from '../aws/AwsProvider';
 import { AwsClientFactory } from '../aws/AwsClientFactory';
+import { eksKubeConfig } from '../aws/eksApi';
 import { provisionStack } from '../engine';
 import type { Checkpoint } from '../stackRun';
 import type { CloudProvider, ResourceOutputs } from '../provider';
@@ -35,21 +37,6 @@ export const durations = {
   certificateRecord: 30,
   certificateIssue: 60,
 };
-
-/** A Kubernetes API client of a sandbox cluster (any token is accepted there). */
-export function kubeClient<T = k8s.CoreV1Api>(
-  server: string,
-  Api: new (...args: any[]) => T = k8s.CoreV1Api as any,
-): T {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
-    currentContext: 'c',
-  });
-  return kc.makeApiClient(Api as any) as T;
-}
 
 /** Polls until `probe` answers something other than undefined. */
 export async function eventually<T>(
@@ -113,6 +100,28 @@ export const credentials = async (accountId: string) => async () => ({
   accessKeyId: `AKIA${accountId}`,
   secretAccessKey: 'sandbox',
 });
+
+/**
+ * A Kubernetes API client of a sandbox cluster (its outputs name it), made as the provider makes
+ * one: described through EKS, its CA trusted, with an EKS token.
+ */
+export async function kubeClient<T = k8s.CoreV1Api>(
+  sandbox: Sandbox,
+  cluster: ResourceOutputs,
+  Api: new (...args: any[]) => T = k8s.CoreV1Api as any,
+): Promise<T> {
+  const creds = await credentials('123456789012');
+  const described = (
+    await new EKSClient({
+      endpoint: sandbox.url,
+      region: 'us-east-1',
+      credentials: creds,
+    }).send(new DescribeClusterCommand({ name: String(cluster.clusterName) }))
+  ).cluster!;
+  return (await eksKubeConfig(described, 'us-east-1', creds)).makeApiClient(
+    Api as any,
+  ) as T;
+}
 
 /** The AWS provider of `sandbox`, with fast polls and retries and the given kind modules. */
 export function sandboxProvider(

@@ -86,13 +86,13 @@ export async function eksKubeConfig(
   const token = await eksToken(cluster.name!, region, credentials);
   const kc = new k8s.KubeConfig();
   kc.loadFromOptions({
-    // A plain-HTTP endpoint (the sandbox) has no TLS to verify; EKS endpoints are HTTPS and use the CA.
+    // The endpoint's certificate is verified against the cluster's own CA.
     clusters: [
       {
         name: cluster.name!,
         server: cluster.endpoint!,
         caData: cluster.certificateAuthority?.data,
-        skipTLSVerify: cluster.endpoint!.startsWith('http://'),
+        skipTLSVerify: false,
       },
     ],
     users: [{ name: 'konductor', token }],

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   SandboxContext,
   SandboxRequest,
@@ -8,6 +9,7 @@ import {
 import { phaseOf, SandboxResource } from '../../state';
 import {
   AwsCaller,
+  el,
   listMembers,
   listValues,
   queryParams,
@@ -175,6 +177,60 @@ export function describeSelection<T extends { tags: Record<string, string> }>(
       (!ids.length || ids.includes(r.id)) &&
       matchesFilters(params, r.data.tags, fields(r)),
   );
+}
+
+const hashOf = (text: string) =>
+  createHash('sha256').update(text).digest('hex').slice(0, 16);
+
+/**
+ * One page of a Describe call's results: at most `MaxResults` (between `min` and `max`; all of
+ * them without it), from where `NextToken` says; `more` is the response's `<nextToken>` element
+ * when results remain, else ''. Tokens are opaque and tied to the call's filters.
+ */
+export function describePage<T>(
+  params: Params,
+  items: T[],
+  limits: { min: number; max: number } = { min: 5, max: 1000 },
+): { items: T[]; more: string } {
+  const raw = params.get('MaxResults');
+  const max = raw === undefined ? undefined : Number(raw);
+  if (
+    max !== undefined &&
+    !(Number.isInteger(max) && max >= limits.min && max <= limits.max)
+  )
+    throw new ServiceError(
+      400,
+      'InvalidParameterValue',
+      `Value ( ${raw} ) for parameter maxResults is invalid. Expecting a value between ${limits.min} and ${limits.max}.`,
+    );
+  const filters = JSON.stringify(
+    [...params].filter(([k]) => k.startsWith('Filter.')).sort(),
+  );
+  let start = 0;
+  const token = params.get('NextToken');
+  if (token !== undefined) {
+    const [offset, hash] = Buffer.from(token, 'base64url')
+      .toString('utf8')
+      .split('|');
+    if (hash !== hashOf(filters) || !/^\d+$/.test(offset ?? ''))
+      throw new ServiceError(
+        400,
+        'InvalidPaginationToken',
+        'The specified pagination token is not valid or is expired.',
+      );
+    start = Number(offset);
+  }
+  const end = max === undefined ? items.length : start + max;
+  return {
+    items: items.slice(start, end),
+    more:
+      end < items.length
+        ? el(
+            'nextToken',
+            Buffer.from(`${end}|${hashOf(filters)}`).toString('base64url'),
+          )
+        : '',
+  };
 }
 
 export function tagSpecs(params: Params, resourceType: string) {

@@ -10,7 +10,13 @@ import {
   natState,
   renderNatGateway,
 } from './model';
-import { Ec2Handlers, response, describeSelection, tagSpecs } from './call';
+import {
+  Ec2Handlers,
+  response,
+  describePage,
+  describeSelection,
+  tagSpecs,
+} from './call';
 
 /** EC2 Internet gateways, Elastic IPs and NAT gateways (asynchronous: pending, then available). */
 export const gatewaysOperations: Ec2Handlers = {
@@ -107,14 +113,15 @@ export const gatewaysOperations: Ec2Handlers = {
         'attachment.vpc-id': r.data.vpcId,
       }),
     );
+    const page = describePage(params, found);
     return response(
       action,
       el(
         'internetGatewaySet',
-        found.map(r =>
+        page.items.map(r =>
           el('item', renderInternetGateway(r.data, caller.account)),
         ),
-      ),
+      ) + page.more,
     );
   },
   AllocateAddress: ({ params, action, save, ctx }) => {
@@ -289,12 +296,13 @@ export const gatewaysOperations: Ec2Handlers = {
         state: natState(r),
       }),
     );
+    const page = describePage(params, found);
     return response(
       action,
       el(
         'natGatewaySet',
-        found.map(r => el('item', renderNatGateway(r))),
-      ),
+        page.items.map(r => el('item', renderNatGateway(r))),
+      ) + page.more,
     );
   },
   DeleteNatGateway: ({ params, action, nats, findIn, ctx }) => {

@@ -1,7 +1,13 @@
 import { ServiceError, hexId } from '../../types';
 import { el, required } from '../protocol';
 import { RouteTable, parseCidr, renderRouteTable } from './model';
-import { Ec2Handlers, response, describeSelection, tagSpecs } from './call';
+import {
+  Ec2Handlers,
+  response,
+  describePage,
+  describeSelection,
+  tagSpecs,
+} from './call';
 
 /** EC2 Route tables, their routes and subnet associations. */
 export const routeTablesOperations: Ec2Handlers = {
@@ -153,12 +159,15 @@ export const routeTablesOperations: Ec2Handlers = {
         'association.subnet-id': r.data.associations.map(a => a.subnetId),
       }),
     );
+    const page = describePage(params, found, { min: 5, max: 100 });
     return response(
       action,
       el(
         'routeTableSet',
-        found.map(r => el('item', renderRouteTable(r.data, caller.account))),
-      ),
+        page.items.map(r =>
+          el('item', renderRouteTable(r.data, caller.account)),
+        ),
+      ) + page.more,
     );
   },
 };

@@ -4,6 +4,7 @@ import { SecurityGroup, tagSet, renderGroup } from './model';
 import {
   Ec2Handlers,
   response,
+  describePage,
   describeSelection,
   tagSpecs,
   dependentsOfNetworkResource,
@@ -53,12 +54,13 @@ export const securityGroupsOperations: Ec2Handlers = {
         'group-name': r.data.groupName,
       }),
     );
+    const page = describePage(params, found);
     return response(
       action,
       el(
         'securityGroupInfo',
-        found.map(r => el('item', renderGroup(r.data, caller.account))),
-      ),
+        page.items.map(r => el('item', renderGroup(r.data, caller.account))),
+      ) + page.more,
     );
   },
   AuthorizeSecurityGroupIngress: ({ params, action, groups, findIn, ctx }) => {

@@ -4,6 +4,7 @@ import { Subnet, parseCidr, contains, overlaps, renderSubnet } from './model';
 import {
   Ec2Handlers,
   response,
+  describePage,
   describeSelection,
   tagSpecs,
   dependentsOfNetworkResource,
@@ -84,17 +85,18 @@ export const subnetsOperations: Ec2Handlers = {
         'cidr-block': r.data.cidrBlock,
       }),
     );
+    const page = describePage(params, found);
     return response(
       action,
       el(
         'subnetSet',
-        found.map(r =>
+        page.items.map(r =>
           el(
             'item',
             renderSubnet(r.data, { account: caller.account, used: 0 }),
           ),
         ),
-      ),
+      ) + page.more,
     );
   },
   DeleteSubnet: ({ params, action, subnets, findIn, ctx }) => {

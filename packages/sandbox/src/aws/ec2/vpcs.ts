@@ -2,7 +2,13 @@ import { ServiceError, hexId } from '../../types';
 import { phaseOf } from '../../state';
 import { el, listValues, required, tagsOf, zonesOf } from '../protocol';
 import { Vpc, parseCidr, renderVpc, vpcDns } from './model';
-import { Ec2Handlers, response, describeSelection, tagSpecs } from './call';
+import {
+  Ec2Handlers,
+  response,
+  describePage,
+  describeSelection,
+  tagSpecs,
+} from './call';
 
 /** EC2 VPCs, availability zones, and tags on any EC2 resource. */
 export const vpcsOperations: Ec2Handlers = {
@@ -28,13 +34,20 @@ export const vpcsOperations: Ec2Handlers = {
   CreateVpc: ({ params, action, scope, vpcs, ctx, caller }) => {
     const cidr = required(params, 'CidrBlock');
     const parsed = parseCidr(cidr);
-    if (!parsed || parsed[1] < 16 || parsed[1] > 28) {
+    if (!parsed) {
       throw new ServiceError(
         400,
         'InvalidParameterValue',
         `Value (${cidr}) for parameter cidrBlock is invalid. This is not a valid CIDR block.`,
       );
     }
+    // A VPC's block is between /16 and /28.
+    if (parsed[1] < 16 || parsed[1] > 28)
+      throw new ServiceError(
+        400,
+        'InvalidVpc.Range',
+        `The CIDR '${cidr}' is invalid.`,
+      );
     if (vpcs().length >= ctx.vpcLimit)
       throw new ServiceError(
         400,
@@ -72,12 +85,13 @@ export const vpcsOperations: Ec2Handlers = {
         state: phaseOf(r) === 'creating' ? 'pending' : 'available',
       }),
     );
+    const page = describePage(params, found);
     return response(
       action,
       el(
         'vpcSet',
-        found.map(r => el('item', renderVpc(r, caller.account))),
-      ),
+        page.items.map(r => el('item', renderVpc(r, caller.account))),
+      ) + page.more,
     );
   },
   DescribeVpcAttribute: ({ params, action, findVpc }) => {

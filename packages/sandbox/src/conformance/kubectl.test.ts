@@ -1,0 +1,193 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { awsCliEnv, hasClient, runClient } from '../__testUtils__/clients';
+import { FAST, useSandbox } from '../__testUtils__/sandbox';
+import { STARTER_IMAGE } from '../kubernetes/images';
+import { sandboxTls } from '../kubernetes/tls';
+
+const TIMEOUT = 180_000;
+
+// kubectl against an EKS cluster of the sandbox, configured the way EKS's documentation says:
+// `aws eks update-kubeconfig`, so kubectl trusts the cluster's CA and authenticates with the
+// token `aws eks get-token` presigns.
+(hasClient('kubectl', ['version', '--client']) &&
+  hasClient('aws', ['--version'])
+  ? describe
+  : describe.skip)('kubectl against an EKS cluster of the sandbox', () => {
+  const sandbox = useSandbox({ durations: { ...FAST, deployment: 500 } });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'konductor-kubectl-'));
+  const kubeconfig = path.join(dir, 'config');
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const aws = (...args: string[]) =>
+    runClient(
+      'aws',
+      ['--endpoint-url', sandbox().url, ...args, '--output', 'json'],
+      awsCliEnv(),
+    );
+  // kubectl runs `aws eks get-token` itself, with no endpoint: the token is for real STS.
+  const kubectl = (args: string[], input?: string, config = kubeconfig) =>
+    runClient(
+      'kubectl',
+      ['--kubeconfig', config, '--cache-dir', path.join(dir, 'cache'), ...args],
+      awsCliEnv(),
+      input,
+    );
+
+  beforeAll(async () => {
+    const vpc = JSON.parse(
+      (await aws('ec2', 'create-vpc', '--cidr-block', '10.60.0.0/16')).stdout,
+    ).Vpc.VpcId;
+    const subnets = [];
+    for (const [i, az] of ['us-east-1a', 'us-east-1b'].entries())
+      subnets.push(
+        JSON.parse(
+          (
+            await aws(
+              'ec2',
+              'create-subnet',
+              '--vpc-id',
+              vpc,
+              '--cidr-block',
+              `10.60.${i}.0/24`,
+              '--availability-zone',
+              az,
+            )
+          ).stdout,
+        ).Subnet.SubnetId,
+      );
+    await aws(
+      'eks',
+      'create-cluster',
+      '--name',
+      'conf',
+      '--role-arn',
+      'arn:aws:iam::123456789012:role/eks',
+      '--resources-vpc-config',
+      `subnetIds=${subnets.join(',')}`,
+    );
+    const active = await aws('eks', 'wait', 'cluster-active', '--name', 'conf');
+    if (active.code !== 0)
+      throw new Error(`cluster not ACTIVE: ${active.stderr}`);
+    const updated = await aws(
+      'eks',
+      'update-kubeconfig',
+      '--name',
+      'conf',
+      '--kubeconfig',
+      kubeconfig,
+    );
+    if (updated.code !== 0)
+      throw new Error(`update-kubeconfig failed: ${updated.stderr}`);
+  }, TIMEOUT);
+
+  it(
+    'serves discovery, apply, get, rollout status and delete over TLS with an EKS token',
+    async () => {
+      const version = await kubectl(['version', '-o', 'json']);
+      expect(JSON.parse(version.stdout).serverVersion.gitVersion).toMatch(
+        /^v1\.\d+\./,
+      );
+      const namespace = JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: 'shop' },
+      });
+      expect((await kubectl(['apply', '-f', '-'], namespace)).stdout).toBe(
+        'namespace/shop created\n',
+      );
+      const deployment = (replicas: number) =>
+        JSON.stringify({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'web', namespace: 'shop', labels: { app: 'web' } },
+          spec: {
+            replicas,
+            selector: { matchLabels: { app: 'web' } },
+            template: {
+              metadata: { labels: { app: 'web' } },
+              spec: { containers: [{ name: 'web', image: STARTER_IMAGE }] },
+            },
+          },
+        });
+      expect((await kubectl(['apply', '-f', '-'], deployment(1))).stdout).toBe(
+        'deployment.apps/web created\n',
+      );
+      // A second apply patches what changed (client-side apply, strategic merge).
+      expect((await kubectl(['apply', '-f', '-'], deployment(2))).stdout).toBe(
+        'deployment.apps/web configured\n',
+      );
+      const rollout = await kubectl([
+        'rollout',
+        'status',
+        'deployment/web',
+        '-n',
+        'shop',
+        '--timeout=60s',
+      ]);
+      expect(rollout.stdout).toContain(
+        'deployment "web" successfully rolled out',
+      );
+      // Short names and label selectors, as discovery announces them.
+      const read = await kubectl([
+        'get',
+        'deploy/web',
+        '-n',
+        'shop',
+        '-o',
+        'json',
+      ]);
+      expect(JSON.parse(read.stdout)).toMatchObject({
+        spec: { replicas: 2 },
+        status: { readyReplicas: 2 },
+      });
+      const pods = await kubectl([
+        'get',
+        'po',
+        '-n',
+        'shop',
+        '-l',
+        'app=web',
+        '-o',
+        'json',
+      ]);
+      expect(JSON.parse(pods.stdout).items).toHaveLength(2);
+
+      expect(
+        (await kubectl(['delete', 'namespace', 'shop', '--wait=false'])).stdout,
+      ).toBe('namespace "shop" deleted\n');
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'refuses a server whose CA it was not given, and a client without an EKS token',
+    async () => {
+      const config = fs.readFileSync(kubeconfig, 'utf8');
+      // Another CA, made as the sandbox makes its own.
+      const other = path.join(dir, 'other-ca');
+      fs.writeFileSync(
+        other,
+        config.replace(
+          /certificate-authority-data: \S+/,
+          `certificate-authority-data: ${Buffer.from(
+            (await sandboxTls()).caPem,
+          ).toString('base64')}`,
+        ),
+      );
+      expect((await kubectl(['get', 'ns'], undefined, other)).stderr).toContain(
+        'certificate signed by unknown authority',
+      );
+      const anonymous = path.join(dir, 'anonymous');
+      fs.writeFileSync(
+        anonymous,
+        config.replace(/ {4}exec:[\s\S]*$/, '    token: not-an-eks-token\n'),
+      );
+      expect(
+        (await kubectl(['get', 'ns'], undefined, anonymous)).stderr,
+      ).toContain('Unauthorized');
+    },
+    TIMEOUT,
+  );
+});

@@ -1,0 +1,61 @@
+import { eksToken } from '../__testUtils__/sandbox';
+import { eksTokenError } from './authn';
+
+// The checks aws-iam-authenticator makes of a token before it asks STS (its pkg/token Verify).
+describe('EKS bearer tokens', () => {
+  const url = async () =>
+    new URL(
+      Buffer.from(
+        (await eksToken('apps')).slice('k8s-aws-v1.'.length),
+        'base64url',
+      ).toString(),
+    );
+  const bearer = (u: URL | string) =>
+    `Bearer k8s-aws-v1.${Buffer.from(String(u)).toString('base64url')}`;
+
+  it('accepts a presigned GetCallerIdentity URL for 15 minutes after it was signed', async () => {
+    const token = await eksToken('apps', 'eu-west-1');
+    expect(eksTokenError(`Bearer ${token}`)).toBeUndefined();
+    expect(eksTokenError(`Bearer ${token}`, Date.now() + 14 * 60_000)).toBe(
+      undefined,
+    );
+    expect(eksTokenError(`Bearer ${token}`, Date.now() + 16 * 60_000)).toMatch(
+      /^X-Amz-Date parameter is expired/,
+    );
+  });
+
+  it('refuses what is not one', async () => {
+    expect(eksTokenError('')).toBe('no bearer token');
+    expect(eksTokenError('Bearer sandbox-token')).toMatch(
+      /missing expected "k8s-aws-v1." prefix/,
+    );
+    const cases: [(u: URL) => void, RegExp][] = [
+      [u => (u.protocol = 'http:'), /unexpected scheme "http"/],
+      [u => (u.host = 'sts.example.com'), /unexpected hostname/],
+      [u => (u.pathname = '/x'), /unexpected path/],
+      [u => u.searchParams.set('Extra', '1'), /non-whitelisted .*"Extra"/],
+      [
+        u => u.searchParams.set('Action', 'AssumeRole'),
+        /unexpected action parameter/,
+      ],
+      [
+        u => u.searchParams.set('X-Amz-SignedHeaders', 'host'),
+        /did not sign the x-k8s-aws-id header/,
+      ],
+      [
+        u => u.searchParams.set('X-Amz-Expires', '901'),
+        /invalid X-Amz-Expires .*901/,
+      ],
+      [
+        u => u.searchParams.delete('X-Amz-Date'),
+        /X-Amz-Date .*must be present/,
+      ],
+    ];
+    for (const [change, error] of cases) {
+      const u = await url();
+      change(u);
+      expect(eksTokenError(bearer(u))).toMatch(error);
+    }
+    expect(eksTokenError(bearer(await url()))).toBeUndefined();
+  });
+});
