@@ -17,7 +17,9 @@ async function signInAndOpen(page: Page, title = 'EKS app stack') {
 test('the EKS app stack journey: form with pickers, cost and verdict, live run, repository, catalog, compliance', async ({
   page,
 }, testInfo) => {
-  test.setTimeout(240_000);
+  // The longest journey of the suite: about 3-4 minutes on a loaded two-core machine, most of it
+  // loading pages from the development server.
+  test.setTimeout(420_000);
   const name = `shop${Date.now().toString(36)}`;
   await signInAndOpen(page);
   await snap(page, testInfo, '40-service-page');
