@@ -54,7 +54,7 @@ for (const c of cases)
   } kind a module adds, from form to run to catalog`, async ({
     page,
   }, testInfo) => {
-    test.setTimeout(180_000);
+    test.setTimeout(300_000);
     await page.goto('/');
     await page.getByRole('button', { name: 'Enter' }).click();
     await openTemplate(page, c.template);

@@ -117,7 +117,7 @@ test("one team's stack is another team's to see, not to touch; an admin may act"
   browser,
   request,
 }, testInfo) => {
-  test.setTimeout(300_000);
+  test.setTimeout(420_000);
   const name = `own${Date.now().toString(36)}`;
 
   // Alice (team-a) asks for a database. The form's default owner is a group she is not in: the

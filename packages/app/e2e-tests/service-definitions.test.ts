@@ -7,7 +7,7 @@ test("a service definition's form uses a dependency: VPN access to a network pro
   page,
 }, testInfo) => {
   // Two stacks provisioned, the catalog refreshed and a ticket opened: minutes on a busy machine.
-  test.setTimeout(240_000);
+  test.setTimeout(360_000);
   await page.goto('/');
   await page.getByRole('button', { name: 'Enter' }).click();
   const nav = page.getByRole('navigation', { name: 'sidebar nav' });

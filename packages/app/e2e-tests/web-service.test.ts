@@ -9,7 +9,7 @@ import {
 test('a web service gets a name of its own with a certificate: the domain kind, from form to run to catalog', async ({
   page,
 }, testInfo) => {
-  test.setTimeout(240_000);
+  test.setTimeout(360_000);
   const name = `web${Date.now().toString(36)}`;
   const fqdn = `${name}-dev.example.com`;
   await page.goto('/');
