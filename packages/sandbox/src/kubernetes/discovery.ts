@@ -136,8 +136,10 @@ const urlPrefix = (groupVersion: string) =>
 /**
  * OpenAPI v3: `/openapi/v3` lists a document per group/version, and each document has the paths
  * of its kinds, every operation tagged with its kind (`x-kubernetes-group-version-kind`) and the
- * query parameters the sandbox honours. kubectl reads them to learn that the server validates
- * fields itself (`fieldValidation`); the documents carry no schemas.
+ * API server's query parameters. kubectl reads them to learn that the server validates fields
+ * itself (`fieldValidation`); the documents carry no schemas. The sandbox honours `labelSelector`,
+ * `limit` and `continue`; it does not yet honour `fieldValidation` (unknown fields are kept, not
+ * refused), `dryRun` (a dry run writes) or `force`.
  */
 function openApi(path: string[]): object | undefined {
   const groupVersions = [...resources().keys()];
