@@ -3,12 +3,12 @@ import { defineConfig } from '@playwright/test';
 import { generateProjects } from '@backstage/e2e-test-utils/playwright';
 
 /**
- * Browser tests run in Debian's headless Chromium against a portal of their own (ports 3100 and
- * 7107, its own sandbox on 4666: app-config.sandbox.yaml with app-config.e2e.yaml on top), so they
- * never touch a portal started with `./konductor start`. Its database is in memory, or, when
- * KONDUCTOR_E2E_POSTGRES names a PostgreSQL server, that server, with a second backend replica on
- * 7108. The benchmarks (KONDUCTOR_BENCH) use the frontend `yarn bench:*` built, served by the
- * backend on 7107 as in production, instead of the development server. Set PLAYWRIGHT_URL to test
+ * Browser tests and benchmarks run in Debian's headless Chromium against a portal of their own
+ * (7107, its own sandbox on 4666: app-config.sandbox.yaml with app-config.e2e.yaml on top), so they
+ * never touch a portal started with `./konductor start`. Its frontend is built first and served by
+ * the backend, as in production: a page loads in about a second, where the development server took
+ * 5-40 s on two cores. Its database is in memory, or, when KONDUCTOR_E2E_POSTGRES names a
+ * PostgreSQL server, that server, with a second backend replica on 7108. Set PLAYWRIGHT_URL to test
  * a portal that is already running instead.
  */
 const configArgs = (...files: string[]) =>
@@ -27,12 +27,11 @@ const postgres = process.env.KONDUCTOR_E2E_POSTGRES;
 process.env.KONDUCTOR_E2E_DB_PREFIX ??= `konductor_e2e_${Date.now().toString(
   36,
 )}_`;
-/** The benchmarks measure the built frontend, served by the backend as in production. */
+/** `yarn bench:*`: the benchmarks instead of the tests. */
 const bench = !!process.env.KONDUCTOR_BENCH;
 const backendConfig = [
   ...portalConfig,
   ...(postgres ? ['app-config.e2e-postgres.yaml'] : []),
-  ...(bench ? ['app-config.e2e-built.yaml'] : []),
 ];
 
 /** Debian's headless Chromium, as every browser test and benchmark uses it. */
@@ -53,7 +52,7 @@ const chromium = {
 };
 
 /**
- * The test portal: sandbox, backend (one or two replicas) and frontend, or nothing when
+ * The test portal: sandbox and backend (one or two replicas) serving the built frontend, or nothing when
  * PLAYWRIGHT_URL names a running portal.
  */
 const testPortal = process.env.PLAYWRIGHT_URL
@@ -72,7 +71,11 @@ const testPortal = process.env.PLAYWRIGHT_URL
         timeout: 60_000,
       },
       {
-        command: `yarn start backend ${configArgs(...backendConfig)}`,
+        // Web servers start one after the other: the frontend is built (about 25 s) before the
+        // first replica starts to serve it.
+        command: `yarn workspace app build && yarn start backend ${configArgs(
+          ...backendConfig,
+        )}`,
         url: 'http://localhost:7107/.backstage/health/v1/readiness',
         reuseExistingServer: false,
         timeout: 300_000,
@@ -94,23 +97,10 @@ const testPortal = process.env.PLAYWRIGHT_URL
             },
           ]
         : []),
-      ...(bench
-        ? []
-        : [
-            {
-              command: `yarn start app ${configArgs(...portalConfig)}`,
-              url: 'http://localhost:3100',
-              reuseExistingServer: false,
-              timeout: 300_000,
-              stdout: 'ignore' as const,
-              stderr: 'pipe' as const,
-            },
-          ]),
     ];
 
 export default defineConfig({
-  // Late in the suite on two cores, one page load from the development server takes 30-40 s
-  // (the run-cancel test's three loads took 100 s of its time): a test gets four minutes.
+  // A test gets four minutes: the stack journeys wait for real runs (their own files set more).
   timeout: 240_000,
   expect: { timeout: 30_000 },
   workers: 1,
@@ -127,9 +117,7 @@ export default defineConfig({
 
   use: {
     actionTimeout: 30_000,
-    baseURL:
-      process.env.PLAYWRIGHT_URL ??
-      (bench ? 'http://localhost:7107' : 'http://localhost:3100'),
+    baseURL: process.env.PLAYWRIGHT_URL ?? 'http://localhost:7107',
     screenshot: 'on',
     trace: 'retain-on-failure',
   },

@@ -17,8 +17,7 @@ async function signInAndOpen(page: Page, title = 'EKS app stack') {
 test('the EKS app stack journey: form with pickers, cost and verdict, live run, repository, catalog, compliance', async ({
   page,
 }, testInfo) => {
-  // The longest journey of the suite: about 3-4 minutes on a loaded two-core machine, most of it
-  // loading pages from the development server.
+  // The longest journey of the suite: it waits for two real runs on a loaded two-core machine.
   test.setTimeout(420_000);
   const name = `shop${Date.now().toString(36)}`;
   await signInAndOpen(page);
