@@ -154,6 +154,37 @@ const TIMEOUT = 180_000;
       ]);
       expect(JSON.parse(pods.stdout).items).toHaveLength(2);
 
+      // A server-side dry run answers as a write would and leaves the cluster as it was.
+      const canary = deployment(1).replace(/"web"/g, '"canary"');
+      expect(
+        (await kubectl(['apply', '--dry-run=server', '-f', '-'], canary))
+          .stdout,
+      ).toBe('deployment.apps/canary created (server dry run)\n');
+      expect(
+        (await kubectl(['get', 'deploy/canary', '-n', 'shop'])).stderr,
+      ).toContain('deployments.apps "canary" not found');
+      expect(
+        (
+          await kubectl([
+            'delete',
+            'deploy/web',
+            '-n',
+            'shop',
+            '--dry-run=server',
+          ])
+        ).stdout,
+      ).toBe('deployment.apps "web" deleted (server dry run)\n');
+      const still = await kubectl([
+        'get',
+        'deploy/web',
+        '-n',
+        'shop',
+        '-o',
+        'name',
+      ]);
+      expect(still.stderr).toBe('');
+      expect(still.stdout).toBe('deployment.apps/web\n');
+
       expect(
         (await kubectl(['delete', 'namespace', 'shop', '--wait=false'])).stdout,
       ).toBe('namespace "shop" deleted\n');

@@ -138,8 +138,8 @@ const urlPrefix = (groupVersion: string) =>
  * of its kinds, every operation tagged with its kind (`x-kubernetes-group-version-kind`) and the
  * API server's query parameters. kubectl reads them to learn that the server validates fields
  * itself (`fieldValidation`); the documents carry no schemas. The sandbox honours `labelSelector`,
- * `limit` and `continue`; it does not yet honour `fieldValidation` (unknown fields are kept, not
- * refused), `dryRun` (a dry run writes) or `force`.
+ * `limit`, `continue` and `dryRun`; it does not yet honour `fieldValidation` (unknown fields are
+ * kept, not refused) or `force`.
  */
 function openApi(path: string[]): object | undefined {
   const groupVersions = [...resources().keys()];
@@ -183,7 +183,7 @@ function openApi(path: string[]): object | undefined {
       get: op('get'),
       put: op('put', writes),
       patch: op('patch', [...writes, ...query('force')]),
-      delete: op('delete'),
+      delete: op('delete', query('dryRun')),
     };
   }
   return {

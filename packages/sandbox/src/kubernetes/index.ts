@@ -276,7 +276,25 @@ export async function handleKubernetes(
       );
     }
   }
+  // `dryRun=All` (the only value the API server takes) validates a write and answers with its
+  // result, persisting nothing: `kubectl apply --dry-run=server`, `helm --dry-run=server`. A
+  // delete may say it in its DeleteOptions body instead, as kubectl does.
+  const dryRuns = [
+    ...req.query.getAll('dryRun'),
+    ...(req.method === 'DELETE' && Array.isArray(body?.dryRun)
+      ? body.dryRun.map(String)
+      : []),
+  ];
+  const unsupported = dryRuns.find(v => v !== 'All');
+  if (req.method !== 'GET' && unsupported !== undefined)
+    return status(
+      400,
+      'BadRequest',
+      `dryRun: Unsupported value: "${unsupported}": supported values: "All"`,
+    );
+  const dryRun = req.method !== 'GET' && dryRuns.length > 0;
   const save = (r: SandboxResource<Obj>, resetReadiness: boolean) => {
+    if (dryRun) return withStatus(r);
     if (def.kind === 'Deployment' && resetReadiness) {
       // Pods that cannot pull their image (no registry holds it, or the nodes reach none)
       // never become ready: the Deployment makes no progress and fails at its deadline.
@@ -436,7 +454,7 @@ export async function handleKubernetes(
         );
       const specChanged =
         JSON.stringify(next.spec) !== JSON.stringify(r.data.spec);
-      r.data = {
+      const data: Obj = {
         ...onWrite(def.kind, next),
         kind: def.kind,
         apiVersion: def.apiVersion,
@@ -449,9 +467,12 @@ export async function handleKubernetes(
           generation: (r.data.metadata.generation ?? 1) + (specChanged ? 1 : 0),
         },
       };
+      if (dryRun) return json(200, save({ ...r, data }, false));
+      r.data = data;
       return json(200, save(r, specChanged));
     }
     case 'DELETE': {
+      if (dryRun && phaseOf(r) !== 'deleting') return json(200, withStatus(r));
       if (def.kind !== 'Namespace') {
         ctx.state.remove('kubernetes', r.type, r.id);
         return status(200, 'Deleted', `${def.kind} ${name} deleted`, {

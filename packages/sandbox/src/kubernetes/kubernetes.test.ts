@@ -192,6 +192,66 @@ describe('Kubernetes API of an EKS cluster', () => {
     await core.createNamespace({ body: { metadata: { name: 'shop' } } });
   });
 
+  it('answers a dry run with its result and persists nothing, and refuses an unknown dryRun value', async () => {
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: 'dry' } } });
+    const planned = await core.createNamespacedSecret({
+      namespace: 'dry',
+      dryRun: 'All',
+      body: { metadata: { name: 'db' }, stringData: { PASSWORD: 'p' } },
+    });
+    expect(planned.metadata?.uid).toBeDefined();
+    expect(planned.data).toEqual({
+      PASSWORD: Buffer.from('p').toString('base64'),
+    });
+    const notThere = await core
+      .readNamespacedSecret({ name: 'db', namespace: 'dry' })
+      .catch(e => e);
+    expect(notThere.code).toBe(404);
+
+    await core.createNamespacedSecret({
+      namespace: 'dry',
+      body: { metadata: { name: 'db' }, stringData: { PASSWORD: 'p' } },
+    });
+    const before = await core.readNamespacedSecret({
+      name: 'db',
+      namespace: 'dry',
+    });
+    const replaced = await core.replaceNamespacedSecret({
+      name: 'db',
+      namespace: 'dry',
+      dryRun: 'All',
+      body: { metadata: { name: 'db' }, stringData: { PASSWORD: 'q' } },
+    });
+    expect(replaced.data?.PASSWORD).toBe(Buffer.from('q').toString('base64'));
+    await core.deleteNamespacedSecret({
+      name: 'db',
+      namespace: 'dry',
+      dryRun: 'All',
+    });
+    await core.deleteNamespace({ name: 'dry', dryRun: 'All' });
+    const after = await core.readNamespacedSecret({
+      name: 'db',
+      namespace: 'dry',
+    });
+    expect(after.data).toEqual(before.data);
+    expect(after.metadata?.resourceVersion).toBe(
+      before.metadata?.resourceVersion,
+    );
+    expect((await core.readNamespace({ name: 'dry' })).status?.phase).toBe(
+      'Active',
+    );
+
+    const unknown = await core
+      .deleteNamespacedSecret({ name: 'db', namespace: 'dry', dryRun: 'true' })
+      .catch(e => e);
+    expect(unknown.code).toBe(400);
+    expect(JSON.parse(unknown.body).message).toBe(
+      'dryRun: Unsupported value: "true": supported values: "All"',
+    );
+    await core.deleteNamespace({ name: 'dry' });
+  });
+
   it('reports a Deployment available once its pods would be ready, and after a patch rolls again', async () => {
     const apps = kc.makeApiClient(k8s.AppsV1Api);
     const body = {
