@@ -8,6 +8,7 @@ import {
 } from '../types';
 import { phaseOf, SandboxResource } from '../state';
 import { createManagedSecret, deleteManagedSecret } from './secretsManager';
+import { rdsFilter, rdsPage } from './rdsDescribe';
 import {
   AwsCaller,
   el,
@@ -53,6 +54,8 @@ interface DbInstance {
   /** The secret in which RDS keeps the master password, when RDS manages it. */
   masterUserSecret?: { arn: string; kmsKeyId?: string };
 }
+
+const dbiResourceId = (d: DbInstance) => `db-${d.id.toUpperCase()}`;
 
 const bool = (v: string | undefined, d = false) =>
   v === undefined ? d : v === 'true';
@@ -158,7 +161,7 @@ function renderInstance(
     el('StorageType', 'gp3') +
     el('StorageEncrypted', d.storageEncrypted) +
     el('KmsKeyId', d.kmsKeyId) +
-    el('DbiResourceId', `db-${d.id.toUpperCase()}`) +
+    el('DbiResourceId', dbiResourceId(d)) +
     el(
       'DBInstanceArn',
       `arn:aws:rds:${caller.region}:${caller.account}:db:${d.id}`,
@@ -302,21 +305,25 @@ export async function handleRds(
 
     case 'DescribeDBSubnetGroups': {
       const name = params.get('DBSubnetGroupName');
-      const groups = name
-        ? [findGroup(name)]
-        : ctx.state
-            .list<SubnetGroup>('rds', 'db-subnet-group')
-            .filter(
-              r => r.account === caller.account && r.region === caller.region,
-            );
+      const page = rdsPage(
+        params,
+        name
+          ? [findGroup(name)]
+          : ctx.state
+              .list<SubnetGroup>('rds', 'db-subnet-group')
+              .filter(
+                r => r.account === caller.account && r.region === caller.region,
+              )
+              .sort((a, b) => a.data.name.localeCompare(b.data.name)),
+      );
       return queryResult(
         action,
         el(
           'DBSubnetGroups',
-          groups.map(g =>
+          page.items.map(g =>
             el('DBSubnetGroup', renderSubnetGroup(g.data, caller, ctx)),
           ),
-        ),
+        ) + el('Marker', page.marker),
         NS,
       );
     }
@@ -462,19 +469,39 @@ export async function handleRds(
 
     case 'DescribeDBInstances': {
       const id = params.get('DBInstanceIdentifier');
-      const list = id
-        ? [findInstance(id)]
-        : ctx.state
-            .list<DbInstance>('rds', 'db-instance')
-            .filter(
-              r => r.account === caller.account && r.region === caller.region,
-            );
+      const selected = rdsFilter(
+        params,
+        id
+          ? [findInstance(id)]
+          : ctx.state
+              .list<DbInstance>('rds', 'db-instance')
+              .filter(
+                r => r.account === caller.account && r.region === caller.region,
+              )
+              .sort((a, b) => a.data.id.localeCompare(b.data.id)),
+        r => ({
+          'db-instance-id': [
+            r.data.id,
+            `arn:aws:rds:${caller.region}:${caller.account}:db:${r.data.id}`,
+          ],
+          'dbi-resource-id': [dbiResourceId(r.data)],
+          engine: [r.data.engine],
+        }),
+        [
+          'db-cluster-id',
+          'db-instance-id',
+          'dbi-resource-id',
+          'domain',
+          'engine',
+        ],
+      );
+      const page = rdsPage(params, selected);
       return queryResult(
         action,
         el(
           'DBInstances',
-          list.map(r => el('DBInstance', renderInstance(r, caller, ctx))),
-        ),
+          page.items.map(r => el('DBInstance', renderInstance(r, caller, ctx))),
+        ) + el('Marker', page.marker),
         NS,
       );
     }

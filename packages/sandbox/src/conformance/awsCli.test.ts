@@ -228,7 +228,7 @@ const CLI_TIMEOUT = 180_000;
     );
 
     it(
-      'RDS: identifiers and missing instances',
+      'RDS: identifiers, missing instances, page sizes and filters',
       async () => {
         expect(
           await errorOf(
@@ -255,6 +255,30 @@ const CLI_TIMEOUT = 180_000;
             'none',
           ),
         ).toBe('DBInstanceNotFound');
+        // The CLI pages itself (MaxRecords and Marker); RDS takes pages of 20 to 100.
+        expect(
+          await errorOf('rds', 'describe-db-instances', '--page-size', '5'),
+        ).toBe('InvalidParameterValue');
+        expect(
+          (
+            await aws(
+              'rds',
+              'describe-db-instances',
+              '--page-size',
+              '20',
+              '--filters',
+              'Name=engine,Values=postgres',
+            )
+          ).json,
+        ).toEqual({ DBInstances: [] });
+        expect(
+          await errorOf(
+            'rds',
+            'describe-db-instances',
+            '--filters',
+            'Name=status,Values=available',
+          ),
+        ).toBe('InvalidParameterValue');
       },
       CLI_TIMEOUT,
     );
