@@ -154,6 +154,26 @@ const TIMEOUT = 180_000;
       ]);
       expect(JSON.parse(pods.stdout).items).toHaveLength(2);
 
+      // `kubectl set env` sends a strategic merge patch of one container by name: its image and
+      // ports stay.
+      await kubectl([
+        'set',
+        'env',
+        'deployment/web',
+        '-n',
+        'shop',
+        'MODE=blue',
+      ]);
+      const [web] = JSON.parse(
+        (await kubectl(['get', 'deploy/web', '-n', 'shop', '-o', 'json']))
+          .stdout,
+      ).spec.template.spec.containers;
+      expect(web).toMatchObject({
+        name: 'web',
+        image: STARTER_IMAGE,
+        env: [{ name: 'MODE', value: 'blue' }],
+      });
+
       // A server-side dry run answers as a write would and leaves the cluster as it was.
       const canary = deployment(1).replace(/"web"/g, '"canary"');
       expect(

@@ -11,6 +11,8 @@ import { eksTokenError } from './authn';
 import { discovery, KINDS } from './discovery';
 import { pullFailure } from './images';
 import { nodesReachInternet } from './nodes';
+import { InvalidObject, stored } from './objects';
+import { strategicMerge } from './strategicMerge';
 import {
   matches,
   parseLabelSelector,
@@ -37,21 +39,7 @@ const status = (
     code,
   });
 
-/**
- * What the API server stores of a written object. A Secret's `stringData` is write-only: "all
- * keys and values are merged into the data field on write, overwriting any existing values. The
- * stringData field is never output when reading from the API" (the Secret API reference).
- */
-function onWrite(kind: string, obj: Obj): Obj {
-  if (kind !== 'Secret' || !obj.stringData) return obj;
-  const { stringData, ...rest } = obj;
-  const data = { ...(rest.data ?? {}) };
-  for (const [k, v] of Object.entries<string>(stringData))
-    data[k] = Buffer.from(String(v)).toString('base64');
-  return { ...rest, data };
-}
-
-/** RFC 7386 JSON merge patch (what strategic merge patch amounts to for these kinds' fields). */
+/** RFC 7386 JSON merge patch. */
 function mergePatch(target: any, patch: any): any {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch))
     return patch;
@@ -237,6 +225,14 @@ export async function handleKubernetes(
     const r = nsOf(ns);
     return !!r && phaseOf(r) === 'deleting';
   };
+  /** The cluster IPs this cluster's Services hold. */
+  const clusterIps = () =>
+    new Set(
+      ctx.state
+        .list<Obj>('kubernetes', 'service')
+        .filter(r => r.id.startsWith(`${clusterId}/`))
+        .map(r => String(r.data.spec?.clusterIP)),
+    );
   const notFound = (n: string) =>
     status(
       404,
@@ -314,8 +310,15 @@ export async function handleKubernetes(
 
   if (!name) {
     if (req.method === 'GET') {
+      let requirements;
+      try {
+        requirements = parseLabelSelector(req.query.get('labelSelector') ?? '');
+      } catch (e) {
+        return status(400, 'BadRequest', (e as Error).message);
+      }
       const items = all()
         .filter(r => !namespace || r.data.metadata.namespace === namespace)
+        .filter(r => matches(requirements, r.data.metadata.labels ?? {}))
         .map(withStatus);
       const page = paginate(items, req.query);
       if ('error' in page) return status(400, 'BadRequest', page.error);
@@ -398,17 +401,23 @@ export async function handleKubernetes(
         { name: n, kind: plural },
       );
     }
-    const obj: Obj = {
-      ...onWrite(def.kind, body),
-      kind: def.kind,
-      apiVersion: def.apiVersion,
-      metadata: {
-        ...body.metadata,
-        namespace,
-        uid: randomUUID(),
-        creationTimestamp: new Date().toISOString(),
-        generation: 1,
-      },
+    let obj: Obj;
+    try {
+      obj = {
+        ...stored(def.kind, body, undefined, clusterIps()),
+        kind: def.kind,
+        apiVersion: def.apiVersion,
+      };
+    } catch (e) {
+      if (e instanceof InvalidObject) return status(422, 'Invalid', e.message);
+      throw e;
+    }
+    obj.metadata = {
+      ...obj.metadata,
+      namespace,
+      uid: randomUUID(),
+      creationTimestamp: new Date().toISOString(),
+      generation: 1,
     };
     const r: SandboxResource<Obj> = {
       service: 'kubernetes',
@@ -436,7 +445,15 @@ export async function handleKubernetes(
       try {
         if (req.method === 'PUT') next = body;
         else if (type.includes('json-patch')) next = jsonPatch(r.data, body);
+        else if (type.includes('strategic-merge-patch'))
+          next = strategicMerge(r.data, body);
         else next = mergePatch(r.data, body);
+        next = stored(
+          def.kind,
+          { ...next, metadata: next?.metadata ?? {} },
+          r.data,
+          clusterIps(),
+        );
       } catch (e) {
         return status(422, 'Invalid', (e as Error).message);
       }
@@ -455,7 +472,7 @@ export async function handleKubernetes(
       const specChanged =
         JSON.stringify(next.spec) !== JSON.stringify(r.data.spec);
       const data: Obj = {
-        ...onWrite(def.kind, next),
+        ...next,
         kind: def.kind,
         apiVersion: def.apiVersion,
         metadata: {

@@ -138,7 +138,12 @@ describe('Kubernetes API of an EKS cluster', () => {
       { name: 'shop', body: { metadata: { labels: { env: 'dev' } } } },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
     );
-    expect(patched.metadata?.labels).toEqual({ team: 'payments', env: 'dev' });
+    // The control plane labels every namespace with its name.
+    expect(patched.metadata?.labels).toEqual({
+      team: 'payments',
+      env: 'dev',
+      'kubernetes.io/metadata.name': 'shop',
+    });
 
     const missing = await core
       .readNamespacedSecret({ name: 'nope', namespace: 'shop' })
@@ -190,6 +195,176 @@ describe('Kubernetes API of an EKS cluster', () => {
       ),
     );
     await core.createNamespace({ body: { metadata: { name: 'shop' } } });
+  });
+
+  it('stores objects with the API defaults, merges strategic patches by merge key, and selects every list by label', async () => {
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    await core.createNamespace({ body: { metadata: { name: 'smp' } } });
+    const created = await apps.createNamespacedDeployment({
+      namespace: 'smp',
+      body: {
+        metadata: { name: 'api', labels: { tier: 'api' } },
+        spec: {
+          selector: { matchLabels: { app: 'api' } },
+          template: {
+            metadata: { labels: { app: 'api' } },
+            spec: {
+              containers: [
+                {
+                  name: 'api',
+                  image: 'shop:1',
+                  ports: [{ containerPort: 8080 }],
+                  env: [
+                    { name: 'A', value: '1' },
+                    { name: 'B', value: '2' },
+                  ],
+                },
+                { name: 'proxy', image: 'envoy' },
+              ],
+            },
+          },
+        },
+      },
+    });
+    expect(created.spec).toMatchObject({
+      replicas: 1,
+      revisionHistoryLimit: 10,
+      progressDeadlineSeconds: 600,
+      strategy: {
+        type: 'RollingUpdate',
+        rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' },
+      },
+      template: {
+        spec: {
+          restartPolicy: 'Always',
+          dnsPolicy: 'ClusterFirst',
+          terminationGracePeriodSeconds: 30,
+        },
+      },
+    });
+    const [api, proxy] = created.spec!.template.spec!.containers;
+    expect(api).toMatchObject({
+      imagePullPolicy: 'IfNotPresent',
+      terminationMessagePath: '/dev/termination-log',
+      ports: [{ containerPort: 8080, protocol: 'TCP' }],
+    });
+    // No tag is `latest`, pulled every time.
+    expect(proxy.imagePullPolicy).toBe('Always');
+
+    // As `kubectl set image` and `kubectl set env` send them: one container and one variable by
+    // name, the rest kept; `$patch: delete` removes one element.
+    const patched = await apps.patchNamespacedDeployment(
+      {
+        name: 'api',
+        namespace: 'smp',
+        body: {
+          spec: {
+            template: {
+              spec: {
+                containers: [
+                  {
+                    name: 'api',
+                    image: 'shop:2',
+                    env: [
+                      { name: 'B', value: '3' },
+                      { name: 'A', $patch: 'delete' },
+                    ],
+                  },
+                ],
+              },
+            },
+          },
+        },
+      },
+      k8s.setHeaderOptions(
+        'Content-Type',
+        k8s.PatchStrategy.StrategicMergePatch,
+      ),
+    );
+    const containers = patched.spec!.template.spec!.containers;
+    expect(containers.map(c => [c.name, c.image])).toEqual([
+      ['api', 'shop:2'],
+      ['proxy', 'envoy'],
+    ]);
+    expect(containers[0].env).toEqual([{ name: 'B', value: '3' }]);
+    expect(containers[0].ports).toEqual([
+      { containerPort: 8080, protocol: 'TCP' },
+    ]);
+    expect(patched.metadata?.generation).toBe(2);
+    // A JSON merge patch of the same list replaces it whole, as RFC 7386 says.
+    const merged = await apps.patchNamespacedDeployment(
+      {
+        name: 'api',
+        namespace: 'smp',
+        body: {
+          spec: {
+            template: {
+              spec: { containers: [{ name: 'api', image: 'shop:3' }] },
+            },
+          },
+        },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    expect(merged.spec!.template.spec!.containers).toHaveLength(1);
+
+    // A Service gets a cluster IP, kept when a replace leaves it out and never changed.
+    const service = {
+      metadata: { name: 'api', labels: { tier: 'api' } },
+      spec: { selector: { app: 'api' }, ports: [{ port: 80 }] },
+    };
+    const svc = await core.createNamespacedService({
+      namespace: 'smp',
+      body: service,
+    });
+    expect(svc.spec).toMatchObject({
+      type: 'ClusterIP',
+      sessionAffinity: 'None',
+      ports: [{ port: 80, targetPort: 80, protocol: 'TCP' }],
+    });
+    expect(svc.spec?.clusterIP).toMatch(/^10\.100\.\d+\.\d+$/);
+    const replaced = await core.replaceNamespacedService({
+      name: 'api',
+      namespace: 'smp',
+      body: service,
+    });
+    expect(replaced.spec?.clusterIP).toBe(svc.spec?.clusterIP);
+    const moved = await core
+      .replaceNamespacedService({
+        name: 'api',
+        namespace: 'smp',
+        body: { ...service, spec: { ...service.spec, clusterIP: '10.0.0.9' } },
+      })
+      .catch(e => e);
+    expect(moved.code).toBe(422);
+    expect(JSON.parse(moved.body).message).toContain('may not change once set');
+
+    await core.createNamespacedService({
+      namespace: 'smp',
+      body: { metadata: { name: 'web', labels: { tier: 'web' } }, spec: {} },
+    });
+    expect(
+      (
+        await core.listNamespacedService({
+          namespace: 'smp',
+          labelSelector: 'tier in (api)',
+        })
+      ).items.map(i => i.metadata?.name),
+    ).toEqual(['api']);
+    expect(
+      (
+        await apps.listNamespacedDeployment({
+          namespace: 'smp',
+          labelSelector: 'tier!=api',
+        })
+      ).items,
+    ).toEqual([]);
+    const bad = await core
+      .listNamespacedService({ namespace: 'smp', labelSelector: 'tier in api' })
+      .catch(e => e);
+    expect(bad.code).toBe(400);
+    await core.deleteNamespace({ name: 'smp' });
   });
 
   it('answers a dry run with its result and persists nothing, and refuses an unknown dryRun value', async () => {
