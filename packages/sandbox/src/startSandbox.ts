@@ -237,6 +237,12 @@ function listener(
         error: `The sandbox has no route for ${req.method} ${url.pathname}`,
       });
       res.writeHead(response.status, response.headers);
+      if (response.stream) {
+        const closed = new AbortController();
+        res.once('close', () => closed.abort());
+        res.flushHeaders();
+        await response.stream(chunk => res.write(chunk), closed.signal);
+      }
       res.end(response.body);
     } catch (e) {
       if (!res.headersSent)

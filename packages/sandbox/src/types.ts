@@ -56,6 +56,11 @@ export interface SandboxResponse {
   status: number;
   headers?: Record<string, string>;
   body?: string | Buffer;
+  /** A streamed body instead (a Kubernetes watch): written until done or the client goes. */
+  stream?: (
+    write: (chunk: string) => void,
+    closed: AbortSignal,
+  ) => Promise<void>;
 }
 
 /** What every service emulator is handed. */

@@ -174,6 +174,17 @@ const TIMEOUT = 180_000;
         env: [{ name: 'MODE', value: 'blue' }],
       });
 
+      // `kubectl wait` watches the one Deployment by field selector until it is Available again.
+      const waited = await kubectl([
+        'wait',
+        '--for=condition=Available',
+        'deployment/web',
+        '-n',
+        'shop',
+        '--timeout=60s',
+      ]);
+      expect(waited.stdout).toBe('deployment.apps/web condition met\n');
+
       // A server-side dry run answers as a write would and leaves the cluster as it was.
       const canary = deployment(1).replace(/"web"/g, '"canary"');
       expect(

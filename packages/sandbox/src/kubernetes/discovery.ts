@@ -38,8 +38,8 @@ export const KINDS: Record<
   },
 };
 
-/** The verbs the sandbox serves for its kinds (no watch, no deletecollection). */
-const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update'];
+/** The verbs the sandbox serves for its kinds (no deletecollection). */
+const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 
 /** Every resource by group/version, as discovery lists them (pods are read-only here). */
 function resources() {
@@ -66,7 +66,7 @@ function resources() {
     singularName: 'pod',
     namespaced: true,
     kind: 'Pod',
-    verbs: ['get', 'list'],
+    verbs: ['get', 'list', 'watch'],
     shortNames: ['po'],
     categories: ['all'],
   });
@@ -137,8 +137,8 @@ const urlPrefix = (groupVersion: string) =>
  * OpenAPI v3: `/openapi/v3` lists a document per group/version, and each document has the paths
  * of its kinds, every operation tagged with its kind (`x-kubernetes-group-version-kind`) and the
  * API server's query parameters. kubectl reads them to learn that the server validates fields
- * itself (`fieldValidation`); the documents carry no schemas. The sandbox honours `labelSelector`,
- * `limit`, `continue` and `dryRun`; it does not yet honour `fieldValidation` (unknown fields are
+ * itself (`fieldValidation`); the documents carry no schemas. The sandbox honours the selectors,
+ * paging, watch parameters and `dryRun`; it does not yet honour `fieldValidation` (unknown fields are
  * kept, not refused) or `force`.
  */
 function openApi(path: string[]): object | undefined {
@@ -176,7 +176,20 @@ function openApi(path: string[]): object | undefined {
     }/${plural}`;
     const writes = query('dryRun', 'fieldManager', 'fieldValidation');
     paths[collection] = {
-      get: op('list', query('labelSelector', 'limit', 'continue')),
+      get: op(
+        'list',
+        query(
+          'labelSelector',
+          'fieldSelector',
+          'limit',
+          'continue',
+          'watch',
+          'resourceVersion',
+          'timeoutSeconds',
+          'allowWatchBookmarks',
+          'sendInitialEvents',
+        ),
+      ),
       post: op('post', writes),
     };
     paths[`${collection}/{name}`] = {

@@ -13,12 +13,9 @@ import { pullFailure } from './images';
 import { nodesReachInternet } from './nodes';
 import { InvalidObject, stored } from './objects';
 import { strategicMerge } from './strategicMerge';
-import {
-  matches,
-  parseLabelSelector,
-  podsOf,
-  progressDeadlineMs,
-} from './pods';
+import { podsOf, progressDeadlineMs } from './pods';
+import { matches, parseFieldSelector, parseLabelSelector } from './selectors';
+import { watchResponse } from './watch';
 
 type Obj = Record<string, any> & { metadata: Record<string, any> };
 
@@ -160,13 +157,6 @@ export async function handleKubernetes(
     req.method === 'GET' &&
     discovery(rest, (cluster.data as { version: string }).version);
   if (document) return json(200, document);
-  // Not modelled: a watch would need a stream of changes, readiness included.
-  if (/^(true|1)$/.test(req.query.get('watch') ?? ''))
-    return status(
-      405,
-      'MethodNotAllowed',
-      'the sandbox does not serve watch requests: list again instead',
-    );
   let groupVersion: string;
   let tail: string[];
   if (rest[0] === 'api' && rest[1] === 'v1')
@@ -309,29 +299,17 @@ export async function handleKubernetes(
   };
 
   if (!name) {
-    if (req.method === 'GET') {
-      let requirements;
-      try {
-        requirements = parseLabelSelector(req.query.get('labelSelector') ?? '');
-      } catch (e) {
-        return status(400, 'BadRequest', (e as Error).message);
-      }
-      const items = all()
-        .filter(r => !namespace || r.data.metadata.namespace === namespace)
-        .filter(r => matches(requirements, r.data.metadata.labels ?? {}))
-        .map(withStatus);
-      const page = paginate(items, req.query);
-      if ('error' in page) return status(400, 'BadRequest', page.error);
-      return json(200, {
-        kind: `${def.kind}List`,
-        apiVersion: def.apiVersion,
-        metadata: {
-          resourceVersion: String(ctx.state.next()),
-          ...page.metadata,
-        },
-        items: page.items,
-      });
-    }
+    if (req.method === 'GET')
+      return collection(
+        req,
+        ctx,
+        () =>
+          all()
+            .filter(r => !namespace || r.data.metadata.namespace === namespace)
+            .map(withStatus),
+        def.kind,
+        def.apiVersion,
+      );
     if (req.method !== 'POST')
       return status(
         405,
@@ -532,20 +510,21 @@ function pods(
   namespace: string | undefined,
   name: string | undefined,
 ): SandboxResponse {
-  let requirements;
-  try {
-    requirements = parseLabelSelector(req.query.get('labelSelector') ?? '');
-  } catch (e) {
-    return status(400, 'BadRequest', (e as Error).message);
-  }
-  const reachable = nodesReachInternet(ctx.state, clusterId);
-  const all = ctx.state
-    .list<Obj>('kubernetes', 'deployment')
-    .filter(r => r.id.startsWith(`${clusterId}/`))
-    .filter(r => !namespace || r.data.metadata.namespace === namespace)
-    .flatMap(r => podsOf(r, ctx.images, reachable, ctx.durations.deployment));
+  const all = () =>
+    ctx.state
+      .list<Obj>('kubernetes', 'deployment')
+      .filter(r => r.id.startsWith(`${clusterId}/`))
+      .filter(r => !namespace || r.data.metadata.namespace === namespace)
+      .flatMap(r =>
+        podsOf(
+          r,
+          ctx.images,
+          nodesReachInternet(ctx.state, clusterId),
+          ctx.durations.deployment,
+        ),
+      );
   if (name) {
-    const pod = all.find(p => p.metadata.name === name);
+    const pod = all().find(p => p.metadata.name === name);
     return pod
       ? json(200, pod)
       : status(404, 'NotFound', `pods "${name}" not found`, {
@@ -553,19 +532,42 @@ function pods(
           kind: 'pods',
         });
   }
-  const page = paginate(
-    all.filter(p => matches(requirements, p.metadata.labels)),
-    req.query,
-  );
+  return collection(req, ctx, all, 'Pod', 'v1');
+}
+
+/**
+ * A list, or with `watch=true` a watch, of the objects `objects` returns that `labelSelector` and
+ * `fieldSelector` select (a selector that does not parse is 400); a list is paged.
+ */
+function collection(
+  req: SandboxRequest,
+  ctx: SandboxContext,
+  objects: () => Obj[],
+  kind: string,
+  apiVersion: string,
+): SandboxResponse {
+  let selected: (o: Obj) => boolean;
+  try {
+    const labels = parseLabelSelector(req.query.get('labelSelector') ?? '');
+    const fields = parseFieldSelector(req.query.get('fieldSelector') ?? '');
+    selected = o => matches(labels, o.metadata.labels ?? {}) && fields(o);
+  } catch (e) {
+    return status(400, 'BadRequest', (e as Error).message);
+  }
+  const items = () => objects().filter(selected);
+  if (/^(true|1)$/.test(req.query.get('watch') ?? ''))
+    return watchResponse(items, req.query, kind, apiVersion, () =>
+      String(ctx.state.next()),
+    );
+  const page = paginate(items(), req.query);
   if ('error' in page) return status(400, 'BadRequest', page.error);
   return json(200, {
-    kind: 'PodList',
-    apiVersion: 'v1',
+    kind: `${kind}List`,
+    apiVersion,
     metadata: { resourceVersion: String(ctx.state.next()), ...page.metadata },
     items: page.items,
   });
 }
-
 /**
  * A page of a list (`limit`, `continue`): items in namespace/name order; the token is opaque,
  * and one that is not this server's is refused, as the API server refuses it.

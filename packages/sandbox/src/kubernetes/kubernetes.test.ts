@@ -367,6 +367,88 @@ describe('Kubernetes API of an EKS cluster', () => {
     await core.deleteNamespace({ name: 'smp' });
   });
 
+  it('streams a watch: the objects there, then creation, readiness and deletion, selected by field', async () => {
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: 'watched' } } });
+    const deployment = (name: string) => ({
+      metadata: { name },
+      spec: {
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: { containers: [{ name, image: 'shop:1' }] },
+        },
+      },
+    });
+    await apps.createNamespacedDeployment({
+      namespace: 'watched',
+      body: deployment('before'),
+    });
+    const events: [string, string, number | undefined][] = [];
+    let waiting: (() => void) | undefined;
+    const request = await new k8s.Watch(kc).watch(
+      '/apis/apps/v1/namespaces/watched/deployments',
+      {},
+      (type, obj: k8s.V1Deployment) => {
+        events.push([type, obj.metadata!.name!, obj.status?.availableReplicas]);
+        waiting?.();
+      },
+      () => {},
+    );
+    const seen = (type: string, name: string, available?: number) =>
+      new Promise<void>(resolve => {
+        const check = () => {
+          if (
+            events.some(
+              ([t, n, a]) =>
+                t === type &&
+                n === name &&
+                (available === undefined || a === available),
+            )
+          )
+            resolve();
+        };
+        waiting = check;
+        check();
+      });
+    await seen('ADDED', 'before');
+    await apps.createNamespacedDeployment({
+      namespace: 'watched',
+      body: deployment('after'),
+    });
+    await seen('ADDED', 'after');
+    // Readiness comes with time, not with a write: the watch still reports it.
+    await seen('MODIFIED', 'after', 1);
+    await apps.deleteNamespacedDeployment({
+      name: 'before',
+      namespace: 'watched',
+    });
+    await seen('DELETED', 'before');
+    request.abort();
+
+    // A field selector picks one object, as `kubectl wait` and `rollout status` ask.
+    expect(
+      (
+        await apps.listNamespacedDeployment({
+          namespace: 'watched',
+          fieldSelector: 'metadata.name=after',
+        })
+      ).items.map(d => d.metadata?.name),
+    ).toEqual(['after']);
+    const unsupported = await apps
+      .listNamespacedDeployment({
+        namespace: 'watched',
+        fieldSelector: 'spec.replicas=1',
+      })
+      .catch(e => e);
+    expect(unsupported.code).toBe(400);
+    expect(JSON.parse(unsupported.body).message).toBe(
+      'field label not supported: spec.replicas',
+    );
+    await core.deleteNamespace({ name: 'watched' });
+  });
+
   it('answers a dry run with its result and persists nothing, and refuses an unknown dryRun value', async () => {
     const core = kc.makeApiClient(k8s.CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: 'dry' } } });
@@ -549,7 +631,11 @@ describe('Kubernetes API of an EKS cluster', () => {
     ]);
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const served = (await core.getAPIResources()).resources;
-    expect(served.find(r => r.name === 'pods')?.verbs).toEqual(['get', 'list']);
+    expect(served.find(r => r.name === 'pods')?.verbs).toEqual([
+      'get',
+      'list',
+      'watch',
+    ]);
     expect(served.find(r => r.name === 'namespaces')?.namespaced).toBe(false);
     expect(
       (await kc.makeApiClient(k8s.AppsV1Api).getAPIResources()).resources.map(

@@ -8,65 +8,6 @@ type Obj = Record<string, any> & { metadata: Record<string, any> };
 export const progressDeadlineMs = (deployment: Obj) =>
   (deployment.spec?.progressDeadlineSeconds ?? 600) * 1000;
 
-/** One requirement of a label selector: `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`. */
-type Requirement = (labels: Record<string, string>) => boolean;
-
-/**
- * Parses a `labelSelector` query parameter as the API server does, or throws with its message
- * for one it cannot parse.
- */
-export function parseLabelSelector(selector: string): Requirement[] {
-  const terms: string[] = [];
-  let depth = 0;
-  let term = '';
-  for (const ch of selector) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      terms.push(term);
-      term = '';
-    } else term += ch;
-  }
-  terms.push(term);
-  const key = /^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$/;
-  const value = (v: string) =>
-    v.length <= 63 && /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(v);
-  return terms
-    .map(t => t.trim())
-    .filter(Boolean)
-    .map(t => {
-      let m = /^(\S+?)\s*(==|=|!=)\s*(\S*)$/.exec(t);
-      if (m && key.test(m[1]) && value(m[3])) {
-        const [, k, op, v] = m;
-        return op === '!='
-          ? labels => labels[k] !== v
-          : labels => labels[k] === v;
-      }
-      m = /^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(t);
-      if (m && key.test(m[1])) {
-        const [, k, op, list] = m;
-        const values = list.split(',').map(v => v.trim());
-        if (!values.every(value))
-          throw new Error(`unable to parse requirement: ${t}`);
-        return op === 'in'
-          ? labels => k in labels && values.includes(labels[k])
-          : labels => !(k in labels) || !values.includes(labels[k]);
-      }
-      m = /^(!?)(\S+)$/.exec(t);
-      if (m && key.test(m[2])) {
-        const [, not, k] = m;
-        return labels => k in labels !== !!not;
-      }
-      throw new Error(`unable to parse requirement: ${t}`);
-    });
-}
-
-/** Whether `labels` satisfy every requirement. */
-export const matches = (
-  requirements: Requirement[],
-  labels: Record<string, string> = {},
-) => requirements.every(r => r(labels));
-
 /**
  * Whether a kubelet that keeps failing to pull is backing off `elapsed` ms after the rollout: it
  * tries for `tryMs` (ErrImagePull), then waits `tryMs` doubled after each failure, at most 30
