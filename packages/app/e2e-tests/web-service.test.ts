@@ -58,4 +58,20 @@ test('a web service gets a name of its own with a certificate: the domain kind, 
   ])
     await expect(page.getByText(check, { exact: true }).first()).toBeVisible();
   await snap(page, testInfo, '52-domain-compliance');
+
+  // The service's docs, built by TechDocs from its new repository's docs/ and mkdocs.yml.
+  await page.goto(`/catalog/default/component/${name}/docs`);
+  await expect(
+    page.getByText('A web service, created by Konductor', { exact: false }),
+  ).toBeVisible({ timeout: 90_000 });
+  await expect(page.getByRole('progressbar')).toHaveCount(0);
+  await snap(page, testInfo, '53-web-docs');
+  // "Documented" (SA-5) rests on that evidence: the site built, not only the annotation.
+  await page.goto(`/catalog/default/component/${name}/compliance`);
+  const evaluate = page.getByRole('button', { name: 'Evaluate now' });
+  const documented = page.getByText('Described, and its TechDocs site builds.');
+  await expect(documented.or(evaluate)).toBeVisible({ timeout: 30_000 });
+  if (await evaluate.isVisible()) await evaluate.click();
+  await expect(documented).toBeVisible({ timeout: 60_000 });
+  await snap(page, testInfo, '54-web-documented');
 });

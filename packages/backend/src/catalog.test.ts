@@ -8,6 +8,7 @@ import catalogModuleKonductor from '@konductor/plugin-catalog-backend-module-kon
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import konductorPolicy from '@konductor/plugin-permission-backend-module-konductor';
 import compliancePlugin from '@konductor/plugin-compliance-backend';
+import techdocsPlugin from '@backstage/plugin-techdocs-backend';
 import {
   mockCredentials,
   mockServices,
@@ -44,6 +45,7 @@ describe('Konductor backend on its embedded defaults', () => {
         permissionPlugin,
         konductorPolicy,
         compliancePlugin,
+        techdocsPlugin,
       ],
     }));
   });
@@ -173,6 +175,22 @@ describe('Konductor backend on its embedded defaults', () => {
         'documentation',
       ]),
     );
+    // Documented on evidence: its TechDocs (docs/, mkdocs.yml) built by the TechDocs backend.
+    expect(
+      res.body.results.find(
+        (r: { checkId: string }) => r.checkId === 'documentation',
+      ),
+    ).toMatchObject({
+      status: 'pass',
+      message: 'Described, and its TechDocs site builds.',
+      evidence: expect.arrayContaining([
+        expect.objectContaining({
+          fact: 'techdocs.site',
+          source: 'techdocs',
+          value: { built: true },
+        }),
+      ]),
+    });
     expect(
       res.body.results.find(
         (r: { checkId: string }) => r.checkId === 'ownership',

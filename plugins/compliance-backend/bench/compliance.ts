@@ -46,6 +46,7 @@ function factsOf(i: number): Record<string, JsonValue> {
     'github.secretScanning': true,
     'github.pushProtection': !bad,
     'github.vulnerabilityAlerts': true,
+    'techdocs.site': { built: !bad },
   };
 }
 

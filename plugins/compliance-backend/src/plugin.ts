@@ -25,7 +25,12 @@ import { createRouter } from './router';
 import { CatalogSync } from './service/CatalogSync';
 import { ComplianceStore } from './service/ComplianceStore';
 import { Evaluator } from './service/Evaluator';
-import { awsFacts, catalogFacts, githubFacts } from './service/factSources';
+import {
+  awsFacts,
+  catalogFacts,
+  githubFacts,
+  techdocsFacts,
+} from './service/factSources';
 
 const quiet = {
   debug: () => {},
@@ -92,6 +97,7 @@ export const compliancePlugin = createBackendPlugin({
           ) ?? 'moderate') as Level,
           sources: [
             catalogFacts,
+            techdocsFacts({ discovery: deps.discovery, auth: deps.auth }),
             ...awsFacts(deps.awsClients),
             githubFacts({
               octokit: async (slug, host) => {

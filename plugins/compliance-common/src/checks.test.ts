@@ -69,8 +69,16 @@ describe('checks: pass, fail and not applicable', () => {
     ],
     [
       'documentation',
-      { 'entity.description': 'x', 'entity.docs': 'dir:.' },
-      { 'entity.description': 'x', 'entity.docs': null },
+      {
+        'entity.description': 'x',
+        'entity.docs': 'dir:.',
+        'techdocs.site': { built: true },
+      },
+      {
+        'entity.description': 'x',
+        'entity.docs': 'dir:.',
+        'techdocs.site': { built: false, reason: 'no mkdocs.yml' },
+      },
     ],
     [
       'repo-branch-protection',

@@ -151,16 +151,28 @@ export const CHECKS: ComplianceCheck[] = [
     title: 'Documented',
     controls: ['SA-5'],
     appliesTo: { kinds: ['Component', 'API', 'System'] },
-    facts: ['entity.description', 'entity.docs'],
+    facts: ['entity.description', 'entity.docs', 'techdocs.site'],
     remediation:
-      'Describe it in metadata.description, and at moderate and high publish its docs: add the backstage.io/techdocs-ref annotation (or a link to its documentation).',
+      'Describe it in metadata.description, and at moderate and high publish its docs: add the backstage.io/techdocs-ref annotation (or a link to its documentation), with docs that build (mkdocs.yml and docs/index.md where the annotation points).',
     evaluate(v, ctx) {
       if (!v['entity.description']) return fail('No description.');
-      if (ctx.level !== 'low' && !v['entity.docs'])
+      if (ctx.level === 'low') return pass('Described.');
+      if (!v['entity.docs'])
         return fail(
           `A description, but no documentation (required at ${ctx.level}).`,
         );
-      return pass('Described and documented.');
+      // An annotation is not evidence: its TechDocs site must build.
+      const site = v['techdocs.site'] as {
+        built: boolean;
+        reason?: string;
+      } | null;
+      if (site && !site.built)
+        return fail(`Its TechDocs site does not build: ${site.reason}`);
+      return pass(
+        site
+          ? 'Described, and its TechDocs site builds.'
+          : 'Described, and linked to its documentation.',
+      );
     },
   },
   {

@@ -74,6 +74,34 @@ export async function branchHead(
   }
 }
 
+/** The commit a ref (branch, tag or commit sha) names, or undefined. */
+export async function commitOf(
+  dir: string,
+  ref: string,
+): Promise<string | undefined> {
+  if (ref.startsWith('-')) return undefined;
+  try {
+    return await git(dir, [
+      'rev-parse',
+      '--verify',
+      '--quiet',
+      `${ref}^{commit}`,
+    ]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A gzipped tarball of a commit, its files under `prefix/`, as GitHub's archive links serve it. */
+export async function tarball(dir: string, sha: string, prefix: string) {
+  const { stdout } = await exec(
+    'git',
+    ['archive', '--format=tar.gz', `--prefix=${prefix}/`, sha],
+    { cwd: dir, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 },
+  );
+  return stdout as unknown as Buffer;
+}
+
 /** The blob sha and content of a file on a branch, or undefined. */
 export async function readFile(
   dir: string,

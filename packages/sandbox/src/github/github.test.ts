@@ -159,6 +159,51 @@ describe('GitHub REST and git smart HTTP', () => {
     expect((await fetch(`${repo.html_url}/blob/main/missing.js`)).status).toBe(
       404,
     );
+    // A tree, as Backstage's URL reader reads one (TechDocs, templates): the ref's combined
+    // status names the commit and the repository's archive link, which redirects to a tarball.
+    const { data: combined } = await gh().rest.repos.getCombinedStatusForRef({
+      owner: 'acme',
+      repo: 'shop',
+      ref: 'main',
+    });
+    const head = (
+      await git(path.join(work, 'clone'), 'rev-parse', 'HEAD')
+    ).stdout.trim();
+    expect(combined).toMatchObject({
+      sha: head,
+      state: 'pending',
+      statuses: [],
+    });
+    const archiveUrl = combined.repository.archive_url
+      .replace('{archive_format}', 'tarball')
+      .replace('{/ref}', `/${head}`);
+    const redirect = await fetch(archiveUrl, {
+      headers: { authorization: 'token t' },
+      redirect: 'manual',
+    });
+    expect(redirect.status).toBe(302);
+    const tarball = await fetch(archiveUrl, {
+      headers: { authorization: 'token t' },
+    });
+    expect(tarball.headers.get('content-type')).toBe('application/x-gzip');
+    fs.writeFileSync(
+      path.join(work, 'shop.tar.gz'),
+      Buffer.from(await tarball.arrayBuffer()),
+    );
+    const listed = (await exec('tar', ['-tzf', path.join(work, 'shop.tar.gz')]))
+      .stdout;
+    expect(listed).toContain(`acme-shop-${head.slice(0, 7)}/index.js`);
+    expect(listed).toContain(
+      `acme-shop-${head.slice(0, 7)}/.github/CODEOWNERS`,
+    );
+    await expect(
+      gh().rest.repos.getCombinedStatusForRef({
+        owner: 'acme',
+        repo: 'shop',
+        ref: 'no-such-branch',
+      }),
+    ).rejects.toMatchObject({ status: 422 });
+
     await expect(
       exec('git', [
         'clone',

@@ -4,7 +4,14 @@ import {
   SandboxResponse,
   json,
 } from '../types';
-import { branchHead, commitFile, initBareRepo, readFile, repoDir } from './git';
+import {
+  branchHead,
+  commitFile,
+  commitOf,
+  initBareRepo,
+  readFile,
+  repoDir,
+} from './git';
 import { SANDBOX_USER } from './identity';
 import { writePushRules } from './pushRules';
 
@@ -56,6 +63,7 @@ function render(r: Repo, ctx: SandboxContext) {
     html_url: `${ctx.url}/${full}`,
     url: `${ctx.url}/github/repos/${full}`,
     clone_url: `${ctx.url}/git/${full}.git`,
+    archive_url: `${ctx.url}/github/repos/${full}/{archive_format}{/ref}`,
     default_branch: r.defaultBranch,
     created_at: new Date(r.createdAt).toISOString(),
     security_and_analysis: r.securityAndAnalysis,
@@ -129,6 +137,9 @@ export async function handleGithub(
         'permission',
         'teams',
         'vulnerability-alerts',
+        'commits',
+        'status',
+        'tarball',
       ].includes(p) || i === 0
         ? p
         : ':',
@@ -357,6 +368,39 @@ export async function handleGithub(
         permission,
       })),
     );
+  }
+
+  // The combined status of a ref's commit (no status is ever set here: `pending`, none), which
+  // Backstage's GitHub URL reader asks for the commit and the repository before reading a tree.
+  if (
+    rest[0] === 'commits' &&
+    rest[2] === 'status' &&
+    rest.length === 3 &&
+    req.method === 'GET'
+  ) {
+    const sha = await commitOf(dir, rest[1]);
+    if (!sha) return err(422, `No commit found for SHA: ${rest[1]}`);
+    return json(200, {
+      state: 'pending',
+      statuses: [],
+      sha,
+      total_count: 0,
+      repository: render(repo, ctx),
+      commit_url: `${base}/commits/${sha}`,
+      url: `${base}/commits/${sha}/status`,
+    });
+  }
+
+  // An archive of a ref: like GitHub, a redirect to the download (codeload) of its commit.
+  if (rest[0] === 'tarball' && rest.length <= 2 && req.method === 'GET') {
+    const sha = await commitOf(dir, rest[1] ?? repo.defaultBranch);
+    if (!sha) return notFound();
+    return {
+      status: 302,
+      headers: {
+        location: `${ctx.url}/codeload/${repo.owner}/${repo.name}/legacy.tar.gz/${sha}`,
+      },
+    };
   }
 
   if (rest[0] === 'branches' && rest[1]) {

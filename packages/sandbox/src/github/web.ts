@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { SandboxContext, SandboxRequest, SandboxResponse } from '../types';
-import { git, readFile, repoDir } from './git';
+import { commitOf, git, readFile, repoDir, tarball } from './git';
 
 const escape = (s: string) =>
   s.replace(
@@ -29,11 +29,35 @@ function avatarOf(login: string): SandboxResponse {
   };
 }
 
+/** A commit's tarball, its files under `{owner}-{repo}-{short sha}/` as GitHub names them. */
+async function codeload(
+  ctx: SandboxContext,
+  owner: string,
+  name: string,
+  sha: string,
+): Promise<SandboxResponse | undefined> {
+  const dir = repoDir(ctx, owner, name);
+  if (!fs.existsSync(dir) || (await commitOf(dir, sha)) !== sha)
+    return undefined;
+  return {
+    status: 200,
+    headers: {
+      'content-type': 'application/x-gzip',
+      'content-disposition': `attachment; filename=${owner}-${name}-${sha.slice(
+        0,
+        7,
+      )}.tar.gz`,
+    },
+    body: await tarball(dir, sha, `${owner}-${name}-${sha.slice(0, 7)}`),
+  };
+}
+
 /**
  * GitHub's web pages, as far as links need them: `/{owner}/{repo}` (the files of the default
  * branch and how to clone) and `/{owner}/{repo}/blob/{branch}/{path}` (one file). These are the
  * repositories' `html_url`s, so the portal's links open something, and Backstage's GitHub URL
- * reader parses them like github.com URLs; and people's avatars. Undefined for any other path.
+ * reader parses them like github.com URLs; people's avatars; and commits' tarballs
+ * (`/codeload/...`, where the API's archive links redirect). Undefined for any other path.
  */
 export async function handleGithubWeb(
   req: SandboxRequest,
@@ -42,6 +66,11 @@ export async function handleGithubWeb(
   if (req.method !== 'GET') return undefined;
   const avatar = /^\/avatars\/([A-Za-z0-9-]+)\.svg$/.exec(req.path);
   if (avatar) return avatarOf(avatar[1]);
+  const archive =
+    /^\/codeload\/([^/]+)\/([^/]+)\/legacy\.tar\.gz\/([0-9a-f]{40})$/.exec(
+      req.path,
+    );
+  if (archive) return codeload(ctx, archive[1], archive[2], archive[3]);
   const [owner, name, kind, branch, ...rest] = req.path
     .split('/')
     .filter(Boolean)

@@ -1,5 +1,5 @@
 import type { Entity } from '@backstage/catalog-model';
-import { TestDatabases } from '@backstage/backend-test-utils';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { Octokit } from '@octokit/rest';
 import { startSandbox, Sandbox } from '@konductor/sandbox';
 import { parseStackSpec } from '@konductor/plugin-provisioning-common';
@@ -10,7 +10,12 @@ import {
 } from '@konductor/plugin-provisioning-node';
 import { ComplianceStore } from './ComplianceStore';
 import { Evaluator } from './Evaluator';
-import { awsFacts, catalogFacts, githubFacts } from './factSources';
+import {
+  awsFacts,
+  catalogFacts,
+  githubFacts,
+  techdocsFacts,
+} from './factSources';
 
 /**
  * The evaluator with its real fact sources over HTTP: a stack provisioned into the sandbox's AWS
@@ -110,10 +115,9 @@ describe('Evaluator against the sandbox', () => {
         metadata: {
           name: 'shop',
           description: 'The shop',
-          annotations: {
-            'github.com/project-slug': 'acme/shop',
-            'backstage.io/techdocs-ref': 'dir:.',
-          },
+          annotations: { 'github.com/project-slug': 'acme/shop' },
+          // Documented by a link (TechDocs evidence has its own test: techdocsFacts.test.ts).
+          links: [{ url: 'https://docs.acme.example/shop', title: 'Docs' }],
         },
         spec: {
           type: 'service',
@@ -149,6 +153,11 @@ describe('Evaluator against the sandbox', () => {
       defaultLevel: 'moderate',
       sources: [
         catalogFacts,
+        // Asks TechDocs only for entities with a techdocs-ref: none here.
+        techdocsFacts({
+          discovery: mockServices.discovery(),
+          auth: mockServices.auth(),
+        }),
         ...awsFacts(
           new AwsClientFactory({ credentials, endpoint: sandbox.url }),
         ),

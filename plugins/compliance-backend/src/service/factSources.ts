@@ -1,3 +1,8 @@
+import { stripVTControlCharacters } from 'node:util';
+import type {
+  AuthService,
+  DiscoveryService,
+} from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
 import type { Facts } from '@konductor/plugin-compliance-common';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
@@ -256,6 +261,87 @@ export function githubFacts(options: {
           security?.secret_scanning_push_protection?.status === 'enabled',
         'github.vulnerabilityAlerts': !!alerts,
       };
+    },
+  };
+}
+
+/**
+ * Whether an entity's TechDocs are there, not only announced: for an entity with a
+ * `backstage.io/techdocs-ref`, asks the TechDocs backend to build its site (its sync endpoint,
+ * which builds only what changed) and then whether the site is published. `techdocs.site` is
+ * `{ built: true }`, `{ built: false, reason }` (the build's own error), or null for an entity
+ * without TechDocs.
+ */
+export function techdocsFacts(options: {
+  discovery: DiscoveryService;
+  auth: AuthService;
+  /** How long a build may take. */
+  timeoutMs?: number;
+}): FactSource {
+  const { discovery, auth, timeoutMs = 120_000 } = options;
+  return {
+    id: 'techdocs',
+    facts: ['techdocs.site'],
+    appliesTo: () => true,
+    async read(entity) {
+      if (!entity.metadata.annotations?.['backstage.io/techdocs-ref'])
+        return { 'techdocs.site': null };
+      const { token } = await auth.getPluginRequestToken({
+        onBehalfOf: await auth.getOwnServiceCredentials(),
+        targetPluginId: 'techdocs',
+      });
+      const base = await discovery.getBaseUrl('techdocs');
+      const ref = [
+        entity.metadata.namespace ?? 'default',
+        entity.kind,
+        entity.metadata.name,
+      ]
+        .map(encodeURIComponent)
+        .join('/');
+      const headers = { authorization: `Bearer ${token}` };
+      const sync = await fetch(`${base}/sync/${ref}`, {
+        headers: { ...headers, accept: 'text/event-stream' },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (!sync.ok)
+        throw new Error(`TechDocs answered ${sync.status} to a build request`);
+      // Server-sent events; the stream ends after `finish` or `error`.
+      const events = (await sync.text()).split('\n\n').map(block => ({
+        type: /^event: (.*)$/m.exec(block)?.[1],
+        data: /^data: (.*)$/m.exec(block)?.[1],
+      }));
+      const failed = events.find(e => e.type === 'error');
+      if (failed) {
+        // MkDocs says what is wrong in its log (an ERROR line); TechDocs' error only that it failed.
+        const mkdocs = events
+          .filter(e => e.type === 'log')
+          .map(e =>
+            stripVTControlCharacters(String(JSON.parse(e.data ?? '""'))),
+          )
+          .flatMap(text => text.split('\n'))
+          .map(text => /ERROR\s+-\s+(.*)$/.exec(text)?.[1])
+          .filter(Boolean);
+        const error = JSON.parse(failed.data ?? '""');
+        return {
+          'techdocs.site': {
+            built: false,
+            reason: mkdocs.length ? `${error}: ${mkdocs.join('; ')}` : error,
+          },
+        };
+      }
+      const metadata = await fetch(`${base}/metadata/techdocs/${ref}`, {
+        headers,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (metadata.status === 404)
+        return {
+          'techdocs.site': { built: false, reason: 'no site is published' },
+        };
+      if (!metadata.ok)
+        throw new Error(
+          `TechDocs answered ${metadata.status} for its metadata`,
+        );
+      return { 'techdocs.site': { built: true } };
     },
   };
 }
