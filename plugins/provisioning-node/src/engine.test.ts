@@ -91,7 +91,8 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       'secretsmanager/secret': 2,
       'eks/cluster': 1,
       'eks/nodegroup': 1,
-      'kubernetes/namespace': 1,
+      // The app's, and the four every cluster has.
+      'kubernetes/namespace': 5,
       'kubernetes/secret': 1,
       'kubernetes/deployment': 1,
       'kubernetes/service': 1,

@@ -419,6 +419,12 @@ export async function handleEks(
       if (r.goneAt === undefined) {
         r.goneAt = Date.now() + ctx.durations.eksClusterDelete;
         ctx.state.put(r);
+        // Its Kubernetes objects (the system namespaces included) go with it.
+        for (const o of ctx.state.list('kubernetes'))
+          if (o.id.startsWith(`${r.id}/`)) {
+            o.goneAt = r.goneAt;
+            ctx.state.put(o);
+          }
       }
       return json(200, { cluster: renderCluster(r, ctx) });
     }

@@ -130,6 +130,40 @@ function withStatus(r: SandboxResource<Obj>) {
   };
 }
 
+/** Namespaces every cluster has; the first three may not be deleted (NamespaceLifecycle). */
+const IMMORTAL = ['default', 'kube-system', 'kube-public'];
+const SYSTEM_NAMESPACES = [...IMMORTAL, 'kube-node-lease'];
+
+/** Creates a cluster's system namespaces the first time its API is used. */
+function systemNamespaces(
+  ctx: SandboxContext,
+  clusterId: string,
+  createdAt: number,
+) {
+  for (const name of SYSTEM_NAMESPACES) {
+    const id = `${clusterId}//Namespace/${name}`;
+    if (ctx.state.get('kubernetes', 'namespace', id)) continue;
+    ctx.state.put<Obj>({
+      service: 'kubernetes',
+      type: 'namespace',
+      id,
+      createdAt,
+      data: {
+        kind: 'Namespace',
+        apiVersion: 'v1',
+        metadata: {
+          name,
+          uid: randomUUID(),
+          creationTimestamp: new Date(createdAt).toISOString(),
+          resourceVersion: String(ctx.state.next()),
+          labels: { 'kubernetes.io/metadata.name': name },
+        },
+        spec: { finalizers: ['kubernetes'] },
+      },
+    });
+  }
+}
+
 /** The Kubernetes API of each ACTIVE EKS cluster: `/k8s/{endpoint id}/api/v1/...` and `/apis/...`. */
 export async function handleKubernetes(
   req: SandboxRequest,
@@ -147,6 +181,7 @@ export async function handleKubernetes(
     );
   }
   const clusterId = cluster.id;
+  systemNamespaces(ctx, clusterId, cluster.createdAt);
   // Like EKS, the reason a token is refused stays on the server.
   if (eksTokenError(String(req.headers.authorization ?? '')))
     return status(401, 'Unauthorized', 'Unauthorized');
@@ -209,7 +244,7 @@ export async function handleKubernetes(
       .filter(r => r.id.startsWith(`${clusterId}/`));
   const nsOf = (ns: string) =>
     ctx.state.get('kubernetes', 'namespace', `${clusterId}//Namespace/${ns}`);
-  const nsExists = (ns: string) => ns === 'default' || !!nsOf(ns);
+  const nsExists = (ns: string) => !!nsOf(ns);
   /** A namespace being deleted: it takes no new content until it is gone. */
   const terminating = (ns: string) => {
     const r = nsOf(ns);
@@ -467,6 +502,13 @@ export async function handleKubernetes(
       return json(200, save(r, specChanged));
     }
     case 'DELETE': {
+      if (def.kind === 'Namespace' && IMMORTAL.includes(name))
+        return status(
+          403,
+          'Forbidden',
+          `namespaces "${name}" is forbidden: this namespace may not be deleted`,
+          { name, kind: plural },
+        );
       if (dryRun && phaseOf(r) !== 'deleting') return json(200, withStatus(r));
       if (def.kind !== 'Namespace') {
         ctx.state.remove('kubernetes', r.type, r.id);

@@ -65,6 +65,29 @@ describe('Kubernetes API of an EKS cluster', () => {
     kc = await eksKubeConfig(cluster);
   });
 
+  it('has the namespaces every cluster has, and keeps the ones that may not be deleted', async () => {
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const names = (await core.listNamespace()).items.map(n => n.metadata?.name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'default',
+        'kube-node-lease',
+        'kube-public',
+        'kube-system',
+      ]),
+    );
+    for (const name of ['default', 'kube-system', 'kube-public']) {
+      const refused = await core.deleteNamespace({ name }).catch(e => e);
+      expect(refused.code).toBe(403);
+      expect(JSON.parse(refused.body).message).toBe(
+        `namespaces "${name}" is forbidden: this namespace may not be deleted`,
+      );
+    }
+    expect(
+      (await core.readNamespace({ name: 'kube-system' })).status?.phase,
+    ).toBe('Active');
+  });
+
   it('creates, reads, patches and deletes a namespace, secret, service and ingress', async () => {
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const net = kc.makeApiClient(k8s.NetworkingV1Api);
