@@ -245,7 +245,7 @@ test('guest signs in as the catalog user of that name, with its groups', async (
   const identity = page.locator('.MuiCard-root', {
     has: page.getByText('Backstage Identity'),
   });
-  for (const name of ['Guest', 'guests', 'Platform team'])
+  for (const name of ['Guest', 'Guests', 'Platform team'])
     await expect(
       identity.getByRole('link', { name, exact: true }).first(),
     ).toBeVisible();

@@ -102,6 +102,7 @@ export function actionsReference(): string {
     }),
     createGithubRepoProvisionAction({
       integrations: none,
+      catalog: none,
       githubCredentialsProvider: none,
     }),
     createJiraIssueCreateAction({ jira: none }),

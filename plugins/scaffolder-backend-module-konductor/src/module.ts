@@ -7,6 +7,7 @@ import {
   DefaultGithubCredentialsProvider,
   ScmIntegrations,
 } from '@backstage/integration';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { scaffolderAutocompleteExtensionPoint } from '@backstage/plugin-scaffolder-node/alpha';
 import { repositoryAvailability } from './actions/githubClient';
@@ -64,6 +65,7 @@ export const scaffolderModuleKonductor = createBackendModule({
         auth: coreServices.auth,
         logger: coreServices.logger,
         permissions: coreServices.permissions,
+        catalog: catalogServiceRef,
       },
       async init({
         scaffolder,
@@ -74,6 +76,7 @@ export const scaffolderModuleKonductor = createBackendModule({
         auth,
         logger,
         permissions,
+        catalog,
       }) {
         const integrations = ScmIntegrations.fromConfig(config);
         const githubCredentialsProvider =
@@ -158,6 +161,7 @@ export const scaffolderModuleKonductor = createBackendModule({
           createStackOutputsAction({ client: asUser }),
           createGithubRepoProvisionAction({
             integrations,
+            catalog,
             githubCredentialsProvider,
             author: {
               name: config.getOptionalString('scaffolder.defaultAuthor.name'),

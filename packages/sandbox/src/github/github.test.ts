@@ -298,7 +298,7 @@ describe('GitHub REST and git smart HTTP', () => {
 
     await gh().rest.teams.addOrUpdateRepoPermissionsInOrg({
       org: 'acme',
-      team_slug: 'payments',
+      team_slug: 'team-a',
       owner: 'acme',
       repo: 'shop',
       permission: 'maintain',
@@ -306,8 +306,37 @@ describe('GitHub REST and git smart HTTP', () => {
     expect(
       (await gh().rest.repos.listTeams({ owner: 'acme', repo: 'shop' })).data,
     ).toEqual([
-      expect.objectContaining({ slug: 'payments', permission: 'maintain' }),
+      expect.objectContaining({
+        slug: 'team-a',
+        name: 'Team A',
+        permission: 'maintain',
+      }),
     ]);
+    // A team the organisation does not have, or another organisation's, is not found.
+    for (const [org, team_slug] of [
+      ['acme', 'payments'],
+      ['globex', 'team-a'],
+    ]) {
+      await expect(
+        gh().rest.teams.addOrUpdateRepoPermissionsInOrg({
+          org,
+          team_slug,
+          owner: 'acme',
+          repo: 'shop',
+          permission: 'maintain',
+        }),
+      ).rejects.toMatchObject({ status: 404 });
+      await expect(
+        gh().rest.teams.getByName({ org, team_slug }),
+      ).rejects.toMatchObject({ status: 404 });
+    }
+    await expect(
+      gh().rest.repos.createInOrg({ org: 'globex', name: 'shop' }),
+    ).rejects.toMatchObject({ status: 404 });
+    expect(
+      (await gh().rest.teams.getByName({ org: 'acme', team_slug: 'team-a' }))
+        .data,
+    ).toMatchObject({ slug: 'team-a', name: 'Team A', privacy: 'closed' });
     await gh().rest.repos.addCollaborator({
       owner: 'acme',
       repo: 'shop',

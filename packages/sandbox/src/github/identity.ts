@@ -29,7 +29,10 @@ export interface SandboxOrg {
   teams: SandboxTeam[];
 }
 
-/** Two product teams and the platform admins, one person each. */
+/**
+ * Two product teams and the platform admins, one person each, and the team of everyone who signs
+ * in to the embedded portal as guest (a catalog User, not a member here).
+ */
 export const DEFAULT_ORG: SandboxOrg = {
   login: 'acme',
   members: [
@@ -67,6 +70,11 @@ export const DEFAULT_ORG: SandboxOrg = {
       slug: 'platform-admins',
       name: 'Platform admins',
       description: 'Run the platform; may act on every stack.',
+    },
+    {
+      slug: 'guests',
+      name: 'Guests',
+      description: 'Everyone signed in to the embedded portal as guest.',
     },
   ],
 };

@@ -12,7 +12,7 @@ import {
   readFile,
   repoDir,
 } from './git';
-import { SANDBOX_USER } from './identity';
+import { SANDBOX_USER, SandboxTeam } from './identity';
 import { writePushRules } from './pushRules';
 
 export { handleGitHttp } from './git';
@@ -48,6 +48,27 @@ const err = (
   });
 const notFound = () => err(404, 'Not Found');
 const NAME = /^[A-Za-z0-9._-]{1,100}$/;
+
+/** A team as GitHub's REST API returns it. */
+function renderTeam(t: SandboxTeam, ctx: SandboxContext) {
+  const org = ctx.github.org.login;
+  const url = `${ctx.url}/github/orgs/${org}/teams/${t.slug}`;
+  return {
+    id: 200 + ctx.github.org.teams.indexOf(t),
+    node_id: `T_sandbox${t.slug}`,
+    url,
+    html_url: `${ctx.url}/orgs/${org}/teams/${t.slug}`,
+    name: t.name,
+    slug: t.slug,
+    description: t.description,
+    privacy: 'closed',
+    notification_setting: 'notifications_enabled',
+    permission: 'pull',
+    members_url: `${url}/members{/member}`,
+    repositories_url: `${url}/repos`,
+    parent: null,
+  };
+}
 
 function render(r: Repo, ctx: SandboxContext) {
   const full = `${r.owner}/${r.name}`;
@@ -189,8 +210,23 @@ export async function handleGithub(
     });
   }
 
-  // Create a repository in an org or for the user.
+  // The organisation's teams, by slug; another organisation has none (and is not found).
+  const teamOf = (orgLogin: string, slug: string) =>
+    orgLogin.toLowerCase() === ctx.github.org.login.toLowerCase()
+      ? ctx.github.org.teams.find(t => t.slug === slug.toLowerCase())
+      : undefined;
+  if (route === 'GET /orgs/:/teams/:') {
+    const team = teamOf(parts[1], parts[3]);
+    return team ? json(200, renderTeam(team, ctx)) : notFound();
+  }
+
+  // Create a repository in an org or for the user; an organisation that does not exist is 404.
   if (route === 'POST /orgs/:/repos' || route === 'POST /user/repos') {
+    if (
+      route.startsWith('POST /orgs') &&
+      parts[1].toLowerCase() !== ctx.github.org.login.toLowerCase()
+    )
+      return notFound();
     const owner = route.startsWith('POST /orgs') ? parts[1] : SANDBOX_USER;
     const name = body.name;
     if (typeof name !== 'string' || !NAME.test(name)) {
@@ -264,11 +300,12 @@ export async function handleGithub(
   if (parts[0] !== 'repos' && !(parts[0] === 'orgs' && parts[2] === 'teams'))
     return notFound();
 
-  // Team permissions: /orgs/{org}/teams/{team}/repos/{owner}/{repo}
+  // Team permissions: /orgs/{org}/teams/{team}/repos/{owner}/{repo}; a team the organisation
+  // does not have is 404, as on GitHub.
   if (parts[0] === 'orgs') {
     const r = parts[4] === 'repos' ? findRepo(parts[5], parts[6]) : undefined;
-    if (!r) return notFound();
-    const team = parts[3];
+    if (!r || !teamOf(parts[1], parts[3])) return notFound();
+    const team = parts[3].toLowerCase();
     if (req.method === 'PUT') {
       const permission = body.permission ?? 'push';
       if (
@@ -362,11 +399,10 @@ export async function handleGithub(
   if (rest[0] === 'teams' && req.method === 'GET') {
     return json(
       200,
-      Object.entries(repo.teams).map(([slug, permission]) => ({
-        slug,
-        name: slug,
-        permission,
-      })),
+      Object.entries(repo.teams).flatMap(([slug, permission]) => {
+        const team = teamOf(repo.owner, slug);
+        return team ? [{ ...renderTeam(team, ctx), permission }] : [];
+      }),
     );
   }
 

@@ -29,7 +29,9 @@ import {
   ProvisioningClient,
 } from '@konductor/plugin-provisioning-common';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import { startSandbox, Sandbox } from '@konductor/sandbox';
+import { DEFAULT_ORG, startSandbox, Sandbox } from '@konductor/sandbox';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import type { Entity } from '@backstage/catalog-model';
 import {
   CloudProvider,
   CloudProviders,
@@ -88,6 +90,14 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
     sandbox = await startSandbox({
       // The image the examples' app deploys, as the service's CI would have pushed it.
       images: ['ghcr.io/acme/shop:1.0.0'],
+      // The examples' team.
+      githubOrg: {
+        ...DEFAULT_ORG,
+        teams: [
+          ...DEFAULT_ORG.teams,
+          { slug: 'payments', name: 'Payments', description: 'Payments.' },
+        ],
+      },
       durations: {
         vpc: 10,
         rdsInstance: 150,
@@ -679,9 +689,27 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
   });
 
   describe('konductor:github:repo:provision', () => {
+    const group = (name: string, team?: string): Entity => ({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Group',
+      metadata: {
+        name,
+        ...(team && { annotations: { 'github.com/team-slug': team } }),
+      },
+      spec: { type: 'team', children: [] },
+    });
+    // Groups as the GitHub org provider imports them (with their team), and one from a file.
+    const catalog = catalogServiceMock({
+      entities: [
+        group('payments', 'acme/payments'),
+        group('globex-ops', 'globex/ops'),
+        group('readers'),
+      ],
+    });
     const action = () =>
       createGithubRepoProvisionAction({
         integrations: ScmIntegrations.fromConfig(config),
+        catalog,
         author: { name: 'Konductor', email: 'konductor@localhost' },
       });
     const octokit = () =>
@@ -787,6 +815,58 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       expect(error.message).toMatch(
         /acme\/shop already exists and is not empty: choose another name/,
       );
+    });
+
+    it("gives the repository to the owner group's GitHub team, and refuses an owner that is none before creating anything", async () => {
+      const refusal = async (ownerTeam: string, repo: string) => {
+        const { ctx } = context(
+          { repoUrl: `github.com?owner=acme&repo=${repo}`, ownerTeam },
+          { workspacePath: workspace() },
+        );
+        const error = await action()
+          .handler(ctx as any)
+          .catch(e => e);
+        await expect(
+          octokit().rest.repos.get({ owner: 'acme', repo }),
+        ).rejects.toMatchObject({ status: 404 });
+        expect(error.name).toBe('InputError');
+        return error.message;
+      };
+      expect(await refusal('group:default/readers', 'r1')).toBe(
+        'ownerTeam: group:default/readers is not a GitHub team (it has no github.com/team-slug annotation, which the GitHub org provider writes on the teams it imports), so it can be given neither the repository nor its CODEOWNERS: choose a group imported from the acme organisation, or leave ownerTeam out',
+      );
+      expect(await refusal('group:default/globex-ops', 'r2')).toBe(
+        'ownerTeam: group:default/globex-ops is the GitHub team globex/ops, not a team of acme, where the repository is created: choose a group of the acme organisation',
+      );
+      expect(await refusal('group:default/nobody', 'r3')).toBe(
+        'ownerTeam: group:default/nobody is not in the catalog: choose a group that is',
+      );
+      expect(await refusal('user:default/alice', 'r4')).toMatch(
+        /^ownerTeam: user:default\/alice is not a group/,
+      );
+      expect(await refusal('ghosts', 'r5')).toBe(
+        'ownerTeam: the acme organisation has no GitHub team "ghosts": name one of its teams',
+      );
+
+      // A group that is one of the organisation's teams: its team gets the repository.
+      const { ctx } = context(
+        {
+          repoUrl: 'github.com?owner=acme&repo=ledger',
+          ownerTeam: 'group:default/payments',
+        },
+        { workspacePath: workspace() },
+      );
+      await action().handler(ctx as any);
+      expect(
+        (
+          await octokit().rest.repos.listTeams({
+            owner: 'acme',
+            repo: 'ledger',
+          })
+        ).data,
+      ).toEqual([
+        expect.objectContaining({ slug: 'payments', permission: 'maintain' }),
+      ]);
     });
 
     it('refuses to push an empty workspace (a task resumed without its workspace), saying what to configure', async () => {

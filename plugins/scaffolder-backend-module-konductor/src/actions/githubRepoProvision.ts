@@ -11,14 +11,18 @@ import {
   createTemplateAction,
   initRepoAndPush,
 } from '@backstage/plugin-scaffolder-node';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { z } from 'zod/v3';
 import { parseInput } from './parseInput';
 import { githubFor, statusOf } from './githubClient';
 import { examples } from './githubRepoProvision.examples';
+import { owningTeam, TEAM_SLUG_ANNOTATION } from './owningTeam';
 
 /** Options of {@link createGithubRepoProvisionAction}. */
 export interface GithubRepoProvisionActionOptions {
   integrations: ScmIntegrationRegistry;
+  /** Where a group named as `ownerTeam` is looked up, as the task's user. */
+  catalog: CatalogService;
   githubCredentialsProvider?: GithubCredentialsProvider;
   /** Commit author of the initial push (the scaffolder's `defaultAuthor`). */
   author?: { name?: string; email?: string };
@@ -60,7 +64,7 @@ const inputSchema = z.object({
     .string()
     .optional()
     .describe(
-      'Slug of the GitHub team that owns the repository (CODEOWNERS, maintain permission); a group ref such as group:default/payments is accepted.',
+      `The GitHub team that owns the repository (CODEOWNERS, maintain permission): its slug, or a catalog group that is a team of the repository's organisation (its ${TEAM_SLUG_ANNOTATION} annotation, as the GitHub org provider writes it), such as group:default/payments. Checked on GitHub before the repository is created.`,
     ),
   requiredApprovals: z
     .number()
@@ -119,13 +123,24 @@ export function createGithubRepoProvisionAction(
         ctx.logger,
       );
       const branch = input.defaultBranch;
-      const team = input.ownerTeam?.replace(/^group:(default\/)?/, '');
 
       const target = await ctx.checkpoint({
         key: `konductor.github.${owner}.${repo}.create`,
         fn: async () => {
           const me = (await octokit.rest.users.getAuthenticated()).data.login;
           const isUser = me.toLowerCase() === owner.toLowerCase();
+          // An organisation's repository is given to its owning team: refused before it exists
+          // when that is no team of the organisation.
+          const team =
+            input.ownerTeam && !isUser
+              ? await owningTeam({
+                  ownerTeam: input.ownerTeam,
+                  org: owner,
+                  octokit,
+                  catalog: options.catalog,
+                  credentials: await ctx.getInitiatorCredentials(),
+                })
+              : null;
           // GitHub accepts "internal" for enterprise organisations; Octokit's types list only the other two.
           const visibility = input.visibility as 'private' | 'public';
           const params = {
@@ -142,6 +157,7 @@ export function createGithubRepoProvisionAction(
               htmlUrl: data.html_url,
               cloneUrl: data.clone_url,
               isUser,
+              team,
               created: true,
             };
           } catch (e) {
@@ -167,6 +183,7 @@ export function createGithubRepoProvisionAction(
               htmlUrl: data.html_url,
               cloneUrl: data.clone_url,
               isUser,
+              team,
               created: false,
             };
           }
@@ -192,7 +209,7 @@ export function createGithubRepoProvisionAction(
               input.sourcePath ?? '.'
             }) is empty, so there is nothing to push to ${owner}/${repo}: if the backend restarted during this task, configure scaffolder.taskRecovery.workspaceProvider so workspaces survive restarts, and start the request again`,
           );
-        if (team && !target.isUser) {
+        if (target.team) {
           const file = path.join(dir, '.github', 'CODEOWNERS');
           const exists = await fs.stat(file).then(
             () => true,
@@ -202,7 +219,7 @@ export function createGithubRepoProvisionAction(
             await fs.mkdir(path.dirname(file), { recursive: true });
             await fs.writeFile(
               file,
-              `# Owned by the ${team} team (written by Konductor)\n* @${owner}/${team}\n`,
+              `# Owned by the ${target.team} team (written by Konductor)\n* @${owner}/${target.team}\n`,
             );
           }
         }
@@ -218,10 +235,10 @@ export function createGithubRepoProvisionAction(
         ctx.logger.info(`Pushed the workspace to ${owner}/${repo}@${branch}`);
       }
 
-      if (team && !target.isUser) {
+      if (target.team) {
         await octokit.rest.teams.addOrUpdateRepoPermissionsInOrg({
           org: owner,
-          team_slug: team,
+          team_slug: target.team,
           owner,
           repo,
           permission: 'maintain',
@@ -246,7 +263,7 @@ export function createGithubRepoProvisionAction(
         enforce_admins: true,
         required_pull_request_reviews: {
           required_approving_review_count: input.requiredApprovals,
-          require_code_owner_reviews: !!team,
+          require_code_owner_reviews: !!target.team,
           dismiss_stale_reviews: true,
         },
         restrictions: null,
@@ -257,7 +274,7 @@ export function createGithubRepoProvisionAction(
         `Applied the compliance baseline to ${owner}/${repo}: protected ${branch} (${
           input.requiredApprovals
         } approvals), secret scanning with push protection, vulnerability alerts${
-          team ? `, team ${team}` : ''
+          target.team ? `, team ${target.team}` : ''
         }`,
       );
 
