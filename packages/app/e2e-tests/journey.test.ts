@@ -149,6 +149,48 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
     await expect(page.getByText(/\d+ passed, 0 failed$/)).toBeVisible();
   }).toPass({ timeout: 90_000 });
   await snap(page, testInfo, '47-component');
+
+  // Its Kubernetes tab: Backstage's Kubernetes plugin finds the stack's cluster through the
+  // component's dependsOn (a kubernetes-cluster Resource discovered from EKS) and reads its
+  // workloads there with an EKS token: the app's Deployment, its running pods, their log.
+  await expect(async () => {
+    await page.goto(`/catalog/default/component/${name}/kubernetes`);
+    await expect(page.getByText('2 pods')).toBeVisible({ timeout: 10_000 });
+  }).toPass({ timeout: 90_000 });
+  await expect(page.getByText(`${name}-dev`, { exact: true })).toBeVisible();
+  await expect(page.getByText('No pods with errors')).toBeVisible();
+  await page.getByText('2 pods').click();
+  // The Deployment, with its Ingress and Service; its drawer shows what the API server keeps.
+  await page.getByText('Deployment', { exact: true }).click();
+  const drawer = page.getByRole('presentation').filter({
+    has: page.getByRole('button', { name: 'Close the drawer' }),
+  });
+  await expect(
+    drawer.getByRole('cell', { name: 'Available', exact: true }),
+  ).toBeVisible();
+  await snap(page, testInfo, '48-kubernetes-deployment');
+  await drawer.getByRole('button', { name: 'Close the drawer' }).click();
+  await expect(drawer).toBeHidden();
+  for (const kind of ['Ingress', 'Service'])
+    await expect(page.getByText(kind, { exact: true })).toBeVisible();
+  // Its pods, through their ReplicaSet: running.
+  await page.getByText('2 pods').nth(1).click();
+  const pods = page.getByRole('row', {
+    name: new RegExp(`^${name}-\\w+-\\w+ `),
+  });
+  await expect(pods).toHaveCount(2);
+  await expect(pods.first()).toContainText('Running');
+  await snap(page, testInfo, '48-kubernetes');
+  // A pod's log, through Backstage's Kubernetes proxy (the guest is a platform admin: the
+  // proxy is theirs alone).
+  await pods.first().getByRole('cell').first().click();
+  await page.getByRole('button', { name: /logs/i }).first().click();
+  await expect(
+    page.getByText(
+      /\[sandbox\] container \S+ started from ghcr\.io\/acme\/platform-starter:1/,
+    ),
+  ).toBeVisible();
+  await snap(page, testInfo, '49-kubernetes-log');
 });
 
 test('a non-compliant choice is refused before anything is created, with the reasons', async ({

@@ -83,7 +83,8 @@ describe('EksClusterProvider', () => {
     const entities = (mutations[0] as any).entities.map((e: any) => e.entity);
     expect(entities.map((e: any) => e.metadata.name).sort()).toEqual([
       'eks-123456789012-us-east-1-legacy',
-      'eks-123456789012-us-east-1-shop-dev-eks',
+      // A stack's cluster, named after its stack: its components depend on it by that name.
+      'shop-dev-kubernetes',
     ]);
     const shop = entities.find((e: any) => e.metadata.title === 'shop-dev-eks');
     expect(shop).toMatchObject({
@@ -97,7 +98,9 @@ describe('EksClusterProvider', () => {
             sandbox.kubernetesCaPem,
           ).toString('base64'),
           'kubernetes.io/auth-provider': 'aws',
+          'kubernetes.io/aws-account-id': '123456789012',
           'kubernetes.io/x-k8s-aws-id': 'shop-dev-eks',
+          'kubernetes.io/skip-metrics-lookup': 'true',
           'konductor.dev/cloud-id':
             'arn:aws:eks:us-east-1:123456789012:cluster/shop-dev-eks',
         },

@@ -19,7 +19,9 @@ import {
   ANNOTATION_KUBERNETES_API_SERVER,
   ANNOTATION_KUBERNETES_API_SERVER_CA,
   ANNOTATION_KUBERNETES_AUTH_PROVIDER,
+  ANNOTATION_KUBERNETES_AWS_ACCOUNT_ID,
   ANNOTATION_KUBERNETES_AWS_CLUSTER_ID,
+  ANNOTATION_KUBERNETES_SKIP_METRICS_LOOKUP,
 } from '@backstage/plugin-kubernetes-common';
 import { ANNOTATION_CLOUD_ID } from './ProvisionedResourcesProvider';
 
@@ -40,12 +42,19 @@ const nameOf = (...parts: string[]) =>
     .slice(0, 63)
     .replace(/-+$/, '');
 
+/** The catalog name of the `kubernetes-cluster` Resource of stack `stackId`'s EKS cluster. */
+const stackClusterEntityName = (stackId: string) =>
+  nameOf(stackId, 'kubernetes');
+
 /**
  * Discovers EKS clusters (`ListClusters`, `DescribeCluster`) in each configured account and
  * region and turns them into `Resource` entities of type `kubernetes-cluster`, with the
- * annotations Backstage's Kubernetes plugin reads (API server, CA, AWS auth, cluster id). A
- * cluster Konductor provisioned is part of its stack's System and owned as its stack is (tags
- * `konductor:stack`, `konductor:owner`). Every refresh is a full mutation: deleted clusters go.
+ * annotations Backstage's Kubernetes plugin reads (API server, CA, AWS auth with the account's
+ * credentials, cluster id; no metrics lookup, as EKS installs no metrics server). A cluster
+ * Konductor provisioned is part of its stack's System, owned as its stack is (tags
+ * `konductor:stack`, `konductor:owner`), and named `{stack}-kubernetes`, so the stack's
+ * components can depend on it by name and Backstage's `catalogRelation` service locator finds
+ * their workloads there. Every refresh is a full mutation: deleted clusters go.
  */
 export class EksClusterProvider implements EntityProvider {
   private connection?: EntityProviderConnection;
@@ -114,7 +123,9 @@ export class EksClusterProvider implements EntityProvider {
       apiVersion: 'backstage.io/v1alpha1',
       kind: 'Resource',
       metadata: {
-        name: nameOf('eks', accountId, region, name),
+        name: stack
+          ? stackClusterEntityName(stack)
+          : nameOf('eks', accountId, region, name),
         title: name,
         description: `EKS cluster ${name} (Kubernetes ${cluster.version}) in ${accountId}/${region}, ${cluster.status}.`,
         tags: ['eks', 'kubernetes'],
@@ -133,7 +144,9 @@ export class EksClusterProvider implements EntityProvider {
               }
             : {}),
           [ANNOTATION_KUBERNETES_AUTH_PROVIDER]: 'aws',
+          [ANNOTATION_KUBERNETES_AWS_ACCOUNT_ID]: accountId,
           [ANNOTATION_KUBERNETES_AWS_CLUSTER_ID]: name,
+          [ANNOTATION_KUBERNETES_SKIP_METRICS_LOOKUP]: 'true',
         },
       },
       spec: {

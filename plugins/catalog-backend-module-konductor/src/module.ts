@@ -108,19 +108,21 @@ export const catalogModuleKonductor = createBackendModule({
           });
         }
 
-        // A run that ends changes what exists: refresh at once rather than at the next tick.
+        // A run that ends changes what exists (its resources, and the clusters it created or
+        // deleted): refresh at once rather than at the next tick.
+        const refreshed = [
+          'konductor-provisioned-resources',
+          ...(eks.length ? ['konductor-eks-clusters'] : []),
+        ];
         await events.subscribe({
           id: 'konductor-provisioned-resources',
           topics: [RUN_FINISHED_TOPIC],
           onEvent: async () => {
             // A refresh already running reads the finished run too.
-            await scheduler
-              .triggerTask('konductor-provisioned-resources')
-              .catch(e =>
-                logger.debug(
-                  `Provisioned resources refresh not triggered: ${e}`,
-                ),
-              );
+            for (const task of refreshed)
+              await scheduler
+                .triggerTask(task)
+                .catch(e => logger.debug(`${task} not triggered: ${e}`));
           },
         });
       },

@@ -2,6 +2,10 @@ import { ConfigReader } from '@backstage/config';
 import type { UserInfoService } from '@backstage/backend-plugin-api';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  kubernetesProxyPermission,
+  kubernetesResourcesReadPermission,
+} from '@backstage/plugin-kubernetes-common';
 import type { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import {
   provisioningRunRetryPermission,
@@ -92,6 +96,23 @@ describe('KonductorPermissionPolicy', () => {
     expect(await policy.handle(retry, carol)).toEqual({
       result: AuthorizeResult.ALLOW,
     });
+  });
+
+  it("keeps the Kubernetes proxy (logs, and any write to any cluster) to admins; the Kubernetes view's reads are everyone's", async () => {
+    const policy = policyWith({ admins: ['group:default/platform-admins'] });
+    const proxy = { permission: kubernetesProxyPermission };
+    expect(await policy.handle(proxy, alice)).toEqual({
+      result: AuthorizeResult.DENY,
+    });
+    expect(await policy.handle(proxy, carol)).toEqual({
+      result: AuthorizeResult.ALLOW,
+    });
+    expect(
+      await policy.handle(
+        { permission: kubernetesResourcesReadPermission },
+        alice,
+      ),
+    ).toEqual({ result: AuthorizeResult.ALLOW });
   });
 
   it('refuses settings that name no owner action, saying which to use', () => {

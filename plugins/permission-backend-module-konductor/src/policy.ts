@@ -1,5 +1,6 @@
 import type { Config } from '@backstage/config';
 import type { UserInfoService } from '@backstage/backend-plugin-api';
+import { kubernetesProxyPermission } from '@backstage/plugin-kubernetes-common';
 import {
   AuthorizeResult,
   PolicyDecision,
@@ -114,8 +115,8 @@ const DENY: PolicyDecision = { result: AuthorizeResult.DENY };
  * owner actions on its stacks (outside the environments reserved to admins); everyone signed in
  * sees what exists and its status. Exemptions are requested and withdrawn by the entity's owners
  * and approved by admins; scaffolder tasks (whose logs and outputs carry stack outputs) are read
- * and cancelled by the user who started them; catalog entities are deleted by their owners.
- * Everything else is allowed, as Backstage's defaults are.
+ * and cancelled by the user who started them; catalog entities are deleted by their owners; the
+ * Kubernetes proxy is for admins. Everything else is allowed, as Backstage's defaults are.
  */
 export class KonductorPermissionPolicy implements PermissionPolicy {
   constructor(
@@ -175,6 +176,9 @@ export class KonductorPermissionPolicy implements PermissionPolicy {
       );
     if (isPermission(permission, complianceExemptionApprovePermission))
       return DENY;
+    // The Kubernetes proxy sends any request (a pod's log, as well as a delete) to any cluster
+    // with the portal's credentials, whoever owns what it touches: admins only.
+    if (isPermission(permission, kubernetesProxyPermission)) return DENY;
 
     if (
       isResourcePermission(permission, 'scaffolder-task') &&

@@ -41,7 +41,7 @@ export const KINDS: Record<
 /** The verbs the sandbox serves for its kinds (no deletecollection). */
 const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 
-/** Every resource by group/version, as discovery lists them (pods are read-only here). */
+/** Every resource by group/version, as discovery lists them (pods and ReplicaSets are read-only here). */
 function resources() {
   const byGroupVersion = new Map<string, object[]>();
   const add = (groupVersion: string, resource: object) =>
@@ -68,6 +68,22 @@ function resources() {
     kind: 'Pod',
     verbs: ['get', 'list', 'watch'],
     shortNames: ['po'],
+    categories: ['all'],
+  });
+  add('v1', {
+    name: 'pods/log',
+    singularName: '',
+    namespaced: true,
+    kind: 'Pod',
+    verbs: ['get'],
+  });
+  add('apps/v1', {
+    name: 'replicasets',
+    singularName: 'replicaset',
+    namespaced: true,
+    kind: 'ReplicaSet',
+    verbs: ['get', 'list', 'watch'],
+    shortNames: ['rs'],
     categories: ['all'],
   });
   return byGroupVersion;

@@ -13,7 +13,8 @@ import { pullFailure } from './images';
 import { nodesReachInternet } from './nodes';
 import { InvalidObject, stored } from './objects';
 import { strategicMerge } from './strategicMerge';
-import { podsOf, progressDeadlineMs } from './pods';
+import { podLog } from './logs';
+import { podsOf, progressDeadlineMs, replicaSetOf } from './pods';
 import { matches, parseFieldSelector, parseLabelSelector } from './selectors';
 import { watchResponse } from './watch';
 
@@ -211,8 +212,12 @@ export async function handleKubernetes(
     tail = tail.slice(2);
   }
   const [plural, name, sub] = tail;
-  if (groupVersion === 'v1' && plural === 'pods' && req.method === 'GET')
-    return pods(req, ctx, clusterId, namespace, name);
+  if (
+    req.method === 'GET' &&
+    ((groupVersion === 'v1' && plural === 'pods') ||
+      (groupVersion === 'apps/v1' && plural === 'replicasets'))
+  )
+    return derived(req, ctx, clusterId, plural, namespace, name, sub);
   const def = KINDS[`${groupVersion}/${plural}`];
   if (!def || (def.namespaced && !namespace && req.method !== 'GET')) {
     return status(
@@ -542,39 +547,49 @@ export async function handleKubernetes(
 }
 
 /**
- * GET of pods (`/api/v1/pods`, `/api/v1/namespaces/{ns}/pods[/{name}]`, `labelSelector`): the
- * pods of the cluster's Deployments, which the sandbox derives from each Deployment's state.
+ * GET of what the cluster's controllers and kubelets derive from its Deployments: pods
+ * (`/api/v1/[namespaces/{ns}/]pods[/{name}[/log]]`) and the current ReplicaSet of each
+ * (`/apis/apps/v1/[namespaces/{ns}/]replicasets[/{name}]`), read-only.
  */
-function pods(
+function derived(
   req: SandboxRequest,
   ctx: SandboxContext,
   clusterId: string,
+  plural: 'pods' | 'replicasets',
   namespace: string | undefined,
   name: string | undefined,
+  sub: string | undefined,
 ): SandboxResponse {
-  const all = () =>
+  const reachable = nodesReachInternet(ctx.state, clusterId);
+  const deployments = () =>
     ctx.state
       .list<Obj>('kubernetes', 'deployment')
       .filter(r => r.id.startsWith(`${clusterId}/`))
-      .filter(r => !namespace || r.data.metadata.namespace === namespace)
-      .flatMap(r =>
-        podsOf(
-          r,
-          ctx.images,
-          nodesReachInternet(ctx.state, clusterId),
-          ctx.durations.deployment,
-        ),
-      );
-  if (name) {
-    const pod = all().find(p => p.metadata.name === name);
-    return pod
-      ? json(200, pod)
-      : status(404, 'NotFound', `pods "${name}" not found`, {
-          name,
-          kind: 'pods',
-        });
-  }
-  return collection(req, ctx, all, 'Pod', 'v1');
+      .filter(r => !namespace || r.data.metadata.namespace === namespace);
+  const podsOfDeployment = (r: SandboxResource<Obj>) =>
+    podsOf(r, ctx.images, reachable, ctx.durations.deployment);
+  const all = (): Obj[] =>
+    plural === 'pods'
+      ? deployments().flatMap(podsOfDeployment)
+      : deployments().map(r => replicaSetOf(r, podsOfDeployment(r)));
+  const [kind, apiVersion] =
+    plural === 'pods' ? ['Pod', 'v1'] : ['ReplicaSet', 'apps/v1'];
+  if (!name) return collection(req, ctx, all, kind, apiVersion);
+  const object = all().find(o => o.metadata.name === name);
+  if (!object)
+    return status(
+      404,
+      'NotFound',
+      `${plural}${plural === 'pods' ? '' : '.apps'} "${name}" not found`,
+      { name, kind: plural },
+    );
+  if (!sub) return json(200, object);
+  if (plural === 'pods' && sub === 'log') return podLog(object, req.query);
+  return status(
+    404,
+    'NotFound',
+    `the server could not find the requested resource (${req.method} ${req.path})`,
+  );
 }
 
 /**

@@ -662,9 +662,14 @@ describe('Kubernetes API of an EKS cluster', () => {
     expect(served.find(r => r.name === 'namespaces')?.namespaced).toBe(false);
     expect(
       (await kc.makeApiClient(k8s.AppsV1Api).getAPIResources()).resources.map(
-        r => r.kind,
+        r => [r.name, r.verbs.includes('create')],
       ),
-    ).toEqual(['Deployment']);
+    ).toEqual([
+      ['deployments', true],
+      // Derived from the Deployments: read-only.
+      ['replicasets', false],
+    ]);
+    expect(served.find(r => r.name === 'pods/log')?.verbs).toEqual(['get']);
 
     await core.createNamespace({ body: { metadata: { name: 'paged' } } });
     for (const name of ['c', 'a', 'b'])
@@ -797,6 +802,144 @@ describe('Kubernetes API of an EKS cluster', () => {
       .listNamespacedPod({ namespace: 'default', labelSelector: 'app=(x' })
       .catch(e => e);
     expect(bad.code).toBe(400);
+  });
+
+  it("derives each Deployment's ReplicaSet and pods, owned by uid, and serves a pod's log as the kubelet does", async () => {
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const body = (name: string, image: string) => ({
+      metadata: { name },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: { containers: [{ name: 'web', image }] },
+        },
+      },
+    });
+    const deployment = await apps.createNamespacedDeployment({
+      namespace: 'default',
+      body: body('owned', STARTER_IMAGE),
+    });
+    await apps.createNamespacedDeployment({
+      namespace: 'default',
+      body: body('unpulled', 'ghcr.io/acme/unpulled:1'),
+    });
+    const running = await eventually(async () => {
+      const { items } = await core.listNamespacedPod({
+        namespace: 'default',
+        labelSelector: 'app=owned',
+      });
+      return items.every(p => p.status?.phase === 'Running')
+        ? items
+        : undefined;
+    });
+    const [rs, ...others] = (
+      await apps.listNamespacedReplicaSet({
+        namespace: 'default',
+        labelSelector: 'app=owned',
+      })
+    ).items;
+    expect(others).toHaveLength(0);
+    // Deployment -> ReplicaSet -> pods, each naming its owner's uid, as Backstage's
+    // Kubernetes view groups them.
+    expect(rs.metadata?.ownerReferences).toEqual([
+      expect.objectContaining({
+        kind: 'Deployment',
+        name: 'owned',
+        uid: deployment.metadata?.uid,
+        controller: true,
+      }),
+    ]);
+    expect(rs.status).toMatchObject({ replicas: 2, readyReplicas: 2 });
+    expect(rs.spec?.selector?.matchLabels?.['pod-template-hash']).toBe(
+      rs.metadata?.labels?.['pod-template-hash'],
+    );
+    expect(running).toHaveLength(2);
+    for (const pod of running) {
+      expect(pod.metadata?.uid).toMatch(/^[0-9a-f-]{36}$/);
+      expect(pod.metadata?.ownerReferences?.[0]).toMatchObject({
+        kind: 'ReplicaSet',
+        name: rs.metadata?.name,
+        uid: rs.metadata?.uid,
+      });
+    }
+    // Read again, the same objects: uids do not change between reads.
+    expect(
+      (
+        await apps.readNamespacedReplicaSet({
+          name: rs.metadata!.name!,
+          namespace: 'default',
+        })
+      ).metadata?.uid,
+    ).toBe(rs.metadata?.uid);
+
+    // A running container's log; the container defaults to the only one.
+    const pod = running[0].metadata!.name!;
+    const log = await core.readNamespacedPodLog({
+      name: pod,
+      namespace: 'default',
+      timestamps: true,
+    });
+    expect(log).toMatch(
+      new RegExp(
+        `^\\d{4}-\\d\\d-\\d\\dT\\S+ \\[sandbox\\] container web started from ${STARTER_IMAGE.replace(
+          /[.]/g,
+          '\\.',
+        )}`,
+      ),
+    );
+    expect(
+      await core.readNamespacedPodLog({
+        name: pod,
+        namespace: 'default',
+        tailLines: 0,
+      }),
+    ).toBe('');
+    const refused = async (request: Promise<unknown>) => {
+      const e: any = await request.catch(error => error);
+      expect(e.code).toBe(400);
+      return JSON.parse(e.body).message;
+    };
+    expect(
+      await refused(
+        core.readNamespacedPodLog({
+          name: pod,
+          namespace: 'default',
+          container: 'sidecar',
+        }),
+      ),
+    ).toBe(`container sidecar is not valid for pod ${pod}`);
+    expect(
+      await refused(
+        core.readNamespacedPodLog({
+          name: pod,
+          namespace: 'default',
+          previous: true,
+        }),
+      ),
+    ).toBe(`previous terminated container "web" in pod "${pod}" not found`);
+    // A container that never started has no log: the kubelet says why.
+    const stuck = (
+      await core.listNamespacedPod({
+        namespace: 'default',
+        labelSelector: 'app=unpulled',
+      })
+    ).items[0].metadata!.name!;
+    expect(
+      await refused(
+        core.readNamespacedPodLog({ name: stuck, namespace: 'default' }),
+      ),
+    ).toMatch(
+      new RegExp(
+        `^container "web" in pod "${stuck}" is waiting to start: (image can't be pulled|trying and failing to pull image)$`,
+      ),
+    );
+    const missing = await core
+      .readNamespacedPodLog({ name: 'nobody', namespace: 'default' })
+      .catch(e => e);
+    expect(missing.code).toBe(404);
   });
 });
 

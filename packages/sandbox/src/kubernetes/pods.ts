@@ -23,6 +23,91 @@ function backingOff(elapsed: number, tryMs: number): boolean {
   }
 }
 
+/** A UUID derived from `seed`: a derived object keeps its uid from one read to the next. */
+function uidOf(seed: string): string {
+  const h = createHash('sha256').update(seed).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(
+    16,
+    20,
+  )}-${h.slice(20, 32)}`;
+}
+
+/** The `pod-template-hash` of a Deployment's current template, which names its ReplicaSet. */
+function templateHash(deployment: Obj): string {
+  return createHash('sha256')
+    .update(JSON.stringify(deployment.spec?.template ?? {}))
+    .digest('hex')
+    .slice(0, 10);
+}
+
+/** The identity of a Deployment's current ReplicaSet, which its pods name as their owner. */
+function replicaSetMeta(deployment: Obj) {
+  const hash = templateHash(deployment);
+  return {
+    hash,
+    name: `${deployment.metadata.name}-${hash}`,
+    uid: uidOf(`${deployment.metadata.uid}/${hash}`),
+  };
+}
+
+/**
+ * The ReplicaSet a Deployment runs its current template with, owned by the Deployment (the
+ * sandbox keeps no ReplicaSets of earlier templates): its replica counts are those of `pods`.
+ */
+export function replicaSetOf(
+  deployment: SandboxResource<Obj>,
+  pods: Obj[],
+): Obj {
+  const o = deployment.data;
+  const rs = replicaSetMeta(o);
+  const template = o.spec?.template ?? {};
+  const ready = pods.filter(p => p.status.phase === 'Running').length;
+  const labels = { ...template.metadata?.labels, 'pod-template-hash': rs.hash };
+  return {
+    kind: 'ReplicaSet',
+    apiVersion: 'apps/v1',
+    metadata: {
+      name: rs.name,
+      namespace: o.metadata.namespace,
+      uid: rs.uid,
+      labels,
+      annotations: {
+        'deployment.kubernetes.io/desired-replicas': String(pods.length),
+        'deployment.kubernetes.io/revision': String(o.metadata.generation ?? 1),
+      },
+      creationTimestamp: new Date(deployment.createdAt).toISOString(),
+      ownerReferences: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          name: o.metadata.name,
+          uid: o.metadata.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: {
+      replicas: pods.length,
+      selector: {
+        ...o.spec?.selector,
+        matchLabels: {
+          ...o.spec?.selector?.matchLabels,
+          'pod-template-hash': rs.hash,
+        },
+      },
+      template: { ...template, metadata: { ...template.metadata, labels } },
+    },
+    status: {
+      replicas: pods.length,
+      fullyLabeledReplicas: pods.length,
+      readyReplicas: ready || undefined,
+      availableReplicas: ready || undefined,
+      observedGeneration: 1,
+    },
+  };
+}
+
 /**
  * The pods a Deployment's ReplicaSet runs, as the kubelet reports them: running and ready once
  * the Deployment is available; waiting in ContainerCreating while it rolls out; and for a
@@ -39,10 +124,8 @@ export function podsOf(
 ): Obj[] {
   const o = deployment.data;
   const template = o.spec?.template ?? {};
-  const hash = createHash('sha256')
-    .update(JSON.stringify(template))
-    .digest('hex')
-    .slice(0, 10);
+  const rs = replicaSetMeta(o);
+  const hash = rs.hash;
   const available = phaseOf(deployment, now) === 'active';
   // A Deployment that cannot pull became due at its progress deadline (see the API handler).
   const rolledOutAt = deployment.fails
@@ -82,20 +165,24 @@ export function podsOf(
       .update(`${o.metadata.uid}/${hash}/${i}`)
       .digest('hex')
       .slice(0, 5);
+    const name = `${rs.name}-${suffix}`;
     return {
       kind: 'Pod',
       apiVersion: 'v1',
       metadata: {
-        name: `${o.metadata.name}-${hash}-${suffix}`,
+        name,
         namespace: o.metadata.namespace,
+        uid: uidOf(`${rs.uid}/${name}`),
         labels: { ...template.metadata?.labels, 'pod-template-hash': hash },
         creationTimestamp: new Date(rolledOutAt).toISOString(),
         ownerReferences: [
           {
             apiVersion: 'apps/v1',
             kind: 'ReplicaSet',
-            name: `${o.metadata.name}-${hash}`,
+            name: rs.name,
+            uid: rs.uid,
             controller: true,
+            blockOwnerDeletion: true,
           },
         ],
       },
