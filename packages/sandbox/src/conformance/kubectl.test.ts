@@ -216,6 +216,32 @@ const TIMEOUT = 180_000;
       expect(still.stderr).toBe('');
       expect(still.stdout).toBe('deployment.apps/web\n');
 
+      // A field the kind does not have: kubectl validates strictly by default, so the server
+      // refuses it in its own words; with --validate=warn it drops the field and says so.
+      const typo = deployment(1)
+        .replace(/"web"/g, '"typo"')
+        .replace('"image":', '"imagePullPolicyy":"Always","image":');
+      const strict = await kubectl(['apply', '-f', '-'], typo);
+      expect(strict.stderr).toContain(
+        'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.template.spec.containers[0].imagePullPolicyy"',
+      );
+      const warned = await kubectl(
+        ['create', '--validate=warn', '-f', '-'],
+        typo,
+      );
+      expect(warned.stderr).toContain(
+        'Warning: unknown field "spec.template.spec.containers[0].imagePullPolicyy"',
+      );
+      // ... and what is stored has no such field.
+      const stored = JSON.parse(
+        (await kubectl(['get', 'deploy/typo', '-n', 'shop', '-o', 'json']))
+          .stdout,
+      );
+      expect(stored.spec.template.spec.containers[0]).not.toHaveProperty(
+        'imagePullPolicyy',
+      );
+      expect(stored.spec.template.spec.containers[0].image).toBe(STARTER_IMAGE);
+
       expect(
         (await kubectl(['delete', 'namespace', 'shop', '--wait=false'])).stdout,
       ).toBe('namespace "shop" deleted\n');

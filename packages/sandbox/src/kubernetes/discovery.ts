@@ -154,8 +154,7 @@ const urlPrefix = (groupVersion: string) =>
  * of its kinds, every operation tagged with its kind (`x-kubernetes-group-version-kind`) and the
  * API server's query parameters. kubectl reads them to learn that the server validates fields
  * itself (`fieldValidation`); the documents carry no schemas. The sandbox honours the selectors,
- * paging, watch parameters and `dryRun`; it does not yet honour `fieldValidation` (unknown fields are
- * kept, not refused) or `force`.
+ * paging, watch parameters, `dryRun` and `fieldValidation`; not `force`.
  */
 function openApi(path: string[]): object | undefined {
   const groupVersions = [...resources().keys()];

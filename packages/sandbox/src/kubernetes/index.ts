@@ -12,6 +12,7 @@ import { discovery, KINDS } from './discovery';
 import { pullFailure } from './images';
 import { nodesReachInternet } from './nodes';
 import { InvalidObject, stored } from './objects';
+import { knownFields } from './schema';
 import { strategicMerge } from './strategicMerge';
 import { podLog } from './logs';
 import { podsOf, progressDeadlineMs, replicaSetOf } from './pods';
@@ -319,6 +320,36 @@ export async function handleKubernetes(
       `dryRun: Unsupported value: "${unsupported}": supported values: "All"`,
     );
   const dryRun = req.method !== 'GET' && dryRuns.length > 0;
+  // `fieldValidation` (Warn unless given): fields the kind does not have are dropped from what
+  // is stored, and warned of (Warn), refused (Strict, kubectl's default) or not (Ignore).
+  const fieldValidation = req.query.get('fieldValidation') ?? '';
+  if (
+    ['POST', 'PUT', 'PATCH'].includes(req.method) &&
+    !['', 'Ignore', 'Warn', 'Strict'].includes(fieldValidation)
+  )
+    return status(
+      400,
+      'BadRequest',
+      `fieldValidation: Unsupported value: "${fieldValidation}": supported values: "", "Ignore", "Strict", "Warn"`,
+    );
+  let warnings: Record<string, string> = {};
+  /** `object` with only its kind's fields; a string when Strict refuses what it had more. */
+  const validated = (object: Obj): Obj | string => {
+    const known = knownFields(def.kind, object);
+    if (!known.unknown.length) return known.object;
+    const fields = known.unknown.map(f => `unknown field "${f}"`);
+    if (fieldValidation === 'Strict')
+      return `${def.kind} in version "${def.apiVersion
+        .split('/')
+        .pop()}" cannot be handled as a ${
+        def.kind
+      }: strict decoding error: ${fields.join(', ')}`;
+    if (fieldValidation !== 'Ignore')
+      warnings = {
+        warning: fields.map(f => `299 - ${JSON.stringify(f)}`).join(', '),
+      };
+    return known.object;
+  };
   const save = (r: SandboxResource<Obj>, resetReadiness: boolean) => {
     if (dryRun) return withStatus(r);
     if (def.kind === 'Deployment' && resetReadiness) {
@@ -419,10 +450,12 @@ export async function handleKubernetes(
         { name: n, kind: plural },
       );
     }
+    const known = validated(body);
+    if (typeof known === 'string') return status(400, 'BadRequest', known);
     let obj: Obj;
     try {
       obj = {
-        ...stored(def.kind, body, undefined, clusterIps()),
+        ...stored(def.kind, known, undefined, clusterIps()),
         kind: def.kind,
         apiVersion: def.apiVersion,
       };
@@ -444,7 +477,7 @@ export async function handleKubernetes(
       createdAt: Date.now(),
       data: obj,
     };
-    return json(201, save(r, true));
+    return json(201, save(r, true), warnings);
   }
 
   const r = ctx.state.get<Obj>(
@@ -466,9 +499,11 @@ export async function handleKubernetes(
         else if (type.includes('strategic-merge-patch'))
           next = strategicMerge(r.data, body);
         else next = mergePatch(r.data, body);
+        const known = validated(next);
+        if (typeof known === 'string') return status(400, 'BadRequest', known);
         next = stored(
           def.kind,
-          { ...next, metadata: next?.metadata ?? {} },
+          { ...known, metadata: known?.metadata ?? {} },
           r.data,
           clusterIps(),
         );
@@ -502,9 +537,9 @@ export async function handleKubernetes(
           generation: (r.data.metadata.generation ?? 1) + (specChanged ? 1 : 0),
         },
       };
-      if (dryRun) return json(200, save({ ...r, data }, false));
+      if (dryRun) return json(200, save({ ...r, data }, false), warnings);
       r.data = data;
-      return json(200, save(r, specChanged));
+      return json(200, save(r, specChanged), warnings);
     }
     case 'DELETE': {
       if (def.kind === 'Namespace' && IMMORTAL.includes(name))

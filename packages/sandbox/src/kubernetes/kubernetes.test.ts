@@ -9,6 +9,7 @@ import {
   CreateVpcCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
+import https from 'node:https';
 import * as k8s from '@kubernetes/client-node';
 import {
   aws,
@@ -530,6 +531,85 @@ describe('Kubernetes API of an EKS cluster', () => {
       'dryRun: Unsupported value: "true": supported values: "All"',
     );
     await core.deleteNamespace({ name: 'dry' });
+  });
+
+  it('drops the fields a kind does not have, and warns of them, refuses them (Strict) or not (Ignore)', async () => {
+    // A raw request: the typed client would drop unknown fields before sending them.
+    const raw = async (method: string, path: string, body?: object) => {
+      const url = new URL(`${kc.getCurrentCluster()!.server}${path}`);
+      const options: https.RequestOptions = {
+        method,
+        hostname: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        headers: { 'content-type': 'application/json' },
+      };
+      await kc.applyToHTTPSOptions(options);
+      return new Promise<{ status: number; warning?: string; body: any }>(
+        (resolve, reject) => {
+          const req = https.request(options, res => {
+            let text = '';
+            res.on('data', chunk => (text += chunk));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode!,
+                warning: res.headers.warning as string | undefined,
+                body: JSON.parse(text),
+              }),
+            );
+          });
+          req.on('error', reject);
+          req.end(body ? JSON.stringify(body) : undefined);
+        },
+      );
+    };
+    const secret = (name: string) => ({
+      metadata: { name, labels: { app: 'x' }, labelz: { typo: 'yes' } },
+      type: 'Opaque',
+      stringData: { A: 'a' },
+      immutible: true,
+    });
+    const path = '/api/v1/namespaces/default/secrets';
+    // Warn, the API server's default: stored without them, with a warning per field, in the
+    // order the decoder meets them.
+    const warned = await raw('POST', path, secret('warned'));
+    expect(warned.status).toBe(201);
+    expect(warned.warning).toBe(
+      '299 - "unknown field \\"metadata.labelz\\"", 299 - "unknown field \\"immutible\\""',
+    );
+    expect(warned.body).not.toHaveProperty('immutible');
+    expect(warned.body.metadata).not.toHaveProperty('labelz');
+    expect(warned.body.metadata.labels).toEqual({ app: 'x' });
+    // Strict (kubectl's default): refused, in the API server's words, and nothing created.
+    const strict = await raw(
+      'POST',
+      `${path}?fieldValidation=Strict`,
+      secret('strict'),
+    );
+    expect(strict.status).toBe(400);
+    expect(strict.body.message).toBe(
+      'Secret in version "v1" cannot be handled as a Secret: strict decoding error: unknown field "metadata.labelz", unknown field "immutible"',
+    );
+    expect((await raw('GET', `${path}/strict`)).status).toBe(404);
+    // Ignore: stored without them, silently; a patch is held to the same rules.
+    const ignored = await raw(
+      'POST',
+      `${path}?fieldValidation=Ignore`,
+      secret('ignored'),
+    );
+    expect(ignored.status).toBe(201);
+    expect(ignored.warning).toBeUndefined();
+    expect(ignored.body).not.toHaveProperty('immutible');
+    // An unknown value is refused.
+    const bad = await raw(
+      'POST',
+      `${path}?fieldValidation=strict`,
+      secret('bad'),
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toBe(
+      'fieldValidation: Unsupported value: "strict": supported values: "", "Ignore", "Strict", "Warn"',
+    );
   });
 
   it('reports a Deployment available once its pods would be ready, and after a patch rolls again', async () => {
