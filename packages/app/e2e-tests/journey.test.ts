@@ -184,13 +184,17 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
   // A pod's log, through Backstage's Kubernetes proxy (the guest is a platform admin: the
   // proxy is theirs alone).
   await pods.first().getByRole('cell').first().click();
+  // Its drawer: its container's health, as the kubelet reports it.
+  await expect(page.getByText('Status: Running')).toBeVisible();
+  await expect(page.getByRole('row', { name: 'Ready ✅' })).toBeVisible();
+  await snap(page, testInfo, '49-kubernetes-pod');
   await page.getByRole('button', { name: /logs/i }).first().click();
   await expect(
     page.getByText(
       /\[sandbox\] container \S+ started from ghcr\.io\/acme\/platform-starter:1/,
     ),
   ).toBeVisible();
-  await snap(page, testInfo, '49-kubernetes-log');
+  await snap(page, testInfo, '49-kubernetes-pod-log');
 });
 
 test('a non-compliant choice is refused before anything is created, with the reasons', async ({

@@ -185,6 +185,18 @@ const TIMEOUT = 180_000;
       ]);
       expect(waited.stdout).toBe('deployment.apps/web condition met\n');
 
+      // describe: the pods and the kubelet's events about them.
+      const described = await kubectl([
+        'describe',
+        'pods',
+        '-n',
+        'shop',
+        '-l',
+        'app=web',
+      ]);
+      expect(described.stderr).toBe('');
+      expect(described.stdout).toMatch(/Events:[\s\S]*Started container web/);
+
       // A server-side dry run answers as a write would and leaves the cluster as it was.
       const canary = deployment(1).replace(/"web"/g, '"canary"');
       expect(

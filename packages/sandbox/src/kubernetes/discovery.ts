@@ -41,7 +41,7 @@ export const KINDS: Record<
 /** The verbs the sandbox serves for its kinds (no deletecollection). */
 const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 
-/** Every resource by group/version, as discovery lists them (pods and ReplicaSets are read-only here). */
+/** Every resource by group/version, as discovery lists them (pods, events and ReplicaSets are read-only here). */
 function resources() {
   const byGroupVersion = new Map<string, object[]>();
   const add = (groupVersion: string, resource: object) =>
@@ -69,6 +69,14 @@ function resources() {
     verbs: ['get', 'list', 'watch'],
     shortNames: ['po'],
     categories: ['all'],
+  });
+  add('v1', {
+    name: 'events',
+    singularName: 'event',
+    namespaced: true,
+    kind: 'Event',
+    verbs: ['get', 'list', 'watch'],
+    shortNames: ['ev'],
   });
   add('v1', {
     name: 'pods/log',

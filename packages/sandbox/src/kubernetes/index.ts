@@ -16,7 +16,13 @@ import { knownFields } from './schema';
 import { strategicMerge } from './strategicMerge';
 import { podLog } from './logs';
 import { podsOf, progressDeadlineMs, replicaSetOf } from './pods';
-import { matches, parseFieldSelector, parseLabelSelector } from './selectors';
+import {
+  EVENT_FIELDS,
+  matches,
+  parseFieldSelector,
+  parseLabelSelector,
+} from './selectors';
+import { podEvents } from './events';
 import { watchResponse } from './watch';
 
 type Obj = Record<string, any> & { metadata: Record<string, any> };
@@ -215,7 +221,7 @@ export async function handleKubernetes(
   const [plural, name, sub] = tail;
   if (
     req.method === 'GET' &&
-    ((groupVersion === 'v1' && plural === 'pods') ||
+    ((groupVersion === 'v1' && (plural === 'pods' || plural === 'events')) ||
       (groupVersion === 'apps/v1' && plural === 'replicasets'))
   )
     return derived(req, ctx, clusterId, plural, namespace, name, sub);
@@ -583,14 +589,15 @@ export async function handleKubernetes(
 
 /**
  * GET of what the cluster's controllers and kubelets derive from its Deployments: pods
- * (`/api/v1/[namespaces/{ns}/]pods[/{name}[/log]]`) and the current ReplicaSet of each
- * (`/apis/apps/v1/[namespaces/{ns}/]replicasets[/{name}]`), read-only.
+ * (`/api/v1/[namespaces/{ns}/]pods[/{name}[/log]]`), their events (`/api/v1/[...]events`) and
+ * the current ReplicaSet of each (`/apis/apps/v1/[namespaces/{ns}/]replicasets[/{name}]`),
+ * read-only.
  */
 function derived(
   req: SandboxRequest,
   ctx: SandboxContext,
   clusterId: string,
-  plural: 'pods' | 'replicasets',
+  plural: 'pods' | 'events' | 'replicasets',
   namespace: string | undefined,
   name: string | undefined,
   sub: string | undefined,
@@ -603,19 +610,36 @@ function derived(
       .filter(r => !namespace || r.data.metadata.namespace === namespace);
   const podsOfDeployment = (r: SandboxResource<Obj>) =>
     podsOf(r, ctx.images, reachable, ctx.durations.deployment);
-  const all = (): Obj[] =>
-    plural === 'pods'
-      ? deployments().flatMap(podsOfDeployment)
-      : deployments().map(r => replicaSetOf(r, podsOfDeployment(r)));
-  const [kind, apiVersion] =
-    plural === 'pods' ? ['Pod', 'v1'] : ['ReplicaSet', 'apps/v1'];
-  if (!name) return collection(req, ctx, all, kind, apiVersion);
+  const all = (): Obj[] => {
+    if (plural === 'replicasets')
+      return deployments().map(r => replicaSetOf(r, podsOfDeployment(r)));
+    const pods = deployments().flatMap(podsOfDeployment);
+    return plural === 'pods'
+      ? pods
+      : pods.flatMap(p =>
+          podEvents(p, image => pullFailure(image, ctx.images, reachable)),
+        );
+  };
+  const [kind, apiVersion] = {
+    pods: ['Pod', 'v1'],
+    events: ['Event', 'v1'],
+    replicasets: ['ReplicaSet', 'apps/v1'],
+  }[plural];
+  if (!name)
+    return collection(
+      req,
+      ctx,
+      all,
+      kind,
+      apiVersion,
+      plural === 'events' ? EVENT_FIELDS : [],
+    );
   const object = all().find(o => o.metadata.name === name);
   if (!object)
     return status(
       404,
       'NotFound',
-      `${plural}${plural === 'pods' ? '' : '.apps'} "${name}" not found`,
+      `${plural}${plural === 'replicasets' ? '.apps' : ''} "${name}" not found`,
       { name, kind: plural },
     );
   if (!sub) return json(200, object);
@@ -637,11 +661,15 @@ function collection(
   objects: () => Obj[],
   kind: string,
   apiVersion: string,
+  selectableFields: readonly string[] = [],
 ): SandboxResponse {
   let selected: (o: Obj) => boolean;
   try {
     const labels = parseLabelSelector(req.query.get('labelSelector') ?? '');
-    const fields = parseFieldSelector(req.query.get('fieldSelector') ?? '');
+    const fields = parseFieldSelector(
+      req.query.get('fieldSelector') ?? '',
+      selectableFields,
+    );
     selected = o => matches(labels, o.metadata.labels ?? {}) && fields(o);
   } catch (e) {
     return status(400, 'BadRequest', (e as Error).message);

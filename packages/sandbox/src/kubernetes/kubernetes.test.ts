@@ -884,7 +884,7 @@ describe('Kubernetes API of an EKS cluster', () => {
     expect(bad.code).toBe(400);
   });
 
-  it("derives each Deployment's ReplicaSet and pods, owned by uid, and serves a pod's log as the kubelet does", async () => {
+  it("derives each Deployment's ReplicaSet and pods, owned by uid, and serves a pod's log and events as the kubelet does", async () => {
     const apps = kc.makeApiClient(k8s.AppsV1Api);
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const body = (name: string, image: string) => ({
@@ -1020,6 +1020,52 @@ describe('Kubernetes API of an EKS cluster', () => {
       .readNamespacedPodLog({ name: 'nobody', namespace: 'default' })
       .catch(e => e);
     expect(missing.code).toBe(404);
+
+    // The kubelet's events of each pod, selected by the pod they are about.
+    const eventsOf = async (podName: string) =>
+      (
+        await core.listNamespacedEvent({
+          namespace: 'default',
+          fieldSelector: `involvedObject.name=${podName},involvedObject.kind=Pod`,
+        })
+      ).items;
+    const started = await eventsOf(pod);
+    expect(started.map(e => [e.type, e.reason])).toEqual([
+      ['Normal', 'Pulling'],
+      ['Normal', 'Pulled'],
+      ['Normal', 'Created'],
+      ['Normal', 'Started'],
+    ]);
+    expect(started[3]).toMatchObject({
+      message: 'Started container web',
+      involvedObject: {
+        kind: 'Pod',
+        uid: running[0].metadata?.uid,
+        fieldPath: 'spec.containers{web}',
+      },
+      source: { component: 'kubelet' },
+    });
+    const failed = await eventsOf(stuck);
+    expect(
+      failed.filter(e => e.type === 'Warning').map(e => e.message),
+    ).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^Failed to pull image "ghcr.io\/acme\/unpulled:1": .*not found$/,
+        ),
+        'Error: ErrImagePull',
+      ]),
+    );
+    const unsupported = await core
+      .listNamespacedEvent({
+        namespace: 'default',
+        fieldSelector: 'involvedObject.color=red',
+      })
+      .catch(e => e);
+    expect(unsupported.code).toBe(400);
+    expect(JSON.parse(unsupported.body).message).toBe(
+      'field label not supported: involvedObject.color',
+    );
   });
 });
 

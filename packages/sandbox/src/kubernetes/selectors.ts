@@ -57,13 +57,29 @@ export const matches = (
   labels: Record<string, string> = {},
 ) => requirements.every(r => r(labels));
 
+/** The fields an Event may be selected by, besides every kind's (the API server's list). */
+export const EVENT_FIELDS = [
+  'involvedObject.kind',
+  'involvedObject.namespace',
+  'involvedObject.name',
+  'involvedObject.uid',
+  'involvedObject.apiVersion',
+  'involvedObject.resourceVersion',
+  'involvedObject.fieldPath',
+  'reason',
+  'reportingComponent',
+  'source',
+  'type',
+];
+
 /**
  * Parses a `fieldSelector` (`f=v`, `f==v`, `f!=v`, comma-separated) over the fields every kind
- * supports, `metadata.name` and `metadata.namespace`, and returns a test of an object; a field
- * the API server does not index is refused with its message.
+ * supports, `metadata.name` and `metadata.namespace`, and the kind's own `fields`, and returns a
+ * test of an object; a field the API server does not index is refused with its message.
  */
 export function parseFieldSelector(
   selector: string,
+  fields: readonly string[] = [],
 ): (o: { metadata: Record<string, any> }) => boolean {
   const terms = selector
     .split(',')
@@ -76,11 +92,17 @@ export function parseFieldSelector(
           `invalid selector: '${selector}'; can't understand '${t}'`,
         );
       const [, field, op, value] = m;
-      if (field !== 'metadata.name' && field !== 'metadata.namespace')
+      if (
+        field !== 'metadata.name' &&
+        field !== 'metadata.namespace' &&
+        !fields.includes(field)
+      )
         throw new Error(`field label not supported: ${field}`);
-      const key = field.slice('metadata.'.length);
-      return (o: { metadata: Record<string, any> }) =>
-        (String(o.metadata[key] ?? '') === value) === (op !== '!=');
+      // An event's `source` is its source's component.
+      const path = (field === 'source' ? 'source.component' : field).split('.');
+      return (o: Record<string, any>) =>
+        (String(path.reduce((v, k) => v?.[k], o) ?? '') === value) ===
+        (op !== '!=');
     });
   return o => terms.every(t => t(o));
 }
