@@ -185,6 +185,45 @@ const TIMEOUT = 180_000;
       ]);
       expect(waited.stdout).toBe('deployment.apps/web condition met\n');
 
+      // get prints the server's columns (a Table), as against a real API server.
+      const table = (out: string) =>
+        out
+          .trim()
+          .split('\n')
+          .map(line => line.trim().split(/\s{2,}/));
+      const deployments = table(
+        (await kubectl(['get', 'deployments', '-n', 'shop'])).stdout,
+      );
+      expect(deployments[0]).toEqual([
+        'NAME',
+        'READY',
+        'UP-TO-DATE',
+        'AVAILABLE',
+        'AGE',
+      ]);
+      expect(deployments[1].slice(0, 4)).toEqual(['web', '2/2', '2', '2']);
+      expect(deployments[1][4]).toMatch(/^\d+s$/);
+      const webPods = table(
+        (await kubectl(['get', 'pods', '-n', 'shop', '-l', 'app=web'])).stdout,
+      );
+      expect(webPods[0]).toEqual([
+        'NAME',
+        'READY',
+        'STATUS',
+        'RESTARTS',
+        'AGE',
+      ]);
+      expect(webPods.slice(1).map(p => p.slice(1, 4))).toEqual([
+        ['1/1', 'Running', '0'],
+        ['1/1', 'Running', '0'],
+      ]);
+      expect(
+        table((await kubectl(['get', 'namespace', 'shop'])).stdout)[1].slice(
+          0,
+          2,
+        ),
+      ).toEqual(['shop', 'Active']);
+
       // describe: the pods and the kubelet's events about them.
       const described = await kubectl([
         'describe',

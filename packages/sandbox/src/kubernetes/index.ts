@@ -23,6 +23,7 @@ import {
   parseLabelSelector,
 } from './selectors';
 import { podEvents } from './events';
+import { asTable, wantsTable } from './table';
 import { watchResponse } from './watch';
 
 type Obj = Record<string, any> & { metadata: Record<string, any> };
@@ -494,7 +495,7 @@ export async function handleKubernetes(
   if (!r) return notFound(name);
   switch (req.method) {
     case 'GET':
-      return json(200, withStatus(r));
+      return one(req, def.kind, withStatus(r));
     case 'PUT':
     case 'PATCH': {
       const type = String(req.headers['content-type'] ?? '');
@@ -642,7 +643,7 @@ function derived(
       `${plural}${plural === 'replicasets' ? '.apps' : ''} "${name}" not found`,
       { name, kind: plural },
     );
-  if (!sub) return json(200, object);
+  if (!sub) return one(req, kind, object);
   if (plural === 'pods' && sub === 'log') return podLog(object, req.query);
   return status(
     404,
@@ -681,12 +682,30 @@ function collection(
     );
   const page = paginate(items(), req.query);
   if ('error' in page) return status(400, 'BadRequest', page.error);
+  const metadata = {
+    resourceVersion: String(ctx.state.next()),
+    ...page.metadata,
+  };
+  if (wantsTable(req))
+    return json(200, asTable(kind, page.items, req.query, metadata));
   return json(200, {
     kind: `${kind}List`,
     apiVersion,
-    metadata: { resourceVersion: String(ctx.state.next()), ...page.metadata },
+    metadata,
     items: page.items,
   });
+}
+
+/** One object, or as a one-row Table when the client asks for one (`kubectl get kind/name`). */
+function one(req: SandboxRequest, kind: string, object: Obj): SandboxResponse {
+  return json(
+    200,
+    wantsTable(req)
+      ? asTable(kind, [object], req.query, {
+          resourceVersion: object.metadata.resourceVersion,
+        })
+      : object,
+  );
 }
 /**
  * A page of a list (`limit`, `continue`): items in namespace/name order; the token is opaque,

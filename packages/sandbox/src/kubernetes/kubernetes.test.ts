@@ -20,6 +20,7 @@ import {
   useSandbox,
 } from '../__testUtils__/sandbox';
 import { qualifiedImage, STARTER_IMAGE } from './images';
+import { humanDuration } from './table';
 
 describe('Kubernetes API of an EKS cluster', () => {
   const sandbox = useSandbox({
@@ -1089,5 +1090,37 @@ describe('qualifiedImage', () => {
     expect(qualifiedImage('shop:')).toBeUndefined();
     expect(qualifiedImage('shop@sha256:short')).toBeUndefined();
     expect(qualifiedImage(`shop:${'x'.repeat(129)}`)).toBeUndefined();
+  });
+});
+
+describe('humanDuration', () => {
+  it("prints an age as Kubernetes' HumanDuration does (its own test cases)", () => {
+    const s = 1000;
+    const h = 3600 * s;
+    expect(
+      [
+        s,
+        70 * s,
+        190 * s,
+        70 * 60 * s,
+        47 * h,
+        49 * h,
+        (8 * 24 + 2) * h,
+        367 * 24 * h,
+        (365 * 2 * 24 + 25) * h,
+        (365 * 8 * 24 + 2) * h,
+      ].map(humanDuration),
+    ).toEqual([
+      '1s',
+      '70s',
+      '3m10s',
+      '70m',
+      '47h',
+      '2d1h',
+      '8d',
+      '367d',
+      '2y1d',
+      '8y',
+    ]);
   });
 });
