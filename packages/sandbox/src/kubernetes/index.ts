@@ -410,17 +410,6 @@ export async function handleKubernetes(
         { name: n, kind: def.kind },
       );
     }
-    if (
-      def.kind === 'Deployment' &&
-      !body.spec?.template?.spec?.containers?.length
-    ) {
-      return status(
-        422,
-        'Invalid',
-        `Deployment.apps "${n}" is invalid: spec.template.spec.containers: Required value`,
-        { name: n, kind: 'Deployment' },
-      );
-    }
     if (namespace && !nsExists(namespace))
       return status(404, 'NotFound', `namespaces "${namespace}" not found`, {
         name: namespace,

@@ -613,6 +613,80 @@ describe('Kubernetes API of an EKS cluster', () => {
     );
   });
 
+  it("refuses a Deployment the API server's validation refuses, on create and on update", async () => {
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    await kc
+      .makeApiClient(k8s.CoreV1Api)
+      .createNamespace({ body: { metadata: { name: 'validation' } } });
+    const refused = async (request: Promise<unknown>) => {
+      const e: any = await request.catch(error => error);
+      expect(e.code).toBe(422);
+      return JSON.parse(e.body).message;
+    };
+    const template = (labels: Record<string, string>, image?: string) => ({
+      metadata: { labels },
+      spec: { containers: [{ name: 'web', image }] },
+    });
+    expect(
+      await refused(
+        apps.createNamespacedDeployment({
+          namespace: 'validation',
+          body: {
+            metadata: { name: 'unselected' },
+            spec: { template: template({ app: 'web' }) } as any,
+          },
+        }),
+      ),
+    ).toBe(
+      'Deployment.apps "unselected" is invalid: [spec.selector: Required value, spec.template.spec.containers[0].image: Required value]',
+    );
+    expect(
+      await refused(
+        apps.createNamespacedDeployment({
+          namespace: 'validation',
+          body: {
+            metadata: { name: 'mismatched' },
+            spec: {
+              selector: { matchLabels: { app: 'api' } },
+              template: template({ app: 'web', tier: 'front' }, STARTER_IMAGE),
+            },
+          },
+        }),
+      ),
+    ).toBe(
+      'Deployment.apps "mismatched" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"web", "tier":"front"}: `selector` does not match template `labels`',
+    );
+    await apps.createNamespacedDeployment({
+      namespace: 'validation',
+      body: {
+        metadata: { name: 'valid' },
+        spec: {
+          selector: {
+            matchExpressions: [
+              { key: 'app', operator: 'In', values: ['valid'] },
+            ],
+          },
+          template: template({ app: 'valid' }, STARTER_IMAGE),
+        },
+      },
+    });
+    // An update is held to the same rules: a patch that empties the containers is refused.
+    expect(
+      await refused(
+        apps.patchNamespacedDeployment(
+          {
+            name: 'valid',
+            namespace: 'validation',
+            body: { spec: { template: { spec: { containers: [] } } } },
+          },
+          k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+        ),
+      ),
+    ).toBe(
+      'Deployment.apps "valid" is invalid: spec.template.spec.containers: Required value',
+    );
+  });
+
   it('reports a Deployment available once its pods would be ready, and after a patch rolls again', async () => {
     const apps = kc.makeApiClient(k8s.AppsV1Api);
     const body = {

@@ -44,6 +44,72 @@ function podSpecDefaults(spec: Record<string, any>) {
   }
 }
 
+/** Go's `%#v` of a string map, as the API server prints an invalid value. */
+const goMap = (m: Record<string, string> = {}) =>
+  `map[string]string{${Object.keys(m)
+    .sort()
+    .map(k => `${JSON.stringify(k)}:${JSON.stringify(m[k])}`)
+    .join(', ')}}`;
+
+/** Whether `labels` satisfy a LabelSelector's matchLabels and matchExpressions. */
+function selects(selector: Obj, labels: Record<string, string> = {}) {
+  const exprs: Obj[] = selector.matchExpressions ?? [];
+  return (
+    Object.entries<string>(selector.matchLabels ?? {}).every(
+      ([k, v]) => labels[k] === v,
+    ) &&
+    exprs.every(e => {
+      const has = e.key in labels;
+      switch (e.operator) {
+        case 'In':
+          return has && (e.values ?? []).includes(labels[e.key]);
+        case 'NotIn':
+          return !has || !(e.values ?? []).includes(labels[e.key]);
+        case 'Exists':
+          return has;
+        case 'DoesNotExist':
+          return !has;
+        default:
+          return false;
+      }
+    })
+  );
+}
+
+/**
+ * What the API server's validation refuses in a Deployment (apps/v1), in its words: no selector,
+ * a selector its template's labels do not satisfy, no containers, a container without a name or
+ * an image. The rest of its validation is not modelled.
+ */
+function deploymentErrors(obj: Obj): string[] {
+  const errors: string[] = [];
+  const selector = obj.spec?.selector;
+  const labels = obj.spec?.template?.metadata?.labels;
+  if (
+    !selector ||
+    (!Object.keys(selector.matchLabels ?? {}).length &&
+      !(selector.matchExpressions ?? []).length)
+  )
+    errors.push('spec.selector: Required value');
+  else if (!selects(selector, labels))
+    errors.push(
+      `spec.template.metadata.labels: Invalid value: ${goMap(
+        labels,
+      )}: \`selector\` does not match template \`labels\``,
+    );
+  const containers: Obj[] = obj.spec?.template?.spec?.containers ?? [];
+  if (!containers.length)
+    errors.push('spec.template.spec.containers: Required value');
+  containers.forEach((c, i) => {
+    for (const field of ['name', 'image'])
+      if (!c[field])
+        errors.push(
+          `spec.template.spec.containers[${i}].${field}: Required value`,
+        );
+  });
+  return errors;
+}
+
 /**
  * What the API server stores of a written object: its defaults (those of the v1 API reference for
  * the kinds the sandbox serves), a Secret's write-only `stringData` merged into `data` ("never
@@ -81,6 +147,13 @@ export function stored(
       fill(obj.spec, { finalizers: ['kubernetes'] });
       break;
     case 'Deployment': {
+      const errors = deploymentErrors(obj);
+      if (errors.length)
+        throw new InvalidObject(
+          `Deployment.apps "${obj.metadata.name}" is invalid: ${
+            errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`
+          }`,
+        );
       const spec = obj.spec;
       fill(spec, {
         replicas: 1,
