@@ -11,7 +11,7 @@ import { eksTokenError } from './authn';
 import { discovery, KINDS } from './discovery';
 import { pullFailure } from './images';
 import { nodesReachInternet } from './nodes';
-import { InvalidObject, stored } from './objects';
+import { InvalidObject, nameError, stored } from './objects';
 import { knownFields } from './schema';
 import { strategicMerge } from './strategicMerge';
 import { podLog } from './logs';
@@ -395,21 +395,9 @@ export async function handleKubernetes(
         `${req.method} is not allowed on a collection`,
       );
     const n = body?.metadata?.name;
-    if (
-      !body ||
-      typeof n !== 'string' ||
-      !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(n) ||
-      n.length > 253
-    ) {
-      return status(
-        422,
-        'Invalid',
-        `${def.kind} "${n ?? ''}" is invalid: metadata.name: Invalid value: "${
-          n ?? ''
-        }": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`,
-        { name: n, kind: def.kind },
-      );
-    }
+    const invalidName = nameError(def.kind, n);
+    if (invalidName)
+      return status(422, 'Invalid', invalidName, { name: n, kind: def.kind });
     if (namespace && !nsExists(namespace))
       return status(404, 'NotFound', `namespaces "${namespace}" not found`, {
         name: namespace,

@@ -687,6 +687,52 @@ describe('Kubernetes API of an EKS cluster', () => {
     );
   });
 
+  it("refuses names by each kind's rule: a Namespace's is a label, a Service's a DNS-1035 label, others a subdomain", async () => {
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const refused = async (request: Promise<unknown>) => {
+      const e: any = await request.catch(error => error);
+      expect(e.code).toBe(422);
+      return JSON.parse(e.body).message;
+    };
+    expect(
+      await refused(
+        core.createNamespace({ body: { metadata: { name: 'a.b' } } }),
+      ),
+    ).toBe(
+      `Namespace "a.b" is invalid: metadata.name: Invalid value: "a.b": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
+    );
+    expect(
+      await refused(
+        core.createNamespacedService({
+          namespace: 'default',
+          body: { metadata: { name: '1web' }, spec: { ports: [{ port: 80 }] } },
+        }),
+      ),
+    ).toMatch(
+      /^Service "1web" is invalid: metadata.name: Invalid value: "1web": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character/,
+    );
+    expect(
+      await refused(
+        core.createNamespacedSecret({
+          namespace: 'default',
+          body: { metadata: { name: 'x'.repeat(254) } },
+        }),
+      ),
+    ).toBe(
+      `Secret "${'x'.repeat(
+        254,
+      )}" is invalid: metadata.name: Invalid value: "${'x'.repeat(
+        254,
+      )}": must be no more than 253 characters`,
+    );
+    // A subdomain may have dots; a label may start with a digit.
+    await core.createNamespacedSecret({
+      namespace: 'default',
+      body: { metadata: { name: 'db.credentials' } },
+    });
+    await core.createNamespace({ body: { metadata: { name: '1st' } } });
+  });
+
   it('reports a Deployment available once its pods would be ready, and after a patch rolls again', async () => {
     const apps = kc.makeApiClient(k8s.AppsV1Api);
     const body = {

@@ -44,6 +44,49 @@ function podSpecDefaults(spec: Record<string, any>) {
   }
 }
 
+/** A kind as the API server names it in its messages (`Deployment.apps`). */
+export const qualifiedKind = (kind: string) =>
+  ({ Deployment: 'Deployment.apps', Ingress: 'Ingress.networking.k8s.io' }[
+    kind
+  ] ?? kind);
+
+const LABEL =
+  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+const DNS1035 =
+  "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+const SUBDOMAIN =
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+
+/**
+ * Why the API server refuses `name` for an object of `kind`, in its words, or undefined: a
+ * Namespace's is an RFC 1123 label, a Service's a DNS-1035 label (it becomes a DNS name), every
+ * other kind's an RFC 1123 subdomain.
+ */
+export function nameError(kind: string, name: unknown): string | undefined {
+  const prefix = `${qualifiedKind(kind)} "${
+    name ?? ''
+  }" is invalid: metadata.name:`;
+  if (typeof name !== 'string' || !name)
+    return `${prefix} Required value: name or generateName is required`;
+  const [pattern, rule, max] =
+    kind === 'Namespace'
+      ? [/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, LABEL, 63]
+      : kind === 'Service'
+      ? [/^[a-z]([-a-z0-9]*[a-z0-9])?$/, DNS1035, 63]
+      : [
+          /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+          SUBDOMAIN,
+          253,
+        ];
+  const problems = [
+    ...(name.length > max ? [`must be no more than ${max} characters`] : []),
+    ...(pattern.test(name) ? [] : [rule]),
+  ];
+  return problems.length
+    ? `${prefix} Invalid value: ${JSON.stringify(name)}: ${problems.join(', ')}`
+    : undefined;
+}
+
 /** Go's `%#v` of a string map, as the API server prints an invalid value. */
 const goMap = (m: Record<string, string> = {}) =>
   `map[string]string{${Object.keys(m)
