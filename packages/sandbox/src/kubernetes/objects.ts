@@ -68,16 +68,15 @@ export function nameError(kind: string, name: unknown): string | undefined {
   }" is invalid: metadata.name:`;
   if (typeof name !== 'string' || !name)
     return `${prefix} Required value: name or generateName is required`;
-  const [pattern, rule, max] =
-    kind === 'Namespace'
-      ? [/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, LABEL, 63]
-      : kind === 'Service'
-      ? [/^[a-z]([-a-z0-9]*[a-z0-9])?$/, DNS1035, 63]
-      : [
-          /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
-          SUBDOMAIN,
-          253,
-        ];
+  const rules: Record<string, [RegExp, string, number]> = {
+    Namespace: [/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, LABEL, 63],
+    Service: [/^[a-z]([-a-z0-9]*[a-z0-9])?$/, DNS1035, 63],
+  };
+  const [pattern, rule, max] = rules[kind] ?? [
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+    SUBDOMAIN,
+    253,
+  ];
   const problems = [
     ...(name.length > max ? [`must be no more than ${max} characters`] : []),
     ...(pattern.test(name) ? [] : [rule]),
