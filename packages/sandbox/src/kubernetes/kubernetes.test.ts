@@ -367,7 +367,10 @@ describe('Kubernetes API of an EKS cluster', () => {
 
     await core.createNamespacedService({
       namespace: 'smp',
-      body: { metadata: { name: 'web', labels: { tier: 'web' } }, spec: {} },
+      body: {
+        metadata: { name: 'web', labels: { tier: 'web' } },
+        spec: { ports: [{ port: 80 }] },
+      },
     });
     expect(
       (
@@ -731,6 +734,95 @@ describe('Kubernetes API of an EKS cluster', () => {
       body: { metadata: { name: 'db.credentials' } },
     });
     await core.createNamespace({ body: { metadata: { name: '1st' } } });
+  });
+
+  it("refuses Services, Ingresses and Secrets the API server's validation refuses, in its words", async () => {
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const net = kc.makeApiClient(k8s.NetworkingV1Api);
+    const refused = async (request: Promise<unknown>) => {
+      const e: any = await request.catch(error => error);
+      expect(e.code).toBe(422);
+      return JSON.parse(e.body).message;
+    };
+    const namespace = 'default';
+    expect(
+      await refused(
+        core.createNamespacedService({
+          namespace,
+          body: { metadata: { name: 'portless' }, spec: {} },
+        }),
+      ),
+    ).toBe('Service "portless" is invalid: spec.ports: Required value');
+    expect(
+      await refused(
+        core.createNamespacedService({
+          namespace,
+          body: {
+            metadata: { name: 'badports' },
+            spec: {
+              ports: [
+                { name: 'http', port: 70000, protocol: 'HTTP' },
+                { port: 443, targetPort: 0 as any },
+              ],
+            },
+          },
+        }),
+      ),
+    ).toBe(
+      'Service "badports" is invalid: [spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive, spec.ports[0].protocol: Unsupported value: "HTTP": supported values: "SCTP", "TCP", "UDP", spec.ports[1].name: Required value, spec.ports[1].targetPort: Invalid value: 0: must be between 1 and 65535, inclusive]',
+    );
+    // A headless Service needs no ports.
+    await core.createNamespacedService({
+      namespace,
+      body: { metadata: { name: 'headless' }, spec: { clusterIP: 'None' } },
+    });
+    const path = (p: object): any => ({
+      metadata: { name: 'site' },
+      spec: {
+        rules: [
+          {
+            http: {
+              paths: [
+                {
+                  backend: { service: { name: 'web', port: { number: 80 } } },
+                  ...p,
+                },
+              ],
+            },
+          },
+        ],
+      },
+    });
+    expect(
+      await refused(
+        net.createNamespacedIngress({ namespace, body: path({ path: '/' }) }),
+      ),
+    ).toBe(
+      'Ingress.networking.k8s.io "site" is invalid: spec.rules[0].http.paths[0].pathType: Required value: pathType must be specified',
+    );
+    expect(
+      await refused(
+        net.createNamespacedIngress({
+          namespace,
+          body: path({ path: 'shop', pathType: 'Prefix' }),
+        }),
+      ),
+    ).toBe(
+      'Ingress.networking.k8s.io "site" is invalid: spec.rules[0].http.paths[0].path: Invalid value: "shop": must be an absolute path',
+    );
+    expect(
+      await refused(
+        core.createNamespacedSecret({
+          namespace,
+          body: {
+            metadata: { name: 'keys' },
+            stringData: { 'DB PASSWORD': 'x' },
+          },
+        }),
+      ),
+    ).toBe(
+      `Secret "keys" is invalid: data[DB PASSWORD]: Invalid value: "DB PASSWORD": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')`,
+    );
   });
 
   it('reports a Deployment available once its pods would be ready, and after a patch rolls again', async () => {
