@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogModuleScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import catalogModuleKonductor from '@konductor/plugin-catalog-backend-module-konductor';
+import catalogModuleGithubOrg from '@backstage/plugin-catalog-backend-module-github-org';
 import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
@@ -69,6 +70,7 @@ describe.each(databases.eachSupportedId())(
       const knex = await databases.init(databaseId);
       const data = await loadAppConfigData();
       const konductor = data.konductor as Record<string, any>;
+      const catalog = data.catalog as Record<string, any>;
       ({ server } = await startTestBackend({
         features: [
           mockServices.rootConfig.factory({
@@ -88,6 +90,18 @@ describe.each(databases.eachSupportedId())(
                 },
                 jira: { ...konductor.jira, baseUrl: sandbox.jiraUrl },
               },
+              // The organisation's people and teams (the guest's team among them) from this
+              // test's sandbox's GitHub, as the embedded setup reads them.
+              catalog: {
+                ...catalog,
+                providers: {
+                  ...catalog.providers,
+                  githubOrg: {
+                    ...catalog.providers.githubOrg,
+                    githubUrl: sandbox.url,
+                  },
+                },
+              },
               // GitHub is this test's sandbox too.
               integrations: {
                 github: [
@@ -103,6 +117,7 @@ describe.each(databases.eachSupportedId())(
           catalogPlugin,
           catalogModuleScaffolderEntityModel,
           catalogModuleKonductor,
+          catalogModuleGithubOrg,
           scaffolderPlugin,
           scaffolderModuleWorkspaceDatabase,
           scaffolderModuleKonductor,
@@ -126,12 +141,16 @@ describe.each(databases.eachSupportedId())(
 
     /** Runs a template from the catalog to its end and returns the task and its log. */
     async function runTemplate(name: string, values: object) {
-      await eventually(`template:${name} in the catalog`, async () => {
-        const res = await request(server)
-          .get(`/api/catalog/entities/by-name/template/default/${name}`)
-          .set('Authorization', auth);
-        return res.status === 200 ? res.body : undefined;
-      });
+      // The template, and the owner group its repository is given to (a GitHub team).
+      const inCatalog = (ref: string) =>
+        eventually(`${ref} in the catalog`, async () => {
+          const res = await request(server)
+            .get(`/api/catalog/entities/by-name/${ref}`)
+            .set('Authorization', auth);
+          return res.status === 200 ? res.body : undefined;
+        });
+      await inCatalog(`template/default/${name}`);
+      await inCatalog('group/default/guests');
       const created = await request(server)
         .post('/api/scaffolder/v2/tasks')
         .set('Authorization', auth)
@@ -470,7 +489,10 @@ describe.each(databases.eachSupportedId())(
           .map((r: any) => r.targetRef)
           .sort(),
       ).toEqual(
-        ['app', 'database'].map(r => `resource:default/${name}-dev-${r}`),
+        // The stack's resources, and its cluster as Backstage's Kubernetes plugin finds it.
+        ['app', 'database', 'kubernetes'].map(
+          r => `resource:default/${name}-dev-${r}`,
+        ),
       );
     }, 120_000);
 

@@ -160,7 +160,10 @@ export class GuestApi {
     private readonly sandboxPort: number,
   ) {}
 
-  /** Signs in as guest, once the catalog knows the guest's groups (the owner of every stack). */
+  /**
+   * Signs in as guest, once the catalog knows the guest's groups (the owner of every stack) and
+   * has imported its team from the sandbox's GitHub organisation (repositories are given to it).
+   */
   async signIn() {
     for (;;) {
       const res = await fetch(
@@ -170,7 +173,17 @@ export class GuestApi {
       if (!res.ok) throw new Error(`guest sign-in: ${res.status}`);
       const { token, identity } = (await res.json()).backstageIdentity;
       this.token = token;
-      if (identity.ownershipEntityRefs.includes('group:default/guests')) return;
+      if (
+        identity.ownershipEntityRefs.includes('group:default/guests') &&
+        (await this.call(
+          'GET',
+          'catalog/entities/by-name/group/default/guests',
+        ).then(
+          () => true,
+          () => false,
+        ))
+      )
+        return;
       await sleep(500);
     }
   }
