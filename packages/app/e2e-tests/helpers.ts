@@ -1,4 +1,9 @@
-import { expect, type Page, type TestInfo } from '@playwright/test';
+import {
+  expect,
+  type Browser,
+  type Page,
+  type TestInfo,
+} from '@playwright/test';
 
 /** The template card titled `title` on the Create page. */
 export function templateCard(page: Page, title: string) {
@@ -63,4 +68,33 @@ export async function expectResourceCompliant(
     timeout: 30_000,
   });
   await page.goto(`/catalog/default/resource/${entity}/compliance`);
+}
+
+/**
+ * Signs in as `login` through the sandbox's GitHub (its OAuth web flow, in a popup, as with
+ * github.com), in a browser context of its own: each person is a separate session.
+ */
+export async function signInWithGithub(
+  browser: Browser,
+  testInfo: TestInfo,
+  login: string,
+): Promise<Page> {
+  const context = await browser.newContext({
+    baseURL: testInfo.project.use.baseURL,
+  });
+  const page = await context.newPage();
+  await page.goto('/');
+  const popup = page.waitForEvent('popup');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const github = await popup;
+  await github
+    .getByRole('link', { name: new RegExp(`\\(${login}\\)`) })
+    .click();
+  // Signed in once the sidebar's links are there.
+  await expect(
+    page
+      .getByRole('navigation', { name: 'sidebar nav' })
+      .getByRole('link', { name: /Create/ }),
+  ).toBeVisible();
+  return page;
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test, expect, type Page } from '@playwright/test';
-import { fillService, openTemplate, snap } from './helpers';
+import { fillService, openTemplate, signInWithGithub, snap } from './helpers';
 
 const sandboxUrl = process.env.KONDUCTOR_SANDBOX_URL ?? 'http://127.0.0.1:4666';
 
@@ -16,6 +16,7 @@ async function signInAndOpen(page: Page, title = 'EKS app stack') {
 
 test('the EKS app stack journey: form with pickers, cost and verdict, live run, repository, catalog, compliance', async ({
   page,
+  browser,
 }, testInfo) => {
   // The longest journey of the suite: it waits for two real runs on a loaded two-core machine.
   test.setTimeout(420_000);
@@ -195,6 +196,26 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
     ),
   ).toBeVisible();
   await snap(page, testInfo, '49-kubernetes-pod-log');
+
+  // Bob (team-b, no admin) sees the same workloads; the proxy that reads logs is not his.
+  const bob = await signInWithGithub(browser, testInfo, 'bob');
+  await bob.goto(`/catalog/default/component/${name}/kubernetes`);
+  await expect(bob.getByText('2 pods')).toBeVisible({ timeout: 30_000 });
+  await bob.getByText('2 pods').click();
+  await bob.getByText('2 pods').nth(1).click();
+  await bob
+    .getByRole('row', { name: new RegExp(`^${name}-\\w+-\\w+ `) })
+    .first()
+    .getByRole('cell')
+    .first()
+    .click();
+  await bob.getByRole('button', { name: /logs/i }).first().click();
+  await expect(
+    bob.getByText(/^Proxy request failed with 403 Forbidden/),
+  ).toBeVisible();
+  await expect(bob.getByText(/\[sandbox\] container/)).toHaveCount(0);
+  await snap(bob, testInfo, '49-kubernetes-log-refused');
+  await bob.context().close();
 });
 
 test('a non-compliant choice is refused before anything is created, with the reasons', async ({

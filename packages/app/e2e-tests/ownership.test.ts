@@ -2,44 +2,13 @@ import {
   expect,
   test,
   type APIRequestContext,
-  type Browser,
   type Page,
-  type TestInfo,
 } from '@playwright/test';
-import { openTemplate, snap } from './helpers';
+import { openTemplate, signInWithGithub, snap } from './helpers';
 
 /** The test portal's sandbox and backend (app-config.e2e.yaml). */
 const sandboxUrl = 'http://127.0.0.1:4666';
 const backendUrl = 'http://localhost:7107';
-
-/**
- * Signs in as `login` through the sandbox's GitHub (its OAuth web flow, in a popup, as with
- * github.com), in a browser context of its own: each person is a separate session.
- */
-async function signInWithGithub(
-  browser: Browser,
-  testInfo: TestInfo,
-  login: string,
-): Promise<Page> {
-  const context = await browser.newContext({
-    baseURL: testInfo.project.use.baseURL,
-  });
-  const page = await context.newPage();
-  await page.goto('/');
-  const popup = page.waitForEvent('popup');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  const github = await popup;
-  await github
-    .getByRole('link', { name: new RegExp(`\\(${login}\\)`) })
-    .click();
-  // Signed in once the sidebar's links are there.
-  await expect(
-    page
-      .getByRole('navigation', { name: 'sidebar nav' })
-      .getByRole('link', { name: /Create/ }),
-  ).toBeVisible();
-  return page;
-}
 
 /** The signed-in person's Backstage token, as the app holds it (from the GitHub session). */
 async function tokenOf(page: Page): Promise<string> {
