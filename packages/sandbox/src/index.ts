@@ -18,3 +18,4 @@ export type { SandboxOrg, SandboxOAuthApp } from './github/identity';
 export { POSTGRES_VERSIONS } from './aws/rds';
 export { EKS_VERSIONS } from './aws/eks';
 export { STARTER_IMAGE } from './kubernetes/images';
+export { knownFields } from './kubernetes/schema';

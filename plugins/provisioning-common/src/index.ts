@@ -19,3 +19,4 @@ export type { ProvisioningClientOptions } from './client';
 export * from './kubernetesReleases';
 export { repoNameProblem } from './naming';
 export * from './annotations';
+export * from './charts';

@@ -90,6 +90,57 @@ describe('validateStackSpec', () => {
     );
   });
 
+  it("checks an app's category: a cron job's schedule, and what only a web service has", () => {
+    const withApp = (app: Record<string, unknown>) =>
+      validateStackSpec({
+        ...fullStack,
+        resources: {
+          ...fullStack.resources,
+          app: { ...fullStack.resources.app, ...app },
+        },
+      });
+    const problems = (app: Record<string, unknown>) => {
+      const result = withApp(app);
+      return result.valid
+        ? {}
+        : Object.fromEntries(result.problems.map(p => [p.path, p.message]));
+    };
+    expect(problems({ category: 'cron-job' })).toEqual({
+      'resources.app.schedule':
+        'a cron-job needs a schedule, such as "0 3 * * *" (every day at 03:00) or @hourly',
+    });
+    expect(
+      problems({ category: 'cron-job', schedule: 'nightly' })[
+        'resources.app.schedule'
+      ],
+    ).toMatch(/^"nightly" is not a cron schedule: write five fields/);
+    expect(
+      problems({ category: 'worker', schedule: '@daily', domain: 'web' }),
+    ).toEqual({
+      'resources.app.schedule':
+        'only a cron-job runs on a schedule; this app is a worker: remove schedule, or set category: cron-job',
+      'resources.app.domain':
+        'only a web-service is served on its own name; this app is a worker, which has no ingress: remove domain, or set category: web-service',
+    });
+    expect(problems({ category: 'queue' })).toEqual({
+      'resources.app.category': expect.stringContaining("'web-service'"),
+    });
+    const cron = withApp({ category: 'cron-job', schedule: '0 3 * * MON-FRI' });
+    expect(cron.valid).toBe(true);
+    const app = planStack(
+      cron.valid ? cron.spec : (undefined as never),
+    ).resources.find(r => r.id === 'app')!;
+    expect(app).toMatchObject({
+      summary: 'cron job ghcr.io/acme/shop:1.0.0, on schedule 0 3 * * MON-FRI',
+      creates: ['namespace', 'secret', 'cronjob'],
+    });
+    // A stack written before categories is a web service, as it always was.
+    const before = validateStackSpec(fullStack);
+    expect(before.valid && before.spec.resources.app).toMatchObject({
+      category: 'web-service',
+    });
+  });
+
   it('reports schema errors with their paths, and unknown fields', () => {
     const result = validateStackSpec({
       name: 'x',

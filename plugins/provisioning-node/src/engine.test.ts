@@ -4,11 +4,16 @@ import {
   DescribeSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { ProvisioningEvent } from '@konductor/plugin-provisioning-common';
+import {
+  APP_CATEGORIES,
+  type AppCategory,
+  ProvisioningEvent,
+  renderChart,
+} from '@konductor/plugin-provisioning-common';
 import { AwsClientFactory } from './aws/AwsClientFactory';
 import { destroyStack } from './destroy';
 import { StackProvisioningError } from './stackRun';
-import { Sandbox, STARTER_IMAGE } from '@konductor/sandbox';
+import { knownFields, Sandbox, STARTER_IMAGE } from '@konductor/sandbox';
 import { AwsProvider } from './aws/AwsProvider';
 import {
   credentials,
@@ -248,6 +253,83 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       'Head "https://ghcr.io/v2/acme/platform-starter/manifests/1": dial tcp: i/o timeout',
     );
     expect(error.message).toContain('natGateways');
+  });
+
+  it("deploys a cron job as its chart renders it, and the API server validates every category's chart", async () => {
+    const spec = stack('jobs', {
+      resources: {
+        network: { cidr: '10.0.0.0/16', natGateways: 1 },
+        cluster: {},
+        app: {
+          category: 'cron-job',
+          schedule: '0 3 * * *',
+          image: STARTER_IMAGE,
+          env: { MODE: 'nightly' },
+        },
+      },
+    });
+    const outputs = await run(spec, []);
+    // No URL: a cron job serves nothing.
+    expect(outputs.app).toEqual({ namespace: 'jobs-dev' });
+    const counts = (await inspect()).counts;
+    expect(counts['kubernetes/cronjob']).toBe(1);
+    expect(counts['kubernetes/deployment']).toBeUndefined();
+    expect(counts['kubernetes/service']).toBeUndefined();
+    const cron = await (
+      await kubeClient(sandbox, outputs.cluster!, k8s.BatchV1Api)
+    ).readNamespacedCronJob({ name: 'jobs', namespace: 'jobs-dev' });
+    expect(cron.spec).toMatchObject({
+      schedule: '0 3 * * *',
+      concurrencyPolicy: 'Forbid',
+      // The API server's defaults.
+      successfulJobsHistoryLimit: 3,
+      suspend: false,
+    });
+
+    // Every category's chart, as the API server validates it (nothing stored: dryRun=All), and
+    // every field of it one its kind has in Kubernetes' OpenAPI models (the client's serializer
+    // would drop the others silently; the API server refuses them under fieldValidation=Strict).
+    const objects = await kubeClient(
+      sandbox,
+      outputs.cluster!,
+      k8s.KubernetesObjectApi,
+    );
+    const chart = (category: AppCategory) =>
+      renderChart({
+        category,
+        name: `${category}-app`,
+        namespace: 'jobs-dev',
+        stack: 'jobs-dev',
+        image: STARTER_IMAGE,
+        replicas: 2,
+        cpu: '250m',
+        memory: '512Mi',
+        port: 8080,
+        healthCheckPath: '/healthz',
+        env: { A: '1' },
+        secretEnv: ['B'],
+        secretName: 'jobs-secrets',
+        hosts: ['jobs.example.com'],
+        tls: true,
+        schedule: '*/5 * * * *',
+      });
+    for (const category of APP_CATEGORIES)
+      for (const manifest of chart(category)) {
+        expect(knownFields(manifest.kind, manifest).unknown).toEqual([]);
+        await expect(
+          objects.create(manifest, undefined, 'All'),
+        ).resolves.toMatchObject({ kind: manifest.kind });
+      }
+    expect((await inspect()).counts['kubernetes/cronjob']).toBe(1);
+    // The same call refuses what a real API server refuses in a job.
+    const [job] = chart('cron-job');
+    job.spec.jobTemplate.spec.template.spec.restartPolicy = 'Always';
+    job.spec.schedule = '61 * * * *';
+    const refused = await objects.create(job, undefined, 'All').catch(e => e);
+    expect(refused.code).toBe(422);
+    expect(JSON.parse(refused.body).message).toBe(
+      'CronJob.batch "cron-job-app" is invalid: [spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59): 61, spec.jobTemplate.spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"]',
+    );
   });
 
   it('runs independent branches in parallel: the cluster does not wait for the database', async () => {

@@ -30,6 +30,13 @@ export const KINDS: Record<
     shortNames: ['deploy'],
     categories: ['all'],
   },
+  'batch/v1/cronjobs': {
+    kind: 'CronJob',
+    apiVersion: 'batch/v1',
+    namespaced: true,
+    shortNames: ['cj'],
+    categories: ['all'],
+  },
   'networking.k8s.io/v1/ingresses': {
     kind: 'Ingress',
     apiVersion: 'networking.k8s.io/v1',

@@ -276,7 +276,9 @@ export async function handleKubernetes(
     status(
       404,
       'NotFound',
-      `${plural}${def.kind === 'Deployment' ? '.apps' : ''} "${n}" not found`,
+      `${plural}${
+        def.apiVersion.includes('/') ? `.${def.apiVersion.split('/')[0]}` : ''
+      } "${n}" not found`,
       { name: n, kind: plural },
     );
   let body: any;
@@ -551,7 +553,9 @@ export async function handleKubernetes(
           `Operation cannot be fulfilled on namespaces "${name}": The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.`,
           { name, kind: plural },
         );
-      for (const kind of ['secret', 'service', 'deployment', 'ingress']) {
+      for (const kind of Object.values(KINDS)
+        .filter(k => k.namespaced)
+        .map(k => k.kind.toLowerCase())) {
         ctx.state
           .list<Obj>('kubernetes', kind)
           .filter(x => x.id.startsWith(`${clusterId}/${name}/`))

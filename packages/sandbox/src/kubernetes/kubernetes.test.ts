@@ -943,6 +943,7 @@ describe('Kubernetes API of an EKS cluster', () => {
       .groups;
     expect(groups.map(g => g.name).sort()).toEqual([
       'apps',
+      'batch',
       'networking.k8s.io',
     ]);
     const core = kc.makeApiClient(k8s.CoreV1Api);

@@ -100,6 +100,17 @@ export function stored(
       podSpecDefaults((spec.template ??= {}).spec ?? {});
       break;
     }
+    case 'CronJob': {
+      fill(obj.spec, {
+        concurrencyPolicy: 'Allow',
+        suspend: false,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 1,
+      });
+      const job = ((obj.spec.jobTemplate ??= {}).spec ??= {});
+      podSpecDefaults((job.template ??= {}).spec ?? {});
+      break;
+    }
     case 'Service': {
       const spec = obj.spec;
       fill(spec, {

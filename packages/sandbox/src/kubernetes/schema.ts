@@ -9,6 +9,7 @@ const MODELS: Record<string, string> = {
   Service: 'V1Service',
   Deployment: 'V1Deployment',
   Ingress: 'V1Ingress',
+  CronJob: 'V1CronJob',
 };
 
 /** The fields of an API type, from the client's models (generated from Kubernetes' OpenAPI). */

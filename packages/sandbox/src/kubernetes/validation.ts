@@ -2,9 +2,11 @@ type Obj = Record<string, any> & { metadata: Record<string, any> };
 
 /** A kind as the API server names it in its messages (`Deployment.apps`). */
 export const qualifiedKind = (kind: string) =>
-  ({ Deployment: 'Deployment.apps', Ingress: 'Ingress.networking.k8s.io' }[
-    kind
-  ] ?? kind);
+  ({
+    Deployment: 'Deployment.apps',
+    Ingress: 'Ingress.networking.k8s.io',
+    CronJob: 'CronJob.batch',
+  }[kind] ?? kind);
 
 const LABEL =
   "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
@@ -199,7 +201,102 @@ function secretErrors(obj: Obj): string[] {
     );
 }
 
+const CRON_MACROS = [
+  '@yearly',
+  '@annually',
+  '@monthly',
+  '@weekly',
+  '@daily',
+  '@midnight',
+  '@hourly',
+];
+/** Each field's range, as the cron parser Kubernetes uses (robfig/cron's standard parser) has it. */
+const CRON_RANGES: [number, number][] = [
+  [0, 59],
+  [0, 23],
+  [1, 31],
+  [1, 12],
+  [0, 6],
+];
+const CRON_NAMES =
+  /^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|sun|mon|tue|wed|thu|fri|sat)$/i;
+
+/** The cron parser's complaint about `schedule`, in its words, or undefined. */
+function cronError(schedule: string): string | undefined {
+  if (schedule.startsWith('@'))
+    return CRON_MACROS.includes(schedule)
+      ? undefined
+      : `unrecognized descriptor: ${schedule}`;
+  const fields = schedule.trim().split(/\s+/);
+  if (fields.length !== 5)
+    return `expected exactly 5 fields, found ${fields.length}: [${fields.join(
+      ' ',
+    )}]`;
+  for (const [i, field] of fields.entries()) {
+    const [min, max] = CRON_RANGES[i];
+    for (const part of field.split(',')) {
+      const [range, step] = part.split('/');
+      if (range === '*' || range === '?') continue;
+      const [low, high = low] = range.split('-');
+      for (const n of [low, high]) {
+        if (CRON_NAMES.test(n) && i >= 3) continue;
+        if (!/^\d+$/.test(n))
+          return `failed to parse int from ${n}: strconv.Atoi: parsing ${JSON.stringify(
+            n,
+          )}: invalid syntax`;
+      }
+      if (/^\d+$/.test(low) && Number(low) < min)
+        return `beginning of range (${low}) below minimum (${min}): ${part}`;
+      if (/^\d+$/.test(high) && Number(high) > max)
+        return `end of range (${high}) above maximum (${max}): ${part}`;
+      if (step !== undefined && !/^\d+$/.test(step))
+        return `failed to parse int from ${step}: strconv.Atoi: parsing ${JSON.stringify(
+          step,
+        )}: invalid syntax`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * What the API server's validation refuses in a CronJob (batch/v1), in its words: no schedule or
+ * one its cron parser refuses, a job template whose pods would restart Always, no containers.
+ */
+function cronJobErrors(obj: Obj): string[] {
+  const errors: string[] = [];
+  const schedule = obj.spec?.schedule;
+  if (!schedule) errors.push('spec.schedule: Required value');
+  else {
+    const why = cronError(String(schedule));
+    if (why)
+      errors.push(
+        `spec.schedule: Invalid value: ${JSON.stringify(schedule)}: ${why}`,
+      );
+  }
+  const pod = obj.spec?.jobTemplate?.spec?.template?.spec ?? {};
+  const at = 'spec.jobTemplate.spec.template.spec';
+  if (!pod.restartPolicy || pod.restartPolicy === 'Always')
+    errors.push(
+      `${at}.restartPolicy: Required value: valid values: "OnFailure", "Never"`,
+    );
+  else if (!['OnFailure', 'Never'].includes(pod.restartPolicy))
+    errors.push(
+      `${at}.restartPolicy: Unsupported value: ${JSON.stringify(
+        pod.restartPolicy,
+      )}: supported values: "OnFailure", "Never"`,
+    );
+  const containers: Obj[] = pod.containers ?? [];
+  if (!containers.length) errors.push(`${at}.containers: Required value`);
+  containers.forEach((c, i) => {
+    for (const field of ['name', 'image'])
+      if (!c[field])
+        errors.push(`${at}.containers[${i}].${field}: Required value`);
+  });
+  return errors;
+}
+
 const VALIDATORS: Record<string, (obj: Obj) => string[]> = {
+  CronJob: cronJobErrors,
   Deployment: deploymentErrors,
   Service: serviceErrors,
   Ingress: ingressErrors,

@@ -2,10 +2,30 @@ import { z } from 'zod/v3';
 import { cents, defineKind } from './definition';
 import { OUTPUT_REFERENCE } from './vocabulary';
 import { secretsSchema } from './secrets';
+import {
+  APP_CATEGORIES,
+  APP_CATEGORY_TITLES,
+  chartKinds,
+  isCronSchedule,
+} from '../charts';
 
 /** What a template author writes for the app (`resources.app`). */
 export const appSchema = z
   .object({
+    category: z
+      .enum(APP_CATEGORIES)
+      .default('web-service')
+      .describe(
+        `What the app is, which decides the objects its chart renders: ${APP_CATEGORIES.map(
+          c => `${c}, a ${APP_CATEGORY_TITLES[c]}`,
+        ).join('; ')}.`,
+      ),
+    schedule: z
+      .string()
+      .optional()
+      .describe(
+        'When a cron-job runs, in cron syntax (five fields, such as "0 3 * * *", or @hourly, @daily...). Only for cron-job.',
+      ),
     image: z
       .string()
       .min(1)
@@ -54,6 +74,21 @@ function referencedNames(env: Record<string, string>): string[] {
   return [...names];
 }
 
+function planSummary(a: z.output<typeof appSchema>): string {
+  switch (a.category) {
+    case 'cron-job':
+      return `cron job ${a.image}, on schedule ${a.schedule}`;
+    case 'worker':
+      return `worker ${a.image}, ${a.replicas} replicas`;
+    case 'api':
+      return `API ${a.image}, ${a.replicas} replicas on port ${a.port}, inside the cluster`;
+    default:
+      return `${a.image}, ${a.replicas} replicas on port ${a.port}${
+        a.tls ? ', HTTPS' : ''
+      }${a.domain ? ` at the name of ${a.domain}` : ''}`;
+  }
+}
+
 /** The app: a container image deployed to the stack's cluster, with its secrets injected. */
 export const app = defineKind({
   kind: 'app',
@@ -62,7 +97,8 @@ export const app = defineKind({
   requires: ['cluster'],
   schema: appSchema,
   outputs: z.object({
-    url: z.string(),
+    /** Where a web service or an API answers; none for workers and cron jobs. */
+    url: z.string().optional(),
     namespace: z.string(),
   }),
   dependsOn: ({ name, spec, named, outputsOf, secretsOf }) => [
@@ -101,7 +137,28 @@ export const app = defineKind({
         }
       }
     }
-    if (a.domain !== undefined) {
+    if (a.category === 'cron-job') {
+      if (a.schedule === undefined)
+        problem(
+          'schedule',
+          'a cron-job needs a schedule, such as "0 3 * * *" (every day at 03:00) or @hourly',
+        );
+      else if (!isCronSchedule(a.schedule))
+        problem(
+          'schedule',
+          `"${a.schedule}" is not a cron schedule: write five fields (minute hour day-of-month month day-of-week, such as "0 3 * * *") or @hourly, @daily, @weekly, @monthly`,
+        );
+    } else if (a.schedule !== undefined)
+      problem(
+        'schedule',
+        `only a cron-job runs on a schedule; this app is a ${a.category}: remove schedule, or set category: cron-job`,
+      );
+    if (a.domain !== undefined && a.category !== 'web-service')
+      problem(
+        'domain',
+        `only a web-service is served on its own name; this app is a ${a.category}, which has no ingress: remove domain, or set category: web-service`,
+      );
+    else if (a.domain !== undefined) {
       const outputs = outputsOf(a.domain);
       if (!outputs || a.domain === name)
         problem(
@@ -145,10 +202,8 @@ export const app = defineKind({
     }
   },
   plan: a => ({
-    summary: `${a.image}, ${a.replicas} replicas on port ${a.port}${
-      a.tls ? ', HTTPS' : ''
-    }${a.domain ? ` at the name of ${a.domain}` : ''}`,
-    creates: ['namespace', 'secret', 'deployment', 'service', 'ingress'],
+    summary: planSummary(a),
+    creates: ['namespace', 'secret', ...chartKinds(a.category)],
     monthlyCost: cents(0),
   }),
   typicalCreateSeconds: 90,

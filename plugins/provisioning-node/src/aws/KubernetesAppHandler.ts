@@ -2,7 +2,10 @@ import * as k8s from '@kubernetes/client-node';
 import { InputError } from '@backstage/errors';
 import type { Cluster } from '@aws-sdk/client-eks';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { resolveReferences } from '@konductor/plugin-provisioning-common';
+import {
+  renderChart,
+  resolveReferences,
+} from '@konductor/plugin-provisioning-common';
 import {
   app,
   type OutputsOf,
@@ -52,7 +55,7 @@ export interface KubernetesAppHandlerOptions {
   imagePullGraceMs: number;
 }
 
-/** The stack's app on its EKS cluster: namespace, secret, deployment, service, ingress. */
+/** The stack's app on its EKS cluster: its namespace and Secret, and its category's chart. */
 export class KubernetesAppHandler implements ResourceHandler<typeof app> {
   constructor(private readonly options: KubernetesAppHandlerOptions) {}
 
@@ -88,7 +91,6 @@ export class KubernetesAppHandler implements ResourceHandler<typeof app> {
     const kc = await this.kubeConfig(ctx);
     const core = this.client(kc, k8s.CoreV1Api, ctx.signal);
     const apps = this.client(kc, k8s.AppsV1Api, ctx.signal);
-    const net = this.client(kc, k8s.NetworkingV1Api, ctx.signal);
     const n = this.names(ctx);
     const labels = {
       'app.kubernetes.io/name': n.app,
@@ -163,115 +165,48 @@ export class KubernetesAppHandler implements ResourceHandler<typeof app> {
         }),
     );
 
-    const env: k8s.V1EnvVar[] = [
-      ...Object.entries(spec.env).map(([name, value]) => ({
-        name,
-        value: resolveReferences(value, ctx.outputs),
-      })),
-      ...Object.keys(spec.secretEnv).map(name => ({
-        name,
-        valueFrom: { secretKeyRef: { name: n.secret, key: name } },
-      })),
-    ];
-    const deployment: k8s.V1Deployment = {
-      metadata: { name: n.app, namespace: n.namespace, labels },
-      spec: {
-        replicas: spec.replicas,
-        selector: { matchLabels: { 'app.kubernetes.io/name': n.app } },
-        template: {
-          metadata: { labels },
-          spec: {
-            containers: [
-              {
-                name: n.app,
-                image: spec.image,
-                env,
-                ports: [{ containerPort: spec.port }],
-                resources: {
-                  requests: { cpu: spec.cpu, memory: spec.memory },
-                  limits: { memory: spec.memory },
-                },
-                readinessProbe: {
-                  httpGet: {
-                    path: spec.healthCheckPath,
-                    port: spec.port as any,
-                  },
-                  periodSeconds: 10,
-                },
-              },
-            ],
-          },
-        },
-      },
-    };
-    await apply(
-      () =>
-        apps.createNamespacedDeployment({
-          namespace: n.namespace,
-          body: deployment,
-        }),
-      () =>
-        apps.replaceNamespacedDeployment({
-          name: n.app,
-          namespace: n.namespace,
-          body: deployment,
-        }),
-    );
-    const service: k8s.V1Service = {
-      metadata: { name: n.app, namespace: n.namespace, labels },
-      spec: {
-        selector: { 'app.kubernetes.io/name': n.app },
-        ports: [{ port: 80, targetPort: spec.port as any }],
-      },
-    };
-    await apply(
-      () =>
-        core.createNamespacedService({ namespace: n.namespace, body: service }),
-      () =>
-        core.replaceNamespacedService({
-          name: n.app,
-          namespace: n.namespace,
-          body: service,
-        }),
-    );
     // A domain resource gives the app a name of its own, served with its ACM certificate.
     const domain = spec.domain ? ctx.outputs[spec.domain] : undefined;
     const hosts = domain ? [n.host, String(domain.fqdn)] : [n.host];
-    const ingress: k8s.V1Ingress = {
-      metadata: {
-        name: n.app,
-        namespace: n.namespace,
-        labels,
-        annotations: domain
-          ? { 'alb.ingress.kubernetes.io/certificate-arn': String(domain.arn) }
-          : undefined,
-      },
-      spec: {
-        tls: spec.tls ? [{ hosts, secretName: `${n.app}-tls` }] : undefined,
-        rules: hosts.map(host => ({
-          host,
-          http: {
-            paths: [
-              {
-                path: '/',
-                pathType: 'Prefix',
-                backend: { service: { name: n.app, port: { number: 80 } } },
-              },
-            ],
-          },
-        })),
-      },
-    };
-    await apply(
-      () =>
-        net.createNamespacedIngress({ namespace: n.namespace, body: ingress }),
-      () =>
-        net.replaceNamespacedIngress({
-          name: n.app,
-          namespace: n.namespace,
-          body: ingress,
-        }),
-    );
+    const manifests = renderChart({
+      category: spec.category,
+      name: n.app,
+      namespace: n.namespace,
+      stack: ctx.stackId,
+      image: spec.image,
+      replicas: spec.replicas,
+      cpu: spec.cpu,
+      memory: spec.memory,
+      port: spec.port,
+      healthCheckPath: spec.healthCheckPath,
+      env: Object.fromEntries(
+        Object.entries(spec.env).map(([name, value]) => [
+          name,
+          resolveReferences(value, ctx.outputs),
+        ]),
+      ),
+      secretEnv: Object.keys(spec.secretEnv),
+      secretName: n.secret,
+      hosts,
+      tls: spec.tls,
+      certificateArn: domain ? String(domain.arn) : undefined,
+      schedule: spec.schedule,
+    });
+    const objects = this.client(kc, k8s.KubernetesObjectApi, ctx.signal);
+    for (const manifest of manifests)
+      await apply(
+        () => objects.create(manifest),
+        () => objects.replace(manifest),
+      );
+    const outputs: Outputs = { namespace: n.namespace };
+    if (spec.category === 'web-service')
+      outputs.url = `${spec.tls ? 'https' : 'http'}://${
+        hosts[hosts.length - 1]
+      }`;
+    if (spec.category === 'api')
+      outputs.url = `http://${n.app}.${n.namespace}.svc.cluster.local`;
+    // A cron job has no pods until its schedule comes.
+    if (spec.category === 'cron-job') return outputs;
 
     // Pods that cannot pull their image fail the run once that has lasted imagePullGraceMs (the
     // image may still be being pushed); an image name that does not parse fails it at once.
@@ -316,10 +251,7 @@ export class KubernetesAppHandler implements ResourceHandler<typeof app> {
         return { state: `pods ${pull.reason}: ${pull.message}` };
       },
     );
-    return {
-      namespace: n.namespace,
-      url: `${spec.tls ? 'https' : 'http'}://${hosts[hosts.length - 1]}`,
-    };
+    return outputs;
   }
 
   /** The first image pull failure the kubelet reports among the app's pods. */
@@ -343,12 +275,15 @@ export class KubernetesAppHandler implements ResourceHandler<typeof app> {
 
   async exists(ctx: Ctx): Promise<boolean> {
     try {
-      const apps = this.client(
-        await this.kubeConfig(ctx),
-        k8s.AppsV1Api,
-        ctx.signal,
-      );
+      const kc = await this.kubeConfig(ctx);
       const n = this.names(ctx);
+      if (ctx.resource.category === 'cron-job') {
+        await this.client(kc, k8s.BatchV1Api, ctx.signal).readNamespacedCronJob(
+          { name: n.app, namespace: n.namespace },
+        );
+        return true;
+      }
+      const apps = this.client(kc, k8s.AppsV1Api, ctx.signal);
       const s = (
         await apps.readNamespacedDeploymentStatus({
           name: n.app,

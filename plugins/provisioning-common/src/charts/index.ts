@@ -1,0 +1,3 @@
+export * from './render';
+export { lintChart, isCronSchedule } from './lint';
+export type { LintProblem } from './lint';
