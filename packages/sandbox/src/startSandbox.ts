@@ -99,6 +99,8 @@ export const DEFAULT_DURATIONS: SandboxDurations = {
   eksClusterDelete: 1000,
   eksNodegroup: 2000,
   eksNodegroupDelete: 1000,
+  eksCapability: 2000,
+  eksCapabilityDelete: 1000,
   deployment: 1000,
   namespaceDelete: 500,
   natGateway: 1000,

@@ -19,6 +19,10 @@ export interface SandboxDurations {
   eksNodegroup: number;
   /** EKS node group `DELETING` -> gone. */
   eksNodegroupDelete: number;
+  /** EKS capability `CREATING` -> `ACTIVE`. */
+  eksCapability: number;
+  /** EKS capability `DELETING` -> gone. */
+  eksCapabilityDelete: number;
   /** Kubernetes Deployment created -> available (its pods ready). */
   deployment: number;
   /** Kubernetes namespace `Terminating` -> gone. */

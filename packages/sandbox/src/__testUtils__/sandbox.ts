@@ -13,6 +13,8 @@ export const FAST = {
   eksClusterDelete: 200,
   eksNodegroup: 200,
   eksNodegroupDelete: 200,
+  eksCapability: 200,
+  eksCapabilityDelete: 100,
   deployment: 200,
   namespaceDelete: 100,
   natGateway: 100,

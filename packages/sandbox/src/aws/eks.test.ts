@@ -5,7 +5,11 @@ import {
   ModifyVpcAttributeCommand,
 } from '@aws-sdk/client-ec2';
 import {
+  CreateCapabilityCommand,
   CreateClusterCommand,
+  DeleteCapabilityCommand,
+  DescribeCapabilityCommand,
+  ListCapabilitiesCommand,
   CreateNodegroupCommand,
   DeleteClusterCommand,
   DeleteNodegroupCommand,
@@ -275,6 +279,147 @@ describe('EKS', () => {
     } finally {
       await dnsHostnames(true);
     }
+  });
+
+  it('runs an Argo CD capability beside an ACTIVE cluster, one of each type, with its server URL once ACTIVE', async () => {
+    const argo = (
+      capabilityName: string,
+      extra: Record<string, unknown> = {},
+    ) =>
+      new CreateCapabilityCommand({
+        clusterName: 'caps',
+        capabilityName,
+        type: 'ARGOCD',
+        roleArn: 'arn:aws:iam::123456789012:role/argocd',
+        deletePropagationPolicy: 'RETAIN',
+        configuration: {
+          argoCd: {
+            awsIdc: {
+              idcInstanceArn: 'arn:aws:sso:::instance/ssoins-1234567890abcdef',
+            },
+          },
+        },
+        ...extra,
+      });
+    const send = <T>(command: T) => eks().send(command as any) as any;
+    await eks().send(cluster('caps'));
+    // Not before the cluster is ACTIVE.
+    await expect(send(argo('gitops'))).rejects.toMatchObject({
+      name: 'InvalidRequestException',
+      message: expect.stringContaining('only on an ACTIVE cluster'),
+    });
+    await waitFor('caps', 'ACTIVE');
+    await expect(
+      send(argo('gitops', { configuration: { argoCd: {} } })),
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: expect.stringContaining(
+        'configuration.argoCd.awsIdc.idcInstanceArn is required',
+      ),
+    });
+    await expect(
+      send(argo('gitops', { deletePropagationPolicy: 'DELETE' })),
+    ).rejects.toMatchObject({
+      message:
+        'deletePropagationPolicy DELETE is not valid: the only supported value is RETAIN.',
+    });
+    const created = (await send(argo('gitops', { clientRequestToken: 't-1' })))
+      .capability;
+    expect(created).toMatchObject({
+      capabilityName: 'gitops',
+      clusterName: 'caps',
+      type: 'ARGOCD',
+      status: 'CREATING',
+      configuration: { argoCd: { namespace: 'argocd' } },
+    });
+    expect(created.configuration.argoCd.serverUrl).toBeUndefined();
+    // The same token and request: the same capability; the token with another request: refused.
+    expect(
+      (await send(argo('gitops', { clientRequestToken: 't-1' }))).capability
+        .arn,
+    ).toBe(created.arn);
+    await expect(
+      send(argo('other', { clientRequestToken: 't-1' })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    // One capability of each type per cluster.
+    await expect(send(argo('second'))).rejects.toMatchObject({
+      name: 'ResourceInUseException',
+      message: expect.stringContaining('already has a ARGOCD capability'),
+    });
+    const active = await eventually(async () => {
+      const c = (
+        await send(
+          new DescribeCapabilityCommand({
+            clusterName: 'caps',
+            capabilityName: 'gitops',
+          }),
+        )
+      ).capability;
+      return c.status === 'ACTIVE' ? c : undefined;
+    });
+    expect(active.configuration.argoCd.serverUrl).toMatch(
+      new RegExp(`^${sandbox().url}/argocd/[0-9a-f]{16}$`),
+    );
+    await send(
+      new CreateCapabilityCommand({
+        clusterName: 'caps',
+        capabilityName: 'kro',
+        type: 'KRO',
+        roleArn: 'arn:aws:iam::123456789012:role/kro',
+        deletePropagationPolicy: 'RETAIN',
+      }),
+    );
+    // Paged, in name order.
+    const first = await send(
+      new ListCapabilitiesCommand({ clusterName: 'caps', maxResults: 1 }),
+    );
+    expect(first.capabilities.map((c: any) => c.capabilityName)).toEqual([
+      'gitops',
+    ]);
+    const second = await send(
+      new ListCapabilitiesCommand({
+        clusterName: 'caps',
+        maxResults: 1,
+        nextToken: first.nextToken,
+      }),
+    );
+    expect(second).toMatchObject({
+      capabilities: [{ capabilityName: 'kro', type: 'KRO' }],
+    });
+    expect(second.nextToken).toBeUndefined();
+    // A capability still being created cannot be deleted; an active one goes DELETING, then away.
+    await expect(
+      send(
+        new DeleteCapabilityCommand({
+          clusterName: 'caps',
+          capabilityName: 'kro',
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ResourceInUseException' });
+    expect(
+      (
+        await send(
+          new DeleteCapabilityCommand({
+            clusterName: 'caps',
+            capabilityName: 'gitops',
+          }),
+        )
+      ).capability.status,
+    ).toBe('DELETING');
+    await eventually(async () =>
+      send(
+        new DescribeCapabilityCommand({
+          clusterName: 'caps',
+          capabilityName: 'gitops',
+        }),
+      ).then(
+        () => undefined,
+        (e: any) => (e.name === 'ResourceNotFoundException' ? true : undefined),
+      ),
+    );
+    await expect(
+      send(new ListCapabilitiesCommand({ clusterName: 'missing' })),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
   it('ends a cluster FAILED when a fail fault is injected', async () => {

@@ -11,6 +11,7 @@ import {
 import { phaseOf, SandboxResource } from '../state';
 import { AwsCaller } from './protocol';
 import { Subnet, Vpc, vpcDns } from './ec2/model';
+import { handleCapabilities } from './eksCapabilities';
 
 /** Kubernetes versions the sandbox's EKS offers. */
 export const EKS_VERSIONS = [
@@ -23,7 +24,7 @@ export const EKS_VERSIONS = [
   '1.35',
 ];
 
-interface Cluster {
+export interface Cluster {
   name: string;
   arn: string;
   version: string;
@@ -49,7 +50,7 @@ interface Nodegroup {
   joinFailure?: string;
 }
 
-const statusOf = (r: SandboxResource) =>
+export const statusOf = (r: SandboxResource) =>
   ({
     creating: 'CREATING',
     active: 'ACTIVE',
@@ -151,14 +152,14 @@ function renderNodegroup(r: SandboxResource<Nodegroup>) {
   };
 }
 
-const invalid = (message: string) =>
+export const invalid = (message: string) =>
   new ServiceError(400, 'InvalidParameterException', message);
 
 /**
  * A create repeated with a client token EKS remembers: the first request's resource (still
  * there, or gone since), or a refusal when the parameters differ. Tokens outlive the resources.
  */
-function repeatedCreate<T>(
+export function repeatedCreate<T>(
   ctx: SandboxContext,
   caller: AwsCaller,
   token: string | undefined,
@@ -179,7 +180,7 @@ function repeatedCreate<T>(
   }) as SandboxResource<T>;
 }
 
-function rememberCreate(
+export function rememberCreate(
   ctx: SandboxContext,
   caller: AwsCaller,
   token: string | undefined,
@@ -198,6 +199,17 @@ function rememberCreate(
 export function eksOperation(req: SandboxRequest): string {
   const parts = req.path.split('/').filter(Boolean);
   if (parts[0] !== 'clusters') return 'Unknown';
+  if (parts[2] === 'capabilities')
+    return (
+      (
+        {
+          POST3: 'CreateCapability',
+          GET3: 'ListCapabilities',
+          GET4: 'DescribeCapability',
+          DELETE4: 'DeleteCapability',
+        } as Record<string, string>
+      )[`${req.method}${parts.length}`] ?? 'Unknown'
+    );
   const ng = parts[2] === 'node-groups';
   const map: Record<string, string> = ng
     ? {
@@ -272,6 +284,11 @@ export async function handleEks(
     return r;
   };
 
+  if (op.endsWith('Capability') || op === 'ListCapabilities')
+    return handleCapabilities(op, parts, req, ctx, caller, {
+      cluster: findCluster(parts[1]),
+      body,
+    });
   switch (op) {
     case 'CreateCluster': {
       const b = body();

@@ -282,5 +282,103 @@ const CLI_TIMEOUT = 180_000;
       },
       CLI_TIMEOUT,
     );
+
+    it(
+      "EKS: AWS's own cluster waiter, and an Argo CD capability created, described and listed",
+      async () => {
+        const vpc = (
+          await aws('ec2', 'create-vpc', '--cidr-block', '10.60.0.0/16')
+        ).json.Vpc.VpcId;
+        const subnets: string[] = [];
+        for (const [i, az] of ['us-east-1a', 'us-east-1b'].entries())
+          subnets.push(
+            (
+              await aws(
+                'ec2',
+                'create-subnet',
+                '--vpc-id',
+                vpc,
+                '--cidr-block',
+                `10.60.${i}.0/24`,
+                '--availability-zone',
+                az,
+              )
+            ).json.Subnet.SubnetId,
+          );
+        await aws(
+          'eks',
+          'create-cluster',
+          '--name',
+          'cli',
+          '--role-arn',
+          'arn:aws:iam::123456789012:role/eks',
+          '--resources-vpc-config',
+          `subnetIds=${subnets.join(',')}`,
+        );
+        expect(
+          (await aws('eks', 'wait', 'cluster-active', '--name', 'cli')).code,
+        ).toBe(0);
+        const create = [
+          'eks',
+          'create-capability',
+          '--cluster-name',
+          'cli',
+          '--capability-name',
+          'gitops',
+          '--type',
+          'ARGOCD',
+          '--role-arn',
+          'arn:aws:iam::123456789012:role/argocd',
+          '--delete-propagation-policy',
+          'RETAIN',
+        ];
+        expect(await errorOf(...create)).toBe('InvalidParameterException');
+        const created = await aws(
+          ...create,
+          '--configuration',
+          JSON.stringify({
+            argoCd: {
+              awsIdc: {
+                idcInstanceArn:
+                  'arn:aws:sso:::instance/ssoins-1234567890abcdef',
+              },
+            },
+          }),
+        );
+        expect(created.json.capability).toMatchObject({
+          capabilityName: 'gitops',
+          status: 'CREATING',
+        });
+        expect(
+          (
+            await aws(
+              'eks',
+              'describe-capability',
+              '--cluster-name',
+              'cli',
+              '--capability-name',
+              'gitops',
+            )
+          ).json.capability.configuration.argoCd.namespace,
+        ).toBe('argocd');
+        expect(
+          (await aws('eks', 'list-capabilities', '--cluster-name', 'cli')).json
+            .capabilities,
+        ).toEqual([
+          expect.objectContaining({ capabilityName: 'gitops', type: 'ARGOCD' }),
+        ]);
+        expect(
+          await errorOf(
+            'eks',
+            'describe-capability',
+            '--cluster-name',
+            'cli',
+            '--capability-name',
+            'none',
+          ),
+        ).toBe('ResourceNotFoundException');
+      },
+      CLI_TIMEOUT,
+    );
   },
 );
