@@ -4,7 +4,11 @@
  *
  * @packageDocumentation
  */
-export { startSandbox, DEFAULT_DURATIONS } from './startSandbox';
+export {
+  startSandbox,
+  DEFAULT_DURATIONS,
+  DEFAULT_ARGOCD_TOKEN,
+} from './startSandbox';
 export type { Sandbox, SandboxOptions } from './startSandbox';
 export type { SandboxResource } from './state';
 export type { FaultRule, FaultKind } from './faults';

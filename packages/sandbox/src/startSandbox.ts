@@ -17,6 +17,7 @@ import {
 import { handleGithubOAuth } from './github/oauth';
 import { handleGithubWeb } from './github/web';
 import { handleJira } from './jira';
+import { handleArgoCd } from './argocd';
 import { handleKubernetes } from './kubernetes';
 import { registryImages, STARTER_IMAGE } from './kubernetes/images';
 import { sandboxTls } from './kubernetes/tls';
@@ -40,6 +41,8 @@ export interface SandboxOptions {
   dataDir?: string;
   /** Durations of asynchronous operations in ms (defaults are short: a few seconds at most). */
   durations?: Partial<SandboxDurations>;
+  /** The account token its Argo CD servers accept (DEFAULT_ARGOCD_TOKEN unless given). */
+  argocdToken?: string;
   /** Fault rules active from the start. */
   faults?: FaultRule[];
   /** Seed for fault probabilities, so a run is reproducible. */
@@ -89,6 +92,12 @@ export interface Sandbox {
   state: SandboxState;
   stop(): Promise<void>;
 }
+
+/**
+ * The account token the sandbox's Argo CD servers accept: on EKS, an admin generates one in the
+ * capability's Argo CD UI (Settings, Accounts) for the portal's account.
+ */
+export const DEFAULT_ARGOCD_TOKEN = 'sandbox-argocd-token';
 
 /** Defaults: quick enough for tests and demos, slow enough that "waiting" is visible. */
 export const DEFAULT_DURATIONS: SandboxDurations = {
@@ -290,6 +299,7 @@ export async function startSandbox(
     gitRoot,
     durations: { ...DEFAULT_DURATIONS, ...options.durations },
     accountId: options.accountId ?? '123456789012',
+    argocdToken: options.argocdToken ?? DEFAULT_ARGOCD_TOKEN,
     jiraProjects: options.jiraProjects ?? ['PLAT', 'OPS'],
     vpcLimit: options.vpcLimit ?? 5,
     hostedZones: options.hostedZones ?? [],
@@ -321,6 +331,7 @@ export async function startSandbox(
         // GitHub Enterprise's REST base, which sign-in uses with enterpriseInstanceUrl.
         ['/api/v3', handleGithub],
         ['/jira', handleJira],
+        ['/argocd', handleArgoCd],
       ],
       fallbacks: [handleGithubOAuth, handleAws, handleGithubWeb],
     }),

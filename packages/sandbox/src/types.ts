@@ -90,6 +90,8 @@ export interface SandboxContext {
   gitRoot: string;
   /** GitHub's people, teams, OAuth apps and the sessions of its OAuth web flow. */
   github: GithubIdentities;
+  /** The account token every Argo CD capability's API accepts. */
+  argocdToken: string;
   /** Applies fault rules to one request, waiting out any injected latency. */
   fault(service: string, operation: string): Promise<FaultOutcome>;
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { phaseOf, SandboxResource } from '../state';
 import {
   SandboxContext,
@@ -88,6 +88,28 @@ function withStatus(r: SandboxResource<Obj>) {
       ...o,
       status: { phase: phaseOf(r) === 'deleting' ? 'Terminating' : 'Active' },
     };
+  if (o.kind === 'Ingress') {
+    // The AWS Load Balancer Controller gives an ingress its load balancer's name.
+    const [, region] = r.id.split('/');
+    const hash = createHash('sha256').update(r.id).digest('hex');
+    return {
+      ...o,
+      status: {
+        loadBalancer: {
+          ingress: [
+            {
+              hostname: `k8s-${o.metadata.namespace}-${
+                o.metadata.name
+              }-${hash.slice(0, 10)}-${parseInt(
+                hash.slice(10, 18),
+                16,
+              )}.${region}.elb.amazonaws.com`.slice(0, 253),
+            },
+          ],
+        },
+      },
+    };
+  }
   if (o.kind !== 'Deployment') return o;
   const replicas = o.spec?.replicas ?? 1;
   const phase = phaseOf(r);
