@@ -20,7 +20,9 @@ function jsonEnv(name: string) {
  * KONDUCTOR_SANDBOX_DURATIONS (JSON object of durations in ms), KONDUCTOR_SANDBOX_VPC_LIMIT (VPCs
  * per account and region, default 5), KONDUCTOR_SANDBOX_HOSTED_ZONES (comma-separated public Route 53
  * zones of the default account, default example.com), KONDUCTOR_SANDBOX_IMAGES (comma-separated
- * container images registries hold besides the platform's starter image).
+ * container images registries hold besides the platform's starter image),
+ * KONDUCTOR_SANDBOX_PRIVATE_ENDPOINTS (1: a private cluster endpoint takes no call from outside
+ * its VPC, a public one only from its publicAccessCidrs).
  */
 async function main() {
   const port = Number(process.env.KONDUCTOR_SANDBOX_PORT ?? '4566');
@@ -39,6 +41,7 @@ async function main() {
       .split(',')
       .map(zone => zone.trim())
       .filter(Boolean),
+    privateEndpoints: process.env.KONDUCTOR_SANDBOX_PRIVATE_ENDPOINTS === '1',
     images: (process.env.KONDUCTOR_SANDBOX_IMAGES ?? '')
       .split(',')
       .map(image => image.trim())

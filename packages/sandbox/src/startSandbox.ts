@@ -43,6 +43,13 @@ export interface SandboxOptions {
   durations?: Partial<SandboxDurations>;
   /** The account token its Argo CD servers accept (DEFAULT_ARGOCD_TOKEN unless given). */
   argocdToken?: string;
+  /**
+   * Reach clusters' endpoints only as EKS configures them (a private endpoint from inside its
+   * VPC alone, as the Argo CD capability reaches it; a public one from its publicAccessCidrs).
+   */
+  privateEndpoints?: boolean;
+  /** The internet address callers from outside AWS come from (default 203.0.113.10). */
+  clientPublicIp?: string;
   /** Fault rules active from the start. */
   faults?: FaultRule[];
   /** Seed for fault probabilities, so a run is reproducible. */
@@ -247,6 +254,10 @@ function listener(
       response ??= json(404, {
         error: `The sandbox has no route for ${req.method} ${url.pathname}`,
       });
+      if (response.drop) {
+        req.socket.destroy();
+        return;
+      }
       res.writeHead(response.status, response.headers);
       if (response.stream) {
         const closed = new AbortController();
@@ -300,6 +311,8 @@ export async function startSandbox(
     durations: { ...DEFAULT_DURATIONS, ...options.durations },
     accountId: options.accountId ?? '123456789012',
     argocdToken: options.argocdToken ?? DEFAULT_ARGOCD_TOKEN,
+    privateEndpoints: options.privateEndpoints ?? false,
+    clientPublicIp: options.clientPublicIp ?? '203.0.113.10',
     jiraProjects: options.jiraProjects ?? ['PLAT', 'OPS'],
     vpcLimit: options.vpcLimit ?? 5,
     hostedZones: options.hostedZones ?? [],
@@ -341,7 +354,11 @@ export async function startSandbox(
   const kubernetes = https.createServer(
     { cert: tls.certPem, key: tls.keyPem },
     listener(ctx, options, {
-      routes: [['/k8s', handleKubernetes]],
+      // An endpoint as the internet reaches it, and as its VPC does (the capability's agents).
+      routes: [
+        ['/k8s', (req, c) => handleKubernetes(req, c, 'internet')],
+        ['/k8s-vpc', (req, c) => handleKubernetes(req, c, 'vpc')],
+      ],
       fallbacks: [],
     }),
   );

@@ -60,6 +60,8 @@ export interface SandboxResponse {
   status: number;
   headers?: Record<string, string>;
   body?: string | Buffer;
+  /** No answer at all: the connection is dropped, as by a network that does not route there. */
+  drop?: boolean;
   /** A streamed body instead (a Kubernetes watch): written until done or the client goes. */
   stream?: (
     write: (chunk: string) => void,
@@ -92,6 +94,14 @@ export interface SandboxContext {
   github: GithubIdentities;
   /** The account token every Argo CD capability's API accepts. */
   argocdToken: string;
+  /**
+   * Whether clusters' endpoints are reachable only as EKS configures them: a private-only endpoint
+   * from inside its VPC alone, a public one from its publicAccessCidrs (callers outside come from
+   * `clientPublicIp`). Off, every endpoint takes every caller.
+   */
+  privateEndpoints: boolean;
+  /** The internet address the sandbox's callers from outside AWS (the portal) come from. */
+  clientPublicIp: string;
   /** Applies fault rules to one request, waiting out any injected latency. */
   fault(service: string, operation: string): Promise<FaultOutcome>;
 }

@@ -47,12 +47,14 @@ const service = {
 jest.setTimeout(30_000);
 
 describe('Argo CD of an EKS capability', () => {
-  const sandbox = useSandbox();
+  // The cluster's endpoint is private, and enforced: the capability reaches it from inside.
+  const sandbox = useSandbox({ privateEndpoints: true });
   const gh = () =>
     new Octokit({ baseUrl: sandbox().githubUrl, auth: 'sandbox-token' });
   let server: string;
   let clusterArn: string;
   let kc: k8s.KubeConfig;
+  let outside: k8s.KubeConfig;
 
   /** A call of the Argo CD API, with the platform's account token unless told otherwise. */
   const argo = async (
@@ -139,7 +141,11 @@ describe('Argo CD of an EKS capability', () => {
       new CreateClusterCommand({
         name: 'apps',
         roleArn: 'arn:aws:iam::123456789012:role/eks',
-        resourcesVpcConfig: { subnetIds },
+        resourcesVpcConfig: {
+          subnetIds,
+          endpointPublicAccess: false,
+          endpointPrivateAccess: true,
+        },
       }),
     );
     const cluster = await eventually(async () => {
@@ -148,7 +154,12 @@ describe('Argo CD of an EKS capability', () => {
       return c.status === 'ACTIVE' ? c : undefined;
     });
     clusterArn = cluster.arn!;
-    kc = await eksKubeConfig(cluster);
+    outside = await eksKubeConfig(cluster);
+    // The test looks at the cluster as a bastion inside its VPC would.
+    kc = await eksKubeConfig({
+      ...cluster,
+      endpoint: cluster.endpoint!.replace('/k8s/', '/k8s-vpc/'),
+    });
     await eks.send(
       new CreateCapabilityCommand({
         clusterName: 'apps',
@@ -182,6 +193,12 @@ describe('Argo CD of an EKS capability', () => {
       auto_init: true,
     });
     application.spec.destination.server = clusterArn;
+  });
+
+  it('is the way in to a private cluster, whose endpoint answers nobody outside its VPC', async () => {
+    await expect(
+      outside.makeApiClient(k8s.CoreV1Api).listNamespace(),
+    ).rejects.toMatchObject({ message: 'fetch failed' });
   });
 
   it('asks for the account token', async () => {

@@ -144,7 +144,8 @@ function clusterClient(ctx: SandboxContext, cluster: SandboxResource) {
     clusters: [
       {
         name: 'destination',
-        server: `${ctx.kubernetes.url}/k8s/${endpointId(cluster.id)}`,
+        // Through the cluster's VPC: the capability's path works for private endpoints too.
+        server: `${ctx.kubernetes.url}/k8s-vpc/${endpointId(cluster.id)}`,
         caData: Buffer.from(ctx.kubernetes.caPem).toString('base64'),
       },
     ],

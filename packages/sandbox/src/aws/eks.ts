@@ -10,7 +10,7 @@ import {
 } from '../types';
 import { phaseOf, SandboxResource } from '../state';
 import { AwsCaller } from './protocol';
-import { Subnet, Vpc, vpcDns } from './ec2/model';
+import { parseCidr, Subnet, Vpc, vpcDns } from './ec2/model';
 import { handleCapabilities } from './eksCapabilities';
 
 /** Kubernetes versions the sandbox's EKS offers. */
@@ -33,6 +33,8 @@ export interface Cluster {
   securityGroupIds: string[];
   endpointPublicAccess: boolean;
   endpointPrivateAccess: boolean;
+  /** Where the public endpoint takes requests from (AWS's default: anywhere). */
+  publicAccessCidrs?: string[];
   logging: { types: string[]; enabled: boolean }[];
   encryptionConfig?: unknown[];
   tags: Record<string, string>;
@@ -96,7 +98,9 @@ function renderCluster(r: SandboxResource<Cluster>, ctx: SandboxContext) {
       vpcId: undefined,
       endpointPublicAccess: c.endpointPublicAccess,
       endpointPrivateAccess: c.endpointPrivateAccess,
-      publicAccessCidrs: c.endpointPublicAccess ? ['0.0.0.0/0'] : [],
+      publicAccessCidrs: c.endpointPublicAccess
+        ? c.publicAccessCidrs ?? ['0.0.0.0/0']
+        : [],
     },
     logging: { clusterLogging: c.logging },
     encryptionConfig: c.encryptionConfig,
@@ -357,6 +361,21 @@ export async function handleEks(
       }
       const now = Date.now();
       const enabled = b.resourcesVpcConfig?.endpointPublicAccess;
+      const publicAccess = enabled === undefined ? true : !!enabled;
+      const privateAccess = !!b.resourcesVpcConfig?.endpointPrivateAccess;
+      if (!publicAccess && !privateAccess)
+        throw invalid(
+          'The cluster endpoint must be reachable: enable private endpoint access to disable public endpoint access.',
+        );
+      const cidrs: string[] | undefined =
+        b.resourcesVpcConfig?.publicAccessCidrs;
+      for (const cidr of cidrs ?? [])
+        if (!parseCidr(String(cidr)))
+          throw invalid(
+            `publicAccessCidrs: ${cidr} is not a valid CIDR block.`,
+          );
+      if (cidrs && cidrs.length > 40)
+        throw invalid('publicAccessCidrs may hold at most 40 CIDR blocks.');
       const r = ctx.state.put<Cluster>({
         service: 'eks',
         type: 'cluster',
@@ -373,8 +392,9 @@ export async function handleEks(
           roleArn: b.roleArn,
           subnetIds,
           securityGroupIds: b.resourcesVpcConfig?.securityGroupIds ?? [],
-          endpointPublicAccess: enabled === undefined ? true : !!enabled,
-          endpointPrivateAccess: !!b.resourcesVpcConfig?.endpointPrivateAccess,
+          endpointPublicAccess: publicAccess,
+          endpointPrivateAccess: privateAccess,
+          publicAccessCidrs: cidrs,
           logging: b.logging?.clusterLogging ?? [
             {
               types: [

@@ -7,6 +7,7 @@ import {
   json,
 } from '../types';
 import { endpointId } from '../aws/eks';
+import { contains, parseCidr } from '../aws/ec2/model';
 import { eksTokenError } from './authn';
 import { discovery, KINDS } from './discovery';
 import { pullFailure } from './images';
@@ -162,6 +163,27 @@ function withStatus(r: SandboxResource<Obj>) {
   };
 }
 
+/**
+ * Whether a caller from the internet reaches a cluster's endpoint: its public endpoint is on and
+ * one of its publicAccessCidrs holds the caller's address. ("If you disable public access, your
+ * cluster's Kubernetes API server can only receive requests from within the cluster VPC.")
+ */
+function reachableFromInternet(
+  ctx: SandboxContext,
+  cluster: SandboxResource,
+): boolean {
+  const c = cluster.data as {
+    endpointPublicAccess: boolean;
+    publicAccessCidrs?: string[];
+  };
+  if (!c.endpointPublicAccess) return false;
+  const caller = parseCidr(`${ctx.clientPublicIp}/32`);
+  return (c.publicAccessCidrs ?? ['0.0.0.0/0']).some(cidr => {
+    const block = parseCidr(cidr);
+    return !!block && !!caller && contains(block, caller);
+  });
+}
+
 /** Namespaces every cluster has; the first three may not be deleted (NamespaceLifecycle). */
 const IMMORTAL = ['default', 'kube-system', 'kube-public'];
 const SYSTEM_NAMESPACES = [...IMMORTAL, 'kube-node-lease'];
@@ -200,6 +222,7 @@ function systemNamespaces(
 export async function handleKubernetes(
   req: SandboxRequest,
   ctx: SandboxContext,
+  from: 'internet' | 'vpc',
 ): Promise<SandboxResponse> {
   const segments = req.path.split('/').filter(Boolean);
   const cluster = ctx.state
@@ -212,6 +235,12 @@ export async function handleKubernetes(
       `No cluster serves the endpoint ${segments[0]} (it does not exist or is not ACTIVE).`,
     );
   }
+  if (
+    ctx.privateEndpoints &&
+    from === 'internet' &&
+    !reachableFromInternet(ctx, cluster)
+  )
+    return { status: 0, drop: true };
   const clusterId = cluster.id;
   systemNamespaces(ctx, clusterId, cluster.createdAt);
   // Like EKS, the reason a token is refused stays on the server.

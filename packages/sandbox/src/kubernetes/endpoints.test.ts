@@ -1,0 +1,139 @@
+import {
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  EC2Client,
+  ModifyVpcAttributeCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateClusterCommand,
+  DescribeClusterCommand,
+  EKSClient,
+  type VpcConfigRequest,
+} from '@aws-sdk/client-eks';
+import * as k8s from '@kubernetes/client-node';
+import {
+  aws,
+  eksKubeConfig,
+  eventually,
+  useSandbox,
+} from '../__testUtils__/sandbox';
+
+describe('cluster endpoints reachable as EKS configures them', () => {
+  // The portal calls from 203.0.113.10, outside every VPC.
+  const sandbox = useSandbox({
+    privateEndpoints: true,
+    clientPublicIp: '203.0.113.10',
+  });
+  let subnetIds: string[];
+
+  beforeAll(async () => {
+    const ec2 = new EC2Client(aws(sandbox()));
+    const vpc = (
+      await ec2.send(new CreateVpcCommand({ CidrBlock: '10.80.0.0/16' }))
+    ).Vpc!.VpcId!;
+    await ec2.send(
+      new ModifyVpcAttributeCommand({
+        VpcId: vpc,
+        EnableDnsHostnames: { Value: true },
+      }),
+    );
+    subnetIds = [];
+    for (const [i, az] of ['us-east-1a', 'us-east-1b'].entries())
+      subnetIds.push(
+        (
+          await ec2.send(
+            new CreateSubnetCommand({
+              VpcId: vpc,
+              CidrBlock: `10.80.${i}.0/24`,
+              AvailabilityZone: az,
+            }),
+          )
+        ).Subnet!.SubnetId!,
+      );
+  });
+
+  /** Creates a cluster with `access` and answers a client of it as DescribeCluster gives it. */
+  const clusterWith = async (name: string, access: VpcConfigRequest) => {
+    const eks = new EKSClient(aws(sandbox()));
+    await eks.send(
+      new CreateClusterCommand({
+        name,
+        roleArn: 'arn:aws:iam::123456789012:role/eks',
+        resourcesVpcConfig: { subnetIds, ...access },
+      }),
+    );
+    const cluster = await eventually(async () => {
+      const c = (await eks.send(new DescribeClusterCommand({ name }))).cluster!;
+      return c.status === 'ACTIVE' ? c : undefined;
+    });
+    return {
+      cluster,
+      namespaces: async () =>
+        (await eksKubeConfig(cluster))
+          .makeApiClient(k8s.CoreV1Api)
+          .listNamespace()
+          .then(l => l.items.length),
+    };
+  };
+
+  it('takes no call from outside the VPC on a private endpoint, and every call on a public one', async () => {
+    const closed = await clusterWith('closed', {
+      endpointPublicAccess: false,
+      endpointPrivateAccess: true,
+    });
+    expect(closed.cluster.resourcesVpcConfig).toMatchObject({
+      endpointPublicAccess: false,
+      publicAccessCidrs: [],
+    });
+    // No answer at all: the connection goes nowhere.
+    await expect(closed.namespaces()).rejects.toMatchObject({
+      message: 'fetch failed',
+      cause: expect.anything(),
+    });
+    const open = await clusterWith('open', {});
+    expect(open.cluster.resourcesVpcConfig?.publicAccessCidrs).toEqual([
+      '0.0.0.0/0',
+    ]);
+    await expect(open.namespaces()).resolves.toBe(4);
+  });
+
+  it('takes calls on a public endpoint only from its publicAccessCidrs, and refuses an endpoint nobody can reach', async () => {
+    const elsewhere = await clusterWith('elsewhere', {
+      publicAccessCidrs: ['198.51.100.0/24'],
+    });
+    await expect(elsewhere.namespaces()).rejects.toMatchObject({
+      message: 'fetch failed',
+      cause: expect.anything(),
+    });
+    const ours = await clusterWith('ours', {
+      publicAccessCidrs: ['198.51.100.0/24', '203.0.113.0/24'],
+      endpointPrivateAccess: true,
+    });
+    await expect(ours.namespaces()).resolves.toBe(4);
+    const eks = new EKSClient(aws(sandbox()));
+    await expect(
+      eks.send(
+        new CreateClusterCommand({
+          name: 'nowhere',
+          roleArn: 'arn:aws:iam::123456789012:role/eks',
+          resourcesVpcConfig: {
+            subnetIds,
+            endpointPublicAccess: false,
+            endpointPrivateAccess: false,
+          },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await expect(
+      eks.send(
+        new CreateClusterCommand({
+          name: 'badcidr',
+          roleArn: 'arn:aws:iam::123456789012:role/eks',
+          resourcesVpcConfig: { subnetIds, publicAccessCidrs: ['10.0.0.1'] },
+        }),
+      ),
+    ).rejects.toMatchObject({
+      message: 'publicAccessCidrs: 10.0.0.1 is not a valid CIDR block.',
+    });
+  });
+});
