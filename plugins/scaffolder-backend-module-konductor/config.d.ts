@@ -45,6 +45,29 @@ export interface Config {
        * fails, for a CI still pushing it (default 120).
        */
       imagePullGraceSeconds?: number;
+      /**
+       * Deliver apps through git and the platform's Argo CD instead of through each cluster's
+       * API (which a private endpoint does not answer from the portal). Apps with secretEnv are
+       * refused in this mode until the cluster-side secret delivery is built.
+       */
+      gitops?: {
+        /** The GitOps repository: github.com?owner=acme&repo=deployments (a GitHub integration's host). */
+        repoUrl: string;
+        /** The branch Argo CD follows (default main). */
+        branch?: string;
+        /** The platform's Argo CD: an EKS Argo CD capability on the platform's hub cluster. */
+        argocd: {
+          accountId: string;
+          region: string;
+          clusterName: string;
+          capabilityName: string;
+          /**
+           * The Argo CD account token the portal uses (generated in the capability's Argo CD).
+           * @visibility secret
+           */
+          token: string;
+        };
+      };
     };
     /** The Jira site manual fulfilment opens tickets in. */
     jira?: {

@@ -49,3 +49,11 @@ export { ResourceTimeoutError, CancelledError } from './waitFor';
 export { CALL_TIMEOUT_MS, callSignal, fetchWithTimeout } from './timeouts';
 export { BackendProvisioningReporter } from './reporter';
 export type { ProvisioningReporter, ProvisioningRunInfo } from './reporter';
+export { GithubGitOpsRepository } from './delivery/gitops';
+export type {
+  ArgoCdHub,
+  GitOpsDelivery,
+  GitOpsRepository,
+} from './delivery/gitops';
+export { ArgoCdClient, ArgoCdError } from './delivery/ArgoCdClient';
+export type { ArgoCdApplication } from './delivery/ArgoCdClient';

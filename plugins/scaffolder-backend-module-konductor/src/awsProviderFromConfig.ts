@@ -2,8 +2,11 @@ import type { Config } from '@backstage/config';
 import {
   AwsClientFactory,
   AwsProvider,
+  type GitOpsDelivery,
+  GithubGitOpsRepository,
   ResourceKindModule,
 } from '@konductor/plugin-provisioning-node';
+import type { Octokit } from '@octokit/rest';
 
 /**
  * The AWS provider as configured: the AWS clients (`awsClientFactoryServiceRef`: credentials
@@ -14,6 +17,7 @@ export function awsProviderFromConfig(
   config: Config,
   clients: AwsClientFactory = AwsClientFactory.fromConfig(config),
   modules: ResourceKindModule[] = [],
+  gitops?: GitOpsDelivery,
 ): AwsProvider {
   const aws = config.getOptionalConfig('konductor.aws');
   const clusterRole =
@@ -37,7 +41,49 @@ export function awsProviderFromConfig(
       imagePullGraceMs:
         (config.getOptionalNumber('konductor.apps.imagePullGraceSeconds') ??
           120) * 1000,
+      gitops,
     },
     modules,
   );
+}
+
+/**
+ * GitOps delivery as `konductor.apps.gitops` configures it, or undefined: the GitOps repository
+ * (written through `github`, which gives the repository's client with its integration's
+ * credentials, asked for at each write) and the platform's Argo CD.
+ */
+export function gitopsFromConfig(
+  config: Config,
+  github: (
+    repoUrl: string,
+  ) => Promise<{ octokit: Octokit; host: string; owner: string; repo: string }>,
+): GitOpsDelivery | undefined {
+  const gitops = config.getOptionalConfig('konductor.apps.gitops');
+  if (!gitops) return undefined;
+  const repoUrl = gitops.getString('repoUrl');
+  const params = new URL(`https://${repoUrl}`).searchParams;
+  const [owner, repo] = [params.get('owner'), params.get('repo')];
+  if (!owner || !repo)
+    throw new Error(
+      `konductor.apps.gitops.repoUrl: "${repoUrl}" names no repository: use github.com?owner=<org>&repo=<name>`,
+    );
+  const argocd = gitops.getConfig('argocd');
+  return {
+    repository: new GithubGitOpsRepository(
+      async () => (await github(repoUrl)).octokit,
+      {
+        owner,
+        name: repo,
+        branch: gitops.getOptionalString('branch') ?? 'main',
+        cloneUrl: `https://${repoUrl.split('?')[0]}/${owner}/${repo}.git`,
+      },
+    ),
+    argoCd: {
+      accountId: argocd.getString('accountId'),
+      region: argocd.getString('region'),
+      clusterName: argocd.getString('clusterName'),
+      capabilityName: argocd.getString('capabilityName'),
+      token: argocd.getString('token'),
+    },
+  };
 }

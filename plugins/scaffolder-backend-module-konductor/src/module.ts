@@ -10,7 +10,7 @@ import {
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { scaffolderAutocompleteExtensionPoint } from '@backstage/plugin-scaffolder-node/alpha';
-import { repositoryAvailability } from './actions/githubClient';
+import { githubFor, repositoryAvailability } from './actions/githubClient';
 import { ProvisioningClient } from '@konductor/plugin-provisioning-common';
 import {
   awsClientFactoryServiceRef,
@@ -23,7 +23,10 @@ import {
   ResourceKindModule,
 } from '@konductor/plugin-provisioning-node';
 import { CHECKS } from '@konductor/plugin-compliance-common';
-import { awsProviderFromConfig } from './awsProviderFromConfig';
+import {
+  awsProviderFromConfig,
+  gitopsFromConfig,
+} from './awsProviderFromConfig';
 import { minimumLevelsFromConfig } from './minimumLevels';
 import { createGithubRepoProvisionAction } from './actions/githubRepoProvision';
 import {
@@ -89,8 +92,12 @@ export const scaffolderModuleKonductor = createBackendModule({
             githubCredentialsProvider,
           ),
         });
+        // Apps go through git and the platform's Argo CD when the portal is configured so.
+        const gitops = gitopsFromConfig(config, repoUrl =>
+          githubFor(repoUrl, integrations, githubCredentialsProvider, logger),
+        );
         const providers = new CloudProviders([
-          awsProviderFromConfig(config, awsClients, modules),
+          awsProviderFromConfig(config, awsClients, modules, gitops),
           ...factories.map(f => f.create(modules)),
         ]);
         const checks = [...CHECKS, ...modules.flatMap(m => m.checks ?? [])];

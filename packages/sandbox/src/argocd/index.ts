@@ -168,7 +168,12 @@ export async function handleArgoCd(
       if (invalid) return fail('InvalidArgument', invalid);
       const existing = findApp(a.metadata.name);
       if (existing) {
-        if (JSON.stringify(existing.data.spec) === JSON.stringify(a.spec))
+        if (
+          JSON.stringify([
+            existing.data.spec,
+            existing.data.metadata.annotations,
+          ]) === JSON.stringify([a.spec, a.metadata.annotations])
+        )
           return json(200, view(existing));
         if (!upsert)
           return fail(
@@ -176,6 +181,8 @@ export async function handleArgoCd(
             'existing application spec is different, use upsert flag to force update',
           );
         existing.data.spec = a.spec;
+        existing.data.metadata.labels = a.metadata.labels;
+        existing.data.metadata.annotations = a.metadata.annotations;
         ctx.state.put(existing);
         return json(200, view(await refresh(existing)));
       }
@@ -193,6 +200,7 @@ export async function handleArgoCd(
             uid: randomUUID(),
             creationTimestamp: new Date().toISOString(),
             labels: a.metadata.labels,
+            annotations: a.metadata.annotations,
           },
           spec: a.spec,
           status: {},

@@ -126,19 +126,24 @@ export async function readFile(
   }
 }
 
-/** Commits one file onto a branch with git plumbing (no work tree), returning the new shas. */
+/**
+ * Commits one file (or its removal, `content` undefined) onto a branch with git plumbing (no work
+ * tree), returning the new shas.
+ */
 export async function commitFile(
   dir: string,
   branch: string,
   file: string,
-  content: Buffer,
+  content: Buffer | undefined,
   message: string,
   author: { name: string; email: string },
 ) {
   const parent = await branchHead(dir, branch);
-  const blob = await git(dir, ['hash-object', '-w', '--stdin'], {
-    input: content,
-  });
+  const blob =
+    content &&
+    (await git(dir, ['hash-object', '-w', '--stdin'], {
+      input: content,
+    }));
   const index = path.join(dir, `index-${process.pid}-${Date.now()}`);
   const env = {
     GIT_INDEX_FILE: index,
@@ -149,11 +154,18 @@ export async function commitFile(
   };
   try {
     if (parent) await git(dir, ['read-tree', parent], { env });
-    await git(
-      dir,
-      ['update-index', '--add', '--cacheinfo', `100644,${blob},${file}`],
-      { env },
-    );
+    if (blob)
+      await git(
+        dir,
+        ['update-index', '--add', '--cacheinfo', `100644,${blob},${file}`],
+        { env },
+      );
+    // A removal is an index entry of mode 0 (no work tree in a bare repository).
+    else
+      await git(dir, ['update-index', '--index-info'], {
+        env,
+        input: Buffer.from(`0 ${'0'.repeat(40)}\t${file}\n`),
+      });
     const tree = await git(dir, ['write-tree'], { env });
     const commit = await git(
       dir,

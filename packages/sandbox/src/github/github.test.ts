@@ -212,6 +212,41 @@ describe('GitHub REST and git smart HTTP', () => {
         path.join(work, 'x'),
       ]),
     ).rejects.toThrow(/not found|404/i);
+
+    // A file is deleted with the sha it has, in a commit of its own.
+    await expect(
+      gh().rest.repos.deleteFile({
+        owner: 'acme',
+        repo: 'shop',
+        path: '.github/CODEOWNERS',
+        message: 'stale',
+        sha: (file.data as any).sha,
+      }),
+    ).rejects.toMatchObject({ status: 409 });
+    const deleted = await gh().rest.repos.deleteFile({
+      owner: 'acme',
+      repo: 'shop',
+      path: '.github/CODEOWNERS',
+      message: 'no owners',
+      sha: updated.data.content!.sha!,
+    });
+    expect(deleted.data.commit.message).toBe('no owners');
+    await expect(
+      gh().rest.repos.getContent({
+        owner: 'acme',
+        repo: 'shop',
+        path: '.github/CODEOWNERS',
+      }),
+    ).rejects.toMatchObject({ status: 404 });
+    await expect(
+      gh().rest.repos.deleteFile({
+        owner: 'acme',
+        repo: 'shop',
+        path: '.github/CODEOWNERS',
+        message: 'again',
+        sha: updated.data.content!.sha!,
+      }),
+    ).rejects.toMatchObject({ status: 404 });
     fs.rmSync(work, { recursive: true, force: true });
   }, 30_000);
 

@@ -565,6 +565,30 @@ export async function handleGithub(
         commit: { sha: commit, message: body.message },
       });
     }
+    if (req.method === 'DELETE') {
+      if (typeof body.message !== 'string')
+        return err(422, 'Invalid request.\n\n"message" wasn\'t supplied.');
+      if (typeof body.sha !== 'string')
+        return err(422, 'Invalid request.\n\n"sha" wasn\'t supplied.');
+      if (!existing) return notFound();
+      if (body.sha !== existing.sha)
+        return err(409, `${file} does not match ${body.sha}`);
+      const { commit } = await commitFile(
+        dir,
+        branch,
+        file,
+        undefined,
+        body.message,
+        {
+          name: body.committer?.name ?? SANDBOX_USER,
+          email: body.committer?.email ?? 'sandbox@localhost',
+        },
+      );
+      return json(200, {
+        content: null,
+        commit: { sha: commit, message: body.message },
+      });
+    }
   }
 
   if (rest[0] === 'collaborators' && rest[1]) {

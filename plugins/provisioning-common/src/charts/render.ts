@@ -64,6 +64,8 @@ export interface ChartValues {
   certificateArn?: string;
   /** When a cron job runs, in cron syntax (cron jobs). */
   schedule?: string;
+  /** How long a rollout may make no progress before its Deployment reports it failed. */
+  progressDeadlineSeconds?: number;
 }
 
 /** The port the Service of a web service or API listens on. */
@@ -119,6 +121,9 @@ function deployment(v: ChartValues): Manifest {
     metadata: { name: v.name, namespace: v.namespace, labels },
     spec: {
       replicas: v.replicas,
+      ...(v.progressDeadlineSeconds && {
+        progressDeadlineSeconds: v.progressDeadlineSeconds,
+      }),
       selector: { matchLabels: selectorOf(v) },
       template: {
         metadata: { labels },

@@ -1,3 +1,4 @@
+import type { GitOpsDelivery } from '../delivery/gitops';
 import type { ResourceContext } from '../provider';
 import { waitForResource } from '../waitFor';
 import type { AwsClientFactory } from './AwsClientFactory';
@@ -26,6 +27,11 @@ export interface AwsProviderOptions {
   imagePullGraceMs?: number;
   /** DNS domain under which apps get their host name; default `apps.konductor.local`. */
   appDomain?: string;
+  /**
+   * Apps delivered through git and the platform's Argo CD (which reaches private clusters);
+   * without it, the portal applies them through each cluster's API.
+   */
+  gitops?: GitOpsDelivery;
 }
 
 /** The DNS domain under which apps get their host name when none is configured. */

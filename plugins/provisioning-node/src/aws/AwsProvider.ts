@@ -16,6 +16,7 @@ import { ClusterHandler } from './ClusterHandler';
 import { DatabaseHandler } from './DatabaseHandler';
 import { notFound } from './errors';
 import { KubernetesAppHandler } from './KubernetesAppHandler';
+import { GitOpsAppHandler, hubArgoCd } from './GitOpsAppHandler';
 import { NetworkHandler } from './NetworkHandler';
 import { SecretsHandler } from './SecretsHandler';
 
@@ -47,17 +48,27 @@ export class AwsProvider implements CloudProvider {
       database: new DatabaseHandler(aws),
       secrets,
       cluster,
-      app: new KubernetesAppHandler({
-        cluster: ctx => cluster.describe(ctx),
-        credentials: ctx =>
-          options.clients.credentials(ctx.spec.target.accountId),
-        secretValue: (ctx, source) => this.secretValue(ctx, source),
-        pollIntervalMs: options.pollIntervalMs ?? 10_000,
-        host: ctx => aws.appHost(ctx),
-        retry: options.clients.retry,
-        callTimeoutMs: options.clients.callTimeoutMs,
-        imagePullGraceMs: options.imagePullGraceMs ?? 120_000,
-      }),
+      app: options.gitops
+        ? new GitOpsAppHandler({
+            cluster: ctx => cluster.describe(ctx),
+            argoCd: ctx =>
+              hubArgoCd(options.clients, options.gitops!.argoCd, ctx.signal),
+            repository: options.gitops.repository,
+            host: ctx => aws.appHost(ctx),
+            pollIntervalMs: options.pollIntervalMs ?? 10_000,
+            progressDeadlineMs: options.imagePullGraceMs ?? 120_000,
+          })
+        : new KubernetesAppHandler({
+            cluster: ctx => cluster.describe(ctx),
+            credentials: ctx =>
+              options.clients.credentials(ctx.spec.target.accountId),
+            secretValue: (ctx, source) => this.secretValue(ctx, source),
+            pollIntervalMs: options.pollIntervalMs ?? 10_000,
+            host: ctx => aws.appHost(ctx),
+            retry: options.clients.retry,
+            callTimeoutMs: options.clients.callTimeoutMs,
+            imagePullGraceMs: options.imagePullGraceMs ?? 120_000,
+          }),
     };
     for (const [kind, handler] of Object.entries(builtIn))
       this.handlers.set(kind, handler);

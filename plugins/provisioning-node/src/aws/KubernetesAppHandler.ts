@@ -2,10 +2,7 @@ import * as k8s from '@kubernetes/client-node';
 import { InputError } from '@backstage/errors';
 import type { Cluster } from '@aws-sdk/client-eks';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import {
-  renderChart,
-  resolveReferences,
-} from '@konductor/plugin-provisioning-common';
+import { renderChart } from '@konductor/plugin-provisioning-common';
 import {
   app,
   type OutputsOf,
@@ -26,6 +23,7 @@ import {
 import { waitForResource } from '../waitFor';
 import type { AwsRetry } from './AwsClientFactory';
 import { code, eksKubeConfig, kubernetesApi } from './eksApi';
+import { appChart } from './appChart';
 
 type Ctx = ResourceContext<SpecOf<typeof app>>;
 type Outputs = OutputsOf<typeof app>;
@@ -165,46 +163,14 @@ export class KubernetesAppHandler implements ResourceHandler<typeof app> {
         }),
     );
 
-    // A domain resource gives the app a name of its own, served with its ACM certificate.
-    const domain = spec.domain ? ctx.outputs[spec.domain] : undefined;
-    const hosts = domain ? [n.host, String(domain.fqdn)] : [n.host];
-    const manifests = renderChart({
-      category: spec.category,
-      name: n.app,
-      namespace: n.namespace,
-      stack: ctx.stackId,
-      image: spec.image,
-      replicas: spec.replicas,
-      cpu: spec.cpu,
-      memory: spec.memory,
-      port: spec.port,
-      healthCheckPath: spec.healthCheckPath,
-      env: Object.fromEntries(
-        Object.entries(spec.env).map(([name, value]) => [
-          name,
-          resolveReferences(value, ctx.outputs),
-        ]),
-      ),
-      secretEnv: Object.keys(spec.secretEnv),
-      secretName: n.secret,
-      hosts,
-      tls: spec.tls,
-      certificateArn: domain ? String(domain.arn) : undefined,
-      schedule: spec.schedule,
-    });
+    const { values, outputs } = appChart(ctx, n.host);
+    const manifests = renderChart(values);
     const objects = this.client(kc, k8s.KubernetesObjectApi, ctx.signal);
     for (const manifest of manifests)
       await apply(
         () => objects.create(manifest),
         () => objects.replace(manifest),
       );
-    const outputs: Outputs = { namespace: n.namespace };
-    if (spec.category === 'web-service')
-      outputs.url = `${spec.tls ? 'https' : 'http'}://${
-        hosts[hosts.length - 1]
-      }`;
-    if (spec.category === 'api')
-      outputs.url = `http://${n.app}.${n.namespace}.svc.cluster.local`;
     // A cron job has no pods until its schedule comes.
     if (spec.category === 'cron-job') return outputs;
 

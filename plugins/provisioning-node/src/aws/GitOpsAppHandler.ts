@@ -1,0 +1,213 @@
+import { InputError } from '@backstage/errors';
+import {
+  type Cluster,
+  DescribeCapabilityCommand,
+  EKSClient,
+} from '@aws-sdk/client-eks';
+import { stringify } from 'yaml';
+import {
+  app,
+  renderChart,
+  type OutputsOf,
+  type SpecOf,
+} from '@konductor/plugin-provisioning-common';
+import type {
+  RemovalResult,
+  ResourceContext,
+  ResourceHandler,
+} from '../provider';
+import { waitForResource } from '../waitFor';
+import { ArgoCdClient } from '../delivery/ArgoCdClient';
+import type { ArgoCdHub, GitOpsRepository } from '../delivery/gitops';
+import type { AwsClientFactory } from './AwsClientFactory';
+import { appChart } from './appChart';
+import {
+  adopt,
+  keepReason,
+  ownershipAnnotations,
+  ownershipOf,
+  stackTags,
+} from './ownership';
+
+type Ctx = ResourceContext<SpecOf<typeof app>>;
+
+/** What the GitOps app handler needs from the AWS provider. */
+export interface GitOpsAppHandlerOptions {
+  cluster(ctx: ResourceContext): Promise<Cluster>;
+  /** The platform's Argo CD, for this run. */
+  argoCd(ctx: ResourceContext): Promise<ArgoCdClient>;
+  repository: GitOpsRepository;
+  host(ctx: ResourceContext): string;
+  pollIntervalMs: number;
+  /** How long a rollout may make no progress (an image that does not pull) before it fails. */
+  progressDeadlineMs: number;
+}
+
+/**
+ * A client of the platform's Argo CD: the hub's Argo CD capability, its server URL asked of EKS,
+ * with the portal's account token.
+ */
+export async function hubArgoCd(
+  clients: AwsClientFactory,
+  hub: ArgoCdHub,
+  signal?: AbortSignal,
+): Promise<ArgoCdClient> {
+  const eks = await clients.client(EKSClient, hub, { signal });
+  const capability = (
+    await eks.send(
+      new DescribeCapabilityCommand({
+        clusterName: hub.clusterName,
+        capabilityName: hub.capabilityName,
+      }),
+    )
+  ).capability;
+  const url = capability?.configuration?.argoCd?.serverUrl;
+  if (capability?.status !== 'ACTIVE' || !url)
+    throw new Error(
+      `The platform's Argo CD (capability ${hub.capabilityName} of cluster ${hub.clusterName}, account ${hub.accountId}, ${hub.region}) is ${capability?.status}, not ACTIVE: apps cannot be delivered until it is`,
+    );
+  return new ArgoCdClient(url, hub.token, signal);
+}
+
+/** Where a stack's app lives in the GitOps repository. */
+const pathOf = (ctx: ResourceContext) => `stacks/${ctx.stackId}`;
+
+/**
+ * The stack's app delivered through git: its chart rendered and committed to the platform's
+ * GitOps repository (`stacks/{stack}/app.yaml`), and an Argo CD Application (named after the
+ * stack, in the platform's Argo CD) that syncs it into the stack's cluster, which Argo CD
+ * reaches from inside AWS: nothing calls the cluster's API from the portal, so its endpoint
+ * may be private. The run follows the Application until it has synced this commit and is
+ * healthy, and fails with Argo CD's own message otherwise.
+ */
+export class GitOpsAppHandler implements ResourceHandler<typeof app> {
+  constructor(private readonly options: GitOpsAppHandlerOptions) {}
+
+  async create(ctx: Ctx): Promise<OutputsOf<typeof app>> {
+    const spec = ctx.resource;
+    if (Object.keys(spec.secretEnv).length)
+      throw new InputError(
+        `resources.${ctx.name}.secretEnv: delivery through git does not carry secrets yet (their values never go to git, and the cluster-side secret delivery is not built): remove secretEnv, or provision this stack on a portal without konductor.delivery.gitops`,
+      );
+    const { values, outputs } = appChart(ctx, this.options.host(ctx), {
+      progressDeadlineSeconds: Math.ceil(
+        this.options.progressDeadlineMs / 1000,
+      ),
+    });
+    const manifests = renderChart(values);
+    const revision = await this.options.repository.write(
+      `${pathOf(ctx)}/app.yaml`,
+      [
+        `# Rendered by Konductor for stack ${ctx.stackId} (run ${ctx.runId}); changes come through the portal.\n`,
+        ...manifests.map(m => stringify(m)),
+      ].join('---\n'),
+      `${ctx.stackId}: ${spec.category} ${spec.image}, ${spec.replicas} replicas (run ${ctx.runId})`,
+    );
+    const cluster = await this.options.cluster(ctx);
+    const argo = await this.options.argoCd(ctx);
+    const existing = await argo.application(ctx.stackId);
+    if (existing)
+      adopt(
+        ctx,
+        `Argo CD application ${ctx.stackId}`,
+        ownershipOf(existing.metadata.annotations),
+      );
+    await argo.registerCluster(cluster.arn!, cluster.name!);
+    const ownership = ownershipAnnotations(stackTags(ctx));
+    await argo.upsertApplication({
+      metadata: {
+        name: ctx.stackId,
+        labels: { 'konductor.dev/stack': ctx.stackId },
+        annotations: ownership,
+      },
+      spec: {
+        project: 'default',
+        source: {
+          repoURL: this.options.repository.repoURL,
+          path: pathOf(ctx),
+          targetRevision: this.options.repository.branch,
+        },
+        destination: { server: cluster.arn, namespace: ctx.stackId },
+        syncPolicy: {
+          automated: { prune: true, selfHeal: true },
+          syncOptions: ['CreateNamespace=true'],
+          managedNamespaceMetadata: {
+            labels: { 'konductor.dev/stack': ctx.stackId },
+            annotations: ownership,
+          },
+        },
+      },
+    });
+    await waitForResource(
+      ctx,
+      this.options.pollIntervalMs,
+      `Argo CD application ${ctx.stackId} at ${revision.slice(0, 7)}`,
+      async () => {
+        const a = (await argo.application(ctx.stackId))?.status ?? {};
+        const problem = (a.conditions ?? []).find(c => /Error$/.test(c.type));
+        if (problem) throw new Error(`Argo CD: ${problem.message}`);
+        const op = a.operationState;
+        if (
+          op?.syncResult?.revision === revision &&
+          (op.phase === 'Failed' || op.phase === 'Error')
+        )
+          throw new Error(
+            `Argo CD could not sync ${revision.slice(0, 7)}: ${op.message}`,
+          );
+        const synced =
+          a.sync?.revision === revision && a.sync?.status === 'Synced';
+        const health = a.health?.status ?? 'Unknown';
+        const why = (a.resources ?? []).find(
+          r => r.health?.status === health && r.health?.message,
+        );
+        if (synced && health === 'Healthy') return { done: true };
+        if (synced && health === 'Degraded')
+          throw new InputError(
+            `resources.${
+              ctx.name
+            }: Argo CD reports the app Degraded at ${revision.slice(0, 7)}: ${
+              why?.kind ?? ''
+            } ${why?.name ?? ''}: ${
+              why?.health?.message ?? 'no reason given'
+            }. If its image does not pull, push it to a registry the cluster's nodes reach, or deploy the platform's starter image`,
+          );
+        return {
+          state: `Argo CD: ${a.sync?.status ?? 'Unknown'}, ${health}${
+            why ? `: ${why.health!.message}` : ''
+          }`,
+        };
+      },
+    );
+    return outputs;
+  }
+
+  async exists(ctx: Ctx): Promise<boolean> {
+    const a = (await (await this.options.argoCd(ctx)).application(ctx.stackId))
+      ?.status;
+    return a?.sync?.status === 'Synced' && a?.health?.status === 'Healthy';
+  }
+
+  /**
+   * Deletes the stack's Application (and with it what it deployed) when the removal may, and its
+   * file from the GitOps repository. The namespace Argo CD created stays until the cluster goes.
+   */
+  async destroy(ctx: ResourceContext): Promise<RemovalResult> {
+    const argo = await this.options.argoCd(ctx);
+    const existing = await argo.application(ctx.stackId);
+    if (existing) {
+      const reason = keepReason(
+        ownershipOf(existing.metadata.annotations),
+        ctx,
+      );
+      if (reason)
+        return { kept: [`Argo CD application ${ctx.stackId}: ${reason}`] };
+      await argo.deleteApplication(ctx.stackId);
+    }
+    await this.options.repository.write(
+      `${pathOf(ctx)}/app.yaml`,
+      undefined,
+      `${ctx.stackId}: removed (run ${ctx.runId})`,
+    );
+    return { kept: [] };
+  }
+}

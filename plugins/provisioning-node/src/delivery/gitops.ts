@@ -1,0 +1,97 @@
+import type { Octokit } from '@octokit/rest';
+
+/**
+ * The git repository that holds the desired state Argo CD syncs: one file of rendered manifests
+ * per stack's app, written by the platform (never by hand) so that every change passed the plan
+ * and the compliance gate first.
+ */
+export interface GitOpsRepository {
+  /** The URL Argo CD clones. */
+  readonly repoURL: string;
+  /** The branch Argo CD follows. */
+  readonly branch: string;
+  /**
+   * Writes `path` (or deletes it, `content` undefined) on the branch in one commit, and answers the
+   * branch's commit afterwards (unchanged content makes no commit).
+   */
+  write(
+    path: string,
+    content: string | undefined,
+    message: string,
+  ): Promise<string>;
+}
+
+/** Where the platform's Argo CD is: an EKS Argo CD capability (its server URL comes from EKS). */
+export interface ArgoCdHub {
+  accountId: string;
+  region: string;
+  clusterName: string;
+  capabilityName: string;
+  /** The Argo CD account token the platform generated for the portal; never logged. */
+  token: string;
+}
+
+/** GitOps delivery of apps: the repository of desired state and the Argo CD that syncs it. */
+export interface GitOpsDelivery {
+  repository: GitOpsRepository;
+  argoCd: ArgoCdHub;
+}
+
+const status = (e: unknown) => (e as { status?: number }).status;
+
+/** A {@link GitOpsRepository} on GitHub, written through the contents API. */
+export class GithubGitOpsRepository implements GitOpsRepository {
+  readonly repoURL: string;
+  readonly branch: string;
+
+  /** `octokit`: a client with the repository's credentials, asked for at each write. */
+  constructor(
+    private readonly octokit: () => Promise<Octokit>,
+    private readonly repo: {
+      owner: string;
+      name: string;
+      branch: string;
+      cloneUrl: string;
+    },
+  ) {
+    this.repoURL = repo.cloneUrl;
+    this.branch = repo.branch;
+  }
+
+  async write(path: string, content: string | undefined, message: string) {
+    const { owner, name, branch } = this.repo;
+    const octokit = await this.octokit();
+    const existing = await octokit.rest.repos
+      .getContent({ owner, repo: name, path, ref: branch })
+      .then(r => r.data as { sha: string; content?: string })
+      .catch(e => (status(e) === 404 ? undefined : Promise.reject(e)));
+    const same =
+      existing?.content !== undefined &&
+      content !== undefined &&
+      Buffer.from(existing.content, 'base64').toString('utf8') === content;
+    if (same || (!existing && content === undefined))
+      return (await octokit.rest.repos.getBranch({ owner, repo: name, branch }))
+        .data.commit.sha;
+    if (content === undefined) {
+      const { data } = await octokit.rest.repos.deleteFile({
+        owner,
+        repo: name,
+        path,
+        message,
+        sha: existing!.sha,
+        branch,
+      });
+      return data.commit.sha!;
+    }
+    const { data } = await octokit.rest.repos.createOrUpdateFileContents({
+      owner,
+      repo: name,
+      path,
+      message,
+      content: Buffer.from(content).toString('base64'),
+      sha: existing?.sha,
+      branch,
+    });
+    return data.commit.sha!;
+  }
+}

@@ -1,0 +1,265 @@
+import * as k8s from '@kubernetes/client-node';
+import { Octokit } from '@octokit/rest';
+import {
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateCapabilityCommand,
+  CreateClusterCommand,
+  DescribeCapabilityCommand,
+  DescribeClusterCommand,
+  EKSClient,
+} from '@aws-sdk/client-eks';
+import { parseAllDocuments } from 'yaml';
+import {
+  DEFAULT_ARGOCD_TOKEN,
+  Sandbox,
+  STARTER_IMAGE,
+  startSandbox,
+} from '@konductor/sandbox';
+import type { ProvisioningEvent } from '@konductor/plugin-provisioning-common';
+import { destroyStack } from './destroy';
+import { StackProvisioningError } from './stackRun';
+import { GithubGitOpsRepository } from './delivery/gitops';
+import { ArgoCdClient } from './delivery/ArgoCdClient';
+import type { AwsProvider } from './aws/AwsProvider';
+import {
+  credentials,
+  durations,
+  engineHelpers,
+  eventually,
+  kubeClient,
+  sandboxProvider,
+  stack,
+} from './__testUtils__/engineSandbox';
+
+const HUB = {
+  accountId: '123456789012',
+  region: 'us-east-1',
+  clusterName: 'platform-hub',
+  capabilityName: 'argocd',
+  token: DEFAULT_ARGOCD_TOKEN,
+};
+
+/** What the platform team's infrastructure code makes once: the hub with its Argo CD capability. */
+async function platformHub(sandbox: Sandbox): Promise<string> {
+  const config = {
+    endpoint: sandbox.url,
+    region: HUB.region,
+    credentials: await credentials(HUB.accountId),
+  };
+  const ec2 = new EC2Client(config);
+  const vpc = (
+    await ec2.send(new CreateVpcCommand({ CidrBlock: '10.250.0.0/16' }))
+  ).Vpc!.VpcId!;
+  const subnetIds: string[] = [];
+  for (const [i, az] of ['us-east-1a', 'us-east-1b'].entries())
+    subnetIds.push(
+      (
+        await ec2.send(
+          new CreateSubnetCommand({
+            VpcId: vpc,
+            CidrBlock: `10.250.${i}.0/24`,
+            AvailabilityZone: az,
+          }),
+        )
+      ).Subnet!.SubnetId!,
+    );
+  const eks = new EKSClient(config);
+  await eks.send(
+    new CreateClusterCommand({
+      name: HUB.clusterName,
+      roleArn: `arn:aws:iam::${HUB.accountId}:role/eks`,
+      resourcesVpcConfig: {
+        subnetIds,
+        endpointPublicAccess: false,
+        endpointPrivateAccess: true,
+      },
+    }),
+  );
+  await eventually(async () =>
+    (
+      await eks.send(new DescribeClusterCommand({ name: HUB.clusterName }))
+    ).cluster?.status === 'ACTIVE'
+      ? true
+      : undefined,
+  );
+  await eks.send(
+    new CreateCapabilityCommand({
+      clusterName: HUB.clusterName,
+      capabilityName: HUB.capabilityName,
+      type: 'ARGOCD',
+      roleArn: `arn:aws:iam::${HUB.accountId}:role/argocd`,
+      deletePropagationPolicy: 'RETAIN',
+      configuration: {
+        argoCd: {
+          awsIdc: {
+            idcInstanceArn: 'arn:aws:sso:::instance/ssoins-1234567890abcdef',
+          },
+        },
+      },
+    }),
+  );
+  return eventually(
+    async () =>
+      (
+        await eks.send(
+          new DescribeCapabilityCommand({
+            clusterName: HUB.clusterName,
+            capabilityName: HUB.capabilityName,
+          }),
+        )
+      ).capability?.configuration?.argoCd?.serverUrl,
+  );
+}
+
+// A stack with its network, cluster and app, and a rollback or destroy, in each test.
+jest.setTimeout(30_000);
+
+describe('apps delivered through git and Argo CD, to clusters whose endpoint is private', () => {
+  let sandbox: Sandbox;
+  let provider: AwsProvider;
+  let argo: ArgoCdClient;
+  const gh = () =>
+    new Octokit({ baseUrl: sandbox.githubUrl, auth: 'sandbox-token' });
+  const deployed = async (stackId: string) => {
+    const file = await gh().rest.repos.getContent({
+      owner: 'acme',
+      repo: 'deployments',
+      path: `stacks/${stackId}/app.yaml`,
+    });
+    return parseAllDocuments(
+      Buffer.from(
+        (file.data as { content: string }).content,
+        'base64',
+      ).toString('utf8'),
+    ).map(d => d.toJSON());
+  };
+
+  beforeEach(async () => {
+    // Every cluster endpoint is reachable only as EKS configures it: the portal is outside.
+    sandbox = await startSandbox({
+      durations,
+      seed: 7,
+      privateEndpoints: true,
+    });
+    argo = new ArgoCdClient(await platformHub(sandbox), DEFAULT_ARGOCD_TOKEN);
+    const repo = await gh().rest.repos.createInOrg({
+      org: 'acme',
+      name: 'deployments',
+      auto_init: true,
+    });
+    provider = sandboxProvider(sandbox, [], {
+      imagePullGraceMs: 1000,
+      gitops: {
+        repository: new GithubGitOpsRepository(async () => gh(), {
+          owner: 'acme',
+          name: 'deployments',
+          branch: 'main',
+          cloneUrl: repo.data.clone_url,
+        }),
+        argoCd: HUB,
+      },
+    });
+  });
+  afterEach(() => sandbox.stop());
+  const { run } = engineHelpers(
+    () => sandbox,
+    () => provider,
+  );
+
+  it('commits the rendered chart, has Argo CD sync it into the private cluster, and follows it until healthy', async () => {
+    const spec = stack('web', {
+      resources: {
+        network: { cidr: '10.0.0.0/16', natGateways: 1 },
+        cluster: { publicEndpoint: false },
+        app: { image: STARTER_IMAGE, env: { MODE: 'live' } },
+      },
+    });
+    const events: ProvisioningEvent[] = [];
+    const outputs = await run(spec, events);
+    expect(outputs.app).toEqual({
+      namespace: 'web-dev',
+      url: 'https://web-dev.apps.konductor.local',
+    });
+    // The desired state is in git, rendered: Deployment, Service, Ingress.
+    const docs = await deployed('web-dev');
+    expect(docs.map(d => d.kind)).toEqual(['Deployment', 'Service', 'Ingress']);
+    expect(docs[0].spec.template.spec.containers[0]).toMatchObject({
+      image: STARTER_IMAGE,
+      env: [{ name: 'MODE', value: 'live' }],
+    });
+    // Argo CD synced that commit and reports the app healthy.
+    const app = await argo.application('web-dev');
+    expect(app!.status).toMatchObject({
+      sync: { status: 'Synced' },
+      health: { status: 'Healthy' },
+    });
+    expect(app!.metadata.annotations).toMatchObject({
+      'konductor.dev/stack': 'web-dev',
+      'konductor.dev/owner': 'group:default/team-a',
+    });
+    // The portal itself never reached the cluster: its endpoint answers nobody outside the VPC.
+    await expect(
+      (
+        await kubeClient(sandbox, outputs.cluster!, k8s.CoreV1Api)
+      ).listNamespace(),
+    ).rejects.toMatchObject({ message: 'fetch failed' });
+
+    // Destroying the stack deletes the Application (and what it deployed) and the file.
+    await destroyStack({
+      spec,
+      provider,
+      runId: 'destroy-1',
+      onEvent: () => {},
+    });
+    expect(await argo.application('web-dev')).toBeUndefined();
+    await expect(deployed('web-dev')).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("fails a release whose image does not pull with Argo CD's Degraded status, and refuses secrets it cannot carry", async () => {
+    const ghost = stack('ghost', {
+      resources: {
+        network: { cidr: '10.0.0.0/16', natGateways: 1 },
+        cluster: {},
+        app: { image: 'ghcr.io/acme/ghost:0.1.0' },
+      },
+    });
+    const events: ProvisioningEvent[] = [];
+    const error = await run(ghost, events).catch(e => e);
+    expect(error).toBeInstanceOf(StackProvisioningError);
+    expect(error.message).toContain(
+      'resources.app: Argo CD reports the app Degraded at',
+    );
+    expect(error.message).toContain(
+      'Deployment ghost: Deployment "ghost" exceeded its progress deadline',
+    );
+    // While it waited, the run showed what Argo CD reported.
+    expect(
+      events.some(e =>
+        e.message?.includes(
+          'Argo CD: Synced, Progressing: Waiting for rollout to finish: 0 of 2 updated replicas are available...',
+        ),
+      ),
+    ).toBe(true);
+    // Rolled back: the Application and its file are gone.
+    expect(await argo.application('ghost-dev')).toBeUndefined();
+    await expect(deployed('ghost-dev')).rejects.toMatchObject({ status: 404 });
+    const secret = stack('vault', {
+      resources: {
+        network: { cidr: '10.0.0.0/16', natGateways: 1 },
+        secrets: { generated: ['TOKEN'] },
+        cluster: {},
+        app: { image: STARTER_IMAGE, secretEnv: { TOKEN: 'TOKEN' } },
+      },
+    });
+    const refused = await run(secret, []).catch(e => e);
+    expect(refused.message).toContain(
+      'resources.app.secretEnv: delivery through git does not carry secrets yet',
+    );
+    // Nothing of that app reached git.
+    await expect(deployed('vault-dev')).rejects.toMatchObject({ status: 404 });
+  });
+});
