@@ -11,6 +11,7 @@ import {
   DescribeCapabilityCommand,
   DescribeClusterCommand,
   EKSClient,
+  ListAssociatedAccessPoliciesCommand,
 } from '@aws-sdk/client-eks';
 import { parseAllDocuments } from 'yaml';
 import {
@@ -77,6 +78,7 @@ async function platformHub(sandbox: Sandbox): Promise<string> {
         endpointPublicAccess: false,
         endpointPrivateAccess: true,
       },
+      accessConfig: { authenticationMode: 'API_AND_CONFIG_MAP' },
     }),
   );
   await eventually(async () =>
@@ -201,6 +203,28 @@ describe('apps delivered through git and Argo CD, to clusters whose endpoint is 
       'konductor.dev/stack': 'web-dev',
       'konductor.dev/owner': 'group:default/team-a',
     });
+    // Argo CD's role was let into the stack's cluster through EKS, not through its API.
+    const eks = new EKSClient({
+      endpoint: sandbox.url,
+      region: HUB.region,
+      credentials: await credentials(HUB.accountId),
+    });
+    expect(
+      (
+        await eks.send(
+          new ListAssociatedAccessPoliciesCommand({
+            clusterName: 'web-dev',
+            principalArn: `arn:aws:iam::${HUB.accountId}:role/argocd`,
+          }),
+        )
+      ).associatedAccessPolicies,
+    ).toEqual([
+      expect.objectContaining({
+        policyArn:
+          'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',
+        accessScope: { type: 'cluster', namespaces: [] },
+      }),
+    ]);
     // The portal itself never reached the cluster: its endpoint answers nobody outside the VPC.
     await expect(
       (

@@ -5,6 +5,7 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import {
+  AssociateAccessPolicyCommand,
   CreateCapabilityCommand,
   CreateClusterCommand,
   DescribeCapabilityCommand,
@@ -146,6 +147,7 @@ describe('Argo CD of an EKS capability', () => {
           endpointPublicAccess: false,
           endpointPrivateAccess: true,
         },
+        accessConfig: { authenticationMode: 'API_AND_CONFIG_MAP' },
       }),
     );
     const cluster = await eventually(async () => {
@@ -244,9 +246,27 @@ describe('Argo CD of an EKS capability', () => {
         })
       ).status,
     ).toBe(200);
-    expect(
-      (await argo('POST', '/api/v1/applications', application)).status,
-    ).toBe(200);
+    // Argo CD reaches the cluster as the capability's role: its access entry (which EKS made)
+    // has no policy yet, so it may not write there.
+    const locked = await argo('POST', '/api/v1/applications', application);
+    expect(locked.json.status).toMatchObject({
+      sync: { status: 'Unknown' },
+      conditions: [
+        {
+          type: 'ComparisonError',
+          message: `Failed to load live state: failed to get cluster info for "${clusterArn}": namespaces is forbidden: User "arn:aws:sts::123456789012:assumed-role/argocd/{{SessionName}}" cannot create resource "namespaces" in API group "" at the cluster scope`,
+        },
+      ],
+    });
+    await new EKSClient(aws(sandbox())).send(
+      new AssociateAccessPolicyCommand({
+        clusterName: 'apps',
+        principalArn: 'arn:aws:iam::123456789012:role/argocd',
+        policyArn:
+          'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',
+        accessScope: { type: 'cluster' },
+      }),
+    );
 
     const synced = await until(a => a.status.health?.status === 'Healthy');
     expect(synced.status.sync).toMatchObject({

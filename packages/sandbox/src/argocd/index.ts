@@ -60,7 +60,10 @@ export async function handleArgoCd(
 ): Promise<SandboxResponse> {
   const [endpoint, ...rest] = req.path.split('/').filter(Boolean);
   const capability = ctx.state
-    .list<{ endpoint?: string; type: string }>('eks', 'capability')
+    .list<{ endpoint?: string; type: string; roleArn: string }>(
+      'eks',
+      'capability',
+    )
     .find(r => r.data.endpoint === endpoint && phaseOf(r) === 'active');
   if (!capability)
     return json(404, { error: `no Argo CD server at /argocd/${endpoint}` });
@@ -144,7 +147,12 @@ export async function handleArgoCd(
     await serialized(ctx.state, r.id, async () => {
       const current = ctx.state.get<Application>('argocd', 'application', r.id);
       if (!current) return;
-      await reconcile(ctx, current, clusters(), requested);
+      await reconcile(
+        ctx,
+        current,
+        { clusters: clusters(), roleArn: capability.data.roleArn },
+        requested,
+      );
       current.data.metadata.resourceVersion = ctx.state.next();
       ctx.state.put(current);
     });
@@ -237,7 +245,10 @@ export async function handleArgoCd(
       // The resources go with the application (cascade, Argo CD's default).
       if (req.query.get('cascade') !== 'false')
         await serialized(ctx.state, r.id, () =>
-          deleteResources(ctx, r.data, clusters()),
+          deleteResources(ctx, r.data, {
+            clusters: clusters(),
+            roleArn: capability.data.roleArn,
+          }),
         );
       ctx.state.remove('argocd', 'application', r.id);
       return json(200, {});

@@ -6,6 +6,7 @@ import type { SandboxResource } from '../state';
 import { commitOf, git, repoDir } from '../github/git';
 import { endpointId } from '../aws/eks';
 import { KINDS } from '../kubernetes/discovery';
+import { clusterWriteDenied } from '../aws/eksAccessEntries';
 import { type Health, isWorse, resourceHealth } from './health';
 
 type Obj = Record<string, any>;
@@ -33,6 +34,13 @@ export interface Application {
 export interface RegisteredCluster {
   server: string;
   name: string;
+}
+
+/** The Argo CD an application belongs to: its registered clusters, and its capability's role. */
+export interface ArgoCdInstance {
+  clusters: RegisteredCluster[];
+  /** The IAM role it reaches clusters as: each needs an access entry for it. */
+  roleArn: string;
 }
 
 /** What `ls` of a revision's path finds: the manifests Argo CD's directory source reads. */
@@ -252,10 +260,11 @@ function destinationOf(
 export async function deleteResources(
   ctx: SandboxContext,
   app: Application,
-  clusters: RegisteredCluster[],
+  argo: ArgoCdInstance,
 ): Promise<void> {
-  const { cluster } = destinationOf(ctx, app, clusters);
-  if (cluster) await prune(clusterClient(ctx, cluster), app, new Set());
+  const { cluster } = destinationOf(ctx, app, argo.clusters);
+  if (cluster && !clusterWriteDenied(ctx.state, cluster, argo.roleArn))
+    await prune(clusterClient(ctx, cluster), app, new Set());
 }
 
 /**
@@ -361,7 +370,7 @@ async function sync(
 export async function reconcile(
   ctx: SandboxContext,
   r: SandboxResource<Application>,
-  clusters: RegisteredCluster[],
+  argo: ArgoCdInstance,
   requested?: { revision?: string; prune?: boolean },
 ): Promise<void> {
   const app = r.data;
@@ -372,7 +381,7 @@ export async function reconcile(
     conditions: [],
   };
   app.status = status;
-  const { server, cluster } = destinationOf(ctx, app, clusters);
+  const { server, cluster } = destinationOf(ctx, app, argo.clusters);
   if (!cluster) {
     status.conditions = [
       {
@@ -382,6 +391,20 @@ export async function reconcile(
         } is invalid: unable to find destination server: there are no clusters with this URL: ${
           server ?? app.spec.destination.name
         }`,
+      },
+    ];
+    status.sync = { status: 'Unknown' };
+    status.health = { status: 'Unknown' };
+    return;
+  }
+  // The capability reaches the cluster as its role: without an access entry and a policy that
+  // writes cluster-wide, Argo CD cannot read or write the cluster.
+  const denied = clusterWriteDenied(ctx.state, cluster, argo.roleArn);
+  if (denied) {
+    status.conditions = [
+      {
+        type: 'ComparisonError',
+        message: `Failed to load live state: failed to get cluster info for "${server}": ${denied}`,
       },
     ];
     status.sync = { status: 'Unknown' };

@@ -5,6 +5,12 @@ import {
   ModifyVpcAttributeCommand,
 } from '@aws-sdk/client-ec2';
 import {
+  AssociateAccessPolicyCommand,
+  CreateAccessEntryCommand,
+  DeleteAccessEntryCommand,
+  DescribeAccessEntryCommand,
+  ListAccessEntriesCommand,
+  ListAssociatedAccessPoliciesCommand,
   CreateCapabilityCommand,
   CreateClusterCommand,
   DeleteCapabilityCommand,
@@ -58,10 +64,15 @@ describe('EKS', () => {
     }
   });
 
-  const cluster = (name: string, token?: string) =>
+  const cluster = (
+    name: string,
+    token?: string,
+    authenticationMode?: 'API' | 'API_AND_CONFIG_MAP',
+  ) =>
     new CreateClusterCommand({
       name,
       version: '1.31',
+      accessConfig: authenticationMode && { authenticationMode },
       roleArn: 'arn:aws:iam::123456789012:role/eks',
       clientRequestToken: token,
       resourcesVpcConfig: {
@@ -302,7 +313,18 @@ describe('EKS', () => {
         ...extra,
       });
     const send = <T>(command: T) => eks().send(command as any) as any;
-    await eks().send(cluster('caps'));
+    // Not on a cluster that authenticates through the aws-auth ConfigMap alone (the API's default).
+    await eks().send(cluster('configmap'));
+    await waitFor('configmap', 'ACTIVE');
+    await expect(
+      send(argo('gitops', { clusterName: 'configmap' })),
+    ).rejects.toMatchObject({
+      name: 'InvalidRequestException',
+      message: expect.stringContaining(
+        'capabilities need API or API_AND_CONFIG_MAP',
+      ),
+    });
+    await eks().send(cluster('caps', undefined, 'API_AND_CONFIG_MAP'));
     // Not before the cluster is ACTIVE.
     await expect(send(argo('gitops'))).rejects.toMatchObject({
       name: 'InvalidRequestException',
@@ -369,6 +391,14 @@ describe('EKS', () => {
         deletePropagationPolicy: 'RETAIN',
       }),
     );
+    // Each capability's role got an access entry on its cluster when the capability was created.
+    expect(
+      (await send(new ListAccessEntriesCommand({ clusterName: 'caps' })))
+        .accessEntries,
+    ).toEqual([
+      'arn:aws:iam::123456789012:role/argocd',
+      'arn:aws:iam::123456789012:role/kro',
+    ]);
     // Paged, in name order.
     const first = await send(
       new ListCapabilitiesCommand({ clusterName: 'caps', maxResults: 1 }),
@@ -419,6 +449,95 @@ describe('EKS', () => {
     );
     await expect(
       send(new ListCapabilitiesCommand({ clusterName: 'missing' })),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+
+  it('lets principals in through access entries, on clusters whose authentication mode takes them', async () => {
+    const send = <T>(command: T) => eks().send(command as any) as any;
+    const principalArn = 'arn:aws:iam::123456789012:role/deployer';
+    await send(cluster('entries', undefined, 'API'));
+    await send(cluster('plain'));
+    const active = await waitFor('entries', 'ACTIVE');
+    expect(active.accessConfig?.authenticationMode).toBe('API');
+    expect(
+      (await waitFor('plain', 'ACTIVE')).accessConfig?.authenticationMode,
+    ).toBe('CONFIG_MAP');
+    await expect(
+      send(
+        new CreateAccessEntryCommand({
+          clusterName: 'configmap',
+          principalArn,
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'InvalidRequestException',
+      message:
+        "The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP] to perform this operation.",
+    });
+    const created = await send(
+      new CreateAccessEntryCommand({ clusterName: 'entries', principalArn }),
+    );
+    expect(created.accessEntry).toMatchObject({
+      principalArn,
+      type: 'STANDARD',
+      username:
+        'arn:aws:sts::123456789012:assumed-role/deployer/{{SessionName}}',
+    });
+    await expect(
+      send(
+        new CreateAccessEntryCommand({ clusterName: 'entries', principalArn }),
+      ),
+    ).rejects.toMatchObject({ name: 'ResourceInUseException' });
+    await expect(
+      send(
+        new AssociateAccessPolicyCommand({
+          clusterName: 'entries',
+          principalArn,
+          policyArn:
+            'arn:aws:eks::aws:cluster-access-policy/AmazonEKSGodPolicy',
+          accessScope: { type: 'cluster' },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await send(
+      new AssociateAccessPolicyCommand({
+        clusterName: 'entries',
+        principalArn,
+        policyArn:
+          'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',
+        accessScope: { type: 'cluster' },
+      }),
+    );
+    expect(
+      (
+        await send(
+          new ListAssociatedAccessPoliciesCommand({
+            clusterName: 'entries',
+            principalArn,
+          }),
+        )
+      ).associatedAccessPolicies,
+    ).toEqual([
+      expect.objectContaining({
+        policyArn:
+          'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',
+        accessScope: { type: 'cluster', namespaces: [] },
+      }),
+    ]);
+    expect(
+      (await send(new ListAccessEntriesCommand({ clusterName: 'entries' })))
+        .accessEntries,
+    ).toEqual([principalArn]);
+    await send(
+      new DeleteAccessEntryCommand({ clusterName: 'entries', principalArn }),
+    );
+    await expect(
+      send(
+        new DescribeAccessEntryCommand({
+          clusterName: 'entries',
+          principalArn,
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 

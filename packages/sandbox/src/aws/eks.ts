@@ -12,6 +12,7 @@ import { phaseOf, SandboxResource } from '../state';
 import { AwsCaller } from './protocol';
 import { parseCidr, Subnet, Vpc, vpcDns } from './ec2/model';
 import { handleCapabilities } from './eksCapabilities';
+import { handleAccessEntries } from './eksAccessEntries';
 
 /** Kubernetes versions the sandbox's EKS offers. */
 export const EKS_VERSIONS = [
@@ -35,6 +36,8 @@ export interface Cluster {
   endpointPrivateAccess: boolean;
   /** Where the public endpoint takes requests from (AWS's default: anywhere). */
   publicAccessCidrs?: string[];
+  /** How principals authenticate: CONFIG_MAP (the API's default), API or API_AND_CONFIG_MAP. */
+  authenticationMode?: string;
   logging: { types: string[]; enabled: boolean }[];
   encryptionConfig?: unknown[];
   tags: Record<string, string>;
@@ -103,6 +106,10 @@ function renderCluster(r: SandboxResource<Cluster>, ctx: SandboxContext) {
         : [],
     },
     logging: { clusterLogging: c.logging },
+    accessConfig: {
+      bootstrapClusterCreatorAdminPermissions: true,
+      authenticationMode: c.authenticationMode ?? 'CONFIG_MAP',
+    },
     encryptionConfig: c.encryptionConfig,
     tags: c.tags,
     health:
@@ -203,6 +210,19 @@ export function rememberCreate(
 export function eksOperation(req: SandboxRequest): string {
   const parts = req.path.split('/').filter(Boolean);
   if (parts[0] !== 'clusters') return 'Unknown';
+  if (parts[2] === 'access-entries')
+    return (
+      (
+        {
+          POST3: 'CreateAccessEntry',
+          GET3: 'ListAccessEntries',
+          GET4: 'DescribeAccessEntry',
+          DELETE4: 'DeleteAccessEntry',
+          POST5: 'AssociateAccessPolicy',
+          GET5: 'ListAssociatedAccessPolicies',
+        } as Record<string, string>
+      )[`${req.method}${parts.length}`] ?? 'Unknown'
+    );
   if (parts[2] === 'capabilities')
     return (
       (
@@ -288,6 +308,11 @@ export async function handleEks(
     return r;
   };
 
+  if (/AccessEntr|AccessPolic/.test(op))
+    return handleAccessEntries(op, parts, req, ctx, caller, {
+      cluster: findCluster(parts[1]),
+      body,
+    });
   if (op.endsWith('Capability') || op === 'ListCapabilities')
     return handleCapabilities(op, parts, req, ctx, caller, {
       cluster: findCluster(parts[1]),
@@ -367,6 +392,11 @@ export async function handleEks(
         throw invalid(
           'The cluster endpoint must be reachable: enable private endpoint access to disable public endpoint access.',
         );
+      const mode = b.accessConfig?.authenticationMode ?? 'CONFIG_MAP';
+      if (!['CONFIG_MAP', 'API', 'API_AND_CONFIG_MAP'].includes(mode))
+        throw invalid(
+          `accessConfig.authenticationMode ${mode} is not valid: use CONFIG_MAP, API or API_AND_CONFIG_MAP.`,
+        );
       const cidrs: string[] | undefined =
         b.resourcesVpcConfig?.publicAccessCidrs;
       for (const cidr of cidrs ?? [])
@@ -395,6 +425,7 @@ export async function handleEks(
           endpointPublicAccess: publicAccess,
           endpointPrivateAccess: privateAccess,
           publicAccessCidrs: cidrs,
+          authenticationMode: mode,
           logging: b.logging?.clusterLogging ?? [
             {
               types: [

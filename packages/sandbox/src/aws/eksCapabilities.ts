@@ -15,6 +15,7 @@ import {
   repeatedCreate,
   statusOf,
 } from './eks';
+import { putAccessEntry, takesAccessEntries } from './eksAccessEntries';
 
 /** The managed capabilities EKS runs for a cluster, outside it. */
 const TYPES = ['ACK', 'ARGOCD', 'KRO'];
@@ -192,6 +193,15 @@ export function handleCapabilities(
           )} state; capabilities can be created only on an ACTIVE cluster.`,
           { clusterName: cluster.name },
         );
+      if (!takesAccessEntries(cluster.authenticationMode))
+        throw new ServiceError(
+          400,
+          'InvalidRequestException',
+          `Cluster ${cluster.name} uses the ${
+            cluster.authenticationMode ?? 'CONFIG_MAP'
+          } authentication mode; capabilities need API or API_AND_CONFIG_MAP.`,
+          { clusterName: cluster.name },
+        );
       const existing = ofCluster();
       if (existing.some(r => r.data.name === b.capabilityName))
         throw new ServiceError(
@@ -239,6 +249,12 @@ export function handleCapabilities(
         },
       });
       rememberCreate(ctx, caller, b.clientRequestToken, request, r);
+      // EKS gives the capability's role an access entry on its own cluster (no policy: the
+      // Kubernetes permissions are the platform's to grant).
+      if (
+        !ctx.state.get('eks', 'access-entry', `${on.cluster.id}/${b.roleArn}`)
+      )
+        putAccessEntry(ctx.state, on.cluster, b.roleArn);
       return json(200, { capability: render(r, ctx) });
     }
 

@@ -314,6 +314,8 @@ const CLI_TIMEOUT = 180_000;
           'arn:aws:iam::123456789012:role/eks',
           '--resources-vpc-config',
           `subnetIds=${subnets.join(',')}`,
+          '--access-config',
+          'authenticationMode=API_AND_CONFIG_MAP',
         );
         expect(
           (await aws('eks', 'wait', 'cluster-active', '--name', 'cli')).code,

@@ -1,3 +1,4 @@
+import { EKSClient } from '@aws-sdk/client-eks';
 import {
   awsTargetSchema,
   BUILT_IN_RESOURCE_KINDS,
@@ -53,6 +54,7 @@ export class AwsProvider implements CloudProvider {
             cluster: ctx => cluster.describe(ctx),
             argoCd: ctx =>
               hubArgoCd(options.clients, options.gitops!.argoCd, ctx.signal),
+            eks: ctx => aws.client(EKSClient, ctx),
             repository: options.gitops.repository,
             host: ctx => aws.appHost(ctx),
             pollIntervalMs: options.pollIntervalMs ?? 10_000,

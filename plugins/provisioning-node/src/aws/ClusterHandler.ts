@@ -68,6 +68,12 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
             endpointPublicAccess: spec.publicEndpoint,
             endpointPrivateAccess: true,
           },
+          // Access entries (the API's default is the aws-auth ConfigMap alone): how Argo CD's
+          // role, and any other principal, is let into the cluster without its Kubernetes API.
+          accessConfig: {
+            authenticationMode: 'API_AND_CONFIG_MAP',
+            bootstrapClusterCreatorAdminPermissions: true,
+          },
           logging: { clusterLogging: [{ types: spec.logging, enabled: true }] },
           encryptionConfig: spec.encryptSecrets
             ? [

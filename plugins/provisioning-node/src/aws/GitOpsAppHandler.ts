@@ -1,6 +1,8 @@
 import { InputError } from '@backstage/errors';
 import {
+  AssociateAccessPolicyCommand,
   type Cluster,
+  CreateAccessEntryCommand,
   DescribeCapabilityCommand,
   EKSClient,
 } from '@aws-sdk/client-eks';
@@ -34,8 +36,12 @@ type Ctx = ResourceContext<SpecOf<typeof app>>;
 /** What the GitOps app handler needs from the AWS provider. */
 export interface GitOpsAppHandlerOptions {
   cluster(ctx: ResourceContext): Promise<Cluster>;
-  /** The platform's Argo CD, for this run. */
-  argoCd(ctx: ResourceContext): Promise<ArgoCdClient>;
+  /** The platform's Argo CD, for this run, and the IAM role it reaches clusters as. */
+  argoCd(
+    ctx: ResourceContext,
+  ): Promise<{ client: ArgoCdClient; roleArn: string }>;
+  /** The stack's EKS client. */
+  eks(ctx: ResourceContext): Promise<EKSClient>;
   repository: GitOpsRepository;
   host(ctx: ResourceContext): string;
   pollIntervalMs: number;
@@ -51,7 +57,7 @@ export async function hubArgoCd(
   clients: AwsClientFactory,
   hub: ArgoCdHub,
   signal?: AbortSignal,
-): Promise<ArgoCdClient> {
+): Promise<{ client: ArgoCdClient; roleArn: string }> {
   const eks = await clients.client(EKSClient, hub, { signal });
   const capability = (
     await eks.send(
@@ -66,8 +72,15 @@ export async function hubArgoCd(
     throw new Error(
       `The platform's Argo CD (capability ${hub.capabilityName} of cluster ${hub.clusterName}, account ${hub.accountId}, ${hub.region}) is ${capability?.status}, not ACTIVE: apps cannot be delivered until it is`,
     );
-  return new ArgoCdClient(url, hub.token, signal);
+  return {
+    client: new ArgoCdClient(url, hub.token, signal),
+    roleArn: capability.roleArn!,
+  };
 }
+
+/** The EKS access policy Argo CD needs on a cluster it deploys to (namespaces included). */
+const ARGOCD_ACCESS_POLICY =
+  'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
 
 /** Where a stack's app lives in the GitOps repository. */
 const pathOf = (ctx: ResourceContext) => `stacks/${ctx.stackId}`;
@@ -104,7 +117,8 @@ export class GitOpsAppHandler implements ResourceHandler<typeof app> {
       `${ctx.stackId}: ${spec.category} ${spec.image}, ${spec.replicas} replicas (run ${ctx.runId})`,
     );
     const cluster = await this.options.cluster(ctx);
-    const argo = await this.options.argoCd(ctx);
+    const { client: argo, roleArn } = await this.options.argoCd(ctx);
+    await this.grantAccess(ctx, roleArn);
     const existing = await argo.application(ctx.stackId);
     if (existing)
       adopt(
@@ -181,9 +195,37 @@ export class GitOpsAppHandler implements ResourceHandler<typeof app> {
     return outputs;
   }
 
+  /**
+   * Lets Argo CD's role into the stack's cluster: its access entry there, with the cluster admin
+   * policy (it creates the app's namespace). Both are idempotent; the cluster's deletion takes them.
+   */
+  private async grantAccess(ctx: ResourceContext, roleArn: string) {
+    const eks = await this.options.eks(ctx);
+    await eks
+      .send(
+        new CreateAccessEntryCommand({
+          clusterName: ctx.stackId,
+          principalArn: roleArn,
+          tags: stackTags(ctx),
+        }),
+      )
+      .catch(e => {
+        if ((e as Error).name !== 'ResourceInUseException') throw e;
+      });
+    await eks.send(
+      new AssociateAccessPolicyCommand({
+        clusterName: ctx.stackId,
+        principalArn: roleArn,
+        policyArn: ARGOCD_ACCESS_POLICY,
+        accessScope: { type: 'cluster' },
+      }),
+    );
+  }
+
   async exists(ctx: Ctx): Promise<boolean> {
-    const a = (await (await this.options.argoCd(ctx)).application(ctx.stackId))
-      ?.status;
+    const a = (
+      await (await this.options.argoCd(ctx)).client.application(ctx.stackId)
+    )?.status;
     return a?.sync?.status === 'Synced' && a?.health?.status === 'Healthy';
   }
 
@@ -192,7 +234,7 @@ export class GitOpsAppHandler implements ResourceHandler<typeof app> {
    * file from the GitOps repository. The namespace Argo CD created stays until the cluster goes.
    */
   async destroy(ctx: ResourceContext): Promise<RemovalResult> {
-    const argo = await this.options.argoCd(ctx);
+    const { client: argo } = await this.options.argoCd(ctx);
     const existing = await argo.application(ctx.stackId);
     if (existing) {
       const reason = keepReason(
