@@ -243,6 +243,49 @@ describe('apps delivered through git and Argo CD, to clusters whose endpoint is 
     await expect(deployed('web-dev')).rejects.toMatchObject({ status: 404 });
   });
 
+  it("leaves another owner's application, and its file, alone", async () => {
+    // An Application of the same name, another team's (as a stack of theirs would have it).
+    await argo.registerCluster(
+      `arn:aws:eks:us-east-1:${HUB.accountId}:cluster/${HUB.clusterName}`,
+      'hub',
+    );
+    await argo.upsertApplication({
+      metadata: {
+        name: 'taken-dev',
+        annotations: {
+          'konductor.dev/stack': 'taken-dev',
+          'konductor.dev/owner': 'group:default/team-b',
+        },
+      },
+      spec: {
+        project: 'default',
+        source: {
+          repoURL: 'https://github.com/acme/deployments.git',
+          path: 'x',
+        },
+        destination: {
+          server: `arn:aws:eks:us-east-1:${HUB.accountId}:cluster/${HUB.clusterName}`,
+          namespace: 'taken-dev',
+        },
+      },
+    });
+    const spec = stack('taken', {
+      resources: {
+        network: { cidr: '10.0.0.0/16', natGateways: 1 },
+        cluster: {},
+        app: { image: STARTER_IMAGE },
+      },
+    });
+    const error = await run(spec, []).catch(e => e);
+    expect(error.message).toMatch(
+      /Argo CD application taken-dev .*group:default\/team-b/,
+    );
+    await expect(deployed('taken-dev')).rejects.toMatchObject({ status: 404 });
+    expect(
+      (await argo.application('taken-dev'))!.metadata.annotations,
+    ).toMatchObject({ 'konductor.dev/owner': 'group:default/team-b' });
+  });
+
   it("fails a release whose image does not pull with Argo CD's Degraded status, and refuses secrets it cannot carry", async () => {
     const ghost = stack('ghost', {
       resources: {

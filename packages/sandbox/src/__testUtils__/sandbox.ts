@@ -1,4 +1,10 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
+import {
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  EC2Client,
+  ModifyVpcAttributeCommand,
+} from '@aws-sdk/client-ec2';
 import type { Cluster } from '@aws-sdk/client-eks';
 import * as k8s from '@kubernetes/client-node';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -118,4 +124,38 @@ export async function eksKubeConfig(
     currentContext: 'c',
   });
   return kc;
+}
+
+/**
+ * A VPC `{prefix}.0.0/16` with DNS host names (which private endpoints need) and two subnets in
+ * two zones, as a cluster needs them; answers the subnets' ids.
+ */
+export async function clusterSubnets(
+  sandbox: Sandbox,
+  prefix: string,
+): Promise<string[]> {
+  const ec2 = new EC2Client(aws(sandbox));
+  const vpc = (
+    await ec2.send(new CreateVpcCommand({ CidrBlock: `${prefix}.0.0/16` }))
+  ).Vpc!.VpcId!;
+  await ec2.send(
+    new ModifyVpcAttributeCommand({
+      VpcId: vpc,
+      EnableDnsHostnames: { Value: true },
+    }),
+  );
+  const subnetIds: string[] = [];
+  for (const [i, az] of ['us-east-1a', 'us-east-1b'].entries())
+    subnetIds.push(
+      (
+        await ec2.send(
+          new CreateSubnetCommand({
+            VpcId: vpc,
+            CidrBlock: `${prefix}.${i}.0/24`,
+            AvailabilityZone: az,
+          }),
+        )
+      ).Subnet!.SubnetId!,
+    );
+  return subnetIds;
 }

@@ -1,10 +1,5 @@
 import { Octokit } from '@octokit/rest';
 import {
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  EC2Client,
-} from '@aws-sdk/client-ec2';
-import {
   AssociateAccessPolicyCommand,
   CreateCapabilityCommand,
   CreateClusterCommand,
@@ -16,6 +11,7 @@ import * as k8s from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import {
   aws,
+  clusterSubnets,
   eksKubeConfig,
   eventually,
   useSandbox,
@@ -120,23 +116,7 @@ describe('Argo CD of an EKS capability', () => {
     });
 
   beforeAll(async () => {
-    const ec2 = new EC2Client(aws(sandbox()));
-    const vpc = (
-      await ec2.send(new CreateVpcCommand({ CidrBlock: '10.70.0.0/16' }))
-    ).Vpc!.VpcId!;
-    const subnetIds: string[] = [];
-    for (const [i, az] of ['us-east-1a', 'us-east-1b'].entries())
-      subnetIds.push(
-        (
-          await ec2.send(
-            new CreateSubnetCommand({
-              VpcId: vpc,
-              CidrBlock: `10.70.${i}.0/24`,
-              AvailabilityZone: az,
-            }),
-          )
-        ).Subnet!.SubnetId!,
-      );
+    const subnetIds = await clusterSubnets(sandbox(), '10.70');
     const eks = new EKSClient(aws(sandbox()));
     await eks.send(
       new CreateClusterCommand({

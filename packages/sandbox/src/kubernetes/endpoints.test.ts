@@ -1,10 +1,4 @@
 import {
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  EC2Client,
-  ModifyVpcAttributeCommand,
-} from '@aws-sdk/client-ec2';
-import {
   CreateClusterCommand,
   DescribeClusterCommand,
   EKSClient,
@@ -13,6 +7,7 @@ import {
 import * as k8s from '@kubernetes/client-node';
 import {
   aws,
+  clusterSubnets,
   eksKubeConfig,
   eventually,
   useSandbox,
@@ -27,29 +22,7 @@ describe('cluster endpoints reachable as EKS configures them', () => {
   let subnetIds: string[];
 
   beforeAll(async () => {
-    const ec2 = new EC2Client(aws(sandbox()));
-    const vpc = (
-      await ec2.send(new CreateVpcCommand({ CidrBlock: '10.80.0.0/16' }))
-    ).Vpc!.VpcId!;
-    await ec2.send(
-      new ModifyVpcAttributeCommand({
-        VpcId: vpc,
-        EnableDnsHostnames: { Value: true },
-      }),
-    );
-    subnetIds = [];
-    for (const [i, az] of ['us-east-1a', 'us-east-1b'].entries())
-      subnetIds.push(
-        (
-          await ec2.send(
-            new CreateSubnetCommand({
-              VpcId: vpc,
-              CidrBlock: `10.80.${i}.0/24`,
-              AvailabilityZone: az,
-            }),
-          )
-        ).Subnet!.SubnetId!,
-      );
+    subnetIds = await clusterSubnets(sandbox(), '10.80');
   });
 
   /** Creates a cluster with `access` and answers a client of it as DescribeCluster gives it. */

@@ -100,7 +100,7 @@ export class GitOpsAppHandler implements ResourceHandler<typeof app> {
     const spec = ctx.resource;
     if (Object.keys(spec.secretEnv).length)
       throw new InputError(
-        `resources.${ctx.name}.secretEnv: delivery through git does not carry secrets yet (their values never go to git, and the cluster-side secret delivery is not built): remove secretEnv, or provision this stack on a portal without konductor.delivery.gitops`,
+        `resources.${ctx.name}.secretEnv: delivery through git does not carry secrets yet (their values never go to git, and the cluster-side secret delivery is not built): remove secretEnv, or provision this stack on a portal without konductor.apps.gitops`,
       );
     const { values, outputs } = appChart(ctx, this.options.host(ctx), {
       progressDeadlineSeconds: Math.ceil(
@@ -108,17 +108,9 @@ export class GitOpsAppHandler implements ResourceHandler<typeof app> {
       ),
     });
     const manifests = renderChart(values);
-    const revision = await this.options.repository.write(
-      `${pathOf(ctx)}/app.yaml`,
-      [
-        `# Rendered by Konductor for stack ${ctx.stackId} (run ${ctx.runId}); changes come through the portal.\n`,
-        ...manifests.map(m => stringify(m)),
-      ].join('---\n'),
-      `${ctx.stackId}: ${spec.category} ${spec.image}, ${spec.replicas} replicas (run ${ctx.runId})`,
-    );
     const cluster = await this.options.cluster(ctx);
     const { client: argo, roleArn } = await this.options.argoCd(ctx);
-    await this.grantAccess(ctx, roleArn);
+    // Another owner's application (and so its file) is left alone, before anything is written.
     const existing = await argo.application(ctx.stackId);
     if (existing)
       adopt(
@@ -126,6 +118,15 @@ export class GitOpsAppHandler implements ResourceHandler<typeof app> {
         `Argo CD application ${ctx.stackId}`,
         ownershipOf(existing.metadata.annotations),
       );
+    const revision = await this.options.repository.write(
+      `${pathOf(ctx)}/app.yaml`,
+      [
+        `# Rendered by Konductor for stack ${ctx.stackId}; changes come through the portal.\n`,
+        ...manifests.map(m => stringify(m)),
+      ].join('---\n'),
+      `${ctx.stackId}: ${spec.category} ${spec.image}, ${spec.replicas} replicas (run ${ctx.runId})`,
+    );
+    await this.grantAccess(ctx, roleArn);
     await argo.registerCluster(cluster.arn!, cluster.name!);
     const ownership = ownershipAnnotations(stackTags(ctx));
     await argo.upsertApplication({
