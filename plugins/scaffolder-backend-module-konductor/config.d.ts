@@ -21,6 +21,12 @@ export interface Config {
        * passwords need none: RDS rotates them.
        */
       rotationFunctionName?: string;
+      /**
+       * Where a cluster's public endpoint (resources.cluster.publicEndpoint: true) takes calls
+       * from: the portal's egress addresses, so its Kubernetes tab reaches the cluster and the
+       * internet does not. Default: anywhere (0.0.0.0/0), EKS's default.
+       */
+      clusterPublicAccessCidrs?: string[];
     };
     compliance?: {
       /**

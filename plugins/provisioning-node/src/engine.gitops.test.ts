@@ -117,8 +117,9 @@ async function platformHub(sandbox: Sandbox): Promise<string> {
   );
 }
 
-// A stack with its network, cluster and app, and a rollback or destroy, in each test.
-jest.setTimeout(30_000);
+// A stack with its network, cluster and app, its changes, and a rollback or destroy, in each
+// test: about 10 s each alone, several times that on a machine busy with other suites.
+jest.setTimeout(90_000);
 
 describe('apps delivered through git and Argo CD, to clusters whose endpoint is private', () => {
   let sandbox: Sandbox;
@@ -231,6 +232,31 @@ describe('apps delivered through git and Argo CD, to clusters whose endpoint is 
         await kubeClient(sandbox, outputs.cluster!, k8s.CoreV1Api)
       ).listNamespace(),
     ).rejects.toMatchObject({ message: 'fetch failed' });
+
+    // A new image is a commit: the same stack run again with it, synced by Argo CD; running it
+    // again unchanged commits nothing.
+    const before = (await argo.application('web-dev'))!.status!.history!;
+    const next = stack('web', {
+      resources: {
+        ...spec.resources,
+        app: {
+          image: 'ghcr.io/acme/platform-starter:1',
+          replicas: 3,
+          env: { MODE: 'live' },
+        },
+      },
+    });
+    await run(next, [], { runId: 'task-2_web-dev' });
+    const after = (await argo.application('web-dev'))!;
+    expect(after.status?.history?.map(h => h.revision)).toEqual([
+      ...before.map(h => h.revision),
+      after.status!.sync!.revision,
+    ]);
+    expect((await deployed('web-dev'))[0].spec.replicas).toBe(3);
+    await run(next, [], { runId: 'task-3_web-dev' });
+    expect((await argo.application('web-dev'))!.status?.history).toHaveLength(
+      before.length + 1,
+    );
 
     // Destroying the stack deletes the Application (and what it deployed) and the file.
     await destroyStack({

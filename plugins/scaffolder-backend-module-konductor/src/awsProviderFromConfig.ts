@@ -38,6 +38,9 @@ export function awsProviderFromConfig(
             `arn:aws:lambda:${region}:${accountId}:function:${rotationFunction}`
         : undefined,
       appDomain: config.getOptionalString('konductor.apps.domain'),
+      clusterPublicAccessCidrs: aws?.getOptionalStringArray(
+        'clusterPublicAccessCidrs',
+      ),
       imagePullGraceMs:
         (config.getOptionalNumber('konductor.apps.imagePullGraceSeconds') ??
           120) * 1000,

@@ -13,6 +13,10 @@ export interface AwsProviderOptions {
   clusterRoleArn?(accountId: string): string;
   /** IAM role of EKS nodes; default `arn:aws:iam::<account>:role/konductor-eks-node`. */
   nodeRoleArn?(accountId: string): string;
+  /**
+   * Where a public cluster endpoint takes calls from (the portal's egress); default anywhere.
+   */
+  clusterPublicAccessCidrs?: string[];
   /** KMS key for EKS secrets encryption; default the `alias/konductor-eks` of the account. */
   kmsKeyArn?(accountId: string, region: string): string;
   /**

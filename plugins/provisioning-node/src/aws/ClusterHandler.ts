@@ -67,6 +67,9 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
             securityGroupIds: [groupId],
             endpointPublicAccess: spec.publicEndpoint,
             endpointPrivateAccess: true,
+            publicAccessCidrs: spec.publicEndpoint
+              ? this.aws.options.clusterPublicAccessCidrs
+              : undefined,
           },
           // Access entries (the API's default is the aws-auth ConfigMap alone): how Argo CD's
           // role, and any other principal, is let into the cluster without its Kubernetes API.

@@ -105,6 +105,21 @@ export async function eksKubeConfig(
 }
 
 /**
+ * A call that found no API server at all explained: from the portal, a cluster's endpoint is out
+ * of reach when it is private, or public with `publicAccessCidrs` that do not hold the portal's
+ * address.
+ */
+function unreachable(e: unknown, server: string): unknown {
+  if (!(e instanceof TypeError && /fetch failed/.test(e.message))) return e;
+  return new Error(
+    `The cluster's API endpoint ${server} did not answer the portal (${
+      (e.cause as Error | undefined)?.message ?? e.message
+    }): a private endpoint, or a public one whose publicAccessCidrs do not hold the portal's address (konductor.aws.clusterPublicAccessCidrs), is out of its reach. Deliver apps through git and Argo CD (konductor.apps.gitops), or open the endpoint to the portal`,
+    { cause: e },
+  );
+}
+
+/**
  * An API client whose every call has a timeout (and stops with the task) and is retried on
  * 429, 5xx and timeouts.
  */
@@ -132,12 +147,15 @@ export function kubernetesApi<T extends object>(
       ],
     }),
   );
+  const server = kc.getCurrentCluster()!.server;
   return new Proxy(api, {
     get: (target, prop) => {
       const value = (target as any)[prop];
       return typeof value === 'function'
         ? (...args: unknown[]) =>
-            withRetry(() => value.apply(target, args), retry, signal)
+            withRetry(() => value.apply(target, args), retry, signal).catch(e =>
+              Promise.reject(unreachable(e, server)),
+            )
         : value;
     },
   });
