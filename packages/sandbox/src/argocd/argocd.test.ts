@@ -315,14 +315,45 @@ describe('Argo CD of an EKS capability', () => {
       broken,
     ]);
 
-    // A manual sync to an earlier revision (a rollback) brings the first release back.
+    // A rollback to an earlier revision is a manual sync: refused while auto-sync follows main,
+    // as Argo CD refuses it; with auto-sync off, it brings the first release back.
+    expect(
+      await argo('POST', '/api/v1/applications/shop/sync', { revision: first }),
+    ).toEqual({
+      status: 400,
+      json: expect.objectContaining({
+        code: 9,
+        message: `Cannot sync to ${first}: auto-sync currently set to main`,
+      }),
+    });
+    const manual = {
+      ...application,
+      spec: {
+        ...application.spec,
+        syncPolicy: { syncOptions: ['CreateNamespace=true'] },
+      },
+    };
+    expect(
+      (await argo('PUT', '/api/v1/applications/shop', manual)).status,
+    ).toBe(200);
     const back = await argo('POST', '/api/v1/applications/shop/sync', {
       revision: first,
     });
     expect(back.json.status.operationState).toMatchObject({
       phase: 'Succeeded',
       syncResult: { revision: first },
+      operation: { initiatedBy: { username: 'admin' } },
     });
+    const rolledBack = await kc
+      .makeApiClient(k8s.AppsV1Api)
+      .readNamespacedDeployment({ name: 'shop', namespace: 'shop-dev' });
+    expect(rolledBack.spec?.template.spec?.containers[0].image).toBe(
+      STARTER_IMAGE,
+    );
+    // Auto-sync on again follows main.
+    expect(
+      (await argo('PUT', '/api/v1/applications/shop', application)).status,
+    ).toBe(200);
   });
 
   it("fails a sync with the API server's message, does not retry the same revision, and prunes what git no longer has", async () => {

@@ -13,6 +13,7 @@ import {
 /** gRPC status codes the Argo CD API answers with, and the HTTP status its gateway maps each to. */
 const CODES = {
   InvalidArgument: [3, 400],
+  FailedPrecondition: [9, 400],
   NotFound: [5, 404],
   PermissionDenied: [7, 403],
   Unauthenticated: [16, 401],
@@ -223,6 +224,17 @@ export async function handleArgoCd(
     if (!r) return notFound(one[1]);
     if (one[2] && req.method === 'POST') {
       const q = body();
+      // Auto-sync follows its target revision: another one is a manual sync's only.
+      const target = r.data.spec.source.targetRevision || 'HEAD';
+      if (
+        r.data.spec.syncPolicy?.automated &&
+        q.revision &&
+        q.revision !== target
+      )
+        return fail(
+          'FailedPrecondition',
+          `Cannot sync to ${q.revision}: auto-sync currently set to ${r.data.spec.source.targetRevision}`,
+        );
       return json(
         200,
         view(await refresh(r, { revision: q.revision, prune: !!q.prune })),
