@@ -117,6 +117,8 @@ export const DEFAULT_DURATIONS: SandboxDurations = {
   eksNodegroupDelete: 1000,
   eksCapability: 2000,
   eksCapabilityDelete: 1000,
+  eksAddon: 1500,
+  eksAddonDelete: 500,
   deployment: 1000,
   namespaceDelete: 500,
   natGateway: 1000,

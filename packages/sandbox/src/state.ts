@@ -5,6 +5,13 @@ import path from 'node:path';
 export type Phase = 'creating' | 'active' | 'failed' | 'deleting' | 'gone';
 
 /** One resource the sandbox holds, in whichever service it belongs to. */
+/** What keeps a workload's pods from starting, as Kubernetes reports it. */
+export interface PodBlocker {
+  /** FailedCreate (no pods), FailedMount (pods wait in ContainerCreating) or CreateContainerConfigError. */
+  reason: 'FailedCreate' | 'FailedMount' | 'CreateContainerConfigError';
+  message: string;
+}
+
 export interface SandboxResource<T = any> {
   /** Service that owns it: ec2, rds, secretsmanager, eks, github, jira, kubernetes. */
   service: string;
@@ -22,6 +29,12 @@ export interface SandboxResource<T = any> {
   fails?: boolean;
   /** When a delete finishes and the resource disappears. */
   goneAt?: number;
+  /**
+   * Why a Kubernetes workload's pods cannot start yet (a volume that does not mount, a Secret
+   * that is missing), in the words of the controller or kubelet that says it; checked again on
+   * every request to its cluster.
+   */
+  blocked?: PodBlocker;
   /**
    * A create held in progress by the fault rule `by` (readyAt is far off); once the rule is
    * removed it finishes `ms` later.

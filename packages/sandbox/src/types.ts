@@ -23,6 +23,10 @@ export interface SandboxDurations {
   eksCapability: number;
   /** EKS capability `DELETING` -> gone. */
   eksCapabilityDelete: number;
+  /** EKS add-on `CREATING` -> `ACTIVE`. */
+  eksAddon: number;
+  /** EKS add-on `DELETING` -> gone. */
+  eksAddonDelete: number;
   /** Kubernetes Deployment created -> available (its pods ready). */
   deployment: number;
   /** Kubernetes namespace `Terminating` -> gone. */

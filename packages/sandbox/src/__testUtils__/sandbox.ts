@@ -21,6 +21,8 @@ export const FAST = {
   eksNodegroupDelete: 200,
   eksCapability: 200,
   eksCapabilityDelete: 100,
+  eksAddon: 150,
+  eksAddonDelete: 100,
   deployment: 200,
   namespaceDelete: 100,
   natGateway: 100,

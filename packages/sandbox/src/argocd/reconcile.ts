@@ -201,8 +201,13 @@ async function extraneous(
 ): Promise<Obj[]> {
   const found: Obj[] = [];
   for (const def of Object.values(KINDS).filter(k => k.namespaced)) {
+    // Kinds the cluster does not serve (a CRD its add-ons did not install) hold nothing.
     const listed = (
-      await api.list(def.apiVersion, def.kind, app.spec.destination.namespace)
+      await api
+        .list(def.apiVersion, def.kind, app.spec.destination.namespace)
+        .catch(e =>
+          (e as { code?: number }).code === 404 ? { items: [] } : Promise.reject(e),
+        )
     ).items as Obj[];
     for (const live of listed) {
       const id = live.metadata?.annotations?.[TRACKING];

@@ -13,6 +13,8 @@ import { AwsCaller } from './protocol';
 import { parseCidr, Subnet, Vpc, vpcDns } from './ec2/model';
 import { handleCapabilities } from './eksCapabilities';
 import { handleAccessEntries } from './eksAccessEntries';
+import { handleAddons } from './eksAddons';
+import { handlePodIdentity } from './eksPodIdentity';
 
 /** Kubernetes versions the sandbox's EKS offers. */
 export const EKS_VERSIONS = [
@@ -223,6 +225,28 @@ export function eksOperation(req: SandboxRequest): string {
         } as Record<string, string>
       )[`${req.method}${parts.length}`] ?? 'Unknown'
     );
+  if (parts[2] === 'addons')
+    return (
+      (
+        {
+          POST3: 'CreateAddon',
+          GET3: 'ListAddons',
+          GET4: 'DescribeAddon',
+          DELETE4: 'DeleteAddon',
+        } as Record<string, string>
+      )[`${req.method}${parts.length}`] ?? 'Unknown'
+    );
+  if (parts[2] === 'pod-identity-associations')
+    return (
+      (
+        {
+          POST3: 'CreatePodIdentityAssociation',
+          GET3: 'ListPodIdentityAssociations',
+          GET4: 'DescribePodIdentityAssociation',
+          DELETE4: 'DeletePodIdentityAssociation',
+        } as Record<string, string>
+      )[`${req.method}${parts.length}`] ?? 'Unknown'
+    );
   if (parts[2] === 'capabilities')
     return (
       (
@@ -310,6 +334,16 @@ export async function handleEks(
 
   if (/AccessEntr|AccessPolic/.test(op))
     return handleAccessEntries(op, parts, req, ctx, caller, {
+      cluster: findCluster(parts[1]),
+      body,
+    });
+  if (/Addon/.test(op))
+    return handleAddons(op, parts, req, ctx, caller, {
+      cluster: findCluster(parts[1]),
+      body,
+    });
+  if (/PodIdentityAssociation/.test(op))
+    return handlePodIdentity(op, parts, req, ctx, caller, {
       cluster: findCluster(parts[1]),
       body,
     });
@@ -487,8 +521,14 @@ export async function handleEks(
       if (r.goneAt === undefined) {
         r.goneAt = Date.now() + ctx.durations.eksClusterDelete;
         ctx.state.put(r);
-        // Its Kubernetes objects (the system namespaces included) go with it.
-        for (const o of ctx.state.list('kubernetes'))
+        // Its Kubernetes objects (the system namespaces included), access entries, add-ons and
+        // Pod Identity associations go with it.
+        for (const o of [
+          ...ctx.state.list('kubernetes'),
+          ...['access-entry', 'addon', 'pod-identity'].flatMap(type =>
+            ctx.state.list('eks', type),
+          ),
+        ])
           if (o.id.startsWith(`${r.id}/`)) {
             o.goneAt = r.goneAt;
             ctx.state.put(o);

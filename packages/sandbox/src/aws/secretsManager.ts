@@ -8,6 +8,7 @@ import {
   parseJson,
 } from '../types';
 import { AwsCaller } from './protocol';
+import type { SandboxResource, SandboxState } from '../state';
 
 interface Version {
   id: string;
@@ -16,7 +17,7 @@ interface Version {
   stages: string[];
   createdAt: number;
 }
-interface Secret {
+export interface Secret {
   name: string;
   arn: string;
   description?: string;
@@ -36,6 +37,53 @@ interface Secret {
    */
   purging?: boolean;
 }
+
+/**
+ * The secret `secretId` (its ARN, or its name in the caller's account and region) names, as
+ * Secrets Manager finds it; its refusals in Secrets Manager's words.
+ */
+export function lookupSecret(
+  state: SandboxState,
+  caller: { account: string; region: string },
+  secretId: unknown,
+  allowDeleted = false,
+): SandboxResource<Secret> {
+  if (typeof secretId !== 'string' || !secretId) {
+    throw new ServiceError(
+      400,
+      'ValidationException',
+      "1 validation error detected: Value null at 'secretId' failed to satisfy constraint: Member must not be null",
+    );
+  }
+  const byArn = state
+    .list<Secret>('secretsmanager', 'secret')
+    .find(r => r.data.arn === secretId);
+  const r =
+    byArn ??
+    state.get<Secret>(
+      'secretsmanager',
+      'secret',
+      `${caller.account}/${caller.region}/${secretId}`,
+    );
+  if (!r || r.data.purging)
+    throw new ServiceError(
+      400,
+      'ResourceNotFoundException',
+      "Secrets Manager can't find the specified secret.",
+    );
+  if (r.data.deletedAt && !allowDeleted) {
+    throw new ServiceError(
+      400,
+      'InvalidRequestException',
+      "You tried to perform the operation on a secret that's currently marked deleted.",
+    );
+  }
+  return r;
+}
+
+/** The AWSCURRENT value of `secret` (a string secret's). */
+export const currentValue = (secret: Secret) =>
+  secret.versions.find(v => v.stages.includes('AWSCURRENT'))?.value;
 
 /** What Secrets Manager answers a change of a secret another service manages. */
 const managedElsewhere = () =>
@@ -126,35 +174,8 @@ export async function handleSecretsManager(
       ),
   );
   const scoped = (name: string) => `${caller.account}/${caller.region}/${name}`;
-  const find = (secretId: unknown, allowDeleted = false) => {
-    if (typeof secretId !== 'string' || !secretId) {
-      throw new ServiceError(
-        400,
-        'ValidationException',
-        "1 validation error detected: Value null at 'secretId' failed to satisfy constraint: Member must not be null",
-      );
-    }
-    const byArn = ctx.state
-      .list<Secret>('secretsmanager', 'secret')
-      .find(r => r.data.arn === secretId);
-    const r =
-      byArn ??
-      ctx.state.get<Secret>('secretsmanager', 'secret', scoped(secretId));
-    if (!r || r.data.purging)
-      throw new ServiceError(
-        400,
-        'ResourceNotFoundException',
-        "Secrets Manager can't find the specified secret.",
-      );
-    if (r.data.deletedAt && !allowDeleted) {
-      throw new ServiceError(
-        400,
-        'InvalidRequestException',
-        "You tried to perform the operation on a secret that's currently marked deleted.",
-      );
-    }
-    return r;
-  };
+  const find = (secretId: unknown, allowDeleted = false) =>
+    lookupSecret(ctx.state, caller, secretId, allowDeleted);
   const current = (s: Secret) =>
     s.versions.find(v => v.stages.includes('AWSCURRENT'));
   const addVersion = (

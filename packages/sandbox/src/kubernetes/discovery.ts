@@ -7,6 +7,8 @@ export const KINDS: Record<
     namespaced: boolean;
     shortNames?: string[];
     categories?: string[];
+    /** A custom resource: served only on clusters where this EKS add-on installed its CRD. */
+    installedBy?: string;
   }
 > = {
   'v1/namespaces': {
@@ -16,6 +18,12 @@ export const KINDS: Record<
     shortNames: ['ns'],
   },
   'v1/secrets': { kind: 'Secret', apiVersion: 'v1', namespaced: true },
+  'v1/serviceaccounts': {
+    kind: 'ServiceAccount',
+    apiVersion: 'v1',
+    namespaced: true,
+    shortNames: ['sa'],
+  },
   'v1/services': {
     kind: 'Service',
     apiVersion: 'v1',
@@ -43,20 +51,35 @@ export const KINDS: Record<
     namespaced: true,
     shortNames: ['ing'],
   },
+  'secrets-store.csi.x-k8s.io/v1/secretproviderclasses': {
+    kind: 'SecretProviderClass',
+    apiVersion: 'secrets-store.csi.x-k8s.io/v1',
+    namespaced: true,
+    installedBy: 'aws-secrets-store-csi-driver-provider',
+  },
 };
+
+/** Whether the cluster has the EKS add-on of this name running (it installs its CRDs). */
+export type Installed = (addon: string) => boolean;
+
+/** The kinds a cluster serves: the built-in ones and the custom ones its add-ons installed. */
+export const servedKinds = (installed: Installed) =>
+  Object.entries(KINDS).filter(
+    ([, def]) => !def.installedBy || installed(def.installedBy),
+  );
 
 /** The verbs the sandbox serves for its kinds (no deletecollection). */
 const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 
 /** Every resource by group/version, as discovery lists them (pods, events and ReplicaSets are read-only here). */
-function resources() {
+function resources(installed: Installed) {
   const byGroupVersion = new Map<string, object[]>();
   const add = (groupVersion: string, resource: object) =>
     byGroupVersion.set(groupVersion, [
       ...(byGroupVersion.get(groupVersion) ?? []),
       resource,
     ]);
-  for (const [key, def] of Object.entries(KINDS)) {
+  for (const [key, def] of servedKinds(installed)) {
     const plural = key.slice(key.lastIndexOf('/') + 1);
     add(def.apiVersion, {
       name: plural,
@@ -110,8 +133,12 @@ function resources() {
  * cluster of Kubernetes `version` (EKS's `1.35`), and the OpenAPI v3 index and per group/version
  * documents under `/openapi/v3`; undefined for any other path.
  */
-export function discovery(path: string[], version: string): object | undefined {
-  const all = resources();
+export function discovery(
+  path: string[],
+  version: string,
+  installed: Installed,
+): object | undefined {
+  const all = resources(installed);
   const groups = [...all.keys()]
     .filter(gv => gv.includes('/'))
     .map(gv => {
@@ -134,7 +161,7 @@ export function discovery(path: string[], version: string): object | undefined {
       platform: 'linux/amd64',
     };
   }
-  if (path[0] === 'openapi') return openApi(path);
+  if (path[0] === 'openapi') return openApi(path, installed);
   if (key === 'api')
     return {
       kind: 'APIVersions',
@@ -171,8 +198,8 @@ const urlPrefix = (groupVersion: string) =>
  * itself (`fieldValidation`); the documents carry no schemas. The sandbox honours the selectors,
  * paging, watch parameters, `dryRun` and `fieldValidation`; not `force`.
  */
-function openApi(path: string[]): object | undefined {
-  const groupVersions = [...resources().keys()];
+function openApi(path: string[], installed: Installed): object | undefined {
+  const groupVersions = [...resources(installed).keys()];
   if (path.length === 2 && path[1] === 'v3')
     return {
       paths: Object.fromEntries(
@@ -189,7 +216,7 @@ function openApi(path: string[]): object | undefined {
   const query = (...names: string[]) =>
     names.map(name => ({ name, in: 'query', schema: { type: 'string' } }));
   const paths: Record<string, object> = {};
-  for (const [key, def] of Object.entries(KINDS)) {
+  for (const [key, def] of servedKinds(installed)) {
     if (def.apiVersion !== gv) continue;
     const [group, version] = gv.includes('/') ? gv.split('/') : ['', gv];
     const tag = { group, version, kind: def.kind };

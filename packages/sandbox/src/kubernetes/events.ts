@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PullFailure } from './images';
+import type { PodBlocker } from '../state';
 
 type Obj = Record<string, any> & { metadata: Record<string, any> };
 
@@ -12,6 +13,7 @@ type Obj = Record<string, any> & { metadata: Record<string, any> };
 export function podEvents(
   pod: Obj,
   failureOf: (image: string) => PullFailure | undefined,
+  blocked?: PodBlocker,
 ): Obj[] {
   const events: Obj[] = [];
   const at = pod.metadata.creationTimestamp;
@@ -45,7 +47,7 @@ export function podEvents(
         name: pod.metadata.name,
         uid: pod.metadata.uid,
         apiVersion: 'v1',
-        fieldPath: `spec.containers{${container}}`,
+        ...(container && { fieldPath: `spec.containers{${container}}` }),
       },
       reason,
       message,
@@ -59,6 +61,10 @@ export function podEvents(
       reportingInstance: '',
     });
   };
+  if (blocked?.reason === 'FailedMount') {
+    add('', 'Warning', 'FailedMount', blocked.message);
+    return events;
+  }
   for (const s of pod.status?.containerStatuses ?? []) {
     const waiting = s.state?.waiting?.reason;
     const failure = failureOf(s.image);
@@ -75,6 +81,10 @@ export function podEvents(
         add(s.name, 'Normal', 'BackOff', `Back-off pulling image "${s.image}"`);
         add(s.name, 'Warning', 'Failed', 'Error: ImagePullBackOff');
       }
+      continue;
+    }
+    if (waiting === 'CreateContainerConfigError') {
+      add(s.name, 'Warning', 'Failed', `Error: ${s.state.waiting.message}`);
       continue;
     }
     const started = s.state?.running?.startedAt;

@@ -18,6 +18,8 @@ import { knownFields } from './schema';
 import { strategicMerge } from './strategicMerge';
 import { podLog } from './logs';
 import { podsOf, progressDeadlineMs, replicaSetOf } from './pods';
+import { podBlocker } from './podSetup';
+import { activeAddon } from '../aws/eksAddons';
 import {
   EVENT_FIELDS,
   matches,
@@ -149,6 +151,14 @@ function withStatus(r: SandboxResource<Obj>) {
             message: `ReplicaSet "${o.metadata.name}" is progressing.`,
           },
         ];
+  // A ReplicaSet that cannot create its pods says so on the Deployment.
+  if (r.blocked?.reason === 'FailedCreate')
+    conditions.push({
+      type: 'ReplicaFailure',
+      status: 'True',
+      reason: 'FailedCreate',
+      message: r.blocked.message,
+    });
   return {
     ...o,
     status: {
@@ -218,6 +228,49 @@ function systemNamespaces(
   }
 }
 
+/**
+ * When a Deployment's pods become ready: after the rollout's time; never when they cannot pull
+ * their image (no registry holds it, or the nodes reach none) or cannot start (`blocked`), so
+ * the Deployment makes no progress and fails at its deadline.
+ */
+function rollOut(
+  ctx: SandboxContext,
+  clusterId: string,
+  r: SandboxResource<Obj>,
+  failLongOperation = false,
+) {
+  const reachable = nodesReachInternet(ctx.state, clusterId);
+  const unpullable = (r.data.spec?.template?.spec?.containers ?? []).some(
+    (c: Obj) => pullFailure(String(c.image), ctx.images, reachable),
+  );
+  const stuck = unpullable || !!r.blocked;
+  r.readyAt =
+    Date.now() + (stuck ? progressDeadlineMs(r.data) : ctx.durations.deployment);
+  r.fails = stuck || failLongOperation || undefined;
+}
+
+/**
+ * The kubelet retries what keeps pods from starting: a blocked Deployment still within its
+ * progress deadline rolls out once what it waited for is there (its SecretProviderClass applied
+ * after it, say), and a blocker that changed is reported as it is now.
+ */
+function unblock(ctx: SandboxContext, cluster: SandboxResource) {
+  for (const r of ctx.state.list<Obj>('kubernetes', 'deployment')) {
+    if (!r.blocked || !r.id.startsWith(`${cluster.id}/`)) continue;
+    if (phaseOf(r) !== 'creating') continue;
+    const now = podBlocker(
+      ctx.state,
+      cluster,
+      r.data.metadata.namespace,
+      r.data.spec?.template ?? {},
+    );
+    if (now?.message === r.blocked.message) continue;
+    r.blocked = now;
+    if (!now) rollOut(ctx, cluster.id, r);
+    ctx.state.put(r);
+  }
+}
+
 /** The Kubernetes API of each ACTIVE EKS cluster: `/k8s/{endpoint id}/api/v1/...` and `/apis/...`. */
 export async function handleKubernetes(
   req: SandboxRequest,
@@ -243,15 +296,18 @@ export async function handleKubernetes(
     return { status: 0, drop: true };
   const clusterId = cluster.id;
   systemNamespaces(ctx, clusterId, cluster.createdAt);
+  unblock(ctx, cluster);
   // Like EKS, the reason a token is refused stays on the server.
   if (eksTokenError(String(req.headers.authorization ?? '')))
     return status(401, 'Unauthorized', 'Unauthorized');
 
   // /api/v1/... or /apis/{group}/{version}/..., after discovery (/version, /api, /apis, ...).
   const rest = segments.slice(1);
+  const installed = (addon: string) =>
+    !!activeAddon(ctx.state, cluster, addon);
   const document =
     req.method === 'GET' &&
-    discovery(rest, (cluster.data as { version: string }).version);
+    discovery(rest, (cluster.data as { version: string }).version, installed);
   if (document) return json(200, document);
   let groupVersion: string;
   let tail: string[];
@@ -279,7 +335,11 @@ export async function handleKubernetes(
   )
     return derived(req, ctx, clusterId, plural, namespace, name, sub);
   const def = KINDS[`${groupVersion}/${plural}`];
-  if (!def || (def.namespaced && !namespace && req.method !== 'GET')) {
+  if (
+    !def ||
+    (def.installedBy && !installed(def.installedBy)) ||
+    (def.namespaced && !namespace && req.method !== 'GET')
+  ) {
     return status(
       404,
       'NotFound',
@@ -414,16 +474,13 @@ export async function handleKubernetes(
   const save = (r: SandboxResource<Obj>, resetReadiness: boolean) => {
     if (dryRun) return withStatus(r);
     if (def.kind === 'Deployment' && resetReadiness) {
-      // Pods that cannot pull their image (no registry holds it, or the nodes reach none)
-      // never become ready: the Deployment makes no progress and fails at its deadline.
-      const reachable = nodesReachInternet(ctx.state, clusterId);
-      const unpullable = (r.data.spec?.template?.spec?.containers ?? []).some(
-        (c: Obj) => pullFailure(String(c.image), ctx.images, reachable),
+      r.blocked = podBlocker(
+        ctx.state,
+        cluster,
+        r.data.metadata.namespace,
+        r.data.spec?.template ?? {},
       );
-      r.readyAt =
-        Date.now() +
-        (unpullable ? progressDeadlineMs(r.data) : ctx.durations.deployment);
-      r.fails = unpullable || outcome.failLongOperation || undefined;
+      rollOut(ctx, clusterId, r, outcome.failLongOperation);
     }
     r.data.metadata.resourceVersion = String(ctx.state.next());
     ctx.state.put(r);
@@ -647,12 +704,16 @@ function derived(
   const all = (): Obj[] => {
     if (plural === 'replicasets')
       return deployments().map(r => replicaSetOf(r, podsOfDeployment(r)));
-    const pods = deployments().flatMap(podsOfDeployment);
-    return plural === 'pods'
-      ? pods
-      : pods.flatMap(p =>
-          podEvents(p, image => pullFailure(image, ctx.images, reachable)),
-        );
+    if (plural === 'pods') return deployments().flatMap(podsOfDeployment);
+    return deployments().flatMap(d =>
+      podsOfDeployment(d).flatMap(p =>
+        podEvents(
+          p,
+          image => pullFailure(image, ctx.images, reachable),
+          d.blocked,
+        ),
+      ),
+    );
   };
   const [kind, apiVersion] = {
     pods: ['Pod', 'v1'],

@@ -113,7 +113,9 @@ export function replicaSetOf(
  * the Deployment is available; waiting in ContainerCreating while it rolls out; and for a
  * container whose image does not pull (no registry of the sandbox holds it, or the nodes cannot
  * reach one: `reachable` false), ErrImagePull (with the cause) for each try of `pullTryMs`,
- * ImagePullBackOff between tries (an unparsable reference: InvalidImageName).
+ * ImagePullBackOff between tries (an unparsable reference: InvalidImageName); none when the
+ * ReplicaSet cannot create them, ContainerCreating while a volume does not mount, and
+ * CreateContainerConfigError (with the kubelet's message) while an env Secret is missing.
  */
 export function podsOf(
   deployment: SandboxResource<Obj>,
@@ -131,12 +133,18 @@ export function podsOf(
   const rolledOutAt = deployment.fails
     ? (deployment.readyAt ?? now) - progressDeadlineMs(o)
     : deployment.createdAt;
+  const blocked = deployment.blocked;
+  // A ReplicaSet that cannot create pods has none.
+  if (blocked?.reason === 'FailedCreate') return [];
   const containers: Obj[] = template.spec?.containers ?? [];
   const statuses = containers.map(c => {
     const failure = pullFailure(String(c.image), images, reachable);
-    const ready = !failure && available;
+    const ready = !failure && !blocked && available;
     let state: Record<string, unknown>;
-    if (
+    // Volumes mount before images are pulled; a container's config is made after.
+    if (blocked?.reason === 'FailedMount')
+      state = { waiting: { reason: 'ContainerCreating' } };
+    else if (
       failure?.reason === 'ErrImagePull' &&
       backingOff(now - rolledOutAt, pullTryMs)
     )
@@ -147,6 +155,10 @@ export function podsOf(
         },
       };
     else if (failure) state = { waiting: failure };
+    else if (blocked)
+      state = {
+        waiting: { reason: blocked.reason, message: blocked.message },
+      };
     else if (ready)
       state = { running: { startedAt: new Date(rolledOutAt).toISOString() } };
     else state = { waiting: { reason: 'ContainerCreating' } };

@@ -6,6 +6,7 @@ type Attributes = { baseName: string; type: string }[];
 const MODELS: Record<string, string> = {
   Namespace: 'V1Namespace',
   Secret: 'V1Secret',
+  ServiceAccount: 'V1ServiceAccount',
   Service: 'V1Service',
   Deployment: 'V1Deployment',
   Ingress: 'V1Ingress',

@@ -6,6 +6,7 @@ export const qualifiedKind = (kind: string) =>
     Deployment: 'Deployment.apps',
     Ingress: 'Ingress.networking.k8s.io',
     CronJob: 'CronJob.batch',
+    SecretProviderClass: 'SecretProviderClass.secrets-store.csi.x-k8s.io',
   }[kind] ?? kind);
 
 const LABEL =
@@ -295,7 +296,40 @@ function cronJobErrors(obj: Obj): string[] {
   return errors;
 }
 
+/**
+ * What the SecretProviderClass CRD's schema refuses, in the API server's words: no provider,
+ * parameters that are not strings (the AWS provider's `objects` is a YAML string, not a list),
+ * secret objects without a name or with data that names no file or key.
+ */
+function secretProviderClassErrors(obj: Obj): string[] {
+  const errors: string[] = [];
+  const type = (v: unknown) =>
+    Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v;
+  if (typeof obj.spec?.provider !== 'string' || !obj.spec.provider)
+    errors.push('spec.provider: Required value');
+  for (const [k, v] of Object.entries(obj.spec?.parameters ?? {}))
+    if (typeof v !== 'string')
+      errors.push(
+        `spec.parameters.${k}: Invalid value: "${type(
+          v,
+        )}": spec.parameters.${k} in body must be of type string: "${type(v)}"`,
+      );
+  ((obj.spec?.secretObjects ?? []) as Obj[]).forEach((so, i) => {
+    if (!so.secretName)
+      errors.push(`spec.secretObjects[${i}].secretName: Required value`);
+    ((so.data ?? []) as Obj[]).forEach((d, j) => {
+      for (const field of ['objectName', 'key'])
+        if (typeof d[field] !== 'string' || !d[field])
+          errors.push(
+            `spec.secretObjects[${i}].data[${j}].${field}: Required value`,
+          );
+    });
+  });
+  return errors;
+}
+
 const VALIDATORS: Record<string, (obj: Obj) => string[]> = {
+  SecretProviderClass: secretProviderClassErrors,
   CronJob: cronJobErrors,
   Deployment: deploymentErrors,
   Service: serviceErrors,
