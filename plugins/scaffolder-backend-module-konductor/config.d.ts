@@ -61,6 +61,15 @@ export interface Config {
         repoUrl: string;
         /** The branch Argo CD follows (default main). */
         branch?: string;
+        /**
+         * The IAM role apps' pods read their secrets as, through EKS Pod Identity and the Secrets
+         * Store CSI driver (required for apps with secretEnv): trusted by pods.eks.amazonaws.com
+         * (sts:AssumeRole and sts:TagSession), allowed secretsmanager:GetSecretValue and
+         * DescribeSecret on the stacks' secrets: those whose konductor:stack tag is the session's
+         * eks-cluster-name tag (a stack's cluster is named after it), and the master user secrets
+         * RDS keeps (rds!db-*).
+         */
+        secretsRoleArn?: string;
         /** The platform's Argo CD: an EKS Argo CD capability on the platform's hub cluster. */
         argocd: {
           accountId: string;

@@ -10,9 +10,16 @@ import {
   CreateClusterCommand,
   DescribeCapabilityCommand,
   DescribeClusterCommand,
+  DescribePodIdentityAssociationCommand,
   EKSClient,
   ListAssociatedAccessPoliciesCommand,
+  ListClustersCommand,
+  ListPodIdentityAssociationsCommand,
 } from '@aws-sdk/client-eks';
+import {
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { parseAllDocuments } from 'yaml';
 import {
   DEFAULT_ARGOCD_TOKEN,
@@ -23,7 +30,7 @@ import {
 import type { ProvisioningEvent } from '@konductor/plugin-provisioning-common';
 import { destroyStack } from './destroy';
 import { StackProvisioningError } from './stackRun';
-import { GithubGitOpsRepository } from './delivery/gitops';
+import { type GitOpsDelivery, GithubGitOpsRepository } from './delivery/gitops';
 import { ArgoCdClient } from './delivery/ArgoCdClient';
 import type { AwsProvider } from './aws/AwsProvider';
 import {
@@ -43,6 +50,9 @@ const HUB = {
   capabilityName: 'argocd',
   token: DEFAULT_ARGOCD_TOKEN,
 };
+
+/** The platform's role for apps' secrets (see config.d.ts). */
+const SECRETS_ROLE = `arn:aws:iam::${HUB.accountId}:role/konductor-app-secrets`;
 
 /** What the platform team's infrastructure code makes once: the hub with its Argo CD capability. */
 async function platformHub(sandbox: Sandbox): Promise<string> {
@@ -125,6 +135,7 @@ describe('apps delivered through git and Argo CD, to clusters whose endpoint is 
   let sandbox: Sandbox;
   let provider: AwsProvider;
   let argo: ArgoCdClient;
+  let gitops: () => GitOpsDelivery;
   const gh = () =>
     new Octokit({ baseUrl: sandbox.githubUrl, auth: 'sandbox-token' });
   const deployed = async (stackId: string) => {
@@ -154,17 +165,19 @@ describe('apps delivered through git and Argo CD, to clusters whose endpoint is 
       name: 'deployments',
       auto_init: true,
     });
+    gitops = () => ({
+      repository: new GithubGitOpsRepository(async () => gh(), {
+        owner: 'acme',
+        name: 'deployments',
+        branch: 'main',
+        cloneUrl: repo.data.clone_url,
+      }),
+      argoCd: HUB,
+      secretsRoleArn: SECRETS_ROLE,
+    });
     provider = sandboxProvider(sandbox, [], {
       imagePullGraceMs: 1000,
-      gitops: {
-        repository: new GithubGitOpsRepository(async () => gh(), {
-          owner: 'acme',
-          name: 'deployments',
-          branch: 'main',
-          cloneUrl: repo.data.clone_url,
-        }),
-        argoCd: HUB,
-      },
+      gitops: gitops(),
     });
   });
   afterEach(() => sandbox.stop());
@@ -312,7 +325,7 @@ describe('apps delivered through git and Argo CD, to clusters whose endpoint is 
     ).toMatchObject({ 'konductor.dev/owner': 'group:default/team-b' });
   });
 
-  it("fails a release whose image does not pull with Argo CD's Degraded status, and refuses secrets it cannot carry", async () => {
+  it("fails a release whose image does not pull with Argo CD's Degraded status", async () => {
     const ghost = stack('ghost', {
       resources: {
         network: { cidr: '10.0.0.0/16', natGateways: 1 },
@@ -340,19 +353,137 @@ describe('apps delivered through git and Argo CD, to clusters whose endpoint is 
     // Rolled back: the Application and its file are gone.
     expect(await argo.application('ghost-dev')).toBeUndefined();
     await expect(deployed('ghost-dev')).rejects.toMatchObject({ status: 404 });
-    const secret = stack('vault', {
+  });
+
+  it("brings the app its secrets inside the cluster: git names where they live, the CSI driver reads them as the app's Pod Identity", async () => {
+    const spec = stack('vault', {
       resources: {
         network: { cidr: '10.0.0.0/16', natGateways: 1 },
-        secrets: { generated: ['TOKEN'] },
+        database: {},
+        secrets: { generated: ['SESSION_KEY'] },
         cluster: {},
-        app: { image: STARTER_IMAGE, secretEnv: { TOKEN: 'TOKEN' } },
+        app: {
+          image: STARTER_IMAGE,
+          env: { DB_HOST: '${database.endpoint}' },
+          secretEnv: {
+            DB_USER: 'database.username',
+            DB_PASSWORD: 'database.password',
+            SESSION_KEY: 'SESSION_KEY',
+          },
+        },
       },
     });
-    const refused = await run(secret, []).catch(e => e);
-    expect(refused.message).toContain(
-      'resources.app.secretEnv: delivery through git does not carry secrets yet',
+    const outputs = await run(spec, []);
+    const docs = await deployed('vault-dev');
+    expect(docs.map(d => d.kind)).toEqual([
+      'ServiceAccount',
+      'SecretProviderClass',
+      'Deployment',
+      'Service',
+      'Ingress',
+    ]);
+    const sm = new SecretsManagerClient({
+      endpoint: sandbox.url,
+      region: 'us-east-1',
+      credentials: await credentials('123456789012'),
+    });
+    const read = async (id: string) =>
+      (await sm.send(new GetSecretValueCommand({ SecretId: id })))
+        .SecretString!;
+    const master = JSON.parse(
+      await read(String(outputs.database!.masterUserSecretArn)),
     );
-    // Nothing of that app reached git.
-    await expect(deployed('vault-dev')).rejects.toMatchObject({ status: 404 });
+    const sessionKey = await read('konductor/vault-dev/SESSION_KEY');
+    // Git holds where the values live, never a value.
+    const file = JSON.stringify(docs);
+    expect(file).toContain(String(outputs.database!.masterUserSecretArn));
+    expect(file).not.toContain(master.password);
+    expect(file).not.toContain(sessionKey);
+    // Inside the cluster (seen from its VPC), the driver synced them into the app's Secret.
+    const core = await kubeClient(
+      sandbox,
+      outputs.cluster!,
+      k8s.CoreV1Api,
+      true,
+    );
+    const secret = await core.readNamespacedSecret({
+      name: 'vault-secrets',
+      namespace: 'vault-dev',
+    });
+    const decoded = Object.fromEntries(
+      Object.entries(secret.data!).map(([k, v]) => [
+        k,
+        Buffer.from(v, 'base64').toString(),
+      ]),
+    );
+    expect(decoded).toEqual({
+      DB_USER: master.username,
+      DB_PASSWORD: master.password,
+      SESSION_KEY: sessionKey,
+    });
+    // The app's service account has the platform's role through EKS Pod Identity.
+    const eks = new EKSClient({
+      endpoint: sandbox.url,
+      region: 'us-east-1',
+      credentials: await credentials('123456789012'),
+    });
+    const [association] =
+      (
+        await eks.send(
+          new ListPodIdentityAssociationsCommand({
+            clusterName: 'vault-dev',
+            namespace: 'vault-dev',
+            serviceAccount: 'vault',
+          }),
+        )
+      ).associations ?? [];
+    expect(
+      (
+        await eks.send(
+          new DescribePodIdentityAssociationCommand({
+            clusterName: 'vault-dev',
+            associationId: association.associationId,
+          }),
+        )
+      ).association?.roleArn,
+    ).toBe(SECRETS_ROLE);
+  });
+
+  it('refuses, before anything is created, secrets it cannot bring: no role for them, or a value the portal composes', async () => {
+    const app = (secretEnv: Record<string, string>) =>
+      stack('keys', {
+        resources: {
+          network: { cidr: '10.0.0.0/16', natGateways: 1 },
+          database: {},
+          cluster: {},
+          app: { image: STARTER_IMAGE, secretEnv },
+        },
+      });
+    const composed = await run(app({ DATABASE_URL: 'database.url' }), []).catch(
+      e => e,
+    );
+    expect(composed.message).toContain(
+      'resources.app.secretEnv.DATABASE_URL: "database.url" is composed by the portal',
+    );
+    provider = sandboxProvider(sandbox, [], {
+      gitops: { ...gitops(), secretsRoleArn: undefined },
+    });
+    const noRole = await run(
+      app({ DB_PASSWORD: 'database.password' }),
+      [],
+    ).catch(e => e);
+    expect(noRole.message).toContain(
+      'no IAM role for apps to read their secrets with (konductor.apps.gitops.secretsRoleArn)',
+    );
+    // Nothing was created: no network, no cluster, nothing in git.
+    const eks = new EKSClient({
+      endpoint: sandbox.url,
+      region: 'us-east-1',
+      credentials: await credentials('123456789012'),
+    });
+    expect(
+      (await eks.send(new ListClustersCommand({}))).clusters,
+    ).not.toContain('keys-dev');
+    await expect(deployed('keys-dev')).rejects.toMatchObject({ status: 404 });
   });
 });

@@ -323,8 +323,8 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
     expect((await inspect()).counts['kubernetes/cronjob']).toBe(1);
     // The same call refuses what a real API server refuses in a job.
     const [job] = chart('cron-job');
-    job.spec.jobTemplate.spec.template.spec.restartPolicy = 'Always';
-    job.spec.schedule = '61 * * * *';
+    job.spec!.jobTemplate.spec.template.spec.restartPolicy = 'Always';
+    job.spec!.schedule = '61 * * * *';
     const refused = await objects.create(job, undefined, 'All').catch(e => e);
     expect(refused.code).toBe(422);
     expect(JSON.parse(refused.body).message).toBe(

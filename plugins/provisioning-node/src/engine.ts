@@ -31,6 +31,15 @@ export async function provisionStack(
   const { kinds } = provider;
   const dependencies = (name: string) => dependenciesOf(spec, name, kinds);
   const order = topologicalOrder(spec, kinds);
+  // What the provider knows it could not create is refused before anything is created.
+  for (const name of order)
+    provider.preflight?.(
+      resourceContext(options, name, {
+        signal: options.signal ?? new AbortController().signal,
+        outputs: {},
+        progress: () => {},
+      }),
+    );
   const outputs: Record<string, ResourceOutputs> = {};
   const state = new Map<string, 'pending' | 'running' | 'done' | 'failed'>(
     order.map(k => [k, 'pending']),

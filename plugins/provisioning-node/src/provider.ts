@@ -2,6 +2,7 @@ import type {
   AnyKindDefinition,
   OutputsOf,
   ResourceKinds,
+  SecretSource,
   SpecOf,
   StackResource,
   StackSpec,
@@ -78,6 +79,11 @@ export interface ResourceHandler<
   /** Deletes what the removal may and waits until it is gone; reports what it kept. */
   destroy(ctx: ResourceContext<SpecOf<D>>): Promise<RemovalResult>;
   /**
+   * Refuses a resource it could not create (an InputError saying what to change), before
+   * anything of the stack is created; `ctx.outputs` are empty.
+   */
+  preflight?(ctx: ResourceContext<SpecOf<D>>): void;
+  /**
    * Reads one of the secret values its kind declares (`definition.secrets`) for an app that
    * receives it; `outputs` are what its `create` returned. Never logged or returned elsewhere.
    */
@@ -86,6 +92,17 @@ export interface ResourceHandler<
     key: string,
     outputs: OutputsOf<D>,
   ): Promise<string>;
+  /**
+   * Where one of those values lives in Secrets Manager, for delivery that reads it inside the
+   * cluster; undefined for a value the handler composes (a URL with the password in it), which no
+   * secret holds as such. Whether it answers depends on `key` alone: a stack is checked with it
+   * before anything is created, when `outputs` are still empty.
+   */
+  secretSource?(
+    ctx: ResourceContext<SpecOf<D>>,
+    key: string,
+    outputs: OutputsOf<D>,
+  ): SecretSource | undefined;
 }
 
 /**
@@ -115,4 +132,9 @@ export interface CloudProvider {
    * not delete (another owner's, adopted in a rollback, protected) stays and is reported.
    */
   destroy(ctx: ResourceContext): Promise<RemovalResult>;
+  /**
+   * Refuses a resource it could not create (an InputError saying what to change), before
+   * anything of the stack is created; `ctx.outputs` are empty.
+   */
+  preflight?(ctx: ResourceContext): void;
 }

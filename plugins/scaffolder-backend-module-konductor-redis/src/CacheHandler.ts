@@ -163,6 +163,13 @@ export class CacheHandler implements ResourceHandler<typeof cache> {
     throw new Error(`${ctx.name} holds no secret '${key}'`);
   }
 
+  /** The AUTH token is its secret's whole value; the URL is composed. */
+  secretSource(_ctx: Ctx, key: string, outputs: Outputs) {
+    return key === 'authToken'
+      ? { secretId: outputs.authSecretArn }
+      : undefined;
+  }
+
   async destroy(ctx: Ctx): Promise<RemovalResult> {
     const elasticache = await this.aws.client(ElastiCacheClient, ctx);
     const removal = removalOf(ctx);

@@ -206,7 +206,9 @@ async function extraneous(
       await api
         .list(def.apiVersion, def.kind, app.spec.destination.namespace)
         .catch(e =>
-          (e as { code?: number }).code === 404 ? { items: [] } : Promise.reject(e),
+          (e as { code?: number }).code === 404
+            ? { items: [] }
+            : Promise.reject(e),
         )
     ).items as Obj[];
     for (const live of listed) {

@@ -120,7 +120,10 @@ export function handleAddons(
         throw invalid(
           `Addon ${b.addonName} specified is not supported in ${cluster.version} kubernetes version`,
         );
-      if (b.addonVersion !== undefined && b.addonVersion !== CATALOGUE[b.addonName])
+      if (
+        b.addonVersion !== undefined &&
+        b.addonVersion !== CATALOGUE[b.addonName]
+      )
         throw invalid(
           `Addon version ${b.addonVersion} specified is not supported for ${b.addonName} in ${cluster.version} kubernetes version`,
         );

@@ -146,7 +146,7 @@ export function handlePodIdentity(
         );
       const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
       const associationId = `a-${[...randomBytes(17)]
-        .map(b => alphabet[b % alphabet.length])
+        .map(byte => alphabet[byte % alphabet.length])
         .join('')}`;
       const r = ctx.state.put<PodIdentityAssociation>({
         service: 'eks',

@@ -245,7 +245,8 @@ function rollOut(
   );
   const stuck = unpullable || !!r.blocked;
   r.readyAt =
-    Date.now() + (stuck ? progressDeadlineMs(r.data) : ctx.durations.deployment);
+    Date.now() +
+    (stuck ? progressDeadlineMs(r.data) : ctx.durations.deployment);
   r.fails = stuck || failLongOperation || undefined;
 }
 
@@ -303,8 +304,7 @@ export async function handleKubernetes(
 
   // /api/v1/... or /apis/{group}/{version}/..., after discovery (/version, /api, /apis, ...).
   const rest = segments.slice(1);
-  const installed = (addon: string) =>
-    !!activeAddon(ctx.state, cluster, addon);
+  const installed = (addon: string) => !!activeAddon(ctx.state, cluster, addon);
   const document =
     req.method === 'GET' &&
     discovery(rest, (cluster.data as { version: string }).version, installed);

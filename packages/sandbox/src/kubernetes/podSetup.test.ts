@@ -54,9 +54,7 @@ describe('Secrets from Secrets Manager in pods: EKS add-ons, Pod Identity and th
   const addonActive = (addonName: string, clusterName = 'shop') =>
     eventually(async () => {
       const a = (
-        await eks().send(
-          new DescribeAddonCommand({ clusterName, addonName }),
-        )
+        await eks().send(new DescribeAddonCommand({ clusterName, addonName }))
       ).addon;
       return a?.status === 'ACTIVE' ? a : undefined;
     });
@@ -115,8 +113,7 @@ describe('Secrets from Secrets Manager in pods: EKS add-ons, Pod Identity and th
       /eksbuild/,
     );
     expect(
-      (await eks().send(new ListAddonsCommand({ clusterName: 'shop' })))
-        .addons,
+      (await eks().send(new ListAddonsCommand({ clusterName: 'shop' }))).addons,
     ).toEqual(['eks-pod-identity-agent']);
   });
 
@@ -160,9 +157,9 @@ describe('Secrets from Secrets Manager in pods: EKS add-ons, Pod Identity and th
           serviceAccount: 'web',
         }),
       );
-    expect((await list('shop')).associations?.map(a => a.associationId)).toEqual(
-      [association?.associationId],
-    );
+    expect(
+      (await list('shop')).associations?.map(a => a.associationId),
+    ).toEqual([association?.associationId]);
     expect((await list('other')).associations).toEqual([]);
   });
 
@@ -214,12 +211,19 @@ describe('Secrets from Secrets Manager in pods: EKS add-ons, Pod Identity and th
                     {
                       name: 'DB_PASSWORD',
                       valueFrom: {
-                        secretKeyRef: { name: 'web-secrets', key: 'DB_PASSWORD' },
+                        secretKeyRef: {
+                          name: 'web-secrets',
+                          key: 'DB_PASSWORD',
+                        },
                       },
                     },
                   ],
                   volumeMounts: [
-                    { name: 'secrets', mountPath: '/mnt/secrets', readOnly: true },
+                    {
+                      name: 'secrets',
+                      mountPath: '/mnt/secrets',
+                      readOnly: true,
+                    },
                   ],
                 },
               ],
@@ -274,7 +278,10 @@ describe('Secrets from Secrets Manager in pods: EKS add-ons, Pod Identity and th
         ...spc,
         spec: {
           ...spc.spec,
-          parameters: { ...spc.spec.parameters, objects: [{ objectName: 'x' }] },
+          parameters: {
+            ...spc.spec.parameters,
+            objects: [{ objectName: 'x' }],
+          },
         },
       } as k8s.KubernetesObject)
       .catch(e => e);
@@ -286,8 +293,9 @@ describe('Secrets from Secrets Manager in pods: EKS add-ons, Pod Identity and th
 
     // Mounted and synced: the pods start with the secret's value in their Secret.
     await eventually(async () =>
-      (await apps.readNamespacedDeployment({ name: 'web', namespace: 'shop' }))
-        .status?.availableReplicas === 1
+      (
+        await apps.readNamespacedDeployment({ name: 'web', namespace: 'shop' })
+      ).status?.availableReplicas === 1
         ? true
         : undefined,
     );
@@ -329,7 +337,10 @@ describe('Secrets from Secrets Manager in pods: EKS add-ons, Pod Identity and th
           },
         },
       });
-    await core.deleteNamespacedSecret({ name: 'web-secrets', namespace: 'shop' });
+    await core.deleteNamespacedSecret({
+      name: 'web-secrets',
+      namespace: 'shop',
+    });
     const web = await apps.readNamespacedDeployment({
       name: 'web',
       namespace: 'shop',
@@ -393,7 +404,7 @@ describe('Secrets from Secrets Manager in pods: EKS add-ons, Pod Identity and th
     });
   });
 
-  it('takes a cluster\'s add-ons and associations with it: a cluster made again with its name has none', async () => {
+  it("takes a cluster's add-ons and associations with it: a cluster made again with its name has none", async () => {
     subnetIds = await clusterSubnets(sandbox(), '10.45');
     await activeCluster('again');
     await eks().send(
@@ -420,7 +431,8 @@ describe('Secrets from Secrets Manager in pods: EKS add-ons, Pod Identity and th
     );
     await activeCluster('again');
     expect(
-      (await eks().send(new ListAddonsCommand({ clusterName: 'again' }))).addons,
+      (await eks().send(new ListAddonsCommand({ clusterName: 'again' })))
+        .addons,
     ).toEqual([]);
     expect(
       (

@@ -86,11 +86,8 @@ function awsMount(
     let value: string | undefined;
     try {
       value = currentValue(
-        lookupSecret(
-          state,
-          { account: cluster.account!, region },
-          o.objectName,
-        ).data,
+        lookupSecret(state, { account: cluster.account!, region }, o.objectName)
+          .data,
       );
     } catch (e) {
       if (!(e instanceof ServiceError)) throw e;
@@ -263,7 +260,10 @@ export function podBlocker(
           reason: 'CreateContainerConfigError',
           message: `secret "${ref.name}" not found`,
         };
-      if (!(ref.key in (secret.data ?? {})) && !(ref.key in (secret.stringData ?? {})))
+      if (
+        !(ref.key in (secret.data ?? {})) &&
+        !(ref.key in (secret.stringData ?? {}))
+      )
         return {
           reason: 'CreateContainerConfigError',
           message: `couldn't find key ${ref.key} in Secret ${namespace}/${ref.name}`,

@@ -303,8 +303,10 @@ function cronJobErrors(obj: Obj): string[] {
  */
 function secretProviderClassErrors(obj: Obj): string[] {
   const errors: string[] = [];
-  const type = (v: unknown) =>
-    Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v;
+  const type = (v: unknown) => {
+    if (Array.isArray(v)) return 'array';
+    return v === null ? 'null' : typeof v;
+  };
   if (typeof obj.spec?.provider !== 'string' || !obj.spec.provider)
     errors.push('spec.provider: Required value');
   for (const [k, v] of Object.entries(obj.spec?.parameters ?? {}))

@@ -57,7 +57,7 @@ describe('the chart library', () => {
 
   it('gives a web service probes, a Service and an ingress on its names with its certificate', () => {
     const [deployment, service, ingress] = renderChart(values());
-    const container = deployment.spec.template.spec.containers[0];
+    const container = deployment.spec!.template.spec.containers[0];
     expect(container).toMatchObject({
       image: 'ghcr.io/acme/shop:1.0.0',
       ports: [{ name: 'http', containerPort: 8080 }],
@@ -77,20 +77,20 @@ describe('the chart library', () => {
         },
       ],
     });
-    expect(service.spec.ports).toEqual([
+    expect(service.spec!.ports).toEqual([
       { name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' },
     ]);
     expect(ingress.metadata.annotations).toEqual({
       'alb.ingress.kubernetes.io/certificate-arn':
         'arn:aws:acm:us-east-1:123456789012:certificate/abc',
     });
-    expect(ingress.spec.tls).toEqual([
+    expect(ingress.spec!.tls).toEqual([
       {
         hosts: ['shop-dev.apps.example', 'shop.example.com'],
         secretName: 'shop-tls',
       },
     ]);
-    expect(ingress.spec.rules.map((r: any) => r.host)).toEqual([
+    expect(ingress.spec!.rules.map((r: any) => r.host)).toEqual([
       'shop-dev.apps.example',
       'shop.example.com',
     ]);
@@ -99,9 +99,79 @@ describe('the chart library', () => {
     ).not.toHaveProperty('spec.tls');
   });
 
+  it('brings the Secret from Secrets Manager when it is told where the values live: a service account, a SecretProviderClass and the CSI volume', () => {
+    const rds = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1';
+    const store = {
+      region: 'us-east-1',
+      sources: {
+        DB_USER: { secretId: rds, jsonKey: 'username' },
+        DB_PASSWORD: { secretId: rds, jsonKey: 'password' },
+        SESSION_KEY: { secretId: 'konductor/shop-dev/SESSION_KEY' },
+      },
+    };
+    for (const category of APP_CATEGORIES) {
+      const manifests = renderChart(
+        values({
+          category,
+          secretEnv: ['DB_USER', 'DB_PASSWORD', 'SESSION_KEY'],
+          secretStore: store,
+        }),
+      );
+      expect(lintChart(manifests, 'shop-secrets')).toEqual([]);
+      const [account, spc, workload] = manifests;
+      expect(account).toMatchObject({
+        kind: 'ServiceAccount',
+        metadata: { name: 'shop' },
+      });
+      expect(spc.kind).toBe('SecretProviderClass');
+      expect(spc.metadata.name).toBe('shop-secrets');
+      // One object per secret; a JSON key is a file named after its variable.
+      expect(JSON.parse(spc.spec!.parameters.objects)).toEqual([
+        {
+          objectName: rds,
+          objectType: 'secretsmanager',
+          objectAlias: 'secret-0',
+          jmesPath: [
+            { path: 'username', objectAlias: 'DB_USER' },
+            { path: 'password', objectAlias: 'DB_PASSWORD' },
+          ],
+        },
+        {
+          objectName: 'konductor/shop-dev/SESSION_KEY',
+          objectType: 'secretsmanager',
+          objectAlias: 'secret-1',
+        },
+      ]);
+      expect(spc.spec!.parameters).toMatchObject({
+        region: 'us-east-1',
+        usePodIdentity: 'true',
+      });
+      expect(spc.spec!.secretObjects[0].data).toEqual([
+        { objectName: 'DB_USER', key: 'DB_USER' },
+        { objectName: 'DB_PASSWORD', key: 'DB_PASSWORD' },
+        { objectName: 'secret-1', key: 'SESSION_KEY' },
+      ]);
+      const pod =
+        workload.kind === 'CronJob'
+          ? workload.spec!.jobTemplate.spec.template.spec
+          : workload.spec!.template.spec;
+      expect(pod.serviceAccountName).toBe('shop');
+      expect(pod.volumes[0].csi.volumeAttributes.secretProviderClass).toBe(
+        'shop-secrets',
+      );
+      expect(pod.containers[0].volumeMounts[0].name).toBe(pod.volumes[0].name);
+    }
+    // Without secrets there is nothing to mount.
+    expect(
+      renderChart(values({ secretEnv: [], secretStore: store })).map(
+        m => m.kind,
+      ),
+    ).toEqual(['Deployment', 'Service', 'Ingress']);
+  });
+
   it('gives a worker no port and no probes, and a cron job its schedule and a restart policy jobs accept', () => {
     const [worker] = renderChart(values({ category: 'worker' }));
-    const container = worker.spec.template.spec.containers[0];
+    const container = worker.spec!.template.spec.containers[0];
     expect(container).not.toHaveProperty('ports');
     expect(container).not.toHaveProperty('readinessProbe');
     const [cron] = renderChart(values({ category: 'cron-job' }));

@@ -50,14 +50,14 @@ function podTemplate(
   if (m.kind === 'Deployment')
     return {
       path: 'spec.template',
-      spec: m.spec.template?.spec,
-      labels: m.spec.template?.metadata?.labels ?? {},
+      spec: m.spec?.template?.spec,
+      labels: m.spec?.template?.metadata?.labels ?? {},
     };
   if (m.kind === 'CronJob')
     return {
       path: 'spec.jobTemplate.spec.template',
-      spec: m.spec.jobTemplate?.spec?.template?.spec,
-      labels: m.spec.jobTemplate?.spec?.template?.metadata?.labels ?? {},
+      spec: m.spec?.jobTemplate?.spec?.template?.spec,
+      labels: m.spec?.jobTemplate?.spec?.template?.metadata?.labels ?? {},
     };
   return undefined;
 }
@@ -94,7 +94,7 @@ export function lintChart(
     if (pod) {
       if (
         m.kind === 'Deployment' &&
-        !selects(m.spec.selector?.matchLabels ?? {}, pod.labels)
+        !selects(m.spec?.selector?.matchLabels ?? {}, pod.labels)
       )
         problem(
           'spec.selector',
@@ -145,17 +145,17 @@ export function lintChart(
           );
       });
     }
-    if (m.kind === 'CronJob' && !isCronSchedule(String(m.spec.schedule ?? '')))
+    if (m.kind === 'CronJob' && !isCronSchedule(String(m.spec?.schedule ?? '')))
       problem(
         'spec.schedule',
         `"${
-          m.spec.schedule ?? ''
+          m.spec?.schedule ?? ''
         }" is not a cron schedule (five fields, or @hourly, @daily...)`,
       );
     if (m.kind === 'Service') {
       const pods = manifests
         .map(podTemplate)
-        .filter(p => p && selects(m.spec.selector ?? {}, p.labels));
+        .filter(p => p && selects(m.spec?.selector ?? {}, p.labels));
       if (!pods.length)
         problem('spec.selector', 'selects no pods of the chart');
       const containerPorts = new Set(
@@ -165,7 +165,7 @@ export function lintChart(
           ),
         ),
       );
-      for (const p of m.spec.ports ?? [])
+      for (const p of m.spec?.ports ?? [])
         if (!containerPorts.has(p.targetPort))
           problem(
             'spec.ports',
@@ -173,7 +173,7 @@ export function lintChart(
           );
     }
     if (m.kind === 'Ingress')
-      for (const rule of m.spec.rules ?? [])
+      for (const rule of m.spec?.rules ?? [])
         for (const path of rule.http?.paths ?? []) {
           const backend = path.backend?.service;
           const target = manifests.find(
@@ -181,7 +181,7 @@ export function lintChart(
           );
           if (
             !target ||
-            !(target.spec.ports ?? []).some(
+            !(target.spec?.ports ?? []).some(
               (p: any) => p.port === backend?.port?.number,
             )
           )

@@ -32,7 +32,8 @@ export interface Manifest {
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
   };
-  spec: Record<string, any>;
+  /** Absent for kinds without one (ServiceAccount). */
+  spec?: Record<string, any>;
 }
 
 /** The values a chart is rendered with. */
@@ -66,7 +67,32 @@ export interface ChartValues {
   schedule?: string;
   /** How long a rollout may make no progress before its Deployment reports it failed. */
   progressDeadlineSeconds?: number;
+  /**
+   * Where each `secretEnv` value lives in Secrets Manager, when the chart brings the Secret itself
+   * (delivery through git, where values may not go): the app's pods read them as their service
+   * account (an EKS Pod Identity) through the Secrets Store CSI driver with AWS's provider, which
+   * syncs them into the app's Secret. Without it, the Secret is written beside the chart.
+   */
+  secretStore?: SecretStore;
 }
+
+/** Where one secret value lives in Secrets Manager: the secret (ARN or name), and for a JSON secret the key that holds it. */
+export interface SecretSource {
+  secretId: string;
+  jsonKey?: string;
+}
+
+/** Where an app's secret values live in Secrets Manager (see `ChartValues.secretStore`). */
+export interface SecretStore {
+  region: string;
+  /** By variable. */
+  sources: Record<string, SecretSource>;
+}
+
+/** The CSI driver that mounts Secrets Manager values into pods, and where they are mounted. */
+const CSI_DRIVER = 'secrets-store.csi.k8s.io';
+const SECRETS_VOLUME = 'secrets-store';
+const SECRETS_MOUNT = '/mnt/secrets-store';
 
 /** The port the Service of a web service or API listens on. */
 export const SERVICE_PORT = 80;
@@ -82,6 +108,9 @@ const selectorOf = (v: ChartValues) => ({ 'app.kubernetes.io/name': v.name });
 
 const serves = (category: AppCategory) =>
   category === 'web-service' || category === 'api';
+
+const mountsSecrets = (v: ChartValues) =>
+  !!v.secretStore && v.secretEnv.length > 0;
 
 function container(v: ChartValues) {
   const probe = (periodSeconds: number, failureThreshold: number) => ({
@@ -104,6 +133,11 @@ function container(v: ChartValues) {
       limits: { memory: v.memory },
     },
     securityContext: { allowPrivilegeEscalation: false },
+    ...(mountsSecrets(v) && {
+      volumeMounts: [
+        { name: SECRETS_VOLUME, mountPath: SECRETS_MOUNT, readOnly: true },
+      ],
+    }),
     ...(serves(v.category) && {
       ports: [{ name: 'http', containerPort: v.port, protocol: 'TCP' }],
       readinessProbe: probe(10, 3),
@@ -111,6 +145,100 @@ function container(v: ChartValues) {
       livenessProbe: { ...probe(20, 3), initialDelaySeconds: 30 },
     }),
   };
+}
+
+/**
+ * A pod's spec: its container and, when it mounts its secrets, its service account (the one its
+ * Pod Identity names) and the CSI volume whose mount syncs the Secret its env reads.
+ */
+function podSpec(v: ChartValues) {
+  return {
+    ...(mountsSecrets(v) && { serviceAccountName: v.name }),
+    containers: [container(v)],
+    ...(mountsSecrets(v) && {
+      volumes: [
+        {
+          name: SECRETS_VOLUME,
+          csi: {
+            driver: CSI_DRIVER,
+            readOnly: true,
+            volumeAttributes: { secretProviderClass: v.secretName },
+          },
+        },
+      ],
+    }),
+  };
+}
+
+/**
+ * The app's service account and the SecretProviderClass that reads its secret values from
+ * Secrets Manager (one object per secret, a JSON key picked with `jmesPath`) and syncs them into
+ * the app's Secret under each variable's name.
+ */
+function secretStore(v: ChartValues): Manifest[] {
+  const store = v.secretStore!;
+  const objects = new Map<
+    string,
+    {
+      objectName: string;
+      objectType: string;
+      objectAlias: string;
+      jmesPath: { path: string; objectAlias: string }[];
+    }
+  >();
+  const data: { objectName: string; key: string }[] = [];
+  for (const variable of v.secretEnv) {
+    const source = store.sources[variable];
+    if (!source)
+      throw new Error(`secretStore.sources has no source for ${variable}`);
+    let o = objects.get(source.secretId);
+    if (!o) {
+      o = {
+        objectName: source.secretId,
+        objectType: 'secretsmanager',
+        objectAlias: `secret-${objects.size}`,
+        jmesPath: [],
+      };
+      objects.set(source.secretId, o);
+    }
+    // A JSON key is a file of its own, named after the variable; a whole value is the object's.
+    if (source.jsonKey)
+      o.jmesPath.push({ path: source.jsonKey, objectAlias: variable });
+    data.push({
+      objectName: source.jsonKey ? variable : o.objectAlias,
+      key: variable,
+    });
+  }
+  const labels = labelsOf(v);
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: v.name, namespace: v.namespace, labels },
+    },
+    {
+      apiVersion: 'secrets-store.csi.x-k8s.io/v1',
+      kind: 'SecretProviderClass',
+      metadata: { name: v.secretName, namespace: v.namespace, labels },
+      spec: {
+        provider: 'aws',
+        parameters: {
+          region: store.region,
+          usePodIdentity: 'true',
+          // A YAML string, as the AWS provider reads it (JSON is YAML).
+          objects: JSON.stringify(
+            [...objects.values()].map(({ jmesPath, ...o }) => ({
+              ...o,
+              ...(jmesPath.length && { jmesPath }),
+            })),
+          ),
+        },
+        secretObjects: [
+          { secretName: v.secretName, type: 'Opaque', labels, data },
+        ],
+      },
+    },
+  ];
 }
 
 function deployment(v: ChartValues): Manifest {
@@ -127,7 +255,7 @@ function deployment(v: ChartValues): Manifest {
       selector: { matchLabels: selectorOf(v) },
       template: {
         metadata: { labels },
-        spec: { containers: [container(v)] },
+        spec: podSpec(v),
       },
     },
   };
@@ -202,7 +330,7 @@ function cronJob(v: ChartValues): Manifest {
           backoffLimit: 2,
           template: {
             metadata: { labels },
-            spec: { restartPolicy: 'OnFailure', containers: [container(v)] },
+            spec: { restartPolicy: 'OnFailure', ...podSpec(v) },
           },
         },
       },
@@ -219,7 +347,10 @@ const CHARTS: Record<AppCategory, (v: ChartValues) => Manifest[]> = {
 
 /** The app's objects, in the order they are applied. */
 export function renderChart(values: ChartValues): Manifest[] {
-  return CHARTS[values.category](values);
+  return [
+    ...(mountsSecrets(values) ? secretStore(values) : []),
+    ...CHARTS[values.category](values),
+  ];
 }
 
 /** The kinds of object a category's chart renders, for plans. */

@@ -109,6 +109,8 @@ export async function kubeClient<T = k8s.CoreV1Api>(
   sandbox: Sandbox,
   cluster: ResourceOutputs,
   Api: new (...args: any[]) => T = k8s.CoreV1Api as any,
+  /** From inside the cluster's VPC (a test looking at what only an in-cluster agent reaches). */
+  insideVpc = false,
 ): Promise<T> {
   const creds = await credentials('123456789012');
   const described = (
@@ -118,6 +120,8 @@ export async function kubeClient<T = k8s.CoreV1Api>(
       credentials: creds,
     }).send(new DescribeClusterCommand({ name: String(cluster.clusterName) }))
   ).cluster!;
+  if (insideVpc)
+    described.endpoint = described.endpoint!.replace('/k8s/', '/k8s-vpc/');
   return (await eksKubeConfig(described, 'us-east-1', creds)).makeApiClient(
     Api as any,
   ) as T;

@@ -3,6 +3,7 @@ import {
   awsTargetSchema,
   BUILT_IN_RESOURCE_KINDS,
   ResourceKinds,
+  type SecretSource,
 } from '@konductor/plugin-provisioning-common';
 import type {
   CloudProvider,
@@ -56,6 +57,8 @@ export class AwsProvider implements CloudProvider {
               hubArgoCd(options.clients, options.gitops!.argoCd, ctx.signal),
             eks: ctx => aws.client(EKSClient, ctx),
             repository: options.gitops.repository,
+            secretsRoleArn: options.gitops.secretsRoleArn,
+            secretSource: (ctx, source) => this.secretSource(ctx, source),
             host: ctx => aws.appHost(ctx),
             pollIntervalMs: options.pollIntervalMs ?? 10_000,
             progressDeadlineMs: options.imagePullGraceMs ?? 120_000,
@@ -89,20 +92,44 @@ export class AwsProvider implements CloudProvider {
    * generated name).
    */
   private secretValue(app: ResourceContext, source: string) {
+    const held = this.holder(app, source);
+    if (held?.handler.secretValue)
+      return held.handler.secretValue(held.ctx, held.key, held.outputs);
+    return this.secrets.value(app, source);
+  }
+
+  /**
+   * Where that value lives in Secrets Manager; undefined when its holder composes it (a URL)
+   * or keeps it elsewhere.
+   */
+  private secretSource(
+    app: ResourceContext,
+    source: string,
+  ): SecretSource | undefined {
+    const held = this.holder(app, source);
+    if (held)
+      return held.handler.secretSource?.(held.ctx, held.key, held.outputs);
+    return this.secrets.source(app, source);
+  }
+
+  /** The resource whose kind holds the secret value `source` names (`database.password`), if one does. */
+  private holder(app: ResourceContext, source: string) {
     const [name, key] = source.split('.');
     const resource = app.spec.resources[name];
     const handler = resource && this.handlers.get(resource.kind);
     if (
-      name !== app.name &&
-      handler?.secretValue &&
-      this.kinds.get(resource.kind)?.secrets?.includes(key)
+      name === app.name ||
+      !handler ||
+      !this.kinds.get(resource.kind)?.secrets?.includes(key)
     )
-      return handler.secretValue(
-        { ...app, name, resource },
-        key,
-        app.outputs[name],
-      );
-    return this.secrets.value(app, source);
+      return undefined;
+    return {
+      handler,
+      key,
+      ctx: { ...app, name, resource },
+      // None yet when a stack is checked before it is created.
+      outputs: app.outputs[name] ?? {},
+    };
   }
 
   private handler(ctx: ResourceContext): ResourceHandler {
@@ -112,6 +139,10 @@ export class AwsProvider implements CloudProvider {
         `The AWS provider has no handler for the kind '${ctx.resource.kind}' of ${ctx.name}`,
       );
     return handler;
+  }
+
+  preflight(ctx: ResourceContext): void {
+    this.handler(ctx).preflight?.(ctx);
   }
 
   create(ctx: ResourceContext): Promise<ResourceOutputs> {

@@ -207,6 +207,13 @@ export class DatabaseHandler implements ResourceHandler<typeof database> {
     return values[key];
   }
 
+  /** The user name and password are fields of the master user secret RDS keeps; the rest are composed. */
+  secretSource(_ctx: Ctx, key: string, outputs: Outputs) {
+    return key === 'username' || key === 'password'
+      ? { secretId: outputs.masterUserSecretArn, jsonKey: key }
+      : undefined;
+  }
+
   async exists(ctx: ResourceContext, outputs: Outputs) {
     const rds = await this.aws.client(RDSClient, ctx);
     const db = (

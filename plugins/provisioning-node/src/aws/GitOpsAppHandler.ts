@@ -11,6 +11,8 @@ import {
   app,
   renderChart,
   type OutputsOf,
+  type SecretSource,
+  type SecretStore,
   type SpecOf,
 } from '@konductor/plugin-provisioning-common';
 import type {
@@ -23,6 +25,7 @@ import { ArgoCdClient } from '../delivery/ArgoCdClient';
 import type { ArgoCdHub, GitOpsRepository } from '../delivery/gitops';
 import type { AwsClientFactory } from './AwsClientFactory';
 import { appChart } from './appChart';
+import { ensurePodSecrets, removePodSecrets } from './podSecrets';
 import {
   adopt,
   keepReason,
@@ -43,6 +46,10 @@ export interface GitOpsAppHandlerOptions {
   /** The stack's EKS client. */
   eks(ctx: ResourceContext): Promise<EKSClient>;
   repository: GitOpsRepository;
+  /** The IAM role apps' pods read their secrets as; without it, apps with secrets are refused. */
+  secretsRoleArn?: string;
+  /** Where a secret value an app receives (`database.password`) lives in Secrets Manager. */
+  secretSource(ctx: ResourceContext, source: string): SecretSource | undefined;
   host(ctx: ResourceContext): string;
   pollIntervalMs: number;
   /** How long a rollout may make no progress (an image that does not pull) before it fails. */
@@ -96,16 +103,42 @@ const pathOf = (ctx: ResourceContext) => `stacks/${ctx.stackId}`;
 export class GitOpsAppHandler implements ResourceHandler<typeof app> {
   constructor(private readonly options: GitOpsAppHandlerOptions) {}
 
+  /**
+   * Where the cluster reads the app's secret values (git holds only where they live), or an
+   * error that says what to change, before anything is written.
+   */
+  private secretStore(ctx: Ctx): SecretStore | undefined {
+    const entries = Object.entries(ctx.resource.secretEnv);
+    if (!entries.length) return undefined;
+    if (!this.options.secretsRoleArn)
+      throw new InputError(
+        `resources.${ctx.name}.secretEnv: this portal delivers apps through git, and has no IAM role for apps to read their secrets with (konductor.apps.gitops.secretsRoleArn): ask the platform team to set it, or remove secretEnv`,
+      );
+    const sources: SecretStore['sources'] = {};
+    for (const [variable, source] of entries) {
+      const found = this.options.secretSource(ctx, source);
+      if (!found)
+        throw new InputError(
+          `resources.${ctx.name}.secretEnv.${variable}: "${source}" is composed by the portal (it holds a password inside a URL), and no secret holds it as such, so the cluster cannot read it: receive its parts instead (a database's username and password in secretEnv, its host, port and name in env)`,
+        );
+      sources[variable] = found;
+    }
+    return { region: ctx.spec.target.region, sources };
+  }
+
+  /** An app whose secrets this delivery cannot bring is refused before the stack is created. */
+  preflight(ctx: Ctx): void {
+    this.secretStore(ctx);
+  }
+
   async create(ctx: Ctx): Promise<OutputsOf<typeof app>> {
     const spec = ctx.resource;
-    if (Object.keys(spec.secretEnv).length)
-      throw new InputError(
-        `resources.${ctx.name}.secretEnv: delivery through git does not carry secrets yet (their values never go to git, and the cluster-side secret delivery is not built): remove secretEnv, or provision this stack on a portal without konductor.apps.gitops`,
-      );
+    const secretStore = this.secretStore(ctx);
     const { values, outputs } = appChart(ctx, this.options.host(ctx), {
       progressDeadlineSeconds: Math.ceil(
         this.options.progressDeadlineMs / 1000,
       ),
+      secretStore,
     });
     const manifests = renderChart(values);
     const cluster = await this.options.cluster(ctx);
@@ -127,6 +160,12 @@ export class GitOpsAppHandler implements ResourceHandler<typeof app> {
       `${ctx.stackId}: ${spec.category} ${spec.image}, ${spec.replicas} replicas (run ${ctx.runId})`,
     );
     await this.grantAccess(ctx, roleArn);
+    if (secretStore)
+      await ensurePodSecrets(ctx, await this.options.eks(ctx), {
+        roleArn: this.options.secretsRoleArn!,
+        serviceAccount: values.name,
+        pollIntervalMs: this.options.pollIntervalMs,
+      });
     await argo.registerCluster(cluster.arn!, cluster.name!);
     const ownership = ownershipAnnotations(stackTags(ctx));
     await argo.upsertApplication({
@@ -251,6 +290,6 @@ export class GitOpsAppHandler implements ResourceHandler<typeof app> {
       undefined,
       `${ctx.stackId}: removed (run ${ctx.runId})`,
     );
-    return { kept: [] };
+    return removePodSecrets(ctx, await this.options.eks(ctx), ctx.spec.name);
   }
 }

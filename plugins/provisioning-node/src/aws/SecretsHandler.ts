@@ -11,6 +11,7 @@ import {
 import {
   secrets,
   type OutputsOf,
+  type SecretSource,
   type SpecOf,
 } from '@konductor/plugin-provisioning-common';
 import type {
@@ -95,6 +96,11 @@ export class SecretsHandler implements ResourceHandler<typeof secrets> {
         }),
       )
     ).SecretString!;
+  }
+
+  /** Where a generated secret lives: its own secret, the whole value. */
+  source(ctx: ResourceContext, name: string): SecretSource {
+    return { secretId: `konductor/${ctx.stackId}/${name}` };
   }
 
   async destroy(ctx: ResourceContext): Promise<RemovalResult> {

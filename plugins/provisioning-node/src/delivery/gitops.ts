@@ -35,6 +35,12 @@ export interface ArgoCdHub {
 export interface GitOpsDelivery {
   repository: GitOpsRepository;
   argoCd: ArgoCdHub;
+  /**
+   * The IAM role apps' pods read their secrets as (an EKS Pod Identity for each app's service
+   * account): the platform's, trusting `pods.eks.amazonaws.com` (see `config.d.ts` for the
+   * permissions it needs).
+   */
+  secretsRoleArn?: string;
 }
 
 const status = (e: unknown) => (e as { status?: number }).status;
