@@ -63,13 +63,14 @@ export interface Config {
         branch?: string;
         /**
          * The IAM role apps' pods read their secrets as, through EKS Pod Identity and the Secrets
-         * Store CSI driver (required for apps with secretEnv): trusted by pods.eks.amazonaws.com
-         * (sts:AssumeRole and sts:TagSession), allowed secretsmanager:GetSecretValue and
-         * DescribeSecret on the stacks' secrets: those whose konductor:stack tag is the session's
-         * eks-cluster-name tag (a stack's cluster is named after it), and the master user secrets
-         * RDS keeps (rds!db-*).
+         * Store CSI driver (required for apps with secretEnv): the role of this name in each stack's
+         * account (Pod Identity takes roles of the cluster's account), trusted by
+         * pods.eks.amazonaws.com (sts:AssumeRole and sts:TagSession), allowed
+         * secretsmanager:GetSecretValue and DescribeSecret on the stacks' secrets: those whose
+         * konductor:stack tag is the session's eks-cluster-name tag (a stack's cluster is named
+         * after it), and the master user secrets RDS keeps (rds!db-*).
          */
-        secretsRoleArn?: string;
+        secretsRoleName?: string;
         /** The platform's Argo CD: an EKS Argo CD capability on the platform's hub cluster. */
         argocd: {
           accountId: string;

@@ -101,7 +101,25 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
   });
   await expect(page.getByLabel('app ready')).toBeVisible();
   await expect(page.getByText('Succeeded').first()).toBeVisible();
+  // The app went through git and the platform's Argo CD, which the run followed to healthy.
+  await expect(
+    page.getByText(
+      new RegExp(`app: Argo CD application ${name}-dev at [0-9a-f]{7}: `),
+    ),
+  ).toBeVisible();
   await snap(page, testInfo, '45-run-page');
+  // The GitOps repository holds the rendered app, and in it where its secrets live.
+  const rendered = await fetch(
+    `${sandboxUrl}/github/repos/acme/deployments/contents/stacks/${name}-dev/app.yaml`,
+    { headers: { authorization: 'token sandbox-token' } },
+  );
+  expect(rendered.status).toBe(200);
+  const manifests = Buffer.from(
+    (await rendered.json()).content,
+    'base64',
+  ).toString('utf8');
+  expect(manifests).toContain('kind: SecretProviderClass');
+  expect(manifests).toContain('objectName: DB_PASSWORD');
   await page.goto(taskUrl);
 
   // The task: the gate, the repository, the stack, the catalog.

@@ -22,7 +22,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startSandbox, Sandbox, SandboxResource } from '@konductor/sandbox';
+import {
+  PLATFORM_HUB,
+  startSandbox,
+  Sandbox,
+  SandboxResource,
+} from '@konductor/sandbox';
 import {
   BackendProcess,
   GuestApi,
@@ -95,7 +100,8 @@ function stackOf(r: SandboxResource): string {
 function cloudInventory(sandbox: Sandbox) {
   const byStack = new Map<string, Map<string, number>>();
   for (const r of sandbox.state.all()) {
-    if (!CLOUD.has(r.service)) continue;
+    // The platform's hub (its Argo CD) is the platform's, not a stack's.
+    if (!CLOUD.has(r.service) || r.account === PLATFORM_HUB.accountId) continue;
     const stack = stackOf(r) || '(untagged)';
     const counts = byStack.get(stack) ?? new Map<string, number>();
     const type = `${r.service}/${r.type}`;
@@ -168,6 +174,7 @@ async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'konductor-chaos-'));
   const sandbox = await startSandbox({
     port: SANDBOX_PORT,
+    platformHub: true,
     vpcLimit: 100,
     durations: {
       vpc: ms(1000),

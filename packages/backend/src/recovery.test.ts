@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startSandbox, Sandbox } from '@konductor/sandbox';
+import { PLATFORM_HUB, startSandbox, Sandbox } from '@konductor/sandbox';
 import {
   BackendProcess,
   GuestApi,
@@ -24,6 +24,7 @@ describe('a backend killed in the middle of a run', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'konductor-recovery-'));
     sandbox = await startSandbox({
       port: SANDBOX_PORT,
+      platformHub: true,
       // Long enough that the kill lands while the database is being created.
       durations: { rdsInstance: 6000, eksCluster: 3000, eksNodegroup: 1000 },
     });
@@ -64,7 +65,12 @@ describe('a backend killed in the middle of a run', () => {
     const inventory = () =>
       sandbox.state
         .all()
-        .filter(r => ['ec2', 'rds', 'eks'].includes(r.service))
+        // The stack's account: not the platform hub's, whose cluster runs Argo CD.
+        .filter(
+          r =>
+            ['ec2', 'rds', 'eks'].includes(r.service) &&
+            r.account !== PLATFORM_HUB.accountId,
+        )
         .map(r => `${r.service}/${r.type}`)
         .sort();
     expect(inventory()).toContain('rds/db-instance');

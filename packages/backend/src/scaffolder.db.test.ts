@@ -58,6 +58,7 @@ describe.each(databases.eachSupportedId())(
 
     beforeAll(async () => {
       sandbox = await startSandbox({
+        platformHub: true,
         durations: {
           vpc: 10,
           rdsInstance: 200,
@@ -89,6 +90,14 @@ describe.each(databases.eachSupportedId())(
                   pollIntervalSeconds: 0.05,
                 },
                 jira: { ...konductor.jira, baseUrl: sandbox.jiraUrl },
+                apps: {
+                  gitops: {
+                    ...konductor.apps.gitops,
+                    repoUrl: `${
+                      new URL(sandbox.url).host
+                    }?owner=acme&repo=deployments`,
+                  },
+                },
               },
               // The organisation's people and teams (the guest's team among them) from this
               // test's sandbox's GitHub, as the embedded setup reads them.

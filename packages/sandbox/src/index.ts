@@ -22,4 +22,5 @@ export type { SandboxOrg, SandboxOAuthApp } from './github/identity';
 export { POSTGRES_VERSIONS } from './aws/rds';
 export { EKS_VERSIONS } from './aws/eks';
 export { STARTER_IMAGE } from './kubernetes/images';
+export { PLATFORM_HUB } from './platformHub';
 export { knownFields } from './kubernetes/schema';

@@ -22,7 +22,8 @@ function jsonEnv(name: string) {
  * zones of the default account, default example.com), KONDUCTOR_SANDBOX_IMAGES (comma-separated
  * container images registries hold besides the platform's starter image),
  * KONDUCTOR_SANDBOX_PRIVATE_ENDPOINTS (1: a private cluster endpoint takes no call from outside
- * its VPC, a public one only from its publicAccessCidrs).
+ * its VPC, a public one only from its publicAccessCidrs), KONDUCTOR_SANDBOX_PLATFORM_HUB (0: without
+ * the platform's hub for delivery through git, its Argo CD and GitOps repository; on by default).
  */
 async function main() {
   const port = Number(process.env.KONDUCTOR_SANDBOX_PORT ?? '4566');
@@ -42,6 +43,7 @@ async function main() {
       .map(zone => zone.trim())
       .filter(Boolean),
     privateEndpoints: process.env.KONDUCTOR_SANDBOX_PRIVATE_ENDPOINTS === '1',
+    platformHub: process.env.KONDUCTOR_SANDBOX_PLATFORM_HUB !== '0',
     images: (process.env.KONDUCTOR_SANDBOX_IMAGES ?? '')
       .split(',')
       .map(image => image.trim())

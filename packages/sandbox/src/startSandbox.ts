@@ -4,6 +4,7 @@ import path from 'node:path';
 import { AddressInfo } from 'node:net';
 import { handleAws } from './aws';
 import { seedHostedZone } from './aws/route53';
+import { seedPlatformHub } from './platformHub';
 import { FaultInjector, FaultRule } from './faults';
 import { handleGitHttp, handleGithub } from './github';
 import { handleGithubGraphql } from './github/graphql';
@@ -48,6 +49,11 @@ export interface SandboxOptions {
    * VPC alone, as the Argo CD capability reaches it; a public one from its publicAccessCidrs).
    */
   privateEndpoints?: boolean;
+  /**
+   * Start with the platform's hub for delivery through git ({@link PLATFORM_HUB}): its EKS
+   * cluster with the Argo CD capability, and the GitOps repository (default off).
+   */
+  platformHub?: boolean;
   /** The internet address callers from outside AWS come from (default 203.0.113.10). */
   clientPublicIp?: string;
   /** Fault rules active from the start. */
@@ -163,9 +169,10 @@ function inspect(state: SandboxState) {
 }
 
 /** What the sandbox's accounts hold before anyone creates anything. */
-function seed(ctx: SandboxContext) {
+async function seed(ctx: SandboxContext) {
   for (const zone of ctx.hostedZones)
     seedHostedZone(ctx.state, ctx.accountId, zone);
+  if (ctx.platformHub) await seedPlatformHub(ctx);
 }
 
 /** The admin API under `/__sandbox`: health, inspection, faults, reset. */
@@ -178,7 +185,7 @@ async function handleAdmin(
   if (route === 'GET /resources') return json(200, inspect(ctx.state));
   if (route === 'DELETE /resources') {
     ctx.state.clear();
-    seed(ctx);
+    await seed(ctx);
     return json(204, undefined);
   }
   if (route === 'GET /faults') return json(200, { faults: ctx.faults.list() });
@@ -314,6 +321,7 @@ export async function startSandbox(
     accountId: options.accountId ?? '123456789012',
     argocdToken: options.argocdToken ?? DEFAULT_ARGOCD_TOKEN,
     privateEndpoints: options.privateEndpoints ?? false,
+    platformHub: options.platformHub ?? false,
     clientPublicIp: options.clientPublicIp ?? '203.0.113.10',
     jiraProjects: options.jiraProjects ?? ['PLAT', 'OPS'],
     vpcLimit: options.vpcLimit ?? 5,
@@ -332,7 +340,7 @@ export async function startSandbox(
     },
   };
 
-  seed(ctx);
+  await seed(ctx);
 
   const server = http.createServer(
     listener(ctx, options, {

@@ -104,6 +104,8 @@ export interface SandboxContext {
    * `clientPublicIp`). Off, every endpoint takes every caller.
    */
   privateEndpoints: boolean;
+  /** Whether the platform's hub for delivery through git is seeded. */
+  platformHub: boolean;
   /** The internet address the sandbox's callers from outside AWS (the portal) come from. */
   clientPublicIp: string;
   /** Applies fault rules to one request, waiting out any injected latency. */

@@ -1,15 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { Octokit } from '@octokit/rest';
 import {
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  EC2Client,
-} from '@aws-sdk/client-ec2';
-import {
-  CreateCapabilityCommand,
-  CreateClusterCommand,
   DescribeCapabilityCommand,
-  DescribeClusterCommand,
   DescribePodIdentityAssociationCommand,
   EKSClient,
   ListAssociatedAccessPoliciesCommand,
@@ -23,6 +15,7 @@ import {
 import { parseAllDocuments } from 'yaml';
 import {
   DEFAULT_ARGOCD_TOKEN,
+  PLATFORM_HUB,
   Sandbox,
   STARTER_IMAGE,
   startSandbox,
@@ -37,94 +30,37 @@ import {
   credentials,
   durations,
   engineHelpers,
-  eventually,
   kubeClient,
   sandboxProvider,
   stack,
 } from './__testUtils__/engineSandbox';
 
+/** The platform's Argo CD: the hub the sandbox seeds, as the platform's infrastructure code makes it. */
 const HUB = {
-  accountId: '123456789012',
-  region: 'us-east-1',
-  clusterName: 'platform-hub',
-  capabilityName: 'argocd',
+  accountId: PLATFORM_HUB.accountId,
+  region: PLATFORM_HUB.region,
+  clusterName: PLATFORM_HUB.clusterName,
+  capabilityName: PLATFORM_HUB.capabilityName,
   token: DEFAULT_ARGOCD_TOKEN,
 };
 
-/** The platform's role for apps' secrets (see config.d.ts). */
-const SECRETS_ROLE = `arn:aws:iam::${HUB.accountId}:role/konductor-app-secrets`;
+/** The platform's role for apps' secrets, in each stack's account (see config.d.ts). */
+const SECRETS_ROLE = 'konductor-app-secrets';
 
-/** What the platform team's infrastructure code makes once: the hub with its Argo CD capability. */
-async function platformHub(sandbox: Sandbox): Promise<string> {
-  const config = {
+/** The hub's Argo CD server URL, asked of EKS as the portal asks it. */
+async function hubServerUrl(sandbox: Sandbox): Promise<string> {
+  const eks = new EKSClient({
     endpoint: sandbox.url,
     region: HUB.region,
     credentials: await credentials(HUB.accountId),
-  };
-  const ec2 = new EC2Client(config);
-  const vpc = (
-    await ec2.send(new CreateVpcCommand({ CidrBlock: '10.250.0.0/16' }))
-  ).Vpc!.VpcId!;
-  const subnetIds: string[] = [];
-  for (const [i, az] of ['us-east-1a', 'us-east-1b'].entries())
-    subnetIds.push(
-      (
-        await ec2.send(
-          new CreateSubnetCommand({
-            VpcId: vpc,
-            CidrBlock: `10.250.${i}.0/24`,
-            AvailabilityZone: az,
-          }),
-        )
-      ).Subnet!.SubnetId!,
-    );
-  const eks = new EKSClient(config);
-  await eks.send(
-    new CreateClusterCommand({
-      name: HUB.clusterName,
-      roleArn: `arn:aws:iam::${HUB.accountId}:role/eks`,
-      resourcesVpcConfig: {
-        subnetIds,
-        endpointPublicAccess: false,
-        endpointPrivateAccess: true,
-      },
-      accessConfig: { authenticationMode: 'API_AND_CONFIG_MAP' },
-    }),
-  );
-  await eventually(async () =>
-    (
-      await eks.send(new DescribeClusterCommand({ name: HUB.clusterName }))
-    ).cluster?.status === 'ACTIVE'
-      ? true
-      : undefined,
-  );
-  await eks.send(
-    new CreateCapabilityCommand({
+  });
+  const { capability } = await eks.send(
+    new DescribeCapabilityCommand({
       clusterName: HUB.clusterName,
       capabilityName: HUB.capabilityName,
-      type: 'ARGOCD',
-      roleArn: `arn:aws:iam::${HUB.accountId}:role/argocd`,
-      deletePropagationPolicy: 'RETAIN',
-      configuration: {
-        argoCd: {
-          awsIdc: {
-            idcInstanceArn: 'arn:aws:sso:::instance/ssoins-1234567890abcdef',
-          },
-        },
-      },
     }),
   );
-  return eventually(
-    async () =>
-      (
-        await eks.send(
-          new DescribeCapabilityCommand({
-            clusterName: HUB.clusterName,
-            capabilityName: HUB.capabilityName,
-          }),
-        )
-      ).capability?.configuration?.argoCd?.serverUrl,
-  );
+  return capability!.configuration!.argoCd!.serverUrl!;
 }
 
 // A stack with its network, cluster and app, its changes, and a rollback or destroy, in each
@@ -158,12 +94,12 @@ describe('apps delivered through git and Argo CD, to clusters whose endpoint is 
       durations,
       seed: 7,
       privateEndpoints: true,
+      platformHub: true,
     });
-    argo = new ArgoCdClient(await platformHub(sandbox), DEFAULT_ARGOCD_TOKEN);
-    const repo = await gh().rest.repos.createInOrg({
-      org: 'acme',
-      name: 'deployments',
-      auto_init: true,
+    argo = new ArgoCdClient(await hubServerUrl(sandbox), DEFAULT_ARGOCD_TOKEN);
+    const repo = await gh().rest.repos.get({
+      owner: PLATFORM_HUB.repository.owner,
+      repo: PLATFORM_HUB.repository.name,
     });
     gitops = () => ({
       repository: new GithubGitOpsRepository(async () => gh(), {
@@ -173,7 +109,7 @@ describe('apps delivered through git and Argo CD, to clusters whose endpoint is 
         cloneUrl: repo.data.clone_url,
       }),
       argoCd: HUB,
-      secretsRoleArn: SECRETS_ROLE,
+      secretsRoleName: SECRETS_ROLE,
     });
     provider = sandboxProvider(sandbox, [], {
       imagePullGraceMs: 1000,
@@ -217,18 +153,19 @@ describe('apps delivered through git and Argo CD, to clusters whose endpoint is 
       'konductor.dev/stack': 'web-dev',
       'konductor.dev/owner': 'group:default/team-a',
     });
-    // Argo CD's role was let into the stack's cluster through EKS, not through its API.
+    // Argo CD's role (of the platform's account) was let into the stack's cluster (of the
+    // stack's account) through EKS, not through its API.
     const eks = new EKSClient({
       endpoint: sandbox.url,
-      region: HUB.region,
-      credentials: await credentials(HUB.accountId),
+      region: 'us-east-1',
+      credentials: await credentials('123456789012'),
     });
     expect(
       (
         await eks.send(
           new ListAssociatedAccessPoliciesCommand({
             clusterName: 'web-dev',
-            principalArn: `arn:aws:iam::${HUB.accountId}:role/argocd`,
+            principalArn: PLATFORM_HUB.roleArn,
           }),
         )
       ).associatedAccessPolicies,
@@ -446,7 +383,7 @@ describe('apps delivered through git and Argo CD, to clusters whose endpoint is 
           }),
         )
       ).association?.roleArn,
-    ).toBe(SECRETS_ROLE);
+    ).toBe(`arn:aws:iam::123456789012:role/${SECRETS_ROLE}`);
   });
 
   it('refuses, before anything is created, secrets it cannot bring: no role for them, or a value the portal composes', async () => {
@@ -466,14 +403,14 @@ describe('apps delivered through git and Argo CD, to clusters whose endpoint is 
       'resources.app.secretEnv.DATABASE_URL: "database.url" is composed by the portal',
     );
     provider = sandboxProvider(sandbox, [], {
-      gitops: { ...gitops(), secretsRoleArn: undefined },
+      gitops: { ...gitops(), secretsRoleName: undefined },
     });
     const noRole = await run(
       app({ DB_PASSWORD: 'database.password' }),
       [],
     ).catch(e => e);
     expect(noRole.message).toContain(
-      'no IAM role for apps to read their secrets with (konductor.apps.gitops.secretsRoleArn)',
+      'no IAM role for apps to read their secrets with (konductor.apps.gitops.secretsRoleName)',
     );
     // Nothing was created: no network, no cluster, nothing in git.
     const eks = new EKSClient({

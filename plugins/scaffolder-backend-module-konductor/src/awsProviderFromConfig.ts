@@ -88,6 +88,6 @@ export function gitopsFromConfig(
       capabilityName: argocd.getString('capabilityName'),
       token: argocd.getString('token'),
     },
-    secretsRoleArn: gitops.getOptionalString('secretsRoleArn'),
+    secretsRoleName: gitops.getOptionalString('secretsRoleName'),
   };
 }

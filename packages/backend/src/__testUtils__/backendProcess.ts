@@ -43,6 +43,12 @@ export function writeBackendConfig(options: {
       sandbox: { url: sandboxUrl },
       aws: { endpoint: sandboxUrl, pollIntervalSeconds: 1 },
       jira: { baseUrl: `${sandboxUrl}/jira` },
+      // The platform's GitOps repository in this sandbox (started with its platform hub).
+      apps: {
+        gitops: {
+          repoUrl: `127.0.0.1:${sandboxPort}?owner=acme&repo=deployments`,
+        },
+      },
     },
     integrations: {
       github: [

@@ -27,7 +27,7 @@ const VERSIONS: Record<string, string> = {
   KRO: 'v0.4.1-eks-1',
 };
 
-interface Capability {
+export interface Capability {
   name: string;
   arn: string;
   cluster: string;

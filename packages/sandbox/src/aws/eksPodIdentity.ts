@@ -105,6 +105,11 @@ export function handlePodIdentity(
           throw invalid(`${field} is required.`);
       if (!ROLE_ARN.test(b.roleArn))
         throw invalid(`roleArn ${b.roleArn} is not a valid IAM role ARN.`);
+      // A role of another account is reached through targetRoleArn, not directly.
+      if (b.roleArn.split(':')[4] !== caller.account)
+        throw invalid(
+          `roleArn ${b.roleArn} must be an IAM role of the cluster's account (${caller.account}); use targetRoleArn for a role of another account.`,
+        );
       for (const field of ['namespace', 'serviceAccount'])
         if (!K8S_NAME.test(b[field]))
           throw invalid(

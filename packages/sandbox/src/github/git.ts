@@ -126,6 +126,9 @@ export async function readFile(
   }
 }
 
+/** A branch that moved between reading its head and updating it (concurrent commits). */
+export class BranchMoved extends Error {}
+
 /**
  * Commits one file (or its removal, `content` undefined) onto a branch with git plumbing (no work
  * tree), returning the new shas.
@@ -172,12 +175,20 @@ export async function commitFile(
       ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', message],
       { env },
     );
+    // Compare-and-swap: a commit made meanwhile on the branch wins, this one is refused.
     await git(dir, [
       'update-ref',
       `refs/heads/${branch}`,
       commit,
       ...(parent ? [parent] : []),
-    ]);
+    ]).catch(async e => {
+      const now = await branchHead(dir, branch);
+      if (now !== parent)
+        throw new BranchMoved(
+          `is at ${now} but expected ${parent ?? '0'.repeat(40)}`,
+        );
+      throw e;
+    });
     return { blob, commit };
   } finally {
     fs.rmSync(index, { force: true });

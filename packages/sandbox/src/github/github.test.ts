@@ -26,6 +26,48 @@ describe('GitHub REST and git smart HTTP', () => {
   const gh = () =>
     new Octokit({ baseUrl: sandbox().githubUrl, auth: 'sandbox-token' });
 
+  it('refuses a contents write that lost a race for the branch with 409, as GitHub does for parallel writes', async () => {
+    const client = gh();
+    await client.rest.repos.createInOrg({
+      org: 'acme',
+      name: 'race',
+      auto_init: true,
+    });
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        client.rest.repos
+          .createOrUpdateFileContents({
+            owner: 'acme',
+            repo: 'race',
+            path: `f${i}.txt`,
+            message: `f${i}`,
+            content: Buffer.from(String(i)).toString('base64'),
+          })
+          .then(r => ({ i, status: r.status as number, message: '' }))
+          .catch(e => ({ i, status: e.status as number, message: e.message })),
+      ),
+    );
+    // Each landed, or was refused in GitHub's words; none failed otherwise.
+    expect(
+      results.filter(
+        r =>
+          r.status !== 201 &&
+          !(
+            r.status === 409 &&
+            /^is at \w{40} but expected \w{40}/.test(r.message)
+          ),
+      ),
+    ).toEqual([]);
+    // What landed is on the branch; what was refused is not.
+    for (const r of results) {
+      const found = await client.rest.repos
+        .getContent({ owner: 'acme', repo: 'race', path: `f${r.i}.txt` })
+        .then(() => true)
+        .catch(() => false);
+      expect(found).toBe(r.status === 201);
+    }
+  });
+
   it('requires a token and knows the authenticated user', async () => {
     await expect(
       new Octokit({

@@ -5,6 +5,7 @@ import {
   json,
 } from '../types';
 import {
+  BranchMoved,
   branchHead,
   commitFile,
   commitOf,
@@ -48,6 +49,63 @@ const err = (
   });
 const notFound = () => err(404, 'Not Found');
 const NAME = /^[A-Za-z0-9._-]{1,100}$/;
+
+/**
+ * A new repository with GitHub's defaults (branch main, no protection, security features off),
+ * with a README commit when `autoInit`. The name must be free.
+ */
+export async function createRepo(
+  ctx: SandboxContext,
+  r: {
+    owner: string;
+    ownerType: Repo['ownerType'];
+    name: string;
+    description?: string;
+    private: boolean;
+    autoInit: boolean;
+  },
+): Promise<Repo> {
+  const repo: Repo = {
+    id: 1000 + ctx.state.next(),
+    owner: r.owner,
+    ownerType: r.ownerType,
+    name: r.name,
+    description: r.description,
+    private: r.private,
+    defaultBranch: 'main',
+    createdAt: Date.now(),
+    settings: {},
+    vulnerabilityAlerts: false,
+    protection: {},
+    teams: {},
+    collaborators: {},
+    securityAndAnalysis: {
+      advanced_security: { status: 'disabled' },
+      secret_scanning: { status: 'disabled' },
+      secret_scanning_push_protection: { status: 'disabled' },
+      dependabot_security_updates: { status: 'disabled' },
+    },
+  };
+  const dir = repoDir(ctx, r.owner, r.name);
+  await initBareRepo(dir, repo.defaultBranch);
+  if (r.autoInit)
+    await commitFile(
+      dir,
+      repo.defaultBranch,
+      'README.md',
+      Buffer.from(`# ${r.name}\n`),
+      'Initial commit',
+      { name: SANDBOX_USER, email: 'sandbox@localhost' },
+    );
+  ctx.state.put({
+    service: 'github',
+    type: 'repo',
+    id: `${r.owner}/${r.name}`.toLowerCase(),
+    createdAt: repo.createdAt,
+    data: repo,
+  });
+  return repo;
+}
 
 /** A team as GitHub's REST API returns it. */
 function renderTeam(t: SandboxTeam, ctx: SandboxContext) {
@@ -253,46 +311,14 @@ export async function handleGithub(
         ],
       });
     }
-    const repo: Repo = {
-      id: 1000 + ctx.state.next(),
+    const repo = await createRepo(ctx, {
       owner,
       ownerType: route.startsWith('POST /orgs') ? 'Organization' : 'User',
       name,
       description: body.description,
       // GitHub's default is public: `private` false unless a visibility says otherwise.
       private: body.private ?? (body.visibility ?? 'public') !== 'public',
-      defaultBranch: 'main',
-      createdAt: Date.now(),
-      settings: {},
-      vulnerabilityAlerts: false,
-      protection: {},
-      teams: {},
-      collaborators: {},
-      securityAndAnalysis: {
-        advanced_security: { status: 'disabled' },
-        secret_scanning: { status: 'disabled' },
-        secret_scanning_push_protection: { status: 'disabled' },
-        dependabot_security_updates: { status: 'disabled' },
-      },
-    };
-    const dir = repoDir(ctx, owner, name);
-    await initBareRepo(dir, repo.defaultBranch);
-    if (body.auto_init) {
-      await commitFile(
-        dir,
-        repo.defaultBranch,
-        'README.md',
-        Buffer.from(`# ${name}\n`),
-        'Initial commit',
-        { name: SANDBOX_USER, email: 'sandbox@localhost' },
-      );
-    }
-    ctx.state.put({
-      service: 'github',
-      type: 'repo',
-      id: `${owner}/${name}`.toLowerCase(),
-      createdAt: repo.createdAt,
-      data: repo,
+      autoInit: !!body.auto_init,
     });
     return json(201, render(repo, ctx));
   }
@@ -502,8 +528,8 @@ export async function handleGithub(
     }
   }
 
-  if (rest[0] === 'contents' && rest.length > 1) {
-    const file = rest.slice(1).join('/');
+  /** The contents API on one file: read, create or update, delete. */
+  const contents = async (file: string): Promise<SandboxResponse> => {
     const branch = body.branch ?? req.query.get('ref') ?? repo.defaultBranch;
     const existing = await readFile(dir, branch, file);
     if (req.method === 'GET') {
@@ -589,7 +615,15 @@ export async function handleGithub(
         commit: { sha: commit, message: body.message },
       });
     }
-  }
+    return notFound();
+  };
+  // GitHub: "If you use this endpoint and the 'Delete a file' endpoint in parallel, the
+  // concurrent requests will conflict": the commit that loses the race is refused (409).
+  if (rest[0] === 'contents' && rest.length > 1)
+    return contents(rest.slice(1).join('/')).catch(e => {
+      if (e instanceof BranchMoved) return err(409, e.message);
+      throw e;
+    });
 
   if (rest[0] === 'collaborators' && rest[1]) {
     const user = rest[1];

@@ -57,7 +57,7 @@ export class AwsProvider implements CloudProvider {
               hubArgoCd(options.clients, options.gitops!.argoCd, ctx.signal),
             eks: ctx => aws.client(EKSClient, ctx),
             repository: options.gitops.repository,
-            secretsRoleArn: options.gitops.secretsRoleArn,
+            secretsRoleName: options.gitops.secretsRoleName,
             secretSource: (ctx, source) => this.secretSource(ctx, source),
             host: ctx => aws.appHost(ctx),
             pollIntervalMs: options.pollIntervalMs ?? 10_000,

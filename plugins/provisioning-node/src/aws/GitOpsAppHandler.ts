@@ -46,8 +46,11 @@ export interface GitOpsAppHandlerOptions {
   /** The stack's EKS client. */
   eks(ctx: ResourceContext): Promise<EKSClient>;
   repository: GitOpsRepository;
-  /** The IAM role apps' pods read their secrets as; without it, apps with secrets are refused. */
-  secretsRoleArn?: string;
+  /**
+   * The IAM role, of this name in the stack's account, that apps' pods read their secrets as;
+   * without it, apps with secrets are refused.
+   */
+  secretsRoleName?: string;
   /** Where a secret value an app receives (`database.password`) lives in Secrets Manager. */
   secretSource(ctx: ResourceContext, source: string): SecretSource | undefined;
   host(ctx: ResourceContext): string;
@@ -110,9 +113,9 @@ export class GitOpsAppHandler implements ResourceHandler<typeof app> {
   private secretStore(ctx: Ctx): SecretStore | undefined {
     const entries = Object.entries(ctx.resource.secretEnv);
     if (!entries.length) return undefined;
-    if (!this.options.secretsRoleArn)
+    if (!this.options.secretsRoleName)
       throw new InputError(
-        `resources.${ctx.name}.secretEnv: this portal delivers apps through git, and has no IAM role for apps to read their secrets with (konductor.apps.gitops.secretsRoleArn): ask the platform team to set it, or remove secretEnv`,
+        `resources.${ctx.name}.secretEnv: this portal delivers apps through git, and has no IAM role for apps to read their secrets with (konductor.apps.gitops.secretsRoleName): ask the platform team to set it, or remove secretEnv`,
       );
     const sources: SecretStore['sources'] = {};
     for (const [variable, source] of entries) {
@@ -162,7 +165,8 @@ export class GitOpsAppHandler implements ResourceHandler<typeof app> {
     await this.grantAccess(ctx, roleArn);
     if (secretStore)
       await ensurePodSecrets(ctx, await this.options.eks(ctx), {
-        roleArn: this.options.secretsRoleArn!,
+        roleArn: `arn:aws:iam::${ctx.spec.target.accountId}:role/${this.options
+          .secretsRoleName!}`,
         serviceAccount: values.name,
         pollIntervalMs: this.options.pollIntervalMs,
       });

@@ -36,14 +36,16 @@ export interface GitOpsDelivery {
   repository: GitOpsRepository;
   argoCd: ArgoCdHub;
   /**
-   * The IAM role apps' pods read their secrets as (an EKS Pod Identity for each app's service
-   * account): the platform's, trusting `pods.eks.amazonaws.com` (see `config.d.ts` for the
-   * permissions it needs).
+   * The name of the IAM role, in each stack's account, that apps' pods read their secrets as (an
+   * EKS Pod Identity for each app's service account; see `config.d.ts` for what it needs).
    */
-  secretsRoleArn?: string;
+  secretsRoleName?: string;
 }
 
 const status = (e: unknown) => (e as { status?: number }).status;
+
+/** How many times a write that lost a race with another writer is made again. */
+const CONFLICT_RETRIES = 5;
 
 /** A {@link GitOpsRepository} on GitHub, written through the contents API. */
 export class GithubGitOpsRepository implements GitOpsRepository {
@@ -64,7 +66,33 @@ export class GithubGitOpsRepository implements GitOpsRepository {
     this.branch = repo.branch;
   }
 
-  async write(path: string, content: string | undefined, message: string) {
+  /** This portal's writes, one after another (see {@link GithubGitOpsRepository.write}). */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * GitHub refuses contents writes to a branch made in parallel (409): this portal's are queued,
+   * and one that lost a race with another writer (another replica) is made again on the new head.
+   */
+  write(path: string, content: string | undefined, message: string) {
+    const attempt = async (n: number): Promise<string> => {
+      try {
+        return await this.writeOnce(path, content, message);
+      } catch (e) {
+        if (status(e) !== 409 || n >= CONFLICT_RETRIES) throw e;
+        await new Promise(r => setTimeout(r, 100 * 2 ** n));
+        return attempt(n + 1);
+      }
+    };
+    const result = this.queue.then(() => attempt(0));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async writeOnce(
+    path: string,
+    content: string | undefined,
+    message: string,
+  ) {
     const { owner, name, branch } = this.repo;
     const octokit = await this.octokit();
     const existing = await octokit.rest.repos
