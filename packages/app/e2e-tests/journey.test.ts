@@ -234,6 +234,30 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
   await expect(bob.getByText(/\[sandbox\] container/)).toHaveCount(0);
   await snap(bob, testInfo, '49-kubernetes-log-refused');
   await bob.context().close();
+
+  // Day 2: the run page offers to roll the app back to the revision that run delivered, through
+  // the "Roll back an app" template, its form filled in. Its task commits what git held at that
+  // revision (nothing, when it is what runs) and follows Argo CD until the app is healthy.
+  await page.goto(`/provisioning/runs/${encodeURIComponent(runId)}`);
+  const rollback = page.getByRole('link', {
+    name: /^Roll app back to [0-9a-f]{7}$/,
+  });
+  await expect(rollback).toBeVisible();
+  const revision = (await rollback.textContent())!.slice(-7);
+  await rollback.click();
+  await expect(page.getByRole('textbox', { name: 'Stack name' })).toHaveValue(
+    name,
+  );
+  await expect(page.getByRole('textbox', { name: 'Revision' })).toHaveValue(
+    new RegExp(`^${revision}[0-9a-f]{33}$`),
+  );
+  await snap(page, testInfo, '50-rollback-form');
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(
+    page.getByText(new RegExp(`^The app now runs revision ${revision}`)),
+  ).toBeVisible({ timeout: 90_000 });
+  await snap(page, testInfo, '51-rollback-done');
 });
 
 test('a non-compliant choice is refused before anything is created, with the reasons', async ({

@@ -22,6 +22,7 @@ import {
 } from '@konductor/sandbox';
 import type { ProvisioningEvent } from '@konductor/plugin-provisioning-common';
 import { destroyStack } from './destroy';
+import { rollbackResource } from './rollback';
 import { StackProvisioningError } from './stackRun';
 import { type GitOpsDelivery, GithubGitOpsRepository } from './delivery/gitops';
 import { ArgoCdClient } from './delivery/ArgoCdClient';
@@ -135,6 +136,7 @@ describe('apps delivered through git and Argo CD, to clusters whose endpoint is 
     expect(outputs.app).toEqual({
       namespace: 'web-dev',
       url: 'https://web-dev.apps.konductor.local',
+      revision: expect.stringMatching(/^[0-9a-f]{40}$/),
     });
     // The desired state is in git, rendered: Deployment, Service, Ingress.
     const docs = await deployed('web-dev');
@@ -206,6 +208,43 @@ describe('apps delivered through git and Argo CD, to clusters whose endpoint is 
     await run(next, [], { runId: 'task-3_web-dev' });
     expect((await argo.application('web-dev'))!.status?.history).toHaveLength(
       before.length + 1,
+    );
+
+    // A rollback from the portal returns to the first revision: what git held then is committed
+    // again as the newest revision, which Argo CD syncs; a revision Argo CD never delivered is
+    // refused with the ones it did.
+    const first = before.at(-1)!.revision;
+    const unknown = await rollbackResource({
+      spec,
+      provider,
+      runId: 'rollback-0',
+      revision: 'abcdef0',
+      onEvent: () => {},
+    }).catch(e => e);
+    expect(unknown.message).toContain(
+      `"abcdef0" is not a revision Argo CD delivered web-dev at; pick one of its history: ${after.status!.sync!.revision!.slice(
+        0,
+        7,
+      )} (`,
+    );
+    const rollbackEvents: ProvisioningEvent[] = [];
+    const rolled = await rollbackResource({
+      spec,
+      provider,
+      runId: 'rollback-1',
+      revision: first.slice(0, 7),
+      onEvent: e => rollbackEvents.push(e),
+    });
+    expect(await deployed('web-dev')).toEqual(docs);
+    const back = (await argo.application('web-dev'))!.status!;
+    expect(rolled.revision).not.toBe(first);
+    expect(back).toMatchObject({
+      sync: { status: 'Synced', revision: rolled.revision },
+      health: { status: 'Healthy' },
+    });
+    expect(back.history!.at(-1)!.revision).toBe(rolled.revision);
+    expect(rollbackEvents.map(e => e.status)).toEqual(
+      expect.arrayContaining(['run-started', 'ready', 'run-succeeded']),
     );
 
     // Destroying the stack deletes the Application (and what it deployed) and the file.

@@ -84,6 +84,14 @@ export interface ResourceHandler<
    */
   preflight?(ctx: ResourceContext<SpecOf<D>>): void;
   /**
+   * Returns the resource to what it was at `revision` (one it was delivered at) and waits until it
+   * runs so; answers its outputs then. Only kinds delivered by revision (an app through git) have it.
+   */
+  rollback?(
+    ctx: ResourceContext<SpecOf<D>>,
+    revision: string,
+  ): Promise<OutputsOf<D>>;
+  /**
    * Reads one of the secret values its kind declares (`definition.secrets`) for an app that
    * receives it; `outputs` are what its `create` returned. Never logged or returned elsewhere.
    */
@@ -137,4 +145,6 @@ export interface CloudProvider {
    * anything of the stack is created; `ctx.outputs` are empty.
    */
   preflight?(ctx: ResourceContext): void;
+  /** Returns a resource to an earlier revision it was delivered at (see {@link ResourceHandler}). */
+  rollback?(ctx: ResourceContext, revision: string): Promise<ResourceOutputs>;
 }

@@ -34,6 +34,7 @@ import {
   JiraClient,
 } from './actions/jiraIssueCreate';
 import { createStackDestroyAction } from './actions/stackDestroy';
+import { createAppRollbackAction } from './actions/appRollback';
 import { createComplianceCheckAction } from './actions/complianceCheck';
 import { createStackOutputsAction } from './actions/stackOutputs';
 import { createStackProvisionAction } from './actions/stackProvision';
@@ -160,6 +161,12 @@ export const scaffolderModuleKonductor = createBackendModule({
           createStackDestroyAction({
             providers,
             reporter,
+            stacks: asUser,
+            platform,
+            permissions,
+          }),
+          createAppRollbackAction({
+            providers,
             stacks: asUser,
             platform,
             permissions,

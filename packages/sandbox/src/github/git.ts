@@ -102,18 +102,25 @@ export async function tarball(dir: string, sha: string, prefix: string) {
   return stdout as unknown as Buffer;
 }
 
-/** The blob sha and content of a file on a branch, or undefined. */
+/**
+ * The blob sha and content of a file at `ref` (a branch, a tag or a commit's full sha, as the
+ * contents API's `ref` takes them), or undefined.
+ */
 export async function readFile(
   dir: string,
-  branch: string,
+  ref: string,
   file: string,
 ): Promise<{ sha: string; content: Buffer } | undefined> {
+  const commit = /^[0-9a-f]{40}$/.test(ref)
+    ? await commitOf(dir, ref)
+    : (await branchHead(dir, ref)) ?? (await commitOf(dir, `refs/tags/${ref}`));
+  if (!commit) return undefined;
   try {
     const sha = await git(dir, [
       'rev-parse',
       '--verify',
       '--quiet',
-      `refs/heads/${branch}:${file}`,
+      `${commit}:${file}`,
     ]);
     const { stdout } = await exec('git', ['cat-file', 'blob', sha], {
       cwd: dir,

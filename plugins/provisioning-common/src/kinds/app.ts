@@ -100,6 +100,8 @@ export const app = defineKind({
     /** Where a web service or an API answers; none for workers and cron jobs. */
     url: z.string().optional(),
     namespace: z.string(),
+    /** The GitOps commit Argo CD synced (delivery through git): what a rollback returns to. */
+    revision: z.string().optional(),
   }),
   dependsOn: ({ name, spec, named, outputsOf, secretsOf }) => [
     ...named('secrets'),

@@ -1,3 +1,4 @@
+import { InputError } from '@backstage/errors';
 import { EKSClient } from '@aws-sdk/client-eks';
 import {
   awsTargetSchema,
@@ -143,6 +144,15 @@ export class AwsProvider implements CloudProvider {
 
   preflight(ctx: ResourceContext): void {
     this.handler(ctx).preflight?.(ctx);
+  }
+
+  rollback(ctx: ResourceContext, revision: string): Promise<ResourceOutputs> {
+    const handler = this.handler(ctx);
+    if (!handler.rollback)
+      throw new InputError(
+        `${ctx.name} (${ctx.resource.kind}) is not delivered by revision on this portal, so it cannot be rolled back: apps are when they go through git (konductor.apps.gitops)`,
+      );
+    return handler.rollback(ctx, revision);
   }
 
   create(ctx: ResourceContext): Promise<ResourceOutputs> {

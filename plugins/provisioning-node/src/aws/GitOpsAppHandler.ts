@@ -196,6 +196,19 @@ export class GitOpsAppHandler implements ResourceHandler<typeof app> {
         },
       },
     });
+    await this.follow(ctx, argo, revision);
+    return { ...outputs, revision };
+  }
+
+  /**
+   * Follows the stack's Application until Argo CD has synced `revision` and reports it Healthy;
+   * fails with Argo CD's message when a sync fails or the app is Degraded.
+   */
+  private async follow(
+    ctx: ResourceContext,
+    argo: ArgoCdClient,
+    revision: string,
+  ) {
     await waitForResource(
       ctx,
       this.options.pollIntervalMs,
@@ -236,7 +249,6 @@ export class GitOpsAppHandler implements ResourceHandler<typeof app> {
         };
       },
     );
-    return outputs;
   }
 
   /**
@@ -271,6 +283,62 @@ export class GitOpsAppHandler implements ResourceHandler<typeof app> {
       await (await this.options.argoCd(ctx)).client.application(ctx.stackId)
     )?.status;
     return a?.sync?.status === 'Synced' && a?.health?.status === 'Healthy';
+  }
+
+  /**
+   * Returns the app to what git held at `revision` (a commit Argo CD synced it at, by its history:
+   * a full sha or a prefix of at least 7): that file is committed again as the newest revision, so
+   * git stays what runs and Argo CD's automated sync applies it, and followed until healthy. The
+   * Application must be this stack's and owner's.
+   */
+  async rollback(ctx: Ctx, revision: string): Promise<OutputsOf<typeof app>> {
+    const { client: argo } = await this.options.argoCd(ctx);
+    const existing = await argo.application(ctx.stackId);
+    if (!existing)
+      throw new InputError(
+        `Stack ${ctx.stackId} has no app delivered through git (no Argo CD application ${ctx.stackId}): there is nothing to roll back`,
+      );
+    adopt(
+      ctx,
+      `Argo CD application ${ctx.stackId}`,
+      ownershipOf(existing.metadata.annotations),
+    );
+    const history = existing.status?.history ?? [];
+    const wanted = revision.trim().toLowerCase();
+    const target =
+      /^[0-9a-f]{7,40}$/.test(wanted) &&
+      history.find(h => h.revision.startsWith(wanted));
+    if (!target)
+      throw new InputError(
+        `revision: "${revision}" is not a revision Argo CD delivered ${
+          ctx.stackId
+        } at; pick one of its history: ${
+          history
+            .map(
+              h => `${h.revision.slice(0, 7)} (${h.deployedAt ?? 'unknown'})`,
+            )
+            .reverse()
+            .join(', ') || 'none yet'
+        }`,
+      );
+    const path = `${pathOf(ctx)}/app.yaml`;
+    const content = await this.options.repository.read(path, target.revision);
+    if (content === undefined)
+      throw new InputError(
+        `revision: ${target.revision.slice(
+          0,
+          7,
+        )} holds no ${path} to return to`,
+      );
+    const head = await this.options.repository.write(
+      path,
+      content,
+      `${ctx.stackId}: roll back to ${target.revision.slice(0, 7)} (run ${
+        ctx.runId
+      })`,
+    );
+    await this.follow(ctx, argo, head);
+    return { namespace: ctx.stackId, revision: head };
   }
 
   /**

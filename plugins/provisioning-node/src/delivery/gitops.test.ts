@@ -2,6 +2,9 @@ import { Octokit } from '@octokit/rest';
 import { Sandbox, startSandbox } from '@konductor/sandbox';
 import { GithubGitOpsRepository } from './gitops';
 
+// Twelve commits one after another, each a few git processes: seconds on a busy machine.
+jest.setTimeout(60_000);
+
 describe('the GitOps repository on GitHub', () => {
   let sandbox: Sandbox;
   beforeAll(async () => {

@@ -19,6 +19,8 @@ export interface GitOpsRepository {
     content: string | undefined,
     message: string,
   ): Promise<string>;
+  /** `path` as it was at `revision` (a commit), or undefined where it did not exist. */
+  read(path: string, revision: string): Promise<string | undefined>;
 }
 
 /** Where the platform's Argo CD is: an EKS Argo CD capability (its server URL comes from EKS). */
@@ -86,6 +88,18 @@ export class GithubGitOpsRepository implements GitOpsRepository {
     const result = this.queue.then(() => attempt(0));
     this.queue = result.catch(() => undefined);
     return result;
+  }
+
+  async read(path: string, revision: string) {
+    const { owner, name } = this.repo;
+    const octokit = await this.octokit();
+    const found = await octokit.rest.repos
+      .getContent({ owner, repo: name, path, ref: revision })
+      .then(r => r.data as { content?: string })
+      .catch(e => (status(e) === 404 ? undefined : Promise.reject(e)));
+    return found?.content === undefined
+      ? undefined
+      : Buffer.from(found.content, 'base64').toString('utf8');
   }
 
   private async writeOnce(

@@ -93,6 +93,7 @@ export function fakeBackend(options: {
   const append = (
     status: ProvisioningEvent['status'],
     resource?: ProvisioningEvent['resource'],
+    extra: Partial<ProvisioningEvent> = {},
   ) => {
     log.push({
       seq: log.length + 1,
@@ -100,6 +101,7 @@ export function fakeBackend(options: {
       status,
       resource,
       message: `${resource ?? 'run'} ${status}`,
+      ...extra,
     });
     followers.forEach(deliver => deliver([log[log.length - 1]]));
     return log.length;

@@ -160,6 +160,29 @@ describe('RunView', () => {
     ).toBeNull();
   });
 
+  it("offers to roll the app back to the revision a succeeded run delivered, through the rollback template's form", async () => {
+    const backend = fakeBackend({ streams: false });
+    const revision = '3f2a9c1d00112233445566778899aabbccddeeff';
+    backend.append('run-started');
+    backend.append('ready', 'network');
+    backend.append('ready', 'database', { outputs: { revision } });
+    backend.append('run-succeeded');
+    await renderInTestApp(<RunView runId={run.id} />, {
+      apis: [[provisioningApiRef, backend.client as any]],
+    });
+    const link = await screen.findByRole('link', {
+      name: 'Roll database back to 3f2a9c1',
+    });
+    const url = new URL(link.getAttribute('href')!, 'http://portal');
+    expect(url.pathname).toBe('/create/templates/default/rollback-app');
+    expect(JSON.parse(url.searchParams.get('formData')!)).toEqual({
+      name: 'shop',
+      environment: 'dev',
+      location: { accountId: '123456789012', region: 'us-east-1' },
+      revision,
+    });
+  });
+
   it('says so when the run does not exist', async () => {
     const backend = fakeBackend({ streams: false });
     await renderInTestApp(<RunView runId="nope" />, {

@@ -254,7 +254,21 @@ function RunProgressBar({ state }: { state: RunState }) {
 const isUrl = (v: unknown): v is string =>
   typeof v === 'string' && /^https?:\/\//.test(v);
 
-/** Links to the task, template and entity, and the stack's outputs. */
+/**
+ * The "Roll back an app" template's form, filled with this run's stack and a revision its app was
+ * delivered at (the scaffolder reads `formData`).
+ */
+const rollbackLink = (run: RunState['run'], revision: string) =>
+  `/create/templates/default/rollback-app?${new URLSearchParams({
+    formData: JSON.stringify({
+      name: run.stackName,
+      environment: run.environment,
+      location: { accountId: run.accountId, region: run.region },
+      revision,
+    }),
+  })}`;
+
+/** Links to the task, template and entity, the stack's outputs, and a rollback to its app's revision. */
 function OutputsAndLinksView({
   run,
   nodes,
@@ -291,6 +305,21 @@ function OutputsAndLinksView({
                 Open {n.resource}
               </Link>
             ))}
+          {run.status === 'succeeded' &&
+            run.accountId &&
+            run.region &&
+            nodes
+              .filter(n => typeof n.outputs?.revision === 'string')
+              .map(n => (
+                <Link
+                  key={`${n.resource}-rollback`}
+                  component={RouterLink}
+                  to={rollbackLink(run, String(n.outputs!.revision))}
+                >
+                  Roll {n.resource} back to{' '}
+                  {String(n.outputs!.revision).slice(0, 7)}
+                </Link>
+              ))}
         </Stack>
         {outputsHidden && (
           <Typography color="text.secondary" variant="body2">

@@ -16,7 +16,11 @@ import {
 } from '@backstage/integration';
 import { repositoryAvailability } from './githubClient';
 import { AddressInfo } from 'node:net';
-import type { BackstageCredentials } from '@backstage/backend-plugin-api';
+import type {
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   mockCredentials,
   mockServices,
@@ -39,6 +43,8 @@ import {
 import { awsProviderFromConfig } from '../awsProviderFromConfig';
 import { createStackProvisionAction } from './stackProvision';
 import { createStackDestroyAction } from './stackDestroy';
+import { createAppRollbackAction } from './appRollback';
+import { examples as rollbackExamples } from './appRollback.examples';
 import { createGithubRepoProvisionAction } from './githubRepoProvision';
 import { createJiraIssueCreateAction, JiraClient } from './jiraIssueCreate';
 import { createComplianceCheckAction } from './complianceCheck';
@@ -222,6 +228,33 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
         ).not.toContain(password);
       },
     );
+
+    it('refuses a rollback the user may not make, and says why a portal that applies apps through the cluster API cannot make one', async () => {
+      const rollback = (permissions: PermissionsService) =>
+        createAppRollbackAction({
+          providers: new CloudProviders([awsProviderFromConfig(config)]),
+          stacks,
+          platform: platform(),
+          permissions,
+        });
+      const input = inputOf(rollbackExamples[0].example);
+      const denied = context(input);
+      await expect(
+        rollback(
+          mockServices.permissions.mock({
+            authorize: async () => [{ result: AuthorizeResult.DENY }],
+          }),
+        ).handler(denied.ctx as any),
+      ).rejects.toThrow(
+        /^You may not roll back stack shop-dev: it belongs to group:default\/\S+, and only its members or a platform admin may change it$/,
+      );
+      const direct = context(input);
+      await expect(
+        rollback(mockServices.permissions()).handler(direct.ctx as any),
+      ).rejects.toThrow(
+        'app (app) is not delivered by revision on this portal, so it cannot be rolled back: apps are when they go through git (konductor.apps.gitops)',
+      );
+    });
 
     it('runs the destroy example, leaving nothing of the stack behind, and reports it as a run', async () => {
       const reported: string[] = [];
