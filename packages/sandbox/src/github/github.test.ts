@@ -33,6 +33,15 @@ describe('GitHub REST and git smart HTTP', () => {
       name: 'race',
       auto_init: true,
     });
+    const head = async () =>
+      (
+        await client.rest.repos.getBranch({
+          owner: 'acme',
+          repo: 'race',
+          branch: 'main',
+        })
+      ).data.commit.sha;
+    const initial = await head();
     const results = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
         client.rest.repos
@@ -66,6 +75,20 @@ describe('GitHub REST and git smart HTTP', () => {
         .catch(() => false);
       expect(found).toBe(r.status === 201);
     }
+    // A file is read at a commit too (`ref`): not there at the first, there at the head.
+    const landed = results.find(r => r.status === 201)!;
+    const at = (ref: string) =>
+      client.rest.repos
+        .getContent({
+          owner: 'acme',
+          repo: 'race',
+          path: `f${landed.i}.txt`,
+          ref,
+        })
+        .then(r => r.status)
+        .catch(e => e.status);
+    expect(await at(initial)).toBe(404);
+    expect(await at(await head())).toBe(200);
   });
 
   it('requires a token and knows the authenticated user', async () => {
