@@ -35,6 +35,8 @@ export interface SandboxResource<T = any> {
    * every request to its cluster.
    */
   blocked?: PodBlocker;
+  /** When a running workload's mounted secrets were last read again (the CSI driver's rotation). */
+  syncedAt?: number;
   /**
    * A create held in progress by the fault rule `by` (readyAt is far off); once the rule is
    * removed it finishes `ms` later.

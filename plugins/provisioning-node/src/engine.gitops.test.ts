@@ -2,6 +2,7 @@ import * as k8s from '@kubernetes/client-node';
 import { Octokit } from '@octokit/rest';
 import {
   DescribeCapabilityCommand,
+  DescribeAddonCommand,
   DescribePodIdentityAssociationCommand,
   EKSClient,
   ListAssociatedAccessPoliciesCommand,
@@ -397,12 +398,25 @@ describe('apps delivered through git and Argo CD, to clusters whose endpoint is 
       DB_PASSWORD: master.password,
       SESSION_KEY: sessionKey,
     });
-    // The app's service account has the platform's role through EKS Pod Identity.
     const eks = new EKSClient({
       endpoint: sandbox.url,
       region: 'us-east-1',
       credentials: await credentials('123456789012'),
     });
+    // The driver was installed through EKS with Secret sync and rotation on.
+    const { addon } = await eks.send(
+      new DescribeAddonCommand({
+        clusterName: 'vault-dev',
+        addonName: 'aws-secrets-store-csi-driver-provider',
+      }),
+    );
+    expect(JSON.parse(addon!.configurationValues!)).toEqual({
+      'secrets-store-csi-driver': {
+        syncSecret: { enabled: true },
+        enableSecretRotation: true,
+      },
+    });
+    // The app's service account has the platform's role through EKS Pod Identity.
     const [association] =
       (
         await eks.send(

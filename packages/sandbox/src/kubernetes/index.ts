@@ -18,7 +18,7 @@ import { knownFields } from './schema';
 import { strategicMerge } from './strategicMerge';
 import { podLog } from './logs';
 import { podsOf, progressDeadlineMs, replicaSetOf } from './pods';
-import { podBlocker } from './podSetup';
+import { mountsSecrets, podBlocker, rotationInterval } from './podSetup';
 import { activeAddon } from '../aws/eksAddons';
 import {
   EVENT_FIELDS,
@@ -272,6 +272,26 @@ function unblock(ctx: SandboxContext, cluster: SandboxResource) {
   }
 }
 
+/**
+ * The Secrets Store CSI driver's rotation: the running pods of a Deployment that mounts secrets
+ * read them again every `rotationInterval`, which rewrites the Secrets they sync (a read that
+ * fails keeps what was mounted, as the driver does).
+ */
+function rotate(ctx: SandboxContext, cluster: SandboxResource) {
+  const interval = rotationInterval(ctx.state, cluster);
+  if (interval === undefined) return;
+  const now = Date.now();
+  for (const r of ctx.state.list<Obj>('kubernetes', 'deployment')) {
+    if (!r.id.startsWith(`${cluster.id}/`) || phaseOf(r) !== 'active') continue;
+    const template = r.data.spec?.template ?? {};
+    if (!mountsSecrets(template)) continue;
+    if (now - (r.syncedAt ?? r.readyAt ?? r.createdAt) < interval) continue;
+    podBlocker(ctx.state, cluster, r.data.metadata.namespace, template);
+    r.syncedAt = now;
+    ctx.state.put(r);
+  }
+}
+
 /** The Kubernetes API of each ACTIVE EKS cluster: `/k8s/{endpoint id}/api/v1/...` and `/apis/...`. */
 export async function handleKubernetes(
   req: SandboxRequest,
@@ -298,6 +318,7 @@ export async function handleKubernetes(
   const clusterId = cluster.id;
   systemNamespaces(ctx, clusterId, cluster.createdAt);
   unblock(ctx, cluster);
+  rotate(ctx, cluster);
   // Like EKS, the reason a token is refused stays on the server.
   if (eksTokenError(String(req.headers.authorization ?? '')))
     return status(401, 'Unauthorized', 'Unauthorized');

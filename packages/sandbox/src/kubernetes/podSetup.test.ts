@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-eks';
 import {
   CreateSecretCommand,
+  PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import * as k8s from '@kubernetes/client-node';
@@ -26,7 +27,11 @@ import {
 
 const ROLE = 'arn:aws:iam::123456789012:role/app-secrets';
 const SYNC = JSON.stringify({
-  'secrets-store-csi-driver': { syncSecret: { enabled: true } },
+  'secrets-store-csi-driver': {
+    syncSecret: { enabled: true },
+    enableSecretRotation: true,
+    rotationPollInterval: '1s',
+  },
 });
 
 describe('Secrets from Secrets Manager in pods: EKS add-ons, Pod Identity and the Secrets Store CSI driver', () => {
@@ -163,7 +168,7 @@ describe('Secrets from Secrets Manager in pods: EKS add-ons, Pod Identity and th
     expect((await list('other')).associations).toEqual([]);
   });
 
-  it('serves SecretProviderClass only where the driver add-on installed its CRD, and mounts and syncs secrets into the pods that use it', async () => {
+  it('serves SecretProviderClass only where the driver add-on installed its CRD, mounts and syncs secrets into the pods that use it, and follows a rotation', async () => {
     const objects = kc.makeApiClient(k8s.KubernetesObjectApi);
     const apps = kc.makeApiClient(k8s.AppsV1Api);
     const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -309,6 +314,31 @@ describe('Secrets from Secrets Manager in pods: EKS add-ons, Pod Identity and th
     expect(Buffer.from(synced.data!.DB_PASSWORD, 'base64').toString()).toBe(
       's3cr3t',
     );
+
+    // Rotated in Secrets Manager, it reaches the running pods' Secret at the driver's next
+    // rotation poll, without a redeploy.
+    await new SecretsManagerClient(aws(sandbox())).send(
+      new PutSecretValueCommand({
+        SecretId: secretArn,
+        SecretString: JSON.stringify({ username: 'app', password: 'r0tated' }),
+      }),
+    );
+    const generation = (
+      await apps.readNamespacedDeployment({ name: 'web', namespace: 'shop' })
+    ).metadata?.generation;
+    await eventually(async () => {
+      const s = await core.readNamespacedSecret({
+        name: 'web-secrets',
+        namespace: 'shop',
+      });
+      return Buffer.from(s.data!.DB_PASSWORD, 'base64').toString() === 'r0tated'
+        ? true
+        : undefined;
+    });
+    expect(
+      (await apps.readNamespacedDeployment({ name: 'web', namespace: 'shop' }))
+        .metadata?.generation,
+    ).toBe(generation);
   });
 
   it('keeps pods from starting without the role, the service account or the Secret their env names', async () => {

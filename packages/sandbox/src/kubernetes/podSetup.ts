@@ -11,6 +11,8 @@ type Obj = Record<string, any> & { metadata: Record<string, any> };
 /** The Secrets Store CSI driver's name, and the EKS add-on that runs it with AWS's provider. */
 export const CSI_DRIVER = 'secrets-store.csi.k8s.io';
 const ASCP_ADDON = 'aws-secrets-store-csi-driver-provider';
+/** The add-on's configuration key of the driver's settings (its Helm chart's values). */
+const SYNC_KEY = 'secrets-store-csi-driver';
 const POD_IDENTITY_ADDON = 'eks-pod-identity-agent';
 
 /** A mount's failure, as the kubelet words a FailedMount event. */
@@ -129,8 +131,7 @@ function syncSecrets(
   const config = configurationOf(
     activeAddon(state, cluster, ASCP_ADDON)?.configurationValues,
   );
-  if (config?.['secrets-store-csi-driver']?.syncSecret?.enabled !== true)
-    return undefined;
+  if (config?.[SYNC_KEY]?.syncSecret?.enabled !== true) return undefined;
   for (const so of (spc.spec?.secretObjects ?? []) as Obj[]) {
     const data: Record<string, string> = {};
     for (const d of (so.data ?? []) as { objectName: string; key: string }[]) {
@@ -179,6 +180,42 @@ function syncSecrets(
   }
   return undefined;
 }
+
+/** A Go duration as the driver's flags take it (`2m`, `90s`, `1m30s`, `500ms`), in ms. */
+function goDuration(value: string): number | undefined {
+  const units: Record<string, number> = {
+    ms: 1,
+    s: 1000,
+    m: 60_000,
+    h: 3_600_000,
+  };
+  const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (!parts.length || parts.map(p => p[0]).join('') !== value)
+    return undefined;
+  return parts.reduce((ms, [, n, unit]) => ms + Number(n) * units[unit], 0);
+}
+
+/**
+ * How often the cluster's Secrets Store CSI driver reads mounted secrets again, when its rotation
+ * is on (the add-on's `enableSecretRotation`; `rotationPollInterval`, two minutes by default), so
+ * a rotated secret reaches the mounted files and the synced Secrets without a redeploy.
+ */
+export function rotationInterval(
+  state: SandboxState,
+  cluster: SandboxResource,
+): number | undefined {
+  const driver = configurationOf(
+    activeAddon(state, cluster, ASCP_ADDON)?.configurationValues,
+  )?.[SYNC_KEY];
+  if (driver?.enableSecretRotation !== true) return undefined;
+  return goDuration(String(driver.rotationPollInterval ?? '2m')) ?? 120_000;
+}
+
+/** Whether a pod template mounts a Secrets Store CSI volume. */
+export const mountsSecrets = (template: Obj) =>
+  ((template.spec?.volumes ?? []) as Obj[]).some(
+    v => v.csi?.driver === CSI_DRIVER,
+  );
 
 /**
  * What keeps the pods of `template` (a workload's pod template in `namespace` of `cluster`)

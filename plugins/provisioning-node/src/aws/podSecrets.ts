@@ -15,13 +15,16 @@ import { adopt, keepReason, stackTags } from './ownership';
  * The EKS add-ons that bring Secrets Manager values into a stack's pods without the portal
  * reaching its cluster, with the configuration Konductor installs them with: the Pod Identity
  * agent (pods get the IAM role of their service account's association) and the Secrets Store CSI
- * driver with AWS's provider, its Secret sync on (the app's env reads a Kubernetes Secret).
+ * driver with AWS's provider, its Secret sync on (the app's env reads a Kubernetes Secret) and its
+ * rotation on.
  */
 const SYNC_KEY = 'secrets-store-csi-driver';
 const ADDONS: Record<string, string | undefined> = {
   'eks-pod-identity-agent': undefined,
+  // Rotation on: a rotated secret reaches the mounted files and the synced Secret at the driver's
+  // next poll (two minutes), without a redeploy.
   'aws-secrets-store-csi-driver-provider': JSON.stringify({
-    [SYNC_KEY]: { syncSecret: { enabled: true } },
+    [SYNC_KEY]: { syncSecret: { enabled: true }, enableSecretRotation: true },
   }),
 };
 
