@@ -319,6 +319,10 @@ describe('apps delivered through git and Argo CD, to clusters whose endpoint is 
     expect(error.message).toContain(
       'Deployment ghost: Deployment "ghost" exceeded its progress deadline',
     );
+    // ...and why its pods do not run, from Argo CD's resource tree.
+    expect(error.message).toMatch(
+      /exceeded its progress deadline; pod ghost-\w+-\w+ \(and 1 more\): Degraded: .*ghcr\.io\/acme\/ghost:0\.1\.0/,
+    );
     // While it waited, the run showed what Argo CD reported.
     expect(
       events.some(e =>

@@ -57,4 +57,7 @@ export type {
   GitOpsRepository,
 } from './delivery/gitops';
 export { ArgoCdClient, ArgoCdError } from './delivery/ArgoCdClient';
-export type { ArgoCdApplication } from './delivery/ArgoCdClient';
+export type {
+  ArgoCdApplication,
+  ArgoCdResourceNode,
+} from './delivery/ArgoCdClient';

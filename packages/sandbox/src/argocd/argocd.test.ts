@@ -276,6 +276,32 @@ describe('Argo CD of an EKS capability', () => {
       expect.objectContaining({ id: 0, revision: first }),
     ]);
     expect(synced.status.summary.images).toEqual([STARTER_IMAGE]);
+    // Its resource tree: the managed objects, and under the Deployment its ReplicaSet and pods.
+    const { json: tree } = await argo(
+      'GET',
+      '/api/v1/applications/shop/resource-tree',
+    );
+    const byKind = (kind: string) =>
+      (tree.nodes as any[]).filter(n => n.kind === kind);
+    expect(byKind('Deployment')).toEqual([
+      expect.objectContaining({ name: 'shop', health: { status: 'Healthy' } }),
+    ]);
+    const [rs] = byKind('ReplicaSet');
+    expect(rs.parentRefs).toEqual([
+      expect.objectContaining({ kind: 'Deployment', name: 'shop' }),
+    ]);
+    const pods = byKind('Pod');
+    expect(pods.length).toBeGreaterThan(0);
+    for (const pod of pods)
+      expect(pod).toMatchObject({
+        parentRefs: [{ kind: 'ReplicaSet', name: rs.name }],
+        health: { status: 'Healthy' },
+        info: [
+          { name: 'Status Reason', value: 'Running' },
+          { name: 'Containers', value: '1/1' },
+        ],
+        images: [STARTER_IMAGE],
+      });
     // In the cluster: its namespace with the managed metadata, its objects tracked by the app.
     const ns = await kc
       .makeApiClient(k8s.CoreV1Api)

@@ -80,6 +80,45 @@ const loadBalanced = (o: Obj): Health => ({
     : 'Progressing',
 });
 
+/**
+ * A pod's health, as gitops-engine judges it: a pod that restarts its containers (`Always`) with a
+ * container waiting for a reason that names an error (`Err…`, `…Error`, `…BackOff`) is Degraded with
+ * the containers' messages; otherwise by its phase (Pending: Progressing; Running: Healthy once
+ * ready; Succeeded: Healthy; Failed: Degraded).
+ */
+export function podHealth(pod: Obj): Health {
+  if ((pod.spec?.restartPolicy ?? 'Always') === 'Always') {
+    const messages = ((pod.status?.containerStatuses ?? []) as Obj[])
+      .map(c => c.state?.waiting)
+      .filter(
+        (w: Obj | undefined) =>
+          w &&
+          (/^Err/.test(w.reason) ||
+            /Error$/.test(w.reason) ||
+            /BackOff$/.test(w.reason)),
+      )
+      .map((w: Obj) => w.message ?? w.reason);
+    if (messages.length)
+      return { status: 'Degraded', message: messages.join(', ') };
+  }
+  switch (pod.status?.phase) {
+    case 'Succeeded':
+      return { status: 'Healthy', message: pod.status.message };
+    case 'Failed':
+      return { status: 'Degraded', message: pod.status.message };
+    case 'Running': {
+      const ready = ((pod.status?.conditions ?? []) as Obj[]).find(
+        c => c.type === 'Ready',
+      );
+      return ready?.status === 'True'
+        ? { status: 'Healthy' }
+        : { status: 'Progressing', message: pod.status.message };
+    }
+    default:
+      return { status: 'Progressing', message: pod.status?.message };
+  }
+}
+
 /** The health of a live object, or undefined for a kind Argo CD has no check for. */
 export function resourceHealth(live: Obj): Health | undefined {
   switch (live.kind) {

@@ -8,6 +8,7 @@ import {
   type RegisteredCluster,
   deleteResources,
   reconcile,
+  resourceTree,
 } from './reconcile';
 
 /** gRPC status codes the Argo CD API answers with, and the HTTP status its gateway maps each to. */
@@ -217,6 +218,19 @@ export async function handleArgoCd(
       });
       return json(200, view(await refresh(r)));
     }
+  }
+  const tree = /^api\/v1\/applications\/([^/]+)\/resource-tree$/.exec(path);
+  if (tree && req.method === 'GET') {
+    const r = findApp(tree[1]);
+    if (!r) return notFound(tree[1]);
+    const fresh = await refresh(r);
+    return json(
+      200,
+      await resourceTree(ctx, fresh.data, {
+        clusters: clusters(),
+        roleArn: capability.data.roleArn,
+      }),
+    );
   }
   const one = /^api\/v1\/applications\/([^/]+)(\/sync)?$/.exec(path);
   if (one) {

@@ -7,7 +7,7 @@ import { commitOf, git, repoDir } from '../github/git';
 import { endpointId } from '../aws/eks';
 import { KINDS } from '../kubernetes/discovery';
 import { clusterWriteDenied } from '../aws/eksAccessEntries';
-import { type Health, isWorse, resourceHealth } from './health';
+import { type Health, isWorse, podHealth, resourceHealth } from './health';
 
 type Obj = Record<string, any>;
 
@@ -257,6 +257,98 @@ function destinationOf(
       server && clusters.some(c => c.server === server)
         ? eksCluster(ctx, server)
         : undefined,
+  };
+}
+
+/**
+ * The application's resource tree, as Argo CD's `resource-tree` answers it: its managed resources,
+ * and under its Deployments their ReplicaSets and those pods (found through their owner
+ * references), each with its health; a pod with the kubelet's status reason and its containers'
+ * readiness. Read from the destination cluster as the capability reaches it.
+ */
+export async function resourceTree(
+  ctx: SandboxContext,
+  app: Application,
+  argo: ArgoCdInstance,
+): Promise<{ nodes: Obj[] }> {
+  const managed = ((app.status?.resources ?? []) as Obj[]).map(r => ({
+    group: r.group,
+    version: r.version,
+    kind: r.kind,
+    namespace: r.namespace,
+    name: r.name,
+    ...(r.health && { health: r.health }),
+  }));
+  const { cluster } = destinationOf(ctx, app, argo.clusters);
+  const namespace = app.spec.destination.namespace;
+  if (!cluster || !managed.some(r => r.kind === 'Deployment'))
+    return { nodes: managed };
+  const api = clusterClient(ctx, cluster);
+  const list = async (apiVersion: string, kind: string) =>
+    ((await api.list(apiVersion, kind, namespace)).items ?? []) as Obj[];
+  const deployments = new Set(
+    managed.filter(r => r.kind === 'Deployment').map(r => r.name),
+  );
+  const owner = (o: Obj) =>
+    ((o.metadata?.ownerReferences ?? []) as Obj[]).find(ref => ref.controller);
+  const replicaSets = (await list('apps/v1', 'ReplicaSet')).filter(rs =>
+    deployments.has(owner(rs)?.name),
+  );
+  const nodeOf = (o: Obj, group: string, version: string, kind: string) => ({
+    group,
+    version,
+    kind,
+    namespace,
+    name: o.metadata.name,
+    uid: o.metadata.uid,
+    createdAt: o.metadata.creationTimestamp,
+    parentRefs: [
+      {
+        group: 'apps',
+        kind: owner(o)!.kind,
+        namespace,
+        name: owner(o)!.name,
+        uid: owner(o)!.uid,
+      },
+    ],
+  });
+  const names = new Set(replicaSets.map(rs => rs.metadata.name));
+  const pods = (await list('v1', 'Pod')).filter(p => names.has(owner(p)?.name));
+  return {
+    nodes: [
+      ...managed,
+      ...replicaSets.map(rs => ({
+        ...nodeOf(rs, 'apps', 'v1', 'ReplicaSet'),
+        health:
+          (rs.status?.readyReplicas ?? 0) >= (rs.spec?.replicas ?? 1)
+            ? { status: 'Healthy' }
+            : {
+                status: 'Progressing',
+                message: 'Waiting for rollout to finish',
+              },
+      })),
+      ...pods.map(p => {
+        const statuses = (p.status?.containerStatuses ?? []) as Obj[];
+        const waiting = statuses.find(c => c.state?.waiting)?.state?.waiting;
+        return {
+          ...nodeOf(p, '', 'v1', 'Pod'),
+          health: podHealth(p),
+          info: [
+            {
+              name: 'Status Reason',
+              value: waiting?.reason ?? p.status?.phase ?? 'Unknown',
+            },
+            {
+              name: 'Containers',
+              value: `${statuses.filter(c => c.ready).length}/${
+                statuses.length
+              }`,
+            },
+          ],
+          images: statuses.map(c => c.image),
+        };
+      }),
+    ],
   };
 }
 

@@ -232,6 +232,8 @@ export class GitOpsAppHandler implements ResourceHandler<typeof app> {
           r => r.health?.status === health && r.health?.message,
         );
         if (synced && health === 'Healthy') return { done: true };
+        // Why its pods do not run, as Argo CD's resource tree says it.
+        const pods = synced ? await this.podTrouble(argo, ctx.stackId) : '';
         if (synced && health === 'Degraded')
           throw new InputError(
             `resources.${
@@ -240,15 +242,33 @@ export class GitOpsAppHandler implements ResourceHandler<typeof app> {
               why?.kind ?? ''
             } ${why?.name ?? ''}: ${
               why?.health?.message ?? 'no reason given'
-            }. If its image does not pull, push it to a registry the cluster's nodes reach, or deploy the platform's starter image`,
+            }${pods}. If its image does not pull, push it to a registry the cluster's nodes reach, or deploy the platform's starter image`,
           );
         return {
           state: `Argo CD: ${a.sync?.status ?? 'Unknown'}, ${health}${
             why ? `: ${why.health!.message}` : ''
-          }`,
+          }${pods}`,
         };
       },
     );
+  }
+
+  /**
+   * What Argo CD's resource tree says of the app's pods that are not healthy (`; pod x:
+   * Degraded: secret "y" not found`), or nothing.
+   */
+  private async podTrouble(argo: ArgoCdClient, name: string): Promise<string> {
+    const pods = (await argo.resourceTree(name)).filter(
+      n => n.kind === 'Pod' && n.health && n.health.status !== 'Healthy',
+    );
+    const worst = pods.find(p => p.health!.status === 'Degraded') ?? pods[0];
+    if (!worst) return '';
+    const reason = worst.info?.find(i => i.name === 'Status Reason')?.value;
+    return `; pod ${worst.name}${
+      pods.length > 1 ? ` (and ${pods.length - 1} more)` : ''
+    }: ${worst.health!.status}${
+      worst.health!.message ? `: ${worst.health!.message}` : ''
+    }${reason && !worst.health!.message ? ` (${reason})` : ''}`;
   }
 
   /**

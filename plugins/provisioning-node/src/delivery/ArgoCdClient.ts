@@ -13,6 +13,15 @@ export class ArgoCdError extends Error {
 }
 
 /** An Argo CD Application as its API answers it (the parts Konductor reads). */
+/** A node of an application's resource tree (Argo CD's `ResourceNode`). */
+export interface ArgoCdResourceNode {
+  kind: string;
+  name: string;
+  namespace?: string;
+  health?: { status: string; message?: string };
+  info?: { name: string; value: string }[];
+}
+
 export interface ArgoCdApplication {
   metadata: {
     name: string;
@@ -101,6 +110,18 @@ export class ArgoCdClient {
       if (e instanceof ArgoCdError && e.status === 404) return undefined;
       throw e;
     }
+  }
+
+  /**
+   * The application's resource tree: its resources and what they own (a Deployment's ReplicaSets
+   * and pods), each with its health, as Argo CD sees them in the destination cluster.
+   */
+  async resourceTree(name: string): Promise<ArgoCdResourceNode[]> {
+    const tree = await this.call<{ nodes?: ArgoCdResourceNode[] }>(
+      'GET',
+      `/api/v1/applications/${encodeURIComponent(name)}/resource-tree`,
+    );
+    return tree.nodes ?? [];
   }
 
   /** Deletes the application and what it deployed (cascade). */
