@@ -193,6 +193,64 @@ export function repeatedCreate<T>(
   }) as SandboxResource<T>;
 }
 
+/**
+ * One page of an EKS list (`maxResults` 1-100, default 100; `nextToken` from the previous page):
+ * the items and the token of the next page, if any.
+ */
+export function pageOf<T>(
+  req: SandboxRequest,
+  items: T[],
+): { page: T[]; nextToken?: string } {
+  const max = Number(req.query.get('maxResults') ?? '100');
+  if (!(Number.isInteger(max) && max >= 1 && max <= 100))
+    throw invalid('maxResults must be between 1 and 100.');
+  const token = req.query.get('nextToken');
+  const start = token === null ? 0 : Number(token);
+  if (!(Number.isInteger(start) && start >= 0 && start <= items.length))
+    throw invalid('The nextToken is not valid.');
+  return {
+    page: items.slice(start, start + max),
+    nextToken: start + max < items.length ? String(start + max) : undefined,
+  };
+}
+
+/**
+ * A create of something of a cluster (`what`: "capabilities"): the first request's result when
+ * its client token is repeated, else undefined once the cluster is ACTIVE (refused otherwise).
+ * `remember` keeps the token's result once the thing is made.
+ */
+export function clusterCreate<T>(
+  ctx: SandboxContext,
+  caller: AwsCaller,
+  cluster: SandboxResource<Cluster>,
+  body: Record<string, unknown>,
+  what: string,
+): {
+  again?: SandboxResource<T>;
+  remember(result: SandboxResource): void;
+} {
+  const request = JSON.stringify({
+    ...body,
+    clientRequestToken: undefined,
+    cluster: cluster.data.name,
+  });
+  const token = body.clientRequestToken as string | undefined;
+  const again = repeatedCreate<T>(ctx, caller, token, request);
+  if (!again && statusOf(cluster) !== 'ACTIVE')
+    throw new ServiceError(
+      400,
+      'InvalidRequestException',
+      `Cluster ${cluster.data.name} is in ${statusOf(
+        cluster,
+      )} state; ${what} can be created only on an ACTIVE cluster.`,
+      { clusterName: cluster.data.name },
+    );
+  return {
+    again,
+    remember: result => rememberCreate(ctx, caller, token, request, result),
+  };
+}
+
 export function rememberCreate(
   ctx: SandboxContext,
   caller: AwsCaller,

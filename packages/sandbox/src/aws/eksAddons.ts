@@ -9,13 +9,7 @@ import {
 } from '../types';
 import { phaseOf, type SandboxResource, type SandboxState } from '../state';
 import type { AwsCaller } from './protocol';
-import {
-  type Cluster,
-  invalid,
-  rememberCreate,
-  repeatedCreate,
-  statusOf,
-} from './eks';
+import { type Cluster, clusterCreate, invalid, pageOf, statusOf } from './eks';
 
 /** The add-ons the sandbox's EKS offers (a part of EKS's catalogue), by name: their version. */
 const CATALOGUE: Record<string, string> = {
@@ -134,27 +128,14 @@ export function handleAddons(
         throw invalid(
           'ConfigurationValue provided in request is not supported: Json schema validation failed with error: the configuration values are not a JSON or YAML object',
         );
-      const request = JSON.stringify({
-        ...b,
-        clientRequestToken: undefined,
-        cluster: cluster.name,
-      });
-      const again = repeatedCreate<Addon>(
+      const create = clusterCreate<Addon>(
         ctx,
         caller,
-        b.clientRequestToken,
-        request,
+        on.cluster,
+        b,
+        'add-ons',
       );
-      if (again) return json(200, { addon: render(again) });
-      if (statusOf(on.cluster) !== 'ACTIVE')
-        throw new ServiceError(
-          400,
-          'InvalidRequestException',
-          `Cluster ${cluster.name} is in ${statusOf(
-            on.cluster,
-          )} state; add-ons can be created only on an ACTIVE cluster.`,
-          { clusterName: cluster.name },
-        );
+      if (create.again) return json(200, { addon: render(create.again) });
       if (ctx.state.get('eks', 'addon', id(b.addonName)))
         throw new ServiceError(
           409,
@@ -182,7 +163,7 @@ export function handleAddons(
           tags: b.tags ?? {},
         },
       });
-      rememberCreate(ctx, caller, b.clientRequestToken, request, r);
+      create.remember(r);
       return json(200, { addon: render(r) });
     }
 
@@ -190,22 +171,15 @@ export function handleAddons(
       return json(200, { addon: render(find(parts[3])) });
 
     case 'ListAddons': {
-      const max = Number(req.query.get('maxResults') ?? '100');
-      if (!(Number.isInteger(max) && max >= 1 && max <= 100))
-        throw invalid('maxResults must be between 1 and 100.');
-      const all = ctx.state
-        .list<Addon>('eks', 'addon')
-        .filter(r => r.id.startsWith(`${on.cluster.id}/`))
-        .map(r => r.data.name)
-        .sort();
-      const token = req.query.get('nextToken');
-      const start = token === null ? 0 : Number(token);
-      if (!(Number.isInteger(start) && start >= 0 && start <= all.length))
-        throw invalid('The nextToken is not valid.');
-      return json(200, {
-        addons: all.slice(start, start + max),
-        nextToken: start + max < all.length ? String(start + max) : undefined,
-      });
+      const { page, nextToken } = pageOf(
+        req,
+        ctx.state
+          .list<Addon>('eks', 'addon')
+          .filter(r => r.id.startsWith(`${on.cluster.id}/`))
+          .map(r => r.data.name)
+          .sort(),
+      );
+      return json(200, { addons: page, nextToken });
     }
 
     case 'DeleteAddon': {

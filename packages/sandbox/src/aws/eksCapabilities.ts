@@ -8,13 +8,7 @@ import {
 } from '../types';
 import { SandboxResource } from '../state';
 import { AwsCaller } from './protocol';
-import {
-  type Cluster,
-  invalid,
-  rememberCreate,
-  repeatedCreate,
-  statusOf,
-} from './eks';
+import { type Cluster, clusterCreate, invalid, pageOf, statusOf } from './eks';
 import { putAccessEntry, takesAccessEntries } from './eksAccessEntries';
 
 /** The managed capabilities EKS runs for a cluster, outside it. */
@@ -171,28 +165,15 @@ export function handleCapabilities(
         throw invalid(
           `configuration.argoCd applies to an ARGOCD capability, not ${b.type}.`,
         );
-      // The request a token stands for: everything but the token.
-      const request = JSON.stringify({
-        ...b,
-        clientRequestToken: undefined,
-        cluster: cluster.name,
-      });
-      const again = repeatedCreate<Capability>(
+      const create = clusterCreate<Capability>(
         ctx,
         caller,
-        b.clientRequestToken,
-        request,
+        on.cluster,
+        b,
+        'capabilities',
       );
-      if (again) return json(200, { capability: render(again, ctx) });
-      if (status(on.cluster) !== 'ACTIVE')
-        throw new ServiceError(
-          400,
-          'InvalidRequestException',
-          `Cluster ${cluster.name} is in ${status(
-            on.cluster,
-          )} state; capabilities can be created only on an ACTIVE cluster.`,
-          { clusterName: cluster.name },
-        );
+      if (create.again)
+        return json(200, { capability: render(create.again, ctx) });
       if (!takesAccessEntries(cluster.authenticationMode))
         throw new ServiceError(
           400,
@@ -248,7 +229,7 @@ export function handleCapabilities(
           tags: b.tags ?? {},
         },
       });
-      rememberCreate(ctx, caller, b.clientRequestToken, request, r);
+      create.remember(r);
       // EKS gives the capability's role an access entry on its own cluster (no policy: the
       // Kubernetes permissions are the platform's to grant).
       if (
@@ -262,17 +243,10 @@ export function handleCapabilities(
       return json(200, { capability: render(find(parts[3]), ctx) });
 
     case 'ListCapabilities': {
-      const max = Number(req.query.get('maxResults') ?? '100');
-      if (!(Number.isInteger(max) && max >= 1 && max <= 100))
-        throw invalid('maxResults must be between 1 and 100.');
-      const all = ofCluster().sort((a, b) =>
-        a.data.name.localeCompare(b.data.name),
+      const { page, nextToken } = pageOf(
+        req,
+        ofCluster().sort((a, b) => a.data.name.localeCompare(b.data.name)),
       );
-      const token = req.query.get('nextToken');
-      const start = token === null ? 0 : Number(token);
-      if (!(Number.isInteger(start) && start >= 0 && start <= all.length))
-        throw invalid('The nextToken is not valid.');
-      const page = all.slice(start, start + max);
       return json(200, {
         capabilities: page.map(r => {
           const full = render(r, ctx);
@@ -286,7 +260,7 @@ export function handleCapabilities(
             modifiedAt: full.modifiedAt,
           };
         }),
-        nextToken: start + max < all.length ? String(start + max) : undefined,
+        nextToken,
       });
     }
 

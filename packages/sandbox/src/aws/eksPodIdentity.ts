@@ -8,13 +8,7 @@ import {
 } from '../types';
 import type { SandboxResource, SandboxState } from '../state';
 import type { AwsCaller } from './protocol';
-import {
-  type Cluster,
-  invalid,
-  rememberCreate,
-  repeatedCreate,
-  statusOf,
-} from './eks';
+import { type Cluster, clusterCreate, invalid, pageOf } from './eks';
 
 export interface PodIdentityAssociation {
   cluster: string;
@@ -115,27 +109,14 @@ export function handlePodIdentity(
           throw invalid(
             `${field} ${b[field]} is not a valid Kubernetes name (lower-case letters, digits, '-' and '.').`,
           );
-      const request = JSON.stringify({
-        ...b,
-        clientRequestToken: undefined,
-        cluster: cluster.name,
-      });
-      const again = repeatedCreate<PodIdentityAssociation>(
+      const create = clusterCreate<PodIdentityAssociation>(
         ctx,
         caller,
-        b.clientRequestToken,
-        request,
+        on.cluster,
+        b,
+        'Pod Identity associations',
       );
-      if (again) return json(200, { association: render(again) });
-      if (statusOf(on.cluster) !== 'ACTIVE')
-        throw new ServiceError(
-          400,
-          'InvalidRequestException',
-          `Cluster ${cluster.name} is in ${statusOf(
-            on.cluster,
-          )} state; Pod Identity associations can be created only on an ACTIVE cluster.`,
-          { clusterName: cluster.name },
-        );
+      if (create.again) return json(200, { association: render(create.again) });
       const taken = podIdentityOf(
         ctx.state,
         on.cluster,
@@ -170,7 +151,7 @@ export function handlePodIdentity(
           tags: b.tags ?? {},
         },
       });
-      rememberCreate(ctx, caller, b.clientRequestToken, request, r);
+      create.remember(r);
       return json(200, { association: render(r) });
     }
 
@@ -178,32 +159,28 @@ export function handlePodIdentity(
       return json(200, { association: render(find(parts[3])) });
 
     case 'ListPodIdentityAssociations': {
-      const max = Number(req.query.get('maxResults') ?? '100');
-      if (!(Number.isInteger(max) && max >= 1 && max <= 100))
-        throw invalid('maxResults must be between 1 and 100.');
       const namespace = req.query.get('namespace');
       const serviceAccount = req.query.get('serviceAccount');
-      const all = ofCluster()
-        .filter(
-          r =>
-            (namespace === null || r.data.namespace === namespace) &&
-            (serviceAccount === null ||
-              r.data.serviceAccount === serviceAccount),
-        )
-        .sort((a, b) => a.data.id.localeCompare(b.data.id));
-      const token = req.query.get('nextToken');
-      const start = token === null ? 0 : Number(token);
-      if (!(Number.isInteger(start) && start >= 0 && start <= all.length))
-        throw invalid('The nextToken is not valid.');
+      const { page, nextToken } = pageOf(
+        req,
+        ofCluster()
+          .filter(
+            r =>
+              (namespace === null || r.data.namespace === namespace) &&
+              (serviceAccount === null ||
+                r.data.serviceAccount === serviceAccount),
+          )
+          .sort((a, b) => a.data.id.localeCompare(b.data.id)),
+      );
       return json(200, {
-        associations: all.slice(start, start + max).map(r => ({
+        associations: page.map(r => ({
           clusterName: cluster.name,
           namespace: r.data.namespace,
           serviceAccount: r.data.serviceAccount,
           associationArn: r.data.arn,
           associationId: r.data.id,
         })),
-        nextToken: start + max < all.length ? String(start + max) : undefined,
+        nextToken,
       });
     }
 

@@ -2,13 +2,11 @@ import type {
   BackstageCredentials,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   ENVIRONMENTS,
   ProvisioningClient,
-  ProvisioningStack,
   parseStackSpec,
   provisioningStackUpdatePermission,
   runIdFor,
@@ -23,7 +21,8 @@ import {
 } from '@konductor/plugin-provisioning-node';
 import { examples } from './appRollback.examples';
 import { pinStackLocation } from './stackLocation';
-import { provisioningRefusal, toCheckpoint } from './stackPolicy';
+import { toCheckpoint } from './stackPolicy';
+import { authorizedStack } from './stackAuthorization';
 import { withStackLease } from './stackLease';
 
 /**
@@ -94,31 +93,14 @@ export function createAppRollbackAction(options: {
         stackId: stackIdFor(name, ctx.input.environment),
       };
       await pinStackLocation(ctx, key.stackId, key);
-      // Whose the stack is and whether the user may change it, asked as the user once.
-      const stack = (await ctx.checkpoint({
-        key: `konductor.stack.${key.stackId}.rollback-authorization`,
-        fn: async () => {
-          const credentials = await ctx.getInitiatorCredentials();
-          const recorded = await options
-            .stacks(credentials)
-            .getStack(key)
-            .catch(e => Promise.reject(provisioningRefusal(e)));
-          const [decision] = await options.permissions.authorize(
-            [
-              {
-                permission: provisioningStackUpdatePermission,
-                resourceRef: recorded.ref,
-              },
-            ],
-            { credentials },
-          );
-          if (decision.result !== AuthorizeResult.ALLOW)
-            throw new NotAllowedError(
-              `You may not roll back stack ${recorded.stackId}: it belongs to ${recorded.owner}, and only its members or a platform admin may change it`,
-            );
-          return toCheckpoint(recorded);
-        },
-      })) as unknown as ProvisioningStack;
+      // Whose the stack is and whether the user may change it.
+      const stack = await authorizedStack(ctx, options, {
+        key,
+        step: 'rollback-authorization',
+        permission: provisioningStackUpdatePermission,
+        refusal: recorded =>
+          `You may not roll back stack ${recorded.stackId}: it belongs to ${recorded.owner}, and only its members or a platform admin may change it`,
+      });
       const spec = parseStackSpec(
         {
           name,

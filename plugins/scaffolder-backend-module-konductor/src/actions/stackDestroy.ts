@@ -2,14 +2,12 @@ import type {
   BackstageCredentials,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   BUILT_IN_KINDS,
   ENVIRONMENTS,
   ProvisioningClient,
-  ProvisioningStack,
   ResourceKinds,
   parseStackSpec,
   planStack,
@@ -28,7 +26,8 @@ import {
 import { examples } from './stackDestroy.examples';
 import { reportingRun } from './runReporting';
 import { pinStackLocation } from './stackLocation';
-import { provisioningRefusal, toCheckpoint } from './stackPolicy';
+import { provisioningRefusal } from './stackPolicy';
+import { authorizedStack } from './stackAuthorization';
 import { withStackLease } from './stackLease';
 
 /**
@@ -110,38 +109,22 @@ export function createStackDestroyAction(options: {
         stackId: stackIdFor(name, ctx.input.environment),
       };
       await pinStackLocation(ctx, key.stackId, key);
-      // Whose the stack is and whether the user may destroy it, asked as the user once: a task
-      // resumed after a crash, maybe after the user's token expired, does not ask again.
-      // What the stack's runs recorded of it is read then too, as the same user.
-      const { resources: recordedResources, ...stack } = (await ctx.checkpoint({
-        key: `konductor.stack.${key.stackId}.destroy-authorization`,
-        fn: async () => {
-          const credentials = await ctx.getInitiatorCredentials();
-          const client = options.stacks(credentials);
-          const recorded = await client
-            .getStack(key)
-            .catch(e => Promise.reject(provisioningRefusal(e)));
-          const [decision] = await options.permissions.authorize(
-            [
-              {
-                permission: provisioningStackDestroyPermission,
-                resourceRef: recorded.ref,
-              },
-            ],
-            { credentials },
-          );
-          if (decision.result !== AuthorizeResult.ALLOW)
-            throw new NotAllowedError(
-              `You may not destroy stack ${recorded.stackId}: it belongs to ${recorded.owner}, and only its members or a platform admin may`,
-            );
-          return toCheckpoint({
-            ...recorded,
+      // Whose the stack is and whether the user may destroy it; what the stack's runs recorded
+      // of it is read then too, as the same user.
+      const { resources: recordedResources, ...stack } = await authorizedStack(
+        ctx,
+        options,
+        {
+          key,
+          step: 'destroy-authorization',
+          permission: provisioningStackDestroyPermission,
+          refusal: recorded =>
+            `You may not destroy stack ${recorded.stackId}: it belongs to ${recorded.owner}, and only its members or a platform admin may`,
+          more: async client => ({
             resources: await resourcesOfRuns(client, key),
-          });
+          }),
         },
-      })) as unknown as ProvisioningStack & {
-        resources: Record<string, string>;
-      };
+      );
       const spec = parseStackSpec(
         {
           name,
