@@ -23,7 +23,7 @@ import {
 } from '@konductor/sandbox';
 import type { ProvisioningEvent } from '@konductor/plugin-provisioning-common';
 import { destroyStack } from './destroy';
-import { rollbackResource } from './rollback';
+import { rollbackApp } from './rollback';
 import { StackProvisioningError } from './stackRun';
 import { type GitOpsDelivery, GithubGitOpsRepository } from './delivery/gitops';
 import { ArgoCdClient } from './delivery/ArgoCdClient';
@@ -215,7 +215,7 @@ describe('apps delivered through git and Argo CD, to clusters whose endpoint is 
     // again as the newest revision, which Argo CD syncs; a revision Argo CD never delivered is
     // refused with the ones it did.
     const first = before.at(-1)!.revision;
-    const unknown = await rollbackResource({
+    const unknown = await rollbackApp({
       spec,
       provider,
       runId: 'rollback-0',
@@ -229,7 +229,7 @@ describe('apps delivered through git and Argo CD, to clusters whose endpoint is 
       )} (`,
     );
     const rollbackEvents: ProvisioningEvent[] = [];
-    const rolled = await rollbackResource({
+    const rolled = await rollbackApp({
       spec,
       provider,
       runId: 'rollback-1',

@@ -6,7 +6,7 @@
 export * from './provider';
 export { provisionStack } from './engine';
 export { destroyStack } from './destroy';
-export { rollbackResource } from './rollback';
+export { rollbackApp } from './rollback';
 export { stackIdOf, StackProvisioningError } from './stackRun';
 export * from './resourceKinds';
 export * from './cloudProviders';

@@ -8,19 +8,18 @@ import {
 } from './stackRun';
 
 /**
- * Returns one resource of a stack (its app, by default) to an earlier revision it was delivered
- * at, as a run of its own: the provider commits what that revision held as the newest, and waits
+ * Returns a stack's app to an earlier revision it was delivered at, as a run of its own: the provider commits what that revision held as the newest, and waits
  * until it runs so. Nothing else of the stack is touched; a failure leaves the resource as the
  * provider found it, and says why.
  */
-export async function rollbackResource(
-  options: StackRunOptions & { revision: string; resource?: string },
+export async function rollbackApp(
+  options: StackRunOptions & { revision: string },
 ): Promise<ResourceOutputs> {
   const { spec, provider, revision } = options;
   requireOwner(spec);
   const emit = emitter(options.onEvent);
   const stackId = stackIdOf(spec);
-  const name = options.resource ?? 'app';
+  const name = 'app';
   if (!provider.rollback)
     throw new Error(`The ${provider.id} provider cannot roll resources back`);
   const started = Date.now();

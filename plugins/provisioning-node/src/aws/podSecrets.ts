@@ -1,3 +1,4 @@
+import { parse } from 'yaml';
 import {
   CreateAddonCommand,
   CreatePodIdentityAssociationCommand,
@@ -28,12 +29,15 @@ const ADDONS: Record<string, string | undefined> = {
   }),
 };
 
-/** Whether the CSI add-on's configuration (JSON; Konductor writes no YAML) syncs Secrets. */
+/**
+ * Whether the CSI add-on's configuration syncs Secrets: EKS takes it as JSON or YAML, and an
+ * add-on the platform installed may hold either.
+ */
 function syncsSecrets(configurationValues: string | undefined): boolean {
   try {
     return (
-      JSON.parse(configurationValues ?? '{}')?.[SYNC_KEY]?.syncSecret
-        ?.enabled === true
+      parse(configurationValues ?? '{}')?.[SYNC_KEY]?.syncSecret?.enabled ===
+      true
     );
   } catch {
     return false;

@@ -2,7 +2,6 @@ import type {
   BackstageCredentials,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   ENVIRONMENTS,
@@ -10,17 +9,14 @@ import {
   parseStackSpec,
   provisioningStackUpdatePermission,
   runIdFor,
-  sanitizeName,
-  stackIdFor,
   stackSpecSchema,
-  stackTargetOf,
 } from '@konductor/plugin-provisioning-common';
 import {
   CloudProviders,
-  rollbackResource,
+  rollbackApp,
 } from '@konductor/plugin-provisioning-node';
 import { examples } from './appRollback.examples';
-import { pinStackLocation } from './stackLocation';
+import { existingStackOf } from './stackLocation';
 import { toCheckpoint } from './stackPolicy';
 import { authorizedStack } from './stackAuthorization';
 import { withStackLease } from './stackLease';
@@ -74,25 +70,10 @@ export function createAppRollbackAction(options: {
       },
     },
     async handler(ctx) {
-      const name = sanitizeName(ctx.input.name);
-      if (!name)
-        throw new InputError(
-          `name: "${ctx.input.name}" is not a stack name: use lower-case letters, digits and dashes`,
-        );
-      const provider = options.providers.of(ctx.input);
-      const target = provider.target.safeParse(stackTargetOf(ctx.input));
-      if (!target.success)
-        throw new InputError(
-          `target: give the provider, account and region the stack was provisioned in (${target.error.issues
-            .map(i => [i.path.join('.'), i.message].filter(Boolean).join(': '))
-            .join('; ')})`,
-        );
-      const key = {
-        accountId: target.data.accountId,
-        region: target.data.region,
-        stackId: stackIdFor(name, ctx.input.environment),
-      };
-      await pinStackLocation(ctx, key.stackId, key);
+      const { name, provider, target, key } = await existingStackOf(
+        ctx,
+        options.providers,
+      );
       // Whose the stack is and whether the user may change it.
       const stack = await authorizedStack(ctx, options, {
         key,
@@ -106,7 +87,7 @@ export function createAppRollbackAction(options: {
           name,
           environment: ctx.input.environment,
           owner: stack.owner,
-          target: target.data,
+          target,
           // A rollback reads nothing of the app's fields: git holds what it returns to.
           resources: { app: { kind: 'app', image: 'any' } },
         },
@@ -126,7 +107,7 @@ export function createAppRollbackAction(options: {
               signal: ctx.signal ?? new AbortController().signal,
             },
             signal =>
-              rollbackResource({
+              rollbackApp({
                 spec,
                 provider,
                 runId,

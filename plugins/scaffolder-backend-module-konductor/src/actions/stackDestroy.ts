@@ -2,7 +2,6 @@ import type {
   BackstageCredentials,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   BUILT_IN_KINDS,
@@ -13,10 +12,7 @@ import {
   planStack,
   provisioningStackDestroyPermission,
   runIdFor,
-  sanitizeName,
-  stackIdFor,
   stackSpecSchema,
-  stackTargetOf,
 } from '@konductor/plugin-provisioning-common';
 import {
   CloudProviders,
@@ -25,7 +21,7 @@ import {
 } from '@konductor/plugin-provisioning-node';
 import { examples } from './stackDestroy.examples';
 import { reportingRun } from './runReporting';
-import { pinStackLocation } from './stackLocation';
+import { existingStackOf } from './stackLocation';
 import { provisioningRefusal } from './stackPolicy';
 import { authorizedStack } from './stackAuthorization';
 import { withStackLease } from './stackLease';
@@ -86,29 +82,10 @@ export function createStackDestroyAction(options: {
       },
     },
     async handler(ctx) {
-      const name = sanitizeName(ctx.input.name);
-      if (!name)
-        throw new InputError(
-          `name: "${ctx.input.name}" is not a stack name: use lower-case letters, digits and dashes`,
-        );
-      const provider = options.providers.of(ctx.input);
-      const target = provider.target.safeParse(stackTargetOf(ctx.input));
-      if (!target.success)
-        throw new InputError(
-          `target: ${
-            target.error.issues
-              .map(i =>
-                [i.path.join('.'), i.message].filter(Boolean).join(': '),
-              )
-              .join('; ') || 'say where the stack is'
-          }: give the provider, account and region the stack was provisioned in`,
-        );
-      const key = {
-        accountId: target.data.accountId,
-        region: target.data.region,
-        stackId: stackIdFor(name, ctx.input.environment),
-      };
-      await pinStackLocation(ctx, key.stackId, key);
+      const { name, provider, target, key } = await existingStackOf(
+        ctx,
+        options.providers,
+      );
       // Whose the stack is and whether the user may destroy it; what the stack's runs recorded
       // of it is read then too, as the same user.
       const { resources: recordedResources, ...stack } = await authorizedStack(
@@ -130,7 +107,7 @@ export function createStackDestroyAction(options: {
           name,
           environment: ctx.input.environment,
           owner: stack.owner,
-          target: target.data,
+          target,
           resources: destroyedResources(
             { ...recordedResources, ...ctx.input.resources },
             provider.kinds,
