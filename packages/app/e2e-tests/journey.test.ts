@@ -170,8 +170,9 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
   await snap(page, testInfo, '47-component');
 
   // Its Kubernetes tab: Backstage's Kubernetes plugin finds the stack's cluster through the
-  // component's dependsOn (a kubernetes-cluster Resource discovered from EKS) and reads its
-  // workloads there with an EKS token: the app's Deployment, its running pods, their log.
+  // component's dependsOn (a kubernetes-cluster Resource discovered from EKS). The cluster's
+  // endpoint is private and the sandbox drops the portal's calls to it, so the tab is read
+  // through the platform's Argo CD: the app's Deployment, its running pods, their log.
   await expect(async () => {
     await page.goto(`/catalog/default/component/${name}/kubernetes`);
     await expect(page.getByText('2 pods')).toBeVisible({ timeout: 10_000 });
@@ -200,8 +201,8 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
   await expect(pods).toHaveCount(2);
   await expect(pods.first()).toContainText('Running');
   await snap(page, testInfo, '48-kubernetes');
-  // A pod's log, through Backstage's Kubernetes proxy (the guest is a platform admin: the
-  // proxy is theirs alone).
+  // A pod's log, through Backstage's Kubernetes proxy, which asks Argo CD for it (the guest is a
+  // platform admin: the proxy is theirs alone).
   await pods.first().getByRole('cell').first().click();
   // Its drawer: its container's health, as the kubelet reports it.
   await expect(page.getByText('Status: Running')).toBeVisible();

@@ -65,6 +65,8 @@ backend.add(import('@backstage/plugin-search-backend-module-techdocs'));
 
 backend.add(import('@backstage/plugin-techdocs-backend'));
 backend.add(import('@backstage/plugin-kubernetes-backend'));
+// Clusters whose API endpoint is private: the Kubernetes tab reads them through Argo CD.
+backend.add(import('@konductor/plugin-kubernetes-backend-module-konductor'));
 backend.add(import('@backstage/plugin-user-settings-backend'));
 
 // Events bus (fans events out across replicas), signals (live push) and notifications.

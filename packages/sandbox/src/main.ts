@@ -21,8 +21,9 @@ function jsonEnv(name: string) {
  * per account and region, default 5), KONDUCTOR_SANDBOX_HOSTED_ZONES (comma-separated public Route 53
  * zones of the default account, default example.com), KONDUCTOR_SANDBOX_IMAGES (comma-separated
  * container images registries hold besides the platform's starter image),
- * KONDUCTOR_SANDBOX_PRIVATE_ENDPOINTS (1: a private cluster endpoint takes no call from outside
- * its VPC, a public one only from its publicAccessCidrs), KONDUCTOR_SANDBOX_PLATFORM_HUB (0: without
+ * KONDUCTOR_SANDBOX_PRIVATE_ENDPOINTS (0: every cluster endpoint answers everyone; by default a
+ * private one takes no call from outside its VPC, a public one only from its publicAccessCidrs),
+ * KONDUCTOR_SANDBOX_PLATFORM_HUB (0: without
  * the platform's hub for delivery through git, its Argo CD and GitOps repository; on by default).
  */
 async function main() {
@@ -42,7 +43,7 @@ async function main() {
       .split(',')
       .map(zone => zone.trim())
       .filter(Boolean),
-    privateEndpoints: process.env.KONDUCTOR_SANDBOX_PRIVATE_ENDPOINTS === '1',
+    privateEndpoints: process.env.KONDUCTOR_SANDBOX_PRIVATE_ENDPOINTS !== '0',
     platformHub: process.env.KONDUCTOR_SANDBOX_PLATFORM_HUB !== '0',
     images: (process.env.KONDUCTOR_SANDBOX_IMAGES ?? '')
       .split(',')

@@ -51,7 +51,15 @@ describe('EksClusterProvider', () => {
         new CreateClusterCommand({
           name,
           roleArn: 'arn:aws:iam::123456789012:role/eks',
-          resourcesVpcConfig: { subnetIds: subnets },
+          // The legacy cluster's endpoint answers inside its VPC only.
+          resourcesVpcConfig:
+            name === 'legacy'
+              ? {
+                  subnetIds: subnets,
+                  endpointPublicAccess: false,
+                  endpointPrivateAccess: true,
+                }
+              : { subnetIds: subnets },
           tags: { ...tags },
         }),
       );
@@ -103,6 +111,8 @@ describe('EksClusterProvider', () => {
           'kubernetes.io/skip-metrics-lookup': 'true',
           'konductor.dev/cloud-id':
             'arn:aws:eks:us-east-1:123456789012:cluster/shop-dev-eks',
+          // EKS's default: a public endpoint.
+          'konductor.dev/kubernetes-endpoint': 'public',
         },
       },
       spec: {
@@ -112,6 +122,9 @@ describe('EksClusterProvider', () => {
       },
     });
     const legacy = entities.find((e: any) => e.metadata.title === 'legacy');
+    expect(
+      legacy.metadata.annotations['konductor.dev/kubernetes-endpoint'],
+    ).toBe('private');
     expect(legacy.spec).toEqual({
       type: 'kubernetes-cluster',
       owner: 'group:default/platform-team',

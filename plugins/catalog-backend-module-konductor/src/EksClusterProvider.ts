@@ -23,6 +23,7 @@ import {
   ANNOTATION_KUBERNETES_AWS_CLUSTER_ID,
   ANNOTATION_KUBERNETES_SKIP_METRICS_LOOKUP,
 } from '@backstage/plugin-kubernetes-common';
+import { ANNOTATION_KUBERNETES_ENDPOINT } from '@konductor/plugin-provisioning-common';
 import { ANNOTATION_CLOUD_ID } from './ProvisionedResourcesProvider';
 
 /** An AWS account and the regions in it where clusters are discovered. */
@@ -50,7 +51,9 @@ const stackClusterEntityName = (stackId: string) =>
  * Discovers EKS clusters (`ListClusters`, `DescribeCluster`) in each configured account and
  * region and turns them into `Resource` entities of type `kubernetes-cluster`, with the
  * annotations Backstage's Kubernetes plugin reads (API server, CA, AWS auth with the account's
- * credentials, cluster id; no metrics lookup, as EKS installs no metrics server). A cluster
+ * credentials, cluster id; no metrics lookup, as EKS installs no metrics server) and who can
+ * reach its endpoint (`konductor.dev/kubernetes-endpoint`: a private one is read through the
+ * platform's Argo CD). A cluster
  * Konductor provisioned is part of its stack's System, owned as its stack is (tags
  * `konductor:stack`, `konductor:owner`), and named `{stack}-kubernetes`, so the stack's
  * components can depend on it by name and Backstage's `catalogRelation` service locator finds
@@ -143,6 +146,10 @@ export class EksClusterProvider implements EntityProvider {
                   cluster.certificateAuthority.data,
               }
             : {}),
+          [ANNOTATION_KUBERNETES_ENDPOINT]: cluster.resourcesVpcConfig
+            ?.endpointPublicAccess
+            ? 'public'
+            : 'private',
           [ANNOTATION_KUBERNETES_AUTH_PROVIDER]: 'aws',
           [ANNOTATION_KUBERNETES_AWS_ACCOUNT_ID]: accountId,
           [ANNOTATION_KUBERNETES_AWS_CLUSTER_ID]: name,

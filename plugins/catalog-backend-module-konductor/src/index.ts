@@ -22,3 +22,4 @@ export {
   ANNOTATION_SERVICE_DEFINITION,
   generateTemplate,
 } from './serviceDefinition/generateTemplate';
+export { EksClusterProvider } from './EksClusterProvider';

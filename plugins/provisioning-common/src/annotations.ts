@@ -4,3 +4,10 @@ export const ANNOTATION_CLOUD_ID = 'konductor.dev/cloud-id';
 export const ANNOTATION_AWS_ACCOUNT = 'konductor.dev/aws-account';
 /** The AWS region of a provisioned resource's entity. */
 export const ANNOTATION_AWS_REGION = 'konductor.dev/aws-region';
+/**
+ * Who can reach a Kubernetes cluster's API endpoint: `public` (from the internet, within its
+ * allowed ranges) or `private` (from inside its VPC only, so the portal reads it through the
+ * platform's Argo CD).
+ */
+export const ANNOTATION_KUBERNETES_ENDPOINT =
+  'konductor.dev/kubernetes-endpoint';

@@ -57,6 +57,7 @@ export type {
   GitOpsRepository,
 } from './delivery/gitops';
 export { ArgoCdClient, ArgoCdError } from './delivery/ArgoCdClient';
+export { argoCdHubFromConfig, hubArgoCd } from './delivery/hub';
 export type {
   ArgoCdApplication,
   ArgoCdResourceNode,

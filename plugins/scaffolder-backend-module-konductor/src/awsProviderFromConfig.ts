@@ -2,6 +2,7 @@ import type { Config } from '@backstage/config';
 import {
   AwsClientFactory,
   AwsProvider,
+  argoCdHubFromConfig,
   type GitOpsDelivery,
   GithubGitOpsRepository,
   ResourceKindModule,
@@ -70,7 +71,6 @@ export function gitopsFromConfig(
     throw new Error(
       `konductor.apps.gitops.repoUrl: "${repoUrl}" names no repository: use github.com?owner=<org>&repo=<name>`,
     );
-  const argocd = gitops.getConfig('argocd');
   return {
     repository: new GithubGitOpsRepository(
       async () => (await github(repoUrl)).octokit,
@@ -81,13 +81,7 @@ export function gitopsFromConfig(
         cloneUrl: `https://${repoUrl.split('?')[0]}/${owner}/${repo}.git`,
       },
     ),
-    argoCd: {
-      accountId: argocd.getString('accountId'),
-      region: argocd.getString('region'),
-      clusterName: argocd.getString('clusterName'),
-      capabilityName: argocd.getString('capabilityName'),
-      token: argocd.getString('token'),
-    },
+    argoCd: argoCdHubFromConfig(config)!,
     secretsRoleName: gitops.getOptionalString('secretsRoleName'),
   };
 }

@@ -302,6 +302,90 @@ describe('Argo CD of an EKS capability', () => {
         ],
         images: [STARTER_IMAGE],
       });
+    // What is in the tree is read through Argo CD (the cluster's endpoint answers nobody
+    // outside): a pod's live manifest, its logs and its events; what is not in the tree is
+    // refused, though the cluster holds it.
+    const [pod] = pods;
+    const resource = (q: Record<string, string>) =>
+      argo(
+        'GET',
+        `/api/v1/applications/shop/resource?${new URLSearchParams(q)}`,
+      );
+    const podManifest = await resource({
+      namespace: 'shop-dev',
+      resourceName: pod.name,
+      version: 'v1',
+      kind: 'Pod',
+      group: '',
+    });
+    expect(JSON.parse(podManifest.json.manifest)).toMatchObject({
+      kind: 'Pod',
+      metadata: { name: pod.name, uid: pod.uid },
+      status: { phase: 'Running' },
+    });
+    expect(
+      await resource({
+        namespace: 'kube-system',
+        resourceName: 'coredns',
+        version: 'v1',
+        kind: 'Deployment',
+        group: 'apps',
+      }),
+    ).toEqual({
+      status: 400,
+      json: expect.objectContaining({
+        code: 3,
+        message:
+          'Deployment apps coredns not found as part of application shop',
+      }),
+    });
+    const stream = async (q: string) => {
+      const res = await fetch(`${server}/api/v1/applications/shop/${q}`, {
+        headers: { authorization: `Bearer ${DEFAULT_ARGOCD_TOKEN}` },
+      });
+      return (await res.text())
+        .split('\n')
+        .filter(Boolean)
+        .map(line => JSON.parse(line).result);
+    };
+    const podLog = await stream(
+      `pods/${pod.name}/logs?namespace=shop-dev&container=shop&follow=false`,
+    );
+    expect(podLog).toEqual([
+      expect.objectContaining({
+        podName: pod.name,
+        content: expect.stringMatching(
+          `^\\[sandbox\\] container shop started from ${STARTER_IMAGE}`,
+        ),
+        timeStampStr: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      }),
+      { last: true },
+    ]);
+    // Every pod under the Deployment, through its ReplicaSet.
+    const all = await stream(
+      'logs?namespace=shop-dev&kind=Deployment&group=apps&resourceName=shop',
+    );
+    expect(new Set(all.filter(e => !e.last).map(e => e.podName))).toEqual(
+      new Set(pods.map(p => p.name)),
+    );
+    const events = (uid: string) =>
+      argo(
+        'GET',
+        `/api/v1/applications/shop/events?${new URLSearchParams({
+          resourceNamespace: 'shop-dev',
+          resourceName: pod.name,
+          resourceUID: uid,
+        })}`,
+      );
+    expect((await events(pod.uid)).json.items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          reason: 'Pulled',
+          involvedObject: expect.objectContaining({ name: pod.name }),
+        }),
+      ]),
+    );
+    expect((await events('')).json.items).toEqual([]);
     // In the cluster: its namespace with the managed metadata, its objects tracked by the app.
     const ns = await kc
       .makeApiClient(k8s.CoreV1Api)

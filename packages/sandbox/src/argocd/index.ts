@@ -10,6 +10,7 @@ import {
   reconcile,
   resourceTree,
 } from './reconcile';
+import { liveResource, podLogs, resourceEvents } from './resources';
 
 /** gRPC status codes the Argo CD API answers with, and the HTTP status its gateway maps each to. */
 const CODES = {
@@ -165,9 +166,22 @@ export async function handleArgoCd(
 
   if (path === 'api/v1/applications') {
     if (req.method === 'GET') {
+      // `selector`: labels equal to each `key=value` (Argo CD reads it as a map of labels).
+      const wanted = (req.query.get('selector') ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map(term => term.split('='));
+      if (wanted.some(term => term.length !== 2 || !term[0]))
+        return fail(
+          'InvalidArgument',
+          `invalid selector: '${req.query.get('selector')}'`,
+        );
       const items = ctx.state
         .list<Application>('argocd', 'application')
-        .filter(r => r.id.startsWith(`${endpoint}/`));
+        .filter(r => r.id.startsWith(`${endpoint}/`))
+        .filter(r =>
+          wanted.every(([k, v]) => r.data.metadata.labels?.[k] === v),
+        );
       const fresh = [];
       for (const r of items) fresh.push(view(await refresh(r)));
       return json(200, { metadata: {}, items: fresh });
@@ -231,6 +245,21 @@ export async function handleArgoCd(
         roleArn: capability.data.roleArn,
       }),
     );
+  }
+  // A resource of the tree, pods' logs, a resource's events: read where the application's tree is.
+  const read =
+    /^api\/v1\/applications\/([^/]+)\/(resource|logs|events|pods\/([^/]+)\/logs)$/.exec(
+      path,
+    );
+  if (read && req.method === 'GET') {
+    const r = findApp(read[1]);
+    if (!r) return notFound(read[1]);
+    const argo = { clusters: clusters(), roleArn: capability.data.roleArn };
+    const query = new URLSearchParams(req.query);
+    if (read[3]) query.set('podName', decodeURIComponent(read[3]));
+    if (read[2] === 'resource') return liveResource(ctx, r.data, argo, query);
+    if (read[2] === 'events') return resourceEvents(ctx, r.data, argo, query);
+    return podLogs(ctx, r.data, argo, query);
   }
   const one = /^api\/v1\/applications\/([^/]+)(\/sync)?$/.exec(path);
   if (one) {

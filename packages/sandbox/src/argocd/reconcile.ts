@@ -125,10 +125,10 @@ function eksCluster(ctx: SandboxContext, arn: string) {
 }
 
 /**
- * A client of the destination cluster's API as the capability reaches it: through EKS, with a
- * token of the capability's own (from AWS's side, not through the cluster's public endpoint).
+ * The destination cluster's API as the capability reaches it: through EKS, with a token of the
+ * capability's own (from AWS's side, not through the cluster's public endpoint).
  */
-function clusterClient(ctx: SandboxContext, cluster: SandboxResource) {
+export function clusterConfig(ctx: SandboxContext, cluster: SandboxResource) {
   const [account, region] = cluster.id.split('/');
   const now = new Date();
   const date = now.toISOString().replace(/[-:]|\.\d{3}/g, '');
@@ -168,8 +168,11 @@ function clusterClient(ctx: SandboxContext, cluster: SandboxResource) {
     contexts: [{ name: 'c', cluster: 'destination', user: 'argocd' }],
     currentContext: 'c',
   });
-  return k8s.KubernetesObjectApi.makeApiClient(kc);
+  return kc;
 }
+
+const clusterClient = (ctx: SandboxContext, cluster: SandboxResource) =>
+  k8s.KubernetesObjectApi.makeApiClient(clusterConfig(ctx, cluster));
 
 const code = (e: unknown) => (e as { code?: number }).code;
 const apiMessage = (e: unknown) => {
@@ -243,7 +246,7 @@ async function prune(
 }
 
 /** The destination cluster of `app`, by its server or its registered name. */
-function destinationOf(
+export function destinationOf(
   ctx: SandboxContext,
   app: Application,
   clusters: RegisteredCluster[],

@@ -19,7 +19,8 @@ import { ClusterHandler } from './ClusterHandler';
 import { DatabaseHandler } from './DatabaseHandler';
 import { notFound } from './errors';
 import { KubernetesAppHandler } from './KubernetesAppHandler';
-import { GitOpsAppHandler, hubArgoCd } from './GitOpsAppHandler';
+import { GitOpsAppHandler } from './GitOpsAppHandler';
+import { hubArgoCd } from '../delivery/hub';
 import { NetworkHandler } from './NetworkHandler';
 import { SecretsHandler } from './SecretsHandler';
 

@@ -3,7 +3,6 @@ import {
   AssociateAccessPolicyCommand,
   type Cluster,
   CreateAccessEntryCommand,
-  DescribeCapabilityCommand,
   EKSClient,
 } from '@aws-sdk/client-eks';
 import { stringify } from 'yaml';
@@ -21,9 +20,8 @@ import type {
   ResourceHandler,
 } from '../provider';
 import { waitForResource } from '../waitFor';
-import { ArgoCdClient } from '../delivery/ArgoCdClient';
-import type { ArgoCdHub, GitOpsRepository } from '../delivery/gitops';
-import type { AwsClientFactory } from './AwsClientFactory';
+import type { ArgoCdClient } from '../delivery/ArgoCdClient';
+import type { GitOpsRepository } from '../delivery/gitops';
 import { appChart } from './appChart';
 import { ensurePodSecrets, removePodSecrets } from './podSecrets';
 import {
@@ -57,35 +55,6 @@ export interface GitOpsAppHandlerOptions {
   pollIntervalMs: number;
   /** How long a rollout may make no progress (an image that does not pull) before it fails. */
   progressDeadlineMs: number;
-}
-
-/**
- * A client of the platform's Argo CD: the hub's Argo CD capability, its server URL asked of EKS,
- * with the portal's account token.
- */
-export async function hubArgoCd(
-  clients: AwsClientFactory,
-  hub: ArgoCdHub,
-  signal?: AbortSignal,
-): Promise<{ client: ArgoCdClient; roleArn: string }> {
-  const eks = await clients.client(EKSClient, hub, { signal });
-  const capability = (
-    await eks.send(
-      new DescribeCapabilityCommand({
-        clusterName: hub.clusterName,
-        capabilityName: hub.capabilityName,
-      }),
-    )
-  ).capability;
-  const url = capability?.configuration?.argoCd?.serverUrl;
-  if (capability?.status !== 'ACTIVE' || !url)
-    throw new Error(
-      `The platform's Argo CD (capability ${hub.capabilityName} of cluster ${hub.clusterName}, account ${hub.accountId}, ${hub.region}) is ${capability?.status}, not ACTIVE: apps cannot be delivered until it is`,
-    );
-  return {
-    client: new ArgoCdClient(url, hub.token, signal),
-    roleArn: capability.roleArn!,
-  };
 }
 
 /** The EKS access policy Argo CD needs on a cluster it deploys to (namespaces included). */

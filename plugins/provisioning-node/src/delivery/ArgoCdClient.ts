@@ -12,16 +12,19 @@ export class ArgoCdError extends Error {
   }
 }
 
-/** An Argo CD Application as its API answers it (the parts Konductor reads). */
 /** A node of an application's resource tree (Argo CD's `ResourceNode`). */
 export interface ArgoCdResourceNode {
+  group?: string;
+  version?: string;
   kind: string;
   name: string;
   namespace?: string;
+  uid?: string;
   health?: { status: string; message?: string };
   info?: { name: string; value: string }[];
 }
 
+/** An Argo CD Application as its API answers it (the parts Konductor reads). */
 export interface ArgoCdApplication {
   metadata: {
     name: string;
@@ -58,11 +61,12 @@ export class ArgoCdClient {
     private readonly signal?: AbortSignal,
   ) {}
 
-  private async call<T>(
+  /** The answer's text; an error with Argo CD's message when it refuses. */
+  private async request(
     method: string,
     path: string,
     body?: object,
-  ): Promise<T> {
+  ): Promise<string> {
     const res = await this.fetch(`${this.serverUrl}${path}`, {
       method,
       headers: {
@@ -73,8 +77,13 @@ export class ArgoCdClient {
       signal: this.signal,
     });
     const text = await res.text();
-    const parsed = text ? JSON.parse(text) : {};
-    if (!res.ok)
+    if (!res.ok) {
+      let parsed: { code?: number; message?: string } = {};
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // Not Argo CD's gateway speaking: its text says what went wrong.
+      }
       throw new ArgoCdError(
         res.status,
         parsed.code,
@@ -82,7 +91,17 @@ export class ArgoCdClient {
           parsed.message ?? text
         }`,
       );
-    return parsed as T;
+    }
+    return text;
+  }
+
+  private async call<T>(
+    method: string,
+    path: string,
+    body?: object,
+  ): Promise<T> {
+    const text = await this.request(method, path, body);
+    return (text ? JSON.parse(text) : {}) as T;
   }
 
   /** Registers (or updates) a cluster by its EKS ARN, as the EKS capability names clusters. */
@@ -122,6 +141,96 @@ export class ArgoCdClient {
       `/api/v1/applications/${encodeURIComponent(name)}/resource-tree`,
     );
     return tree.nodes ?? [];
+  }
+
+  /** The applications whose labels match `selector` (`key=value,...`). */
+  async applications(selector: string): Promise<ArgoCdApplication[]> {
+    const list = await this.call<{ items?: ArgoCdApplication[] | null }>(
+      'GET',
+      `/api/v1/applications?${new URLSearchParams({ selector })}`,
+    );
+    return list.items ?? [];
+  }
+
+  /** The live object of a resource in the application's tree, as the cluster holds it. */
+  async liveResource(
+    name: string,
+    node: ArgoCdResourceNode,
+  ): Promise<Record<string, any>> {
+    const { manifest } = await this.call<{ manifest: string }>(
+      'GET',
+      `/api/v1/applications/${encodeURIComponent(
+        name,
+      )}/resource?${new URLSearchParams({
+        namespace: node.namespace ?? '',
+        resourceName: node.name,
+        version: node.version ?? '',
+        kind: node.kind,
+        group: node.group ?? '',
+      })}`,
+    );
+    return JSON.parse(manifest);
+  }
+
+  /**
+   * The log of a pod of the application's tree (one container), as Argo CD streams it: the lines'
+   * contents, without the timestamps it adds.
+   */
+  async podLogs(
+    name: string,
+    pod: {
+      namespace: string;
+      name: string;
+      container?: string;
+      /** The log of the container's previous run (after a restart). */
+      previous?: boolean;
+    },
+  ): Promise<string> {
+    const text = await this.request(
+      'GET',
+      `/api/v1/applications/${encodeURIComponent(
+        name,
+      )}/pods/${encodeURIComponent(pod.name)}/logs?${new URLSearchParams({
+        namespace: pod.namespace,
+        ...(pod.container && { container: pod.container }),
+        ...(pod.previous && { previous: 'true' }),
+        follow: 'false',
+      })}`,
+    );
+    const lines: string[] = [];
+    for (const line of text.split('\n').filter(Boolean)) {
+      const message = JSON.parse(line) as {
+        result?: { content?: string; last?: boolean };
+        error?: { code?: number; message?: string };
+      };
+      // A stream that fails after it started ends with the error, not with `last`.
+      if (message.error)
+        throw new ArgoCdError(
+          500,
+          message.error.code,
+          `Argo CD could not read the log of pod ${pod.name}: ${message.error.message}`,
+        );
+      if (message.result && !message.result.last)
+        lines.push(message.result.content ?? '');
+    }
+    return lines.map(l => `${l}\n`).join('');
+  }
+
+  /** The events of a resource of the application's tree, from its cluster (a `v1` EventList). */
+  resourceEvents(
+    name: string,
+    resource: { namespace: string; name: string; uid: string },
+  ): Promise<{ items?: Record<string, any>[] }> {
+    return this.call(
+      'GET',
+      `/api/v1/applications/${encodeURIComponent(
+        name,
+      )}/events?${new URLSearchParams({
+        resourceNamespace: resource.namespace,
+        resourceName: resource.name,
+        resourceUID: resource.uid,
+      })}`,
+    );
   }
 
   /** Deletes the application and what it deployed (cascade). */
