@@ -259,6 +259,24 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
     page.getByText(new RegExp(`^The app now runs revision ${revision}`)),
   ).toBeVisible({ timeout: 90_000 });
   await snap(page, testInfo, '51-rollback-done');
+
+  // The component's page shows its delivery as Argo CD reports it: synced at that revision and
+  // healthy, with the revisions delivered.
+  await page.goto(`/catalog/default/component/${name}`);
+  const delivery = page.getByRole('region', { name: 'Delivery' });
+  await expect(
+    delivery.getByText(`Argo CD application ${name}-dev`),
+  ).toBeVisible();
+  await expect(delivery.getByText('Synced', { exact: true })).toBeVisible();
+  await expect(delivery.getByText('Healthy', { exact: true })).toBeVisible();
+  await expect(delivery.getByText(`at commit ${revision}`)).toBeVisible();
+  await expect(
+    delivery
+      .getByRole('list', { name: 'Revisions delivered' })
+      .getByText(revision)
+      .first(),
+  ).toBeVisible();
+  await snap(page, testInfo, '52-delivery');
 });
 
 test('a non-compliant choice is refused before anything is created, with the reasons', async ({

@@ -7,6 +7,8 @@ import { notificationService } from '@backstage/plugin-notifications-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { provisioningPermissions } from '@konductor/plugin-provisioning-common';
 import {
+  argoCdHubFromConfig,
+  awsClientFactoryServiceRef,
   provisioningStackPermissionResourceRef,
   provisioningStackPermissionRules,
   stackPermissionResource,
@@ -19,6 +21,7 @@ import { RunReconciler } from './service/RunReconciler';
 import { ScaffolderTasks } from './service/ScaffolderTasks';
 import { StackStore } from './service/StackStore';
 import { StackAccess } from './service/StackAccess';
+import { AppDeliveries } from './service/AppDeliveries';
 
 /** The provisioning backend: records who owns each stack and every provisioning run, and serves them. */
 export const provisioningPlugin = createBackendPlugin({
@@ -40,6 +43,7 @@ export const provisioningPlugin = createBackendPlugin({
         signals: signalsServiceRef,
         notifications: notificationService,
         events: eventsServiceRef,
+        awsClients: awsClientFactoryServiceRef,
       },
       async init({
         httpRouter,
@@ -51,6 +55,7 @@ export const provisioningPlugin = createBackendPlugin({
         events,
         scheduler,
         config,
+        awsClients,
         ...services
       }) {
         const db = await provisioningDatabase(database);
@@ -87,6 +92,10 @@ export const provisioningPlugin = createBackendPlugin({
             tasks,
             stacks,
             access,
+            deliveries: new AppDeliveries({
+              clients: awsClients,
+              hub: argoCdHubFromConfig(config),
+            }),
             ...services,
           }),
         );

@@ -435,6 +435,14 @@ describe('provisioning API', () => {
     expect(
       (await request(server).get(stackPath).set('Authorization', user)).body,
     ).toMatchObject({ owner: 'group:default/team-a' });
+    // Its app's delivery: this portal has no Argo CD, and says so.
+    const delivery = await request(server)
+      .get(`${stackPath}/delivery`)
+      .set('Authorization', user);
+    expect(delivery.status).toBe(404);
+    expect(delivery.body.error.message).toBe(
+      'This portal does not deliver apps through Argo CD (konductor.apps.gitops is not set)',
+    );
     expect(
       (await request(server).delete(stackPath).set('Authorization', user))
         .status,

@@ -35,6 +35,7 @@ import { ScaffolderTasks } from './service/ScaffolderTasks';
 import { StackStore } from './service/StackStore';
 import { StackAccess } from './service/StackAccess';
 import { StackOwnership } from './service/StackOwnership';
+import { AppDeliveries } from './service/AppDeliveries';
 
 const runQuerySchema = z
   .object({
@@ -81,6 +82,8 @@ export interface RouterOptions {
   stacks: StackStore;
   /** Decides `provisioning-stack` permissions (with the registered rules). */
   access: StackAccess;
+  /** Stacks' apps as the platform's Argo CD reports them. */
+  deliveries: AppDeliveries;
   httpAuth: HttpAuthService;
   auditor: AuditorService;
   /**
@@ -100,7 +103,8 @@ function withoutOutputs<T extends { outputs?: unknown }>(item: T): T {
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { store, log, tasks, stacks, access, httpAuth, auditor } = options;
+  const { store, log, tasks, stacks, access, deliveries, httpAuth, auditor } =
+    options;
   const ownership = new StackOwnership(stacks, access);
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
@@ -170,6 +174,24 @@ export async function createRouter(
     );
     res.json(stack);
   });
+
+  // The stack's app as Argo CD reports it: for whoever may see the stack.
+  router.get(
+    '/stacks/:accountId/:region/:stackId/delivery',
+    async (req, res) => {
+      const credentials = await httpAuth.credentials(req, {
+        allow: ['user', 'service'],
+      });
+      const stack = await recordedStack(req.params);
+      await access.require(
+        credentials,
+        provisioningStackReadPermission,
+        stackPermissionResource(stack),
+        `You may not see stack ${stack.stackId}`,
+      );
+      res.json(await deliveries.of(stack));
+    },
+  );
 
   // The destroy action releases the name once the stack is gone.
   router.delete('/stacks/:accountId/:region/:stackId', async (req, res) => {

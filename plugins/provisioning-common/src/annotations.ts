@@ -11,3 +11,8 @@ export const ANNOTATION_AWS_REGION = 'konductor.dev/aws-region';
  */
 export const ANNOTATION_KUBERNETES_ENDPOINT =
   'konductor.dev/kubernetes-endpoint';
+/**
+ * The stack a catalog entity belongs to, as `<accountId>/<region>/<stackId>` (its permission
+ * resource ref): a generated component names its stack so that its page can show its delivery.
+ */
+export const ANNOTATION_STACK_REF = 'konductor.dev/stack-ref';

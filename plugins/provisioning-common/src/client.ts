@@ -6,6 +6,7 @@ import type {
   ProvisioningStack,
   StackAvailability,
   StackClaimRequest,
+  StackDelivery,
   StackKey,
   StackLease,
   StackLeaseRequest,
@@ -106,6 +107,11 @@ export class ProvisioningClient {
   /** The recorded stack (its owner), as the caller may read it. */
   getStack(key: StackKey): Promise<ProvisioningStack> {
     return this.request('GET', stackPath(key));
+  }
+
+  /** How the stack's app is delivered through Argo CD (404 when it is not). */
+  getStackDelivery(key: StackKey): Promise<StackDelivery> {
+    return this.request('GET', `${stackPath(key)}/delivery`);
   }
 
   /**

@@ -134,3 +134,28 @@ export type StackLeaseRequest = z.input<typeof stackLeaseRequestSchema>;
 export function stackBusyMessage(stackId: string, lease: StackLease): string {
   return `Stack ${stackId} is being worked on by run ${lease.holder} (its lease runs until ${lease.expiresAt}): wait for that run to end, then try again`;
 }
+
+/**
+ * How a stack's app is delivered through the platform's Argo CD, as Argo CD reports it (`GET
+ * /stacks/{account}/{region}/{stack}/delivery`).
+ */
+export interface StackDelivery {
+  /** The Argo CD Application, named after the stack. */
+  application: string;
+  /** Whether the cluster holds what git holds, and the commit Argo CD compared it with. */
+  sync: { status: string; revision?: string };
+  health: { status: string; message?: string };
+  /** The last sync: its phase (Succeeded, Failed, Running...), message and end. */
+  operation?: { phase: string; message?: string; finishedAt?: string };
+  /** The revisions delivered, newest first. */
+  history: { revision: string; deployedAt?: string }[];
+  /** The objects Argo CD manages, with their sync status and health. */
+  resources: {
+    kind: string;
+    name: string;
+    namespace?: string;
+    status?: string;
+    health?: string;
+    message?: string;
+  }[];
+}

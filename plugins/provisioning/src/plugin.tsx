@@ -2,7 +2,11 @@ import {
   createFrontendPlugin,
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
-import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
+import { ANNOTATION_STACK_REF } from '@konductor/plugin-provisioning-common';
 import { RiRocket2Line } from '@remixicon/react';
 import { provisioningApi } from './api';
 import { rootRouteRef } from './routes';
@@ -34,6 +38,20 @@ const entityRunsContent = EntityContentBlueprint.make({
   },
 });
 
+/** A component's delivery through Argo CD, on its overview, when it names its stack. */
+const entityDeliveryCard = EntityCardBlueprint.make({
+  name: 'delivery',
+  params: {
+    filter: entity =>
+      entity.kind.toLowerCase() === 'component' &&
+      !!entity.metadata.annotations?.[ANNOTATION_STACK_REF],
+    loader: () =>
+      import('./components/EntityDeliveryCard').then(m => (
+        <m.EntityDeliveryCard />
+      )),
+  },
+});
+
 /** Konductor's provisioning runs in the browser. */
 export const provisioningPlugin = createFrontendPlugin({
   pluginId: 'provisioning',
@@ -44,6 +62,7 @@ export const provisioningPlugin = createFrontendPlugin({
     provisioningApi,
     provisioningPage,
     entityRunsContent,
+    entityDeliveryCard,
     ...provisioningFormFields,
   ],
 });

@@ -38,12 +38,14 @@ export interface ArgoCdApplication {
     operationState?: {
       phase?: string;
       message?: string;
+      finishedAt?: string;
       syncResult?: { revision?: string };
     };
     conditions?: { type: string; message: string }[];
     resources?: {
       kind: string;
       name: string;
+      namespace?: string;
       status?: string;
       health?: { status?: string; message?: string };
     }[];
