@@ -6,6 +6,7 @@ import type {
   ObjectFetchParams,
 } from '@backstage/plugin-kubernetes-node';
 import type { FetchResponse } from '@backstage/plugin-kubernetes-common';
+import { ArgoCdError } from '@konductor/plugin-provisioning-node';
 import type { PrivateClusters } from './PrivateClusters';
 
 type Labels = Record<string, string> | undefined;
@@ -71,30 +72,45 @@ export class ArgoCdFetcher implements KubernetesFetcher {
     params: ObjectFetchParams,
   ): Promise<FetchResponseWrapper> {
     const { clusterDetails } = params;
-    const arn = await this.clusters.arnOf(clusterDetails.name);
-    if (!arn) return this.direct.fetchObjectsForService(params);
+    const cluster = await this.clusters.find(clusterDetails.name);
+    if (!cluster) return this.direct.fetchObjectsForService(params);
     try {
       const matches = labelSelector(params.labelSelector);
       const { client, applications } = await this.clusters.applicationsOn(
-        clusterDetails.name,
-        arn,
+        cluster,
       );
-      const responses: FetchResponse[] = [];
-      for (const type of params.objectTypesToFetch) {
-        const resources = [];
-        for (const app of applications)
-          for (const node of app.nodes) {
-            if (
-              (node.group ?? '') !== type.group ||
-              pluralOf(node.kind) !== type.plural ||
-              (params.namespace && node.namespace !== params.namespace)
-            )
-              continue;
-            const live = await client.liveResource(app.name, node);
-            if (matches(live.metadata?.labels)) resources.push(live);
-          }
-        responses.push({ type: type.objectType, resources } as FetchResponse);
-      }
+      const types = [...params.objectTypesToFetch];
+      // Every object of each kind asked for, read at once.
+      const live = await Promise.all(
+        types.map(type =>
+          Promise.all(
+            applications.flatMap(app =>
+              app.nodes
+                .filter(
+                  node =>
+                    (node.group ?? '') === type.group &&
+                    pluralOf(node.kind) === type.plural &&
+                    (!params.namespace || node.namespace === params.namespace),
+                )
+                .map(node =>
+                  client.liveResource(app.name, node).catch(e =>
+                    // Gone since the tree was read (a pod replaced by a rollout).
+                    e instanceof ArgoCdError && [400, 404].includes(e.status)
+                      ? undefined
+                      : Promise.reject(e),
+                  ),
+                ),
+            ),
+          ),
+        ),
+      );
+      const responses = types.map(
+        (type, i) =>
+          ({
+            type: type.objectType,
+            resources: live[i].filter(o => o && matches(o.metadata?.labels)),
+          } as FetchResponse),
+      );
       return { errors: [], responses };
     } catch (e) {
       return {
@@ -110,7 +126,7 @@ export class ArgoCdFetcher implements KubernetesFetcher {
     namespaces: Set<string>,
     selector?: string,
   ): Promise<FetchResponseWrapper> {
-    if (await this.clusters.arnOf(clusterDetails.name))
+    if (await this.clusters.find(clusterDetails.name))
       return { errors: [], responses: [] };
     return this.direct.fetchPodMetricsByNamespaces(
       clusterDetails,

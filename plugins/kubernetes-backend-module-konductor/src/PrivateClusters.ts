@@ -13,6 +13,13 @@ import {
   hubArgoCd,
 } from '@konductor/plugin-provisioning-node';
 
+/** A private cluster: its EKS ARN, and the stack it belongs to when Konductor made it. */
+export interface PrivateCluster {
+  name: string;
+  arn: string;
+  stack?: string;
+}
+
 /** An Argo CD application that deploys to a cluster, with its resource tree. */
 export interface ClusterApplication {
   name: string;
@@ -38,10 +45,10 @@ export class PrivateClusters {
   ) {}
 
   /**
-   * The EKS ARN of the cluster of this catalog name when its endpoint is private, or undefined
-   * when the portal reaches it directly.
+   * The cluster of this catalog name when its endpoint is private, or undefined when the portal
+   * reaches it directly.
    */
-  async arnOf(clusterName: string): Promise<string | undefined> {
+  async find(clusterName: string): Promise<PrivateCluster | undefined> {
     const entity = await this.options.catalog.getEntityByRef(
       { kind: 'Resource', namespace: 'default', name: clusterName },
       { credentials: await this.options.auth.getOwnServiceCredentials() },
@@ -54,22 +61,32 @@ export class PrivateClusters {
       throw new InputError(
         `Cluster ${clusterName}: its endpoint is private and its catalog entity has no ${ANNOTATION_CLOUD_ID} (its EKS ARN), so Argo CD cannot be asked for it`,
       );
-    return arn;
+    const stack = entity?.spec?.system;
+    return {
+      name: clusterName,
+      arn,
+      stack: typeof stack === 'string' ? stack : undefined,
+    };
   }
 
-  /** The platform's Argo CD and the applications it deploys to cluster `arn`. */
+  /**
+   * The platform's Argo CD and the applications it deploys to the cluster (a stack's cluster: the
+   * stack's, by their label; another: all of them, by their destination).
+   */
   async applicationsOn(
-    clusterName: string,
-    arn: string,
+    cluster: PrivateCluster,
   ): Promise<{ client: ArgoCdClient; applications: ClusterApplication[] }> {
     if (!this.options.hub)
       throw new ServiceUnavailableError(
-        `Cluster ${clusterName}: its API endpoint is private, and the portal reads private clusters through the platform's Argo CD, which this portal does not have (konductor.apps.gitops.argocd)`,
+        `Cluster ${cluster.name}: its API endpoint is private, and the portal reads private clusters through the platform's Argo CD, which this portal does not have (konductor.apps.gitops.argocd)`,
       );
     const { client } = await hubArgoCd(this.options.clients, this.options.hub);
     const applications: ClusterApplication[] = [];
-    for (const app of await client.applications('')) {
-      if (app.spec.destination?.server !== arn) continue;
+    const selector = cluster.stack
+      ? `konductor.dev/stack=${cluster.stack}`
+      : '';
+    for (const app of await client.applications(selector)) {
+      if (app.spec.destination?.server !== cluster.arn) continue;
       applications.push({
         name: app.metadata.name,
         nodes: await client.resourceTree(app.metadata.name),

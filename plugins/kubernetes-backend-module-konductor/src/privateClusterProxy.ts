@@ -12,7 +12,11 @@ import { kubernetesProxyPermission } from '@backstage/plugin-kubernetes-common';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { Request } from 'express';
 import Router from 'express-promise-router';
-import type { ClusterApplication, PrivateClusters } from './PrivateClusters';
+import type {
+  ClusterApplication,
+  PrivateCluster,
+  PrivateClusters,
+} from './PrivateClusters';
 
 /** The header Backstage's Kubernetes proxy names its cluster with. */
 const CLUSTER_HEADER = 'backstage-kubernetes-cluster';
@@ -52,8 +56,8 @@ export function privateClusterProxy(options: {
 
   router.use('/proxy', async (req, res, next) => {
     const clusterName = req.header(CLUSTER_HEADER);
-    const arn = clusterName && (await clusters.arnOf(clusterName));
-    if (!clusterName || !arn) {
+    const cluster = clusterName ? await clusters.find(clusterName) : undefined;
+    if (!cluster) {
       next();
       return;
     }
@@ -65,7 +69,7 @@ export function privateClusterProxy(options: {
       meta: {
         queryType: 'proxy',
         via: 'argocd',
-        clusterName,
+        clusterName: cluster.name,
         method: req.method,
         path,
       },
@@ -77,7 +81,7 @@ export function privateClusterProxy(options: {
       );
       if (decision.result === AuthorizeResult.DENY)
         throw new NotAllowedError('Unauthorized');
-      const answer = await answerThroughArgoCd(req, clusterName, arn);
+      const answer = await answerThroughArgoCd(req, cluster);
       if (typeof answer === 'string') res.type('text/plain').send(answer);
       else res.json(answer);
       await audit.success();
@@ -90,9 +94,9 @@ export function privateClusterProxy(options: {
   /** The log or event list the request asks for, read through Argo CD. */
   async function answerThroughArgoCd(
     req: Request,
-    clusterName: string,
-    arn: string,
+    cluster: PrivateCluster,
   ): Promise<string | object> {
+    const clusterName = cluster.name;
     const log = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/.exec(
       req.path,
     );
@@ -101,10 +105,7 @@ export function privateClusterProxy(options: {
       throw new NotImplementedError(
         `Cluster ${clusterName}: its API endpoint is private, and the portal reaches it through the platform's Argo CD, which serves pods' logs and objects' events; ${req.method} ${req.path} is not among them`,
       );
-    const { client, applications } = await clusters.applicationsOn(
-      clusterName,
-      arn,
-    );
+    const { client, applications } = await clusters.applicationsOn(cluster);
     if (log) {
       const [, namespace, pod] = log.map(decodeURIComponent);
       const found = findNode(applications, namespace, pod, 'Pod');
