@@ -102,12 +102,7 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       expect(
         await provider.exists(
           resourceContext(
-            {
-              spec: first,
-              provider,
-              runId: 'task-3_reuse-dev',
-              onEvent: () => {},
-            },
+            { spec: first, runId: 'task-3_reuse-dev' },
             'database',
             {
               outputs: {},

@@ -16,6 +16,32 @@ import {
 import { removeResources } from './destroy';
 
 /**
+ * What the provider knows it could not create, resource by resource, before anything is
+ * created: the refusals of its `preflight` (each an error saying what to change). The stack
+ * action's dry-run shows them on the plan page; a run is refused with the first.
+ */
+export function preflightProblems(
+  options: Pick<StackRunOptions, 'spec' | 'provider' | 'runId'> & {
+    signal?: AbortSignal;
+  },
+): Error[] {
+  const problems: Error[] = [];
+  for (const name of topologicalOrder(options.spec, options.provider.kinds))
+    try {
+      options.provider.preflight?.(
+        resourceContext(options, name, {
+          signal: options.signal ?? new AbortController().signal,
+          outputs: {},
+          progress: () => {},
+        }),
+      );
+    } catch (e) {
+      problems.push(e as Error);
+    }
+  return problems;
+}
+
+/**
  * Provisions a stack: every resource after its dependencies, independent branches in parallel,
  * each completed resource checkpointed (and verified on a re-run, so a rolled-back or deleted
  * resource is created again). On a permanent failure or cancellation, in-flight work is stopped
@@ -32,14 +58,8 @@ export async function provisionStack(
   const dependencies = (name: string) => dependenciesOf(spec, name, kinds);
   const order = topologicalOrder(spec, kinds);
   // What the provider knows it could not create is refused before anything is created.
-  for (const name of order)
-    provider.preflight?.(
-      resourceContext(options, name, {
-        signal: options.signal ?? new AbortController().signal,
-        outputs: {},
-        progress: () => {},
-      }),
-    );
+  const [refused] = preflightProblems(options);
+  if (refused) throw refused;
   const outputs: Record<string, ResourceOutputs> = {};
   const state = new Map<string, 'pending' | 'running' | 'done' | 'failed'>(
     order.map(k => [k, 'pending']),

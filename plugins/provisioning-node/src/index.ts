@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export * from './provider';
-export { provisionStack } from './engine';
+export { preflightProblems, provisionStack } from './engine';
 export { destroyStack } from './destroy';
 export { rollbackApp } from './rollback';
 export { stackIdOf, StackProvisioningError } from './stackRun';

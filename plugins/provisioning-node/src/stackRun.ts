@@ -73,7 +73,7 @@ export function emitter(onEvent: StackRunOptions['onEvent']) {
 
 /** What the provider is told about the resource `name` of the stack. */
 export function resourceContext(
-  options: StackRunOptions,
+  options: Pick<StackRunOptions, 'spec' | 'runId'>,
   name: string,
   run: {
     signal: AbortSignal;

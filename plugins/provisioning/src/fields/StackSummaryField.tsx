@@ -33,13 +33,13 @@ export function summaryLine(previews: StackPreview[]): string {
           p.compliance.level
         }): ${p.compliance.allowed ? 'passes' : 'refused'}${
           p.ownership && !p.ownership.available ? '; name: unavailable' : ''
-        }`,
+        }${p.preflight.length ? '; cannot be created' : ''}`,
     )
     .join('\n');
 }
 
 function StackTable({ preview }: { preview: StackPreview }) {
-  const { plan, compliance, ownership } = preview;
+  const { plan, compliance, ownership, preflight } = preview;
   const wave = (id: (typeof plan.waves)[number][number]) =>
     plan.waves.findIndex(w => w.includes(id)) + 1;
   return (
@@ -79,6 +79,19 @@ function StackTable({ preview }: { preview: StackPreview }) {
             The stack name is not available: nothing will be created
           </AlertTitle>
           {ownership.reason}
+        </Alert>
+      )}
+      {preflight.length > 0 && (
+        <Alert severity="error">
+          <AlertTitle>
+            The platform cannot create this stack as it is: nothing will be
+            created
+          </AlertTitle>
+          <Box component="ul" sx={{ m: 0, pl: 2 }}>
+            {preflight.map(message => (
+              <li key={message}>{message}</li>
+            ))}
+          </Box>
         </Alert>
       )}
       {compliance.allowed ? (
@@ -203,5 +216,9 @@ export function validateStackSummary(
   else if (value.includes('name: unavailable'))
     validation.addError(
       'The stack name is not available (the plan says why): go back and choose another name, or an owner group you belong to',
+    );
+  else if (value.includes('; cannot be created'))
+    validation.addError(
+      'The platform cannot create this stack as it is (the plan says why): go back and change what it lists',
     );
 }

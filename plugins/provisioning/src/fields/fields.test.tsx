@@ -48,11 +48,14 @@ const errors = () => {
 };
 
 describe('previewStacks', () => {
-  it('dry-runs only the stack steps and reads back plan and verdict', async () => {
+  it("dry-runs only the stack steps and reads back plan, verdict and the provider's refusals", async () => {
+    const refusal =
+      'resources.app.secretEnv.DATABASE_URL: "database.url" is composed by the portal';
     const dryRun = jest.fn(async () => ({
       output: {
         'stack-plan': JSON.stringify(plan),
         'stack-compliance': JSON.stringify(verdict),
+        'stack-preflight': JSON.stringify([refusal]),
       },
       log: [],
       steps: [],
@@ -67,9 +70,11 @@ describe('previewStacks', () => {
       'stack',
     ]);
     expect(request.values).toEqual({ name: 'shop' });
-    expect(previews).toEqual([{ step: 'stack', plan, compliance: verdict }]);
+    expect(previews).toEqual([
+      { step: 'stack', plan, compliance: verdict, preflight: [refusal] },
+    ]);
     expect(summaryLine(previews)).toBe(
-      'shop: $12.50/month; compliance (moderate): refused',
+      'shop: $12.50/month; compliance (moderate): refused; cannot be created',
     );
   });
 
@@ -96,7 +101,7 @@ describe('previewStacks', () => {
 });
 
 describe('client-side validation of the fields', () => {
-  it('blocks the form until the stack is planned, when the gate refuses it and when the name is not available', () => {
+  it('blocks the form until the stack is planned, when the gate refuses it, when the name is not available and when the provider cannot create it', () => {
     const missing = errors();
     validateStackSummary(undefined, missing);
     expect(missing.messages[0]).toContain('has not been planned yet');
@@ -122,6 +127,14 @@ describe('client-side validation of the fields', () => {
     expect(unavailable.messages[0]).toContain(
       'The stack name is not available',
     );
+    const uncreatable = errors();
+    validateStackSummary(
+      'shop: $1.00/month; compliance (high): passes; cannot be created',
+      uncreatable,
+    );
+    expect(uncreatable.messages).toEqual([
+      'The platform cannot create this stack as it is (the plan says why): go back and change what it lists',
+    ]);
   });
 
   it('offers the priced sizes, cheapest first, and refuses others', () => {

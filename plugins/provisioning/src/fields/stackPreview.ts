@@ -22,6 +22,8 @@ export interface StackPreview {
   compliance: GateVerdictOutput;
   /** Whether its owner may have the stack's name. */
   ownership?: StackAvailability;
+  /** What the cloud provider would refuse before creating anything (each says what to change). */
+  preflight: string[];
 }
 
 /** The steps a preview runs: they only read and plan, and all support dry-run. */
@@ -54,6 +56,9 @@ export async function previewStacks(
     output[
       `${s.id}-ownership`
     ] = `\${{ steps['${s.id}'].output.ownership | dump }}`;
+    output[
+      `${s.id}-preflight`
+    ] = `\${{ steps['${s.id}'].output.preflight | dump }}`;
   }
   const response = await scaffolder.dryRun({
     template: {
@@ -89,6 +94,7 @@ export async function previewStacks(
       plan,
       compliance,
       ownership: parsed(response.output[`${s.id}-ownership`]),
+      preflight: parsed(response.output[`${s.id}-preflight`]) ?? [],
     };
   });
 }

@@ -592,6 +592,62 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       expect(log()).toMatch(/estimated \$\d+\.\d\d\/month/);
     });
 
+    it('refuses what the provider knows it cannot create before the stack is claimed, and shows it in dry-run', async () => {
+      const calls: string[] = [];
+      const secretless: CloudProvider = {
+        id: 'aws',
+        target: awsTargetSchema,
+        kinds: BUILT_IN_RESOURCE_KINDS,
+        preflight: ctx => {
+          if (ctx.name === 'app')
+            throw new Error(
+              'resources.app.secretEnv: this portal has no IAM role for apps to read their secrets with',
+            );
+        },
+        create: async ctx => {
+          calls.push(`create ${ctx.name}`);
+          return {};
+        },
+        exists: async () => false,
+        destroy: async () => ({ kept: [] }),
+      };
+      const input = {
+        ...inputOf(stackExamples[0].example),
+        name: 'nosecrets',
+      };
+      const dry = context(input, { isDryRun: true });
+      await provisionAction({
+        providers: new CloudProviders([secretless]),
+      }).handler(dry.ctx as any);
+      const outputs = Object.fromEntries(
+        (dry.ctx.output as jest.Mock).mock.calls,
+      );
+      expect(outputs.preflight).toEqual([
+        'resources.app.secretEnv: this portal has no IAM role for apps to read their secrets with',
+      ]);
+      expect(dry.log()).toContain(
+        'Refused before anything is created: resources.app.secretEnv: this portal has no IAM role',
+      );
+      const { ctx } = context(input);
+      await expect(
+        provisionAction({
+          providers: new CloudProviders([secretless]),
+        }).handler(ctx as any),
+      ).rejects.toMatchObject({
+        name: 'InputError',
+        message: expect.stringMatching(/^Refused before anything is created: /),
+      });
+      expect(calls).toEqual([]);
+      // Nobody claimed the name.
+      await expect(
+        platform().getStack({
+          accountId: input.target.accountId,
+          region: input.target.region,
+          stackId: `nosecrets-${input.environment}`,
+        }),
+      ).rejects.toMatchObject({ response: { status: 404 } });
+    });
+
     it('reads a stack written with the deprecated aws section as an AWS target, and says to write target', async () => {
       const { target, ...rest } = inputOf(stackExamples[0].example);
       const { ctx, log } = context(

@@ -15,6 +15,7 @@ import {
   CloudProviders,
   ProvisioningReporter,
   ResourceOutputs,
+  preflightProblems,
   provisionStack,
   stackIdOf,
 } from '@konductor/plugin-provisioning-node';
@@ -115,6 +116,12 @@ export function createStackProvisionAction(
             .describe(
               "The compliance gate's verdict: level, allowed, and the violations (in dry-run the run would be refused when allowed is false).",
             ),
+        preflight: z =>
+          z
+            .array(z.string())
+            .describe(
+              'What the cloud provider would refuse before creating anything, each saying what to change (a run is refused when there is any).',
+            ),
         ownership: z =>
           z
             .object({})
@@ -164,6 +171,21 @@ export function createStackProvisionAction(
       ctx.output('compliance', gateOutput(verdict));
       if (!verdict.allowed) {
         const refusal = describeViolations(verdict);
+        if (!ctx.isDryRun) throw new InputError(refusal);
+        ctx.logger.warn(refusal);
+      }
+      // What the cloud provider knows it could not create (an app's secret the cluster could not
+      // read), also before anything is created: the plan page shows it.
+      const refusals = preflightProblems({
+        spec,
+        provider,
+        runId: runIdFor(ctx.task.id, stackIdOf(spec)),
+      }).map(e => e.message);
+      ctx.output('preflight', refusals);
+      if (refusals.length) {
+        const refusal = `Refused before anything is created: ${refusals.join(
+          '; ',
+        )}`;
         if (!ctx.isDryRun) throw new InputError(refusal);
         ctx.logger.warn(refusal);
       }
