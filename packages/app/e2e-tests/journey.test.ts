@@ -277,6 +277,15 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
       .first(),
   ).toBeVisible();
   await snap(page, testInfo, '52-delivery');
+  // Its Provisioning tab lists its stack's runs: the one that created it, and the rollback's
+  // task does not add one.
+  await page.goto(`/catalog/default/component/${name}/provisioning`);
+  await expect(
+    page
+      .getByRole('table', { name: 'Provisioning runs' })
+      .getByRole('link', { name: `${name}-dev`, exact: true }),
+  ).toHaveCount(1);
+  await snap(page, testInfo, '53-component-runs');
 });
 
 test('a non-compliant choice is refused before anything is created, with the reasons', async ({

@@ -17,6 +17,7 @@ import {
   ANNOTATION_AWS_ACCOUNT,
   ANNOTATION_AWS_REGION,
   ANNOTATION_CLOUD_ID,
+  ANNOTATION_STACK,
   BUILT_IN_RESOURCE_KINDS,
 } from '@konductor/plugin-provisioning-common';
 import type {
@@ -26,7 +27,7 @@ import type {
 } from '@konductor/plugin-provisioning-common';
 
 /** Annotations on the entities of provisioned resources. */
-export const ANNOTATION_STACK = 'konductor.dev/stack';
+export { ANNOTATION_STACK };
 export const ANNOTATION_RUN = 'konductor.dev/run';
 export { ANNOTATION_CLOUD_ID };
 

@@ -1,3 +1,5 @@
+/** The stack id of a provisioned resource's entity (and of its stack's System). */
+export const ANNOTATION_STACK = 'konductor.dev/stack';
 /** The cloud id (an ARN, a VPC id...) of the resource a catalog entity stands for. */
 export const ANNOTATION_CLOUD_ID = 'konductor.dev/cloud-id';
 /** The AWS account of a provisioned resource's entity. */

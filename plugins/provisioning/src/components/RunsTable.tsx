@@ -28,6 +28,10 @@ import { useNow } from './useNow';
 export interface FixedRunFilter {
   entityRef?: string;
   templateRef?: string;
+  /** A stack's runs: its account, region and id. */
+  accountId?: string;
+  region?: string;
+  stackId?: string;
 }
 
 /** A select of one filter, with "Any" for no filter. */
