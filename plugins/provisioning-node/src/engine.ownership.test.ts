@@ -115,6 +115,58 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       ).toBe(true);
     });
 
+    it('refuses a re-run that asks for another database than the one that exists, instead of reporting a size that is not real', async () => {
+      const first = stack('grow');
+      first.resources = {
+        network: {
+          kind: 'network',
+          cidr: '10.2.0.0/16',
+          availabilityZones: 2,
+          natGateways: 0,
+        },
+        database: first.resources.database,
+      };
+      await run(first, [], { runId: 'task-1_grow-dev' });
+      const before = await resources();
+
+      const bigger = structuredClone(first);
+      bigger.resources.database = {
+        ...bigger.resources.database!,
+        instanceClass: 'db.t4g.small',
+        storageGb: 50,
+      };
+      const error = await run(bigger, [], { runId: 'task-2_grow-dev' }).catch(
+        e => e,
+      );
+      expect(error).toBeInstanceOf(StackProvisioningError);
+      expect(error.message).toContain(
+        'DB instance grow-dev-db already exists, and not as this run asks: resources.database.instanceClass is db.t4g.micro, not db.t4g.small; resources.database.storageGb is 20, not 50. Konductor does not change an existing database in place yet, so nothing was changed: run the stack with the values it has',
+      );
+      // Nothing changed, and nothing of the first run's was removed.
+      expect(await resources()).toEqual(before);
+      const rds = new RDSClient({
+        endpoint: sandbox.url,
+        region: 'us-east-1',
+        credentials: await credentials('123456789012'),
+      });
+      const [db] =
+        (
+          await rds.send(
+            new DescribeDBInstancesCommand({
+              DBInstanceIdentifier: 'grow-dev-db',
+            }),
+          )
+        ).DBInstances ?? [];
+      expect(db).toMatchObject({
+        DBInstanceClass: 'db.t4g.micro',
+        AllocatedStorage: 20,
+      });
+      // The same spec again adopts it, as before.
+      await expect(
+        run(first, [], { runId: 'task-3_grow-dev' }),
+      ).resolves.toMatchObject({ database: { instanceId: 'grow-dev-db' } });
+    });
+
     it('never switches deletion protection off: a protected database survives rollback, and the run says so', async () => {
       sandbox.faults.add({
         service: 'eks',

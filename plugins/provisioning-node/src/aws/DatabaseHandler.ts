@@ -40,6 +40,7 @@ import {
   tagList,
   tagRecord,
 } from './ownership';
+import { refuseDifferences } from './differences';
 import { removalOf, retryDependency } from './removal';
 import { deleteSecurityGroup, securityGroup } from './securityGroups';
 
@@ -112,6 +113,31 @@ export class DatabaseHandler implements ResourceHandler<typeof database> {
         )
       ).DBInstances?.[0];
       adopt(ctx, `DB instance ${id}`, tagRecord(existing?.TagList));
+      // An engine version names its minor ones: 16 is 16.4.
+      const engine = existing?.EngineVersion ?? '';
+      refuseDifferences(ctx, `DB instance ${id}`, [
+        ['instanceClass', spec.instanceClass, existing?.DBInstanceClass],
+        ['storageGb', spec.storageGb, existing?.AllocatedStorage],
+        ['multiAz', spec.multiAz, existing?.MultiAZ],
+        [
+          'backupRetentionDays',
+          spec.backupRetentionDays,
+          existing?.BackupRetentionPeriod,
+        ],
+        [
+          'deletionProtection',
+          spec.deletionProtection,
+          existing?.DeletionProtection,
+        ],
+        ['encrypted', spec.encrypted, existing?.StorageEncrypted],
+        [
+          'engineVersion',
+          spec.engineVersion,
+          engine.startsWith(`${spec.engineVersion}.`)
+            ? spec.engineVersion
+            : engine,
+        ],
+      ]);
     }
     const db = await this.aws.wait<DBInstance>(
       ctx,
