@@ -167,6 +167,38 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       ).resolves.toMatchObject({ database: { instanceId: 'grow-dev-db' } });
     });
 
+    it('refuses a re-run that asks for other nodes than the cluster has', async () => {
+      const first = stack('nodes');
+      first.resources = {
+        network: {
+          kind: 'network',
+          cidr: '10.3.0.0/16',
+          availabilityZones: 2,
+          natGateways: 0,
+        },
+        cluster: first.resources.cluster,
+      };
+      await run(first, [], { runId: 'task-1_nodes-dev' });
+      const before = await resources();
+      const larger = structuredClone(first);
+      larger.resources.cluster = {
+        ...larger.resources.cluster!,
+        nodeInstanceType: 'm5.large',
+        maxNodes: 6,
+      };
+      const error = await run(larger, [], {
+        runId: 'task-2_nodes-dev',
+      }).catch(e => e);
+      expect(error.message).toContain(
+        `node group nodes-dev-nodes already exists, and not as this run asks: resources.cluster.nodeInstanceType is ${
+          first.resources.cluster!.nodeInstanceType
+        }, not m5.large; resources.cluster.maxNodes is ${
+          first.resources.cluster!.maxNodes
+        }, not 6.`,
+      );
+      expect(await resources()).toEqual(before);
+    });
+
     it('never switches deletion protection off: a protected database survives rollback, and the run says so', async () => {
       sandbox.faults.add({
         service: 'eks',

@@ -23,6 +23,7 @@ import type {
 } from '../provider';
 import type { AwsClients } from './AwsClients';
 import { ignoring, notFound, NOT_FOUND } from './errors';
+import { refuseDifferences } from './differences';
 import { adopt, stackTags, tagRecord } from './ownership';
 import { removalOf } from './removal';
 import { deleteSecurityGroup, securityGroup } from './securityGroups';
@@ -94,11 +95,16 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
       );
     } catch (e) {
       ignoring(ResourceInUseException)(e);
-      adopt(
-        ctx,
-        `EKS cluster ${name}`,
-        tagRecord((await this.describe(ctx)).tags),
-      );
+      const existing = await this.describe(ctx);
+      adopt(ctx, `EKS cluster ${name}`, tagRecord(existing.tags));
+      refuseDifferences(ctx, `EKS cluster ${name}`, [
+        ['kubernetesVersion', spec.kubernetesVersion, existing.version],
+        [
+          'publicEndpoint',
+          spec.publicEndpoint,
+          existing.resourcesVpcConfig?.endpointPublicAccess,
+        ],
+      ]);
     }
     const cluster = await this.aws.wait<Cluster>(
       ctx,
@@ -144,6 +150,16 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
         )
       ).nodegroup;
       adopt(ctx, `node group ${nodegroupName}`, tagRecord(existing?.tags));
+      // Not the desired size: an autoscaler moves it between the bounds.
+      refuseDifferences(ctx, `node group ${nodegroupName}`, [
+        [
+          'nodeInstanceType',
+          spec.nodeInstanceType,
+          existing?.instanceTypes?.join(', '),
+        ],
+        ['minNodes', spec.minNodes, existing?.scalingConfig?.minSize],
+        ['maxNodes', spec.maxNodes, existing?.scalingConfig?.maxSize],
+      ]);
     }
     await this.aws.wait(ctx, `node group ${nodegroupName}`, async () => {
       const n = (
