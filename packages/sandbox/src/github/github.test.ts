@@ -26,6 +26,7 @@ describe('GitHub REST and git smart HTTP', () => {
   const gh = () =>
     new Octokit({ baseUrl: sandbox().githubUrl, auth: 'sandbox-token' });
 
+  // Six writes at once, each several git processes: seconds on a busy machine.
   it('refuses a contents write that lost a race for the branch with 409, as GitHub does for parallel writes', async () => {
     const client = gh();
     await client.rest.repos.createInOrg({
@@ -89,7 +90,7 @@ describe('GitHub REST and git smart HTTP', () => {
         .catch(e => e.status);
     expect(await at(initial)).toBe(404);
     expect(await at(await head())).toBe(200);
-  });
+  }, 30_000);
 
   it('requires a token and knows the authenticated user', async () => {
     await expect(
