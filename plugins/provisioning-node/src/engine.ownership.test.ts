@@ -199,6 +199,32 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       expect(await resources()).toEqual(before);
     });
 
+    it("refuses a re-run whose network asks for another range than its VPC's", async () => {
+      const first = stack('range');
+      first.resources = {
+        network: {
+          kind: 'network',
+          cidr: '10.4.0.0/16',
+          availabilityZones: 2,
+          natGateways: 0,
+        },
+      };
+      await run(first, [], { runId: 'task-1_range-dev' });
+      const before = await resources();
+      const moved = structuredClone(first);
+      moved.resources.network = {
+        ...moved.resources.network!,
+        cidr: '10.9.0.0/16',
+      };
+      const error = await run(moved, [], { runId: 'task-2_range-dev' }).catch(
+        e => e,
+      );
+      expect(error.message).toMatch(
+        /VPC vpc-\w+ already exists, and not as this run asks: resources\.network\.cidr is 10\.4\.0\.0\/16, not 10\.9\.0\.0\/16\. Konductor does not change an existing network in place yet/,
+      );
+      expect(await resources()).toEqual(before);
+    });
+
     it('never switches deletion protection off: a protected database survives rollback, and the run says so', async () => {
       sandbox.faults.add({
         service: 'eks',

@@ -34,6 +34,7 @@ import type {
 } from '../provider';
 import type { AwsClients } from './AwsClients';
 import { createEgress } from './egress';
+import { refuseDifferences } from './differences';
 import { adopt, stackTags, tagList, tagRecord } from './ownership';
 import { removalOf, retryDependency } from './removal';
 import { findVpc } from './securityGroups';
@@ -53,8 +54,13 @@ export class NetworkHandler implements ResourceHandler<typeof network> {
     const ec2 = await this.aws.client(EC2Client, ctx);
     const tags = stackTags(ctx);
     let vpc = await findVpc(this.aws, ctx);
-    if (vpc) adopt(ctx, `VPC ${vpc.VpcId}`, tagRecord(vpc.Tags));
-    else {
+    if (vpc) {
+      adopt(ctx, `VPC ${vpc.VpcId}`, tagRecord(vpc.Tags));
+      // Subnets and NAT gateways a spec adds are created below; another range cannot be.
+      refuseDifferences(ctx, `VPC ${vpc.VpcId}`, [
+        ['cidr', spec.cidr, vpc.CidrBlock],
+      ]);
+    } else {
       vpc = (
         await ec2.send(
           new CreateVpcCommand({
