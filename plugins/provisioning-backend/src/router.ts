@@ -161,7 +161,8 @@ export async function createRouter(
     return stack;
   }
 
-  router.get('/stacks/:accountId/:region/:stackId', async (req, res) => {
+  /** The recorded stack the request names, when its caller may see it. */
+  async function readableStack(req: express.Request) {
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
@@ -172,24 +173,18 @@ export async function createRouter(
       stackPermissionResource(stack),
       `You may not see stack ${stack.stackId}`,
     );
-    res.json(stack);
+    return stack;
+  }
+
+  router.get('/stacks/:accountId/:region/:stackId', async (req, res) => {
+    res.json(await readableStack(req));
   });
 
   // The stack's app as Argo CD reports it: for whoever may see the stack.
   router.get(
     '/stacks/:accountId/:region/:stackId/delivery',
     async (req, res) => {
-      const credentials = await httpAuth.credentials(req, {
-        allow: ['user', 'service'],
-      });
-      const stack = await recordedStack(req.params);
-      await access.require(
-        credentials,
-        provisioningStackReadPermission,
-        stackPermissionResource(stack),
-        `You may not see stack ${stack.stackId}`,
-      );
-      res.json(await deliveries.of(stack));
+      res.json(await deliveries.of(await readableStack(req)));
     },
   );
 
