@@ -41,6 +41,13 @@ test("a service definition's form uses a dependency: VPN access to a network pro
     ).toBeVisible({ timeout: 3_000 });
   }).toPass({ timeout: 60_000 });
   await expect(page.getByRole('heading', { name: 'About' })).toBeVisible();
+  // Its desired state: version 1, made real by the run that created it, with its spec.
+  const desired = page.getByRole('region', { name: 'Desired state' });
+  await expect(
+    desired.getByRole('listitem', { name: 'Version 1' }),
+  ).toContainText('Created the stack');
+  await desired.getByText('Spec of version 1').click();
+  await expect(desired).toContainText('"cidr": "10.20.0.0/16"');
   await snap(page, testInfo, '21-network-in-catalog');
 
   // The VPN access definition's page links to its form.

@@ -20,6 +20,7 @@ import { RunLog } from './service/RunLog';
 import { RunReconciler } from './service/RunReconciler';
 import { ScaffolderTasks } from './service/ScaffolderTasks';
 import { StackStore } from './service/StackStore';
+import { StackVersionStore } from './service/StackVersions';
 import { StackAccess } from './service/StackAccess';
 import { AppDeliveries } from './service/AppDeliveries';
 
@@ -91,6 +92,7 @@ export const provisioningPlugin = createBackendPlugin({
             log,
             tasks,
             stacks,
+            versions: new StackVersionStore(db),
             access,
             deliveries: new AppDeliveries({
               clients: awsClients,

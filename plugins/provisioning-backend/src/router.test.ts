@@ -453,6 +453,65 @@ describe('provisioning API', () => {
     expect((await claim('group:default/team-b')).status).toBe(201);
   });
 
+  it("serves a stack's desired-state versions, recorded by the runs that succeeded", async () => {
+    await request(server)
+      .post('/api/provisioning/stacks/claims')
+      .set('Authorization', user)
+      .send({
+        accountId: '123456789012',
+        region: 'us-east-1',
+        name: 'versions',
+        environment: 'dev',
+        owner: 'group:default/team-a',
+      })
+      .expect(201);
+    const versionsPath =
+      '/api/provisioning/stacks/123456789012/us-east-1/versions-dev/versions';
+    const versions = () =>
+      request(server).get(versionsPath).set('Authorization', user);
+    expect((await versions()).body).toEqual({ items: [] });
+    for (const [taskId, replicas] of [
+      ['versions-1', 1],
+      ['versions-2', 3],
+    ] as const) {
+      const { body: run } = await request(server)
+        .post('/api/provisioning/runs')
+        .set('Authorization', service)
+        .send({
+          taskId,
+          stackId: 'versions-dev',
+          stackName: 'versions',
+          environment: 'dev',
+          accountId: '123456789012',
+          region: 'us-east-1',
+          owner: 'group:default/team-a',
+          createdBy: 'user:default/alice',
+          spec: { name: 'versions', resources: { app: { replicas } } },
+          resources: [{ resource: 'app', dependsOn: [] }],
+        })
+        .expect(201);
+      await request(server)
+        .post(`/api/provisioning/runs/${run.id}/events`)
+        .set('Authorization', service)
+        .send({ events: [{ ...event(1, 'run-succeeded'), resource: 'app' }] })
+        .expect(200);
+    }
+    const { body } = await versions();
+    expect(body.items.map((v: any) => [v.version, v.createdBy])).toEqual([
+      [2, 'user:default/alice'],
+      [1, 'user:default/alice'],
+    ]);
+    expect(body.items[0].changes).toEqual([
+      { path: 'resources.app.replicas', before: 1, after: 3 },
+    ]);
+    const unknown = await request(server)
+      .get(
+        '/api/provisioning/stacks/123456789012/us-east-1/nothing-dev/versions',
+      )
+      .set('Authorization', user);
+    expect(unknown.status).toBe(404);
+  });
+
   it('refuses to cancel a run that has finished, and audits the attempt', async () => {
     const { body: run } = await createRun('finished');
     await request(server)

@@ -27,12 +27,14 @@ import {
   stackClaimRequestSchema,
   stackLeaseRequestSchema,
   stackTakenMessage,
+  type StackVersionList,
 } from '@konductor/plugin-provisioning-common';
 import { stackPermissionResource } from '@konductor/plugin-provisioning-node';
 import { RunStore } from './service/RunStore';
 import { RunLog } from './service/RunLog';
 import { ScaffolderTasks } from './service/ScaffolderTasks';
 import { StackStore } from './service/StackStore';
+import { StackVersionStore } from './service/StackVersions';
 import { StackAccess } from './service/StackAccess';
 import { StackOwnership } from './service/StackOwnership';
 import { AppDeliveries } from './service/AppDeliveries';
@@ -80,6 +82,8 @@ export interface RouterOptions {
   /** The runs' scaffolder tasks (cancel, retry). */
   tasks: ScaffolderTasks;
   stacks: StackStore;
+  /** The versions of each stack's desired state. */
+  versions: StackVersionStore;
   /** Decides `provisioning-stack` permissions (with the registered rules). */
   access: StackAccess;
   /** Stacks' apps as the platform's Argo CD reports them. */
@@ -103,8 +107,17 @@ function withoutOutputs<T extends { outputs?: unknown }>(item: T): T {
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { store, log, tasks, stacks, access, deliveries, httpAuth, auditor } =
-    options;
+  const {
+    store,
+    log,
+    tasks,
+    stacks,
+    versions,
+    access,
+    deliveries,
+    httpAuth,
+    auditor,
+  } = options;
   const ownership = new StackOwnership(stacks, access);
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
@@ -185,6 +198,15 @@ export async function createRouter(
     '/stacks/:accountId/:region/:stackId/delivery',
     async (req, res) => {
       res.json(await deliveries.of(await readableStack(req)));
+    },
+  );
+
+  // The stack's desired state, version by version: for whoever may see the stack.
+  router.get(
+    '/stacks/:accountId/:region/:stackId/versions',
+    async (req, res) => {
+      const items = await versions.list(await readableStack(req));
+      res.json({ items } satisfies StackVersionList);
     },
   );
 

@@ -2,6 +2,7 @@ import { ResponseError } from '@backstage/errors';
 import { fetchEventSource } from '@microsoft/fetch-event-source';
 import type { ProvisioningEvent } from './events';
 import type { CreateRunRequest, ProvisioningRun, RunDetails } from './runs';
+import type { StackVersionList } from './versions';
 import type {
   ProvisioningStack,
   StackAvailability,
@@ -112,6 +113,11 @@ export class ProvisioningClient {
   /** How the stack's app is delivered through Argo CD (404 when it is not). */
   getStackDelivery(key: StackKey): Promise<StackDelivery> {
     return this.request('GET', `${stackPath(key)}/delivery`);
+  }
+
+  /** The versions of the stack's desired state, newest first. */
+  getStackVersions(key: StackKey): Promise<StackVersionList> {
+    return this.request('GET', `${stackPath(key)}/versions`);
   }
 
   /**

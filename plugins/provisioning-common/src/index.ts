@@ -13,6 +13,7 @@ export * from './events';
 export { stackSpecJsonSchema, stackSpecJsonSchemaOf } from './jsonSchema';
 export * from './runs';
 export * from './stacks';
+export * from './versions';
 export { ProvisioningClient } from './client';
 export * from './permissions';
 export type { ProvisioningClientOptions } from './client';

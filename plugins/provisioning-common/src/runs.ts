@@ -98,6 +98,11 @@ export const createRunRequestSchema = z
     owner: z.string().optional(),
     complianceLevel: z.enum(COMPLIANCE_LEVELS).optional(),
     createdBy: z.string().optional(),
+    /**
+     * The desired state a provisioning run makes real (absent for destroys): when the run
+     * succeeds it becomes the stack's next version, if it differs from the last.
+     */
+    spec: z.record(z.unknown()).optional(),
     /** The resources and what each depends on, so the graph is known before the first event. */
     resources: z
       .array(

@@ -27,6 +27,11 @@ export interface ProvisioningRunInfo {
   owner?: string;
   /** The compliance level the stack was checked against. */
   complianceLevel?: 'low' | 'moderate' | 'high';
+  /**
+   * The desired state a provisioning run makes real (none for a destroy): the stack's next
+   * version when the run succeeds.
+   */
+  spec?: Record<string, unknown>;
 }
 
 /**
@@ -125,6 +130,7 @@ export class BackendProvisioningReporter implements ProvisioningReporter {
             owner: run.owner,
             complianceLevel: run.complianceLevel,
             createdBy: run.startedBy,
+            spec: run.spec,
             resources: run.resources,
           });
           q.runId = registered.id;

@@ -11,6 +11,7 @@ import { RiRocket2Line } from '@remixicon/react';
 import { provisioningApi } from './api';
 import { rootRouteRef } from './routes';
 import { provisioningFormFields } from './fields';
+import { stackKeyOf } from './components/entityStack';
 
 /** `/provisioning`: the runs list and each run's live page. */
 const provisioningPage = PageBlueprint.make({
@@ -52,6 +53,19 @@ const entityDeliveryCard = EntityCardBlueprint.make({
   },
 });
 
+/** The stack's desired state, version by version, on its System's overview. */
+const entityStackHistoryCard = EntityCardBlueprint.make({
+  name: 'stack-history',
+  params: {
+    filter: entity =>
+      entity.kind.toLowerCase() === 'system' && !!stackKeyOf(entity),
+    loader: () =>
+      import('./components/EntityStackHistoryCard').then(m => (
+        <m.EntityStackHistoryCard />
+      )),
+  },
+});
+
 /** Konductor's provisioning runs in the browser. */
 export const provisioningPlugin = createFrontendPlugin({
   pluginId: 'provisioning',
@@ -63,6 +77,7 @@ export const provisioningPlugin = createFrontendPlugin({
     provisioningPage,
     entityRunsContent,
     entityDeliveryCard,
+    entityStackHistoryCard,
     ...provisioningFormFields,
   ],
 });

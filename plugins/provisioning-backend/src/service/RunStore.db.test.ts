@@ -3,6 +3,8 @@ import { TestDatabases } from '@backstage/backend-test-utils';
 import type { DatabaseService } from '@backstage/backend-plugin-api';
 import type { ProvisioningEvent } from '@konductor/plugin-provisioning-common';
 import { RunStore } from './RunStore';
+import { StackStore } from './StackStore';
+import { StackVersionStore } from './StackVersions';
 
 const databases = TestDatabases.create({
   ids: ['SQLITE_3', 'POSTGRES_15'],
@@ -44,10 +46,10 @@ const run = (taskId: string, extra: object = {}) => ({
 
 describe.each(databases.eachSupportedId())('RunStore on %s', databaseId => {
   let store: RunStore;
+  let knex: Knex;
   beforeAll(async () => {
-    store = await RunStore.create(
-      databaseService(await databases.init(databaseId)),
-    );
+    knex = await databases.init(databaseId);
+    store = await RunStore.create(databaseService(knex));
   });
 
   it('registers a run once per task and stack, with its graph queued', async () => {
@@ -222,5 +224,80 @@ describe.each(databases.eachSupportedId())('RunStore on %s', databaseId => {
     ).toEqual(['team-a-prod', 'team-b-dev']);
     // A user with no claims matches nothing.
     expect(await names({ column: 'owner', values: [] })).toEqual([]);
+  });
+
+  it("records a succeeded run's spec as its stack's next version with what it changed; a failed or unchanged run records none", async () => {
+    const key = {
+      accountId: '123456789012',
+      region: 'us-east-1',
+      stackId: 'versioned-dev',
+    };
+    const spec = (instanceClass: string, extra: object = {}) => ({
+      name: 'versioned',
+      environment: 'dev',
+      resources: { database: { kind: 'database', instanceClass, ...extra } },
+    });
+    const finish = async (
+      taskId: string,
+      desired: object,
+      end: ProvisioningEvent['status'],
+    ) => {
+      const { run: r } = await store.createRun(
+        run('versioned', {
+          taskId,
+          createdBy: `user:default/${taskId}`,
+          spec: desired,
+        }),
+      );
+      await store.appendEvents(r.id, [event(1, 'run-started'), event(2, end)]);
+      return r.id;
+    };
+    const stacks = new StackStore(knex);
+    await stacks.claim({
+      accountId: key.accountId,
+      region: key.region,
+      name: 'versioned',
+      environment: 'dev',
+      owner: 'group:default/payments',
+    });
+    const versions = new StackVersionStore(knex);
+    const first = await finish('t1', spec('db.t4g.micro'), 'run-succeeded');
+    await finish('t2', spec('db.t4g.large'), 'run-failed');
+    await finish('t3', spec('db.t4g.micro'), 'run-succeeded');
+    const grown = await finish(
+      't4',
+      spec('db.t4g.small', { multiAz: true }),
+      'run-succeeded',
+    );
+    expect(await versions.list(key)).toEqual([
+      {
+        version: 2,
+        runId: grown,
+        createdBy: 'user:default/t4',
+        createdAt: expect.any(String),
+        spec: spec('db.t4g.small', { multiAz: true }),
+        changes: [
+          {
+            path: 'resources.database.instanceClass',
+            before: 'db.t4g.micro',
+            after: 'db.t4g.small',
+          },
+          { path: 'resources.database.multiAz', after: true },
+        ],
+      },
+      expect.objectContaining({
+        version: 1,
+        runId: first,
+        createdBy: 'user:default/t1',
+        changes: [],
+      }),
+    ]);
+    // A run without a spec (a destroy) records nothing.
+    const destroy = await store.createRun(run('versioned', { taskId: 't5' }));
+    await store.appendEvents(destroy.run.id, [event(1, 'run-succeeded')]);
+    expect(await versions.list(key)).toHaveLength(2);
+    // Destroyed and released, the stack's versions go with it: a new owner starts afresh.
+    expect(await stacks.release(key)).toBe(true);
+    expect(await versions.list(key)).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@ import type { StackPermissionQuery } from '@konductor/plugin-provisioning-node';
 import type { PermissionCriteria } from '@backstage/plugin-permission-common';
 import { iso, provisioningDatabase } from './database';
 import { whereCriteria } from './criteria';
+import { StackVersionStore } from './StackVersions';
 
 /** Filters and paging of {@link RunStore.listRuns}. */
 export interface RunQuery {
@@ -115,6 +116,7 @@ export class RunStore {
           owner: request.owner,
           compliance_level: request.complianceLevel,
           created_by: request.createdBy,
+          spec: request.spec ? JSON.stringify(request.spec) : null,
           status: 'running',
           created_at: now,
           updated_at: now,
@@ -298,6 +300,9 @@ export class RunStore {
           });
         }
       }
+      // The spec a run made real becomes its stack's desired state, with the run's success.
+      if (status === 'succeeded' && run.status !== 'succeeded')
+        await StackVersionStore.recordSuccess(tx, run, finishedAt);
       await tx('runs')
         .where({ id: runId })
         .update({

@@ -10,7 +10,8 @@ import {
   stackIdFor,
   stackRefOf,
 } from '@konductor/plugin-provisioning-common';
-import { iso } from './database';
+import { iso, stackKeyColumns as keyOf } from './database';
+import { StackVersionStore } from './StackVersions';
 
 function toStack(row: any): ProvisioningStack {
   const key = {
@@ -28,12 +29,6 @@ function toStack(row: any): ProvisioningStack {
     createdAt: iso(row.created_at),
   };
 }
-
-const keyOf = (key: StackKey) => ({
-  account_id: key.accountId,
-  region: key.region,
-  stack_id: key.stackId,
-});
 
 /** Who owns each stack, on SQLite or PostgreSQL; (account, region, stack id) is unique. */
 export class StackStore {
@@ -133,8 +128,11 @@ export class StackStore {
       .update({ lease_holder: null, lease_expires_at: null });
   }
 
-  /** Forgets a stack (after it was destroyed); true when there was one. */
+  /** Forgets a stack (after it was destroyed) and its versions; true when there was one. */
   async release(key: StackKey): Promise<boolean> {
-    return (await this.db('stacks').where(keyOf(key)).delete()) > 0;
+    return this.db.transaction(async tx => {
+      await StackVersionStore.forget(tx, key);
+      return (await tx('stacks').where(keyOf(key)).delete()) > 0;
+    });
   }
 }

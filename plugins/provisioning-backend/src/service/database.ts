@@ -20,6 +20,17 @@ export async function provisioningDatabase(
   return client;
 }
 
+/** The columns that key a stack's rows. */
+export const stackKeyColumns = (key: {
+  accountId: string;
+  region: string;
+  stackId: string;
+}) => ({
+  account_id: key.accountId,
+  region: key.region,
+  stack_id: key.stackId,
+});
+
 /** Timestamps come back as Date (PostgreSQL), epoch milliseconds or a string (SQLite). */
 export function iso(v: unknown): string {
   if (v instanceof Date) return v.toISOString();

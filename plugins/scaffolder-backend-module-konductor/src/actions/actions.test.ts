@@ -188,10 +188,27 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
     it.each(stackExamples.map(e => [e.description, e.example]))(
       'runs the example "%s"',
       async (_, example) => {
-        const action = provisionAction();
+        const specs = new Set<unknown>();
+        const action = provisionAction({
+          reporter: {
+            report: run => void specs.add(run.spec),
+            flush: async () => {},
+          },
+        });
         const input = inputOf(example);
         const { ctx, log } = context(input);
         await action.handler(ctx as any);
+        // The run carries the spec it made real, defaults applied: the stack's next version.
+        expect([...specs]).toEqual([
+          expect.objectContaining({
+            name: input.name,
+            owner: input.owner,
+            onFailure: input.onFailure ?? 'rollback',
+            resources: expect.objectContaining({
+              network: expect.objectContaining({ kind: 'network' }),
+            }),
+          }),
+        ]);
         const outputs = Object.fromEntries(
           (ctx.output as jest.Mock).mock.calls,
         );
@@ -226,6 +243,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
         expect(
           JSON.stringify((ctx.output as jest.Mock).mock.calls),
         ).not.toContain(password);
+        expect(JSON.stringify([...specs])).not.toContain(password);
       },
     );
 
@@ -258,16 +276,19 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
 
     it('runs the destroy example, leaving nothing of the stack behind, and reports it as a run', async () => {
       const reported: string[] = [];
+      const specs = new Set<unknown>();
       const destroy = createStackDestroyAction({
         providers: new CloudProviders([awsProviderFromConfig(config)]),
         stacks,
         platform: platform(),
         permissions: mockServices.permissions(),
         reporter: {
-          report: (run, event) =>
-            void reported.push(
+          report: (run, event) => {
+            specs.add(run.spec);
+            reported.push(
               `${run.stackId} ${event.resource ?? 'run'} ${event.status}`,
-            ),
+            );
+          },
           flush: async () => {},
         },
       });
@@ -284,6 +305,8 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
           'shop-dev run run-succeeded',
         ]),
       );
+      // A destroy makes no desired state: it records no version of the stack.
+      expect([...specs]).toEqual([undefined]);
       const left = (await inspect()).resources.filter(
         r =>
           r.tags?.['konductor:stack'] === 'shop-dev' ||

@@ -11,8 +11,8 @@ import {
 
 /**
  * The run a stack action reports (provision or destroy): its identity, its graph, who started
- * it, and an event handler that mirrors each event into the task log and hands it to the
- * reporter.
+ * it, for a provisioning run the spec it makes real, and an event handler that
+ * mirrors each event into the task log and hands it to the reporter.
  */
 export function reportingRun(
   ctx: {
@@ -23,7 +23,8 @@ export function reportingRun(
   },
   spec: StackSpec,
   resources: ProvisioningRunInfo['resources'],
-  reporter?: ProvisioningReporter,
+  reporter: ProvisioningReporter | undefined,
+  action: 'provision' | 'destroy',
 ): { run: ProvisioningRunInfo; onEvent: (event: ProvisioningEvent) => void } {
   const run: ProvisioningRunInfo = {
     taskId: ctx.task.id,
@@ -37,6 +38,9 @@ export function reportingRun(
     templateRef: ctx.templateInfo?.entityRef,
     owner: spec.owner,
     complianceLevel: spec.complianceLevel,
+    ...(action === 'provision'
+      ? { spec: spec as unknown as Record<string, unknown> }
+      : {}),
   };
   const onEvent = (event: ProvisioningEvent) => {
     if (event.status === 'failed' || event.status === 'run-failed')

@@ -127,6 +127,7 @@ export function createStackDestroyAction(options: {
           catalogType: r.catalogType,
         })),
         options.reporter,
+        'destroy',
       );
       const runId = runIdFor(run.taskId, run.stackId);
       // Destroyed, then the name freed, each once: a task resumed after either finds it done.

@@ -252,6 +252,7 @@ export function createStackProvisionAction(
           catalogType: r.catalogType,
         })),
         options.reporter,
+        'provision',
       );
       if (options.reporter)
         ctx.output(
