@@ -117,6 +117,7 @@ export const DEFAULT_DURATIONS: SandboxDurations = {
   vpc: 200,
   rdsInstance: 3000,
   rdsInstanceDelete: 1000,
+  rdsModify: 4000,
   eksCluster: 4000,
   eksClusterDelete: 1000,
   eksNodegroup: 2000,

@@ -11,6 +11,8 @@ export interface SandboxDurations {
   rdsInstance: number;
   /** RDS instance `deleting` -> gone. */
   rdsInstanceDelete: number;
+  /** RDS instance `modifying` (or `upgrading`) -> `available`, after ModifyDBInstance. */
+  rdsModify: number;
   /** EKS cluster `CREATING` -> `ACTIVE`. */
   eksCluster: number;
   /** EKS cluster `DELETING` -> gone. */

@@ -115,7 +115,7 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       ).toBe(true);
     });
 
-    it('refuses a re-run that asks for another database than the one that exists, instead of reporting a size that is not real', async () => {
+    it('changes the database in place on a re-run that asks for another one, following RDS until it is applied; refuses what RDS cannot change, saying why', async () => {
       const first = stack('grow');
       first.resources = {
         network: {
@@ -127,43 +127,69 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
         database: first.resources.database,
       };
       await run(first, [], { runId: 'task-1_grow-dev' });
-      const before = await resources();
-
-      const bigger = structuredClone(first);
-      bigger.resources.database = {
-        ...bigger.resources.database!,
-        instanceClass: 'db.t4g.small',
-        storageGb: 50,
-      };
-      const error = await run(bigger, [], { runId: 'task-2_grow-dev' }).catch(
-        e => e,
-      );
-      expect(error).toBeInstanceOf(StackProvisioningError);
-      expect(error.message).toContain(
-        'DB instance grow-dev-db already exists, and not as this run asks: resources.database.instanceClass is db.t4g.micro, not db.t4g.small; resources.database.storageGb is 20, not 50. Konductor does not change an existing database in place yet, so nothing was changed: run the stack with the values it has',
-      );
-      // Nothing changed, and nothing of the first run's was removed.
-      expect(await resources()).toEqual(before);
       const rds = new RDSClient({
         endpoint: sandbox.url,
         region: 'us-east-1',
         credentials: await credentials('123456789012'),
       });
-      const [db] =
+      const describe = async () =>
         (
           await rds.send(
             new DescribeDBInstancesCommand({
               DBInstanceIdentifier: 'grow-dev-db',
             }),
           )
-        ).DBInstances ?? [];
-      expect(db).toMatchObject({
-        DBInstanceClass: 'db.t4g.micro',
-        AllocatedStorage: 20,
-      });
-      // The same spec again adopts it, as before.
+        ).DBInstances![0];
+
+      const bigger = structuredClone(first);
+      bigger.resources.database = {
+        ...bigger.resources.database!,
+        instanceClass: 'db.t4g.small',
+        storageGb: 50,
+        multiAz: true,
+        backupRetentionDays: 14,
+        maintenanceWindow: 'mon:01:00-mon:02:00',
+      };
+      const events: ProvisioningEvent[] = [];
       await expect(
-        run(first, [], { runId: 'task-3_grow-dev' }),
+        run(bigger, events, { runId: 'task-2_grow-dev' }),
+      ).resolves.toMatchObject({ database: { instanceId: 'grow-dev-db' } });
+      // The run page follows the change: what is modified, then RDS's own state.
+      const details = events.map(e => e.detail ?? '');
+      expect(details).toContain(
+        'DB instance grow-dev-db: modifying DBInstanceClass, AllocatedStorage, MultiAZ, BackupRetentionPeriod, PreferredMaintenanceWindow',
+      );
+      expect(details).toContain('DB instance grow-dev-db: modifying');
+      expect(await describe()).toMatchObject({
+        DBInstanceStatus: 'available',
+        DBInstanceClass: 'db.t4g.small',
+        AllocatedStorage: 50,
+        MultiAZ: true,
+        BackupRetentionPeriod: 14,
+        PreferredMaintenanceWindow: 'mon:01:00-mon:02:00',
+      });
+      const before = await resources();
+
+      // Smaller storage and no encryption: RDS changes neither; nothing is changed.
+      const smaller = structuredClone(bigger);
+      smaller.resources.database = {
+        ...smaller.resources.database!,
+        storageGb: 20,
+        encrypted: false,
+        instanceClass: 'db.t4g.medium',
+      };
+      const error = await run(smaller, [], { runId: 'task-3_grow-dev' }).catch(
+        e => e,
+      );
+      expect(error).toBeInstanceOf(StackProvisioningError);
+      expect(error.message).toContain(
+        'DB instance grow-dev-db already exists, and not as this run asks: resources.database.encrypted is true, not false (encryption is chosen when an instance is created); resources.database.storageGb is 50, not 20 (RDS can only grow storage). Nothing was changed: run the stack with the values it has, or make a new resource under another name',
+      );
+      expect(await resources()).toEqual(before);
+      expect((await describe()).DBInstanceClass).toBe('db.t4g.small');
+      // The same spec again changes nothing, and adopts it.
+      await expect(
+        run(bigger, [], { runId: 'task-4_grow-dev' }),
       ).resolves.toMatchObject({ database: { instanceId: 'grow-dev-db' } });
     });
 

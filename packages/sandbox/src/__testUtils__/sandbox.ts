@@ -15,6 +15,7 @@ export const FAST = {
   vpc: 50,
   rdsInstance: 300,
   rdsInstanceDelete: 200,
+  rdsModify: 300,
   eksCluster: 300,
   eksClusterDelete: 200,
   eksNodegroup: 200,

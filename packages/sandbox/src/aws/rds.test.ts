@@ -375,6 +375,127 @@ describe('RDS', () => {
     });
   });
 
+  it('modifies an instance as RDS does: protection, retention and window at once; class, storage and Multi-AZ pending, or modifying when applied immediately', async () => {
+    await rds().send(
+      new CreateDBSubnetGroupCommand({
+        DBSubnetGroupName: 'grow',
+        DBSubnetGroupDescription: 'x',
+        SubnetIds: subnetIds,
+      }),
+    );
+    await rds().send(instance('grow-db', { DBSubnetGroupName: 'grow' }));
+    await available('grow-db');
+    const modify = (extra: object) =>
+      rds().send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: 'grow-db',
+          ...extra,
+        }),
+      );
+    // Without ApplyImmediately, a class change waits for the maintenance window.
+    const deferred = (await modify({ DBInstanceClass: 'db.t4g.small' }))
+      .DBInstance!;
+    expect(deferred).toMatchObject({
+      DBInstanceStatus: 'available',
+      DBInstanceClass: 'db.t4g.micro',
+      PendingModifiedValues: { DBInstanceClass: 'db.t4g.small' },
+    });
+    const applying = (
+      await modify({
+        AllocatedStorage: 50,
+        MultiAZ: true,
+        DeletionProtection: true,
+        BackupRetentionPeriod: 14,
+        PreferredMaintenanceWindow: 'Mon:01:00-Mon:02:00',
+        ApplyImmediately: true,
+      })
+    ).DBInstance!;
+    expect(applying).toMatchObject({
+      DBInstanceStatus: 'modifying',
+      AllocatedStorage: 20,
+      MultiAZ: false,
+      PendingModifiedValues: {
+        DBInstanceClass: 'db.t4g.small',
+        AllocatedStorage: 50,
+        MultiAZ: true,
+      },
+      // Applied at once.
+      DeletionProtection: true,
+      BackupRetentionPeriod: 14,
+      PreferredMaintenanceWindow: 'mon:01:00-mon:02:00',
+    });
+    await expect(modify({ MultiAZ: false })).rejects.toMatchObject({
+      name: 'InvalidDBInstanceStateFault',
+    });
+    const done = await available('grow-db');
+    expect(done).toMatchObject({
+      DBInstanceClass: 'db.t4g.small',
+      AllocatedStorage: 50,
+      MultiAZ: true,
+    });
+    expect(done.PendingModifiedValues?.AllocatedStorage).toBeUndefined();
+    // Storage again within six hours of the last change: refused.
+    await expect(
+      modify({ AllocatedStorage: 100, ApplyImmediately: true }),
+    ).rejects.toMatchObject({ name: 'InvalidParameterCombination' });
+  });
+
+  it('refuses the modifications RDS refuses, and upgrades a major version only when allowed', async () => {
+    const modify = (extra: object) =>
+      rds().send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: 'grow-db',
+          ApplyImmediately: true,
+          ...extra,
+        }),
+      );
+    const refused = async (extra: object) => {
+      const e = await modify(extra).catch(err => err);
+      return `${e.name}: ${e.message}`;
+    };
+    expect(await refused({ AllocatedStorage: 30 })).toMatch(
+      /^InvalidParameterCombination: You can't reduce the allocated storage/,
+    );
+    expect(await refused({ EngineVersion: '15.12' })).toBe(
+      'InvalidParameterCombination: Cannot upgrade postgres from 16.8 to 15.12',
+    );
+    expect(await refused({ EngineVersion: '17.4' })).toBe(
+      'InvalidParameterCombination: The AllowMajorVersionUpgrade flag must be present when upgrading to a new major version.',
+    );
+    expect(
+      await refused({ PreferredMaintenanceWindow: 'sun:05:00-sun:05:10' }),
+    ).toBe(
+      'InvalidParameterValue: The maintenance window must be at least 30 minutes.',
+    );
+    expect(await refused({ PreferredMaintenanceWindow: 'someday' })).toMatch(
+      /^InvalidParameterValue: Invalid maintenance window format: someday/,
+    );
+    expect(await refused({ BackupRetentionPeriod: 36 })).toBe(
+      'InvalidParameterValue: The backup retention period must be between 0 and 35 days.',
+    );
+    // Nothing of a refused request was applied.
+    const unchanged = (
+      await rds().send(
+        new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'grow-db' }),
+      )
+    ).DBInstances![0];
+    expect(unchanged).toMatchObject({
+      DBInstanceStatus: 'available',
+      EngineVersion: '16.8',
+      BackupRetentionPeriod: 14,
+      PreferredMaintenanceWindow: 'mon:01:00-mon:02:00',
+    });
+    const upgrading = (
+      await modify({ EngineVersion: '17.4', AllowMajorVersionUpgrade: true })
+    ).DBInstance!;
+    expect(upgrading).toMatchObject({
+      DBInstanceStatus: 'upgrading',
+      EngineVersion: '16.8',
+      PendingModifiedValues: { EngineVersion: '17.4' },
+    });
+    expect((await available('grow-db')).EngineVersion).toBe('17.4');
+  });
+
   it('ends an instance in the failed state when a fail fault is injected', async () => {
     const id = sandbox().faults.add({
       service: 'rds',

@@ -10,6 +10,14 @@ import { phaseOf, SandboxResource } from '../state';
 import { createManagedSecret, deleteManagedSecret } from './secretsManager';
 import { rdsFilter, rdsPage } from './rdsDescribe';
 import {
+  ModifiableInstance,
+  checkMaintenanceWindow,
+  modificationStatus,
+  modifyInstance,
+  renderPendingValues,
+  settleModification,
+} from './rdsModify';
+import {
   AwsCaller,
   el,
   isoTime,
@@ -34,7 +42,7 @@ interface SubnetGroup {
   subnetIds: string[];
   tags: Record<string, string>;
 }
-interface DbInstance {
+interface DbInstance extends ModifiableInstance {
   id: string;
   instanceClass: string;
   engine: string;
@@ -103,13 +111,15 @@ function renderInstance(
 ) {
   const d = r.data;
   const phase = phaseOf(r);
-  const status = {
-    creating: 'creating',
-    active: 'available',
-    failed: 'failed',
-    deleting: 'deleting',
-    gone: 'deleted',
-  }[phase];
+  const status =
+    (phase === 'active' && modificationStatus(d)) ||
+    {
+      creating: 'creating',
+      active: 'available',
+      failed: 'failed',
+      deleting: 'deleting',
+      gone: 'deleted',
+    }[phase];
   const group = ctx.state.get<SubnetGroup>(
     'rds',
     'db-subnet-group',
@@ -167,6 +177,7 @@ function renderInstance(
       `arn:aws:rds:${caller.region}:${caller.account}:db:${d.id}`,
     ) +
     el('DeletionProtection', d.deletionProtection) +
+    renderPendingValues(d) +
     (d.masterUserSecret
       ? el(
           'MasterUserSecret',
@@ -202,6 +213,11 @@ export async function handleRds(
         'DBInstanceNotFound',
         `DBInstance ${id} not found.`,
       );
+    return settled(r);
+  };
+  /** The instance with any modification whose time has come applied. */
+  const settled = (r: SandboxResource<DbInstance>) => {
+    if (settleModification(r)) ctx.state.put(r);
     return r;
   };
   const findGroup = (name: string) => {
@@ -420,6 +436,8 @@ export async function handleRds(
           'The parameter MasterUserPassword must be provided and must not be blank.',
         );
       }
+      const window = params.get('PreferredMaintenanceWindow');
+      if (window) checkMaintenanceWindow(window);
       const subnetGroup = params.get('DBSubnetGroupName') ?? 'default';
       if (subnetGroup !== 'default') findGroup(subnetGroup);
       if (ctx.state.get('rds', 'db-instance', scoped(id))) {
@@ -444,8 +462,9 @@ export async function handleRds(
         kmsKeyId: params.get('KmsKeyId'),
         publiclyAccessible: bool(params.get('PubliclyAccessible')),
         deletionProtection: bool(params.get('DeletionProtection')),
-        maintenanceWindow:
-          params.get('PreferredMaintenanceWindow') ?? 'sun:05:00-sun:06:00',
+        maintenanceWindow: (
+          params.get('PreferredMaintenanceWindow') ?? 'sun:05:00-sun:06:00'
+        ).toLowerCase(),
         tags: tagsOf(params, 'Tags'),
       };
       if (managed) manageMasterPassword(data);
@@ -478,6 +497,7 @@ export async function handleRds(
               .filter(
                 r => r.account === caller.account && r.region === caller.region,
               )
+              .map(settled)
               .sort((a, b) => a.data.id.localeCompare(b.data.id)),
         r => ({
           'db-instance-id': [
@@ -508,7 +528,7 @@ export async function handleRds(
 
     case 'ModifyDBInstance': {
       const r = findInstance(required(params, 'DBInstanceIdentifier'));
-      if (phaseOf(r) !== 'active')
+      if (phaseOf(r) !== 'active' || r.data.modifying)
         throw new ServiceError(
           400,
           'InvalidDBInstanceState',
@@ -540,15 +560,15 @@ export async function handleRds(
             'You must specify ApplyImmediately when rotating the master user password.',
           );
       }
+      modifyInstance(r, params, {
+        durationMs: ctx.durations.rdsModify,
+        versions: POSTGRES_VERSIONS,
+      });
       if (manage === 'true' && !d.masterUserSecret) manageMasterPassword(d);
       if (manage === 'false' && d.masterUserSecret) {
         deleteManagedSecret(ctx, d.masterUserSecret.arn);
         d.masterUserSecret = undefined;
       }
-      if (params.has('DeletionProtection'))
-        d.deletionProtection = bool(params.get('DeletionProtection'));
-      if (params.has('BackupRetentionPeriod'))
-        d.backupRetention = Number(params.get('BackupRetentionPeriod'));
       ctx.state.put(r);
       return queryResult(
         action,

@@ -22,6 +22,7 @@ export const durations = {
   vpc: 20,
   rdsInstance: 400,
   rdsInstanceDelete: 100,
+  rdsModify: 300,
   eksCluster: 500,
   eksClusterDelete: 100,
   eksNodegroup: 200,

@@ -11,6 +11,8 @@ import {
   InvalidDBInstanceStateFault,
   ListTagsForResourceCommand,
   ModifyDBInstanceCommand,
+  type ModifyDBInstanceCommandInput,
+  type PendingModifiedValues,
   RDSClient,
 } from '@aws-sdk/client-rds';
 import {
@@ -40,7 +42,7 @@ import {
   tagList,
   tagRecord,
 } from './ownership';
-import { refuseDifferences } from './differences';
+import { type Difference, refuseDifferences } from './differences';
 import { removalOf, retryDependency } from './removal';
 import { deleteSecurityGroup, securityGroup } from './securityGroups';
 
@@ -48,6 +50,12 @@ type Ctx = ResourceContext<SpecOf<typeof database>>;
 type Outputs = OutputsOf<typeof database>;
 
 const dbId = (ctx: ResourceContext) => cloudName(ctx, 'db');
+
+/** Orders PostgreSQL versions (`16.8` before `17.4`). */
+const compareVersions = (a: string, b: string) => {
+  const [pa, pb] = [a, b].map(v => v.split('.').map(Number));
+  return pa[0] - pb[0] || (pa[1] ?? 0) - (pb[1] ?? 0);
+};
 
 /**
  * The stack's RDS PostgreSQL instance, its DB subnet group and its security group. RDS manages
@@ -82,6 +90,7 @@ export class DatabaseHandler implements ResourceHandler<typeof database> {
         ignoring(DBSubnetGroupAlreadyExistsFault)(e);
         adopt(ctx, `DB subnet group ${id}`, await this.subnetGroupTags(ctx));
       });
+    let adopted = false;
     try {
       await rds.send(
         new CreateDBInstanceCommand({
@@ -113,47 +122,14 @@ export class DatabaseHandler implements ResourceHandler<typeof database> {
         )
       ).DBInstances?.[0];
       adopt(ctx, `DB instance ${id}`, tagRecord(existing?.TagList));
-      // An engine version names its minor ones: 16 is 16.4.
-      const engine = existing?.EngineVersion ?? '';
-      refuseDifferences(ctx, `DB instance ${id}`, [
-        ['instanceClass', spec.instanceClass, existing?.DBInstanceClass],
-        ['storageGb', spec.storageGb, existing?.AllocatedStorage],
-        ['multiAz', spec.multiAz, existing?.MultiAZ],
-        [
-          'backupRetentionDays',
-          spec.backupRetentionDays,
-          existing?.BackupRetentionPeriod,
-        ],
-        [
-          'deletionProtection',
-          spec.deletionProtection,
-          existing?.DeletionProtection,
-        ],
-        ['encrypted', spec.encrypted, existing?.StorageEncrypted],
-        [
-          'engineVersion',
-          spec.engineVersion,
-          engine.startsWith(`${spec.engineVersion}.`)
-            ? spec.engineVersion
-            : engine,
-        ],
-      ]);
+      adopted = true;
     }
-    const db = await this.aws.wait<DBInstance>(
-      ctx,
-      `DB instance ${id}`,
-      async () => {
-        const d = (
-          await rds.send(
-            new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }),
-          )
-        ).DBInstances?.[0];
-        if (d?.DBInstanceStatus === 'available') return { done: d! };
-        if (d?.DBInstanceStatus === 'failed')
-          throw new Error(`DB instance ${id} failed to create (status failed)`);
-        return { state: d?.DBInstanceStatus ?? 'unknown' };
-      },
-    );
+    let db = await this.available(ctx, []);
+    if (adopted) {
+      // A re-run with another spec: the instance is changed to it, and waited for again.
+      const modifying = await this.bringToSpec(ctx, db);
+      if (modifying.length) db = await this.available(ctx, modifying);
+    }
     const secretArn = await this.managedPassword(ctx, db);
     return {
       instanceId: id,
@@ -164,6 +140,148 @@ export class DatabaseHandler implements ResourceHandler<typeof database> {
       databaseName: 'app',
       masterUserSecretArn: secretArn,
     };
+  }
+
+  /**
+   * The instance once it is `available` with none of `modifying` pending any more (a
+   * modification applied immediately shows its values as pending until RDS has made them).
+   */
+  private async available(
+    ctx: Ctx,
+    modifying: (keyof PendingModifiedValues)[],
+  ): Promise<DBInstance> {
+    const rds = await this.aws.client(RDSClient, ctx);
+    const id = dbId(ctx);
+    return this.aws.wait<DBInstance>(ctx, `DB instance ${id}`, async () => {
+      const d = (
+        await rds.send(
+          new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }),
+        )
+      ).DBInstances?.[0];
+      const pending = modifying.filter(
+        k => d?.PendingModifiedValues?.[k] !== undefined,
+      );
+      if (d?.DBInstanceStatus === 'available' && !pending.length)
+        return { done: d! };
+      if (d?.DBInstanceStatus === 'failed')
+        throw new Error(`DB instance ${id} failed (status failed)`);
+      return { state: d?.DBInstanceStatus ?? 'unknown' };
+    });
+  }
+
+  /**
+   * Changes an adopted instance to the spec where RDS changes it in place (ModifyDBInstance,
+   * applied immediately): instance class, storage (grow only), Multi-AZ, backup retention,
+   * deletion protection, maintenance window and a minor engine version. What RDS cannot change
+   * in place (encryption, a smaller storage, another major version or an older one) is refused
+   * with each difference before anything is changed. Returns the settings RDS is applying, which
+   * the caller waits for.
+   */
+  private async bringToSpec(
+    ctx: Ctx,
+    existing: DBInstance,
+  ): Promise<(keyof PendingModifiedValues)[]> {
+    const spec = ctx.resource;
+    const id = dbId(ctx);
+    const engine = existing.EngineVersion ?? '';
+    // A version names its minor ones: 16 is 16.4.
+    const sameVersion =
+      engine === spec.engineVersion ||
+      engine.startsWith(`${spec.engineVersion}.`);
+    const [major, wantedMajor] = [engine, spec.engineVersion].map(
+      v => v.split('.')[0],
+    );
+    const storage = existing.AllocatedStorage ?? 0;
+    refuseDifferences(ctx, `DB instance ${id}`, [
+      [
+        'encrypted',
+        spec.encrypted,
+        existing.StorageEncrypted,
+        'encryption is chosen when an instance is created',
+      ],
+      ...(spec.storageGb < storage
+        ? [
+            [
+              'storageGb',
+              spec.storageGb,
+              storage,
+              'RDS can only grow storage',
+            ] as Difference,
+          ]
+        : []),
+      ...(!sameVersion &&
+      (major !== wantedMajor || compareVersions(spec.engineVersion, engine) < 0)
+        ? [
+            [
+              'engineVersion',
+              spec.engineVersion,
+              engine,
+              major !== wantedMajor
+                ? 'Konductor upgrades minor versions in place, not major ones'
+                : 'RDS does not downgrade an engine',
+            ] as Difference,
+          ]
+        : []),
+    ]);
+    const changes: ModifyDBInstanceCommandInput = {
+      DBInstanceIdentifier: id,
+      ApplyImmediately: true,
+    };
+    const pending: (keyof PendingModifiedValues)[] = [];
+    const change = <K extends keyof ModifyDBInstanceCommandInput>(
+      key: K,
+      value: ModifyDBInstanceCommandInput[K],
+      differs: boolean,
+      waitsFor?: keyof PendingModifiedValues,
+    ) => {
+      if (!differs) return;
+      changes[key] = value;
+      if (waitsFor) pending.push(waitsFor);
+    };
+    change(
+      'DBInstanceClass',
+      spec.instanceClass,
+      spec.instanceClass !== existing.DBInstanceClass,
+      'DBInstanceClass',
+    );
+    change(
+      'AllocatedStorage',
+      spec.storageGb,
+      spec.storageGb > storage,
+      'AllocatedStorage',
+    );
+    change(
+      'MultiAZ',
+      spec.multiAz,
+      spec.multiAz !== existing.MultiAZ,
+      'MultiAZ',
+    );
+    change('EngineVersion', spec.engineVersion, !sameVersion, 'EngineVersion');
+    change(
+      'BackupRetentionPeriod',
+      spec.backupRetentionDays,
+      spec.backupRetentionDays !== existing.BackupRetentionPeriod,
+      'BackupRetentionPeriod',
+    );
+    change(
+      'DeletionProtection',
+      spec.deletionProtection,
+      spec.deletionProtection !== existing.DeletionProtection,
+    );
+    change(
+      'PreferredMaintenanceWindow',
+      spec.maintenanceWindow,
+      spec.maintenanceWindow !==
+        existing.PreferredMaintenanceWindow?.toLowerCase(),
+    );
+    const named = Object.keys(changes).filter(
+      k => !['DBInstanceIdentifier', 'ApplyImmediately'].includes(k),
+    );
+    if (!named.length) return [];
+    ctx.progress(`DB instance ${id}: modifying ${named.join(', ')}`);
+    const rds = await this.aws.client(RDSClient, ctx);
+    await rds.send(new ModifyDBInstanceCommand(changes));
+    return pending;
   }
 
   /**

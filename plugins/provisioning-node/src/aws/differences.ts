@@ -5,15 +5,24 @@ export class DifferenceError extends Error {
   name = 'DifferenceError';
 }
 
-/** One attribute of an existing resource: its spec field, what the spec asks, what exists. */
-export type Difference = [field: string, wanted: unknown, actual: unknown];
+/**
+ * One attribute of an existing resource: its spec field, what the spec asks, what exists, and
+ * (when the kind changes other attributes in place) why this one cannot be.
+ */
+export type Difference = [
+  field: string,
+  wanted: unknown,
+  actual: unknown,
+  why?: string,
+];
 
 const shown = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 /**
- * Refuses to adopt a resource whose attributes differ from the spec: Konductor does not change a
- * resource in place yet, and a run that adopted it and reported success would show a size and a
- * price that are not real. The error names each field, what exists and what was asked.
+ * Refuses to adopt a resource whose attributes differ from the spec where they cannot be changed
+ * in place: a run that adopted it and reported success would show a size and a price that are not
+ * real. The error names each field, what exists, what was asked and, when given, why it cannot
+ * change.
  */
 export function refuseDifferences(
   ctx: ResourceContext,
@@ -25,13 +34,15 @@ export function refuseDifferences(
   throw new DifferenceError(
     `${what} already exists, and not as this run asks: ${differ
       .map(
-        ([field, wanted, actual]) =>
+        ([field, wanted, actual, why]) =>
           `resources.${ctx.name}.${field} is ${shown(actual)}, not ${shown(
             wanted,
-          )}`,
+          )}${why ? ` (${why})` : ''}`,
       )
-      .join('; ')}. Konductor does not change an existing ${
-      ctx.resource.kind
-    } in place yet, so nothing was changed: run the stack with the values it has`,
+      .join('; ')}. ${
+      differ.some(d => d[3])
+        ? 'Nothing was changed: run the stack with the values it has, or make a new resource under another name'
+        : `Konductor does not change an existing ${ctx.resource.kind} in place yet, so nothing was changed: run the stack with the values it has`
+    }`,
   );
 }
