@@ -104,6 +104,10 @@ test("one team's stack is another team's to see, not to touch; an admin may act"
   await expect(
     alice.getByText(`${name}-dev is available for group:default/team-a`),
   ).toBeVisible();
+  await alice.getByRole('button', { name: 'Next' }).click();
+  await expect(
+    alice.getByRole('table', { name: `Plan of ${name}` }),
+  ).toBeVisible();
   await alice.getByRole('button', { name: 'Review' }).click();
   await alice.getByRole('button', { name: 'Create' }).click();
   await expect(alice.getByText('Endpoint:')).toBeVisible({ timeout: 90_000 });
@@ -139,7 +143,8 @@ test("one team's stack is another team's to see, not to touch; an admin may act"
   await chooseOwner(bob, 'Team B');
   const taken = `Stack ${name}-dev in account 123456789012 (us-east-1) belongs to group:default/team-a, not group:default/team-b: choose another name, or ask group:default/team-a to change it`;
   await expect(bob.getByText(taken)).toBeVisible();
-  await bob.getByRole('button', { name: 'Review' }).click();
+  await bob.getByRole('button', { name: 'Next' }).click();
+  await expect(bob.getByRole('button', { name: 'Review' })).toHaveCount(0);
   await expect(bob.getByRole('button', { name: 'Create' })).toHaveCount(0);
   await snap(bob, testInfo, '24-bob-name-taken');
 

@@ -59,6 +59,11 @@ test('a developer provisions a PostgreSQL database in the sandbox and watches th
 
   const name = `pg${Date.now().toString(36)}`;
   await page.getByRole('textbox', { name: 'Name' }).fill(name);
+  await page.getByRole('button', { name: 'Next' }).click();
+  // The plan page: a new stack, its resources and their cost.
+  await expect(
+    page.getByRole('table', { name: `Plan of ${name}` }).getByRole('row'),
+  ).toHaveCount(3);
   await page.getByRole('button', { name: 'Review' }).click();
   await snap(page, testInfo, '11-database-review');
   await page.getByRole('button', { name: 'Create' }).click();

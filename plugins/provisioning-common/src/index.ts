@@ -14,6 +14,7 @@ export { stackSpecJsonSchema, stackSpecJsonSchemaOf } from './jsonSchema';
 export * from './runs';
 export * from './stacks';
 export * from './versions';
+export * from './changePlan';
 export { ProvisioningClient } from './client';
 export * from './permissions';
 export type { ProvisioningClientOptions } from './client';

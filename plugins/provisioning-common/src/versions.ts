@@ -29,6 +29,12 @@ export interface StackVersionList {
   items: StackVersion[];
 }
 
+/** A spec value in one line: strings as they are, anything else as JSON; absent: `not set`. */
+export function specValueText(value: unknown): string {
+  if (value === undefined) return 'not set';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -130,6 +130,9 @@ test('progress latency: run page versus the scaffolder task log', async ({
     const taskPage = await tasks.newPage();
     await taskPage.goto('/create/templates/default/postgres-database');
     await taskPage.getByRole('textbox', { name: 'Name' }).fill(name);
+    await taskPage.getByRole('button', { name: 'Next' }).click();
+    // The plan page (a dry-run) comes before the review; the measure starts at Create.
+    await taskPage.getByRole('table', { name: `Plan of ${name}` }).waitFor();
     await taskPage.getByRole('button', { name: 'Review' }).click();
     await taskPage.getByRole('button', { name: 'Create' }).click();
     await taskPage.waitForURL(/\/create\/tasks\//);

@@ -201,6 +201,11 @@ export async function handleRds(
   const action = params.get('Action') ?? '';
   const scoped = (name: string) => `${caller.account}/${caller.region}/${name}`;
   const scope = { account: caller.account, region: caller.region };
+  /** The instance with any modification whose time has come applied. */
+  const settled = (r: SandboxResource<DbInstance>) => {
+    if (settleModification(r)) ctx.state.put(r);
+    return r;
+  };
   const findInstance = (idOrArn: string) => {
     // As RDS does, an instance's ARN identifies it too.
     const id = idOrArn.startsWith('arn:')
@@ -214,11 +219,6 @@ export async function handleRds(
         `DBInstance ${id} not found.`,
       );
     return settled(r);
-  };
-  /** The instance with any modification whose time has come applied. */
-  const settled = (r: SandboxResource<DbInstance>) => {
-    if (settleModification(r)) ctx.state.put(r);
-    return r;
   };
   const findGroup = (name: string) => {
     const r = ctx.state.get<SubnetGroup>(

@@ -141,7 +141,10 @@ export function modifyInstance(
     values.instanceClass = instanceClass;
   }
   const storageParam = params.get('AllocatedStorage');
-  if (storageParam !== undefined && Number(storageParam) !== d.allocatedStorage) {
+  if (
+    storageParam !== undefined &&
+    Number(storageParam) !== d.allocatedStorage
+  ) {
     const storage = Number(storageParam);
     if (!Number.isInteger(storage) || storage > 65536)
       throw new ServiceError(

@@ -271,8 +271,10 @@ export class RunStore {
       const now = new Date();
       let status: RunStatus = run.status;
       let finishedAt = run.finished_at;
+      let succeeded = false;
       for (const e of fresh) {
         if (RUN_END[e.status]) {
+          succeeded ||= e.status === 'run-succeeded' && status !== 'succeeded';
           status = RUN_END[e.status];
           finishedAt = new Date(e.at);
         } else if (e.status === 'run-started') {
@@ -301,7 +303,7 @@ export class RunStore {
         }
       }
       // The spec a run made real becomes its stack's desired state, with the run's success.
-      if (status === 'succeeded' && run.status !== 'succeeded')
+      if (succeeded && status === 'succeeded')
         await StackVersionStore.recordSuccess(tx, run, finishedAt);
       await tx('runs')
         .where({ id: runId })

@@ -210,6 +210,25 @@ export const app = defineKind({
   }),
   typicalCreateSeconds: 90,
   catalogType: 'kubernetes-deployment',
+  // A re-run renders and applies the app again (through git, or to the cluster): its pods are
+  // replaced by a rolling update.
+  changes: {
+    image: { inPlace: true },
+    replicas: { inPlace: true },
+    cpu: { inPlace: true },
+    memory: { inPlace: true },
+    port: { inPlace: true },
+    healthCheckPath: { inPlace: true },
+    env: { inPlace: true },
+    secretEnv: { inPlace: true },
+    schedule: { inPlace: true },
+    tls: { inPlace: true },
+    domain: { inPlace: true },
+    category: {
+      inPlace: false,
+      why: "an app's category is chosen when it is created: make a new app under another name",
+    },
+  },
   plannedFacts: a => ({
     'app.tls': { value: a.tls, field: 'tls' },
   }),

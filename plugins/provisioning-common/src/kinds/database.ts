@@ -130,6 +130,39 @@ export const database = defineKind({
   }),
   typicalCreateSeconds: 480,
   catalogType: 'aws-rds-postgres',
+  // As RDS's ModifyDBInstance applies each setting (the RDS user guide's "Settings for DB
+  // instances"): a class or engine change restarts the instance, and so does turning backups on
+  // or off.
+  changes: {
+    instanceClass: { inPlace: true, interrupts: true },
+    storageGb: {
+      inPlace: true,
+      refuses: (before, after) =>
+        after < before ? 'RDS can only grow storage' : undefined,
+    },
+    multiAz: { inPlace: true },
+    backupRetentionDays: {
+      inPlace: true,
+      interrupts: (before, after) => (before === 0) !== (after === 0),
+    },
+    deletionProtection: { inPlace: true },
+    maintenanceWindow: { inPlace: true },
+    passwordRotationDays: { inPlace: true },
+    engineVersion: {
+      inPlace: true,
+      interrupts: true,
+      refuses: (before, after) => {
+        const [b, a] = [before, after].map(v => v.split('.').map(Number));
+        if (a[0] !== b[0])
+          return 'Konductor upgrades minor versions in place, not major ones';
+        return a[1] < b[1] ? 'RDS does not downgrade an engine' : undefined;
+      },
+    },
+    encrypted: {
+      inPlace: false,
+      why: 'encryption is chosen when an instance is created',
+    },
+  },
   plannedFacts: d => ({
     'rds.storageEncrypted': {
       value: d.encrypted,

@@ -24,6 +24,22 @@ export interface ResourcePlan {
   monthlyCost: number;
 }
 
+/**
+ * How a change of one field of an existing resource is made: in place (the handler makes it on a
+ * re-run, and says whether the service is interrupted while it does), or not at all, with why.
+ * `refuses` may still refuse a particular change of a field changed in place (storage that
+ * shrinks).
+ */
+export type FieldChange<T = unknown> =
+  | {
+      inPlace: true;
+      /** Whether making the change interrupts the service (a restart, a failover). */
+      interrupts?: boolean | ((before: T, after: T) => boolean);
+      /** Why this particular change cannot be made, when it cannot. */
+      refuses?: (before: T, after: T) => string | undefined;
+    }
+  | { inPlace: false; why: string };
+
 /** One resource of a validated stack: its kind and its fields with every default applied. */
 export interface StackResource {
   kind: string;
@@ -94,6 +110,13 @@ export interface ResourceKindDefinition<
   catalogType: string;
   /** The compliance facts its spec decides, named as the compliance checks name them. */
   plannedFacts?(spec: z.output<Spec>): Record<string, PlannedFact>;
+  /**
+   * How a change of each field of an existing resource is made (see {@link FieldChange}). A
+   * field not named here is not changed in place: a change plan refuses it.
+   */
+  changes?: {
+    [F in keyof z.output<Spec>]?: FieldChange<z.output<Spec>[F]>;
+  };
 }
 
 /** A definition of any kind, as registries hold them. */

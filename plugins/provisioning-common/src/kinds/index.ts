@@ -8,6 +8,7 @@ import type { AnyKindDefinition } from './definition';
 export * from './vocabulary';
 export type {
   AnyKindDefinition,
+  FieldChange,
   OutputsOf,
   PlannedFact,
   ReportProblem,

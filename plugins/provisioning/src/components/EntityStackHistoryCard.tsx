@@ -10,9 +10,10 @@ import Link from '@mui/material/Link';
 import Typography from '@mui/material/Typography';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { EntityRefLink, useEntity } from '@backstage/plugin-catalog-react';
-import type {
-  SpecChange,
-  StackVersion,
+import {
+  type SpecChange,
+  type StackVersion,
+  specValueText,
 } from '@konductor/plugin-provisioning-common';
 import { provisioningApiRef } from '../api';
 import { useRunsPath } from '../routes';
@@ -20,19 +21,12 @@ import { stackKeyOf } from './entityStack';
 
 const when = (at: string) => new Date(at).toLocaleString();
 
-/** A spec value as one line: strings as they are, anything else as JSON; absent: not set. */
-function shown(value: unknown, set: boolean): string {
-  if (!set) return 'not set';
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
 function Change({ change }: { change: SpecChange }) {
   return (
     <li>
       <Typography variant="body2">
         <code>{change.path.replace(/^resources\./, '')}</code>:{' '}
-        {shown(change.before, 'before' in change)} →{' '}
-        {shown(change.after, 'after' in change)}
+        {specValueText(change.before)} → {specValueText(change.after)}
       </Typography>
     </li>
   );

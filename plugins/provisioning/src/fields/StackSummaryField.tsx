@@ -19,10 +19,101 @@ import TableCell from '@mui/material/TableCell';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
+import {
+  type ChangePlan,
+  type ResourceChange,
+  specValueText,
+} from '@konductor/plugin-provisioning-common';
 import { previewStacks, StackPreview } from './stackPreview';
 
 const usd = (n: number) =>
   n.toLocaleString('en-US', { style: 'currency', currency: 'USD' });
+
+/** What a change plan adds to the summary line. */
+function changeSummary(changes: ChangePlan): string {
+  if (changes.refusals.length) return '; change refused';
+  const changed = changes.resources.filter(r => r.action !== 'none').length;
+  return changed
+    ? `; changes ${changed} of version ${changes.fromVersion}'s resources`
+    : `; no change to version ${changes.fromVersion}`;
+}
+
+const ACTIONS: Record<ResourceChange['action'], string> = {
+  none: 'no change',
+  update: 'update in place',
+  create: 'create',
+  delete: 'delete',
+  refused: 'refused',
+};
+
+/** What a new spec of an existing stack changes, resource by resource, against its version. */
+function ChangeTable({
+  stack,
+  changes,
+}: {
+  stack: string;
+  changes: ChangePlan;
+}) {
+  return (
+    <>
+      <Typography variant="subtitle1">
+        {stack} exists: changes to its version {changes.fromVersion},{' '}
+        <strong>
+          {usd(changes.monthlyCostBefore)} → {usd(changes.monthlyCostAfter)}
+          /month
+        </strong>
+      </Typography>
+      <Table size="small" aria-label={`Changes to ${stack}`}>
+        <TableHead sx={{ '& th': { whiteSpace: 'nowrap' } }}>
+          <TableRow>
+            <TableCell>Resource</TableCell>
+            <TableCell>Change</TableCell>
+            <TableCell>Fields</TableCell>
+            <TableCell align="right">Per month</TableCell>
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {changes.resources.map(r => (
+            <TableRow key={r.resource}>
+              <TableCell>{r.resource}</TableCell>
+              <TableCell>
+                {ACTIONS[r.action]}
+                {r.interrupts ? ', interrupts service' : ''}
+              </TableCell>
+              <TableCell>
+                {r.changes
+                  .map(
+                    c =>
+                      `${c.path}: ${specValueText(c.before)} → ${specValueText(
+                        c.after,
+                      )}`,
+                  )
+                  .join('; ') || '-'}
+              </TableCell>
+              <TableCell align="right">
+                {r.monthlyCostBefore === r.monthlyCostAfter
+                  ? usd(r.monthlyCostAfter)
+                  : `${usd(r.monthlyCostBefore)} → ${usd(r.monthlyCostAfter)}`}
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+      {changes.refusals.length > 0 && (
+        <Alert severity="error">
+          <AlertTitle>
+            Konductor cannot make this change: nothing will be changed
+          </AlertTitle>
+          <Box component="ul" sx={{ m: 0, pl: 2 }}>
+            {changes.refusals.map(message => (
+              <li key={message}>{message}</li>
+            ))}
+          </Box>
+        </Alert>
+      )}
+    </>
+  );
+}
 
 /** The field's value: one line per stack, shown again on the review step. */
 export function summaryLine(previews: StackPreview[]): string {
@@ -33,17 +124,20 @@ export function summaryLine(previews: StackPreview[]): string {
           p.compliance.level
         }): ${p.compliance.allowed ? 'passes' : 'refused'}${
           p.ownership && !p.ownership.available ? '; name: unavailable' : ''
-        }${p.preflight.length ? '; cannot be created' : ''}`,
+        }${p.preflight.length ? '; cannot be created' : ''}${
+          p.changes ? changeSummary(p.changes) : ''
+        }`,
     )
     .join('\n');
 }
 
 function StackTable({ preview }: { preview: StackPreview }) {
-  const { plan, compliance, ownership, preflight } = preview;
+  const { plan, compliance, ownership, preflight, changes } = preview;
   const wave = (id: (typeof plan.waves)[number][number]) =>
     plan.waves.findIndex(w => w.includes(id)) + 1;
   return (
     <Box sx={{ display: 'grid', gap: 1 }}>
+      {changes && <ChangeTable stack={plan.stack} changes={changes} />}
       <Typography variant="subtitle1">
         {plan.stack} in {plan.region}: {plan.resources.length} resources,{' '}
         <strong>{usd(plan.monthlyCost)}/month</strong> (estimate)
@@ -216,6 +310,10 @@ export function validateStackSummary(
   else if (value.includes('name: unavailable'))
     validation.addError(
       'The stack name is not available (the plan says why): go back and choose another name, or an owner group you belong to',
+    );
+  else if (value.includes('; change refused'))
+    validation.addError(
+      'Konductor cannot make this change to the existing stack (the plan says why): go back and change what it lists',
     );
   else if (value.includes('; cannot be created'))
     validation.addError(

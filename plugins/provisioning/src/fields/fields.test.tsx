@@ -4,6 +4,7 @@ import {
   screen,
   waitForElementToBeRemoved,
 } from '@testing-library/react';
+import type { ChangePlan } from '@konductor/plugin-provisioning-common';
 import { previewStacks } from './stackPreview';
 import { summaryLine, validateStackSummary } from './StackSummaryField';
 import { sizeOptions, validateInstanceSize } from './InstanceSizeField';
@@ -76,6 +77,54 @@ describe('previewStacks', () => {
     expect(summaryLine(previews)).toBe(
       'shop: $12.50/month; compliance (moderate): refused; cannot be created',
     );
+  });
+
+  it('reads back the change plan of a stack that exists, and says so in the summary line', async () => {
+    const changes: ChangePlan = {
+      fromVersion: 2,
+      resources: [
+        {
+          resource: 'database',
+          kind: 'database',
+          action: 'update',
+          changes: [{ path: 'storageGb', before: 20, after: 50 }],
+          interrupts: false,
+          refusals: [],
+          monthlyCostBefore: 12,
+          monthlyCostAfter: 18,
+        },
+      ],
+      monthlyCostBefore: 12,
+      monthlyCostAfter: 18,
+      refusals: [],
+    };
+    const dryRun = async () => ({
+      output: {
+        'stack-plan': JSON.stringify(plan),
+        'stack-compliance': JSON.stringify({ ...verdict, allowed: true }),
+        'stack-preflight': '[]',
+        'stack-changes': JSON.stringify(changes),
+      },
+      log: [],
+      steps: [],
+      directoryContents: [],
+    });
+    const previews = await previewStacks({ dryRun } as any, template, {});
+    expect(previews[0].changes).toEqual(changes);
+    expect(summaryLine(previews)).toBe(
+      "shop: $12.50/month; compliance (moderate): passes; changes 1 of version 2's resources",
+    );
+    const refused = {
+      ...changes,
+      refusals: ['resources.database.storageGb: RDS can only grow storage'],
+    };
+    const line = summaryLine([{ ...previews[0], changes: refused }]);
+    expect(line).toMatch(/; change refused$/);
+    const blocked = errors();
+    validateStackSummary(line, blocked);
+    expect(blocked.messages).toEqual([
+      'Konductor cannot make this change to the existing stack (the plan says why): go back and change what it lists',
+    ]);
   });
 
   it("reports why the stack step produced no plan, from the dry-run's log", async () => {

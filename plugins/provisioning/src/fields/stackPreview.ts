@@ -5,6 +5,7 @@ import type {
 } from '@backstage/plugin-scaffolder-common';
 import type { GateVerdict } from '@konductor/plugin-compliance-common';
 import type {
+  ChangePlan,
   StackAvailability,
   StackPlan,
 } from '@konductor/plugin-provisioning-common';
@@ -24,6 +25,8 @@ export interface StackPreview {
   ownership?: StackAvailability;
   /** What the cloud provider would refuse before creating anything (each says what to change). */
   preflight: string[];
+  /** For a stack that exists: what the run changes against its recorded version. */
+  changes?: ChangePlan;
 }
 
 /** The steps a preview runs: they only read and plan, and all support dry-run. */
@@ -59,6 +62,9 @@ export async function previewStacks(
     output[
       `${s.id}-preflight`
     ] = `\${{ steps['${s.id}'].output.preflight | dump }}`;
+    output[
+      `${s.id}-changes`
+    ] = `\${{ steps['${s.id}'].output.changes | dump }}`;
   }
   const response = await scaffolder.dryRun({
     template: {
@@ -95,6 +101,7 @@ export async function previewStacks(
       compliance,
       ownership: parsed(response.output[`${s.id}-ownership`]),
       preflight: parsed(response.output[`${s.id}-preflight`]) ?? [],
+      changes: parsed(response.output[`${s.id}-changes`]),
     };
   });
 }

@@ -37,9 +37,11 @@ import { DEFAULT_ORG, startSandbox, Sandbox } from '@konductor/sandbox';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type { Entity } from '@backstage/catalog-model';
 import {
+  BackendProvisioningReporter,
   CloudProvider,
   CloudProviders,
 } from '@konductor/plugin-provisioning-node';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { awsProviderFromConfig } from '../awsProviderFromConfig';
 import { createStackProvisionAction } from './stackProvision';
 import { createStackDestroyAction } from './stackDestroy';
@@ -323,6 +325,122 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
           owner: 'group:default/team-b',
         }),
       ).toEqual({ stackId: 'shop-dev', available: true });
+    });
+
+    it('plans a change of an existing stack against its recorded version, makes it, and refuses one it cannot make before anything changes', async () => {
+      // Runs reported to the provisioning backend, which records each succeeded run's spec.
+      const reporter = new BackendProvisioningReporter({
+        client: platform(),
+        logger: mockServices.logger.mock(),
+      });
+      const action = provisionAction({ reporter });
+      const input = { ...inputOf(stackExamples[1].example), name: 'changing' };
+      const run = async (
+        taskId: string,
+        database: object,
+        extra: object = {},
+      ) => {
+        const c = context(
+          {
+            ...input,
+            resources: {
+              ...input.resources,
+              database: { ...input.resources.database, ...database },
+            },
+          },
+          { task: { id: taskId }, ...extra },
+        );
+        await action.handler(c.ctx as any);
+        return {
+          ...c,
+          outputs: Object.fromEntries((c.ctx.output as jest.Mock).mock.calls),
+        };
+      };
+      const first = await run('change-1', {});
+      // A new stack has no version to change.
+      expect(first.outputs.changes).toBeUndefined();
+
+      const bigger = { instanceClass: 'db.t4g.small', storageGb: 200 };
+      const dry = await run('change-2', bigger, { isDryRun: true });
+      const database = dry.outputs.changes.resources.find(
+        (r: any) => r.resource === 'database',
+      );
+      expect(database).toMatchObject({
+        action: 'update',
+        interrupts: true,
+        changes: [
+          {
+            path: 'instanceClass',
+            before: 'db.t4g.micro',
+            after: 'db.t4g.small',
+          },
+          { path: 'storageGb', before: 100, after: 200 },
+        ],
+      });
+      expect(dry.outputs.changes.fromVersion).toBe(1);
+      expect(dry.outputs.changes.monthlyCostAfter).toBeGreaterThan(
+        dry.outputs.changes.monthlyCostBefore,
+      );
+      expect(dry.log()).toContain(
+        'database: update in place (instanceClass db.t4g.micro -> db.t4g.small, storageGb 100 -> 200), interrupts service',
+      );
+
+      // Applied: the database has the new size, and the stack a second version.
+      await run('change-3', bigger);
+      const rds = new RDSClient({
+        endpoint: sandbox.url,
+        region: input.target.region,
+        credentials: { accessKeyId: 'AKIA123456789012', secretAccessKey: 'x' },
+      });
+      const describe = async () =>
+        (
+          await rds.send(
+            new DescribeDBInstancesCommand({
+              DBInstanceIdentifier: 'changing-staging-db',
+            }),
+          )
+        ).DBInstances![0];
+      expect(await describe()).toMatchObject({
+        DBInstanceClass: 'db.t4g.small',
+        AllocatedStorage: 200,
+      });
+      const key = {
+        accountId: input.target.accountId,
+        region: input.target.region,
+        stackId: 'changing-staging',
+      };
+      const { items } = await platform().getStackVersions(key);
+      expect(items.map(v => v.version)).toEqual([2, 1]);
+
+      // Storage cannot shrink: refused before anything is changed, and no version is recorded.
+      const before = await inspect();
+      const refused = await run('change-4', {
+        instanceClass: 'db.t4g.medium',
+        storageGb: 100,
+      }).catch(e => e);
+      expect(refused.name).toBe('InputError');
+      expect(refused.message).toBe(
+        'Refused before anything is changed: resources.database.storageGb: RDS can only grow storage',
+      );
+      expect(await inspect()).toEqual(before);
+      expect((await describe()).DBInstanceClass).toBe('db.t4g.small');
+      expect((await platform().getStackVersions(key)).items).toHaveLength(2);
+
+      // Destroyed, the stack's versions go with it (and its VPC frees the region's quota).
+      await createStackDestroyAction({
+        providers: new CloudProviders([awsProviderFromConfig(config)]),
+        stacks,
+        platform: platform(),
+        permissions: mockServices.permissions(),
+      }).handler(
+        context(
+          { name: 'changing', environment: 'staging', target: input.target },
+          { task: { id: 'change-5' } },
+        ).ctx as any,
+      );
+      await expect(platform().getStackVersions(key)).rejects.toMatchObject({
+        statusCode: 404,
+      });
     });
 
     it('refuses a stack whose name another group owns, naming the owner, before any cloud call', async () => {

@@ -3,6 +3,7 @@ import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import type { JsonObject } from '@backstage/types';
 import {
+  ChangePlan,
   ProvisioningClient,
   ProvisioningStack,
   formatProblems,
@@ -29,6 +30,7 @@ import { gateOutput } from './complianceCheck';
 import { reportingRun } from './runReporting';
 import { pinStackLocation } from './stackLocation';
 import { withStackLease } from './stackLease';
+import { changeOfStack, describeChange } from './stackChange';
 import {
   MinimumLevels,
   ProvisioningAccounts,
@@ -72,7 +74,7 @@ export function createStackProvisionAction(
   return createTemplateAction({
     id: 'konductor:stack:provision',
     description:
-      "Provisions a cloud stack (network, PostgreSQL database, secrets, EKS cluster, app) in dependency order with independent resources in parallel. Before any cloud call it runs the compliance gate (as konductor:compliance:check) and claims the stack for its owner: a stack another group owns, an owner group the user is not a member of, or a level below the environment's minimum is refused. It adopts existing resources only when their tags name this stack and owner. A re-run or retry resumes from checkpoints; a permanent failure or cancellation rolls back only what this run created (or retains it with onFailure: retain), and never switches deletion protection off. In dry-run it returns the plan, a monthly cost estimate and whether the name is available, without calling the cloud.",
+      "Provisions a cloud stack (network, PostgreSQL database, secrets, EKS cluster, app) in dependency order with independent resources in parallel. Before any cloud call it runs the compliance gate (as konductor:compliance:check) and claims the stack for its owner: a stack another group owns, an owner group the user is not a member of, or a level below the environment's minimum is refused. It adopts existing resources only when their tags name this stack and owner. For a stack that exists it plans the change against the stack's last recorded version (output changes) and makes what the kinds change in place (a database's class, storage, Multi-AZ, backups, protection, window, minor version; the app), refusing anything else before any change. A re-run or retry resumes from checkpoints; a permanent failure or cancellation rolls back only what this run created (or retains it with onFailure: retain), and never switches deletion protection off. In dry-run it returns the plan, a monthly cost estimate and whether the name is available, without calling the cloud.",
     examples,
     supportsDryRun: true,
     schema: {
@@ -121,6 +123,14 @@ export function createStackProvisionAction(
             .array(z.string())
             .describe(
               'What the cloud provider would refuse before creating anything, each saying what to change (a run is refused when there is any).',
+            ),
+        changes: z =>
+          z
+            .object({})
+            .passthrough()
+            .optional()
+            .describe(
+              "For a stack that exists: what the run changes against the stack's last recorded version, per resource (none, update in place with the fields before and after and whether it interrupts service, create, or refused with why), with the monthly cost before and after. A run with any refusal is refused before anything is changed.",
             ),
         ownership: z =>
           z
@@ -189,6 +199,33 @@ export function createStackProvisionAction(
         if (!ctx.isDryRun) throw new InputError(refusal);
         ctx.logger.warn(refusal);
       }
+      const stacks = options.stacks(await ctx.getInitiatorCredentials());
+      // For a stack that exists, what the run changes, against its recorded desired state: a
+      // change Konductor cannot make is refused before anything is changed. Read as the user
+      // (who may see the stack); checkpointed, as the claim is, for a task resumed after the
+      // user's token expired.
+      const change = ctx.isDryRun
+        ? await changeOfStack(stacks, spec, kinds)
+        : (
+            (await ctx.checkpoint({
+              key: `konductor.stack.${stackIdOf(spec)}.changes`,
+              fn: async () =>
+                toCheckpoint({
+                  plan: (await changeOfStack(stacks, spec, kinds)) ?? null,
+                }),
+            })) as unknown as { plan: ChangePlan | null }
+          ).plan ?? undefined;
+      if (change) {
+        ctx.output('changes', change as unknown as JsonObject);
+        for (const line of describeChange(change)) ctx.logger.info(line);
+        if (change.refusals.length) {
+          const refusal = `Refused before anything is changed: ${change.refusals.join(
+            '; ',
+          )}`;
+          if (!ctx.isDryRun) throw new InputError(refusal);
+          ctx.logger.warn(refusal);
+        }
+      }
       const claim = {
         accountId: spec.target.accountId,
         region: spec.target.region,
@@ -196,7 +233,6 @@ export function createStackProvisionAction(
         environment: spec.environment,
         owner: spec.owner,
       };
-      const stacks = options.stacks(await ctx.getInitiatorCredentials());
       const plan = planStack(spec, kinds);
       ctx.output('stackId', stackIdOf(spec));
       ctx.output('plan', plan as unknown as JsonObject);
