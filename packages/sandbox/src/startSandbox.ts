@@ -122,6 +122,7 @@ export const DEFAULT_DURATIONS: SandboxDurations = {
   eksClusterDelete: 1000,
   eksNodegroup: 2000,
   eksNodegroupDelete: 1000,
+  eksNodegroupUpdate: 3000,
   eksCapability: 2000,
   eksCapabilityDelete: 1000,
   eksAddon: 1500,

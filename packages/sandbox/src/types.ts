@@ -21,6 +21,8 @@ export interface SandboxDurations {
   eksNodegroup: number;
   /** EKS node group `DELETING` -> gone. */
   eksNodegroupDelete: number;
+  /** EKS node group `UPDATING` -> `ACTIVE` (its update `InProgress` -> `Successful`). */
+  eksNodegroupUpdate: number;
   /** EKS capability `CREATING` -> `ACTIVE`. */
   eksCapability: number;
   /** EKS capability `DELETING` -> gone. */

@@ -32,7 +32,7 @@ describe('planChange', () => {
           storageGb: 100,
           multiAz: true,
         },
-        cluster: {},
+        cluster: { maxNodes: 5 },
         app: { image: 'ghcr.io/acme/shop:1.1.0', replicas: 3 },
       }),
       4,
@@ -41,7 +41,11 @@ describe('planChange', () => {
     expect(plan.refusals).toEqual([]);
     const byName = Object.fromEntries(plan.resources.map(r => [r.resource, r]));
     expect(byName.network).toMatchObject({ action: 'none', changes: [] });
-    expect(byName.cluster.action).toBe('none');
+    expect(byName.cluster).toMatchObject({
+      action: 'update',
+      interrupts: false,
+      changes: [{ path: 'maxNodes', before: 3, after: 5 }],
+    });
     expect(byName.database).toMatchObject({
       action: 'update',
       interrupts: true,
@@ -76,12 +80,13 @@ describe('planChange', () => {
           encrypted: false,
           engineVersion: '17.4',
         },
-        cluster: {},
+        cluster: { desiredNodes: 3 },
       }),
       1,
     );
     expect(plan.refusals).toEqual([
       'resources.app: Konductor does not remove a resource from an existing stack yet (it is not in the new spec): keep it as it is, or destroy the stack',
+      'resources.cluster.desiredNodes: the node count is moved by the autoscaler between minNodes and maxNodes: change those',
       'resources.database.encrypted: encryption is chosen when an instance is created',
       'resources.database.engineVersion: Konductor upgrades minor versions in place, not major ones',
       'resources.database.storageGb: RDS can only grow storage',

@@ -1,4 +1,5 @@
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { DescribeNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
 import { ProvisioningEvent } from '@konductor/plugin-provisioning-common';
 import { destroyStack } from './destroy';
 import { resourceContext, StackProvisioningError } from './stackRun';
@@ -193,7 +194,7 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       ).resolves.toMatchObject({ database: { instanceId: 'grow-dev-db' } });
     });
 
-    it('refuses a re-run that asks for other nodes than the cluster has', async () => {
+    it('scales the node group in place on a re-run with other bounds, following the EKS update; refuses other nodes', async () => {
       const first = stack('nodes');
       first.resources = {
         network: {
@@ -218,11 +219,51 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       expect(error.message).toContain(
         `node group nodes-dev-nodes already exists, and not as this run asks: resources.cluster.nodeInstanceType is ${
           first.resources.cluster!.nodeInstanceType
-        }, not m5.large; resources.cluster.maxNodes is ${
-          first.resources.cluster!.maxNodes
-        }, not 6.`,
+        }, not m5.large (a node group's instance types are chosen when it is created, and Konductor does not replace node groups yet). Nothing was changed`,
       );
       expect(await resources()).toEqual(before);
+
+      const wider = structuredClone(first);
+      wider.resources.cluster = {
+        ...wider.resources.cluster!,
+        minNodes: 2,
+        maxNodes: 6,
+      };
+      const events: ProvisioningEvent[] = [];
+      await run(wider, events, { runId: 'task-3_nodes-dev' });
+      const details = events.map(e => e.detail ?? '');
+      expect(details).toContain(
+        'node group nodes-dev-nodes: scaling to 2-6 nodes',
+      );
+      expect(
+        details.some(d =>
+          /^node group nodes-dev-nodes update [0-9a-f-]{36}: InProgress$/.test(
+            d,
+          ),
+        ),
+      ).toBe(true);
+      const eks = new EKSClient({
+        endpoint: sandbox.url,
+        region: 'us-east-1',
+        credentials: await credentials('123456789012'),
+      });
+      const { nodegroup } = await eks.send(
+        new DescribeNodegroupCommand({
+          clusterName: 'nodes-dev',
+          nodegroupName: 'nodes-dev-nodes',
+        }),
+      );
+      expect(nodegroup).toMatchObject({
+        status: 'ACTIVE',
+        scalingConfig: {
+          minSize: 2,
+          maxSize: 6,
+          desiredSize: Math.max(
+            2,
+            Number(first.resources.cluster!.desiredNodes),
+          ),
+        },
+      });
     });
 
     it("refuses a re-run whose network asks for another range than its VPC's", async () => {

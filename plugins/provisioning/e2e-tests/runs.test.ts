@@ -124,6 +124,10 @@ test('a developer starts a database, opens its run from the runs list and cancel
     .click();
   const name = `cx${suffix()}`;
   await page.getByRole('textbox', { name: 'Name' }).fill(name);
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(
+    page.getByRole('table', { name: `Plan of ${name}` }),
+  ).toBeVisible();
   await page.getByRole('button', { name: 'Review' }).click();
   await page.getByRole('button', { name: 'Create' }).click();
   await expect(page.getByText('Provision the database')).toBeVisible();

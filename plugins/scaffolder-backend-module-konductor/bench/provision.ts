@@ -153,10 +153,11 @@ async function main() {
   const checkpoints = new Map<string, unknown>();
   const outputs: Record<string, unknown> = {};
   const taskStart = Date.now();
-  // The stack's claim and lease are requests to the provisioning backend, which this bench does
-  // not measure: every claim and lease is granted here.
+  // The stack's versions, claim and lease are requests to the provisioning backend, which this
+  // bench does not measure: the stack is new (no version), every claim and lease is granted here.
   const stacks = () =>
     ({
+      getStackVersions: async () => ({ items: [] }),
       claimStack: async (claim: any) => ({
         created: true,
         stack: { ...claim, stackId: `${claim.name}-${claim.environment}` },

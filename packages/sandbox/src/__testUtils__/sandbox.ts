@@ -20,6 +20,7 @@ export const FAST = {
   eksClusterDelete: 200,
   eksNodegroup: 200,
   eksNodegroupDelete: 200,
+  eksNodegroupUpdate: 200,
   eksCapability: 200,
   eksCapabilityDelete: 100,
   eksAddon: 150,

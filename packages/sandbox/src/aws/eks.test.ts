@@ -24,6 +24,9 @@ import {
   EKSClient,
   ListClustersCommand,
   ListNodegroupsCommand,
+  DescribeUpdateCommand,
+  ListUpdatesCommand,
+  UpdateNodegroupConfigCommand,
 } from '@aws-sdk/client-eks';
 import { aws, eventually, inspect, useSandbox } from '../__testUtils__/sandbox';
 
@@ -228,6 +231,92 @@ describe('EKS', () => {
       (await eks().send(new ListNodegroupsCommand({ clusterName: 'shop' })))
         .nodegroups,
     ).toEqual(['default']);
+
+    // Scaling changes in place: UPDATING while an update DescribeUpdate follows is InProgress.
+    const describe = async () =>
+      (
+        await eks().send(
+          new DescribeNodegroupCommand({
+            clusterName: 'shop',
+            nodegroupName: 'default',
+          }),
+        )
+      ).nodegroup!;
+    await expect(
+      eks().send(
+        new UpdateNodegroupConfigCommand({
+          clusterName: 'shop',
+          nodegroupName: 'default',
+          scalingConfig: { minSize: 4 },
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message:
+        "Minimum capacity 4 can't be greater than desired size 2 or maximum capacity 3.",
+    });
+    const { update } = await eks().send(
+      new UpdateNodegroupConfigCommand({
+        clusterName: 'shop',
+        nodegroupName: 'default',
+        scalingConfig: { minSize: 2, maxSize: 5 },
+      }),
+    );
+    expect(update).toMatchObject({
+      status: 'InProgress',
+      type: 'ConfigUpdate',
+      params: [
+        { type: 'MinSize', value: '2' },
+        { type: 'MaxSize', value: '5' },
+      ],
+    });
+    expect(await describe()).toMatchObject({
+      status: 'UPDATING',
+      scalingConfig: { minSize: 1, maxSize: 3, desiredSize: 2 },
+    });
+    await expect(
+      eks().send(
+        new UpdateNodegroupConfigCommand({
+          clusterName: 'shop',
+          nodegroupName: 'default',
+          scalingConfig: { maxSize: 6 },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ResourceInUseException' });
+    const done = await eventually(async () => {
+      const u = (
+        await eks().send(
+          new DescribeUpdateCommand({
+            name: 'shop',
+            nodegroupName: 'default',
+            updateId: update!.id!,
+          }),
+        )
+      ).update!;
+      return u.status === 'Successful' ? u : undefined;
+    });
+    expect(done.id).toBe(update!.id);
+    expect(await describe()).toMatchObject({
+      status: 'ACTIVE',
+      scalingConfig: { minSize: 2, maxSize: 5, desiredSize: 2 },
+    });
+    expect(
+      (
+        await eks().send(
+          new ListUpdatesCommand({ name: 'shop', nodegroupName: 'default' }),
+        )
+      ).updateIds,
+    ).toEqual([update!.id]);
+    await expect(
+      eks().send(
+        new DescribeUpdateCommand({
+          name: 'shop',
+          nodegroupName: 'default',
+          updateId: 'not-an-update',
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+
     await expect(
       eks().send(new DeleteClusterCommand({ name: 'shop' })),
     ).rejects.toMatchObject({ name: 'ResourceInUseException' });

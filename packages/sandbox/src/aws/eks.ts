@@ -8,6 +8,14 @@ import {
   json,
   parseJson,
 } from '../types';
+import {
+  UpdatableNodegroup,
+  checkScaling,
+  renderUpdate,
+  settleUpdates,
+  updateInProgress,
+  updateNodegroupConfig,
+} from './eksUpdates';
 import { phaseOf, SandboxResource } from '../state';
 import { AwsCaller } from './protocol';
 import { parseCidr, Subnet, Vpc, vpcDns } from './ec2/model';
@@ -44,14 +52,13 @@ export interface Cluster {
   encryptionConfig?: unknown[];
   tags: Record<string, string>;
 }
-interface Nodegroup {
+interface Nodegroup extends UpdatableNodegroup {
   cluster: string;
   name: string;
   arn: string;
   nodeRole: string;
   subnets: string[];
   instanceTypes: string[];
-  scaling: { minSize: number; maxSize: number; desiredSize: number };
   tags: Record<string, string>;
   /** Why its instances cannot join the cluster, when they cannot (it then fails). */
   joinFailure?: string;
@@ -129,9 +136,16 @@ function renderCluster(r: SandboxResource<Cluster>, ctx: SandboxContext) {
   };
 }
 
+/** A node group's status: CREATE_FAILED for a failed create, UPDATING while an update runs. */
+function nodegroupStatus(r: SandboxResource<Nodegroup>) {
+  const status = statusOf(r);
+  if (status === 'FAILED') return 'CREATE_FAILED';
+  return status === 'ACTIVE' && updateInProgress(r.data) ? 'UPDATING' : status;
+}
+
 function renderNodegroup(r: SandboxResource<Nodegroup>) {
   const n = r.data;
-  const status = statusOf(r) === 'FAILED' ? 'CREATE_FAILED' : statusOf(r);
+  const status = nodegroupStatus(r);
   return {
     nodegroupName: n.name,
     nodegroupArn: n.arn,
@@ -316,6 +330,22 @@ export function eksOperation(req: SandboxRequest): string {
         } as Record<string, string>
       )[`${req.method}${parts.length}`] ?? 'Unknown'
     );
+  if (parts[2] === 'updates')
+    return (
+      (
+        { GET3: 'ListUpdates', GET4: 'DescribeUpdate' } as Record<
+          string,
+          string
+        >
+      )[`${req.method}${parts.length}`] ?? 'Unknown'
+    );
+  if (
+    parts[2] === 'node-groups' &&
+    parts[4] === 'update-config' &&
+    req.method === 'POST' &&
+    parts.length === 5
+  )
+    return 'UpdateNodegroupConfig';
   const ng = parts[2] === 'node-groups';
   const map: Record<string, string> = ng
     ? {
@@ -387,6 +417,7 @@ export async function handleEks(
         `No node group found for name: ${name}.`,
         { clusterName: cluster, nodegroupName: name },
       );
+    if (settleUpdates(r.data)) ctx.state.put(r);
     return r;
   };
 
@@ -615,19 +646,7 @@ export async function handleEks(
         );
       }
       const s = b.scalingConfig ?? { minSize: 1, maxSize: 2, desiredSize: 2 };
-      if (
-        !(
-          s.minSize >= 0 &&
-          s.maxSize >= 1 &&
-          s.minSize <= s.maxSize &&
-          s.desiredSize >= s.minSize &&
-          s.desiredSize <= s.maxSize
-        )
-      ) {
-        throw invalid(
-          `Minimum capacity ${s.minSize} can't be greater than desired size ${s.desiredSize} or maximum capacity ${s.maxSize}.`,
-        );
-      }
+      checkScaling(s);
       if (!Array.isArray(b.subnets) || !b.subnets.length)
         throw invalid('subnets must not be empty.');
       if (
@@ -705,6 +724,35 @@ export async function handleEks(
           .map(r => r.data.name)
           .sort(),
       });
+    }
+
+    case 'UpdateNodegroupConfig': {
+      const r = findNodegroup(parts[1], parts[3]);
+      const update = updateNodegroupConfig(r.data, statusOf(r), body(), {
+        durationMs: ctx.durations.eksNodegroupUpdate,
+      });
+      ctx.state.put(r);
+      return json(200, { update: renderUpdate(update) });
+    }
+
+    case 'ListUpdates':
+    case 'DescribeUpdate': {
+      findCluster(parts[1]);
+      const nodegroup = req.query.get('nodegroupName');
+      // The sandbox keeps node groups' updates only (no cluster or add-on updates).
+      const updates = nodegroup
+        ? findNodegroup(parts[1], nodegroup).data.updates ?? []
+        : [];
+      if (op === 'ListUpdates')
+        return json(200, { updateIds: updates.map(u => u.id) });
+      const update = updates.find(u => u.id === parts[3]);
+      if (!update)
+        throw new ServiceError(
+          404,
+          'ResourceNotFoundException',
+          `No update found for ID: ${parts[3]}.`,
+        );
+      return json(200, { update: renderUpdate(update) });
     }
 
     case 'DeleteNodegroup': {

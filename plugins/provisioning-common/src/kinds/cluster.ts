@@ -103,6 +103,19 @@ export const cluster = defineKind({
   }),
   typicalCreateSeconds: 720,
   catalogType: 'aws-eks-cluster',
+  // The node group's bounds change in place (UpdateNodegroupConfig keeps the nodes running).
+  changes: {
+    minNodes: { inPlace: true },
+    maxNodes: { inPlace: true },
+    desiredNodes: {
+      inPlace: false,
+      why: 'the node count is moved by the autoscaler between minNodes and maxNodes: change those',
+    },
+    nodeInstanceType: {
+      inPlace: false,
+      why: "a node group's instance types are chosen when it is created, and Konductor does not replace node groups yet",
+    },
+  },
   plannedFacts: c => ({
     'eks.secretsEncrypted': {
       value: c.encryptSecrets,

@@ -27,6 +27,7 @@ export const durations = {
   eksClusterDelete: 100,
   eksNodegroup: 200,
   eksNodegroupDelete: 100,
+  eksNodegroupUpdate: 200,
   deployment: 150,
   namespaceDelete: 1000,
   natGateway: 80,

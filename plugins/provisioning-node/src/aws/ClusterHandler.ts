@@ -6,9 +6,11 @@ import {
   DeleteNodegroupCommand,
   DescribeClusterCommand,
   DescribeNodegroupCommand,
+  DescribeUpdateCommand,
   EKSClient,
   ListNodegroupsCommand,
   ResourceInUseException,
+  UpdateNodegroupConfigCommand,
 } from '@aws-sdk/client-eks';
 import {
   cluster as clusterKind,
@@ -124,6 +126,7 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
     );
 
     const nodegroupName = `${name}-nodes`;
+    let adopted = false;
     try {
       await eks.send(
         new CreateNodegroupCommand({
@@ -150,21 +153,36 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
         )
       ).nodegroup;
       adopt(ctx, `node group ${nodegroupName}`, tagRecord(existing?.tags));
-      // Not the desired size: an autoscaler moves it between the bounds.
       refuseDifferences(ctx, `node group ${nodegroupName}`, [
         [
           'nodeInstanceType',
           spec.nodeInstanceType,
           existing?.instanceTypes?.join(', '),
+          "a node group's instance types are chosen when it is created, and Konductor does not replace node groups yet",
         ],
-        ['minNodes', spec.minNodes, existing?.scalingConfig?.minSize],
-        ['maxNodes', spec.maxNodes, existing?.scalingConfig?.maxSize],
       ]);
+      adopted = true;
     }
+    await this.nodegroupActive(ctx, nodegroupName);
+    if (adopted) await this.scaleToSpec(ctx, nodegroupName);
+    return {
+      clusterName: name,
+      endpoint: cluster.endpoint!,
+      arn: cluster.arn!,
+      nodegroupName,
+    };
+  }
+
+  /** Waits until the node group is ACTIVE; a failed create fails with EKS's health issues. */
+  private async nodegroupActive(ctx: Ctx, nodegroupName: string) {
+    const eks = await this.aws.client(EKSClient, ctx);
     await this.aws.wait(ctx, `node group ${nodegroupName}`, async () => {
       const n = (
         await eks.send(
-          new DescribeNodegroupCommand({ clusterName: name, nodegroupName }),
+          new DescribeNodegroupCommand({
+            clusterName: ctx.stackId,
+            nodegroupName,
+          }),
         )
       ).nodegroup!;
       if (n.status === 'ACTIVE') return { done: true };
@@ -176,12 +194,72 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
         );
       return { state: n.status ?? 'unknown' };
     });
-    return {
-      clusterName: name,
-      endpoint: cluster.endpoint!,
-      arn: cluster.arn!,
-      nodegroupName,
-    };
+  }
+
+  /**
+   * Changes an adopted node group's bounds to the spec's (UpdateNodegroupConfig, which keeps the
+   * nodes running) and follows the update EKS reports (DescribeUpdate) until it is Successful.
+   * The desired size is the autoscaler's: it is only kept within the new bounds.
+   */
+  private async scaleToSpec(ctx: Ctx, nodegroupName: string) {
+    const spec = ctx.resource;
+    const eks = await this.aws.client(EKSClient, ctx);
+    const clusterName = ctx.stackId;
+    const current = (
+      await eks.send(
+        new DescribeNodegroupCommand({ clusterName, nodegroupName }),
+      )
+    ).nodegroup!.scalingConfig;
+    if (
+      current?.minSize === spec.minNodes &&
+      current?.maxSize === spec.maxNodes
+    )
+      return;
+    const desiredSize = Math.min(
+      Math.max(current?.desiredSize ?? spec.desiredNodes, spec.minNodes),
+      spec.maxNodes,
+    );
+    ctx.progress(
+      `node group ${nodegroupName}: scaling to ${spec.minNodes}-${spec.maxNodes} nodes`,
+    );
+    const { update } = await eks.send(
+      new UpdateNodegroupConfigCommand({
+        clusterName,
+        nodegroupName,
+        scalingConfig: {
+          minSize: spec.minNodes,
+          maxSize: spec.maxNodes,
+          desiredSize,
+        },
+      }),
+    );
+    await this.aws.wait(
+      ctx,
+      `node group ${nodegroupName} update ${update!.id}`,
+      async () => {
+        const u = (
+          await eks.send(
+            new DescribeUpdateCommand({
+              name: clusterName,
+              nodegroupName,
+              updateId: update!.id!,
+            }),
+          )
+        ).update!;
+        if (u.status === 'Successful') return { done: true };
+        if (u.status === 'Failed' || u.status === 'Cancelled')
+          throw new Error(
+            `Node group ${nodegroupName} update ${
+              u.id
+            } ${u.status.toLowerCase()}: ${
+              u.errors
+                ?.map(e => `${e.errorCode}: ${e.errorMessage}`)
+                .join('; ') || 'EKS gave no reason'
+            }`,
+          );
+        return { state: u.status ?? 'unknown' };
+      },
+    );
   }
 
   async destroy(ctx: ResourceContext): Promise<RemovalResult> {

@@ -441,7 +441,8 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       await expect(platform().getStackVersions(key)).rejects.toMatchObject({
         statusCode: 404,
       });
-    });
+      // Four runs and a destroy against the sandbox: seconds on a busy machine.
+    }, 60_000);
 
     it('refuses a stack whose name another group owns, naming the owner, before any cloud call', async () => {
       const input = { ...inputOf(stackExamples[1].example), name: 'contested' };
