@@ -120,6 +120,7 @@ export const DEFAULT_DURATIONS: SandboxDurations = {
   rdsModify: 4000,
   eksCluster: 4000,
   eksClusterDelete: 1000,
+  eksClusterUpdate: 3000,
   eksNodegroup: 2000,
   eksNodegroupDelete: 1000,
   eksNodegroupUpdate: 3000,

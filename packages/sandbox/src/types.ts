@@ -17,6 +17,8 @@ export interface SandboxDurations {
   eksCluster: number;
   /** EKS cluster `DELETING` -> gone. */
   eksClusterDelete: number;
+  /** EKS cluster `UPDATING` -> `ACTIVE` after UpdateClusterVersion. */
+  eksClusterUpdate: number;
   /** EKS node group `CREATING` -> `ACTIVE`. */
   eksNodegroup: number;
   /** EKS node group `DELETING` -> gone. */

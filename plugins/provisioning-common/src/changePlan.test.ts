@@ -17,7 +17,7 @@ const specOf = (resources: Record<string, object>): StackSpec => {
 const current = specOf({
   network: { cidr: '10.0.0.0/16' },
   database: { instanceClass: 'db.t4g.micro', storageGb: 50 },
-  cluster: {},
+  cluster: { kubernetesVersion: '1.32' },
   app: { image: 'ghcr.io/acme/shop:1.0.0', replicas: 2 },
 });
 
@@ -32,7 +32,7 @@ describe('planChange', () => {
           storageGb: 100,
           multiAz: true,
         },
-        cluster: { maxNodes: 5 },
+        cluster: { kubernetesVersion: '1.33', maxNodes: 5 },
         app: { image: 'ghcr.io/acme/shop:1.1.0', replicas: 3 },
       }),
       4,
@@ -44,7 +44,10 @@ describe('planChange', () => {
     expect(byName.cluster).toMatchObject({
       action: 'update',
       interrupts: false,
-      changes: [{ path: 'maxNodes', before: 3, after: 5 }],
+      changes: [
+        { path: 'kubernetesVersion', before: '1.32', after: '1.33' },
+        { path: 'maxNodes', before: 3, after: 5 },
+      ],
     });
     expect(byName.database).toMatchObject({
       action: 'update',
@@ -80,13 +83,14 @@ describe('planChange', () => {
           encrypted: false,
           engineVersion: '17.4',
         },
-        cluster: { desiredNodes: 3 },
+        cluster: { kubernetesVersion: '1.34', desiredNodes: 3 },
       }),
       1,
     );
     expect(plan.refusals).toEqual([
       'resources.app: Konductor does not remove a resource from an existing stack yet (it is not in the new spec): keep it as it is, or destroy the stack',
       'resources.cluster.desiredNodes: the node count is moved by the autoscaler between minNodes and maxNodes: change those',
+      'resources.cluster.kubernetesVersion: EKS upgrades one minor version at a time: ask for 1.33 first',
       'resources.database.encrypted: encryption is chosen when an instance is created',
       'resources.database.engineVersion: Konductor upgrades minor versions in place, not major ones',
       'resources.database.storageGb: RDS can only grow storage',
@@ -104,7 +108,7 @@ describe('planChange', () => {
       specOf({
         network: { cidr: '10.0.0.0/16' },
         database: { instanceClass: 'db.t4g.micro', storageGb: 50 },
-        cluster: {},
+        cluster: { kubernetesVersion: '1.32' },
         app: { image: 'ghcr.io/acme/shop:1.0.0', replicas: 2 },
         secrets: { generated: ['SESSION_KEY'] },
       }),

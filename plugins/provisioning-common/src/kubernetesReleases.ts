@@ -75,3 +75,21 @@ export function newestEksVersion(date: Date): string {
     versions[versions.length - 1]
   );
 }
+
+/**
+ * Why EKS cannot take a cluster from `current` to `wanted` in one upgrade (one minor version at a
+ * time, never down), or undefined when it can (or there is nothing to do).
+ */
+export function kubernetesUpgradeRefusal(
+  current: string,
+  wanted: string,
+): string | undefined {
+  const [from, to] = [current, wanted].map(v => Number(v.split('.')[1]));
+  if (to === from) return undefined;
+  if (to < from) return 'EKS does not downgrade a cluster';
+  if (to > from + 1)
+    return `EKS upgrades one minor version at a time: ask for 1.${
+      from + 1
+    } first`;
+  return undefined;
+}

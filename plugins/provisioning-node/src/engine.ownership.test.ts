@@ -1,5 +1,9 @@
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
-import { DescribeNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
+import {
+  DescribeClusterCommand,
+  DescribeNodegroupCommand,
+  EKSClient,
+} from '@aws-sdk/client-eks';
 import { ProvisioningEvent } from '@konductor/plugin-provisioning-common';
 import { destroyStack } from './destroy';
 import { resourceContext, StackProvisioningError } from './stackRun';
@@ -192,9 +196,10 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       await expect(
         run(bigger, [], { runId: 'task-4_grow-dev' }),
       ).resolves.toMatchObject({ database: { instanceId: 'grow-dev-db' } });
-    });
+      // Four runs of a database against the sandbox: seconds on a busy machine.
+    }, 30_000);
 
-    it('scales the node group in place on a re-run with other bounds, following the EKS update; refuses other nodes', async () => {
+    it('scales the node group and upgrades Kubernetes in place on a re-run, following the EKS updates; refuses other nodes and a skipped minor', async () => {
       const first = stack('nodes');
       first.resources = {
         network: {
@@ -203,7 +208,7 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
           availabilityZones: 2,
           natGateways: 0,
         },
-        cluster: first.resources.cluster,
+        cluster: { ...first.resources.cluster!, kubernetesVersion: '1.33' },
       };
       await run(first, [], { runId: 'task-1_nodes-dev' });
       const before = await resources();
@@ -264,7 +269,44 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
           ),
         },
       });
-    });
+
+      // Two minors at once: refused before anything changes.
+      const skip = structuredClone(wider);
+      skip.resources.cluster!.kubernetesVersion = '1.35';
+      const skipped = await run(skip, [], { runId: 'task-4_nodes-dev' }).catch(
+        e => e,
+      );
+      expect(skipped.message).toContain(
+        'resources.cluster.kubernetesVersion is 1.33, not 1.35 (EKS upgrades one minor version at a time: ask for 1.34 first)',
+      );
+      // One minor: the control plane, then the node group.
+      const next = structuredClone(wider);
+      next.resources.cluster!.kubernetesVersion = '1.34';
+      const upgrade: ProvisioningEvent[] = [];
+      await run(next, upgrade, { runId: 'task-5_nodes-dev' });
+      const steps = upgrade
+        .map(e => e.detail ?? '')
+        .filter(d => d.includes('upgrading Kubernetes'));
+      expect(steps).toEqual([
+        'EKS cluster nodes-dev: upgrading Kubernetes 1.33 to 1.34',
+        'node group nodes-dev-nodes: upgrading Kubernetes 1.33 to 1.34',
+      ]);
+      const { cluster } = await eks.send(
+        new DescribeClusterCommand({ name: 'nodes-dev' }),
+      );
+      expect(cluster).toMatchObject({ status: 'ACTIVE', version: '1.34' });
+      expect(
+        (
+          await eks.send(
+            new DescribeNodegroupCommand({
+              clusterName: 'nodes-dev',
+              nodegroupName: 'nodes-dev-nodes',
+            }),
+          )
+        ).nodegroup?.version,
+      ).toBe('1.34');
+      // Five runs of a cluster against the sandbox: seconds on a busy machine.
+    }, 30_000);
 
     it("refuses a re-run whose network asks for another range than its VPC's", async () => {
       const first = stack('range');

@@ -18,6 +18,7 @@ export const FAST = {
   rdsModify: 300,
   eksCluster: 300,
   eksClusterDelete: 200,
+  eksClusterUpdate: 200,
   eksNodegroup: 200,
   eksNodegroupDelete: 200,
   eksNodegroupUpdate: 200,

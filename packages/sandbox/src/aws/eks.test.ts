@@ -27,6 +27,8 @@ import {
   DescribeUpdateCommand,
   ListUpdatesCommand,
   UpdateNodegroupConfigCommand,
+  UpdateClusterVersionCommand,
+  UpdateNodegroupVersionCommand,
 } from '@aws-sdk/client-eks';
 import { aws, eventually, inspect, useSandbox } from '../__testUtils__/sandbox';
 
@@ -316,6 +318,55 @@ describe('EKS', () => {
         }),
       ),
     ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+
+    // A Kubernetes upgrade: one minor at a time, the control plane first, then the node group.
+    const clusterUpdate = (version: string) =>
+      eks().send(new UpdateClusterVersionCommand({ name: 'shop', version }));
+    await expect(clusterUpdate('1.33')).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: 'Unsupported Kubernetes minor version update from 1.31 to 1.33',
+    });
+    await expect(clusterUpdate('1.30')).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+    });
+    const upgrade = (await clusterUpdate('1.32')).update!;
+    expect(upgrade).toMatchObject({
+      status: 'InProgress',
+      type: 'VersionUpdate',
+    });
+    expect(
+      (await eks().send(new DescribeClusterCommand({ name: 'shop' }))).cluster,
+    ).toMatchObject({ status: 'UPDATING', version: '1.31' });
+    await eventually(async () =>
+      (
+        await eks().send(
+          new DescribeUpdateCommand({ name: 'shop', updateId: upgrade.id! }),
+        )
+      ).update?.status === 'Successful'
+        ? true
+        : undefined,
+    );
+    expect(
+      (await eks().send(new DescribeClusterCommand({ name: 'shop' }))).cluster,
+    ).toMatchObject({ status: 'ACTIVE', version: '1.32' });
+    // The node group is still 1.31: the next minor waits for it.
+    await expect(clusterUpdate('1.33')).rejects.toMatchObject({
+      name: 'InvalidRequestException',
+      message:
+        'Nodegroups default must be updated to match cluster version 1.32 before updating cluster version',
+    });
+    const nodes = (
+      await eks().send(
+        new UpdateNodegroupVersionCommand({
+          clusterName: 'shop',
+          nodegroupName: 'default',
+        }),
+      )
+    ).update!;
+    expect(nodes.params).toEqual([{ type: 'Version', value: '1.32' }]);
+    await eventually(async () =>
+      (await describe()).version === '1.32' ? true : undefined,
+    );
 
     await expect(
       eks().send(new DeleteClusterCommand({ name: 'shop' })),

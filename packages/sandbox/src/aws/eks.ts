@@ -9,12 +9,11 @@ import {
   parseJson,
 } from '../types';
 import {
-  UpdatableNodegroup,
+  Scaling,
+  Updatable,
   checkScaling,
-  renderUpdate,
-  settleUpdates,
-  updateInProgress,
-  updateNodegroupConfig,
+  checkVersionUpdate,
+  eksUpdates,
 } from './eksUpdates';
 import { phaseOf, SandboxResource } from '../state';
 import { AwsCaller } from './protocol';
@@ -35,7 +34,7 @@ export const EKS_VERSIONS = [
   '1.35',
 ];
 
-export interface Cluster {
+export interface Cluster extends Updatable {
   name: string;
   arn: string;
   version: string;
@@ -52,8 +51,11 @@ export interface Cluster {
   encryptionConfig?: unknown[];
   tags: Record<string, string>;
 }
-interface Nodegroup extends UpdatableNodegroup {
+interface Nodegroup extends Updatable {
   cluster: string;
+  /** Its Kubernetes version (the cluster's when it was created). */
+  version: string;
+  scaling: Scaling;
   name: string;
   arn: string;
   nodeRole: string;
@@ -94,7 +96,9 @@ function renderCluster(r: SandboxResource<Cluster>, ctx: SandboxContext) {
     createdAt: r.createdAt / 1000,
     version: c.version,
     roleArn: c.roleArn,
-    status,
+    // Updating, a cluster keeps serving its API.
+    status:
+      status === 'ACTIVE' && eksUpdates.inProgress(c) ? 'UPDATING' : status,
     endpoint:
       status === 'ACTIVE'
         ? `${ctx.kubernetes.url}/k8s/${endpointId(r.id)}`
@@ -140,7 +144,9 @@ function renderCluster(r: SandboxResource<Cluster>, ctx: SandboxContext) {
 function nodegroupStatus(r: SandboxResource<Nodegroup>) {
   const status = statusOf(r);
   if (status === 'FAILED') return 'CREATE_FAILED';
-  return status === 'ACTIVE' && updateInProgress(r.data) ? 'UPDATING' : status;
+  return status === 'ACTIVE' && eksUpdates.inProgress(r.data)
+    ? 'UPDATING'
+    : status;
 }
 
 function renderNodegroup(r: SandboxResource<Nodegroup>) {
@@ -150,7 +156,7 @@ function renderNodegroup(r: SandboxResource<Nodegroup>) {
     nodegroupName: n.name,
     nodegroupArn: n.arn,
     clusterName: n.cluster,
-    version: undefined,
+    version: n.version,
     status,
     createdAt: r.createdAt / 1000,
     modifiedAt: r.createdAt / 1000,
@@ -333,19 +339,22 @@ export function eksOperation(req: SandboxRequest): string {
   if (parts[2] === 'updates')
     return (
       (
-        { GET3: 'ListUpdates', GET4: 'DescribeUpdate' } as Record<
-          string,
-          string
-        >
+        {
+          POST3: 'UpdateClusterVersion',
+          GET3: 'ListUpdates',
+          GET4: 'DescribeUpdate',
+        } as Record<string, string>
       )[`${req.method}${parts.length}`] ?? 'Unknown'
     );
-  if (
-    parts[2] === 'node-groups' &&
-    parts[4] === 'update-config' &&
-    req.method === 'POST' &&
-    parts.length === 5
-  )
-    return 'UpdateNodegroupConfig';
+  if (parts[2] === 'node-groups' && req.method === 'POST' && parts.length === 5)
+    return (
+      (
+        {
+          'update-config': 'UpdateNodegroupConfig',
+          'update-version': 'UpdateNodegroupVersion',
+        } as Record<string, string>
+      )[parts[4]] ?? 'Unknown'
+    );
   const ng = parts[2] === 'node-groups';
   const map: Record<string, string> = ng
     ? {
@@ -392,6 +401,7 @@ export async function handleEks(
         `No cluster found for name: ${name}.`,
         { clusterName: name },
       );
+    if (eksUpdates.settle(r.data)) ctx.state.put(r);
     return r;
   };
   const nodegroupsOf = (cluster: string) =>
@@ -417,7 +427,7 @@ export async function handleEks(
         `No node group found for name: ${name}.`,
         { clusterName: cluster, nodegroupName: name },
       );
-    if (settleUpdates(r.data)) ctx.state.put(r);
+    if (eksUpdates.settle(r.data)) ctx.state.put(r);
     return r;
   };
 
@@ -704,6 +714,7 @@ export async function handleEks(
           nodeRole: b.nodeRole,
           subnets: b.subnets,
           instanceTypes: b.instanceTypes ?? ['t3.medium'],
+          version: cluster.data.version,
           scaling: s,
           tags: b.tags ?? {},
         },
@@ -728,21 +739,119 @@ export async function handleEks(
 
     case 'UpdateNodegroupConfig': {
       const r = findNodegroup(parts[1], parts[3]);
-      const update = updateNodegroupConfig(r.data, statusOf(r), body(), {
-        durationMs: ctx.durations.eksNodegroupUpdate,
-      });
+      const b = body();
+      const unmodelled = [
+        'labels',
+        'taints',
+        'updateConfig',
+        'nodeRepairConfig',
+      ];
+      const asked = unmodelled.filter(k => b[k] !== undefined);
+      if (asked.length)
+        throw invalid(
+          `The sandbox does not model ${asked.join(
+            ', ',
+          )} updates of a node group.`,
+        );
+      if (!b.scalingConfig) throw invalid('No changes needed');
+      if (statusOf(r) !== 'ACTIVE')
+        throw new ServiceError(
+          409,
+          'ResourceInUseException',
+          `Nodegroup ${r.data.name} is not in ACTIVE status`,
+        );
+      const scaling = { ...r.data.scaling, ...b.scalingConfig } as Scaling;
+      checkScaling(scaling);
+      const params = (
+        [
+          ['MinSize', 'minSize'],
+          ['MaxSize', 'maxSize'],
+          ['DesiredSize', 'desiredSize'],
+        ] as const
+      )
+        .filter(([, key]) => b.scalingConfig[key] !== undefined)
+        .map(([type, key]) => ({ type, value: String(scaling[key]) }));
+      const update = eksUpdates.start(
+        r.data,
+        { type: 'ConfigUpdate', params, changes: { scaling } },
+        ctx.durations.eksNodegroupUpdate,
+      );
       ctx.state.put(r);
-      return json(200, { update: renderUpdate(update) });
+      return json(200, { update: eksUpdates.render(update) });
+    }
+
+    case 'UpdateNodegroupVersion': {
+      // The node group's nodes replaced by ones of the cluster's version (or an older one).
+      const r = findNodegroup(parts[1], parts[3]);
+      const cluster = findCluster(parts[1]).data;
+      const version = body().version ?? cluster.version;
+      if (!EKS_VERSIONS.includes(version))
+        throw invalid(`unsupported Kubernetes version ${version}`);
+      if (Number(version.split('.')[1]) > Number(cluster.version.split('.')[1]))
+        throw invalid(
+          `Requested Kubernetes version ${version} is newer than the cluster's ${cluster.version}.`,
+        );
+      if (version === r.data.version)
+        throw invalid(
+          `Nodegroup ${r.data.name} is already at Kubernetes version ${version}.`,
+        );
+      const update = eksUpdates.start(
+        r.data,
+        {
+          type: 'VersionUpdate',
+          params: [{ type: 'Version', value: version }],
+          changes: { version },
+        },
+        ctx.durations.eksNodegroupUpdate,
+      );
+      ctx.state.put(r);
+      return json(200, { update: eksUpdates.render(update) });
+    }
+
+    case 'UpdateClusterVersion': {
+      const r = findCluster(parts[1]);
+      const version = body().version;
+      if (typeof version !== 'string') throw invalid('version is required.');
+      if (statusOf(r) !== 'ACTIVE')
+        throw new ServiceError(
+          409,
+          'ResourceInUseException',
+          `Cluster ${r.data.name} is not in ACTIVE status`,
+        );
+      checkVersionUpdate(
+        r.data.version,
+        version,
+        EKS_VERSIONS,
+        nodegroupsOf(r.data.name).map(n => ({
+          name: n.data.name,
+          version: n.data.version,
+        })),
+      );
+      const update = eksUpdates.start(
+        r.data,
+        {
+          type: 'VersionUpdate',
+          params: [
+            { type: 'Version', value: version },
+            { type: 'PlatformVersion', value: 'eks.1' },
+          ],
+          changes: { version },
+        },
+        ctx.durations.eksClusterUpdate,
+      );
+      ctx.state.put(r);
+      return json(200, { update: eksUpdates.render(update) });
     }
 
     case 'ListUpdates':
     case 'DescribeUpdate': {
-      findCluster(parts[1]);
+      const cluster = findCluster(parts[1]);
       const nodegroup = req.query.get('nodegroupName');
-      // The sandbox keeps node groups' updates only (no cluster or add-on updates).
-      const updates = nodegroup
-        ? findNodegroup(parts[1], nodegroup).data.updates ?? []
-        : [];
+      // A node group's updates, or (without nodegroupName) the cluster's own.
+      const updates =
+        (nodegroup
+          ? findNodegroup(parts[1], nodegroup).data.updates
+          : cluster.data.updates) ?? [];
       if (op === 'ListUpdates')
         return json(200, { updateIds: updates.map(u => u.id) });
       const update = updates.find(u => u.id === parts[3]);
@@ -752,7 +861,7 @@ export async function handleEks(
           'ResourceNotFoundException',
           `No update found for ID: ${parts[3]}.`,
         );
-      return json(200, { update: renderUpdate(update) });
+      return json(200, { update: eksUpdates.render(update) });
     }
 
     case 'DeleteNodegroup': {

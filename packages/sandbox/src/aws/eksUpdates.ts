@@ -8,22 +8,79 @@ export interface Scaling {
   desiredSize: number;
 }
 
-/** One UpdateNodegroupConfig: in progress until `until`, then applied (`Successful`). */
-export interface NodegroupUpdate {
+/**
+ * One EKS update of a cluster or node group (UpdateClusterVersion, UpdateNodegroupConfig,
+ * UpdateNodegroupVersion): `InProgress` until `until`, then `Successful` with `changes` applied.
+ */
+export interface EksUpdate {
   id: string;
-  type: 'ConfigUpdate';
+  type: 'VersionUpdate' | 'ConfigUpdate';
   params: { type: string; value: string }[];
   createdAt: number;
   until: number;
-  scaling: Scaling;
+  changes: Record<string, unknown>;
   applied?: boolean;
 }
 
-/** What of a node group its updates read and change. */
-export interface UpdatableNodegroup {
-  scaling: Scaling;
-  updates?: NodegroupUpdate[];
+/** What of a cluster or node group its updates read and change. */
+export interface Updatable {
+  updates?: EksUpdate[];
 }
+
+/** EKS's update lifecycle of one cluster or node group. */
+export const eksUpdates = {
+  /** The update in progress, if any. */
+  inProgress(target: Updatable, now = Date.now()): EksUpdate | undefined {
+    return target.updates?.find(u => now < u.until);
+  },
+
+  /** Applies the updates whose time has come; true when something changed (the caller stores it). */
+  settle(target: Updatable, now = Date.now()): boolean {
+    let changed = false;
+    for (const u of target.updates ?? [])
+      if (!u.applied && now >= u.until) {
+        Object.assign(target, u.changes);
+        u.applied = true;
+        changed = true;
+      }
+    return changed;
+  },
+
+  /** Starts an update of `target`, refused while another is in progress. */
+  start(
+    target: Updatable,
+    update: Pick<EksUpdate, 'type' | 'params' | 'changes'>,
+    durationMs: number,
+    now = Date.now(),
+  ): EksUpdate {
+    if (eksUpdates.inProgress(target, now))
+      throw new ServiceError(
+        409,
+        'ResourceInUseException',
+        'An update is already in progress; wait for it to finish.',
+      );
+    const started = {
+      ...update,
+      id: randomUUID(),
+      createdAt: now,
+      until: now + durationMs,
+    };
+    target.updates = [...(target.updates ?? []), started];
+    return started;
+  },
+
+  /** An update as DescribeUpdate answers it. */
+  render(u: EksUpdate, now = Date.now()) {
+    return {
+      id: u.id,
+      status: now < u.until ? 'InProgress' : 'Successful',
+      type: u.type,
+      params: u.params,
+      createdAt: u.createdAt / 1000,
+      errors: [],
+    };
+  },
+};
 
 /** Refuses a scaling configuration EKS refuses (the bounds and the desired size between them). */
 export function checkScaling(s: Scaling): void {
@@ -43,94 +100,39 @@ export function checkScaling(s: Scaling): void {
     );
 }
 
-/** The update in progress, if any. */
-export function updateInProgress(
-  n: UpdatableNodegroup,
-  now = Date.now(),
-): NodegroupUpdate | undefined {
-  return n.updates?.find(u => now < u.until);
-}
-
-/** Applies the updates whose time has come; true when something changed (the caller stores it). */
-export function settleUpdates(
-  n: UpdatableNodegroup,
-  now = Date.now(),
-): boolean {
-  let changed = false;
-  for (const u of n.updates ?? [])
-    if (!u.applied && now >= u.until) {
-      n.scaling = u.scaling;
-      u.applied = true;
-      changed = true;
-    }
-  return changed;
-}
-
-/** An update as DescribeUpdate answers it. */
-export function renderUpdate(u: NodegroupUpdate, now = Date.now()) {
-  return {
-    id: u.id,
-    status: now < u.until ? 'InProgress' : 'Successful',
-    type: u.type,
-    params: u.params,
-    createdAt: u.createdAt / 1000,
-    errors: [],
-  };
-}
+const minor = (version: string) => Number(version.split('.')[1]);
 
 /**
- * UpdateNodegroupConfig's scaling configuration, as EKS applies it: the node group `UPDATING`
- * for `durationMs` while an update, whose id DescribeUpdate follows, is `InProgress`, then
- * `ACTIVE` with the new sizes. Refused while the node group is not ACTIVE or another update is in
- * progress, and for sizes EKS refuses; unset sizes keep their values. Labels, taints and the
- * update configuration are not modelled and refused.
+ * Refuses a cluster version update EKS refuses (its user guide: one minor version at a time,
+ * never down, with every managed node group at the cluster's version first).
  */
-export function updateNodegroupConfig(
-  n: UpdatableNodegroup,
-  status: string,
-  body: Record<string, any>,
-  options: { durationMs: number; now?: number },
-): NodegroupUpdate {
-  const now = options.now ?? Date.now();
-  const unsupported = ['labels', 'taints', 'updateConfig', 'nodeRepairConfig'];
-  const asked = unsupported.filter(k => body[k] !== undefined);
-  if (asked.length)
+export function checkVersionUpdate(
+  current: string,
+  wanted: string,
+  versions: string[],
+  nodegroupVersions: { name: string; version: string }[],
+): void {
+  if (!versions.includes(wanted))
     throw new ServiceError(
       400,
       'InvalidParameterException',
-      `The sandbox does not model ${asked.join(', ')} updates of a node group.`,
+      `unsupported Kubernetes version ${wanted}`,
     );
-  if (!body.scalingConfig)
+  if (minor(wanted) !== minor(current) + 1)
     throw new ServiceError(
       400,
       'InvalidParameterException',
-      'No changes needed',
+      `Unsupported Kubernetes minor version update from ${current} to ${wanted}`,
     );
-  if (status !== 'ACTIVE' || updateInProgress(n, now))
+  const behind = nodegroupVersions.filter(n => n.version !== current);
+  if (behind.length)
     throw new ServiceError(
-      409,
-      'ResourceInUseException',
-      'Nodegroup cannot be updated while it is not in ACTIVE status or an update is in progress.',
+      400,
+      'InvalidRequestException',
+      `Nodegroups ${behind
+        .map(n => n.name)
+        .join(
+          ', ',
+        )} must be updated to match cluster version ${current} before updating cluster version`,
     );
-  const scaling = { ...n.scaling, ...body.scalingConfig } as Scaling;
-  checkScaling(scaling);
-  const params = (
-    [
-      ['MinSize', 'minSize'],
-      ['MaxSize', 'maxSize'],
-      ['DesiredSize', 'desiredSize'],
-    ] as const
-  )
-    .filter(([, key]) => body.scalingConfig[key] !== undefined)
-    .map(([type, key]) => ({ type, value: String(scaling[key]) }));
-  const update: NodegroupUpdate = {
-    id: randomUUID(),
-    type: 'ConfigUpdate',
-    params,
-    createdAt: now,
-    until: now + options.durationMs,
-    scaling,
-  };
-  n.updates = [...(n.updates ?? []), update];
-  return update;
 }

@@ -1,6 +1,10 @@
 import { z } from 'zod/v3';
 import { PRICES } from '../prices';
-import { EKS_RELEASES, newestEksVersion } from '../kubernetesReleases';
+import {
+  EKS_RELEASES,
+  kubernetesUpgradeRefusal,
+  newestEksVersion,
+} from '../kubernetesReleases';
 import { cents, defineKind } from './definition';
 
 /** Kubernetes versions Konductor's AWS provider offers: those in the EKS release calendar. */
@@ -105,6 +109,8 @@ export const cluster = defineKind({
   catalogType: 'aws-eks-cluster',
   // The node group's bounds change in place (UpdateNodegroupConfig keeps the nodes running).
   changes: {
+    // The control plane, then the node group's nodes (replaced respecting disruption budgets).
+    kubernetesVersion: { inPlace: true, refuses: kubernetesUpgradeRefusal },
     minNodes: { inPlace: true },
     maxNodes: { inPlace: true },
     desiredNodes: {

@@ -25,6 +25,7 @@ export const durations = {
   rdsModify: 300,
   eksCluster: 500,
   eksClusterDelete: 100,
+  eksClusterUpdate: 200,
   eksNodegroup: 200,
   eksNodegroupDelete: 100,
   eksNodegroupUpdate: 200,

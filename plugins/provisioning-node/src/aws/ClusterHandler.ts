@@ -10,9 +10,12 @@ import {
   EKSClient,
   ListNodegroupsCommand,
   ResourceInUseException,
+  UpdateClusterVersionCommand,
   UpdateNodegroupConfigCommand,
+  UpdateNodegroupVersionCommand,
 } from '@aws-sdk/client-eks';
 import {
+  kubernetesUpgradeRefusal,
   cluster as clusterKind,
   network,
   type OutputsOf,
@@ -31,6 +34,7 @@ import { removalOf } from './removal';
 import { deleteSecurityGroup, securityGroup } from './securityGroups';
 
 type Ctx = ResourceContext<SpecOf<typeof clusterKind>>;
+
 type Outputs = OutputsOf<typeof clusterKind>;
 
 /** The stack's EKS cluster (named as the stack), its managed node group and its security group. */
@@ -56,6 +60,7 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
     const tags = stackTags(ctx);
     const groupId = await securityGroup(this.aws, ctx, 'cluster', 443);
     const subnetIds = ctx.dependency(network).subnetIds;
+    let clusterAdopted = false;
     try {
       await eks.send(
         new CreateClusterCommand({
@@ -100,13 +105,21 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
       const existing = await this.describe(ctx);
       adopt(ctx, `EKS cluster ${name}`, tagRecord(existing.tags));
       refuseDifferences(ctx, `EKS cluster ${name}`, [
-        ['kubernetesVersion', spec.kubernetesVersion, existing.version],
         [
           'publicEndpoint',
           spec.publicEndpoint,
           existing.resourcesVpcConfig?.endpointPublicAccess,
         ],
       ]);
+      const why = kubernetesUpgradeRefusal(
+        existing.version!,
+        spec.kubernetesVersion,
+      );
+      if (why)
+        refuseDifferences(ctx, `EKS cluster ${name}`, [
+          ['kubernetesVersion', spec.kubernetesVersion, existing.version, why],
+        ]);
+      clusterAdopted = true;
     }
     const cluster = await this.aws.wait<Cluster>(
       ctx,
@@ -124,6 +137,20 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
         return { state: c.status ?? 'unknown' };
       },
     );
+
+    if (clusterAdopted && cluster.version !== spec.kubernetesVersion) {
+      // The control plane first; the node group follows once it is there.
+      ctx.progress(
+        `EKS cluster ${name}: upgrading Kubernetes ${cluster.version} to ${spec.kubernetesVersion}`,
+      );
+      const { update } = await eks.send(
+        new UpdateClusterVersionCommand({
+          name,
+          version: spec.kubernetesVersion,
+        }),
+      );
+      await this.followUpdate(ctx, `EKS cluster ${name}`, update!.id!);
+    }
 
     const nodegroupName = `${name}-nodes`;
     let adopted = false;
@@ -164,7 +191,10 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
       adopted = true;
     }
     await this.nodegroupActive(ctx, nodegroupName);
-    if (adopted) await this.scaleToSpec(ctx, nodegroupName);
+    if (adopted) {
+      await this.scaleToSpec(ctx, nodegroupName);
+      await this.upgradeNodes(ctx, nodegroupName);
+    }
     return {
       clusterName: name,
       endpoint: cluster.endpoint!,
@@ -233,33 +263,74 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
         },
       }),
     );
-    await this.aws.wait(
+    await this.followUpdate(
       ctx,
-      `node group ${nodegroupName} update ${update!.id}`,
-      async () => {
-        const u = (
-          await eks.send(
-            new DescribeUpdateCommand({
-              name: clusterName,
-              nodegroupName,
-              updateId: update!.id!,
-            }),
-          )
-        ).update!;
-        if (u.status === 'Successful') return { done: true };
-        if (u.status === 'Failed' || u.status === 'Cancelled')
-          throw new Error(
-            `Node group ${nodegroupName} update ${
-              u.id
-            } ${u.status.toLowerCase()}: ${
-              u.errors
-                ?.map(e => `${e.errorCode}: ${e.errorMessage}`)
-                .join('; ') || 'EKS gave no reason'
-            }`,
-          );
-        return { state: u.status ?? 'unknown' };
-      },
+      `node group ${nodegroupName}`,
+      update!.id!,
+      nodegroupName,
     );
+  }
+
+  /**
+   * Moves an adopted node group's nodes to the spec's Kubernetes version once the control plane
+   * has it (UpdateNodegroupVersion replaces the nodes, respecting pod disruption budgets).
+   */
+  private async upgradeNodes(ctx: Ctx, nodegroupName: string) {
+    const eks = await this.aws.client(EKSClient, ctx);
+    const clusterName = ctx.stackId;
+    const { version } = (
+      await eks.send(
+        new DescribeNodegroupCommand({ clusterName, nodegroupName }),
+      )
+    ).nodegroup!;
+    if (!version || version === ctx.resource.kubernetesVersion) return;
+    ctx.progress(
+      `node group ${nodegroupName}: upgrading Kubernetes ${version} to ${ctx.resource.kubernetesVersion}`,
+    );
+    const { update } = await eks.send(
+      new UpdateNodegroupVersionCommand({
+        clusterName,
+        nodegroupName,
+        version: ctx.resource.kubernetesVersion,
+      }),
+    );
+    await this.followUpdate(
+      ctx,
+      `node group ${nodegroupName}`,
+      update!.id!,
+      nodegroupName,
+    );
+  }
+
+  /** Follows an EKS update (DescribeUpdate) until Successful; Failed or Cancelled fail with EKS's errors. */
+  private async followUpdate(
+    ctx: Ctx,
+    what: string,
+    updateId: string,
+    nodegroupName?: string,
+  ) {
+    const eks = await this.aws.client(EKSClient, ctx);
+    await this.aws.wait(ctx, `${what} update ${updateId}`, async () => {
+      const u = (
+        await eks.send(
+          new DescribeUpdateCommand({
+            name: ctx.stackId,
+            nodegroupName,
+            updateId,
+          }),
+        )
+      ).update!;
+      if (u.status === 'Successful') return { done: true };
+      if (u.status === 'Failed' || u.status === 'Cancelled')
+        throw new Error(
+          `${what} update ${u.id} ${u.status.toLowerCase()}: ${
+            u.errors
+              ?.map(e => `${e.errorCode}: ${e.errorMessage}`)
+              .join('; ') || 'EKS gave no reason'
+          }`,
+        );
+      return { state: u.status ?? 'unknown' };
+    });
   }
 
   async destroy(ctx: ResourceContext): Promise<RemovalResult> {
