@@ -2,7 +2,9 @@ import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import {
   DescribeClusterCommand,
   DescribeNodegroupCommand,
+  DescribeUpdateCommand,
   EKSClient,
+  UpdateClusterVersionCommand,
 } from '@aws-sdk/client-eks';
 import { ProvisioningEvent } from '@konductor/plugin-provisioning-common';
 import { destroyStack } from './destroy';
@@ -12,6 +14,7 @@ import { AwsProvider } from './aws/AwsProvider';
 import {
   credentials,
   engineHelpers,
+  eventually,
   stack,
   startEngineSandbox,
 } from './__testUtils__/engineSandbox';
@@ -279,22 +282,39 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       expect(skipped.message).toContain(
         'resources.cluster.kubernetesVersion is 1.33, not 1.35 (EKS upgrades one minor version at a time: ask for 1.34 first)',
       );
-      // One minor: the control plane, then the node group.
+      // A run that stopped between the control plane and the nodes (here: the control plane
+      // upgraded outside the run) leaves the nodes behind: the next upgrade takes them first.
+      const { update: outside } = await eks.send(
+        new UpdateClusterVersionCommand({ name: 'nodes-dev', version: '1.34' }),
+      );
+      await eventually(async () =>
+        (
+          await eks.send(
+            new DescribeUpdateCommand({
+              name: 'nodes-dev',
+              updateId: outside!.id!,
+            }),
+          )
+        ).update?.status === 'Successful'
+          ? true
+          : undefined,
+      );
       const next = structuredClone(wider);
-      next.resources.cluster!.kubernetesVersion = '1.34';
+      next.resources.cluster!.kubernetesVersion = '1.35';
       const upgrade: ProvisioningEvent[] = [];
       await run(next, upgrade, { runId: 'task-5_nodes-dev' });
       const steps = upgrade
         .map(e => e.detail ?? '')
         .filter(d => d.includes('upgrading Kubernetes'));
       expect(steps).toEqual([
-        'EKS cluster nodes-dev: upgrading Kubernetes 1.33 to 1.34',
         'node group nodes-dev-nodes: upgrading Kubernetes 1.33 to 1.34',
+        'EKS cluster nodes-dev: upgrading Kubernetes 1.34 to 1.35',
+        'node group nodes-dev-nodes: upgrading Kubernetes 1.34 to 1.35',
       ]);
       const { cluster } = await eks.send(
         new DescribeClusterCommand({ name: 'nodes-dev' }),
       );
-      expect(cluster).toMatchObject({ status: 'ACTIVE', version: '1.34' });
+      expect(cluster).toMatchObject({ status: 'ACTIVE', version: '1.35' });
       expect(
         (
           await eks.send(
@@ -304,7 +324,7 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
             }),
           )
         ).nodegroup?.version,
-      ).toBe('1.34');
+      ).toBe('1.35');
       // Five runs of a cluster against the sandbox: seconds on a busy machine.
     }, 30_000);
 

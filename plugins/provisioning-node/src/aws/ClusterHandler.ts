@@ -138,8 +138,12 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
       },
     );
 
+    const nodegroupName = `${name}-nodes`;
     if (clusterAdopted && cluster.version !== spec.kubernetesVersion) {
-      // The control plane first; the node group follows once it is there.
+      // The control plane first; the node group follows once it is there. EKS takes a control
+      // plane up only with its node groups at its version: nodes an earlier run left behind
+      // (it stopped between the two) go first.
+      await this.upgradeNodes(ctx, nodegroupName, cluster.version!);
       ctx.progress(
         `EKS cluster ${name}: upgrading Kubernetes ${cluster.version} to ${spec.kubernetesVersion}`,
       );
@@ -152,7 +156,6 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
       await this.followUpdate(ctx, `EKS cluster ${name}`, update!.id!);
     }
 
-    const nodegroupName = `${name}-nodes`;
     let adopted = false;
     try {
       await eks.send(
@@ -193,7 +196,7 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
     await this.nodegroupActive(ctx, nodegroupName);
     if (adopted) {
       await this.scaleToSpec(ctx, nodegroupName);
-      await this.upgradeNodes(ctx, nodegroupName);
+      await this.upgradeNodes(ctx, nodegroupName, spec.kubernetesVersion);
     }
     return {
       clusterName: name,
@@ -272,26 +275,25 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
   }
 
   /**
-   * Moves an adopted node group's nodes to the spec's Kubernetes version once the control plane
-   * has it (UpdateNodegroupVersion replaces the nodes, respecting pod disruption budgets).
+   * Moves the stack's node group's nodes to Kubernetes `version` when it exists at another one
+   * (UpdateNodegroupVersion replaces the nodes, respecting pod disruption budgets).
    */
-  private async upgradeNodes(ctx: Ctx, nodegroupName: string) {
+  private async upgradeNodes(ctx: Ctx, nodegroupName: string, version: string) {
     const eks = await this.aws.client(EKSClient, ctx);
     const clusterName = ctx.stackId;
-    const { version } = (
-      await eks.send(
-        new DescribeNodegroupCommand({ clusterName, nodegroupName }),
-      )
-    ).nodegroup!;
-    if (!version || version === ctx.resource.kubernetesVersion) return;
+    const nodegroup = await eks
+      .send(new DescribeNodegroupCommand({ clusterName, nodegroupName }))
+      .then(r => r.nodegroup, ignoring(NOT_FOUND));
+    if (!nodegroup?.version || nodegroup.version === version) return;
+    await this.nodegroupActive(ctx, nodegroupName);
     ctx.progress(
-      `node group ${nodegroupName}: upgrading Kubernetes ${version} to ${ctx.resource.kubernetesVersion}`,
+      `node group ${nodegroupName}: upgrading Kubernetes ${nodegroup.version} to ${version}`,
     );
     const { update } = await eks.send(
       new UpdateNodegroupVersionCommand({
         clusterName,
         nodegroupName,
-        version: ctx.resource.kubernetesVersion,
+        version,
       }),
     );
     await this.followUpdate(
