@@ -282,6 +282,15 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       expect(skipped.message).toContain(
         'resources.cluster.kubernetesVersion is 1.33, not 1.35 (EKS upgrades one minor version at a time: ask for 1.34 first)',
       );
+      // Endpoint access is not changed in place: refused, saying so.
+      const exposed = structuredClone(wider);
+      exposed.resources.cluster!.publicEndpoint = true;
+      const refused = await run(exposed, [], {
+        runId: 'task-6_nodes-dev',
+      }).catch(e => e);
+      expect(refused.message).toContain(
+        'resources.cluster.publicEndpoint is false, not true (Konductor does not change endpoint access in place yet). Nothing was changed',
+      );
       // A run that stopped between the control plane and the nodes (here: the control plane
       // upgraded outside the run) leaves the nodes behind: the next upgrade takes them first.
       const { update: outside } = await eks.send(

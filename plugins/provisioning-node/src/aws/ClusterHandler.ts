@@ -28,7 +28,7 @@ import type {
 } from '../provider';
 import type { AwsClients } from './AwsClients';
 import { ignoring, notFound, NOT_FOUND } from './errors';
-import { refuseDifferences } from './differences';
+import { type Difference, refuseDifferences } from './differences';
 import { adopt, stackTags, tagRecord } from './ownership';
 import { removalOf } from './removal';
 import { deleteSecurityGroup, securityGroup } from './securityGroups';
@@ -104,21 +104,28 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
       ignoring(ResourceInUseException)(e);
       const existing = await this.describe(ctx);
       adopt(ctx, `EKS cluster ${name}`, tagRecord(existing.tags));
+      const upgrade = kubernetesUpgradeRefusal(
+        existing.version!,
+        spec.kubernetesVersion,
+      );
       refuseDifferences(ctx, `EKS cluster ${name}`, [
         [
           'publicEndpoint',
           spec.publicEndpoint,
           existing.resourcesVpcConfig?.endpointPublicAccess,
+          'Konductor does not change endpoint access in place yet',
         ],
+        ...(upgrade
+          ? [
+              [
+                'kubernetesVersion',
+                spec.kubernetesVersion,
+                existing.version,
+                upgrade,
+              ] as Difference,
+            ]
+          : []),
       ]);
-      const why = kubernetesUpgradeRefusal(
-        existing.version!,
-        spec.kubernetesVersion,
-      );
-      if (why)
-        refuseDifferences(ctx, `EKS cluster ${name}`, [
-          ['kubernetesVersion', spec.kubernetesVersion, existing.version, why],
-        ]);
       clusterAdopted = true;
     }
     const cluster = await this.aws.wait<Cluster>(

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Card from '@mui/material/Card';
@@ -8,12 +8,10 @@ import LinearProgress from '@mui/material/LinearProgress';
 import Typography from '@mui/material/Typography';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import {
-  ANNOTATION_STACK_REF,
-  type StackDelivery,
-} from '@konductor/plugin-provisioning-common';
+import type { StackDelivery } from '@konductor/plugin-provisioning-common';
 import { provisioningApiRef } from '../api';
 import { StatusChip } from './StatusChip';
+import { stackKeyOf } from './entityStack';
 
 /** The run status whose colour each Argo CD sync or health status takes. */
 const TONES: Record<string, string> = {
@@ -44,15 +42,15 @@ const when = (at?: string) => (at ? new Date(at).toLocaleString() : '');
 export function EntityDeliveryCard() {
   const { entity } = useEntity();
   const api = useApi(provisioningApiRef);
-  const ref = entity.metadata.annotations?.[ANNOTATION_STACK_REF] ?? '';
+  const key = useMemo(() => stackKeyOf(entity), [entity]);
   const [delivery, setDelivery] = useState<StackDelivery>();
   const [error, setError] = useState<Error>();
   const [loading, setLoading] = useState(true);
 
   const load = useCallback(async () => {
-    const [accountId, region, stackId] = ref.split('/');
+    if (!key) return;
     try {
-      setDelivery(await api.getStackDelivery({ accountId, region, stackId }));
+      setDelivery(await api.getStackDelivery(key));
       setError(undefined);
     } catch (e) {
       setDelivery(undefined);
@@ -60,7 +58,7 @@ export function EntityDeliveryCard() {
     } finally {
       setLoading(false);
     }
-  }, [api, ref]);
+  }, [api, key]);
   useEffect(() => {
     load();
     const timer = setInterval(load, REFRESH_MS);
