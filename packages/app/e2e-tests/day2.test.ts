@@ -3,28 +3,41 @@ import { openTemplate, snap } from './helpers';
 
 const sandboxUrl = process.env.KONDUCTOR_SANDBOX_URL ?? 'http://127.0.0.1:4666';
 
-test("a database grown through its form: the plan shows the change in place and its cost, the run makes it, the stack's page keeps both versions", async ({
+test("a database grown and then destroyed from its stack's page: the plan shows the change in place and its cost, the run makes it, the page keeps both versions; the destroy is confirmed by name and leaves nothing in the cloud or the catalog", async ({
   page,
   request,
 }, testInfo) => {
-  // Two database runs (a create and a modification) on a loaded two-core machine.
-  test.setTimeout(300_000);
+  // Three database runs (a create, a modification, a destroy) on a loaded two-core machine.
+  test.setTimeout(360_000);
   const name = `grow${Date.now().toString(36)}`;
   await page.goto('/');
   await page.getByRole('button', { name: 'Enter' }).click();
 
-  const requestDatabase = async (instanceClass?: string) => {
-    await openTemplate(page, 'PostgreSQL database');
-    await page.getByRole('textbox', { name: 'Name' }).fill(name);
-    if (instanceClass) {
-      await page.getByRole('button', { name: /^Instance class/ }).click();
-      await page.getByRole('option', { name: instanceClass }).click();
-    }
-    await page.getByRole('button', { name: 'Next' }).click();
+  const rds = (query: string) =>
+    request.post(sandboxUrl, {
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=AKIA123456789012/20261203/us-east-1/rds/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      data: `Version=2014-10-31&${query}`,
+    });
+  const stackPage = async (version: number) => {
+    await expect(async () => {
+      await page.goto(`/catalog/default/system/${name}-dev`);
+      await expect(
+        page
+          .getByRole('region', { name: 'Desired state' })
+          .getByRole('listitem', { name: `Version ${version}` }),
+      ).toBeVisible({ timeout: 3_000 });
+    }).toPass({ timeout: 60_000 });
+    return page.getByRole('region', { name: 'Desired state' });
   };
 
   // The first request creates the database.
-  await requestDatabase();
+  await openTemplate(page, 'PostgreSQL database');
+  await page.getByRole('textbox', { name: 'Name' }).fill(name);
+  await page.getByRole('button', { name: 'Next' }).click();
   await expect(
     page.getByRole('table', { name: `Plan of ${name}` }),
   ).toBeVisible();
@@ -33,8 +46,19 @@ test("a database grown through its form: the plan shows the change in place and 
   await page.getByRole('button', { name: 'Create' }).click();
   await expect(page.getByText('Endpoint:')).toBeVisible({ timeout: 90_000 });
 
-  // The same name again with a larger class: the plan is a change of version 1, in place.
-  await requestDatabase('db.t4g.small');
+  // Change, on the stack's page: its form again, filled with the values of version 1, the name
+  // kept; a larger class is a change of version 1, in place.
+  await (await stackPage(1)).getByRole('link', { name: 'Change' }).click();
+  const nameField = page.getByRole('textbox', { name: 'Name' });
+  await expect(nameField).toHaveValue(name);
+  await expect(nameField).toBeDisabled();
+  await expect(
+    page.getByRole('button', { name: /^Instance class/ }),
+  ).toContainText('db.t4g.micro');
+  await page.getByRole('button', { name: /^Instance class/ }).click();
+  await page.getByRole('option', { name: 'db.t4g.small' }).click();
+  await snap(page, testInfo, '59-change-form');
+  await page.getByRole('button', { name: 'Next' }).click();
   const changes = page.getByRole('table', { name: `Changes to ${name}` });
   await expect(changes).toBeVisible({ timeout: 30_000 });
   await expect(
@@ -64,28 +88,15 @@ test("a database grown through its form: the plan shows the change in place and 
   ).toBeVisible();
   await snap(page, testInfo, '61-change-run');
   // The database is the larger class in the cloud: RDS's DescribeDBInstances says so.
-  const described = await request.post(sandboxUrl, {
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization:
-        'AWS4-HMAC-SHA256 Credential=AKIA123456789012/20261203/us-east-1/rds/aws4_request, SignedHeaders=host, Signature=0',
-    },
-    data: `Action=DescribeDBInstances&Version=2014-10-31&DBInstanceIdentifier=${name}-dev-db`,
-  });
+  const described = await rds(
+    `Action=DescribeDBInstances&DBInstanceIdentifier=${name}-dev-db`,
+  );
   const xml = await described.text();
   expect(xml).toContain('<DBInstanceClass>db.t4g.small</DBInstanceClass>');
   expect(xml).toContain('<DBInstanceStatus>available</DBInstanceStatus>');
 
   // The stack's page keeps both versions: who, and what the second changed.
-  await expect(async () => {
-    await page.goto(`/catalog/default/system/${name}-dev`);
-    await expect(
-      page
-        .getByRole('region', { name: 'Desired state' })
-        .getByRole('listitem', { name: 'Version 2' }),
-    ).toBeVisible({ timeout: 3_000 });
-  }).toPass({ timeout: 60_000 });
-  const desired = page.getByRole('region', { name: 'Desired state' });
+  const desired = await stackPage(2);
   await expect(
     desired.getByRole('listitem', { name: 'Version 2' }),
   ).toContainText('database.instanceClass: db.t4g.micro → db.t4g.small');
@@ -93,4 +104,42 @@ test("a database grown through its form: the plan shows the change in place and 
     desired.getByRole('listitem', { name: 'Version 1' }),
   ).toContainText('Created the stack');
   await snap(page, testInfo, '62-stack-versions');
+
+  // Destroy, on the stack's page: the destroy form, filled with the stack; the name typed
+  // wrong is refused before anything is deleted.
+  await desired.getByRole('link', { name: 'Destroy' }).click();
+  await expect(
+    page.getByRole('textbox', { name: 'Stack name', exact: true }),
+  ).toHaveValue(name);
+  const confirmation = page.getByRole('textbox', {
+    name: /^Stack name, to confirm/,
+  });
+  await confirmation.fill(`${name}x`);
+  await page.getByRole('button', { name: 'Review' }).click();
+  await expect(confirmation).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.locator('#root_confirmation__error')).toHaveText(
+    `Type the name, ${name}, exactly as it is written to confirm`,
+  );
+  await confirmation.fill(name);
+  await snap(page, testInfo, '63-destroy-form');
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByText(`${name}-dev-db`).first()).toBeVisible({
+    timeout: 90_000,
+  });
+  await expect(page.getByRole('heading', { name: 'Deleted' })).toBeVisible();
+  await snap(page, testInfo, '64-destroyed');
+
+  // Nothing is left in the cloud, and the catalog forgets the stack.
+  const gone = await rds(
+    `Action=DescribeDBInstances&DBInstanceIdentifier=${name}-dev-db`,
+  );
+  expect(gone.status()).toBe(404);
+  expect(await gone.text()).toContain('DBInstanceNotFound');
+  await expect(async () => {
+    await page.goto(`/catalog/default/system/${name}-dev`);
+    await expect(page.getByText(/was not found|Entity not found/)).toBeVisible({
+      timeout: 3_000,
+    });
+  }).toPass({ timeout: 60_000 });
 });

@@ -174,6 +174,21 @@ describe('ServiceDefinitionProcessor', () => {
       ['stack', 'konductor:stack:provision'],
       ['register', 'catalog:register'],
     ]);
+    // The stack page's Change sets a hidden parameter of the first page: the run changes the
+    // stack and skips what made the repository and the catalog entry, which exist.
+    expect(template.spec.parameters[0].properties.konductorChange).toEqual(
+      expect.objectContaining({ type: 'boolean', 'ui:widget': 'hidden' }),
+    );
+    expect(
+      template.spec.steps.map((s: any) => [s.id, s.if ?? 'always']),
+    ).toEqual([
+      ['dependency-postgres', 'always'],
+      ['gate', 'always'],
+      ['skeleton', '${{ not parameters.konductorChange }}'],
+      ['repo', '${{ not parameters.konductorChange }}'],
+      ['stack', 'always'],
+      ['register', '${{ not parameters.konductorChange }}'],
+    ]);
     expect(template.spec.steps[0].input).toEqual({
       stack: "${{ parameters['dependency-postgres'] }}",
     });

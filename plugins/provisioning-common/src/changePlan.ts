@@ -144,3 +144,11 @@ export function planChange(
     refusals: resources.flatMap(r => r.refusals),
   };
 }
+
+/**
+ * The form parameter (a hidden boolean) of a template that can change the stacks it made: the
+ * stack page's *Change* opens the template with the stack's values and this set, and the steps
+ * that made what exists besides the stack (repository, catalog entry) are skipped. A template
+ * without it offers no *Change*.
+ */
+export const STACK_CHANGE_PARAMETER = 'konductorChange';

@@ -240,6 +240,7 @@ export class GuestApi {
   async destroy(name: string): Promise<string> {
     return this.startTask('template:default/destroy-stack', {
       name,
+      confirmation: name,
       environment: 'dev',
       location: { accountId: ACCOUNT, region: REGION },
     });

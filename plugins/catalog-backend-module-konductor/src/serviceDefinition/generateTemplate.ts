@@ -5,6 +5,7 @@ import {
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import type { JsonObject } from '@backstage/types';
+import { STACK_CHANGE_PARAMETER as CHANGE_PARAMETER } from '@konductor/plugin-provisioning-common';
 import {
   ServiceDefinitionSpec,
   dependencyName,
@@ -100,6 +101,20 @@ export function generateTemplate(
   }
 
   if (f.mode === 'automated' && f.automated.stack) {
+    // Set by the stack page's Change (the form filled with the stack's values): the run changes
+    // the stack, and keeps the repository and catalog entry its creation made.
+    pages[0] = {
+      ...pages[0],
+      properties: {
+        ...(pages[0].properties as JsonObject),
+        [CHANGE_PARAMETER]: {
+          title: 'Change of an existing stack',
+          type: 'boolean',
+          'ui:widget': 'hidden',
+          'ui:backstage': { review: { show: false } },
+        },
+      },
+    };
     // The last page before review: the stack's plan, cost and compliance verdict (the
     // provisioning frontend's field, from a dry-run of the stack step).
     pages.push({
@@ -116,6 +131,10 @@ export function generateTemplate(
 
   if (f.mode === 'automated') {
     const a = f.automated;
+    // Steps a change of an existing stack skips: what they made exists.
+    const creationOnly = a.stack
+      ? { if: `\${{ not parameters.${CHANGE_PARAMETER} }}` }
+      : {};
     // The stack action runs the gate too, but only after the repository exists: with both,
     // the gate goes first so a refused stack leaves nothing behind.
     if (a.stack && a.repository)
@@ -128,6 +147,7 @@ export function generateTemplate(
     if (a.skeleton)
       steps.push({
         id: 'skeleton',
+        ...creationOnly,
         name: 'Render the skeleton',
         action: 'fetch:template',
         input: { url: a.skeleton, values: '${{ parameters }}' },
@@ -135,6 +155,7 @@ export function generateTemplate(
     if (a.repository) {
       steps.push({
         id: 'repo',
+        ...creationOnly,
         name: 'Create the repository',
         action: 'konductor:github:repo:provision',
         input: a.repository as JsonObject,
@@ -163,6 +184,7 @@ export function generateTemplate(
     if (a.catalogInfoPath) {
       steps.push({
         id: 'register',
+        ...creationOnly,
         name: 'Register in the catalog',
         action: 'catalog:register',
         input: {

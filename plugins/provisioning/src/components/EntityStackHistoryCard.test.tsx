@@ -5,6 +5,7 @@ import {
   entityRouteRef,
 } from '@backstage/plugin-catalog-react';
 import type { StackVersion } from '@konductor/plugin-provisioning-common';
+import { scaffolderApiRef } from '@backstage/plugin-scaffolder-react';
 import { provisioningApiRef } from '../api';
 import { EntityStackHistoryCard } from './EntityStackHistoryCard';
 
@@ -41,7 +42,17 @@ async function render(getStackVersions: jest.Mock) {
       <EntityStackHistoryCard />
     </EntityProvider>,
     {
-      apis: [[provisioningApiRef, { getStackVersions } as any]],
+      apis: [
+        [
+          provisioningApiRef,
+          {
+            getStackVersions,
+            // The Change and Destroy actions read the run (StackActions.test.tsx).
+            getRun: () => new Promise(() => {}),
+          } as any,
+        ],
+        [scaffolderApiRef, {} as any],
+      ],
       mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
     },
   );

@@ -18,6 +18,7 @@ import {
 import { provisioningApiRef } from '../api';
 import { useRunsPath } from '../routes';
 import { stackKeyOf } from './entityStack';
+import { StackActions } from './StackActions';
 
 const when = (at: string) => new Date(at).toLocaleString();
 
@@ -34,7 +35,8 @@ function Change({ change }: { change: SpecChange }) {
 
 /**
  * The stack's desired state, version by version (on its System's overview): who changed it,
- * when, through which run, and each attribute the change set, with the current spec.
+ * when, through which run, and each attribute the change set, with the current spec; and the
+ * stack's *Change* and *Destroy*.
  */
 export function EntityStackHistoryCard() {
   const { entity } = useEntity();
@@ -66,6 +68,7 @@ export function EntityStackHistoryCard() {
             ? `Version ${latest.version}, since ${when(latest.createdAt)}`
             : 'The spec each successful run made real'
         }
+        action={key && latest && <StackActions stack={key} latest={latest} />}
       />
       {!versions && !error && (
         <LinearProgress aria-label="Loading desired state" />

@@ -8,7 +8,10 @@ import { useApi } from '@backstage/frontend-plugin-api';
 import { scmIntegrationsApiRef } from '@backstage/integration-react';
 import { StatusTextField } from './StatusTextField';
 import { useAvailability, type CheckResult } from './useAvailability';
-import { repoNameProblem } from '@konductor/plugin-provisioning-common';
+import {
+  STACK_CHANGE_PARAMETER,
+  repoNameProblem,
+} from '@konductor/plugin-provisioning-common';
 
 /** Where the repository goes: fixed by the template author. */
 export interface RepoNameOptions {
@@ -53,6 +56,8 @@ async function availabilityOf(
  * (`ui:options.owner`) on `ui:options.host` (by default the first GitHub integration's host). As you type it checks GitHub's naming rules
  * and asks the backend whether the name is free (the scaffolder's autocomplete provider
  * `konductor`); its value is the repoUrl the repository action takes, which checks both again.
+ * In a change of an existing stack (the stack page's *Change*) it shows the stack's repository,
+ * which the change keeps, and cannot be edited.
  */
 export function RepoNameField(
   props: FieldExtensionComponentProps<string, RepoNameOptions>,
@@ -65,7 +70,9 @@ export function RepoNameField(
     rawErrors,
     required,
     idSchema,
+    formContext,
   } = props;
+  const kept = !!formContext?.formData?.[STACK_CHANGE_PARAMETER];
   const integrations = useApi(scmIntegrationsApiRef);
   const {
     host = integrations.github.list()[0]?.config.host ?? 'github.com',
@@ -76,7 +83,7 @@ export function RepoNameField(
   const problem = name ? repoNameProblem(name) : undefined;
   const repoUrl = repoUrlOf(host, owner, name);
   const availability = useAvailability(
-    name && !problem ? repoUrl : undefined,
+    name && !problem && !kept ? repoUrl : undefined,
     async () =>
       (await availabilityOf(scaffolder, repoUrl)) ?? {
         state: 'unknown',
@@ -89,6 +96,7 @@ export function RepoNameField(
       id={idSchema.$id}
       label={schema.title ?? 'Repository name'}
       required={required}
+      disabled={kept}
       value={name}
       onChange={value => {
         setName(value);
@@ -97,7 +105,11 @@ export function RepoNameField(
       availability={
         problem ? { state: 'invalid', message: problem } : availability
       }
-      hint={`${host}/${owner}/${name || '…'}`}
+      hint={
+        kept
+          ? `${host}/${owner}/${name}: the stack's repository, which a change keeps`
+          : `${host}/${owner}/${name || '…'}`
+      }
       rawErrors={rawErrors}
     />
   );
@@ -109,10 +121,12 @@ export async function validateRepoName(
   validation: { addError(message: string): void },
   context: {
     apiHolder: { get<T>(ref: { id: string; T: T }): T | undefined };
+    formData?: Record<string, unknown>;
   },
 ) {
   const repo = repoOf(value);
-  if (!repo) return;
+  // A change keeps the stack's repository: it exists, and is not created.
+  if (!repo || context.formData?.[STACK_CHANGE_PARAMETER]) return;
   const problem = repoNameProblem(repo);
   if (problem) {
     validation.addError(problem);

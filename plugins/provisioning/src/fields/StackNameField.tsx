@@ -5,6 +5,7 @@ import { useAvailability, type CheckResult } from './useAvailability';
 import {
   ENVIRONMENTS,
   ProvisioningClient,
+  STACK_CHANGE_PARAMETER,
   stackClaimRequestSchema,
 } from '@konductor/plugin-provisioning-common';
 import { provisioningApiRef } from '../api';
@@ -67,6 +68,7 @@ function nameProblem(name: string): string | undefined {
 async function check(
   client: Pick<ProvisioningClient, 'stackAvailability'>,
   stack: ReturnType<typeof stackOf>,
+  change: boolean,
 ): Promise<CheckResult> {
   if (!stack.accountId || !stack.region)
     return {
@@ -83,6 +85,11 @@ async function check(
   });
   if (!answer.available)
     return { state: 'taken', message: answer.reason ?? 'Not available' };
+  if (change && !answer.owner)
+    return {
+      state: 'taken',
+      message: `${answer.stackId} does not exist: a change applies to the stack it was opened for; keep its name, environment and AWS location`,
+    };
   return {
     state: 'available',
     message: answer.owner
@@ -98,7 +105,9 @@ async function check(
  * provisioning backend whether the stack (name and environment, in the chosen AWS account and
  * region) is free or already the chosen owner's; a name another group owns is refused with the
  * owner's name. The stack action claims the stack again, on the server, before anything is
- * created.
+ * created. In a change of an existing stack (the stack page's *Change*) the name is the stack's
+ * and cannot be edited, and a stack that does not exist (another environment or location) is
+ * refused: a change never creates a stack.
  */
 export function StackNameField(
   props: FieldExtensionComponentProps<string, StackNameOptions>,
@@ -117,12 +126,13 @@ export function StackNameField(
   const accounts = useAwsAccounts();
   const options = uiSchema['ui:options'] ?? {};
   const values: Values = formContext?.formData ?? {};
+  const change = !!values[STACK_CHANGE_PARAMETER];
   const name = formData ?? '';
   const stack = stackOf(name, values, options, accounts);
   const problem = name ? nameProblem(name) : undefined;
   const availability = useAvailability(
     name && !problem ? JSON.stringify(stack) : undefined,
-    () => check(client, stack),
+    () => check(client, stack, change),
   );
 
   return (
@@ -130,6 +140,7 @@ export function StackNameField(
       id={idSchema.$id}
       label={schema.title ?? 'Stack name'}
       required={required}
+      disabled={change}
       value={name}
       onChange={value => onChange(value || undefined)}
       availability={
@@ -168,6 +179,7 @@ export async function validateStackName(
       context.uiSchema?.['ui:options'] ?? {},
       awsAccountsOf(config),
     ),
+    !!context.formData?.[STACK_CHANGE_PARAMETER],
   ).catch(() => undefined);
   if (answer?.state === 'taken') validation.addError(answer.message);
 }

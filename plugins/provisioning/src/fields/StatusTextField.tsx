@@ -11,13 +11,15 @@ export function StatusTextField(props: {
   id: string;
   label: string;
   required?: boolean;
+  disabled?: boolean;
   value: string;
   onChange(value: string): void;
   availability?: Availability;
   hint: string;
   rawErrors?: string[];
 }) {
-  const { id, label, required, value, onChange, availability, hint } = props;
+  const { id, label, required, disabled, value, onChange, availability, hint } =
+    props;
   const errors = props.rawErrors ?? [];
   let status = hint;
   if (availability?.state === 'checking') status = 'Checking availability…';
@@ -29,6 +31,7 @@ export function StatusTextField(props: {
       id={id}
       label={label}
       required={required}
+      disabled={disabled}
       value={value}
       onChange={e => onChange(e.target.value)}
       error={

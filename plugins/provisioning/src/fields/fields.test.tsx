@@ -356,5 +356,81 @@ describe('StackNameField', () => {
     const fine = errors();
     await validateStackName('cart', fine, context);
     expect(fine.messages).toEqual([]);
+
+    // A change (the stack page's Change) applies to a stack that exists and is the owner's:
+    // a name that would make a new stack is refused.
+    client.stackAvailability.mockImplementationOnce(async () => ({
+      stackId: 'mine-dev',
+      available: true,
+      owner: 'group:default/team-b',
+    }));
+    const change = {
+      ...context,
+      formData: { ...context.formData, konductorChange: true },
+    };
+    const own = errors();
+    await validateStackName('mine', own, change);
+    expect(own.messages).toEqual([]);
+    const unknown = errors();
+    await validateStackName('cart', unknown, change);
+    expect(unknown.messages).toEqual([
+      'cart-dev does not exist: a change applies to the stack it was opened for; keep its name, environment and AWS location',
+    ]);
+  });
+});
+
+describe('TypedConfirmationField', () => {
+  it('refuses the form until the name is typed exactly', async () => {
+    const { validateTypedConfirmation } = await import(
+      './TypedConfirmationField'
+    );
+    const context = { formData: { name: 'shop', confirmation: 'x' } };
+    for (const typed of [undefined, '', 'Shop', 'shop ', 'sho']) {
+      const refused = errors();
+      validateTypedConfirmation(typed, refused, context);
+      expect(refused.messages).toEqual([
+        'Type the name, shop, exactly as it is written to confirm',
+      ]);
+    }
+    const confirmed = errors();
+    validateTypedConfirmation('shop', confirmed, context);
+    expect(confirmed.messages).toEqual([]);
+    // Another field holds the name when the template says so.
+    const other = errors();
+    validateTypedConfirmation('shop', other, {
+      formData: { stack: 'cart' },
+      uiSchema: { 'ui:options': { nameField: 'stack' } },
+    });
+    expect(other.messages).toEqual([
+      'Type the name, cart, exactly as it is written to confirm',
+    ]);
+  });
+});
+
+describe('RepoNameField', () => {
+  it("keeps the stack's repository in a change: not asked about, not refused for existing", async () => {
+    const { validateRepoName } = await import('./RepoNameField');
+    const { scaffolderApiRef } = await import(
+      '@backstage/plugin-scaffolder-react'
+    );
+    const autocomplete = jest.fn(async () => ({
+      results: [{ id: 'taken', title: 'acme/shop exists' }],
+    }));
+    const apiHolder = {
+      get: (ref: { id: string }) =>
+        ref.id === scaffolderApiRef.id ? { autocomplete } : undefined,
+    };
+    const repoUrl = 'github.com?owner=acme&repo=shop';
+    const create = errors();
+    await validateRepoName(repoUrl, create, { apiHolder: apiHolder as any });
+    expect(create.messages).toEqual(['acme/shop exists']);
+    autocomplete.mockClear();
+    const change = errors();
+    await validateRepoName(repoUrl, change, {
+      apiHolder: apiHolder as any,
+      formData: { konductorChange: true },
+    });
+    expect(change.messages).toEqual([]);
+    expect(autocomplete).not.toHaveBeenCalled();
   });
 });

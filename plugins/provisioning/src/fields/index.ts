@@ -5,7 +5,7 @@ import {
 
 /**
  * The scaffolder form fields of provisioning: stack summary, sizes, AWS location, stack name,
- * repository.
+ * repository, and the typed confirmation of a destructive request.
  */
 export const provisioningFormFields = [
   FormFieldBlueprint.make({
@@ -69,6 +69,19 @@ export const provisioningFormFields = [
             name: 'KonductorRepoName',
             component: m.RepoNameField,
             validation: m.validateRepoName as any,
+          }),
+        ),
+    },
+  }),
+  FormFieldBlueprint.make({
+    name: 'typed-confirmation',
+    params: {
+      field: () =>
+        import('./TypedConfirmationField').then(m =>
+          createFormField({
+            name: 'KonductorTypedConfirmation',
+            component: m.TypedConfirmationField,
+            validation: m.validateTypedConfirmation as any,
           }),
         ),
     },

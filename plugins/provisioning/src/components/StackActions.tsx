@@ -1,0 +1,131 @@
+import { useEffect, useState } from 'react';
+import { Link as RouterLink } from 'react-router-dom';
+import Button from '@mui/material/Button';
+import Stack from '@mui/material/Stack';
+import { parseEntityRef } from '@backstage/catalog-model';
+import { useApi } from '@backstage/frontend-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
+import { scaffolderApiRef } from '@backstage/plugin-scaffolder-react';
+import type { JsonObject } from '@backstage/types';
+import {
+  STACK_CHANGE_PARAMETER,
+  type ProvisioningRun,
+  type StackKey,
+  type StackVersion,
+  provisioningStackDestroyPermission,
+  provisioningStackUpdatePermission,
+} from '@konductor/plugin-provisioning-common';
+import { provisioningApiRef } from '../api';
+
+/** The scaffolder's form of `templateRef`, filled with `values` (it reads `formData`). */
+export const templateFormLink = (templateRef: string, values: JsonObject) => {
+  const { namespace, name } = parseEntityRef(templateRef);
+  return `/create/templates/${namespace}/${name}?${new URLSearchParams({
+    formData: JSON.stringify(values),
+  })}`;
+};
+
+/** The "Destroy a stack" template's form, filled with the stack (the user types its name). */
+export const destroyLink = (run: ProvisioningRun) =>
+  templateFormLink('template:default/destroy-stack', {
+    name: run.stackName,
+    environment: run.environment,
+    location: { accountId: run.accountId ?? '', region: run.region ?? '' },
+  });
+
+/**
+ * Where *Change* goes: the form of the template whose run made the stack's current version,
+ * filled with that run's values and marked as a change. Undefined when the template cannot
+ * change a stack (its form has no change parameter) or is gone.
+ */
+function useChangeLink(run: ProvisioningRun | undefined, allowed: boolean) {
+  const scaffolder = useApi(scaffolderApiRef);
+  const [link, setLink] = useState<string>();
+  useEffect(() => {
+    const templateRef = run?.templateRef;
+    if (!run || !templateRef || !allowed) return undefined;
+    let stale = false;
+    Promise.all([
+      scaffolder.getTemplateParameterSchema(templateRef),
+      scaffolder.getTask(run.taskId),
+    ])
+      .then(([form, task]) => {
+        const changes = form.steps.some(
+          step =>
+            (step.schema.properties as JsonObject | undefined)?.[
+              STACK_CHANGE_PARAMETER
+            ] !== undefined,
+        );
+        if (!stale && changes)
+          setLink(
+            templateFormLink(templateRef, {
+              ...task.spec.parameters,
+              [STACK_CHANGE_PARAMETER]: true,
+            }),
+          );
+      })
+      // A template or task that is gone offers no Change; Destroy stays.
+      .catch(() => undefined);
+    return () => {
+      stale = true;
+    };
+  }, [scaffolder, run, allowed]);
+  return link;
+}
+
+/**
+ * *Change* and *Destroy* for a stack, each where the user is permitted on it (its owner's
+ * members and platform admins by default): each opens a form whose run has its live page, like
+ * creation.
+ */
+export function StackActions({
+  stack,
+  latest,
+}: {
+  stack: StackKey;
+  latest: StackVersion;
+}) {
+  const api = useApi(provisioningApiRef);
+  const resourceRef = `${stack.accountId}/${stack.region}/${stack.stackId}`;
+  const update = usePermission({
+    permission: provisioningStackUpdatePermission,
+    resourceRef,
+  });
+  const destroy = usePermission({
+    permission: provisioningStackDestroyPermission,
+    resourceRef,
+  });
+  const [run, setRun] = useState<ProvisioningRun>();
+  useEffect(() => {
+    let stale = false;
+    api
+      .getRun(latest.runId)
+      .then(details => !stale && setRun(details.run))
+      .catch(() => undefined);
+    return () => {
+      stale = true;
+    };
+  }, [api, latest.runId]);
+  const change = useChangeLink(run, update.allowed);
+
+  if (!run) return null;
+  return (
+    <Stack direction="row" spacing={1} sx={{ mt: 1, mr: 1 }}>
+      {change && (
+        <Button variant="contained" component={RouterLink} to={change}>
+          Change
+        </Button>
+      )}
+      {destroy.allowed && (
+        <Button
+          variant="outlined"
+          color="error"
+          component={RouterLink}
+          to={destroyLink(run)}
+        >
+          Destroy
+        </Button>
+      )}
+    </Stack>
+  );
+}
