@@ -178,7 +178,7 @@ async function seed(ctx: SandboxContext) {
   if (ctx.platformHub) await seedPlatformHub(ctx);
 }
 
-/** The admin API under `/__sandbox`: health, inspection, faults, reset. */
+/** The admin API under `/__sandbox`: health, inspection, AWS call counts, faults, reset. */
 async function handleAdmin(
   req: SandboxRequest,
   ctx: SandboxContext,
@@ -189,6 +189,12 @@ async function handleAdmin(
   if (route === 'DELETE /resources') {
     ctx.state.clear();
     await seed(ctx);
+    return json(204, undefined);
+  }
+  if (route === 'GET /calls')
+    return json(200, { calls: Object.fromEntries(ctx.calls) });
+  if (route === 'DELETE /calls') {
+    ctx.calls.clear();
     return json(204, undefined);
   }
   if (route === 'GET /faults') return json(200, { faults: ctx.faults.list() });
@@ -330,6 +336,7 @@ export async function startSandbox(
     vpcLimit: options.vpcLimit ?? 5,
     hostedZones: options.hostedZones ?? [],
     images: registryImages([STARTER_IMAGE, ...(options.images ?? [])]),
+    calls: new Map(),
     github: new GithubIdentities(
       options.githubOrg ?? DEFAULT_ORG,
       options.githubOAuthApps ?? [DEFAULT_OAUTH_APP],

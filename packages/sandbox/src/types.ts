@@ -114,6 +114,11 @@ export interface SandboxContext {
   platformHub: boolean;
   /** The internet address the sandbox's callers from outside AWS (the portal) come from. */
   clientPublicIp: string;
+  /**
+   * AWS requests answered since the start or the last reset of the counts, by
+   * `service:Operation` (`rds:DescribeDBInstances`): what a benchmark reads as cloud calls.
+   */
+  calls: Map<string, number>;
   /** Applies fault rules to one request, waiting out any injected latency. */
   fault(service: string, operation: string): Promise<FaultOutcome>;
 }

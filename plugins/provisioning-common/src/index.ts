@@ -15,6 +15,7 @@ export * from './runs';
 export * from './stacks';
 export * from './versions';
 export * from './changePlan';
+export * from './drift';
 export { ProvisioningClient } from './client';
 export * from './permissions';
 export type { ProvisioningClientOptions } from './client';

@@ -7,6 +7,7 @@ export * from './provider';
 export { preflightProblems, provisionStack } from './engine';
 export { destroyStack } from './destroy';
 export { rollbackApp } from './rollback';
+export { scanDrift } from './driftScan';
 export { stackIdOf, StackProvisioningError } from './stackRun';
 export * from './resourceKinds';
 export * from './cloudProviders';

@@ -60,6 +60,15 @@ export interface RemovalResult {
 }
 
 /**
+ * What a drift scan read of a resource: its spec fields as they are in the cloud (only those the
+ * kind reads back; a value equal to the spec's where the cloud spells it otherwise, as `16.8` for
+ * `16`), or that it is gone or no longer provably this stack's and owner's, with why.
+ */
+export type Observation =
+  | { exists: true; attributes: Record<string, unknown> }
+  | { exists: false; detail: string };
+
+/**
  * One kind of resource on one provider: how it is created (or adopted), checked and removed, with
  * the same duties as {@link CloudProvider}'s methods. A provider is a registry of handlers.
  */
@@ -83,6 +92,12 @@ export interface ResourceHandler<
    * anything of the stack is created; `ctx.outputs` are empty.
    */
   preflight?(ctx: ResourceContext<SpecOf<D>>): void;
+  /**
+   * Reads the resource as it is now, for a drift scan: one describe call where the cloud allows,
+   * never a change. Found by the stack's deterministic names and tags, like `create` and
+   * `destroy`; needs no outputs. Kinds without it are reported as not checked.
+   */
+  observe?(ctx: ResourceContext<SpecOf<D>>): Promise<Observation>;
   /**
    * Returns the resource to what it was at `revision` (one it was delivered at) and waits until it
    * runs so; answers its outputs then. Only kinds delivered by revision (an app through git) have it.
@@ -145,6 +160,11 @@ export interface CloudProvider {
    * anything of the stack is created; `ctx.outputs` are empty.
    */
   preflight?(ctx: ResourceContext): void;
+  /**
+   * Reads a resource as it is now (see {@link ResourceHandler}); undefined when its kind reads
+   * nothing back on this provider.
+   */
+  observe?(ctx: ResourceContext): Promise<Observation | undefined>;
   /** Returns a resource to an earlier revision it was delivered at (see {@link ResourceHandler}). */
   rollback?(ctx: ResourceContext, revision: string): Promise<ResourceOutputs>;
 }

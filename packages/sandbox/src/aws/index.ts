@@ -116,7 +116,10 @@ export async function handleAws(
     );
   }
   try {
-    const outcome = await ctx.fault(caller.service, service.op(req));
+    const operation = service.op(req);
+    const counted = `${caller.service}:${operation}`;
+    ctx.calls.set(counted, (ctx.calls.get(counted) ?? 0) + 1);
+    const outcome = await ctx.fault(caller.service, operation);
     if (outcome.error) {
       throw faultError(outcome.error, service as any);
     }

@@ -9,6 +9,7 @@ import {
 import type {
   CloudProvider,
   RemovalResult,
+  Observation,
   ResourceContext,
   ResourceHandler,
   ResourceOutputs,
@@ -145,6 +146,10 @@ export class AwsProvider implements CloudProvider {
 
   preflight(ctx: ResourceContext): void {
     this.handler(ctx).preflight?.(ctx);
+  }
+
+  async observe(ctx: ResourceContext): Promise<Observation | undefined> {
+    return this.handler(ctx).observe?.(ctx);
   }
 
   rollback(ctx: ResourceContext, revision: string): Promise<ResourceOutputs> {

@@ -22,6 +22,7 @@ import {
   type SpecOf,
 } from '@konductor/plugin-provisioning-common';
 import type {
+  Observation,
   RemovalResult,
   ResourceContext,
   ResourceHandler,
@@ -29,7 +30,7 @@ import type {
 import type { AwsClients } from './AwsClients';
 import { ignoring, notFound, NOT_FOUND } from './errors';
 import { type Difference, refuseDifferences } from './differences';
-import { adopt, stackTags, tagRecord } from './ownership';
+import { adopt, ownershipProblem, stackTags, tagRecord } from './ownership';
 import { removalOf } from './removal';
 import { deleteSecurityGroup, securityGroup } from './securityGroups';
 
@@ -50,6 +51,46 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
 
   async exists(ctx: ResourceContext) {
     return (await this.describe(ctx)).status === 'ACTIVE';
+  }
+
+  /**
+   * The cluster and its node group as EKS describes them, for a drift scan: DescribeCluster and
+   * DescribeNodegroup (EKS has no call that answers both). A node group that is gone leaves its
+   * fields unset, which is drift. The desired node count is not read: between the bounds it is
+   * the autoscaler's to change.
+   */
+  async observe(ctx: Ctx): Promise<Observation> {
+    const eks = await this.aws.client(EKSClient, ctx);
+    const name = ctx.stackId;
+    const cluster = await this.describe(ctx).catch(ignoring(NOT_FOUND));
+    if (!cluster || cluster.status === 'DELETING')
+      return { exists: false, detail: `EKS cluster ${name} is gone` };
+    const problem = ownershipProblem(tagRecord(cluster.tags), ctx);
+    if (problem)
+      return {
+        exists: false,
+        detail: `EKS cluster ${name} exists but ${problem}`,
+      };
+    const nodes = (
+      await eks
+        .send(
+          new DescribeNodegroupCommand({
+            clusterName: name,
+            nodegroupName: `${name}-nodes`,
+          }),
+        )
+        .catch(ignoring(NOT_FOUND))
+    )?.nodegroup;
+    return {
+      exists: true,
+      attributes: {
+        kubernetesVersion: cluster.version,
+        publicEndpoint: cluster.resourcesVpcConfig?.endpointPublicAccess,
+        nodeInstanceType: nodes?.instanceTypes?.[0],
+        minNodes: nodes?.scalingConfig?.minSize,
+        maxNodes: nodes?.scalingConfig?.maxSize,
+      },
+    };
   }
 
   async create(ctx: Ctx): Promise<Outputs> {

@@ -28,6 +28,7 @@ import {
   type SpecOf,
 } from '@konductor/plugin-provisioning-common';
 import type {
+  Observation,
   RemovalResult,
   ResourceContext,
   ResourceHandler,
@@ -38,6 +39,7 @@ import {
   adopt,
   cloudName,
   nameSuffix,
+  ownershipProblem,
   stackTags,
   tagList,
   tagRecord,
@@ -139,6 +141,47 @@ export class DatabaseHandler implements ResourceHandler<typeof database> {
       username: 'konductor',
       databaseName: 'app',
       masterUserSecretArn: secretArn,
+    };
+  }
+
+  /**
+   * The instance as RDS describes it, for a drift scan: one DescribeDBInstances. Gone, being
+   * deleted, or not tagged with this stack and owner: missing, with why.
+   */
+  async observe(ctx: Ctx): Promise<Observation> {
+    const rds = await this.aws.client(RDSClient, ctx);
+    const id = dbId(ctx);
+    const db = (
+      await rds
+        .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))
+        .catch(ignoring(NOT_FOUND))
+    )?.DBInstances?.[0];
+    if (!db) return { exists: false, detail: `DB instance ${id} is gone` };
+    if (db.DBInstanceStatus === 'deleting')
+      return { exists: false, detail: `DB instance ${id} is being deleted` };
+    const problem = ownershipProblem(tagRecord(db.TagList), ctx);
+    if (problem)
+      return {
+        exists: false,
+        detail: `DB instance ${id} exists but ${problem}`,
+      };
+    const spec = ctx.resource;
+    const engine = db.EngineVersion ?? '';
+    return {
+      exists: true,
+      attributes: {
+        instanceClass: db.DBInstanceClass,
+        storageGb: db.AllocatedStorage,
+        multiAz: db.MultiAZ,
+        backupRetentionDays: db.BackupRetentionPeriod,
+        deletionProtection: db.DeletionProtection,
+        maintenanceWindow: db.PreferredMaintenanceWindow,
+        encrypted: db.StorageEncrypted,
+        // A version names its minor ones: 16 is 16.4.
+        engineVersion: engine.startsWith(`${spec.engineVersion}.`)
+          ? spec.engineVersion
+          : engine,
+      },
     };
   }
 

@@ -28,6 +28,7 @@ import {
   type SpecOf,
 } from '@konductor/plugin-provisioning-common';
 import type {
+  Observation,
   RemovalResult,
   ResourceContext,
   ResourceHandler,
@@ -35,7 +36,13 @@ import type {
 import type { AwsClients } from './AwsClients';
 import { createEgress } from './egress';
 import { refuseDifferences } from './differences';
-import { adopt, stackTags, tagList, tagRecord } from './ownership';
+import {
+  adopt,
+  ownershipProblem,
+  stackTags,
+  tagList,
+  tagRecord,
+} from './ownership';
 import { removalOf, retryDependency } from './removal';
 import { findVpc } from './securityGroups';
 
@@ -180,6 +187,23 @@ export class NetworkHandler implements ResourceHandler<typeof network> {
         new DescribeVpcsCommand({ VpcIds: [String(outputs.vpcId)] }),
       )
     ).Vpcs?.length;
+  }
+
+  /**
+   * The VPC as EC2 describes it, for a drift scan: one DescribeVpcs by the stack's tags. Its
+   * range is what is read back; subnets and NAT gateways are not yet.
+   */
+  async observe(ctx: Ctx): Promise<Observation> {
+    const vpc = await findVpc(this.aws, ctx);
+    if (!vpc)
+      return { exists: false, detail: `The VPC of ${ctx.stackId} is gone` };
+    const problem = ownershipProblem(tagRecord(vpc.Tags), ctx);
+    if (problem)
+      return {
+        exists: false,
+        detail: `VPC ${vpc.VpcId} exists but ${problem}`,
+      };
+    return { exists: true, attributes: { cidr: vpc.CidrBlock } };
   }
 
   async destroy(ctx: ResourceContext): Promise<RemovalResult> {

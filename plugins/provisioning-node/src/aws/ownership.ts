@@ -84,7 +84,7 @@ export class NotOwnedError extends Error {
  * Why a resource carrying `tags` is not provably this stack's and this owner's, or undefined when
  * it is.
  */
-function ownershipProblem(
+export function ownershipProblem(
   tags: Record<string, string>,
   ctx: ResourceContext,
 ): string | undefined {

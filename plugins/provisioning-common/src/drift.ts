@@ -1,0 +1,79 @@
+import { z } from 'zod/v3';
+
+/**
+ * What a drift scan found of one resource: `in-sync` (every attribute it reads is as desired),
+ * `drifted` (some differ), `missing` (gone, or no longer this stack's and owner's), `unchecked`
+ * (its kind reads nothing back, or the read failed: `detail` says which).
+ */
+export type DriftState = 'in-sync' | 'drifted' | 'missing' | 'unchecked';
+
+/** One attribute whose live value is not the desired one. */
+export interface DriftedAttribute {
+  /** The resource's spec field, such as `instanceClass`. */
+  field: string;
+  desired: unknown;
+  actual: unknown;
+  /** When a scan first found this field drifted (it stays while the field stays drifted). */
+  firstSeenAt: string;
+}
+
+/** A resource of a stack, as the last drift scan found it. */
+export interface ResourceDrift {
+  resource: string;
+  kind: string;
+  state: DriftState;
+  attributes: DriftedAttribute[];
+  detail?: string;
+}
+
+/** Answer of `GET /stacks/:accountId/:region/:stackId/drift`. */
+export interface StackDrift {
+  /** The desired-state version the scan compared with. */
+  version: number;
+  scannedAt: string;
+  resources: ResourceDrift[];
+  /** Set while a scan someone asked for has not reported yet. */
+  scanRequestedAt?: string;
+}
+
+/** Body of `PUT /stacks/:accountId/:region/:stackId/drift`: a scan's findings (the platform's). */
+export const driftReportSchema = z
+  .object({
+    version: z.number().int().min(1),
+    scannedAt: z.string().datetime(),
+    resources: z.array(
+      z
+        .object({
+          resource: z.string().min(1),
+          kind: z.string().min(1),
+          state: z.enum(['in-sync', 'drifted', 'missing', 'unchecked']),
+          attributes: z.array(
+            z
+              .object({
+                field: z.string().min(1),
+                desired: z.unknown(),
+                actual: z.unknown(),
+              })
+              .strict(),
+          ),
+          detail: z.string().optional(),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+export type DriftReport = z.input<typeof driftReportSchema>;
+
+/**
+ * The events-service topic on which the provisioning backend asks for one stack's drift scan
+ * (someone pressed *Check for drift*), with payload {@link DriftScanRequest}.
+ */
+export const DRIFT_SCAN_REQUESTED_TOPIC =
+  'konductor.provisioning.drift-scan-requested';
+
+/** Payload of {@link DRIFT_SCAN_REQUESTED_TOPIC}: the stack to scan. */
+export interface DriftScanRequest {
+  accountId: string;
+  region: string;
+  stackId: string;
+}
