@@ -28,6 +28,13 @@ export interface Config {
        */
       clusterPublicAccessCidrs?: string[];
     };
+    provisioning?: {
+      /** The drift scan: every stack's resources compared with its desired state. */
+      drift?: {
+        /** Minutes between sweeps of every stack (default 60); one replica sweeps at a time. */
+        intervalMinutes?: number;
+      };
+    };
     compliance?: {
       /**
        * The lowest compliance level a stack may be checked at, per environment: the stack and

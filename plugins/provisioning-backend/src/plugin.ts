@@ -21,6 +21,7 @@ import { RunReconciler } from './service/RunReconciler';
 import { ScaffolderTasks } from './service/ScaffolderTasks';
 import { StackStore } from './service/StackStore';
 import { StackVersionStore } from './service/StackVersions';
+import { StackDriftStore } from './service/StackDrift';
 import { StackAccess } from './service/StackAccess';
 import { AppDeliveries } from './service/AppDeliveries';
 
@@ -93,6 +94,8 @@ export const provisioningPlugin = createBackendPlugin({
             tasks,
             stacks,
             versions: new StackVersionStore(db),
+            drift: new StackDriftStore(db),
+            events,
             access,
             deliveries: new AppDeliveries({
               clients: awsClients,

@@ -512,6 +512,152 @@ describe('provisioning API', () => {
     expect(unknown.status).toBe(404);
   });
 
+  it("lists every stack's desired state for the platform's scan, takes its findings, keeps when each drift was first seen, and asks for a scan on request", async () => {
+    await request(server)
+      .post('/api/provisioning/stacks/claims')
+      .set('Authorization', user)
+      .send({
+        accountId: '123456789012',
+        region: 'us-east-1',
+        name: 'drifting',
+        environment: 'dev',
+        owner: 'group:default/team-a',
+      })
+      .expect(201);
+    const { body: run } = await request(server)
+      .post('/api/provisioning/runs')
+      .set('Authorization', service)
+      .send({
+        taskId: 'drifting-1',
+        stackId: 'drifting-dev',
+        stackName: 'drifting',
+        environment: 'dev',
+        accountId: '123456789012',
+        region: 'us-east-1',
+        owner: 'group:default/team-a',
+        spec: { name: 'drifting', resources: { database: { storageGb: 20 } } },
+        resources: [{ resource: 'database', dependsOn: [] }],
+      })
+      .expect(201);
+    await request(server)
+      .post(`/api/provisioning/runs/${run.id}/events`)
+      .set('Authorization', service)
+      .send({
+        events: [{ ...event(1, 'run-succeeded'), resource: 'database' }],
+      })
+      .expect(200);
+
+    // The platform's scan reads every stack's last version; a user may not.
+    expect(
+      (
+        await request(server)
+          .get('/api/provisioning/desired-states')
+          .set('Authorization', user)
+      ).status,
+    ).toBe(403);
+    const { body: desired } = await request(server)
+      .get('/api/provisioning/desired-states?limit=500')
+      .set('Authorization', service)
+      .expect(200);
+    expect(
+      desired.items.find((d: any) => d.stackId === 'drifting-dev'),
+    ).toEqual({
+      accountId: '123456789012',
+      region: 'us-east-1',
+      stackId: 'drifting-dev',
+      owner: 'group:default/team-a',
+      version: 1,
+      spec: { name: 'drifting', resources: { database: { storageGb: 20 } } },
+      running: false,
+    });
+    expect(desired.totalCount).toBe(desired.items.length);
+
+    const driftPath =
+      '/api/provisioning/stacks/123456789012/us-east-1/drifting-dev/drift';
+    expect(
+      (await request(server).get(driftPath).set('Authorization', user)).body,
+    ).toEqual({ resources: [] });
+
+    // Someone asks for a scan: recorded, and announced to the platform's scan.
+    announced.length = 0;
+    const asked = await request(server)
+      .post(`${driftPath}/scans`)
+      .set('Authorization', user);
+    expect(asked.status).toBe(202);
+    expect(asked.body.scanRequestedAt).toEqual(expect.any(String));
+    expect(announced).toEqual([
+      {
+        topic: 'konductor.provisioning.drift-scan-requested',
+        eventPayload: {
+          accountId: '123456789012',
+          region: 'us-east-1',
+          stackId: 'drifting-dev',
+        },
+      },
+    ]);
+
+    const report = (scannedAt: string, actual: number) => ({
+      version: 1,
+      scannedAt,
+      resources: [
+        {
+          resource: 'database',
+          kind: 'database',
+          state: 'drifted',
+          attributes: [{ field: 'storageGb', desired: 20, actual }],
+        },
+      ],
+    });
+    // Findings come from the platform alone, and are checked.
+    await request(server)
+      .put(driftPath)
+      .set('Authorization', user)
+      .send(report(new Date().toISOString(), 50))
+      .expect(403);
+    const bad = await request(server)
+      .put(driftPath)
+      .set('Authorization', service)
+      .send({ ...report(new Date().toISOString(), 50), version: 0 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/^Invalid drift report: version/);
+
+    const first = new Date(Date.now() + 1000).toISOString();
+    const { body: stored } = await request(server)
+      .put(driftPath)
+      .set('Authorization', service)
+      .send(report(first, 50))
+      .expect(200);
+    // The scan answered the request made before it.
+    expect(stored.scanRequestedAt).toBeUndefined();
+    expect(stored.resources[0].attributes).toEqual([
+      { field: 'storageGb', desired: 20, actual: 50, firstSeenAt: first },
+    ]);
+    // Still drifted a scan later (further): first seen stays.
+    const later = new Date(Date.now() + 2000).toISOString();
+    await request(server)
+      .put(driftPath)
+      .set('Authorization', service)
+      .send(report(later, 60))
+      .expect(200);
+    const { body: now } = await request(server)
+      .get(driftPath)
+      .set('Authorization', user);
+    expect(now).toEqual({
+      version: 1,
+      scannedAt: later,
+      resources: [
+        {
+          resource: 'database',
+          kind: 'database',
+          state: 'drifted',
+          attributes: [
+            { field: 'storageGb', desired: 20, actual: 60, firstSeenAt: first },
+          ],
+        },
+      ],
+    });
+  });
+
   it('refuses to cancel a run that has finished, and audits the attempt', async () => {
     const { body: run } = await createRun('finished');
     await request(server)

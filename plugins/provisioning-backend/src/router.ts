@@ -28,6 +28,11 @@ import {
   stackLeaseRequestSchema,
   stackTakenMessage,
   type StackVersionList,
+  type DesiredStackStateList,
+  type DriftScanRequest,
+  type StackDrift,
+  DRIFT_SCAN_REQUESTED_TOPIC,
+  driftReportSchema,
 } from '@konductor/plugin-provisioning-common';
 import { stackPermissionResource } from '@konductor/plugin-provisioning-node';
 import { RunStore } from './service/RunStore';
@@ -35,6 +40,8 @@ import { RunLog } from './service/RunLog';
 import { ScaffolderTasks } from './service/ScaffolderTasks';
 import { StackStore } from './service/StackStore';
 import { StackVersionStore } from './service/StackVersions';
+import { StackDriftStore } from './service/StackDrift';
+import type { EventsService } from '@backstage/plugin-events-node';
 import { StackAccess } from './service/StackAccess';
 import { StackOwnership } from './service/StackOwnership';
 import { AppDeliveries } from './service/AppDeliveries';
@@ -57,6 +64,16 @@ const runQuerySchema = z
 
 const eventsQuerySchema = z
   .object({ after: z.coerce.number().int().min(0).default(0) })
+  .strict();
+
+const desiredStatesQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    offset: z.coerce.number().int().min(0).default(0),
+    accountId: z.string().optional(),
+    region: z.string().optional(),
+    stackId: z.string().optional(),
+  })
   .strict();
 
 /** Parses with `schema`, or throws one InputError naming every bad field. */
@@ -84,6 +101,10 @@ export interface RouterOptions {
   stacks: StackStore;
   /** The versions of each stack's desired state. */
   versions: StackVersionStore;
+  /** What the drift scans found of each stack. */
+  drift: StackDriftStore;
+  /** Where a drift scan is asked for. */
+  events: EventsService;
   /** Decides `provisioning-stack` permissions (with the registered rules). */
   access: StackAccess;
   /** Stacks' apps as the platform's Argo CD reports them. */
@@ -113,6 +134,8 @@ export async function createRouter(
     tasks,
     stacks,
     versions,
+    drift,
+    events,
     access,
     deliveries,
     httpAuth,
@@ -209,6 +232,59 @@ export async function createRouter(
       res.json({ items } satisfies StackVersionList);
     },
   );
+
+  // ---- drift ----------------------------------------------------------------------------------
+
+  // Every stack's last version (or one stack's), a page at a time: what the platform's drift scan
+  // compares with.
+  router.get('/desired-states', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['service'] });
+    const query = parse(desiredStatesQuerySchema, req.query, 'query');
+    res.json(
+      (await versions.latest(
+        query,
+        new Date(),
+      )) satisfies DesiredStackStateList,
+    );
+  });
+
+  // What the last scan found: for whoever may see the stack.
+  router.get('/stacks/:accountId/:region/:stackId/drift', async (req, res) => {
+    const stack = await readableStack(req);
+    res.json(
+      ((await drift.get(stack)) ?? { resources: [] }) satisfies StackDrift,
+    );
+  });
+
+  // A scan of this stack now: reading the cloud changes nothing, so whoever may see the stack may
+  // ask. The platform's scan answers it (DRIFT_SCAN_REQUESTED_TOPIC).
+  router.post(
+    '/stacks/:accountId/:region/:stackId/drift/scans',
+    async (req, res) => {
+      const stack = await readableStack(req);
+      const key = {
+        accountId: stack.accountId,
+        region: stack.region,
+        stackId: stack.stackId,
+      };
+      await drift.requestScan(key, new Date());
+      await events.publish({
+        topic: DRIFT_SCAN_REQUESTED_TOPIC,
+        eventPayload: key satisfies DriftScanRequest,
+      });
+      res
+        .status(202)
+        .json((await drift.get(key)) satisfies StackDrift | undefined);
+    },
+  );
+
+  // A scan's findings: the platform's alone.
+  router.put('/stacks/:accountId/:region/:stackId/drift', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['service'] });
+    const stack = await recordedStack(req.params);
+    const report = parse(driftReportSchema, req.body, 'drift report');
+    res.json((await drift.report(stack, report)) satisfies StackDrift);
+  });
 
   // The destroy action releases the name once the stack is gone.
   router.delete('/stacks/:accountId/:region/:stackId', async (req, res) => {

@@ -3,6 +3,7 @@ import { fetchEventSource } from '@microsoft/fetch-event-source';
 import type { ProvisioningEvent } from './events';
 import type { CreateRunRequest, ProvisioningRun, RunDetails } from './runs';
 import type { StackVersionList } from './versions';
+import type { DesiredStackStateList, DriftReport, StackDrift } from './drift';
 import type {
   ProvisioningStack,
   StackAvailability,
@@ -118,6 +119,34 @@ export class ProvisioningClient {
   /** The versions of the stack's desired state, newest first. */
   getStackVersions(key: StackKey): Promise<StackVersionList> {
     return this.request('GET', `${stackPath(key)}/versions`);
+  }
+
+  /** What the last drift scan of the stack found, and any scan asked for since. */
+  getStackDrift(key: StackKey): Promise<StackDrift> {
+    return this.request('GET', `${stackPath(key)}/drift`);
+  }
+
+  /** Asks for a drift scan of the stack now; the platform's scan reports it. */
+  requestDriftScan(key: StackKey): Promise<StackDrift | undefined> {
+    return this.request('POST', `${stackPath(key)}/drift/scans`);
+  }
+
+  /**
+   * Every stack's last version, a page at a time, or one stack's when its key is given (backend
+   * services: the drift scan).
+   */
+  listDesiredStates(
+    page: { offset: number; limit: number } & Partial<StackKey>,
+  ): Promise<DesiredStackStateList> {
+    const query = new URLSearchParams(
+      Object.entries(page).map(([k, v]) => [k, String(v)]),
+    );
+    return this.request('GET', `/desired-states?${query}`);
+  }
+
+  /** Stores a drift scan's findings as the stack's last (backend services). */
+  reportDrift(key: StackKey, report: DriftReport): Promise<StackDrift> {
+    return this.request('PUT', `${stackPath(key)}/drift`, report);
   }
 
   /**

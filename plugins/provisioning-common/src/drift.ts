@@ -11,8 +11,9 @@ export type DriftState = 'in-sync' | 'drifted' | 'missing' | 'unchecked';
 export interface DriftedAttribute {
   /** The resource's spec field, such as `instanceClass`. */
   field: string;
-  desired: unknown;
-  actual: unknown;
+  /** Absent: not set (as a node group that is gone leaves its fields). */
+  desired?: unknown;
+  actual?: unknown;
   /** When a scan first found this field drifted (it stays while the field stays drifted). */
   firstSeenAt: string;
 }
@@ -28,9 +29,9 @@ export interface ResourceDrift {
 
 /** Answer of `GET /stacks/:accountId/:region/:stackId/drift`. */
 export interface StackDrift {
-  /** The desired-state version the scan compared with. */
-  version: number;
-  scannedAt: string;
+  /** The desired-state version the last scan compared with (none before the first scan). */
+  version?: number;
+  scannedAt?: string;
   resources: ResourceDrift[];
   /** Set while a scan someone asked for has not reported yet. */
   scanRequestedAt?: string;
@@ -76,4 +77,23 @@ export interface DriftScanRequest {
   accountId: string;
   region: string;
   stackId: string;
+}
+
+/** A stack's current desired state, as a drift scan reads it (`GET /desired-states`). */
+export interface DesiredStackState {
+  accountId: string;
+  region: string;
+  stackId: string;
+  owner: string;
+  /** The stack's last version, and its spec. */
+  version: number;
+  spec: Record<string, unknown>;
+  /** Whether a run holds the stack now (a scan would see it half-changed). */
+  running: boolean;
+}
+
+/** Answer of `GET /desired-states`: a page of every stack that has a version, in key order. */
+export interface DesiredStackStateList {
+  items: DesiredStackState[];
+  totalCount: number;
 }

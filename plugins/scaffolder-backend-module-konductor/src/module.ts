@@ -8,6 +8,7 @@ import {
   ScmIntegrations,
 } from '@backstage/integration';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { scaffolderAutocompleteExtensionPoint } from '@backstage/plugin-scaffolder-node/alpha';
 import { githubFor, repositoryAvailability } from './actions/githubClient';
@@ -28,6 +29,7 @@ import {
   gitopsFromConfig,
 } from './awsProviderFromConfig';
 import { minimumLevelsFromConfig } from './minimumLevels';
+import { DriftScanner, startDriftScans } from './driftScans';
 import { createGithubRepoProvisionAction } from './actions/githubRepoProvision';
 import {
   createJiraIssueCreateAction,
@@ -40,8 +42,9 @@ import { createStackOutputsAction } from './actions/stackOutputs';
 import { createStackProvisionAction } from './actions/stackProvision';
 
 /**
- * Adds Konductor's actions to the scaffolder, and provides the extension points through which
- * other modules of the scaffolder add resource kinds and cloud providers.
+ * Adds Konductor's actions to the scaffolder and its drift scans (where the resource kinds'
+ * handlers are), and provides the extension points through which other modules of the
+ * scaffolder add resource kinds and cloud providers.
  */
 export const scaffolderModuleKonductor = createBackendModule({
   pluginId: 'scaffolder',
@@ -70,6 +73,8 @@ export const scaffolderModuleKonductor = createBackendModule({
         logger: coreServices.logger,
         permissions: coreServices.permissions,
         catalog: catalogServiceRef,
+        scheduler: coreServices.scheduler,
+        events: eventsServiceRef,
       },
       async init({
         scaffolder,
@@ -81,6 +86,8 @@ export const scaffolderModuleKonductor = createBackendModule({
         logger,
         permissions,
         catalog,
+        scheduler,
+        events,
       }) {
         const integrations = ScmIntegrations.fromConfig(config);
         const githubCredentialsProvider =
@@ -143,6 +150,14 @@ export const scaffolderModuleKonductor = createBackendModule({
           logger.warn(
             'konductor.provisioning.accounts is not configured: konductor:stack:provision refuses every stack until accounts are listed there',
           );
+        // Every stack's resources compared with its desired state, on a schedule and on request.
+        await startDriftScans({
+          scanner: new DriftScanner({ providers, platform, logger }),
+          scheduler,
+          events,
+          config,
+          logger,
+        });
         const minimumLevels = minimumLevelsFromConfig(config);
         // The provisioning backend as the task's user: stack claims, owners, outputs.
         const asUser = (credentials: BackstageCredentials) =>

@@ -5,6 +5,7 @@ import type { ProvisioningEvent } from '@konductor/plugin-provisioning-common';
 import { RunStore } from './RunStore';
 import { StackStore } from './StackStore';
 import { StackVersionStore } from './StackVersions';
+import { StackDriftStore } from './StackDrift';
 
 const databases = TestDatabases.create({
   ids: ['SQLITE_3', 'POSTGRES_15'],
@@ -296,8 +297,70 @@ describe.each(databases.eachSupportedId())('RunStore on %s', databaseId => {
     const destroy = await store.createRun(run('versioned', { taskId: 't5' }));
     await store.appendEvents(destroy.run.id, [event(1, 'run-succeeded')]);
     expect(await versions.list(key)).toHaveLength(2);
-    // Destroyed and released, the stack's versions go with it: a new owner starts afresh.
+
+    // What the drift scan reads: the last version of each stack, with its owner.
+    const now = new Date();
+    expect(
+      await versions.latest({ offset: 0, limit: 10, ...key }, now),
+    ).toEqual({
+      totalCount: 1,
+      items: [
+        {
+          ...key,
+          owner: 'group:default/payments',
+          version: 2,
+          spec: spec('db.t4g.small', { multiAz: true }),
+          running: false,
+        },
+      ],
+    });
+    // A run holding the stack's lease: the scan leaves it for later.
+    await stacks.acquireLease(key, 'task-9', 60_000, now);
+    expect(
+      (await versions.latest({ offset: 0, limit: 10 }, now)).items.find(
+        s => s.stackId === key.stackId,
+      )?.running,
+    ).toBe(true);
+    // What the scans found, with when each drift was first seen.
+    const drift = new StackDriftStore(knex);
+    const scan = (at: string, actual: string) =>
+      drift.report(key, {
+        version: 2,
+        scannedAt: at,
+        resources: [
+          {
+            resource: 'database',
+            kind: 'database',
+            state: 'drifted',
+            attributes: [
+              { field: 'instanceClass', desired: 'db.t4g.small', actual },
+            ],
+          },
+        ],
+      });
+    await drift.requestScan(key, new Date('2026-12-03T09:59:00Z'));
+    await scan('2026-12-03T10:00:00.000Z', 'db.t4g.medium');
+    const later = await scan('2026-12-03T11:00:00.000Z', 'db.t4g.large');
+    expect(later).toEqual({
+      version: 2,
+      scannedAt: '2026-12-03T11:00:00.000Z',
+      resources: [
+        expect.objectContaining({
+          attributes: [
+            {
+              field: 'instanceClass',
+              desired: 'db.t4g.small',
+              actual: 'db.t4g.large',
+              firstSeenAt: '2026-12-03T10:00:00.000Z',
+            },
+          ],
+        }),
+      ],
+    });
+
+    // Destroyed and released, the stack's versions and drift go with it: a new owner starts afresh.
     expect(await stacks.release(key)).toBe(true);
     expect(await versions.list(key)).toEqual([]);
+    expect(await drift.get(key)).toBeUndefined();
   });
 });

@@ -12,6 +12,7 @@ import {
 } from '@konductor/plugin-provisioning-common';
 import { iso, stackKeyColumns as keyOf } from './database';
 import { StackVersionStore } from './StackVersions';
+import { StackDriftStore } from './StackDrift';
 
 function toStack(row: any): ProvisioningStack {
   const key = {
@@ -128,10 +129,11 @@ export class StackStore {
       .update({ lease_holder: null, lease_expires_at: null });
   }
 
-  /** Forgets a stack (after it was destroyed) and its versions; true when there was one. */
+  /** Forgets a stack (after it was destroyed), its versions and its drift; true when there was one. */
   async release(key: StackKey): Promise<boolean> {
     return this.db.transaction(async tx => {
       await StackVersionStore.forget(tx, key);
+      await StackDriftStore.forget(tx, key);
       return (await tx('stacks').where(keyOf(key)).delete()) > 0;
     });
   }

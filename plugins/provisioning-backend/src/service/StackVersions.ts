@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import {
+  type DesiredStackStateList,
   type StackKey,
   type StackVersion,
   specChanges,
@@ -31,6 +32,69 @@ export class StackVersionStore {
       .where(keyOf(key))
       .orderBy('version', 'desc');
     return rows.map(toVersion);
+  }
+
+  /**
+   * A page of every stack's last version with its owner, in key order (or of the stacks matching
+   * the key fields given): what a drift scan reads.
+   * `now` decides whether a run's lease still holds the stack.
+   */
+  async latest(
+    page: { offset: number; limit: number } & Partial<StackKey>,
+    now: Date,
+  ): Promise<DesiredStackStateList> {
+    const latest = this.db('stack_versions')
+      .select('account_id', 'region', 'stack_id')
+      .max('version as version')
+      .groupBy('account_id', 'region', 'stack_id')
+      .as('latest');
+    const sameStack = (other: string) =>
+      function on(this: Knex.JoinClause) {
+        this.on('v.account_id', `${other}.account_id`)
+          .andOn('v.region', `${other}.region`)
+          .andOn('v.stack_id', `${other}.stack_id`);
+      };
+    const query = this.db('stack_versions as v')
+      .join(latest, function on() {
+        sameStack('latest').call(this);
+        this.andOn('v.version', 'latest.version');
+      })
+      .join('stacks as s', sameStack('s'));
+    for (const [column, value] of [
+      ['v.account_id', page.accountId],
+      ['v.region', page.region],
+      ['v.stack_id', page.stackId],
+    ])
+      if (value) query.where(column!, value);
+    const [{ count }] = await query.clone().count({ count: '*' });
+    const rows = await query
+      .select(
+        'v.account_id',
+        'v.region',
+        'v.stack_id',
+        'v.version',
+        'v.spec',
+        's.owner',
+        's.lease_holder',
+        's.lease_expires_at',
+      )
+      .orderBy(['v.account_id', 'v.region', 'v.stack_id'])
+      .offset(page.offset)
+      .limit(page.limit);
+    return {
+      totalCount: Number(count),
+      items: rows.map(row => ({
+        accountId: row.account_id,
+        region: row.region,
+        stackId: row.stack_id,
+        owner: row.owner,
+        version: Number(row.version),
+        spec: JSON.parse(row.spec),
+        running:
+          !!row.lease_holder &&
+          new Date(iso(row.lease_expires_at)).getTime() > now.getTime(),
+      })),
+    };
   }
 
   /**
