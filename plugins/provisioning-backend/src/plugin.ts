@@ -95,7 +95,7 @@ export const provisioningPlugin = createBackendPlugin({
             stacks,
             versions: new StackVersionStore(db),
             drift: new StackDriftStore(db),
-            events,
+            eventsService: events,
             access,
             deliveries: new AppDeliveries({
               clients: awsClients,

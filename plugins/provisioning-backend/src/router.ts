@@ -104,7 +104,7 @@ export interface RouterOptions {
   /** What the drift scans found of each stack. */
   drift: StackDriftStore;
   /** Where a drift scan is asked for. */
-  events: EventsService;
+  eventsService: EventsService;
   /** Decides `provisioning-stack` permissions (with the registered rules). */
   access: StackAccess;
   /** Stacks' apps as the platform's Argo CD reports them. */
@@ -135,7 +135,7 @@ export async function createRouter(
     stacks,
     versions,
     drift,
-    events,
+    eventsService,
     access,
     deliveries,
     httpAuth,
@@ -268,7 +268,7 @@ export async function createRouter(
         stackId: stack.stackId,
       };
       await drift.requestScan(key, new Date());
-      await events.publish({
+      await eventsService.publish({
         topic: DRIFT_SCAN_REQUESTED_TOPIC,
         eventPayload: key satisfies DriftScanRequest,
       });
