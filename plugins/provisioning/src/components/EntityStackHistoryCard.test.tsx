@@ -47,8 +47,10 @@ async function render(getStackVersions: jest.Mock) {
           provisioningApiRef,
           {
             getStackVersions,
-            // The Change and Destroy actions read the run (StackActions.test.tsx).
+            // The Change and Destroy actions read the run (StackActions.test.tsx), the drift
+            // its own (StackDriftView.test.tsx).
             getRun: () => new Promise(() => {}),
+            getStackDrift: () => new Promise(() => {}),
           } as any,
         ],
         [scaffolderApiRef, {} as any],

@@ -18,7 +18,8 @@ import {
 import { provisioningApiRef } from '../api';
 import { useRunsPath } from '../routes';
 import { stackKeyOf } from './entityStack';
-import { StackActions } from './StackActions';
+import { StackActions, useStackActions } from './StackActions';
+import { StackDriftView } from './StackDriftView';
 
 const when = (at: string) => new Date(at).toLocaleString();
 
@@ -35,8 +36,8 @@ function Change({ change }: { change: SpecChange }) {
 
 /**
  * The stack's desired state, version by version (on its System's overview): who changed it,
- * when, through which run, and each attribute the change set, with the current spec; and the
- * stack's *Change* and *Destroy*.
+ * when, through which run, and each attribute the change set, with the current spec; its drift
+ * from the current version; and the stack's *Change* and *Destroy*.
  */
 export function EntityStackHistoryCard() {
   const { entity } = useEntity();
@@ -59,6 +60,7 @@ export function EntityStackHistoryCard() {
   }, [api, key]);
 
   const latest = versions?.[0];
+  const links = useStackActions(key, latest);
   return (
     <Card component="section" aria-label="Desired state">
       <CardHeader
@@ -68,7 +70,7 @@ export function EntityStackHistoryCard() {
             ? `Version ${latest.version}, since ${when(latest.createdAt)}`
             : 'The spec each successful run made real'
         }
-        action={key && latest && <StackActions stack={key} latest={latest} />}
+        action={<StackActions links={links} />}
       />
       {!versions && !error && (
         <LinearProgress aria-label="Loading desired state" />
@@ -118,6 +120,7 @@ export function EntityStackHistoryCard() {
             </li>
           ))}
         </Box>
+        {key && latest && <StackDriftView stack={key} revert={links.change} />}
         {latest && (
           <Box component="details" sx={{ mt: 2 }}>
             <summary>Spec of version {latest.version}</summary>

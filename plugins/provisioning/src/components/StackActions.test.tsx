@@ -7,7 +7,7 @@ import type {
   StackVersion,
 } from '@konductor/plugin-provisioning-common';
 import { provisioningApiRef } from '../api';
-import { StackActions } from './StackActions';
+import { StackActions, useStackActions } from './StackActions';
 
 const stack = (stackId: string) => ({
   accountId: '123456789012',
@@ -89,28 +89,27 @@ async function render(stackName: string, changeParameter: boolean) {
       },
     })),
   };
-  await renderInTestApp(
+  const Actions = () => (
     <StackActions
-      stack={stack(`${stackName}-dev`)}
-      latest={latest(stackName)}
-    />,
-    {
-      apis: [
-        [
-          provisioningApiRef,
-          {
-            getRun: async (id: string) => ({ run: runs[id], resources: [] }),
-          } as any,
-        ],
-        [scaffolderApiRef, scaffolder as any],
-        mockApis.permission({ authorize }),
-      ],
-    },
+      links={useStackActions(stack(`${stackName}-dev`), latest(stackName))}
+    />
   );
+  await renderInTestApp(<Actions />, {
+    apis: [
+      [
+        provisioningApiRef,
+        {
+          getRun: async (id: string) => ({ run: runs[id], resources: [] }),
+        } as any,
+      ],
+      [scaffolderApiRef, scaffolder as any],
+      mockApis.permission({ authorize }),
+    ],
+  });
   return scaffolder;
 }
 
-describe('StackActions', () => {
+describe('useStackActions', () => {
   it("opens the stack's own template filled with the values of the run that made its version, as a change; and the destroy form filled with the stack", async () => {
     const scaffolder = await render('shop', true);
     const change = await screen.findByRole('link', { name: 'Change' });

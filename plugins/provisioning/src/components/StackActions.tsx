@@ -73,20 +73,25 @@ function useChangeLink(run: ProvisioningRun | undefined, allowed: boolean) {
   return link;
 }
 
+/** Where a stack's *Change* and *Destroy* go, each only where the user is permitted. */
+export interface StackActionLinks {
+  /** The stack's template, filled with its current values (also what reverts drift). */
+  change?: string;
+  destroy?: string;
+}
+
 /**
  * *Change* and *Destroy* for a stack, each where the user is permitted on it (its owner's
  * members and platform admins by default): each opens a form whose run has its live page, like
- * creation.
+ * creation. Nothing until the stack's current version is known.
  */
-export function StackActions({
-  stack,
-  latest,
-}: {
-  stack: StackKey;
-  latest: StackVersion;
-}) {
+export function useStackActions(
+  stack: StackKey | undefined,
+  latest: StackVersion | undefined,
+): StackActionLinks {
   const api = useApi(provisioningApiRef);
-  const resourceRef = `${stack.accountId}/${stack.region}/${stack.stackId}`;
+  const resourceRef =
+    stack && `${stack.accountId}/${stack.region}/${stack.stackId}`;
   const update = usePermission({
     permission: provisioningStackUpdatePermission,
     resourceRef,
@@ -96,32 +101,42 @@ export function StackActions({
     resourceRef,
   });
   const [run, setRun] = useState<ProvisioningRun>();
+  const runId = latest?.runId;
   useEffect(() => {
+    if (!runId) return undefined;
     let stale = false;
     api
-      .getRun(latest.runId)
+      .getRun(runId)
       .then(details => !stale && setRun(details.run))
       .catch(() => undefined);
     return () => {
       stale = true;
     };
-  }, [api, latest.runId]);
-  const change = useChangeLink(run, update.allowed);
+  }, [api, runId]);
+  const change = useChangeLink(run, !!resourceRef && update.allowed);
+  return {
+    change,
+    destroy:
+      run && resourceRef && destroy.allowed ? destroyLink(run) : undefined,
+  };
+}
 
-  if (!run) return null;
+/** The stack's *Change* and *Destroy* buttons. */
+export function StackActions({ links }: { links: StackActionLinks }) {
+  if (!links.change && !links.destroy) return null;
   return (
     <Stack direction="row" spacing={1} sx={{ mt: 1, mr: 1 }}>
-      {change && (
-        <Button variant="contained" component={RouterLink} to={change}>
+      {links.change && (
+        <Button variant="contained" component={RouterLink} to={links.change}>
           Change
         </Button>
       )}
-      {destroy.allowed && (
+      {links.destroy && (
         <Button
           variant="outlined"
           color="error"
           component={RouterLink}
-          to={destroyLink(run)}
+          to={links.destroy}
         >
           Destroy
         </Button>
