@@ -3,12 +3,13 @@ import { openTemplate, snap } from './helpers';
 
 const sandboxUrl = process.env.KONDUCTOR_SANDBOX_URL ?? 'http://127.0.0.1:4666';
 
-test("a database grown and then destroyed from its stack's page: the plan shows the change in place and its cost, the run makes it, the page keeps both versions; the destroy is confirmed by name and leaves nothing in the cloud or the catalog", async ({
+test("a database grown, reverted and destroyed from its stack's page: the plan shows the change in place and its cost, the run makes it, the page keeps both versions; a change made outside is found by one scan and reverted; the destroy is confirmed by name and leaves nothing in the cloud or the catalog", async ({
   page,
   request,
 }, testInfo) => {
-  // Three database runs (a create, a modification, a destroy) on a loaded two-core machine.
-  test.setTimeout(360_000);
+  // Four database runs (a create, a modification, a revert, a destroy) on a loaded two-core
+  // machine.
+  test.setTimeout(420_000);
   const name = `grow${Date.now().toString(36)}`;
   await page.goto('/');
   await page.getByRole('button', { name: 'Enter' }).click();
@@ -88,10 +89,9 @@ test("a database grown and then destroyed from its stack's page: the plan shows 
   ).toBeVisible();
   await snap(page, testInfo, '61-change-run');
   // The database is the larger class in the cloud: RDS's DescribeDBInstances says so.
-  const described = await rds(
-    `Action=DescribeDBInstances&DBInstanceIdentifier=${name}-dev-db`,
-  );
-  const xml = await described.text();
+  const xml = await (
+    await rds(`Action=DescribeDBInstances&DBInstanceIdentifier=${name}-dev-db`)
+  ).text();
   expect(xml).toContain('<DBInstanceClass>db.t4g.small</DBInstanceClass>');
   expect(xml).toContain('<DBInstanceStatus>available</DBInstanceStatus>');
 
@@ -105,9 +105,62 @@ test("a database grown and then destroyed from its stack's page: the plan shows 
   ).toContainText('Created the stack');
   await snap(page, testInfo, '62-stack-versions');
 
+  // Changed outside Konductor, as in the console: a larger class, applied now.
+  await rds(
+    `Action=ModifyDBInstance&DBInstanceIdentifier=${name}-dev-db&DBInstanceClass=db.t4g.medium&ApplyImmediately=true`,
+  );
+  const described = async () =>
+    (
+      await rds(
+        `Action=DescribeDBInstances&DBInstanceIdentifier=${name}-dev-db`,
+      )
+    ).text();
+  await expect(async () => {
+    const now = await described();
+    expect(now).toContain('<DBInstanceClass>db.t4g.medium</DBInstanceClass>');
+    expect(now).toContain('<DBInstanceStatus>available</DBInstanceStatus>');
+  }).toPass({ timeout: 30_000 });
+
+  // One scan on request finds it, attribute by attribute.
+  const drift = desired.getByRole('region', { name: 'Drift' });
+  await drift.getByRole('button', { name: 'Check now' }).click();
+  const drifted = drift.getByRole('table', { name: 'Drifted attributes' });
+  await expect(drifted.getByRole('row', { name: /^database/ })).toContainText(
+    'instanceClassdb.t4g.smalldb.t4g.medium',
+    { timeout: 30_000 },
+  );
+  await expect(drift).toContainText('1 of 2 resources differ from version 2');
+  await snap(page, testInfo, '63-drift');
+
+  // Revert: the change form with version 2's values; its run brings the class back.
+  await drift.getByRole('link', { name: 'Revert' }).click();
+  await expect(
+    page.getByRole('button', { name: /^Instance class/ }),
+  ).toContainText('db.t4g.small');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByText('Endpoint:')).toBeVisible({ timeout: 90_000 });
+  expect(await described()).toContain(
+    '<DBInstanceClass>db.t4g.small</DBInstanceClass>',
+  );
+  const reverted = await stackPage(2);
+  await reverted
+    .getByRole('region', { name: 'Drift' })
+    .getByRole('button', { name: 'Check now' })
+    .click();
+  await expect(reverted.getByRole('region', { name: 'Drift' })).toContainText(
+    'In sync: every attribute Konductor reads back is as version 2 says',
+    { timeout: 30_000 },
+  );
+  // The revert changed no desired state: still two versions.
+  await expect(
+    reverted.getByRole('listitem', { name: 'Version 3' }),
+  ).toHaveCount(0);
+
   // Destroy, on the stack's page: the destroy form, filled with the stack; the name typed
   // wrong is refused before anything is deleted.
-  await desired.getByRole('link', { name: 'Destroy' }).click();
+  await reverted.getByRole('link', { name: 'Destroy' }).click();
   await expect(
     page.getByRole('textbox', { name: 'Stack name', exact: true }),
   ).toHaveValue(name);
@@ -121,14 +174,14 @@ test("a database grown and then destroyed from its stack's page: the plan shows 
     `Type the name, ${name}, exactly as it is written to confirm`,
   );
   await confirmation.fill(name);
-  await snap(page, testInfo, '63-destroy-form');
+  await snap(page, testInfo, '65-destroy-form');
   await page.getByRole('button', { name: 'Review' }).click();
   await page.getByRole('button', { name: 'Create' }).click();
   await expect(page.getByText(`${name}-dev-db`).first()).toBeVisible({
     timeout: 90_000,
   });
   await expect(page.getByRole('heading', { name: 'Deleted' })).toBeVisible();
-  await snap(page, testInfo, '64-destroyed');
+  await snap(page, testInfo, '66-destroyed');
 
   // Nothing is left in the cloud, and the catalog forgets the stack.
   const gone = await rds(

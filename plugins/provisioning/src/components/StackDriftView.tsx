@@ -123,39 +123,45 @@ export function StackDriftView({
             {differing.length} of {resources.length} resources differ from
             version {drift?.version}: changed or deleted outside Konductor.
           </Alert>
-          <Table size="small" aria-label="Drifted attributes">
-            <TableHead>
-              <TableRow>
-                <TableCell>Resource</TableCell>
-                <TableCell>Attribute</TableCell>
-                <TableCell>Desired</TableCell>
-                <TableCell>Actual</TableCell>
-                <TableCell>First seen</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {differing.flatMap(r =>
-                r.state === 'missing'
-                  ? [
-                      <TableRow key={r.resource}>
-                        <TableCell>{r.resource}</TableCell>
-                        <TableCell colSpan={4}>{r.detail}</TableCell>
-                      </TableRow>,
-                    ]
-                  : r.attributes.map(a => (
-                      <TableRow key={`${r.resource}.${a.field}`}>
-                        <TableCell>{r.resource}</TableCell>
-                        <TableCell>
-                          <code>{a.field}</code>
-                        </TableCell>
-                        <TableCell>{specValueText(a.desired)}</TableCell>
-                        <TableCell>{specValueText(a.actual)}</TableCell>
-                        <TableCell>{when(a.firstSeenAt)}</TableCell>
-                      </TableRow>
-                    )),
-              )}
-            </TableBody>
-          </Table>
+          <Box sx={{ overflowX: 'auto' }}>
+            <Table
+              size="small"
+              aria-label="Drifted attributes"
+              sx={{ '& td, & th': { whiteSpace: 'nowrap' } }}
+            >
+              <TableHead>
+                <TableRow>
+                  <TableCell>Resource</TableCell>
+                  <TableCell>Attribute</TableCell>
+                  <TableCell>Desired</TableCell>
+                  <TableCell>Actual</TableCell>
+                  <TableCell>First seen</TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {differing.flatMap(r =>
+                  r.state === 'missing'
+                    ? [
+                        <TableRow key={r.resource}>
+                          <TableCell>{r.resource}</TableCell>
+                          <TableCell colSpan={4}>{r.detail}</TableCell>
+                        </TableRow>,
+                      ]
+                    : r.attributes.map(a => (
+                        <TableRow key={`${r.resource}.${a.field}`}>
+                          <TableCell>{r.resource}</TableCell>
+                          <TableCell>
+                            <code>{a.field}</code>
+                          </TableCell>
+                          <TableCell>{specValueText(a.desired)}</TableCell>
+                          <TableCell>{specValueText(a.actual)}</TableCell>
+                          <TableCell>{when(a.firstSeenAt)}</TableCell>
+                        </TableRow>
+                      )),
+                )}
+              </TableBody>
+            </Table>
+          </Box>
           {revert && (
             <Stack direction="row" alignItems="center" spacing={2} mt={1}>
               <Button variant="contained" component={RouterLink} to={revert}>
