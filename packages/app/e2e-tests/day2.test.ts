@@ -138,6 +138,17 @@ test("a database grown, reverted and destroyed from its stack's page: the plan s
     page.getByRole('button', { name: /^Instance class/ }),
   ).toContainText('db.t4g.small');
   await page.getByRole('button', { name: 'Next' }).click();
+  // The plan starts from what the cloud has: the class goes back, in place.
+  const revertPlan = page.getByRole('table', { name: `Changes to ${name}` });
+  await expect(
+    revertPlan.getByRole('row', { name: /^database/ }),
+  ).toContainText('instanceClass: db.t4g.medium → db.t4g.small', {
+    timeout: 30_000,
+  });
+  await expect(
+    page.getByText(/^From what the cloud has, as the drift scan of/),
+  ).toBeVisible();
+  await snap(page, testInfo, '64-revert-plan');
   await page.getByRole('button', { name: 'Review' }).click();
   await page.getByRole('button', { name: 'Create' }).click();
   await expect(page.getByText('Endpoint:')).toBeVisible({ timeout: 90_000 });
@@ -173,8 +184,8 @@ test("a database grown, reverted and destroyed from its stack's page: the plan s
   await expect(page.locator('#root_confirmation__error')).toHaveText(
     `Type the name, ${name}, exactly as it is written to confirm`,
   );
-  await confirmation.fill(name);
   await snap(page, testInfo, '65-destroy-form');
+  await confirmation.fill(name);
   await page.getByRole('button', { name: 'Review' }).click();
   await page.getByRole('button', { name: 'Create' }).click();
   await expect(page.getByText(`${name}-dev-db`).first()).toBeVisible({

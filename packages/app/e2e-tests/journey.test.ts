@@ -18,8 +18,8 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
   page,
   browser,
 }, testInfo) => {
-  // The longest journey of the suite: it waits for two real runs on a loaded two-core machine.
-  test.setTimeout(420_000);
+  // The longest journey of the suite: it waits for three real runs on a loaded two-core machine.
+  test.setTimeout(600_000);
   const name = `shop${Date.now().toString(36)}`;
   await signInAndOpen(page);
   await snap(page, testInfo, '40-service-page');
@@ -286,6 +286,62 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
       .getByRole('link', { name: `${name}-dev`, exact: true }),
   ).toHaveCount(1);
   await snap(page, testInfo, '53-component-runs');
+
+  // Day 2 from the stack's page: Change opens this form again with the stack's values, the
+  // name and repository kept; more nodes is an update of the node group in place.
+  await expect(async () => {
+    await page.goto(`/catalog/default/system/${name}-dev`);
+    await expect(
+      page
+        .getByRole('region', { name: 'Desired state' })
+        .getByRole('link', { name: 'Change' }),
+    ).toBeVisible({ timeout: 5_000 });
+  }).toPass({ timeout: 60_000 });
+  await page
+    .getByRole('region', { name: 'Desired state' })
+    .getByRole('link', { name: 'Change' })
+    .click();
+  await expect(page.getByRole('textbox', { name: 'Name' })).toBeDisabled();
+  await expect(
+    page.getByRole('textbox', { name: 'Repository' }),
+  ).toBeDisabled();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(
+    page.getByRole('combobox', { name: 'Database size' }),
+  ).toContainText('db.t4g.small');
+  await page.getByRole('spinbutton', { name: 'Most cluster nodes' }).fill('5');
+  await page.getByRole('button', { name: 'Next' }).click();
+  const changes = page.getByRole('table', { name: `Changes to ${name}` });
+  await expect(changes.getByRole('row', { name: /^cluster/ })).toContainText(
+    'maxNodes: 3 → 5',
+    { timeout: 30_000 },
+  );
+  await expect(changes.getByRole('row', { name: /^cluster/ })).toContainText(
+    'update in place',
+  );
+  await expect(changes.getByRole('row', { name: /^database/ })).toContainText(
+    'no change',
+  );
+  await snap(page, testInfo, '54-change-cluster-plan');
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(
+    page.getByRole('link', { name: 'Provisioning run' }),
+  ).toBeVisible({ timeout: 150_000 });
+  // Neither a repository nor a catalog registration: both exist and were kept (skipped steps).
+  await expect(page.getByRole('link', { name: 'Repository' })).toHaveCount(0);
+  await expect(
+    page.getByText('The repository is kept as it is.'),
+  ).toBeVisible();
+  await snap(page, testInfo, '55-change-cluster-done');
+  await expect(async () => {
+    await page.goto(`/catalog/default/system/${name}-dev`);
+    await expect(
+      page
+        .getByRole('region', { name: 'Desired state' })
+        .getByRole('listitem', { name: 'Version 2' }),
+    ).toContainText('cluster.maxNodes: 3 → 5', { timeout: 5_000 });
+  }).toPass({ timeout: 60_000 });
 });
 
 test('a non-compliant choice is refused before anything is created, with the reasons', async ({

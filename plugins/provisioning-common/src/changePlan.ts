@@ -38,6 +38,12 @@ export interface ChangePlan {
   monthlyCostAfter: number;
   /** Every refusal, as `resources.<name>.<field>: why`: the run is refused when there is any. */
   refusals: string[];
+  /**
+   * Set when the plan starts from what the cloud has, as the drift scan of this time found it,
+   * rather than from the version as recorded: the run also reverts what changed outside
+   * Konductor.
+   */
+  driftScannedAt?: string;
 }
 
 /** A recorded resource with its kind's current defaults applied (kinds gain fields over time). */

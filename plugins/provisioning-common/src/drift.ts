@@ -97,3 +97,35 @@ export interface DesiredStackStateList {
   items: DesiredStackState[];
   totalCount: number;
 }
+
+/**
+ * The spec as the cloud has it, by the last drift scan: `spec` (the version the scan compared
+ * with) with each drifted attribute's actual value, and without the resources found missing.
+ * Undefined when the scan is of another version or found nothing that differs.
+ */
+export function liveSpecOf<S extends { resources: Record<string, unknown> }>(
+  spec: S,
+  version: number,
+  drift: StackDrift | undefined,
+): S | undefined {
+  if (drift?.version !== version) return undefined;
+  const differing = drift.resources.filter(
+    r => r.state === 'drifted' || r.state === 'missing',
+  );
+  if (!differing.length) return undefined;
+  const resources: Record<string, unknown> = { ...spec.resources };
+  for (const r of differing) {
+    const recorded = resources[r.resource] as
+      | Record<string, unknown>
+      | undefined;
+    if (!recorded) continue;
+    if (r.state === 'missing') {
+      delete resources[r.resource];
+      continue;
+    }
+    const live = { ...recorded };
+    for (const a of r.attributes) live[a.field] = a.actual;
+    resources[r.resource] = live;
+  }
+  return { ...spec, resources };
+}

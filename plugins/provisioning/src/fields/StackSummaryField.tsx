@@ -63,6 +63,13 @@ function ChangeTable({
           /month
         </strong>
       </Typography>
+      {changes.driftScannedAt && (
+        <Typography variant="body2" color="text.secondary">
+          From what the cloud has, as the drift scan of{' '}
+          {new Date(changes.driftScannedAt).toLocaleString()} found it: the run
+          also reverts what changed outside Konductor.
+        </Typography>
+      )}
       <Table size="small" aria-label={`Changes to ${stack}`}>
         <TableHead sx={{ '& th': { whiteSpace: 'nowrap' } }}>
           <TableRow>

@@ -4,6 +4,7 @@ import {
   type ProvisioningClient,
   type ResourceKinds,
   type StackSpec,
+  liveSpecOf,
   planChange,
   specValueText,
 } from '@konductor/plugin-provisioning-common';
@@ -17,25 +18,29 @@ const usd = (n: number) => `$${n.toFixed(2)}`;
  * has none here: claiming it refuses the run with the reason.
  */
 export async function changeOfStack(
-  stacks: Pick<ProvisioningClient, 'getStackVersions'>,
+  stacks: Pick<ProvisioningClient, 'getStackVersions' | 'getStackDrift'>,
   spec: StackSpec,
   kinds: ResourceKinds,
 ): Promise<ChangePlan | undefined> {
-  const versions = await stacks
-    .getStackVersions({
-      accountId: spec.target.accountId,
-      region: spec.target.region,
-      stackId: stackIdOf(spec),
-    })
-    .catch(e => {
-      if (e instanceof ResponseError && [403, 404].includes(e.statusCode))
-        return { items: [] };
-      throw e;
-    });
+  const key = {
+    accountId: spec.target.accountId,
+    region: spec.target.region,
+    stackId: stackIdOf(spec),
+  };
+  const versions = await stacks.getStackVersions(key).catch(e => {
+    if (e instanceof ResponseError && [403, 404].includes(e.statusCode))
+      return { items: [] };
+    throw e;
+  });
   const latest = versions.items[0];
-  return latest
-    ? planChange(latest.spec as StackSpec, spec, latest.version, kinds)
-    : undefined;
+  if (!latest) return undefined;
+  // What the cloud has, when the last drift scan found it changed outside Konductor: the run
+  // brings it to the spec too, so the plan starts from there.
+  const recorded = latest.spec as StackSpec;
+  const drift = await stacks.getStackDrift(key).catch(() => undefined);
+  const live = liveSpecOf(recorded, latest.version, drift);
+  const plan = planChange(live ?? recorded, spec, latest.version, kinds);
+  return live ? { ...plan, driftScannedAt: drift!.scannedAt } : plan;
 }
 
 /** The change plan in the task log's words, one line per resource that changes. */
@@ -44,6 +49,11 @@ export function describeChange(plan: ChangePlan): string[] {
   if (!changed.length)
     return [`No change to version ${plan.fromVersion} of the stack`];
   return [
+    ...(plan.driftScannedAt
+      ? [
+          `Starting from what the cloud has, as the drift scan of ${plan.driftScannedAt} found it: the run reverts what changed outside Konductor`,
+        ]
+      : []),
     `Changes to version ${plan.fromVersion} (${usd(
       plan.monthlyCostBefore,
     )}/month -> ${usd(plan.monthlyCostAfter)}/month):`,
