@@ -132,8 +132,28 @@ test("a database grown, reverted and destroyed from its stack's page: the plan s
   await expect(drift).toContainText('1 of 2 resources differ from version 2');
   await snap(page, testInfo, '63-drift');
 
+  // Compliance reads the scan as evidence: the database fails configuration change control.
+  const stackPageUrl = page.url();
+  await expect(async () => {
+    await page.goto(
+      `/catalog/default/resource/${name}-dev-database/compliance`,
+    );
+    await expect(page.locator('[data-check="config-drift"]')).toContainText(
+      'instanceClass is db.t4g.medium, version 2 says db.t4g.small',
+      { timeout: 5_000 },
+    );
+  }).toPass({ timeout: 60_000 });
+  await expect(page.locator('[data-check="config-drift"]')).toContainText(
+    'CM-3',
+  );
+  await snap(page, testInfo, '63-drift-compliance');
+  await page.goto(stackPageUrl);
+
   // Revert: the change form with version 2's values; its run brings the class back.
-  await drift.getByRole('link', { name: 'Revert' }).click();
+  await page
+    .getByRole('region', { name: 'Drift' })
+    .getByRole('link', { name: 'Revert' })
+    .click();
   await expect(
     page.getByRole('button', { name: /^Instance class/ }),
   ).toContainText('db.t4g.small');

@@ -18,6 +18,7 @@ import {
   ANNOTATION_AWS_REGION,
   ANNOTATION_CLOUD_ID,
   ANNOTATION_STACK,
+  ANNOTATION_STACK_RESOURCE,
   BUILT_IN_RESOURCE_KINDS,
 } from '@konductor/plugin-provisioning-common';
 import type {
@@ -165,6 +166,8 @@ export class ProvisionedResourcesProvider implements EntityProvider {
             tags: ['konductor', run.environment],
             annotations: {
               ...annotations,
+              // Which of the stack's resources it is: its drift is read by this name.
+              [ANNOTATION_STACK_RESOURCE]: r.resource,
               ...(cloudIdOf(r.outputs)
                 ? { [ANNOTATION_CLOUD_ID]: cloudIdOf(r.outputs)! }
                 : {}),

@@ -14,6 +14,11 @@ import {
   FactSource,
 } from '@konductor/plugin-compliance-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
+import {
+  DRIFT_REPORTED_TOPIC,
+  type DriftScanRequest,
+} from '@konductor/plugin-provisioning-common';
 import {
   CHECKS,
   ComplianceCheck,
@@ -27,6 +32,7 @@ import { ComplianceStore } from './service/ComplianceStore';
 import { Evaluator } from './service/Evaluator';
 import {
   awsFacts,
+  driftFacts,
   catalogFacts,
   githubFacts,
   techdocsFacts,
@@ -80,6 +86,7 @@ export const compliancePlugin = createBackendPlugin({
         discovery: coreServices.discovery,
         catalog: catalogServiceRef,
         awsClients: awsClientFactoryServiceRef,
+        events: eventsServiceRef,
       },
       async init(deps) {
         const { config, scheduler, logger } = deps;
@@ -98,6 +105,7 @@ export const compliancePlugin = createBackendPlugin({
           sources: [
             catalogFacts,
             techdocsFacts({ discovery: deps.discovery, auth: deps.auth }),
+            driftFacts({ discovery: deps.discovery, auth: deps.auth }),
             ...awsFacts(deps.awsClients),
             githubFacts({
               octokit: async (slug, host) => {
@@ -152,6 +160,23 @@ export const compliancePlugin = createBackendPlugin({
             initialDelay: { seconds: 20 },
           }) as any),
           fn: async () => void (await sync.changed()),
+        });
+        // A drift scan's findings are facts of the stack's resources: evaluated at once.
+        await deps.events.subscribe({
+          id: 'konductor-compliance-drift',
+          topics: [DRIFT_REPORTED_TOPIC],
+          onEvent: async ({ eventPayload }) => {
+            const { stackId } = eventPayload as DriftScanRequest;
+            await sync
+              .stack(stackId)
+              .catch(e =>
+                logger.warn(
+                  `Compliance: could not evaluate stack ${stackId} after its drift scan: ${
+                    (e as Error).message
+                  }`,
+                ),
+              );
+          },
         });
         deps.httpRouter.use(
           await createRouter({

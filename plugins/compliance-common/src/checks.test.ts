@@ -147,6 +147,25 @@ describe('checks: pass, fail and not applicable', () => {
       { 'eks.version': '1.31' },
     ],
     ['app-tls', { 'app.tls': true }, { 'app.tls': false }],
+    [
+      'config-drift',
+      {
+        'drift.resource': {
+          state: 'in-sync',
+          version: 2,
+          scannedAt: '2026-12-03T11:00:00Z',
+          attributes: [],
+        },
+      },
+      {
+        'drift.resource': {
+          state: 'drifted',
+          version: 2,
+          scannedAt: '2026-12-03T11:00:00Z',
+          attributes: [{ field: 'backupRetentionDays', desired: 7, actual: 1 }],
+        },
+      },
+    ],
   ] as [string, Record<string, unknown>, Record<string, unknown>][])(
     '%s: passes and fails on its facts, and says what to change',
     (id, good, bad) => {
@@ -161,11 +180,60 @@ describe('checks: pass, fail and not applicable', () => {
     },
   );
 
+  it('config-drift: names each attribute changed outside Konductor, and a resource gone; nothing to judge before a scan', () => {
+    const drift = (value: unknown) =>
+      runCheck(
+        check('config-drift'),
+        facts({ 'drift.resource': value }),
+        ctx(),
+      );
+    expect(
+      drift({
+        state: 'drifted',
+        version: 2,
+        scannedAt: '2026-12-03T11:00:00Z',
+        attributes: [
+          { field: 'backupRetentionDays', desired: 7, actual: 1 },
+          { field: 'deletionProtection', desired: true, actual: false },
+        ],
+      }).message,
+    ).toBe(
+      'Changed outside Konductor (drift scan of 2026-12-03T11:00:00Z): backupRetentionDays is 1, version 2 says 7; deletionProtection is false, version 2 says true.',
+    );
+    expect(
+      drift({
+        state: 'missing',
+        version: 2,
+        scannedAt: '2026-12-03T11:00:00Z',
+        attributes: [],
+        detail: 'DB instance shop-dev-db is gone',
+      }),
+    ).toMatchObject({
+      status: 'fail',
+      message:
+        'DB instance shop-dev-db is gone (drift scan of 2026-12-03T11:00:00Z).',
+    });
+    expect(drift({}).status).toBe('not-applicable');
+    expect(
+      drift({
+        state: 'unchecked',
+        version: 2,
+        scannedAt: '2026-12-03T11:00:00Z',
+        attributes: [],
+        detail: 'Konductor does not read back a secrets resource yet',
+      }),
+    ).toMatchObject({
+      status: 'not-applicable',
+      message: 'Konductor does not read back a secrets resource yet',
+    });
+  });
+
   it('every check is covered above', () => {
     // A new check must add its row to the table above.
     expect(CHECKS.map(c => c.id).sort()).toEqual(
       [
         'app-tls',
+        'config-drift',
         'db-backup-retention',
         'db-deletion-protection',
         'db-encryption-at-rest',

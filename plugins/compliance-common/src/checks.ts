@@ -3,6 +3,7 @@ import { Level, inBaseline } from './controls';
 import {
   eksSupportOn,
   newestEksVersion,
+  specValueText,
 } from '@konductor/plugin-provisioning-common';
 
 /** The outcome of one check for one entity. `waived`: failed, but an exemption holds. */
@@ -439,6 +440,47 @@ export const CHECKS: ComplianceCheck[] = [
         ? pass('Ingress serves HTTPS.')
         : fail('Ingress serves plain HTTP.'),
   },
+  {
+    id: 'config-drift',
+    title: 'Configuration as its stack says: nothing changed outside Konductor',
+    controls: ['CM-3', 'CM-6'],
+    // Read from the last drift scan of the resource's stack (the catalog names the resource).
+    appliesTo: { kinds: RESOURCE, annotation: 'konductor.dev/stack-resource' },
+    facts: ['drift.resource'],
+    remediation:
+      "On the stack's page, Revert (the run puts the stack's current version back), or make the change with Change so that it becomes a version.",
+    evaluate(v) {
+      const drift = v['drift.resource'] as {
+        state?: string;
+        version?: number;
+        scannedAt?: string;
+        detail?: string;
+        attributes?: { field: string; desired?: unknown; actual?: unknown }[];
+      } | null;
+      if (!drift?.scannedAt)
+        return notApplicable('No drift scan has read this resource yet.');
+      if (drift.state === 'unchecked')
+        return notApplicable(drift.detail ?? 'Not read back by drift scans.');
+      if (drift.state === 'missing')
+        return fail(`${drift.detail} (drift scan of ${drift.scannedAt}).`);
+      if (drift.state === 'drifted')
+        return fail(
+          `Changed outside Konductor (drift scan of ${drift.scannedAt}): ${(
+            drift.attributes ?? []
+          )
+            .map(
+              a =>
+                `${a.field} is ${specValueText(a.actual)}, version ${
+                  drift.version
+                } says ${specValueText(a.desired)}`,
+            )
+            .join('; ')}.`,
+        );
+      return pass(
+        `As version ${drift.version} says, by the drift scan of ${drift.scannedAt}.`,
+      );
+    },
+  },
 ];
 
 /** The checks that apply to `target`. */
@@ -523,9 +565,12 @@ export function stackRequirements(level: Level): string[] {
       : undefined,
     'eks-control-plane-logging': LOG_TYPES[level]?.join(', '),
   };
+  // Checks of what a resource is; not those of what a scan later finds (an annotation's).
   return CHECKS.filter(
     c =>
-      c.appliesTo.kinds.includes('Resource') && inBaseline(c.controls, level),
+      c.appliesTo.kinds.includes('Resource') &&
+      !c.appliesTo.annotation &&
+      inBaseline(c.controls, level),
   ).map(c =>
     thresholds[c.id]
       ? `${c.title}: ${thresholds[c.id]} (${c.controls.join(', ')})`

@@ -68,6 +68,13 @@ export const CONTROLS: Record<string, Control> = Object.fromEntries(
         ['A.8.4', 'A.8.32'],
       ],
       [
+        'CM-6',
+        'Configuration Settings',
+        'Configuration Management',
+        ALL,
+        ['A.8.9'],
+      ],
+      [
         'CM-8',
         'System Component Inventory',
         'Configuration Management',

@@ -31,6 +31,7 @@ import {
   type DesiredStackStateList,
   type DriftScanRequest,
   type StackDrift,
+  DRIFT_REPORTED_TOPIC,
   DRIFT_SCAN_REQUESTED_TOPIC,
   driftReportSchema,
 } from '@konductor/plugin-provisioning-common';
@@ -283,7 +284,17 @@ export async function createRouter(
     await httpAuth.credentials(req, { allow: ['service'] });
     const stack = await recordedStack(req.params);
     const report = parse(driftReportSchema, req.body, 'drift report');
-    res.json((await drift.report(stack, report)) satisfies StackDrift);
+    const stored = await drift.report(stack, report);
+    // Compliance reads the findings as facts of the stack's resources.
+    await eventsService.publish({
+      topic: DRIFT_REPORTED_TOPIC,
+      eventPayload: {
+        accountId: stack.accountId,
+        region: stack.region,
+        stackId: stack.stackId,
+      } satisfies DriftScanRequest,
+    });
+    res.json(stored satisfies StackDrift);
   });
 
   // The destroy action releases the name once the stack is gone.

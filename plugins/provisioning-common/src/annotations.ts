@@ -1,5 +1,7 @@
 /** The stack id of a provisioned resource's entity (and of its stack's System). */
 export const ANNOTATION_STACK = 'konductor.dev/stack';
+/** The resource's name in its stack (`database`), on a provisioned resource's entity. */
+export const ANNOTATION_STACK_RESOURCE = 'konductor.dev/stack-resource';
 /** The cloud id (an ARN, a VPC id...) of the resource a catalog entity stands for. */
 export const ANNOTATION_CLOUD_ID = 'konductor.dev/cloud-id';
 /** The AWS account of a provisioned resource's entity. */

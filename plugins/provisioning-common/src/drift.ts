@@ -72,6 +72,13 @@ export type DriftReport = z.input<typeof driftReportSchema>;
 export const DRIFT_SCAN_REQUESTED_TOPIC =
   'konductor.provisioning.drift-scan-requested';
 
+/**
+ * The events-service topic on which the provisioning backend announces a drift scan's findings
+ * (compliance evaluates the stack's resources again), with payload {@link DriftScanRequest}: the
+ * stack scanned.
+ */
+export const DRIFT_REPORTED_TOPIC = 'konductor.provisioning.drift-reported';
+
 /** Payload of {@link DRIFT_SCAN_REQUESTED_TOPIC}: the stack to scan. */
 export interface DriftScanRequest {
   accountId: string;

@@ -1,6 +1,7 @@
 import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
+import { ANNOTATION_STACK } from '@konductor/plugin-provisioning-common';
 import type { ComplianceStore } from './ComplianceStore';
 import { EVALUATED_KINDS, Evaluator } from './Evaluator';
 
@@ -85,5 +86,24 @@ export class CatalogSync {
     }
     await this.options.store.retainOnly(seen);
     return changed.length;
+  }
+
+  /**
+   * Evaluates the catalog entities of one provisioned stack again (its resources' live facts,
+   * such as what its last drift scan found). Returns how many.
+   */
+  async stack(stackId: string): Promise<number> {
+    const { items } = await this.options.catalog.queryEntities(
+      {
+        filter: {
+          kind: EVALUATED_KINDS,
+          [`metadata.annotations.${ANNOTATION_STACK}`]: stackId,
+        },
+        limit: PAGE,
+      },
+      await this.credentials(),
+    );
+    await this.options.evaluator.evaluate(items);
+    return items.length;
   }
 }

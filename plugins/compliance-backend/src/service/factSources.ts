@@ -12,7 +12,15 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import type { AwsClientFactory } from '@konductor/plugin-provisioning-node';
-import { ANNOTATION_CLOUD_ID } from '@konductor/plugin-provisioning-common';
+import {
+  ANNOTATION_AWS_ACCOUNT,
+  ANNOTATION_AWS_REGION,
+  ANNOTATION_CLOUD_ID,
+  ANNOTATION_STACK,
+  ANNOTATION_STACK_RESOURCE,
+  ProvisioningClient,
+} from '@konductor/plugin-provisioning-common';
+import type { JsonObject } from '@backstage/types';
 import type { FactSource } from '@konductor/plugin-compliance-node';
 import { Octokit } from '@octokit/rest';
 
@@ -185,6 +193,63 @@ export function awsFacts(clients: AwsClientFactory): FactSource[] {
       },
     },
   ];
+}
+
+/**
+ * What the last drift scan of a provisioned resource's stack found of it (`drift.resource`: its
+ * state, the version compared with, when, and each attribute that differs), read from the
+ * provisioning backend as this service; `{}` before the first scan.
+ */
+export function driftFacts(options: {
+  discovery: DiscoveryService;
+  auth: AuthService;
+}): FactSource {
+  const { discovery, auth } = options;
+  const annotation = (entity: Entity, name: string) =>
+    entity.metadata.annotations?.[name];
+  return {
+    id: 'provisioning:drift',
+    facts: ['drift.resource'],
+    appliesTo: e =>
+      e.kind === 'Resource' &&
+      [
+        ANNOTATION_STACK_RESOURCE,
+        ANNOTATION_STACK,
+        ANNOTATION_AWS_ACCOUNT,
+        ANNOTATION_AWS_REGION,
+      ].every(a => !!annotation(e, a)),
+    async read(entity) {
+      const client = new ProvisioningClient({
+        discovery,
+        token: async () =>
+          (
+            await auth.getPluginRequestToken({
+              onBehalfOf: await auth.getOwnServiceCredentials(),
+              targetPluginId: 'provisioning',
+            })
+          ).token,
+      });
+      const drift = await client.getStackDrift({
+        accountId: annotation(entity, ANNOTATION_AWS_ACCOUNT)!,
+        region: annotation(entity, ANNOTATION_AWS_REGION)!,
+        stackId: annotation(entity, ANNOTATION_STACK)!,
+      });
+      const name = annotation(entity, ANNOTATION_STACK_RESOURCE);
+      const found = drift.resources.find(r => r.resource === name);
+      return {
+        'drift.resource':
+          found && drift.scannedAt
+            ? (JSON.parse(
+                JSON.stringify({
+                  ...found,
+                  version: drift.version,
+                  scannedAt: drift.scannedAt,
+                }),
+              ) as JsonObject)
+            : {},
+      };
+    },
+  };
 }
 
 /**
