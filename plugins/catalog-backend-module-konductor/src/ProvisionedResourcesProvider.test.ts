@@ -148,6 +148,8 @@ describe('ProvisionedResourcesProvider', () => {
       metadata: {
         annotations: {
           'konductor.dev/stack': 'shop-dev',
+          // Which of the stack's resources it is: its drift is read by this name.
+          'konductor.dev/stack-resource': 'database',
           'konductor.dev/run': shop,
           // Compliance evaluates it in its environment, at the level it was checked against.
           'konductor.dev/environment': 'dev',
