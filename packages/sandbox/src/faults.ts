@@ -8,7 +8,10 @@ export type FaultKind =
   | 'quota'
   /** Adds `latencyMs` before the request is answered (and still answers it). */
   | 'latency'
-  /** A create that succeeds but whose long operation ends in a failed state (EKS FAILED, RDS failed). */
+  /**
+   * A create that succeeds but whose long operation ends in a failed state (EKS FAILED, RDS
+   * failed), or an EKS update that ends `Failed` with its errors and changes nothing.
+   */
   | 'fail'
   /**
    * A create that succeeds but whose long operation stays in progress (EKS CREATING, RDS

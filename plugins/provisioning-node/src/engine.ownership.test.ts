@@ -337,6 +337,77 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       // Five runs of a cluster against the sandbox: seconds on a busy machine.
     }, 30_000);
 
+    it("fails a change whose EKS update fails, with EKS's own reason, and leaves the stack as it was", async () => {
+      const first = stack('flaky');
+      first.resources = {
+        network: {
+          kind: 'network',
+          cidr: '10.5.0.0/16',
+          availabilityZones: 2,
+          natGateways: 0,
+        },
+        cluster: first.resources.cluster!,
+      };
+      await run(first, [], { runId: 'task-1_flaky-dev' });
+      const before = await resources();
+      // EKS accepts the update, then it ends Failed: the instances never joined.
+      sandbox.faults.add({
+        service: 'eks',
+        operation: 'UpdateNodegroupConfig',
+        kind: 'fail',
+        count: 1,
+      });
+      const wider = structuredClone(first);
+      wider.resources.cluster = { ...wider.resources.cluster!, maxNodes: 6 };
+      const events: ProvisioningEvent[] = [];
+      const error = await run(wider, events, {
+        runId: 'task-2_flaky-dev',
+      }).catch(e => e);
+      expect(error).toBeInstanceOf(StackProvisioningError);
+      expect(error.message).toMatch(
+        /node group flaky-dev-nodes update [0-9a-f-]{36} failed: NodeCreationFailure: Instances failed to join the kubernetes cluster/,
+      );
+      // The run followed the update until EKS said so; it deleted nothing it had adopted.
+      expect(
+        events.some(
+          e =>
+            e.resource === 'cluster' &&
+            /update [0-9a-f-]{36}: InProgress$/.test(e.detail ?? ''),
+        ),
+      ).toBe(true);
+      expect(error.retained).toEqual(
+        expect.arrayContaining(['network', 'cluster']),
+      );
+      expect(await resources()).toEqual(before);
+      // The node group keeps its bounds and runs: a re-run tries the change again.
+      const eks = new EKSClient({
+        endpoint: sandbox.url,
+        region: 'us-east-1',
+        credentials: await credentials('123456789012'),
+      });
+      const { nodegroup } = await eks.send(
+        new DescribeNodegroupCommand({
+          clusterName: 'flaky-dev',
+          nodegroupName: 'flaky-dev-nodes',
+        }),
+      );
+      expect(nodegroup).toMatchObject({
+        status: 'ACTIVE',
+        scalingConfig: { maxSize: 3 },
+      });
+      await run(wider, [], { runId: 'task-3_flaky-dev' });
+      expect(
+        (
+          await eks.send(
+            new DescribeNodegroupCommand({
+              clusterName: 'flaky-dev',
+              nodegroupName: 'flaky-dev-nodes',
+            }),
+          )
+        ).nodegroup?.scalingConfig?.maxSize,
+      ).toBe(6);
+    }, 30_000);
+
     it("refuses a re-run whose network asks for another range than its VPC's", async () => {
       const first = stack('range');
       first.resources = {

@@ -775,6 +775,12 @@ export async function handleEks(
         r.data,
         { type: 'ConfigUpdate', params, changes: { scaling } },
         ctx.durations.eksNodegroupUpdate,
+        failLongOperation
+          ? {
+              errorCode: 'NodeCreationFailure',
+              errorMessage: 'Instances failed to join the kubernetes cluster',
+            }
+          : undefined,
       );
       ctx.state.put(r);
       return json(200, { update: eksUpdates.render(update) });
@@ -803,6 +809,13 @@ export async function handleEks(
           changes: { version },
         },
         ctx.durations.eksNodegroupUpdate,
+        failLongOperation
+          ? {
+              errorCode: 'PodEvictionFailure',
+              errorMessage:
+                'Reached max retries while trying to evict pods from nodes in node group',
+            }
+          : undefined,
       );
       ctx.state.put(r);
       return json(200, { update: eksUpdates.render(update) });
@@ -838,6 +851,12 @@ export async function handleEks(
           changes: { version },
         },
         ctx.durations.eksClusterUpdate,
+        failLongOperation
+          ? {
+              errorCode: 'Unknown',
+              errorMessage: 'The cluster control plane update failed',
+            }
+          : undefined,
       );
       ctx.state.put(r);
       return json(200, { update: eksUpdates.render(update) });

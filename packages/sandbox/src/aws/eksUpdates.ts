@@ -8,9 +8,16 @@ export interface Scaling {
   desiredSize: number;
 }
 
+/** Why an update failed, as DescribeUpdate lists it (`errors`). */
+export interface EksUpdateError {
+  errorCode: string;
+  errorMessage: string;
+}
+
 /**
  * One EKS update of a cluster or node group (UpdateClusterVersion, UpdateNodegroupConfig,
- * UpdateNodegroupVersion): `InProgress` until `until`, then `Successful` with `changes` applied.
+ * UpdateNodegroupVersion): `InProgress` until `until`, then `Successful` with `changes` applied,
+ * or `Failed` with its errors and nothing changed (a `fail` fault rule on the operation).
  */
 export interface EksUpdate {
   id: string;
@@ -20,6 +27,7 @@ export interface EksUpdate {
   until: number;
   changes: Record<string, unknown>;
   applied?: boolean;
+  failure?: EksUpdateError;
 }
 
 /** What of a cluster or node group its updates read and change. */
@@ -39,18 +47,22 @@ export const eksUpdates = {
     let changed = false;
     for (const u of target.updates ?? [])
       if (!u.applied && now >= u.until) {
-        Object.assign(target, u.changes);
+        if (!u.failure) Object.assign(target, u.changes);
         u.applied = true;
         changed = true;
       }
     return changed;
   },
 
-  /** Starts an update of `target`, refused while another is in progress. */
+  /**
+   * Starts an update of `target`, refused while another is in progress; with `failure` it ends
+   * `Failed` and changes nothing.
+   */
   start(
     target: Updatable,
     update: Pick<EksUpdate, 'type' | 'params' | 'changes'>,
     durationMs: number,
+    failure?: EksUpdateError,
     now = Date.now(),
   ): EksUpdate {
     if (eksUpdates.inProgress(target, now))
@@ -64,6 +76,7 @@ export const eksUpdates = {
       id: randomUUID(),
       createdAt: now,
       until: now + durationMs,
+      ...(failure ? { failure } : {}),
     };
     target.updates = [...(target.updates ?? []), started];
     return started;
@@ -71,13 +84,14 @@ export const eksUpdates = {
 
   /** An update as DescribeUpdate answers it. */
   render(u: EksUpdate, now = Date.now()) {
+    const ended = now >= u.until;
     return {
       id: u.id,
-      status: now < u.until ? 'InProgress' : 'Successful',
+      status: !ended ? 'InProgress' : u.failure ? 'Failed' : 'Successful',
       type: u.type,
       params: u.params,
       createdAt: u.createdAt / 1000,
-      errors: [],
+      errors: ended && u.failure ? [{ ...u.failure, resourceIds: [] }] : [],
     };
   },
 };
