@@ -87,6 +87,9 @@ test("a database grown, reverted and destroyed from its stack's page: the plan s
   await expect(
     page.getByText(`DB instance ${name}-dev-db: modifying DBInstanceClass`),
   ).toBeVisible();
+  // The run page offers the stack's Change and Destroy too.
+  await expect(page.getByRole('link', { name: 'Change' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Destroy' })).toBeVisible();
   await snap(page, testInfo, '61-change-run');
   // The database is the larger class in the cloud: RDS's DescribeDBInstances says so.
   const xml = await (

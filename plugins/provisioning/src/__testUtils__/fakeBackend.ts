@@ -37,6 +37,8 @@ export function fakeBackend(options: {
   const after = (cursor: number) => log.filter(e => e.seq! > cursor);
   const client = {
     calls: [] as string[],
+    // The stack's versions (the page's Change and Destroy): none recorded.
+    getStackVersions: jest.fn(async () => ({ items: [] })),
     getRun: jest.fn(async (id: string) => {
       if (id !== run.id)
         throw new NotFoundError(`No provisioning run with id ${id}`);

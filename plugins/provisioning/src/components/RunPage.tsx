@@ -17,6 +17,7 @@ import Stack from '@mui/material/Stack';
 import Typography from '@mui/material/Typography';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
+import { CurrentStackActions } from './StackActions';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import {
   provisioningRunCancelPermission,
@@ -132,6 +133,9 @@ export function RunView(props: { runId: string }) {
             title="Events stream to this page as the run stores them"
           />
           <RunActions run={run} />
+          {run.stackRef && run.status !== 'running' && (
+            <CurrentStackActions stackRef={run.stackRef} />
+          )}
         </Stack>
       </Stack>
       {connectionError && (

@@ -7,7 +7,11 @@ import type {
   StackVersion,
 } from '@konductor/plugin-provisioning-common';
 import { provisioningApiRef } from '../api';
-import { StackActions, useStackActions } from './StackActions';
+import {
+  CurrentStackActions,
+  StackActions,
+  useStackActions,
+} from './StackActions';
 
 const stack = (stackId: string) => ({
   accountId: '123456789012',
@@ -173,5 +177,40 @@ describe('useStackActions', () => {
     expect(screen.queryByRole('link', { name: 'Change' })).toBeNull();
     // What is not permitted is not even asked about.
     expect(scaffolder.getTask).not.toHaveBeenCalled();
+  });
+
+  it("offers them on a run's page for the stack's current version, and nothing for a stack without one", async () => {
+    const getStackVersions = jest.fn(async (key: { stackId: string }) => ({
+      items: key.stackId === 'shop-dev' ? [latest('shop')] : [],
+    }));
+    const api = {
+      getStackVersions,
+      getRun: async () => ({
+        run: run('shop', 'template:default/postgres-database'),
+        resources: [],
+      }),
+    };
+    await renderInTestApp(
+      <>
+        <CurrentStackActions stackRef="123456789012/us-east-1/shop-dev" />
+        <CurrentStackActions stackRef="123456789012/us-east-1/gone-dev" />
+      </>,
+      {
+        apis: [
+          [provisioningApiRef, api as any],
+          mockApis.permission({ authorize }),
+        ],
+      },
+    );
+    // No scaffolder in this app: Destroy, and no Change.
+    expect(
+      await screen.findAllByRole('link', { name: 'Destroy' }),
+    ).toHaveLength(1);
+    expect(getStackVersions).toHaveBeenCalledWith({
+      accountId: '123456789012',
+      region: 'us-east-1',
+      stackId: 'gone-dev',
+    });
+    expect(screen.queryByRole('link', { name: 'Change' })).toBeNull();
   });
 });

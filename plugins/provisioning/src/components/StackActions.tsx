@@ -1,14 +1,15 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Link as RouterLink } from 'react-router-dom';
 import Button from '@mui/material/Button';
 import Stack from '@mui/material/Stack';
 import { parseEntityRef } from '@backstage/catalog-model';
-import { useApi } from '@backstage/frontend-plugin-api';
+import { useApi, useApiHolder } from '@backstage/frontend-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import { scaffolderApiRef } from '@backstage/plugin-scaffolder-react';
 import type { JsonObject } from '@backstage/types';
 import {
   STACK_CHANGE_PARAMETER,
+  parseStackRef,
   type ProvisioningRun,
   type StackKey,
   type StackVersion,
@@ -39,11 +40,12 @@ export const destroyLink = (run: ProvisioningRun) =>
  * change a stack (its form has no change parameter) or is gone.
  */
 function useChangeLink(run: ProvisioningRun | undefined, allowed: boolean) {
-  const scaffolder = useApi(scaffolderApiRef);
+  // A portal without the scaffolder offers no Change.
+  const scaffolder = useApiHolder().get(scaffolderApiRef);
   const [link, setLink] = useState<string>();
   useEffect(() => {
     const templateRef = run?.templateRef;
-    if (!run || !templateRef || !allowed) return undefined;
+    if (!run || !templateRef || !allowed || !scaffolder) return undefined;
     let stale = false;
     Promise.all([
       scaffolder.getTemplateParameterSchema(templateRef),
@@ -143,4 +145,27 @@ export function StackActions({ links }: { links: StackActionLinks }) {
       )}
     </Stack>
   );
+}
+
+/**
+ * The stack's *Change* and *Destroy* where a run of it is shown (its run page): for the stack's
+ * current version, once it has one.
+ */
+export function CurrentStackActions({ stackRef }: { stackRef: string }) {
+  const api = useApi(provisioningApiRef);
+  const stack = useMemo(() => parseStackRef(stackRef), [stackRef]);
+  const [latest, setLatest] = useState<StackVersion>();
+  useEffect(() => {
+    if (!stack) return undefined;
+    let stale = false;
+    api
+      .getStackVersions(stack)
+      .then(list => !stale && setLatest(list.items[0]))
+      // A stack destroyed since, or one the user may not see: nothing to offer.
+      .catch(() => undefined);
+    return () => {
+      stale = true;
+    };
+  }, [api, stack]);
+  return <StackActions links={useStackActions(stack, latest)} />;
 }
