@@ -170,7 +170,12 @@ test("one team's stack is another team's to see, not to touch; an admin may act"
     `it belongs to group:default/team-a, and only its members or a platform admin may`,
   );
   await openTemplate(bob, 'Destroy a stack');
-  await bob.getByRole('textbox', { name: 'Stack name' }).fill(name);
+  await bob
+    .getByRole('textbox', { name: 'Stack name', exact: true })
+    .fill(name);
+  await bob
+    .getByRole('textbox', { name: /^Stack name, to confirm/ })
+    .fill(name);
   await bob.getByRole('button', { name: 'Review' }).click();
   await bob.getByRole('button', { name: 'Create' }).click();
   await expect(
@@ -190,7 +195,12 @@ test("one team's stack is another team's to see, not to touch; an admin may act"
   await carol.goto(runUrl);
   await expect(carol.getByText(endpoint)).toBeVisible();
   await openTemplate(carol, 'Destroy a stack');
-  await carol.getByRole('textbox', { name: 'Stack name' }).fill(name);
+  await carol
+    .getByRole('textbox', { name: 'Stack name', exact: true })
+    .fill(name);
+  await carol
+    .getByRole('textbox', { name: /^Stack name, to confirm/ })
+    .fill(name);
   await carol.getByRole('button', { name: 'Review' }).click();
   await carol.getByRole('button', { name: 'Create' }).click();
   // The task's output lists what was destroyed (exactly: its log line says it too, cut short).
