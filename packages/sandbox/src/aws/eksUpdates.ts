@@ -85,9 +85,11 @@ export const eksUpdates = {
   /** An update as DescribeUpdate answers it. */
   render(u: EksUpdate, now = Date.now()) {
     const ended = now >= u.until;
+    let status = 'InProgress';
+    if (ended) status = u.failure ? 'Failed' : 'Successful';
     return {
       id: u.id,
-      status: !ended ? 'InProgress' : u.failure ? 'Failed' : 'Successful',
+      status,
       type: u.type,
       params: u.params,
       createdAt: u.createdAt / 1000,
