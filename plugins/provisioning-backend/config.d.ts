@@ -12,6 +12,28 @@ export interface Config {
         /** Seconds between sweeps (default 60); one replica sweeps at a time. */
         intervalSeconds?: number;
       };
+      /**
+       * Expiry of dev and staging stacks (prod stacks never expire): their owners are notified a
+       * day and an hour before, then the stack is destroyed as by *Destroy*.
+       */
+      expiry?: {
+        /**
+         * Days after creation at which a dev or staging stack expires when its form gives no
+         * date; unset, such a stack does not expire.
+         * @visibility frontend
+         */
+        defaultDays?: number;
+        /**
+         * The latest expiry a stack may be given (at creation or by *Extend*), in days from then
+         * (default 30).
+         * @visibility frontend
+         */
+        maxDays?: number;
+        /** Seconds between sweeps of expiring stacks (default 60); one replica sweeps at a time. */
+        intervalSeconds?: number;
+        /** The template whose task destroys an expired stack (default template:default/destroy-stack). */
+        destroyTemplate?: string;
+      };
     };
   };
 }

@@ -1,4 +1,4 @@
-/** Configuration the provisioning frontend reads (the scaffolder form's pickers). */
+/** Configuration the provisioning frontend reads (the scaffolder form's pickers and expiry). */
 export interface Config {
   konductor?: {
     provisioning?: {
@@ -19,6 +19,23 @@ export interface Config {
         /** @visibility frontend */
         regions: string[];
       }>;
+      /**
+       * Expiry of dev and staging stacks, as the form's Expires field and the stack page's Extend
+       * check it (the provisioning backend decides again, with the same settings).
+       */
+      expiry?: {
+        /**
+         * Days after creation at which a dev or staging stack expires when its form gives no
+         * date; unset, such a stack does not expire.
+         * @visibility frontend
+         */
+        defaultDays?: number;
+        /**
+         * The latest expiry a stack may be given, in days ahead (default 30).
+         * @visibility frontend
+         */
+        maxDays?: number;
+      };
     };
   };
 }

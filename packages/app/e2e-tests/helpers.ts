@@ -98,3 +98,11 @@ export async function signInWithGithub(
   ).toBeVisible();
   return page;
 }
+
+/** Picks the group titled `title` in the form's owner picker (the catalog's groups). */
+export async function chooseOwner(page: Page, title: string) {
+  const owner = page.getByRole('textbox', { name: 'Owner' });
+  await owner.click();
+  await owner.fill(title);
+  await page.getByRole('option', { name: title, exact: true }).click();
+}

@@ -4,7 +4,7 @@ import {
   type APIRequestContext,
   type Page,
 } from '@playwright/test';
-import { openTemplate, signInWithGithub, snap } from './helpers';
+import { chooseOwner, openTemplate, signInWithGithub, snap } from './helpers';
 
 /** The test portal's sandbox and backend (app-config.e2e.yaml). */
 const sandboxUrl = 'http://127.0.0.1:4666';
@@ -33,14 +33,6 @@ async function cloudResources(request: APIRequestContext) {
     .filter(r => r.service !== 'github' && r.service !== 'jira')
     .map(r => `${r.service}/${r.type}/${r.id}/${r.phase}`)
     .sort();
-}
-
-/** Picks the group titled `title` in the form's owner picker (the catalog's groups). */
-async function chooseOwner(page: Page, title: string) {
-  const owner = page.getByRole('textbox', { name: 'Owner' });
-  await owner.click();
-  await owner.fill(title);
-  await page.getByRole('option', { name: title, exact: true }).click();
 }
 
 /** Runs a template through the scaffolder's API as the holder of `token`; resolves to its end. */

@@ -24,6 +24,8 @@ import { StackVersionStore } from './service/StackVersions';
 import { StackDriftStore } from './service/StackDrift';
 import { StackAccess } from './service/StackAccess';
 import { AppDeliveries } from './service/AppDeliveries';
+import { StackExpiry } from './service/StackExpiry';
+import { expiryPolicyFromConfig } from './service/expiryConfig';
 
 /** The provisioning backend: records who owns each stack and every provisioning run, and serves them. */
 export const provisioningPlugin = createBackendPlugin({
@@ -87,6 +89,7 @@ export const provisioningPlugin = createBackendPlugin({
           logger: services.logger,
         });
         const tasks = new ScaffolderTasks(services);
+        const expiry = expiryPolicyFromConfig(config);
         httpRouter.use(
           await createRouter({
             store,
@@ -101,6 +104,7 @@ export const provisioningPlugin = createBackendPlugin({
               clients: awsClients,
               hub: argoCdHubFromConfig(config),
             }),
+            expiry,
             ...services,
           }),
         );
@@ -129,6 +133,25 @@ export const provisioningPlugin = createBackendPlugin({
               services.logger.info(
                 `Run ${run.id} ended as ${run.status}: its task ${run.taskId} had ended without it`,
               );
+          },
+        });
+
+        // Expiring stacks: their owners told a day and an hour before, then destroyed.
+        const stackExpiry = new StackExpiry({
+          stacks,
+          notifications,
+          startTask: (templateRef, values) => tasks.create(templateRef, values),
+          destroyTemplate: expiry.destroyTemplate,
+          logger: services.logger,
+        });
+        await scheduler.scheduleTask({
+          id: 'provisioning-stack-expiry',
+          scope: 'global',
+          frequency: { seconds: expiry.intervalSeconds },
+          timeout: { minutes: 5 },
+          initialDelay: { seconds: 10 },
+          fn: async () => {
+            await stackExpiry.sweep();
           },
         });
       },

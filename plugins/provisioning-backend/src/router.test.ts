@@ -453,6 +453,81 @@ describe('provisioning API', () => {
     expect((await claim('group:default/team-b')).status).toBe(201);
   });
 
+  it('gives a new dev stack the expiry asked for within the maximum, keeps it on later claims, and extends it', async () => {
+    const day = 24 * 3600_000;
+    const inDays = (n: number) => new Date(Date.now() + n * day).toISOString();
+    const claim = (name: string, environment: string, expiresAt?: string) =>
+      request(server)
+        .post('/api/provisioning/stacks/claims')
+        .set('Authorization', user)
+        .send({
+          accountId: '123456789012',
+          region: 'us-east-1',
+          name,
+          environment,
+          owner: 'group:default/team-a',
+          ...(expiresAt ? { expiresAt } : {}),
+        });
+    const far = await claim('brief', 'dev', inDays(31));
+    expect(far.status).toBe(400);
+    expect(far.body.error.message).toMatch(
+      /^The expiry .* is more than 30 days away \(the platform's maximum\): choose a date before /,
+    );
+    const prod = await claim('brief', 'prod', inDays(2));
+    expect(prod.status).toBe(400);
+    expect(prod.body.error.message).toBe(
+      'Prod stacks never expire: leave the expiry empty',
+    );
+    const bad = await claim('brief', 'dev', 'next week');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/^Invalid stack claim: expiresAt: /);
+    // Nothing was recorded by the refusals.
+    const path = '/api/provisioning/stacks/123456789012/us-east-1/brief-dev';
+    expect(
+      (await request(server).get(path).set('Authorization', user)).status,
+    ).toBe(404);
+
+    const expiresAt = inDays(2);
+    const created = await claim('brief', 'dev', expiresAt);
+    expect(created.status).toBe(201);
+    expect(created.body.stack.expiresAt).toBe(expiresAt);
+    // A later run's claim (a change) keeps the stack's expiry.
+    const again = await claim('brief', 'dev', inDays(9));
+    expect(again.status).toBe(200);
+    expect(again.body.stack.expiresAt).toBe(expiresAt);
+
+    const extend = (to: string) =>
+      request(server)
+        .put(`${path}/expiry`)
+        .set('Authorization', user)
+        .send({ expiresAt: to });
+    const later = inDays(20);
+    const extended = await extend(later);
+    expect(extended.status).toBe(200);
+    expect(extended.body.expiresAt).toBe(later);
+    expect(audited).toContain('stack-expiry: success');
+    const past = await extend(inDays(-1));
+    expect(past.status).toBe(400);
+    expect(past.body.error.message).toMatch(
+      /has passed: choose a date in the future$/,
+    );
+    expect((await extend(inDays(45))).status).toBe(400);
+    expect(
+      (await request(server).get(path).set('Authorization', user)).body
+        .expiresAt,
+    ).toBe(later);
+    // A prod stack has no expiry to extend.
+    await claim('kept', 'prod');
+    const prodExtend = await request(server)
+      .put('/api/provisioning/stacks/123456789012/us-east-1/kept-prod/expiry')
+      .set('Authorization', user)
+      .send({ expiresAt: inDays(2) });
+    expect(prodExtend.status).toBe(400);
+    expect(prodExtend.body.error.message).toBe(
+      'Prod stacks never expire: leave the expiry empty',
+    );
+  });
+
   it("serves a stack's desired-state versions, recorded by the runs that succeeded", async () => {
     await request(server)
       .post('/api/provisioning/stacks/claims')
@@ -783,6 +858,36 @@ describe('provisioning API for a user the policy grants nothing', () => {
           .set('Authorization', mockCredentials.service.header())
       ).status,
     ).toBe(200);
+  });
+});
+
+describe('provisioning API for a user who may create stacks but not change them', () => {
+  it('refuses to extend the stack, naming its owner', async () => {
+    const server = await backendDeciding(permission =>
+      permission === 'provisioning.stack.create'
+        ? AuthorizeResult.ALLOW
+        : AuthorizeResult.DENY,
+    );
+    const asUser = mockCredentials.user.header();
+    await request(server)
+      .post('/api/provisioning/stacks/claims')
+      .set('Authorization', asUser)
+      .send({
+        accountId: '123456789012',
+        region: 'us-east-1',
+        name: 'theirs',
+        environment: 'dev',
+        owner: 'group:default/team-b',
+        expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+      });
+    const extend = await request(server)
+      .put('/api/provisioning/stacks/123456789012/us-east-1/theirs-dev/expiry')
+      .set('Authorization', asUser)
+      .send({ expiresAt: new Date(Date.now() + 7200_000).toISOString() });
+    expect(extend.status).toBe(403);
+    expect(extend.body.error.message).toBe(
+      'You may not extend stack theirs-dev: it belongs to group:default/team-b, and only its members or a platform admin may change it',
+    );
   });
 });
 

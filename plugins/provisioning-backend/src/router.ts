@@ -34,6 +34,10 @@ import {
   DRIFT_REPORTED_TOPIC,
   DRIFT_SCAN_REQUESTED_TOPIC,
   driftReportSchema,
+  type ExpiryPolicy,
+  expiryRefusal,
+  provisioningStackUpdatePermission,
+  stackExpiryRequestSchema,
 } from '@konductor/plugin-provisioning-common';
 import { stackPermissionResource } from '@konductor/plugin-provisioning-node';
 import { RunStore } from './service/RunStore';
@@ -110,6 +114,8 @@ export interface RouterOptions {
   access: StackAccess;
   /** Stacks' apps as the platform's Argo CD reports them. */
   deliveries: AppDeliveries;
+  /** The platform's expiry default and maximum. */
+  expiry: ExpiryPolicy;
   httpAuth: HttpAuthService;
   auditor: AuditorService;
   /**
@@ -139,10 +145,11 @@ export async function createRouter(
     eventsService,
     access,
     deliveries,
+    expiry,
     httpAuth,
     auditor,
   } = options;
-  const ownership = new StackOwnership(stacks, access);
+  const ownership = new StackOwnership(stacks, access, expiry);
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
   // Runs change by the second: no answer may be served from a cache (nor revalidated with a 304).
@@ -233,6 +240,41 @@ export async function createRouter(
       res.json({ items } satisfies StackVersionList);
     },
   );
+
+  // *Extend*: a new expiry, for whoever may change the stack; never for prod, never past the
+  // platform's maximum, never once the expiry has started the stack's destroy run.
+  router.put('/stacks/:accountId/:region/:stackId/expiry', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const stack = await recordedStack(req.params);
+    const { expiresAt } = parse(stackExpiryRequestSchema, req.body, 'expiry');
+    const audit = await auditor.createEvent({
+      eventId: 'stack-expiry',
+      severityLevel: 'medium',
+      request: req,
+      meta: { stack: stack.ref, from: stack.expiresAt, to: expiresAt },
+    });
+    try {
+      await access.require(
+        credentials,
+        provisioningStackUpdatePermission,
+        stackPermissionResource(stack),
+        `You may not extend stack ${stack.stackId}: it belongs to ${stack.owner}, and only its members or a platform admin may change it`,
+      );
+      const refusal = expiryRefusal(stack.environment, expiresAt, expiry);
+      if (refusal) throw new InputError(refusal);
+      if (!(await stacks.setExpiry(stack, expiresAt)))
+        throw new ConflictError(
+          `Stack ${stack.stackId} has expired and is being destroyed (task ${stack.expiryTaskId}): it can no longer be extended`,
+        );
+      await audit.success();
+      res.json(await stacks.get(stack));
+    } catch (e) {
+      await audit.fail({ error: e as Error });
+      throw e;
+    }
+  });
 
   // ---- drift ----------------------------------------------------------------------------------
 

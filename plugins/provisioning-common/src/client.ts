@@ -4,6 +4,7 @@ import type { ProvisioningEvent } from './events';
 import type { CreateRunRequest, ProvisioningRun, RunDetails } from './runs';
 import type { StackVersionList } from './versions';
 import type { DesiredStackStateList, DriftReport, StackDrift } from './drift';
+import type { StackExpiryRequest } from './expiry';
 import type {
   ProvisioningStack,
   StackAvailability,
@@ -109,6 +110,14 @@ export class ProvisioningClient {
   /** The recorded stack (its owner), as the caller may read it. */
   getStack(key: StackKey): Promise<ProvisioningStack> {
     return this.request('GET', stackPath(key));
+  }
+
+  /** Moves the stack's expiry (*Extend*): refused for prod, for a date past or beyond the maximum. */
+  setStackExpiry(
+    key: StackKey,
+    request: StackExpiryRequest,
+  ): Promise<ProvisioningStack> {
+    return this.request('PUT', `${stackPath(key)}/expiry`, request);
   }
 
   /** How the stack's app is delivered through Argo CD (404 when it is not). */

@@ -1,5 +1,6 @@
 import { z } from 'zod/v3';
 import type { StackResource } from './kinds/definition';
+import { expiryDateSchema } from './expiry';
 
 /** Environments a stack can be provisioned into. */
 export const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
@@ -86,6 +87,12 @@ export const stackSpecSchema = z
         'Deprecated, read as target: { provider: aws, accountId, region }; write target instead.',
       ),
     complianceLevel: z.enum(COMPLIANCE_LEVELS).default('moderate'),
+    expiresAt: expiryDateSchema
+      .or(z.literal(''))
+      .optional()
+      .describe(
+        "When a new dev or staging stack is destroyed on its own: an ISO 8601 date-time within the platform's maximum (empty: the platform's default, if any). Prod stacks never expire. A stack that exists keeps its expiry: Extend moves it.",
+      ),
     onFailure: z
       .enum(['rollback', 'retain'])
       .default('rollback')

@@ -1,5 +1,6 @@
 import { z } from 'zod/v3';
 import { ENVIRONMENTS, stackTargetSchema } from './stackSpec';
+import { expiryDateSchema } from './expiry';
 
 /**
  * `<name>-<environment>`: a stack's id within its account and region, and the prefix of every
@@ -47,6 +48,10 @@ export interface ProvisioningStack extends StackKey {
   /** The user who claimed it. */
   createdBy?: string;
   createdAt: string;
+  /** When the platform destroys the stack (dev and staging only); none when it does not expire. */
+  expiresAt?: string;
+  /** The scaffolder task of the destroy run its expiry started, once it has. */
+  expiryTaskId?: string;
 }
 
 const ENTITY_REF = /^(group|user):([a-z0-9-_.]+\/)?[A-Za-z0-9-_.]+$/;
@@ -73,6 +78,8 @@ export const stackClaimRequestSchema = z
         ENTITY_REF,
         'must be a group or user entity ref such as group:default/team-a',
       ),
+    /** A new stack's expiry; a stack that exists keeps its own (*Extend* moves it). */
+    expiresAt: expiryDateSchema.optional(),
   })
   .strict();
 /** What {@link stackClaimRequestSchema} accepts. */
@@ -80,6 +87,7 @@ export type StackClaimRequest = z.input<typeof stackClaimRequestSchema>;
 
 /** Query of `GET /stacks/availability`: may `owner` provision a stack of this name here? */
 export const stackAvailabilityQuerySchema = stackClaimRequestSchema
+  .omit({ expiresAt: true })
   .partial({ owner: true })
   .strict();
 

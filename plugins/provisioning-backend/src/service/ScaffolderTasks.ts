@@ -10,7 +10,8 @@ const timedFetch = fetchWithTimeout();
 
 /**
  * The scaffolder's tasks, called as this plugin: the run pages' cancel and retry (authorized on
- * the run's stack before), and the reconciler's question of where a run's task is.
+ * the run's stack before), the reconciler's question of where a run's task is, and the destroy
+ * runs of expired stacks.
  */
 export class ScaffolderTasks {
   constructor(
@@ -20,21 +21,28 @@ export class ScaffolderTasks {
     },
   ) {}
 
-  private async call(method: string, path: string) {
+  private async call(method: string, path: string, body?: object) {
     const { auth, discovery } = this.options;
     const { token } = await auth.getPluginRequestToken({
       onBehalfOf: await auth.getOwnServiceCredentials(),
       targetPluginId: 'scaffolder',
     });
     const base = await discovery.getBaseUrl('scaffolder');
-    return timedFetch(`${base}/v2/tasks/${path}`, {
+    return timedFetch(`${base}/v2/tasks${path ? `/${path}` : ''}`, {
       method,
       headers: {
         authorization: `Bearer ${token}`,
         ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
       },
-      body: method === 'POST' ? '{}' : undefined,
+      body: method === 'POST' ? JSON.stringify(body ?? {}) : undefined,
     });
+  }
+
+  /** Starts a task of `templateRef` with `values`, as this plugin; returns its id. */
+  async create(templateRef: string, values: object): Promise<string> {
+    const response = await this.call('POST', '', { templateRef, values });
+    if (!response.ok) throw await ResponseError.fromResponse(response);
+    return ((await response.json()) as { id: string }).id;
   }
 
   /** Cancels or retries a task. */

@@ -3,8 +3,11 @@ import type {
   BackstageServicePrincipal,
   BackstageUserPrincipal,
 } from '@backstage/backend-plugin-api';
-import { ConflictError } from '@backstage/errors';
+import { ConflictError, InputError } from '@backstage/errors';
 import {
+  ExpiryPolicy,
+  expiryRefusal,
+  initialExpiry,
   ProvisioningStack,
   StackAvailability,
   StackClaimRequest,
@@ -23,11 +26,14 @@ import type { StackStore } from './StackStore';
  * the caller may create stacks for that owner (the policy's "member of the owner" rule); a stack
  * of the same owner is claimed again when the caller may change it; a stack of another owner is
  * refused, naming the owner to callers who may see the stack (the policy's `othersSeeStacks`).
+ * A new dev or staging stack gets the expiry asked for (within the platform's maximum) or the
+ * platform's default; a stack that exists keeps its own.
  */
 export class StackOwnership {
   constructor(
     private readonly store: StackStore,
     private readonly access: StackAccess,
+    private readonly expiry: ExpiryPolicy,
   ) {}
 
   async claim(
@@ -56,8 +62,17 @@ export class StackOwnership {
       },
       `You may not create stacks for ${request.owner}: choose an owner group you belong to`,
     );
+    const refusal =
+      request.expiresAt &&
+      expiryRefusal(request.environment, request.expiresAt, this.expiry);
+    if (refusal) throw new InputError(refusal);
     const claimed = await this.store.claim({
       ...request,
+      expiresAt: initialExpiry(
+        request.environment,
+        request.expiresAt,
+        this.expiry,
+      ),
       createdBy:
         credentials.principal.type === 'user'
           ? credentials.principal.userEntityRef

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type {
+  ExpiryNotice,
   ProvisioningStack,
   StackClaimRequest,
   StackKey,
@@ -28,8 +29,16 @@ function toStack(row: any): ProvisioningStack {
     owner: row.owner,
     createdBy: row.created_by ?? undefined,
     createdAt: iso(row.created_at),
+    ...(row.expires_at ? { expiresAt: iso(row.expires_at) } : {}),
+    ...(row.expiry_task_id ? { expiryTaskId: row.expiry_task_id } : {}),
   };
 }
+
+/** A stack whose expiry is near, with the last notice its owners were sent. */
+export type ExpiringStack = ProvisioningStack & {
+  expiresAt: string;
+  expiryNotice?: ExpiryNotice;
+};
 
 /** Who owns each stack, on SQLite or PostgreSQL; (account, region, stack id) is unique. */
 export class StackStore {
@@ -60,7 +69,10 @@ export class StackStore {
    * one (the primary key decides).
    */
   async claim(
-    request: StackClaimRequest & { createdBy?: string },
+    request: Omit<StackClaimRequest, 'expiresAt'> & {
+      createdBy?: string;
+      expiresAt?: string;
+    },
   ): Promise<{ stack: ProvisioningStack; created: boolean }> {
     const key = {
       accountId: request.accountId,
@@ -77,6 +89,7 @@ export class StackStore {
         owner: request.owner,
         created_by: request.createdBy,
         created_at: new Date(),
+        expires_at: request.expiresAt ? new Date(request.expiresAt) : null,
       });
     } catch (e) {
       const raced = await this.get(key);
@@ -127,6 +140,59 @@ export class StackStore {
       .where(keyOf(key))
       .andWhere('lease_holder', holder)
       .update({ lease_holder: null, lease_expires_at: null });
+  }
+
+  /**
+   * Moves a stack's expiry, unless its expiry has already started its destroy run; the notices
+   * start again from the new date. False when nothing changed.
+   */
+  async setExpiry(key: StackKey, expiresAt: string): Promise<boolean> {
+    const changed = await this.db('stacks')
+      .where(keyOf(key))
+      .whereNull('expiry_task_id')
+      .update({ expires_at: new Date(expiresAt), expiry_notice: null });
+    return changed > 0;
+  }
+
+  /** Stacks whose expiry is before `until` and whose destroy run has not started, soonest first. */
+  async expiring(until: Date, limit = 100): Promise<ExpiringStack[]> {
+    const rows = await this.db('stacks')
+      .where('expires_at', '<', until)
+      .whereNull('expiry_task_id')
+      .orderBy('expires_at')
+      .limit(limit);
+    return rows.map(row => ({
+      ...(toStack(row) as ExpiringStack),
+      ...(row.expiry_notice ? { expiryNotice: row.expiry_notice } : {}),
+    }));
+  }
+
+  /**
+   * Records that the owners were sent `notice` (the last one sent was `previous`): one
+   * conditional update, so two sweeps never both send it. True for the sweep that records it.
+   */
+  async markExpiryNotice(
+    key: StackKey,
+    previous: ExpiryNotice | undefined,
+    notice: ExpiryNotice,
+  ): Promise<boolean> {
+    const changed = await this.db('stacks')
+      .where(keyOf(key))
+      .whereNull('expiry_task_id')
+      .andWhere(q =>
+        previous
+          ? q.where('expiry_notice', previous)
+          : q.whereNull('expiry_notice'),
+      )
+      .update({ expiry_notice: notice });
+    return changed > 0;
+  }
+
+  /** Records the destroy task the stack's expiry started. */
+  async markExpiryTask(key: StackKey, taskId: string): Promise<void> {
+    await this.db('stacks')
+      .where(keyOf(key))
+      .update({ expiry_task_id: taskId, expiry_notice: 'destroying' });
   }
 
   /** Forgets a stack (after it was destroyed), its versions and its drift; true when there was one. */

@@ -20,6 +20,7 @@ import { useRunsPath } from '../routes';
 import { stackKeyOf } from './entityStack';
 import { StackActions, useStackActions } from './StackActions';
 import { StackDriftView } from './StackDriftView';
+import { StackExpiryView } from './StackExpiryView';
 
 const when = (at: string) => new Date(at).toLocaleString();
 
@@ -37,7 +38,7 @@ function Change({ change }: { change: SpecChange }) {
 /**
  * The stack's desired state, version by version (on its System's overview): who changed it,
  * when, through which run, and each attribute the change set, with the current spec; its drift
- * from the current version; and the stack's *Change* and *Destroy*.
+ * from the current version; its expiry (with *Extend*); and the stack's *Change* and *Destroy*.
  */
 export function EntityStackHistoryCard() {
   const { entity } = useEntity();
@@ -77,6 +78,7 @@ export function EntityStackHistoryCard() {
       )}
       <CardContent>
         {error && <Alert severity="error">{error.message}</Alert>}
+        {key && <StackExpiryView stack={key} />}
         {versions && !versions.length && (
           <Typography color="text.secondary">
             No version is recorded yet: the stack's desired state is recorded

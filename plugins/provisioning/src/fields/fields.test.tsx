@@ -407,6 +407,56 @@ describe('TypedConfirmationField', () => {
   });
 });
 
+describe('ExpiryField', () => {
+  it("refuses an expiry past the platform's maximum, in the past, or for prod; leaves a change's alone", async () => {
+    const { validateExpiry } = await import('./ExpiryField');
+    const { configApiRef } = await import('@backstage/frontend-plugin-api');
+    const { mockApis } = await import('@backstage/frontend-test-utils');
+    const config = mockApis.config({
+      data: { konductor: { provisioning: { expiry: { maxDays: 7 } } } },
+    });
+    const apiHolder = {
+      get: (ref: { id: string }) =>
+        ({ [configApiRef.id]: config }[ref.id] as any),
+    };
+    const inDays = (n: number) =>
+      new Date(Date.now() + n * 24 * 3600_000).toISOString();
+    const check = (
+      value: string | undefined,
+      formData: Record<string, unknown>,
+    ) => {
+      const found = errors();
+      validateExpiry(value, found, { apiHolder, formData });
+      return found.messages;
+    };
+    expect(check(inDays(6), { environment: 'dev' })).toEqual([]);
+    expect(check(undefined, { environment: 'prod' })).toEqual([]);
+    expect(check(inDays(8), { environment: 'staging' })).toEqual([
+      expect.stringMatching(
+        /is more than 7 days away \(the platform's maximum\): choose a date before /,
+      ),
+    ]);
+    expect(check(inDays(-1), { environment: 'dev' })).toEqual([
+      expect.stringMatching(/has passed: choose a date in the future$/),
+    ]);
+    expect(check(inDays(1), { environment: 'prod' })).toEqual([
+      'Prod stacks never expire: leave the expiry empty',
+    ]);
+    // A change keeps the stack's expiry, whatever the old form said.
+    expect(
+      check(inDays(-3), { environment: 'dev', konductorChange: true }),
+    ).toEqual([]);
+  });
+
+  it("converts between the browser's local time and ISO, to the second", async () => {
+    const { toLocalInput, fromLocalInput } = await import('./expiry');
+    const iso = '2026-12-24T18:30:15.000Z';
+    expect(fromLocalInput(toLocalInput(iso))).toBe(iso);
+    expect(toLocalInput(undefined)).toBe('');
+    expect(fromLocalInput('')).toBeUndefined();
+  });
+});
+
 describe('RepoNameField', () => {
   it("keeps the stack's repository in a change: not asked about, not refused for existing", async () => {
     const { validateRepoName } = await import('./RepoNameField');

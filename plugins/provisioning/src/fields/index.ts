@@ -5,7 +5,7 @@ import {
 
 /**
  * The scaffolder form fields of provisioning: stack summary, sizes, AWS location, stack name,
- * repository, and the typed confirmation of a destructive request.
+ * repository, expiry, and the typed confirmation of a destructive request.
  */
 export const provisioningFormFields = [
   FormFieldBlueprint.make({
@@ -69,6 +69,19 @@ export const provisioningFormFields = [
             name: 'KonductorRepoName',
             component: m.RepoNameField,
             validation: m.validateRepoName as any,
+          }),
+        ),
+    },
+  }),
+  FormFieldBlueprint.make({
+    name: 'stack-expiry',
+    params: {
+      field: () =>
+        import('./ExpiryField').then(m =>
+          createFormField({
+            name: 'KonductorStackExpiry',
+            component: m.ExpiryField,
+            validation: m.validateExpiry as any,
           }),
         ),
     },

@@ -327,6 +327,59 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       ).toEqual({ stackId: 'shop-dev', available: true });
     });
 
+    it("gives a new stack its expiry when it claims it, refusing one past the platform's maximum before any cloud call, and keeps the expiry out of the desired state", async () => {
+      const reporter = new BackendProvisioningReporter({
+        client: platform(),
+        logger: mockServices.logger.mock(),
+      });
+      const action = provisionAction({ reporter });
+      const input = { ...inputOf(stackExamples[1].example), name: 'expiring' };
+      const key = {
+        accountId: input.target.accountId,
+        region: input.target.region,
+        stackId: 'expiring-staging',
+      };
+      const inDays = (n: number) =>
+        new Date(Date.now() + n * 24 * 3600_000).toISOString();
+      const before = await inspect();
+      const refused = await action
+        .handler(
+          context(
+            { ...input, expiresAt: inDays(40) },
+            { task: { id: 'expiry-1' } },
+          ).ctx as any,
+        )
+        .catch(e => e);
+      expect(refused.message).toMatch(
+        /^The expiry .* is more than 30 days away \(the platform's maximum\): choose a date before /,
+      );
+      expect(await inspect()).toEqual(before);
+      await expect(platform().getStackVersions(key)).rejects.toMatchObject({
+        statusCode: 404,
+      });
+
+      const expiresAt = inDays(3);
+      await action.handler(
+        context({ ...input, expiresAt }, { task: { id: 'expiry-2' } })
+          .ctx as any,
+      );
+      expect((await platform().getStack(key)).expiresAt).toBe(expiresAt);
+      const [version] = (await platform().getStackVersions(key)).items;
+      expect(version.spec).not.toHaveProperty('expiresAt');
+
+      await createStackDestroyAction({
+        providers: new CloudProviders([awsProviderFromConfig(config)]),
+        stacks,
+        platform: platform(),
+        permissions: mockServices.permissions(),
+      }).handler(
+        context(
+          { name: 'expiring', environment: 'staging', target: input.target },
+          { task: { id: 'expiry-3' } },
+        ).ctx as any,
+      );
+    }, 60_000);
+
     it('plans a change of an existing stack against its recorded version, makes it, and refuses one it cannot make before anything changes', async () => {
       // Runs reported to the provisioning backend, which records each succeeded run's spec.
       const reporter = new BackendProvisioningReporter({

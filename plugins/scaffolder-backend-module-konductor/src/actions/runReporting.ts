@@ -38,9 +38,7 @@ export function reportingRun(
     templateRef: ctx.templateInfo?.entityRef,
     owner: spec.owner,
     complianceLevel: spec.complianceLevel,
-    ...(action === 'provision'
-      ? { spec: spec as unknown as Record<string, unknown> }
-      : {}),
+    ...(action === 'provision' ? { spec: desiredStateOf(spec) } : {}),
   };
   const onEvent = (event: ProvisioningEvent) => {
     if (event.status === 'failed' || event.status === 'run-failed')
@@ -49,4 +47,10 @@ export function reportingRun(
     reporter?.report(run, event);
   };
   return { run, onEvent };
+}
+
+/** The spec a version records: the stack's desired state, without its expiry (the stack's own). */
+function desiredStateOf(spec: StackSpec): Record<string, unknown> {
+  const { expiresAt: _expiry, ...desired } = spec;
+  return desired as unknown as Record<string, unknown>;
 }

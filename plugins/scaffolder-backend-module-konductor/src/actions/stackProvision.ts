@@ -270,7 +270,10 @@ export function createStackProvisionAction(
           toCheckpoint(
             (
               await stacks
-                .claimStack(claim)
+                .claimStack({
+                  ...claim,
+                  ...(spec.expiresAt ? { expiresAt: spec.expiresAt } : {}),
+                })
                 .catch(e => Promise.reject(provisioningRefusal(e)))
             ).stack,
           ),
