@@ -3,7 +3,7 @@ import { openTemplate, snap } from './helpers';
 
 const sandboxUrl = process.env.KONDUCTOR_SANDBOX_URL ?? 'http://127.0.0.1:4666';
 
-test("a database grown, reverted and destroyed from its stack's page: the plan shows the change in place and its cost, the run makes it, the page keeps both versions; a change made outside is found by one scan and reverted; the destroy is confirmed by name and leaves nothing in the cloud or the catalog", async ({
+test("a database grown, reverted and destroyed from its stack's page: the plan shows the change in place and its cost, the run makes it, the page keeps both versions; a change made outside is found by one scan and reverted, then another accepted as the next version; the destroy is confirmed by name and leaves nothing in the cloud or the catalog", async ({
   page,
   request,
 }, testInfo) => {
@@ -192,9 +192,59 @@ test("a database grown, reverted and destroyed from its stack's page: the plan s
     reverted.getByRole('listitem', { name: 'Version 3' }),
   ).toHaveCount(0);
 
+  // Changed outside again, and this time kept: Accept opens the change form with the live
+  // class; its run changes nothing in the cloud and records the class as version 3.
+  await rds(
+    `Action=ModifyDBInstance&DBInstanceIdentifier=${name}-dev-db&DBInstanceClass=db.t4g.medium&ApplyImmediately=true`,
+  );
+  await expect(async () => {
+    const now = await described();
+    expect(now).toContain('<DBInstanceClass>db.t4g.medium</DBInstanceClass>');
+    expect(now).toContain('<DBInstanceStatus>available</DBInstanceStatus>');
+  }).toPass({ timeout: 30_000 });
+  const again = reverted.getByRole('region', { name: 'Drift' });
+  await again.getByRole('button', { name: 'Check now' }).click();
+  await expect(again).toContainText('1 of 2 resources differ from version 2', {
+    timeout: 30_000,
+  });
+  await snap(page, testInfo, '64-drift-accept');
+  await again.getByRole('link', { name: 'Accept' }).click();
+  await expect(
+    page.getByRole('button', { name: /^Instance class/ }),
+  ).toContainText('db.t4g.medium');
+  await page.getByRole('button', { name: 'Next' }).click();
+  const acceptPlan = page.getByRole('table', { name: `Changes to ${name}` });
+  await expect(
+    acceptPlan.getByRole('row', { name: /^database/ }),
+  ).toContainText('no change', { timeout: 30_000 });
+  await expect(
+    page.getByText(
+      /the run changes nothing in the cloud and keeps these values/,
+    ),
+  ).toBeVisible();
+  await snap(page, testInfo, '64-accept-plan');
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByText('Endpoint:')).toBeVisible({ timeout: 90_000 });
+  expect(await described()).toContain(
+    '<DBInstanceClass>db.t4g.medium</DBInstanceClass>',
+  );
+  const accepted = await stackPage(3);
+  await expect(
+    accepted.getByRole('listitem', { name: 'Version 3' }),
+  ).toContainText('database.instanceClass: db.t4g.small → db.t4g.medium');
+  await accepted
+    .getByRole('region', { name: 'Drift' })
+    .getByRole('button', { name: 'Check now' })
+    .click();
+  await expect(accepted.getByRole('region', { name: 'Drift' })).toContainText(
+    'In sync: every attribute Konductor reads back is as version 3 says',
+    { timeout: 30_000 },
+  );
+
   // Destroy, on the stack's page: the destroy form, filled with the stack; the name typed
   // wrong is refused before anything is deleted.
-  await reverted.getByRole('link', { name: 'Destroy' }).click();
+  await accepted.getByRole('link', { name: 'Destroy' }).click();
   await expect(
     page.getByRole('textbox', { name: 'Stack name', exact: true }),
   ).toHaveValue(name);

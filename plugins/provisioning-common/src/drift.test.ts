@@ -1,4 +1,4 @@
-import { liveSpecOf, type StackDrift } from './drift';
+import { acceptDrift, liveSpecOf, type StackDrift } from './drift';
 
 const spec = {
   name: 'shop',
@@ -64,5 +64,96 @@ describe('liveSpecOf', () => {
     expect(
       liveSpecOf(spec, 2, { ...drift(2), resources: [drift(2).resources[0]] }),
     ).toBeUndefined();
+  });
+});
+
+describe('acceptDrift', () => {
+  const steps = [
+    {
+      action: 'konductor:stack:provision',
+      input: {
+        resources: {
+          database: { instanceClass: '${{ parameters.db.size }}' },
+          cluster: { maxNodes: '${{parameters.nodes}}', minNodes: 1 },
+        },
+      },
+    },
+  ];
+  const attribute = (field: string, actual: unknown) => ({
+    field,
+    actual,
+    firstSeenAt: '2026-12-03T10:00:00.000Z',
+  });
+  const found = (...resources: StackDrift['resources']): StackDrift => ({
+    version: 2,
+    resources,
+  });
+
+  it("puts each drifted attribute's live value in the form parameter it came from, nested or not", () => {
+    expect(
+      acceptDrift(
+        steps,
+        {
+          name: 'shop',
+          db: { size: 'db.t4g.small', engine: 'postgres' },
+          nodes: 3,
+        },
+        found(
+          {
+            resource: 'database',
+            kind: 'database',
+            state: 'drifted',
+            attributes: [attribute('instanceClass', 'db.t4g.medium')],
+          },
+          {
+            resource: 'cluster',
+            kind: 'cluster',
+            state: 'drifted',
+            attributes: [attribute('maxNodes', 5)],
+          },
+          {
+            resource: 'network',
+            kind: 'network',
+            state: 'in-sync',
+            attributes: [],
+          },
+        ),
+      ),
+    ).toEqual({
+      values: {
+        name: 'shop',
+        db: { size: 'db.t4g.medium', engine: 'postgres' },
+        nodes: 5,
+      },
+      refusals: [],
+    });
+  });
+
+  it('refuses what the template fixes, what no stack step sets and a resource gone, with every reason', () => {
+    const acceptance = acceptDrift(
+      steps,
+      { nodes: 3 },
+      found(
+        {
+          resource: 'cluster',
+          kind: 'cluster',
+          state: 'drifted',
+          attributes: [attribute('minNodes', 2), attribute('version', '1.31')],
+        },
+        {
+          resource: 'network',
+          kind: 'network',
+          state: 'missing',
+          attributes: [],
+          detail: 'VPC vpc-1 is gone',
+        },
+      ),
+    );
+    expect(acceptance.values).toBeUndefined();
+    expect(acceptance.refusals).toEqual([
+      "cluster.minNodes is not a field of the stack's form (its template sets it or leaves it to the default): Revert, or ask the template's owners to offer it",
+      "cluster.version is not a field of the stack's form (its template sets it or leaves it to the default): Revert, or ask the template's owners to offer it",
+      'network is gone (VPC vpc-1 is gone): Revert creates it again, Destroy removes the rest',
+    ]);
   });
 });

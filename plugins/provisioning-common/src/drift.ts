@@ -136,3 +136,96 @@ export function liveSpecOf<S extends { resources: Record<string, unknown> }>(
   }
   return { ...spec, resources };
 }
+
+/** What *Accept* would fill the change form with, or why it cannot. */
+export interface DriftAcceptance {
+  /** The form's values with each drifted attribute's live value; absent when anything is refused. */
+  values?: Record<string, unknown>;
+  /** Each drift the form cannot take, saying why and what to do instead. */
+  refusals: string[];
+}
+
+const PARAMETER_EXPRESSION =
+  /^\$\{\{\s*parameters\.([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*\}\}$/;
+
+const at = (value: unknown, path: string[]): unknown =>
+  path.reduce<unknown>(
+    (v, key) =>
+      v && typeof v === 'object' && !Array.isArray(v)
+        ? (v as Record<string, unknown>)[key]
+        : undefined,
+    value,
+  );
+
+function withValue(
+  values: Record<string, unknown>,
+  path: string[],
+  value: unknown,
+): Record<string, unknown> {
+  const [key, ...rest] = path;
+  if (!rest.length) return { ...values, [key]: value };
+  const inner = values[key];
+  return {
+    ...values,
+    [key]: withValue(
+      inner && typeof inner === 'object' && !Array.isArray(inner)
+        ? (inner as Record<string, unknown>)
+        : {},
+      rest,
+      value,
+    ),
+  };
+}
+
+/**
+ * *Accept*: the stack's form values (`values`, those of the run that made the version the scan
+ * compared with) with each drifted attribute's live value, so the change run records the live
+ * state as the next desired version, through the same plan and compliance gate as any change.
+ * An attribute is accepted only where the template's stack step (`steps`) takes it straight
+ * from one form parameter (`${{ parameters.x }}`); one the template fixes or computes, and a
+ * resource deleted outside Konductor, are refused with the reason.
+ */
+export function acceptDrift(
+  steps: { action: string; input?: unknown }[],
+  values: Record<string, unknown>,
+  drift: StackDrift,
+): DriftAcceptance {
+  const stackInputs = steps
+    .filter(s => s.action === 'konductor:stack:provision')
+    .map(s => s.input);
+  const refusals: string[] = [];
+  let accepted = values;
+  for (const r of drift.resources) {
+    if (r.state === 'missing') {
+      refusals.push(
+        `${r.resource} is gone (${
+          r.detail ?? 'deleted outside Konductor'
+        }): Revert creates it again, Destroy removes the rest`,
+      );
+      continue;
+    }
+    if (r.state !== 'drifted') continue;
+    for (const a of r.attributes) {
+      const parameters = new Set(
+        stackInputs
+          .map(input =>
+            at(input, ['resources', r.resource, ...a.field.split('.')]),
+          )
+          .map(expr =>
+            typeof expr === 'string'
+              ? PARAMETER_EXPRESSION.exec(expr)?.[1]
+              : undefined,
+          ),
+      );
+      const [parameter] = [...parameters];
+      if (parameters.size !== 1 || !parameter) {
+        refusals.push(
+          `${r.resource}.${a.field} is not a field of the stack's form (its template sets it or leaves it to the default): Revert, or ask the template's owners to offer it`,
+        );
+        continue;
+      }
+      accepted = withValue(accepted, parameter.split('.'), a.actual);
+    }
+  }
+  return refusals.length ? { refusals } : { values: accepted, refusals };
+}

@@ -48,9 +48,10 @@ async function render(getStackVersions: jest.Mock) {
           {
             getStackVersions,
             // The Change and Destroy actions read the run (StackActions.test.tsx), the drift
-            // its own (StackDriftView.test.tsx).
+            // and the expiry their own (StackDriftView.test.tsx, StackExpiryView.test.tsx).
             getRun: () => new Promise(() => {}),
             getStackDrift: () => new Promise(() => {}),
+            getStack: () => new Promise(() => {}),
           } as any,
         ],
         [scaffolderApiRef, {} as any],

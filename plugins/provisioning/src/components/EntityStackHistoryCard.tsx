@@ -122,7 +122,13 @@ export function EntityStackHistoryCard() {
             </li>
           ))}
         </Box>
-        {key && latest && <StackDriftView stack={key} revert={links.change} />}
+        {key && latest && (
+          <StackDriftView
+            stack={key}
+            version={latest.version}
+            changeForm={links.changeForm}
+          />
+        )}
         {latest && (
           <Box component="details" sx={{ mt: 2 }}>
             <summary>Spec of version {latest.version}</summary>

@@ -35,14 +35,24 @@ export const destroyLink = (run: ProvisioningRun) =>
   });
 
 /**
- * Where *Change* goes: the form of the template whose run made the stack's current version,
- * filled with that run's values and marked as a change. Undefined when the template cannot
- * change a stack (its form has no change parameter) or is gone.
+ * The change form of a stack's current version: the template whose run made it, that run's values
+ * marked as a change, and its steps as the run had them (what *Accept* reads to map an attribute
+ * back to its form field).
  */
-function useChangeLink(run: ProvisioningRun | undefined, allowed: boolean) {
+export interface StackChangeForm {
+  templateRef: string;
+  values: JsonObject;
+  steps: { action: string; input?: JsonObject }[];
+}
+
+/**
+ * The change form of the run that made the stack's current version. Undefined when the template
+ * cannot change a stack (its form has no change parameter) or is gone.
+ */
+function useChangeForm(run: ProvisioningRun | undefined, allowed: boolean) {
   // A portal without the scaffolder offers no Change.
   const scaffolder = useApiHolder().get(scaffolderApiRef);
-  const [link, setLink] = useState<string>();
+  const [form, setForm] = useState<StackChangeForm>();
   useEffect(() => {
     const templateRef = run?.templateRef;
     if (!run || !templateRef || !allowed || !scaffolder) return undefined;
@@ -51,20 +61,22 @@ function useChangeLink(run: ProvisioningRun | undefined, allowed: boolean) {
       scaffolder.getTemplateParameterSchema(templateRef),
       scaffolder.getTask(run.taskId),
     ])
-      .then(([form, task]) => {
-        const changes = form.steps.some(
+      .then(([schema, task]) => {
+        const changes = schema.steps.some(
           step =>
             (step.schema.properties as JsonObject | undefined)?.[
               STACK_CHANGE_PARAMETER
             ] !== undefined,
         );
         if (!stale && changes)
-          setLink(
-            templateFormLink(templateRef, {
+          setForm({
+            templateRef,
+            values: {
               ...task.spec.parameters,
               [STACK_CHANGE_PARAMETER]: true,
-            }),
-          );
+            },
+            steps: task.spec.steps,
+          });
       })
       // A template or task that is gone offers no Change; Destroy stays.
       .catch(() => undefined);
@@ -72,13 +84,15 @@ function useChangeLink(run: ProvisioningRun | undefined, allowed: boolean) {
       stale = true;
     };
   }, [scaffolder, run, allowed]);
-  return link;
+  return form;
 }
 
 /** Where a stack's *Change* and *Destroy* go, each only where the user is permitted. */
 export interface StackActionLinks {
   /** The stack's template, filled with its current values (also what reverts drift). */
   change?: string;
+  /** The form behind `change` (what *Accept* fills with the live values). */
+  changeForm?: StackChangeForm;
   destroy?: string;
 }
 
@@ -115,9 +129,11 @@ export function useStackActions(
       stale = true;
     };
   }, [api, runId]);
-  const change = useChangeLink(run, !!resourceRef && update.allowed);
+  const changeForm = useChangeForm(run, !!resourceRef && update.allowed);
   return {
-    change,
+    change:
+      changeForm && templateFormLink(changeForm.templateRef, changeForm.values),
+    changeForm,
     destroy:
       run && resourceRef && destroy.allowed ? destroyLink(run) : undefined,
   };

@@ -1,7 +1,11 @@
 import { fireEvent, screen, within } from '@testing-library/react';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
-import type { StackDrift } from '@konductor/plugin-provisioning-common';
+import type {
+  ResourceDrift,
+  StackDrift,
+} from '@konductor/plugin-provisioning-common';
 import { provisioningApiRef } from '../api';
+import type { StackChangeForm } from './StackActions';
 import { StackDriftView } from './StackDriftView';
 
 const stack = {
@@ -45,18 +49,49 @@ const scanned: StackDrift = {
   ],
 };
 
-async function render(api: object, revert?: string) {
-  await renderInTestApp(<StackDriftView stack={stack} revert={revert} />, {
-    apis: [[provisioningApiRef, api as any]],
-  });
+/** The form of the run that made version 2: the class is a form field, multi-AZ is not. */
+const changeForm: StackChangeForm = {
+  templateRef: 'template:default/postgres-database',
+  values: {
+    name: 'shop',
+    instanceClass: 'db.t4g.small',
+    konductorChange: true,
+  },
+  steps: [
+    { action: 'fetch:template', input: { url: './skeleton' } },
+    {
+      action: 'konductor:stack:provision',
+      input: {
+        name: '${{ parameters.name }}',
+        resources: {
+          database: {
+            instanceClass: '${{ parameters.instanceClass }}',
+            multiAz: "${{ parameters.environment == 'prod' }}",
+          },
+        },
+      },
+    },
+  ],
+};
+
+const formData = (href: string | null) =>
+  JSON.parse(new URL(href!, 'http://portal').searchParams.get('formData')!);
+
+async function render(api: object, form?: StackChangeForm, version = 2) {
+  await renderInTestApp(
+    <StackDriftView stack={stack} version={version} changeForm={form} />,
+    { apis: [[provisioningApiRef, api as any]] },
+  );
 }
+
+const drifted = (...attributes: ResourceDrift['attributes']): StackDrift => ({
+  ...scanned,
+  resources: [scanned.resources[0], { ...scanned.resources[1], attributes }],
+});
 
 describe('StackDriftView', () => {
   it('shows each drifted attribute and each resource gone, what is not read back, and Revert', async () => {
-    await render(
-      { getStackDrift: jest.fn(async () => scanned) },
-      '/create/templates/default/postgres-database?formData=%7B%7D',
-    );
+    await render({ getStackDrift: jest.fn(async () => scanned) }, changeForm);
     const table = await screen.findByRole('table', {
       name: 'Drifted attributes',
     });
@@ -86,10 +121,91 @@ describe('StackDriftView', () => {
         /Not read back: secrets \(Konductor does not read back a secrets resource yet\)/,
       ),
     ).toBeInTheDocument();
-    expect(screen.getByRole('link', { name: 'Revert' })).toHaveAttribute(
-      'href',
-      '/create/templates/default/postgres-database?formData=%7B%7D',
+    const revert = screen.getByRole('link', { name: 'Revert' });
+    expect(revert.getAttribute('href')).toMatch(
+      /^\/create\/templates\/default\/postgres-database\?/,
     );
+    expect(formData(revert.getAttribute('href'))).toEqual(changeForm.values);
+    // A resource gone cannot be accepted as it is.
+    expect(screen.queryByRole('link', { name: 'Accept' })).toBeNull();
+    expect(
+      screen.getByRole('alert', { name: 'Cannot accept' }),
+    ).toHaveTextContent(
+      'cluster is gone (EKS cluster shop-dev is gone): Revert creates it again',
+    );
+  });
+
+  it('accepts a drifted form field: the change form with the live value', async () => {
+    await render(
+      {
+        getStackDrift: async () =>
+          drifted({
+            field: 'instanceClass',
+            desired: 'db.t4g.small',
+            actual: 'db.t4g.medium',
+            firstSeenAt: '2026-12-03T10:00:00Z',
+          }),
+      },
+      changeForm,
+    );
+    const accept = await screen.findByRole('link', { name: 'Accept' });
+    expect(formData(accept.getAttribute('href'))).toEqual({
+      ...changeForm.values,
+      instanceClass: 'db.t4g.medium',
+    });
+    expect(
+      screen.getByText(/its run records them as version 3/),
+    ).toBeInTheDocument();
+    expect(screen.queryByRole('alert', { name: 'Cannot accept' })).toBeNull();
+  });
+
+  it('refuses to accept an attribute the template sets, saying which', async () => {
+    await render(
+      {
+        getStackDrift: async () =>
+          drifted(
+            {
+              field: 'instanceClass',
+              desired: 'db.t4g.small',
+              actual: 'db.t4g.medium',
+              firstSeenAt: '2026-12-03T10:00:00Z',
+            },
+            {
+              field: 'multiAz',
+              desired: false,
+              actual: true,
+              firstSeenAt: '2026-12-03T10:00:00Z',
+            },
+          ),
+      },
+      changeForm,
+    );
+    expect(
+      await screen.findByRole('alert', { name: 'Cannot accept' }),
+    ).toHaveTextContent(
+      "database.multiAz is not a field of the stack's form (its template sets it or leaves it to the default)",
+    );
+    expect(screen.queryByRole('link', { name: 'Accept' })).toBeNull();
+    expect(screen.getByRole('link', { name: 'Revert' })).toBeInTheDocument();
+  });
+
+  it('offers neither Revert nor Accept for a scan of an older version', async () => {
+    const getStackDrift = async () => scanned;
+    await render({ getStackDrift }, changeForm, 3);
+    expect(
+      await screen.findByText(/2 of 4 resources differ from version 2/),
+    ).toBeInTheDocument();
+    expect(screen.queryByRole('link', { name: 'Revert' })).toBeNull();
+    expect(screen.queryByRole('link', { name: 'Accept' })).toBeNull();
+  });
+
+  it('offers neither to whoever may not change the stack', async () => {
+    await render({ getStackDrift: async () => scanned });
+    expect(
+      await screen.findByText(/2 of 4 resources differ from version 2/),
+    ).toBeInTheDocument();
+    expect(screen.queryByRole('link', { name: 'Revert' })).toBeNull();
+    expect(screen.queryByRole('link', { name: 'Accept' })).toBeNull();
   });
 
   it('says when the stack is in sync, and offers no Revert', async () => {

@@ -11,13 +11,16 @@ import TableCell from '@mui/material/TableCell';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
+import type { JsonObject } from '@backstage/types';
 import { useApi } from '@backstage/frontend-plugin-api';
 import {
   type StackDrift,
   type StackKey,
+  acceptDrift,
   specValueText,
 } from '@konductor/plugin-provisioning-common';
 import { provisioningApiRef } from '../api';
+import { type StackChangeForm, templateFormLink } from './StackActions';
 
 const when = (at: string) => new Date(at).toLocaleString();
 
@@ -28,15 +31,19 @@ const POLL_MS = 1500;
  * The stack's drift, as the last scan found it: each attribute whose live value is not the
  * desired one (desired, actual, first seen), resources gone or no longer the stack's, and those
  * not read back. *Check now* asks for a scan; *Revert* opens the change form with the desired
- * values, whose run brings the resources back to them.
+ * values, whose run brings the resources back to them; *Accept* opens it with the live values,
+ * whose run records them as the next version (through the plan and the compliance gate).
  */
 export function StackDriftView({
   stack,
-  revert,
+  version,
+  changeForm,
 }: {
   stack: StackKey;
-  /** The form that re-applies the desired state, when the user may change the stack. */
-  revert?: string;
+  /** The stack's current version: a scan of an older one offers neither Revert nor Accept. */
+  version: number;
+  /** The change form of the current version, when the user may change the stack. */
+  changeForm?: StackChangeForm;
 }) {
   const api = useApi(provisioningApiRef);
   const [drift, setDrift] = useState<StackDrift>();
@@ -81,6 +88,11 @@ export function StackDriftView({
     r => r.state === 'drifted' || r.state === 'missing',
   );
   const unchecked = resources.filter(r => r.state === 'unchecked');
+  const current = changeForm && drift?.version === version;
+  const acceptance =
+    current && drift
+      ? acceptDrift(changeForm.steps, changeForm.values, drift)
+      : undefined;
   return (
     <Box component="section" aria-label="Drift" sx={{ mt: 2 }}>
       <Stack direction="row" alignItems="center" spacing={2}>
@@ -162,16 +174,48 @@ export function StackDriftView({
               </TableBody>
             </Table>
           </Box>
-          {revert && (
+          {current && (
             <Stack direction="row" alignItems="center" spacing={2} mt={1}>
-              <Button variant="contained" component={RouterLink} to={revert}>
+              <Button
+                variant="contained"
+                component={RouterLink}
+                to={templateFormLink(changeForm.templateRef, changeForm.values)}
+              >
                 Revert
               </Button>
               <Typography variant="body2" color="text.secondary">
-                Opens the change form with version {drift?.version}'s values:
-                its run brings the resources back to them.
+                Opens the change form with version {version}'s values: its run
+                brings the resources back to them.
               </Typography>
             </Stack>
+          )}
+          {acceptance?.values && (
+            <Stack direction="row" alignItems="center" spacing={2} mt={1}>
+              <Button
+                variant="outlined"
+                component={RouterLink}
+                to={templateFormLink(
+                  changeForm!.templateRef,
+                  acceptance.values as JsonObject,
+                )}
+              >
+                Accept
+              </Button>
+              <Typography variant="body2" color="text.secondary">
+                Opens the change form with the live values: its run records them
+                as version {version + 1}, if the compliance gate allows them.
+              </Typography>
+            </Stack>
+          )}
+          {acceptance && !acceptance.values && (
+            <Alert severity="info" sx={{ mt: 1 }} aria-label="Cannot accept">
+              The live state cannot be accepted as it is:
+              <Box component="ul" sx={{ m: 0, pl: 3 }}>
+                {acceptance.refusals.map(r => (
+                  <li key={r}>{r}</li>
+                ))}
+              </Box>
+            </Alert>
           )}
         </>
       )}

@@ -66,8 +66,10 @@ function ChangeTable({
       {changes.driftScannedAt && (
         <Typography variant="body2" color="text.secondary">
           From what the cloud has, as the drift scan of{' '}
-          {new Date(changes.driftScannedAt).toLocaleString()} found it: the run
-          also reverts what changed outside Konductor.
+          {new Date(changes.driftScannedAt).toLocaleString()} found it:{' '}
+          {changes.resources.some(r => r.action !== 'none')
+            ? 'the run also reverts what changed outside Konductor.'
+            : 'the run changes nothing in the cloud and keeps these values as the desired state.'}
         </Typography>
       )}
       <Table size="small" aria-label={`Changes to ${stack}`}>
