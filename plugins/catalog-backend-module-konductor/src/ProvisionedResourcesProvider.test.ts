@@ -189,6 +189,105 @@ describe('ProvisionedResourcesProvider', () => {
     expect(byRef['Resource:half-dev-network'].spec.type).toBe('aws-vpc');
   });
 
+  it('tags what the last drift scan found changed or gone outside Konductor as drifted', async () => {
+    const key = {
+      accountId: '123456789012',
+      region: 'us-east-1',
+      stackId: 'drifty-dev',
+    };
+    await client.claimStack({
+      accountId: key.accountId,
+      region: key.region,
+      name: 'drifty',
+      environment: 'dev',
+      owner: 'group:default/payments',
+    });
+    await run('t5', 'drifty', 'group:default/payments', [
+      ['ready', 'network', { vpcId: 'vpc-0jkl' }],
+      ['ready', 'database', { arn: 'arn:aws:rds:db:drifty-dev-db' }],
+      ['ready', 'secrets', { secretArns: ['arn:aws:secretsmanager:drifty'] }],
+      ['run-succeeded'],
+    ]);
+    const provider = new ProvisionedResourcesProvider({
+      client,
+      logger: mockServices.logger.mock(),
+      defaultOwner: 'group:default/platform-team',
+      appBaseUrl: 'http://portal.test',
+    });
+    let latest: any[] = [];
+    await provider.connect({
+      applyMutation: async m => {
+        latest = (m as any).entities.map((e: any) => e.entity);
+      },
+      refresh: async () => {},
+    });
+    const tagsOf = (name: string) =>
+      latest.find(e => e.metadata.name === name)?.metadata.tags;
+
+    // Never scanned: nothing is tagged.
+    await provider.refresh();
+    expect(tagsOf('drifty-dev')).toEqual(['konductor', 'dev']);
+
+    await client.reportDrift(key, {
+      version: 1,
+      scannedAt: new Date().toISOString(),
+      resources: [
+        {
+          resource: 'network',
+          kind: 'network',
+          state: 'in-sync',
+          attributes: [],
+        },
+        {
+          resource: 'database',
+          kind: 'database',
+          state: 'drifted',
+          attributes: [
+            {
+              field: 'instanceClass',
+              desired: 'db.t3.micro',
+              actual: 'db.t3.medium',
+            },
+          ],
+        },
+        {
+          resource: 'secrets',
+          kind: 'secrets',
+          state: 'unchecked',
+          attributes: [],
+          detail: 'its kind reads nothing back',
+        },
+      ],
+    });
+    await provider.refresh();
+    expect(tagsOf('drifty-dev')).toEqual(['konductor', 'dev', 'drifted']);
+    expect(tagsOf('drifty-dev-database')).toEqual([
+      'konductor',
+      'dev',
+      'drifted',
+    ]);
+    expect(tagsOf('drifty-dev-network')).toEqual(['konductor', 'dev']);
+    // Not read back is not drifted.
+    expect(tagsOf('drifty-dev-secrets')).toEqual(['konductor', 'dev']);
+
+    // Reverted, and scanned again: the tag goes.
+    await client.reportDrift(key, {
+      version: 1,
+      scannedAt: new Date().toISOString(),
+      resources: [
+        {
+          resource: 'database',
+          kind: 'database',
+          state: 'in-sync',
+          attributes: [],
+        },
+      ],
+    });
+    await provider.refresh();
+    expect(tagsOf('drifty-dev')).toEqual(['konductor', 'dev']);
+    expect(tagsOf('drifty-dev-database')).toEqual(['konductor', 'dev']);
+  });
+
   it('refuses to refresh before the catalog connected it', async () => {
     const provider = new ProvisionedResourcesProvider({
       client,

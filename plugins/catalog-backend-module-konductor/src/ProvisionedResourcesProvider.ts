@@ -25,6 +25,7 @@ import type {
   ProvisioningClient,
   ProvisioningRun,
   RunResource,
+  StackDrift,
 } from '@konductor/plugin-provisioning-common';
 
 /** Annotations on the entities of provisioned resources. */
@@ -50,6 +51,24 @@ function cloudIdOf(outputs: Record<string, unknown> = {}): string | undefined {
   return typeof secret === 'string' ? secret : undefined;
 }
 
+/**
+ * The tag of a stack's entities its last drift scan found changed or deleted outside Konductor:
+ * the catalog's tag filter and Tags column show which stacks drifted.
+ */
+export const DRIFTED_TAG = 'drifted';
+
+/** Whether the last scan found the resource (or, without one, any of the stack's) drifted or gone. */
+function drifted(drift: StackDrift | undefined, resource?: string): boolean {
+  return (
+    !!drift?.scannedAt &&
+    drift.resources.some(
+      r =>
+        (resource === undefined || r.resource === resource) &&
+        (r.state === 'drifted' || r.state === 'missing'),
+    )
+  );
+}
+
 const PROVIDER = 'konductor-provisioned-resources';
 const location = `${PROVIDER}:runs`;
 
@@ -57,7 +76,8 @@ const location = `${PROVIDER}:runs`;
  * The stacks Konductor provisioned, as catalog entities: one `System` per stack and one
  * `Resource` per resource that exists, owned by the stack's owner, with `dependsOn` mirroring the
  * stack's graph and a link to the run. Each stack is described by its most recent run, so a stack
- * destroyed by `konductor:stack:destroy` disappears. Every refresh is a full mutation.
+ * destroyed by `konductor:stack:destroy` disappears. Entities the last drift scan found changed
+ * or gone outside Konductor are tagged {@link DRIFTED_TAG}. Every refresh is a full mutation.
  */
 export class ProvisionedResourcesProvider implements EntityProvider {
   private connection?: EntityProviderConnection;
@@ -97,7 +117,9 @@ export class ProvisionedResourcesProvider implements EntityProvider {
     const entities: Entity[] = [];
     for (const run of latest.values()) {
       const { resources } = await this.options.client.getRun(run.id);
-      entities.push(...this.entitiesOf(run, resources));
+      entities.push(
+        ...this.entitiesOf(run, resources, await this.driftOf(run, resources)),
+      );
     }
     await this.connection.applyMutation({
       type: 'full',
@@ -108,9 +130,39 @@ export class ProvisionedResourcesProvider implements EntityProvider {
     );
   }
 
-  private entitiesOf(run: ProvisioningRun, resources: RunResource[]): Entity[] {
+  /** The stack's last drift scan; none for a stack gone, never recorded or not readable. */
+  private async driftOf(
+    run: ProvisioningRun,
+    resources: RunResource[],
+  ): Promise<StackDrift | undefined> {
+    if (!run.accountId || !run.region) return undefined;
+    if (!resources.some(r => EXISTING.has(r.status))) return undefined;
+    return this.options.client
+      .getStackDrift({
+        accountId: run.accountId,
+        region: run.region,
+        stackId: run.stackId,
+      })
+      .catch(e => {
+        this.options.logger.debug(
+          `${PROVIDER}: no drift of stack ${run.stackId}: ${e}`,
+        );
+        return undefined;
+      });
+  }
+
+  private entitiesOf(
+    run: ProvisioningRun,
+    resources: RunResource[],
+    drift: StackDrift | undefined,
+  ): Entity[] {
     const existing = resources.filter(r => EXISTING.has(r.status));
     if (!existing.length) return [];
+    const tags = (isDrifted: boolean) => [
+      'konductor',
+      run.environment,
+      ...(isDrifted ? [DRIFTED_TAG] : []),
+    ];
     const owner = run.owner ?? run.createdBy ?? this.options.defaultOwner;
     const names = new Set(existing.map(r => r.resource));
     const annotations: Record<string, string> = {
@@ -145,7 +197,7 @@ export class ProvisionedResourcesProvider implements EntityProvider {
         name: run.stackId,
         title: `${run.stackName} (${run.environment})`,
         description: `Stack ${run.stackId}, provisioned by Konductor.`,
-        tags: ['konductor', run.environment],
+        tags: tags(drifted(drift)),
         // The template is how dependent service definitions find the stacks of a definition.
         annotations: run.templateRef
           ? { ...annotations, [ANNOTATION_TEMPLATE]: run.templateRef }
@@ -163,7 +215,7 @@ export class ProvisionedResourcesProvider implements EntityProvider {
           metadata: {
             name: `${run.stackId}-${r.resource}`,
             title: `${run.stackId} ${r.resource}`,
-            tags: ['konductor', run.environment],
+            tags: tags(drifted(drift, r.resource)),
             annotations: {
               ...annotations,
               // Which of the stack's resources it is: its drift is read by this name.

@@ -7,6 +7,7 @@ import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node'
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import {
   ProvisioningClient,
+  DRIFT_REPORTED_TOPIC,
   RUN_FINISHED_TOPIC,
 } from '@konductor/plugin-provisioning-common';
 import { ServiceDefinitionProcessor } from './ServiceDefinitionProcessor';
@@ -109,16 +110,19 @@ export const catalogModuleKonductor = createBackendModule({
         }
 
         // A run that ends changes what exists (its resources, and the clusters it created or
-        // deleted): refresh at once rather than at the next tick.
-        const refreshed = [
-          'konductor-provisioned-resources',
-          ...(eks.length ? ['konductor-eks-clusters'] : []),
-        ];
+        // deleted), and a drift scan only what is tagged drifted: refresh at once rather than at
+        // the next tick. A refresh already running reads the finished run too, so a sweep's many
+        // reports start few refreshes.
         await events.subscribe({
           id: 'konductor-provisioned-resources',
-          topics: [RUN_FINISHED_TOPIC],
-          onEvent: async () => {
-            // A refresh already running reads the finished run too.
+          topics: [RUN_FINISHED_TOPIC, DRIFT_REPORTED_TOPIC],
+          onEvent: async ({ topic }) => {
+            const refreshed = [
+              'konductor-provisioned-resources',
+              ...(eks.length && topic === RUN_FINISHED_TOPIC
+                ? ['konductor-eks-clusters']
+                : []),
+            ];
             for (const task of refreshed)
               await scheduler
                 .triggerTask(task)
