@@ -77,11 +77,13 @@ describe('scanDrift against the sandbox', () => {
       ['database', 'in-sync', []],
       ['cluster', 'in-sync', []],
     ]);
-    // One describe per resource; the cluster and its node group are two in EKS.
+    // One describe per resource; the cluster and its node group are three calls in EKS (the
+    // stack's node groups are listed: a new instance type is a new group under another name).
     expect(await calls()).toEqual({
       'ec2:DescribeVpcs': 1,
       'rds:DescribeDBInstances': 1,
       'eks:DescribeCluster': 1,
+      'eks:ListNodegroups': 1,
       'eks:DescribeNodegroup': 1,
     });
 

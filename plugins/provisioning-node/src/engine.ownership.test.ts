@@ -4,7 +4,9 @@ import {
   DescribeNodegroupCommand,
   DescribeUpdateCommand,
   EKSClient,
+  ListNodegroupsCommand,
   UpdateClusterVersionCommand,
+  UpdateNodegroupConfigCommand,
 } from '@aws-sdk/client-eks';
 import { ProvisioningEvent } from '@konductor/plugin-provisioning-common';
 import { destroyStack } from './destroy';
@@ -202,7 +204,7 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       // Four runs of a database against the sandbox: seconds on a busy machine.
     }, 30_000);
 
-    it('scales the node group and upgrades Kubernetes in place on a re-run, following the EKS updates; refuses other nodes and a skipped minor', async () => {
+    it('scales the node group and upgrades Kubernetes in place on a re-run, following the EKS updates; refuses a skipped minor', async () => {
       const first = stack('nodes');
       first.resources = {
         network: {
@@ -214,23 +216,6 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
         cluster: { ...first.resources.cluster!, kubernetesVersion: '1.33' },
       };
       await run(first, [], { runId: 'task-1_nodes-dev' });
-      const before = await resources();
-      const larger = structuredClone(first);
-      larger.resources.cluster = {
-        ...larger.resources.cluster!,
-        nodeInstanceType: 'm5.large',
-        maxNodes: 6,
-      };
-      const error = await run(larger, [], {
-        runId: 'task-2_nodes-dev',
-      }).catch(e => e);
-      expect(error.message).toContain(
-        `node group nodes-dev-nodes already exists, and not as this run asks: resources.cluster.nodeInstanceType is ${
-          first.resources.cluster!.nodeInstanceType
-        }, not m5.large (a node group's instance types are chosen when it is created, and Konductor does not replace node groups yet). Nothing was changed`,
-      );
-      expect(await resources()).toEqual(before);
-
       const wider = structuredClone(first);
       wider.resources.cluster = {
         ...wider.resources.cluster!,
@@ -335,6 +320,143 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
         ).nodegroup?.version,
       ).toBe('1.35');
       // Five runs of a cluster against the sandbox: seconds on a busy machine.
+    }, 30_000);
+
+    it('replaces the node group for another instance type: the new nodes first, then the old group deleted; a failed replacement rolls back only the new group', async () => {
+      const first = stack('swap');
+      first.resources = {
+        network: {
+          kind: 'network',
+          cidr: '10.6.0.0/16',
+          availabilityZones: 2,
+          natGateways: 0,
+        },
+        cluster: {
+          ...first.resources.cluster!,
+          nodeInstanceType: 't3.medium',
+          minNodes: 1,
+          desiredNodes: 2,
+          maxNodes: 4,
+        },
+      };
+      await run(first, [], { runId: 'task-1_swap-dev' });
+      const eks = new EKSClient({
+        endpoint: sandbox.url,
+        region: 'us-east-1',
+        credentials: await credentials('123456789012'),
+      });
+      const groups = async () =>
+        Promise.all(
+          (
+            (
+              await eks.send(
+                new ListNodegroupsCommand({ clusterName: 'swap-dev' }),
+              )
+            ).nodegroups ?? []
+          ).map(
+            async nodegroupName =>
+              (
+                await eks.send(
+                  new DescribeNodegroupCommand({
+                    clusterName: 'swap-dev',
+                    nodegroupName,
+                  }),
+                )
+              ).nodegroup!,
+          ),
+        );
+
+      // A replacement that fails: EKS ends the new group CREATE_FAILED. The rollback deletes
+      // the group this run created and keeps the cluster and its nodes as they were.
+      sandbox.faults.add({
+        service: 'eks',
+        operation: 'CreateNodegroup',
+        kind: 'fail',
+        count: 1,
+      });
+      const larger = structuredClone(first);
+      larger.resources.cluster = {
+        ...larger.resources.cluster!,
+        nodeInstanceType: 'm5.large',
+      };
+      const error = await run(larger, [], { runId: 'task-2_swap-dev' }).catch(
+        e => e,
+      );
+      expect(error).toBeInstanceOf(StackProvisioningError);
+      expect(error.message).toContain(
+        'Node group swap-dev-nodes-2 failed to create',
+      );
+      await eventually(async () =>
+        (await groups()).length === 1 ? true : undefined,
+      );
+      expect(await groups()).toEqual([
+        expect.objectContaining({
+          nodegroupName: 'swap-dev-nodes',
+          status: 'ACTIVE',
+          instanceTypes: ['t3.medium'],
+        }),
+      ]);
+
+      // The autoscaler has added a node since: the new group starts with as many.
+      const { update } = await eks.send(
+        new UpdateNodegroupConfigCommand({
+          clusterName: 'swap-dev',
+          nodegroupName: 'swap-dev-nodes',
+          scalingConfig: { desiredSize: 3 },
+        }),
+      );
+      await eventually(async () =>
+        (
+          await eks.send(
+            new DescribeUpdateCommand({
+              name: 'swap-dev',
+              nodegroupName: 'swap-dev-nodes',
+              updateId: update!.id!,
+            }),
+          )
+        ).update?.status === 'Successful'
+          ? true
+          : undefined,
+      );
+      const events: ProvisioningEvent[] = [];
+      const outputs = await run(larger, events, { runId: 'task-3_swap-dev' });
+      expect(outputs.cluster).toMatchObject({
+        nodegroupName: 'swap-dev-nodes-2',
+      });
+      const details = events.map(e => e.detail ?? '');
+      // The new nodes run before the old ones are drained.
+      const replacing = details.indexOf(
+        'node group swap-dev-nodes (t3.medium): replacing with swap-dev-nodes-2 (m5.large)',
+      );
+      const deleting = details.indexOf(
+        'node group swap-dev-nodes: deleting, replaced by swap-dev-nodes-2 (m5.large)',
+      );
+      expect(replacing).toBeGreaterThanOrEqual(0);
+      expect(deleting).toBeGreaterThan(replacing);
+      expect(await groups()).toEqual([
+        expect.objectContaining({
+          nodegroupName: 'swap-dev-nodes-2',
+          status: 'ACTIVE',
+          instanceTypes: ['m5.large'],
+          scalingConfig: { minSize: 1, maxSize: 4, desiredSize: 3 },
+        }),
+      ]);
+      // The same spec again changes nothing; the stack's destroy takes the new group and the cluster.
+      const again: ProvisioningEvent[] = [];
+      await run(larger, again, { runId: 'task-4_swap-dev' });
+      expect(again.some(e => /replacing|deleting/.test(e.detail ?? ''))).toBe(
+        false,
+      );
+      await destroyStack({
+        spec: larger,
+        provider,
+        runId: 'task-5_swap-dev',
+        onEvent: () => {},
+      });
+      await expect(
+        eks.send(new DescribeClusterCommand({ name: 'swap-dev' })),
+      ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+      // Three runs and a destroy of a cluster against the sandbox: seconds on a busy machine.
     }, 30_000);
 
     it("fails a change whose EKS update fails, with EKS's own reason, and leaves the stack as it was", async () => {

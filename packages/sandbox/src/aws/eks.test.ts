@@ -234,6 +234,58 @@ describe('EKS', () => {
         .nodegroups,
     ).toEqual(['default']);
 
+    // Listed a page at a time, as EKS pages: maxResults 1-100, nextToken from the page before.
+    await eks().send(
+      new CreateNodegroupCommand({
+        ...ng,
+        nodegroupName: 'spare',
+        scalingConfig: { minSize: 1, maxSize: 1, desiredSize: 1 },
+      }),
+    );
+    const first = await eks().send(
+      new ListNodegroupsCommand({ clusterName: 'shop', maxResults: 1 }),
+    );
+    expect(first.nodegroups).toEqual(['default']);
+    const second = await eks().send(
+      new ListNodegroupsCommand({
+        clusterName: 'shop',
+        maxResults: 1,
+        nextToken: first.nextToken,
+      }),
+    );
+    expect(second.nodegroups).toEqual(['spare']);
+    expect(second.nextToken).toBeUndefined();
+    await expect(
+      eks().send(
+        new ListNodegroupsCommand({ clusterName: 'shop', maxResults: 101 }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await eventually(async () =>
+      (
+        await eks().send(
+          new DescribeNodegroupCommand({
+            clusterName: 'shop',
+            nodegroupName: 'spare',
+          }),
+        )
+      ).nodegroup?.status === 'ACTIVE'
+        ? true
+        : undefined,
+    );
+    await eks().send(
+      new DeleteNodegroupCommand({
+        clusterName: 'shop',
+        nodegroupName: 'spare',
+      }),
+    );
+    await eventually(async () =>
+      (
+        await eks().send(new ListNodegroupsCommand({ clusterName: 'shop' }))
+      ).nodegroups?.includes('spare')
+        ? undefined
+        : true,
+    );
+
     // Scaling changes in place: UPDATING while an update DescribeUpdate follows is InProgress.
     const describe = async () =>
       (

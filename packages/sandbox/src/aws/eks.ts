@@ -730,11 +730,13 @@ export async function handleEks(
 
     case 'ListNodegroups': {
       findCluster(parts[1]);
-      return json(200, {
-        nodegroups: nodegroupsOf(parts[1])
+      const { page, nextToken } = pageOf(
+        req,
+        nodegroupsOf(parts[1])
           .map(r => r.data.name)
           .sort(),
-      });
+      );
+      return json(200, { nodegroups: page, nextToken });
     }
 
     case 'UpdateNodegroupConfig': {

@@ -117,10 +117,10 @@ export const cluster = defineKind({
       inPlace: false,
       why: 'the node count is moved by the autoscaler between minNodes and maxNodes: change those',
     },
-    nodeInstanceType: {
-      inPlace: false,
-      why: "a node group's instance types are chosen when it is created, and Konductor does not replace node groups yet",
-    },
+    // EKS chooses a node group's instance types when it creates it: a new node group of the
+    // type, then the old one deleted once the new nodes run (its pods drained, respecting
+    // their disruption budgets).
+    nodeInstanceType: { inPlace: true },
   },
   plannedFacts: c => ({
     'eks.secretsEncrypted': {

@@ -8,7 +8,8 @@ import {
   DescribeNodegroupCommand,
   DescribeUpdateCommand,
   EKSClient,
-  ListNodegroupsCommand,
+  Nodegroup,
+  paginateListNodegroups,
   ResourceInUseException,
   UpdateClusterVersionCommand,
   UpdateNodegroupConfigCommand,
@@ -30,7 +31,13 @@ import type {
 import type { AwsClients } from './AwsClients';
 import { ignoring, notFound, NOT_FOUND } from './errors';
 import { type Difference, refuseDifferences } from './differences';
-import { adopt, ownershipProblem, stackTags, tagRecord } from './ownership';
+import {
+  adopt,
+  isOwned,
+  ownershipProblem,
+  stackTags,
+  tagRecord,
+} from './ownership';
 import { removalOf } from './removal';
 import { deleteSecurityGroup, securityGroup } from './securityGroups';
 
@@ -55,12 +62,11 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
 
   /**
    * The cluster and its node group as EKS describes them, for a drift scan: DescribeCluster and
-   * DescribeNodegroup (EKS has no call that answers both). A node group that is gone leaves its
-   * fields unset, which is drift. The desired node count is not read: between the bounds it is
+   * the stack's node groups (EKS has no call that answers both). A node group that is gone leaves
+   * its fields unset, which is drift. The desired node count is not read: between the bounds it is
    * the autoscaler's to change.
    */
   async observe(ctx: Ctx): Promise<Observation> {
-    const eks = await this.aws.client(EKSClient, ctx);
     const name = ctx.stackId;
     const cluster = await this.describe(ctx).catch(ignoring(NOT_FOUND));
     if (!cluster || cluster.status === 'DELETING')
@@ -71,22 +77,21 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
         exists: false,
         detail: `EKS cluster ${name} exists but ${problem}`,
       };
-    const nodes = (
-      await eks
-        .send(
-          new DescribeNodegroupCommand({
-            clusterName: name,
-            nodegroupName: `${name}-nodes`,
-          }),
-        )
-        .catch(ignoring(NOT_FOUND))
-    )?.nodegroup;
+    const groups = await this.stackNodegroups(ctx);
+    // Two node groups: a replacement that stopped before the old one was deleted; both types
+    // are read, which differs from the desired one.
+    const nodes =
+      groups.find(
+        g => g.instanceTypes?.[0] === ctx.resource.nodeInstanceType,
+      ) ?? groups[0];
     return {
       exists: true,
       attributes: {
         kubernetesVersion: cluster.version,
         publicEndpoint: cluster.resourcesVpcConfig?.endpointPublicAccess,
-        nodeInstanceType: nodes?.instanceTypes?.[0],
+        nodeInstanceType: groups.length
+          ? groups.map(g => g.instanceTypes?.join(', ')).join('; ')
+          : undefined,
         minNodes: nodes?.scalingConfig?.minSize,
         maxNodes: nodes?.scalingConfig?.maxSize,
       },
@@ -186,12 +191,12 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
       },
     );
 
-    const nodegroupName = `${name}-nodes`;
     if (clusterAdopted && cluster.version !== spec.kubernetesVersion) {
-      // The control plane first; the node group follows once it is there. EKS takes a control
+      // The control plane first; the node groups follow once it is there. EKS takes a control
       // plane up only with its node groups at its version: nodes an earlier run left behind
       // (it stopped between the two) go first.
-      await this.upgradeNodes(ctx, nodegroupName, cluster.version!);
+      for (const group of await this.stackNodegroups(ctx))
+        await this.upgradeNodes(ctx, group.nodegroupName!, cluster.version!);
       ctx.progress(
         `EKS cluster ${name}: upgrading Kubernetes ${cluster.version} to ${spec.kubernetesVersion}`,
       );
@@ -204,54 +209,171 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
       await this.followUpdate(ctx, `EKS cluster ${name}`, update!.id!);
     }
 
-    let adopted = false;
-    try {
-      await eks.send(
-        new CreateNodegroupCommand({
-          clusterName: name,
-          nodegroupName,
-          subnets: subnetIds,
-          instanceTypes: [spec.nodeInstanceType],
-          tags,
-          nodeRole:
-            this.aws.options.nodeRoleArn?.(accountId) ??
-            `arn:aws:iam::${accountId}:role/konductor-eks-node`,
-          scalingConfig: {
-            minSize: spec.minNodes,
-            desiredSize: spec.desiredNodes,
-            maxSize: spec.maxNodes,
-          },
-        }),
-      );
-    } catch (e) {
-      ignoring(ResourceInUseException)(e);
-      const existing = (
-        await eks.send(
-          new DescribeNodegroupCommand({ clusterName: name, nodegroupName }),
-        )
-      ).nodegroup;
-      adopt(ctx, `node group ${nodegroupName}`, tagRecord(existing?.tags));
-      refuseDifferences(ctx, `node group ${nodegroupName}`, [
-        [
-          'nodeInstanceType',
-          spec.nodeInstanceType,
-          existing?.instanceTypes?.join(', '),
-          "a node group's instance types are chosen when it is created, and Konductor does not replace node groups yet",
-        ],
-      ]);
-      adopted = true;
-    }
+    const groups = await this.stackNodegroups(ctx);
+    const current = groups.find(
+      g => g.instanceTypes?.[0] === spec.nodeInstanceType,
+    );
+    const nodegroupName =
+      current?.nodegroupName ?? (await this.createNodegroup(ctx, groups));
     await this.nodegroupActive(ctx, nodegroupName);
-    if (adopted) {
-      await this.scaleToSpec(ctx, nodegroupName);
-      await this.upgradeNodes(ctx, nodegroupName, spec.kubernetesVersion);
-    }
+    // An adopted group is brought to the spec; a new one already is, and these change nothing.
+    await this.scaleToSpec(ctx, nodegroupName);
+    await this.upgradeNodes(ctx, nodegroupName, spec.kubernetesVersion);
+    // A replacement: the nodes of the other type go once the new ones run (EKS drains them,
+    // respecting pod disruption budgets). Only this stack's and owner's node groups are listed.
+    for (const old of groups.filter(g => g.nodegroupName !== nodegroupName))
+      await this.deleteNodegroup(
+        ctx,
+        old.nodegroupName!,
+        `replaced by ${nodegroupName} (${spec.nodeInstanceType})`,
+      );
     return {
       clusterName: name,
       endpoint: cluster.endpoint!,
       arn: cluster.arn!,
       nodegroupName,
     };
+  }
+
+  /**
+   * The cluster's node groups that are provably this stack's and owner's and not being deleted
+   * (ListNodegroups, every page, then DescribeNodegroup for each).
+   */
+  private async stackNodegroups(ctx: Ctx): Promise<Nodegroup[]> {
+    const eks = await this.aws.client(EKSClient, ctx);
+    const clusterName = ctx.stackId;
+    const groups: Nodegroup[] = [];
+    for (const nodegroupName of await this.nodegroupNames(ctx)) {
+      const group = await eks
+        .send(new DescribeNodegroupCommand({ clusterName, nodegroupName }))
+        .then(r => r.nodegroup, ignoring(NOT_FOUND));
+      if (
+        group &&
+        group.status !== 'DELETING' &&
+        isOwned(tagRecord(group.tags), ctx)
+      )
+        groups.push(group);
+    }
+    return groups;
+  }
+
+  /** The names of every node group of the stack's cluster, whoever's (ListNodegroups, every page). */
+  private async nodegroupNames(ctx: ResourceContext): Promise<string[]> {
+    const eks = await this.aws.client(EKSClient, ctx);
+    const names: string[] = [];
+    for await (const page of paginateListNodegroups(
+      { client: eks },
+      { clusterName: ctx.stackId },
+    ))
+      names.push(...(page.nodegroups ?? []));
+    return names;
+  }
+
+  /**
+   * Creates the stack's node group of the spec's instance type: `<stack>-nodes` for the first,
+   * `<stack>-nodes-<n>` for one that replaces `existing` (EKS chooses a node group's instance
+   * types when it creates it), sized as the nodes it replaces within the spec's bounds.
+   */
+  private async createNodegroup(
+    ctx: Ctx,
+    existing: Nodegroup[],
+  ): Promise<string> {
+    const spec = ctx.resource;
+    const eks = await this.aws.client(EKSClient, ctx);
+    const { accountId } = ctx.spec.target;
+    const clusterName = ctx.stackId;
+    let nodegroupName = `${clusterName}-nodes`;
+    let desiredSize = spec.desiredNodes;
+    if (existing.length) {
+      const taken = await this.nodegroupNames(ctx);
+      let n = 2;
+      while (taken.includes(`${clusterName}-nodes-${n}`)) n++;
+      nodegroupName = `${clusterName}-nodes-${n}`;
+      desiredSize = Math.min(
+        Math.max(
+          existing[0].scalingConfig?.desiredSize ?? spec.desiredNodes,
+          spec.minNodes,
+        ),
+        spec.maxNodes,
+      );
+      ctx.progress(
+        `node group ${existing
+          .map(g => `${g.nodegroupName} (${g.instanceTypes?.join(', ')})`)
+          .join(', ')}: replacing with ${nodegroupName} (${
+          spec.nodeInstanceType
+        })`,
+      );
+    }
+    try {
+      await eks.send(
+        new CreateNodegroupCommand({
+          clusterName,
+          nodegroupName,
+          subnets: ctx.dependency(network).subnetIds,
+          instanceTypes: [spec.nodeInstanceType],
+          tags: stackTags(ctx),
+          nodeRole:
+            this.aws.options.nodeRoleArn?.(accountId) ??
+            `arn:aws:iam::${accountId}:role/konductor-eks-node`,
+          scalingConfig: {
+            minSize: spec.minNodes,
+            desiredSize,
+            maxSize: spec.maxNodes,
+          },
+        }),
+      );
+    } catch (e) {
+      // Created since it was listed (a call of an earlier attempt that EKS was still taking):
+      // adopted when it is this stack's and owner's, of the spec's type and not being deleted.
+      ignoring(ResourceInUseException)(e);
+      const other = (
+        await eks.send(
+          new DescribeNodegroupCommand({ clusterName, nodegroupName }),
+        )
+      ).nodegroup;
+      adopt(ctx, `node group ${nodegroupName}`, tagRecord(other?.tags));
+      if (other?.status === 'DELETING')
+        throw new Error(
+          `node group ${nodegroupName} is being deleted: run the stack again once EKS has deleted it`,
+        );
+      refuseDifferences(ctx, `node group ${nodegroupName}`, [
+        [
+          'nodeInstanceType',
+          spec.nodeInstanceType,
+          other?.instanceTypes?.join(', '),
+          "a node group's instance types are chosen when it is created",
+        ],
+      ]);
+    }
+    return nodegroupName;
+  }
+
+  /** Deletes one of the stack's node groups and waits until EKS has (its nodes drained). */
+  private async deleteNodegroup(ctx: Ctx, nodegroupName: string, why: string) {
+    const eks = await this.aws.client(EKSClient, ctx);
+    const clusterName = ctx.stackId;
+    ctx.progress(`node group ${nodegroupName}: deleting, ${why}`);
+    await eks
+      .send(new DeleteNodegroupCommand({ clusterName, nodegroupName }))
+      .catch(ignoring(NOT_FOUND));
+    await this.aws.wait(
+      ctx,
+      `node group ${nodegroupName} deletion`,
+      async () => {
+        const group = await eks
+          .send(new DescribeNodegroupCommand({ clusterName, nodegroupName }))
+          .then(r => r.nodegroup, ignoring(NOT_FOUND));
+        if (!group) return { done: true };
+        if (group.status === 'DELETE_FAILED')
+          throw new Error(
+            `Node group ${nodegroupName} failed to delete: ${
+              group.health?.issues?.map(i => i.message).join('; ') ||
+              'DELETE_FAILED'
+            }`,
+          );
+        return { state: group.status ?? 'DELETING' };
+      },
+    );
   }
 
   /** Waits until the node group is ACTIVE; a failed create fails with EKS's health issues. */
@@ -388,8 +510,14 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
     const removal = removalOf(ctx);
     const name = ctx.stackId;
     const cluster = await this.describe(ctx).catch(ignoring(NOT_FOUND));
-    if (cluster && removal.mayDelete(`EKS cluster ${name}`, cluster.tags)) {
-      if (cluster.status === 'CREATING') {
+    if (cluster) {
+      // The cluster goes with its node groups; a node group this removal may delete goes even
+      // from a cluster it keeps (a rollback of a replacement deletes the new node group alone).
+      const clusterGoes = removal.mayDelete(
+        `EKS cluster ${name}`,
+        cluster.tags,
+      );
+      if (clusterGoes && cluster.status === 'CREATING') {
         await this.aws.wait(
           ctx,
           `EKS cluster ${name} to finish creating before deletion`,
@@ -399,11 +527,8 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
           },
         );
       }
-      const { nodegroups = [] } = await eks.send(
-        new ListNodegroupsCommand({ clusterName: name }),
-      );
       const deleting: string[] = [];
-      for (const nodegroupName of nodegroups) {
+      for (const nodegroupName of await this.nodegroupNames(ctx)) {
         const group = await eks
           .send(
             new DescribeNodegroupCommand({ clusterName: name, nodegroupName }),
@@ -422,29 +547,29 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
           .catch(ignoring(NOT_FOUND, ResourceInUseException));
       }
       await this.aws.wait(ctx, `node groups of ${name} deletion`, async () => {
-        const left = (
-          (await eks.send(new ListNodegroupsCommand({ clusterName: name })))
-            .nodegroups ?? []
-        ).filter(n => deleting.includes(n));
+        const left = (await this.nodegroupNames(ctx)).filter(n =>
+          deleting.includes(n),
+        );
         return left.length
           ? { state: `${left.length} deleting` }
           : { done: true };
       });
       // A cluster that still has node groups kept above cannot be deleted.
-      if (removal.kept.size) return removal.result();
-      await eks
-        .send(new DeleteClusterCommand({ name }))
-        .catch(ignoring(NOT_FOUND));
-      await this.aws.wait(ctx, `EKS cluster ${name} deletion`, async () => {
-        try {
-          return {
-            state: (await this.describe(ctx)).status ?? 'DELETING',
-          };
-        } catch (e) {
-          if (notFound(e)) return { done: true };
-          throw e;
-        }
-      });
+      if (clusterGoes && !removal.kept.size) {
+        await eks
+          .send(new DeleteClusterCommand({ name }))
+          .catch(ignoring(NOT_FOUND));
+        await this.aws.wait(ctx, `EKS cluster ${name} deletion`, async () => {
+          try {
+            return {
+              state: (await this.describe(ctx)).status ?? 'DELETING',
+            };
+          } catch (e) {
+            if (notFound(e)) return { done: true };
+            throw e;
+          }
+        });
+      }
     }
     if (removal.kept.size) return removal.result();
     await deleteSecurityGroup(this.aws, ctx, 'cluster', removal.mayDelete);
