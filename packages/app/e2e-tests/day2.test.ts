@@ -150,6 +150,30 @@ test("a database grown, reverted and destroyed from its stack's page: the plan s
     'CM-3',
   );
   await snap(page, testInfo, '63-drift-compliance');
+  // The catalog tags what drifted: the database and its stack, not the network.
+  // The About card's tags, once the entity's page shows them.
+  const tagsOf = async (entity: string) => {
+    await page.goto(`/catalog/default/${entity}`);
+    const tags = page.locator('.MuiChip-root');
+    await expect(tags.filter({ hasText: /^konductor$/ })).toBeVisible({
+      timeout: 5_000,
+    });
+    return tags;
+  };
+  await expect(async () => {
+    const tags = await tagsOf(`resource/${name}-dev-database`);
+    await expect(tags.filter({ hasText: /^drifted$/ })).toBeVisible({
+      timeout: 2_000,
+    });
+  }).toPass({ timeout: 60_000 });
+  await snap(page, testInfo, '63-drift-tag');
+  await expect(
+    (
+      await tagsOf(`resource/${name}-dev-network`)
+    ).getByText('drifted', {
+      exact: true,
+    }),
+  ).toHaveCount(0);
   await page.goto(stackPageUrl);
 
   // Revert: the change form with version 2's values; its run brings the class back.
@@ -178,15 +202,24 @@ test("a database grown, reverted and destroyed from its stack's page: the plan s
   expect(await described()).toContain(
     '<DBInstanceClass>db.t4g.small</DBInstanceClass>',
   );
-  const reverted = await stackPage(2);
-  await reverted
-    .getByRole('region', { name: 'Drift' })
-    .getByRole('button', { name: 'Check now' })
-    .click();
-  await expect(reverted.getByRole('region', { name: 'Drift' })).toContainText(
-    'In sync: every attribute Konductor reads back is as version 2 says',
-    { timeout: 30_000 },
-  );
+  // The run's end asks for a scan of its stack: in sync, with nobody pressing Check now, and
+  // the catalog's drifted tag goes.
+  let reverted = page.getByRole('region', { name: 'Desired state' });
+  await expect(async () => {
+    reverted = await stackPage(2);
+    await expect(reverted.getByRole('region', { name: 'Drift' })).toContainText(
+      'In sync: every attribute Konductor reads back is as version 2 says',
+      { timeout: 10_000 },
+    );
+  }).toPass({ timeout: 60_000 });
+  await snap(page, testInfo, '64-revert-in-sync');
+  await expect(async () => {
+    const tags = await tagsOf(`resource/${name}-dev-database`);
+    await expect(tags.filter({ hasText: /^drifted$/ })).toHaveCount(0, {
+      timeout: 2_000,
+    });
+  }).toPass({ timeout: 60_000 });
+  await stackPage(2);
   // The revert changed no desired state: still two versions.
   await expect(
     reverted.getByRole('listitem', { name: 'Version 3' }),

@@ -5,7 +5,11 @@ import {
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
-import { provisioningPermissions } from '@konductor/plugin-provisioning-common';
+import {
+  provisioningPermissions,
+  RUN_FINISHED_TOPIC,
+  type RunFinishedEvent,
+} from '@konductor/plugin-provisioning-common';
 import {
   argoCdHubFromConfig,
   awsClientFactoryServiceRef,
@@ -22,6 +26,7 @@ import { ScaffolderTasks } from './service/ScaffolderTasks';
 import { StackStore } from './service/StackStore';
 import { StackVersionStore } from './service/StackVersions';
 import { StackDriftStore } from './service/StackDrift';
+import { DriftScanRequests } from './service/DriftScanRequests';
 import { StackAccess } from './service/StackAccess';
 import { AppDeliveries } from './service/AppDeliveries';
 import { StackExpiry } from './service/StackExpiry';
@@ -90,14 +95,18 @@ export const provisioningPlugin = createBackendPlugin({
         });
         const tasks = new ScaffolderTasks(services);
         const expiry = expiryPolicyFromConfig(config);
+        const versions = new StackVersionStore(db);
+        const drift = new StackDriftStore(db);
+        const scans = new DriftScanRequests({ drift, versions, events });
         httpRouter.use(
           await createRouter({
             store,
             log,
             tasks,
             stacks,
-            versions: new StackVersionStore(db),
-            drift: new StackDriftStore(db),
+            versions,
+            drift,
+            scans,
             eventsService: events,
             access,
             deliveries: new AppDeliveries({
@@ -108,6 +117,29 @@ export const provisioningPlugin = createBackendPlugin({
             ...services,
           }),
         );
+
+        // A run that ends has its stack read back at once: drift it made, or put right, shows
+        // without waiting for the next sweep (a destroyed stack has no desired state to read).
+        await events.subscribe({
+          id: 'provisioning-drift-after-run',
+          topics: [RUN_FINISHED_TOPIC],
+          onEvent: async ({ eventPayload }) => {
+            const { runId } = eventPayload as RunFinishedEvent;
+            try {
+              const run = await store.getRun(runId);
+              if (run.accountId && run.region)
+                await scans.request({
+                  accountId: run.accountId,
+                  region: run.region,
+                  stackId: run.stackId,
+                });
+            } catch (e) {
+              services.logger.warn(
+                `No drift scan asked after run ${runId}: ${e}`,
+              );
+            }
+          },
+        });
 
         // Runs whose task ended without the run saying so are ended too (one replica at a time).
         const reconcile = config.getOptionalConfig(

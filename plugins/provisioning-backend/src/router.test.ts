@@ -16,6 +16,10 @@ describe('provisioning API', () => {
   const published: any[] = [];
   const notified: any[] = [];
   const announced: any[] = [];
+  const subscribers: {
+    topics: string[];
+    onEvent: (e: any) => Promise<void>;
+  }[] = [];
   const audited: string[] = [];
   let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
   const service = mockCredentials.service.header();
@@ -43,7 +47,7 @@ describe('provisioning API', () => {
           deps: {},
           factory: () => ({
             publish: async (e: any) => void announced.push(e),
-            subscribe: async () => {},
+            subscribe: async (s: any) => void subscribers.push(s),
           }),
         }),
         createServiceFactory({
@@ -585,6 +589,94 @@ describe('provisioning API', () => {
       )
       .set('Authorization', user);
     expect(unknown.status).toBe(404);
+  });
+
+  it('asks for a drift scan of a stack whose run ended, when it has a desired state to compare with', async () => {
+    const claim = (name: string) =>
+      request(server)
+        .post('/api/provisioning/stacks/claims')
+        .set('Authorization', user)
+        .send({
+          accountId: '123456789012',
+          region: 'us-east-1',
+          name,
+          environment: 'dev',
+          owner: 'group:default/team-a',
+        })
+        .expect(201);
+    /** Runs the stack to `end`, and hands its run-finished event to the subscribers as the bus does. */
+    const runTo = async (name: string, end: string) => {
+      const { body: run } = await request(server)
+        .post('/api/provisioning/runs')
+        .set('Authorization', service)
+        .send({
+          taskId: `${name}-${end}`,
+          stackId: `${name}-dev`,
+          stackName: name,
+          environment: 'dev',
+          accountId: '123456789012',
+          region: 'us-east-1',
+          owner: 'group:default/team-a',
+          spec: { name, resources: { database: { storageGb: 20 } } },
+          resources: [{ resource: 'database', dependsOn: [] }],
+        })
+        .expect(201);
+      announced.length = 0;
+      await request(server)
+        .post(`/api/provisioning/runs/${run.id}/events`)
+        .set('Authorization', service)
+        .send({ events: [{ ...event(1, end), resource: 'database' }] })
+        .expect(200);
+      let finished: any;
+      for (let i = 0; i < 250 && !finished; i++) {
+        finished = announced.find(
+          e => e.topic === 'konductor.provisioning.run-finished',
+        );
+        if (!finished) await new Promise(r => setImmediate(r));
+      }
+      announced.length = 0;
+      for (const sub of subscribers.filter(x =>
+        x.topics.includes(finished.topic),
+      ))
+        await sub.onEvent(finished);
+    };
+    const drift = (name: string) =>
+      request(server)
+        .get(
+          `/api/provisioning/stacks/123456789012/us-east-1/${name}-dev/drift`,
+        )
+        .set('Authorization', user);
+
+    // A first run that failed leaves no desired state: nothing to compare, nothing asked.
+    await claim('rescan');
+    await runTo('rescan', 'run-failed');
+    expect(announced).toEqual([]);
+    expect((await drift('rescan')).body).toEqual({ resources: [] });
+    const early = await request(server)
+      .post(
+        '/api/provisioning/stacks/123456789012/us-east-1/rescan-dev/drift/scans',
+      )
+      .set('Authorization', user);
+    expect(early.status).toBe(409);
+    expect(early.body.error.message).toBe(
+      'Stack rescan-dev has no desired state to compare the cloud with yet: its first run has not succeeded',
+    );
+
+    // A run that succeeds: its stack is read back at once, and its page follows the scan.
+    await runTo('rescan', 'run-succeeded');
+    expect(announced).toEqual([
+      {
+        topic: 'konductor.provisioning.drift-scan-requested',
+        eventPayload: {
+          accountId: '123456789012',
+          region: 'us-east-1',
+          stackId: 'rescan-dev',
+        },
+      },
+    ]);
+    expect((await drift('rescan')).body.scanRequestedAt).toEqual(
+      expect.any(String),
+    );
   });
 
   it("lists every stack's desired state for the platform's scan, takes its findings, keeps when each drift was first seen, and asks for a scan on request", async () => {

@@ -32,7 +32,6 @@ import {
   type DriftScanRequest,
   type StackDrift,
   DRIFT_REPORTED_TOPIC,
-  DRIFT_SCAN_REQUESTED_TOPIC,
   driftReportSchema,
   type ExpiryPolicy,
   expiryRefusal,
@@ -46,6 +45,7 @@ import { ScaffolderTasks } from './service/ScaffolderTasks';
 import { StackStore } from './service/StackStore';
 import { StackVersionStore } from './service/StackVersions';
 import { StackDriftStore } from './service/StackDrift';
+import { DriftScanRequests } from './service/DriftScanRequests';
 import type { EventsService } from '@backstage/plugin-events-node';
 import { StackAccess } from './service/StackAccess';
 import { StackOwnership } from './service/StackOwnership';
@@ -109,6 +109,8 @@ export interface RouterOptions {
   /** What the drift scans found of each stack. */
   drift: StackDriftStore;
   /** Where a drift scan is asked for. */
+  scans: DriftScanRequests;
+  /** Where a drift scan's findings are announced. */
   eventsService: EventsService;
   /** Decides `provisioning-stack` permissions (with the registered rules). */
   access: StackAccess;
@@ -142,6 +144,7 @@ export async function createRouter(
     stacks,
     versions,
     drift,
+    scans,
     eventsService,
     access,
     deliveries,
@@ -300,24 +303,18 @@ export async function createRouter(
   });
 
   // A scan of this stack now: reading the cloud changes nothing, so whoever may see the stack may
-  // ask. The platform's scan answers it (DRIFT_SCAN_REQUESTED_TOPIC).
+  // ask. The platform's scan answers it.
   router.post(
     '/stacks/:accountId/:region/:stackId/drift/scans',
     async (req, res) => {
       const stack = await readableStack(req);
-      const key = {
-        accountId: stack.accountId,
-        region: stack.region,
-        stackId: stack.stackId,
-      };
-      await drift.requestScan(key, new Date());
-      await eventsService.publish({
-        topic: DRIFT_SCAN_REQUESTED_TOPIC,
-        eventPayload: key satisfies DriftScanRequest,
-      });
+      if (!(await scans.request(stack)))
+        throw new ConflictError(
+          `Stack ${stack.stackId} has no desired state to compare the cloud with yet: its first run has not succeeded`,
+        );
       res
         .status(202)
-        .json((await drift.get(key)) satisfies StackDrift | undefined);
+        .json((await drift.get(stack)) satisfies StackDrift | undefined);
     },
   );
 
