@@ -10,7 +10,8 @@ export type FaultKind =
   | 'latency'
   /**
    * A create that succeeds but whose long operation ends in a failed state (EKS FAILED, RDS
-   * failed), or an EKS update that ends `Failed` with its errors and changes nothing.
+   * failed), an EKS update that ends `Failed` with its errors and changes nothing, or an RDS
+   * modification applied now that ends `available` without its changes.
    */
   | 'fail'
   /**

@@ -459,6 +459,53 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       // Three runs and a destroy of a cluster against the sandbox: seconds on a busy machine.
     }, 30_000);
 
+    it('fails a database change RDS ends without making, saying what it did not make, and keeps the database', async () => {
+      const first = stack('full');
+      first.resources = {
+        network: {
+          kind: 'network',
+          cidr: '10.7.0.0/16',
+          availabilityZones: 2,
+          natGateways: 0,
+        },
+        database: first.resources.database,
+      };
+      await run(first, [], { runId: 'task-1_full-dev' });
+      const before = await resources();
+      // RDS takes the modification, then ends it available without it (no capacity, say).
+      sandbox.faults.add({
+        service: 'rds',
+        operation: 'ModifyDBInstance',
+        kind: 'fail',
+        count: 1,
+      });
+      const larger = structuredClone(first);
+      larger.resources.database = {
+        ...larger.resources.database!,
+        instanceClass: 'db.t4g.large',
+      };
+      const events: ProvisioningEvent[] = [];
+      const error = await run(larger, events, {
+        runId: 'task-2_full-dev',
+      }).catch(e => e);
+      expect(error).toBeInstanceOf(StackProvisioningError);
+      expect(error.message).toContain(
+        'RDS ended the modification of DB instance full-dev-db without making it: resources.database.instanceClass is db.t4g.micro, not db.t4g.large. The instance runs as before',
+      );
+      // It followed RDS's modification until it ended, and deleted nothing it had adopted.
+      expect(events.map(e => e.detail)).toContain(
+        'DB instance full-dev-db: modifying DBInstanceClass',
+      );
+      expect(error.retained).toEqual(
+        expect.arrayContaining(['network', 'database']),
+      );
+      expect(await resources()).toEqual(before);
+      // Run again, RDS makes it.
+      await expect(
+        run(larger, [], { runId: 'task-3_full-dev' }),
+      ).resolves.toMatchObject({ database: { instanceId: 'full-dev-db' } });
+    }, 30_000);
+
     it("fails a change whose EKS update fails, with EKS's own reason, and leaves the stack as it was", async () => {
       const first = stack('flaky');
       first.resources = {

@@ -496,6 +496,50 @@ describe('RDS', () => {
     expect((await available('grow-db')).EngineVersion).toBe('17.4');
   });
 
+  it('ends a modification it cannot make available with the settings the instance had, when a fail fault is injected', async () => {
+    await rds().send(
+      new CreateDBSubnetGroupCommand({
+        DBSubnetGroupName: 'full',
+        DBSubnetGroupDescription: 'x',
+        SubnetIds: subnetIds,
+      }),
+    );
+    await rds().send(instance('full-db', { DBSubnetGroupName: 'full' }));
+    await available('full-db');
+    sandbox().faults.add({
+      service: 'rds',
+      operation: 'ModifyDBInstance',
+      kind: 'fail',
+      count: 1,
+    });
+    const applying = (
+      await rds().send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: 'full-db',
+          DBInstanceClass: 'db.t4g.large',
+          ApplyImmediately: true,
+        }),
+      )
+    ).DBInstance!;
+    expect(applying).toMatchObject({
+      DBInstanceStatus: 'modifying',
+      PendingModifiedValues: { DBInstanceClass: 'db.t4g.large' },
+    });
+    const ended = await eventually(async () => {
+      const d = (
+        await rds().send(
+          new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'full-db' }),
+        )
+      ).DBInstances![0];
+      return d.DBInstanceStatus === 'modifying' ? undefined : d;
+    });
+    expect(ended).toMatchObject({
+      DBInstanceStatus: 'available',
+      DBInstanceClass: 'db.t4g.micro',
+    });
+    expect(ended.PendingModifiedValues?.DBInstanceClass).toBeUndefined();
+  });
+
   it('ends an instance in the failed state when a fail fault is injected', async () => {
     const id = sandbox().faults.add({
       service: 'rds',

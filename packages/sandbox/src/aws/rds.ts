@@ -563,6 +563,7 @@ export async function handleRds(
       modifyInstance(r, params, {
         durationMs: ctx.durations.rdsModify,
         versions: POSTGRES_VERSIONS,
+        fails: failLongOperation,
       });
       if (manage === 'true' && !d.masterUserSecret) manageMasterPassword(d);
       if (manage === 'false' && d.masterUserSecret) {

@@ -17,9 +17,11 @@ export interface ModifiableInstance extends Required<PendingValues> {
   maintenanceWindow: string;
   /**
    * Changes being applied now (`ApplyImmediately`): the instance is `modifying` (`upgrading`
-   * for an engine version) until `until`, and shows them as its `PendingModifiedValues`.
+   * for an engine version) until `until`, and shows them as its `PendingModifiedValues`. One
+   * that `fails` ends `available` with the settings it had, as RDS ends a modification it could
+   * not make (no capacity for the class, say).
    */
-  modifying?: { until: number; values: PendingValues };
+  modifying?: { until: number; values: PendingValues; fails?: boolean };
   /** Changes waiting for the next maintenance window (shown as `PendingModifiedValues`). */
   pending?: PendingValues;
   /** When its storage was last changed: RDS refuses another change for six hours. */
@@ -84,7 +86,7 @@ export function settleModification(
 ): boolean {
   const m = r.data.modifying;
   if (!m || now < m.until) return false;
-  Object.assign(r.data, m.values);
+  if (!m.fails) Object.assign(r.data, m.values);
   r.data.modifying = undefined;
   return true;
 }
@@ -125,6 +127,8 @@ export function modifyInstance(
     durationMs: number;
     versions: string[];
     now?: number;
+    /** The modification applied now ends without being made (a `fail` fault). */
+    fails?: boolean;
   },
 ): void {
   const d = r.data;
@@ -227,7 +231,11 @@ export function modifyInstance(
   if (flag(params.get('ApplyImmediately'))) {
     const waiting = { ...d.pending, ...values };
     d.pending = undefined;
-    d.modifying = { until: now + options.durationMs, values: waiting };
+    d.modifying = {
+      until: now + options.durationMs,
+      values: waiting,
+      fails: options.fails || undefined,
+    };
   } else {
     d.pending = { ...d.pending, ...values };
   }

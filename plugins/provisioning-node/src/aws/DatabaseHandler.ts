@@ -65,6 +65,53 @@ const compareVersions = (a: string, b: string) => {
  * secret of its own and rotates it on the database's schedule without a Lambda, so Konductor
  * never sees a password it chose and a rotation needs nothing from Konductor.
  */
+/** The instance's engine version as the spec names it: 16 names its minor ones, such as 16.4. */
+function engineAsSpec(ctx: Ctx, db: DBInstance): string {
+  const engine = db.EngineVersion ?? '';
+  const wanted = ctx.resource.engineVersion;
+  return engine === wanted || engine.startsWith(`${wanted}.`) ? wanted : engine;
+}
+
+/**
+ * Fails when RDS ended a modification `available` without the spec's values (as it does when it
+ * cannot make one, such as no capacity for a class): a run never reports what it did not make.
+ */
+function notApplied(ctx: Ctx, db: DBInstance) {
+  const spec = ctx.resource;
+  const missed = (
+    [
+      ['instanceClass', spec.instanceClass, db.DBInstanceClass],
+      ['multiAz', spec.multiAz, db.MultiAZ],
+      [
+        'backupRetentionDays',
+        spec.backupRetentionDays,
+        db.BackupRetentionPeriod,
+      ],
+      [
+        'storageGb',
+        spec.storageGb,
+        (db.AllocatedStorage ?? 0) >= spec.storageGb
+          ? spec.storageGb
+          : db.AllocatedStorage,
+      ],
+      ['engineVersion', spec.engineVersion, engineAsSpec(ctx, db)],
+    ] as const
+  ).filter(([, wanted, actual]) => wanted !== actual);
+  if (missed.length)
+    throw new Error(
+      `RDS ended the modification of DB instance ${
+        db.DBInstanceIdentifier
+      } without making it: ${missed
+        .map(
+          ([field, wanted, actual]) =>
+            `resources.${ctx.name}.${field} is ${actual}, not ${wanted}`,
+        )
+        .join(
+          '; ',
+        )}. The instance runs as before; its events in RDS say why. Run the stack again to retry`,
+    );
+}
+
 export class DatabaseHandler implements ResourceHandler<typeof database> {
   constructor(private readonly aws: AwsClients) {}
 
@@ -130,7 +177,10 @@ export class DatabaseHandler implements ResourceHandler<typeof database> {
     if (adopted) {
       // A re-run with another spec: the instance is changed to it, and waited for again.
       const modifying = await this.bringToSpec(ctx, db);
-      if (modifying.length) db = await this.available(ctx, modifying);
+      if (modifying.length) {
+        db = await this.available(ctx, modifying);
+        notApplied(ctx, db);
+      }
     }
     const secretArn = await this.managedPassword(ctx, db);
     return {
@@ -165,8 +215,6 @@ export class DatabaseHandler implements ResourceHandler<typeof database> {
         exists: false,
         detail: `DB instance ${id} exists but ${problem}`,
       };
-    const spec = ctx.resource;
-    const engine = db.EngineVersion ?? '';
     return {
       exists: true,
       attributes: {
@@ -177,10 +225,7 @@ export class DatabaseHandler implements ResourceHandler<typeof database> {
         deletionProtection: db.DeletionProtection,
         maintenanceWindow: db.PreferredMaintenanceWindow,
         encrypted: db.StorageEncrypted,
-        // A version names its minor ones: 16 is 16.4.
-        engineVersion: engine.startsWith(`${spec.engineVersion}.`)
-          ? spec.engineVersion
-          : engine,
+        engineVersion: engineAsSpec(ctx, db),
       },
     };
   }
@@ -227,10 +272,7 @@ export class DatabaseHandler implements ResourceHandler<typeof database> {
     const spec = ctx.resource;
     const id = dbId(ctx);
     const engine = existing.EngineVersion ?? '';
-    // A version names its minor ones: 16 is 16.4.
-    const sameVersion =
-      engine === spec.engineVersion ||
-      engine.startsWith(`${spec.engineVersion}.`);
+    const sameVersion = engineAsSpec(ctx, existing) === spec.engineVersion;
     const [major, wantedMajor] = [engine, spec.engineVersion].map(
       v => v.split('.')[0],
     );
