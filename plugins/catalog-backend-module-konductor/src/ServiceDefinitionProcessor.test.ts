@@ -206,6 +206,48 @@ describe('ServiceDefinitionProcessor', () => {
       'Provisioning run',
       'Open in the catalog',
     ]);
+    // The stack may expire: a field on the first page (none names the environment here), read
+    // by the stack the gate checks and the stack step provisions.
+    expect(template.spec.parameters[0].properties.expiresAt).toEqual(
+      expect.objectContaining({
+        type: 'string',
+        'ui:field': 'KonductorStackExpiry',
+      }),
+    );
+    expect(stack.input.expiresAt).toBe('${{ parameters.expiresAt }}');
+  });
+
+  it("asks for the stack's expiry beside its environment, and leaves a definition's own expiry alone", async () => {
+    const paged = automated();
+    paged.spec!.parameters = [
+      { title: 'Service', properties: { name: { type: 'string' } } },
+      {
+        title: 'Where',
+        properties: {
+          environment: { type: 'string', enum: ['dev', 'staging', 'prod'] },
+        },
+      },
+    ];
+    const [template] = (await process(paged)).emitted
+      .filter(r => r.type === 'entity')
+      .map((r: any) => r.entity);
+    expect(Object.keys(template.spec.parameters[1].properties)).toEqual([
+      'environment',
+      'expiresAt',
+    ]);
+    expect(template.spec.parameters[0].properties.expiresAt).toBeUndefined();
+
+    // The definition decides: a fixed lifetime, and no field.
+    const fixed = automated();
+    (fixed.spec as any).fulfilment.automated.stack.expiresAt =
+      '2026-12-31T00:00:00Z';
+    const [own] = (await process(fixed)).emitted
+      .filter(r => r.type === 'entity')
+      .map((r: any) => r.entity);
+    expect(own.spec.parameters[0].properties.expiresAt).toBeUndefined();
+    expect(
+      own.spec.steps.find((st: any) => st.id === 'stack').input.expiresAt,
+    ).toBe('2026-12-31T00:00:00Z');
   });
 
   it('turns a manual definition into a Jira request with its form pages', async () => {

@@ -15,6 +15,9 @@ import {
 /** Annotation on a generated Template: the definition it was generated from. */
 export const ANNOTATION_SERVICE_DEFINITION = 'konductor.dev/service-definition';
 
+/** The form field of a generated stack form that sets the stack's expiry. */
+const EXPIRY_PARAMETER = 'expiresAt';
+
 /** Annotation on provisioned stacks' Systems: the template whose task provisioned them. */
 export const ANNOTATION_TEMPLATE = 'konductor.dev/template';
 
@@ -115,6 +118,33 @@ export function generateTemplate(
         },
       },
     };
+    // Every stack the form makes may expire (dev and staging, within the platform's maximum),
+    // asked for beside its environment, unless the definition sets its expiry itself.
+    const asked = pages.some(
+      p => !!(p.properties as JsonObject | undefined)?.[EXPIRY_PARAMETER],
+    );
+    if (!asked && f.automated.stack.expiresAt === undefined) {
+      f.automated.stack.expiresAt = `\${{ parameters.${EXPIRY_PARAMETER} }}`;
+      const at = Math.max(
+        0,
+        pages.findIndex(
+          p => !!(p.properties as JsonObject | undefined)?.environment,
+        ),
+      );
+      pages[at] = {
+        ...pages[at],
+        properties: {
+          ...(pages[at].properties as JsonObject),
+          [EXPIRY_PARAMETER]: {
+            title: 'Expires',
+            type: 'string',
+            description:
+              'When the platform destroys the stack (dev and staging only).',
+            'ui:field': 'KonductorStackExpiry',
+          },
+        },
+      };
+    }
     // The last page before review: the stack's plan, cost and compliance verdict (the
     // provisioning frontend's field, from a dry-run of the stack step).
     pages.push({
