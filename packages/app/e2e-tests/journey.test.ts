@@ -288,7 +288,8 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
   await snap(page, testInfo, '53-component-runs');
 
   // Day 2 from the stack's page: Change opens this form again with the stack's values, the
-  // name and repository kept; more nodes is an update of the node group in place.
+  // name and repository kept; more nodes of another size is an update of the cluster in place
+  // (a new node group of that size, then the old one drained and deleted).
   await expect(async () => {
     await page.goto(`/catalog/default/system/${name}-dev`);
     await expect(
@@ -310,11 +311,16 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
     page.getByRole('combobox', { name: 'Database size' }),
   ).toContainText('db.t4g.small');
   await page.getByRole('spinbutton', { name: 'Most cluster nodes' }).fill('5');
+  await page.getByRole('combobox', { name: 'Cluster node size' }).click();
+  await page.getByRole('option', { name: /^t3\.large: / }).click();
   await page.getByRole('button', { name: 'Next' }).click();
   const changes = page.getByRole('table', { name: `Changes to ${name}` });
   await expect(changes.getByRole('row', { name: /^cluster/ })).toContainText(
     'maxNodes: 3 → 5',
     { timeout: 30_000 },
+  );
+  await expect(changes.getByRole('row', { name: /^cluster/ })).toContainText(
+    'nodeInstanceType: t3.medium → t3.large',
   );
   await expect(changes.getByRole('row', { name: /^cluster/ })).toContainText(
     'update in place',
@@ -342,6 +348,12 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
         .getByRole('listitem', { name: 'Version 2' }),
     ).toContainText('cluster.maxNodes: 3 → 5', { timeout: 5_000 });
   }).toPass({ timeout: 60_000 });
+  await expect(
+    page
+      .getByRole('region', { name: 'Desired state' })
+      .getByRole('listitem', { name: 'Version 2' }),
+  ).toContainText('cluster.nodeInstanceType: t3.medium → t3.large');
+  await snap(page, testInfo, '56-change-cluster-version');
 });
 
 test('a non-compliant choice is refused before anything is created, with the reasons', async ({
