@@ -1,6 +1,7 @@
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
+  DeleteBucketLifecycleCommand,
   GetBucketTaggingCommand,
   HeadBucketCommand,
   PutBucketEncryptionCommand,
@@ -145,13 +146,15 @@ export class BucketHandler implements ResourceHandler<typeof bucket> {
           ]
         : []),
     ];
-    if (rules.length)
-      await s3.send(
-        new PutBucketLifecycleConfigurationCommand({
-          Bucket: name,
-          LifecycleConfiguration: { Rules: rules },
-        }),
-      );
+    // The rules replace the bucket's; a spec that asks for none removes those a run set before.
+    await s3.send(
+      rules.length
+        ? new PutBucketLifecycleConfigurationCommand({
+            Bucket: name,
+            LifecycleConfiguration: { Rules: rules },
+          })
+        : new DeleteBucketLifecycleCommand({ Bucket: name }),
+    );
     return { bucketName: name, arn: `arn:aws:s3:::${name}`, region };
   }
 

@@ -11,6 +11,7 @@ import {
 import { evaluateStackSpec } from '@konductor/plugin-compliance-common';
 import {
   parseStackSpec,
+  planChange,
   ProvisioningEvent,
 } from '@konductor/plugin-provisioning-common';
 import {
@@ -130,6 +131,46 @@ describe('the bucket kind against the sandbox', () => {
     );
     // A second run adopts the bucket (its tags prove it is this stack's and owner's).
     await run(spec(), 'task-2_media-dev');
+    expect(await sandboxCounts(sandbox)).toEqual({ 's3/bucket': 1 });
+  });
+
+  it('changes every setting in place on a re-run: a plan of updates, then the bucket as the new spec says', async () => {
+    await run();
+    const next = spec(undefined, {
+      versioning: false,
+      encryption: 'sse-kms',
+      expireAfterDays: undefined,
+    });
+    // The plan: one update in place, nothing refused.
+    const plan = planChange(spec(), next, 1, provider.kinds);
+    expect(plan.refusals).toEqual([]);
+    expect(plan.resources).toEqual([
+      expect.objectContaining({
+        resource: 'uploads',
+        action: 'update',
+        interrupts: false,
+        changes: [
+          { path: 'encryption', before: 'sse-s3', after: 'sse-kms' },
+          { path: 'expireAfterDays', before: 30 },
+          { path: 'versioning', before: true, after: false },
+        ],
+      }),
+    ]);
+    await run(next, 'task-2_media-dev');
+    const client = await s3();
+    const Bucket = 'media-dev-uploads';
+    expect(
+      (await client.send(new GetBucketVersioningCommand({ Bucket }))).Status,
+    ).toBe('Suspended');
+    expect(
+      (await client.send(new GetBucketEncryptionCommand({ Bucket })))
+        .ServerSideEncryptionConfiguration?.Rules?.[0]
+        .ApplyServerSideEncryptionByDefault?.SSEAlgorithm,
+    ).toBe('aws:kms');
+    // Neither expiry nor versions to expire: the rules the first run set are gone.
+    await expect(
+      client.send(new GetBucketLifecycleConfigurationCommand({ Bucket })),
+    ).rejects.toMatchObject({ name: 'NoSuchLifecycleConfiguration' });
     expect(await sandboxCounts(sandbox)).toEqual({ 's3/bucket': 1 });
   });
 

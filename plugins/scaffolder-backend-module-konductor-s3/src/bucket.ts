@@ -80,6 +80,16 @@ export const bucket = defineKind({
   }),
   typicalCreateSeconds: 5,
   catalogType: 'aws-s3-bucket',
+  // Every setting is a bucket configuration S3 replaces at once, objects untouched: a run of the
+  // stack applies them all again. Versioning off suspends it (S3 keeps the versions it has);
+  // another encryption applies to objects written from then on.
+  changes: {
+    versioning: { inPlace: true },
+    encryption: { inPlace: true },
+    expireAfterDays: { inPlace: true },
+    noncurrentVersionsDays: { inPlace: true },
+    expectedGb: { inPlace: true },
+  },
   plannedFacts: b => ({
     's3.encryption': { value: b.encryption, field: 'encryption' },
     's3.versioning': { value: b.versioning, field: 'versioning' },
