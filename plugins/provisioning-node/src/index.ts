@@ -32,6 +32,7 @@ export {
   nameSuffix,
   NotOwnedError,
   OWNERSHIP_TAGS,
+  ownershipProblem,
   stackTags,
   tagList,
   tagRecord,

@@ -2,7 +2,10 @@ import {
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteBucketLifecycleCommand,
+  GetBucketEncryptionCommand,
+  GetBucketLifecycleConfigurationCommand,
   GetBucketTaggingCommand,
+  GetBucketVersioningCommand,
   HeadBucketCommand,
   PutBucketEncryptionCommand,
   PutBucketLifecycleConfigurationCommand,
@@ -18,6 +21,8 @@ import {
   errorName,
   ignoring,
   notFound,
+  Observation,
+  ownershipProblem,
   removalOf,
   RemovalResult,
   ResourceContext,
@@ -29,6 +34,12 @@ import type { bucket } from './bucket';
 
 type Ctx = ResourceContext<SpecOf<typeof bucket>>;
 type Outputs = OutputsOf<typeof bucket>;
+
+/** The spec's encryption of each default encryption S3 answers (another is shown as S3 names it). */
+const ENCRYPTION_OF: Record<string, string> = {
+  AES256: 'sse-s3',
+  'aws:kms': 'sse-kms',
+};
 
 /** The bucket's tags; none (S3 answers NoSuchTagSet) is an empty record. */
 async function tagsOf(s3: S3Client, name: string) {
@@ -156,6 +167,52 @@ export class BucketHandler implements ResourceHandler<typeof bucket> {
         : new DeleteBucketLifecycleCommand({ Bucket: name }),
     );
     return { bucketName: name, arn: `arn:aws:s3:::${name}`, region };
+  }
+
+  /**
+   * The bucket's settings as S3 answers them, for a drift scan: its tags (whose it is), then
+   * versioning, default encryption and lifecycle rules (S3 has no call that answers them all).
+   */
+  async observe(ctx: Ctx): Promise<Observation> {
+    const s3 = await this.aws.client(S3Client, ctx);
+    const name = cloudName(ctx, 'bucket');
+    if (!(await exists(s3, name)))
+      return { exists: false, detail: `S3 bucket ${name} is gone` };
+    const problem = ownershipProblem(await tagsOf(s3, name), ctx);
+    if (problem)
+      return {
+        exists: false,
+        detail: `S3 bucket ${name} exists but ${problem}`,
+      };
+    const [versioning, encryption, lifecycle] = await Promise.all([
+      s3.send(new GetBucketVersioningCommand({ Bucket: name })),
+      s3
+        .send(new GetBucketEncryptionCommand({ Bucket: name }))
+        .catch(ignoring('ServerSideEncryptionConfigurationNotFoundError')),
+      s3
+        .send(new GetBucketLifecycleConfigurationCommand({ Bucket: name }))
+        .catch(ignoring('NoSuchLifecycleConfiguration')),
+    ]);
+    const algorithm =
+      encryption?.ServerSideEncryptionConfiguration?.Rules?.[0]
+        ?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm;
+    const rule = (id: string) =>
+      lifecycle?.Rules?.find(r => r.ID === id && r.Status === 'Enabled');
+    return {
+      exists: true,
+      attributes: {
+        versioning: versioning.Status === 'Enabled',
+        encryption: ENCRYPTION_OF[algorithm ?? ''] ?? algorithm,
+        expireAfterDays: rule('konductor-expire')?.Expiration?.Days,
+        // Replaced versions expire only in a versioned bucket.
+        ...(ctx.resource.versioning
+          ? {
+              noncurrentVersionsDays: rule('konductor-noncurrent')
+                ?.NoncurrentVersionExpiration?.NoncurrentDays,
+            }
+          : {}),
+      },
+    };
   }
 
   async exists(ctx: Ctx, outputs: Outputs) {

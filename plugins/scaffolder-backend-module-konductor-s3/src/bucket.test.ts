@@ -1,10 +1,14 @@
 import {
+  DeleteBucketCommand,
+  DeleteBucketLifecycleCommand,
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
   GetBucketTaggingCommand,
   GetBucketVersioningCommand,
   GetPublicAccessBlockCommand,
   HeadBucketCommand,
+  PutBucketEncryptionCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -19,6 +23,7 @@ import {
   CloudProvider,
   destroyStack,
   provisionStack,
+  scanDrift,
 } from '@konductor/plugin-provisioning-node';
 import {
   checkpointStore,
@@ -172,6 +177,53 @@ describe('the bucket kind against the sandbox', () => {
       client.send(new GetBucketLifecycleConfigurationCommand({ Bucket })),
     ).rejects.toMatchObject({ name: 'NoSuchLifecycleConfiguration' });
     expect(await sandboxCounts(sandbox)).toEqual({ 's3/bucket': 1 });
+  });
+
+  it('is read back by a drift scan: settings changed outside Konductor are drift, and a bucket gone is missing', async () => {
+    await run();
+    const client = await s3();
+    const Bucket = 'media-dev-uploads';
+    const scan = async () =>
+      (await scanDrift({ spec: spec(), version: 1, provider })).resources;
+    expect(await scan()).toEqual([
+      expect.objectContaining({ resource: 'uploads', state: 'in-sync' }),
+    ]);
+    // Out of band, as in the console: versioning suspended, KMS keys, the expiry rule dropped.
+    await client.send(
+      new PutBucketVersioningCommand({
+        Bucket,
+        VersioningConfiguration: { Status: 'Suspended' },
+      }),
+    );
+    await client.send(
+      new PutBucketEncryptionCommand({
+        Bucket,
+        ServerSideEncryptionConfiguration: {
+          Rules: [
+            { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } },
+          ],
+        },
+      }),
+    );
+    await client.send(new DeleteBucketLifecycleCommand({ Bucket }));
+    const [drifted] = await scan();
+    expect(drifted.state).toBe('drifted');
+    expect(drifted.attributes.map(a => [a.field, a.desired, a.actual])).toEqual(
+      [
+        ['versioning', true, false],
+        ['encryption', 'sse-s3', 'sse-kms'],
+        ['expireAfterDays', 30, undefined],
+        ['noncurrentVersionsDays', 90, undefined],
+      ],
+    );
+    // Deleted outside Konductor: missing, saying so.
+    await client.send(new DeleteBucketCommand({ Bucket }));
+    expect(await scan()).toEqual([
+      expect.objectContaining({
+        state: 'missing',
+        detail: 'S3 bucket media-dev-uploads is gone',
+      }),
+    ]);
   });
 
   it('resumes a run killed right after the bucket was created, adopting it by the tags it was created with', async () => {
