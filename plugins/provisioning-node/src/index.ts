@@ -38,6 +38,8 @@ export {
   tagRecord,
 } from './aws/ownership';
 export { removalOf, retryDependency } from './aws/removal';
+export { refuseDifferences } from './aws/differences';
+export type { Difference } from './aws/differences';
 export { deleteSecurityGroup, securityGroup } from './aws/securityGroups';
 export { password } from './aws/SecretsHandler';
 export { ensureSecret } from './aws/ownSecret';

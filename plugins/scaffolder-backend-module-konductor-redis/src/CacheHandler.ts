@@ -10,6 +10,7 @@ import {
   ElastiCacheClient,
   InvalidReplicationGroupStateFault,
   ListTagsForResourceCommand,
+  ModifyReplicationGroupCommand,
   ReplicationGroup,
   ReplicationGroupAlreadyExistsFault,
 } from '@aws-sdk/client-elasticache';
@@ -35,6 +36,7 @@ import {
   NOT_FOUND,
   notFound,
   password,
+  refuseDifferences,
   removalOf,
   RemovalResult,
   ResourceContext,
@@ -88,6 +90,7 @@ export class CacheHandler implements ResourceHandler<typeof cache> {
         adopt(ctx, `cache subnet group ${id}`, await this.subnetGroupTags(ctx));
       });
     const token = await this.token(ctx);
+    let adopted = false;
     try {
       await elasticache.send(
         new CreateReplicationGroupCommand({
@@ -117,8 +120,25 @@ export class CacheHandler implements ResourceHandler<typeof cache> {
         `ElastiCache replication group ${id}`,
         await this.tags(ctx, existing!.ARN!),
       );
+      adopted = true;
     }
-    const group = await this.aws.wait<ReplicationGroup>(
+    let group = await this.available(ctx, id);
+    // A re-run with another spec: the group is changed to it, and waited for again.
+    if (adopted) group = await this.bringToSpec(ctx, group);
+    const nodes = group.NodeGroups![0];
+    return {
+      replicationGroupId: id,
+      arn: group.ARN!,
+      primaryEndpoint: nodes.PrimaryEndpoint!.Address!,
+      readerEndpoint: nodes.ReaderEndpoint!.Address!,
+      port: nodes.PrimaryEndpoint!.Port!,
+      authSecretArn: token.arn,
+    };
+  }
+
+  /** The group once it is `available`; one that failed to create fails the run. */
+  private async available(ctx: Ctx, id: string) {
+    return this.aws.wait<ReplicationGroup>(
       ctx,
       `ElastiCache replication group ${id}`,
       async () => {
@@ -131,15 +151,61 @@ export class CacheHandler implements ResourceHandler<typeof cache> {
         return { state: g?.Status ?? 'unknown' };
       },
     );
-    const nodes = group.NodeGroups![0];
-    return {
-      replicationGroupId: id,
-      arn: group.ARN!,
-      primaryEndpoint: nodes.PrimaryEndpoint!.Address!,
-      readerEndpoint: nodes.ReaderEndpoint!.Address!,
-      port: nodes.PrimaryEndpoint!.Port!,
-      authSecretArn: token.arn,
+  }
+
+  /**
+   * Changes an adopted group to the spec where ElastiCache changes it in place
+   * (ModifyReplicationGroup, applied immediately): the node type (scaled online, the group
+   * `modifying` until it is done) and the snapshot retention. The engine and the replicas are
+   * refused with each difference before anything is changed. A scaling ElastiCache ends without
+   * making it fails the run, saying so.
+   */
+  private async bringToSpec(
+    ctx: Ctx,
+    group: ReplicationGroup,
+  ): Promise<ReplicationGroup> {
+    const spec = ctx.resource;
+    const id = group.ReplicationGroupId!;
+    const what = `ElastiCache replication group ${id}`;
+    refuseDifferences(ctx, what, [
+      [
+        'engine',
+        spec.engine,
+        // Groups described before ElastiCache named their engine say nothing of it.
+        group.Engine ?? spec.engine,
+        'Konductor does not move a cache between Redis OSS and Valkey in place',
+      ],
+      [
+        'replicas',
+        spec.replicas,
+        (group.MemberClusters?.length ?? 1) - 1,
+        'Konductor does not add or remove replicas in place yet',
+      ],
+    ]);
+    const changes = {
+      ...(group.CacheNodeType !== spec.nodeType
+        ? { CacheNodeType: spec.nodeType }
+        : {}),
+      ...(group.SnapshotRetentionLimit !== spec.snapshotRetentionDays
+        ? { SnapshotRetentionLimit: spec.snapshotRetentionDays }
+        : {}),
     };
+    if (!Object.keys(changes).length) return group;
+    ctx.progress(`${what}: modifying ${Object.keys(changes).join(', ')}`);
+    const elasticache = await this.aws.client(ElastiCacheClient, ctx);
+    await elasticache.send(
+      new ModifyReplicationGroupCommand({
+        ReplicationGroupId: id,
+        ApplyImmediately: true,
+        ...changes,
+      }),
+    );
+    const done = await this.available(ctx, id);
+    if (done.CacheNodeType !== spec.nodeType)
+      throw new Error(
+        `ElastiCache ended the scaling of ${what} without making it: resources.${ctx.name}.nodeType is ${done.CacheNodeType}, not ${spec.nodeType}. The cache runs as before; its events in ElastiCache say why. Run the stack again to retry`,
+      );
+    return done;
   }
 
   async exists(ctx: Ctx, outputs: Outputs) {

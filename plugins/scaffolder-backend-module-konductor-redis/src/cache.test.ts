@@ -10,6 +10,7 @@ import * as k8s from '@kubernetes/client-node';
 import { evaluateStackSpec } from '@konductor/plugin-compliance-common';
 import {
   parseStackSpec,
+  planChange,
   ProvisioningEvent,
   validateStackSpec,
 } from '@konductor/plugin-provisioning-common';
@@ -159,6 +160,87 @@ describe('the cache kind against the sandbox', () => {
     );
     // Never in an event or an output.
     expect(JSON.stringify([events, outputs])).not.toContain(secretToken);
+  });
+
+  it('scales the cache and changes its snapshots in place on a re-run; refuses other replicas; a scaling ElastiCache ends without making fails the run', async () => {
+    await run();
+    const describe = async () =>
+      (
+        await (
+          await client(ElastiCacheClient)
+        ).send(
+          new DescribeReplicationGroupsCommand({
+            ReplicationGroupId: 'shop-dev-sessions',
+          }),
+        )
+      ).ReplicationGroups![0];
+    const next = (sessions: object) =>
+      spec({ sessions: { kind: 'cache', replicas: 1, ...sessions } });
+
+    // The plan: the node type in place (interrupting briefly), the snapshots too.
+    const plan = planChange(
+      spec(),
+      next({ nodeType: 'cache.t4g.small', snapshotRetentionDays: 7 }),
+      1,
+      provider.kinds,
+    );
+    expect(plan.refusals).toEqual([]);
+    expect(plan.resources.find(r => r.resource === 'sessions')).toMatchObject({
+      action: 'update',
+      interrupts: true,
+      monthlyCostBefore: 23.76,
+      monthlyCostAfter: 47.12,
+    });
+    const events: ProvisioningEvent[] = [];
+    await run(next({ nodeType: 'cache.t4g.small', snapshotRetentionDays: 7 }), {
+      runId: 'task-2_shop-dev',
+      events,
+    });
+    expect(events.map(e => e.detail)).toContain(
+      'ElastiCache replication group shop-dev-sessions: modifying CacheNodeType, SnapshotRetentionLimit',
+    );
+    expect(await describe()).toMatchObject({
+      Status: 'available',
+      CacheNodeType: 'cache.t4g.small',
+      SnapshotRetentionLimit: 7,
+    });
+
+    // Another number of replicas: refused, in the plan and by the handler, nothing changed.
+    expect(
+      planChange(spec(), next({ replicas: 2 }), 1, provider.kinds).refusals,
+    ).toEqual([
+      'resources.sessions.replicas: Konductor does not add or remove replicas in place yet',
+    ]);
+    const refused = await run(
+      next({
+        replicas: 2,
+        nodeType: 'cache.t4g.small',
+        snapshotRetentionDays: 7,
+      }),
+      { runId: 'task-3_shop-dev' },
+    ).catch(e => e);
+    expect(refused.message).toContain(
+      'resources.sessions.replicas is 1, not 2 (Konductor does not add or remove replicas in place yet)',
+    );
+
+    // ElastiCache takes the scaling, then ends it without it: the run says so, the cache stays.
+    sandbox.faults.add({
+      service: 'elasticache',
+      operation: 'ModifyReplicationGroup',
+      kind: 'fail',
+      count: 1,
+    });
+    const failed = await run(
+      next({ nodeType: 'cache.t4g.medium', snapshotRetentionDays: 7 }),
+      { runId: 'task-4_shop-dev' },
+    ).catch(e => e);
+    expect(failed.message).toContain(
+      'ElastiCache ended the scaling of ElastiCache replication group shop-dev-sessions without making it: resources.sessions.nodeType is cache.t4g.small, not cache.t4g.medium',
+    );
+    expect(await describe()).toMatchObject({
+      Status: 'available',
+      CacheNodeType: 'cache.t4g.small',
+    });
   });
 
   it('resumes a run killed while the cache was creating, with the token it stored', async () => {

@@ -137,6 +137,24 @@ export const cache = defineKind({
   }),
   typicalCreateSeconds: 600,
   catalogType: 'aws-elasticache-redis',
+  // ModifyReplicationGroup, applied immediately: the node type is scaled online (clients may see
+  // a brief interruption while the endpoint moves), the snapshot retention at once.
+  changes: {
+    nodeType: { inPlace: true, interrupts: true },
+    snapshotRetentionDays: { inPlace: true },
+    engine: {
+      inPlace: false,
+      why: 'Konductor does not move a cache between Redis OSS and Valkey in place',
+    },
+    engineVersion: {
+      inPlace: false,
+      why: 'Konductor does not upgrade a cache engine in place yet',
+    },
+    replicas: {
+      inPlace: false,
+      why: 'Konductor does not add or remove replicas in place yet',
+    },
+  },
   plannedFacts: c => ({
     // Konductor never creates a cache without TLS, an AUTH token or encryption at rest.
     'elasticache.transitEncryption': { value: true, field: '' },

@@ -12,6 +12,7 @@ import {
   DeleteCacheSubnetGroupCommand,
   DeleteReplicationGroupCommand,
   DescribeReplicationGroupsCommand,
+  ModifyReplicationGroupCommand,
   ElastiCacheClient,
   ListTagsForResourceCommand,
   paginateDescribeReplicationGroups,
@@ -169,6 +170,68 @@ describe('ElastiCache', () => {
         }),
       ),
     ).rejects.toMatchObject({ name: 'InvalidARNFault' });
+  });
+
+  it('scales a group in place: modifying, its endpoints kept, then available with the new node type; a failed scaling keeps the old one', async () => {
+    const modify = (extra: object) =>
+      cache().send(
+        new ModifyReplicationGroupCommand({
+          ReplicationGroupId: 'shop',
+          ApplyImmediately: true,
+          ...extra,
+        }),
+      );
+    await expect(
+      modify({ CacheNodeType: 'cache.huge.enormous' }),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValueException' });
+    await expect(modify({ SnapshotRetentionLimit: 36 })).rejects.toMatchObject({
+      name: 'InvalidParameterValueException',
+    });
+    const { ReplicationGroup: scaling } = await modify({
+      CacheNodeType: 'cache.t4g.small',
+      SnapshotRetentionLimit: 7,
+    });
+    expect(scaling).toMatchObject({
+      Status: 'modifying',
+      CacheNodeType: 'cache.t4g.micro',
+      // Applied at once.
+      SnapshotRetentionLimit: 7,
+    });
+    expect(scaling?.NodeGroups?.[0].PrimaryEndpoint?.Address).toBeDefined();
+    // One modification at a time, and no deletion meanwhile.
+    await expect(modify({ SnapshotRetentionLimit: 3 })).rejects.toMatchObject({
+      name: 'InvalidReplicationGroupStateFault',
+    });
+    await expect(
+      cache().send(
+        new DeleteReplicationGroupCommand({ ReplicationGroupId: 'shop' }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidReplicationGroupStateFault' });
+    const available = async () =>
+      eventually(async () => {
+        const g = (
+          await cache().send(
+            new DescribeReplicationGroupsCommand({
+              ReplicationGroupId: 'shop',
+            }),
+          )
+        ).ReplicationGroups?.[0];
+        return g?.Status === 'available' ? g : undefined;
+      });
+    expect((await available()).CacheNodeType).toBe('cache.t4g.small');
+
+    // ElastiCache takes the scaling, then ends it without it.
+    sandbox().faults.add({
+      service: 'elasticache',
+      operation: 'ModifyReplicationGroup',
+      kind: 'fail',
+      count: 1,
+    });
+    expect(
+      (await modify({ CacheNodeType: 'cache.t4g.medium' })).ReplicationGroup
+        ?.Status,
+    ).toBe('modifying');
+    expect((await available()).CacheNodeType).toBe('cache.t4g.small');
   });
 
   it('pages replication groups by MaxRecords and Marker', async () => {

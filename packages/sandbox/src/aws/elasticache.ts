@@ -62,6 +62,20 @@ interface ReplicationGroup {
   authToken: boolean;
   snapshotRetention: number;
   tags: Record<string, string>;
+  /**
+   * A node type change applied now: the group is `modifying` until `until`, then `available`
+   * with the new type, or with the one it had when the scaling `fails`.
+   */
+  modifying?: { until: number; nodeType: string; fails?: boolean };
+}
+
+/** Ends a scaling whose time has come; true when something changed (the caller stores it). */
+function settleScaling(r: SandboxResource<ReplicationGroup>, now = Date.now()) {
+  const m = r.data.modifying;
+  if (!m || now < m.until) return false;
+  if (!m.fails) r.data.nodeType = m.nodeType;
+  r.data.modifying = undefined;
+  return true;
 }
 
 const bool = (v: string | undefined) => v === 'true';
@@ -107,19 +121,23 @@ function renderSubnetGroup(
 
 function renderGroup(r: SandboxResource<ReplicationGroup>, caller: AwsCaller) {
   const g = r.data;
-  const status = {
-    creating: 'creating',
-    active: 'available',
-    failed: 'create-failed',
-    deleting: 'deleting',
-    gone: 'deleted',
-  }[phaseOf(r)];
+  const phase = phaseOf(r);
+  const status =
+    phase === 'active' && g.modifying
+      ? 'modifying'
+      : {
+          creating: 'creating',
+          active: 'available',
+          failed: 'create-failed',
+          deleting: 'deleting',
+          gone: 'deleted',
+        }[phase];
   // Endpoints exist once the group is available (and while it is deleted).
   const hash = createHash('sha256').update(r.id).digest('hex').slice(0, 6);
   const host = (role: string) =>
     `${role}.${g.id}.${hash}.${regionCode(caller.region)}.cache.amazonaws.com`;
   const endpoint = (role: string) =>
-    status === 'available' || status === 'deleting'
+    ['available', 'modifying', 'deleting'].includes(status)
       ? el('Address', host(role)) + el('Port', 6379)
       : undefined;
   const members = Array.from(
@@ -208,6 +226,11 @@ export async function handleElastiCache(
   const scope = { account: caller.account, region: caller.region };
   const inScope = (r: SandboxResource) =>
     r.account === caller.account && r.region === caller.region;
+  /** The group with a scaling whose time has come ended. */
+  const settled = (r: SandboxResource<ReplicationGroup>) => {
+    if (settleScaling(r)) ctx.state.put(r);
+    return r;
+  };
   const findGroup = (id: string) => {
     const r = ctx.state.get<ReplicationGroup>(
       'elasticache',
@@ -220,7 +243,7 @@ export async function handleElastiCache(
         'ReplicationGroupNotFoundFault',
         `ReplicationGroup ${id} not found.`,
       );
-    return r;
+    return settled(r);
   };
   const findSubnetGroup = (name: string) => {
     const r = ctx.state.get<CacheSubnetGroup>(
@@ -495,7 +518,8 @@ export async function handleElastiCache(
         ? [findGroup(id)]
         : ctx.state
             .list<ReplicationGroup>('elasticache', 'replication-group')
-            .filter(inScope);
+            .filter(inScope)
+            .map(settled);
       const { items, marker } = page(all, params);
       return queryResult(
         action,
@@ -508,16 +532,79 @@ export async function handleElastiCache(
       );
     }
 
+    case 'ModifyReplicationGroup': {
+      const r = findGroup(required(params, 'ReplicationGroupId'));
+      if (phaseOf(r) !== 'active' || r.data.modifying)
+        throw new ServiceError(
+          400,
+          'InvalidReplicationGroupState',
+          `Replication group ${r.data.id} is not in available state.`,
+        );
+      const modelled = [
+        'Action',
+        'Version',
+        'ReplicationGroupId',
+        'CacheNodeType',
+        'SnapshotRetentionLimit',
+        'ApplyImmediately',
+      ];
+      const other = [...params.keys()].filter(k => !modelled.includes(k));
+      if (other.length)
+        throw new ServiceError(
+          400,
+          'InvalidParameterValue',
+          `The sandbox does not model ModifyReplicationGroup's ${other.join(
+            ', ',
+          )}.`,
+        );
+      const nodeType = params.get('CacheNodeType');
+      if (nodeType !== undefined && !CACHE_NODE_TYPES.includes(nodeType))
+        throw new ServiceError(
+          400,
+          'InvalidParameterValue',
+          `Invalid Cache Node Type: ${nodeType}`,
+        );
+      const retention = params.get('SnapshotRetentionLimit');
+      if (retention !== undefined) {
+        const days = Number(retention);
+        if (!Number.isInteger(days) || days < 0 || days > 35)
+          throw new ServiceError(
+            400,
+            'InvalidParameterValue',
+            'SnapshotRetentionLimit must be between 0 and 35.',
+          );
+        r.data.snapshotRetention = days;
+      }
+      // Scaling applied now: `modifying` while ElastiCache moves the data to nodes of the new
+      // type; otherwise at the next maintenance window, which the sandbox never reaches.
+      if (
+        nodeType !== undefined &&
+        nodeType !== r.data.nodeType &&
+        bool(params.get('ApplyImmediately'))
+      )
+        r.data.modifying = {
+          until: Date.now() + ctx.durations.cacheReplicationGroup,
+          nodeType,
+          fails: failLongOperation || undefined,
+        };
+      ctx.state.put(r);
+      return queryResult(
+        action,
+        el('ReplicationGroup', renderGroup(r, caller)),
+        NS,
+      );
+    }
+
     case 'DeleteReplicationGroup': {
       const r = findGroup(required(params, 'ReplicationGroupId'));
       const phase = phaseOf(r);
       // As ElastiCache: only an available (or failed) group can be deleted.
-      if (phase === 'creating' || phase === 'deleting')
+      if (phase === 'creating' || phase === 'deleting' || r.data.modifying)
         throw new ServiceError(
           400,
           'InvalidReplicationGroupState',
           `Replication group ${r.data.id} has status ${
-            phase === 'creating' ? 'creating' : 'deleting'
+            r.data.modifying && phase === 'active' ? 'modifying' : phase
           } which is not valid for deletion.`,
         );
       r.goneAt = Date.now() + ctx.durations.cacheReplicationGroupDelete;
