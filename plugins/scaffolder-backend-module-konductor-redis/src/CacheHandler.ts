@@ -35,6 +35,8 @@ import {
   nameSuffix,
   NOT_FOUND,
   notFound,
+  Observation,
+  ownershipProblem,
   password,
   refuseDifferences,
   removalOf,
@@ -133,6 +135,35 @@ export class CacheHandler implements ResourceHandler<typeof cache> {
       readerEndpoint: nodes.ReaderEndpoint!.Address!,
       port: nodes.PrimaryEndpoint!.Port!,
       authSecretArn: token.arn,
+    };
+  }
+
+  /**
+   * The cache as ElastiCache describes it, for a drift scan: DescribeReplicationGroups, and its
+   * tags (whose it is). Gone, being deleted, or another stack's or owner's: missing, with why.
+   */
+  async observe(ctx: Ctx): Promise<Observation> {
+    const id = cloudName(ctx, 'cache');
+    const group = await this.describe(ctx, id);
+    if (!group || ['deleting', 'create-failed'].includes(group.Status ?? ''))
+      return {
+        exists: false,
+        detail: `ElastiCache replication group ${id} is gone`,
+      };
+    const problem = ownershipProblem(await this.tags(ctx, group.ARN!), ctx);
+    if (problem)
+      return {
+        exists: false,
+        detail: `ElastiCache replication group ${id} exists but ${problem}`,
+      };
+    return {
+      exists: true,
+      attributes: {
+        ...(group.Engine ? { engine: group.Engine } : {}),
+        nodeType: group.CacheNodeType,
+        replicas: (group.MemberClusters?.length ?? 1) - 1,
+        snapshotRetentionDays: group.SnapshotRetentionLimit,
+      },
     };
   }
 

@@ -20,6 +20,7 @@ import {
   CloudProvider,
   destroyStack,
   provisionStack,
+  scanDrift,
 } from '@konductor/plugin-provisioning-node';
 import {
   checkpointStore,
@@ -241,6 +242,24 @@ describe('the cache kind against the sandbox', () => {
       Status: 'available',
       CacheNodeType: 'cache.t4g.small',
     });
+
+    // A drift scan reads it back: as the last spec says, then, against the first, its new size
+    // and snapshots are drift.
+    const scan = async (s: ReturnType<typeof spec>) =>
+      (await scanDrift({ spec: s, version: 2, provider })).resources.find(
+        r => r.resource === 'sessions',
+      );
+    expect(
+      await scan(
+        next({ nodeType: 'cache.t4g.small', snapshotRetentionDays: 7 }),
+      ),
+    ).toMatchObject({ state: 'in-sync' });
+    expect(
+      (await scan(spec()))!.attributes.map(a => [a.field, a.desired, a.actual]),
+    ).toEqual([
+      ['nodeType', 'cache.t4g.micro', 'cache.t4g.small'],
+      ['snapshotRetentionDays', 1, 7],
+    ]);
   });
 
   it('resumes a run killed while the cache was creating, with the token it stored', async () => {
