@@ -60,6 +60,24 @@ const tokenSecret = (ctx: ResourceContext) =>
   `konductor/${ctx.stackId}/${ctx.name}/auth-token`;
 
 /**
+ * The group's settings as spec fields: what a drift scan and a re-run compare. A group described
+ * before ElastiCache named its engine says nothing of it.
+ */
+function attributesOf(group: ReplicationGroup): {
+  engine?: string;
+  nodeType?: string;
+  replicas: number;
+  snapshotRetentionDays?: number;
+} {
+  return {
+    ...(group.Engine ? { engine: group.Engine } : {}),
+    nodeType: group.CacheNodeType,
+    replicas: (group.MemberClusters?.length ?? 1) - 1,
+    snapshotRetentionDays: group.SnapshotRetentionLimit,
+  };
+}
+
+/**
  * A stack's ElastiCache replication group, with its cache subnet group, security group and AUTH
  * token secret. Each is adopted only when its tags name this stack and owner; the token is
  * generated once into Secrets Manager and read from there, never returned or logged.
@@ -156,15 +174,7 @@ export class CacheHandler implements ResourceHandler<typeof cache> {
         exists: false,
         detail: `ElastiCache replication group ${id} exists but ${problem}`,
       };
-    return {
-      exists: true,
-      attributes: {
-        ...(group.Engine ? { engine: group.Engine } : {}),
-        nodeType: group.CacheNodeType,
-        replicas: (group.MemberClusters?.length ?? 1) - 1,
-        snapshotRetentionDays: group.SnapshotRetentionLimit,
-      },
-    };
+    return { exists: true, attributes: attributesOf(group) };
   }
 
   /** The group once it is `available`; one that failed to create fails the run. */
@@ -198,26 +208,26 @@ export class CacheHandler implements ResourceHandler<typeof cache> {
     const spec = ctx.resource;
     const id = group.ReplicationGroupId!;
     const what = `ElastiCache replication group ${id}`;
+    const live = attributesOf(group);
     refuseDifferences(ctx, what, [
       [
         'engine',
         spec.engine,
-        // Groups described before ElastiCache named their engine say nothing of it.
-        group.Engine ?? spec.engine,
+        live.engine ?? spec.engine,
         'Konductor does not move a cache between Redis OSS and Valkey in place',
       ],
       [
         'replicas',
         spec.replicas,
-        (group.MemberClusters?.length ?? 1) - 1,
+        live.replicas,
         'Konductor does not add or remove replicas in place yet',
       ],
     ]);
     const changes = {
-      ...(group.CacheNodeType !== spec.nodeType
+      ...(live.nodeType !== spec.nodeType
         ? { CacheNodeType: spec.nodeType }
         : {}),
-      ...(group.SnapshotRetentionLimit !== spec.snapshotRetentionDays
+      ...(live.snapshotRetentionDays !== spec.snapshotRetentionDays
         ? { SnapshotRetentionLimit: spec.snapshotRetentionDays }
         : {}),
     };

@@ -45,6 +45,12 @@ type Ctx = ResourceContext<SpecOf<typeof clusterKind>>;
 
 type Outputs = OutputsOf<typeof clusterKind>;
 
+/** What EKS says is wrong with a cluster or node group (its health issues), or `otherwise`. */
+const healthOf = (
+  r: { health?: { issues?: { message?: string }[] } },
+  otherwise: string,
+) => r.health?.issues?.map(i => i.message).join('; ') || otherwise;
+
 /** The stack's EKS cluster (named as the stack), its managed node group and its security group. */
 export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
   constructor(private readonly aws: AwsClients) {}
@@ -182,10 +188,10 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
         if (c.status === 'ACTIVE') return { done: c! };
         if (c.status === 'FAILED')
           throw new Error(
-            `EKS cluster ${name} failed to create: ${
-              c.health?.issues?.map(i => i.message).join('; ') ||
-              'status FAILED'
-            }`,
+            `EKS cluster ${name} failed to create: ${healthOf(
+              c,
+              'status FAILED',
+            )}`,
           );
         return { state: c.status ?? 'unknown' };
       },
@@ -366,10 +372,10 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
         if (!group) return { done: true };
         if (group.status === 'DELETE_FAILED')
           throw new Error(
-            `Node group ${nodegroupName} failed to delete: ${
-              group.health?.issues?.map(i => i.message).join('; ') ||
-              'DELETE_FAILED'
-            }`,
+            `Node group ${nodegroupName} failed to delete: ${healthOf(
+              group,
+              'DELETE_FAILED',
+            )}`,
           );
         return { state: group.status ?? 'DELETING' };
       },
@@ -391,9 +397,10 @@ export class ClusterHandler implements ResourceHandler<typeof clusterKind> {
       if (n.status === 'ACTIVE') return { done: true };
       if (n.status === 'CREATE_FAILED')
         throw new Error(
-          `Node group ${nodegroupName} failed to create: ${
-            n.health?.issues?.map(i => i.message).join('; ') || 'CREATE_FAILED'
-          }`,
+          `Node group ${nodegroupName} failed to create: ${healthOf(
+            n,
+            'CREATE_FAILED',
+          )}`,
         );
       return { state: n.status ?? 'unknown' };
     });

@@ -72,39 +72,45 @@ function engineAsSpec(ctx: Ctx, db: DBInstance): string {
   return engine === wanted || engine.startsWith(`${wanted}.`) ? wanted : engine;
 }
 
+/** The instance's settings as spec fields: what a drift scan and a modification compare. */
+function attributesOf(ctx: Ctx, db: DBInstance) {
+  return {
+    instanceClass: db.DBInstanceClass,
+    storageGb: db.AllocatedStorage,
+    multiAz: db.MultiAZ,
+    backupRetentionDays: db.BackupRetentionPeriod,
+    deletionProtection: db.DeletionProtection,
+    maintenanceWindow: db.PreferredMaintenanceWindow,
+    encrypted: db.StorageEncrypted,
+    engineVersion: engineAsSpec(ctx, db),
+  };
+}
+
 /**
  * Fails when RDS ended a modification `available` without the spec's values (as it does when it
  * cannot make one, such as no capacity for a class): a run never reports what it did not make.
+ * Storage never stays above the spec: a smaller one is refused before anything is modified.
  */
 function notApplied(ctx: Ctx, db: DBInstance) {
   const spec = ctx.resource;
+  const live = attributesOf(ctx, db);
   const missed = (
     [
-      ['instanceClass', spec.instanceClass, db.DBInstanceClass],
-      ['multiAz', spec.multiAz, db.MultiAZ],
-      [
-        'backupRetentionDays',
-        spec.backupRetentionDays,
-        db.BackupRetentionPeriod,
-      ],
-      [
-        'storageGb',
-        spec.storageGb,
-        (db.AllocatedStorage ?? 0) >= spec.storageGb
-          ? spec.storageGb
-          : db.AllocatedStorage,
-      ],
-      ['engineVersion', spec.engineVersion, engineAsSpec(ctx, db)],
+      'instanceClass',
+      'multiAz',
+      'backupRetentionDays',
+      'storageGb',
+      'engineVersion',
     ] as const
-  ).filter(([, wanted, actual]) => wanted !== actual);
+  ).filter(field => live[field] !== spec[field]);
   if (missed.length)
     throw new Error(
       `RDS ended the modification of DB instance ${
         db.DBInstanceIdentifier
       } without making it: ${missed
         .map(
-          ([field, wanted, actual]) =>
-            `resources.${ctx.name}.${field} is ${actual}, not ${wanted}`,
+          field =>
+            `resources.${ctx.name}.${field} is ${live[field]}, not ${spec[field]}`,
         )
         .join(
           '; ',
@@ -215,19 +221,7 @@ export class DatabaseHandler implements ResourceHandler<typeof database> {
         exists: false,
         detail: `DB instance ${id} exists but ${problem}`,
       };
-    return {
-      exists: true,
-      attributes: {
-        instanceClass: db.DBInstanceClass,
-        storageGb: db.AllocatedStorage,
-        multiAz: db.MultiAZ,
-        backupRetentionDays: db.BackupRetentionPeriod,
-        deletionProtection: db.DeletionProtection,
-        maintenanceWindow: db.PreferredMaintenanceWindow,
-        encrypted: db.StorageEncrypted,
-        engineVersion: engineAsSpec(ctx, db),
-      },
-    };
+    return { exists: true, attributes: attributesOf(ctx, db) };
   }
 
   /**
