@@ -1,9 +1,13 @@
 import {
   expect,
+  type APIRequestContext,
   type Browser,
   type Page,
   type TestInfo,
 } from '@playwright/test';
+
+/** The test portal's backend (app-config.e2e.yaml). */
+export const backendUrl = 'http://localhost:7107';
 
 /** The template card titled `title` on the Create page. */
 export function templateCard(page: Page, title: string) {
@@ -105,4 +109,57 @@ export async function chooseOwner(page: Page, title: string) {
   await owner.click();
   await owner.fill(title);
   await page.getByRole('option', { name: title, exact: true }).click();
+}
+
+/** The signed-in person's Backstage token, as the app holds it (from the GitHub session). */
+export async function tokenOf(page: Page): Promise<string> {
+  return page.evaluate(async backend => {
+    const res = await fetch(
+      `${backend}/api/auth/github/refresh?env=development`,
+      {
+        credentials: 'include',
+        headers: { 'x-requested-with': 'XMLHttpRequest' },
+      },
+    );
+    return (await res.json()).backstageIdentity.token as string;
+  }, backendUrl);
+}
+
+/** Runs a template through the scaffolder's API as the holder of `token`; resolves to its end. */
+export async function runTask(
+  request: APIRequestContext,
+  token: string,
+  templateRef: string,
+  values: object,
+) {
+  const headers = { authorization: `Bearer ${token}` };
+  const created = await request.post(`${backendUrl}/api/scaffolder/v2/tasks`, {
+    headers,
+    data: { templateRef, values },
+  });
+  expect(created.status()).toBe(201);
+  const { id } = await created.json();
+  let task: any;
+  await expect
+    .poll(
+      async () => {
+        task = await (
+          await request.get(`${backendUrl}/api/scaffolder/v2/tasks/${id}`, {
+            headers,
+          })
+        ).json();
+        return task.status;
+      },
+      { timeout: 60_000 },
+    )
+    .toMatch(/completed|failed|cancelled/);
+  const events = await (
+    await request.get(`${backendUrl}/api/scaffolder/v2/tasks/${id}/events`, {
+      headers,
+    })
+  ).json();
+  return {
+    status: task.status as string,
+    log: (events as any[]).map(e => e.body?.message ?? '').join('\n'),
+  };
 }

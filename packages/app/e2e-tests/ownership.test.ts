@@ -1,28 +1,16 @@
+import { expect, test, type APIRequestContext } from '@playwright/test';
 import {
-  expect,
-  test,
-  type APIRequestContext,
-  type Page,
-} from '@playwright/test';
-import { chooseOwner, openTemplate, signInWithGithub, snap } from './helpers';
+  backendUrl,
+  chooseOwner,
+  openTemplate,
+  runTask,
+  signInWithGithub,
+  snap,
+  tokenOf,
+} from './helpers';
 
-/** The test portal's sandbox and backend (app-config.e2e.yaml). */
+/** The test portal's sandbox (app-config.e2e.yaml). */
 const sandboxUrl = 'http://127.0.0.1:4666';
-const backendUrl = 'http://localhost:7107';
-
-/** The signed-in person's Backstage token, as the app holds it (from the GitHub session). */
-async function tokenOf(page: Page): Promise<string> {
-  return page.evaluate(async backend => {
-    const res = await fetch(
-      `${backend}/api/auth/github/refresh?env=development`,
-      {
-        credentials: 'include',
-        headers: { 'x-requested-with': 'XMLHttpRequest' },
-      },
-    );
-    return (await res.json()).backstageIdentity.token as string;
-  }, backendUrl);
-}
 
 /** Every cloud resource in the sandbox (AWS and Kubernetes), with its state. */
 async function cloudResources(request: APIRequestContext) {
@@ -33,45 +21,6 @@ async function cloudResources(request: APIRequestContext) {
     .filter(r => r.service !== 'github' && r.service !== 'jira')
     .map(r => `${r.service}/${r.type}/${r.id}/${r.phase}`)
     .sort();
-}
-
-/** Runs a template through the scaffolder's API as the holder of `token`; resolves to its end. */
-async function runTask(
-  request: APIRequestContext,
-  token: string,
-  templateRef: string,
-  values: object,
-) {
-  const headers = { authorization: `Bearer ${token}` };
-  const created = await request.post(`${backendUrl}/api/scaffolder/v2/tasks`, {
-    headers,
-    data: { templateRef, values },
-  });
-  expect(created.status()).toBe(201);
-  const { id } = await created.json();
-  let task: any;
-  await expect
-    .poll(
-      async () => {
-        task = await (
-          await request.get(`${backendUrl}/api/scaffolder/v2/tasks/${id}`, {
-            headers,
-          })
-        ).json();
-        return task.status;
-      },
-      { timeout: 60_000 },
-    )
-    .toMatch(/completed|failed|cancelled/);
-  const events = await (
-    await request.get(`${backendUrl}/api/scaffolder/v2/tasks/${id}/events`, {
-      headers,
-    })
-  ).json();
-  return {
-    status: task.status as string,
-    log: (events as any[]).map(e => e.body?.message ?? '').join('\n'),
-  };
 }
 
 test("one team's stack is another team's to see, not to touch; an admin may act", async ({

@@ -18,6 +18,7 @@ import {
   stackPermissionResource,
 } from '@konductor/plugin-provisioning-node';
 import { createRouter } from './router';
+import { StackInventoryStore } from './service/StackInventory';
 import { provisioningDatabase } from './service/database';
 import { RunStore } from './service/RunStore';
 import { RunLog } from './service/RunLog';
@@ -104,6 +105,7 @@ export const provisioningPlugin = createBackendPlugin({
             log,
             tasks,
             stacks,
+            inventory: new StackInventoryStore(db),
             versions,
             drift,
             scans,

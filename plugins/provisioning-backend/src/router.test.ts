@@ -825,6 +825,43 @@ describe('provisioning API', () => {
     });
   });
 
+  it('serves the stack inventory and its CSV, and refuses a bad filter naming it', async () => {
+    const inventory = await request(server)
+      .get('/api/provisioning/stacks?text=claimed&sort=monthlyCost&order=desc')
+      .set('Authorization', user);
+    expect(inventory.status).toBe(200);
+    expect(inventory.body.items).toEqual([
+      expect.objectContaining({
+        ref: '123456789012/us-east-1/claimed-dev',
+        owner: 'group:default/team-b',
+        state: 'healthy',
+      }),
+    ]);
+    expect(inventory.body.totals).toEqual([
+      { owner: 'group:default/team-b', stacks: 1, monthlyCost: 0 },
+    ]);
+    const bad = await request(server)
+      .get('/api/provisioning/stacks?minCost=10&maxCost=5&sort=price')
+      .set('Authorization', user);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/sort: Invalid enum value/);
+    const csv = await request(server)
+      .get('/api/provisioning/stacks/export.csv?text=claimed')
+      .set('Authorization', user);
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(csv.text.split('\r\n')[1]).toMatch(
+      /^claimed-dev,claimed,dev,123456789012,us-east-1,group:default\/team-b,,healthy,,/,
+    );
+    const inverted = await request(server)
+      .get('/api/provisioning/stacks?minCost=10&maxCost=5')
+      .set('Authorization', user);
+    expect(inverted.status).toBe(400);
+    expect(inverted.body.error.message).toBe(
+      'Invalid query: minCost: minCost must not be above maxCost',
+    );
+  });
+
   it('refuses to cancel a run that has finished, and audits the attempt', async () => {
     const { body: run } = await createRun('finished');
     await request(server)
@@ -920,6 +957,19 @@ describe('provisioning API for a user the policy grants nothing', () => {
       .get('/api/provisioning/runs')
       .set('Authorization', asUser);
     expect(list.body).toEqual({ items: [], totalCount: 0 });
+    const inventory = await request(server)
+      .get('/api/provisioning/stacks')
+      .set('Authorization', asUser);
+    expect(inventory.body).toEqual({
+      items: [],
+      totalCount: 0,
+      monthlyCost: 0,
+      totals: [],
+    });
+    const csv = await request(server)
+      .get('/api/provisioning/stacks/export.csv')
+      .set('Authorization', asUser);
+    expect(csv.text.split('\r\n').filter(Boolean)).toHaveLength(1);
     for (const path of [`/runs/${run.id}`, `/runs/${run.id}/events`])
       expect(
         (

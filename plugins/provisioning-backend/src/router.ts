@@ -37,12 +37,19 @@ import {
   expiryRefusal,
   provisioningStackUpdatePermission,
   stackExpiryRequestSchema,
+  stackInventoryQuerySchema,
+  type StackInventory,
 } from '@konductor/plugin-provisioning-common';
 import { stackPermissionResource } from '@konductor/plugin-provisioning-node';
 import { RunStore } from './service/RunStore';
 import { RunLog } from './service/RunLog';
 import { ScaffolderTasks } from './service/ScaffolderTasks';
 import { StackStore } from './service/StackStore';
+import { StackInventoryStore } from './service/StackInventory';
+import {
+  INVENTORY_CSV_HEADER,
+  inventoryCsvLines,
+} from './service/inventoryCsv';
 import { StackVersionStore } from './service/StackVersions';
 import { StackDriftStore } from './service/StackDrift';
 import { DriftScanRequests } from './service/DriftScanRequests';
@@ -104,6 +111,8 @@ export interface RouterOptions {
   /** The runs' scaffolder tasks (cancel, retry). */
   tasks: ScaffolderTasks;
   stacks: StackStore;
+  /** Every stack with its cost and state, for the inventory. */
+  inventory: StackInventoryStore;
   /** The versions of each stack's desired state. */
   versions: StackVersionStore;
   /** What the drift scans found of each stack. */
@@ -142,6 +151,7 @@ export async function createRouter(
     log,
     tasks,
     stacks,
+    inventory,
     versions,
     drift,
     scans,
@@ -162,6 +172,46 @@ export async function createRouter(
   });
 
   // ---- stacks ---------------------------------------------------------------------------------
+
+  /** The inventory's query, and the stacks the caller may read (none: undefined). */
+  async function inventoryRequest(req: express.Request) {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const query = parse(stackInventoryQuerySchema, req.query, 'query');
+    const allowed = await access.criteria(
+      credentials,
+      provisioningStackReadPermission,
+    );
+    if (allowed === 'none') return undefined;
+    return { query, allowed: allowed === 'all' ? undefined : allowed };
+  }
+
+  // The inventory: every stack the caller may read, with its cost and state, and totals per team.
+  router.get('/stacks', async (req, res) => {
+    const asked = await inventoryRequest(req);
+    const empty: StackInventory = {
+      items: [],
+      totalCount: 0,
+      monthlyCost: 0,
+      totals: [],
+    };
+    res.json(asked ? await inventory.list(asked.query, asked.allowed) : empty);
+  });
+
+  // The same stacks as CSV, every page of them, in the inventory's order.
+  router.get('/stacks/export.csv', async (req, res) => {
+    const asked = await inventoryRequest(req);
+    res.set({
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': 'attachment; filename="konductor-stacks.csv"',
+    });
+    res.write(INVENTORY_CSV_HEADER);
+    if (asked)
+      for await (const items of inventory.all(asked.query, asked.allowed))
+        res.write(inventoryCsvLines(items));
+    res.end();
+  });
 
   router.get('/stacks/availability', async (req, res) => {
     const credentials = await httpAuth.credentials(req, {

@@ -5,6 +5,7 @@ import type { CreateRunRequest, ProvisioningRun, RunDetails } from './runs';
 import type { StackVersionList } from './versions';
 import type { DesiredStackStateList, DriftReport, StackDrift } from './drift';
 import type { StackExpiryRequest } from './expiry';
+import type { StackInventory, StackInventoryQuery } from './inventory';
 import type {
   ProvisioningStack,
   StackAvailability,
@@ -43,11 +44,11 @@ export interface ProvisioningClientOptions {
 export class ProvisioningClient {
   constructor(private readonly options: ProvisioningClientOptions) {}
 
-  private async request<T>(
+  private async send(
     method: string,
     path: string,
     body?: unknown,
-  ): Promise<T> {
+  ): Promise<Response> {
     const base = await this.options.discovery.getBaseUrl('provisioning');
     const token = await this.options.token?.();
     const res = await (this.options.fetch ?? fetch)(`${base}${path}`, {
@@ -58,7 +59,21 @@ export class ProvisioningClient {
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    if (!res.ok) throw await ResponseError.fromResponse(res);
+    if (!res.ok) {
+      const error = await ResponseError.fromResponse(res);
+      // The backend's own message says what to change; "Request failed with 400" does not.
+      if (error.cause.message) error.message = error.cause.message;
+      throw error;
+    }
+    return res;
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<T> {
+    const res = await this.send(method, path, body);
     if (res.status === 204) return undefined as T;
     return (await res.json()) as T;
   }
@@ -87,6 +102,19 @@ export class ProvisioningClient {
     query: Record<string, string | number | undefined> = {},
   ): Promise<{ items: ProvisioningRun[]; totalCount: number }> {
     return this.request('GET', `/runs${queryString(query)}`);
+  }
+
+  /** The stack inventory: the stacks the caller may read, filtered, sorted and paged, with totals. */
+  listStacks(query: StackInventoryQuery = {}): Promise<StackInventory> {
+    return this.request('GET', `/stacks${queryString(query)}`);
+  }
+
+  /** The same stacks, every page of them, as CSV. */
+  async exportStacksCsv(query: StackInventoryQuery = {}): Promise<string> {
+    const { limit: _limit, offset: _offset, ...filters } = query;
+    return (
+      await this.send('GET', `/stacks/export.csv${queryString(filters)}`)
+    ).text();
   }
 
   /**

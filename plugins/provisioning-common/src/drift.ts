@@ -105,6 +105,11 @@ export interface DesiredStackStateList {
   totalCount: number;
 }
 
+/** Whether a scan found the resource other than its desired state (changed, or gone). */
+export function isDrifted(resource: Pick<ResourceDrift, 'state'>): boolean {
+  return resource.state === 'drifted' || resource.state === 'missing';
+}
+
 /**
  * The spec as the cloud has it, by the last drift scan: `spec` (the version the scan compared
  * with) with each drifted attribute's actual value, and without the resources found missing.
@@ -116,9 +121,7 @@ export function liveSpecOf<S extends { resources: Record<string, unknown> }>(
   drift: StackDrift | undefined,
 ): S | undefined {
   if (drift?.version !== version) return undefined;
-  const differing = drift.resources.filter(
-    r => r.state === 'drifted' || r.state === 'missing',
-  );
+  const differing = drift.resources.filter(isDrifted);
   if (!differing.length) return undefined;
   const resources: Record<string, unknown> = { ...spec.resources };
   for (const r of differing) {

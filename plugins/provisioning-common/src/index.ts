@@ -13,6 +13,7 @@ export * from './events';
 export { stackSpecJsonSchema, stackSpecJsonSchemaOf } from './jsonSchema';
 export * from './runs';
 export * from './stacks';
+export * from './inventory';
 export * from './expiry';
 export * from './versions';
 export * from './changePlan';

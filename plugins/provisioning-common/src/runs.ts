@@ -103,6 +103,8 @@ export const createRunRequestSchema = z
      * succeeds it becomes the stack's next version, if it differs from the last.
      */
     spec: z.record(z.unknown()).optional(),
+    /** The monthly cost estimate of `spec` (USD): the stack's cost in the inventory once it is made real. */
+    monthlyCost: z.number().min(0).optional(),
     /** The resources and what each depends on, so the graph is known before the first event. */
     resources: z
       .array(

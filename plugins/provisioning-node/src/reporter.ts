@@ -32,6 +32,8 @@ export interface ProvisioningRunInfo {
    * version when the run succeeds.
    */
   spec?: Record<string, unknown>;
+  /** The monthly cost estimate of `spec` (USD). */
+  monthlyCost?: number;
 }
 
 /**
@@ -131,6 +133,7 @@ export class BackendProvisioningReporter implements ProvisioningReporter {
             complianceLevel: run.complianceLevel,
             createdBy: run.startedBy,
             spec: run.spec,
+            monthlyCost: run.monthlyCost,
             resources: run.resources,
           });
           q.runId = registered.id;

@@ -194,6 +194,11 @@ export class GuestApi {
     }
   }
 
+  /** The guest's Backstage token (after {@link GuestApi.signIn}). */
+  bearer(): string {
+    return this.token;
+  }
+
   async call<T>(method: string, url: string, body?: unknown): Promise<T> {
     const res = await fetch(`${this.url}/api/${url}`, {
       method,

@@ -81,6 +81,19 @@ function toRun(row: any): ProvisioningRun {
   };
 }
 
+/** The key columns of a run's stack (runs recorded before stacks had accounts match none). */
+function stackKeyOfRun(run: {
+  account_id?: string | null;
+  region?: string | null;
+  stack_id: string;
+}) {
+  return {
+    account_id: run.account_id ?? '',
+    region: run.region ?? '',
+    stack_id: run.stack_id,
+  };
+}
+
 /** Runs, their resource graphs and event logs, on SQLite or PostgreSQL. */
 export class RunStore {
   constructor(private readonly db: Knex) {}
@@ -117,11 +130,21 @@ export class RunStore {
           compliance_level: request.complianceLevel,
           created_by: request.createdBy,
           spec: request.spec ? JSON.stringify(request.spec) : null,
+          monthly_cost: request.monthlyCost ?? null,
           status: 'running',
           created_at: now,
           updated_at: now,
           last_seq: 0,
         });
+        // The stack's newest run decides its state in the inventory.
+        if (request.accountId && request.region)
+          await tx('stacks')
+            .where({
+              account_id: request.accountId,
+              region: request.region,
+              stack_id: request.stackId,
+            })
+            .update({ last_run_id: id, last_run_status: 'running' });
         if (request.resources.length) {
           await tx('run_resources').insert(
             request.resources.map(r => ({
@@ -302,9 +325,30 @@ export class RunStore {
           });
         }
       }
-      // The spec a run made real becomes its stack's desired state, with the run's success.
-      if (succeeded && status === 'succeeded')
-        await StackVersionStore.recordSuccess(tx, run, finishedAt);
+      // The spec a run made real becomes its stack's desired state, with the run's success, and
+      // its template and cost the stack's in the inventory.
+      if (succeeded && status === 'succeeded' && run.spec) {
+        const version = await StackVersionStore.recordSuccess(
+          tx,
+          run,
+          finishedAt,
+        );
+        const made = {
+          ...(run.template_ref ? { template_ref: run.template_ref } : {}),
+          ...(run.monthly_cost !== null
+            ? { monthly_cost: run.monthly_cost }
+            : {}),
+          ...(version
+            ? { changed_by: run.created_by ?? null, changed_at: finishedAt }
+            : {}),
+        };
+        if (Object.keys(made).length)
+          await tx('stacks').where(stackKeyOfRun(run)).update(made);
+      }
+      if (status !== run.status)
+        await tx('stacks')
+          .where({ last_run_id: runId })
+          .update({ last_run_status: status });
       await tx('runs')
         .where({ id: runId })
         .update({

@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
-import type {
-  DriftReport,
-  ResourceDrift,
-  StackDrift,
-  StackKey,
+import {
+  isDrifted,
+  type DriftReport,
+  type ResourceDrift,
+  type StackDrift,
+  type StackKey,
 } from '@konductor/plugin-provisioning-common';
 import { iso, stackKeyColumns as keyOf } from './database';
 
@@ -64,6 +65,9 @@ export class StackDriftStore {
       };
       if (previous) await tx('stack_drift').where(keyOf(key)).update(row);
       else await tx('stack_drift').insert({ ...keyOf(key), ...row });
+      await tx('stacks')
+        .where(keyOf(key))
+        .update({ drifted: resources.some(isDrifted) });
     });
     return (await this.get(key))!;
   }

@@ -15,7 +15,8 @@ import { iso, stackKeyColumns as keyOf } from './database';
 import { StackVersionStore } from './StackVersions';
 import { StackDriftStore } from './StackDrift';
 
-function toStack(row: any): ProvisioningStack {
+/** A `stacks` row as the API answers it. */
+export function toStack(row: any): ProvisioningStack {
   const key = {
     accountId: row.account_id,
     region: row.region,

@@ -17,6 +17,7 @@ import {
   type StackDrift,
   type StackKey,
   acceptDrift,
+  isDrifted,
   specValueText,
 } from '@konductor/plugin-provisioning-common';
 import { provisioningApiRef } from '../api';
@@ -84,9 +85,7 @@ export function StackDriftView({
   };
 
   const resources = drift?.resources ?? [];
-  const differing = resources.filter(
-    r => r.state === 'drifted' || r.state === 'missing',
-  );
+  const differing = resources.filter(isDrifted);
   const unchecked = resources.filter(r => r.state === 'unchecked');
   const current = changeForm && drift?.version === version;
   const acceptance =

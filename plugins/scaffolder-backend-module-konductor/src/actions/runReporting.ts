@@ -11,7 +11,7 @@ import {
 
 /**
  * The run a stack action reports (provision or destroy): its identity, its graph, who started
- * it, for a provisioning run the spec it makes real, and an event handler that
+ * it, for a provisioning run the spec it makes real and its monthly cost, and an event handler that
  * mirrors each event into the task log and hands it to the reporter.
  */
 export function reportingRun(
@@ -24,7 +24,7 @@ export function reportingRun(
   spec: StackSpec,
   resources: ProvisioningRunInfo['resources'],
   reporter: ProvisioningReporter | undefined,
-  action: 'provision' | 'destroy',
+  action: { provision: { monthlyCost: number } } | 'destroy',
 ): { run: ProvisioningRunInfo; onEvent: (event: ProvisioningEvent) => void } {
   const run: ProvisioningRunInfo = {
     taskId: ctx.task.id,
@@ -38,7 +38,12 @@ export function reportingRun(
     templateRef: ctx.templateInfo?.entityRef,
     owner: spec.owner,
     complianceLevel: spec.complianceLevel,
-    ...(action === 'provision' ? { spec: desiredStateOf(spec) } : {}),
+    ...(action === 'destroy'
+      ? {}
+      : {
+          spec: desiredStateOf(spec),
+          monthlyCost: action.provision.monthlyCost,
+        }),
   };
   const onEvent = (event: ProvisioningEvent) => {
     if (event.status === 'failed' || event.status === 'run-failed')

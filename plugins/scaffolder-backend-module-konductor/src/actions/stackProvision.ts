@@ -291,7 +291,7 @@ export function createStackProvisionAction(
           catalogType: r.catalogType,
         })),
         options.reporter,
-        'provision',
+        { provision: { monthlyCost: plan.monthlyCost } },
       );
       if (options.reporter)
         ctx.output(

@@ -1,0 +1,332 @@
+import type { Knex } from 'knex';
+import { TestDatabases } from '@backstage/backend-test-utils';
+import type { DatabaseService } from '@backstage/backend-plugin-api';
+import {
+  stackInventoryQuerySchema,
+  type StackInventoryQuery,
+} from '@konductor/plugin-provisioning-common';
+import { provisioningDatabase } from './database';
+import { StackStore } from './StackStore';
+import { RunStore } from './RunStore';
+import { StackDriftStore } from './StackDrift';
+import { StackInventoryStore } from './StackInventory';
+import { INVENTORY_CSV_HEADER, inventoryCsvLines } from './inventoryCsv';
+
+const databases = TestDatabases.create({
+  ids: ['SQLITE_3', 'POSTGRES_15'],
+  disableDocker: true,
+});
+
+const databaseService = (knex: Knex): DatabaseService => ({
+  getClient: async () => knex,
+  migrations: { skip: false },
+});
+
+const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+const TEAM_A = 'group:default/team-a';
+const TEAM_B = 'group:default/team-b';
+
+describe.each(databases.eachSupportedId())(
+  'StackInventoryStore on %s',
+  databaseId => {
+    let stacks: StackStore;
+    let runs: RunStore;
+    let drift: StackDriftStore;
+    let inventory: StackInventoryStore;
+    let seq = 0;
+
+    /** A stack claimed by `owner`, and a run of it by `user` that ends with `end` (or runs). */
+    async function stackWithRun(options: {
+      name: string;
+      environment?: 'dev' | 'staging' | 'prod';
+      owner: string;
+      user?: string;
+      cost?: number;
+      template?: string;
+      end?: 'run-succeeded' | 'run-failed' | 'run-cancelled';
+    }) {
+      const environment = options.environment ?? 'dev';
+      await stacks.claim({
+        accountId: ACCOUNT,
+        region: REGION,
+        name: options.name,
+        environment,
+        owner: options.owner,
+        createdBy: options.user,
+      });
+      const { run } = await runs.createRun({
+        taskId: `task-${(seq += 1)}`,
+        stackId: `${options.name}-${environment}`,
+        stackName: options.name,
+        environment,
+        accountId: ACCOUNT,
+        region: REGION,
+        owner: options.owner,
+        createdBy: options.user,
+        templateRef: options.template,
+        spec: { name: options.name, environment, resources: {} },
+        monthlyCost: options.cost,
+        resources: [],
+      });
+      if (options.end)
+        await runs.appendEvents(run.id, [
+          {
+            seq: 1,
+            at: new Date().toISOString(),
+            status: options.end,
+            message: options.end,
+          },
+        ]);
+      return run;
+    }
+
+    const list = (query: StackInventoryQuery = {}) =>
+      inventory.list(stackInventoryQuerySchema.parse(query));
+
+    beforeAll(async () => {
+      const db = await provisioningDatabase(
+        databaseService(await databases.init(databaseId)),
+      );
+      stacks = new StackStore(db);
+      runs = new RunStore(db);
+      drift = new StackDriftStore(db);
+      inventory = new StackInventoryStore(db);
+      await stackWithRun({
+        name: 'shop',
+        owner: TEAM_A,
+        user: 'user:default/alice',
+        cost: 120.5,
+        template: 'template:default/eks-app-stack',
+        end: 'run-succeeded',
+      });
+      await stackWithRun({
+        name: 'ledger',
+        environment: 'prod',
+        owner: TEAM_A,
+        user: 'user:default/alice',
+        cost: 900,
+        template: 'template:default/eks-app-stack',
+        end: 'run-succeeded',
+      });
+      await stackWithRun({
+        name: 'billing',
+        owner: TEAM_B,
+        user: 'user:default/bob',
+        cost: 40.25,
+        template: 'template:default/sandbox-database',
+        end: 'run-failed',
+      });
+      await stackWithRun({
+        name: 'search',
+        owner: TEAM_B,
+        user: 'user:default/bob',
+        cost: 15,
+        template: 'template:default/sandbox-database',
+      });
+    });
+
+    it('lists each stack with the template, cost and author of its last successful run', async () => {
+      const { items, totalCount } = await list();
+      expect(totalCount).toBe(4);
+      expect(items.map(s => s.name)).toEqual([
+        'billing',
+        'ledger',
+        'search',
+        'shop',
+      ]);
+      expect(items.find(s => s.name === 'shop')).toMatchObject({
+        ref: `${ACCOUNT}/${REGION}/shop-dev`,
+        owner: TEAM_A,
+        environment: 'dev',
+        templateRef: 'template:default/eks-app-stack',
+        monthlyCost: 120.5,
+        createdBy: 'user:default/alice',
+        changedBy: 'user:default/alice',
+        changedAt: expect.any(String),
+        state: 'healthy',
+      });
+      // A failed first run made nothing real: no template, no version, but its cost is unknown.
+      const billing = items.find(s => s.name === 'billing')!;
+      expect(billing.state).toBe('failed');
+      expect(billing.templateRef).toBeUndefined();
+      expect(billing.monthlyCost).toBeUndefined();
+      expect(billing.changedAt).toBeUndefined();
+      expect(items.find(s => s.name === 'search')!.state).toBe('running');
+    });
+
+    it('follows the last run: a retry runs again, and a later success is healthy', async () => {
+      const retried = await stackWithRun({
+        name: 'billing',
+        owner: TEAM_B,
+        user: 'user:default/bob',
+        cost: 40.25,
+        template: 'template:default/sandbox-database',
+      });
+      expect((await list({ text: 'billing' })).items[0].state).toBe('running');
+      await runs.appendEvents(retried.id, [
+        {
+          seq: 1,
+          at: new Date().toISOString(),
+          status: 'run-succeeded',
+          message: 'done',
+        },
+      ]);
+      expect((await list({ text: 'billing' })).items[0]).toMatchObject({
+        state: 'healthy',
+        monthlyCost: 40.25,
+        templateRef: 'template:default/sandbox-database',
+      });
+    });
+
+    it('shows drift from the last scan, and healthy again once a scan finds none', async () => {
+      const key = { accountId: ACCOUNT, region: REGION, stackId: 'shop-dev' };
+      const scan = (state: 'drifted' | 'in-sync') =>
+        drift.report(key, {
+          version: 1,
+          scannedAt: new Date().toISOString(),
+          resources: [
+            {
+              resource: 'db',
+              kind: 'database',
+              state,
+              attributes:
+                state === 'drifted'
+                  ? [{ field: 'allocatedStorage', desired: 20, actual: 50 }]
+                  : [],
+            },
+          ],
+        });
+      await scan('drifted');
+      expect((await list({ state: 'drifted' })).items.map(s => s.name)).toEqual(
+        ['shop'],
+      );
+      await scan('in-sync');
+      expect((await list({ state: 'drifted' })).totalCount).toBe(0);
+    });
+
+    it('filters by owner, environment, template, state, cost range and text', async () => {
+      const names = async (query: StackInventoryQuery) =>
+        (await list(query)).items.map(s => s.name);
+      expect(await names({ owner: TEAM_B })).toEqual(['billing', 'search']);
+      expect(await names({ environment: 'prod' })).toEqual(['ledger']);
+      expect(
+        await names({ template: 'template:default/eks-app-stack' }),
+      ).toEqual(['ledger', 'shop']);
+      expect(await names({ state: 'running' })).toEqual(['search']);
+      expect(await names({ minCost: 40.25, maxCost: 120.5 })).toEqual([
+        'billing',
+        'shop',
+      ]);
+      expect(await names({ minCost: 1000 })).toEqual([]);
+      expect(await names({ text: 'LED' })).toEqual(['ledger']);
+    });
+
+    it('sorts by any column either way, stacks without a cost last', async () => {
+      const names = async (query: StackInventoryQuery) =>
+        (await list(query)).items.map(s => s.name);
+      // search's run has not succeeded yet: its cost is not known.
+      expect(await names({ sort: 'monthlyCost', order: 'desc' })).toEqual([
+        'ledger',
+        'shop',
+        'billing',
+        'search',
+      ]);
+      expect(await names({ sort: 'monthlyCost', order: 'asc' })).toEqual([
+        'billing',
+        'shop',
+        'ledger',
+        'search',
+      ]);
+      await stackWithRun({
+        name: 'broken',
+        owner: TEAM_B,
+        end: 'run-cancelled',
+      });
+      // What needs a look first: failed, drifted, running, then healthy.
+      expect(await names({ sort: 'state' })).toEqual([
+        'broken',
+        'search',
+        'billing',
+        'ledger',
+        'shop',
+      ]);
+      expect((await names({ sort: 'state', order: 'desc' }))[4]).toBe('broken');
+      await stacks.release({
+        accountId: ACCOUNT,
+        region: REGION,
+        stackId: 'broken-dev',
+      });
+      expect(await names({ sort: 'owner', limit: 1, offset: 2 })).toEqual([
+        'billing',
+      ]);
+    });
+
+    it('totals the cost per team over every page, most expensive first', async () => {
+      const all = await list({ limit: 1 });
+      expect(all.items).toHaveLength(1);
+      expect(all.totalCount).toBe(4);
+      expect(all.monthlyCost).toBe(1060.75);
+      expect(all.totals).toEqual([
+        { owner: TEAM_A, stacks: 2, monthlyCost: 1020.5 },
+        { owner: TEAM_B, stacks: 2, monthlyCost: 40.25 },
+      ]);
+    });
+
+    it('narrows everything, totals included, to the stacks the permission allows', async () => {
+      const mine = await inventory.list(stackInventoryQuerySchema.parse({}), {
+        column: 'owner',
+        values: [TEAM_B],
+      });
+      expect(mine.items.map(s => s.owner)).toEqual([TEAM_B, TEAM_B]);
+      expect(mine.totals).toEqual([
+        { owner: TEAM_B, stacks: 2, monthlyCost: 40.25 },
+      ]);
+      const none = await inventory.list(stackInventoryQuerySchema.parse({}), {
+        column: 'owner',
+        values: [],
+      });
+      expect(none.totalCount).toBe(0);
+    });
+
+    it('exports every matching stack as CSV, in pages, quoting what needs it', async () => {
+      const pages: string[] = [];
+      for await (const items of inventory.all(
+        stackInventoryQuerySchema.parse({ sort: 'monthlyCost', order: 'desc' }),
+        undefined,
+        3,
+      ))
+        pages.push(inventoryCsvLines(items));
+      expect(pages).toHaveLength(2);
+      const lines = (INVENTORY_CSV_HEADER + pages.join('')).split('\r\n');
+      expect(lines[0]).toBe(
+        'stack,name,environment,account,region,owner,template,state,monthly_cost_usd,created_by,created_at,changed_by,changed_at,expires_at',
+      );
+      expect(lines[1]).toMatch(
+        /^ledger-prod,ledger,prod,123456789012,us-east-1,group:default\/team-a,template:default\/eks-app-stack,healthy,900\.00,user:default\/alice,/,
+      );
+      expect(lines).toHaveLength(6); // header, four stacks, and the last line's end
+    });
+  },
+);
+
+describe('inventoryCsvLines', () => {
+  it('quotes commas and quotes, and defuses what a spreadsheet would run', () => {
+    const line = inventoryCsvLines([
+      {
+        accountId: ACCOUNT,
+        region: REGION,
+        stackId: 'x-dev',
+        ref: `${ACCOUNT}/${REGION}/x-dev`,
+        name: 'x',
+        environment: 'dev',
+        owner: 'group:default/a,b',
+        createdBy: '=HYPERLINK("evil")',
+        createdAt: '2026-12-04T00:00:00.000Z',
+        state: 'healthy',
+      },
+    ]);
+    expect(line).toContain(',"group:default/a,b",');
+    expect(line).toContain(',"\'=HYPERLINK(""evil"")",');
+  });
+});

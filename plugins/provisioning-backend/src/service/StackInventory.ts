@@ -1,0 +1,165 @@
+import type { Knex } from 'knex';
+import type { PermissionCriteria } from '@backstage/plugin-permission-common';
+import type { StackPermissionQuery } from '@konductor/plugin-provisioning-node';
+import {
+  cents,
+  stackInventoryQuerySchema,
+  type StackInventory,
+  type StackInventoryItem,
+  type StackInventoryTotal,
+  type StackState,
+} from '@konductor/plugin-provisioning-common';
+import type { z } from 'zod/v3';
+import { whereCriteria } from './criteria';
+import { iso } from './database';
+import { toStack } from './StackStore';
+
+/** The inventory's query, parsed (defaults applied). */
+export type InventoryQuery = z.output<typeof stackInventoryQuerySchema>;
+
+/** A stack's state from its columns: its last run first, then its last drift scan. */
+const STATE_SQL = `case
+  when last_run_status = 'running' then 'running'
+  when last_run_status in ('failed', 'cancelled') then 'failed'
+  when drifted then 'drifted'
+  else 'healthy' end`;
+
+/** The states in the order a sort by state lists them: what needs a look first. */
+const STATE_RANK_SQL = `case
+  when last_run_status in ('failed', 'cancelled') then 0
+  when last_run_status = 'running' then 2
+  when drifted then 1
+  else 3 end`;
+
+const SORT_COLUMNS: Record<Exclude<InventoryQuery['sort'], 'state'>, string> = {
+  name: 'name',
+  owner: 'owner',
+  environment: 'environment',
+  template: 'template_ref',
+  createdAt: 'created_at',
+  changedAt: 'changed_at',
+  monthlyCost: 'monthly_cost',
+};
+
+function stateOf(row: any): StackState {
+  if (row.last_run_status === 'running') return 'running';
+  if (row.last_run_status === 'failed' || row.last_run_status === 'cancelled')
+    return 'failed';
+  return row.drifted ? 'drifted' : 'healthy';
+}
+
+function toItem(row: any): StackInventoryItem {
+  return {
+    ...toStack(row),
+    ...(row.template_ref ? { templateRef: row.template_ref } : {}),
+    ...(row.monthly_cost !== null && row.monthly_cost !== undefined
+      ? { monthlyCost: cents(Number(row.monthly_cost)) }
+      : {}),
+    ...(row.changed_by ? { changedBy: row.changed_by } : {}),
+    ...(row.changed_at ? { changedAt: iso(row.changed_at) } : {}),
+    ...(row.last_run_id ? { lastRunId: row.last_run_id } : {}),
+    state: stateOf(row),
+  };
+}
+
+/**
+ * Every stack with its owner, template, cost and state, filtered, sorted and paged in SQL (on
+ * SQLite or PostgreSQL), narrowed to the stacks the caller may read.
+ */
+export class StackInventoryStore {
+  constructor(private readonly db: Knex) {}
+
+  private filtered(
+    query: InventoryQuery,
+    allowed: PermissionCriteria<StackPermissionQuery> | undefined,
+  ): Knex.QueryBuilder {
+    return this.db('stacks').where(builder => {
+      if (query.owner) builder.where('owner', query.owner);
+      if (query.environment) builder.where('environment', query.environment);
+      if (query.template) builder.where('template_ref', query.template);
+      if (query.state) builder.whereRaw(`${STATE_SQL} = ?`, [query.state]);
+      if (query.minCost !== undefined)
+        builder.where('monthly_cost', '>=', query.minCost);
+      if (query.maxCost !== undefined)
+        builder.where('monthly_cost', '<=', query.maxCost);
+      if (query.text) {
+        const like = `%${query.text.toLowerCase()}%`;
+        builder.where(b =>
+          b
+            .whereRaw('lower(name) like ?', [like])
+            .orWhereRaw('lower(stack_id) like ?', [like]),
+        );
+      }
+      if (allowed) whereCriteria(builder, allowed);
+    });
+  }
+
+  private sorted(
+    query: InventoryQuery,
+    builder: Knex.QueryBuilder,
+  ): Knex.QueryBuilder {
+    if (query.sort === 'state')
+      builder.orderByRaw(`${STATE_RANK_SQL} ${query.order}`);
+    else {
+      // Nulls last either way, on both databases (knex's `nulls` option drops the column on
+      // SQLite). The column comes from SORT_COLUMNS, never from the request.
+      const column = SORT_COLUMNS[query.sort];
+      builder.orderByRaw(`(${column} is null) asc, ${column} ${query.order}`);
+    }
+    return builder.orderBy([
+      { column: 'account_id' },
+      { column: 'region' },
+      { column: 'stack_id' },
+    ]);
+  }
+
+  /** A page of the stacks that match, with how many match and their cost per owner. */
+  async list(
+    query: InventoryQuery,
+    allowed?: PermissionCriteria<StackPermissionQuery>,
+  ): Promise<StackInventory> {
+    const filtered = this.filtered(query, allowed);
+    const [rows, totals] = await Promise.all([
+      this.sorted(query, filtered.clone())
+        .limit(query.limit)
+        .offset(query.offset),
+      filtered
+        .clone()
+        .select('owner')
+        .count({ stacks: '*' })
+        .sum({ cost: 'monthly_cost' })
+        .groupBy('owner'),
+    ]);
+    const byOwner: StackInventoryTotal[] = (totals as any[])
+      .map(t => ({
+        owner: t.owner as string,
+        stacks: Number(t.stacks),
+        monthlyCost: cents(Number(t.cost ?? 0)),
+      }))
+      .sort(
+        (a, b) =>
+          b.monthlyCost - a.monthlyCost || a.owner.localeCompare(b.owner),
+      );
+    return {
+      items: rows.map(toItem),
+      totalCount: byOwner.reduce((n, t) => n + t.stacks, 0),
+      monthlyCost: cents(byOwner.reduce((sum, t) => sum + t.monthlyCost, 0)),
+      totals: byOwner,
+    };
+  }
+
+  /** Every stack that matches, sorted, a page at a time (the CSV export). */
+  async *all(
+    query: InventoryQuery,
+    allowed?: PermissionCriteria<StackPermissionQuery>,
+    pageSize = 1000,
+  ): AsyncGenerator<StackInventoryItem[]> {
+    for (let offset = 0; ; offset += pageSize) {
+      const rows = await this.sorted(query, this.filtered(query, allowed))
+        .limit(pageSize)
+        .offset(offset);
+      if (rows.length) yield rows.map(toItem);
+      if (rows.length < pageSize) return;
+    }
+  }
+}
