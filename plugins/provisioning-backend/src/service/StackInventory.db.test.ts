@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 import { TestDatabases } from '@backstage/backend-test-utils';
-import type { DatabaseService } from '@backstage/backend-plugin-api';
+import {
+  resolvePackagePath,
+  type DatabaseService,
+} from '@backstage/backend-plugin-api';
 import {
   stackInventoryQuerySchema,
   type StackInventoryQuery,
@@ -306,6 +309,99 @@ describe.each(databases.eachSupportedId())(
         /^ledger-prod,ledger,prod,123456789012,us-east-1,group:default\/team-a,template:default\/eks-app-stack,healthy,900\.00,user:default\/alice,/,
       );
       expect(lines).toHaveLength(6); // header, four stacks, and the last line's end
+    });
+  },
+);
+
+describe.each(databases.eachSupportedId())(
+  'the inventory migration on %s',
+  databaseId => {
+    it('gives stacks recorded before it their last run, template, author and drift', async () => {
+      const db = await databases.init(databaseId);
+      const directory = resolvePackagePath(
+        '@konductor/plugin-provisioning-backend',
+        'migrations',
+      );
+      await db.migrate.latest({ directory });
+      await db.migrate.down({ directory });
+      const key = { account_id: ACCOUNT, region: REGION, stack_id: 'old-dev' };
+      const at = (minutes: number) =>
+        new Date(Date.UTC(2026, 10, 1, 0, minutes));
+      await db('stacks').insert({
+        ...key,
+        name: 'old',
+        environment: 'dev',
+        owner: TEAM_A,
+        created_at: at(0),
+      });
+      const run = (
+        id: string,
+        minutes: number,
+        status: string,
+        template?: string,
+      ) => ({
+        id,
+        task_id: id,
+        stack_id: 'old-dev',
+        stack_name: 'old',
+        environment: 'dev',
+        account_id: ACCOUNT,
+        region: REGION,
+        template_ref: template ?? null,
+        status,
+        created_at: at(minutes),
+        updated_at: at(minutes),
+        last_seq: 0,
+      });
+      await db('runs').insert([
+        run('r1', 1, 'succeeded', 'template:default/eks-app-stack'),
+        run('r2', 2, 'failed', 'template:default/other'),
+      ]);
+      await db('stack_versions').insert({
+        ...key,
+        version: 1,
+        run_id: 'r1',
+        spec: '{}',
+        changes: '[]',
+        created_by: 'user:default/alice',
+        created_at: at(1),
+      });
+      await db('stack_drift').insert({
+        ...key,
+        version: 1,
+        scanned_at: at(3),
+        resources: JSON.stringify([
+          {
+            resource: 'db',
+            kind: 'database',
+            state: 'missing',
+            attributes: [],
+          },
+        ]),
+      });
+      await db.migrate.latest({ directory });
+      const [item] = (
+        await new StackInventoryStore(db).list(
+          stackInventoryQuerySchema.parse({ text: 'old' }),
+        )
+      ).items;
+      expect(item).toMatchObject({
+        templateRef: 'template:default/eks-app-stack',
+        changedBy: 'user:default/alice',
+        changedAt: at(1).toISOString(),
+        lastRunId: 'r2',
+        state: 'failed',
+      });
+      expect(item.monthlyCost).toBeUndefined();
+      await db('runs').where({ id: 'r2' }).update({ status: 'succeeded' });
+      await db('stacks').where(key).update({ last_run_status: 'succeeded' });
+      expect(
+        (
+          await new StackInventoryStore(db).list(
+            stackInventoryQuerySchema.parse({ text: 'old' }),
+          )
+        ).items[0].state,
+      ).toBe('drifted');
     });
   },
 );
