@@ -3,8 +3,14 @@
  * Konductor's own plugins and modules are added here as they land (see ARCHITECTURE.md).
  */
 import { createBackend } from '@backstage/backend-defaults';
+import { auditorServiceFactory } from '@konductor/plugin-audit-backend';
 
 const backend = createBackend();
+
+// Audit: every plugin's auditor events are logged, as Backstage's auditor does, and those that
+// change something are kept in the audit trail, which admins read on the Audit page.
+backend.add(auditorServiceFactory);
+backend.add(import('@konductor/plugin-audit-backend'));
 
 // Serves the built frontend in production.
 backend.add(import('@backstage/plugin-app-backend'));

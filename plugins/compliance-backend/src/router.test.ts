@@ -162,7 +162,7 @@ describe('the compliance API', () => {
       .set('Authorization', user);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
-    const [header, ...rows] = res.text.trim().split('\n');
+    const [header, ...rows] = res.text.trim().split('\r\n');
     expect(header).toBe(
       'entity,kind,owner,system,environment,level,check,controls,status,message,evaluated_at',
     );
@@ -174,7 +174,7 @@ describe('the compliance API', () => {
     const none = await request(server)
       .get('/api/compliance/export.csv?owner=group:default/nobody')
       .set('Authorization', user);
-    expect(none.text.trim().split('\n')).toHaveLength(1);
+    expect(none.text.trim().split('\r\n')).toHaveLength(1);
   });
 
   it('exports the results as OSCAL assessment results, valid against the schema', async () => {

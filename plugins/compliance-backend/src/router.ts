@@ -29,6 +29,7 @@ import {
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod/v3';
+import { csvLine } from '@konductor/plugin-provisioning-common';
 import {
   ComplianceStore,
   StoreFilter,
@@ -373,10 +374,6 @@ export async function createRouter(
     const attributes = new Map(
       (await store.listEntities(filter)).map(e => [e.entityRef, e]),
     );
-    const cell = (v: unknown) => {
-      const text = String(v ?? '');
-      return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-    };
     const header = [
       'entity',
       'kind',
@@ -390,11 +387,11 @@ export async function createRouter(
       'message',
       'evaluated_at',
     ];
-    const lines = [header.join(',')];
+    const lines = [csvLine(header)];
     for (const r of await store.listResults(filter)) {
       const e = attributes.get(r.entityRef)!;
       lines.push(
-        [
+        csvLine([
           r.entityRef,
           e.kind,
           e.owner,
@@ -406,15 +403,13 @@ export async function createRouter(
           r.status,
           r.message,
           r.evaluatedAt,
-        ]
-          .map(cell)
-          .join(','),
+        ]),
       );
     }
     res
       .type('text/csv')
       .attachment('konductor-compliance.csv')
-      .send(`${lines.join('\n')}\n`);
+      .send(lines.join(''));
   });
 
   // The same results as an OSCAL assessment-results document, for auditors' tools.

@@ -17,6 +17,7 @@ import {
   createCatalogConditionalDecision,
 } from '@backstage/plugin-catalog-backend/alpha';
 import { catalogEntityDeletePermission } from '@backstage/plugin-catalog-common/alpha';
+import { auditReadPermission } from '@konductor/plugin-audit-common';
 import {
   createScaffolderTaskConditionalDecision,
   scaffolderTaskConditions,
@@ -179,6 +180,8 @@ export class KonductorPermissionPolicy implements PermissionPolicy {
     // The Kubernetes proxy sends any request (a pod's log, as well as a delete) to any cluster
     // with the portal's credentials, whoever owns what it touches: admins only.
     if (isPermission(permission, kubernetesProxyPermission)) return DENY;
+    // Who did what, everywhere, with each request's details: admins only.
+    if (isPermission(permission, auditReadPermission)) return DENY;
 
     if (
       isResourcePermission(permission, 'scaffolder-task') &&

@@ -114,7 +114,9 @@ describe('apps delivered through git and Argo CD, to clusters whose endpoint is 
       secretsRoleName: SECRETS_ROLE,
     });
     provider = sandboxProvider(sandbox, [], {
-      imagePullGraceMs: 1000,
+      // The progress deadline of a release whose image does not pull: long enough that a
+      // loaded machine's poll still sees it progressing before Argo CD calls it Degraded.
+      imagePullGraceMs: 4000,
       gitops: gitops(),
     });
   });

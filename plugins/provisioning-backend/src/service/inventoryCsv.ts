@@ -1,4 +1,7 @@
-import type { StackInventoryItem } from '@konductor/plugin-provisioning-common';
+import {
+  csvLine,
+  type StackInventoryItem,
+} from '@konductor/plugin-provisioning-common';
 
 const COLUMNS: [header: string, value: (s: StackInventoryItem) => unknown][] = [
   ['stack', s => s.stackId],
@@ -17,26 +20,12 @@ const COLUMNS: [header: string, value: (s: StackInventoryItem) => unknown][] = [
   ['expires_at', s => s.expiresAt],
 ];
 
-/**
- * One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. A text that a
- * spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) is prefixed with `'`.
- */
-function field(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  let text = String(value);
-  if (/^[=+\-@\t\r]/.test(text) && !/^-?\d+(\.\d+)?$/.test(text))
-    text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 /** The CSV export's header line. */
-export const INVENTORY_CSV_HEADER = `${COLUMNS.map(([h]) => h).join(',')}\r\n`;
+export const INVENTORY_CSV_HEADER = csvLine(COLUMNS.map(([h]) => h));
 
 /** The CSV lines of `items`, one per stack. */
 export function inventoryCsvLines(items: StackInventoryItem[]): string {
   return items
-    .map(
-      item => `${COLUMNS.map(([, value]) => field(value(item))).join(',')}\r\n`,
-    )
+    .map(item => csvLine(COLUMNS.map(([, value]) => value(item))))
     .join('');
 }

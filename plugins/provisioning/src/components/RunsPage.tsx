@@ -12,10 +12,13 @@ import { useRunsPath } from '../routes';
 import { RunPage } from './RunPage';
 import { RunsTable } from './RunsTable';
 import { StackInventoryTable } from './StackInventoryTable';
+import { AuditTable } from './AuditTable';
+import { usePermission } from '@backstage/plugin-permission-react';
+import { auditReadPermission } from '@konductor/plugin-audit-common';
 
 /**
  * `/provisioning`: every run the user may see; `/provisioning/stacks`: every stack (the
- * inventory); `/provisioning/runs/:id`: one run.
+ * inventory); `/provisioning/audit`: the audit trail (admins); `/provisioning/runs/:id`: one run.
  */
 export function ProvisioningPage() {
   return (
@@ -42,6 +45,17 @@ export function ProvisioningPage() {
           </ListPage>
         }
       />
+      <Route
+        path="/audit"
+        element={
+          <ListPage
+            title="Audit trail"
+            intro="Who did what, on what, from which request, and how it ended: every create, change, destroy, cancel, retry, claim and exemption, newest first. Platform admins only."
+          >
+            <AuditTable />
+          </ListPage>
+        }
+      />
       <Route path="/runs/:id" element={<RunPage />} />
     </Routes>
   );
@@ -55,12 +69,25 @@ function ListPage(props: {
 }) {
   const base = useRunsPath();
   const { pathname } = useLocation();
-  const tab = pathname.replace(/\/$/, '').endsWith('/stacks') ? 1 : 0;
+  const audit = usePermission({ permission: auditReadPermission });
+  const tabs = [
+    { label: 'Runs', to: base },
+    { label: 'Stacks', to: `${base}/stacks` },
+    ...(audit.allowed ? [{ label: 'Audit', to: `${base}/audit` }] : []),
+  ];
+  const path = pathname.replace(/\/$/, '');
+  // No tab is selected on a page the user has no tab for (the audit trail, for a developer).
+  const tab = tabs.findIndex(t => t.to.replace(/\/$/, '') === path);
   return (
     <Box sx={{ p: 3 }}>
-      <Tabs value={tab} sx={{ mb: 2 }} aria-label="Provisioning views">
-        <Tab label="Runs" component={RouterLink} to={base} />
-        <Tab label="Stacks" component={RouterLink} to={`${base}/stacks`} />
+      <Tabs
+        value={tab < 0 ? false : tab}
+        sx={{ mb: 2 }}
+        aria-label="Provisioning views"
+      >
+        {tabs.map(t => (
+          <Tab key={t.label} label={t.label} component={RouterLink} to={t.to} />
+        ))}
       </Tabs>
       <Typography variant="h4" component="h1" gutterBottom>
         {props.title}

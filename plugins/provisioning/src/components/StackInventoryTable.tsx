@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { Link as RouterLink, useSearchParams } from 'react-router-dom';
+import { Link as RouterLink } from 'react-router-dom';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -30,6 +30,7 @@ import {
 import { provisioningApiRef } from '../api';
 import { useRunsPath } from '../routes';
 import { StatusChip } from './StatusChip';
+import { downloadCsv, useUrlQuery } from './urlQuery';
 
 /** The run status whose colour each stack state takes. */
 const STATE_TONES: Record<StackState, string> = {
@@ -87,14 +88,11 @@ type Loaded =
 export function StackInventoryTable() {
   const client = useApi(provisioningApiRef);
   const runsPath = useRunsPath();
-  const [params, setParams] = useSearchParams();
+  const { values: filters, params, update } = useUrlQuery(FILTERS);
   const [loaded, setLoaded] = useState<Loaded>({ state: 'loading' });
   const [attempt, setAttempt] = useState(0);
   const [exportError, setExportError] = useState<Error>();
 
-  const filters = Object.fromEntries(
-    FILTERS.map(f => [f, params.get(f) ?? '']),
-  ) as Record<(typeof FILTERS)[number], string>;
   const sort = params.get('sort') ?? 'name';
   const order = params.get('order') === 'desc' ? 'desc' : 'asc';
   const pageSize = Number(params.get('limit') ?? 25);
@@ -109,20 +107,6 @@ export function StackInventoryTable() {
     offset: page * pageSize,
   };
   const queryKey = JSON.stringify(query);
-
-  /** Sets URL parameters (empty: removed); a filter change goes back to the first page. */
-  const update = (changes: Record<string, string>) =>
-    setParams(
-      current => {
-        const next = new URLSearchParams(current);
-        for (const [k, v] of Object.entries(changes))
-          if (v) next.set(k, v);
-          else next.delete(k);
-        if (!('page' in changes)) next.delete('page');
-        return next;
-      },
-      { replace: true },
-    );
 
   useEffect(() => {
     let stale = false;
@@ -144,15 +128,7 @@ export function StackInventoryTable() {
   const exportCsv = async () => {
     setExportError(undefined);
     try {
-      const csv = await client.exportStacksCsv(query);
-      const url = URL.createObjectURL(
-        new Blob([csv], { type: 'text/csv;charset=utf-8' }),
-      );
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = 'konductor-stacks.csv';
-      a.click();
-      URL.revokeObjectURL(url);
+      downloadCsv(await client.exportStacksCsv(query), 'konductor-stacks.csv');
     } catch (e) {
       setExportError(e as Error);
     }
