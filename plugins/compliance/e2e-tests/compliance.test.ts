@@ -68,7 +68,7 @@ test('an entity shows its compliance card and tab; the dashboard shows the postu
     page.getByRole('button', { name: 'Export CSV' }).click(),
   ]);
   const csv = fs.readFileSync((await download.path())!, 'utf8');
-  expect(csv.split('\n')[0]).toBe(
+  expect(csv.split('\r\n')[0]).toBe(
     'entity,kind,owner,system,environment,level,check,controls,status,message,evaluated_at',
   );
   expect(csv).toContain('component:default/konductor-backend,Component,');
