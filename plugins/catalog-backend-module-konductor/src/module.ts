@@ -13,6 +13,7 @@ import {
 import { ServiceDefinitionProcessor } from './ServiceDefinitionProcessor';
 import { ProvisionedResourcesProvider } from './ProvisionedResourcesProvider';
 import { EksClusterProvider } from './EksClusterProvider';
+import { RefreshTrigger } from './RefreshTrigger';
 import { awsClientFactoryServiceRef } from '@konductor/plugin-provisioning-node';
 
 /**
@@ -111,22 +112,16 @@ export const catalogModuleKonductor = createBackendModule({
 
         // A run that ends changes what exists (its resources, and the clusters it created or
         // deleted), and a drift scan only what is tagged drifted: refresh at once rather than at
-        // the next tick. A refresh already running reads the finished run too, so a sweep's many
-        // reports start few refreshes.
+        // the next tick, and again after a refresh that is running, which may have read the runs
+        // before this change.
+        const trigger = new RefreshTrigger({ scheduler, logger });
         await events.subscribe({
           id: 'konductor-provisioned-resources',
           topics: [RUN_FINISHED_TOPIC, DRIFT_REPORTED_TOPIC],
           onEvent: async ({ topic }) => {
-            const refreshed = [
-              'konductor-provisioned-resources',
-              ...(eks.length && topic === RUN_FINISHED_TOPIC
-                ? ['konductor-eks-clusters']
-                : []),
-            ];
-            for (const task of refreshed)
-              await scheduler
-                .triggerTask(task)
-                .catch(e => logger.debug(`${task} not triggered: ${e}`));
+            void trigger.request('konductor-provisioned-resources');
+            if (eks.length && topic === RUN_FINISHED_TOPIC)
+              void trigger.request('konductor-eks-clusters');
           },
         });
       },
