@@ -34,6 +34,22 @@ export interface Config {
         /** The template whose task destroys an expired stack (default template:default/destroy-stack). */
         destroyTemplate?: string;
       };
+      /**
+       * Monthly cost budgets (USD) and stack quotas per group and environment. An entry without
+       * an owner is every group's in its environment; one with an owner is that group's. An admin's
+       * setting in the portal wins over both. A request that would go over is refused with the
+       * numbers; the group is notified when its stacks reach 80 % and 100 % of its budget.
+       */
+      budgets?: Array<{
+        /** A group entity ref such as group:default/team-a; unset: every group. */
+        owner?: string;
+        /** dev, staging or prod. */
+        environment: string;
+        /** The monthly cost budget in USD; unset: no budget. */
+        monthlyCost?: number;
+        /** How many stacks the group may have there; unset: no quota. */
+        stacks?: number;
+      }>;
     };
   };
 }

@@ -8,6 +8,7 @@ import {
 } from '@backstage/plugin-kubernetes-common';
 import type { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import {
+  provisioningBudgetUpdatePermission,
   provisioningRunRetryPermission,
   provisioningStackDestroyPermission,
   provisioningStackReadPermission,
@@ -113,6 +114,17 @@ describe('KonductorPermissionPolicy', () => {
         alice,
       ),
     ).toEqual({ result: AuthorizeResult.ALLOW });
+  });
+
+  it('lets admins alone set budgets and quotas', async () => {
+    const policy = policyWith({ admins: ['group:default/platform-admins'] });
+    const set = { permission: provisioningBudgetUpdatePermission };
+    expect(await policy.handle(set, alice)).toEqual({
+      result: AuthorizeResult.DENY,
+    });
+    expect(await policy.handle(set, carol)).toEqual({
+      result: AuthorizeResult.ALLOW,
+    });
   });
 
   it('refuses settings that name no owner action, saying which to use', () => {

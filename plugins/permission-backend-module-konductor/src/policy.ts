@@ -34,6 +34,7 @@ import {
 import {
   ENVIRONMENTS,
   RESOURCE_TYPE_PROVISIONING_STACK,
+  provisioningBudgetUpdatePermission,
   provisioningRunCancelPermission,
   provisioningRunRetryPermission,
   provisioningStackCreatePermission,
@@ -182,6 +183,9 @@ export class KonductorPermissionPolicy implements PermissionPolicy {
     if (isPermission(permission, kubernetesProxyPermission)) return DENY;
     // Who did what, everywhere, with each request's details: admins only.
     if (isPermission(permission, auditReadPermission)) return DENY;
+    // Budgets and quotas bind every team: admins set them.
+    if (isPermission(permission, provisioningBudgetUpdatePermission))
+      return DENY;
 
     if (
       isResourcePermission(permission, 'scaffolder-task') &&

@@ -6,9 +6,11 @@ import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import {
+  provisioningBudgetUpdatePermission,
   provisioningPermissions,
   RUN_FINISHED_TOPIC,
   type RunFinishedEvent,
+  type TeamBudget,
 } from '@konductor/plugin-provisioning-common';
 import {
   argoCdHubFromConfig,
@@ -32,6 +34,9 @@ import { StackAccess } from './service/StackAccess';
 import { AppDeliveries } from './service/AppDeliveries';
 import { StackExpiry } from './service/StackExpiry';
 import { expiryPolicyFromConfig } from './service/expiryConfig';
+import { TeamBudgets } from './service/TeamBudgets';
+import { budgetsFromConfig } from './service/budgetsConfig';
+import { BudgetAlerts } from './service/BudgetAlerts';
 
 /** The provisioning backend: records who owns each stack and every provisioning run, and serves them. */
 export const provisioningPlugin = createBackendPlugin({
@@ -80,6 +85,9 @@ export const provisioningPlugin = createBackendPlugin({
               stack ? stackPermissionResource(stack) : undefined,
             ),
         });
+        permissionsRegistry.addPermissions([
+          provisioningBudgetUpdatePermission,
+        ]);
         const access = new StackAccess(
           permissions,
           permissionsRegistry.getPermissionRuleset(
@@ -99,6 +107,7 @@ export const provisioningPlugin = createBackendPlugin({
         const versions = new StackVersionStore(db);
         const drift = new StackDriftStore(db);
         const scans = new DriftScanRequests({ drift, versions, events });
+        const budgets = new TeamBudgets(db, budgetsFromConfig(config));
         httpRouter.use(
           await createRouter({
             store,
@@ -116,6 +125,8 @@ export const provisioningPlugin = createBackendPlugin({
               hub: argoCdHubFromConfig(config),
             }),
             expiry,
+            budgets,
+            permissions,
             ...services,
           }),
         );
@@ -138,6 +149,32 @@ export const provisioningPlugin = createBackendPlugin({
             } catch (e) {
               services.logger.warn(
                 `No drift scan asked after run ${runId}: ${e}`,
+              );
+            }
+          },
+        });
+
+        // A run that ends may bring its owner to 80 % or 100 % of their budget: they are told.
+        const alerts = new BudgetAlerts({
+          budgets,
+          notifications,
+          logger: services.logger,
+        });
+        await events.subscribe({
+          id: 'provisioning-budget-alerts',
+          topics: [RUN_FINISHED_TOPIC],
+          onEvent: async ({ eventPayload }) => {
+            const { runId } = eventPayload as RunFinishedEvent;
+            try {
+              const run = await store.getRun(runId);
+              if (run.owner)
+                await alerts.check(
+                  run.owner,
+                  run.environment as TeamBudget['environment'],
+                );
+            } catch (e) {
+              services.logger.warn(
+                `No budget alert checked after run ${runId}: ${e}`,
               );
             }
           },

@@ -1120,3 +1120,217 @@ describe("provisioning API for a user who may not see other groups' stacks", () 
     });
   });
 });
+
+describe('budgets and quotas through the API', () => {
+  let admin = false;
+  const notified: any[] = [];
+  let server: any;
+  const asUser = mockCredentials.user.header('user:default/alice');
+  const claim = (name: string, monthlyCost: number) =>
+    request(server)
+      .post('/api/provisioning/stacks/claims')
+      .set('Authorization', asUser)
+      .send({
+        accountId: '123456789012',
+        region: 'us-east-1',
+        name,
+        environment: 'dev',
+        owner: 'group:default/team-a',
+        monthlyCost,
+      });
+
+  beforeAll(async () => {
+    ({ server } = await startTestBackend({
+      features: [
+        provisioningPlugin,
+        mockServices.database.factory(),
+        createServiceFactory({
+          service: notificationService,
+          deps: {},
+          factory: () => ({ send: async (n: any) => void notified.push(n) }),
+        }),
+        mockServices.rootConfig.factory({
+          data: {
+            app: { baseUrl: 'http://localhost:3000' },
+            konductor: {
+              provisioning: {
+                budgets: [{ environment: 'dev', monthlyCost: 100, stacks: 1 }],
+              },
+            },
+          },
+        }),
+        createServiceFactory({
+          service: coreServices.permissions,
+          deps: {},
+          factory: () => {
+            const decide = (r: any) => ({
+              result:
+                r.permission.name !== 'provisioning.budget.update' || admin
+                  ? AuthorizeResult.ALLOW
+                  : AuthorizeResult.DENY,
+            });
+            return {
+              authorize: async (requests: any[]) => requests.map(decide),
+              authorizeConditional: async (requests: any[]) =>
+                requests.map(decide),
+            };
+          },
+        }),
+        createServiceFactory({
+          service: signalsServiceRef,
+          deps: {},
+          factory: () => ({ publish: async () => {} }),
+        }),
+      ],
+    }));
+  });
+
+  it('refuses a claim over the budget or the quota with the numbers, and says so before', async () => {
+    const over = await claim('big', 150);
+    expect(over.status).toBe(403);
+    expect(over.body.error.message).toBe(
+      'Over budget: group:default/team-a in dev has a budget of $100.00/month; its stacks commit $0.00 and this request adds $150.00, $50.00 over: choose smaller resources, destroy a stack, or ask a platform admin to raise the budget',
+    );
+    expect((await claim('small', 60)).status).toBe(201);
+    const second = await claim('other', 10);
+    expect(second.status).toBe(403);
+    expect(second.body.error.message).toMatch(
+      /^Over quota: group:default\/team-a in dev may have 1 stack and has 1/,
+    );
+    const availability = await request(server)
+      .get('/api/provisioning/stacks/availability')
+      .query({
+        accountId: '123456789012',
+        region: 'us-east-1',
+        name: 'other',
+        environment: 'dev',
+        owner: 'group:default/team-a',
+        monthlyCost: '10',
+      })
+      .set('Authorization', asUser);
+    expect(availability.body).toMatchObject({
+      available: true,
+      budget: {
+        newStack: true,
+        adds: 10,
+        budget: { stacks: 1, stackCount: 1, source: 'config' },
+      },
+    });
+    expect(availability.body.budget.refusal).toMatch(/^Over quota/);
+  });
+
+  it("lets admins alone set a group's limits, over config's, and refuses bad ones saying what to change", async () => {
+    const limits = {
+      owner: 'group:default/team-a',
+      environment: 'dev',
+      monthlyCost: 500,
+      stacks: 2,
+    };
+    admin = false;
+    const refused = await request(server)
+      .put('/api/provisioning/budgets')
+      .set('Authorization', asUser)
+      .send(limits);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toBe(
+      'Only platform admins may set budgets and quotas',
+    );
+    admin = true;
+    const bad = await request(server)
+      .put('/api/provisioning/budgets')
+      .set('Authorization', asUser)
+      .send({ ...limits, stacks: -1, owner: 'team-a' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toBe(
+      'Invalid budget: owner: must be a group entity ref such as group:default/team-a; stacks: must be 0 or more',
+    );
+    const set = await request(server)
+      .put('/api/provisioning/budgets')
+      .set('Authorization', asUser)
+      .send(limits);
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({
+      ...limits,
+      source: 'portal',
+      updatedBy: 'user:default/alice',
+      committed: 0,
+      stackCount: 1,
+    });
+    expect((await claim('other', 10)).status).toBe(201);
+    const list = await request(server)
+      .get('/api/provisioning/budgets')
+      .set('Authorization', asUser);
+    expect(list.body.items).toEqual([
+      expect.objectContaining({ ...limits, stackCount: 2 }),
+    ]);
+    const withdrawn = await request(server)
+      .delete('/api/provisioning/budgets')
+      .query({ owner: limits.owner, environment: 'dev' })
+      .set('Authorization', asUser);
+    expect(withdrawn.body).toMatchObject({ source: 'config', stacks: 1 });
+  });
+
+  it('tells the team once when a run brings its stacks to 80 % of the budget', async () => {
+    admin = true;
+    const owner = 'group:default/team-a';
+    await request(server)
+      .put('/api/provisioning/budgets')
+      .set('Authorization', asUser)
+      .send({ owner, environment: 'staging', monthlyCost: 100, stacks: null })
+      .expect(200);
+    const succeed = async (name: string, monthlyCost: number) => {
+      const target = { accountId: '123456789012', region: 'us-east-1' };
+      await request(server)
+        .post('/api/provisioning/stacks/claims')
+        .set('Authorization', asUser)
+        .send({ ...target, name, environment: 'staging', owner, monthlyCost })
+        .expect(201);
+      const run = await request(server)
+        .post('/api/provisioning/runs')
+        .set('Authorization', mockCredentials.service.header())
+        .send({
+          ...target,
+          taskId: `task-${name}`,
+          stackId: `${name}-staging`,
+          stackName: name,
+          environment: 'staging',
+          owner,
+          spec: { name, environment: 'staging', resources: {} },
+          monthlyCost,
+          resources: [{ resource: 'network', dependsOn: [] }],
+        })
+        .expect(201);
+      await request(server)
+        .post(`/api/provisioning/runs/${run.body.id}/events`)
+        .set('Authorization', mockCredentials.service.header())
+        .send({
+          events: [
+            {
+              seq: 1,
+              at: new Date().toISOString(),
+              status: 'run-succeeded',
+              message: 'done',
+            },
+          ],
+        })
+        .expect(200);
+    };
+    const budgetNotices = () =>
+      notified.filter(n => n.payload.topic === 'provisioning-budget');
+    await succeed('first', 70);
+    await succeed('second', 15);
+    // The alert follows the run's end through the events service: wait for it, not for a time.
+    for (let i = 0; i < 200 && budgetNotices().length < 1; i++)
+      await new Promise(resolve => setImmediate(resolve));
+    expect(budgetNotices()).toEqual([
+      {
+        recipients: { type: 'entity', entityRef: owner },
+        payload: expect.objectContaining({
+          title: 'group:default/team-a has reached 80 % of its staging budget',
+          description:
+            'Its staging stacks commit $85.00 a month of a budget of $100.00.',
+        }),
+      },
+    ]);
+  });
+});

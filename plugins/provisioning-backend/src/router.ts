@@ -11,6 +11,7 @@ import type {
   AuditorService,
   BackstageCredentials,
   HttpAuthService,
+  PermissionsService,
 } from '@backstage/backend-plugin-api';
 import {
   createRunRequestSchema,
@@ -56,6 +57,9 @@ import { DriftScanRequests } from './service/DriftScanRequests';
 import type { EventsService } from '@backstage/plugin-events-node';
 import { StackAccess } from './service/StackAccess';
 import { StackOwnership } from './service/StackOwnership';
+import { parse } from './parse';
+import type { TeamBudgets } from './service/TeamBudgets';
+import { createBudgetsRouter } from './budgetsRouter';
 import { AppDeliveries } from './service/AppDeliveries';
 
 const runQuerySchema = z
@@ -88,21 +92,6 @@ const desiredStatesQuerySchema = z
   })
   .strict();
 
-/** Parses with `schema`, or throws one InputError naming every bad field. */
-function parse<T extends z.ZodTypeAny>(
-  schema: T,
-  value: unknown,
-  what: string,
-): z.output<T> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new InputError(
-    `Invalid ${what}: ${result.error.issues
-      .map(i => `${i.path.join('.') || '(body)'}: ${i.message}`)
-      .join('; ')}`,
-  );
-}
-
 /** Options of {@link createRouter}. */
 export interface RouterOptions {
   store: RunStore;
@@ -127,7 +116,10 @@ export interface RouterOptions {
   deliveries: AppDeliveries;
   /** The platform's expiry default and maximum. */
   expiry: ExpiryPolicy;
+  /** Groups' budgets and quotas, and what their stacks commit. */
+  budgets: TeamBudgets;
   httpAuth: HttpAuthService;
+  permissions: PermissionsService;
   auditor: AuditorService;
   /**
    * How long an event stream stays open before the server ends it (the page reconnects from its
@@ -159,10 +151,12 @@ export async function createRouter(
     access,
     deliveries,
     expiry,
+    budgets,
     httpAuth,
+    permissions,
     auditor,
   } = options;
-  const ownership = new StackOwnership(stacks, access, expiry);
+  const ownership = new StackOwnership(stacks, access, expiry, budgets);
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
   // Runs change by the second: no answer may be served from a cache (nor revalidated with a 304).
@@ -170,6 +164,8 @@ export async function createRouter(
     res.set('Cache-Control', 'no-store');
     next();
   });
+
+  router.use(createBudgetsRouter({ budgets, httpAuth, permissions, auditor }));
 
   // ---- stacks ---------------------------------------------------------------------------------
 

@@ -1,3 +1,4 @@
+import type { BudgetLimits, TeamBudget } from './budgets';
 import { ResponseError } from '@backstage/errors';
 import { fetchEventSource } from '@microsoft/fetch-event-source';
 import type { ProvisioningEvent } from './events';
@@ -115,6 +116,23 @@ export class ProvisioningClient {
     return (
       await this.send('GET', `/stacks/export.csv${queryString(filters)}`)
     ).text();
+  }
+
+  /** Every group's budget and quota per environment, with what its stacks commit. */
+  listBudgets(): Promise<{ items: TeamBudget[] }> {
+    return this.request('GET', '/budgets');
+  }
+
+  /** Sets a group's budget and quota in an environment (platform admins). */
+  setBudget(limits: BudgetLimits): Promise<TeamBudget> {
+    return this.request('PUT', '/budgets', limits);
+  }
+
+  /** Withdraws the portal's setting: config's budget applies again (platform admins). */
+  withdrawBudget(
+    key: Pick<BudgetLimits, 'owner' | 'environment'>,
+  ): Promise<TeamBudget> {
+    return this.request('DELETE', `/budgets${queryString(key)}`);
   }
 
   /**

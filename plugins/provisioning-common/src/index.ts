@@ -14,6 +14,7 @@ export { stackSpecJsonSchema, stackSpecJsonSchemaOf } from './jsonSchema';
 export * from './runs';
 export * from './stacks';
 export * from './inventory';
+export * from './budgets';
 export { csvLine } from './csv';
 export * from './expiry';
 export * from './versions';

@@ -1,3 +1,4 @@
+import type { BudgetStanding } from './budgets';
 import { z } from 'zod/v3';
 import { ENVIRONMENTS, stackTargetSchema } from './stackSpec';
 import { expiryDateSchema } from './expiry';
@@ -80,6 +81,11 @@ export const stackClaimRequestSchema = z
       ),
     /** A new stack's expiry; a stack that exists keeps its own (*Extend* moves it). */
     expiresAt: expiryDateSchema.optional(),
+    /** The planned monthly cost in USD, checked against the owner's budget. */
+    monthlyCost: z.coerce
+      .number()
+      .min(0, 'must be a number of US dollars, 0 or more')
+      .optional(),
   })
   .strict();
 /** What {@link stackClaimRequestSchema} accepts. */
@@ -100,6 +106,8 @@ export interface StackAvailability {
   owner?: string;
   /** Why it is not available, in words that say what to change. */
   reason?: string;
+  /** The request in its owner's budget, when the query names the owner and the cost. */
+  budget?: BudgetStanding;
 }
 
 /**

@@ -322,8 +322,15 @@ describe.each(databases.eachSupportedId())(
         '@konductor/plugin-provisioning-backend',
         'migrations',
       );
+      // The schema just before the inventory's migration: undo the later ones, then it.
       await db.migrate.latest({ directory });
-      await db.migrate.down({ directory });
+      for (;;) {
+        const [done] = await db.migrate.list({ directory });
+        const last: { name: string } | string = done[done.length - 1];
+        const name = typeof last === 'string' ? last : last.name;
+        await db.migrate.down({ directory });
+        if (name === '20261207000000_stack_inventory.js') break;
+      }
       const key = { account_id: ACCOUNT, region: REGION, stack_id: 'old-dev' };
       const at = (minutes: number) =>
         new Date(Date.UTC(2026, 10, 1, 0, minutes));

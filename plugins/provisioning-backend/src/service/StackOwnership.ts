@@ -3,7 +3,7 @@ import type {
   BackstageServicePrincipal,
   BackstageUserPrincipal,
 } from '@backstage/backend-plugin-api';
-import { ConflictError, InputError } from '@backstage/errors';
+import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
 import {
   ExpiryPolicy,
   expiryRefusal,
@@ -11,6 +11,9 @@ import {
   ProvisioningStack,
   StackAvailability,
   StackClaimRequest,
+  StackKey,
+  BudgetStanding,
+  budgetRefusal,
   provisioningStackCreatePermission,
   provisioningStackReadPermission,
   provisioningStackUpdatePermission,
@@ -20,6 +23,7 @@ import {
 import { stackPermissionResource } from '@konductor/plugin-provisioning-node';
 import type { StackAccess } from './StackAccess';
 import type { StackStore } from './StackStore';
+import type { TeamBudgets } from './TeamBudgets';
 
 /**
  * Claims of stacks for their owners: a stack nobody has is claimed for the requested owner when
@@ -27,13 +31,15 @@ import type { StackStore } from './StackStore';
  * of the same owner is claimed again when the caller may change it; a stack of another owner is
  * refused, naming the owner to callers who may see the stack (the policy's `othersSeeStacks`).
  * A new dev or staging stack gets the expiry asked for (within the platform's maximum) or the
- * platform's default; a stack that exists keeps its own.
+ * platform's default; a stack that exists keeps its own. A claim that would take its owner over
+ * their budget or stack quota in the environment is refused with the numbers.
  */
 export class StackOwnership {
   constructor(
     private readonly store: StackStore,
     private readonly access: StackAccess,
     private readonly expiry: ExpiryPolicy,
+    private readonly budgets: TeamBudgets,
   ) {}
 
   async claim(
@@ -50,6 +56,7 @@ export class StackOwnership {
     const existing = await this.store.get(key);
     if (existing) {
       await this.mayChange(credentials, existing, request.owner);
+      await this.withinBudget(key, request);
       return { stack: existing, created: false };
     }
     await this.access.require(
@@ -66,6 +73,7 @@ export class StackOwnership {
       request.expiresAt &&
       expiryRefusal(request.environment, request.expiresAt, this.expiry);
     if (refusal) throw new InputError(refusal);
+    await this.withinBudget(key, request);
     const claimed = await this.store.claim({
       ...request,
       expiresAt: initialExpiry(
@@ -79,9 +87,38 @@ export class StackOwnership {
           : undefined,
     });
     // Another request claimed it between the read and the write.
-    if (!claimed.created)
+    if (!claimed.created) {
       await this.mayChange(credentials, claimed.stack, request.owner);
+      return claimed;
+    }
+    // Two new stacks claimed at once may both have fit the quota: the one over it lets go.
+    const { budget } = await this.budgets.standing(
+      { ...key, owner: request.owner, environment: request.environment },
+      undefined,
+    );
+    if (budget.stacks !== null && budget.stackCount > budget.stacks) {
+      await this.store.release(key);
+      throw new NotAllowedError(
+        budgetRefusal(
+          { ...budget, stackCount: budget.stackCount - 1 },
+          0,
+          true,
+        ),
+      );
+    }
     return claimed;
+  }
+
+  /** Refuses a request that takes its owner over their budget or quota, with the numbers. */
+  private async withinBudget(
+    key: StackKey,
+    request: Pick<StackClaimRequest, 'owner' | 'environment' | 'monthlyCost'>,
+  ) {
+    const { refusal } = await this.budgets.standing(
+      { ...key, owner: request.owner, environment: request.environment },
+      request.monthlyCost,
+    );
+    if (refusal) throw new NotAllowedError(refusal);
   }
 
   /** Refuses a claim of `stack` for `owner` unless it is the stack's owner and the caller may change it. */
@@ -126,7 +163,12 @@ export class StackOwnership {
         [stackPermissionResource(existing)],
       );
       return mayChange
-        ? { stackId, available: true, owner: existing.owner }
+        ? {
+            stackId,
+            available: true,
+            owner: existing.owner,
+            ...(await this.budgetOf(query)),
+          }
         : {
             stackId,
             available: false,
@@ -141,12 +183,31 @@ export class StackOwnership {
       [{ stackId, environment: query.environment, owner: query.owner }],
     );
     return mayCreate
-      ? { stackId, available: true }
+      ? { stackId, available: true, ...(await this.budgetOf(query)) }
       : {
           stackId,
           available: false,
           reason: `You may not create stacks for ${query.owner}: choose an owner group you belong to`,
         };
+  }
+
+  /** The request in its owner's budget, when it names its cost. */
+  private async budgetOf(
+    query: Omit<StackClaimRequest, 'owner'> & { owner?: string },
+  ): Promise<{ budget?: BudgetStanding }> {
+    if (!query.owner || query.monthlyCost === undefined) return {};
+    return {
+      budget: await this.budgets.standing(
+        {
+          accountId: query.accountId,
+          region: query.region,
+          stackId: stackIdFor(query.name, query.environment),
+          owner: query.owner,
+          environment: query.environment,
+        },
+        query.monthlyCost,
+      ),
+    };
   }
 
   /** Why `stack` cannot be had by `owner`, naming its owner only to a caller who may see the stack. */

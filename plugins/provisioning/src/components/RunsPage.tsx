@@ -13,12 +13,13 @@ import { RunPage } from './RunPage';
 import { RunsTable } from './RunsTable';
 import { StackInventoryTable } from './StackInventoryTable';
 import { AuditTable } from './AuditTable';
+import { BudgetsTable } from './BudgetsTable';
 import { usePermission } from '@backstage/plugin-permission-react';
 import { auditReadPermission } from '@konductor/plugin-audit-common';
 
 /**
  * `/provisioning`: every run the user may see; `/provisioning/stacks`: every stack (the
- * inventory); `/provisioning/audit`: the audit trail (admins); `/provisioning/runs/:id`: one run.
+ * inventory); `/provisioning/budgets`: groups' budgets and quotas; `/provisioning/audit`: the audit trail (admins); `/provisioning/runs/:id`: one run.
  */
 export function ProvisioningPage() {
   return (
@@ -42,6 +43,17 @@ export function ProvisioningPage() {
             intro="Every stack you may see, with its owner, template, state and monthly cost estimate. Filters and sort are kept in the address, to share a view."
           >
             <StackInventoryTable />
+          </ListPage>
+        }
+      />
+      <Route
+        path="/budgets"
+        element={
+          <ListPage
+            title="Budgets"
+            intro="Each group's monthly cost budget and stack quota per environment, and what its stacks commit. A request that would go over is refused with the numbers; the group is notified at 80 % and 100 %. Platform admins set them here, over the platform's configuration."
+          >
+            <BudgetsTable />
           </ListPage>
         }
       />
@@ -73,6 +85,7 @@ function ListPage(props: {
   const tabs = [
     { label: 'Runs', to: base },
     { label: 'Stacks', to: `${base}/stacks` },
+    { label: 'Budgets', to: `${base}/budgets` },
     ...(audit.allowed ? [{ label: 'Audit', to: `${base}/audit` }] : []),
   ];
   const path = pathname.replace(/\/$/, '');

@@ -20,6 +20,7 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import {
+  type BudgetStanding,
   type ChangePlan,
   type ResourceChange,
   specValueText,
@@ -124,6 +125,46 @@ function ChangeTable({
   );
 }
 
+/** The request in its owner's budget and quota: what they commit, what this adds, the limits. */
+function BudgetPanel({ standing }: { standing: BudgetStanding }) {
+  const { budget, adds, newStack, refusal } = standing;
+  if (budget.source === 'none') return null;
+  const after = budget.committed + adds;
+  const lines = [
+    budget.monthlyCost !== null &&
+      `Budget: ${usd(budget.monthlyCost)}/month. Committed: ${usd(
+        budget.committed,
+      )}. This request ${adds >= 0 ? 'adds' : 'saves'} ${usd(
+        Math.abs(adds),
+      )}: ${usd(after)} (${Math.round(
+        budget.monthlyCost ? (after / budget.monthlyCost) * 100 : 100,
+      )} % of the budget).`,
+    budget.stacks !== null &&
+      `Stacks: ${budget.stackCount} of ${budget.stacks}${
+        newStack ? ', and this request adds one' : ''
+      }.`,
+  ].filter(Boolean);
+  const title = `${budget.owner} in ${budget.environment}`;
+  return refusal ? (
+    <Alert severity="error" aria-label="Budget">
+      <AlertTitle>
+        Over the budget or quota of {title}: nothing will be created
+      </AlertTitle>
+      {refusal}
+      {lines.map(line => (
+        <div key={line as string}>{line}</div>
+      ))}
+    </Alert>
+  ) : (
+    <Alert severity="info" aria-label="Budget">
+      <AlertTitle>Within the budget of {title}</AlertTitle>
+      {lines.map(line => (
+        <div key={line as string}>{line}</div>
+      ))}
+    </Alert>
+  );
+}
+
 /** The field's value: one line per stack, shown again on the review step. */
 export function summaryLine(previews: StackPreview[]): string {
   return previews
@@ -133,9 +174,9 @@ export function summaryLine(previews: StackPreview[]): string {
           p.compliance.level
         }): ${p.compliance.allowed ? 'passes' : 'refused'}${
           p.ownership && !p.ownership.available ? '; name: unavailable' : ''
-        }${p.preflight.length ? '; cannot be created' : ''}${
-          p.changes ? changeSummary(p.changes) : ''
-        }`,
+        }${p.ownership?.budget?.refusal ? '; over budget' : ''}${
+          p.preflight.length ? '; cannot be created' : ''
+        }${p.changes ? changeSummary(p.changes) : ''}`,
     )
     .join('\n');
 }
@@ -183,6 +224,9 @@ function StackTable({ preview }: { preview: StackPreview }) {
           </AlertTitle>
           {ownership.reason}
         </Alert>
+      )}
+      {ownership?.available && ownership.budget && (
+        <BudgetPanel standing={ownership.budget} />
       )}
       {preflight.length > 0 && (
         <Alert severity="error">
@@ -319,6 +363,10 @@ export function validateStackSummary(
   else if (value.includes('name: unavailable'))
     validation.addError(
       'The stack name is not available (the plan says why): go back and choose another name, or an owner group you belong to',
+    );
+  else if (value.includes('; over budget'))
+    validation.addError(
+      "This request goes over its owner's budget or stack quota (the plan gives the numbers): go back and choose smaller resources, or ask a platform admin",
     );
   else if (value.includes('; change refused'))
     validation.addError(

@@ -138,7 +138,7 @@ export function createStackProvisionAction(
             .passthrough()
             .optional()
             .describe(
-              'In dry-run: whether the stack name is available to its owner (available, owner, reason).',
+              "In dry-run: whether the stack name is available to its owner (available, owner, reason), and the request in the owner's budget (budget with committed cost and stack count, adds, newStack, refusal).",
             ),
         appUrl: z => z.string().optional().describe("The app's URL."),
         clusterName: z => z.string().optional(),
@@ -226,14 +226,16 @@ export function createStackProvisionAction(
           ctx.logger.warn(refusal);
         }
       }
+      const plan = planStack(spec, kinds);
+      // The owner's budget and quota are checked with the claim, against the plan's cost.
       const claim = {
         accountId: spec.target.accountId,
         region: spec.target.region,
         name: spec.name,
         environment: spec.environment,
         owner: spec.owner,
+        monthlyCost: plan.monthlyCost,
       };
-      const plan = planStack(spec, kinds);
       ctx.output('stackId', stackIdOf(spec));
       ctx.output('plan', plan as unknown as JsonObject);
       ctx.output('monthlyCost', plan.monthlyCost);
@@ -256,8 +258,10 @@ export function createStackProvisionAction(
         const availability = await stacks
           .stackAvailability(claim)
           .catch(e => Promise.reject(provisioningRefusal(e)));
-        ctx.output('ownership', { ...availability });
+        ctx.output('ownership', toCheckpoint(availability));
         if (!availability.available) ctx.logger.warn(availability.reason!);
+        if (availability.budget?.refusal)
+          ctx.logger.warn(availability.budget.refusal);
         return;
       }
       await pinStackLocation(ctx, stackIdOf(spec), spec.target);
