@@ -216,6 +216,11 @@ export class ComplianceClient {
     return this.request('GET', '/controls');
   }
 
+  /** Every exemption of the entities the caller may read, oldest first. */
+  listExemptions(): Promise<{ items: Exemption[] }> {
+    return this.request('GET', '/exemptions');
+  }
+
   createExemption(
     exemption: Pick<
       Exemption,

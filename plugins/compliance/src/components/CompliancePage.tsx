@@ -17,6 +17,7 @@ import TableRow from '@mui/material/TableRow';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import { Link as RouterLink } from 'react-router-dom';
+import { ExemptionsList } from './ExemptionsList';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { parseEntityRef } from '@backstage/catalog-model';
 import type {
@@ -335,6 +336,7 @@ export function CompliancePage() {
           )}
         </Paper>
       )}
+      <ExemptionsList />
     </Box>
   );
 }

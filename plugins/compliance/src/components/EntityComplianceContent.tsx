@@ -13,6 +13,7 @@ import Typography from '@mui/material/Typography';
 import { ScoreHistory } from './ScoreHistory';
 import { StatusChip, scoreColor } from './StatusChip';
 import { useEntityCompliance } from './useEntityCompliance';
+import { ExemptionControls } from './ExemptionControls';
 
 function show(v: unknown): string {
   if (v === null || v === undefined) return 'none';
@@ -24,7 +25,8 @@ function show(v: unknown): string {
  * evidences, the facts it read (value, source, time), what to change, and the score's history.
  */
 export function EntityComplianceContent() {
-  const { status, missing, error, loading, evaluate } = useEntityCompliance();
+  const { status, missing, error, loading, evaluate, ref, reload } =
+    useEntityCompliance();
   return (
     <Box sx={{ p: 1, display: 'grid', gap: 2 }}>
       {loading && <LinearProgress aria-label="Loading compliance" />}
@@ -98,9 +100,14 @@ export function EntityComplianceContent() {
               </TableHead>
               <TableBody>
                 {status.results.map(r => {
-                  const exemption = status.exemptions.find(
-                    e => e.checkId === r.checkId,
-                  );
+                  // The newest exemption of the check that has not expired.
+                  const exemption = status.exemptions
+                    .filter(
+                      e =>
+                        e.checkId === r.checkId &&
+                        new Date(e.expiresAt) > new Date(),
+                    )
+                    .pop();
                   return (
                     <TableRow key={r.checkId} data-check={r.checkId}>
                       <TableCell>
@@ -136,13 +143,14 @@ export function EntityComplianceContent() {
                             {new Date(r.lastKnown.evaluatedAt).toLocaleString()}
                           </Typography>
                         )}
-                        {exemption && (
-                          <Typography variant="body2" color="info.main">
-                            Waived until{' '}
-                            {new Date(exemption.expiresAt).toLocaleDateString()}{' '}
-                            by {exemption.createdBy}: {exemption.justification}
-                          </Typography>
-                        )}
+                        <ExemptionControls
+                          entityRef={ref}
+                          checkId={r.checkId}
+                          title={r.title}
+                          failing={r.status === 'fail'}
+                          exemption={exemption}
+                          onChange={reload}
+                        />
                       </TableCell>
                       <TableCell>
                         {r.evidence.map(e => (

@@ -216,6 +216,30 @@ describe('CompliancePage', () => {
     },
   ];
   const api = () => ({
+    listExemptions: jest.fn(async () => ({
+      items: [
+        {
+          id: 'x1',
+          entityRef: 'component:default/cart',
+          checkId: 'techdocs-documented',
+          justification: 'The docs move to the new site next sprint',
+          expiresAt: '2999-01-01T00:00:00.000Z',
+          status: 'requested',
+          createdBy: 'user:default/alice',
+          createdAt: '2026-11-20T00:00:00.000Z',
+        },
+        {
+          id: 'x0',
+          entityRef: 'component:default/cart',
+          checkId: 'has-owner',
+          justification: 'An exemption of last year, expired',
+          expiresAt: '2025-01-01T00:00:00.000Z',
+          status: 'approved',
+          createdBy: 'user:default/alice',
+          createdAt: '2024-11-20T00:00:00.000Z',
+        },
+      ],
+    })),
     trend: jest.fn(async () => ({
       points: [
         { at: '2026-11-22T23:59:59.999Z', score: 60, entities: 3 },
@@ -297,6 +321,12 @@ describe('CompliancePage', () => {
     expect(
       within(worst).getByRole('link', { name: 'component:default/cart' }),
     ).toHaveAttribute('href', '/catalog/default/component/cart/compliance');
+    // The exemptions not expired, with their state.
+    const exemptions = await screen.findByRole('table', { name: 'Exemptions' });
+    const rows = within(exemptions).getAllByRole('row').slice(1);
+    expect(rows.map(r => r.textContent)).toEqual([
+      expect.stringContaining('techdocs-documentedwaiting for approval'),
+    ]);
 
     fireEvent.mouseDown(screen.getByRole('combobox', { name: 'Owner' }));
     fireEvent.click(

@@ -1,0 +1,131 @@
+import { expect, test } from '@playwright/test';
+import {
+  backendUrl,
+  runTask,
+  signInWithGithub,
+  snap,
+  tokenOf,
+} from './helpers';
+
+const sandboxUrl = process.env.KONDUCTOR_SANDBOX_URL ?? 'http://127.0.0.1:4666';
+
+test("an exemption in the portal: requested by a database's owner on a check it fails after a change outside Konductor, approved by someone else, waiving the check, listed on the dashboard, withdrawn, and audited", async ({
+  browser,
+  request,
+}, testInfo) => {
+  test.setTimeout(300_000);
+  const name = `exm${Date.now().toString(36)}`;
+  const database = `/catalog/default/resource/${name}-dev-database/compliance`;
+
+  // Alice (team-a) has a database stack; its database in the catalog is her team's.
+  const alice = await signInWithGithub(browser, testInfo, 'alice');
+  const made = await runTask(
+    request,
+    await tokenOf(alice),
+    'template:default/postgres-database',
+    { name, environment: 'dev', owner: 'group:default/team-a' },
+  );
+  expect(made.status, made.log).toBe('completed');
+  // Someone cuts its backups to one day outside Konductor, as the RDS API allows.
+  const modified = await request.post(sandboxUrl, {
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization:
+        'AWS4-HMAC-SHA256 Credential=AKIA123456789012/20261203/us-east-1/rds/aws4_request, SignedHeaders=host, Signature=0',
+    },
+    data: `Version=2014-10-31&Action=ModifyDBInstance&DBInstanceIdentifier=${name}-dev-db&BackupRetentionPeriod=1&ApplyImmediately=true`,
+  });
+  expect(modified.status(), await modified.text()).toBe(200);
+  const checks = alice.getByRole('table', { name: 'Compliance checks' });
+  await expect(async () => {
+    await alice.goto(database);
+    const evaluate = alice
+      .getByRole('button', { name: 'Evaluate now' })
+      .or(alice.getByRole('button', { name: 'Re-check now' }));
+    await evaluate.click({ timeout: 5_000 });
+    await expect(
+      checks.locator('tr[data-check="db-backup-retention"]'),
+    ).toContainText('Backups kept 1 days; moderate requires at least 7.', {
+      timeout: 5_000,
+    });
+  }).toPass({ timeout: 90_000 });
+
+  // The backups check fails, and Alice, an owner, may ask to waive it.
+  const row = checks.locator('tr[data-check="db-backup-retention"]');
+  await expect(row).toContainText('Fail');
+  await row.getByRole('button', { name: 'Request exemption' }).click();
+  const dialog = alice.getByRole('dialog');
+  await expect(dialog).toContainText('Request an exemption from “');
+  await dialog.getByRole('textbox', { name: 'Justification' }).fill('later');
+  await dialog.getByRole('button', { name: 'Request' }).click();
+  await expect(dialog.getByRole('alert')).toHaveText(
+    'Invalid exemption: justification: say why the check does not apply (10 characters or more)',
+  );
+  const why = 'A demo database rebuilt from seed data every night';
+  await dialog.getByRole('textbox', { name: 'Justification' }).fill(why);
+  await snap(alice, testInfo, '81-exemption-request');
+  await dialog.getByRole('button', { name: 'Request' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(row).toContainText(
+    `Exemption requested by user:default/alice until`,
+  );
+  await expect(row).toContainText(
+    `waiting for someone else to approve it: ${why}`,
+  );
+  // Her own request: she is offered no Approve (and the API refuses her).
+  await expect(row.getByRole('button', { name: 'Approve' })).toHaveCount(0);
+  await expect(row).toContainText('Fail');
+
+  // Carol, a platform admin, approves it; re-checked, the check is waived.
+  const carol = await signInWithGithub(browser, testInfo, 'carol');
+  await carol.goto(database);
+  const carolRow = carol
+    .getByRole('table', { name: 'Compliance checks' })
+    .locator('tr[data-check="db-backup-retention"]');
+  await carolRow.getByRole('button', { name: 'Approve' }).click();
+  await expect(carolRow).toContainText(
+    `requested by user:default/alice and approved by user:default/carol: ${why}`,
+  );
+  await carol.getByRole('button', { name: 'Re-check now' }).click();
+  await expect(carolRow).toContainText('Waived');
+  await snap(carol, testInfo, '82-exemption-approved');
+
+  // The dashboard lists it.
+  await carol.goto('/compliance');
+  const listed = carol
+    .getByRole('table', { name: 'Exemptions' })
+    .getByRole('row')
+    .filter({ hasText: `resource:default/${name}-dev-database` });
+  await expect(listed).toContainText('db-backup-retention');
+  await expect(listed).toContainText('waived');
+  await expect(listed).toContainText('user:default/carol');
+  await listed.scrollIntoViewIfNeeded();
+  await snap(carol, testInfo, '83-exemptions-dashboard');
+
+  // Alice withdraws it: the check may be asked for again.
+  await alice.reload();
+  await row.getByRole('button', { name: 'Withdraw' }).click();
+  await expect(
+    row.getByRole('button', { name: 'Request exemption' }),
+  ).toBeVisible();
+
+  // The request, the approval and the withdrawal are in the audit trail, each as its person's.
+  const audit = async (eventId: string, actor: string) =>
+    (
+      await (
+        await request.get(
+          `${backendUrl}/api/audit/events?eventId=${eventId}&actor=${actor}&status=succeeded`,
+          { headers: { authorization: `Bearer ${await tokenOf(carol)}` } },
+        )
+      ).json()
+    ).items.length;
+  expect(await audit('exemption-create', 'user:default/alice')).toBeGreaterThan(
+    0,
+  );
+  expect(
+    await audit('exemption-approve', 'user:default/carol'),
+  ).toBeGreaterThan(0);
+  expect(await audit('exemption-delete', 'user:default/alice')).toBeGreaterThan(
+    0,
+  );
+});

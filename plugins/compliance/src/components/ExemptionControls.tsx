@@ -1,0 +1,189 @@
+import { useEffect, useState } from 'react';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Dialog from '@mui/material/Dialog';
+import DialogActions from '@mui/material/DialogActions';
+import DialogContent from '@mui/material/DialogContent';
+import DialogTitle from '@mui/material/DialogTitle';
+import TextField from '@mui/material/TextField';
+import Typography from '@mui/material/Typography';
+import { identityApiRef, useApi } from '@backstage/frontend-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  complianceExemptionApprovePermission,
+  complianceExemptionCreatePermission,
+  complianceExemptionDeletePermission,
+  type Exemption,
+} from '@konductor/plugin-compliance-common';
+import { complianceApiRef } from '../api';
+
+/** The backend's own words for a refusal, not "Request failed with 400". */
+const messageOf = (e: any): string => e?.body?.error?.message ?? e?.message;
+
+const day = (iso: string) => new Date(iso).toLocaleDateString();
+
+/** A date `days` from today, as the date field takes it. */
+const inDays = (days: number) =>
+  new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * A check's exemption on the entity's compliance tab: what it is (requested, or approved and
+ * waiving the check) with Approve (someone else's request, for approvers) and Withdraw (the
+ * entity's owners and admins); on a failing check without one, Request exemption.
+ */
+export function ExemptionControls(props: {
+  entityRef: string;
+  checkId: string;
+  title: string;
+  failing: boolean;
+  exemption?: Exemption;
+  onChange: () => void;
+}) {
+  const { entityRef, checkId, title, failing, exemption, onChange } = props;
+  const api = useApi(complianceApiRef);
+  const identity = useApi(identityApiRef);
+  const [me, setMe] = useState<string>();
+  useEffect(() => {
+    identity.getBackstageIdentity().then(i => setMe(i.userEntityRef));
+  }, [identity]);
+  const mayRequest = usePermission({
+    permission: complianceExemptionCreatePermission,
+    resourceRef: entityRef,
+  });
+  const mayWithdraw = usePermission({
+    permission: complianceExemptionDeletePermission,
+    resourceRef: entityRef,
+  });
+  const mayApprove = usePermission({
+    permission: complianceExemptionApprovePermission,
+  });
+  const [open, setOpen] = useState(false);
+  const [draft, setDraft] = useState({ justification: '', expiresAt: '' });
+  const [state, setState] = useState<{ busy: boolean; error?: string }>({
+    busy: false,
+  });
+
+  const act = async (action: () => Promise<unknown>) => {
+    setState({ busy: true });
+    try {
+      await action();
+      setState({ busy: false });
+      setOpen(false);
+      onChange();
+    } catch (e) {
+      setState({ busy: false, error: messageOf(e) });
+    }
+  };
+
+  if (exemption) {
+    const own = me === exemption.createdBy;
+    return (
+      <Box aria-label={`Exemption of ${checkId}`}>
+        <Typography
+          variant="body2"
+          color={exemption.status === 'approved' ? 'info.main' : 'warning.main'}
+        >
+          {exemption.status === 'approved'
+            ? `Waived until ${day(exemption.expiresAt)}, requested by ${
+                exemption.createdBy
+              } and approved by ${exemption.approvedBy}: ${
+                exemption.justification
+              }`
+            : `Exemption requested by ${exemption.createdBy} until ${day(
+                exemption.expiresAt,
+              )}, waiting for someone else to approve it: ${
+                exemption.justification
+              }`}
+        </Typography>
+        {exemption.status === 'requested' && mayApprove.allowed && !own && (
+          <Button
+            size="small"
+            disabled={state.busy}
+            onClick={() => act(() => api.approveExemption(exemption.id))}
+          >
+            Approve
+          </Button>
+        )}
+        {mayWithdraw.allowed && (
+          <Button
+            size="small"
+            disabled={state.busy}
+            onClick={() => act(() => api.deleteExemption(exemption.id))}
+          >
+            Withdraw
+          </Button>
+        )}
+        {state.error && !open && <Alert severity="error">{state.error}</Alert>}
+      </Box>
+    );
+  }
+  if (!failing || !mayRequest.allowed) return null;
+  return (
+    <>
+      <Button
+        size="small"
+        onClick={() => {
+          setDraft({ justification: '', expiresAt: inDays(30) });
+          setState({ busy: false });
+          setOpen(true);
+        }}
+      >
+        Request exemption
+      </Button>
+      <Dialog
+        open={open}
+        onClose={() => setOpen(false)}
+        aria-labelledby={`exemption-${checkId}`}
+      >
+        <DialogTitle id={`exemption-${checkId}`}>
+          Request an exemption from “{title}”
+        </DialogTitle>
+        <DialogContent sx={{ display: 'grid', gap: 2, minWidth: 440 }}>
+          <Typography variant="body2" color="text.secondary">
+            The check stays failing until someone else approves the request;
+            then it is waived until the date below.
+          </Typography>
+          <TextField
+            label="Justification"
+            multiline
+            minRows={3}
+            value={draft.justification}
+            onChange={e =>
+              setDraft(d => ({ ...d, justification: e.target.value }))
+            }
+          />
+          <TextField
+            label="Expires on"
+            type="date"
+            InputLabelProps={{ shrink: true }}
+            value={draft.expiresAt}
+            onChange={e => setDraft(d => ({ ...d, expiresAt: e.target.value }))}
+          />
+          {state.error && <Alert severity="error">{state.error}</Alert>}
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={() => setOpen(false)}>Cancel</Button>
+          <Button
+            variant="contained"
+            disabled={state.busy}
+            onClick={() =>
+              act(() =>
+                api.createExemption({
+                  entityRef,
+                  checkId,
+                  justification: draft.justification,
+                  expiresAt: draft.expiresAt
+                    ? new Date(`${draft.expiresAt}T23:59:59Z`).toISOString()
+                    : '',
+                }),
+              )
+            }
+          >
+            Request
+          </Button>
+        </DialogActions>
+      </Dialog>
+    </>
+  );
+}
