@@ -50,6 +50,40 @@ export interface Config {
         /** How many stacks the group may have there; unset: no quota. */
         stacks?: number;
       }>;
+      /**
+       * Stack runs that wait for a person's approval before anything is created, changed or
+       * destroyed. A waiting run holds no scaffolder worker: its task ends, and is resumed when
+       * the request is approved. Without rules, no run needs approval.
+       */
+      approvals?: {
+        /** Hours a request waits before it expires undecided; default 72. */
+        expiresAfterHours?: number;
+        /** Seconds between sweeps that expire requests and resume approved ones; default 30. */
+        intervalSeconds?: number;
+        /** A run needs approval when any rule matches it; its approvers are every matching rule's. */
+        rules?: Array<{
+          /** Why the rule asks for approval, as the requester and approvers read it. */
+          description: string;
+          /** dev, staging or prod; unset: every environment. */
+          environments?: string[];
+          /** provision (a new stack), change or destroy; unset: every operation. */
+          operations?: string[];
+          /** Matches a run that takes its owner over their budget or stack quota, which then waits for approval instead of being refused. */
+          overBudget?: boolean;
+          /**
+           * A change window (a freeze): the rule matches only from this time (ISO 8601 with its
+           * offset) until `to`. In a window, its approvers alone may let a run through.
+           */
+          from?: string;
+          /** The end of the change window. */
+          to?: string;
+          /**
+           * Who may approve: group or user entity refs, or `owner` for the members of the stack's
+           * owner group. The requester never may.
+           */
+          approvers: string[];
+        }>;
+      };
     };
   };
 }

@@ -8,6 +8,8 @@ import {
 } from '@backstage/plugin-kubernetes-common';
 import type { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import {
+  provisioningApprovalDecidePermission,
+  provisioningApprovalReadPermission,
   provisioningBudgetUpdatePermission,
   provisioningRunRetryPermission,
   provisioningStackDestroyPermission,
@@ -125,6 +127,57 @@ describe('KonductorPermissionPolicy', () => {
     expect(await policy.handle(set, carol)).toEqual({
       result: AuthorizeResult.ALLOW,
     });
+  });
+
+  it('lets approvers, and admins, decide a request, but never whoever asked for it; requesters and approvers see it', async () => {
+    const policy = policyWith({ admins: ['group:default/platform-admins'] });
+    const notOwn = (userRef: string) => ({
+      not: {
+        rule: 'IS_REQUESTER',
+        resourceType: 'provisioning-approval',
+        params: { userRef },
+      },
+    });
+    const decide = { permission: provisioningApprovalDecidePermission };
+    // An admin too: their own request is not theirs to decide.
+    expect(await policy.handle(decide, carol)).toEqual({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'provisioning',
+      resourceType: 'provisioning-approval',
+      conditions: notOwn('user:default/carol'),
+    });
+    expect(await policy.handle(decide, alice)).toMatchObject({
+      result: AuthorizeResult.CONDITIONAL,
+      conditions: {
+        allOf: [
+          {
+            rule: 'IS_APPROVER',
+            params: { claims: ['user:default/alice', 'group:default/team-a'] },
+          },
+          notOwn('user:default/alice'),
+        ],
+      },
+    });
+    expect(
+      await policy.handle(
+        { permission: provisioningApprovalReadPermission },
+        alice,
+      ),
+    ).toMatchObject({
+      result: AuthorizeResult.CONDITIONAL,
+      conditions: {
+        anyOf: [
+          { rule: 'IS_APPROVER' },
+          { rule: 'IS_REQUESTER', params: { userRef: 'user:default/alice' } },
+        ],
+      },
+    });
+    expect(
+      await policy.handle(
+        { permission: provisioningApprovalReadPermission },
+        carol,
+      ),
+    ).toEqual({ result: AuthorizeResult.ALLOW });
   });
 
   it('refuses settings that name no owner action, saying which to use', () => {

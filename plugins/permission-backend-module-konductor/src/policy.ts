@@ -34,6 +34,8 @@ import {
 import {
   ENVIRONMENTS,
   RESOURCE_TYPE_PROVISIONING_STACK,
+  provisioningApprovalDecidePermission,
+  provisioningApprovalReadPermission,
   provisioningBudgetUpdatePermission,
   provisioningRunCancelPermission,
   provisioningRunRetryPermission,
@@ -44,7 +46,9 @@ import {
   provisioningStackUpdatePermission,
 } from '@konductor/plugin-provisioning-common';
 import {
+  createProvisioningApprovalConditionalDecision,
   createProvisioningStackConditionalDecision,
+  provisioningApprovalConditions,
   provisioningStackConditions,
 } from '@konductor/plugin-provisioning-node';
 
@@ -118,7 +122,9 @@ const DENY: PolicyDecision = { result: AuthorizeResult.DENY };
  * sees what exists and its status. Exemptions are requested and withdrawn by the entity's owners
  * and approved by admins; scaffolder tasks (whose logs and outputs carry stack outputs) are read
  * and cancelled by the user who started them; catalog entities are deleted by their owners; the
- * Kubernetes proxy is for admins. Everything else is allowed, as Backstage's defaults are.
+ * Kubernetes proxy is for admins. A run waiting for approval is decided by one of its approvers
+ * (admins may decide any), and never by whoever asked for it, admins included; it is seen by its
+ * requester and approvers. Everything else is allowed, as Backstage's defaults are.
  */
 export class KonductorPermissionPolicy implements PermissionPolicy {
   constructor(
@@ -133,8 +139,41 @@ export class KonductorPermissionPolicy implements PermissionPolicy {
   ): Promise<PolicyDecision> {
     const info = user && (await this.userInfo.getUserInfo(user.credentials));
     const claims = info?.ownershipEntityRefs ?? [];
-    if (claims.some(c => this.options.admins.includes(c))) return ALLOW;
+    const admin = claims.some(c => this.options.admins.includes(c));
     const { permission } = request;
+
+    // Separation of duties, before anything admins may do: nobody decides their own request.
+    if (isPermission(permission, provisioningApprovalDecidePermission)) {
+      if (!info) return DENY;
+      const notOwn = {
+        not: provisioningApprovalConditions.isRequester({
+          userRef: info.userEntityRef,
+        }),
+      };
+      return createProvisioningApprovalConditionalDecision(
+        permission,
+        admin
+          ? notOwn
+          : {
+              allOf: [
+                provisioningApprovalConditions.isApprover({ claims }),
+                notOwn,
+              ],
+            },
+      );
+    }
+    if (admin) return ALLOW;
+    if (isPermission(permission, provisioningApprovalReadPermission))
+      return info
+        ? createProvisioningApprovalConditionalDecision(permission, {
+            anyOf: [
+              provisioningApprovalConditions.isApprover({ claims }),
+              provisioningApprovalConditions.isRequester({
+                userRef: info.userEntityRef,
+              }),
+            ],
+          })
+        : DENY;
 
     if (isResourcePermission(permission, RESOURCE_TYPE_PROVISIONING_STACK)) {
       const owned = provisioningStackConditions.isStackOwner({ claims });

@@ -6,6 +6,8 @@ import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import {
+  provisioningApprovalDecidePermission,
+  provisioningApprovalReadPermission,
   provisioningBudgetUpdatePermission,
   provisioningPermissions,
   RUN_FINISHED_TOPIC,
@@ -13,6 +15,8 @@ import {
   type TeamBudget,
 } from '@konductor/plugin-provisioning-common';
 import {
+  provisioningApprovalPermissionResourceRef,
+  provisioningApprovalPermissionRules,
   argoCdHubFromConfig,
   awsClientFactoryServiceRef,
   provisioningStackPermissionResourceRef,
@@ -37,6 +41,9 @@ import { expiryPolicyFromConfig } from './service/expiryConfig';
 import { TeamBudgets } from './service/TeamBudgets';
 import { budgetsFromConfig } from './service/budgetsConfig';
 import { BudgetAlerts } from './service/BudgetAlerts';
+import { ApprovalRules } from './service/approvalRules';
+import { Approvals } from './service/Approvals';
+import { ApprovalFlow } from './service/ApprovalFlow';
 
 /** The provisioning backend: records who owns each stack and every provisioning run, and serves them. */
 export const provisioningPlugin = createBackendPlugin({
@@ -88,6 +95,22 @@ export const provisioningPlugin = createBackendPlugin({
         permissionsRegistry.addPermissions([
           provisioningBudgetUpdatePermission,
         ]);
+        const approvalRules = ApprovalRules.fromConfig(config);
+        const budgets = new TeamBudgets(db, budgetsFromConfig(config));
+        const approvals = new Approvals(db, approvalRules, budgets);
+        // Approval requests: the policy's conditions name their approvers and requester.
+        permissionsRegistry.addResourceType({
+          resourceRef: provisioningApprovalPermissionResourceRef,
+          permissions: [
+            provisioningApprovalReadPermission,
+            provisioningApprovalDecidePermission,
+          ],
+          rules: Object.values(provisioningApprovalPermissionRules),
+          getResources: async ids =>
+            Promise.all(
+              ids.map(id => approvals.get(id).catch(() => undefined)),
+            ),
+        });
         const access = new StackAccess(
           permissions,
           permissionsRegistry.getPermissionRuleset(
@@ -107,7 +130,13 @@ export const provisioningPlugin = createBackendPlugin({
         const versions = new StackVersionStore(db);
         const drift = new StackDriftStore(db);
         const scans = new DriftScanRequests({ drift, versions, events });
-        const budgets = new TeamBudgets(db, budgetsFromConfig(config));
+        const approvalFlow = new ApprovalFlow({
+          approvals,
+          notifications,
+          logger: services.logger,
+          taskState: id => tasks.state(id),
+          retryTask: id => tasks.act(id, 'retry'),
+        });
         httpRouter.use(
           await createRouter({
             store,
@@ -126,6 +155,14 @@ export const provisioningPlugin = createBackendPlugin({
             }),
             expiry,
             budgets,
+            approvals: {
+              rules: approvalRules,
+              approvals,
+              flow: approvalFlow,
+              ruleset: permissionsRegistry.getPermissionRuleset(
+                provisioningApprovalPermissionResourceRef,
+              ),
+            },
             permissions,
             ...services,
           }),
@@ -205,6 +242,16 @@ export const provisioningPlugin = createBackendPlugin({
                 `Run ${run.id} ended as ${run.status}: its task ${run.taskId} had ended without it`,
               );
           },
+        });
+
+        // Requests past their time expire; approved ones whose task is not resumed yet are.
+        await scheduler.scheduleTask({
+          id: 'provisioning-approvals',
+          scope: 'global',
+          frequency: { seconds: approvalRules.intervalSeconds },
+          timeout: { minutes: 5 },
+          initialDelay: { seconds: 5 },
+          fn: () => approvalFlow.sweep(),
         });
 
         // Expiring stacks: their owners told a day and an hour before, then destroyed.

@@ -1334,3 +1334,150 @@ describe('budgets and quotas through the API', () => {
     ]);
   });
 });
+
+describe('approvals through the API', () => {
+  const notified: any[] = [];
+  let server: any;
+  const alice = mockCredentials.user.header('user:default/alice');
+  const bob = mockCredentials.user.header('user:default/bob');
+  const service = mockCredentials.service.header();
+  const where = { accountId: '123456789012', region: 'us-east-1' };
+  const ask = (auth: string, body: object) =>
+    request(server)
+      .post('/api/provisioning/approvals')
+      .set('Authorization', auth)
+      .send({
+        taskId: 'task-1',
+        operation: 'provision',
+        ...where,
+        stackId: 'big-dev',
+        environment: 'dev',
+        owner: 'group:default/team-a',
+        monthlyCost: 150,
+        summary: ['1. database: PostgreSQL ($150.00/month)'],
+        ...body,
+      });
+
+  beforeAll(async () => {
+    ({ server } = await startTestBackend({
+      features: [
+        provisioningPlugin,
+        mockServices.database.factory(),
+        createServiceFactory({
+          service: notificationService,
+          deps: {},
+          factory: () => ({ send: async (n: any) => void notified.push(n) }),
+        }),
+        mockServices.rootConfig.factory({
+          data: {
+            app: { baseUrl: 'http://localhost:3000' },
+            konductor: {
+              provisioning: {
+                budgets: [{ environment: 'dev', monthlyCost: 100 }],
+                approvals: {
+                  rules: [
+                    {
+                      description: 'over budget needs the team',
+                      overBudget: true,
+                      approvers: ['owner'],
+                    },
+                  ],
+                },
+              },
+            },
+          },
+        }),
+        createServiceFactory({
+          service: signalsServiceRef,
+          deps: {},
+          factory: () => ({ publish: async () => {} }),
+        }),
+      ],
+    }));
+  });
+
+  it('sends a run over budget to approval: opened once for the run, never decided by its requester', async () => {
+    // Asked before the stack is claimed: refused, saying why.
+    const early = await ask(alice, {});
+    expect(early.status).toBe(404);
+    // The claim over budget is let through: the rule sends it to approval, and the plan says so.
+    const claim = await request(server)
+      .post('/api/provisioning/stacks/claims')
+      .set('Authorization', alice)
+      .send({
+        ...where,
+        name: 'big',
+        environment: 'dev',
+        owner: 'group:default/team-a',
+        monthlyCost: 150,
+      });
+    expect(claim.status).toBe(201);
+    const availability = await request(server)
+      .get('/api/provisioning/stacks/availability')
+      .query({
+        ...where,
+        name: 'big',
+        environment: 'dev',
+        owner: 'group:default/team-a',
+        monthlyCost: '150',
+      })
+      .set('Authorization', alice);
+    expect(availability.body.approval).toEqual({
+      reasons: ['over budget needs the team'],
+      approvers: ['group:default/team-a'],
+    });
+
+    const opened = await ask(alice, {});
+    expect(opened.status).toBe(201);
+    expect(opened.body).toMatchObject({
+      required: true,
+      request: {
+        state: 'pending',
+        requestedBy: 'user:default/alice',
+        approvers: ['group:default/team-a'],
+      },
+    });
+    const id = opened.body.request.id;
+    expect(notified.map(n => n.recipients.entityRef)).toEqual([
+      ['group:default/team-a'],
+    ]);
+    // The resumed task asks again, as the platform for its user: the same request.
+    expect((await ask(service, {})).status).toBe(400);
+    const again = await ask(service, { requestedBy: 'user:default/alice' });
+    expect(again.status).toBe(200);
+    expect(again.body.request.id).toBe(id);
+
+    const own = await request(server)
+      .post(`/api/provisioning/approvals/${id}/decision`)
+      .set('Authorization', alice)
+      .send({ decision: 'approve' });
+    expect(own.status).toBe(403);
+    const silent = await request(server)
+      .post(`/api/provisioning/approvals/${id}/decision`)
+      .set('Authorization', bob)
+      .send({ decision: 'reject', comment: ' ' });
+    expect(silent.status).toBe(400);
+    expect(silent.body.error.message).toBe(
+      'Invalid decision: comment: say why the request is rejected: the requester reads it',
+    );
+    const approved = await request(server)
+      .post(`/api/provisioning/approvals/${id}/decision`)
+      .set('Authorization', bob)
+      .send({ decision: 'approve', comment: 'worth it' });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({
+      state: 'approved',
+      decidedBy: 'user:default/bob',
+    });
+    expect(notified.at(-1)).toMatchObject({
+      recipients: { entityRef: 'user:default/alice' },
+      payload: {
+        title: expect.stringMatching(/^Approved by user:default\/bob/),
+      },
+    });
+    const listed = await request(server)
+      .get('/api/provisioning/approvals?state=approved')
+      .set('Authorization', bob);
+    expect(listed.body.items).toMatchObject([{ id, mayDecide: true }]);
+  });
+});

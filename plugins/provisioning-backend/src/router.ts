@@ -60,6 +60,15 @@ import { StackOwnership } from './service/StackOwnership';
 import { parse } from './parse';
 import type { TeamBudgets } from './service/TeamBudgets';
 import { createBudgetsRouter } from './budgetsRouter';
+import { createApprovalsRouter } from './approvalsRouter';
+import type { Approvals } from './service/Approvals';
+import type { ApprovalFlow } from './service/ApprovalFlow';
+import type { ApprovalRules } from './service/approvalRules';
+import type { PermissionRuleset } from '@backstage/plugin-permission-node';
+import type {
+  ApprovalPermissionQuery,
+  ApprovalPermissionResource,
+} from '@konductor/plugin-provisioning-node';
 import { AppDeliveries } from './service/AppDeliveries';
 
 const runQuerySchema = z
@@ -118,6 +127,17 @@ export interface RouterOptions {
   expiry: ExpiryPolicy;
   /** Groups' budgets and quotas, and what their stacks commit. */
   budgets: TeamBudgets;
+  /** Runs that wait for approval: the rules, the requests, and what follows their decisions. */
+  approvals?: {
+    rules: ApprovalRules;
+    approvals: Approvals;
+    flow: ApprovalFlow;
+    ruleset: PermissionRuleset<
+      ApprovalPermissionResource,
+      ApprovalPermissionQuery,
+      'provisioning-approval'
+    >;
+  };
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   auditor: AuditorService;
@@ -156,7 +176,13 @@ export async function createRouter(
     permissions,
     auditor,
   } = options;
-  const ownership = new StackOwnership(stacks, access, expiry, budgets);
+  const ownership = new StackOwnership(
+    stacks,
+    access,
+    expiry,
+    budgets,
+    options.approvals?.rules,
+  );
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
   // Runs change by the second: no answer may be served from a cache (nor revalidated with a 304).
@@ -166,6 +192,17 @@ export async function createRouter(
   });
 
   router.use(createBudgetsRouter({ budgets, httpAuth, permissions, auditor }));
+  if (options.approvals)
+    router.use(
+      createApprovalsRouter({
+        ...options.approvals,
+        stacks,
+        access,
+        httpAuth,
+        permissions,
+        auditor,
+      }),
+    );
 
   // ---- stacks ---------------------------------------------------------------------------------
 

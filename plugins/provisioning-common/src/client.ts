@@ -1,4 +1,12 @@
 import type { BudgetLimits, TeamBudget } from './budgets';
+import type {
+  ApprovalDecision,
+  ApprovalListItem,
+  ApprovalOpenRequest,
+  ApprovalOpenResult,
+  ApprovalRequest,
+  ApprovalState,
+} from './approvals';
 import { ResponseError } from '@backstage/errors';
 import { fetchEventSource } from '@microsoft/fetch-event-source';
 import type { ProvisioningEvent } from './events';
@@ -133,6 +141,38 @@ export class ProvisioningClient {
     key: Pick<BudgetLimits, 'owner' | 'environment'>,
   ): Promise<TeamBudget> {
     return this.request('DELETE', `/budgets${queryString(key)}`);
+  }
+
+  /**
+   * Asks whether a stack run needs approval under the platform's rules, and opens the request when
+   * it does (the same request when asked again for the same task, stack and operation).
+   */
+  openApproval(request: ApprovalOpenRequest): Promise<ApprovalOpenResult> {
+    return this.request('POST', '/approvals', request);
+  }
+
+  /** One request, as its requester, an approver, or a backend service reads it. */
+  getApproval(id: string): Promise<ApprovalRequest> {
+    return this.request('GET', `/approvals/${encodeURIComponent(id)}`);
+  }
+
+  /** The requests the caller may see, newest first, with whether they may decide each. */
+  listApprovals(
+    query: { state?: ApprovalState } = {},
+  ): Promise<{ items: ApprovalListItem[] }> {
+    return this.request('GET', `/approvals${queryString(query)}`);
+  }
+
+  /** Approves (the run goes on) or rejects (with why) a waiting request. */
+  decideApproval(
+    id: string,
+    decision: ApprovalDecision,
+  ): Promise<ApprovalRequest> {
+    return this.request(
+      'POST',
+      `/approvals/${encodeURIComponent(id)}/decision`,
+      decision,
+    );
   }
 
   /**

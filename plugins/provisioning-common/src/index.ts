@@ -15,6 +15,7 @@ export * from './runs';
 export * from './stacks';
 export * from './inventory';
 export * from './budgets';
+export * from './approvals';
 export { csvLine } from './csv';
 export * from './expiry';
 export * from './versions';

@@ -108,6 +108,11 @@ export interface StackAvailability {
   reason?: string;
   /** The request in its owner's budget, when the query names the owner and the cost. */
   budget?: BudgetStanding;
+  /**
+   * When the platform's rules say the run waits for approval: why, and who may approve. A
+   * request over budget that a rule sends to approval is not refused.
+   */
+  approval?: { reasons: string[]; approvers: string[] };
 }
 
 /**

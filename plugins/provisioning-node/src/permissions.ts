@@ -8,6 +8,7 @@ import {
   ENVIRONMENTS,
   ProvisioningRun,
   ProvisioningStack,
+  RESOURCE_TYPE_PROVISIONING_APPROVAL,
   RESOURCE_TYPE_PROVISIONING_STACK,
 } from '@konductor/plugin-provisioning-common';
 
@@ -107,3 +108,75 @@ export const provisioningStackConditions = conditionExports.conditions;
 /** Wraps conditions on a `provisioning-stack` permission into a policy decision. */
 export const createProvisioningStackConditionalDecision =
   conditionExports.createConditionalDecision;
+
+/** What the `provisioning-approval` rules look at: who asked and who may approve. */
+export interface ApprovalPermissionResource {
+  id: string;
+  requestedBy: string;
+  approvers: string[];
+}
+
+/** Approval requests are filtered in memory (they are few): the query names the rule's values. */
+export interface ApprovalPermissionQuery {
+  field: 'approvers' | 'requestedBy';
+  values: string[];
+}
+
+/** The `provisioning-approval` permission resource type, its resource and its query. */
+export const provisioningApprovalPermissionResourceRef =
+  createPermissionResourceRef<
+    ApprovalPermissionResource,
+    ApprovalPermissionQuery
+  >().with({
+    pluginId: 'provisioning',
+    resourceType: RESOURCE_TYPE_PROVISIONING_APPROVAL,
+  });
+
+/** A request one of `claims` (the user's ownership refs) may approve. */
+export const isApprover = createPermissionRule({
+  name: 'IS_APPROVER',
+  description:
+    'Allow approval requests whose approvers include one of the given claims',
+  resourceRef: provisioningApprovalPermissionResourceRef,
+  paramsSchema: z.object({
+    claims: z
+      .array(z.string())
+      .describe(
+        "Entity refs of which one must be among the request's approvers, usually the user's ownership refs",
+      ),
+  }),
+  apply: (request, { claims }) =>
+    request.approvers.some(a => claims.includes(a)),
+  toQuery: ({ claims }) => ({ field: 'approvers', values: claims }),
+});
+
+/** A request `userRef` asked for. */
+export const isRequester = createPermissionRule({
+  name: 'IS_REQUESTER',
+  description: 'Allow approval requests the given user asked for',
+  resourceRef: provisioningApprovalPermissionResourceRef,
+  paramsSchema: z.object({
+    userRef: z.string().describe('The user entity ref, usually the caller'),
+  }),
+  apply: (request, { userRef }) => request.requestedBy === userRef,
+  toQuery: ({ userRef }) => ({ field: 'requestedBy', values: [userRef] }),
+});
+
+/** The rules of the `provisioning-approval` resource type. */
+export const provisioningApprovalPermissionRules = { isApprover, isRequester };
+
+const approvalConditionExports = createConditionExports({
+  resourceRef: provisioningApprovalPermissionResourceRef,
+  rules: provisioningApprovalPermissionRules,
+});
+
+/**
+ * Conditions for permission policies: `provisioningApprovalConditions.isApprover({ claims })`,
+ * `provisioningApprovalConditions.isRequester({ userRef })`.
+ */
+export const provisioningApprovalConditions =
+  approvalConditionExports.conditions;
+
+/** Wraps conditions on a `provisioning-approval` permission into a policy decision. */
+export const createProvisioningApprovalConditionalDecision =
+  approvalConditionExports.createConditionalDecision;

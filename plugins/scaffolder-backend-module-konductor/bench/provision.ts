@@ -153,8 +153,9 @@ async function main() {
   const checkpoints = new Map<string, unknown>();
   const outputs: Record<string, unknown> = {};
   const taskStart = Date.now();
-  // The stack's versions, claim and lease are requests to the provisioning backend, which this
-  // bench does not measure: the stack is new (no version), every claim and lease is granted here.
+  // The stack's versions, claim, approval and lease are requests to the provisioning backend,
+  // which this bench does not measure: the stack is new (no version), needs no approval, and
+  // every claim and lease is granted here.
   const stacks = () =>
     ({
       getStackVersions: async () => ({ items: [] }),
@@ -162,6 +163,7 @@ async function main() {
         created: true,
         stack: { ...claim, stackId: `${claim.name}-${claim.environment}` },
       }),
+      openApproval: async () => ({ required: false }),
     } as any);
   await createStackProvisionAction({
     providers: new CloudProviders([timed]),
@@ -172,6 +174,9 @@ async function main() {
         expiresAt: new Date().toISOString(),
       }),
       releaseStackLease: async () => {},
+      getApproval: async () => {
+        throw new Error('no run of this bench needs approval');
+      },
     },
     accounts: [{ accountId: '123456789012', regions: ['us-east-1'] }],
     checks: [

@@ -12,7 +12,6 @@ import {
   StackAvailability,
   StackClaimRequest,
   StackKey,
-  BudgetStanding,
   budgetRefusal,
   provisioningStackCreatePermission,
   provisioningStackReadPermission,
@@ -24,6 +23,7 @@ import { stackPermissionResource } from '@konductor/plugin-provisioning-node';
 import type { StackAccess } from './StackAccess';
 import type { StackStore } from './StackStore';
 import type { TeamBudgets } from './TeamBudgets';
+import type { ApprovalRules } from './approvalRules';
 
 /**
  * Claims of stacks for their owners: a stack nobody has is claimed for the requested owner when
@@ -32,7 +32,8 @@ import type { TeamBudgets } from './TeamBudgets';
  * refused, naming the owner to callers who may see the stack (the policy's `othersSeeStacks`).
  * A new dev or staging stack gets the expiry asked for (within the platform's maximum) or the
  * platform's default; a stack that exists keeps its own. A claim that would take its owner over
- * their budget or stack quota in the environment is refused with the numbers.
+ * their budget or stack quota in the environment is refused with the numbers, unless an approval
+ * rule sends such a run to approval (the run then waits for it before anything is created).
  */
 export class StackOwnership {
   constructor(
@@ -40,6 +41,7 @@ export class StackOwnership {
     private readonly access: StackAccess,
     private readonly expiry: ExpiryPolicy,
     private readonly budgets: TeamBudgets,
+    private readonly approvalRules?: ApprovalRules,
   ) {}
 
   async claim(
@@ -56,7 +58,7 @@ export class StackOwnership {
     const existing = await this.store.get(key);
     if (existing) {
       await this.mayChange(credentials, existing, request.owner);
-      await this.withinBudget(key, request);
+      await this.withinBudget(key, request, 'change');
       return { stack: existing, created: false };
     }
     await this.access.require(
@@ -73,7 +75,7 @@ export class StackOwnership {
       request.expiresAt &&
       expiryRefusal(request.environment, request.expiresAt, this.expiry);
     if (refusal) throw new InputError(refusal);
-    await this.withinBudget(key, request);
+    await this.withinBudget(key, request, 'provision');
     const claimed = await this.store.claim({
       ...request,
       expiresAt: initialExpiry(
@@ -96,7 +98,14 @@ export class StackOwnership {
       { ...key, owner: request.owner, environment: request.environment },
       undefined,
     );
-    if (budget.stacks !== null && budget.stackCount > budget.stacks) {
+    if (
+      budget.stacks !== null &&
+      budget.stackCount > budget.stacks &&
+      !this.approvalRules?.approvesOverBudget({
+        environment: request.environment,
+        operation: 'provision',
+      })
+    ) {
       await this.store.release(key);
       throw new NotAllowedError(
         budgetRefusal(
@@ -109,16 +118,27 @@ export class StackOwnership {
     return claimed;
   }
 
-  /** Refuses a request that takes its owner over their budget or quota, with the numbers. */
+  /**
+   * Refuses a request that takes its owner over their budget or quota, with the numbers, unless
+   * the approval rules send it to approval.
+   */
   private async withinBudget(
     key: StackKey,
     request: Pick<StackClaimRequest, 'owner' | 'environment' | 'monthlyCost'>,
+    operation: 'provision' | 'change',
   ) {
     const { refusal } = await this.budgets.standing(
       { ...key, owner: request.owner, environment: request.environment },
       request.monthlyCost,
     );
-    if (refusal) throw new NotAllowedError(refusal);
+    if (
+      refusal &&
+      !this.approvalRules?.approvesOverBudget({
+        environment: request.environment,
+        operation,
+      })
+    )
+      throw new NotAllowedError(refusal);
   }
 
   /** Refuses a claim of `stack` for `owner` unless it is the stack's owner and the caller may change it. */
@@ -167,7 +187,7 @@ export class StackOwnership {
             stackId,
             available: true,
             owner: existing.owner,
-            ...(await this.budgetOf(query)),
+            ...(await this.budgetOf(query, existing.owner, 'change')),
           }
         : {
             stackId,
@@ -183,7 +203,11 @@ export class StackOwnership {
       [{ stackId, environment: query.environment, owner: query.owner }],
     );
     return mayCreate
-      ? { stackId, available: true, ...(await this.budgetOf(query)) }
+      ? {
+          stackId,
+          available: true,
+          ...(await this.budgetOf(query, query.owner, 'provision')),
+        }
       : {
           stackId,
           available: false,
@@ -191,22 +215,37 @@ export class StackOwnership {
         };
   }
 
-  /** The request in its owner's budget, when it names its cost. */
+  /**
+   * The request in its owner's budget, when it names its cost, and whether the run would wait
+   * for approval (then a request over budget is not refused).
+   */
   private async budgetOf(
     query: Omit<StackClaimRequest, 'owner'> & { owner?: string },
-  ): Promise<{ budget?: BudgetStanding }> {
-    if (!query.owner || query.monthlyCost === undefined) return {};
+    owner: string,
+    operation: 'provision' | 'change',
+  ): Promise<Pick<StackAvailability, 'budget' | 'approval'>> {
+    const budget =
+      query.monthlyCost === undefined
+        ? undefined
+        : await this.budgets.standing(
+            {
+              accountId: query.accountId,
+              region: query.region,
+              stackId: stackIdFor(query.name, query.environment),
+              owner,
+              environment: query.environment,
+            },
+            query.monthlyCost,
+          );
+    const approval = this.approvalRules?.need({
+      environment: query.environment,
+      operation,
+      owner,
+      overBudget: !!budget?.refusal,
+    });
     return {
-      budget: await this.budgets.standing(
-        {
-          accountId: query.accountId,
-          region: query.region,
-          stackId: stackIdFor(query.name, query.environment),
-          owner: query.owner,
-          environment: query.environment,
-        },
-        query.monthlyCost,
-      ),
+      ...(budget ? { budget } : {}),
+      ...(approval ? { approval } : {}),
     };
   }
 

@@ -14,12 +14,15 @@ import { RunsTable } from './RunsTable';
 import { StackInventoryTable } from './StackInventoryTable';
 import { AuditTable } from './AuditTable';
 import { BudgetsTable } from './BudgetsTable';
+import { ApprovalsTable } from './ApprovalsTable';
 import { usePermission } from '@backstage/plugin-permission-react';
 import { auditReadPermission } from '@konductor/plugin-audit-common';
 
 /**
  * `/provisioning`: every run the user may see; `/provisioning/stacks`: every stack (the
- * inventory); `/provisioning/budgets`: groups' budgets and quotas; `/provisioning/audit`: the audit trail (admins); `/provisioning/runs/:id`: one run.
+ * inventory); `/provisioning/budgets`: groups' budgets and quotas; `/provisioning/approvals`: the
+ * runs that wait for approval; `/provisioning/audit`: the audit trail (admins);
+ * `/provisioning/runs/:id`: one run.
  */
 export function ProvisioningPage() {
   return (
@@ -58,6 +61,17 @@ export function ProvisioningPage() {
         }
       />
       <Route
+        path="/approvals"
+        element={
+          <ListPage
+            title="Approvals"
+            intro="Runs that wait for a person's approval before anything is created, changed or destroyed: those you asked for, and those you may approve, with their plan, cost and compliance verdict. A waiting run holds no worker; approved, it goes on by itself. Nobody approves their own request."
+          >
+            <ApprovalsTable />
+          </ListPage>
+        }
+      />
+      <Route
         path="/audit"
         element={
           <ListPage
@@ -86,6 +100,7 @@ function ListPage(props: {
     { label: 'Runs', to: base },
     { label: 'Stacks', to: `${base}/stacks` },
     { label: 'Budgets', to: `${base}/budgets` },
+    { label: 'Approvals', to: `${base}/approvals` },
     ...(audit.allowed ? [{ label: 'Audit', to: `${base}/audit` }] : []),
   ];
   const path = pathname.replace(/\/$/, '');

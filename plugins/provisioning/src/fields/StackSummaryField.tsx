@@ -126,7 +126,14 @@ function ChangeTable({
 }
 
 /** The request in its owner's budget and quota: what they commit, what this adds, the limits. */
-function BudgetPanel({ standing }: { standing: BudgetStanding }) {
+function BudgetPanel({
+  standing,
+  toApproval,
+}: {
+  standing: BudgetStanding;
+  /** Whether a request over budget waits for approval instead of being refused. */
+  toApproval: boolean;
+}) {
   const { budget, adds, newStack, refusal } = standing;
   if (budget.source === 'none') return null;
   const after = budget.committed + adds;
@@ -146,9 +153,11 @@ function BudgetPanel({ standing }: { standing: BudgetStanding }) {
   ].filter(Boolean);
   const title = `${budget.owner} in ${budget.environment}`;
   return refusal ? (
-    <Alert severity="error" aria-label="Budget">
+    <Alert severity={toApproval ? 'warning' : 'error'} aria-label="Budget">
       <AlertTitle>
-        Over the budget or quota of {title}: nothing will be created
+        {toApproval
+          ? `Over the budget or quota of ${title}: the run waits for approval`
+          : `Over the budget or quota of ${title}: nothing will be created`}
       </AlertTitle>
       {refusal}
       {lines.map(line => (
@@ -174,7 +183,11 @@ export function summaryLine(previews: StackPreview[]): string {
           p.compliance.level
         }): ${p.compliance.allowed ? 'passes' : 'refused'}${
           p.ownership && !p.ownership.available ? '; name: unavailable' : ''
-        }${p.ownership?.budget?.refusal ? '; over budget' : ''}${
+        }${
+          p.ownership?.budget?.refusal && !p.ownership.approval
+            ? '; over budget'
+            : ''
+        }${p.ownership?.approval ? '; waits for approval' : ''}${
           p.preflight.length ? '; cannot be created' : ''
         }${p.changes ? changeSummary(p.changes) : ''}`,
     )
@@ -226,7 +239,21 @@ function StackTable({ preview }: { preview: StackPreview }) {
         </Alert>
       )}
       {ownership?.available && ownership.budget && (
-        <BudgetPanel standing={ownership.budget} />
+        <BudgetPanel
+          standing={ownership.budget}
+          toApproval={!!ownership.approval}
+        />
+      )}
+      {ownership?.available && ownership.approval && (
+        <Alert severity="warning" aria-label="Approval">
+          <AlertTitle>
+            This run waits for approval before anything is created or changed
+          </AlertTitle>
+          {ownership.approval.reasons.join('; ')}.{' '}
+          {ownership.approval.approvers.join(' or ')} may approve it in
+          Provisioning → Approvals; you will be notified, and the run goes on by
+          itself once it is approved. You cannot approve your own request.
+        </Alert>
       )}
       {preflight.length > 0 && (
         <Alert severity="error">

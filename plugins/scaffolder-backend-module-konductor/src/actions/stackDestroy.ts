@@ -24,6 +24,7 @@ import { reportingRun } from './runReporting';
 import { existingStackOf } from './stackLocation';
 import { provisioningRefusal } from './stackPolicy';
 import { authorizedStack } from './stackAuthorization';
+import { awaitApproval } from './stackApproval';
 import { withStackLease } from './stackLease';
 
 /**
@@ -40,11 +41,11 @@ export function createStackDestroyAction(options: {
   stacks: (credentials: BackstageCredentials) => ProvisioningClient;
   /**
    * The provisioning backend as this platform's service: the stack's lease (one run at a time),
-   * and releasing the name of the destroyed stack.
+   * releasing the name of the destroyed stack, and the state of the run's approval request.
    */
   platform: Pick<
     ProvisioningClient,
-    'acquireStackLease' | 'releaseStackLease' | 'releaseStack'
+    'acquireStackLease' | 'releaseStackLease' | 'releaseStack' | 'getApproval'
   >;
   /** The permission framework, asked whether the task's user may destroy the stack. */
   permissions: PermissionsService;
@@ -116,10 +117,25 @@ export function createStackDestroyAction(options: {
         provider.kinds,
         { relations: false, target: provider.target },
       );
+      const removal = planStack(spec, provider.kinds);
+      // A destroy the platform's rules send to approval waits for it here, holding no worker.
+      await awaitApproval(ctx, options, {
+        operation: 'destroy',
+        ...key,
+        environment: spec.environment,
+        owner: stack.owner,
+        monthlyCost: 0,
+        summary: [
+          `Deletes, if they exist: ${removal.resources
+            .map(r => `${r.id} (${r.kind})`)
+            .reverse()
+            .join(', ')}`,
+        ],
+      });
       const { run, onEvent } = reportingRun(
         ctx,
         spec,
-        planStack(spec, provider.kinds).resources.map(r => ({
+        removal.resources.map(r => ({
           resource: r.id,
           kind: r.kind,
           dependsOn: r.dependsOn,

@@ -31,6 +31,7 @@ import { reportingRun } from './runReporting';
 import { pinStackLocation } from './stackLocation';
 import { withStackLease } from './stackLease';
 import { changeOfStack, describeChange } from './stackChange';
+import { awaitApproval } from './stackApproval';
 import {
   MinimumLevels,
   ProvisioningAccounts,
@@ -50,8 +51,14 @@ export interface StackProvisionActionOptions {
    * admins) may change a stack.
    */
   stacks: (credentials: BackstageCredentials) => ProvisioningClient;
-  /** The provisioning backend as this platform's service: the stack's lease (one run at a time). */
-  platform: Pick<ProvisioningClient, 'acquireStackLease' | 'releaseStackLease'>;
+  /**
+   * The provisioning backend as this platform's service: the stack's lease (one run at a time)
+   * and the state of the run's approval request.
+   */
+  platform: Pick<
+    ProvisioningClient,
+    'acquireStackLease' | 'releaseStackLease' | 'getApproval'
+  >;
   /** Receives every structured event besides the task log (the provisioning runs backend). */
   reporter?: ProvisioningReporter;
   /** Where stacks may go (`konductor.provisioning.accounts`); none configured: nowhere. */
@@ -239,21 +246,21 @@ export function createStackProvisionAction(
       ctx.output('stackId', stackIdOf(spec));
       ctx.output('plan', plan as unknown as JsonObject);
       ctx.output('monthlyCost', plan.monthlyCost);
+      const planLines = plan.waves.map(
+        (wave, i) =>
+          `${i + 1}. ${wave
+            .map(id => plan.resources.find(r => r.id === id)!)
+            .map(
+              r => `${r.id}: ${r.summary} ($${r.monthlyCost.toFixed(2)}/month)`,
+            )
+            .join(' | ')}`,
+      );
       ctx.logger.info(
         `Plan for ${stackIdOf(spec)} (estimated $${plan.monthlyCost.toFixed(
           2,
         )}/month):`,
       );
-      for (const [i, wave] of plan.waves.entries()) {
-        const items = wave.map(id => plan.resources.find(r => r.id === id)!);
-        ctx.logger.info(
-          `  ${i + 1}. ${items
-            .map(
-              r => `${r.id}: ${r.summary} ($${r.monthlyCost.toFixed(2)}/month)`,
-            )
-            .join(' | ')}`,
-        );
-      }
+      for (const line of planLines) ctx.logger.info(`  ${line}`);
       if (ctx.isDryRun) {
         const availability = await stacks
           .stackAvailability(claim)
@@ -283,6 +290,22 @@ export function createStackProvisionAction(
           ),
       })) as unknown as ProvisioningStack;
       ctx.logger.info(`Stack ${claimed.stackId} belongs to ${claimed.owner}`);
+      // A run the platform's rules send to approval waits for it here, holding no worker.
+      await awaitApproval(ctx, options, {
+        operation: change ? 'change' : 'provision',
+        accountId: claimed.accountId,
+        region: claimed.region,
+        stackId: claimed.stackId,
+        environment: spec.environment,
+        owner: claimed.owner,
+        monthlyCost: plan.monthlyCost,
+        summary: change ? describeChange(change) : planLines,
+        compliance: {
+          level: verdict.level,
+          allowed: verdict.allowed,
+          violations: verdict.violations.length,
+        },
+      });
 
       const { run, onEvent } = reportingRun(
         ctx,

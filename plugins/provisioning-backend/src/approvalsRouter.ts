@@ -1,0 +1,217 @@
+import express from 'express';
+import Router from 'express-promise-router';
+import { z } from 'zod/v3';
+import type {
+  AuditorService,
+  BackstageCredentials,
+  HttpAuthService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
+import {
+  createConditionAuthorizer,
+  type PermissionRuleset,
+} from '@backstage/plugin-permission-node';
+import {
+  approvalDecisionSchema,
+  approvalOpenRequestSchema,
+  provisioningApprovalDecidePermission,
+  provisioningApprovalReadPermission,
+  provisioningStackDestroyPermission,
+  provisioningStackUpdatePermission,
+  type ApprovalRequest,
+} from '@konductor/plugin-provisioning-common';
+import {
+  stackPermissionResource,
+  type ApprovalPermissionQuery,
+  type ApprovalPermissionResource,
+} from '@konductor/plugin-provisioning-node';
+import type { Approvals } from './service/Approvals';
+import type { ApprovalFlow } from './service/ApprovalFlow';
+import type { StackAccess } from './service/StackAccess';
+import type { StackStore } from './service/StackStore';
+import { parse } from './parse';
+
+const listQuerySchema = z
+  .object({
+    state: z.enum(['pending', 'approved', 'rejected', 'expired']).optional(),
+  })
+  .strict();
+
+/**
+ * Approval requests: opened by the stack actions (as the task's user) when the platform's rules
+ * say a run needs approval; read by their requesters and approvers; decided by whoever the
+ * permission policy lets (an approver who did not ask). An approved request's task is resumed.
+ */
+export function createApprovalsRouter(options: {
+  approvals: Approvals;
+  flow: ApprovalFlow;
+  stacks: StackStore;
+  access: StackAccess;
+  ruleset: PermissionRuleset<
+    ApprovalPermissionResource,
+    ApprovalPermissionQuery,
+    'provisioning-approval'
+  >;
+  httpAuth: HttpAuthService;
+  permissions: PermissionsService;
+  auditor: AuditorService;
+}): express.Router {
+  const { approvals, flow, stacks, access, httpAuth, permissions, auditor } =
+    options;
+  const authorizer = createConditionAuthorizer(options.ruleset);
+  const router = Router();
+
+  /** Whether `credentials` hold read and decide on each request, decided in one request. */
+  async function rights(
+    credentials: BackstageCredentials,
+    requests: ApprovalRequest[],
+  ) {
+    const [read, decide] = await permissions.authorizeConditional(
+      [
+        { permission: provisioningApprovalReadPermission },
+        { permission: provisioningApprovalDecidePermission },
+      ],
+      { credentials },
+    );
+    return requests.map(r => ({
+      read: authorizer(read, r),
+      decide: authorizer(decide, r),
+    }));
+  }
+
+  router.post('/approvals', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const body = parse(approvalOpenRequestSchema, req.body, 'approval request');
+    const { requestedBy: onBehalfOf, ...request } = body;
+    let requestedBy: string;
+    if (credentials.principal.type === 'user') {
+      requestedBy = credentials.principal.userEntityRef;
+      if (onBehalfOf && onBehalfOf !== requestedBy)
+        throw new InputError(
+          'requestedBy: a user asks for themselves; leave it out',
+        );
+    } else if (onBehalfOf) requestedBy = onBehalfOf;
+    else
+      throw new InputError(
+        'requestedBy: a service opens a request for the user whose run it is; name them',
+      );
+    // The run has claimed its stack, as the user, before it asks: the request is for a stack
+    // of this owner that the requester may change or destroy.
+    const stack = await stacks.get(request);
+    if (!stack)
+      throw new NotFoundError(
+        `No stack ${request.stackId} in ${request.accountId}/${request.region}: a run claims its stack before it asks for approval`,
+      );
+    if (stack.owner !== request.owner)
+      throw new ConflictError(
+        `Stack ${stack.stackId} belongs to ${stack.owner}, not ${request.owner}`,
+      );
+    await access.require(
+      credentials,
+      request.operation === 'destroy'
+        ? provisioningStackDestroyPermission
+        : provisioningStackUpdatePermission,
+      stackPermissionResource(stack),
+      `You may not ${
+        request.operation === 'destroy' ? 'destroy' : 'change'
+      } stack ${stack.stackId}: it belongs to ${stack.owner}`,
+    );
+    const { result, created } = await approvals.open(requestedBy, request);
+    if (created && result.required) {
+      const audit = await auditor.createEvent({
+        eventId: 'approval-request',
+        severityLevel: 'medium',
+        request: req,
+        meta: {
+          id: result.request.id,
+          operation: request.operation,
+          stack: stack.ref,
+          requestedBy,
+          reasons: result.request.reasons,
+        },
+      });
+      await audit.success();
+      await flow.opened(result.request);
+    }
+    res.status(created ? 201 : 200).json(result);
+  });
+
+  router.get('/approvals', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const { state } = parse(listQuerySchema, req.query, 'query');
+    const all = await approvals.list(state);
+    const allowed = await rights(credentials, all);
+    res.json({
+      items: all
+        .map((r, i) => ({ ...r, mayDecide: allowed[i].decide }))
+        .filter((_, i) => allowed[i].read),
+    });
+  });
+
+  router.get('/approvals/:id', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const request = await approvals.get(req.params.id);
+    const [allowed] = await rights(credentials, [request]);
+    // A request the caller may not see is one they cannot tell exists.
+    if (!allowed.read)
+      throw new NotFoundError(`No approval request ${req.params.id}`);
+    res.json(request);
+  });
+
+  router.post('/approvals/:id/decision', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const request = await approvals.get(req.params.id);
+    const [allowed] = await rights(credentials, [request]);
+    if (!allowed.read)
+      throw new NotFoundError(`No approval request ${req.params.id}`);
+    const audit = await auditor.createEvent({
+      eventId: 'approval-decide',
+      severityLevel: 'high',
+      request: req,
+      meta: {
+        id: request.id,
+        decision: req.body?.decision,
+        stack: `${request.accountId}/${request.region}/${request.stackId}`,
+        requestedBy: request.requestedBy,
+      },
+    });
+    try {
+      const decision = parse(approvalDecisionSchema, req.body, 'decision');
+      if (!allowed.decide)
+        throw new NotAllowedError(
+          request.requestedBy === credentials.principal.userEntityRef
+            ? `You asked for this run: someone else (${request.approvers.join(
+                ' or ',
+              )}) must decide it`
+            : `You may not decide this request: ${request.approvers.join(
+                ' or ',
+              )} may`,
+        );
+      const decided = await approvals.decide(
+        request.id,
+        credentials.principal.userEntityRef,
+        decision,
+      );
+      await audit.success({ meta: { state: decided.state } });
+      await flow.decided(decided);
+      res.json(decided);
+    } catch (e) {
+      await audit.fail({ error: e as Error });
+      throw e;
+    }
+  });
+
+  return router;
+}

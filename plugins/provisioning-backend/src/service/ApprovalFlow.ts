@@ -1,0 +1,106 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { NotificationService } from '@backstage/plugin-notifications-node';
+import type { ApprovalRequest } from '@konductor/plugin-provisioning-common';
+import type { Approvals } from './Approvals';
+import type { TaskState } from './RunReconciler';
+
+const usd = (n: number) => `$${n.toFixed(2)}`;
+const what = (r: ApprovalRequest) =>
+  `${r.operation === 'provision' ? 'New stack' : `The ${r.operation} of`} ${
+    r.stackId
+  } (${r.environment}, ${r.owner}, ${usd(r.monthlyCost)}/month)`;
+
+/**
+ * What follows a request's changes of state: its approvers are told a request waits; its
+ * requester is told how it was decided or that it expired; an approved request's task is
+ * resumed (by the decision, or by the sweep when that could not: a task still ending, a restart).
+ */
+export class ApprovalFlow {
+  constructor(
+    private readonly options: {
+      approvals: Approvals;
+      notifications: NotificationService;
+      logger: LoggerService;
+      taskState(taskId: string): Promise<TaskState>;
+      retryTask(taskId: string): Promise<void>;
+    },
+  ) {}
+
+  async opened(request: ApprovalRequest): Promise<void> {
+    await this.options.notifications.send({
+      recipients: { type: 'entity', entityRef: request.approvers },
+      payload: {
+        title: `Approval needed: ${what(request)}`,
+        description: `${request.requestedBy} asks: ${request.reasons.join(
+          '; ',
+        )}. It expires at ${request.expiresAt}.`,
+        link: '/provisioning/approvals',
+        severity: 'high',
+        topic: 'provisioning-approval',
+      },
+    });
+  }
+
+  async decided(request: ApprovalRequest): Promise<void> {
+    const approved = request.state === 'approved';
+    await this.tell(
+      request,
+      approved
+        ? `Approved by ${request.decidedBy}: ${what(request)} runs now`
+        : `Rejected by ${request.decidedBy}: ${what(request)}`,
+      request.comment ?? (approved ? '' : 'No reason given.'),
+    );
+    if (approved) await this.resume(request);
+  }
+
+  /** Expires requests past their time (telling their requesters) and resumes approved ones. */
+  async sweep(): Promise<void> {
+    for (const request of await this.options.approvals.expireDue())
+      await this.tell(
+        request,
+        `Expired undecided: ${what(request)}`,
+        'Nobody decided it in time; nothing was created or changed. Start the run again to ask again.',
+      );
+    for (const request of await this.options.approvals.awaitingResume())
+      await this.resume(request);
+  }
+
+  private async tell(request: ApprovalRequest, title: string, text: string) {
+    await this.options.notifications.send({
+      recipients: { type: 'entity', entityRef: request.requestedBy },
+      payload: {
+        title,
+        description: text,
+        link: `/create/tasks/${request.taskId}`,
+        severity: 'normal',
+        topic: 'provisioning-approval',
+      },
+    });
+  }
+
+  /**
+   * Resumes the approved request's task once: a task that ended waiting is retried (from its
+   * checkpoints); one still running is left to a later sweep; one gone has nothing to resume.
+   */
+  private async resume(request: ApprovalRequest): Promise<void> {
+    const { logger } = this.options;
+    try {
+      const state = await this.options.taskState(request.taskId);
+      if (state === 'open' || state === 'processing') return;
+      if (state === 'failed' || state === 'cancelled')
+        await this.options.retryTask(request.taskId);
+      else
+        logger.warn(
+          `Approval ${request.id}: task ${request.taskId} is ${state}, nothing to resume`,
+        );
+      if (await this.options.approvals.markResumed(request.id))
+        logger.info(
+          `Approval ${request.id} by ${request.decidedBy}: task ${request.taskId} resumed`,
+        );
+    } catch (e) {
+      logger.warn(
+        `Approval ${request.id}: task ${request.taskId} not resumed yet (${e}); the next sweep tries again`,
+      );
+    }
+  }
+}

@@ -1,0 +1,143 @@
+import type { Config } from '@backstage/config';
+import { z } from 'zod/v3';
+import {
+  APPROVAL_OPERATIONS,
+  ENVIRONMENTS,
+  type ApprovalOperation,
+} from '@konductor/plugin-provisioning-common';
+
+const ruleSchema = z
+  .object({
+    description: z.string().trim().min(1, 'say why the rule asks for approval'),
+    environments: z.array(z.enum(ENVIRONMENTS)).min(1).optional(),
+    operations: z.array(z.enum(APPROVAL_OPERATIONS)).min(1).optional(),
+    overBudget: z.boolean().optional(),
+    /** A change window (a freeze): the rule matches only from `from` until `to`. */
+    from: z.string().datetime({ offset: true }).optional(),
+    to: z.string().datetime({ offset: true }).optional(),
+    approvers: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^((group|user):[^/\s]+\/[^\s]+|owner)$/,
+            'must be a group or user entity ref, or owner',
+          ),
+      )
+      .min(1, 'name who may approve'),
+  })
+  .strict()
+  .refine(rule => !rule.from === !rule.to, {
+    message: 'a change window needs both from and to',
+  })
+  .refine(rule => !rule.from || Date.parse(rule.from) < Date.parse(rule.to!), {
+    message: 'a change window ends (to) after it starts (from)',
+  });
+type Rule = z.infer<typeof ruleSchema>;
+
+/** What a run is, as the rules see it. */
+export interface ApprovalSubject {
+  environment: string;
+  operation: ApprovalOperation;
+  owner: string;
+  /** Whether the run takes its owner over their budget or stack quota. */
+  overBudget: boolean;
+}
+
+/** Why a run needs approval and who may give it, when it does. */
+export interface ApprovalNeed {
+  reasons: string[];
+  approvers: string[];
+}
+
+/**
+ * The platform's approval rules (`konductor.provisioning.approvals`): a run needs approval when a
+ * rule matches it, from any of the matching rules' approvers.
+ */
+export class ApprovalRules {
+  constructor(
+    private readonly rules: Rule[],
+    /** How long a request waits before it expires undecided. */
+    readonly expiresAfterMs: number,
+    /** Between sweeps that expire requests and resume approved ones. */
+    readonly intervalSeconds: number,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Reads and checks the rules: a bad one stops the backend, saying which and what to change. */
+  static fromConfig(
+    config: Config,
+    now: () => Date = () => new Date(),
+  ): ApprovalRules {
+    const c = config.getOptionalConfig('konductor.provisioning.approvals');
+    const rules = (c?.getOptionalConfigArray('rules') ?? []).map((rule, i) => {
+      const parsed = ruleSchema.safeParse(rule.get());
+      if (!parsed.success)
+        throw new Error(
+          `konductor.provisioning.approvals.rules[${i}]: ${parsed.error.issues
+            .map(issue => `${issue.path.join('.') || 'rule'}: ${issue.message}`)
+            .join('; ')}`,
+        );
+      return parsed.data;
+    });
+    const hours = c?.getOptionalNumber('expiresAfterHours') ?? 72;
+    if (!(hours > 0))
+      throw new Error(
+        'konductor.provisioning.approvals.expiresAfterHours: must be a number of hours above 0',
+      );
+    return new ApprovalRules(
+      rules,
+      hours * 3_600_000,
+      c?.getOptionalNumber('intervalSeconds') ?? 30,
+      now,
+    );
+  }
+
+  private matches(rule: Rule, subject: Omit<ApprovalSubject, 'owner'>) {
+    const at = this.now().getTime();
+    return (
+      (!rule.from ||
+        (Date.parse(rule.from) <= at && at < Date.parse(rule.to!))) &&
+      (!rule.environments ||
+        (rule.environments as string[]).includes(subject.environment)) &&
+      (!rule.operations || rule.operations.includes(subject.operation)) &&
+      (!rule.overBudget || subject.overBudget)
+    );
+  }
+
+  /**
+   * Whether, and from whom, `subject` needs approval. In a change window (a freeze), the
+   * window's approvers alone may let a run through: the emergency path.
+   */
+  need(subject: ApprovalSubject): ApprovalNeed | undefined {
+    const all = this.rules.filter(rule => this.matches(rule, subject));
+    const windows = all.filter(rule => rule.from);
+    const matching = windows.length ? windows : all;
+    if (!matching.length) return undefined;
+    const approvers = matching.flatMap(rule =>
+      rule.approvers.map(a => (a === 'owner' ? subject.owner : a)),
+    );
+    return {
+      reasons: [
+        ...new Set(
+          matching.map(rule =>
+            rule.to
+              ? `${rule.description} (until ${new Date(
+                  rule.to,
+                ).toISOString()}: an emergency change only)`
+              : rule.description,
+          ),
+        ),
+      ],
+      approvers: [...new Set(approvers)],
+    };
+  }
+
+  /** Whether a run over budget goes to approval instead of being refused. */
+  approvesOverBudget(subject: Omit<ApprovalSubject, 'owner' | 'overBudget'>) {
+    return this.rules.some(
+      rule =>
+        rule.overBudget && this.matches(rule, { ...subject, overBudget: true }),
+    );
+  }
+}
