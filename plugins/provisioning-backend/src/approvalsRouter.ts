@@ -22,6 +22,7 @@ import {
   approvalOpenRequestSchema,
   provisioningApprovalDecidePermission,
   provisioningApprovalReadPermission,
+  provisioningStackCreatePermission,
   provisioningStackDestroyPermission,
   provisioningStackUpdatePermission,
   type ApprovalRequest,
@@ -116,9 +117,11 @@ export function createApprovalsRouter(options: {
       );
     await access.require(
       credentials,
-      request.operation === 'destroy'
-        ? provisioningStackDestroyPermission
-        : provisioningStackUpdatePermission,
+      {
+        provision: provisioningStackCreatePermission,
+        change: provisioningStackUpdatePermission,
+        destroy: provisioningStackDestroyPermission,
+      }[request.operation],
       stackPermissionResource(stack),
       `You may not ${
         request.operation === 'destroy' ? 'destroy' : 'change'

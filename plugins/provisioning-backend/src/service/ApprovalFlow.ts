@@ -80,15 +80,15 @@ export class ApprovalFlow {
 
   /**
    * Resumes the approved request's task once: a task that ended waiting is retried (from its
-   * checkpoints); one still running is left to a later sweep; one gone has nothing to resume.
+   * checkpoints); one still running is left to a later sweep; one cancelled or gone is not.
    */
   private async resume(request: ApprovalRequest): Promise<void> {
     const { logger } = this.options;
     try {
       const state = await this.options.taskState(request.taskId);
       if (state === 'open' || state === 'processing') return;
-      if (state === 'failed' || state === 'cancelled')
-        await this.options.retryTask(request.taskId);
+      // A task ended waiting has failed; one its user cancelled stays cancelled.
+      if (state === 'failed') await this.options.retryTask(request.taskId);
       else
         logger.warn(
           `Approval ${request.id}: task ${request.taskId} is ${state}, nothing to resume`,
