@@ -99,11 +99,10 @@ export function createApprovalsRouter(options: {
         throw new InputError(
           'requestedBy: a user asks for themselves; leave it out',
         );
-    } else if (onBehalfOf) requestedBy = onBehalfOf;
-    else
-      throw new InputError(
-        'requestedBy: a service opens a request for the user whose run it is; name them',
-      );
+    } else {
+      // A service asks for the user whose run it is, or for itself (a run it started).
+      requestedBy = onBehalfOf ?? credentials.principal.subject;
+    }
     // The run has claimed its stack, as the user, before it asks: the request is for a stack
     // of this owner that the requester may change or destroy.
     const stack = await stacks.get(request);

@@ -60,7 +60,10 @@ export const approvalOpenRequestSchema = z
       })
       .strict()
       .optional(),
-    /** Who asked, when a service (the task resumed without its user's token) opens it for them. */
+    /**
+     * Who asked, when a service opens it for them (a task resumed without its user's token);
+     * a service that names nobody asks for itself.
+     */
     requestedBy: entityRef.optional(),
   })
   .strict();
