@@ -31,6 +31,12 @@ export interface Config {
        * graph and event log, never their outputs. Default: true.
        */
       othersSeeStacks?: boolean;
+      /**
+       * Seconds for which each plugin reuses a permission decision that depends only on the
+       * caller (the same user's token, or the same service) instead of asking the permission
+       * backend again. Decisions about one resource are never reused. Default: 5; 0 turns it off.
+       */
+      decisionCacheSeconds?: number;
     };
   };
 }

@@ -4,6 +4,7 @@
  */
 import { createBackend } from '@backstage/backend-defaults';
 import { auditorServiceFactory } from '@konductor/plugin-audit-backend';
+import { cachedPermissionsServiceFactory } from '@konductor/plugin-permission-backend-module-konductor';
 
 const backend = createBackend();
 
@@ -62,6 +63,9 @@ backend.add(import('@konductor/plugin-compliance-backend'));
 // Permissions: Konductor's policy (platform admins, stack owners, everyone else; konductor.permissions).
 backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(import('@konductor/plugin-permission-backend-module-konductor'));
+// Each plugin reuses a decision about the same caller for a few seconds instead of asking the
+// permission backend over HTTP again (konductor.permissions.decisionCacheSeconds).
+backend.add(cachedPermissionsServiceFactory);
 
 // Search; the pg engine registers only on PostgreSQL, Lunr serves SQLite.
 backend.add(import('@backstage/plugin-search-backend'));

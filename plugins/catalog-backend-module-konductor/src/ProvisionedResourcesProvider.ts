@@ -70,6 +70,8 @@ function drifted(drift: StackDrift | undefined, resource?: string): boolean {
 }
 
 const PROVIDER = 'konductor-provisioned-resources';
+/** Stacks read per request. */
+const LATEST_PAGE = 200;
 const location = `${PROVIDER}:runs`;
 
 /**
@@ -101,32 +103,34 @@ export class ProvisionedResourcesProvider implements EntityProvider {
     this.connection = connection;
   }
 
-  /** Reads every stack's latest run and replaces the provider's entities with what exists. */
+  /** Reads every stack's latest run (with its resources) and replaces the provider's entities with what exists. */
   async refresh(): Promise<void> {
     if (!this.connection)
       throw new Error(`${PROVIDER} is not connected to the catalog yet`);
-    const latest = new Map<string, ProvisioningRun>();
-    for (let offset = 0; ; offset += 100) {
-      const page = await this.options.client.listRuns({ limit: 100, offset });
-      // Newest first: the first run seen of a stack is its latest.
-      for (const run of page.items)
-        if (!latest.has(run.stackId)) latest.set(run.stackId, run);
-      if (offset + page.items.length >= page.totalCount || !page.items.length)
-        break;
-    }
     const entities: Entity[] = [];
-    for (const run of latest.values()) {
-      const { resources } = await this.options.client.getRun(run.id);
-      entities.push(
-        ...this.entitiesOf(run, resources, await this.driftOf(run, resources)),
-      );
+    let stacks = 0;
+    for (let offset = 0; ; offset += LATEST_PAGE) {
+      const page = await this.options.client.listLatestRuns({
+        limit: LATEST_PAGE,
+        offset,
+      });
+      for (const { run, resources } of page.items)
+        entities.push(
+          ...this.entitiesOf(
+            run,
+            resources,
+            await this.driftOf(run, resources),
+          ),
+        );
+      stacks += page.items.length;
+      if (stacks >= page.totalCount || !page.items.length) break;
     }
     await this.connection.applyMutation({
       type: 'full',
       entities: entities.map(entity => ({ entity, locationKey: location })),
     });
     this.options.logger.info(
-      `${PROVIDER}: ${entities.length} entities from ${latest.size} stacks`,
+      `${PROVIDER}: ${entities.length} entities from ${stacks} stacks`,
     );
   }
 

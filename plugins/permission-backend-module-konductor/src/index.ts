@@ -5,6 +5,10 @@
  */
 export { permissionModuleKonductorPolicy as default } from './module';
 export {
+  CachedPermissionsService,
+  cachedPermissionsServiceFactory,
+} from './cachedPermissions';
+export {
   KonductorPermissionPolicy,
   OWNER_ACTIONS,
   policyOptionsFromConfig,

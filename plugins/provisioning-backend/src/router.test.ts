@@ -957,6 +957,10 @@ describe('provisioning API for a user the policy grants nothing', () => {
       .get('/api/provisioning/runs')
       .set('Authorization', asUser);
     expect(list.body).toEqual({ items: [], totalCount: 0 });
+    const latest = await request(server)
+      .get('/api/provisioning/runs/latest')
+      .set('Authorization', asUser);
+    expect(latest.body).toEqual({ items: [], totalCount: 0 });
     const inventory = await request(server)
       .get('/api/provisioning/stacks')
       .set('Authorization', asUser);
@@ -1070,7 +1074,20 @@ describe('provisioning API for a user who may see a stack but not its outputs', 
     expect(events.body.events).toEqual([
       expect.objectContaining({ seq: 1, status: 'ready' }),
     ]);
-    expect(JSON.stringify([got.body, events.body])).not.toContain(
+    const latest = await request(server)
+      .get('/api/provisioning/runs/latest')
+      .set('Authorization', asUser);
+    expect(latest.body).toMatchObject({
+      totalCount: 1,
+      items: [
+        {
+          run: { id: run.id },
+          outputsHidden: true,
+          resources: [{ resource: 'network', status: 'ready' }],
+        },
+      ],
+    });
+    expect(JSON.stringify([got.body, events.body, latest.body])).not.toContain(
       'vpc-secretish',
     );
     // The list shows that it exists.

@@ -87,6 +87,13 @@ const runQuerySchema = z
   })
   .strict();
 
+const latestRunsQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
 const eventsQuerySchema = z
   .object({ after: z.coerce.number().int().min(0).default(0) })
   .strict();
@@ -593,6 +600,43 @@ export async function createRouter(
         allowed: allowed === 'all' ? undefined : allowed,
       }),
     );
+  });
+
+  // Each stack's latest run with its resources, a page at a time: what the catalog's provisioned
+  // resources are made of. Outputs only where the caller may read them.
+  router.get('/runs/latest', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const { limit, offset } = parse(latestRunsQuerySchema, req.query, 'query');
+    const allowed = await access.criteria(
+      credentials,
+      provisioningStackReadPermission,
+    );
+    if (allowed === 'none') {
+      res.json({ items: [], totalCount: 0 });
+      return;
+    }
+    const page = await store.listLatestRuns({
+      allowed: allowed === 'all' ? undefined : allowed,
+      limit,
+      offset,
+    });
+    const outputs = await access.allows(
+      credentials,
+      provisioningStackOutputsReadPermission,
+      page.items.map(({ run }) => stackPermissionResource(run)),
+    );
+    const items: RunDetails[] = page.items.map((details, i) =>
+      outputs[i]
+        ? details
+        : {
+            run: details.run,
+            resources: details.resources.map(withoutOutputs),
+            outputsHidden: true,
+          },
+    );
+    res.json({ items, totalCount: page.totalCount });
   });
 
   router.get('/runs/:id', async (req, res) => {

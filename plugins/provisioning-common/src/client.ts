@@ -107,6 +107,13 @@ export class ProvisioningClient {
     return this.request('GET', `/runs/${encodeURIComponent(runId)}`);
   }
 
+  /** Each stack's latest run with its resources, a page at a time in stack id order. */
+  listLatestRuns(
+    query: { limit?: number; offset?: number } = {},
+  ): Promise<{ items: RunDetails[]; totalCount: number }> {
+    return this.request('GET', `/runs/latest${queryString(query)}`);
+  }
+
   listRuns(
     query: Record<string, string | number | undefined> = {},
   ): Promise<{ items: ProvisioningRun[]; totalCount: number }> {

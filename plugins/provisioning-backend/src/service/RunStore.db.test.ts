@@ -227,6 +227,55 @@ describe.each(databases.eachSupportedId())('RunStore on %s', databaseId => {
     expect(await names({ column: 'owner', values: [] })).toEqual([]);
   });
 
+  it("lists each stack's latest run with its resources, a page at a time, as a decision allows", async () => {
+    const owner = 'group:default/latest-team';
+    const older = await store.createRun(
+      run('cart-1', { owner, stackId: 'cart-dev', stackName: 'cart' }),
+    );
+    await store.appendEvents(older.run.id, [
+      event(1, 'ready', { resource: 'network', outputs: { vpcId: 'vpc-1' } }),
+    ]);
+    // A run a second later replaces it as the stack's latest, with its own resources.
+    const newer = await store.createRun(
+      run('cart-2', {
+        owner,
+        stackId: 'cart-dev',
+        stackName: 'cart',
+        resources: [{ resource: 'network', dependsOn: [] }],
+      }),
+    );
+    await knex('runs')
+      .where({ id: newer.run.id })
+      .update({ created_at: new Date(Date.now() + 1000) });
+    await store.createRun(
+      run('basket', { owner, stackId: 'basket-dev', stackName: 'basket' }),
+    );
+    await store.createRun(
+      run('elsewhere', { owner: 'group:default/other-team' }),
+    );
+
+    const allowed = { column: 'owner' as const, values: [owner] };
+    const first = await store.listLatestRuns({ allowed, limit: 1, offset: 0 });
+    const second = await store.listLatestRuns({ allowed, limit: 1, offset: 1 });
+    expect(first.totalCount).toBe(2);
+    expect(first.items.map(i => i.run.id)).toEqual([
+      expect.stringContaining('basket'),
+    ]);
+    expect(second.items.map(i => i.run.id)).toEqual([newer.run.id]);
+    expect(second.items[0].resources).toEqual([
+      expect.objectContaining({ resource: 'network', status: 'queued' }),
+    ]);
+    expect(first.items[0].resources.map(r => r.resource)).toEqual([
+      'database',
+      'network',
+    ]);
+    const everyone = await store.listLatestRuns({ limit: 500, offset: 0 });
+    expect(everyone.items.map(i => i.run.stackId)).toEqual(
+      [...new Set(everyone.items.map(i => i.run.stackId))].sort(),
+    );
+    expect(everyone.totalCount).toBe(everyone.items.length);
+  });
+
   it("records a succeeded run's spec as its stack's next version with what it changed; a failed or unchanged run records none", async () => {
     const key = {
       accountId: '123456789012',

@@ -51,6 +51,22 @@ const RUN_END: Record<string, RunStatus> = {
   'run-cancelled': 'cancelled',
 };
 
+function toResource(r: any): RunResource {
+  return {
+    resource: r.resource,
+    // Runs recorded before resources were named: the name is the kind.
+    kind: r.kind ?? r.resource,
+    catalogType: r.catalog_type ?? undefined,
+    typicalCreateSeconds: r.typical_create_seconds ?? undefined,
+    status: r.status,
+    dependsOn: JSON.parse(r.depends_on),
+    outputs: r.outputs ? JSON.parse(r.outputs) : undefined,
+    error: r.error ?? undefined,
+    detail: r.detail ?? undefined,
+    updatedAt: iso(r.updated_at),
+  };
+}
+
 function toRun(row: any): ProvisioningRun {
   return {
     id: row.id,
@@ -181,19 +197,7 @@ export class RunStore {
     const rows = await this.db('run_resources')
       .where({ run_id: runId })
       .orderBy('resource');
-    return rows.map(r => ({
-      resource: r.resource,
-      // Runs recorded before resources were named: the name is the kind.
-      kind: r.kind ?? r.resource,
-      catalogType: r.catalog_type ?? undefined,
-      typicalCreateSeconds: r.typical_create_seconds ?? undefined,
-      status: r.status,
-      dependsOn: JSON.parse(r.depends_on),
-      outputs: r.outputs ? JSON.parse(r.outputs) : undefined,
-      error: r.error ?? undefined,
-      detail: r.detail ?? undefined,
-      updatedAt: iso(r.updated_at),
-    }));
+    return rows.map(toResource);
   }
 
   async listRuns(
@@ -228,6 +232,60 @@ export class RunStore {
       .limit(query.limit)
       .offset(query.offset);
     return { items: rows.map(toRun), totalCount: Number(count) };
+  }
+
+  /**
+   * Each stack's most recent run (by stack id, as the catalog names stacks), a page at a time in
+   * stack id order, with the resources of each: what the catalog's provisioned resources are
+   * made of, read without walking every run of the history.
+   */
+  async listLatestRuns(query: {
+    allowed?: PermissionCriteria<StackPermissionQuery>;
+    limit: number;
+    offset: number;
+  }): Promise<{
+    items: { run: ProvisioningRun; resources: RunResource[] }[];
+    totalCount: number;
+  }> {
+    const allowed = (builder: Knex.QueryBuilder) => {
+      if (query.allowed) whereCriteria(builder, query.allowed);
+    };
+    const ranked = this.db('runs')
+      .select(
+        '*',
+        this.db.raw(
+          'row_number() over (partition by stack_id order by created_at desc, id asc) as recency',
+        ),
+      )
+      .where(allowed);
+    const [[{ count }], rows] = await Promise.all([
+      this.db('runs').where(allowed).countDistinct({ count: 'stack_id' }),
+      this.db
+        .from(ranked.as('ranked'))
+        .where('recency', 1)
+        .orderBy('stack_id')
+        .limit(query.limit)
+        .offset(query.offset),
+    ]);
+    const resources = new Map<string, RunResource[]>();
+    if (rows.length)
+      for (const r of await this.db('run_resources')
+        .whereIn(
+          'run_id',
+          rows.map((row: any) => row.id),
+        )
+        .orderBy(['run_id', 'resource']))
+        resources.set(r.run_id, [
+          ...(resources.get(r.run_id) ?? []),
+          toResource(r),
+        ]);
+    return {
+      items: rows.map((row: any) => ({
+        run: toRun(row),
+        resources: resources.get(row.id) ?? [],
+      })),
+      totalCount: Number(count),
+    };
   }
 
   /** Runs still `running` that nothing has written to since `before`, oldest first. */

@@ -41,6 +41,27 @@ const SORT_COLUMNS: Record<Exclude<InventoryQuery['sort'], 'state'>, string> = {
   monthlyCost: 'monthly_cost',
 };
 
+/** The columns an inventory item is made of (not the lease, nor the expiry notice). */
+const ITEM_COLUMNS = [
+  'account_id',
+  'region',
+  'stack_id',
+  'name',
+  'environment',
+  'owner',
+  'created_by',
+  'created_at',
+  'expires_at',
+  'expiry_task_id',
+  'template_ref',
+  'monthly_cost',
+  'changed_by',
+  'changed_at',
+  'last_run_id',
+  'last_run_status',
+  'drifted',
+];
+
 function stateOf(row: any): StackState {
   if (row.last_run_status === 'running') return 'running';
   if (row.last_run_status === 'failed' || row.last_run_status === 'cancelled')
@@ -102,9 +123,10 @@ export class StackInventoryStore {
       builder.orderByRaw(`${STATE_RANK_SQL} ${query.order}`);
     else {
       // Nulls last either way, on both databases (knex's `nulls` option drops the column on
-      // SQLite). The column comes from SORT_COLUMNS, never from the request.
+      // SQLite), in the form PostgreSQL can read from the column's index. The column comes from
+      // SORT_COLUMNS, never from the request.
       const column = SORT_COLUMNS[query.sort];
-      builder.orderByRaw(`(${column} is null) asc, ${column} ${query.order}`);
+      builder.orderByRaw(`${column} ${query.order} nulls last`);
     }
     return builder.orderBy([
       { column: 'account_id' },
@@ -121,6 +143,7 @@ export class StackInventoryStore {
     const filtered = this.filtered(query, allowed);
     const [rows, totals] = await Promise.all([
       this.sorted(query, filtered.clone())
+        .select(ITEM_COLUMNS)
         .limit(query.limit)
         .offset(query.offset),
       filtered
@@ -156,6 +179,7 @@ export class StackInventoryStore {
   ): AsyncGenerator<StackInventoryItem[]> {
     for (let offset = 0; ; offset += pageSize) {
       const rows = await this.sorted(query, this.filtered(query, allowed))
+        .select(ITEM_COLUMNS)
         .limit(pageSize)
         .offset(offset);
       if (rows.length) yield rows.map(toItem);
