@@ -78,6 +78,18 @@ export interface Config {
           /** The end of the change window. */
           to?: string;
           /**
+           * A change window that comes back every week (instead of from and to), for example
+           * weekend nights: it opens on each of `days` (sun, mon, tue, wed, thu, fri, sat) at
+           * `from` (HH:MM, local time in `timeZone`, default UTC) and closes at `to`, the same day,
+           * or the next day when `to` is not after `from`.
+           */
+          every?: {
+            days: string[];
+            from: string;
+            to: string;
+            timeZone?: string;
+          };
+          /**
            * Who may approve: group or user entity refs, or `owner` for the members of the stack's
            * owner group. The requester never may.
            */

@@ -285,6 +285,61 @@ describe.each(databases.eachSupportedId())('Approvals on %s', databaseId => {
     ]);
   });
 
+  it('holds prod runs in a weekly window (weekend nights, in its time zone) and lets them by outside it', () => {
+    const at = (iso: string) =>
+      ApprovalRules.fromConfig(
+        mockServices.rootConfig({
+          data: {
+            konductor: {
+              provisioning: {
+                approvals: {
+                  rules: [
+                    {
+                      description: 'Weekend nights',
+                      environments: ['prod'],
+                      every: {
+                        days: ['fri', 'sat'],
+                        from: '22:00',
+                        to: '06:00',
+                        timeZone: 'Europe/Paris',
+                      },
+                      approvers: ['group:default/on-call'],
+                    },
+                  ],
+                },
+              },
+            },
+          },
+        }),
+        () => new Date(iso),
+      );
+    const subject = {
+      environment: 'prod',
+      operation: 'change' as const,
+      owner: TEAM_A,
+      overBudget: false,
+    };
+    // Paris is UTC+1 in December: Friday 22:00 there is 21:00 UTC.
+    expect(at('2026-12-04T20:59:00Z').need(subject)).toBeUndefined();
+    expect(at('2026-12-04T21:00:00Z').need(subject)).toEqual({
+      reasons: [
+        'Weekend nights (fri, sat 22:00-06:00 (Europe/Paris): an emergency change only)',
+      ],
+      approvers: ['group:default/on-call'],
+    });
+    // Saturday 05:59 in Paris: still Friday's night; Saturday 06:00 to 22:00: open.
+    expect(at('2026-12-05T04:59:00Z').need(subject)).toBeDefined();
+    expect(at('2026-12-05T05:00:00Z').need(subject)).toBeUndefined();
+    expect(at('2026-12-05T21:30:00Z').need(subject)).toBeDefined();
+    // Sunday night is not in it, and Sunday morning ends Saturday's.
+    expect(at('2026-12-06T04:00:00Z').need(subject)).toBeDefined();
+    expect(at('2026-12-06T22:00:00Z').need(subject)).toBeUndefined();
+    expect(at('2026-12-07T04:00:00Z').need(subject)).toBeUndefined();
+    expect(
+      at('2026-12-04T21:00:00Z').need({ ...subject, environment: 'dev' }),
+    ).toBeUndefined();
+  });
+
   it('refuses rules that do not say why or who approves, or windows that end before they start', () => {
     const withRule = (rule: object) => () =>
       ApprovalRules.fromConfig(
@@ -308,6 +363,31 @@ describe.each(databases.eachSupportedId())('Approvals on %s', databaseId => {
       }),
     ).toThrow(
       'konductor.provisioning.approvals.rules[0]: rule: a change window ends (to) after it starts (from)',
+    );
+    expect(
+      withRule({
+        description: 'nights',
+        every: {
+          days: ['sat'],
+          from: '25:00',
+          to: '06:00',
+          timeZone: 'Mars/Olympus',
+        },
+        approvers: [ADMINS],
+      }),
+    ).toThrow(
+      'konductor.provisioning.approvals.rules[0]: every.from: must be a time of day as HH:MM, 00:00 to 24:00; every.timeZone: must be an IANA time zone, such as Europe/Paris',
+    );
+    expect(
+      withRule({
+        description: 'both',
+        from: '2026-12-20T00:00:00Z',
+        to: '2027-01-04T00:00:00Z',
+        every: { days: ['sat'], from: '00:00', to: '24:00' },
+        approvers: [ADMINS],
+      }),
+    ).toThrow(
+      'konductor.provisioning.approvals.rules[0]: rule: a rule has one change window: either from and to, or every (a weekly one)',
     );
   });
 });

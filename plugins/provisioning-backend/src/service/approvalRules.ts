@@ -5,6 +5,11 @@ import {
   ENVIRONMENTS,
   type ApprovalOperation,
 } from '@konductor/plugin-provisioning-common';
+import {
+  describeWeeklyWindow,
+  inWeeklyWindow,
+  weeklyWindowSchema,
+} from './weeklyWindow';
 
 const ruleSchema = z
   .object({
@@ -15,6 +20,8 @@ const ruleSchema = z
     /** A change window (a freeze): the rule matches only from `from` until `to`. */
     from: z.string().datetime({ offset: true }).optional(),
     to: z.string().datetime({ offset: true }).optional(),
+    /** A change window that comes back every week, such as weekend nights. */
+    every: weeklyWindowSchema.optional(),
     approvers: z
       .array(
         z
@@ -32,6 +39,10 @@ const ruleSchema = z
   })
   .refine(rule => !rule.from || Date.parse(rule.from) < Date.parse(rule.to!), {
     message: 'a change window ends (to) after it starts (from)',
+  })
+  .refine(rule => !(rule.from && rule.every), {
+    message:
+      'a rule has one change window: either from and to, or every (a weekly one)',
   });
 type Rule = z.infer<typeof ruleSchema>;
 
@@ -94,10 +105,12 @@ export class ApprovalRules {
   }
 
   private matches(rule: Rule, subject: Omit<ApprovalSubject, 'owner'>) {
-    const at = this.now().getTime();
+    const now = this.now();
+    const at = now.getTime();
     return (
       (!rule.from ||
         (Date.parse(rule.from) <= at && at < Date.parse(rule.to!))) &&
+      (!rule.every || inWeeklyWindow(rule.every, now)) &&
       (!rule.environments ||
         (rule.environments as string[]).includes(subject.environment)) &&
       (!rule.operations || rule.operations.includes(subject.operation)) &&
@@ -111,7 +124,7 @@ export class ApprovalRules {
    */
   need(subject: ApprovalSubject): ApprovalNeed | undefined {
     const all = this.rules.filter(rule => this.matches(rule, subject));
-    const windows = all.filter(rule => rule.from);
+    const windows = all.filter(rule => rule.from || rule.every);
     const matching = windows.length ? windows : all;
     if (!matching.length) return undefined;
     const approvers = matching.flatMap(rule =>
@@ -120,13 +133,17 @@ export class ApprovalRules {
     return {
       reasons: [
         ...new Set(
-          matching.map(rule =>
-            rule.to
-              ? `${rule.description} (until ${new Date(
-                  rule.to,
-                ).toISOString()}: an emergency change only)`
-              : rule.description,
-          ),
+          matching.map(rule => {
+            if (rule.to)
+              return `${rule.description} (until ${new Date(
+                rule.to,
+              ).toISOString()}: an emergency change only)`;
+            if (rule.every)
+              return `${rule.description} (${describeWeeklyWindow(
+                rule.every,
+              )}: an emergency change only)`;
+            return rule.description;
+          }),
         ),
       ],
       approvers: [...new Set(approvers)],
