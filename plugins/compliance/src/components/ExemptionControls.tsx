@@ -42,21 +42,9 @@ export function ExemptionControls(props: {
 }) {
   const { entityRef, checkId, title, failing, exemption, onChange } = props;
   const api = useApi(complianceApiRef);
-  const identity = useApi(identityApiRef);
-  const [me, setMe] = useState<string>();
-  useEffect(() => {
-    identity.getBackstageIdentity().then(i => setMe(i.userEntityRef));
-  }, [identity]);
   const mayRequest = usePermission({
     permission: complianceExemptionCreatePermission,
     resourceRef: entityRef,
-  });
-  const mayWithdraw = usePermission({
-    permission: complianceExemptionDeletePermission,
-    resourceRef: entityRef,
-  });
-  const mayApprove = usePermission({
-    permission: complianceExemptionApprovePermission,
   });
   const [open, setOpen] = useState(false);
   const [draft, setDraft] = useState({ justification: '', expiresAt: '' });
@@ -77,7 +65,6 @@ export function ExemptionControls(props: {
   };
 
   if (exemption) {
-    const own = me === exemption.createdBy;
     return (
       <Box aria-label={`Exemption of ${checkId}`}>
         <Typography
@@ -96,25 +83,7 @@ export function ExemptionControls(props: {
                 exemption.justification
               }`}
         </Typography>
-        {exemption.status === 'requested' && mayApprove.allowed && !own && (
-          <Button
-            size="small"
-            disabled={state.busy}
-            onClick={() => act(() => api.approveExemption(exemption.id))}
-          >
-            Approve
-          </Button>
-        )}
-        {mayWithdraw.allowed && (
-          <Button
-            size="small"
-            disabled={state.busy}
-            onClick={() => act(() => api.deleteExemption(exemption.id))}
-          >
-            Withdraw
-          </Button>
-        )}
-        {state.error && !open && <Alert severity="error">{state.error}</Alert>}
+        <ExemptionActions exemption={exemption} onChange={onChange} />
       </Box>
     );
   }
@@ -184,6 +153,68 @@ export function ExemptionControls(props: {
           </Button>
         </DialogActions>
       </Dialog>
+    </>
+  );
+}
+
+/**
+ * What may be done to an exemption, as the permission framework allows: Approve (someone else's
+ * request, for approvers) and Withdraw (the entity's owners and admins). Failures are shown
+ * beside the buttons in the backend's words.
+ */
+export function ExemptionActions(props: {
+  exemption: Exemption;
+  onChange: () => void;
+}) {
+  const { exemption, onChange } = props;
+  const api = useApi(complianceApiRef);
+  const identity = useApi(identityApiRef);
+  const [me, setMe] = useState<string>();
+  useEffect(() => {
+    identity.getBackstageIdentity().then(i => setMe(i.userEntityRef));
+  }, [identity]);
+  const mayWithdraw = usePermission({
+    permission: complianceExemptionDeletePermission,
+    resourceRef: exemption.entityRef,
+  });
+  const mayApprove = usePermission({
+    permission: complianceExemptionApprovePermission,
+  });
+  const [state, setState] = useState<{ busy: boolean; error?: string }>({
+    busy: false,
+  });
+  const act = async (action: () => Promise<unknown>) => {
+    setState({ busy: true });
+    try {
+      await action();
+      setState({ busy: false });
+      onChange();
+    } catch (e) {
+      setState({ busy: false, error: messageOf(e) });
+    }
+  };
+  const own = me === exemption.createdBy;
+  return (
+    <>
+      {exemption.status === 'requested' && mayApprove.allowed && !own && (
+        <Button
+          size="small"
+          disabled={state.busy}
+          onClick={() => act(() => api.approveExemption(exemption.id))}
+        >
+          Approve
+        </Button>
+      )}
+      {mayWithdraw.allowed && (
+        <Button
+          size="small"
+          disabled={state.busy}
+          onClick={() => act(() => api.deleteExemption(exemption.id))}
+        >
+          Withdraw
+        </Button>
+      )}
+      {state.error && <Alert severity="error">{state.error}</Alert>}
     </>
   );
 }

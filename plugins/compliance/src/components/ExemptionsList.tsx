@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { Link as RouterLink } from 'react-router-dom';
 import Alert from '@mui/material/Alert';
 import Link from '@mui/material/Link';
@@ -13,16 +13,18 @@ import { useApi } from '@backstage/frontend-plugin-api';
 import { parseEntityRef } from '@backstage/catalog-model';
 import type { Exemption } from '@konductor/plugin-compliance-common';
 import { complianceApiRef } from '../api';
+import { ExemptionActions } from './ExemptionControls';
 
 /**
  * The dashboard's exemptions: every one not expired, requested or approved, of the entities the
- * user may read, linking to the entity's compliance tab where it is approved or withdrawn.
+ * user may read, linking to the entity's compliance tab; each approved (someone else's request)
+ * or withdrawn from here, as the permission framework allows.
  */
 export function ExemptionsList() {
   const api = useApi(complianceApiRef);
   const [items, setItems] = useState<Exemption[]>();
   const [error, setError] = useState<Error>();
-  useEffect(() => {
+  const load = useCallback(() => {
     api
       .listExemptions()
       .then(
@@ -33,6 +35,7 @@ export function ExemptionsList() {
         setError,
       );
   }, [api]);
+  useEffect(load, [load]);
   return (
     <Paper sx={{ p: 2 }}>
       <Typography variant="h6" component="h2">
@@ -59,6 +62,7 @@ export function ExemptionsList() {
               <TableCell>Approved by</TableCell>
               <TableCell>Expires</TableCell>
               <TableCell>Justification</TableCell>
+              <TableCell>Actions</TableCell>
             </TableRow>
           </TableHead>
           <TableBody>
@@ -86,6 +90,9 @@ export function ExemptionsList() {
                     {new Date(e.expiresAt).toLocaleDateString()}
                   </TableCell>
                   <TableCell>{e.justification}</TableCell>
+                  <TableCell>
+                    <ExemptionActions exemption={e} onChange={load} />
+                  </TableCell>
                 </TableRow>
               );
             })}

@@ -1,5 +1,6 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { ResponseError } from '@backstage/errors';
 import type { Entity } from '@backstage/catalog-model';
@@ -339,6 +340,62 @@ describe('CompliancePage', () => {
       owner: 'group:default/web',
       by: 'owner',
     });
+  });
+
+  it("approves someone else's exemption request from the list, and offers its requester no Approve", async () => {
+    // An entity of its own: permission answers are cached per resource across renders.
+    const client = {
+      ...api(),
+      listExemptions: jest.fn(async () => ({
+        items: [
+          {
+            id: 'x9',
+            entityRef: 'component:default/basket',
+            checkId: 'techdocs-documented',
+            justification: 'The docs move to the new site next sprint',
+            expiresAt: '2999-01-01T00:00:00.000Z',
+            status: 'requested',
+            createdBy: 'user:default/alice',
+            createdAt: '2026-11-20T00:00:00.000Z',
+          },
+        ],
+      })),
+      approveExemption: jest.fn(async () => ({})),
+      deleteExemption: jest.fn(async () => undefined),
+    };
+    // Each exemption as the requester or an approver: alice asked; carol approves.
+    const renderAs = (user: string) =>
+      renderInTestApp(<CompliancePage />, {
+        apis: [
+          [complianceApiRef, client as any],
+          mockApis.identity({ userEntityRef: user }),
+          mockApis.permission({
+            authorize: request =>
+              request.permission.name === 'compliance.exemption.delete'
+                ? AuthorizeResult.DENY
+                : AuthorizeResult.ALLOW,
+          }),
+        ],
+      });
+    const { unmount } = await renderAs('user:default/alice');
+    let table = await screen.findByRole('table', { name: 'Exemptions' });
+    await within(table).findByText('techdocs-documented');
+    expect(within(table).queryByRole('button', { name: 'Approve' })).toBeNull();
+    expect(
+      within(table).queryByRole('button', { name: 'Withdraw' }),
+    ).toBeNull();
+    unmount();
+
+    await renderAs('user:default/carol');
+    table = await screen.findByRole('table', { name: 'Exemptions' });
+    fireEvent.click(
+      await within(table).findByRole('button', { name: 'Approve' }),
+    );
+    await waitFor(() =>
+      expect(client.approveExemption).toHaveBeenCalledWith('x9'),
+    );
+    // The list is read again, to show the exemption approved.
+    await waitFor(() => expect(client.listExemptions).toHaveBeenCalledTimes(3));
   });
 
   it('says what went wrong and retries', async () => {
