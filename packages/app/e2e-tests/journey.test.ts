@@ -101,12 +101,22 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
   });
   await expect(page.getByLabel('app ready')).toBeVisible();
   await expect(page.getByText('Succeeded').first()).toBeVisible();
-  // The app went through git and the platform's Argo CD, which the run followed to healthy.
-  await expect(
-    page.getByText(
-      new RegExp(`app: Argo CD application ${name}-dev at [0-9a-f]{7}: `),
-    ),
-  ).toBeVisible();
+  // The app went through git: its revision is a commit of the GitOps repository, which the run
+  // followed through the platform's Argo CD to synced and healthy before calling the app ready.
+  // (Whether the run showed a waiting message first depends on how fast Argo CD syncs.)
+  const delivered = (
+    await page
+      .locator('dt', { hasText: /^app\.revision$/ })
+      .locator('xpath=following-sibling::dd[1]')
+      .textContent()
+  )?.trim();
+  expect(delivered).toMatch(/^[0-9a-f]{40}$/);
+  const commit = await fetch(
+    `${sandboxUrl}/github/repos/acme/deployments/commits/${delivered}/status`,
+    { headers: { authorization: 'token sandbox-token' } },
+  );
+  expect(commit.status).toBe(200);
+  expect((await commit.json()).sha).toBe(delivered);
   await snap(page, testInfo, '45-run-page');
   // The GitOps repository holds the rendered app, and in it where its secrets live.
   const rendered = await fetch(

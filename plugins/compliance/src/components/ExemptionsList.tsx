@@ -52,7 +52,16 @@ export function ExemptionsList() {
         </Typography>
       )}
       {!!items?.length && (
-        <Table size="small" aria-label="Exemptions">
+        <Table
+          size="small"
+          aria-label="Exemptions"
+          sx={{
+            // Short values and the buttons on one line; refs and reasons wrap.
+            '& td:nth-of-type(3), & td:nth-of-type(6), & td:nth-of-type(8)': {
+              whiteSpace: 'nowrap',
+            },
+          }}
+        >
           <TableHead>
             <TableRow>
               <TableCell>Entity</TableCell>
