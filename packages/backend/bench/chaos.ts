@@ -30,6 +30,7 @@ import {
 } from '@konductor/sandbox';
 import {
   BackendProcess,
+  dropBackendDatabases,
   GuestApi,
   writeBackendConfig,
 } from '../src/__testUtils__/backendProcess';
@@ -358,6 +359,7 @@ async function main() {
     ok = ok && !left.length && destroyed.every(d => !d);
   } finally {
     await backend.stop('SIGTERM').catch(() => undefined);
+    await dropBackendDatabases(config);
     await sandbox.stop();
   }
   console.log(

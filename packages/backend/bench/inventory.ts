@@ -20,6 +20,7 @@ import knexFactory, { type Knex } from 'knex';
 import { startSandbox } from '@konductor/sandbox';
 import {
   BackendProcess,
+  dropBackendDatabases,
   GuestApi,
   writeBackendConfig,
 } from '../src/__testUtils__/backendProcess';
@@ -288,6 +289,7 @@ async function main() {
   } finally {
     await db.destroy();
     await backend.stop('SIGTERM').catch(() => undefined);
+    await dropBackendDatabases(config);
     await sandbox.stop();
   }
   console.log(

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import knexFactory from 'knex';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 export const ACCOUNT = '123456789012';
@@ -69,6 +70,28 @@ export function writeBackendConfig(options: {
   // JSON is YAML; the extra settings win.
   fs.writeFileSync(file, JSON.stringify(merge(config, options.extra ?? {})));
   return file;
+}
+
+/**
+ * Drops the PostgreSQL databases of the backend configured in `configFile` (those under its
+ * prefix), once it has stopped: a bench leaves none behind. Nothing to do on SQLite.
+ */
+export async function dropBackendDatabases(configFile: string): Promise<void> {
+  const { database } = JSON.parse(fs.readFileSync(configFile, 'utf8')).backend;
+  if (database.client !== 'pg') return;
+  const url = new URL(database.connection);
+  url.pathname = '/postgres';
+  const db = knexFactory({ client: 'pg', connection: url.toString() });
+  try {
+    const { rows } = await db.raw(
+      'select datname from pg_database where starts_with(datname, ?)',
+      [database.prefix],
+    );
+    for (const { datname } of rows as { datname: string }[])
+      await db.raw('drop database if exists ?? with (force)', [datname]);
+  } finally {
+    await db.destroy();
+  }
 }
 
 function merge(a: any, b: any): any {
