@@ -27,6 +27,24 @@ const day = (iso: string) => new Date(iso).toLocaleDateString();
 const inDays = (days: number) =>
   new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 
+/** Runs a change to an exemption: busy while it runs, the backend's words when it fails. */
+function useExemptionAction(onDone: () => void) {
+  const [state, setState] = useState<{ busy: boolean; error?: string }>({
+    busy: false,
+  });
+  const act = async (action: () => Promise<unknown>) => {
+    setState({ busy: true });
+    try {
+      await action();
+      setState({ busy: false });
+      onDone();
+    } catch (e) {
+      setState({ busy: false, error: messageOf(e) });
+    }
+  };
+  return { state, setState, act };
+}
+
 /**
  * A check's exemption on the entity's compliance tab: what it is (requested, or approved and
  * waiving the check) with Approve (someone else's request, for approvers) and Withdraw (the
@@ -48,21 +66,10 @@ export function ExemptionControls(props: {
   });
   const [open, setOpen] = useState(false);
   const [draft, setDraft] = useState({ justification: '', expiresAt: '' });
-  const [state, setState] = useState<{ busy: boolean; error?: string }>({
-    busy: false,
+  const { state, setState, act } = useExemptionAction(() => {
+    setOpen(false);
+    onChange();
   });
-
-  const act = async (action: () => Promise<unknown>) => {
-    setState({ busy: true });
-    try {
-      await action();
-      setState({ busy: false });
-      setOpen(false);
-      onChange();
-    } catch (e) {
-      setState({ busy: false, error: messageOf(e) });
-    }
-  };
 
   if (exemption) {
     return (
@@ -180,19 +187,7 @@ export function ExemptionActions(props: {
   const mayApprove = usePermission({
     permission: complianceExemptionApprovePermission,
   });
-  const [state, setState] = useState<{ busy: boolean; error?: string }>({
-    busy: false,
-  });
-  const act = async (action: () => Promise<unknown>) => {
-    setState({ busy: true });
-    try {
-      await action();
-      setState({ busy: false });
-      onChange();
-    } catch (e) {
-      setState({ busy: false, error: messageOf(e) });
-    }
-  };
+  const { state, act } = useExemptionAction(onChange);
   const own = me === exemption.createdBy;
   return (
     <>
