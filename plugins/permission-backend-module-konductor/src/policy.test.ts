@@ -11,6 +11,7 @@ import {
   provisioningApprovalDecidePermission,
   provisioningApprovalReadPermission,
   provisioningBudgetUpdatePermission,
+  provisioningChangeWindowUpdatePermission,
   provisioningRunRetryPermission,
   provisioningStackDestroyPermission,
   provisioningStackReadPermission,
@@ -118,9 +119,12 @@ describe('KonductorPermissionPolicy', () => {
     ).toEqual({ result: AuthorizeResult.ALLOW });
   });
 
-  it('lets admins alone set budgets and quotas', async () => {
+  it.each([
+    ['budgets and quotas', provisioningBudgetUpdatePermission],
+    ['change windows', provisioningChangeWindowUpdatePermission],
+  ])('lets admins alone set %s', async (_what, permission) => {
     const policy = policyWith({ admins: ['group:default/platform-admins'] });
-    const set = { permission: provisioningBudgetUpdatePermission };
+    const set = { permission };
     expect(await policy.handle(set, alice)).toEqual({
       result: AuthorizeResult.DENY,
     });

@@ -37,6 +37,7 @@ import {
   provisioningApprovalDecidePermission,
   provisioningApprovalReadPermission,
   provisioningBudgetUpdatePermission,
+  provisioningChangeWindowUpdatePermission,
   provisioningRunCancelPermission,
   provisioningRunRetryPermission,
   provisioningStackCreatePermission,
@@ -222,8 +223,11 @@ export class KonductorPermissionPolicy implements PermissionPolicy {
     if (isPermission(permission, kubernetesProxyPermission)) return DENY;
     // Who did what, everywhere, with each request's details: admins only.
     if (isPermission(permission, auditReadPermission)) return DENY;
-    // Budgets and quotas bind every team: admins set them.
-    if (isPermission(permission, provisioningBudgetUpdatePermission))
+    // Budgets, quotas and freezes bind every team: admins set them.
+    if (
+      isPermission(permission, provisioningBudgetUpdatePermission) ||
+      isPermission(permission, provisioningChangeWindowUpdatePermission)
+    )
       return DENY;
 
     if (

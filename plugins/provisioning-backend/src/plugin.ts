@@ -9,6 +9,7 @@ import {
   provisioningApprovalDecidePermission,
   provisioningApprovalReadPermission,
   provisioningBudgetUpdatePermission,
+  provisioningChangeWindowUpdatePermission,
   provisioningPermissions,
   RUN_FINISHED_TOPIC,
   type RunFinishedEvent,
@@ -39,6 +40,7 @@ import { AppDeliveries } from './service/AppDeliveries';
 import { StackExpiry } from './service/StackExpiry';
 import { expiryPolicyFromConfig } from './service/expiryConfig';
 import { TeamBudgets } from './service/TeamBudgets';
+import { ChangeWindows } from './service/ChangeWindows';
 import { budgetsFromConfig } from './service/budgetsConfig';
 import { BudgetAlerts } from './service/BudgetAlerts';
 import { ApprovalRules } from './service/approvalRules';
@@ -94,8 +96,12 @@ export const provisioningPlugin = createBackendPlugin({
         });
         permissionsRegistry.addPermissions([
           provisioningBudgetUpdatePermission,
+          provisioningChangeWindowUpdatePermission,
         ]);
-        const approvalRules = ApprovalRules.fromConfig(config);
+        const changeWindows = new ChangeWindows(db);
+        const approvalRules = ApprovalRules.fromConfig(config, {
+          declared: changeWindows,
+        });
         const budgets = new TeamBudgets(db, budgetsFromConfig(config));
         const approvals = new Approvals(db, approvalRules, budgets);
         // Approval requests: the policy's conditions name their approvers and requester.
@@ -157,6 +163,7 @@ export const provisioningPlugin = createBackendPlugin({
             budgets,
             approvals: {
               rules: approvalRules,
+              windows: changeWindows,
               approvals,
               flow: approvalFlow,
               ruleset: permissionsRegistry.getPermissionRuleset(

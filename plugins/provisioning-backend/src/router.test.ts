@@ -1498,3 +1498,152 @@ describe('approvals through the API', () => {
     expect(listed.body.items).toMatchObject([{ id, mayDecide: true }]);
   });
 });
+
+describe('change windows through the API', () => {
+  let server: any;
+  let admin = false;
+  const alice = mockCredentials.user.header('user:default/alice');
+  const carol = mockCredentials.user.header('user:default/carol');
+  const where = { accountId: '123456789012', region: 'us-east-1' };
+  const freeze = {
+    description: 'Release freeze',
+    environments: ['prod'],
+    from: new Date(Date.now() - 60_000).toISOString(),
+    to: new Date(Date.now() + 3_600_000).toISOString(),
+    approvers: ['group:default/cab'],
+  };
+  const declare = (auth: string, body: object) =>
+    request(server)
+      .post('/api/provisioning/change-windows')
+      .set('Authorization', auth)
+      .send(body);
+  const approvalOf = async (environment: string) =>
+    (
+      await request(server)
+        .get('/api/provisioning/stacks/availability')
+        .query({
+          ...where,
+          name: 'shop',
+          environment,
+          owner: 'group:default/team-a',
+          monthlyCost: '10',
+        })
+        .set('Authorization', alice)
+    ).body.approval;
+
+  beforeAll(async () => {
+    ({ server } = await startTestBackend({
+      features: [
+        provisioningPlugin,
+        mockServices.database.factory(),
+        mockServices.rootConfig.factory({
+          data: {
+            app: { baseUrl: 'http://localhost:3000' },
+            konductor: {
+              provisioning: {
+                approvals: {
+                  rules: [
+                    {
+                      description: 'prod needs a platform admin',
+                      environments: ['prod'],
+                      approvers: ['group:default/platform-team'],
+                    },
+                  ],
+                },
+              },
+            },
+          },
+        }),
+        createServiceFactory({
+          service: coreServices.permissions,
+          deps: {},
+          factory: () => {
+            const decide = (r: any) => ({
+              result:
+                r.permission.name !== 'provisioning.changeWindow.update' ||
+                admin
+                  ? AuthorizeResult.ALLOW
+                  : AuthorizeResult.DENY,
+            });
+            return {
+              authorize: async (requests: any[]) => requests.map(decide),
+              authorizeConditional: async (requests: any[]) =>
+                requests.map(decide),
+            };
+          },
+        }),
+        createServiceFactory({
+          service: signalsServiceRef,
+          deps: {},
+          factory: () => ({ publish: async () => {} }),
+        }),
+      ],
+    }));
+  });
+
+  it('lets admins alone declare a freeze, which holds prod runs for its approvers until withdrawn', async () => {
+    admin = false;
+    const refused = await declare(alice, freeze);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toBe(
+      'Only platform admins may declare and withdraw change windows',
+    );
+    admin = true;
+    const bad = await declare(carol, {
+      ...freeze,
+      environments: [],
+      to: freeze.from,
+      approvers: ['cab'],
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toBe(
+      'Invalid change window: environments: name the environments that are frozen; approvers.0: must be a group or user entity ref, or owner; to: the freeze ends (to) after it starts (from)',
+    );
+    expect((await approvalOf('prod')).approvers).toEqual([
+      'group:default/platform-team',
+    ]);
+
+    const declared = await declare(carol, freeze);
+    expect(declared.status).toBe(201);
+    expect(declared.body).toMatchObject({
+      source: 'portal',
+      description: 'Release freeze',
+      active: true,
+      declaredBy: 'user:default/carol',
+    });
+    const listed = await request(server)
+      .get('/api/provisioning/change-windows')
+      .set('Authorization', alice);
+    expect(listed.body.items).toEqual([declared.body]);
+    // The plan page says so before the user presses Create; dev is not frozen.
+    expect(await approvalOf('prod')).toEqual({
+      reasons: [
+        `Release freeze (until ${freeze.to}: an emergency change only)`,
+      ],
+      approvers: ['group:default/cab'],
+    });
+    expect(await approvalOf('dev')).toBeUndefined();
+
+    admin = false;
+    const kept = await request(server)
+      .delete(`/api/provisioning/change-windows/${declared.body.id}`)
+      .set('Authorization', alice);
+    expect(kept.status).toBe(403);
+    admin = true;
+    const withdrawn = await request(server)
+      .delete(`/api/provisioning/change-windows/${declared.body.id}`)
+      .set('Authorization', carol);
+    expect(withdrawn.status).toBe(200);
+    expect(withdrawn.body.id).toBe(declared.body.id);
+    expect((await approvalOf('prod')).approvers).toEqual([
+      'group:default/platform-team',
+    ]);
+    const missing = await request(server)
+      .delete('/api/provisioning/change-windows/config-0')
+      .set('Authorization', carol);
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.message).toBe(
+      "No change window config-0 in the portal (config's windows change with config)",
+    );
+  });
+});

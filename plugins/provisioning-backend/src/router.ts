@@ -60,6 +60,8 @@ import { StackOwnership } from './service/StackOwnership';
 import { parse } from './parse';
 import type { TeamBudgets } from './service/TeamBudgets';
 import { createBudgetsRouter } from './budgetsRouter';
+import { createChangeWindowsRouter } from './changeWindowsRouter';
+import type { ChangeWindows } from './service/ChangeWindows';
 import { createApprovalsRouter } from './approvalsRouter';
 import type { Approvals } from './service/Approvals';
 import type { ApprovalFlow } from './service/ApprovalFlow';
@@ -137,6 +139,8 @@ export interface RouterOptions {
   /** Runs that wait for approval: the rules, the requests, and what follows their decisions. */
   approvals?: {
     rules: ApprovalRules;
+    /** The change windows (freezes) admins declare in the portal. */
+    windows: ChangeWindows;
     approvals: Approvals;
     flow: ApprovalFlow;
     ruleset: PermissionRuleset<
@@ -199,7 +203,7 @@ export async function createRouter(
   });
 
   router.use(createBudgetsRouter({ budgets, httpAuth, permissions, auditor }));
-  if (options.approvals)
+  if (options.approvals) {
     router.use(
       createApprovalsRouter({
         ...options.approvals,
@@ -210,6 +214,15 @@ export async function createRouter(
         auditor,
       }),
     );
+    router.use(
+      createChangeWindowsRouter({
+        ...options.approvals,
+        httpAuth,
+        permissions,
+        auditor,
+      }),
+    );
+  }
 
   // ---- stacks ---------------------------------------------------------------------------------
 

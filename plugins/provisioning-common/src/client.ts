@@ -1,4 +1,5 @@
 import type { BudgetLimits, TeamBudget } from './budgets';
+import type { ChangeWindow, ChangeWindowDeclaration } from './changeWindows';
 import type {
   ApprovalDecision,
   ApprovalListItem,
@@ -148,6 +149,21 @@ export class ProvisioningClient {
     key: Pick<BudgetLimits, 'owner' | 'environment'>,
   ): Promise<TeamBudget> {
     return this.request('DELETE', `/budgets${queryString(key)}`);
+  }
+
+  /** The change windows (freezes) of config and of the portal that have not ended. */
+  listChangeWindows(): Promise<{ items: ChangeWindow[] }> {
+    return this.request('GET', '/change-windows');
+  }
+
+  /** Declares a freeze (platform admins). */
+  declareChangeWindow(window: ChangeWindowDeclaration): Promise<ChangeWindow> {
+    return this.request('POST', '/change-windows', window);
+  }
+
+  /** Withdraws a freeze declared in the portal (platform admins). */
+  withdrawChangeWindow(id: string): Promise<ChangeWindow> {
+    return this.request('DELETE', `/change-windows/${encodeURIComponent(id)}`);
   }
 
   /**

@@ -16,6 +16,7 @@ export * from './stacks';
 export * from './inventory';
 export * from './budgets';
 export * from './approvals';
+export * from './changeWindows';
 export { csvLine } from './csv';
 export * from './expiry';
 export * from './versions';

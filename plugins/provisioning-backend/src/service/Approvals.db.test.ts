@@ -8,6 +8,7 @@ import { TeamBudgets } from './TeamBudgets';
 import { ApprovalRules } from './approvalRules';
 import { Approvals } from './Approvals';
 import { ApprovalFlow } from './ApprovalFlow';
+import { ChangeWindows } from './ChangeWindows';
 import type { TaskState } from './RunReconciler';
 
 const databases = TestDatabases.create({
@@ -25,7 +26,10 @@ const TEAM_A = 'group:default/team-a';
 const ALICE = 'user:default/alice';
 const CAROL = 'user:default/carol';
 
-const rules = (extra: object[] = []) =>
+const rules = (
+  extra: object[] = [],
+  options: Parameters<typeof ApprovalRules.fromConfig>[1] = {},
+) =>
   ApprovalRules.fromConfig(
     mockServices.rootConfig({
       data: {
@@ -46,6 +50,7 @@ const rules = (extra: object[] = []) =>
         },
       },
     }),
+    options,
   );
 
 const request = (
@@ -256,7 +261,7 @@ describe.each(databases.eachSupportedId())('Approvals on %s', databaseId => {
             },
           },
         }),
-        () => new Date(at),
+        { now: () => new Date(at) },
       );
     const subject = {
       environment: 'prod',
@@ -264,28 +269,118 @@ describe.each(databases.eachSupportedId())('Approvals on %s', databaseId => {
       owner: TEAM_A,
       overBudget: false,
     };
-    expect(windowed('2026-12-19T23:59:59Z').need(subject)).toEqual({
+    expect(await windowed('2026-12-19T23:59:59Z').need(subject)).toEqual({
       reasons: ['prod needs a platform admin'],
       approvers: [ADMINS],
     });
-    expect(windowed('2026-12-24T12:00:00Z').need(subject)).toEqual({
+    expect(await windowed('2026-12-24T12:00:00Z').need(subject)).toEqual({
       reasons: [
         'Year-end freeze (until 2027-01-04T00:00:00.000Z: an emergency change only)',
       ],
       approvers: ['group:default/cab'],
     });
     expect(
-      windowed('2026-12-24T12:00:00Z').need({
+      await windowed('2026-12-24T12:00:00Z').need({
         ...subject,
         environment: 'dev',
       }),
     ).toBeUndefined();
-    expect(windowed('2027-01-04T00:00:00Z').need(subject)?.approvers).toEqual([
-      ADMINS,
-    ]);
+    expect(
+      (await windowed('2027-01-04T00:00:00Z').need(subject))?.approvers,
+    ).toEqual([ADMINS]);
   });
 
-  it('holds prod runs in a weekly window (weekend nights, in its time zone) and lets them by outside it', () => {
+  it("holds runs by a freeze declared in the portal while it lasts, for its approvers alone, and lists it after config's", async () => {
+    const windows = new ChangeWindows(db, () => now);
+    const r = rules(
+      [
+        {
+          description: 'Weekend nights',
+          environments: ['prod'],
+          every: { days: ['mon'], from: '22:00', to: '06:00' },
+          approvers: ['group:default/on-call'],
+        },
+      ],
+      { declared: windows, now: () => now },
+    );
+    const subject = {
+      environment: 'prod',
+      operation: 'change' as const,
+      owner: TEAM_A,
+      overBudget: false,
+    };
+    const freeze = {
+      description: 'Release freeze',
+      environments: ['prod' as const],
+      from: '2026-12-05T12:00:00+01:00',
+      to: '2026-12-06T00:00:00Z',
+      approvers: ['group:default/cab'],
+    };
+    await expect(
+      windows.declare({ ...freeze, to: '2026-12-05T09:00:00Z' }, CAROL),
+    ).rejects.toThrow(
+      'to: the freeze would have ended already (2026-12-05T09:00:00.000Z): give an end in the future',
+    );
+    const declared = await windows.declare(freeze, CAROL);
+
+    // Before it starts, the usual rule; the list shows config's window, then the portal's.
+    expect(await r.need(subject)).toEqual({
+      reasons: ['prod needs a platform admin'],
+      approvers: [ADMINS],
+    });
+    expect(await r.windows()).toEqual([
+      {
+        id: 'config-1',
+        source: 'config',
+        description: 'Weekend nights',
+        environments: ['prod'],
+        when: 'mon 22:00-06:00 (UTC)',
+        approvers: ['group:default/on-call'],
+        active: false,
+      },
+      {
+        id: declared.id,
+        source: 'portal',
+        description: 'Release freeze',
+        environments: ['prod'],
+        when: '2026-12-05T11:00:00.000Z until 2026-12-06T00:00:00.000Z',
+        from: '2026-12-05T11:00:00.000Z',
+        to: '2026-12-06T00:00:00.000Z',
+        approvers: ['group:default/cab'],
+        active: false,
+        declaredBy: CAROL,
+        declaredAt: '2026-12-05T10:00:00.000Z',
+      },
+    ]);
+
+    // In it, its approvers alone, in its environments only.
+    now = new Date('2026-12-05T11:30:00Z');
+    expect(await r.need(subject)).toEqual({
+      reasons: [
+        'Release freeze (until 2026-12-06T00:00:00.000Z: an emergency change only)',
+      ],
+      approvers: ['group:default/cab'],
+    });
+    expect(
+      await r.need({ ...subject, environment: 'staging' }),
+    ).toBeUndefined();
+    expect((await r.windows())[1].active).toBe(true);
+
+    // Withdrawn, it holds nothing; withdrawn twice, it is not found.
+    await windows.withdraw(declared.id);
+    expect((await r.need(subject))?.approvers).toEqual([ADMINS]);
+    await expect(windows.withdraw(declared.id)).rejects.toThrow(
+      `No change window ${declared.id} in the portal`,
+    );
+
+    // Once ended, it is no longer listed.
+    await windows.declare(freeze, CAROL);
+    now = new Date('2026-12-06T00:00:00Z');
+    expect((await r.need(subject))?.approvers).toEqual([ADMINS]);
+    expect((await r.windows()).map(w => w.id)).toEqual(['config-1']);
+  });
+
+  it('holds prod runs in a weekly window (weekend nights, in its time zone) and lets them by outside it', async () => {
     const at = (iso: string) =>
       ApprovalRules.fromConfig(
         mockServices.rootConfig({
@@ -311,7 +406,7 @@ describe.each(databases.eachSupportedId())('Approvals on %s', databaseId => {
             },
           },
         }),
-        () => new Date(iso),
+        { now: () => new Date(iso) },
       );
     const subject = {
       environment: 'prod',
@@ -320,23 +415,23 @@ describe.each(databases.eachSupportedId())('Approvals on %s', databaseId => {
       overBudget: false,
     };
     // Paris is UTC+1 in December: Friday 22:00 there is 21:00 UTC.
-    expect(at('2026-12-04T20:59:00Z').need(subject)).toBeUndefined();
-    expect(at('2026-12-04T21:00:00Z').need(subject)).toEqual({
+    expect(await at('2026-12-04T20:59:00Z').need(subject)).toBeUndefined();
+    expect(await at('2026-12-04T21:00:00Z').need(subject)).toEqual({
       reasons: [
         'Weekend nights (fri, sat 22:00-06:00 (Europe/Paris): an emergency change only)',
       ],
       approvers: ['group:default/on-call'],
     });
     // Saturday 05:59 in Paris: still Friday's night; Saturday 06:00 to 22:00: open.
-    expect(at('2026-12-05T04:59:00Z').need(subject)).toBeDefined();
-    expect(at('2026-12-05T05:00:00Z').need(subject)).toBeUndefined();
-    expect(at('2026-12-05T21:30:00Z').need(subject)).toBeDefined();
+    expect(await at('2026-12-05T04:59:00Z').need(subject)).toBeDefined();
+    expect(await at('2026-12-05T05:00:00Z').need(subject)).toBeUndefined();
+    expect(await at('2026-12-05T21:30:00Z').need(subject)).toBeDefined();
     // Sunday night is not in it, and Sunday morning ends Saturday's.
-    expect(at('2026-12-06T04:00:00Z').need(subject)).toBeDefined();
-    expect(at('2026-12-06T22:00:00Z').need(subject)).toBeUndefined();
-    expect(at('2026-12-07T04:00:00Z').need(subject)).toBeUndefined();
+    expect(await at('2026-12-06T04:00:00Z').need(subject)).toBeDefined();
+    expect(await at('2026-12-06T22:00:00Z').need(subject)).toBeUndefined();
+    expect(await at('2026-12-07T04:00:00Z').need(subject)).toBeUndefined();
     expect(
-      at('2026-12-04T21:00:00Z').need({ ...subject, environment: 'dev' }),
+      await at('2026-12-04T21:00:00Z').need({ ...subject, environment: 'dev' }),
     ).toBeUndefined();
   });
 

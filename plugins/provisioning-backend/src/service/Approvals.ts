@@ -69,7 +69,7 @@ export class Approvals {
     const earlier = await this.byRun(request);
     if (earlier)
       return { result: { required: true, request: earlier }, created: false };
-    const need = this.rules.need({
+    const need = await this.rules.need({
       environment: request.environment,
       operation: request.operation,
       owner: request.owner,

@@ -237,7 +237,7 @@ export class StackOwnership {
             },
             query.monthlyCost,
           );
-    const approval = this.approvalRules?.need({
+    const approval = await this.approvalRules?.need({
       environment: query.environment,
       operation,
       owner,

@@ -3,8 +3,11 @@ import { z } from 'zod/v3';
 import {
   APPROVAL_OPERATIONS,
   ENVIRONMENTS,
+  approverRefSchema,
   type ApprovalOperation,
+  type ChangeWindow,
 } from '@konductor/plugin-provisioning-common';
+import type { ChangeWindows } from './ChangeWindows';
 import {
   describeWeeklyWindow,
   inWeeklyWindow,
@@ -22,16 +25,7 @@ const ruleSchema = z
     to: z.string().datetime({ offset: true }).optional(),
     /** A change window that comes back every week, such as weekend nights. */
     every: weeklyWindowSchema.optional(),
-    approvers: z
-      .array(
-        z
-          .string()
-          .regex(
-            /^((group|user):[^/\s]+\/[^\s]+|owner)$/,
-            'must be a group or user entity ref, or owner',
-          ),
-      )
-      .min(1, 'name who may approve'),
+    approvers: z.array(approverRefSchema).min(1, 'name who may approve'),
   })
   .strict()
   .refine(rule => !rule.from === !rule.to, {
@@ -61,9 +55,26 @@ export interface ApprovalNeed {
   approvers: string[];
 }
 
+const isoOf = (t: string) => new Date(t).toISOString();
+
+/** Until when a rule's change window holds runs, in words, as a request's reason gives it. */
+function untilOf(rule: Rule): string {
+  return rule.every
+    ? describeWeeklyWindow(rule.every)
+    : `until ${isoOf(rule.to!)}`;
+}
+
+/** When a rule's change window holds runs, in words. */
+function periodOf(rule: Rule): string {
+  return rule.every
+    ? describeWeeklyWindow(rule.every)
+    : `${isoOf(rule.from!)} until ${isoOf(rule.to!)}`;
+}
+
 /**
- * The platform's approval rules (`konductor.provisioning.approvals`): a run needs approval when a
- * rule matches it, from any of the matching rules' approvers.
+ * The platform's approval rules (`konductor.provisioning.approvals`), with the change windows
+ * admins declare in the portal: a run needs approval when a rule matches it, from any of the
+ * matching rules' approvers.
  */
 export class ApprovalRules {
   constructor(
@@ -72,13 +83,21 @@ export class ApprovalRules {
     readonly expiresAfterMs: number,
     /** Between sweeps that expire requests and resume approved ones. */
     readonly intervalSeconds: number,
-    private readonly now: () => Date = () => new Date(),
+    private readonly options: {
+      /** The freezes declared in the portal. */
+      declared?: ChangeWindows;
+      now?: () => Date;
+    } = {},
   ) {}
+
+  private now() {
+    return this.options.now?.() ?? new Date();
+  }
 
   /** Reads and checks the rules: a bad one stops the backend, saying which and what to change. */
   static fromConfig(
     config: Config,
-    now: () => Date = () => new Date(),
+    options: { declared?: ChangeWindows; now?: () => Date } = {},
   ): ApprovalRules {
     const c = config.getOptionalConfig('konductor.provisioning.approvals');
     const rules = (c?.getOptionalConfigArray('rules') ?? []).map((rule, i) => {
@@ -100,17 +119,27 @@ export class ApprovalRules {
       rules,
       hours * 3_600_000,
       c?.getOptionalNumber('intervalSeconds') ?? 30,
-      now,
+      options,
     );
   }
 
-  private matches(rule: Rule, subject: Omit<ApprovalSubject, 'owner'>) {
-    const now = this.now();
+  /** Whether `rule`'s window, if it has one, is open at `now`. */
+  private open(rule: Rule, now: Date) {
     const at = now.getTime();
     return (
       (!rule.from ||
         (Date.parse(rule.from) <= at && at < Date.parse(rule.to!))) &&
-      (!rule.every || inWeeklyWindow(rule.every, now)) &&
+      (!rule.every || inWeeklyWindow(rule.every, now))
+    );
+  }
+
+  private matches(
+    rule: Rule,
+    subject: Omit<ApprovalSubject, 'owner'>,
+    now: Date,
+  ) {
+    return (
+      this.open(rule, now) &&
       (!rule.environments ||
         (rule.environments as string[]).includes(subject.environment)) &&
       (!rule.operations || rule.operations.includes(subject.operation)) &&
@@ -122,8 +151,12 @@ export class ApprovalRules {
    * Whether, and from whom, `subject` needs approval. In a change window (a freeze), the
    * window's approvers alone may let a run through: the emergency path.
    */
-  need(subject: ApprovalSubject): ApprovalNeed | undefined {
-    const all = this.rules.filter(rule => this.matches(rule, subject));
+  async need(subject: ApprovalSubject): Promise<ApprovalNeed | undefined> {
+    const now = this.now();
+    const declared = (await this.options.declared?.current()) ?? [];
+    const all = [...this.rules, ...(declared as Rule[])].filter(rule =>
+      this.matches(rule, subject, now),
+    );
     const windows = all.filter(rule => rule.from || rule.every);
     const matching = windows.length ? windows : all;
     if (!matching.length) return undefined;
@@ -133,17 +166,13 @@ export class ApprovalRules {
     return {
       reasons: [
         ...new Set(
-          matching.map(rule => {
-            if (rule.to)
-              return `${rule.description} (until ${new Date(
-                rule.to,
-              ).toISOString()}: an emergency change only)`;
-            if (rule.every)
-              return `${rule.description} (${describeWeeklyWindow(
-                rule.every,
-              )}: an emergency change only)`;
-            return rule.description;
-          }),
+          matching.map(rule =>
+            rule.from || rule.every
+              ? `${rule.description} (${untilOf(
+                  rule,
+                )}: an emergency change only)`
+              : rule.description,
+          ),
         ),
       ],
       approvers: [...new Set(approvers)],
@@ -152,9 +181,51 @@ export class ApprovalRules {
 
   /** Whether a run over budget goes to approval instead of being refused. */
   approvesOverBudget(subject: Omit<ApprovalSubject, 'owner' | 'overBudget'>) {
+    const now = this.now();
     return this.rules.some(
       rule =>
-        rule.overBudget && this.matches(rule, { ...subject, overBudget: true }),
+        rule.overBudget &&
+        this.matches(rule, { ...subject, overBudget: true }, now),
     );
+  }
+
+  /**
+   * Every change window that has not ended, config's (a rule with a window) then the portal's,
+   * saying whether it holds runs now.
+   */
+  async windows(): Promise<ChangeWindow[]> {
+    const now = this.now();
+    const configured = this.rules.flatMap((rule, i): ChangeWindow[] =>
+      (rule.from || rule.every) &&
+      !(rule.to && Date.parse(rule.to) <= now.getTime())
+        ? [
+            {
+              id: `config-${i}`,
+              source: 'config',
+              description: rule.description,
+              ...(rule.environments ? { environments: rule.environments } : {}),
+              ...(rule.operations ? { operations: rule.operations } : {}),
+              when: periodOf(rule),
+              ...(rule.from
+                ? { from: isoOf(rule.from), to: isoOf(rule.to!) }
+                : {}),
+              approvers: rule.approvers,
+              active: this.open(rule, now),
+            },
+          ]
+        : [],
+    );
+    const declared = (await this.options.declared?.current()) ?? [];
+    return [
+      ...configured,
+      ...declared.map(
+        (w): ChangeWindow => ({
+          ...w,
+          source: 'portal',
+          when: periodOf(w),
+          active: this.open(w, now),
+        }),
+      ),
+    ];
   }
 }

@@ -15,13 +15,15 @@ import { StackInventoryTable } from './StackInventoryTable';
 import { AuditTable } from './AuditTable';
 import { BudgetsTable } from './BudgetsTable';
 import { ApprovalsTable } from './ApprovalsTable';
+import { ChangeWindowsTable } from './ChangeWindowsTable';
 import { usePermission } from '@backstage/plugin-permission-react';
 import { auditReadPermission } from '@konductor/plugin-audit-common';
 
 /**
  * `/provisioning`: every run the user may see; `/provisioning/stacks`: every stack (the
  * inventory); `/provisioning/budgets`: groups' budgets and quotas; `/provisioning/approvals`: the
- * runs that wait for approval; `/provisioning/audit`: the audit trail (admins);
+ * runs that wait for approval; `/provisioning/change-windows`: the freezes;
+ * `/provisioning/audit`: the audit trail (admins);
  * `/provisioning/runs/:id`: one run.
  */
 export function ProvisioningPage() {
@@ -72,6 +74,17 @@ export function ProvisioningPage() {
         }
       />
       <Route
+        path="/change-windows"
+        element={
+          <ListPage
+            title="Change windows"
+            intro="Freezes, from the platform's configuration and declared by platform admins: while one lasts, the runs it covers wait for its emergency approvers instead of going ahead, and the plan page says so before anything is requested."
+          >
+            <ChangeWindowsTable />
+          </ListPage>
+        }
+      />
+      <Route
         path="/audit"
         element={
           <ListPage
@@ -87,7 +100,7 @@ export function ProvisioningPage() {
   );
 }
 
-/** A list page with the Runs and Stacks tabs. */
+/** A list page under the provisioning views' tabs. */
 function ListPage(props: {
   title: string;
   intro: string;
@@ -101,6 +114,7 @@ function ListPage(props: {
     { label: 'Stacks', to: `${base}/stacks` },
     { label: 'Budgets', to: `${base}/budgets` },
     { label: 'Approvals', to: `${base}/approvals` },
+    { label: 'Change windows', to: `${base}/change-windows` },
     ...(audit.allowed ? [{ label: 'Audit', to: `${base}/audit` }] : []),
   ];
   const path = pathname.replace(/\/$/, '');
