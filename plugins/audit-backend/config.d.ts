@@ -9,6 +9,13 @@ export interface Config {
        * claims, exemptions; `low` adds every read, which Backstage audits too).
        */
       minimumSeverity?: 'low' | 'medium' | 'high' | 'critical';
+      /**
+       * The config keys that are policy: at each start, a change of one since the last start is
+       * recorded as a `policy-change` (default: konductor.permissions,
+       * konductor.provisioning.approvals, konductor.provisioning.budgets,
+       * konductor.provisioning.expiry and konductor.compliance).
+       */
+      policyKeys?: string[];
     };
   };
 }

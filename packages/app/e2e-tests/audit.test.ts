@@ -83,6 +83,15 @@ test('the audit trail: what each person did, kept and shown to admins only, with
     expect.stringContaining(`,user:default/bob,`),
   ]);
 
+  // The policy in force when the backend started is recorded too (a change at a later start
+  // would say which fields changed).
+  await carol.goto('/provisioning/audit?subject=konductor.permissions');
+  const policy = rows.filter({ hasText: 'policy-change' });
+  await expect(policy).toHaveCount(1);
+  await expect(policy).toContainText('baseline');
+  await expect(policy).toContainText('group:default/platform-admins');
+  await snap(carol, testInfo, '73-audit-policy');
+
   // Bob has no Audit tab, and the page tells him why it shows nothing.
   await bob.goto('/provisioning');
   await expect(bob.getByRole('tab', { name: 'Stacks' })).toBeVisible();

@@ -120,3 +120,81 @@ describe.each(databases.eachSupportedId())(
     });
   },
 );
+
+describe.each(databases.eachSupportedId())(
+  'policy changes on %s',
+  databaseId => {
+    let trail: AuditTrailStore;
+
+    beforeAll(async () => {
+      const db = await databases.init(databaseId);
+      await db.migrate.latest({
+        directory: resolvePackagePath(
+          '@konductor/plugin-audit-backend',
+          'migrations',
+        ),
+      });
+      trail = new AuditTrailStore(db);
+    });
+
+    const policyRecords = async () =>
+      (
+        await trail.list(
+          auditQuerySchema.parse({ eventId: 'policy-change', limit: 100 }),
+        )
+      ).items.reverse();
+
+    it('records the policy once as a baseline, then each change with its paths, once across replicas', async () => {
+      const key = 'konductor.provisioning.approvals';
+      const first = {
+        expiresAfterHours: 72,
+        rules: [{ description: 'prod', approvers: ['group:default/a'] }],
+      };
+      const at = (minute: number) =>
+        new Date(Date.UTC(2026, 11, 5, 10, minute));
+      expect(await trail.recordPolicy(key, first, at(0))).toMatchObject({
+        action: 'baseline',
+        subject: key,
+        meta: { after: first },
+      });
+      // The same policy with its keys in another order: nothing to record.
+      expect(
+        await trail.recordPolicy(
+          key,
+          { rules: first.rules, expiresAfterHours: 72 },
+          at(1),
+        ),
+      ).toBeUndefined();
+
+      // Two replicas start with a changed policy at once: one records it.
+      const second = {
+        expiresAfterHours: 48,
+        rules: [
+          { description: 'prod', approvers: ['group:default/a', 'owner'] },
+        ],
+      };
+      const results = await Promise.all([
+        trail.recordPolicy(key, second, at(2)),
+        trail.recordPolicy(key, second, at(2)),
+      ]);
+      expect(results.filter(Boolean)).toHaveLength(1);
+      // An unset key is a change too.
+      await trail.recordPolicy(key, undefined, at(3));
+
+      expect(
+        (await policyRecords()).map(r => [r.action, r.meta?.changed]),
+      ).toEqual([
+        ['baseline', undefined],
+        ['change', ['expiresAfterHours', 'rules[0].approvers']],
+        ['change', ['(value)']],
+      ]);
+      expect((await policyRecords())[1]).toMatchObject({
+        plugin: 'audit',
+        severity: 'high',
+        status: 'succeeded',
+        subject: key,
+        meta: { before: first, after: second },
+      });
+    });
+  },
+);

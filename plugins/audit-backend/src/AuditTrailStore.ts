@@ -5,6 +5,8 @@ import {
   type AuditRecord,
 } from '@konductor/plugin-audit-common';
 import type { z } from 'zod/v3';
+import type { JsonValue } from '@backstage/types';
+import { canonicalJson, changedPaths } from './policyChanges';
 
 /** The Audit page's query, parsed (defaults applied). */
 export type ParsedAuditQuery = z.output<typeof auditQuerySchema>;
@@ -38,12 +40,18 @@ function toRecord(row: any): AuditRecord {
   };
 }
 
-/** The audit trail on SQLite or PostgreSQL: appended to, read newest first, pruned by age. */
+/** A policy key's snapshot before any was recorded (no canonical JSON is empty). */
+const NOT_RECORDED = '';
+
+/**
+ * The audit trail on SQLite or PostgreSQL: appended to, read newest first, pruned by age; with the
+ * policy configuration last recorded, to record its changes.
+ */
 export class AuditTrailStore {
   constructor(private readonly db: Knex) {}
 
-  async record(record: NewAuditRecord): Promise<void> {
-    await this.db('audit_events').insert({
+  async record(record: NewAuditRecord, db: Knex = this.db): Promise<void> {
+    await db('audit_events').insert({
       at: new Date(record.at),
       plugin: record.plugin,
       event_id: record.eventId,
@@ -105,6 +113,51 @@ export class AuditTrailStore {
       if (items.length) yield items;
       if (items.length < pageSize) return;
     }
+  }
+
+  /**
+   * Records `value` as the policy configuration under `key`. When it differs from the one last
+   * recorded, a `policy-change` record says what changed (action `baseline` the first time);
+   * one conditional update decides which replica records it. Answers that record, if any.
+   */
+  async recordPolicy(
+    key: string,
+    value: JsonValue | undefined,
+    at: Date,
+  ): Promise<NewAuditRecord | undefined> {
+    const json = canonicalJson(value);
+    await this.db('policy_snapshots')
+      .insert({ key, value: NOT_RECORDED, recorded_at: at })
+      .onConflict('key')
+      .ignore();
+    const { value: previous } = await this.db('policy_snapshots')
+      .where({ key })
+      .first();
+    if (previous === json) return undefined;
+    return this.db.transaction(async tx => {
+      const updated = await tx('policy_snapshots')
+        .where({ key, value: previous })
+        .update({ value: json, recorded_at: at });
+      if (!updated) return undefined;
+      const after = JSON.parse(json);
+      const before =
+        previous === NOT_RECORDED ? undefined : JSON.parse(previous);
+      const record: NewAuditRecord = {
+        at: at.toISOString(),
+        plugin: 'audit',
+        eventId: 'policy-change',
+        action: before === undefined ? 'baseline' : 'change',
+        severity: 'high',
+        status: 'succeeded',
+        subject: key,
+        meta:
+          before === undefined
+            ? { after }
+            : { changed: changedPaths(before, after), before, after },
+      };
+      await this.record(record, tx);
+      return record;
+    });
   }
 
   /** Deletes what ended before `before`; answers how many. */

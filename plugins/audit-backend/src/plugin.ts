@@ -8,7 +8,20 @@ import { createRouter } from './router';
 
 const DAY_MS = 86_400_000;
 
-/** The audit trail: served to admins, pruned after `konductor.audit.retentionDays`. */
+/** The config keys whose changes are policy changes, unless `konductor.audit.policyKeys` says. */
+const POLICY_KEYS = [
+  'konductor.permissions',
+  'konductor.provisioning.approvals',
+  'konductor.provisioning.budgets',
+  'konductor.provisioning.expiry',
+  'konductor.compliance',
+];
+
+/**
+ * The audit trail: served to admins, pruned after `konductor.audit.retentionDays`. At each start,
+ * the policy configuration is recorded, and a change since the last start becomes a
+ * `policy-change` record.
+ */
 export const auditPlugin = createBackendPlugin({
   pluginId: 'audit',
   register(env) {
@@ -34,6 +47,22 @@ export const auditPlugin = createBackendPlugin({
         trail,
       }) {
         permissionsRegistry.addPermissions([auditReadPermission]);
+        const started = new Date();
+        for (const key of config.getOptionalStringArray(
+          'konductor.audit.policyKeys',
+        ) ?? POLICY_KEYS) {
+          const change = await trail.recordPolicy(
+            key,
+            config.getOptional(key),
+            started,
+          );
+          if (change?.action === 'change')
+            logger.info(
+              `Audit trail: policy ${key} changed since the last start (${(
+                change.meta?.changed as string[]
+              ).join(', ')})`,
+            );
+        }
         httpRouter.use(await createRouter({ trail, httpAuth, permissions }));
         const retentionDays =
           config.getOptionalNumber('konductor.audit.retentionDays') ?? 365;

@@ -176,7 +176,7 @@ export function AuditTable() {
       {loaded.state === 'loaded' && loaded.totalCount > 0 && (
         <>
           <Table size="small" aria-label="Audit trail">
-            <TableHead>
+            <TableHead sx={{ '& th': { whiteSpace: 'nowrap' } }}>
               <TableRow>
                 <TableCell>When</TableCell>
                 <TableCell>Who</TableCell>

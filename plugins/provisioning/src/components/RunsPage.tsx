@@ -89,7 +89,7 @@ export function ProvisioningPage() {
         element={
           <ListPage
             title="Audit trail"
-            intro="Who did what, on what, from which request, and how it ended: every create, change, destroy, cancel, retry, claim and exemption, newest first. Platform admins only."
+            intro="Who did what, on what, from which request, and how it ended: every create, change, destroy, cancel, retry, claim, approval, exemption, budget, freeze and policy change, newest first. Platform admins only."
           >
             <AuditTable />
           </ListPage>
