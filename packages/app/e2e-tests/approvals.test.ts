@@ -3,6 +3,7 @@ import {
   backendUrl,
   chooseOwner,
   openTemplate,
+  runTask,
   signInWithGithub,
   snap,
   tokenOf,
@@ -164,4 +165,61 @@ test('a prod request waits for approval holding no worker; its requester cannot 
     'user:default/carol failed',
     'user:default/carol succeeded',
   ]);
+});
+
+test('a requester withdraws their waiting request from the inbox; then nobody can approve it, and its approvers are told', async ({
+  browser,
+  request,
+}, testInfo) => {
+  const name = `wdr${Date.now().toString(36)}`;
+  const alice = await signInWithGithub(browser, testInfo, 'alice');
+  const waiting = await runTask(
+    request,
+    await tokenOf(alice),
+    'template:default/postgres-database',
+    { name, environment: 'prod', owner: 'group:default/team-a' },
+  );
+  expect(waiting.status).toBe('failed');
+  expect(waiting.log).toContain('Waiting for approval (request ');
+
+  await alice.goto('/provisioning/approvals');
+  const row = alice.getByRole('row', { name: `New stack ${name}-prod` });
+  await expect(row).toContainText('Waiting, expires');
+  await row
+    .getByRole('button', { name: `Withdraw the request for ${name}-prod` })
+    .click();
+  await expect(row).toHaveCount(0);
+  await alice.getByRole('button', { name: 'All' }).click();
+  await expect(row).toContainText('Withdrawn by user:default/alice');
+  await snap(alice, testInfo, '87-request-withdrawn');
+
+  // Carol, an admin, has nothing to decide: the inbox offers no decision, the API refuses one.
+  const carol = await signInWithGithub(browser, testInfo, 'carol');
+  const carolAuth = { authorization: `Bearer ${await tokenOf(carol)}` };
+  const listed = await request.get(`${backendUrl}/api/provisioning/approvals`, {
+    headers: carolAuth,
+  });
+  const withdrawn = (await listed.json()).items.find(
+    (r: any) => r.stackId === `${name}-prod`,
+  );
+  expect(withdrawn).toMatchObject({ state: 'withdrawn', mayWithdraw: false });
+  const late = await request.post(
+    `${backendUrl}/api/provisioning/approvals/${withdrawn.id}/decision`,
+    { headers: carolAuth, data: { decision: 'approve' } },
+  );
+  expect(late.status()).toBe(409);
+  expect((await late.json()).error.message).toBe(
+    `Request ${withdrawn.id} is already withdrawn by user:default/alice`,
+  );
+  const notifications = await request.get(
+    `${backendUrl}/api/notifications/?topic=provisioning-approval`,
+    { headers: carolAuth },
+  );
+  expect(
+    (await notifications.json()).notifications.map((n: any) => n.payload.title),
+  ).toContainEqual(
+    expect.stringMatching(
+      new RegExp(`^Withdrawn by user:default/alice: New stack ${name}-prod`),
+    ),
+  );
 });

@@ -9,7 +9,8 @@ function schedulerWithRunningTask() {
   const triggered: string[] = [];
   const scheduler = {
     triggerTask: jest.fn(async (id: string) => {
-      if (id === 'missing') throw new NotFoundError(`Task ${id} does not exist`);
+      if (id === 'missing')
+        throw new NotFoundError(`Task ${id} does not exist`);
       if (running) throw new ConflictError(`Task ${id} is currently running`);
       triggered.push(id);
     }),

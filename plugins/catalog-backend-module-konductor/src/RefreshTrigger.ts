@@ -29,8 +29,12 @@ export class RefreshTrigger {
   async request(taskId: string): Promise<void> {
     if (this.waiting.has(taskId)) return;
     this.waiting.add(taskId);
-    const { scheduler, logger, retryMs = 1_000, maxWaitMs = 300_000 } =
-      this.options;
+    const {
+      scheduler,
+      logger,
+      retryMs = 1_000,
+      maxWaitMs = 300_000,
+    } = this.options;
     const deadline = Date.now() + maxWaitMs;
     try {
       for (;;) {

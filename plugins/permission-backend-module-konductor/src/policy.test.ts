@@ -10,6 +10,7 @@ import type { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import {
   provisioningApprovalDecidePermission,
   provisioningApprovalReadPermission,
+  provisioningApprovalWithdrawPermission,
   provisioningBudgetUpdatePermission,
   provisioningChangeWindowUpdatePermission,
   provisioningRunRetryPermission,
@@ -182,6 +183,26 @@ describe('KonductorPermissionPolicy', () => {
         carol,
       ),
     ).toEqual({ result: AuthorizeResult.ALLOW });
+    // Withdrawn by whoever asked alone, admins included.
+    for (const [user, ref] of [
+      [alice, 'user:default/alice'],
+      [carol, 'user:default/carol'],
+    ] as const)
+      expect(
+        await policy.handle(
+          { permission: provisioningApprovalWithdrawPermission },
+          user,
+        ),
+      ).toEqual({
+        result: AuthorizeResult.CONDITIONAL,
+        pluginId: 'provisioning',
+        resourceType: 'provisioning-approval',
+        conditions: {
+          rule: 'IS_REQUESTER',
+          resourceType: 'provisioning-approval',
+          params: { userRef: ref },
+        },
+      });
   });
 
   it('refuses settings that name no owner action, saying which to use', () => {

@@ -36,6 +36,7 @@ import {
   RESOURCE_TYPE_PROVISIONING_STACK,
   provisioningApprovalDecidePermission,
   provisioningApprovalReadPermission,
+  provisioningApprovalWithdrawPermission,
   provisioningBudgetUpdatePermission,
   provisioningChangeWindowUpdatePermission,
   provisioningRunCancelPermission,
@@ -125,7 +126,7 @@ const DENY: PolicyDecision = { result: AuthorizeResult.DENY };
  * and cancelled by the user who started them; catalog entities are deleted by their owners; the
  * Kubernetes proxy is for admins. A run waiting for approval is decided by one of its approvers
  * (admins may decide any), and never by whoever asked for it, admins included; it is seen by its
- * requester and approvers. Everything else is allowed, as Backstage's defaults are.
+ * requester and approvers, and withdrawn by its requester alone. Everything else is allowed, as Backstage's defaults are.
  */
 export class KonductorPermissionPolicy implements PermissionPolicy {
   constructor(
@@ -163,6 +164,16 @@ export class KonductorPermissionPolicy implements PermissionPolicy {
             },
       );
     }
+    // A request is withdrawn by whoever asked for it alone: anyone else rejects it, saying why.
+    if (isPermission(permission, provisioningApprovalWithdrawPermission))
+      return info
+        ? createProvisioningApprovalConditionalDecision(
+            permission,
+            provisioningApprovalConditions.isRequester({
+              userRef: info.userEntityRef,
+            }),
+          )
+        : DENY;
     if (admin) return ALLOW;
     if (isPermission(permission, provisioningApprovalReadPermission))
       return info

@@ -18,10 +18,12 @@ import {
   type PermissionRuleset,
 } from '@backstage/plugin-permission-node';
 import {
+  APPROVAL_STATES,
   approvalDecisionSchema,
   approvalOpenRequestSchema,
   provisioningApprovalDecidePermission,
   provisioningApprovalReadPermission,
+  provisioningApprovalWithdrawPermission,
   provisioningStackCreatePermission,
   provisioningStackDestroyPermission,
   provisioningStackUpdatePermission,
@@ -40,7 +42,7 @@ import { parse } from './parse';
 
 const listQuerySchema = z
   .object({
-    state: z.enum(['pending', 'approved', 'rejected', 'expired']).optional(),
+    state: z.enum(APPROVAL_STATES).optional(),
   })
   .strict();
 
@@ -68,21 +70,23 @@ export function createApprovalsRouter(options: {
   const authorizer = createConditionAuthorizer(options.ruleset);
   const router = Router();
 
-  /** Whether `credentials` hold read and decide on each request, decided in one request. */
+  /** Whether `credentials` hold read, decide and withdraw on each request, asked at once. */
   async function rights(
     credentials: BackstageCredentials,
     requests: ApprovalRequest[],
   ) {
-    const [read, decide] = await permissions.authorizeConditional(
+    const [read, decide, withdraw] = await permissions.authorizeConditional(
       [
         { permission: provisioningApprovalReadPermission },
         { permission: provisioningApprovalDecidePermission },
+        { permission: provisioningApprovalWithdrawPermission },
       ],
       { credentials },
     );
     return requests.map(r => ({
       read: authorizer(read, r),
       decide: authorizer(decide, r),
+      withdraw: authorizer(withdraw, r),
     }));
   }
 
@@ -155,7 +159,11 @@ export function createApprovalsRouter(options: {
     const allowed = await rights(credentials, all);
     res.json({
       items: all
-        .map((r, i) => ({ ...r, mayDecide: allowed[i].decide }))
+        .map((r, i) => ({
+          ...r,
+          mayDecide: allowed[i].decide,
+          mayWithdraw: allowed[i].withdraw,
+        }))
         .filter((_, i) => allowed[i].read),
     });
   });
@@ -209,6 +217,40 @@ export function createApprovalsRouter(options: {
       await audit.success({ meta: { state: decided.state } });
       await flow.decided(decided);
       res.json(decided);
+    } catch (e) {
+      await audit.fail({ error: e as Error });
+      throw e;
+    }
+  });
+
+  router.post('/approvals/:id/withdrawal', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const request = await approvals.get(req.params.id);
+    const [allowed] = await rights(credentials, [request]);
+    if (!allowed.read)
+      throw new NotFoundError(`No approval request ${req.params.id}`);
+    const audit = await auditor.createEvent({
+      eventId: 'approval-withdraw',
+      severityLevel: 'medium',
+      request: req,
+      meta: {
+        id: request.id,
+        stack: `${request.accountId}/${request.region}/${request.stackId}`,
+        requestedBy: request.requestedBy,
+      },
+    });
+    try {
+      if (!allowed.withdraw)
+        throw new NotAllowedError(
+          `Only ${request.requestedBy}, who asked for this run, may withdraw it`,
+        );
+      const withdrawn = await approvals.withdraw(
+        request.id,
+        credentials.principal.userEntityRef,
+      );
+      await audit.success();
+      await flow.withdrawn(withdrawn);
+      res.json(withdrawn);
     } catch (e) {
       await audit.fail({ error: e as Error });
       throw e;

@@ -8,6 +8,7 @@ import { eventsServiceRef } from '@backstage/plugin-events-node';
 import {
   provisioningApprovalDecidePermission,
   provisioningApprovalReadPermission,
+  provisioningApprovalWithdrawPermission,
   provisioningBudgetUpdatePermission,
   provisioningChangeWindowUpdatePermission,
   provisioningPermissions,
@@ -110,6 +111,7 @@ export const provisioningPlugin = createBackendPlugin({
           permissions: [
             provisioningApprovalReadPermission,
             provisioningApprovalDecidePermission,
+            provisioningApprovalWithdrawPermission,
           ],
           rules: Object.values(provisioningApprovalPermissionRules),
           getResources: async ids =>

@@ -1495,7 +1495,17 @@ describe('approvals through the API', () => {
     const listed = await request(server)
       .get('/api/provisioning/approvals?state=approved')
       .set('Authorization', bob);
-    expect(listed.body.items).toMatchObject([{ id, mayDecide: true }]);
+    expect(listed.body.items).toMatchObject([
+      { id, mayDecide: true, mayWithdraw: true },
+    ]);
+    // Decided, it can no longer be withdrawn.
+    const late = await request(server)
+      .post(`/api/provisioning/approvals/${id}/withdrawal`)
+      .set('Authorization', alice);
+    expect(late.status).toBe(409);
+    expect(late.body.error.message).toBe(
+      `Request ${id} is already approved by user:default/bob`,
+    );
   });
 });
 

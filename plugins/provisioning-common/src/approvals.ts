@@ -16,6 +16,13 @@ export const provisioningApprovalDecidePermission = createPermission({
   resourceType: RESOURCE_TYPE_PROVISIONING_APPROVAL,
 });
 
+/** Withdrawing a waiting request: the requester changed their mind; nothing runs. */
+export const provisioningApprovalWithdrawPermission = createPermission({
+  name: 'provisioning.approval.withdraw',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_PROVISIONING_APPROVAL,
+});
+
 /** Seeing a request: its plan, cost, compliance verdict and decision. */
 export const provisioningApprovalReadPermission = createPermission({
   name: 'provisioning.approval.read',
@@ -92,8 +99,15 @@ export const approvalDecisionSchema = z
   .describe('approval decision');
 export type ApprovalDecision = z.infer<typeof approvalDecisionSchema>;
 
-/** Where a request is: waiting, decided, or expired undecided. */
-export type ApprovalState = 'pending' | 'approved' | 'rejected' | 'expired';
+/** Where a request is: waiting, decided, withdrawn by its requester, or expired undecided. */
+export const APPROVAL_STATES = [
+  'pending',
+  'approved',
+  'rejected',
+  'withdrawn',
+  'expired',
+] as const;
+export type ApprovalState = (typeof APPROVAL_STATES)[number];
 
 /** A request that waits (or waited) for approval. */
 export interface ApprovalRequest
@@ -114,9 +128,10 @@ export interface ApprovalRequest
   resumedAt?: string;
 }
 
-/** A request as listed for a user: whether they may decide it. */
+/** A request as listed for a user: whether they may decide it, and withdraw it. */
 export interface ApprovalListItem extends ApprovalRequest {
   mayDecide: boolean;
+  mayWithdraw: boolean;
 }
 
 /** `POST /approvals`'s answer. */

@@ -186,6 +186,14 @@ export class ProvisioningClient {
     return this.request('GET', `/approvals${queryString(query)}`);
   }
 
+  /** Withdraws a waiting request (its requester): nothing runs, and its approvers are told. */
+  withdrawApproval(id: string): Promise<ApprovalRequest> {
+    return this.request(
+      'POST',
+      `/approvals/${encodeURIComponent(id)}/withdrawal`,
+    );
+  }
+
   /** Approves (the run goes on) or rejects (with why) a waiting request. */
   decideApproval(
     id: string,

@@ -53,6 +53,21 @@ export class ApprovalFlow {
     if (approved) await this.resume(request);
   }
 
+  /** Its approvers are told a request they were asked to decide no longer waits. */
+  async withdrawn(request: ApprovalRequest): Promise<void> {
+    await this.options.notifications.send({
+      recipients: { type: 'entity', entityRef: request.approvers },
+      payload: {
+        title: `Withdrawn by ${request.decidedBy}: ${what(request)}`,
+        description:
+          'Nothing was created or changed; there is nothing to decide.',
+        link: '/provisioning/approvals',
+        severity: 'low',
+        topic: 'provisioning-approval',
+      },
+    });
+  }
+
   /** Expires requests past their time (telling their requesters) and resumes approved ones. */
   async sweep(): Promise<void> {
     for (const request of await this.options.approvals.expireDue())

@@ -171,6 +171,26 @@ describe.each(databases.eachSupportedId())('Approvals on %s', databaseId => {
     ).rejects.toThrow(`Request ${id} is already rejected by ${CAROL}`);
   });
 
+  it('is withdrawn while it waits, and then can no longer be decided nor withdrawn again', async () => {
+    const store = approvals();
+    const { result } = await store.open(ALICE, request('shop', 'prod'));
+    const id = result.required ? result.request.id : '';
+    now = new Date('2026-12-05T10:05:00Z');
+    expect(await store.withdraw(id, ALICE)).toMatchObject({
+      state: 'withdrawn',
+      decidedBy: ALICE,
+      decidedAt: '2026-12-05T10:05:00.000Z',
+    });
+    await expect(
+      store.decide(id, CAROL, { decision: 'approve', comment: '' }),
+    ).rejects.toThrow(`Request ${id} is already withdrawn by ${ALICE}`);
+    await expect(store.withdraw(id, ALICE)).rejects.toThrow(
+      `Request ${id} is already withdrawn by ${ALICE}`,
+    );
+    expect(await store.list('pending')).toEqual([]);
+    expect(await store.awaitingResume()).toEqual([]);
+  });
+
   it('expires undecided requests, which can no longer be approved', async () => {
     const store = approvals();
     const { result } = await store.open(ALICE, request('late', 'prod'));

@@ -186,18 +186,35 @@ export class Approvals {
         decided_at: now,
         comment: decision.comment || null,
       });
-    if (!decided) {
-      await this.expireDue();
-      const current = await this.get(id);
-      throw new ConflictError(
-        current.state === 'expired'
-          ? `Request ${id} expired at ${current.expiresAt} undecided: the requester may start the run again`
-          : `Request ${id} is already ${current.state}${
-              current.decidedBy ? ` by ${current.decidedBy}` : ''
-            }`,
-      );
-    }
+    if (!decided) await this.refuseEnded(id);
     return this.get(id);
+  }
+
+  /**
+   * Withdraws a waiting request for its requester (or whoever the policy lets): it will not run.
+   * One that was decided or expired meanwhile is refused, saying how it ended.
+   */
+  async withdraw(id: string, withdrawnBy: string): Promise<ApprovalRequest> {
+    const now = this.now();
+    const withdrawn = await this.db(TABLE)
+      .where({ id, state: 'pending' })
+      .andWhere('expires_at', '>', now)
+      .update({ state: 'withdrawn', decided_by: withdrawnBy, decided_at: now });
+    if (!withdrawn) await this.refuseEnded(id);
+    return this.get(id);
+  }
+
+  /** Refuses a change of a request that is no longer waiting, saying how it ended. */
+  private async refuseEnded(id: string): Promise<never> {
+    await this.expireDue();
+    const current = await this.get(id);
+    throw new ConflictError(
+      current.state === 'expired'
+        ? `Request ${id} expired at ${current.expiresAt} undecided: the requester may start the run again`
+        : `Request ${id} is already ${current.state}${
+            current.decidedBy ? ` by ${current.decidedBy}` : ''
+          }`,
+    );
   }
 
   /** Expires every waiting request past its time; returns those it expired. */

@@ -43,6 +43,8 @@ function standing(r: ApprovalListItem): string {
       return `Waiting, expires ${when(r.expiresAt)}`;
     case 'expired':
       return `Expired ${when(r.expiresAt)}`;
+    case 'withdrawn':
+      return `Withdrawn by ${r.decidedBy}, ${when(r.decidedAt!)}`;
     default:
       return `${r.state === 'approved' ? 'Approved' : 'Rejected'} by ${
         r.decidedBy
@@ -53,7 +55,8 @@ function standing(r: ApprovalListItem): string {
 /**
  * The Approvals inbox: the runs that wait for approval which the user may see (those they asked
  * for, those they may approve), with the plan, cost and compliance verdict; approve or reject with
- * a comment where the permission policy lets them. `?state=all` shows the decided ones too.
+ * a comment where the permission policy lets them; a requester withdraws their own waiting
+ * request. `?state=all` shows the decided ones too.
  */
 export function ApprovalsTable() {
   const api = useApi(provisioningApiRef);
@@ -61,6 +64,10 @@ export function ApprovalsTable() {
   const state = values.state === 'all' ? 'all' : 'pending';
   const [items, setItems] = useState<ApprovalListItem[]>();
   const [error, setError] = useState<Error>();
+  const [withdrawing, setWithdrawing] = useState<{
+    id?: string;
+    error?: Error;
+  }>({});
   const [deciding, setDeciding] = useState<{
     request: ApprovalListItem;
     comment: string;
@@ -93,6 +100,17 @@ export function ApprovalsTable() {
     }
   };
 
+  const withdraw = async (request: ApprovalListItem) => {
+    setWithdrawing({ id: request.id });
+    try {
+      await api.withdrawApproval(request.id);
+      setWithdrawing({});
+      load();
+    } catch (e) {
+      setWithdrawing({ error: e as Error });
+    }
+  };
+
   return (
     <Box sx={{ display: 'grid', gap: 2 }}>
       <ToggleButtonGroup
@@ -110,6 +128,11 @@ export function ApprovalsTable() {
       {error && (
         <Alert severity="error">
           The approval requests could not be read: {error.message}
+        </Alert>
+      )}
+      {withdrawing.error && (
+        <Alert severity="error">
+          The request was not withdrawn: {withdrawing.error.message}
         </Alert>
       )}
       {!items && !error && <LinearProgress aria-label="Loading approvals" />}
@@ -194,6 +217,17 @@ export function ApprovalsTable() {
                       <Typography variant="body2" color="text.secondary">
                         Waits for {r.approvers.join(' or ')}
                       </Typography>
+                    )}
+                    {r.state === 'pending' && r.mayWithdraw && (
+                      <Button
+                        size="small"
+                        sx={{ whiteSpace: 'nowrap' }}
+                        disabled={withdrawing.id === r.id}
+                        aria-label={`Withdraw the request for ${r.stackId}`}
+                        onClick={() => withdraw(r)}
+                      >
+                        Withdraw
+                      </Button>
                     )}
                   </TableCell>
                 </TableRow>

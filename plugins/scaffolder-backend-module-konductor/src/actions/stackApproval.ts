@@ -62,6 +62,10 @@ export async function awaitApproval(
       throw new NotAllowedError(
         `Rejected by ${current.decidedBy} at ${current.decidedAt}${said}; nothing was created or changed`,
       );
+    case 'withdrawn':
+      throw new NotAllowedError(
+        `Withdrawn by ${current.decidedBy} at ${current.decidedAt}; nothing was created or changed: start a new run to ask again`,
+      );
     case 'expired':
       throw new NotAllowedError(
         `The approval request expired at ${current.expiresAt} undecided; nothing was created or changed: start a new run to ask again`,
