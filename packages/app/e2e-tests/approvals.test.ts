@@ -167,7 +167,7 @@ test('a prod request waits for approval holding no worker; its requester cannot 
   ]);
 });
 
-test('a requester withdraws their waiting request from the inbox; then nobody can approve it, and its approvers are told', async ({
+test('a prod EKS service waits for approval before its repository is created; its requester withdraws it from the inbox; then nobody can approve it, and its approvers are told', async ({
   browser,
   request,
 }, testInfo) => {
@@ -176,11 +176,27 @@ test('a requester withdraws their waiting request from the inbox; then nobody ca
   const waiting = await runTask(
     request,
     await tokenOf(alice),
-    'template:default/postgres-database',
-    { name, environment: 'prod', owner: 'group:default/team-a' },
+    'template:default/eks-app-stack',
+    {
+      name,
+      description: 'Keeps the ledger.',
+      owner: 'group:default/team-a',
+      repoUrl: `127.0.0.1:4666?owner=acme&repo=${name}`,
+      location: { accountId: '123456789012', region: 'us-east-1' },
+      environment: 'prod',
+      complianceLevel: 'moderate',
+      instanceClass: 'db.t4g.micro',
+      nodeInstanceType: 't3.medium',
+    },
   );
   expect(waiting.status).toBe('failed');
   expect(waiting.log).toContain('Waiting for approval (request ');
+  // The stack was reserved first: while it waits, no repository exists.
+  const repo = await request.get(
+    `http://127.0.0.1:4666/github/repos/acme/${name}`,
+    { headers: { authorization: 'token sandbox' } },
+  );
+  expect(repo.status()).toBe(404);
 
   await alice.goto('/provisioning/approvals');
   const row = alice.getByRole('row', { name: `New stack ${name}-prod` });

@@ -167,8 +167,8 @@ describe('ServiceDefinitionProcessor', () => {
     });
     expect(template.spec.steps.map((s: any) => [s.id, s.action])).toEqual([
       ['dependency-postgres', 'konductor:stack:outputs'],
-      // Before the repository: a refused stack leaves nothing behind.
-      ['gate', 'konductor:compliance:check'],
+      // Before the repository: a refused or waiting stack leaves nothing behind.
+      ['reserve', 'konductor:stack:reserve'],
       ['skeleton', 'fetch:template'],
       ['repo', 'konductor:github:repo:provision'],
       ['stack', 'konductor:stack:provision'],
@@ -183,7 +183,7 @@ describe('ServiceDefinitionProcessor', () => {
       template.spec.steps.map((s: any) => [s.id, s.if ?? 'always']),
     ).toEqual([
       ['dependency-postgres', 'always'],
-      ['gate', 'always'],
+      ['reserve', 'always'],
       ['skeleton', '${{ not parameters.konductorChange }}'],
       ['repo', '${{ not parameters.konductorChange }}'],
       ['stack', 'always'],
@@ -194,7 +194,7 @@ describe('ServiceDefinitionProcessor', () => {
     });
     const stack = template.spec.steps.find((s: any) => s.id === 'stack');
     expect(stack.input.name).toBe('${{ parameters.name }}');
-    // The gate checks exactly the stack the stack step provisions.
+    // The reservation is of exactly the stack the stack step provisions.
     expect(template.spec.steps[1].input).toEqual(stack.input);
     // The dependency's output, read from the step that fetched it.
     expect(stack.input.resources.app.env).toEqual({

@@ -7,7 +7,10 @@ import { createGithubRepoProvisionAction } from './actions/githubRepoProvision';
 import { createJiraIssueCreateAction } from './actions/jiraIssueCreate';
 import { createStackDestroyAction } from './actions/stackDestroy';
 import { createStackOutputsAction } from './actions/stackOutputs';
-import { createStackProvisionAction } from './actions/stackProvision';
+import {
+  createStackProvisionAction,
+  createStackReserveAction,
+} from './actions/stackProvision';
 
 /** The actions reference page, relative to the repository root. */
 export const ACTIONS_PAGE = 'docs/reference/actions.md';
@@ -89,6 +92,11 @@ export function actionsReference(): string {
   const actions = [
     createComplianceCheckAction({ providers: none }),
     createStackProvisionAction({
+      providers: none,
+      stacks: () => none,
+      platform: none,
+    }),
+    createStackReserveAction({
       providers: none,
       stacks: () => none,
       platform: none,

@@ -39,7 +39,10 @@ import { createStackDestroyAction } from './actions/stackDestroy';
 import { createAppRollbackAction } from './actions/appRollback';
 import { createComplianceCheckAction } from './actions/complianceCheck';
 import { createStackOutputsAction } from './actions/stackOutputs';
-import { createStackProvisionAction } from './actions/stackProvision';
+import {
+  createStackProvisionAction,
+  createStackReserveAction,
+} from './actions/stackProvision';
 
 /**
  * Adds Konductor's actions to the scaffolder and its drift scans (where the resource kinds'
@@ -162,17 +165,19 @@ export const scaffolderModuleKonductor = createBackendModule({
         // The provisioning backend as the task's user: stack claims, owners, outputs.
         const asUser = (credentials: BackstageCredentials) =>
           provisioningAs(async () => credentials);
+        const stackOptions = {
+          providers,
+          reporter,
+          stacks: asUser,
+          platform,
+          accounts,
+          minimumLevels,
+          checks,
+        };
         scaffolder.addActions(
           createComplianceCheckAction({ minimumLevels, providers, checks }),
-          createStackProvisionAction({
-            providers,
-            reporter,
-            stacks: asUser,
-            platform,
-            accounts,
-            minimumLevels,
-            checks,
-          }),
+          createStackProvisionAction(stackOptions),
+          createStackReserveAction(stackOptions),
           createStackDestroyAction({
             providers,
             reporter,

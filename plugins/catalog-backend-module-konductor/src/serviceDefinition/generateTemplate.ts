@@ -165,13 +165,13 @@ export function generateTemplate(
     const creationOnly = a.stack
       ? { if: `\${{ not parameters.${CHANGE_PARAMETER} }}` }
       : {};
-    // The stack action runs the gate too, but only after the repository exists: with both,
-    // the gate goes first so a refused stack leaves nothing behind.
+    // With a repository, the stack is reserved first (its gate, its claim, and its approval when
+    // the rules ask for one): a refused or waiting stack leaves nothing behind.
     if (a.stack && a.repository)
       steps.push({
-        id: 'gate',
-        name: 'Compliance gate',
-        action: 'konductor:compliance:check',
+        id: 'reserve',
+        name: 'Reserve the stack',
+        action: 'konductor:stack:reserve',
         input: a.stack as JsonObject,
       });
     if (a.skeleton)

@@ -43,7 +43,10 @@ import {
 } from '@konductor/plugin-provisioning-node';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { awsProviderFromConfig } from '../awsProviderFromConfig';
-import { createStackProvisionAction } from './stackProvision';
+import {
+  createStackProvisionAction,
+  createStackReserveAction,
+} from './stackProvision';
 import { createStackDestroyAction } from './stackDestroy';
 import { createAppRollbackAction } from './appRollback';
 import { examples as rollbackExamples } from './appRollback.examples';
@@ -52,6 +55,7 @@ import { createJiraIssueCreateAction, JiraClient } from './jiraIssueCreate';
 import { createComplianceCheckAction } from './complianceCheck';
 import { examples as complianceExamples } from './complianceCheck.examples';
 import { examples as stackExamples } from './stackProvision.examples';
+import { examples as reserveExamples } from './stackReserve.examples';
 import { examples as destroyExamples } from './stackDestroy.examples';
 import { examples as githubExamples } from './githubRepoProvision.examples';
 import { examples as jiraExamples } from './jiraIssueCreate.examples';
@@ -710,6 +714,48 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
           r => r.tags?.['konductor:stack'] === 'resumed-staging',
         ),
       ).toEqual([]);
+    });
+
+    it('runs the reserve example: the reserve step claims the stack and creates nothing; the provision step takes the claim over and creates it', async () => {
+      const steps = yaml.parse(reserveExamples[0].example).steps;
+      const saved = new Map<string, unknown>();
+      const checkpoint = async ({ key, fn }: any) => {
+        if (!saved.has(key)) saved.set(key, await fn());
+        return saved.get(key);
+      };
+      const input = steps[0].input;
+      const tagged = async () =>
+        (await inspect()).resources.filter(
+          r => r.tags?.['konductor:stack'] === 'ledger-staging',
+        );
+      const reserve = context(input, { checkpoint });
+      await createStackReserveAction({
+        providers: new CloudProviders([awsProviderFromConfig(config)]),
+        stacks,
+        platform: platform(),
+        accounts,
+      }).handler(reserve.ctx as any);
+      expect(reserve.log()).toContain(
+        'Stack ledger-staging is reserved for group:default/team-a: the provision step creates it',
+      );
+      expect(await tagged()).toEqual([]);
+      const claimed = await platform().getStack({
+        accountId: '123456789012',
+        region: 'us-east-1',
+        stackId: 'ledger-staging',
+      });
+      expect(claimed.owner).toBe('group:default/team-a');
+
+      // The provision step, with the same input, later in the task: the claim is not asked again.
+      expect(steps[2].input).toEqual(input);
+      const claims = [...saved.keys()];
+      await provisionAction().handler(
+        context(steps[2].input, { checkpoint }).ctx as any,
+      );
+      expect([...saved.keys()].slice(0, claims.length)).toEqual(claims);
+      expect((await tagged()).map(r => r.type)).toEqual(
+        expect.arrayContaining(['vpc', 'db-instance']),
+      );
     });
 
     it('fails closed without configured accounts, and refuses a level below the environment minimum', async () => {

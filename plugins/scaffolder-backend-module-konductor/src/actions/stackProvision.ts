@@ -26,6 +26,7 @@ import {
   evaluateStackSpec,
 } from '@konductor/plugin-compliance-common';
 import { examples } from './stackProvision.examples';
+import { examples as reserveExamples } from './stackReserve.examples';
 import { gateOutput } from './complianceCheck';
 import { reportingRun } from './runReporting';
 import { pinStackLocation } from './stackLocation';
@@ -69,6 +70,17 @@ export interface StackProvisionActionOptions {
   checks?: ComplianceCheck[];
 }
 
+const RESERVE_DESCRIPTION =
+  "Reserves a stack before a template creates anything else (a repository): the checks of konductor:stack:provision (the compliance gate, what the cloud would refuse, a change it cannot make), the claim for its owner with the owner's budget and quota, and, where the platform's rules ask for it, the approval, which the task waits for holding no worker. It creates nothing in the cloud; the template's konductor:stack:provision step, later in the same task, takes the claim and the approval over instead of asking again. In dry-run it only checks the spec and the gate.";
+
+/**
+ * `konductor:stack:reserve` (the same handler, stopping after the approval): placed before a
+ * template's other steps, so that nothing is created before the approval.
+ */
+export function createStackReserveAction(options: StackProvisionActionOptions) {
+  return createStackProvisionAction(options, 'reserve');
+}
+
 /**
  * `konductor:stack:provision`: provisions a stack (network, PostgreSQL, secrets, EKS cluster,
  * app) in dependency order; resumable from checkpoints, rolled back on failure; in dry-run the
@@ -77,12 +89,16 @@ export interface StackProvisionActionOptions {
  */
 export function createStackProvisionAction(
   options: StackProvisionActionOptions,
+  /** `reserve`: `konductor:stack:reserve`, the same checks, claim and approval, and no more. */
+  mode: 'provision' | 'reserve' = 'provision',
 ) {
+  const reserve = mode === 'reserve';
   return createTemplateAction({
-    id: 'konductor:stack:provision',
-    description:
-      "Provisions a cloud stack (network, PostgreSQL database, secrets, EKS cluster, app) in dependency order with independent resources in parallel. Before any cloud call it runs the compliance gate (as konductor:compliance:check) and claims the stack for its owner: a stack another group owns, an owner group the user is not a member of, or a level below the environment's minimum is refused. It adopts existing resources only when their tags name this stack and owner. For a stack that exists it plans the change against the stack's last recorded version (output changes) and makes what the kinds change in place (a database's class, storage, Multi-AZ, backups, protection, window, minor version; a cluster's node bounds, its node instance type (a new node group, then the old one deleted), and its Kubernetes version one minor at a time; the app), refusing anything else before any change. A re-run or retry resumes from checkpoints; a permanent failure or cancellation rolls back only what this run created (or retains it with onFailure: retain), and never switches deletion protection off. In dry-run it returns the plan, a monthly cost estimate and whether the name is available, without calling the cloud.",
-    examples,
+    id: reserve ? 'konductor:stack:reserve' : 'konductor:stack:provision',
+    description: reserve
+      ? RESERVE_DESCRIPTION
+      : "Provisions a cloud stack (network, PostgreSQL database, secrets, EKS cluster, app) in dependency order with independent resources in parallel. Before any cloud call it runs the compliance gate (as konductor:compliance:check) and claims the stack for its owner: a stack another group owns, an owner group the user is not a member of, or a level below the environment's minimum is refused. It adopts existing resources only when their tags name this stack and owner. For a stack that exists it plans the change against the stack's last recorded version (output changes) and makes what the kinds change in place (a database's class, storage, Multi-AZ, backups, protection, window, minor version; a cluster's node bounds, its node instance type (a new node group, then the old one deleted), and its Kubernetes version one minor at a time; the app), refusing anything else before any change. A re-run or retry resumes from checkpoints; a permanent failure or cancellation rolls back only what this run created (or retains it with onFailure: retain), and never switches deletion protection off. In dry-run it returns the plan, a monthly cost estimate and whether the name is available, without calling the cloud.",
+    examples: reserve ? reserveExamples : examples,
     supportsDryRun: true,
     schema: {
       input: () => stackSpecSchema,
@@ -261,6 +277,8 @@ export function createStackProvisionAction(
         )}/month):`,
       );
       for (const line of planLines) ctx.logger.info(`  ${line}`);
+      // The provision step shows the plan page what it would do.
+      if (ctx.isDryRun && reserve) return;
       if (ctx.isDryRun) {
         const availability = await stacks
           .stackAvailability(claim)
@@ -306,6 +324,12 @@ export function createStackProvisionAction(
           violations: verdict.violations.length,
         },
       });
+      if (reserve) {
+        ctx.logger.info(
+          `Stack ${claimed.stackId} is reserved for ${claimed.owner}: the provision step creates it`,
+        );
+        return;
+      }
 
       const { run, onEvent } = reportingRun(
         ctx,
