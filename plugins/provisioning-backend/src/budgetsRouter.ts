@@ -13,19 +13,22 @@ import {
   provisioningBudgetUpdatePermission,
 } from '@konductor/plugin-provisioning-common';
 import type { TeamBudgets } from './service/TeamBudgets';
+import type { BudgetAlerts } from './service/BudgetAlerts';
 import { parse } from './parse';
 
 /**
  * Groups' budgets and quotas: read by every signed-in user (a team sees its numbers on the plan
- * page), set and withdrawn by whoever holds `provisioning.budget.update` (platform admins).
+ * page), set and withdrawn by whoever holds `provisioning.budget.update` (platform admins). A
+ * budget set below what the group's stacks commit tells the group at once, as a run would.
  */
 export function createBudgetsRouter(options: {
   budgets: TeamBudgets;
+  alerts: BudgetAlerts;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   auditor: AuditorService;
 }): express.Router {
-  const { budgets, httpAuth, permissions, auditor } = options;
+  const { budgets, alerts, httpAuth, permissions, auditor } = options;
   const router = Router();
 
   router.get('/budgets', async (req, res) => {
@@ -59,6 +62,7 @@ export function createBudgetsRouter(options: {
       const limits = parse(budgetLimitsSchema, req.body, 'budget');
       const budget = await budgets.set(limits, user);
       await audit.success();
+      await alerts.check(limits.owner, limits.environment);
       res.json(budget);
     } catch (e) {
       await audit.fail({ error: e as Error });

@@ -145,6 +145,12 @@ export const provisioningPlugin = createBackendPlugin({
           taskState: id => tasks.state(id),
           retryTask: id => tasks.act(id, 'retry'),
         });
+        // A run that ends, or a budget set lower, may bring its owner to 80 % or 100 %.
+        const alerts = new BudgetAlerts({
+          budgets,
+          notifications,
+          logger: services.logger,
+        });
         httpRouter.use(
           await createRouter({
             store,
@@ -163,6 +169,7 @@ export const provisioningPlugin = createBackendPlugin({
             }),
             expiry,
             budgets,
+            budgetAlerts: alerts,
             approvals: {
               rules: approvalRules,
               windows: changeWindows,
@@ -201,11 +208,6 @@ export const provisioningPlugin = createBackendPlugin({
         });
 
         // A run that ends may bring its owner to 80 % or 100 % of their budget: they are told.
-        const alerts = new BudgetAlerts({
-          budgets,
-          notifications,
-          logger: services.logger,
-        });
         await events.subscribe({
           id: 'provisioning-budget-alerts',
           topics: [RUN_FINISHED_TOPIC],

@@ -1287,7 +1287,7 @@ describe('budgets and quotas through the API', () => {
     expect(withdrawn.body).toMatchObject({ source: 'config', stacks: 1 });
   });
 
-  it('tells the team once when a run brings its stacks to 80 % of the budget', async () => {
+  it('tells the team once when a run brings its stacks to 80 % of the budget, and at once when an admin lowers the budget below them', async () => {
     admin = true;
     const owner = 'group:default/team-a';
     await request(server)
@@ -1346,6 +1346,24 @@ describe('budgets and quotas through the API', () => {
           title: 'group:default/team-a has reached 80 % of its staging budget',
           description:
             'Its staging stacks commit $85.00 a month of a budget of $100.00.',
+        }),
+      },
+    ]);
+
+    // An admin lowers the budget below what the stacks commit: the team is told at once.
+    await request(server)
+      .put('/api/provisioning/budgets')
+      .set('Authorization', asUser)
+      .send({ owner, environment: 'staging', monthlyCost: 80, stacks: null })
+      .expect(200);
+    expect(budgetNotices().slice(1)).toEqual([
+      {
+        recipients: { type: 'entity', entityRef: owner },
+        payload: expect.objectContaining({
+          title: 'group:default/team-a has reached 100 % of its staging budget',
+          description: expect.stringMatching(
+            /^Its staging stacks commit \$85\.00 a month of a budget of \$80\.00\. Requests that add cost are refused/,
+          ),
         }),
       },
     ]);

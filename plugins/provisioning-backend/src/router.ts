@@ -59,6 +59,7 @@ import { StackAccess } from './service/StackAccess';
 import { StackOwnership } from './service/StackOwnership';
 import { parse } from './parse';
 import type { TeamBudgets } from './service/TeamBudgets';
+import type { BudgetAlerts } from './service/BudgetAlerts';
 import { createBudgetsRouter } from './budgetsRouter';
 import { createChangeWindowsRouter } from './changeWindowsRouter';
 import type { ChangeWindows } from './service/ChangeWindows';
@@ -136,6 +137,8 @@ export interface RouterOptions {
   expiry: ExpiryPolicy;
   /** Groups' budgets and quotas, and what their stacks commit. */
   budgets: TeamBudgets;
+  /** Tells a group when it reaches 80 % and 100 % of its budget. */
+  budgetAlerts: BudgetAlerts;
   /** Runs that wait for approval: the rules, the requests, and what follows their decisions. */
   approvals?: {
     rules: ApprovalRules;
@@ -202,7 +205,15 @@ export async function createRouter(
     next();
   });
 
-  router.use(createBudgetsRouter({ budgets, httpAuth, permissions, auditor }));
+  router.use(
+    createBudgetsRouter({
+      budgets,
+      alerts: options.budgetAlerts,
+      httpAuth,
+      permissions,
+      auditor,
+    }),
+  );
   if (options.approvals) {
     router.use(
       createApprovalsRouter({

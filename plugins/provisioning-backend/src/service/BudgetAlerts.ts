@@ -16,8 +16,25 @@ export class BudgetAlerts {
     },
   ) {}
 
-  /** After a run of `owner`'s stack in `environment` ended: alerts when a threshold is reached. */
+  /**
+   * After a run of `owner`'s stack in `environment` ended, or its budget changed: alerts when a
+   * threshold is reached. A failure is logged, never thrown: what changed stays changed.
+   */
   async check(
+    owner: string,
+    environment: TeamBudget['environment'],
+  ): Promise<80 | 100 | undefined> {
+    try {
+      return await this.alert(owner, environment);
+    } catch (e) {
+      this.options.logger.warn(
+        `No budget alert checked for ${owner} in ${environment}: ${e}`,
+      );
+      return undefined;
+    }
+  }
+
+  private async alert(
     owner: string,
     environment: TeamBudget['environment'],
   ): Promise<80 | 100 | undefined> {
