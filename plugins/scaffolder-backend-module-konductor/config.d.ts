@@ -103,6 +103,11 @@ export interface Config {
        * @visibility secret
        */
       token: string;
+      /**
+       * Seconds between the sweeps that resume tasks whose ticket is done (a task that waits for
+       * a ticket has ended, holding no worker); default 30.
+       */
+      intervalSeconds?: number;
     };
   };
 }

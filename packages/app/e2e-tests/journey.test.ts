@@ -404,7 +404,7 @@ test('a non-compliant choice is refused before anything is created, with the rea
   expect(res.status).toBe(404);
 });
 
-test('a manual request opens a Jira ticket, and its task waits until the ticket is done', async ({
+test('a manual request opens a Jira ticket; its task ends while the ticket is open, holding no worker, and goes on once the ticket is done', async ({
   page,
 }, testInfo) => {
   const host = `shop-${Date.now().toString(36)}.internal.acme.example`;
@@ -417,11 +417,13 @@ test('a manual request opens a Jira ticket, and its task waits until the ticket 
   await page.getByRole('button', { name: 'Review' }).click();
   await page.getByRole('button', { name: 'Create' }).click();
 
-  // The task opens the ticket and waits, saying so in its log.
+  // The task opens the ticket and ends, saying it waits: no worker is held while people work.
   await page.getByRole('button', { name: 'Show logs' }).click();
-  const waiting = page.getByText(
-    /Waiting for OPS-\d+ to be done \(status: To Do\)/,
-  );
+  const waiting = page
+    .getByText(
+      /Waiting for OPS-\d+ to be done \(status: To Do\): the task ends here, holding no worker/,
+    )
+    .first();
   await expect(waiting).toBeVisible({ timeout: 60_000 });
   await snap(page, testInfo, '49-request-waiting');
   const key = (await waiting.textContent())!.match(/OPS-\d+/)![0];
@@ -436,18 +438,22 @@ test('a manual request opens a Jira ticket, and its task waits until the ticket 
     0,
   );
 
-  // The network team does the work and closes the ticket: the task finishes.
+  // The network team does the work and closes the ticket: the sweep resumes the task from its
+  // checkpoint (the same ticket), and it finishes.
   const done = await fetch(`${jira}/transitions`, {
     method: 'POST',
     headers: auth,
     body: JSON.stringify({ transition: { id: '31' } }),
   });
   expect(done.status).toBe(204);
-  await expect(page.getByText(`${key} is now Done`)).toBeVisible({
-    timeout: 30_000,
-  });
-  await expect(
-    page.getByRole('link', { name: 'Request ticket' }),
-  ).toHaveAttribute('href', new RegExp(`/browse/${key}$`));
+  const ticket = page.getByRole('link', { name: 'Request ticket' });
+  await expect(async () => {
+    await page.reload();
+    await expect(ticket).toBeVisible({ timeout: 3_000 });
+  }).toPass({ timeout: 60_000 });
+  await expect(ticket).toHaveAttribute('href', new RegExp(`/browse/${key}$`));
+  const logs = page.getByRole('button', { name: 'Show logs' });
+  if (await logs.isVisible()) await logs.click();
+  await expect(page.getByText(`${key} is now Done`)).toBeVisible();
   await snap(page, testInfo, '50-request-done');
 });

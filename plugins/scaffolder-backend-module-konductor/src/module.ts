@@ -30,6 +30,9 @@ import {
 } from './awsProviderFromConfig';
 import { minimumLevelsFromConfig } from './minimumLevels';
 import { DriftScanner, startDriftScans } from './driftScans';
+import { ManualWaits } from './manualWaits/ManualWaits';
+import { resumeManualWaits } from './manualWaits/resumeManualWaits';
+import { scaffolderRetry } from './manualWaits/retryTask';
 import { createGithubRepoProvisionAction } from './actions/githubRepoProvision';
 import {
   createJiraIssueCreateAction,
@@ -77,6 +80,7 @@ export const scaffolderModuleKonductor = createBackendModule({
         permissions: coreServices.permissions,
         catalog: catalogServiceRef,
         scheduler: coreServices.scheduler,
+        database: coreServices.database,
         events: eventsServiceRef,
       },
       async init({
@@ -90,6 +94,7 @@ export const scaffolderModuleKonductor = createBackendModule({
         permissions,
         catalog,
         scheduler,
+        database,
         events,
       }) {
         const integrations = ScmIntegrations.fromConfig(config);
@@ -161,6 +166,23 @@ export const scaffolderModuleKonductor = createBackendModule({
           config,
           logger,
         });
+        // Tasks that wait for a Jira ticket end, holding no worker; a sweep resumes each one
+        // once its ticket is done.
+        const jira = JiraClient.fromConfig(config);
+        const waits = await ManualWaits.create(database);
+        if (jira) {
+          const seconds =
+            config.getOptionalNumber('konductor.jira.intervalSeconds') ?? 30;
+          const retry = scaffolderRetry({ auth, discovery });
+          await scheduler.scheduleTask({
+            id: 'konductor-manual-waits',
+            scope: 'global',
+            frequency: { seconds },
+            timeout: { minutes: 5 },
+            initialDelay: { seconds },
+            fn: () => resumeManualWaits({ waits, jira, retry, logger }),
+          });
+        }
         const minimumLevels = minimumLevelsFromConfig(config);
         // The provisioning backend as the task's user: stack claims, owners, outputs.
         const asUser = (credentials: BackstageCredentials) =>
@@ -202,7 +224,7 @@ export const scaffolderModuleKonductor = createBackendModule({
               email: config.getOptionalString('scaffolder.defaultAuthor.email'),
             },
           }),
-          createJiraIssueCreateAction({ jira: JiraClient.fromConfig(config) }),
+          createJiraIssueCreateAction({ jira, waits }),
         );
       },
     });

@@ -163,14 +163,7 @@ const manualSchema = z
       .boolean()
       .optional()
       .describe(
-        "Keep the request's task running, showing the ticket's status, until the ticket is done.",
-      ),
-    pollIntervalSeconds: z
-      .number()
-      .min(0.01)
-      .optional()
-      .describe(
-        'With waitForDone: first interval between status checks (30 s when omitted).',
+        "The request's task goes on only once the ticket is done: until then it ends, holding no worker, saying it waits, and it is resumed by itself when the ticket is done.",
       ),
   })
   .strict();

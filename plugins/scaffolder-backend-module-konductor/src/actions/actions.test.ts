@@ -25,6 +25,7 @@ import {
   mockCredentials,
   mockServices,
   startTestBackend,
+  TestDatabases,
 } from '@backstage/backend-test-utils';
 import provisioningPlugin from '@konductor/plugin-provisioning-backend';
 import {
@@ -52,6 +53,8 @@ import { createAppRollbackAction } from './appRollback';
 import { examples as rollbackExamples } from './appRollback.examples';
 import { createGithubRepoProvisionAction } from './githubRepoProvision';
 import { createJiraIssueCreateAction, JiraClient } from './jiraIssueCreate';
+import { ManualWaits } from '../manualWaits/ManualWaits';
+import { resumeManualWaits } from '../manualWaits/resumeManualWaits';
 import { createComplianceCheckAction } from './complianceCheck';
 import { examples as complianceExamples } from './complianceCheck.examples';
 import { examples as stackExamples } from './stackProvision.examples';
@@ -1294,6 +1297,10 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
   });
 
   describe('konductor:jira:issue:create', () => {
+    const databases = TestDatabases.create({
+      ids: ['SQLITE_3'],
+      disableDocker: true,
+    });
     const action = () =>
       createJiraIssueCreateAction({ jira: JiraClient.fromConfig(config) });
 
@@ -1319,23 +1326,46 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       expect(issue.fields.description.content).toHaveLength(1);
     });
 
-    it('runs the waiting example until the ticket is done', async () => {
-      const { ctx, log } = context({
-        ...inputOf(jiraExamples[1].example),
-        pollIntervalSeconds: 0.02,
+    it('runs the waiting example: the task ends while the ticket is open, holding no worker, and the sweep resumes it once the ticket is done', async () => {
+      const knex = await databases.init('SQLITE_3');
+      const waits = await ManualWaits.create({
+        getClient: async () => knex,
+        migrations: { skip: false },
       });
-      const running = action().handler(ctx as any);
-      const key = await new Promise<string>(resolve => {
-        const timer = setInterval(() => {
-          const call = (ctx.output as jest.Mock).mock.calls.find(
-            c => c[0] === 'issueKey',
-          );
-          if (call) {
-            clearInterval(timer);
-            resolve(call[1]);
-          }
-        }, 5);
-      });
+      const saved = new Map<string, unknown>();
+      const checkpoint = async ({ key, fn }: any) => {
+        if (!saved.has(key)) saved.set(key, await fn());
+        return saved.get(key);
+      };
+      const jira = JiraClient.fromConfig(config)!;
+      const waiting = createJiraIssueCreateAction({ jira, waits });
+      const first = context(inputOf(jiraExamples[1].example), { checkpoint });
+      const ended = await waiting.handler(first.ctx as any).catch(e => e);
+      expect(ended.name).toBe('ManualWaitPendingError');
+      const key = Object.fromEntries((first.ctx.output as jest.Mock).mock.calls)
+        .issueKey as string;
+      expect(ended.message).toMatch(
+        new RegExp(
+          `^Waiting for ${key} to be done \\(status: To Do\\): the task ends here, holding no worker, and goes on by itself once ${key} is done`,
+        ),
+      );
+      const taskId = first.ctx.task.id;
+      expect(await waits.waiting()).toMatchObject([{ taskId, issueKey: key }]);
+
+      // The sweep leaves it while the ticket is open, and retries its task once it is done.
+      const retried: string[] = [];
+      const sweep = () =>
+        resumeManualWaits({
+          waits,
+          jira,
+          retry: async id => {
+            retried.push(id);
+            return true;
+          },
+          logger: mockServices.logger.mock(),
+        });
+      await sweep();
+      expect(retried).toEqual([]);
       await fetch(`${sandbox.jiraUrl}/rest/api/3/issue/${key}/transitions`, {
         method: 'POST',
         headers: {
@@ -1344,12 +1374,32 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
         },
         body: JSON.stringify({ transition: { id: '31' } }),
       });
-      await running;
-      expect((ctx.output as jest.Mock).mock.calls).toContainEqual([
-        'status',
-        'Done',
-      ]);
-      expect(log()).toContain(`${key} is now Done`);
+      await sweep();
+      await sweep();
+      expect(retried).toEqual([taskId]);
+      expect(await waits.waiting()).toEqual([]);
+
+      // The retried task goes on from its checkpoint: the same ticket, now done.
+      const second = context(inputOf(jiraExamples[1].example), { checkpoint });
+      await waiting.handler(second.ctx as any);
+      const outputs = Object.fromEntries(
+        (second.ctx.output as jest.Mock).mock.calls,
+      );
+      expect(outputs).toMatchObject({ issueKey: key, status: 'Done' });
+      expect(second.log()).toContain(`${key} is now Done`);
+
+      // A ticket not done by its deadline is no longer watched.
+      await waits.park('another-task', 'OPS-999999', 1);
+      await resumeManualWaits({
+        waits,
+        jira,
+        retry: async () => true,
+        logger: mockServices.logger.mock(),
+        now: () => new Date(Date.now() + 120_000),
+      });
+      expect((await waits.get('another-task', 'OPS-999999'))?.state).toBe(
+        'expired',
+      );
     });
 
     it('refuses malformed input with one error naming every field', async () => {

@@ -1,4 +1,4 @@
-import { InputError } from '@backstage/errors';
+import { CustomErrorBase, InputError } from '@backstage/errors';
 import type { Config } from '@backstage/config';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z } from 'zod/v3';
@@ -7,6 +7,12 @@ import { parseInput } from './parseInput';
 
 const timedFetch = fetchWithTimeout();
 import { examples } from './jiraIssueCreate.examples';
+import type { ManualWaits } from '../manualWaits/ManualWaits';
+
+/** The task waits for a ticket: it ends here and is retried once the ticket is done. */
+export class ManualWaitPendingError extends CustomErrorBase {
+  name = 'ManualWaitPendingError' as const;
+}
 
 /** A minimal Jira REST v3 client: create an issue, read its status. */
 export class JiraClient {
@@ -128,32 +134,31 @@ const inputSchema = z.object({
   waitForDone: z
     .boolean()
     .default(false)
-    .describe('Keep the task running until the issue is done.'),
+    .describe(
+      'The task goes on only once the issue is done: until then it ends, holding no worker, and is resumed by itself when the issue is done.',
+    ),
   timeoutMinutes: z
     .number()
     .int()
     .min(1)
     .default(60)
     .describe('Longest wait for the issue to be done.'),
-  pollIntervalSeconds: z
-    .number()
-    .min(0.01)
-    .default(30)
-    .describe(
-      'First interval between status checks; it grows up to ten times that.',
-    ),
 });
 
 /**
  * `konductor:jira:issue:create`: manual fulfilment. Opens a Jira issue rendered from the form
- * values and, optionally, keeps the task running until the issue is done, so a manual request is
- * tracked like an automated one.
+ * values and, optionally, goes on only once the issue is done, so a manual request is tracked
+ * like an automated one; while it waits, its task has ended and holds no worker.
  */
-export function createJiraIssueCreateAction(options: { jira?: JiraClient }) {
+export function createJiraIssueCreateAction(options: {
+  jira?: JiraClient;
+  /** Where waiting tasks are kept for the sweep that resumes them (required by waitForDone). */
+  waits?: ManualWaits;
+}) {
   return createTemplateAction({
     id: 'konductor:jira:issue:create',
     description:
-      'Opens a Jira issue for manual fulfilment and outputs its key and URL; with waitForDone it polls (with backoff, up to a timeout) until the issue reaches a done status, logging each status change.',
+      "Opens a Jira issue for manual fulfilment and outputs its key and URL; with waitForDone the task goes on only once the issue reaches a done status: until then it ends (holding no worker, saying it waits) and the module's sweep (konductor.jira.intervalSeconds) resumes it from its checkpoint once the issue is done, up to timeoutMinutes.",
     examples,
     schema: {
       input: () => inputSchema,
@@ -182,38 +187,26 @@ export function createJiraIssueCreateAction(options: { jira?: JiraClient }) {
       ctx.output('issueKey', key);
       ctx.output('issueUrl', jira.browseUrl(key));
       ctx.logger.info(`Opened ${key}: ${jira.browseUrl(key)}`);
-      let current = await jira.status(key);
+      const current = await jira.status(key);
       if (input.waitForDone) {
-        const started = Date.now();
-        const deadline = started + input.timeoutMinutes * 60_000;
-        let interval = input.pollIntervalSeconds * 1000;
-        ctx.logger.info(
-          `Waiting for ${key} to be done (status: ${current.name})`,
-        );
-        while (current.category !== 'done') {
-          if (ctx.signal?.aborted)
-            throw new Error(
-              `Stopped waiting for ${key}: the task was cancelled`,
-            );
-          if (Date.now() >= deadline)
-            throw new Error(
-              `${key} was not done within ${input.timeoutMinutes} minutes (status: ${current.name})`,
-            );
-          const delay = Math.min(interval, deadline - Date.now());
-          await new Promise(resolve => setTimeout(resolve, delay));
-          interval = Math.min(
-            interval * 1.5,
-            input.pollIntervalSeconds * 10_000,
+        if (!options.waits)
+          throw new InputError(
+            'waitForDone needs the scaffolder module to keep waiting tasks: it is not wired here',
           );
-          const next = await jira.status(key);
-          if (next.name !== current.name)
-            ctx.logger.info(
-              `${key} is now ${next.name} (after ${Math.round(
-                (Date.now() - started) / 1000,
-              )}s)`,
-            );
-          current = next;
+        const earlier = await options.waits.get(ctx.task.id, key);
+        if (current.category !== 'done') {
+          const wait = await options.waits.park(
+            ctx.task.id,
+            key,
+            input.timeoutMinutes,
+          );
+          const message = `Waiting for ${key} to be done (status: ${
+            current.name
+          }): the task ends here, holding no worker, and goes on by itself once ${key} is done (until ${wait.deadline.toISOString()})`;
+          ctx.logger.info(message);
+          throw new ManualWaitPendingError(message);
         }
+        if (earlier) ctx.logger.info(`${key} is now ${current.name}`);
       }
       ctx.output('status', current.name);
     },
