@@ -4,6 +4,7 @@ import { z } from 'zod/v3';
 import type {
   AuditorService,
   BackstageCredentials,
+  BackstagePrincipalTypes,
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
@@ -90,6 +91,22 @@ export function createApprovalsRouter(options: {
     }));
   }
 
+  /**
+   * The request `req` names with the caller's rights on it; one the caller may not see is one
+   * they cannot tell exists.
+   */
+  async function visible<T extends keyof BackstagePrincipalTypes>(
+    req: express.Request,
+    allow: T[],
+  ) {
+    const credentials = await httpAuth.credentials(req, { allow });
+    const request = await approvals.get(req.params.id);
+    const [allowed] = await rights(credentials, [request]);
+    if (!allowed.read)
+      throw new NotFoundError(`No approval request ${req.params.id}`);
+    return { credentials, request, allowed };
+  }
+
   router.post('/approvals', async (req, res) => {
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
@@ -169,23 +186,12 @@ export function createApprovalsRouter(options: {
   });
 
   router.get('/approvals/:id', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
-    const request = await approvals.get(req.params.id);
-    const [allowed] = await rights(credentials, [request]);
-    // A request the caller may not see is one they cannot tell exists.
-    if (!allowed.read)
-      throw new NotFoundError(`No approval request ${req.params.id}`);
+    const { request } = await visible(req, ['user', 'service']);
     res.json(request);
   });
 
   router.post('/approvals/:id/decision', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const request = await approvals.get(req.params.id);
-    const [allowed] = await rights(credentials, [request]);
-    if (!allowed.read)
-      throw new NotFoundError(`No approval request ${req.params.id}`);
+    const { credentials, request, allowed } = await visible(req, ['user']);
     const audit = await auditor.createEvent({
       eventId: 'approval-decide',
       severityLevel: 'high',
@@ -224,11 +230,7 @@ export function createApprovalsRouter(options: {
   });
 
   router.post('/approvals/:id/withdrawal', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const request = await approvals.get(req.params.id);
-    const [allowed] = await rights(credentials, [request]);
-    if (!allowed.read)
-      throw new NotFoundError(`No approval request ${req.params.id}`);
+    const { credentials, request, allowed } = await visible(req, ['user']);
     const audit = await auditor.createEvent({
       eventId: 'approval-withdraw',
       severityLevel: 'medium',

@@ -19,6 +19,13 @@ const toDate = (v: unknown) =>
     ? v
     : new Date(Number.isFinite(Number(v)) ? Number(v) : String(v));
 
+const waitOf = (row: any): ManualWait => ({
+  taskId: row.task_id,
+  issueKey: row.issue_key,
+  state: row.state,
+  deadline: toDate(row.deadline),
+});
+
 /**
  * The tasks that wait for a Jira ticket to be done, kept in the database: a task ends while its
  * ticket is open (no worker waits), and is retried once the ticket is done. Every change of state
@@ -72,14 +79,7 @@ export class ManualWaits {
     const row = await this.db(TABLE)
       .where({ task_id: taskId, issue_key: issueKey })
       .first();
-    return row
-      ? {
-          taskId: row.task_id,
-          issueKey: row.issue_key,
-          state: row.state,
-          deadline: toDate(row.deadline),
-        }
-      : undefined;
+    return row ? waitOf(row) : undefined;
   }
 
   /** Every task still waiting. */
@@ -87,12 +87,7 @@ export class ManualWaits {
     const rows = await this.db(TABLE)
       .where({ state: 'waiting' })
       .orderBy('created_at');
-    return rows.map(row => ({
-      taskId: row.task_id,
-      issueKey: row.issue_key,
-      state: row.state,
-      deadline: toDate(row.deadline),
-    }));
+    return rows.map(waitOf);
   }
 
   /** Ends a wait as `state`; false when another replica ended it first. */
