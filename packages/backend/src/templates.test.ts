@@ -87,7 +87,7 @@ describe('the templates in templates/', () => {
     expect(definitions.length).toBeGreaterThanOrEqual(4);
     for (const file of definitions) {
       const spec = yaml.parse(fs.readFileSync(file, 'utf8')).spec;
-      const result = validateServiceDefinitionSpec(spec);
+      const result = validateServiceDefinitionSpec(spec, kinds);
       expect({ file, problems: result.valid ? [] : result.problems }).toEqual({
         file,
         problems: [],

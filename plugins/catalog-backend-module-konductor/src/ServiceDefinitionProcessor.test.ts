@@ -318,7 +318,42 @@ describe('ServiceDefinitionProcessor', () => {
       'website',
       "spec.type: Invalid enum value. Expected 'web-service'",
     ],
-    ['spec.color', 'blue', 'spec: unknown field(s) color: remove them'],
+    [
+      'spec.color',
+      'blue',
+      'spec.color: unknown field color: remove it or check its spelling',
+    ],
+    [
+      'spec.fulfilment.automated.stack.complianceLevl',
+      'high',
+      'spec.fulfilment.automated.stack.complianceLevl: unknown field complianceLevl: remove it or check its spelling',
+    ],
+    [
+      'spec.fulfilment.automated.stack.resources.network.cidrBlock',
+      '10.0.0.0/16',
+      'spec.fulfilment.automated.stack.resources.network.cidrBlock: unknown field cidrBlock (did you mean cidr?): a VPC network has cidr',
+    ],
+    [
+      'spec.fulfilment.automated.stack.resources.database',
+      { instanceClas: 'db.t4g.small', storageGb: 20 },
+      'spec.fulfilment.automated.stack.resources.database.instanceClas: unknown field instanceClas (did you mean instanceClass?): a PostgreSQL database has engineVersion, instanceClass, storageGb',
+    ],
+    [
+      'spec.fulfilment.automated.stack.resources.database',
+      { storageGb: 5 },
+      'spec.fulfilment.automated.stack.resources.database.storageGb: Number must be greater than or equal to 20',
+    ],
+    [
+      // A kind a module adds is known only once the module tells the catalog of it.
+      'spec.fulfilment.automated.stack.resources.uploads',
+      { kind: 'bucket' },
+      'spec.fulfilment.automated.stack.resources.uploads.kind: unknown kind bucket: use one of network, database, secrets, cluster, app (another kind needs the module that adds it installed)',
+    ],
+    [
+      'spec.fulfilment.automated.stack.resources.orders-db',
+      { kind: 'databse' },
+      'spec.fulfilment.automated.stack.resources.orders-db.kind: unknown kind databse (did you mean database?): use one of network, database, secrets, cluster, app',
+    ],
     [
       'spec.fulfilment.mode',
       'magic',
@@ -337,7 +372,7 @@ describe('ServiceDefinitionProcessor', () => {
     [
       'spec.fulfilment.automated.stack.resources',
       { queue: {} },
-      'spec.fulfilment.automated.stack.resources.queue: "queue" is not a built-in kind (network, database, secrets, cluster, app): add kind: <kind> (a kind a module registers is checked when the template runs)',
+      'spec.fulfilment.automated.stack.resources.queue: "queue" is not a kind (network, database, secrets, cluster, app): add kind: <kind>, or name it after its kind',
     ],
     [
       'spec.fulfilment.automated.skeleton',

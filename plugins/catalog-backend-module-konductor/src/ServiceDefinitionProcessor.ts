@@ -15,6 +15,8 @@ import {
   processingResult,
 } from '@backstage/plugin-catalog-node';
 import type { LocationSpec } from '@backstage/plugin-catalog-common';
+import type { ResourceKinds } from '@konductor/plugin-provisioning-common';
+import type { DefinitionDependencies } from './serviceDefinition/DefinitionDependencies';
 import {
   SERVICE_DEFINITION_API_VERSION,
   SERVICE_DEFINITION_KIND,
@@ -28,15 +30,23 @@ const isDefinition = (entity: Entity) =>
 
 /**
  * Konductor's `ServiceDefinition` kind: validates each definition (every problem at once, naming
- * the document and the field), relates it to its owner and the definitions it depends on in both
- * directions, and emits the scaffolder Template generated from it. A definition that fails
- * validation emits nothing, so the catalog keeps its last valid Template.
+ * the document and the field), looks up the definitions it depends on, relates it to its owner
+ * and to them in both directions, and emits the scaffolder Template generated from it. A
+ * definition that fails validation, or depends on one the catalog lacks, emits nothing, so the
+ * catalog keeps its last valid Template and shows the errors on the definition's page.
  */
 export class ServiceDefinitionProcessor implements CatalogProcessor {
   constructor(
     private readonly options: {
       /** The portal's URL (`app.baseUrl`): the definition and its form link to each other. */
       appBaseUrl?: string;
+      /** The resource kinds a definition's stack may use; the built-in ones by default. */
+      kinds?: ResourceKinds;
+      /**
+       * Where the definitions it depends on are looked up: a definition whose `dependsOn` names one
+       * the catalog lacks is refused. Without it, dependencies are not looked up.
+       */
+      dependencies?: DefinitionDependencies;
     } = {},
   ) {}
 
@@ -50,7 +60,10 @@ export class ServiceDefinitionProcessor implements CatalogProcessor {
       throw new InputError(
         `${SERVICE_DEFINITION_KIND} ${entity.metadata.name}: apiVersion must be ${SERVICE_DEFINITION_API_VERSION}, not ${entity.apiVersion}`,
       );
-    const result = validateServiceDefinitionSpec(entity.spec);
+    const result = validateServiceDefinitionSpec(
+      entity.spec,
+      this.options.kinds,
+    );
     if (!result.valid)
       throw new InputError(
         `${SERVICE_DEFINITION_KIND} ${stringifyEntityRef(
@@ -68,9 +81,38 @@ export class ServiceDefinitionProcessor implements CatalogProcessor {
     emit: CatalogProcessorEmit,
   ): Promise<Entity> {
     if (!isDefinition(entity)) return entity;
-    const result = validateServiceDefinitionSpec(entity.spec);
+    const result = validateServiceDefinitionSpec(
+      entity.spec,
+      this.options.kinds,
+    );
     if (!result.valid) return entity; // validateEntityKind has reported it
     const self = getCompoundEntityRef(entity);
+    const dependsOn = (result.spec.dependsOn ?? []).map(ref =>
+      stringifyEntityRef(
+        parseEntityRef(ref, {
+          defaultKind: SERVICE_DEFINITION_KIND,
+          defaultNamespace: self.namespace,
+        }),
+      ),
+    );
+    const missing =
+      (await this.options.dependencies?.missing(
+        stringifyEntityRef(self),
+        dependsOn,
+      )) ?? [];
+    if (missing.length) {
+      // Refused like an invalid definition: the catalog keeps its last valid Template.
+      for (const ref of missing)
+        emit(
+          processingResult.inputError(
+            location,
+            `${SERVICE_DEFINITION_KIND} ${stringifyEntityRef(
+              self,
+            )} is invalid: spec.dependsOn: ${ref} is not in the catalog: register that definition, or remove it from spec.dependsOn`,
+          ),
+        );
+      return entity;
+    }
     const related = (
       ref: string,
       defaultKind: string,
@@ -91,7 +133,7 @@ export class ServiceDefinitionProcessor implements CatalogProcessor {
       );
     };
     related(result.spec.owner, 'group', RELATION_OWNED_BY, RELATION_OWNER_OF);
-    for (const dependency of result.spec.dependsOn ?? [])
+    for (const dependency of dependsOn)
       related(
         dependency,
         SERVICE_DEFINITION_KIND,

@@ -3,9 +3,14 @@ import {
   createBackendModule,
   readSchedulerServiceTaskScheduleDefinitionFromConfig,
 } from '@backstage/backend-plugin-api';
-import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
+import {
+  catalogProcessingExtensionPoint,
+  catalogServiceRef,
+} from '@backstage/plugin-catalog-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import {
+  AnyKindDefinition,
+  BUILT_IN_RESOURCE_KINDS,
   ProvisioningClient,
   DRIFT_REPORTED_TOPIC,
   RUN_FINISHED_TOPIC,
@@ -14,19 +19,32 @@ import { ServiceDefinitionProcessor } from './ServiceDefinitionProcessor';
 import { ProvisionedResourcesProvider } from './ProvisionedResourcesProvider';
 import { EksClusterProvider } from './EksClusterProvider';
 import { RefreshTrigger } from './RefreshTrigger';
-import { awsClientFactoryServiceRef } from '@konductor/plugin-provisioning-node';
+import { DefinitionDependencies } from './serviceDefinition/DefinitionDependencies';
+import {
+  awsClientFactoryServiceRef,
+  serviceDefinitionResourceKindsExtensionPoint,
+} from '@konductor/plugin-provisioning-node';
 
 /**
  * Konductor's catalog module: the ServiceDefinition kind and its generated Templates, and the
- * entities of what Konductor provisioned.
+ * entities of what Konductor provisioned. Other modules of the catalog give it the resource kinds
+ * they add (`serviceDefinitionResourceKindsExtensionPoint`), so definitions are checked against
+ * them too.
  */
 export const catalogModuleKonductor = createBackendModule({
   pluginId: 'catalog',
   moduleId: 'konductor',
   register(env) {
+    const moduleKinds: AnyKindDefinition[] = [];
+    env.registerExtensionPoint(serviceDefinitionResourceKindsExtensionPoint, {
+      addResourceKind(...definitions) {
+        moduleKinds.push(...definitions);
+      },
+    });
     env.registerInit({
       deps: {
         catalog: catalogProcessingExtensionPoint,
+        catalogApi: catalogServiceRef,
         config: coreServices.rootConfig,
         logger: coreServices.logger,
         scheduler: coreServices.scheduler,
@@ -37,6 +55,7 @@ export const catalogModuleKonductor = createBackendModule({
       },
       async init({
         catalog,
+        catalogApi,
         config,
         logger,
         scheduler,
@@ -46,7 +65,29 @@ export const catalogModuleKonductor = createBackendModule({
         awsClients,
       }) {
         const appBaseUrl = config.getString('app.baseUrl').replace(/\/$/, '');
-        catalog.addProcessor(new ServiceDefinitionProcessor({ appBaseUrl }));
+        // A definition's dependencies are looked up as it is processed, and looked at again every
+        // few seconds on each replica, so that one appearing or disappearing shows at once.
+        const dependencies = new DefinitionDependencies({
+          catalog: catalogApi,
+          auth,
+          logger,
+        });
+        catalog.addProcessor(
+          new ServiceDefinitionProcessor({
+            appBaseUrl,
+            kinds: BUILT_IN_RESOURCE_KINDS.with(...moduleKinds),
+            dependencies,
+          }),
+        );
+        await scheduler.scheduleTask({
+          id: 'konductor-definition-dependencies',
+          scope: 'local',
+          frequency: { seconds: 5 },
+          timeout: { seconds: 60 },
+          fn: async () => {
+            await dependencies.check();
+          },
+        });
 
         const settings = config.getOptionalConfig('konductor.catalog');
         const defaultOwner =

@@ -86,7 +86,12 @@ export const stackSpecSchema = z
       .describe(
         'Deprecated, read as target: { provider: aws, accountId, region }; write target instead.',
       ),
-    complianceLevel: z.enum(COMPLIANCE_LEVELS).default('moderate'),
+    complianceLevel: z
+      .enum(COMPLIANCE_LEVELS)
+      .default('moderate')
+      .describe(
+        'The FISMA baseline the stack must meet: low, moderate (the default) or high.',
+      ),
     expiresAt: expiryDateSchema
       .or(z.literal(''))
       .optional()

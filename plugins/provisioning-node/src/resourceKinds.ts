@@ -59,3 +59,20 @@ export const provisioningResourceKindsExtensionPoint =
   createExtensionPoint<ProvisioningResourceKindsExtensionPoint>({
     id: 'konductor.resource-kinds',
   });
+
+/** Tells the catalog's ServiceDefinition validation about resource kinds a module adds. */
+export interface ServiceDefinitionResourceKindsExtensionPoint {
+  addResourceKind(...definitions: AnyKindDefinition[]): void;
+}
+
+/**
+ * The extension point through which a module of the catalog plugin gives Konductor's
+ * ServiceDefinition validation (`@konductor/plugin-catalog-backend-module-konductor`) the
+ * definitions of the kinds it adds, so that a definition's resources of those kinds are checked
+ * field by field when it is imported, as the built-in kinds' are. A kind module registers its
+ * definition here and with {@link provisioningResourceKindsExtensionPoint}.
+ */
+export const serviceDefinitionResourceKindsExtensionPoint =
+  createExtensionPoint<ServiceDefinitionResourceKindsExtensionPoint>({
+    id: 'konductor.service-definition-resource-kinds',
+  });

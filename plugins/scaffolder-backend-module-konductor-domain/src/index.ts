@@ -8,6 +8,7 @@
 export { konductorDomain as default } from './module';
 export {
   domainKind,
+  catalogModuleKonductorDomain,
   complianceModuleKonductorDomain,
   scaffolderModuleKonductorDomain,
 } from './module';

@@ -10,6 +10,7 @@ import {
   awsClientFactoryServiceRef,
   defineResourceKindModule,
   provisioningResourceKindsExtensionPoint,
+  serviceDefinitionResourceKindsExtensionPoint,
 } from '@konductor/plugin-provisioning-node';
 import { domain, DOMAIN_CHECKS } from './domain';
 import { domainFacts } from './domainFacts';
@@ -37,6 +38,22 @@ export const scaffolderModuleKonductorDomain = createBackendModule({
 });
 
 /**
+ * Tells the catalog's ServiceDefinition validation about the domain kind, so that a definition's
+ * domain resources are checked field by field when it is imported.
+ */
+export const catalogModuleKonductorDomain = createBackendModule({
+  pluginId: 'catalog',
+  moduleId: 'konductor-domain',
+  register(reg) {
+    reg.registerInit({
+      deps: { kinds: serviceDefinitionResourceKindsExtensionPoint },
+      async init({ kinds }) {
+        kinds.addResourceKind(domain);
+      },
+    });
+  },
+});
+/**
  * Evaluates the domains the catalog holds: the domain checks, with their facts read from ACM.
  */
 export const complianceModuleKonductorDomain = createBackendModule({
@@ -60,6 +77,7 @@ export const complianceModuleKonductorDomain = createBackendModule({
 /** Both: the kind for the stack actions, its checks and facts for the compliance backend. */
 export const konductorDomain = createBackendFeatureLoader({
   loader: () => [
+    catalogModuleKonductorDomain,
     scaffolderModuleKonductorDomain,
     complianceModuleKonductorDomain,
   ],

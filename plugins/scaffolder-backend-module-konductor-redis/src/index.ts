@@ -7,6 +7,7 @@
 export { konductorRedis as default } from './module';
 export {
   cacheKind,
+  catalogModuleKonductorRedis,
   complianceModuleKonductorRedis,
   scaffolderModuleKonductorRedis,
 } from './module';

@@ -10,6 +10,7 @@ import {
   awsClientFactoryServiceRef,
   defineResourceKindModule,
   provisioningResourceKindsExtensionPoint,
+  serviceDefinitionResourceKindsExtensionPoint,
 } from '@konductor/plugin-provisioning-node';
 import { cache, CACHE_CHECKS } from './cache';
 import { cacheFacts } from './cacheFacts';
@@ -37,6 +38,22 @@ export const scaffolderModuleKonductorRedis = createBackendModule({
 });
 
 /**
+ * Tells the catalog's ServiceDefinition validation about the cache kind, so that a definition's
+ * cache resources are checked field by field when it is imported.
+ */
+export const catalogModuleKonductorRedis = createBackendModule({
+  pluginId: 'catalog',
+  moduleId: 'konductor-redis',
+  register(reg) {
+    reg.registerInit({
+      deps: { kinds: serviceDefinitionResourceKindsExtensionPoint },
+      async init({ kinds }) {
+        kinds.addResourceKind(cache);
+      },
+    });
+  },
+});
+/**
  * Evaluates the caches the catalog holds: the cache checks, with their facts read from ElastiCache.
  */
 export const complianceModuleKonductorRedis = createBackendModule({
@@ -60,6 +77,7 @@ export const complianceModuleKonductorRedis = createBackendModule({
 /** Both: the kind for the stack actions, its checks and facts for the compliance backend. */
 export const konductorRedis = createBackendFeatureLoader({
   loader: () => [
+    catalogModuleKonductorRedis,
     scaffolderModuleKonductorRedis,
     complianceModuleKonductorRedis,
   ],

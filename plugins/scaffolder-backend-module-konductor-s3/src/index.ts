@@ -6,6 +6,7 @@
 export { konductorS3 as default } from './module';
 export {
   bucketKind,
+  catalogModuleKonductorS3,
   complianceModuleKonductorS3,
   scaffolderModuleKonductorS3,
 } from './module';

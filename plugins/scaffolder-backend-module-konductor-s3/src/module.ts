@@ -10,6 +10,7 @@ import {
   awsClientFactoryServiceRef,
   defineResourceKindModule,
   provisioningResourceKindsExtensionPoint,
+  serviceDefinitionResourceKindsExtensionPoint,
 } from '@konductor/plugin-provisioning-node';
 import { bucket, BUCKET_CHECKS } from './bucket';
 import { bucketFacts } from './bucketFacts';
@@ -37,6 +38,22 @@ export const scaffolderModuleKonductorS3 = createBackendModule({
 });
 
 /**
+ * Tells the catalog's ServiceDefinition validation about the bucket kind, so that a definition's
+ * bucket resources are checked field by field when it is imported.
+ */
+export const catalogModuleKonductorS3 = createBackendModule({
+  pluginId: 'catalog',
+  moduleId: 'konductor-s3',
+  register(reg) {
+    reg.registerInit({
+      deps: { kinds: serviceDefinitionResourceKindsExtensionPoint },
+      async init({ kinds }) {
+        kinds.addResourceKind(bucket);
+      },
+    });
+  },
+});
+/**
  * Evaluates the buckets the catalog holds: the bucket checks, with their facts read from S3.
  */
 export const complianceModuleKonductorS3 = createBackendModule({
@@ -59,5 +76,9 @@ export const complianceModuleKonductorS3 = createBackendModule({
 
 /** Both: the kind for the stack actions, its checks and facts for the compliance backend. */
 export const konductorS3 = createBackendFeatureLoader({
-  loader: () => [scaffolderModuleKonductorS3, complianceModuleKonductorS3],
+  loader: () => [
+    catalogModuleKonductorS3,
+    scaffolderModuleKonductorS3,
+    complianceModuleKonductorS3,
+  ],
 });

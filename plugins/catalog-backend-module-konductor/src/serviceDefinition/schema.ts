@@ -2,8 +2,12 @@ import { z } from 'zod/v3';
 import { zodToJsonSchema } from 'zod-to-json-schema';
 import {
   BUILT_IN_KINDS,
+  BUILT_IN_RESOURCE_KINDS,
   RESOURCE_NAME,
+  stackSpecSchema,
+  type ResourceKinds,
 } from '@konductor/plugin-provisioning-common';
+import { DefinitionProblem, stackResourceProblems } from './resources';
 
 /** The API version of Konductor's ServiceDefinition kind. */
 export const SERVICE_DEFINITION_API_VERSION = 'konductor.dev/v1alpha1';
@@ -84,40 +88,27 @@ const automatedSchema = z
       .describe('Registers this file of the new repository in the catalog.'),
     stack: z
       .object({
+        // Every other field of the stack action's input, checked when the template runs: they
+        // are usually expressions.
+        ...(Object.fromEntries(
+          Object.entries(stackSpecSchema.shape).map(([key, field]) => [
+            key,
+            z.unknown().describe(field.description ?? ''),
+          ]),
+        ) as {
+          [K in keyof typeof stackSpecSchema.shape]: z.ZodUnknown;
+        }),
         name: z.string().min(1).describe('The stack name.'),
         environment: z.string().min(1).describe('dev, staging or prod.'),
         resources: z
-          .object({})
-          .passthrough()
-          .superRefine((r, ctx) => {
-            for (const [name, resource] of Object.entries(r)) {
-              const kind = (resource as { kind?: unknown } | null)?.kind;
-              if (!RESOURCE_NAME.test(name))
-                ctx.addIssue({
-                  code: z.ZodIssueCode.custom,
-                  path: [name],
-                  message: `"${name}" is not a resource name: use lower-case letters, digits and single dashes, starting with a letter (orders-db)`,
-                });
-              else if (
-                kind === undefined &&
-                !(BUILT_IN_KINDS as readonly string[]).includes(name)
-              )
-                ctx.addIssue({
-                  code: z.ZodIssueCode.custom,
-                  path: [name],
-                  message: `"${name}" is not a built-in kind (${BUILT_IN_KINDS.join(
-                    ', ',
-                  )}): add kind: <kind> (a kind a module registers is checked when the template runs)`,
-                });
-            }
-          })
+          .record(z.unknown())
           .describe(
             `The resources to create, by name: a name that is a kind (${BUILT_IN_KINDS.join(
               ', ',
-            )}, or one a module registers) is of that kind, any other says its kind (kind: database). The stack action checks each against its kind when the template runs.`,
+            )}, or one a module registers) is of that kind, any other says its kind (kind: database). Each is checked against its kind's fields.`,
           ),
       })
-      .passthrough()
+      .strict()
       .optional()
       .describe(
         'Input of konductor:stack:provision: the cloud stack, with ${{ parameters.x }} expressions.',
@@ -327,34 +318,48 @@ function specJsonSchema() {
   return spec;
 }
 
-/** One problem of a definition: the field and what to change. */
-export interface DefinitionProblem {
-  path: string;
-  message: string;
-}
+export type { DefinitionProblem } from './resources';
 
-/** A problem's message in words that say what to change. */
-function messageOf(issue: z.ZodIssue): string {
+/** A problem in words that say what to change; an unknown field is a problem of its own. */
+function problemsOf(issue: z.ZodIssue): DefinitionProblem[] {
+  const path = ['spec', ...issue.path].join('.');
   if (issue.code === 'unrecognized_keys')
-    return `unknown field(s) ${issue.keys.join(', ')}: remove them`;
+    return issue.keys.map(key => ({
+      path: `${path}.${key}`,
+      message: `unknown field ${key}: remove it or check its spelling`,
+    }));
   if (issue.code === 'invalid_union_discriminator')
-    return `must be 'automated' or 'manual'`;
-  return issue.message;
+    return [{ path, message: `must be 'automated' or 'manual'` }];
+  return [{ path, message: issue.message }];
 }
 
-/** Validates a definition's spec; every problem at once. */
+/**
+ * Validates a definition's spec, every problem at once: its structure, and each stack resource
+ * against its kind among `kinds` (the built-in ones and those modules add).
+ */
 export function validateServiceDefinitionSpec(
   spec: unknown,
+  kinds: ResourceKinds = BUILT_IN_RESOURCE_KINDS,
 ):
   | { valid: true; spec: ServiceDefinitionSpec }
   | { valid: false; problems: DefinitionProblem[] } {
   const result = serviceDefinitionSpecSchema.safeParse(spec);
-  if (result.success) return { valid: true, spec: result.data };
-  return {
-    valid: false,
-    problems: result.error.issues.map(issue => ({
-      path: ['spec', ...issue.path].join('.'),
-      message: messageOf(issue),
-    })),
-  };
+  const problems = result.success
+    ? []
+    : result.error.issues.flatMap(problemsOf);
+  const resources = (
+    spec as {
+      fulfilment?: { automated?: { stack?: { resources?: unknown } } };
+    } | null
+  )?.fulfilment?.automated?.stack?.resources;
+  problems.push(
+    ...stackResourceProblems(
+      resources,
+      'spec.fulfilment.automated.stack.resources',
+      kinds,
+    ),
+  );
+  if (result.success && !problems.length)
+    return { valid: true, spec: result.data };
+  return { valid: false, problems };
 }

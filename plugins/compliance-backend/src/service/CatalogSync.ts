@@ -44,21 +44,22 @@ export class CatalogSync {
   }
 
   async full(): Promise<void> {
-    const started = Date.now();
+    const started = new Date();
     const seen = new Set<string>();
     for await (const page of this.entities()) {
       for (const e of page) seen.add(stringifyEntityRef(e));
       await this.options.evaluator.evaluate(page);
     }
-    const gone = await this.options.store.retainOnly(seen);
+    const gone = await this.options.store.retainOnly(seen, started);
     this.options.logger.info(
       `Compliance: evaluated ${seen.size} entities in ${
-        Date.now() - started
+        Date.now() - started.getTime()
       } ms${gone ? `, forgot ${gone} gone from the catalog` : ''}`,
     );
   }
 
   async changed(): Promise<number> {
+    const started = new Date();
     const known = await this.options.store.etags();
     const seen = new Set<string>();
     const changed: string[] = [];
@@ -84,7 +85,7 @@ export class CatalogSync {
         items.filter((e): e is Entity => !!e),
       );
     }
-    await this.options.store.retainOnly(seen);
+    await this.options.store.retainOnly(seen, started);
     return changed.length;
   }
 

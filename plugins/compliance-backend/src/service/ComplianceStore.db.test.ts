@@ -169,9 +169,23 @@ describe.each(databases.eachSupportedId())(
         'etag-2026-11-23T10:00:00.000Z',
       );
 
-      expect(await store.retainOnly(new Set(['component:default/shop']))).toBe(
-        1,
-      );
+      // Billing was evaluated after a listing that began at 09:00 read past it: kept.
+      expect(
+        await store.retainOnly(
+          new Set(['component:default/shop']),
+          new Date('2026-11-23T09:00:00.000Z'),
+        ),
+      ).toBe(0);
+      await expect(
+        store.getEntity('component:default/billing'),
+      ).resolves.toMatchObject({ entityRef: 'component:default/billing' });
+      // A listing that began after its evaluation did not find it: gone from the catalog.
+      expect(
+        await store.retainOnly(
+          new Set(['component:default/shop']),
+          new Date('2026-11-23T11:00:00.000Z'),
+        ),
+      ).toBe(1);
       await expect(
         store.getEntity('component:default/billing'),
       ).rejects.toMatchObject({

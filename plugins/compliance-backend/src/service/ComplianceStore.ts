@@ -196,9 +196,15 @@ export class ComplianceStore {
     }
   }
 
-  /** Forgets entities that are not in `present` (gone from the catalog). */
-  async retainOnly(present: Set<string>): Promise<number> {
-    const stored = await this.db('compliance_entities').pluck('entity_ref');
+  /**
+   * Forgets entities that are not in `present` (gone from the catalog), as the catalog was read
+   * from `listedFrom` on. An entity evaluated since then is kept: it may have entered the catalog
+   * after the listing read past it (the entity page's *Evaluate now*, on this or another replica).
+   */
+  async retainOnly(present: Set<string>, listedFrom: Date): Promise<number> {
+    const stored = await this.db('compliance_entities')
+      .where('evaluated_at', '<', listedFrom)
+      .pluck('entity_ref');
     const gone = stored.filter(ref => !present.has(ref));
     for (let i = 0; i < gone.length; i += CHUNK) {
       const refs = gone.slice(i, i + CHUNK);
