@@ -344,6 +344,16 @@ describe('ServiceDefinitionProcessor', () => {
       'spec.fulfilment.automated.stack.resources.database.storageGb: Number must be greater than or equal to 20',
     ],
     [
+      'spec.fulfilment.automated.stack.name',
+      '${{ parameters.nmae }}-svc',
+      'spec.fulfilment.automated.stack.name: uses parameters.nmae, but the form has no field nmae (did you mean name?): add it to spec.parameters or use one of name',
+    ],
+    [
+      'spec.fulfilment.automated.repository.repoUrl',
+      "github.com?owner=acme&repo=${{ parameters['repo'] }}",
+      'spec.fulfilment.automated.repository.repoUrl: uses parameters.repo, but the form has no field repo: add it to spec.parameters or use one of name',
+    ],
+    [
       // A kind a module adds is known only once the module tells the catalog of it.
       'spec.fulfilment.automated.stack.resources.uploads',
       { kind: 'bucket' },

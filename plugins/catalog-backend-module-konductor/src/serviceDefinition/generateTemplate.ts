@@ -6,17 +6,15 @@ import {
 } from '@backstage/catalog-model';
 import type { JsonObject } from '@backstage/types';
 import { STACK_CHANGE_PARAMETER as CHANGE_PARAMETER } from '@konductor/plugin-provisioning-common';
+import type { ServiceDefinitionSpec } from './schema';
 import {
-  ServiceDefinitionSpec,
   dependencyName,
+  EXPIRY_PARAMETER,
   replaceDependencyReferences,
-} from './schema';
+} from './expressions';
 
 /** Annotation on a generated Template: the definition it was generated from. */
 export const ANNOTATION_SERVICE_DEFINITION = 'konductor.dev/service-definition';
-
-/** The form field of a generated stack form that sets the stack's expiry. */
-const EXPIRY_PARAMETER = 'expiresAt';
 
 /** Annotation on provisioned stacks' Systems: the template whose task provisioned them. */
 export const ANNOTATION_TEMPLATE = 'konductor.dev/template';

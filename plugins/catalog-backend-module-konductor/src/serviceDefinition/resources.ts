@@ -43,7 +43,7 @@ function distance(a: string, b: string): number {
 
 /**
  * ` (did you mean x?)` for the known word closest to `word`: one that begins the other
- * (cidrBlock, cidr), or one a typo or two away (instanceClas, instanceClass).
+ * (cidrBlock, cidr), or one a typo or two away (instanceClas, instanceClass; nmae, name).
  */
 export function didYouMean(word: string, known: string[]): string {
   const w = word.toLowerCase();
@@ -57,7 +57,8 @@ export function didYouMean(word: string, known: string[]): string {
     .map(k => ({ k, d: distance(word, k) }))
     .sort((x, y) => x.d - y.d)[0];
   const best =
-    close && close.d <= Math.max(1, Math.floor(word.length / 4))
+    close &&
+    close.d <= (word.length <= 3 ? 1 : Math.max(2, Math.floor(word.length / 4)))
       ? close.k
       : prefix;
   return best ? ` (did you mean ${best}?)` : '';

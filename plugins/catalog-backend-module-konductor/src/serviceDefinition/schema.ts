@@ -8,6 +8,12 @@ import {
   type ResourceKinds,
 } from '@konductor/plugin-provisioning-common';
 import { DefinitionProblem, stackResourceProblems } from './resources';
+import {
+  dependencyName,
+  parameterProblems,
+  replaceDependencyReferences,
+  stringsIn,
+} from './expressions';
 
 /** The API version of Konductor's ServiceDefinition kind. */
 export const SERVICE_DEFINITION_API_VERSION = 'konductor.dev/v1alpha1';
@@ -158,43 +164,6 @@ const manualSchema = z
       ),
   })
   .strict();
-
-/**
- * A use of a dependency's output in the fulfilment: `dependencies.<definition name>.<resource>.<output>`
- * inside a `${{ }}` expression, such as `${{ dependencies.private-network.network.vpcId }}`.
- */
-const DEPENDENCY_REFERENCE =
-  /\bdependencies\.([A-Za-z0-9_-]+)(?:\.([a-z][a-z0-9-]*)(?=\.[A-Za-z]))?/g;
-const EXPRESSION = /\$\{\{[\s\S]*?\}\}/g;
-
-/**
- * `text` with each dependency reference inside its `${{ }}` expressions replaced by what
- * `replace` returns for it (the whole reference, the dependency's name, the resource).
- */
-export function replaceDependencyReferences(
-  text: string,
-  replace: (ref: string, name: string, resource?: string) => string,
-): string {
-  return text.replace(EXPRESSION, expression =>
-    expression.replace(DEPENDENCY_REFERENCE, replace),
-  );
-}
-
-/** The name part of a `servicedefinition:[namespace/]name` ref. */
-export const dependencyName = (ref: string) => ref.replace(/^.*[:/]/, '');
-
-/** Every string in `value`, with its path. */
-function* stringsIn(
-  value: unknown,
-  path: (string | number)[],
-): Generator<[string, (string | number)[]]> {
-  if (typeof value === 'string') yield [value, path];
-  else if (Array.isArray(value))
-    for (const [i, v] of value.entries()) yield* stringsIn(v, [...path, i]);
-  else if (value && typeof value === 'object')
-    for (const [k, v] of Object.entries(value))
-      yield* stringsIn(v, [...path, k]);
-}
 
 /** The `spec` of a ServiceDefinition. */
 export const serviceDefinitionSpecSchema = z
@@ -353,6 +322,7 @@ export function validateServiceDefinitionSpec(
     } | null
   )?.fulfilment?.automated?.stack?.resources;
   problems.push(
+    ...parameterProblems(spec),
     ...stackResourceProblems(
       resources,
       'spec.fulfilment.automated.stack.resources',
