@@ -15,11 +15,13 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { eventually, loadAppConfigData } from './__testUtils__/appConfig';
+import { catalogTasks } from './__testUtils__/scheduler';
 
 // Starts the catalog and scaffolder the way packages/backend does, on the real app-config.yaml,
 // and checks what a user sees first: Konductor's own catalog and a template that can run.
 describe('Konductor backend on its embedded defaults', () => {
   let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
+  const tasks = catalogTasks();
 
   jest.setTimeout(60_000);
 
@@ -39,6 +41,7 @@ describe('Konductor backend on its embedded defaults', () => {
         catalogPlugin,
         catalogModuleScaffolderEntityModel,
         catalogModuleKonductor,
+        tasks.module,
         scaffolderPlugin,
         scaffolderModuleWorkspaceDatabase,
         scaffolderModuleKonductor,
@@ -106,8 +109,14 @@ describe('Konductor backend on its embedded defaults', () => {
       ['vpn-access', 'konductor:stack:outputs', 'konductor:jira:issue:create'],
       ['private-network', 'konductor:stack:provision'],
     ]) {
-      const definition = await eventually(`servicedefinition:${name}`, () =>
-        getEntity(`servicedefinition:${name}`),
+      // vpn-access depends on private-network: if processed first, it is refused until the
+      // dependencies are looked at again.
+      const definition = await eventually(
+        `servicedefinition:${name}`,
+        async () => {
+          await tasks.run('konductor-definition-dependencies');
+          return getEntity(`servicedefinition:${name}`);
+        },
       );
       expect(definition.relations).toContainEqual(
         expect.objectContaining({

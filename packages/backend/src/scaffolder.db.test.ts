@@ -24,6 +24,7 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { eventually, loadAppConfigData } from './__testUtils__/appConfig';
+import { catalogTasks } from './__testUtils__/scheduler';
 
 const exec = promisify(execFile);
 
@@ -55,6 +56,7 @@ describe.each(databases.eachSupportedId())(
     let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
     let sandbox: Sandbox;
     const auth = mockCredentials.service.header();
+    const tasks = catalogTasks();
 
     beforeAll(async () => {
       sandbox = await startSandbox({
@@ -126,6 +128,7 @@ describe.each(databases.eachSupportedId())(
           catalogPlugin,
           catalogModuleScaffolderEntityModel,
           catalogModuleKonductor,
+          tasks.module,
           catalogModuleGithubOrg,
           scaffolderPlugin,
           scaffolderModuleWorkspaceDatabase,
@@ -153,6 +156,8 @@ describe.each(databases.eachSupportedId())(
       // The template, and the owner group its repository is given to (a GitHub team).
       const inCatalog = (ref: string) =>
         eventually(`${ref} in the catalog`, async () => {
+          // A definition processed before one it depends on waits for this look.
+          await tasks.run('konductor-definition-dependencies');
           const res = await request(server)
             .get(`/api/catalog/entities/by-name/${ref}`)
             .set('Authorization', auth);
