@@ -8,6 +8,12 @@ export interface Config {
        */
       admins?: string[];
       /**
+       * Entity refs of the groups (or users) whose members are template authors: they publish
+       * service definitions and templates from URLs (`konductor.definition.publish`), as platform
+       * admins do. Default: nobody.
+       */
+      templateAuthors?: string[];
+      /**
        * What members of a stack's owner group may do to its stacks: read-outputs, change, cancel,
        * retry, destroy. Default: all of them. Creating a stack for one's own group is always
        * allowed; for another group never (admins excepted).

@@ -326,7 +326,12 @@ describe('ServiceDefinitionProcessor', () => {
     [
       'spec.fulfilment.automated.stack.complianceLevl',
       'high',
-      'spec.fulfilment.automated.stack.complianceLevl: unknown field complianceLevl: remove it or check its spelling',
+      'spec.fulfilment.automated.stack.complianceLevl: unknown field complianceLevl (did you mean complianceLevel?): remove it or check its spelling',
+    ],
+    [
+      'spec.fulfilment.automated.repositry',
+      {},
+      'spec.fulfilment.automated.repositry: unknown field repositry (did you mean repository?): remove it or check its spelling',
     ],
     [
       'spec.fulfilment.automated.stack.resources.network.cidrBlock',

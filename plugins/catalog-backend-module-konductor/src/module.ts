@@ -14,12 +14,16 @@ import {
   ProvisioningClient,
   DRIFT_REPORTED_TOPIC,
   RUN_FINISHED_TOPIC,
+  definitionPublishPermission,
 } from '@konductor/plugin-provisioning-common';
 import { ServiceDefinitionProcessor } from './ServiceDefinitionProcessor';
 import { ProvisionedResourcesProvider } from './ProvisionedResourcesProvider';
 import { EksClusterProvider } from './EksClusterProvider';
 import { RefreshTrigger } from './RefreshTrigger';
 import { DefinitionDependencies } from './serviceDefinition/DefinitionDependencies';
+import { Publications } from './publishing/Publications';
+import { PublicationGate } from './publishing/PublicationGate';
+import { createPublicationsRouter } from './publishing/router';
 import {
   awsClientFactoryServiceRef,
   serviceDefinitionResourceKindsExtensionPoint,
@@ -27,7 +31,8 @@ import {
 
 /**
  * Konductor's catalog module: the ServiceDefinition kind and its generated Templates, and the
- * entities of what Konductor provisioned. Other modules of the catalog give it the resource kinds
+ * entities of what Konductor provisioned; template authors publish definitions and templates from
+ * URLs (`/api/catalog/konductor/publications`). Other modules of the catalog give it the resource kinds
  * they add (`serviceDefinitionResourceKindsExtensionPoint`), so definitions are checked against
  * them too.
  */
@@ -52,6 +57,12 @@ export const catalogModuleKonductor = createBackendModule({
         auth: coreServices.auth,
         events: eventsServiceRef,
         awsClients: awsClientFactoryServiceRef,
+        database: coreServices.database,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
       },
       async init({
         catalog,
@@ -63,6 +74,12 @@ export const catalogModuleKonductor = createBackendModule({
         auth,
         events,
         awsClients,
+        database,
+        httpRouter,
+        httpAuth,
+        permissions,
+        permissionsRegistry,
+        auditor,
       }) {
         const appBaseUrl = config.getString('app.baseUrl').replace(/\/$/, '');
         // A definition's dependencies are looked up as it is processed, and looked at again every
@@ -77,6 +94,20 @@ export const catalogModuleKonductor = createBackendModule({
             appBaseUrl,
             kinds: BUILT_IN_RESOURCE_KINDS.with(...moduleKinds),
             dependencies,
+          }),
+        );
+        // Definitions and templates come from the configuration, or from URLs template authors
+        // published.
+        const publications = await Publications.create(database);
+        catalog.addProcessor(new PublicationGate({ publications, config }));
+        permissionsRegistry.addPermissions([definitionPublishPermission]);
+        httpRouter.use(
+          createPublicationsRouter({
+            publications,
+            catalog: catalogApi,
+            httpAuth,
+            permissions,
+            auditor,
           }),
         );
         await scheduler.scheduleTask({

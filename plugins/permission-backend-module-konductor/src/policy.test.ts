@@ -8,6 +8,7 @@ import {
 } from '@backstage/plugin-kubernetes-common';
 import type { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import {
+  definitionPublishPermission,
   provisioningApprovalDecidePermission,
   provisioningApprovalReadPermission,
   provisioningApprovalWithdrawPermission,
@@ -24,6 +25,7 @@ import { KonductorPermissionPolicy, policyOptionsFromConfig } from './policy';
 const groups: Record<string, string[]> = {
   'user:default/alice': ['group:default/team-a'],
   'user:default/carol': ['group:default/platform-admins'],
+  'user:default/bob': ['group:default/team-b'],
 };
 const userInfo: UserInfoService = {
   getUserInfo: async credentials => {
@@ -36,6 +38,7 @@ const userIn = (ref: string): PolicyQueryUser =>
   ({ credentials: mockCredentials.user(ref) } as PolicyQueryUser);
 const alice = userIn('user:default/alice');
 const carol = userIn('user:default/carol');
+const bob = userIn('user:default/bob');
 const policyWith = (permissions: object) =>
   new KonductorPermissionPolicy(
     policyOptionsFromConfig(new ConfigReader({ konductor: { permissions } })),
@@ -118,6 +121,30 @@ describe('KonductorPermissionPolicy', () => {
         alice,
       ),
     ).toEqual({ result: AuthorizeResult.ALLOW });
+  });
+
+  it('lets template authors and admins publish definitions, and nobody else', async () => {
+    const publish = { permission: definitionPublishPermission };
+    const policy = policyWith({
+      admins: ['group:default/platform-admins'],
+      templateAuthors: ['group:default/team-a'],
+    });
+    expect(await policy.handle(publish, alice)).toEqual({
+      result: AuthorizeResult.ALLOW,
+    });
+    expect(await policy.handle(publish, carol)).toEqual({
+      result: AuthorizeResult.ALLOW,
+    });
+    expect(await policy.handle(publish, bob)).toEqual({
+      result: AuthorizeResult.DENY,
+    });
+    // No template authors configured: admins alone.
+    expect(
+      await policyWith({ admins: ['group:default/platform-admins'] }).handle(
+        publish,
+        alice,
+      ),
+    ).toEqual({ result: AuthorizeResult.DENY });
   });
 
   it.each([

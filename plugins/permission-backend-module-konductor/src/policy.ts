@@ -34,6 +34,7 @@ import {
 import {
   ENVIRONMENTS,
   RESOURCE_TYPE_PROVISIONING_STACK,
+  definitionPublishPermission,
   provisioningApprovalDecidePermission,
   provisioningApprovalReadPermission,
   provisioningApprovalWithdrawPermission,
@@ -71,6 +72,8 @@ export type OwnerAction = keyof typeof OWNER_ACTIONS;
 export interface KonductorPolicyOptions {
   /** Entity refs whose members (or who) may do everything: platform admins. */
   admins: string[];
+  /** Entity refs whose members (or who) publish service definitions and templates. */
+  templateAuthors: string[];
   /** What an owner group's members may do to its stacks. */
   ownerActions: OwnerAction[];
   /** Per owner action, environments where only admins may do it. */
@@ -108,6 +111,7 @@ export function policyOptionsFromConfig(
     );
   return {
     admins: c?.getOptionalStringArray('admins') ?? [],
+    templateAuthors: c?.getOptionalStringArray('templateAuthors') ?? [],
     ownerActions,
     adminOnly,
     othersSeeStacks: c?.getOptionalBoolean('othersSeeStacks') ?? true,
@@ -124,7 +128,8 @@ const DENY: PolicyDecision = { result: AuthorizeResult.DENY };
  * sees what exists and its status. Exemptions are requested and withdrawn by the entity's owners
  * and approved by admins; scaffolder tasks (whose logs and outputs carry stack outputs) are read
  * and cancelled by the user who started them; catalog entities are deleted by their owners; the
- * Kubernetes proxy is for admins. A run waiting for approval is decided by one of its approvers
+ * Kubernetes proxy is for admins; service definitions and templates are published by template
+ * authors. A run waiting for approval is decided by one of its approvers
  * (admins may decide any), and never by whoever asked for it, admins included; it is seen by its
  * requester and approvers, and withdrawn by its requester alone. Everything else is allowed, as Backstage's defaults are.
  */
@@ -229,6 +234,11 @@ export class KonductorPermissionPolicy implements PermissionPolicy {
       );
     if (isPermission(permission, complianceExemptionApprovePermission))
       return DENY;
+    // What becomes a form that provisions is published by template authors (and admins).
+    if (isPermission(permission, definitionPublishPermission))
+      return claims.some(c => this.options.templateAuthors.includes(c))
+        ? ALLOW
+        : DENY;
     // The Kubernetes proxy sends any request (a pod's log, as well as a delete) to any cluster
     // with the portal's credentials, whoever owns what it touches: admins only.
     if (isPermission(permission, kubernetesProxyPermission)) return DENY;

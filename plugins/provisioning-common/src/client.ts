@@ -11,6 +11,11 @@ import type {
 import { ResponseError } from '@backstage/errors';
 import { fetchEventSource } from '@microsoft/fetch-event-source';
 import type { ProvisioningEvent } from './events';
+import type {
+  DefinitionPublication,
+  PublishRequest,
+  PublishResult,
+} from './publications';
 import type { CreateRunRequest, ProvisioningRun, RunDetails } from './runs';
 import type { StackVersionList } from './versions';
 import type { DesiredStackStateList, DriftReport, StackDrift } from './drift';
@@ -50,7 +55,10 @@ export interface ProvisioningClientOptions {
   token?: () => Promise<string | undefined>;
 }
 
-/** A typed client of the provisioning backend's API, for frontend and backend callers. */
+/**
+ * A typed client of the provisioning backend's API, and of Konductor's routes in the catalog
+ * (publishing definitions), for frontend and backend callers.
+ */
 export class ProvisioningClient {
   constructor(private readonly options: ProvisioningClientOptions) {}
 
@@ -58,8 +66,9 @@ export class ProvisioningClient {
     method: string,
     path: string,
     body?: unknown,
+    pluginId = 'provisioning',
   ): Promise<Response> {
-    const base = await this.options.discovery.getBaseUrl('provisioning');
+    const base = await this.options.discovery.getBaseUrl(pluginId);
     const token = await this.options.token?.();
     const res = await (this.options.fetch ?? fetch)(`${base}${path}`, {
       method,
@@ -82,10 +91,28 @@ export class ProvisioningClient {
     method: string,
     path: string,
     body?: unknown,
+    pluginId?: string,
   ): Promise<T> {
-    const res = await this.send(method, path, body);
+    const res = await this.send(method, path, body, pluginId);
     if (res.status === 204) return undefined as T;
     return (await res.json()) as T;
+  }
+
+  /** The URLs template authors published to the catalog (Konductor's catalog module). */
+  async listPublications(): Promise<DefinitionPublication[]> {
+    return (
+      await this.request<{ items: DefinitionPublication[] }>(
+        'GET',
+        '/konductor/publications',
+        undefined,
+        'catalog',
+      )
+    ).items;
+  }
+
+  /** Publishes a URL of definitions or templates, or with `dryRun` shows what it holds. */
+  publish(request: PublishRequest): Promise<PublishResult> {
+    return this.request('POST', '/konductor/publications', request, 'catalog');
   }
 
   /** Registers a run (idempotent per task and stack). */

@@ -24,6 +24,7 @@ export * from './changePlan';
 export * from './drift';
 export { ProvisioningClient } from './client';
 export * from './permissions';
+export * from './publications';
 export type { ProvisioningClientOptions } from './client';
 export * from './kubernetesReleases';
 export { repoNameProblem } from './naming';

@@ -215,6 +215,7 @@ describe("GitHub's OAuth web flow and organisation", () => {
       ['acme/team-a', ['alice']],
       ['acme/team-b', ['bob']],
       ['acme/platform-admins', ['carol']],
+      ['acme/template-authors', ['alice']],
       ['acme/guests', []],
     ]);
   });

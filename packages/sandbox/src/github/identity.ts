@@ -30,7 +30,7 @@ export interface SandboxOrg {
 }
 
 /**
- * Two product teams and the platform admins, one person each, and the team of everyone who signs
+ * Two product teams and the platform admins, one person each (alice also a template author), and the team of everyone who signs
  * in to the embedded portal as guest (a catalog User, not a member here).
  */
 export const DEFAULT_ORG: SandboxOrg = {
@@ -40,7 +40,7 @@ export const DEFAULT_ORG: SandboxOrg = {
       login: 'alice',
       name: 'Alice Andersen',
       email: 'alice@acme.example',
-      teams: ['team-a'],
+      teams: ['team-a', 'template-authors'],
     },
     {
       login: 'bob',
@@ -70,6 +70,12 @@ export const DEFAULT_ORG: SandboxOrg = {
       slug: 'platform-admins',
       name: 'Platform admins',
       description: 'Run the platform; may act on every stack.',
+    },
+    {
+      slug: 'template-authors',
+      name: 'Template authors',
+      description:
+        'Publish service definitions and templates to the portal (konductor.permissions.templateAuthors).',
     },
     {
       slug: 'guests',

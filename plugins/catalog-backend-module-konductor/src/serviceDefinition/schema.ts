@@ -7,7 +7,11 @@ import {
   stackSpecSchema,
   type ResourceKinds,
 } from '@konductor/plugin-provisioning-common';
-import { DefinitionProblem, stackResourceProblems } from './resources';
+import {
+  DefinitionProblem,
+  didYouMean,
+  stackResourceProblems,
+} from './resources';
 import {
   dependencyName,
   parameterProblems,
@@ -290,12 +294,43 @@ function specJsonSchema() {
 export type { DefinitionProblem } from './resources';
 
 /** A problem in words that say what to change; an unknown field is a problem of its own. */
+/** The fields the object at `path` of `schema` has, to suggest one for a misspelt field. */
+function fieldsAt(schema: z.ZodTypeAny, path: (string | number)[]): string[] {
+  let at: z.ZodTypeAny | undefined = schema;
+  for (let i = 0; at && i <= path.length; ) {
+    if (
+      at instanceof z.ZodOptional ||
+      at instanceof z.ZodNullable ||
+      at instanceof z.ZodDefault
+    )
+      at = at._def.innerType;
+    else if (at instanceof z.ZodEffects) at = at._def.schema;
+    else if (i === path.length)
+      return at instanceof z.ZodObject ? Object.keys(at.shape) : [];
+    else if (at instanceof z.ZodObject) at = at.shape[path[i++]];
+    else if (at instanceof z.ZodArray || at instanceof z.ZodRecord) {
+      at = at instanceof z.ZodArray ? at.element : at.valueSchema;
+      i++;
+    }
+    else if (at instanceof z.ZodDiscriminatedUnion) {
+      const key = path[i];
+      at = (at.options as z.ZodObject<z.ZodRawShape>[]).find(
+        o => key in o.shape,
+      );
+    } else return [];
+  }
+  return [];
+}
+
 function problemsOf(issue: z.ZodIssue): DefinitionProblem[] {
   const path = ['spec', ...issue.path].join('.');
   if (issue.code === 'unrecognized_keys')
     return issue.keys.map(key => ({
       path: `${path}.${key}`,
-      message: `unknown field ${key}: remove it or check its spelling`,
+      message: `unknown field ${key}${didYouMean(
+        key,
+        fieldsAt(serviceDefinitionSpecSchema, issue.path),
+      )}: remove it or check its spelling`,
     }));
   if (issue.code === 'invalid_union_discriminator')
     return [{ path, message: `must be 'automated' or 'manual'` }];

@@ -16,6 +16,7 @@ import { AuditTable } from './AuditTable';
 import { BudgetsTable } from './BudgetsTable';
 import { ApprovalsTable } from './ApprovalsTable';
 import { ChangeWindowsTable } from './ChangeWindowsTable';
+import { PublicationsPage } from './PublicationsPage';
 import { usePermission } from '@backstage/plugin-permission-react';
 import { auditReadPermission } from '@konductor/plugin-audit-common';
 
@@ -23,6 +24,7 @@ import { auditReadPermission } from '@konductor/plugin-audit-common';
  * `/provisioning`: every run the user may see; `/provisioning/stacks`: every stack (the
  * inventory); `/provisioning/budgets`: groups' budgets and quotas; `/provisioning/approvals`: the
  * runs that wait for approval; `/provisioning/change-windows`: the freezes;
+ * `/provisioning/definitions`: publishing service definitions;
  * `/provisioning/audit`: the audit trail (admins);
  * `/provisioning/runs/:id`: one run.
  */
@@ -85,6 +87,17 @@ export function ProvisioningPage() {
         }
       />
       <Route
+        path="/definitions"
+        element={
+          <ListPage
+            title="Service definitions"
+            intro="Template authors publish service definitions and templates from their repositories here, without a platform admin; the catalog reads each file again when it changes, and shows its problems on the definition's page. Everyone sees what was published, and by whom."
+          >
+            <PublicationsPage />
+          </ListPage>
+        }
+      />
+      <Route
         path="/audit"
         element={
           <ListPage
@@ -115,6 +128,7 @@ function ListPage(props: {
     { label: 'Budgets', to: `${base}/budgets` },
     { label: 'Approvals', to: `${base}/approvals` },
     { label: 'Change windows', to: `${base}/change-windows` },
+    { label: 'Definitions', to: `${base}/definitions` },
     ...(audit.allowed ? [{ label: 'Audit', to: `${base}/audit` }] : []),
   ];
   const path = pathname.replace(/\/$/, '');

@@ -1,0 +1,117 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { test, expect, type APIRequestContext } from '@playwright/test';
+import { signInWithGithub, snap, templateCard } from './helpers';
+
+const sandboxUrl = process.env.KONDUCTOR_SANDBOX_URL ?? 'http://127.0.0.1:4666';
+
+/** The dns-record example as a team's own definition, in the file's own words. */
+const dnsRecord = fs.readFileSync(
+  path.resolve(
+    __dirname,
+    '../../../catalog/service-definitions/dns-record.yaml',
+  ),
+  'utf8',
+);
+
+/** A repository of the sandbox's GitHub organisation holding `files`; its files' URLs. */
+async function repositoryWith(
+  request: APIRequestContext,
+  name: string,
+  files: Record<string, string>,
+) {
+  const headers = { authorization: 'token sandbox-token' };
+  const created = await request.post(`${sandboxUrl}/github/orgs/acme/repos`, {
+    headers,
+    data: { name, auto_init: true },
+  });
+  expect(created.status()).toBe(201);
+  for (const [file, content] of Object.entries(files)) {
+    const put = await request.put(
+      `${sandboxUrl}/github/repos/acme/${name}/contents/${file}`,
+      {
+        headers,
+        data: {
+          message: `Add ${file}`,
+          content: Buffer.from(content).toString('base64'),
+        },
+      },
+    );
+    expect(put.status()).toBe(201);
+  }
+  return (file: string) => `${sandboxUrl}/acme/${name}/blob/main/${file}`;
+}
+
+test('a template author publishes a definition from a repository; a typo is refused naming the field; a developer may not publish', async ({
+  browser,
+  request,
+}, testInfo) => {
+  test.setTimeout(120_000);
+  const id = Date.now().toString(36);
+  const title = `Team DNS record ${id}`;
+  const definition = dnsRecord
+    .replace('name: dns-record', `name: team-dns-${id}`)
+    .replace('title: DNS record', `title: ${title}`);
+  const url = await repositoryWith(request, `definitions-${id}`, {
+    'dns.yaml': definition,
+    'typo.yaml': definition
+      .replace(`name: team-dns-${id}`, `name: typo-dns-${id}`)
+      .replace('projectKey:', 'projectKy:'),
+  });
+
+  // Alice is in the template authors' team.
+  const alice = await signInWithGithub(browser, testInfo, 'alice');
+  await alice.goto('/provisioning/definitions');
+  const target = alice.getByRole('textbox', { name: 'URL of the file' });
+
+  // A typo: the preview names the field and the one meant, and nothing is published.
+  await target.fill(url('typo.yaml'));
+  await alice.getByRole('button', { name: 'Preview' }).click();
+  const refusal = alice.getByRole('alert', {
+    name: 'Why it is not published',
+  });
+  await expect(refusal).toContainText('Not published');
+  await expect(
+    refusal.getByRole('listitem').filter({ hasText: 'projectKy' }),
+  ).toContainText('unknown field projectKy (did you mean projectKey?)');
+  await snap(alice, testInfo, '95-publish-typo-refused');
+
+  // The right file: the preview lists its definition and its form, then it is published.
+  await target.fill(url('dns.yaml'));
+  await alice.getByRole('button', { name: 'Preview' }).click();
+  const status = alice.getByRole('status', {
+    name: 'What the catalog holds',
+  });
+  await expect(status).toContainText('The catalog would hold');
+  await expect(status).toContainText(`ServiceDefinition ${title}`);
+  await alice.getByRole('button', { name: 'Publish' }).click();
+  await expect(status).toContainText('Published: the catalog holds');
+  const published = alice.getByRole('table', { name: 'Published definitions' });
+  await expect(
+    published.getByRole('row', {
+      name: new RegExp(`definitions-${id}/blob/main/dns.yaml`),
+    }),
+  ).toBeVisible();
+  await expect(refusal).toHaveCount(0);
+  await snap(alice, testInfo, '96-published');
+
+  // Its form is on Create once the catalog has read the file (in the background).
+  await expect(async () => {
+    await alice.goto('/create');
+    await expect(templateCard(alice, title)).toBeVisible({ timeout: 3_000 });
+  }).toPass({ timeout: 60_000 });
+
+  // Bob is not a template author: he sees what was published and by whom, and cannot publish.
+  const bob = await signInWithGithub(browser, testInfo, 'bob');
+  await bob.goto('/provisioning/definitions');
+  await expect(
+    bob.getByText('Only template authors and platform admins publish'),
+  ).toBeVisible();
+  await expect(bob.getByRole('button', { name: 'Publish' })).toBeDisabled();
+  await expect(
+    bob.getByRole('table', { name: 'Published definitions' }).getByRole('row', {
+      name: new RegExp(`definitions-${id}/blob/main/dns.yaml`),
+    }),
+  ).toContainText(/alice/i);
+  await snap(bob, testInfo, '97-publish-not-an-author');
+});
