@@ -1,7 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, expect, type APIRequestContext } from '@playwright/test';
-import { signInWithGithub, snap, templateCard } from './helpers';
+import {
+  backendUrl,
+  signInWithGithub,
+  snap,
+  templateCard,
+  tokenOf,
+} from './helpers';
 
 const sandboxUrl = process.env.KONDUCTOR_SANDBOX_URL ?? 'http://127.0.0.1:4666';
 
@@ -114,4 +120,74 @@ test('a template author publishes a definition from a repository; a typo is refu
     }),
   ).toContainText(/alice/i);
   await snap(bob, testInfo, '97-publish-not-an-author');
+});
+
+test("a published definition whose dependency is unregistered shows the catalog's error on its page", async ({
+  browser,
+  request,
+}, testInfo) => {
+  test.setTimeout(120_000);
+  const id = Date.now().toString(36);
+  const base = `base-dns-${id}`;
+  const uses = `uses-dns-${id}`;
+  const url = await repositoryWith(request, `dependent-${id}`, {
+    'base.yaml': dnsRecord
+      .replace('name: dns-record', `name: ${base}`)
+      .replace('title: DNS record', `title: Base ${id}`),
+    'uses.yaml': dnsRecord
+      .replace('name: dns-record', `name: ${uses}`)
+      .replace('title: DNS record', `title: Uses ${id}`)
+      .replace(
+        'spec:\n',
+        `spec:\n  dependsOn:\n    - servicedefinition:default/${base}\n`,
+      ),
+  });
+  const alice = await signInWithGithub(browser, testInfo, 'alice');
+  const auth = { authorization: `Bearer ${await tokenOf(alice)}` };
+  const publish = (file: string) =>
+    request.post(`${backendUrl}/api/catalog/konductor/publications`, {
+      headers: auth,
+      data: { target: url(file) },
+    });
+  expect((await publish('base.yaml')).status()).toBe(201);
+  // The dependent is refused until the catalog holds what it depends on (read in the background).
+  await expect(async () => {
+    const published = await publish('uses.yaml');
+    expect(published.status(), JSON.stringify(await published.json())).toBe(
+      201,
+    );
+  }).toPass({ timeout: 30_000 });
+  const page = `/catalog/default/servicedefinition/${uses}`;
+  await expect(async () => {
+    await alice.goto(page);
+    await expect(alice.getByText(`Uses ${id}`).first()).toBeVisible({
+      timeout: 3_000,
+    });
+  }).toPass({ timeout: 60_000 });
+  await expect(alice.getByText('is not in the catalog')).toHaveCount(0);
+
+  // The author unregisters the definition it depends on, as its page's "Unregister" does.
+  const location = await request.get(
+    `${backendUrl}/api/catalog/locations/by-entity/servicedefinition/default/${base}`,
+    { headers: auth },
+  );
+  expect(location.status()).toBe(200);
+  const removed = await request.delete(
+    `${backendUrl}/api/catalog/locations/${(await location.json()).id}`,
+    { headers: auth },
+  );
+  expect(removed.status()).toBe(204);
+
+  // Within seconds, the dependent's page shows why it is refused.
+  await expect(async () => {
+    await alice.goto(page);
+    await expect(
+      alice
+        .getByText(
+          `spec.dependsOn: servicedefinition:default/${base} is not in the catalog`,
+        )
+        .first(),
+    ).toBeVisible({ timeout: 3_000 });
+  }).toPass({ timeout: 60_000 });
+  await snap(alice, testInfo, '98-dependency-unregistered');
 });

@@ -23,13 +23,19 @@ const provisioningPage = PageBlueprint.make({
   },
 });
 
-/** The "Provisioning" tab of components, resources, systems and templates. */
+/** The "Provisioning" tab of components, resources, systems, templates and service definitions. */
 const entityRunsContent = EntityContentBlueprint.make({
   params: {
     path: 'provisioning',
     title: 'Provisioning',
     filter: entity =>
-      ['component', 'resource', 'system', 'template'].includes(
+      [
+        'component',
+        'resource',
+        'system',
+        'template',
+        'servicedefinition',
+      ].includes(
         entity.kind.toLowerCase(),
       ),
     loader: () =>

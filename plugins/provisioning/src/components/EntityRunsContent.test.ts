@@ -13,6 +13,12 @@ describe('runsFilterOf', () => {
     });
   });
 
+  it("lists a service definition's runs: those of the Template generated from it", () => {
+    expect(
+      runsFilterOf({ ...entity('ServiceDefinition'), apiVersion: 'konductor.dev/v1alpha1' }),
+    ).toEqual({ templateRef: 'template:default/shop' });
+  });
+
   it('lists the runs of the stack a generated component names', () => {
     expect(
       runsFilterOf(

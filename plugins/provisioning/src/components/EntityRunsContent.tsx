@@ -6,13 +6,19 @@ import { FixedRunFilter, RunsTable } from './RunsTable';
 import { stackKeyOf } from './entityStack';
 
 /**
- * Whose runs an entity's page lists: a template's, the tasks it started; an entity of a stack (a
+ * Whose runs an entity's page lists: a template's, the tasks it started; a service definition's,
+ * those of the Template generated from it (same namespace and name); an entity of a stack (a
  * generated component naming its stack, or the stack's System and Resources, which the catalog
  * makes from its runs), that stack's; anything else, the runs recorded for it.
  */
 export function runsFilterOf(entity: Entity): FixedRunFilter {
   const ref = stringifyEntityRef(entity);
-  if (entity.kind.toLowerCase() === 'template') return { templateRef: ref };
+  const kind = entity.kind.toLowerCase();
+  if (kind === 'template') return { templateRef: ref };
+  if (kind === 'servicedefinition')
+    return {
+      templateRef: stringifyEntityRef({ ...entity.metadata, kind: 'Template' }),
+    };
   return stackKeyOf(entity) ?? { entityRef: ref };
 }
 
