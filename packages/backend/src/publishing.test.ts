@@ -171,6 +171,30 @@ describe('publishing a service definition', () => {
     });
   });
 
+  it('publishes again a URL that was unregistered: its definition comes back', async () => {
+    const location = await request(server)
+      .get('/api/catalog/locations/by-entity/servicedefinition/default/team-dns')
+      .set('Authorization', alice);
+    expect(location.status).toBe(200);
+    const removed = await request(server)
+      .delete(`/api/catalog/locations/${location.body.id}`)
+      .set('Authorization', alice);
+    expect(removed.status).toBe(204);
+    await eventually('servicedefinition:team-dns removed', async () =>
+      (await entity('servicedefinition', 'team-dns')).status === 404
+        ? true
+        : undefined,
+    );
+
+    const again = await publish(alice, { target: fileUrl('team-dns.yaml') });
+    expect(again.status).toBe(201);
+    expect(again.body.existed).toBe(true);
+    await eventually('servicedefinition:team-dns back', async () => {
+      const res = await entity('servicedefinition', 'team-dns');
+      return res.status === 200 ? res.body : undefined;
+    });
+  });
+
   it('refuses a definition with an unknown field, naming it, and publishes nothing', async () => {
     const res = await publish(alice, { target: fileUrl('typo.yaml') });
     expect(res.status).toBe(400);

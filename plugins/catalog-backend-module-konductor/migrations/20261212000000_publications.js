@@ -8,6 +8,8 @@
 exports.up = async function up(knex) {
   await knex.schema.createTable('konductor_publications', table => {
     table.string('target', 1024).primary();
+    /** The catalog location it was registered as: another registration of the URL is not it. */
+    table.string('location_id');
     table.string('published_by').notNullable();
     table.timestamp('published_at').notNullable();
   });

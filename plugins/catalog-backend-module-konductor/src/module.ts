@@ -99,7 +99,14 @@ export const catalogModuleKonductor = createBackendModule({
         // Definitions and templates come from the configuration, or from URLs template authors
         // published.
         const publications = await Publications.create(database);
-        catalog.addProcessor(new PublicationGate({ publications, config }));
+        catalog.addProcessor(
+          new PublicationGate({
+            publications,
+            config,
+            catalog: catalogApi,
+            auth,
+          }),
+        );
         permissionsRegistry.addPermissions([definitionPublishPermission]);
         httpRouter.use(
           createPublicationsRouter({

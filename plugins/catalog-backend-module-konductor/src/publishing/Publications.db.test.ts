@@ -21,25 +21,32 @@ describe.each(databases.eachSupportedId())('Publications on %s', databaseId => {
     });
   });
 
-  it('records who published a URL first, and forgets it when removed', async () => {
-    expect(await publications.has(url)).toBe(false);
+  it('records who published a URL first and the location it is registered as, and forgets it when removed', async () => {
+    expect(await publications.get(url)).toBeUndefined();
     expect(await publications.add(url, 'user:default/alice')).toBe(true);
+    expect(await publications.get(url)).toEqual({ locationId: undefined });
+    await publications.bind(url, 'location-1');
     // Published again by someone else: still alice's publication.
     expect(await publications.add(url, 'user:default/carol')).toBe(false);
-    expect(await publications.has(url)).toBe(true);
+    expect(await publications.get(url)).toEqual({ locationId: 'location-1' });
+    await publications.bind(url, null);
+    expect(await publications.get(url)).toEqual({ locationId: undefined });
     const [only, ...rest] = await publications.list();
     expect(rest).toEqual([]);
-    expect(only).toMatchObject({ target: url, publishedBy: 'user:default/alice' });
+    expect(only).toMatchObject({
+      target: url,
+      publishedBy: 'user:default/alice',
+    });
     expect(Date.now() - Date.parse(only.publishedAt)).toBeLessThan(60_000);
 
     await publications.remove(url);
-    expect(await publications.has(url)).toBe(false);
+    expect(await publications.get(url)).toBeUndefined();
     expect(await publications.list()).toEqual([]);
   });
 
   it("keeps its migrations apart from the catalog's", async () => {
-    expect(await knex.schema.hasTable('konductor_catalog_knex_migrations')).toBe(
-      true,
-    );
+    expect(
+      await knex.schema.hasTable('konductor_catalog_knex_migrations'),
+    ).toBe(true);
   });
 });

@@ -28,13 +28,22 @@ export class Publications {
     return new Publications(db);
   }
 
-  async has(target: string): Promise<boolean> {
-    return !!(await this.db(TABLE).where({ target }).first('target'));
+  /** The publication of `target`, with the catalog location it is registered as once it is. */
+  async get(
+    target: string,
+  ): Promise<{ locationId: string | undefined } | undefined> {
+    const row = await this.db(TABLE).where({ target }).first('location_id');
+    return row && { locationId: row.location_id ?? undefined };
+  }
+
+  /** Records the catalog location `target` was registered as (null: being registered). */
+  async bind(target: string, locationId: string | null): Promise<void> {
+    await this.db(TABLE).where({ target }).update({ location_id: locationId });
   }
 
   /** Records `target` as published by `publishedBy`; false when it was published already. */
   async add(target: string, publishedBy: string): Promise<boolean> {
-    if (await this.has(target)) return false;
+    if (await this.get(target)) return false;
     await this.db(TABLE)
       .insert({ target, published_by: publishedBy, published_at: new Date() })
       .onConflict('target')

@@ -96,11 +96,17 @@ export function createPublicationsRouter(options: {
           )}: publish the file of a definition, or a Location listing definitions`,
         );
       if (!dryRun) {
+        // Registered anew (after being unregistered): its new location is bound once it exists.
+        if (!preview.exists) await publications.bind(target, null);
+        const location = preview.exists
+          ? await catalog.getLocationByRef(origin, { credentials })
+          : (
+              await catalog
+                .addLocation({ type: 'url', target }, { credentials })
+                .catch(refusal)
+            ).location;
+        if (location) await publications.bind(target, location.id);
         if (preview.exists) await refreshLocationOf(preview.entities, origin);
-        else
-          await catalog
-            .addLocation({ type: 'url', target }, { credentials })
-            .catch(refusal);
         published = true;
       }
       await audit?.success();
