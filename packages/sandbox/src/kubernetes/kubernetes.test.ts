@@ -25,8 +25,9 @@ import { humanDuration } from './table';
 describe('Kubernetes API of an EKS cluster', () => {
   const sandbox = useSandbox({
     images: ['shop:1'],
-    // Long enough that a pod's first pull error is seen before its back-off.
-    durations: { ...FAST, deployment: 2000 },
+    // Long enough that a pod's first pull error is seen before its back-off, and that a namespace
+    // is seen terminating (refusing new content) even on a busy machine.
+    durations: { ...FAST, deployment: 2000, namespaceDelete: 3000 },
   });
   let kc: k8s.KubeConfig;
   let cluster: Cluster;
