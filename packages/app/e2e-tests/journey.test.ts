@@ -384,8 +384,11 @@ test('a non-compliant choice is refused before anything is created, with the rea
       'Refused by the compliance gate at the moderate level (prod): nothing will be created',
     ),
   ).toBeVisible();
+  // It names the form's field and its page, not the stack spec's path.
   await expect(
-    page.getByText(/SC-7; change resources\.cluster\.publicEndpoint/),
+    page.getByText(
+      'Set "Public Kubernetes API endpoint" (page Stack): false. (SC-7)',
+    ),
   ).toBeVisible();
   await snap(page, testInfo, '48-refused');
   // The form does not go on to review.

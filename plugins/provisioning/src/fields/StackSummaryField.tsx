@@ -25,7 +25,11 @@ import {
   type ResourceChange,
   specValueText,
 } from '@konductor/plugin-provisioning-common';
-import { previewStacks, StackPreview } from './stackPreview';
+import {
+  GateVerdictOutput,
+  previewStacks,
+  StackPreview,
+} from './stackPreview';
 
 const usd = (n: number) =>
   n.toLocaleString('en-US', { style: 'currency', currency: 'USD' });
@@ -194,6 +198,38 @@ export function summaryLine(previews: StackPreview[]): string {
     .join('\n');
 }
 
+/**
+ * What the gate asks to change, in the form's words where the form sets it: the field's label and
+ * page instead of its spec path. What the template itself sets is named by its path.
+ */
+export function Violation(props: {
+  violation: GateVerdictOutput['violations'][number];
+  formFields: StackPreview['formFields'];
+}) {
+  const { violation: v, formFields } = props;
+  const onForm = v.fields.every(f => formFields[f]);
+  const label = (path: string) =>
+    `"${formFields[path].title}"${
+      formFields[path].page ? ` (page ${formFields[path].page})` : ''
+    }`;
+  const remediation = onForm
+    ? v.fields.reduce(
+        (text, path) => text.split(path).join(label(path)),
+        v.remediation,
+      )
+    : v.remediation;
+  return (
+    <>
+      <strong>{v.resource}</strong>: {v.message} {remediation} (
+      {v.controls.join(', ')}
+      {onForm
+        ? ''
+        : `; change ${v.fields.join(', ')}, which this template sets: ask its authors`}
+      )
+    </>
+  );
+}
+
 function StackTable({ preview }: { preview: StackPreview }) {
   const { plan, compliance, ownership, preflight, changes } = preview;
   const wave = (id: (typeof plan.waves)[number][number]) =>
@@ -282,8 +318,7 @@ function StackTable({ preview }: { preview: StackPreview }) {
           <Box component="ul" sx={{ m: 0, pl: 2 }}>
             {compliance.violations.map(v => (
               <li key={`${v.resource}-${v.checkId}`}>
-                <strong>{v.resource}</strong>: {v.message} {v.remediation} (
-                {v.controls.join(', ')}; change {v.fields.join(', ')})
+                <Violation violation={v} formFields={preview.formFields} />
               </li>
             ))}
           </Box>

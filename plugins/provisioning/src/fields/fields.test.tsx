@@ -6,7 +6,11 @@ import {
 } from '@testing-library/react';
 import type { ChangePlan } from '@konductor/plugin-provisioning-common';
 import { previewStacks } from './stackPreview';
-import { summaryLine, validateStackSummary } from './StackSummaryField';
+import {
+  summaryLine,
+  validateStackSummary,
+  Violation,
+} from './StackSummaryField';
 import { sizeOptions, validateInstanceSize } from './InstanceSizeField';
 import { validateAwsLocation } from './AwsLocationField';
 
@@ -48,6 +52,43 @@ const errors = () => {
   return { addError: (m: string) => messages.push(m), messages };
 };
 
+describe('Violation', () => {
+  const violation = {
+    resource: 'cluster',
+    checkId: 'eks-private-endpoint',
+    controls: ['SC-7'],
+    fields: ['resources.cluster.publicEndpoint'],
+    message: 'API endpoint reachable from the internet.',
+    remediation: 'Set resources.cluster.publicEndpoint: false.',
+  };
+
+  it("names the form's field and page that set what the gate refuses, not its spec path", () => {
+    const { container } = render(
+      <Violation
+        violation={violation}
+        formFields={{
+          'resources.cluster.publicEndpoint': {
+            title: 'Public Kubernetes API endpoint',
+            page: 'Stack',
+          },
+        }}
+      />,
+    );
+    expect(container.textContent).toBe(
+      'cluster: API endpoint reachable from the internet. Set "Public Kubernetes API endpoint" (page Stack): false. (SC-7)',
+    );
+  });
+
+  it('names the spec path of what the template sets itself, and who may change it', () => {
+    const { container } = render(
+      <Violation violation={violation} formFields={{}} />,
+    );
+    expect(container.textContent).toBe(
+      'cluster: API endpoint reachable from the internet. Set resources.cluster.publicEndpoint: false. (SC-7; change resources.cluster.publicEndpoint, which this template sets: ask its authors)',
+    );
+  });
+});
+
 describe('previewStacks', () => {
   it("dry-runs only the stack steps and reads back plan, verdict and the provider's refusals", async () => {
     const refusal =
@@ -72,7 +113,13 @@ describe('previewStacks', () => {
     ]);
     expect(request.values).toEqual({ name: 'shop' });
     expect(previews).toEqual([
-      { step: 'stack', plan, compliance: verdict, preflight: [refusal] },
+      {
+        step: 'stack',
+        plan,
+        compliance: verdict,
+        preflight: [refusal],
+        formFields: {},
+      },
     ]);
     expect(summaryLine(previews)).toBe(
       'shop: $12.50/month; compliance (moderate): refused; cannot be created',

@@ -9,6 +9,7 @@ import type {
   StackAvailability,
   StackPlan,
 } from '@konductor/plugin-provisioning-common';
+import { formFieldOf, type FormFieldRef } from './formFieldOf';
 
 /** The compliance gate's verdict, as `konductor:stack:provision` outputs it in dry-run. */
 export type GateVerdictOutput = Pick<
@@ -27,6 +28,8 @@ export interface StackPreview {
   preflight: string[];
   /** For a stack that exists: what the run changes against its recorded version. */
   changes?: ChangePlan;
+  /** The form field that sets each spec field the gate asks to change, where one does. */
+  formFields: Record<string, FormFieldRef>;
 }
 
 /** The steps a preview runs: they only read and plan, and all support dry-run. */
@@ -95,8 +98,16 @@ export async function previewStacks(
         reason ?? `The stack step "${s.id}" produced no plan in the preview`,
       );
     }
+    const step = s.id ?? 'stack';
+    const formFields: Record<string, FormFieldRef> = {};
+    for (const v of (compliance as GateVerdictOutput).violations)
+      for (const path of v.fields) {
+        const field = formFieldOf(template, step, path);
+        if (field) formFields[path] = field;
+      }
     return {
-      step: s.id ?? 'stack',
+      step,
+      formFields,
       plan,
       compliance,
       ownership: parsed(response.output[`${s.id}-ownership`]),
