@@ -75,7 +75,7 @@ test('a developer provisions a PostgreSQL database in the sandbox and watches th
   ).toBeVisible();
   await expect(page.getByText(/:secret:rds!db-[0-9a-f-]{36}-/)).toBeVisible();
   await expect(
-    page.getByText(/Estimated cost: \d+\.\d+ USD\/month/),
+    page.getByText(/Estimated cost: \$[\d,]+\.\d\d\/month/),
   ).toBeVisible();
   await snap(page, testInfo, '12-database-done');
 

@@ -1,6 +1,7 @@
 import { z } from 'zod/v3';
 import { createPermission } from '@backstage/plugin-permission-common';
 import { ENVIRONMENTS } from './stackSpec';
+import { usd } from './prices';
 
 /**
  * A group's limits in one environment: a monthly cost budget in USD and a quota of stacks. A limit
@@ -58,12 +59,6 @@ export interface BudgetStanding {
   /** Why the request is refused, with the numbers, when it would go over the budget or quota. */
   refusal?: string;
 }
-
-const usd = (n: number) =>
-  `$${n.toLocaleString('en-US', {
-    minimumFractionDigits: 2,
-    maximumFractionDigits: 2,
-  })}`;
 
 /** Why a request adding `adds` (and maybe a stack) goes over `budget`, if it does. */
 export function budgetRefusal(

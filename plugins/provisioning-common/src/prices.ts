@@ -29,3 +29,10 @@ export const PRICES = {
   secretMonthly: 0.4,
   natGatewayHourly: 0.045,
 };
+
+/** An amount in USD as every page and log writes it: `$1,234.50`. */
+export const usd = (amount: number): string =>
+  amount.toLocaleString('en-US', { style: 'currency', currency: 'USD' });
+
+/** A monthly cost as every page and log writes it: `$1,234.50/month`. */
+export const perMonth = (amount: number): string => `${usd(amount)}/month`;

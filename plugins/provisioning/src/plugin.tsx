@@ -35,9 +35,7 @@ const entityRunsContent = EntityContentBlueprint.make({
         'system',
         'template',
         'servicedefinition',
-      ].includes(
-        entity.kind.toLowerCase(),
-      ),
+      ].includes(entity.kind.toLowerCase()),
     loader: () =>
       import('./components/EntityRunsContent').then(m => (
         <m.EntityRunsContent />

@@ -257,9 +257,7 @@ async function main() {
   console.log(
     `  task start to first cloud call: ${firstCloudCall! - taskStart} ms`,
   );
-  console.log(
-    `  app: ${outputs.appUrl}, estimated ${outputs.monthlyCost} USD/month`,
-  );
+  console.log(`  app: ${outputs.appUrl}, estimated ${outputs.monthlyCostText}`);
 }
 
 main().catch(e => {

@@ -206,7 +206,7 @@ export function generateTemplate(
       });
       text.push({
         title: 'Estimated cost',
-        content: '${{ steps.stack.output.monthlyCost }} USD/month',
+        content: '${{ steps.stack.output.monthlyCostText }}',
       });
     }
     if (a.catalogInfoPath) {

@@ -3,8 +3,8 @@ import type { NotificationService } from '@backstage/plugin-notifications-node';
 import type { ApprovalRequest } from '@konductor/plugin-provisioning-common';
 import type { Approvals } from './Approvals';
 import type { TaskState } from './RunReconciler';
+import { usd } from '@konductor/plugin-provisioning-common';
 
-const usd = (n: number) => `$${n.toFixed(2)}`;
 const what = (r: ApprovalRequest) =>
   `${r.operation === 'provision' ? 'New stack' : `The ${r.operation} of`} ${
     r.stackId

@@ -2,6 +2,7 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { NotificationService } from '@backstage/plugin-notifications-node';
 import type { TeamBudget } from '@konductor/plugin-provisioning-common';
 import type { TeamBudgets } from './TeamBudgets';
+import { usd } from '@konductor/plugin-provisioning-common';
 
 /**
  * Tells a group when its stacks reach 80 % and then 100 % of its monthly budget in an
@@ -41,7 +42,6 @@ export class BudgetAlerts {
     const budget = await this.options.budgets.get({ owner, environment });
     const level = await this.options.budgets.alertDue(budget);
     if (!level || budget.monthlyCost === null) return undefined;
-    const usd = (n: number) => `$${n.toFixed(2)}`;
     await this.options.notifications.send({
       recipients: { type: 'entity', entityRef: owner },
       payload: {

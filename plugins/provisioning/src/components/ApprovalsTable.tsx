@@ -25,9 +25,8 @@ import type {
 } from '@konductor/plugin-provisioning-common';
 import { provisioningApiRef } from '../api';
 import { useUrlQuery } from './urlQuery';
+import { usd } from '@konductor/plugin-provisioning-common';
 
-const usd = (n: number) =>
-  n.toLocaleString('en-US', { style: 'currency', currency: 'USD' });
 const when = (iso: string) => new Date(iso).toLocaleString();
 
 const OPERATIONS: Record<ApprovalListItem['operation'], string> = {

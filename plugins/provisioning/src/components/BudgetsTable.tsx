@@ -19,15 +19,13 @@ import { useApi } from '@backstage/frontend-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
+  usd,
   ENVIRONMENTS,
   provisioningBudgetUpdatePermission,
   type BudgetLimits,
   type TeamBudget,
 } from '@konductor/plugin-provisioning-common';
 import { provisioningApiRef } from '../api';
-
-const usd = (n: number) =>
-  n.toLocaleString('en-US', { style: 'currency', currency: 'USD' });
 
 /** The share of the budget committed, in words and a tone. */
 function used(b: TeamBudget): { text: string; tone?: 'error' | 'warning' } {

@@ -15,7 +15,10 @@ describe('runsFilterOf', () => {
 
   it("lists a service definition's runs: those of the Template generated from it", () => {
     expect(
-      runsFilterOf({ ...entity('ServiceDefinition'), apiVersion: 'konductor.dev/v1alpha1' }),
+      runsFilterOf({
+        ...entity('ServiceDefinition'),
+        apiVersion: 'konductor.dev/v1alpha1',
+      }),
     ).toEqual({ templateRef: 'template:default/shop' });
   });
 

@@ -20,6 +20,7 @@ import Typography from '@mui/material/Typography';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import {
+  usd,
   ENVIRONMENTS,
   INVENTORY_SORTS,
   STACK_STATES,
@@ -64,9 +65,6 @@ const COLUMNS: {
   { label: 'Changed', sort: 'changedAt' },
   { label: 'Monthly cost', sort: 'monthlyCost', align: 'right' },
 ];
-
-const usd = (n: number) =>
-  n.toLocaleString('en-US', { style: 'currency', currency: 'USD' });
 
 const when = (iso?: string) =>
   iso

@@ -1,7 +1,7 @@
 import type { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
 import MenuItem from '@mui/material/MenuItem';
 import TextField from '@mui/material/TextField';
-import { PRICES } from '@konductor/plugin-provisioning-common';
+import { usd, PRICES } from '@konductor/plugin-provisioning-common';
 
 /** What a size picker offers: database instance classes or cluster node types. */
 export type SizeKind = 'database' | 'cluster';
@@ -17,9 +17,6 @@ export function sizeOptions(kind: SizeKind) {
     }))
     .sort((a, b) => a.monthly - b.monthly || a.size.localeCompare(b.size));
 }
-
-const usd = (n: number) =>
-  n.toLocaleString('en-US', { style: 'currency', currency: 'USD' });
 
 /**
  * `KonductorInstanceSize`: a database instance class (`ui:options.kind: database`) or cluster

@@ -20,19 +20,13 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import {
+  usd,
   type BudgetStanding,
   type ChangePlan,
   type ResourceChange,
   specValueText,
 } from '@konductor/plugin-provisioning-common';
-import {
-  GateVerdictOutput,
-  previewStacks,
-  StackPreview,
-} from './stackPreview';
-
-const usd = (n: number) =>
-  n.toLocaleString('en-US', { style: 'currency', currency: 'USD' });
+import { GateVerdictOutput, previewStacks, StackPreview } from './stackPreview';
 
 /** What a change plan adds to the summary line. */
 function changeSummary(changes: ChangePlan): string {
@@ -224,7 +218,9 @@ export function Violation(props: {
       {v.controls.join(', ')}
       {onForm
         ? ''
-        : `; change ${v.fields.join(', ')}, which this template sets: ask its authors`}
+        : `; change ${v.fields.join(
+            ', ',
+          )}, which this template sets: ask its authors`}
       )
     </>
   );

@@ -8,7 +8,10 @@ const template = {
   spec: {
     type: 'service',
     parameters: [
-      { title: 'Service', properties: { name: { title: 'Name', type: 'string' } } },
+      {
+        title: 'Service',
+        properties: { name: { title: 'Name', type: 'string' } },
+      },
       {
         title: 'Stack',
         properties: {

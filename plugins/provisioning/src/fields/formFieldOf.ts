@@ -10,7 +10,8 @@ export interface FormFieldRef {
 }
 
 /** `${{ parameters.x }}` or `${{ parameters.x.y }}`: the form field x, as it is. */
-const PARAMETER = /^\$\{\{\s*parameters\.([A-Za-z0-9_-]+)(?:\.[\w.-]+)?\s*\}\}$/;
+const PARAMETER =
+  /^\$\{\{\s*parameters\.([A-Za-z0-9_-]+)(?:\.[\w.-]+)?\s*\}\}$/;
 
 /**
  * The form field that sets `path` (`resources.cluster.publicEndpoint`) of the stack spec a
@@ -30,7 +31,8 @@ export function formFieldOf(
       return undefined;
     value = (value as JsonObject)[key];
   }
-  const name = typeof value === 'string' ? PARAMETER.exec(value)?.[1] : undefined;
+  const name =
+    typeof value === 'string' ? PARAMETER.exec(value)?.[1] : undefined;
   if (!name) return undefined;
   const pages = ([] as JsonObject[]).concat(
     (template.spec.parameters ?? []) as JsonObject | JsonObject[],

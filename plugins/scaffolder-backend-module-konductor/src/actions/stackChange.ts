@@ -1,5 +1,6 @@
 import { ResponseError } from '@backstage/errors';
 import {
+  usd,
   type ChangePlan,
   type ProvisioningClient,
   type ResourceKinds,
@@ -9,8 +10,6 @@ import {
   specValueText,
 } from '@konductor/plugin-provisioning-common';
 import { stackIdOf } from '@konductor/plugin-provisioning-node';
-
-const usd = (n: number) => `$${n.toFixed(2)}`;
 
 /**
  * The change plan of `spec` against its stack's last recorded version, or undefined for a stack

@@ -3,6 +3,7 @@ import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import type { JsonObject } from '@backstage/types';
 import {
+  perMonth,
   ChangePlan,
   ProvisioningClient,
   ProvisioningStack,
@@ -120,6 +121,12 @@ export function createStackProvisionAction(
           z
             .number()
             .describe('Estimated monthly cost in USD (on-demand list prices).'),
+        monthlyCostText: z =>
+          z
+            .string()
+            .describe(
+              "The estimate as every page writes it, such as $162.10/month: for a template's output text.",
+            ),
         resources: z =>
           z
             .record(z.any())
@@ -262,19 +269,18 @@ export function createStackProvisionAction(
       ctx.output('stackId', stackIdOf(spec));
       ctx.output('plan', plan as unknown as JsonObject);
       ctx.output('monthlyCost', plan.monthlyCost);
+      ctx.output('monthlyCostText', perMonth(plan.monthlyCost));
       const planLines = plan.waves.map(
         (wave, i) =>
           `${i + 1}. ${wave
             .map(id => plan.resources.find(r => r.id === id)!)
-            .map(
-              r => `${r.id}: ${r.summary} ($${r.monthlyCost.toFixed(2)}/month)`,
-            )
+            .map(r => `${r.id}: ${r.summary} (${perMonth(r.monthlyCost)})`)
             .join(' | ')}`,
       );
       ctx.logger.info(
-        `Plan for ${stackIdOf(spec)} (estimated $${plan.monthlyCost.toFixed(
-          2,
-        )}/month):`,
+        `Plan for ${stackIdOf(spec)} (estimated ${perMonth(
+          plan.monthlyCost,
+        )}):`,
       );
       for (const line of planLines) ctx.logger.info(`  ${line}`);
       // The provision step shows the plan page what it would do.
