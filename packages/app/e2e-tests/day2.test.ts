@@ -54,9 +54,9 @@ test("a database grown, reverted and destroyed from its stack's page: the plan s
   await expect(nameField).toHaveValue(name);
   await expect(nameField).toBeDisabled();
   await expect(
-    page.getByRole('button', { name: /^Instance class/ }),
+    page.getByRole('combobox', { name: 'Instance class' }),
   ).toContainText('db.t4g.micro');
-  await page.getByRole('button', { name: /^Instance class/ }).click();
+  await page.getByRole('combobox', { name: 'Instance class' }).click();
   await page.getByRole('option', { name: 'db.t4g.small' }).click();
   await snap(page, testInfo, '59-change-form');
   await page.getByRole('button', { name: 'Next' }).click();
@@ -182,7 +182,7 @@ test("a database grown, reverted and destroyed from its stack's page: the plan s
     .getByRole('link', { name: 'Revert' })
     .click();
   await expect(
-    page.getByRole('button', { name: /^Instance class/ }),
+    page.getByRole('combobox', { name: 'Instance class' }),
   ).toContainText('db.t4g.small');
   await page.getByRole('button', { name: 'Next' }).click();
   // The plan starts from what the cloud has: the class goes back, in place.
@@ -243,7 +243,7 @@ test("a database grown, reverted and destroyed from its stack's page: the plan s
   await snap(page, testInfo, '64-drift-accept');
   await again.getByRole('link', { name: 'Accept' }).click();
   await expect(
-    page.getByRole('button', { name: /^Instance class/ }),
+    page.getByRole('combobox', { name: 'Instance class' }),
   ).toContainText('db.t4g.medium');
   await page.getByRole('button', { name: 'Next' }).click();
   const acceptPlan = page.getByRole('table', { name: `Changes to ${name}` });
