@@ -173,7 +173,9 @@ describe('publishing a service definition', () => {
 
   it('publishes again a URL that was unregistered: its definition comes back', async () => {
     const location = await request(server)
-      .get('/api/catalog/locations/by-entity/servicedefinition/default/team-dns')
+      .get(
+        '/api/catalog/locations/by-entity/servicedefinition/default/team-dns',
+      )
       .set('Authorization', alice);
     expect(location.status).toBe(200);
     const removed = await request(server)

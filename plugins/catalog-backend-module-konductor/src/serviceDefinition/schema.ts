@@ -311,8 +311,7 @@ function fieldsAt(schema: z.ZodTypeAny, path: (string | number)[]): string[] {
     else if (at instanceof z.ZodArray || at instanceof z.ZodRecord) {
       at = at instanceof z.ZodArray ? at.element : at.valueSchema;
       i++;
-    }
-    else if (at instanceof z.ZodDiscriminatedUnion) {
+    } else if (at instanceof z.ZodDiscriminatedUnion) {
       const key = path[i];
       at = (at.options as z.ZodObject<z.ZodRawShape>[]).find(
         o => key in o.shape,
