@@ -71,6 +71,7 @@ export function createPublicationsRouter(options: {
           meta: { target },
         });
     // The gate reads the publication while the catalog processes the URL, dry run included.
+    const before = await publications.get(target);
     const added = await publications.add(
       target,
       credentials.principal.userEntityRef,
@@ -127,6 +128,9 @@ export function createPublicationsRouter(options: {
       throw error;
     } finally {
       if (added && !published) await publications.remove(target);
+      // A registration anew that failed leaves the URL bound as it was.
+      else if (!published && before?.locationId)
+        await publications.bind(target, before.locationId);
     }
 
     /** A location registered before (refused then, by someone else): read again now. */
