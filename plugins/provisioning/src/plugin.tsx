@@ -43,6 +43,20 @@ const entityRunsContent = EntityContentBlueprint.make({
   },
 });
 
+/** The "Offering" tab of service definitions: plan and cost of its defaults, its form with Try it, its spec. */
+const entityOfferingContent = EntityContentBlueprint.make({
+  name: 'offering',
+  params: {
+    path: 'offering',
+    title: 'Offering',
+    filter: entity => entity.kind.toLowerCase() === 'servicedefinition',
+    loader: () =>
+      import('./components/EntityOfferingContent').then(m => (
+        <m.EntityOfferingContent />
+      )),
+  },
+});
+
 /** A component's delivery through Argo CD, on its overview, when it names its stack. */
 const entityDeliveryCard = EntityCardBlueprint.make({
   name: 'delivery',
@@ -80,6 +94,7 @@ export const provisioningPlugin = createFrontendPlugin({
     provisioningApi,
     provisioningPage,
     entityRunsContent,
+    entityOfferingContent,
     entityDeliveryCard,
     entityStackHistoryCard,
     ...provisioningFormFields,

@@ -226,7 +226,8 @@ export function Violation(props: {
   );
 }
 
-function StackTable({ preview }: { preview: StackPreview }) {
+/** One stack's plan: resources in order, cost, and what would stop it (name, budget, provider, gate). */
+export function StackTable({ preview }: { preview: StackPreview }) {
   const { plan, compliance, ownership, preflight, changes } = preview;
   const wave = (id: (typeof plan.waves)[number][number]) =>
     plan.waves.findIndex(w => w.includes(id)) + 1;
@@ -234,7 +235,8 @@ function StackTable({ preview }: { preview: StackPreview }) {
     <Box sx={{ display: 'grid', gap: 1 }}>
       {changes && <ChangeTable stack={plan.stack} changes={changes} />}
       <Typography variant="subtitle1">
-        {plan.stack} in {plan.region}: {plan.resources.length} resources,{' '}
+        {plan.stack} in {plan.region}: {plan.resources.length}{' '}
+        {plan.resources.length === 1 ? 'resource' : 'resources'},{' '}
         <strong>{usd(plan.monthlyCost)}/month</strong> (estimate)
       </Typography>
       <Table size="small" aria-label={`Plan of ${plan.stack}`}>
@@ -324,6 +326,12 @@ function StackTable({ preview }: { preview: StackPreview }) {
   );
 }
 
+/** The form context of a template's form shown outside the scaffolder's `/create` route. */
+export interface EmbeddedTemplateRef {
+  namespace: string;
+  name: string;
+}
+
 /**
  * `KonductorStackSummary`: put it on a template's last page. It previews every stack the
  * template would provision with what was entered so far (a scaffolder dry-run of the stack
@@ -333,7 +341,11 @@ function StackTable({ preview }: { preview: StackPreview }) {
  */
 export function StackSummaryField(props: FieldExtensionComponentProps<string>) {
   const { onChange, formContext, name, schema } = props;
-  const { namespace = 'default', templateName } = useParams();
+  const params = useParams();
+  // Outside the scaffolder's route (a definition's Offering tab), the page says whose form it is.
+  const embedded = formContext?.templateRef as EmbeddedTemplateRef | undefined;
+  const namespace = embedded?.namespace ?? params.namespace ?? 'default';
+  const templateName = embedded?.name ?? params.templateName;
   const catalog = useApi(catalogApiRef);
   const scaffolder = useApi(scaffolderApiRef);
   const values = useMemo(() => {
