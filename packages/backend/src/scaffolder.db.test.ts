@@ -428,6 +428,44 @@ describe.each(databases.eachSupportedId())(
       ).toEqual([]);
     }, 120_000);
 
+    it("a failed run's task says what was rolled back and leads to its run, without Node's stack", async () => {
+      const name = `fl-${databaseId.toLowerCase().replace('_', '-')}`;
+      // The database's creation ends in RDS's failed state: the run fails and rolls back.
+      sandbox.faults.add({
+        service: 'rds',
+        operation: 'CreateDBInstance',
+        kind: 'fail',
+        count: 1,
+      });
+      const { task, messages } = await runTemplate('postgres-database', {
+        name,
+        environment: 'dev',
+        instanceClass: 'db.t4g.micro',
+        owner: 'group:default/guests',
+      });
+      expect(task.status).toBe('failed');
+      const events = await request(server)
+        .get(`/api/scaffolder/v2/tasks/${task.id}/events`)
+        .set('Authorization', auth);
+      // The task page's title: the failure, what the rollback did, and a link to the run.
+      const error = events.body.find((e: any) => e.type === 'completion')?.body
+        .error;
+      const runId = `${task.id}_${name}-dev`;
+      expect(error.message).toMatch(
+        new RegExp(
+          `^Stack ${name}-dev failed: .+ Rolled back: .+\\. \\[Open its run\\]\\(/provisioning/runs/${runId}\\) for each resource's events, and to retry it\\.$`,
+        ),
+      );
+      // The log the page opens on failure has the error's sentence, no stack frames.
+      expect(messages).toContain(`StackProvisioningError: ${error.message}`);
+      expect(messages.filter(m => /\n\s+at /.test(m))).toEqual([]);
+      // The run it leads to exists, failed, and may be retried from its page.
+      const run = await request(server)
+        .get(`/api/provisioning/runs/${encodeURIComponent(runId)}`)
+        .set('Authorization', auth);
+      expect(run.body.run.status).toBe('failed');
+    }, 120_000);
+
     it('runs the EKS app stack template: gate, a working Node.js repository, the stack, the catalog', async () => {
       const name = `app-${databaseId.toLowerCase().replace('_', '-')}`;
       const host = new URL(sandbox.url).host;

@@ -42,6 +42,7 @@ import { createStackDestroyAction } from './actions/stackDestroy';
 import { createAppRollbackAction } from './actions/appRollback';
 import { createComplianceCheckAction } from './actions/complianceCheck';
 import { createStackOutputsAction } from './actions/stackOutputs';
+import { withReadableFailures } from './actions/readableFailures';
 import {
   createStackProvisionAction,
   createStackReserveAction,
@@ -196,7 +197,7 @@ export const scaffolderModuleKonductor = createBackendModule({
           minimumLevels,
           checks,
         };
-        scaffolder.addActions(
+        const actions = [
           createComplianceCheckAction({ minimumLevels, providers, checks }),
           createStackProvisionAction(stackOptions),
           createStackReserveAction(stackOptions),
@@ -225,6 +226,9 @@ export const scaffolderModuleKonductor = createBackendModule({
             },
           }),
           createJiraIssueCreateAction({ jira, waits }),
+        ];
+        scaffolder.addActions(
+          ...actions.map(action => withReadableFailures(action, logger)),
         );
       },
     });

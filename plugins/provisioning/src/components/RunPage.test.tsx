@@ -183,6 +183,32 @@ describe('RunView', () => {
     });
   });
 
+  it('lists the outputs of what still exists after a failed run, not of what its rollback deleted', async () => {
+    const backend = fakeBackend({ streams: false });
+    backend.append('run-started');
+    backend.append('ready', 'network', { outputs: { vpcId: 'vpc-kept' } });
+    backend.append('ready', 'database', {
+      outputs: { endpoint: 'shop-dev-db.rds.example' },
+    });
+    backend.append('rolling-back', 'database');
+    backend.append('deleted', 'database');
+    backend.append('run-failed');
+    await renderInTestApp(<RunView runId={run.id} />, {
+      apis: [[provisioningApiRef, backend.client as any]],
+    });
+    expect(await screen.findByText('vpc-kept')).toBeInTheDocument();
+    expect(screen.getByText('network.vpcId')).toBeInTheDocument();
+    expect(screen.queryByText('database.endpoint')).toBeNull();
+    expect(screen.queryByText('shop-dev-db.rds.example')).toBeNull();
+    expect(
+      screen.getByText('Deleted by this run, so without outputs: database.'),
+    ).toBeInTheDocument();
+    // Finished: no promise of outputs to come.
+    expect(
+      screen.queryByText('Outputs appear as resources become ready.'),
+    ).toBeNull();
+  });
+
   it('says so when the run does not exist', async () => {
     const backend = fakeBackend({ streams: false });
     await renderInTestApp(<RunView runId="nope" />, {

@@ -282,7 +282,12 @@ function OutputsAndLinksView({
   nodes: RunState['nodes'];
   outputsHidden?: boolean;
 }) {
-  const withOutputs = nodes.filter(
+  // What a rollback (or a destroy) deleted has no outputs any more: its ids name nothing.
+  const existing = nodes.filter(n => n.status !== 'deleted');
+  const deleted = nodes
+    .filter(n => n.status === 'deleted')
+    .map(n => n.resource);
+  const withOutputs = existing.filter(
     n => n.outputs && Object.keys(n.outputs).length,
   );
   return (
@@ -302,7 +307,7 @@ function OutputsAndLinksView({
               Entity: <EntityRefLink entityRef={run.entityRef} />
             </span>
           )}
-          {nodes
+          {existing
             .filter(n => isUrl(n.outputs?.url))
             .map(n => (
               <Link key={n.resource} href={n.outputs!.url as string}>
@@ -332,9 +337,16 @@ function OutputsAndLinksView({
             and platform admins.
           </Typography>
         )}
-        {!outputsHidden && withOutputs.length === 0 && (
+        {!outputsHidden &&
+          withOutputs.length === 0 &&
+          run.status === 'running' && (
+            <Typography color="text.secondary" variant="body2">
+              Outputs appear as resources become ready.
+            </Typography>
+          )}
+        {deleted.length > 0 && (
           <Typography color="text.secondary" variant="body2">
-            Outputs appear as resources become ready.
+            Deleted by this run, so without outputs: {deleted.join(', ')}.
           </Typography>
         )}
         {withOutputs.length > 0 && (

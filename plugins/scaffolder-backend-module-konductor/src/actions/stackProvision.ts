@@ -20,6 +20,7 @@ import {
   preflightProblems,
   provisionStack,
   stackIdOf,
+  StackProvisioningError,
 } from '@konductor/plugin-provisioning-node';
 import {
   ComplianceCheck,
@@ -350,14 +351,9 @@ export function createStackProvisionAction(
         options.reporter,
         { provision: { monthlyCost: plan.monthlyCost } },
       );
-      if (options.reporter)
-        ctx.output(
-          'runUrl',
-          `/provisioning/runs/${encodeURIComponent(
-            runIdFor(run.taskId, run.stackId),
-          )}`,
-        );
       const runId = runIdFor(run.taskId, run.stackId);
+      const runUrl = `/provisioning/runs/${encodeURIComponent(runId)}`;
+      if (options.reporter) ctx.output('runUrl', runUrl);
       let outputs;
       try {
         outputs = await withStackLease(
@@ -381,6 +377,12 @@ export function createStackProvisionAction(
               ) => ctx.checkpoint<T>({ key, fn }),
             }),
         );
+      } catch (error) {
+        // The task page shows the message as its title (markdown): it leads to the run, which
+        // lists each resource's events and what the rollback deleted, and may be retried there.
+        if (options.reporter && error instanceof StackProvisioningError)
+          error.message = `${error.message} [Open its run](${runUrl}) for each resource's events, and to retry it.`;
+        throw error;
       } finally {
         await options.reporter?.flush(run);
       }

@@ -1,0 +1,45 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { TemplateAction } from '@backstage/plugin-scaffolder-node';
+
+/**
+ * Failures that explain themselves: a refusal (`@backstage/errors`' input, permission, conflict,
+ * not-found and authentication errors) or a stack run that failed and says what it rolled back.
+ * The person reading the task's page is told what happened and what to change; Node's stack adds
+ * nothing for them.
+ */
+const EXPLAINED = new Set([
+  'InputError',
+  'NotAllowedError',
+  'ConflictError',
+  'NotFoundError',
+  'AuthenticationError',
+  'StackProvisioningError',
+]);
+
+/**
+ * `action` whose explained failures reach the task without Node's stack: the scaffolder writes a
+ * failed step's `error.stack` into the task's log, which its page opens on failure, so the page
+ * reads the error's own sentence instead. The stack goes to the backend's log. Any other error
+ * (a bug) keeps its stack, on the page and in the log.
+ */
+export function withReadableFailures<A extends TemplateAction<any, any, any>>(
+  action: A,
+  logger: LoggerService,
+): A {
+  return {
+    ...action,
+    async handler(ctx: Parameters<A['handler']>[0]) {
+      try {
+        return await action.handler(ctx);
+      } catch (error) {
+        if (!(error instanceof Error) || !EXPLAINED.has(error.name))
+          throw error;
+        logger.info(
+          `${action.id} failed in task ${ctx.task.id}: ${error.stack}`,
+        );
+        error.stack = `${error.name}: ${error.message}`;
+        throw error;
+      }
+    },
+  };
+}
