@@ -10,7 +10,8 @@ export interface Config {
       /**
        * Entity refs of the groups (or users) whose members are template authors: they publish
        * service definitions and templates from URLs (`konductor.definition.publish`), as platform
-       * admins do. Default: nobody.
+       * admins do, and unpublish what they published (`konductor.definition.unpublish`). Default:
+       * nobody.
        */
       templateAuthors?: string[];
       /**

@@ -119,7 +119,36 @@ test('a template author publishes a definition from a repository; a typo is refu
       name: new RegExp(`definitions-${id}/blob/main/dns.yaml`),
     }),
   ).toContainText(/alice/i);
+  await expect(
+    bob
+      .getByRole('table', { name: 'Published definitions' })
+      .getByRole('button', {
+        name: 'Unpublish',
+      }),
+  ).toHaveCount(0);
   await snap(bob, testInfo, '97-publish-not-an-author');
+
+  // Alice unpublishes it: after her confirmation, its form leaves Create.
+  await alice.goto('/provisioning/definitions');
+  const row = alice
+    .getByRole('table', { name: 'Published definitions' })
+    .getByRole('row', {
+      name: new RegExp(`definitions-${id}/blob/main/dns.yaml`),
+    });
+  await row.getByRole('button', { name: 'Unpublish' }).click();
+  const dialog = alice.getByRole('dialog', { name: 'Unpublish this file?' });
+  await expect(dialog).toContainText('their forms leave Create');
+  await snap(alice, testInfo, '98-unpublish-confirm');
+  await dialog.getByRole('button', { name: 'Unpublish' }).click();
+  await expect(row).toHaveCount(0);
+  await expect(async () => {
+    await alice.goto('/create');
+    // Create has loaded its templates, and this one is not among them.
+    await expect(templateCard(alice, 'Private network')).toBeVisible({
+      timeout: 3_000,
+    });
+    await expect(templateCard(alice, title)).toHaveCount(0, { timeout: 1_000 });
+  }).toPass({ timeout: 60_000 });
 });
 
 test("a published definition whose dependency is unregistered shows the catalog's error on its page", async ({

@@ -28,6 +28,7 @@ import permissionPlugin from '@backstage/plugin-permission-backend';
 import mcpActionsPlugin from '@backstage/plugin-mcp-actions-backend';
 import kubernetesPlugin from '@backstage/plugin-kubernetes-backend';
 import konductorPolicy from '@konductor/plugin-permission-backend-module-konductor';
+import { actorAuthServiceFactory } from './__testUtils__/actorAuth';
 import provisioningPlugin from '@konductor/plugin-provisioning-backend';
 import compliancePlugin from '@konductor/plugin-compliance-backend';
 import scaffolderModuleKonductor from '@konductor/plugin-scaffolder-backend-module-konductor';
@@ -173,31 +174,7 @@ describe("Konductor's permission matrix", () => {
         httpAuthServiceFactory,
         actionsRegistryServiceFactory,
         actionsServiceFactory,
-        // Mock tokens, with what real ones carry: a plugin calling on behalf of a user is the
-        // request's actor (the permission backend tells such calls from direct user requests).
-        createServiceFactory({
-          service: coreServices.auth,
-          deps: { plugin: coreServices.pluginMetadata },
-          factory: ({ plugin }) => {
-            const inner = mockServices.auth({ pluginId: plugin.getId() });
-            return Object.assign(Object.create(inner), {
-              async authenticate(token: string, options?: any) {
-                const obo = /^mock-service-token:(.*)$/.exec(token);
-                if (obo) {
-                  const claims = JSON.parse(obo[1]);
-                  if (
-                    claims.obo &&
-                    (!claims.target || claims.target === plugin.getId())
-                  )
-                    return mockCredentials.user(claims.obo, {
-                      actor: { subject: `plugin:${claims.sub ?? 'caller'}` },
-                    });
-                }
-                return inner.authenticate(token, options);
-              },
-            });
-          },
-        }),
+        actorAuthServiceFactory,
         // Who is in which group, as sign-in would have put it in the user's token.
         createServiceFactory({
           service: coreServices.userInfo,

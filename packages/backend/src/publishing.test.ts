@@ -18,9 +18,12 @@ import {
   loadAppConfigData,
   repoRoot,
 } from './__testUtils__/appConfig';
+import { actorAuthServiceFactory } from './__testUtils__/actorAuth';
+import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
 
 const alice = mockCredentials.user.header('user:default/alice');
 const bob = mockCredentials.user.header('user:default/bob');
+const dana = mockCredentials.user.header('user:default/dana');
 
 /** The dns-record example as another team's definition, named `name`, changed by `edit`. */
 function definition(name: string, edit: (spec: any) => void = () => {}) {
@@ -65,6 +68,7 @@ describe('publishing a service definition', () => {
     for (const [file, content] of [
       ['team-dns.yaml', definition('team-dns')],
       ['other-dns.yaml', definition('other-dns')],
+      ['dana-dns.yaml', definition('dana-dns')],
       [
         'typo.yaml',
         definition('typo-dns', spec => {
@@ -102,11 +106,15 @@ describe('publishing a service definition', () => {
               ...konductor,
               permissions: {
                 ...konductor.permissions,
-                templateAuthors: ['user:default/alice'],
+                templateAuthors: ['user:default/alice', 'user:default/dana'],
               },
             },
           },
         }),
+        // Backstage's own request authentication, over tokens where a plugin's call on behalf of
+        // a user carries the plugin as actor, as real tokens do.
+        httpAuthServiceFactory,
+        actorAuthServiceFactory,
         catalogPlugin,
         catalogModuleScaffolderEntityModel,
         catalogModuleKonductor,
@@ -224,6 +232,48 @@ describe('publishing a service definition', () => {
     expect((await publications()).map(p => p.target)).not.toContain(
       fileUrl('other-dns.yaml'),
     );
+  });
+
+  it('unpublishes a URL: its publisher alone among authors, and what it held leaves the catalog', async () => {
+    const target = fileUrl('dana-dns.yaml');
+    expect((await publish(dana, { target })).status).toBe(201);
+    await eventually('template:dana-dns served', async () =>
+      (await entity('template', 'dana-dns')).status === 200 ? true : undefined,
+    );
+    const unpublish = (as: string, url = target) =>
+      request(server)
+        .delete(
+          `/api/catalog/konductor/publications?target=${encodeURIComponent(
+            url,
+          )}`,
+        )
+        .set('Authorization', as);
+
+    // A developer, and another template author: not theirs.
+    for (const someone of [bob, alice]) {
+      const refused = await unpublish(someone);
+      expect(refused.status).toBe(403);
+      expect(refused.body.error.message).toMatch(/whoever published it/);
+    }
+    expect((await entity('servicedefinition', 'dana-dns')).status).toBe(200);
+
+    expect((await unpublish(dana)).status).toBe(204);
+    expect((await publications()).map(p => p.target)).not.toContain(target);
+    await eventually('dana-dns gone from the catalog', async () =>
+      (await entity('servicedefinition', 'dana-dns')).status === 404 &&
+      (await entity('template', 'dana-dns')).status === 404
+        ? true
+        : undefined,
+    );
+    // Nothing left to unpublish; and registering it now takes an author again.
+    const again = await unpublish(dana);
+    expect(again.status).toBe(404);
+    expect(again.body.error.message).toMatch(/is not published/);
+    const registered = await request(server)
+      .post('/api/catalog/locations?dryRun=true')
+      .set('Authorization', bob)
+      .send({ type: 'url', target });
+    expect(registered.status).toBe(400);
   });
 
   it('refuses a URL that is not a URL, saying what to give', async () => {

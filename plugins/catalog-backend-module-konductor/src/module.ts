@@ -15,6 +15,7 @@ import {
   DRIFT_REPORTED_TOPIC,
   RUN_FINISHED_TOPIC,
   definitionPublishPermission,
+  definitionUnpublishPermission,
 } from '@konductor/plugin-provisioning-common';
 import { ServiceDefinitionProcessor } from './ServiceDefinitionProcessor';
 import { ProvisionedResourcesProvider } from './ProvisionedResourcesProvider';
@@ -26,6 +27,8 @@ import { PublicationGate } from './publishing/PublicationGate';
 import { createPublicationsRouter } from './publishing/router';
 import {
   awsClientFactoryServiceRef,
+  definitionPublicationPermissionResourceRef,
+  isPublisher,
   serviceDefinitionResourceKindsExtensionPoint,
 } from '@konductor/plugin-provisioning-node';
 
@@ -108,12 +111,22 @@ export const catalogModuleKonductor = createBackendModule({
           }),
         );
         permissionsRegistry.addPermissions([definitionPublishPermission]);
+        // Unpublishing is decided on the publication: the policy's condition names its publisher.
+        permissionsRegistry.addResourceType({
+          resourceRef: definitionPublicationPermissionResourceRef,
+          permissions: [definitionUnpublishPermission],
+          rules: [isPublisher],
+          getResources: targets => publications.byTargets(targets),
+        });
         httpRouter.use(
           createPublicationsRouter({
             publications,
             catalog: catalogApi,
             httpAuth,
             permissions,
+            publicationRules: permissionsRegistry.getPermissionRuleset(
+              definitionPublicationPermissionResourceRef,
+            ),
             auditor,
           }),
         );

@@ -9,6 +9,7 @@ import {
 import type { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import {
   definitionPublishPermission,
+  definitionUnpublishPermission,
   provisioningApprovalDecidePermission,
   provisioningApprovalReadPermission,
   provisioningApprovalWithdrawPermission,
@@ -145,6 +146,31 @@ describe('KonductorPermissionPolicy', () => {
         alice,
       ),
     ).toEqual({ result: AuthorizeResult.DENY });
+  });
+
+  it('lets whoever published a URL unpublish it while a template author, and admins any', async () => {
+    const unpublish = { permission: definitionUnpublishPermission };
+    const policy = policyWith({
+      admins: ['group:default/platform-admins'],
+      templateAuthors: ['group:default/team-a'],
+    });
+    expect(await policy.handle(unpublish, alice)).toEqual({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'catalog',
+      resourceType: 'konductor-publication',
+      conditions: {
+        rule: 'IS_PUBLISHER',
+        resourceType: 'konductor-publication',
+        params: { userRef: 'user:default/alice' },
+      },
+    });
+    expect(await policy.handle(unpublish, carol)).toEqual({
+      result: AuthorizeResult.ALLOW,
+    });
+    // Not (or no longer) a template author: not even what they published once.
+    expect(await policy.handle(unpublish, bob)).toEqual({
+      result: AuthorizeResult.DENY,
+    });
   });
 
   it.each([

@@ -35,6 +35,7 @@ import {
   ENVIRONMENTS,
   RESOURCE_TYPE_PROVISIONING_STACK,
   definitionPublishPermission,
+  definitionUnpublishPermission,
   provisioningApprovalDecidePermission,
   provisioningApprovalReadPermission,
   provisioningApprovalWithdrawPermission,
@@ -49,8 +50,10 @@ import {
   provisioningStackUpdatePermission,
 } from '@konductor/plugin-provisioning-common';
 import {
+  createDefinitionPublicationConditionalDecision,
   createProvisioningApprovalConditionalDecision,
   createProvisioningStackConditionalDecision,
+  definitionPublicationConditions,
   provisioningApprovalConditions,
   provisioningStackConditions,
 } from '@konductor/plugin-provisioning-node';
@@ -238,6 +241,16 @@ export class KonductorPermissionPolicy implements PermissionPolicy {
     if (isPermission(permission, definitionPublishPermission))
       return claims.some(c => this.options.templateAuthors.includes(c))
         ? ALLOW
+        : DENY;
+    // ... and unpublished by whoever published it, while still a template author.
+    if (isPermission(permission, definitionUnpublishPermission))
+      return info && claims.some(c => this.options.templateAuthors.includes(c))
+        ? createDefinitionPublicationConditionalDecision(
+            permission,
+            definitionPublicationConditions.isPublisher({
+              userRef: info.userEntityRef,
+            }),
+          )
         : DENY;
     // The Kubernetes proxy sends any request (a pod's log, as well as a delete) to any cluster
     // with the portal's credentials, whoever owns what it touches: admins only.

@@ -115,6 +115,16 @@ export class ProvisioningClient {
     return this.request('POST', '/konductor/publications', request, 'catalog');
   }
 
+  /** Unpublishes a URL: its location leaves the catalog, with the definitions it held. */
+  async unpublish(target: string): Promise<void> {
+    await this.request(
+      'DELETE',
+      `/konductor/publications?target=${encodeURIComponent(target)}`,
+      undefined,
+      'catalog',
+    );
+  }
+
   /** Registers a run (idempotent per task and stack). */
   createRun(request: CreateRunRequest): Promise<ProvisioningRun> {
     return this.request('POST', '/runs', request);

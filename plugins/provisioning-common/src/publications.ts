@@ -11,6 +11,19 @@ export const definitionPublishPermission = createPermission({
   attributes: { action: 'create' },
 });
 
+/** The permission resource type of a publication: its ref is the published URL. */
+export const RESOURCE_TYPE_DEFINITION_PUBLICATION = 'konductor-publication';
+
+/**
+ * Unpublishing a URL (its definitions and templates leave the catalog, and their forms Create):
+ * by default, whoever published it, while a template author, and platform admins.
+ */
+export const definitionUnpublishPermission = createPermission({
+  name: 'konductor.definition.unpublish',
+  attributes: { action: 'delete' },
+  resourceType: RESOURCE_TYPE_DEFINITION_PUBLICATION,
+});
+
 /** `POST /api/catalog/konductor/publications`: publish (or, with `dryRun`, preview) a URL. */
 export const publishRequestSchema = z
   .object({

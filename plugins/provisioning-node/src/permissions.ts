@@ -5,9 +5,11 @@ import {
   createPermissionRule,
 } from '@backstage/plugin-permission-node';
 import {
+  DefinitionPublication,
   ENVIRONMENTS,
   ProvisioningRun,
   ProvisioningStack,
+  RESOURCE_TYPE_DEFINITION_PUBLICATION,
   RESOURCE_TYPE_PROVISIONING_APPROVAL,
   RESOURCE_TYPE_PROVISIONING_STACK,
 } from '@konductor/plugin-provisioning-common';
@@ -180,3 +182,41 @@ export const provisioningApprovalConditions =
 /** Wraps conditions on a `provisioning-approval` permission into a policy decision. */
 export const createProvisioningApprovalConditionalDecision =
   approvalConditionExports.createConditionalDecision;
+
+/**
+ * The `konductor-publication` permission resource type: a URL published to the catalog (the
+ * catalog module keeps them, so its plugin id is the catalog's).
+ */
+export const definitionPublicationPermissionResourceRef =
+  createPermissionResourceRef<
+    DefinitionPublication,
+    { publishedBy: string[] }
+  >().with({
+    pluginId: 'catalog',
+    resourceType: RESOURCE_TYPE_DEFINITION_PUBLICATION,
+  });
+
+/** A URL `userRef` published. */
+export const isPublisher = createPermissionRule({
+  name: 'IS_PUBLISHER',
+  description: 'Allow publications the given user published',
+  resourceRef: definitionPublicationPermissionResourceRef,
+  paramsSchema: z.object({
+    userRef: z.string().describe('The user entity ref, usually the caller'),
+  }),
+  apply: (publication, { userRef }) => publication.publishedBy === userRef,
+  toQuery: ({ userRef }) => ({ publishedBy: [userRef] }),
+});
+
+const publicationConditionExports = createConditionExports({
+  resourceRef: definitionPublicationPermissionResourceRef,
+  rules: { isPublisher },
+});
+
+/** Conditions for permission policies: `definitionPublicationConditions.isPublisher({ userRef })`. */
+export const definitionPublicationConditions =
+  publicationConditionExports.conditions;
+
+/** Wraps conditions on a `konductor-publication` permission into a policy decision. */
+export const createDefinitionPublicationConditionalDecision =
+  publicationConditionExports.createConditionalDecision;

@@ -24,13 +24,26 @@ describe.each(databases.eachSupportedId())('Publications on %s', databaseId => {
   it('records who published a URL first and the location it is registered as, and forgets it when removed', async () => {
     expect(await publications.get(url)).toBeUndefined();
     expect(await publications.add(url, 'user:default/alice')).toBe(true);
-    expect(await publications.get(url)).toEqual({ locationId: undefined });
+    expect(await publications.get(url)).toMatchObject({
+      target: url,
+      publishedBy: 'user:default/alice',
+      locationId: undefined,
+    });
     await publications.bind(url, 'location-1');
     // Published again by someone else: still alice's publication.
     expect(await publications.add(url, 'user:default/carol')).toBe(false);
-    expect(await publications.get(url)).toEqual({ locationId: 'location-1' });
+    expect(await publications.get(url)).toMatchObject({
+      publishedBy: 'user:default/alice',
+      locationId: 'location-1',
+    });
     await publications.bind(url, null);
-    expect(await publications.get(url)).toEqual({ locationId: undefined });
+    expect((await publications.get(url))?.locationId).toBeUndefined();
+    // The rules' view of publications, in the order asked, none where unpublished.
+    expect(
+      (await publications.byTargets([`${url}.missing`, url])).map(
+        p => p?.publishedBy,
+      ),
+    ).toEqual([undefined, 'user:default/alice']);
     const [only, ...rest] = await publications.list();
     expect(rest).toEqual([]);
     expect(only).toMatchObject({

@@ -31,9 +31,13 @@ export class Publications {
   /** The publication of `target`, with the catalog location it is registered as once it is. */
   async get(
     target: string,
-  ): Promise<{ locationId: string | undefined } | undefined> {
-    const row = await this.db(TABLE).where({ target }).first('location_id');
-    return row && { locationId: row.location_id ?? undefined };
+  ): Promise<
+    (DefinitionPublication & { locationId: string | undefined }) | undefined
+  > {
+    const row = await this.db(TABLE).where({ target }).first();
+    return (
+      row && { ...publicationOf(row), locationId: row.location_id ?? undefined }
+    );
   }
 
   /** Records the catalog location `target` was registered as (null: being registered). */
@@ -57,11 +61,24 @@ export class Publications {
 
   async list(): Promise<DefinitionPublication[]> {
     const rows = await this.db(TABLE).orderBy('published_at', 'desc');
-    return rows.map(r => ({
-      target: r.target,
-      publishedBy: r.published_by,
-      // A Date on PostgreSQL, epoch milliseconds on SQLite.
-      publishedAt: new Date(r.published_at).toISOString(),
-    }));
+    return rows.map(publicationOf);
   }
+
+  /** The publications of `targets`, in their order (undefined where one is not published). */
+  async byTargets(
+    targets: string[],
+  ): Promise<Array<DefinitionPublication | undefined>> {
+    const rows = await this.db(TABLE).whereIn('target', targets);
+    const found = new Map(rows.map(r => [r.target, publicationOf(r)]));
+    return targets.map(t => found.get(t));
+  }
+}
+
+function publicationOf(row: any): DefinitionPublication {
+  return {
+    target: row.target,
+    publishedBy: row.published_by,
+    // A Date on PostgreSQL, epoch milliseconds on SQLite.
+    publishedAt: new Date(row.published_at).toISOString(),
+  };
 }

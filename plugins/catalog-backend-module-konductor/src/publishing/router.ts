@@ -10,11 +10,22 @@ import {
   Entity,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import { InputError, NotAllowedError, ResponseError } from '@backstage/errors';
+import {
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+  ResponseError,
+} from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
+  createConditionAuthorizer,
+  PermissionRuleset,
+} from '@backstage/plugin-permission-node';
+import {
+  DefinitionPublication,
   definitionPublishPermission,
+  definitionUnpublishPermission,
   publishRequestSchema,
   PublishResult,
 } from '@konductor/plugin-provisioning-common';
@@ -26,16 +37,23 @@ import { PUBLISHED_KINDS } from './PublicationGate';
  * signed in), and publishing one. Publishing reads the URL through the catalog with the author's
  * own credentials (the catalog's location permission applies), refuses what the catalog would
  * refuse with its processing errors, and registers the location; `dryRun` shows what it holds
- * and publishes nothing.
+ * and publishes nothing. Unpublishing removes the location, so that what it held leaves the catalog.
  */
 export function createPublicationsRouter(options: {
   publications: Publications;
   catalog: CatalogService;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
+  /** The rules of the `konductor-publication` resource type, which the policy's conditions name. */
+  publicationRules: PermissionRuleset<
+    DefinitionPublication,
+    { publishedBy: string[] },
+    'konductor-publication'
+  >;
   auditor: AuditorService;
 }): express.Router {
   const { publications, catalog, httpAuth, permissions, auditor } = options;
+  const mayUnpublish = createConditionAuthorizer(options.publicationRules);
   const router = Router();
   router.use(express.json());
 
@@ -145,6 +163,54 @@ export function createPublicationsRouter(options: {
           credentials,
         });
     }
+  });
+
+  router.delete('/konductor/publications', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const target = req.query.target;
+    if (typeof target !== 'string' || !target)
+      throw new InputError(
+        'target: the published URL to unpublish, as ?target=<url>',
+      );
+    const publication = await publications.get(target);
+    if (!publication)
+      throw new NotFoundError(
+        `${target} is not published: nothing to unpublish`,
+      );
+    // The policy's conditions (its publisher) are applied here, to the publication.
+    const [decision] = await permissions.authorizeConditional(
+      [{ permission: definitionUnpublishPermission }],
+      { credentials },
+    );
+    if (!mayUnpublish(decision, publication))
+      throw new NotAllowedError(
+        `You may not unpublish ${target}: whoever published it (while a template author) and platform admins may`,
+      );
+    const audit = await auditor.createEvent({
+      eventId: 'definition-unpublish',
+      severityLevel: 'medium',
+      request: req,
+      meta: { target },
+    });
+    try {
+      // Its location goes first: the catalog deletes what the location alone held.
+      if (publication.locationId)
+        await catalog
+          .removeLocationById(publication.locationId, { credentials })
+          .catch(error => {
+            // Unregistered already (from an entity's page): the record alone is left.
+            if (
+              !(error instanceof ResponseError && error.response.status === 404)
+            )
+              throw error;
+          });
+      await publications.remove(target);
+      await audit.success();
+    } catch (error) {
+      await audit.fail({ error: error as Error });
+      throw error;
+    }
+    res.status(204).end();
   });
 
   return router;

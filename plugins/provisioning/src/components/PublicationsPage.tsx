@@ -3,6 +3,11 @@ import Alert from '@mui/material/Alert';
 import AlertTitle from '@mui/material/AlertTitle';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
+import Dialog from '@mui/material/Dialog';
+import DialogActions from '@mui/material/DialogActions';
+import DialogContent from '@mui/material/DialogContent';
+import DialogContentText from '@mui/material/DialogContentText';
+import DialogTitle from '@mui/material/DialogTitle';
 import Link from '@mui/material/Link';
 import Paper from '@mui/material/Paper';
 import Table from '@mui/material/Table';
@@ -18,6 +23,7 @@ import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
   definitionPublishPermission,
+  definitionUnpublishPermission,
   type DefinitionPublication,
   type PublishResult,
 } from '@konductor/plugin-provisioning-common';
@@ -41,6 +47,66 @@ export function Problems(props: { message: string }) {
           <li key={problem}>{problem}</li>
         ))}
       </ul>
+    </>
+  );
+}
+
+/**
+ * Unpublish, where the user may (the policy: whoever published it, while a template author, and
+ * admins), after a confirmation that says what leaves the catalog.
+ */
+function UnpublishButton(props: { target: string; onDone: () => void }) {
+  const api = useApi(provisioningApiRef);
+  const { allowed } = usePermission({
+    permission: definitionUnpublishPermission,
+    resourceRef: props.target,
+  });
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  if (!allowed) return null;
+  const unpublish = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.unpublish(props.target);
+      setConfirming(false);
+      props.onDone();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <Button size="small" color="error" onClick={() => setConfirming(true)}>
+        Unpublish
+      </Button>
+      <Dialog open={confirming} onClose={() => setConfirming(false)}>
+        <DialogTitle>Unpublish this file?</DialogTitle>
+        <DialogContent>
+          <DialogContentText sx={{ wordBreak: 'break-all' }}>
+            {props.target}
+          </DialogContentText>
+          <DialogContentText sx={{ mt: 1 }}>
+            The definitions and templates it holds leave the catalog, and their
+            forms leave Create. Stacks already made from them stay, with their
+            runs. Publishing it again brings them back.
+          </DialogContentText>
+          {error && (
+            <Alert severity="error" sx={{ mt: 1 }}>
+              {error}
+            </Alert>
+          )}
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={() => setConfirming(false)}>Keep it</Button>
+          <Button color="error" disabled={busy} onClick={unpublish}>
+            Unpublish
+          </Button>
+        </DialogActions>
+      </Dialog>
     </>
   );
 }
@@ -195,12 +261,13 @@ export function PublicationsPage() {
               <TableCell>URL</TableCell>
               <TableCell>Published by</TableCell>
               <TableCell>When</TableCell>
+              <TableCell />
             </TableRow>
           </TableHead>
           <TableBody>
             {items?.length === 0 && (
               <TableRow>
-                <TableCell colSpan={3}>
+                <TableCell colSpan={4}>
                   Nothing published from the portal yet: the definitions in the
                   catalog come from its configuration.
                 </TableCell>
@@ -218,6 +285,9 @@ export function PublicationsPage() {
                 </TableCell>
                 <TableCell>
                   {new Date(p.publishedAt).toLocaleString()}
+                </TableCell>
+                <TableCell align="right">
+                  <UnpublishButton target={p.target} onDone={load} />
                 </TableCell>
               </TableRow>
             ))}
