@@ -30,6 +30,18 @@ test("a definition's Offering tab: the plan of its defaults, its form whose Try 
   await snap(page, testInfo, '01-offering-defaults');
 
   // The form developers get, filled and tried.
+  // A name the field's pattern refuses is refused in words, not as a regular expression.
+  await page.getByRole('textbox', { name: 'Name' }).fill('Bad_Name');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(
+    page
+      .getByText(
+        "'Name' must be lower-case letters, digits and dashes, starting with a lower-case letter, 2 to 31 characters",
+      )
+      .first(),
+  ).toBeVisible();
+  await expect(page.getByText(/must match pattern/)).toHaveCount(0);
+  await snap(page, testInfo, '02-offering-name-in-words');
   const name = `try${Date.now().toString(36)}`;
   await page.getByRole('textbox', { name: 'Name' }).fill(name);
   await page.getByRole('button', { name: 'Environment dev' }).click();
@@ -48,7 +60,7 @@ test("a definition's Offering tab: the plan of its defaults, its form whose Try 
     tried.getByRole('table', { name: `Plan of ${name}` }),
   ).toContainText('VPC 10.20.0.0/16');
   await expect(tried).toContainText('at the moderate level (staging)');
-  await snap(page, testInfo, '02-offering-tried');
+  await snap(page, testInfo, '03-offering-tried');
 
   // Nothing ran: no run of that stack, no scaffolder task of the template.
   const headers = { authorization: `Bearer ${await tokenOf(page)}` };
@@ -73,5 +85,5 @@ test("a definition's Offering tab: the plan of its defaults, its form whose Try 
   ).toContainText(
     'This offering is fulfilled by the platform team: a request opens a ticket in Jira project OPS, and nothing is provisioned by the portal.',
   );
-  await snap(page, testInfo, '03-offering-manual');
+  await snap(page, testInfo, '04-offering-manual');
 });

@@ -30,3 +30,4 @@ export * from './kubernetesReleases';
 export { repoNameProblem } from './naming';
 export * from './annotations';
 export * from './charts';
+export * from './patternWords';
