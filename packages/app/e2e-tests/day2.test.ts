@@ -1,11 +1,12 @@
 import { test, expect } from '@playwright/test';
-import { openTemplate, snap } from './helpers';
-
-const sandboxUrl = process.env.KONDUCTOR_SANDBOX_URL ?? 'http://127.0.0.1:4666';
+import {
+  DescribeDBInstancesCommand,
+  ModifyDBInstanceCommand,
+} from '@aws-sdk/client-rds';
+import { openTemplate, sandboxRds, snap } from './helpers';
 
 test("a database grown, reverted and destroyed from its stack's page: the plan shows the change in place and its cost, the run makes it, the page keeps both versions; a change made outside is found by one scan and reverted, then another accepted as the next version; the destroy is confirmed by name and leaves nothing in the cloud or the catalog", async ({
   page,
-  request,
 }, testInfo) => {
   // Four database runs (a create, a modification, a revert, a destroy) on a loaded two-core
   // machine.
@@ -14,15 +15,24 @@ test("a database grown, reverted and destroyed from its stack's page: the plan s
   await page.goto('/');
   await page.getByRole('button', { name: 'Enter' }).click();
 
-  const rds = (query: string) =>
-    request.post(sandboxUrl, {
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization:
-          'AWS4-HMAC-SHA256 Credential=AKIA123456789012/20261203/us-east-1/rds/aws4_request, SignedHeaders=host, Signature=0',
-      },
-      data: `Version=2014-10-31&${query}`,
-    });
+  // RDS as anyone with the account's keys reaches it, outside Konductor.
+  const rds = sandboxRds();
+  const instance = async () =>
+    (
+      await rds.send(
+        new DescribeDBInstancesCommand({
+          DBInstanceIdentifier: `${name}-dev-db`,
+        }),
+      )
+    ).DBInstances![0];
+  const growOutside = () =>
+    rds.send(
+      new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: `${name}-dev-db`,
+        DBInstanceClass: 'db.t4g.medium',
+        ApplyImmediately: true,
+      }),
+    );
   const stackPage = async (version: number) => {
     await expect(async () => {
       await page.goto(`/catalog/default/system/${name}-dev`);
@@ -92,11 +102,10 @@ test("a database grown, reverted and destroyed from its stack's page: the plan s
   await expect(page.getByRole('link', { name: 'Destroy' })).toBeVisible();
   await snap(page, testInfo, '61-change-run');
   // The database is the larger class in the cloud: RDS's DescribeDBInstances says so.
-  const xml = await (
-    await rds(`Action=DescribeDBInstances&DBInstanceIdentifier=${name}-dev-db`)
-  ).text();
-  expect(xml).toContain('<DBInstanceClass>db.t4g.small</DBInstanceClass>');
-  expect(xml).toContain('<DBInstanceStatus>available</DBInstanceStatus>');
+  expect(await instance()).toMatchObject({
+    DBInstanceClass: 'db.t4g.small',
+    DBInstanceStatus: 'available',
+  });
 
   // The stack's page keeps both versions: who, and what the second changed.
   const desired = await stackPage(2);
@@ -109,20 +118,13 @@ test("a database grown, reverted and destroyed from its stack's page: the plan s
   await snap(page, testInfo, '62-stack-versions');
 
   // Changed outside Konductor, as in the console: a larger class, applied now.
-  await rds(
-    `Action=ModifyDBInstance&DBInstanceIdentifier=${name}-dev-db&DBInstanceClass=db.t4g.medium&ApplyImmediately=true`,
-  );
-  const described = async () =>
-    (
-      await rds(
-        `Action=DescribeDBInstances&DBInstanceIdentifier=${name}-dev-db`,
-      )
-    ).text();
-  await expect(async () => {
-    const now = await described();
-    expect(now).toContain('<DBInstanceClass>db.t4g.medium</DBInstanceClass>');
-    expect(now).toContain('<DBInstanceStatus>available</DBInstanceStatus>');
-  }).toPass({ timeout: 30_000 });
+  await growOutside();
+  const grown = async () =>
+    expect(await instance()).toMatchObject({
+      DBInstanceClass: 'db.t4g.medium',
+      DBInstanceStatus: 'available',
+    });
+  await expect(grown).toPass({ timeout: 30_000 });
 
   // One scan on request finds it, attribute by attribute.
   const drift = desired.getByRole('region', { name: 'Drift' });
@@ -199,9 +201,7 @@ test("a database grown, reverted and destroyed from its stack's page: the plan s
   await page.getByRole('button', { name: 'Review' }).click();
   await page.getByRole('button', { name: 'Create' }).click();
   await expect(page.getByText('Endpoint:')).toBeVisible({ timeout: 90_000 });
-  expect(await described()).toContain(
-    '<DBInstanceClass>db.t4g.small</DBInstanceClass>',
-  );
+  expect((await instance()).DBInstanceClass).toBe('db.t4g.small');
   // The run's end asks for a scan of its stack: in sync, with nobody pressing Check now, and
   // the catalog's drifted tag goes.
   let reverted = page.getByRole('region', { name: 'Desired state' });
@@ -227,14 +227,8 @@ test("a database grown, reverted and destroyed from its stack's page: the plan s
 
   // Changed outside again, and this time kept: Accept opens the change form with the live
   // class; its run changes nothing in the cloud and records the class as version 3.
-  await rds(
-    `Action=ModifyDBInstance&DBInstanceIdentifier=${name}-dev-db&DBInstanceClass=db.t4g.medium&ApplyImmediately=true`,
-  );
-  await expect(async () => {
-    const now = await described();
-    expect(now).toContain('<DBInstanceClass>db.t4g.medium</DBInstanceClass>');
-    expect(now).toContain('<DBInstanceStatus>available</DBInstanceStatus>');
-  }).toPass({ timeout: 30_000 });
+  await growOutside();
+  await expect(grown).toPass({ timeout: 30_000 });
   const again = reverted.getByRole('region', { name: 'Drift' });
   await again.getByRole('button', { name: 'Check now' }).click();
   await expect(again).toContainText('1 of 2 resources differ from version 2', {
@@ -259,9 +253,7 @@ test("a database grown, reverted and destroyed from its stack's page: the plan s
   await page.getByRole('button', { name: 'Review' }).click();
   await page.getByRole('button', { name: 'Create' }).click();
   await expect(page.getByText('Endpoint:')).toBeVisible({ timeout: 90_000 });
-  expect(await described()).toContain(
-    '<DBInstanceClass>db.t4g.medium</DBInstanceClass>',
-  );
+  expect((await instance()).DBInstanceClass).toBe('db.t4g.medium');
   const accepted = await stackPage(3);
   await expect(
     accepted.getByRole('listitem', { name: 'Version 3' }),
@@ -301,11 +293,10 @@ test("a database grown, reverted and destroyed from its stack's page: the plan s
   await snap(page, testInfo, '66-destroyed');
 
   // Nothing is left in the cloud, and the catalog forgets the stack.
-  const gone = await rds(
-    `Action=DescribeDBInstances&DBInstanceIdentifier=${name}-dev-db`,
-  );
-  expect(gone.status()).toBe(404);
-  expect(await gone.text()).toContain('DBInstanceNotFound');
+  await expect(instance()).rejects.toMatchObject({
+    name: 'DBInstanceNotFoundFault',
+    $metadata: { httpStatusCode: 404 },
+  });
   await expect(async () => {
     await page.goto(`/catalog/default/system/${name}-dev`);
     await expect(page.getByText(/was not found|Entity not found/)).toBeVisible({

@@ -1,13 +1,13 @@
 import { expect, test } from '@playwright/test';
+import { ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
 import {
   backendUrl,
   runTask,
+  sandboxRds,
   signInWithGithub,
   snap,
   tokenOf,
 } from './helpers';
-
-const sandboxUrl = process.env.KONDUCTOR_SANDBOX_URL ?? 'http://127.0.0.1:4666';
 
 test("an exemption in the portal: requested by a database's owner on a check it fails after a change outside Konductor, approved by someone else, waiving the check, listed on the dashboard, withdrawn, and audited", async ({
   browser,
@@ -27,15 +27,13 @@ test("an exemption in the portal: requested by a database's owner on a check it 
   );
   expect(made.status, made.log).toBe('completed');
   // Someone cuts its backups to one day outside Konductor, as the RDS API allows.
-  const modified = await request.post(sandboxUrl, {
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization:
-        'AWS4-HMAC-SHA256 Credential=AKIA123456789012/20261203/us-east-1/rds/aws4_request, SignedHeaders=host, Signature=0',
-    },
-    data: `Version=2014-10-31&Action=ModifyDBInstance&DBInstanceIdentifier=${name}-dev-db&BackupRetentionPeriod=1&ApplyImmediately=true`,
-  });
-  expect(modified.status(), await modified.text()).toBe(200);
+  await sandboxRds().send(
+    new ModifyDBInstanceCommand({
+      DBInstanceIdentifier: `${name}-dev-db`,
+      BackupRetentionPeriod: 1,
+      ApplyImmediately: true,
+    }),
+  );
   const checks = alice.getByRole('table', { name: 'Compliance checks' });
   await expect(async () => {
     await alice.goto(database);

@@ -5,9 +5,25 @@ import {
   type Page,
   type TestInfo,
 } from '@playwright/test';
+import { RDSClient } from '@aws-sdk/client-rds';
 
 /** The test portal's backend (app-config.e2e.yaml). */
 export const backendUrl = 'http://localhost:7107';
+
+/**
+ * The test portal's RDS in the sandbox, through AWS's own client with the account's keys
+ * (app-config.sandbox.yaml's): what someone changing a database outside Konductor would use.
+ */
+export const sandboxRds = () =>
+  new RDSClient({
+    endpoint: process.env.KONDUCTOR_SANDBOX_URL ?? 'http://127.0.0.1:4666',
+    region: 'us-east-1',
+    credentials: {
+      accessKeyId: 'AKIA123456789012',
+      secretAccessKey: 'sandbox-not-a-secret',
+    },
+    maxAttempts: 1,
+  });
 
 /** The template card titled `title` on the Create page. */
 export function templateCard(page: Page, title: string) {

@@ -32,7 +32,11 @@ import { actorAuthServiceFactory } from './__testUtils__/actorAuth';
 import provisioningPlugin from '@konductor/plugin-provisioning-backend';
 import compliancePlugin from '@konductor/plugin-compliance-backend';
 import scaffolderModuleKonductor from '@konductor/plugin-scaffolder-backend-module-konductor';
-import { startSandbox, Sandbox } from '@konductor/sandbox';
+import {
+  startSandbox,
+  Sandbox,
+  SANDBOX_SECRET_ACCESS_KEY,
+} from '@konductor/sandbox';
 import { eventually } from './__testUtils__/appConfig';
 
 /**
@@ -149,7 +153,7 @@ describe("Konductor's permission matrix", () => {
                 {
                   accountId: account.accountId,
                   accessKeyId: 'AKIA123456789012',
-                  secretAccessKey: 'sandbox',
+                  secretAccessKey: SANDBOX_SECRET_ACCESS_KEY,
                 },
               ],
             },

@@ -24,3 +24,4 @@ export { EKS_VERSIONS } from './aws/eks';
 export { STARTER_IMAGE } from './kubernetes/images';
 export { PLATFORM_HUB } from './platformHub';
 export { knownFields } from './kubernetes/schema';
+export { SANDBOX_SECRET_ACCESS_KEY } from './aws/sigv4';

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { AddressInfo } from 'node:net';
 import { handleAws } from './aws';
 import { seedHostedZone } from './aws/route53';
+import { SANDBOX_SECRET_ACCESS_KEY } from './aws/sigv4';
 import { seedPlatformHub } from './platformHub';
 import { FaultInjector, FaultRule } from './faults';
 import { handleGitHttp, handleGithub } from './github';
@@ -62,6 +63,11 @@ export interface SandboxOptions {
   seed?: number;
   /** AWS account used when an access key id names none (default 123456789012). */
   accountId?: string;
+  /**
+   * The secret access key of every access key id: AWS requests signed with another are refused
+   * (default {@link SANDBOX_SECRET_ACCESS_KEY}).
+   */
+  secretAccessKey?: string;
   /**
    * Public Route 53 hosted zones the default account has from the start, standing for domains the
    * organisation delegated to Route 53 (default none; the sandbox process has example.com).
@@ -255,6 +261,7 @@ function listener(
         method: req.method ?? 'GET',
         query: url.searchParams,
         headers: req.headers,
+        target: req.url ?? '/',
         body: await readBody(req),
       };
       let response: SandboxResponse | undefined;
@@ -328,6 +335,7 @@ export async function startSandbox(
     gitRoot,
     durations: { ...DEFAULT_DURATIONS, ...options.durations },
     accountId: options.accountId ?? '123456789012',
+    secretAccessKey: options.secretAccessKey ?? SANDBOX_SECRET_ACCESS_KEY,
     argocdToken: options.argocdToken ?? DEFAULT_ARGOCD_TOKEN,
     privateEndpoints: options.privateEndpoints ?? false,
     platformHub: options.platformHub ?? false,

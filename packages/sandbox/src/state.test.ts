@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { Octokit } from '@octokit/rest';
 import { startSandbox } from './startSandbox';
-import { aws, FAST, inspect } from './__testUtils__/sandbox';
+import { aws, FAST, inspect, signedFetch } from './__testUtils__/sandbox';
 
 describe('state', () => {
   it('survives a restart from the same data folder, git repositories included', async () => {
@@ -53,25 +53,16 @@ describe('state', () => {
   it("answers malformed requests with the service's error and keeps serving", async () => {
     const sandbox = await startSandbox();
     try {
-      const badJson = await fetch(`${sandbox.url}/`, {
-        method: 'POST',
-        headers: {
-          authorization:
-            'AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-east-1/secretsmanager/aws4_request',
-          'x-amz-target': 'secretsmanager.CreateSecret',
-        },
+      const badJson = await signedFetch(sandbox, 'secretsmanager', {
+        headers: { 'x-amz-target': 'secretsmanager.CreateSecret' },
         body: '{oops',
       });
       expect(badJson.status).toBe(400);
       expect(await badJson.json()).toMatchObject({
         __type: 'SerializationException',
       });
-      const unknown = await fetch(`${sandbox.url}/`, {
-        method: 'POST',
-        headers: {
-          authorization:
-            'AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-east-1/ec2/aws4_request',
-        },
+      const unknown = await signedFetch(sandbox, 'ec2', {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: 'Action=LaunchRockets',
       });
       expect(unknown.status).toBe(400);

@@ -63,6 +63,8 @@ export interface SandboxRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** The request target as it came over the wire (path still percent-encoded, and query). */
+  target?: string;
 }
 
 /** A response from a service emulator. */
@@ -90,6 +92,8 @@ export interface SandboxContext {
   durations: SandboxDurations;
   /** Default AWS account, used when the access key id names none. */
   accountId: string;
+  /** The secret access key AWS requests must be signed with (every access key id's). */
+  secretAccessKey: string;
   /** Jira project keys that exist. */
   jiraProjects: string[];
   /** VPCs an account may have per region (AWS's default quota: 5). */

@@ -6,7 +6,11 @@ import {
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { mockServices } from '@backstage/backend-test-utils';
 import type { EntityProviderMutation } from '@backstage/plugin-catalog-node';
-import { startSandbox, type Sandbox } from '@konductor/sandbox';
+import {
+  startSandbox,
+  type Sandbox,
+  SANDBOX_SECRET_ACCESS_KEY,
+} from '@konductor/sandbox';
 import { AwsClientFactory } from '@konductor/plugin-provisioning-node';
 import { EksClusterProvider } from './EksClusterProvider';
 
@@ -15,7 +19,7 @@ describe('EksClusterProvider', () => {
   let sandbox: Sandbox;
   const credentials = {
     accessKeyId: 'AKIA123456789012',
-    secretAccessKey: 'sandbox',
+    secretAccessKey: SANDBOX_SECRET_ACCESS_KEY,
   };
 
   beforeAll(async () => {

@@ -16,6 +16,7 @@ import {
   type Sandbox,
   STARTER_IMAGE,
   startSandbox,
+  SANDBOX_SECRET_ACCESS_KEY,
 } from '@konductor/sandbox';
 import { validateStackSpec } from '@konductor/plugin-provisioning-common';
 import {
@@ -41,7 +42,7 @@ const ACCOUNT = '123456789012';
 const ACCOUNTS = [ACCOUNT, PLATFORM_HUB.accountId].map(accountId => ({
   accountId,
   accessKeyId: `AKIA${accountId}`,
-  secretAccessKey: 'sandbox',
+  secretAccessKey: SANDBOX_SECRET_ACCESS_KEY,
 }));
 
 describe("Backstage's Kubernetes plugin on a cluster whose endpoint is private", () => {

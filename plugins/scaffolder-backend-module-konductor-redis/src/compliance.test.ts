@@ -23,7 +23,11 @@ import {
   ANNOTATION_AWS_REGION,
   ANNOTATION_CLOUD_ID,
 } from '@konductor/plugin-provisioning-common';
-import { startSandbox, Sandbox } from '@konductor/sandbox';
+import {
+  startSandbox,
+  Sandbox,
+  SANDBOX_SECRET_ACCESS_KEY,
+} from '@konductor/sandbox';
 import { complianceModuleKonductorRedis } from './module';
 
 /** A cache as the catalog provider describes a provisioned one, running in production. */
@@ -56,7 +60,7 @@ describe("the cache kind's compliance module", () => {
       region: 'us-east-1',
       credentials: {
         accessKeyId: 'AKIA123456789012',
-        secretAccessKey: 'sandbox',
+        secretAccessKey: SANDBOX_SECRET_ACCESS_KEY,
       },
     };
     const ec2 = new EC2Client(config);
@@ -112,7 +116,7 @@ describe("the cache kind's compliance module", () => {
                 {
                   accountId: '123456789012',
                   accessKeyId: 'AKIA123456789012',
-                  secretAccessKey: 'sandbox',
+                  secretAccessKey: SANDBOX_SECRET_ACCESS_KEY,
                 },
               ],
             },

@@ -18,7 +18,11 @@ import {
   ANNOTATION_AWS_REGION,
   ANNOTATION_CLOUD_ID,
 } from '@konductor/plugin-provisioning-common';
-import { startSandbox, Sandbox } from '@konductor/sandbox';
+import {
+  startSandbox,
+  Sandbox,
+  SANDBOX_SECRET_ACCESS_KEY,
+} from '@konductor/sandbox';
 import { complianceModuleKonductorS3 } from './module';
 
 /** A bucket as the catalog provider describes a provisioned one. */
@@ -51,7 +55,7 @@ describe("the bucket kind's compliance module", () => {
       forcePathStyle: true,
       credentials: {
         accessKeyId: 'AKIA123456789012',
-        secretAccessKey: 'sandbox',
+        secretAccessKey: SANDBOX_SECRET_ACCESS_KEY,
       },
     });
     for (const Bucket of ['kept-bucket', 'loose-bucket'])
@@ -76,7 +80,7 @@ describe("the bucket kind's compliance module", () => {
                 {
                   accountId: '123456789012',
                   accessKeyId: 'AKIA123456789012',
-                  secretAccessKey: 'sandbox',
+                  secretAccessKey: SANDBOX_SECRET_ACCESS_KEY,
                 },
               ],
             },

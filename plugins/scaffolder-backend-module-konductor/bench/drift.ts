@@ -13,7 +13,7 @@ import {
   ModifyDBInstanceCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
-import { startSandbox } from '@konductor/sandbox';
+import { startSandbox, SANDBOX_SECRET_ACCESS_KEY } from '@konductor/sandbox';
 import {
   type DesiredStackState,
   type DriftReport,
@@ -56,7 +56,7 @@ async function main() {
           {
             accountId: ACCOUNT,
             accessKeyId: `AKIA${ACCOUNT}`,
-            secretAccessKey: 'sandbox',
+            secretAccessKey: SANDBOX_SECRET_ACCESS_KEY,
           },
         ],
       },
@@ -102,7 +102,10 @@ async function main() {
     const rds = new RDSClient({
       endpoint: sandbox.url,
       region: 'us-east-1',
-      credentials: { accessKeyId: `AKIA${ACCOUNT}`, secretAccessKey: 'x' },
+      credentials: {
+        accessKeyId: `AKIA${ACCOUNT}`,
+        secretAccessKey: SANDBOX_SECRET_ACCESS_KEY,
+      },
     });
     const changed = specs
       .filter((_, i) => i % 20 === 0)

@@ -7,7 +7,11 @@
  */
 import { ConfigReader } from '@backstage/config';
 import { CHECKS } from '@konductor/plugin-compliance-common';
-import { STARTER_IMAGE, startSandbox } from '@konductor/sandbox';
+import {
+  STARTER_IMAGE,
+  startSandbox,
+  SANDBOX_SECRET_ACCESS_KEY,
+} from '@konductor/sandbox';
 import {
   dependenciesOf,
   parseStackSpec,
@@ -108,7 +112,7 @@ async function main() {
         {
           accountId: '123456789012',
           accessKeyId: 'AKIA123456789012',
-          secretAccessKey: 'sandbox',
+          secretAccessKey: SANDBOX_SECRET_ACCESS_KEY,
         },
       ],
     },

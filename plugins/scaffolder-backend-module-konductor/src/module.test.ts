@@ -35,7 +35,11 @@ import {
   tagList,
   tagRecord,
 } from '@konductor/plugin-provisioning-node';
-import { startSandbox, Sandbox } from '@konductor/sandbox';
+import {
+  startSandbox,
+  Sandbox,
+  SANDBOX_SECRET_ACCESS_KEY,
+} from '@konductor/sandbox';
 import { z } from 'zod/v3';
 import { scaffolderModuleKonductor } from './module';
 
@@ -261,7 +265,7 @@ describe('a resource kind registered by another module', () => {
                 {
                   accountId: '123456789012',
                   accessKeyId: 'AKIA123456789012',
-                  secretAccessKey: 'sandbox',
+                  secretAccessKey: SANDBOX_SECRET_ACCESS_KEY,
                 },
               ],
             },
@@ -327,7 +331,10 @@ describe('a resource kind registered by another module', () => {
     const sm = new SecretsManagerClient({
       endpoint: sandbox.url,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIA123456789012', secretAccessKey: 'x' },
+      credentials: {
+        accessKeyId: 'AKIA123456789012',
+        secretAccessKey: SANDBOX_SECRET_ACCESS_KEY,
+      },
     });
     expect(
       (await sm.send(new GetSecretValueCommand({ SecretId: arn })))

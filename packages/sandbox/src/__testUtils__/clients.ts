@@ -1,4 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
+import { SANDBOX_SECRET_ACCESS_KEY } from '../aws/sigv4';
 
 /**
  * Clients Konductor did not write (the AWS CLI and botocore, kubectl), run as processes against
@@ -54,7 +55,7 @@ export function runClient(
  */
 export const awsCliEnv = (): Record<string, string> => ({
   AWS_ACCESS_KEY_ID: 'AKIASANDBOX',
-  AWS_SECRET_ACCESS_KEY: 'sandbox',
+  AWS_SECRET_ACCESS_KEY: SANDBOX_SECRET_ACCESS_KEY,
   AWS_DEFAULT_REGION: 'us-east-1',
   AWS_CONFIG_FILE: '/dev/null',
   AWS_SHARED_CREDENTIALS_FILE: '/dev/null',

@@ -9,6 +9,7 @@ import type { Cluster } from '@aws-sdk/client-eks';
 import * as k8s from '@kubernetes/client-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { startSandbox, Sandbox, SandboxOptions } from '../startSandbox';
+import { SANDBOX_SECRET_ACCESS_KEY } from '../aws/sigv4';
 
 /** Durations short enough for tests, long enough that the "in progress" state is observable. */
 export const FAST = {
@@ -53,7 +54,7 @@ export function aws(sandbox: Sandbox, accessKeyId = 'AKIASANDBOX') {
   return {
     endpoint: sandbox.url,
     region: 'us-east-1',
-    credentials: { accessKeyId, secretAccessKey: 'sandbox-secret' },
+    credentials: { accessKeyId, secretAccessKey: SANDBOX_SECRET_ACCESS_KEY },
     maxAttempts: 1,
   };
 }
@@ -81,11 +82,56 @@ export async function inspect(sandbox: Sandbox): Promise<{
   return (await fetch(`${sandbox.url}/__sandbox/resources`)).json();
 }
 
-/** An EKS bearer token for `cluster`, made as `aws eks get-token` makes one. */
-export async function eksToken(cluster: string, region = 'us-east-1') {
+/**
+ * A raw request to the sandbox's AWS endpoint, signed as the SDKs sign one (for bodies no SDK
+ * client would send).
+ */
+export async function signedFetch(
+  sandbox: Sandbox,
+  service: string,
+  init: { headers?: Record<string, string>; body: string },
+) {
+  const url = new URL(sandbox.url);
+  const signed = await new SignatureV4({
+    credentials: {
+      accessKeyId: 'AKIASANDBOX',
+      secretAccessKey: SANDBOX_SECRET_ACCESS_KEY,
+    },
+    region: 'us-east-1',
+    service,
+    sha256: Sha256,
+  }).sign({
+    method: 'POST',
+    protocol: 'http:',
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: '/',
+    query: {},
+    headers: { host: url.host, ...init.headers },
+    body: init.body,
+  });
+  return fetch(`${sandbox.url}/`, {
+    method: 'POST',
+    headers: signed.headers,
+    body: init.body,
+  });
+}
+
+/**
+ * An EKS bearer token for `cluster`, made as `aws eks get-token` makes one, signed with
+ * `accessKeyId` (whose 12 digits select the account; the default account's otherwise).
+ */
+export async function eksToken(
+  cluster: string,
+  region = 'us-east-1',
+  accessKeyId = 'AKIASANDBOX',
+) {
   const host = `sts.${region}.amazonaws.com`;
   const signed = await new SignatureV4({
-    credentials: { accessKeyId: 'AKIASANDBOX', secretAccessKey: 'sandbox' },
+    credentials: {
+      accessKeyId,
+      secretAccessKey: SANDBOX_SECRET_ACCESS_KEY,
+    },
     region,
     service: 'sts',
     sha256: Sha256,

@@ -5,6 +5,7 @@ import type { SandboxContext } from '../types';
 import type { SandboxResource } from '../state';
 import { commitOf, git, repoDir } from '../github/git';
 import { endpointId } from '../aws/eks';
+import { presignGet } from '../aws/sigv4';
 import { KINDS } from '../kubernetes/discovery';
 import { clusterWriteDenied } from '../aws/eksAccessEntries';
 import { type Health, isWorse, podHealth, resourceHealth } from './health';
@@ -130,23 +131,19 @@ function eksCluster(ctx: SandboxContext, arn: string) {
  */
 export function clusterConfig(ctx: SandboxContext, cluster: SandboxResource) {
   const [account, region] = cluster.id.split('/');
-  const now = new Date();
-  const date = now.toISOString().replace(/[-:]|\.\d{3}/g, '');
-  const presigned = new URL(`https://sts.${region}.amazonaws.com/`);
-  for (const [k, v] of Object.entries({
-    Action: 'GetCallerIdentity',
-    Version: '2011-06-15',
-    'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
-    'X-Amz-Credential': `ASIA${account}/${date.slice(
-      0,
-      8,
-    )}/${region}/sts/aws4_request`,
-    'X-Amz-Date': date,
-    'X-Amz-Expires': '60',
-    'X-Amz-SignedHeaders': 'host;x-k8s-aws-id',
-    'X-Amz-Signature': '0'.repeat(64),
-  }))
-    presigned.searchParams.set(k, v);
+  const presigned = presignGet(
+    new URL(
+      `https://sts.${region}.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15`,
+    ),
+    { 'x-k8s-aws-id': (cluster.data as { name: string }).name },
+    {
+      accessKeyId: `ASIA${account}`,
+      secret: ctx.secretAccessKey,
+      region,
+      service: 'sts',
+    },
+    60,
+  );
   const kc = new k8s.KubeConfig();
   kc.loadFromOptions({
     clusters: [

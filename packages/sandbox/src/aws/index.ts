@@ -1,4 +1,9 @@
-import { SandboxContext, SandboxRequest, SandboxResponse } from '../types';
+import {
+  SandboxContext,
+  SandboxRequest,
+  SandboxResponse,
+  ServiceError,
+} from '../types';
 import { handleEc2, ec2Operation } from './ec2';
 import { eksOperation, handleEks } from './eks';
 import {
@@ -19,10 +24,12 @@ import {
 } from './secretsManager';
 import { handleS3, s3Error, s3Operation } from './s3';
 import { handleSts, stsOperation } from './sts';
+import { signatureRefusal } from './sigv4';
 
 /**
  * Each AWS service: how to name the operation of a request, how to answer it, how its errors
- * look, and what throttling and quota errors it uses.
+ * look, what throttling and quota errors it uses, and how it refuses a signature that does not
+ * match and one whose date is too far from its clock.
  */
 const services = {
   sts: {
@@ -31,6 +38,8 @@ const services = {
     error: queryError,
     throttle: [400, 'Throttling'],
     quota: [400, 'LimitExceeded'],
+    signature: [403, 'SignatureDoesNotMatch'],
+    expired: [403, 'SignatureDoesNotMatch'],
   },
   ec2: {
     op: ec2Operation,
@@ -39,6 +48,8 @@ const services = {
     throttle: [503, 'RequestLimitExceeded'],
     quota: [400, 'ResourceLimitExceeded'],
     internal: [500, 'InternalError'],
+    signature: [403, 'SignatureDoesNotMatch'],
+    expired: [400, 'RequestExpired'],
   },
   rds: {
     op: rdsOperation,
@@ -47,6 +58,8 @@ const services = {
     throttle: [400, 'Throttling'],
     quota: [400, 'InstanceQuotaExceeded'],
     internal: [500, 'InternalFailure'],
+    signature: [403, 'SignatureDoesNotMatch'],
+    expired: [403, 'SignatureDoesNotMatch'],
   },
   elasticache: {
     op: elastiCacheOperation,
@@ -55,6 +68,8 @@ const services = {
     throttle: [400, 'Throttling'],
     quota: [400, 'NodeQuotaForCustomerExceeded'],
     internal: [500, 'InternalFailure'],
+    signature: [403, 'SignatureDoesNotMatch'],
+    expired: [403, 'SignatureDoesNotMatch'],
   },
   secretsmanager: {
     op: secretsManagerOperation,
@@ -63,6 +78,8 @@ const services = {
     throttle: [400, 'ThrottlingException'],
     quota: [400, 'LimitExceededException'],
     internal: [500, 'InternalServiceError'],
+    signature: [400, 'InvalidSignatureException'],
+    expired: [400, 'InvalidSignatureException'],
   },
   s3: {
     op: s3Operation,
@@ -71,6 +88,8 @@ const services = {
     throttle: [503, 'SlowDown'],
     quota: [400, 'TooManyBuckets'],
     internal: [500, 'InternalError'],
+    signature: [403, 'SignatureDoesNotMatch'],
+    expired: [403, 'RequestTimeTooSkewed'],
   },
   route53: {
     op: route53Operation,
@@ -79,6 +98,8 @@ const services = {
     throttle: [400, 'Throttling'],
     quota: [400, 'LimitsExceeded'],
     internal: [500, 'InternalFailure'],
+    signature: [403, 'SignatureDoesNotMatch'],
+    expired: [403, 'SignatureDoesNotMatch'],
   },
   acm: {
     op: acmOperation,
@@ -87,6 +108,8 @@ const services = {
     throttle: [400, 'ThrottlingException'],
     quota: [400, 'LimitExceededException'],
     internal: [500, 'InternalFailure'],
+    signature: [400, 'InvalidSignatureException'],
+    expired: [400, 'InvalidSignatureException'],
   },
   eks: {
     op: eksOperation,
@@ -95,6 +118,8 @@ const services = {
     throttle: [429, 'ThrottlingException'],
     quota: [400, 'ResourceLimitExceededException'],
     internal: [500, 'ServerException'],
+    signature: [403, 'InvalidSignatureException'],
+    expired: [403, 'InvalidSignatureException'],
   },
 } as const;
 
@@ -116,6 +141,17 @@ export async function handleAws(
     );
   }
   try {
+    const refusal = signatureRefusal(
+      { ...req, target: req.target ?? req.path },
+      ctx.secretAccessKey,
+    );
+    if (refusal) {
+      const [status, code] =
+        refusal.kind === 'payload'
+          ? [400, 'XAmzContentSHA256Mismatch']
+          : service[refusal.kind === 'expired' ? 'expired' : 'signature'];
+      throw new ServiceError(status, code, refusal.message);
+    }
     const operation = service.op(req);
     const counted = `${caller.service}:${operation}`;
     ctx.calls.set(counted, (ctx.calls.get(counted) ?? 0) + 1);

@@ -15,9 +15,9 @@ export interface AwsCaller {
 }
 
 /**
- * Reads the SigV4 credential scope (`AKID/date/region/service/aws4_request`). Signatures are
- * accepted, not verified. An access key id containing 12 digits selects that account, so one
- * sandbox can stand in for several AWS accounts.
+ * Reads the SigV4 credential scope (`AKID/date/region/service/aws4_request`); the signature is
+ * verified apart (`signatureRefusal`). An access key id containing 12 digits selects that account,
+ * so one sandbox can stand in for several AWS accounts.
  */
 export function awsCaller(
   req: SandboxRequest,

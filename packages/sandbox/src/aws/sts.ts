@@ -8,6 +8,10 @@ import { AwsCaller, el, queryParams, queryResult } from './protocol';
 
 const NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
+/** Who signs with an account's access keys: the sandbox has one IAM user per account. */
+export const callerArn = (account: string) =>
+  `arn:aws:iam::${account}:user/konductor-sandbox`;
+
 /** STS (query protocol): GetCallerIdentity. */
 export async function handleSts(
   req: SandboxRequest,
@@ -24,7 +28,7 @@ export async function handleSts(
   }
   return queryResult(
     action,
-    el('Arn', `arn:aws:iam::${caller.account}:user/konductor-sandbox`) +
+    el('Arn', callerArn(caller.account)) +
       el('UserId', caller.accessKeyId) +
       el('Account', caller.account),
     NS,

@@ -32,6 +32,44 @@ const CLI_TIMEOUT = 180_000;
     };
 
     it(
+      'Signatures: botocore signs every service as the sandbox verifies, and another secret is refused',
+      async () => {
+        // Each service's own refusal, as botocore reads it from each protocol's error shape.
+        const guessed = async (...args: string[]) => {
+          const { code, stderr } = await runClient(
+            'aws',
+            ['--endpoint-url', sandbox().url, ...args],
+            { ...awsCliEnv(), AWS_SECRET_ACCESS_KEY: 'guessed' },
+          );
+          expect(code).not.toBe(0);
+          return /An error occurred \(([^)]+)\)/.exec(stderr)?.[1] ?? stderr;
+        };
+        const calls = [
+          ['sts', 'get-caller-identity'],
+          ['ec2', 'describe-vpcs'],
+          ['rds', 'describe-db-instances'],
+          ['secretsmanager', 'list-secrets'],
+          ['eks', 'list-clusters'],
+          ['s3api', 'list-buckets'],
+        ];
+        const refusals: string[] = [];
+        for (const call of calls) refusals.push(await guessed(...call));
+        expect(refusals).toEqual([
+          'SignatureDoesNotMatch',
+          'SignatureDoesNotMatch',
+          'SignatureDoesNotMatch',
+          'InvalidSignatureException',
+          'InvalidSignatureException',
+          'SignatureDoesNotMatch',
+        ]);
+        const codes: number[] = [];
+        for (const call of calls) codes.push((await aws(...call)).code);
+        expect(codes).toEqual(calls.map(() => 0));
+      },
+      CLI_TIMEOUT,
+    );
+
+    it(
       'EC2: VPC ranges, DNS attributes, waiters, filters and dependencies',
       async () => {
         const vpc = (

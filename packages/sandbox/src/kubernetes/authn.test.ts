@@ -1,5 +1,12 @@
 import { eksToken } from '../__testUtils__/sandbox';
+import { SANDBOX_SECRET_ACCESS_KEY } from '../aws/sigv4';
 import { eksTokenError } from './authn';
+
+const apps = {
+  cluster: 'apps',
+  secret: SANDBOX_SECRET_ACCESS_KEY,
+  allowed: () => true,
+};
 
 // The checks aws-iam-authenticator makes of a token before it asks STS (its pkg/token Verify).
 describe('EKS bearer tokens', () => {
@@ -15,18 +22,41 @@ describe('EKS bearer tokens', () => {
 
   it('accepts a presigned GetCallerIdentity URL for 15 minutes after it was signed', async () => {
     const token = await eksToken('apps', 'eu-west-1');
-    expect(eksTokenError(`Bearer ${token}`)).toBeUndefined();
-    expect(eksTokenError(`Bearer ${token}`, Date.now() + 14 * 60_000)).toBe(
-      undefined,
+    expect(eksTokenError(`Bearer ${token}`, apps)).toBeUndefined();
+    expect(
+      eksTokenError(`Bearer ${token}`, apps, Date.now() + 14 * 60_000),
+    ).toBe(undefined);
+    expect(
+      eksTokenError(`Bearer ${token}`, apps, Date.now() + 16 * 60_000),
+    ).toMatch(/^X-Amz-Date parameter is expired/);
+  });
+
+  it('refuses a token signed for another cluster or with another secret, as STS would', async () => {
+    const token = `Bearer ${await eksToken('apps')}`;
+    expect(eksTokenError(token, { ...apps, cluster: 'payments' })).toMatch(
+      /^STS refused the pre-signed URL: The request signature we calculated does not match/,
     );
-    expect(eksTokenError(`Bearer ${token}`, Date.now() + 16 * 60_000)).toMatch(
-      /^X-Amz-Date parameter is expired/,
+    expect(eksTokenError(token, { ...apps, secret: 'another-secret' })).toMatch(
+      /does not match the signature you provided/,
     );
+    // Signed rightly by an identity EKS does not map to a user of this cluster.
+    const keys: string[] = [];
+    expect(
+      eksTokenError(token, {
+        ...apps,
+        allowed: key => !keys.push(key),
+      }),
+    ).toBe('ARN is not mapped');
+    expect(keys).toEqual(['AKIASANDBOX']);
+    // A parameter changed after signing breaks the signature too.
+    const u = await url();
+    u.searchParams.set('X-Amz-Expires', '900');
+    expect(eksTokenError(bearer(u), apps)).toMatch(/does not match/);
   });
 
   it('refuses what is not one', async () => {
-    expect(eksTokenError('')).toBe('no bearer token');
-    expect(eksTokenError('Bearer sandbox-token')).toMatch(
+    expect(eksTokenError('', apps)).toBe('no bearer token');
+    expect(eksTokenError('Bearer sandbox-token', apps)).toMatch(
       /missing expected "k8s-aws-v1." prefix/,
     );
     const cases: [(u: URL) => void, RegExp][] = [
@@ -54,8 +84,8 @@ describe('EKS bearer tokens', () => {
     for (const [change, error] of cases) {
       const u = await url();
       change(u);
-      expect(eksTokenError(bearer(u))).toMatch(error);
+      expect(eksTokenError(bearer(u), apps)).toMatch(error);
     }
-    expect(eksTokenError(bearer(await url()))).toBeUndefined();
+    expect(eksTokenError(bearer(await url()), apps)).toBeUndefined();
   });
 });

@@ -1,3 +1,5 @@
+import { signatureRefusal } from '../aws/sigv4';
+
 const PREFIX = 'k8s-aws-v1.';
 const MAX_TOKEN_BYTES = 4096;
 const EXPIRATION_MS = 15 * 60_000;
@@ -15,14 +17,21 @@ const PARAMETERS = new Set([
 const STS_HOST = /^sts(\.[a-z]{2}(-gov)?-[a-z]+-\d)?\.amazonaws\.com(\.cn)?$/;
 
 /**
- * Why an `Authorization` header is not an EKS token, or undefined when it is one: a bearer
- * `k8s-aws-v1.` token whose base64url body is a presigned STS GetCallerIdentity URL that signs
- * the `x-k8s-aws-id` header and is at most 15 minutes old, checked as aws-iam-authenticator does.
- * The signature, and so the cluster the token was signed for, is not verified: the sandbox
- * verifies no SigV4 signature.
+ * Why an `Authorization` header is not an EKS token for `cluster`, or undefined when it is one: a
+ * bearer `k8s-aws-v1.` token whose base64url body is a presigned STS GetCallerIdentity URL that
+ * signs the `x-k8s-aws-id` header and is at most 15 minutes old, checked as aws-iam-authenticator
+ * does; then its signature, as STS checks it, with `x-k8s-aws-id` set to the cluster's name, so a
+ * token signed for another cluster or with another secret is refused; last, whether the
+ * identity that signed it (its access key id) is `allowed` on the cluster, as EKS maps it to a
+ * Kubernetes user or refuses it.
  */
 export function eksTokenError(
   authorization: string,
+  verify: {
+    cluster: string;
+    secret: string;
+    allowed: (accessKeyId: string) => boolean;
+  },
   now = Date.now(),
 ): string | undefined {
   const token = /^Bearer (\S+)$/.exec(authorization)?.[1];
@@ -80,5 +89,18 @@ export function eksTokenError(
     return `X-Amz-Date parameter is expired (15 minute expiration) ${new Date(
       signedAt,
     ).toISOString()}`;
-  return undefined;
+  const refusal = signatureRefusal(
+    {
+      method: 'GET',
+      target: `${url.pathname}${url.search}`,
+      headers: { host: url.host, 'x-k8s-aws-id': verify.cluster },
+      body: Buffer.alloc(0),
+    },
+    verify.secret,
+    // STS checks the signature when the authenticator asks it, within the token's 15 minutes.
+    Math.min(now, signedAt),
+  );
+  if (refusal) return `STS refused the pre-signed URL: ${refusal.message}`;
+  const accessKeyId = (params.get('x-amz-credential') ?? '').split('/')[0];
+  return verify.allowed(accessKeyId) ? undefined : 'ARN is not mapped';
 }

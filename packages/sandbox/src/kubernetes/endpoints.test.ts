@@ -1,4 +1,5 @@
 import {
+  CreateAccessEntryCommand,
   CreateClusterCommand,
   DescribeClusterCommand,
   EKSClient,
@@ -9,6 +10,7 @@ import {
   aws,
   clusterSubnets,
   eksKubeConfig,
+  eksToken,
   eventually,
   useSandbox,
 } from '../__testUtils__/sandbox';
@@ -26,13 +28,18 @@ describe('cluster endpoints reachable as EKS configures them', () => {
   });
 
   /** Creates a cluster with `access` and answers a client of it as DescribeCluster gives it. */
-  const clusterWith = async (name: string, access: VpcConfigRequest) => {
+  const clusterWith = async (
+    name: string,
+    access: VpcConfigRequest,
+    authenticationMode?: 'API',
+  ) => {
     const eks = new EKSClient(aws(sandbox()));
     await eks.send(
       new CreateClusterCommand({
         name,
         roleArn: 'arn:aws:iam::123456789012:role/eks',
         resourcesVpcConfig: { subnetIds, ...access },
+        accessConfig: authenticationMode && { authenticationMode },
       }),
     );
     const cluster = await eventually(async () => {
@@ -41,8 +48,8 @@ describe('cluster endpoints reachable as EKS configures them', () => {
     });
     return {
       cluster,
-      namespaces: async () =>
-        (await eksKubeConfig(cluster))
+      namespaces: async (token?: string) =>
+        (await eksKubeConfig(cluster, token))
           .makeApiClient(k8s.CoreV1Api)
           .listNamespace()
           .then(l => l.items.length),
@@ -108,5 +115,25 @@ describe('cluster endpoints reachable as EKS configures them', () => {
     ).rejects.toMatchObject({
       message: 'publicAccessCidrs: 10.0.0.1 is not a valid CIDR block.',
     });
+  });
+
+  it("takes tokens only from identities EKS maps to the cluster: its account's, or one with an access entry", async () => {
+    const shared = await clusterWith('shared', {}, 'API');
+    // Signed rightly, by another account's identity that has no access entry: 401.
+    const other = await eksToken('shared', 'us-east-1', 'AKIA210987654321');
+    await expect(shared.namespaces(other)).rejects.toMatchObject({
+      code: 401,
+    });
+    await new EKSClient(aws(sandbox())).send(
+      new CreateAccessEntryCommand({
+        clusterName: 'shared',
+        principalArn: 'arn:aws:iam::210987654321:user/konductor-sandbox',
+      }),
+    );
+    await expect(shared.namespaces(other)).resolves.toBe(4);
+    // A token the cluster's own account signed for another cluster is refused too.
+    await expect(
+      shared.namespaces(await eksToken('closed')),
+    ).rejects.toMatchObject({ code: 401 });
   });
 });

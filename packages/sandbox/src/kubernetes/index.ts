@@ -9,6 +9,7 @@ import {
 import { endpointId } from '../aws/eks';
 import { contains, parseCidr } from '../aws/ec2/model';
 import { eksTokenError } from './authn';
+import { callerArn } from '../aws/sts';
 import { discovery, KINDS } from './discovery';
 import { pullFailure } from './images';
 import { nodesReachInternet } from './nodes';
@@ -292,6 +293,27 @@ function rotate(ctx: SandboxContext, cluster: SandboxResource) {
   }
 }
 
+/**
+ * Whether EKS maps the identity behind an access key to a Kubernetes user of `cluster`: the
+ * account's IAM identity created the cluster (EKS makes its creator an admin), or holds an
+ * access entry there. Another account's identity without one is refused.
+ */
+function tokenAllowed(
+  ctx: SandboxContext,
+  cluster: SandboxResource,
+  accessKeyId: string,
+) {
+  const account = /(\d{12})/.exec(accessKeyId)?.[1] ?? ctx.accountId;
+  return (
+    account === cluster.account ||
+    !!ctx.state.get(
+      'eks',
+      'access-entry',
+      `${cluster.id}/${callerArn(account)}`,
+    )
+  );
+}
+
 /** The Kubernetes API of each ACTIVE EKS cluster: `/k8s/{endpoint id}/api/v1/...` and `/apis/...`. */
 export async function handleKubernetes(
   req: SandboxRequest,
@@ -320,7 +342,13 @@ export async function handleKubernetes(
   unblock(ctx, cluster);
   rotate(ctx, cluster);
   // Like EKS, the reason a token is refused stays on the server.
-  if (eksTokenError(String(req.headers.authorization ?? '')))
+  if (
+    eksTokenError(String(req.headers.authorization ?? ''), {
+      cluster: (cluster.data as { name: string }).name,
+      secret: ctx.secretAccessKey,
+      allowed: accessKeyId => tokenAllowed(ctx, cluster, accessKeyId),
+    })
+  )
     return status(401, 'Unauthorized', 'Unauthorized');
 
   // /api/v1/... or /apis/{group}/{version}/..., after discovery (/version, /api, /apis, ...).

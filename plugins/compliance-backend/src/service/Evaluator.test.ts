@@ -1,7 +1,11 @@
 import type { Entity } from '@backstage/catalog-model';
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { Octokit } from '@octokit/rest';
-import { startSandbox, Sandbox } from '@konductor/sandbox';
+import {
+  startSandbox,
+  Sandbox,
+  SANDBOX_SECRET_ACCESS_KEY,
+} from '@konductor/sandbox';
 import { parseStackSpec } from '@konductor/plugin-provisioning-common';
 import {
   AwsClientFactory,
@@ -30,7 +34,7 @@ describe('Evaluator against the sandbox', () => {
   let entities: Record<string, Entity>;
   const credentials = async (accountId: string) => async () => ({
     accessKeyId: `AKIA${accountId}`,
-    secretAccessKey: 'sandbox',
+    secretAccessKey: SANDBOX_SECRET_ACCESS_KEY,
   });
 
   beforeAll(async () => {

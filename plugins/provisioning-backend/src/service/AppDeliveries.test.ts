@@ -3,6 +3,7 @@ import {
   PLATFORM_HUB,
   type Sandbox,
   startSandbox,
+  SANDBOX_SECRET_ACCESS_KEY,
 } from '@konductor/sandbox';
 import type { ProvisioningStack } from '@konductor/plugin-provisioning-common';
 import {
@@ -65,7 +66,7 @@ describe('AppDeliveries', () => {
     clients = new AwsClientFactory({
       credentials: async accountId => async () => ({
         accessKeyId: `AKIA${accountId}`,
-        secretAccessKey: 'sandbox',
+        secretAccessKey: SANDBOX_SECRET_ACCESS_KEY,
       }),
       endpoint: sandbox.url,
     });

@@ -4,7 +4,12 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import * as k8s from '@kubernetes/client-node';
-import { startSandbox, Sandbox, STARTER_IMAGE } from '@konductor/sandbox';
+import {
+  startSandbox,
+  Sandbox,
+  STARTER_IMAGE,
+  SANDBOX_SECRET_ACCESS_KEY,
+} from '@konductor/sandbox';
 import {
   ProvisioningEvent,
   StackSpec,
@@ -101,7 +106,7 @@ export function checkpointStore(): Checkpoint & {
 /** SDK credentials of an account in the sandbox (any secret is accepted there). */
 export const credentials = async (accountId: string) => async () => ({
   accessKeyId: `AKIA${accountId}`,
-  secretAccessKey: 'sandbox',
+  secretAccessKey: SANDBOX_SECRET_ACCESS_KEY,
 });
 
 /**

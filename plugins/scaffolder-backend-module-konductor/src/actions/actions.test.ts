@@ -34,7 +34,12 @@ import {
   ProvisioningClient,
 } from '@konductor/plugin-provisioning-common';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import { DEFAULT_ORG, startSandbox, Sandbox } from '@konductor/sandbox';
+import {
+  DEFAULT_ORG,
+  startSandbox,
+  Sandbox,
+  SANDBOX_SECRET_ACCESS_KEY,
+} from '@konductor/sandbox';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type { Entity } from '@backstage/catalog-model';
 import {
@@ -130,7 +135,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
           {
             accountId: '123456789012',
             accessKeyId: 'AKIA123456789012',
-            secretAccessKey: 'sandbox',
+            secretAccessKey: SANDBOX_SECRET_ACCESS_KEY,
           },
         ],
       },
@@ -241,7 +246,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
           region: input.target.region,
           credentials: {
             accessKeyId: 'AKIA123456789012',
-            secretAccessKey: 'x',
+            secretAccessKey: SANDBOX_SECRET_ACCESS_KEY,
           },
         }).send(
           new GetSecretValueCommand({ SecretId: outputs.databaseSecretArn }),
@@ -450,7 +455,10 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       const rds = new RDSClient({
         endpoint: sandbox.url,
         region: input.target.region,
-        credentials: { accessKeyId: 'AKIA123456789012', secretAccessKey: 'x' },
+        credentials: {
+          accessKeyId: 'AKIA123456789012',
+          secretAccessKey: SANDBOX_SECRET_ACCESS_KEY,
+        },
       });
       const describe = async () =>
         (
