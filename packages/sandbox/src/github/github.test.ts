@@ -529,4 +529,54 @@ describe('GitHub REST and git smart HTTP', () => {
     expect(forced.stderr).toContain('Cannot force-push to this branch');
     fs.rmSync(work, { recursive: true, force: true });
   }, 30_000);
+
+  it('refuses contents API commits to a branch that requires reviews, as it refuses pushes: 409, through a pull request', async () => {
+    await gh().rest.repos.createForAuthenticatedUser({
+      name: 'reviewed',
+      auto_init: true,
+    });
+    const protect = (enforce: boolean) =>
+      gh().rest.repos.updateBranchProtection({
+        owner: 'sandbox-user',
+        repo: 'reviewed',
+        branch: 'main',
+        enforce_admins: enforce,
+        restrictions: null,
+        required_status_checks: null,
+        required_pull_request_reviews: { required_approving_review_count: 1 },
+      });
+    const write = (name: string) =>
+      gh().rest.repos.createOrUpdateFileContents({
+        owner: 'sandbox-user',
+        repo: 'reviewed',
+        path: name,
+        message: name,
+        content: Buffer.from(name).toString('base64'),
+      });
+    // Admins not included: the repository's admin commits.
+    await protect(false);
+    await expect(write('admin.txt')).resolves.toMatchObject({ status: 201 });
+    // Included: nobody commits to main but through a pull request; another branch takes it.
+    await protect(true);
+    await expect(write('direct.txt')).rejects.toMatchObject({
+      status: 409,
+      message: expect.stringContaining(
+        'Changes must be made through a pull request.',
+      ),
+    });
+    const readme = await gh().rest.repos.getContent({
+      owner: 'sandbox-user',
+      repo: 'reviewed',
+      path: 'README.md',
+    });
+    await expect(
+      gh().rest.repos.deleteFile({
+        owner: 'sandbox-user',
+        repo: 'reviewed',
+        path: 'README.md',
+        message: 'remove',
+        sha: (readme.data as { sha: string }).sha,
+      }),
+    ).rejects.toMatchObject({ status: 409 });
+  });
 });

@@ -14,7 +14,7 @@ import {
   repoDir,
 } from './git';
 import { SANDBOX_USER, SandboxTeam } from './identity';
-import { writePushRules } from './pushRules';
+import { protectedBranchRefusal, writePushRules } from './pushRules';
 
 export { handleGitHttp } from './git';
 
@@ -29,6 +29,7 @@ interface Repo {
   defaultBranch: string;
   createdAt: number;
   settings: Record<string, unknown>;
+  topics?: string[];
   securityAndAnalysis: Record<string, Status>;
   vulnerabilityAlerts: boolean;
   protection: Record<string, any>;
@@ -49,6 +50,28 @@ const err = (
   });
 const notFound = () => err(404, 'Not Found');
 const NAME = /^[A-Za-z0-9._-]{1,100}$/;
+/** Repository settings a create or an update sets and the repository answers with as they are. */
+const SETTINGS = [
+  'homepage',
+  'has_issues',
+  'has_projects',
+  'has_wiki',
+  'delete_branch_on_merge',
+  'allow_merge_commit',
+  'allow_squash_merge',
+  'allow_rebase_merge',
+  'allow_auto_merge',
+  'allow_update_branch',
+  'squash_merge_commit_title',
+  'squash_merge_commit_message',
+];
+/** GitHub's rule for a topic: lower-case letters, digits and hyphens, at most 50 characters. */
+const TOPIC = /^[a-z0-9][a-z0-9-]{0,49}$/;
+
+function applySettings(repo: Repo, body: Record<string, unknown>) {
+  for (const k of SETTINGS)
+    if (body[k] !== undefined) repo.settings[k] = body[k];
+}
 
 /**
  * A new repository with GitHub's defaults (branch main, no protection, security features off),
@@ -153,6 +176,7 @@ function render(r: Repo, ctx: SandboxContext) {
       triage: true,
       pull: true,
     },
+    topics: r.topics ?? [],
     ...r.settings,
   };
 }
@@ -268,6 +292,34 @@ export async function handleGithub(
     });
   }
 
+  // An account by login: the organisation, one of its people, or the integration's user.
+  if (route === 'GET /users/:') {
+    const login = parts[1];
+    if (login.toLowerCase() === ctx.github.org.login.toLowerCase())
+      return json(200, {
+        login: ctx.github.org.login,
+        id: 1,
+        node_id: 'O_sandbox1',
+        type: 'Organization',
+        html_url: `${ctx.url}/${ctx.github.org.login}`,
+        url: `${ctx.url}/github/users/${ctx.github.org.login}`,
+        site_admin: false,
+      });
+    const member = ctx.github.member(login);
+    if (!member && login !== SANDBOX_USER) return notFound();
+    const id = member ? 100 + ctx.github.org.members.indexOf(member) : 1;
+    return json(200, {
+      login: member?.login ?? SANDBOX_USER,
+      id,
+      node_id: `U_sandbox${id}`,
+      type: 'User',
+      name: member?.name ?? 'Sandbox User',
+      html_url: `${ctx.url}/${login}`,
+      url: `${ctx.url}/github/users/${login}`,
+      site_admin: false,
+    });
+  }
+
   // The organisation's teams, by slug; another organisation has none (and is not found).
   const teamOf = (orgLogin: string, slug: string) =>
     orgLogin.toLowerCase() === ctx.github.org.login.toLowerCase()
@@ -320,6 +372,8 @@ export async function handleGithub(
       private: body.private ?? (body.visibility ?? 'public') !== 'public',
       autoInit: !!body.auto_init,
     });
+    applySettings(repo, body);
+    ctx.state.save();
     return json(201, render(repo, ctx));
   }
 
@@ -377,17 +431,7 @@ export async function handleGithub(
       if (settings.private !== undefined) repo.private = !!settings.private;
       if (settings.description !== undefined)
         repo.description = settings.description;
-      for (const k of [
-        'has_issues',
-        'has_wiki',
-        'delete_branch_on_merge',
-        'allow_merge_commit',
-        'allow_squash_merge',
-        'allow_rebase_merge',
-        'allow_auto_merge',
-      ]) {
-        if (k in settings) repo.settings[k] = settings[k];
-      }
+      applySettings(repo, settings);
       if (sa) {
         for (const [k, v] of Object.entries(sa as Record<string, any>)) {
           if (
@@ -410,6 +454,32 @@ export async function handleGithub(
       require('node:fs').rmSync(dir, { recursive: true, force: true });
       return { status: 204 };
     }
+  }
+
+  // Topics: replaced as a whole, each lower-case letters, digits and hyphens, at most 20.
+  if (rest[0] === 'topics' && rest.length === 1) {
+    if (req.method === 'PUT') {
+      const names: unknown = body.names;
+      if (
+        !Array.isArray(names) ||
+        names.length > 20 ||
+        !names.every(n => typeof n === 'string' && TOPIC.test(n))
+      )
+        return err(422, 'Validation Failed', {
+          errors: [
+            {
+              resource: 'Repository',
+              field: 'topics',
+              code: 'invalid',
+              message:
+                'Topics must start with a lowercase letter or number, consist of 50 characters or less, and can include hyphens.',
+            },
+          ],
+        });
+      repo.topics = [...new Set(names as string[])];
+      save();
+    } else if (req.method !== 'GET') return notFound();
+    return json(200, { names: repo.topics ?? [] });
   }
 
   if (rest[0] === 'vulnerability-alerts') {
@@ -554,6 +624,10 @@ export async function handleGithub(
         content: existing.content.toString('base64'),
       });
     }
+    const refused =
+      (req.method === 'PUT' || req.method === 'DELETE') &&
+      protectedBranchRefusal(repo.protection, branch, ctx.github.loginOf(auth));
+    if (refused) return err(409, refused);
     if (req.method === 'PUT') {
       if (
         typeof body.message !== 'string' ||

@@ -46,10 +46,28 @@ export function installPushRules(dir: string) {
   fs.writeFileSync(hook, HOOK, { mode: 0o755 });
 }
 
+/** A protection setting as REST stores it: a boolean, or `{ enabled }`. */
+const on = (v: unknown) =>
+  (typeof v === 'object' && v !== null ? (v as any).enabled : v) ? 1 : 0;
+
+/**
+ * Why GitHub refuses a commit to `branch` through the REST API (the contents API) by `login`, by
+ * the rule the hook applies to a push: a branch that requires pull request reviews takes no
+ * direct commit, but from the repository's admin when admins are not included.
+ */
+export function protectedBranchRefusal(
+  protection: Record<string, any>,
+  branch: string,
+  login: string | undefined,
+): string | undefined {
+  const p = protection[branch];
+  if (!p?.required_pull_request_reviews) return undefined;
+  if (!on(p.enforce_admins) && login === SANDBOX_USER) return undefined;
+  return 'Changes must be made through a pull request.';
+}
+
 /** Writes the repository's branch protection (REST's bodies, per branch) where the hook reads it. */
 export function writePushRules(dir: string, protection: Record<string, any>) {
-  const on = (v: unknown) =>
-    (typeof v === 'object' && v !== null ? (v as any).enabled : v) ? 1 : 0;
   const lines = Object.entries(protection).map(([branch, p]) =>
     [
       branch,
