@@ -151,7 +151,7 @@ test('a template author publishes a definition from a repository; a typo is refu
   }).toPass({ timeout: 60_000 });
 });
 
-test("a published definition whose dependency is unregistered shows the catalog's error on its page", async ({
+test("a published definition whose dependency is unpublished shows the catalog's error on its page", async ({
   browser,
   request,
 }, testInfo) => {
@@ -195,14 +195,22 @@ test("a published definition whose dependency is unregistered shows the catalog'
   }).toPass({ timeout: 60_000 });
   await expect(alice.getByText('is not in the catalog')).toHaveCount(0);
 
-  // The author unregisters the definition it depends on, as its page's "Unregister" does.
+  // Unregistering a catalog location is an admin's: the catalog's API refuses the author.
   const location = await request.get(
     `${backendUrl}/api/catalog/locations/by-entity/servicedefinition/default/${base}`,
     { headers: auth },
   );
   expect(location.status()).toBe(200);
-  const removed = await request.delete(
+  const unregistered = await request.delete(
     `${backendUrl}/api/catalog/locations/${(await location.json()).id}`,
+    { headers: auth },
+  );
+  expect(unregistered.status()).toBe(403);
+  // The author unpublishes the definition it depends on instead.
+  const removed = await request.delete(
+    `${backendUrl}/api/catalog/konductor/publications?target=${encodeURIComponent(
+      url('base.yaml'),
+    )}`,
     { headers: auth },
   );
   expect(removed.status()).toBe(204);

@@ -546,4 +546,25 @@ describe("Konductor's permission matrix", () => {
     // client, which Jest cannot; the browser journey reads a pod's log through it as an admin).
     expect((await proxy('carol')).status).not.toBe(403);
   });
+
+  it('keeps unregistering catalog locations (whatever they hold, whoever owns it) to admins', async () => {
+    // Alice registers a file of her team's (registering is everyone's).
+    const registered = await request(server)
+      .post('/api/catalog/locations')
+      .set('Authorization', as('alice'))
+      .send({
+        type: 'url',
+        target: `${sandbox.url}/acme/cart/blob/main/catalog-info.yaml`,
+      });
+    expect(registered.status).toBe(201);
+    const location = registered.body.location.id as string;
+    const remove = (who: Person, id: string) =>
+      request(server)
+        .delete(`/api/catalog/locations/${id}`)
+        .set('Authorization', as(who));
+    // Neither another team nor her own team unregisters it: it could hold anyone's entities.
+    for (const who of ['alice', 'bob'] as const)
+      expect((await remove(who, location)).status).toBe(403);
+    expect((await remove('carol', location)).status).toBe(204);
+  });
 });

@@ -123,6 +123,7 @@ export const catalogModuleKonductor = createBackendModule({
             publications,
             catalog: catalogApi,
             httpAuth,
+            auth,
             permissions,
             publicationRules: permissionsRegistry.getPermissionRuleset(
               definitionPublicationPermissionResourceRef,

@@ -8,6 +8,10 @@ import {
 } from '@backstage/plugin-kubernetes-common';
 import type { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import {
+  catalogEntityDeletePermission,
+  catalogLocationDeletePermission,
+} from '@backstage/plugin-catalog-common/alpha';
+import {
   definitionPublishPermission,
   definitionUnpublishPermission,
   provisioningApprovalDecidePermission,
@@ -122,6 +126,26 @@ describe('KonductorPermissionPolicy', () => {
         alice,
       ),
     ).toEqual({ result: AuthorizeResult.ALLOW });
+  });
+
+  it('keeps removing catalog locations to admins; owners delete their own entities', async () => {
+    const policy = policyWith({ admins: ['group:default/platform-admins'] });
+    const remove = { permission: catalogLocationDeletePermission };
+    expect(await policy.handle(remove, alice)).toEqual({
+      result: AuthorizeResult.DENY,
+    });
+    expect(await policy.handle(remove, carol)).toEqual({
+      result: AuthorizeResult.ALLOW,
+    });
+    expect(
+      await policy.handle({ permission: catalogEntityDeletePermission }, bob),
+    ).toMatchObject({
+      result: AuthorizeResult.CONDITIONAL,
+      conditions: {
+        rule: 'IS_ENTITY_OWNER',
+        params: { claims: ['user:default/bob', 'group:default/team-b'] },
+      },
+    });
   });
 
   it('lets template authors and admins publish definitions, and nobody else', async () => {

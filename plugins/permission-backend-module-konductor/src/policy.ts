@@ -16,7 +16,10 @@ import {
   catalogConditions,
   createCatalogConditionalDecision,
 } from '@backstage/plugin-catalog-backend/alpha';
-import { catalogEntityDeletePermission } from '@backstage/plugin-catalog-common/alpha';
+import {
+  catalogEntityDeletePermission,
+  catalogLocationDeletePermission,
+} from '@backstage/plugin-catalog-common/alpha';
 import { auditReadPermission } from '@konductor/plugin-audit-common';
 import {
   createScaffolderTaskConditionalDecision,
@@ -252,6 +255,11 @@ export class KonductorPermissionPolicy implements PermissionPolicy {
             }),
           )
         : DENY;
+    // A catalog location holds whatever its file lists, whoever owns it (another team's
+    // components, a template author's published definitions): unregistering one is an admin's.
+    // Owners delete an orphaned entity of theirs (catalog.entity.delete, above); Unpublish
+    // removes a publication's location after its own check.
+    if (isPermission(permission, catalogLocationDeletePermission)) return DENY;
     // The Kubernetes proxy sends any request (a pod's log, as well as a delete) to any cluster
     // with the portal's credentials, whoever owns what it touches: admins only.
     if (isPermission(permission, kubernetesProxyPermission)) return DENY;

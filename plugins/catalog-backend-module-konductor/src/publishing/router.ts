@@ -2,6 +2,7 @@ import express from 'express';
 import Router from 'express-promise-router';
 import type {
   AuditorService,
+  AuthService,
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
@@ -37,12 +38,15 @@ import { PUBLISHED_KINDS } from './PublicationGate';
  * signed in), and publishing one. Publishing reads the URL through the catalog with the author's
  * own credentials (the catalog's location permission applies), refuses what the catalog would
  * refuse with its processing errors, and registers the location; `dryRun` shows what it holds
- * and publishes nothing. Unpublishing removes the location, so that what it held leaves the catalog.
+ * and publishes nothing. Unpublishing removes the location, so that what it held leaves the catalog:
+ * decided here on the publication, then done as this plugin, since removing catalog locations is an
+ * admin's permission.
  */
 export function createPublicationsRouter(options: {
   publications: Publications;
   catalog: CatalogService;
   httpAuth: HttpAuthService;
+  auth: AuthService;
   permissions: PermissionsService;
   /** The rules of the `konductor-publication` resource type, which the policy's conditions name. */
   publicationRules: PermissionRuleset<
@@ -52,7 +56,8 @@ export function createPublicationsRouter(options: {
   >;
   auditor: AuditorService;
 }): express.Router {
-  const { publications, catalog, httpAuth, permissions, auditor } = options;
+  const { publications, catalog, httpAuth, auth, permissions, auditor } =
+    options;
   const mayUnpublish = createConditionAuthorizer(options.publicationRules);
   const router = Router();
   router.use(express.json());
@@ -193,10 +198,13 @@ export function createPublicationsRouter(options: {
       meta: { target },
     });
     try {
-      // Its location goes first: the catalog deletes what the location alone held.
+      // Its location goes first: the catalog deletes what the location alone held. The decision
+      // was made above, on the publication; the catalog's own location permission is admins'.
       if (publication.locationId)
         await catalog
-          .removeLocationById(publication.locationId, { credentials })
+          .removeLocationById(publication.locationId, {
+            credentials: await auth.getOwnServiceCredentials(),
+          })
           .catch(error => {
             // Unregistered already (from an entity's page): the record alone is left.
             if (
