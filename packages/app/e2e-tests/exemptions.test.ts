@@ -74,19 +74,38 @@ test("an exemption in the portal: requested by a database's owner on a check it 
   await expect(row.getByRole('button', { name: 'Approve' })).toHaveCount(0);
   await expect(row).toContainText('Fail');
 
-  // Carol, a platform admin, approves it; re-checked, the check is waived.
+  // It waits in her Approvals inbox too, beside the runs, and she may not approve it there.
+  const waiting = (page: typeof alice) =>
+    page
+      .getByRole('table', { name: 'Exemption requests' })
+      .getByRole('row')
+      .filter({ hasText: `resource:default/${name}-dev-database` });
+  await alice.goto('/provisioning/approvals');
+  await expect(waiting(alice)).toContainText('user:default/alice');
+  await expect(waiting(alice)).toContainText(why);
+  await expect(
+    waiting(alice).getByRole('button', { name: 'Approve' }),
+  ).toHaveCount(0);
+
+  // Carol, a platform admin, approves it in her Approvals inbox; re-checked, the check is waived.
   const carol = await signInWithGithub(browser, testInfo, 'carol');
+  await carol.goto('/provisioning/approvals');
+  await expect(waiting(carol)).toContainText('user:default/alice');
+  await waiting(carol).scrollIntoViewIfNeeded();
+  await snap(carol, testInfo, '82-exemption-inbox');
+  await waiting(carol).getByRole('button', { name: 'Approve' }).click();
+  // Approved, it waits no more.
+  await expect(waiting(carol)).toHaveCount(0);
   await carol.goto(database);
   const carolRow = carol
     .getByRole('table', { name: 'Compliance checks' })
     .locator('tr[data-check="db-backup-retention"]');
-  await carolRow.getByRole('button', { name: 'Approve' }).click();
   await expect(carolRow).toContainText(
     `requested by user:default/alice and approved by user:default/carol: ${why}`,
   );
   await carol.getByRole('button', { name: 'Re-check now' }).click();
   await expect(carolRow).toContainText('Waived');
-  await snap(carol, testInfo, '82-exemption-approved');
+  await snap(carol, testInfo, '83-exemption-approved');
 
   // The dashboard lists it.
   await carol.goto('/compliance');
@@ -98,10 +117,10 @@ test("an exemption in the portal: requested by a database's owner on a check it 
   await expect(listed).toContainText('waived');
   await expect(listed).toContainText('user:default/carol');
   await listed.scrollIntoViewIfNeeded();
-  await snap(carol, testInfo, '83-exemptions-dashboard');
+  await snap(carol, testInfo, '84-exemptions-dashboard');
 
   // Alice withdraws it: the check may be asked for again.
-  await alice.reload();
+  await alice.goto(database);
   await row.getByRole('button', { name: 'Withdraw' }).click();
   await expect(
     row.getByRole('button', { name: 'Request exemption' }),

@@ -1,5 +1,8 @@
 import {
+  coreExtensionData,
+  createExtension,
   createFrontendPlugin,
+  ExtensionBoundary,
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
 import {
@@ -52,6 +55,25 @@ const entityComplianceContent = EntityContentBlueprint.make({
   },
 });
 
+/**
+ * The exemption requests that wait for the user, in the Approvals inbox of the provisioning page
+ * (its `approvals` input): approved there by someone who did not ask, like a waiting run.
+ */
+const exemptionRequestsApprovals = createExtension({
+  name: 'exemption-requests',
+  attachTo: { id: 'page:provisioning', input: 'approvals' },
+  output: [coreExtensionData.reactElement],
+  factory: ({ node }) => [
+    coreExtensionData.reactElement(
+      ExtensionBoundary.lazy(node, () =>
+        import('./components/ExemptionsList').then(m => (
+          <m.ExemptionsList waiting />
+        )),
+      ),
+    ),
+  ],
+});
+
 /** `KonductorComplianceLevel`: the scaffolder form field choosing a stack's level. */
 const complianceLevelField = FormFieldBlueprint.make({
   name: 'compliance-level',
@@ -79,5 +101,6 @@ export const compliancePlugin = createFrontendPlugin({
     entityComplianceCard,
     entityComplianceContent,
     complianceLevelField,
+    exemptionRequestsApprovals,
   ],
 });

@@ -1,4 +1,6 @@
 import {
+  coreExtensionData,
+  createExtensionInput,
   createFrontendPlugin,
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
@@ -13,13 +15,27 @@ import { rootRouteRef } from './routes';
 import { provisioningFormFields } from './fields';
 import { stackKeyOf } from './components/entityStack';
 
-/** `/provisioning`: the runs list and each run's live page. */
-const provisioningPage = PageBlueprint.make({
-  params: {
-    path: '/provisioning',
-    routeRef: rootRouteRef,
-    loader: () =>
-      import('./components/RunsPage').then(m => <m.ProvisioningPage />),
+/**
+ * `/provisioning`: the runs list and each run's live page. Its `approvals` input takes sections
+ * other plugins add to the Approvals inbox, below the runs that wait (compliance's exemption
+ * requests).
+ */
+const provisioningPage = PageBlueprint.makeWithOverrides({
+  inputs: {
+    approvals: createExtensionInput([coreExtensionData.reactElement]),
+  },
+  factory(originalFactory, { inputs }) {
+    const approvalSections = inputs.approvals.map(section =>
+      section.get(coreExtensionData.reactElement),
+    );
+    return originalFactory({
+      path: '/provisioning',
+      routeRef: rootRouteRef,
+      loader: () =>
+        import('./components/RunsPage').then(m => (
+          <m.ProvisioningPage approvalSections={approvalSections} />
+        )),
+    });
   },
 });
 

@@ -9,7 +9,9 @@ import TableCell from '@mui/material/TableCell';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
-import { useApi } from '@backstage/frontend-plugin-api';
+import { identityApiRef, useApi } from '@backstage/frontend-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
+import { complianceExemptionApprovePermission } from '@konductor/plugin-compliance-common';
 import { parseEntityRef } from '@backstage/catalog-model';
 import type { Exemption } from '@konductor/plugin-compliance-common';
 import { complianceApiRef } from '../api';
@@ -18,28 +20,85 @@ import { ExemptionActions } from './ExemptionControls';
 /**
  * The dashboard's exemptions: every one not expired, requested or approved, of the entities the
  * user may read, linking to the entity's compliance tab; each approved (someone else's request)
- * or withdrawn from here, as the permission framework allows.
+ * or withdrawn from here, as the permission framework allows. `waiting`: the Approvals inbox's
+ * section, the requests that wait for the user, those they asked for and, for whoever may approve
+ * exemptions, every one.
  */
-export function ExemptionsList() {
+export function ExemptionsList(props: { waiting?: boolean }) {
+  const { waiting } = props;
   const api = useApi(complianceApiRef);
+  const identity = useApi(identityApiRef);
+  const mayApprove = usePermission({
+    permission: complianceExemptionApprovePermission,
+  });
   const [items, setItems] = useState<Exemption[]>();
   const [error, setError] = useState<Error>();
   const load = useCallback(() => {
-    api
-      .listExemptions()
-      .then(
-        r =>
-          setItems(
-            r.items.filter(e => new Date(e.expiresAt) > new Date()).reverse(),
-          ),
-        setError,
-      );
-  }, [api]);
+    if (waiting && mayApprove.loading) return;
+    Promise.all([api.listExemptions(), identity.getBackstageIdentity()]).then(
+      ([r, { userEntityRef }]) =>
+        setItems(
+          r.items
+            .filter(e => new Date(e.expiresAt) > new Date())
+            .filter(
+              e =>
+                !waiting ||
+                (e.status === 'requested' &&
+                  (mayApprove.allowed || e.createdBy === userEntityRef)),
+            )
+            .reverse(),
+        ),
+      setError,
+    );
+  }, [api, identity, waiting, mayApprove.loading, mayApprove.allowed]);
   useEffect(load, [load]);
+  // Every request in the inbox waits, and none is approved yet: no state nor approver there.
+  const every: {
+    header: string;
+    cell: (e: Exemption) => React.ReactNode;
+    nowrap?: boolean;
+    all?: boolean;
+  }[] = [
+    {
+      header: 'Entity',
+      cell: e => {
+        const ref = parseEntityRef(e.entityRef);
+        return (
+          <Link
+            component={RouterLink}
+            to={`/catalog/${ref.namespace}/${ref.kind}/${ref.name}/compliance`}
+          >
+            {e.entityRef}
+          </Link>
+        );
+      },
+    },
+    { header: 'Check', cell: e => e.checkId },
+    {
+      header: 'State',
+      cell: e => (e.status === 'approved' ? 'waived' : 'waiting for approval'),
+      nowrap: true,
+      all: true,
+    },
+    { header: 'Requested by', cell: e => e.createdBy },
+    { header: 'Approved by', cell: e => e.approvedBy ?? '–', all: true },
+    {
+      header: 'Expires',
+      cell: e => new Date(e.expiresAt).toLocaleDateString(),
+      nowrap: true,
+    },
+    { header: 'Justification', cell: e => e.justification },
+    {
+      header: 'Actions',
+      cell: e => <ExemptionActions exemption={e} onChange={load} />,
+      nowrap: true,
+    },
+  ];
+  const columns = every.filter(c => !waiting || !c.all);
   return (
     <Paper sx={{ p: 2 }}>
       <Typography variant="h6" component="h2">
-        Exemptions
+        {waiting ? 'Exemption requests' : 'Exemptions'}
       </Typography>
       {error && (
         <Alert severity="error">
@@ -48,63 +107,37 @@ export function ExemptionsList() {
       )}
       {items?.length === 0 && (
         <Typography color="text.secondary">
-          No check is waived or waiting for an exemption.
+          {waiting
+            ? 'No exemption request waits for you.'
+            : 'No check is waived or waiting for an exemption.'}
         </Typography>
       )}
       {!!items?.length && (
         <Table
           size="small"
-          aria-label="Exemptions"
-          sx={{
-            // Short values and the buttons on one line; refs and reasons wrap.
-            '& td:nth-of-type(3), & td:nth-of-type(6), & td:nth-of-type(8)': {
-              whiteSpace: 'nowrap',
-            },
-          }}
+          aria-label={waiting ? 'Exemption requests' : 'Exemptions'}
         >
           <TableHead>
             <TableRow>
-              <TableCell>Entity</TableCell>
-              <TableCell>Check</TableCell>
-              <TableCell>State</TableCell>
-              <TableCell>Requested by</TableCell>
-              <TableCell>Approved by</TableCell>
-              <TableCell>Expires</TableCell>
-              <TableCell>Justification</TableCell>
-              <TableCell>Actions</TableCell>
+              {columns.map(c => (
+                <TableCell key={c.header}>{c.header}</TableCell>
+              ))}
             </TableRow>
           </TableHead>
           <TableBody>
-            {items.map(e => {
-              const ref = parseEntityRef(e.entityRef);
-              return (
-                <TableRow key={e.id}>
-                  <TableCell>
-                    <Link
-                      component={RouterLink}
-                      to={`/catalog/${ref.namespace}/${ref.kind}/${ref.name}/compliance`}
-                    >
-                      {e.entityRef}
-                    </Link>
+            {items.map(e => (
+              <TableRow key={e.id}>
+                {columns.map(c => (
+                  <TableCell
+                    key={c.header}
+                    // Short values and the buttons on one line; refs and reasons wrap.
+                    sx={c.nowrap ? { whiteSpace: 'nowrap' } : undefined}
+                  >
+                    {c.cell(e)}
                   </TableCell>
-                  <TableCell>{e.checkId}</TableCell>
-                  <TableCell>
-                    {e.status === 'approved'
-                      ? 'waived'
-                      : 'waiting for approval'}
-                  </TableCell>
-                  <TableCell>{e.createdBy}</TableCell>
-                  <TableCell>{e.approvedBy ?? '–'}</TableCell>
-                  <TableCell>
-                    {new Date(e.expiresAt).toLocaleDateString()}
-                  </TableCell>
-                  <TableCell>{e.justification}</TableCell>
-                  <TableCell>
-                    <ExemptionActions exemption={e} onChange={load} />
-                  </TableCell>
-                </TableRow>
-              );
-            })}
+                ))}
+              </TableRow>
+            ))}
           </TableBody>
         </Table>
       )}

@@ -26,9 +26,12 @@ import { auditReadPermission } from '@konductor/plugin-audit-common';
  * runs that wait for approval; `/provisioning/change-windows`: the freezes;
  * `/provisioning/definitions`: publishing service definitions;
  * `/provisioning/audit`: the audit trail (admins);
- * `/provisioning/runs/:id`: one run.
+ * `/provisioning/runs/:id`: one run. `approvalSections`: what other plugins add to the Approvals
+ * inbox (the page's `approvals` input; compliance adds the exemption requests).
  */
-export function ProvisioningPage() {
+export function ProvisioningPage(props: {
+  approvalSections?: React.ReactNode[];
+}) {
   return (
     <Routes>
       <Route
@@ -72,6 +75,11 @@ export function ProvisioningPage() {
             intro="Runs that wait for a person's approval before anything is created, changed or destroyed: those you asked for, and those you may approve, with their plan, cost and compliance verdict. A waiting run holds no worker; approved, it goes on by itself. Nobody approves their own request."
           >
             <ApprovalsTable />
+            {props.approvalSections?.map((section, i) => (
+              <Box key={i} sx={{ mt: 3 }}>
+                {section}
+              </Box>
+            ))}
           </ListPage>
         }
       />

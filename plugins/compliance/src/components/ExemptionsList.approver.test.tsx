@@ -1,0 +1,12 @@
+import { renderInbox, rows } from '../__testUtils__/exemptionsInbox';
+
+// One kind of user per file: permission answers are cached for the module.
+describe('the exemption requests in the Approvals inbox, for an approver', () => {
+  it('lists every request that waits, whoever asked; none decided or expired', async () => {
+    await renderInbox('user:default/carol', true);
+    expect(await rows()).toEqual([
+      'component:default/cart',
+      'component:default/basket',
+    ]);
+  });
+});
