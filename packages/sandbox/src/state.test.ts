@@ -42,6 +42,9 @@ describe('state', () => {
       ).toBe('# kept\n');
       expect((await inspect(second)).counts).toEqual({
         'ec2/vpc': 1,
+        // The VPC's main route table and default security group.
+        'ec2/route-table': 1,
+        'ec2/security-group': 1,
         'github/repo': 1,
       });
     } finally {

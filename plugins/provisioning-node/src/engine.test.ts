@@ -89,8 +89,10 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       'ec2/internet-gateway': 1,
       'ec2/elastic-ip': 1,
       'ec2/nat-gateway': 1,
-      'ec2/route-table': 3,
-      'ec2/security-group': 2,
+      // The VPC's main one, and the stack's public and private ones.
+      'ec2/route-table': 4,
+      // The VPC's default one, and the database's.
+      'ec2/security-group': 3,
       'rds/db-subnet-group': 1,
       'rds/db-instance': 1,
       'secretsmanager/secret': 2,
@@ -445,7 +447,10 @@ describe('provisionStack with the AWS provider against the sandbox', () => {
       'ec2/internet-gateway': 1,
       'ec2/elastic-ip': 2,
       'ec2/nat-gateway': 2,
-      'ec2/route-table': 4,
+      // The VPC's main one, the public one and one private one per NAT gateway.
+      'ec2/route-table': 5,
+      // The VPC's default one.
+      'ec2/security-group': 1,
     });
     // A re-run adopts everything instead of creating a second set.
     await run(spec, []);

@@ -54,7 +54,7 @@ export function runClient(
  * endpoint goes in `--endpoint-url`: AWS CLI v1 ignores AWS_ENDPOINT_URL for some services (RDS).
  */
 export const awsCliEnv = (): Record<string, string> => ({
-  AWS_ACCESS_KEY_ID: 'AKIASANDBOX',
+  AWS_ACCESS_KEY_ID: 'AKIA123456789012',
   AWS_SECRET_ACCESS_KEY: SANDBOX_SECRET_ACCESS_KEY,
   AWS_DEFAULT_REGION: 'us-east-1',
   AWS_CONFIG_FILE: '/dev/null',

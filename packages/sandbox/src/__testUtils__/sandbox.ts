@@ -50,7 +50,7 @@ export function useSandbox(options: SandboxOptions = {}): () => Sandbox {
 }
 
 /** Client config for any AWS SDK v3 client pointed at the sandbox. */
-export function aws(sandbox: Sandbox, accessKeyId = 'AKIASANDBOX') {
+export function aws(sandbox: Sandbox, accessKeyId = 'AKIA123456789012') {
   return {
     endpoint: sandbox.url,
     region: 'us-east-1',
@@ -94,7 +94,7 @@ export async function signedFetch(
   const url = new URL(sandbox.url);
   const signed = await new SignatureV4({
     credentials: {
-      accessKeyId: 'AKIASANDBOX',
+      accessKeyId: 'AKIA123456789012',
       secretAccessKey: SANDBOX_SECRET_ACCESS_KEY,
     },
     region: 'us-east-1',
@@ -119,12 +119,12 @@ export async function signedFetch(
 
 /**
  * An EKS bearer token for `cluster`, made as `aws eks get-token` makes one, signed with
- * `accessKeyId` (whose 12 digits select the account; the default account's otherwise).
+ * `accessKeyId` (an account's IAM user: `AKIA` and its 12 digits).
  */
 export async function eksToken(
   cluster: string,
   region = 'us-east-1',
-  accessKeyId = 'AKIASANDBOX',
+  accessKeyId = 'AKIA123456789012',
 ) {
   const host = `sts.${region}.amazonaws.com`;
   const signed = await new SignatureV4({

@@ -6,6 +6,7 @@ import type { SandboxResource } from '../state';
 import { commitOf, git, repoDir } from '../github/git';
 import { endpointId } from '../aws/eks';
 import { presignGet } from '../aws/sigv4';
+import { sessionTokenFor } from '../aws/credentials';
 import { KINDS } from '../kubernetes/discovery';
 import { clusterWriteDenied } from '../aws/eksAccessEntries';
 import { type Health, isWorse, podHealth, resourceHealth } from './health';
@@ -138,6 +139,7 @@ export function clusterConfig(ctx: SandboxContext, cluster: SandboxResource) {
     { 'x-k8s-aws-id': (cluster.data as { name: string }).name },
     {
       accessKeyId: `ASIA${account}`,
+      sessionToken: sessionTokenFor(`ASIA${account}`, ctx.secretAccessKey),
       secret: ctx.secretAccessKey,
       region,
       service: 'sts',

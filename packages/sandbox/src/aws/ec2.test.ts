@@ -4,14 +4,17 @@ import {
   CreateSubnetCommand,
   CreateTagsCommand,
   CreateVpcCommand,
+  DeleteRouteTableCommand,
   DeleteSecurityGroupCommand,
   DeleteSubnetCommand,
   DeleteVpcCommand,
   DescribeAvailabilityZonesCommand,
+  DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeVpcAttributeCommand,
   DescribeVpcsCommand,
+  DisassociateRouteTableCommand,
   EC2Client,
   ModifyVpcAttributeCommand,
   paginateDescribeVpcs,
@@ -161,6 +164,20 @@ describe('EC2', () => {
       }),
     );
     expect(none.Vpcs).toEqual([]);
+    // Filter values take EC2's wildcards (`*`, `?`), case-sensitive, and `\` escapes them.
+    const ids = async (...values: string[]) =>
+      (
+        await ec2().send(
+          new DescribeVpcsCommand({
+            Filters: [{ Name: 'tag:konductor:stack', Values: values }],
+          }),
+        )
+      ).Vpcs?.map(v => v.VpcId);
+    expect(await ids('sh*')).toEqual([Vpc?.VpcId]);
+    expect(await ids('s?op')).toEqual([Vpc?.VpcId]);
+    expect(await ids('S*')).toEqual([]);
+    expect(await ids('sh\\*')).toEqual([]);
+    expect(await ids('x*', '*op')).toEqual([Vpc?.VpcId]);
   });
 
   it('rejects a CIDR that does not parse, one outside /16 to /28, and an unknown VPC id, with EC2 error codes', async () => {
@@ -306,6 +323,152 @@ describe('EC2', () => {
         [Vpc!.VpcId, Subnet!.SubnetId, GroupId].includes(r.id),
       ),
     ).toEqual([]);
+  });
+
+  // As EC2 documents (and moto's test_vpcs agrees): every VPC comes with a main route table and a
+  // default security group, which its subnets use until given their own, which may not be deleted
+  // alone, and which go with the VPC.
+  it('makes a main route table and a default security group with each VPC, deleted only with it', async () => {
+    const { Vpc } = await ec2().send(
+      new CreateVpcCommand({ CidrBlock: '10.4.0.0/16' }),
+    );
+    const inVpc = [{ Name: 'vpc-id', Values: [Vpc!.VpcId!] }];
+    const { RouteTables } = await ec2().send(
+      new DescribeRouteTablesCommand({ Filters: inVpc }),
+    );
+    expect(RouteTables).toHaveLength(1);
+    const [main] = RouteTables!;
+    expect(main).toMatchObject({
+      VpcId: Vpc!.VpcId,
+      Routes: [{ DestinationCidrBlock: '10.4.0.0/16', GatewayId: 'local' }],
+      Associations: [{ Main: true, RouteTableId: main.RouteTableId }],
+    });
+    expect(main.Associations![0].SubnetId).toBeUndefined();
+    const mainOnly = await ec2().send(
+      new DescribeRouteTablesCommand({
+        Filters: [...inVpc, { Name: 'association.main', Values: ['true'] }],
+      }),
+    );
+    expect(mainOnly.RouteTables!.map(t => t.RouteTableId)).toEqual([
+      main.RouteTableId,
+    ]);
+    const { SecurityGroups } = await ec2().send(
+      new DescribeSecurityGroupsCommand({ Filters: inVpc }),
+    );
+    expect(SecurityGroups).toEqual([
+      expect.objectContaining({
+        GroupName: 'default',
+        Description: 'default VPC security group',
+        IpPermissions: [
+          expect.objectContaining({
+            IpProtocol: '-1',
+            UserIdGroupPairs: [
+              expect.objectContaining({
+                GroupId: SecurityGroups![0].GroupId,
+              }),
+            ],
+          }),
+        ],
+      }),
+    ]);
+
+    await expect(
+      ec2().send(
+        new DeleteRouteTableCommand({ RouteTableId: main.RouteTableId }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'DependencyViolation',
+      message: `The routeTable '${main.RouteTableId}' has dependencies and cannot be deleted.`,
+    });
+    await expect(
+      ec2().send(
+        new DisassociateRouteTableCommand({
+          AssociationId: main.Associations![0].RouteTableAssociationId,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    await expect(
+      ec2().send(
+        new DeleteSecurityGroupCommand({
+          GroupId: SecurityGroups![0].GroupId,
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'CannotDelete',
+      message: `the specified group: "${
+        SecurityGroups![0].GroupId
+      }" name: "default" cannot be deleted by a user`,
+    });
+    await expect(
+      ec2().send(
+        new CreateSecurityGroupCommand({
+          GroupName: 'default',
+          Description: 'mine',
+          VpcId: Vpc!.VpcId,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+
+    await ec2().send(new DeleteVpcCommand({ VpcId: Vpc!.VpcId }));
+    const left = await inspect(sandbox());
+    expect(
+      left.resources.filter(r =>
+        [main.RouteTableId, SecurityGroups![0].GroupId].includes(r.id),
+      ),
+    ).toEqual([]);
+  });
+
+  it("keeps EC2's tag limits: 50 per resource, key and value lengths, and aws: keys reserved", async () => {
+    const tags = (n: number, prefix = 'k') =>
+      Array.from({ length: n }, (_, i) => ({
+        Key: `${prefix}${i}`,
+        Value: 'v',
+      }));
+    await expect(
+      ec2().send(
+        new CreateVpcCommand({
+          CidrBlock: '10.5.0.0/16',
+          TagSpecifications: [{ ResourceType: 'vpc', Tags: tags(51) }],
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'TagLimitExceeded' });
+    const { Vpc } = await ec2().send(
+      new CreateVpcCommand({
+        CidrBlock: '10.5.0.0/16',
+        TagSpecifications: [{ ResourceType: 'vpc', Tags: tags(49) }],
+      }),
+    );
+    const tag = (Tags: { Key: string; Value: string }[]) =>
+      ec2().send(new CreateTagsCommand({ Resources: [Vpc!.VpcId!], Tags }));
+    // 49 and 2 more is 51; nothing of a refused request is kept.
+    await expect(tag(tags(2, 'more'))).rejects.toMatchObject({
+      name: 'TagLimitExceeded',
+    });
+    await expect(
+      tag([{ Key: 'aws:cloudformation', Value: 'x' }]),
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+    });
+    await expect(
+      tag([{ Key: 'k'.repeat(129), Value: 'x' }]),
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+    });
+    await expect(
+      tag([{ Key: 'long', Value: 'v'.repeat(257) }]),
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+    });
+    // Overwriting a key does not add one.
+    await tag([
+      { Key: 'k0', Value: 'changed' },
+      { Key: 'fiftieth', Value: 'x' },
+    ]);
+    const { Vpcs } = await ec2().send(
+      new DescribeVpcsCommand({ VpcIds: [Vpc!.VpcId!] }),
+    );
+    expect(Vpcs![0].Tags).toHaveLength(50);
+    expect(Vpcs![0].Tags).toContainEqual({ Key: 'k0', Value: 'changed' });
   });
 
   it('keeps accounts apart: an access key naming another account sees none of these VPCs', async () => {

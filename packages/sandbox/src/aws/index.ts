@@ -8,12 +8,14 @@ import { handleEc2, ec2Operation } from './ec2';
 import { eksOperation, handleEks } from './eks';
 import {
   asServiceError,
-  awsCaller,
+  AwsCaller,
   ec2Error,
   faultError,
   jsonError,
   queryError,
+  signedScope,
 } from './protocol';
+import { identityOf, INVALID_TOKEN } from './credentials';
 import { acmOperation, handleAcm } from './acm';
 import { elastiCacheOperation, handleElastiCache } from './elasticache';
 import { handleRds, rdsOperation } from './rds';
@@ -28,8 +30,9 @@ import { signatureRefusal } from './sigv4';
 
 /**
  * Each AWS service: how to name the operation of a request, how to answer it, how its errors
- * look, what throttling and quota errors it uses, and how it refuses a signature that does not
- * match and one whose date is too far from its clock.
+ * look, what throttling and quota errors it uses, how it refuses a signature that does not match
+ * and one whose date is too far from its clock, and credentials it does not know (an access key
+ * id, or a session token where the service names that apart).
  */
 const services = {
   sts: {
@@ -40,6 +43,8 @@ const services = {
     quota: [400, 'LimitExceeded'],
     signature: [403, 'SignatureDoesNotMatch'],
     expired: [403, 'SignatureDoesNotMatch'],
+
+    credentials: [403, 'InvalidClientTokenId', INVALID_TOKEN],
   },
   ec2: {
     op: ec2Operation,
@@ -50,6 +55,12 @@ const services = {
     internal: [500, 'InternalError'],
     signature: [403, 'SignatureDoesNotMatch'],
     expired: [400, 'RequestExpired'],
+
+    credentials: [
+      401,
+      'AuthFailure',
+      'AWS was not able to validate the provided access credentials',
+    ],
   },
   rds: {
     op: rdsOperation,
@@ -60,6 +71,8 @@ const services = {
     internal: [500, 'InternalFailure'],
     signature: [403, 'SignatureDoesNotMatch'],
     expired: [403, 'SignatureDoesNotMatch'],
+
+    credentials: [403, 'InvalidClientTokenId', INVALID_TOKEN],
   },
   elasticache: {
     op: elastiCacheOperation,
@@ -70,6 +83,8 @@ const services = {
     internal: [500, 'InternalFailure'],
     signature: [403, 'SignatureDoesNotMatch'],
     expired: [403, 'SignatureDoesNotMatch'],
+
+    credentials: [403, 'InvalidClientTokenId', INVALID_TOKEN],
   },
   secretsmanager: {
     op: secretsManagerOperation,
@@ -80,6 +95,8 @@ const services = {
     internal: [500, 'InternalServiceError'],
     signature: [400, 'InvalidSignatureException'],
     expired: [400, 'InvalidSignatureException'],
+
+    credentials: [403, 'UnrecognizedClientException', INVALID_TOKEN],
   },
   s3: {
     op: s3Operation,
@@ -90,6 +107,17 @@ const services = {
     internal: [500, 'InternalError'],
     signature: [403, 'SignatureDoesNotMatch'],
     expired: [403, 'RequestTimeTooSkewed'],
+
+    credentials: [
+      403,
+      'InvalidAccessKeyId',
+      'The AWS Access Key Id you provided does not exist in our records.',
+    ],
+    sessionToken: [
+      400,
+      'InvalidToken',
+      'The provided token is malformed or otherwise invalid.',
+    ],
   },
   route53: {
     op: route53Operation,
@@ -100,6 +128,8 @@ const services = {
     internal: [500, 'InternalFailure'],
     signature: [403, 'SignatureDoesNotMatch'],
     expired: [403, 'SignatureDoesNotMatch'],
+
+    credentials: [403, 'InvalidClientTokenId', INVALID_TOKEN],
   },
   acm: {
     op: acmOperation,
@@ -110,6 +140,8 @@ const services = {
     internal: [500, 'InternalFailure'],
     signature: [400, 'InvalidSignatureException'],
     expired: [400, 'InvalidSignatureException'],
+
+    credentials: [403, 'UnrecognizedClientException', INVALID_TOKEN],
   },
   eks: {
     op: eksOperation,
@@ -120,6 +152,8 @@ const services = {
     internal: [500, 'ServerException'],
     signature: [403, 'InvalidSignatureException'],
     expired: [403, 'InvalidSignatureException'],
+
+    credentials: [403, 'UnrecognizedClientException', INVALID_TOKEN],
   },
 } as const;
 
@@ -128,19 +162,33 @@ export async function handleAws(
   req: SandboxRequest,
   ctx: SandboxContext,
 ): Promise<SandboxResponse | undefined> {
-  const caller = awsCaller(req, ctx);
-  if (!caller) return undefined;
-  const service = services[caller.service as keyof typeof services];
+  const scope = signedScope(req);
+  if (!scope) return undefined;
+  const service = services[scope.service as keyof typeof services];
   if (!service) {
     return jsonError(
       asServiceError(
         new (class extends Error {})(
-          `The sandbox does not emulate AWS service '${caller.service}'`,
+          `The sandbox does not emulate AWS service '${scope.service}'`,
         ),
       ),
     );
   }
   try {
+    // AWS looks up the key before it can verify a signature made with its secret.
+    const identity = identityOf(
+      scope.accessKeyId,
+      scope.sessionToken,
+      ctx.secretAccessKey,
+    );
+    if ('unknown' in identity) {
+      const [status, code, message] =
+        identity.unknown === 'session-token' && 'sessionToken' in service
+          ? service.sessionToken
+          : service.credentials;
+      throw new ServiceError(status, code, message);
+    }
+    const caller: AwsCaller = { ...scope, account: identity.account };
     const refusal = signatureRefusal(
       { ...req, target: req.target ?? req.path },
       ctx.secretAccessKey,

@@ -1,39 +1,37 @@
 import { randomUUID } from 'node:crypto';
-import {
-  SandboxContext,
-  SandboxRequest,
-  SandboxResponse,
-  ServiceError,
-} from '../types';
+import { SandboxRequest, SandboxResponse, ServiceError } from '../types';
 
-/** The AWS service, region and account a request is signed for. */
-export interface AwsCaller {
+/** What a SigV4 signature says of its request: the access key, session token and scope. */
+export interface SignedScope {
   service: string;
   region: string;
-  account: string;
   accessKeyId: string;
+  /** `X-Amz-Security-Token`, sent with temporary credentials. */
+  sessionToken?: string;
+}
+
+/** The AWS service, region and account a request is signed for. */
+export interface AwsCaller extends SignedScope {
+  account: string;
 }
 
 /**
- * Reads the SigV4 credential scope (`AKID/date/region/service/aws4_request`); the signature is
- * verified apart (`signatureRefusal`). An access key id containing 12 digits selects that account,
- * so one sandbox can stand in for several AWS accounts.
+ * Reads the SigV4 credential scope (`AKID/date/region/service/aws4_request`) and the session
+ * token; the key is looked up (`identityOf`) and the signature verified (`signatureRefusal`)
+ * apart.
  */
-export function awsCaller(
-  req: SandboxRequest,
-  ctx: SandboxContext,
-): AwsCaller | undefined {
+export function signedScope(req: SandboxRequest): SignedScope | undefined {
   const auth = String(req.headers.authorization ?? '');
   const m = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(
     auth,
   );
   if (!m) return undefined;
-  const digits = /(\d{12})/.exec(m[1]);
+  const token = req.headers['x-amz-security-token'];
   return {
     accessKeyId: m[1],
     region: m[2],
     service: m[3],
-    account: digits ? digits[1] : ctx.accountId,
+    sessionToken: typeof token === 'string' ? token : undefined,
   };
 }
 

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { aws, useSandbox } from '../__testUtils__/sandbox';
+import { sessionTokenFor } from './credentials';
 import {
   SANDBOX_SECRET_ACCESS_KEY,
   signatureRefusal,
@@ -136,12 +137,15 @@ describe('Signature Version 4', () => {
 describe('signatures over the wire', () => {
   const sandbox = useSandbox();
   const as = (change: {
+    accessKeyId?: string;
+    sessionToken?: string;
     secretAccessKey?: string;
     systemClockOffset?: number;
   }) => ({
     ...aws(sandbox()),
     credentials: {
-      accessKeyId: 'AKIASANDBOX',
+      accessKeyId: change.accessKeyId ?? 'AKIA123456789012',
+      sessionToken: change.sessionToken,
       secretAccessKey: change.secretAccessKey ?? SANDBOX_SECRET_ACCESS_KEY,
     },
     systemClockOffset: change.systemClockOffset,
@@ -177,6 +181,47 @@ describe('signatures over the wire', () => {
       '403 InvalidSignatureException',
       '403 SignatureDoesNotMatch',
     ]);
+  });
+
+  it("refuses an access key id no identity has, with each service's own error", async () => {
+    // AWS's documentation example key: well formed, and no account's.
+    expect(
+      await Promise.all(calls(as({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE' }))),
+    ).toEqual([
+      '403 InvalidClientTokenId',
+      '401 AuthFailure',
+      '403 InvalidClientTokenId',
+      '403 UnrecognizedClientException',
+      '403 UnrecognizedClientException',
+      '403 InvalidAccessKeyId',
+    ]);
+  });
+
+  it('takes temporary credentials only with the session token issued with them', async () => {
+    const temporary = 'ASIA210987654321';
+    expect(await Promise.all(calls(as({ accessKeyId: temporary })))).toEqual([
+      '403 InvalidClientTokenId',
+      '401 AuthFailure',
+      '403 InvalidClientTokenId',
+      '403 UnrecognizedClientException',
+      '403 UnrecognizedClientException',
+      '400 InvalidToken',
+    ]);
+    // A long-term key sent with a session token is refused too.
+    expect(
+      await refusal(
+        new STSClient(as({ sessionToken: 'guessed' })).send(
+          new GetCallerIdentityCommand({}),
+        ),
+      ),
+    ).toBe('403 InvalidClientTokenId');
+    const issued = as({
+      accessKeyId: temporary,
+      sessionToken: sessionTokenFor(temporary, SANDBOX_SECRET_ACCESS_KEY),
+    });
+    expect(
+      await new STSClient(issued).send(new GetCallerIdentityCommand({})),
+    ).toMatchObject({ Account: '210987654321' });
   });
 
   it('refuses a clock 20 minutes off, and accepts the right secret on time', async () => {

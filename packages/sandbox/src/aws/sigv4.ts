@@ -149,6 +149,8 @@ export function presignGet(
   headers: Record<string, string>,
   signer: {
     accessKeyId: string;
+    /** Temporary credentials' session token, signed in the query as the SDKs sign it. */
+    sessionToken?: string;
     secret: string;
     region: string;
     service: string;
@@ -173,6 +175,7 @@ export function presignGet(
     'X-Amz-Credential': `${signer.accessKeyId}/${scope.join('/')}`,
     'X-Amz-Date': date,
     'X-Amz-Expires': String(expiresSeconds),
+    ...(signer.sessionToken && { 'X-Amz-Security-Token': signer.sessionToken }),
     'X-Amz-SignedHeaders': names.join(';'),
   }))
     signed.searchParams.set(k, v);

@@ -32,18 +32,23 @@ const CLI_TIMEOUT = 180_000;
     };
 
     it(
-      'Signatures: botocore signs every service as the sandbox verifies, and another secret is refused',
+      'Signatures: botocore signs every service as the sandbox verifies; another secret, an unknown key and a wrong session token are refused',
       async () => {
         // Each service's own refusal, as botocore reads it from each protocol's error shape.
-        const guessed = async (...args: string[]) => {
+        const refused = async (
+          env: Record<string, string>,
+          ...args: string[]
+        ) => {
           const { code, stderr } = await runClient(
             'aws',
             ['--endpoint-url', sandbox().url, ...args],
-            { ...awsCliEnv(), AWS_SECRET_ACCESS_KEY: 'guessed' },
+            { ...awsCliEnv(), ...env },
           );
           expect(code).not.toBe(0);
           return /An error occurred \(([^)]+)\)/.exec(stderr)?.[1] ?? stderr;
         };
+        const guessed = (...args: string[]) =>
+          refused({ AWS_SECRET_ACCESS_KEY: 'guessed' }, ...args);
         const calls = [
           ['sts', 'get-caller-identity'],
           ['ec2', 'describe-vpcs'],
@@ -62,6 +67,34 @@ const CLI_TIMEOUT = 180_000;
           'InvalidSignatureException',
           'SignatureDoesNotMatch',
         ]);
+        // A key id no identity has (AWS's documentation example), and temporary credentials
+        // without the session token issued with them.
+        const unknown: string[] = [];
+        for (const call of calls)
+          unknown.push(
+            await refused(
+              { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE' },
+              ...call,
+            ),
+          );
+        expect(unknown).toEqual([
+          'InvalidClientTokenId',
+          'AuthFailure',
+          'InvalidClientTokenId',
+          'UnrecognizedClientException',
+          'UnrecognizedClientException',
+          'InvalidAccessKeyId',
+        ]);
+        expect(
+          await refused(
+            {
+              AWS_ACCESS_KEY_ID: 'ASIA123456789012',
+              AWS_SESSION_TOKEN: 'guessed',
+            },
+            'sts',
+            'get-caller-identity',
+          ),
+        ).toBe('InvalidClientTokenId');
         const codes: number[] = [];
         for (const call of calls) codes.push((await aws(...call)).code);
         expect(codes).toEqual(calls.map(() => 0));
@@ -70,7 +103,7 @@ const CLI_TIMEOUT = 180_000;
     );
 
     it(
-      'EC2: VPC ranges, DNS attributes, waiters, filters and dependencies',
+      'EC2: VPC ranges, DNS attributes, default objects, waiters, filters and dependencies',
       async () => {
         const vpc = (
           await aws('ec2', 'create-vpc', '--cidr-block', '10.50.0.0/16')
@@ -119,6 +152,45 @@ const CLI_TIMEOUT = 180_000;
         expect(
           (await attribute('enableDnsHostnames')).EnableDnsHostnames.Value,
         ).toBe(true);
+
+        // Every VPC has a main route table and a default security group; they go only with it.
+        const main = (
+          await aws(
+            'ec2',
+            'describe-route-tables',
+            '--filters',
+            `Name=vpc-id,Values=${vpc}`,
+            'Name=association.main,Values=true',
+          )
+        ).json.RouteTables;
+        expect(main).toHaveLength(1);
+        expect(
+          await errorOf(
+            'ec2',
+            'delete-route-table',
+            '--route-table-id',
+            main[0].RouteTableId,
+          ),
+        ).toBe('DependencyViolation');
+        const groups = (
+          await aws(
+            'ec2',
+            'describe-security-groups',
+            '--filters',
+            `Name=vpc-id,Values=${vpc}`,
+          )
+        ).json.SecurityGroups;
+        expect(groups.map((g: { GroupName: string }) => g.GroupName)).toEqual([
+          'default',
+        ]);
+        expect(
+          await errorOf(
+            'ec2',
+            'delete-security-group',
+            '--group-id',
+            groups[0].GroupId,
+          ),
+        ).toBe('CannotDelete');
 
         // A subnet's block lies inside its VPC's.
         expect(

@@ -1,5 +1,6 @@
 import { eksToken } from '../__testUtils__/sandbox';
-import { SANDBOX_SECRET_ACCESS_KEY } from '../aws/sigv4';
+import { sessionTokenFor } from '../aws/credentials';
+import { presignGet, SANDBOX_SECRET_ACCESS_KEY } from '../aws/sigv4';
 import { eksTokenError } from './authn';
 
 const apps = {
@@ -40,18 +41,62 @@ describe('EKS bearer tokens', () => {
       /does not match the signature you provided/,
     );
     // Signed rightly by an identity EKS does not map to a user of this cluster.
-    const keys: string[] = [];
+    const accounts: string[] = [];
     expect(
       eksTokenError(token, {
         ...apps,
-        allowed: key => !keys.push(key),
+        allowed: account => !accounts.push(account),
       }),
     ).toBe('ARN is not mapped');
-    expect(keys).toEqual(['AKIASANDBOX']);
+    expect(accounts).toEqual(['123456789012']);
     // A parameter changed after signing breaks the signature too.
     const u = await url();
     u.searchParams.set('X-Amz-Expires', '900');
     expect(eksTokenError(bearer(u), apps)).toMatch(/does not match/);
+  });
+
+  it('refuses an access key STS does not know, and temporary credentials without their session token', async () => {
+    const unknown = `Bearer ${await eksToken(
+      'apps',
+      'us-east-1',
+      'AKIAIOSFODNN7EXAMPLE',
+    )}`;
+    expect(eksTokenError(unknown, apps)).toBe(
+      'STS refused the pre-signed URL: The security token included in the request is invalid.',
+    );
+    const temporary = (sessionToken?: string) =>
+      `Bearer k8s-aws-v1.${Buffer.from(
+        presignGet(
+          new URL(
+            'https://sts.us-east-1.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15',
+          ),
+          { 'x-k8s-aws-id': 'apps' },
+          {
+            accessKeyId: 'ASIA210987654321',
+            sessionToken,
+            secret: SANDBOX_SECRET_ACCESS_KEY,
+            region: 'us-east-1',
+            service: 'sts',
+          },
+          60,
+        ).toString(),
+      ).toString('base64url')}`;
+    expect(eksTokenError(temporary(), apps)).toMatch(
+      /security token .* invalid/,
+    );
+    expect(eksTokenError(temporary('guessed'), apps)).toMatch(
+      /security token .* invalid/,
+    );
+    const accounts: string[] = [];
+    expect(
+      eksTokenError(
+        temporary(
+          sessionTokenFor('ASIA210987654321', SANDBOX_SECRET_ACCESS_KEY),
+        ),
+        { ...apps, allowed: account => !!accounts.push(account) },
+      ),
+    ).toBeUndefined();
+    expect(accounts).toEqual(['210987654321']);
   });
 
   it('refuses what is not one', async () => {

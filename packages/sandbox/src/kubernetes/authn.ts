@@ -1,3 +1,4 @@
+import { identityOf, INVALID_TOKEN } from '../aws/credentials';
 import { signatureRefusal } from '../aws/sigv4';
 
 const PREFIX = 'k8s-aws-v1.';
@@ -21,16 +22,16 @@ const STS_HOST = /^sts(\.[a-z]{2}(-gov)?-[a-z]+-\d)?\.amazonaws\.com(\.cn)?$/;
  * bearer `k8s-aws-v1.` token whose base64url body is a presigned STS GetCallerIdentity URL that
  * signs the `x-k8s-aws-id` header and is at most 15 minutes old, checked as aws-iam-authenticator
  * does; then its signature, as STS checks it, with `x-k8s-aws-id` set to the cluster's name, so a
- * token signed for another cluster or with another secret is refused; last, whether the
- * identity that signed it (its access key id) is `allowed` on the cluster, as EKS maps it to a
- * Kubernetes user or refuses it.
+ * token signed for another cluster or with another secret is refused, and so is an access key or
+ * session token STS does not know; last, whether the account whose identity signed it is
+ * `allowed` on the cluster, as EKS maps it to a Kubernetes user or refuses it.
  */
 export function eksTokenError(
   authorization: string,
   verify: {
     cluster: string;
     secret: string;
-    allowed: (accessKeyId: string) => boolean;
+    allowed: (account: string) => boolean;
   },
   now = Date.now(),
 ): string | undefined {
@@ -89,6 +90,13 @@ export function eksTokenError(
     return `X-Amz-Date parameter is expired (15 minute expiration) ${new Date(
       signedAt,
     ).toISOString()}`;
+  const identity = identityOf(
+    (params.get('x-amz-credential') ?? '').split('/')[0],
+    params.get('x-amz-security-token'),
+    verify.secret,
+  );
+  if ('unknown' in identity)
+    return `STS refused the pre-signed URL: ${INVALID_TOKEN}`;
   const refusal = signatureRefusal(
     {
       method: 'GET',
@@ -101,6 +109,5 @@ export function eksTokenError(
     Math.min(now, signedAt),
   );
   if (refusal) return `STS refused the pre-signed URL: ${refusal.message}`;
-  const accessKeyId = (params.get('x-amz-credential') ?? '').split('/')[0];
-  return verify.allowed(accessKeyId) ? undefined : 'ARN is not mapped';
+  return verify.allowed(identity.account) ? undefined : 'ARN is not mapped';
 }

@@ -294,16 +294,15 @@ function rotate(ctx: SandboxContext, cluster: SandboxResource) {
 }
 
 /**
- * Whether EKS maps the identity behind an access key to a Kubernetes user of `cluster`: the
- * account's IAM identity created the cluster (EKS makes its creator an admin), or holds an
- * access entry there. Another account's identity without one is refused.
+ * Whether EKS maps an account's identity to a Kubernetes user of `cluster`: the account's IAM
+ * identity created the cluster (EKS makes its creator an admin), or holds an access entry there.
+ * Another account's identity without one is refused.
  */
 function tokenAllowed(
   ctx: SandboxContext,
   cluster: SandboxResource,
-  accessKeyId: string,
+  account: string,
 ) {
-  const account = /(\d{12})/.exec(accessKeyId)?.[1] ?? ctx.accountId;
   return (
     account === cluster.account ||
     !!ctx.state.get(
@@ -346,7 +345,7 @@ export async function handleKubernetes(
     eksTokenError(String(req.headers.authorization ?? ''), {
       cluster: (cluster.data as { name: string }).name,
       secret: ctx.secretAccessKey,
-      allowed: accessKeyId => tokenAllowed(ctx, cluster, accessKeyId),
+      allowed: account => tokenAllowed(ctx, cluster, account),
     })
   )
     return status(401, 'Unauthorized', 'Unauthorized');

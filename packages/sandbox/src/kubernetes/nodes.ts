@@ -5,7 +5,7 @@ import { phaseOf, SandboxState } from '../state';
  * Whether the nodes of a cluster (`account/region/name`) reach the internet, where the registries
  * are: every subnet of its node groups routes `0.0.0.0/0` to an available NAT gateway. Nodes get
  * no public IP (the sandbox's subnets do not map one on launch), so a route to an internet
- * gateway does not do; a subnet without a route table of its own has only the VPC's local route.
+ * gateway does not do; a subnet without a route table of its own uses its VPC's main one.
  * A cluster without node groups has nowhere to run pods, which the sandbox does not model: its
  * pods are taken to pull.
  */
@@ -19,9 +19,12 @@ export function nodesReachInternet(
     .flatMap(n => n.data.subnets);
   const tables = state.list<RouteTable>('ec2', 'route-table');
   return subnets.every(subnetId => {
-    const table = tables.find(t =>
-      t.data.associations.some(a => a.subnetId === subnetId),
-    );
+    const vpcId = state.get<{ vpcId: string }>('ec2', 'subnet', subnetId)?.data
+      .vpcId;
+    const table =
+      tables.find(t =>
+        t.data.associations.some(a => a.subnetId === subnetId),
+      ) ?? tables.find(t => t.data.vpcId === vpcId && t.data.mainAssociationId);
     const route = table?.data.routes.find(
       r => r.destination === '0.0.0.0/0' && r.natGatewayId,
     );

@@ -153,9 +153,27 @@ export function matchesFilters(
         'InvalidParameterValue',
         `The filter '${name}' is invalid`,
       );
-    if (!actual.some(a => values.includes(a))) return false;
+    const patterns = values.map(filterPattern);
+    if (!actual.some(a => patterns.some(p => p.test(a)))) return false;
   }
   return true;
+}
+
+/**
+ * A filter value as EC2 matches it: case-sensitive, `*` for any characters and `?` for one, a
+ * backslash making the next character literal (`\*amazon\?\\` is the string `*amazon?\`).
+ */
+function filterPattern(value: string): RegExp {
+  const literal = (c: string) => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  let source = '';
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (c === '\\' && i + 1 < value.length) source += literal(value[++i]);
+    else if (c === '*') source += '.*';
+    else if (c === '?') source += '.';
+    else source += literal(c);
+  }
+  return new RegExp(`^${source}$`, 's');
 }
 
 /**
@@ -242,6 +260,44 @@ export function tagSpecs(params: Params, resourceType: string) {
       if (m) tags[v] = spec.get(`Tag.${m[1]}.Value`) ?? '';
     }
   }
+  return withTags({}, tags);
+}
+
+/**
+ * A resource's tags with `added`, within EC2's limits: at most 50 per resource, keys of 1 to 128
+ * characters not starting with `aws:` (AWS's own), values of at most 256.
+ */
+export function withTags(
+  existing: Record<string, string>,
+  added: Record<string, string>,
+) {
+  for (const [key, value] of Object.entries(added)) {
+    if (!key.length || key.length > 128)
+      throw new ServiceError(
+        400,
+        'InvalidParameterValue',
+        `Tag key must be between 1 and 128 characters: '${key.slice(0, 128)}'`,
+      );
+    if (key.toLowerCase().startsWith('aws:'))
+      throw new ServiceError(
+        400,
+        'InvalidParameterValue',
+        "Tag keys starting with 'aws:' are reserved for internal use",
+      );
+    if (value.length > 256)
+      throw new ServiceError(
+        400,
+        'InvalidParameterValue',
+        `Tag value exceeds the maximum length of 256 characters (key '${key}')`,
+      );
+  }
+  const tags = { ...existing, ...added };
+  if (Object.keys(tags).length > 50)
+    throw new ServiceError(
+      400,
+      'TagLimitExceeded',
+      'The maximum number of Tags for a resource has been reached.',
+    );
   return tags;
 }
 

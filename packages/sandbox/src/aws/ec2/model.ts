@@ -52,8 +52,16 @@ export interface RouteTable {
   vpcId: string;
   routes: { destination: string; natGatewayId?: string; gatewayId?: string }[];
   associations: { associationId: string; subnetId: string }[];
+  /**
+   * The VPC's main association, on the route table CreateVpc makes: subnets without a table of
+   * their own use it, and it goes only with its VPC.
+   */
+  mainAssociationId?: string;
   tags: Record<string, string>;
 }
+/** The name of the security group every VPC is created with; it goes only with its VPC. */
+export const DEFAULT_GROUP = 'default';
+
 export interface SecurityGroup {
   groupId: string;
   groupName: string;
@@ -254,9 +262,19 @@ export function renderRouteTable(t: RouteTable, account: string) {
         ),
       ),
     ) +
-    el(
-      'associationSet',
-      t.associations.map(a =>
+    el('associationSet', [
+      ...(t.mainAssociationId
+        ? [
+            el(
+              'item',
+              el('routeTableAssociationId', t.mainAssociationId) +
+                el('routeTableId', t.routeTableId) +
+                el('main', true) +
+                el('associationState', el('state', 'associated')),
+            ),
+          ]
+        : []),
+      ...t.associations.map(a =>
         el(
           'item',
           el('routeTableAssociationId', a.associationId) +
@@ -266,7 +284,7 @@ export function renderRouteTable(t: RouteTable, account: string) {
             el('associationState', el('state', 'associated')),
         ),
       ),
-    ) +
+    ]) +
     tagSet(t.tags)
   );
 }

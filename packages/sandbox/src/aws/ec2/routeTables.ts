@@ -111,6 +111,12 @@ export const routeTablesOperations: Ec2Handlers = {
   },
   DisassociateRouteTable: ({ params, action, routeTables, ctx }) => {
     const id = required(params, 'AssociationId');
+    if (routeTables().some(x => x.data.mainAssociationId === id))
+      throw new ServiceError(
+        400,
+        'InvalidParameterValue',
+        `cannot disassociate the main route table association ${id}`,
+      );
     const t = routeTables().find(x =>
       x.data.associations.some(a => a.associationId === id),
     );
@@ -133,7 +139,8 @@ export const routeTablesOperations: Ec2Handlers = {
       'InvalidRouteTableID.NotFound',
       'routeTable ID',
     );
-    if (t.data.associations.length)
+    // The main route table's association is one of its dependencies: it goes with its VPC.
+    if (t.data.associations.length || t.data.mainAssociationId)
       throw new ServiceError(
         400,
         'DependencyViolation',
@@ -157,6 +164,14 @@ export const routeTablesOperations: Ec2Handlers = {
         'route-table-id': r.id,
         'vpc-id': r.data.vpcId,
         'association.subnet-id': r.data.associations.map(a => a.subnetId),
+        'association.route-table-association-id': [
+          ...(r.data.mainAssociationId ? [r.data.mainAssociationId] : []),
+          ...r.data.associations.map(a => a.associationId),
+        ],
+        'association.main': [
+          ...(r.data.mainAssociationId ? ['true'] : []),
+          ...(r.data.associations.length ? ['false'] : []),
+        ],
       }),
     );
     const page = describePage(params, found, { min: 5, max: 100 });

@@ -1,6 +1,6 @@
 import { ServiceError, hexId } from '../../types';
 import { el, listMembers, required } from '../protocol';
-import { SecurityGroup, tagSet, renderGroup } from './model';
+import { DEFAULT_GROUP, SecurityGroup, tagSet, renderGroup } from './model';
 import {
   Ec2Handlers,
   response,
@@ -16,6 +16,12 @@ export const securityGroupsOperations: Ec2Handlers = {
     const name = required(params, 'GroupName');
     const description = required(params, 'GroupDescription');
     const vpc = findVpc(required(params, 'VpcId'));
+    if (name === DEFAULT_GROUP)
+      throw new ServiceError(
+        400,
+        'InvalidParameterValue',
+        `Cannot use reserved security group name: ${DEFAULT_GROUP}`,
+      );
     if (
       groups().some(g => g.data.vpcId === vpc.id && g.data.groupName === name)
     ) {
@@ -112,7 +118,13 @@ export const securityGroupsOperations: Ec2Handlers = {
   },
   DeleteSecurityGroup: ({ params, action, groups, findIn, ctx }) => {
     const id = required(params, 'GroupId');
-    findIn(groups(), id, 'InvalidGroup.NotFound', 'security group');
+    const g = findIn(groups(), id, 'InvalidGroup.NotFound', 'security group');
+    if (g.data.groupName === DEFAULT_GROUP)
+      throw new ServiceError(
+        400,
+        'CannotDelete',
+        `the specified group: "${id}" name: "${DEFAULT_GROUP}" cannot be deleted by a user`,
+      );
     if (dependentsOfNetworkResource(ctx, id).length) {
       throw new ServiceError(
         400,

@@ -1,13 +1,22 @@
 import { ServiceError, hexId } from '../../types';
-import { phaseOf } from '../../state';
+import { phaseOf, SandboxResource } from '../../state';
 import { el, listValues, required, tagsOf, zonesOf } from '../protocol';
-import { Vpc, parseCidr, renderVpc, vpcDns } from './model';
+import {
+  DEFAULT_GROUP,
+  RouteTable,
+  SecurityGroup,
+  Vpc,
+  parseCidr,
+  renderVpc,
+  vpcDns,
+} from './model';
 import {
   Ec2Handlers,
   response,
   describePage,
   describeSelection,
   tagSpecs,
+  withTags,
 } from './call';
 
 /** EC2 VPCs, availability zones, and tags on any EC2 resource. */
@@ -31,7 +40,7 @@ export const vpcsOperations: Ec2Handlers = {
       ),
     );
   },
-  CreateVpc: ({ params, action, scope, vpcs, ctx, caller }) => {
+  CreateVpc: ({ params, action, scope, vpcs, save, ctx, caller }) => {
     const cidr = required(params, 'CidrBlock');
     const parsed = parseCidr(cidr);
     if (!parsed) {
@@ -64,6 +73,25 @@ export const vpcsOperations: Ec2Handlers = {
       createdAt: now,
       readyAt: now + ctx.durations.vpc,
       data: { vpcId, cidrBlock: cidr, tags: tagSpecs(params, 'vpc') },
+    });
+    // What EC2 makes with every VPC: its main route table and its default security group.
+    const routeTableId = `rtb-${hexId(17)}`;
+    save<RouteTable>('route-table', routeTableId, {
+      routeTableId,
+      vpcId,
+      routes: [{ destination: cidr, gatewayId: 'local' }],
+      associations: [],
+      mainAssociationId: `rtbassoc-${hexId(17)}`,
+      tags: {},
+    });
+    const groupId = `sg-${hexId(17)}`;
+    save<SecurityGroup>('security-group', groupId, {
+      groupId,
+      groupName: DEFAULT_GROUP,
+      description: 'default VPC security group',
+      vpcId,
+      tags: {},
+      ingress: [{ protocol: '-1', cidrs: [], groups: [groupId] }],
     });
     return response(action, el('vpc', renderVpc(r, caller.account)));
   },
@@ -171,12 +199,19 @@ export const vpcsOperations: Ec2Handlers = {
     ctx,
   }) => {
     const vpc = findVpc(required(params, 'VpcId'));
+    const own = <T extends { vpcId?: string }>(r: SandboxResource<T>) =>
+      r.data.vpcId === vpc.id;
+    // The main route table and the default security group go with the VPC; nothing else does.
+    const defaults = [
+      ...routeTables().filter(t => own(t) && t.data.mainAssociationId),
+      ...groups().filter(g => own(g) && g.data.groupName === DEFAULT_GROUP),
+    ];
     if (
-      subnets().some(s => s.data.vpcId === vpc.id) ||
-      groups().some(g => g.data.vpcId === vpc.id) ||
-      igws().some(g => g.data.vpcId === vpc.id) ||
-      routeTables().some(t => t.data.vpcId === vpc.id) ||
-      nats().some(n => n.data.vpcId === vpc.id)
+      subnets().some(own) ||
+      groups().some(g => own(g) && !defaults.includes(g)) ||
+      igws().some(own) ||
+      routeTables().some(t => own(t) && !defaults.includes(t)) ||
+      nats().some(own)
     ) {
       throw new ServiceError(
         400,
@@ -184,6 +219,7 @@ export const vpcsOperations: Ec2Handlers = {
         `The vpc '${vpc.id}' has dependencies and cannot be deleted.`,
       );
     }
+    for (const r of defaults) ctx.state.remove('ec2', r.type, r.id);
     ctx.state.remove('ec2', 'vpc', vpc.id);
     return response(action, el('return', true));
   },
@@ -196,7 +232,8 @@ export const vpcsOperations: Ec2Handlers = {
         'MissingParameter',
         'The request must contain the parameter resourceIdSet',
       );
-    for (const id of ids) {
+    // Every resource is checked before any is tagged.
+    const tagged = ids.map(id => {
       const prefixes: Record<string, string> = {
         igw: 'internet-gateway',
         eipalloc: 'elastic-ip',
@@ -212,7 +249,10 @@ export const vpcsOperations: Ec2Handlers = {
         ctx.state.get<{ tags: Record<string, string> }>('ec2', type, id);
       if (!r || !inScope(r))
         throw new ServiceError(400, 'InvalidID', `The ID '${id}' is not valid`);
-      Object.assign(r.data.tags, tags);
+      return { r, tags: withTags(r.data.tags, tags) };
+    });
+    for (const { r, tags: all } of tagged) {
+      r.data.tags = all;
       ctx.state.put(r);
     }
     return response(action, el('return', true));
