@@ -25,3 +25,4 @@ export { STARTER_IMAGE } from './kubernetes/images';
 export { PLATFORM_HUB } from './platformHub';
 export { knownFields } from './kubernetes/schema';
 export { SANDBOX_SECRET_ACCESS_KEY } from './aws/sigv4';
+export { githubTokenOf } from './github/signIn';

@@ -313,3 +313,71 @@ export async function handleGitHttp(
     if (!res.headersSent) res.writeHead(500).end('git is not available\n');
   });
 }
+
+/**
+ * Points a new branch at `sha` (a commit of the repository); false when the branch exists or the
+ * commit does not.
+ */
+export async function createBranch(dir: string, branch: string, sha: string) {
+  if (!(await commitOf(dir, sha))) return false;
+  // `update-ref` with an all-zero old value creates the ref only where there is none.
+  return git(dir, ['update-ref', `refs/heads/${branch}`, sha, '0'.repeat(40)])
+    .then(() => true)
+    .catch(() => false);
+}
+
+/** Deletes a branch; false when it does not exist. */
+export async function deleteBranch(dir: string, branch: string) {
+  const head = await branchHead(dir, branch);
+  if (!head) return false;
+  await git(dir, ['update-ref', '-d', `refs/heads/${branch}`, head]);
+  return true;
+}
+
+/**
+ * Merges branch `head` into `base` as GitHub's merge button does: a merge commit with both as
+ * parents, or a squash (one commit of the merged tree on `base`). Returns the new commit of
+ * `base`, or undefined when the two conflict (git's own three-way merge decides).
+ */
+export async function mergeBranches(
+  dir: string,
+  base: string,
+  head: string,
+  how: {
+    method: 'merge' | 'squash';
+    message: string;
+    author: { name: string; email: string };
+  },
+): Promise<string | undefined> {
+  const [baseSha, headSha] = [
+    await branchHead(dir, base),
+    await branchHead(dir, head),
+  ];
+  if (!baseSha || !headSha) return undefined;
+  const tree = await git(dir, [
+    'merge-tree',
+    '--write-tree',
+    baseSha,
+    headSha,
+  ]).catch(() => undefined);
+  if (!tree) return undefined;
+  const env = {
+    GIT_AUTHOR_NAME: how.author.name,
+    GIT_AUTHOR_EMAIL: how.author.email,
+    GIT_COMMITTER_NAME: 'GitHub',
+    GIT_COMMITTER_EMAIL: 'noreply@github.com',
+  };
+  const parents =
+    how.method === 'merge' ? ['-p', baseSha, '-p', headSha] : ['-p', baseSha];
+  const commit = await git(
+    dir,
+    ['commit-tree', tree.split('\n')[0], ...parents, '-m', how.message],
+    { env },
+  );
+  await git(dir, ['update-ref', `refs/heads/${base}`, commit, baseSha]).catch(
+    () => {
+      throw new BranchMoved(`${base} moved while merging`);
+    },
+  );
+  return commit;
+}

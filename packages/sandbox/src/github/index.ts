@@ -14,12 +14,14 @@ import {
   repoDir,
 } from './git';
 import { SANDBOX_USER, SandboxTeam } from './identity';
+import { handlePulls, type PullRequest } from './pulls';
+import { err, notFound } from './responses';
 import { protectedBranchRefusal, writePushRules } from './pushRules';
 
 export { handleGitHttp } from './git';
 
 type Status = { status: 'enabled' | 'disabled' };
-interface Repo {
+export interface Repo {
   id: number;
   owner: string;
   ownerType: 'User' | 'Organization';
@@ -35,20 +37,10 @@ interface Repo {
   protection: Record<string, any>;
   teams: Record<string, string>;
   collaborators: Record<string, string>;
+  /** Pull requests, by number (numbers shared with issues on GitHub; none here). */
+  pulls?: PullRequest[];
 }
 
-const err = (
-  status: number,
-  message: string,
-  extra: Record<string, unknown> = {},
-) =>
-  json(status, {
-    message,
-    documentation_url: 'https://docs.github.com/rest',
-    status: String(status),
-    ...extra,
-  });
-const notFound = () => err(404, 'Not Found');
 const NAME = /^[A-Za-z0-9._-]{1,100}$/;
 /** Repository settings a create or an update sets and the repository answers with as they are. */
 const SETTINGS = [
@@ -243,6 +235,12 @@ export async function handleGithub(
         'commits',
         'status',
         'tarball',
+        'pulls',
+        'reviews',
+        'merge',
+        'git',
+        'refs',
+        'heads',
       ].includes(p) || i === 0
         ? p
         : ':',
@@ -698,6 +696,19 @@ export async function handleGithub(
       if (e instanceof BranchMoved) return err(409, e.message);
       throw e;
     });
+
+  const pullRequests = await handlePulls({
+    req,
+    ctx,
+    repo,
+    dir,
+    rest,
+    body,
+    login: ctx.github.loginOf(auth)!,
+    save,
+    renderRepo: () => render(repo, ctx),
+  });
+  if (pullRequests) return pullRequests;
 
   if (rest[0] === 'collaborators' && rest[1]) {
     const user = rest[1];

@@ -47,7 +47,8 @@ export function installPushRules(dir: string) {
 }
 
 /** A protection setting as REST stores it: a boolean, or `{ enabled }`. */
-const on = (v: unknown) =>
+/** Whether a protection setting is on: REST takes a boolean and answers `{ enabled }`. */
+export const on = (v: unknown) =>
   (typeof v === 'object' && v !== null ? (v as any).enabled : v) ? 1 : 0;
 
 /**
