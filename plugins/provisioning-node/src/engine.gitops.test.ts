@@ -16,6 +16,7 @@ import {
 import { parseAllDocuments } from 'yaml';
 import {
   DEFAULT_ARGOCD_TOKEN,
+  githubTokenOf,
   PLATFORM_HUB,
   Sandbox,
   STARTER_IMAGE,
@@ -32,6 +33,7 @@ import {
   credentials,
   durations,
   engineHelpers,
+  eventually,
   kubeClient,
   sandboxProvider,
   stack,
@@ -259,6 +261,115 @@ describe('apps delivered through git and Argo CD, to clusters whose endpoint is 
     });
     expect(await argo.application('web-dev')).toBeUndefined();
     await expect(deployed('web-dev')).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('proposes a change through a pull request where the branch requires reviews, and delivers it once someone else merged it', async () => {
+    const spec = stack('web', {
+      resources: {
+        network: { cidr: '10.0.0.0/16', natGateways: 1 },
+        cluster: { publicEndpoint: false },
+        app: { image: STARTER_IMAGE },
+      },
+    });
+    await run(spec, []);
+    const repo = { owner: 'acme', repo: 'deployments' };
+    await gh().rest.teams.addOrUpdateRepoPermissionsInOrg({
+      org: 'acme',
+      team_slug: 'platform-admins',
+      ...repo,
+      permission: 'push',
+    });
+    await gh().rest.repos.updateBranchProtection({
+      ...repo,
+      branch: 'main',
+      required_status_checks: null,
+      enforce_admins: true,
+      required_pull_request_reviews: { required_approving_review_count: 1 },
+      restrictions: null,
+    });
+    const main = async () =>
+      (await gh().rest.repos.getBranch({ ...repo, branch: 'main' })).data.commit
+        .sha;
+    const before = await main();
+    const replicas = (await deployed('web-dev'))[0].spec.replicas;
+
+    const events: ProvisioningEvent[] = [];
+    const scaled = stack('web', {
+      resources: {
+        ...spec.resources,
+        app: { image: STARTER_IMAGE, replicas: replicas + 1 },
+      },
+    });
+    const running = run(scaled, events, { runId: 'task-2_web-dev' });
+    // The run says where its change waits, and git's branch is unchanged meanwhile.
+    const waiting = await eventually(async () =>
+      events.find(e =>
+        /waits for review and merge into main/.test(e.detail ?? ''),
+      ),
+    );
+    const url = /(http\S+\/pull\/(\d+))/.exec(waiting.detail!)!;
+    expect(await main()).toBe(before);
+    expect((await deployed('web-dev'))[0].spec.replicas).toBe(replicas);
+
+    const carol = new Octokit({
+      baseUrl: sandbox.githubUrl,
+      auth: await githubTokenOf(sandbox.url, 'carol'),
+    });
+    const pullNumber = Number(url[2]);
+    const pr = (
+      await carol.rest.pulls.get({ ...repo, pull_number: pullNumber })
+    ).data;
+    expect(pr).toMatchObject({
+      state: 'open',
+      head: { ref: 'konductor/web-dev/task-2_web-dev' },
+      base: { ref: 'main' },
+      html_url: url[1],
+    });
+    await carol.rest.pulls.createReview({
+      ...repo,
+      pull_number: pullNumber,
+      event: 'APPROVE',
+    });
+    await carol.rest.pulls.merge({ ...repo, pull_number: pullNumber });
+
+    const outputs = await running;
+    expect(outputs.app!.revision).toBe(await main());
+    expect((await deployed('web-dev'))[0].spec.replicas).toBe(replicas + 1);
+    expect((await argo.application('web-dev'))!.status).toMatchObject({
+      sync: { status: 'Synced', revision: outputs.app!.revision },
+      health: { status: 'Healthy' },
+    });
+
+    // A pull request closed without merging fails its run, and git's branch stays as it was.
+    const declinedEvents: ProvisioningEvent[] = [];
+    const declined = run(
+      stack('web', {
+        resources: {
+          ...spec.resources,
+          app: { image: STARTER_IMAGE, replicas: replicas + 2 },
+        },
+      }),
+      declinedEvents,
+      { runId: 'task-3_web-dev' },
+    ).catch(e => e);
+    const proposal = await eventually(async () =>
+      declinedEvents.find(e => /\/pull\/\d+$/.test(e.detail ?? '')),
+    );
+    const merged = await main();
+    await carol.rest.pulls.update({
+      ...repo,
+      pull_number: Number(/\/pull\/(\d+)$/.exec(proposal.detail!)![1]),
+      state: 'closed',
+    });
+    expect((await declined).message).toMatch(
+      /was closed without being merged: main is unchanged and the app was not delivered/,
+    );
+    expect(await main()).toBe(merged);
+    // The app the run did not create is left running as it was.
+    expect((await argo.application('web-dev'))!.status).toMatchObject({
+      sync: { status: 'Synced', revision: merged },
+      health: { status: 'Healthy' },
+    });
   });
 
   it("leaves another owner's application, and its file, alone", async () => {

@@ -1,4 +1,4 @@
-import { InputError } from '@backstage/errors';
+import { InputError, NotAllowedError } from '@backstage/errors';
 import {
   AssociateAccessPolicyCommand,
   type Cluster,
@@ -63,6 +63,9 @@ const ARGOCD_ACCESS_POLICY =
 
 /** Where a stack's app lives in the GitOps repository. */
 const pathOf = (ctx: ResourceContext) => `stacks/${ctx.stackId}`;
+/** The branch a run's change waits on where the GitOps branch requires reviews. */
+const changeBranch = (ctx: ResourceContext) =>
+  `konductor/${ctx.stackId}/${ctx.runId}`;
 
 /**
  * The stack's app delivered through git: its chart rendered and committed to the platform's
@@ -123,7 +126,8 @@ export class GitOpsAppHandler implements ResourceHandler<typeof app> {
         `Argo CD application ${ctx.stackId}`,
         ownershipOf(existing.metadata.annotations),
       );
-    const revision = await this.options.repository.write(
+    const revision = await this.deliver(
+      ctx,
       `${pathOf(ctx)}/app.yaml`,
       [
         `# Rendered by Konductor for stack ${ctx.stackId}; changes come through the portal.\n`,
@@ -167,6 +171,45 @@ export class GitOpsAppHandler implements ResourceHandler<typeof app> {
     });
     await this.follow(ctx, argo, revision);
     return { ...outputs, revision };
+  }
+
+  /**
+   * Writes the app's file and answers the commit Argo CD is to sync: the branch's new head, or,
+   * where the branch requires reviews, the commit that merging the pull request the write opened
+   * made. The run waits for that merge within the stack's timeout, saying where the pull request
+   * is; one closed without merging fails the run, the branch unchanged.
+   */
+  private async deliver(
+    ctx: ResourceContext,
+    path: string,
+    content: string,
+    message: string,
+  ): Promise<string> {
+    const { repository } = this.options;
+    const written = await repository.write(
+      path,
+      content,
+      message,
+      changeBranch(ctx),
+    );
+    if ('revision' in written) return written.revision;
+    const { number, url } = written.pullRequest;
+    return waitForResource<string>(
+      ctx,
+      this.options.pollIntervalMs,
+      `pull request #${number}`,
+      async () => {
+        const pr = await repository.pullRequest(number);
+        if ('merged' in pr) return { done: pr.merged };
+        if ('closed' in pr)
+          throw new NotAllowedError(
+            `Pull request #${number} (${url}) was closed without being merged: ${repository.branch} is unchanged and the app was not delivered. Run again to propose the change again`,
+          );
+        return {
+          state: `waits for review and merge into ${repository.branch}: ${url}`,
+        };
+      },
+    );
   }
 
   /**
@@ -319,7 +362,8 @@ export class GitOpsAppHandler implements ResourceHandler<typeof app> {
           7,
         )} holds no ${path} to return to`,
       );
-    const head = await this.options.repository.write(
+    const head = await this.deliver(
+      ctx,
       path,
       content,
       `${ctx.stackId}: roll back to ${target.revision.slice(0, 7)} (run ${
@@ -346,11 +390,21 @@ export class GitOpsAppHandler implements ResourceHandler<typeof app> {
         return { kept: [`Argo CD application ${ctx.stackId}: ${reason}`] };
       await argo.deleteApplication(ctx.stackId);
     }
-    await this.options.repository.write(
+    // The Application is gone: the file's removal need not wait for its review.
+    const removed = await this.options.repository.write(
       `${pathOf(ctx)}/app.yaml`,
       undefined,
       `${ctx.stackId}: removed (run ${ctx.runId})`,
+      changeBranch(ctx),
     );
+    if ('pullRequest' in removed)
+      ctx.progress(
+        `${pathOf(
+          ctx,
+        )}/app.yaml: its removal waits for review in pull request #${
+          removed.pullRequest.number
+        } (${removed.pullRequest.url})`,
+      );
     return removePodSecrets(ctx, await this.options.eks(ctx), ctx.spec.name);
   }
 }

@@ -1,6 +1,21 @@
 import type { Octokit } from '@octokit/rest';
 
 /**
+ * Where a write to the GitOps repository went: onto its branch (`revision`, the branch's commit
+ * afterwards), or, where the branch's protection requires reviews, into a pull request to it that
+ * waits for someone to review and merge it.
+ */
+export type GitOpsWrite =
+  | { revision: string }
+  | { pullRequest: { number: number; url: string } };
+
+/** What became of a pull request: merged (the commit its merge made), closed unmerged, or open. */
+export type PullRequestState =
+  | { merged: string }
+  | { closed: true }
+  | { open: true };
+
+/**
  * The git repository that holds the desired state Argo CD syncs: one file of rendered manifests
  * per stack's app, written by the platform (never by hand) so that every change passed the plan
  * and the compliance gate first.
@@ -11,14 +26,19 @@ export interface GitOpsRepository {
   /** The branch Argo CD follows. */
   readonly branch: string;
   /**
-   * Writes `path` (or deletes it, `content` undefined) on the branch in one commit, and answers the
-   * branch's commit afterwards (unchanged content makes no commit).
+   * Writes `path` (or deletes it, `content` undefined) in one commit: on the branch, or where the
+   * branch requires reviews on the branch `change` (made from the branch's head, reused when it
+   * exists) in a pull request to the branch. Content the branch already holds makes no commit
+   * and no pull request.
    */
   write(
     path: string,
     content: string | undefined,
     message: string,
-  ): Promise<string>;
+    change: string,
+  ): Promise<GitOpsWrite>;
+  /** What became of pull request `number`. */
+  pullRequest(number: number): Promise<PullRequestState>;
   /** `path` as it was at `revision` (a commit), or undefined where it did not exist. */
   read(path: string, revision: string): Promise<string | undefined>;
 }
@@ -74,11 +94,27 @@ export class GithubGitOpsRepository implements GitOpsRepository {
   /**
    * GitHub refuses contents writes to a branch made in parallel (409): this portal's are queued,
    * and one that lost a race with another writer (another replica) is made again on the new head.
+   * A branch whose protection requires pull request reviews is never written directly, even by an
+   * integration that may bypass it: the change goes to a pull request.
    */
-  write(path: string, content: string | undefined, message: string) {
-    const attempt = async (n: number): Promise<string> => {
+  write(
+    path: string,
+    content: string | undefined,
+    message: string,
+    change: string,
+  ): Promise<GitOpsWrite> {
+    const attempt = async (n: number): Promise<GitOpsWrite> => {
       try {
-        return await this.writeOnce(path, content, message);
+        return (await this.requiresReviews())
+          ? await this.propose(path, content, message, change)
+          : {
+              revision: await this.commit(
+                this.repo.branch,
+                path,
+                content,
+                message,
+              ),
+            };
       } catch (e) {
         if (status(e) !== 409 || n >= CONFLICT_RETRIES) throw e;
         await new Promise(r => setTimeout(r, 100 * 2 ** n));
@@ -88,6 +124,81 @@ export class GithubGitOpsRepository implements GitOpsRepository {
     const result = this.queue.then(() => attempt(0));
     this.queue = result.catch(() => undefined);
     return result;
+  }
+
+  async pullRequest(number: number): Promise<PullRequestState> {
+    const { owner, name } = this.repo;
+    const { data } = await (
+      await this.octokit()
+    ).rest.pulls.get({ owner, repo: name, pull_number: number });
+    if (data.merged && data.merge_commit_sha)
+      return { merged: data.merge_commit_sha };
+    return data.state === 'closed' ? { closed: true } : { open: true };
+  }
+
+  /**
+   * Whether the branch's protection requires pull request reviews. Reading protection needs
+   * admin rights: where it cannot be read, a protected branch is taken to require them.
+   */
+  private async requiresReviews() {
+    const { owner, name, branch } = this.repo;
+    const octokit = await this.octokit();
+    const { data } = await octokit.rest.repos.getBranch({
+      owner,
+      repo: name,
+      branch,
+    });
+    if (!data.protected) return false;
+    return octokit.rest.repos
+      .getBranchProtection({ owner, repo: name, branch })
+      .then(p => !!p.data.required_pull_request_reviews)
+      .catch(e => ([403, 404].includes(status(e)!) ? true : Promise.reject(e)));
+  }
+
+  /** The change on branch `change`, in a pull request to the branch (one per change branch). */
+  private async propose(
+    path: string,
+    content: string | undefined,
+    message: string,
+    change: string,
+  ): Promise<GitOpsWrite> {
+    const { owner, name, branch } = this.repo;
+    const octokit = await this.octokit();
+    const head = (
+      await octokit.rest.repos.getBranch({ owner, repo: name, branch })
+    ).data.commit.sha;
+    if ((await this.read(path, head)) === content) return { revision: head };
+    await octokit.rest.git
+      .createRef({ owner, repo: name, ref: `refs/heads/${change}`, sha: head })
+      .catch(e =>
+        status(e) === 422 &&
+        /already exists/i.test(String((e as Error).message))
+          ? undefined
+          : Promise.reject(e),
+      );
+    await this.commit(change, path, content, message);
+    const open = (
+      await octokit.rest.pulls.list({
+        owner,
+        repo: name,
+        state: 'open',
+        head: `${owner}:${change}`,
+        base: branch,
+      })
+    ).data[0];
+    const pr =
+      open ??
+      (
+        await octokit.rest.pulls.create({
+          owner,
+          repo: name,
+          head: change,
+          base: branch,
+          title: message,
+          body: `Proposed by Konductor: ${message}. Merging it delivers the change (Argo CD syncs ${branch}); the portal's run waits for the merge.`,
+        })
+      ).data;
+    return { pullRequest: { number: pr.number, url: pr.html_url } };
   }
 
   async read(path: string, revision: string) {
@@ -102,12 +213,14 @@ export class GithubGitOpsRepository implements GitOpsRepository {
       : Buffer.from(found.content, 'base64').toString('utf8');
   }
 
-  private async writeOnce(
+  /** Commits `path` onto `branch` (unchanged content makes no commit), answering its head. */
+  private async commit(
+    branch: string,
     path: string,
     content: string | undefined,
     message: string,
   ) {
-    const { owner, name, branch } = this.repo;
+    const { owner, name } = this.repo;
     const octokit = await this.octokit();
     const existing = await octokit.rest.repos
       .getContent({ owner, repo: name, path, ref: branch })

@@ -1,6 +1,7 @@
 import { CSSProperties, memo, useLayoutEffect, useRef } from 'react';
 import { FixedSizeList, ListOnScrollProps } from 'react-window';
 import Box from '@mui/material/Box';
+import Link from '@mui/material/Link';
 import Typography from '@mui/material/Typography';
 import type { ProvisioningEvent } from '@konductor/plugin-provisioning-common';
 import { colourOf } from './status';
@@ -15,6 +16,20 @@ const time = (iso: string) => {
     d.getMilliseconds(),
   ).padStart(3, '0')}`;
 };
+
+const URL = /(https?:\/\/[^\s()]+)/;
+
+/** A message with its web addresses as links (a pull request a run waits for, for example). */
+const withLinks = (message: string) =>
+  message.split(URL).map((part, i) =>
+    i % 2 ? (
+      <Link key={i} href={part} target="_blank" rel="noopener noreferrer">
+        {part}
+      </Link>
+    ) : (
+      part
+    ),
+  );
 
 type RowProps = {
   index: number;
@@ -62,7 +77,7 @@ function EventRow({ index, style, data }: RowProps) {
         component="span"
         sx={{ overflow: 'hidden', textOverflow: 'ellipsis' }}
       >
-        {e.message}
+        {withLinks(e.message)}
         {e.error && e.error !== e.message ? ` (${e.error})` : ''}
       </Box>
     </Box>

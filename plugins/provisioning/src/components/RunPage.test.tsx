@@ -209,6 +209,26 @@ describe('RunView', () => {
     ).toBeNull();
   });
 
+  it('links the pull request a change waits for in the event log', async () => {
+    const backend = fakeBackend({ streams: false });
+    backend.append('run-started');
+    const url = 'https://github.example/acme/deployments/pull/7';
+    backend.append('waiting', 'network', {
+      message: `network: pull request #7: waits for review and merge into main: ${url}`,
+    });
+    await renderInTestApp(<RunView runId={run.id} />, {
+      apis: [
+        [provisioningApiRef, backend.client as any],
+        [signalApiRef, fakeSignals().api],
+      ],
+    });
+    const link = await screen.findByRole('link', { name: url });
+    expect(link).toHaveAttribute('href', url);
+    expect(link.closest('[role="row"]')).toHaveTextContent(
+      'pull request #7: waits for review and merge into main',
+    );
+  });
+
   it('says so when the run does not exist', async () => {
     const backend = fakeBackend({ streams: false });
     await renderInTestApp(<RunView runId="nope" />, {
