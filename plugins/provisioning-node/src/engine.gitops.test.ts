@@ -447,6 +447,30 @@ describe('apps delivered through git and Argo CD, to clusters whose endpoint is 
     // Rolled back: the Application and its file are gone.
     expect(await argo.application('ghost-dev')).toBeUndefined();
     await expect(deployed('ghost-dev')).rejects.toMatchObject({ status: 404 });
+
+    // A change to that image, of an app an earlier run delivered, fails the same way, and its
+    // rollback leaves the Application this run did not create: the earlier release keeps
+    // serving while Argo CD retries, and git holds the change for a rollback to a revision.
+    const healthy = stack('ghost', {
+      resources: { ...ghost.resources, app: { image: STARTER_IMAGE } },
+    });
+    await run(healthy, [], { runId: 'task-2_ghost-dev' });
+    const changeEvents: ProvisioningEvent[] = [];
+    const changed = await run(ghost, changeEvents, {
+      runId: 'task-3_ghost-dev',
+    }).catch(e => e);
+    expect(changed.message).toContain('Argo CD reports the app Degraded at');
+    expect(
+      changeEvents.filter(e => e.status === 'retained').map(e => e.message),
+    ).toContain(
+      'app: kept Argo CD application ghost-dev: this run did not create it (it was adopted)',
+    );
+    expect(
+      (await argo.application('ghost-dev'))!.metadata.annotations,
+    ).toMatchObject({ 'konductor.dev/run': 'task-2_ghost-dev' });
+    expect(
+      (await deployed('ghost-dev'))[0].spec.template.spec.containers[0].image,
+    ).toBe('ghcr.io/acme/ghost:0.1.0');
   });
 
   it("brings the app its secrets inside the cluster: git names where they live, the CSI driver reads them as the app's Pod Identity", async () => {

@@ -27,6 +27,7 @@ import { ensurePodSecrets, removePodSecrets } from './podSecrets';
 import {
   adopt,
   keepReason,
+  OWNERSHIP_TAGS,
   ownershipAnnotations,
   ownershipOf,
   stackTags,
@@ -144,7 +145,14 @@ export class GitOpsAppHandler implements ResourceHandler<typeof app> {
         pollIntervalMs: this.options.pollIntervalMs,
       });
     await argo.registerCluster(cluster.arn!, cluster.name!);
-    const ownership = ownershipAnnotations(stackTags(ctx));
+    // An adopted Application keeps the run that created it, so this run's rollback leaves it.
+    const createdBy =
+      existing &&
+      ownershipOf(existing.metadata.annotations)[OWNERSHIP_TAGS.run];
+    const ownership = ownershipAnnotations({
+      ...stackTags(ctx),
+      ...(createdBy && { [OWNERSHIP_TAGS.run]: createdBy }),
+    });
     await argo.upsertApplication({
       metadata: {
         name: ctx.stackId,
