@@ -9,7 +9,7 @@ import {
   tokenOf,
 } from './helpers';
 
-test("an exemption in the portal: requested by a database's owner on a check it fails after a change outside Konductor, approved by someone else, waiving the check, listed on the dashboard, withdrawn, and audited", async ({
+test("an exemption in the portal: requested by a database's owner on a check it fails after a change outside Konductor, approved by someone else, waiving the check, listed on the dashboard, withdrawn; requested again and rejected with a comment its requester reads; all audited", async ({
   browser,
   request,
 }, testInfo) => {
@@ -126,6 +126,58 @@ test("an exemption in the portal: requested by a database's owner on a check it 
     row.getByRole('button', { name: 'Request exemption' }),
   ).toBeVisible();
 
+  // She asks again, for longer reasons; Carol rejects it in her inbox, saying why.
+  await row.getByRole('button', { name: 'Request exemption' }).click();
+  const again = 'Nobody restores this database: it is rebuilt from seed data';
+  await dialog.getByRole('textbox', { name: 'Justification' }).fill(again);
+  await dialog.getByRole('button', { name: 'Request' }).click();
+  await expect(row).toContainText(`waiting for someone else to approve it`);
+  await carol.goto('/provisioning/approvals');
+  await waiting(carol).getByRole('button', { name: 'Reject' }).click();
+  const rejecting = carol.getByRole('dialog');
+  await expect(rejecting).toContainText(`user:default/alice asked: ${again}`);
+  const comment = rejecting.getByRole('textbox', { name: 'Comment' });
+  await comment.fill('no');
+  await rejecting.getByRole('button', { name: 'Reject' }).click();
+  await expect(rejecting.getByRole('alert')).toHaveText(
+    'Invalid rejection: comment: tell the requester why (10 characters or more)',
+  );
+  const because =
+    'Seed data or not, moderate needs 7 days of backups: set it back';
+  await comment.fill(because);
+  await snap(carol, testInfo, '85-exemption-reject');
+  await rejecting.getByRole('button', { name: 'Reject' }).click();
+  await expect(rejecting).toHaveCount(0);
+  await expect(waiting(carol)).toHaveCount(0);
+
+  // Alice reads why on the check, which still fails and may be asked for again, and is told.
+  await alice.goto(database);
+  await expect(row).toContainText(
+    `Exemption requested by user:default/alice rejected by user:default/carol: ${because}`,
+  );
+  await expect(row).toContainText('Fail');
+  await expect(
+    row.getByRole('button', { name: 'Request exemption' }),
+  ).toBeVisible();
+  await snap(alice, testInfo, '86-exemption-rejected');
+  const told = (
+    await (
+      await request.get(
+        `${backendUrl}/api/notifications/?topic=compliance-exemption`,
+        { headers: { authorization: `Bearer ${await tokenOf(alice)}` } },
+      )
+    ).json()
+  ).notifications.map((n: any) => [n.payload.title, n.payload.description]);
+  const subject = `db-backup-retention of resource:default/${name}-dev-database`;
+  expect(told).toContainEqual([
+    `Exemption approved: ${subject}`,
+    expect.stringMatching(/^user:default\/carol approved it/),
+  ]);
+  expect(told).toContainEqual([
+    `Exemption rejected: ${subject}`,
+    `user:default/carol rejected it: ${because}`,
+  ]);
+
   // The request, the approval and the withdrawal are in the audit trail, each as its person's.
   const audit = async (eventId: string, actor: string) =>
     (
@@ -143,6 +195,9 @@ test("an exemption in the portal: requested by a database's owner on a check it 
     await audit('exemption-approve', 'user:default/carol'),
   ).toBeGreaterThan(0);
   expect(await audit('exemption-delete', 'user:default/alice')).toBeGreaterThan(
+    0,
+  );
+  expect(await audit('exemption-reject', 'user:default/carol')).toBeGreaterThan(
     0,
   );
 });

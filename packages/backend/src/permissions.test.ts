@@ -503,7 +503,7 @@ describe("Konductor's permission matrix", () => {
       });
     });
 
-    it("are requested by the entity's owners, approved by an admin who did not request them", async () => {
+    it("are requested by the entity's owners, approved or rejected by an admin who did not request them", async () => {
       expect((await requestBy('bob')).status).toBe(403);
       const alices = await requestBy('alice');
       expect(alices.status).toBe(201);
@@ -517,6 +517,14 @@ describe("Konductor's permission matrix", () => {
       expect(own.body.error.message).toBe(
         'You requested this exemption: someone else must approve it',
       );
+      // Rejecting is deciding too: an admin's, on someone else's request.
+      const reject = (who: Person) =>
+        request(server)
+          .post(`/api/compliance/exemptions/${carols.body.id}/reject`)
+          .set('Authorization', as(who))
+          .send({ comment: 'The wiki is not evidence of docs' });
+      expect((await reject('alice')).status).toBe(403);
+      expect((await reject('carol')).status).toBe(403);
       expect(
         (
           await request(server)

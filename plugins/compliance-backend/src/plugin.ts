@@ -15,6 +15,7 @@ import {
 } from '@konductor/plugin-compliance-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import {
   DRIFT_REPORTED_TOPIC,
   type DriftScanRequest,
@@ -87,6 +88,7 @@ export const compliancePlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         awsClients: awsClientFactoryServiceRef,
         events: eventsServiceRef,
+        notifications: notificationService,
       },
       async init(deps) {
         const { config, scheduler, logger } = deps;

@@ -9,6 +9,7 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { Entity } from '@backstage/catalog-model';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import compliancePlugin from '..';
 import { validateAssessmentResults } from './__testUtils__/validateOscal';
 
@@ -29,6 +30,7 @@ const component = (name: string, spec: object = {}): Entity => ({
 describe('the compliance API', () => {
   const decision = { result: AuthorizeResult.ALLOW as AuthorizeResult };
   const auditor = mockServices.auditor.mock();
+  const notified: any[] = [];
   let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
 
   beforeAll(async () => {
@@ -48,6 +50,11 @@ describe('the compliance API', () => {
         }),
         permissions.factory,
         auditor.factory,
+        createServiceFactory({
+          service: notificationService,
+          deps: {},
+          factory: () => ({ send: async (n: any) => void notified.push(n) }),
+        }),
       ],
     }));
   });
@@ -310,6 +317,14 @@ describe('the compliance API', () => {
       approvedBy: 'user:default/admin',
     });
     expect(await status()).toBe('waived');
+    expect(notified.pop()).toEqual({
+      recipients: { type: 'entity', entityRef: 'user:default/mock' },
+      payload: expect.objectContaining({
+        title:
+          'Exemption approved: system-membership of component:default/orphan',
+        link: '/catalog/default/component/orphan/compliance',
+      }),
+    });
     expect(
       (
         await request(server)
@@ -323,6 +338,84 @@ describe('the compliance API', () => {
       .set('Authorization', user);
     expect(withdrawn.status).toBe(204);
     expect(await status()).toBe('fail');
+  });
+
+  it("rejects a request with the approver's words to its requester: it waives nothing and is decided for good", async () => {
+    const created = await request(server)
+      .post('/api/compliance/exemptions')
+      .set('Authorization', user)
+      .send({
+        entityRef: 'component:default/orphan',
+        checkId: 'system-membership',
+        justification: 'A shared library, in no system by design',
+        expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      });
+    const reject = (who: string, body: object) =>
+      request(server)
+        .post(`/api/compliance/exemptions/${created.body.id}/reject`)
+        .set('Authorization', who)
+        .send(body);
+    const approver = mockCredentials.user.header('user:default/admin');
+
+    // Its requester withdraws it rather than rejecting it; a rejection says why.
+    const own = await reject(user, { comment: 'Changed my mind about it' });
+    expect(own.status).toBe(403);
+    expect(own.body.error.message).toBe(
+      'You requested this exemption: withdraw it instead',
+    );
+    const silent = await reject(approver, { comment: '  no ' });
+    expect(silent.status).toBe(400);
+    expect(silent.body.error.message).toBe(
+      'Invalid rejection: comment: tell the requester why (10 characters or more)',
+    );
+    decision.result = AuthorizeResult.DENY;
+    const denied = await reject(approver, { comment: 'Put it in a system' });
+    decision.result = AuthorizeResult.ALLOW;
+    expect(denied.status).toBe(403);
+    expect(denied.body.error.message).toBe(
+      'You may not reject exemptions: only platform admins may',
+    );
+
+    const rejected = await reject(approver, {
+      comment: 'Put it in the platform-libraries system',
+    });
+    expect(rejected.status).toBe(200);
+    expect(rejected.body).toMatchObject({
+      status: 'rejected',
+      rejectedBy: 'user:default/admin',
+      rejectionComment: 'Put it in the platform-libraries system',
+    });
+    expect(rejected.body.approvedBy).toBeUndefined();
+    expect(notified.pop()).toEqual({
+      recipients: { type: 'entity', entityRef: 'user:default/mock' },
+      payload: expect.objectContaining({
+        title:
+          'Exemption rejected: system-membership of component:default/orphan',
+        description:
+          'user:default/admin rejected it: Put it in the platform-libraries system',
+      }),
+    });
+    expect(auditor.createEvent).toHaveBeenCalledWith(
+      expect.objectContaining({ eventId: 'exemption-reject' }),
+    );
+    // Rejected, it waives nothing, and neither an approval nor a second rejection changes it.
+    const check = await request(server)
+      .get('/api/compliance/entities/component/default/orphan')
+      .set('Authorization', user);
+    expect(
+      check.body.results.find((r: any) => r.checkId === 'system-membership')
+        .status,
+    ).toBe('fail');
+    const late = await request(server)
+      .post(`/api/compliance/exemptions/${created.body.id}/approve`)
+      .set('Authorization', approver);
+    expect(late.status).toBe(409);
+    expect(late.body.error.message).toBe(
+      `Exemption ${created.body.id} is already rejected`,
+    );
+    expect(
+      (await reject(approver, { comment: 'Put it in another system' })).status,
+    ).toBe(409);
   });
 
   it('pages the entities worst first, with the posture of all of them, and offers the filter values', async () => {

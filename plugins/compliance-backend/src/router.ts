@@ -7,7 +7,8 @@ import type {
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { stringifyEntityRef } from '@backstage/catalog-model';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import type { NotificationService } from '@backstage/plugin-notifications-node';
 import {
   ConflictError,
   InputError,
@@ -79,6 +80,16 @@ const exemptionSchema = (checkIds: string[]) =>
     })
     .strict();
 
+/** A rejection: what the requester is told. */
+const rejectionSchema = z
+  .object({
+    comment: z
+      .string()
+      .trim()
+      .min(10, 'tell the requester why (10 characters or more)'),
+  })
+  .strict();
+
 /** Parses with `schema`, or throws one InputError naming every bad field. */
 function parse<T extends z.ZodTypeAny>(
   schema: T,
@@ -108,13 +119,23 @@ export interface RouterOptions {
   permissions: PermissionsService;
   auditor: AuditorService;
   discovery: DiscoveryService;
+  /** Tells requesters of their exemptions' decisions. */
+  notifications: NotificationService;
 }
 
 /** The compliance API: entity status and history, summaries, exemptions, the control catalog. */
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { store, evaluator, catalog, httpAuth, permissions, auditor } = options;
+  const {
+    store,
+    evaluator,
+    catalog,
+    httpAuth,
+    permissions,
+    auditor,
+    notifications,
+  } = options;
   const router = Router();
   router.use(express.json());
   router.use((_req, res, next) => {
@@ -506,53 +527,85 @@ export async function createRouter(
     }
   });
 
-  router.post('/exemptions/:id/approve', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const audit = await auditor.createEvent({
-      eventId: 'exemption-approve',
-      severityLevel: 'medium',
-      request: req,
-      meta: { id: req.params.id },
-    });
-    try {
-      const [decision] = await permissions.authorize(
-        [{ permission: complianceExemptionApprovePermission }],
-        { credentials },
-      );
-      if (decision.result !== AuthorizeResult.ALLOW)
-        throw new NotAllowedError(
-          'You may not approve exemptions: only platform admins may',
-        );
-      const exemption = await store.getExemption(req.params.id);
-      if (exemption.createdBy === credentials.principal.userEntityRef)
-        throw new NotAllowedError(
-          'You requested this exemption: someone else must approve it',
-        );
-      if (new Date(exemption.expiresAt) <= new Date())
-        throw new ConflictError(
-          `Exemption ${exemption.id} expired on ${exemption.expiresAt}: request a new one`,
-        );
-      if (
-        !(await store.approveExemption(
-          exemption.id,
-          credentials.principal.userEntityRef,
-        ))
-      )
-        throw new ConflictError(
-          `Exemption ${exemption.id} is already approved`,
-        );
-      // The waiver shows at once.
-      const entity = await catalog.getEntityByRef(exemption.entityRef, {
-        credentials,
+  /**
+   * Approving or rejecting a request: an approver's decision, never the requester's, while the
+   * request waits and has not expired. The requester is told, with the rejecter's words.
+   */
+  const decide =
+    (action: 'approve' | 'reject') =>
+    async (req: express.Request, res: express.Response) => {
+      const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+      const audit = await auditor.createEvent({
+        eventId: `exemption-${action}`,
+        severityLevel: 'medium',
+        request: req,
+        meta: { id: req.params.id },
       });
-      if (entity) await evaluator.evaluate([entity]);
-      await audit.success({ meta: { entityRef: exemption.entityRef } });
-      res.json(await store.getExemption(exemption.id));
-    } catch (error) {
-      await audit.fail({ error: error as Error });
-      throw error;
-    }
-  });
+      try {
+        const { comment } =
+          action === 'reject'
+            ? parse(rejectionSchema, req.body, 'rejection')
+            : { comment: undefined };
+        const [decision] = await permissions.authorize(
+          [{ permission: complianceExemptionApprovePermission }],
+          { credentials },
+        );
+        if (decision.result !== AuthorizeResult.ALLOW)
+          throw new NotAllowedError(
+            `You may not ${action} exemptions: only platform admins may`,
+          );
+        const exemption = await store.getExemption(req.params.id);
+        const me = credentials.principal.userEntityRef;
+        if (exemption.createdBy === me)
+          throw new NotAllowedError(
+            action === 'approve'
+              ? 'You requested this exemption: someone else must approve it'
+              : 'You requested this exemption: withdraw it instead',
+          );
+        if (new Date(exemption.expiresAt) <= new Date())
+          throw new ConflictError(
+            `Exemption ${exemption.id} expired on ${exemption.expiresAt}: request a new one`,
+          );
+        const decided =
+          action === 'approve'
+            ? await store.approveExemption(exemption.id, me)
+            : await store.rejectExemption(exemption.id, me, comment!);
+        if (!decided)
+          throw new ConflictError(
+            `Exemption ${exemption.id} is already ${
+              (await store.getExemption(exemption.id)).status
+            }`,
+          );
+        // The waiver shows at once.
+        const entity =
+          action === 'approve' &&
+          (await catalog.getEntityByRef(exemption.entityRef, { credentials }));
+        if (entity) await evaluator.evaluate([entity]);
+        const ref = parseEntityRef(exemption.entityRef);
+        await notifications.send({
+          recipients: { type: 'entity', entityRef: exemption.createdBy },
+          payload: {
+            title: `Exemption ${
+              action === 'approve' ? 'approved' : 'rejected'
+            }: ${exemption.checkId} of ${exemption.entityRef}`,
+            description:
+              action === 'approve'
+                ? `${me} approved it: the check is waived until ${exemption.expiresAt}.`
+                : `${me} rejected it: ${comment}`,
+            link: `/catalog/${ref.namespace}/${ref.kind}/${ref.name}/compliance`,
+            severity: 'normal',
+            topic: 'compliance-exemption',
+          },
+        });
+        await audit.success({ meta: { entityRef: exemption.entityRef } });
+        res.json(await store.getExemption(exemption.id));
+      } catch (error) {
+        await audit.fail({ error: error as Error });
+        throw error;
+      }
+    };
+  router.post('/exemptions/:id/approve', decide('approve'));
+  router.post('/exemptions/:id/reject', decide('reject'));
 
   router.delete('/exemptions/:id', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });

@@ -42,12 +42,17 @@ export interface Exemption {
   checkId: string;
   justification: string;
   expiresAt: string;
-  status: 'requested' | 'approved';
+  /** Only an approved one waives its check; a rejected one stays, with why, until it expires. */
+  status: 'requested' | 'approved' | 'rejected';
   /** Who requested it. */
   createdBy: string;
   createdAt: string;
   approvedBy?: string;
   approvedAt?: string;
+  rejectedBy?: string;
+  rejectedAt?: string;
+  /** The rejecter's words to the requester. */
+  rejectionComment?: string;
 }
 
 export interface HistoryPoint {
@@ -235,6 +240,16 @@ export class ComplianceClient {
     return this.request(
       'POST',
       `/exemptions/${encodeURIComponent(id)}/approve`,
+    );
+  }
+
+  /** Rejects a requested exemption (not one's own request), saying why to its requester. */
+  rejectExemption(id: string, comment: string): Promise<Exemption> {
+    return this.request(
+      'POST',
+      `/exemptions/${encodeURIComponent(id)}/reject`,
+      undefined,
+      { comment },
     );
   }
 

@@ -12,7 +12,10 @@ export const complianceExemptionCreatePermission = createPermission({
   resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
 
-/** Approving a requested exemption (never one's own request), after which it waives the check. */
+/**
+ * Deciding a requested exemption (never one's own request): approving it, after which it waives
+ * the check, or rejecting it with a comment.
+ */
 export const complianceExemptionApprovePermission = createPermission({
   name: 'compliance.exemption.approve',
   attributes: { action: 'update' },

@@ -228,5 +228,35 @@ describe.each(databases.eachSupportedId())(
         name: 'NotFoundError',
       });
     });
+
+    it('keeps a rejected request with its rejecter and comment; it waives nothing', async () => {
+      const made = await store.createExemption({
+        entityRef: 'component:default/shop',
+        checkId: 'documentation',
+        justification: 'Docs move to the wiki next sprint',
+        expiresAt: '2026-12-01T00:00:00.000Z',
+        createdBy: 'user:default/alice',
+      });
+      expect(
+        await store.rejectExemption(
+          made.id,
+          'user:default/carol',
+          'Write the README first',
+        ),
+      ).toBe(true);
+      expect(await store.approveExemption(made.id, 'user:default/carol')).toBe(
+        false,
+      );
+      expect(await store.getExemption(made.id)).toEqual({
+        ...made,
+        status: 'rejected',
+        rejectedBy: 'user:default/carol',
+        rejectedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        rejectionComment: 'Write the README first',
+      });
+      expect(
+        await store.listExemptions({ activeAt: new Date('2026-11-30') }),
+      ).toHaveLength(0);
+    });
   },
 );

@@ -376,6 +376,23 @@ export class ComplianceStore {
     return changed > 0;
   }
 
+  /** Rejects a requested exemption, saying why; false when it was not (any longer) a request. */
+  async rejectExemption(
+    id: string,
+    rejectedBy: string,
+    comment: string,
+  ): Promise<boolean> {
+    const changed = await this.db('compliance_exemptions')
+      .where({ id, status: 'requested' })
+      .update({
+        status: 'rejected',
+        rejected_by: rejectedBy,
+        rejected_at: new Date(),
+        rejection_comment: comment,
+      });
+    return changed > 0;
+  }
+
   /**
    * Exemptions, of one entity or all; with `activeAt`, only approved ones that have not expired
    * then (those that waive checks).
@@ -404,6 +421,13 @@ export class ComplianceStore {
       createdAt: iso(r.created_at),
       ...(r.approved_by
         ? { approvedBy: r.approved_by, approvedAt: iso(r.approved_at) }
+        : {}),
+      ...(r.rejected_by
+        ? {
+            rejectedBy: r.rejected_by,
+            rejectedAt: iso(r.rejected_at),
+            rejectionComment: r.rejection_comment,
+          }
         : {}),
     }));
   }

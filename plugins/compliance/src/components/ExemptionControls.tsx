@@ -71,7 +71,7 @@ export function ExemptionControls(props: {
     onChange();
   });
 
-  if (exemption) {
+  if (exemption && exemption.status !== 'rejected') {
     return (
       <Box aria-label={`Exemption of ${checkId}`}>
         <Typography
@@ -94,9 +94,20 @@ export function ExemptionControls(props: {
       </Box>
     );
   }
-  if (!failing || !mayRequest.allowed) return null;
+  // A rejected request says why; the check may be asked for again, differently.
+  const rejection = exemption && (
+    <Typography
+      variant="body2"
+      color="error.main"
+      aria-label={`Exemption of ${checkId}`}
+    >
+      {`Exemption requested by ${exemption.createdBy} rejected by ${exemption.rejectedBy}: ${exemption.rejectionComment}`}
+    </Typography>
+  );
+  if (!failing || !mayRequest.allowed) return rejection ?? null;
   return (
     <>
+      {rejection}
       <Button
         size="small"
         onClick={() => {
@@ -165,9 +176,9 @@ export function ExemptionControls(props: {
 }
 
 /**
- * What may be done to an exemption, as the permission framework allows: Approve (someone else's
- * request, for approvers) and Withdraw (the entity's owners and admins). Failures are shown
- * beside the buttons in the backend's words.
+ * What may be done to an exemption, as the permission framework allows: Approve or Reject, with a
+ * comment for the requester (someone else's request, for approvers), and Withdraw (the entity's
+ * owners and admins). Failures are shown beside the buttons in the backend's words.
  */
 export function ExemptionActions(props: {
   exemption: Exemption;
@@ -188,17 +199,80 @@ export function ExemptionActions(props: {
     permission: complianceExemptionApprovePermission,
   });
   const { state, act } = useExemptionAction(onChange);
+  const [rejecting, setRejecting] = useState(false);
+  const [comment, setComment] = useState('');
+  const rejection = useExemptionAction(() => {
+    setRejecting(false);
+    onChange();
+  });
   const own = me === exemption.createdBy;
+  const decidable =
+    exemption.status === 'requested' && mayApprove.allowed && !own;
   return (
     <>
-      {exemption.status === 'requested' && mayApprove.allowed && !own && (
-        <Button
-          size="small"
-          disabled={state.busy}
-          onClick={() => act(() => api.approveExemption(exemption.id))}
-        >
-          Approve
-        </Button>
+      {decidable && (
+        <>
+          <Button
+            size="small"
+            disabled={state.busy}
+            onClick={() => act(() => api.approveExemption(exemption.id))}
+          >
+            Approve
+          </Button>
+          <Button
+            size="small"
+            color="error"
+            disabled={state.busy}
+            onClick={() => {
+              setComment('');
+              rejection.setState({ busy: false });
+              setRejecting(true);
+            }}
+          >
+            Reject
+          </Button>
+          <Dialog
+            open={rejecting}
+            onClose={() => setRejecting(false)}
+            aria-labelledby={`reject-${exemption.id}`}
+          >
+            <DialogTitle id={`reject-${exemption.id}`}>
+              Reject the exemption from {exemption.checkId} of{' '}
+              {exemption.entityRef}
+            </DialogTitle>
+            <DialogContent sx={{ display: 'grid', gap: 2, minWidth: 440 }}>
+              <Typography variant="body2" color="text.secondary">
+                {exemption.createdBy} asked: {exemption.justification}. They are
+                told your comment, and may request again.
+              </Typography>
+              <TextField
+                label="Comment"
+                multiline
+                minRows={3}
+                value={comment}
+                onChange={e => setComment(e.target.value)}
+              />
+              {rejection.state.error && (
+                <Alert severity="error">{rejection.state.error}</Alert>
+              )}
+            </DialogContent>
+            <DialogActions>
+              <Button onClick={() => setRejecting(false)}>Cancel</Button>
+              <Button
+                variant="contained"
+                color="error"
+                disabled={rejection.state.busy}
+                onClick={() =>
+                  rejection.act(() =>
+                    api.rejectExemption(exemption.id, comment),
+                  )
+                }
+              >
+                Reject
+              </Button>
+            </DialogActions>
+          </Dialog>
+        </>
       )}
       {mayWithdraw.allowed && (
         <Button

@@ -17,12 +17,18 @@ import type { Exemption } from '@konductor/plugin-compliance-common';
 import { complianceApiRef } from '../api';
 import { ExemptionActions } from './ExemptionControls';
 
+const STATES: Record<Exemption['status'], string> = {
+  requested: 'waiting for approval',
+  approved: 'waived',
+  rejected: 'rejected',
+};
+
 /**
- * The dashboard's exemptions: every one not expired, requested or approved, of the entities the
- * user may read, linking to the entity's compliance tab; each approved (someone else's request)
- * or withdrawn from here, as the permission framework allows. `waiting`: the Approvals inbox's
- * section, the requests that wait for the user, those they asked for and, for whoever may approve
- * exemptions, every one.
+ * The dashboard's exemptions: every one not expired (requested, approved or rejected) of the
+ * entities the user may read, linking to the entity's compliance tab; each approved or rejected
+ * (someone else's request) or withdrawn from here, as the permission framework allows. `waiting`:
+ * the Approvals inbox's section, the requests that wait for the user, those they asked for and,
+ * for whoever may approve exemptions, every one.
  */
 export function ExemptionsList(props: { waiting?: boolean }) {
   const { waiting } = props;
@@ -76,12 +82,19 @@ export function ExemptionsList(props: { waiting?: boolean }) {
     { header: 'Check', cell: e => e.checkId },
     {
       header: 'State',
-      cell: e => (e.status === 'approved' ? 'waived' : 'waiting for approval'),
+      cell: e => STATES[e.status],
       nowrap: true,
       all: true,
     },
     { header: 'Requested by', cell: e => e.createdBy },
-    { header: 'Approved by', cell: e => e.approvedBy ?? '–', all: true },
+    {
+      header: 'Decided by',
+      cell: e =>
+        e.rejectedBy
+          ? `${e.rejectedBy}: ${e.rejectionComment}`
+          : e.approvedBy ?? '–',
+      all: true,
+    },
     {
       header: 'Expires',
       cell: e => new Date(e.expiresAt).toLocaleDateString(),

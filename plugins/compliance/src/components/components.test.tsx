@@ -398,6 +398,92 @@ describe('CompliancePage', () => {
     await waitFor(() => expect(client.listExemptions).toHaveBeenCalledTimes(3));
   });
 
+  it("rejects someone else's request with a comment, keeping the dialog and the words typed when the backend refuses them", async () => {
+    const request = {
+      id: 'x7',
+      entityRef: 'component:default/bag',
+      checkId: 'techdocs-documented',
+      justification: 'The docs move to the new site next sprint',
+      expiresAt: '2999-01-01T00:00:00.000Z',
+      status: 'requested',
+      createdBy: 'user:default/alice',
+      createdAt: '2026-11-20T00:00:00.000Z',
+    };
+    let listed: object[] = [request];
+    const refusal = Object.assign(new Error('Request failed with 400'), {
+      body: {
+        error: {
+          message:
+            'Invalid rejection: comment: tell the requester why (10 characters or more)',
+        },
+      },
+    });
+    const client = {
+      ...api(),
+      listExemptions: jest.fn(async () => ({ items: listed })),
+      rejectExemption: jest
+        .fn()
+        .mockRejectedValueOnce(refusal)
+        .mockImplementationOnce(async (_id: string, comment: string) => {
+          listed = [
+            {
+              ...request,
+              status: 'rejected',
+              rejectedBy: 'user:default/carol',
+              rejectionComment: comment,
+            },
+          ];
+          return listed[0];
+        }),
+    };
+    await renderInTestApp(<CompliancePage />, {
+      apis: [
+        [complianceApiRef, client as any],
+        mockApis.identity({ userEntityRef: 'user:default/carol' }),
+        mockApis.permission({
+          authorize: r =>
+            r.permission.name === 'compliance.exemption.delete'
+              ? AuthorizeResult.DENY
+              : AuthorizeResult.ALLOW,
+        }),
+      ],
+    });
+    const table = await screen.findByRole('table', { name: 'Exemptions' });
+    fireEvent.click(
+      await within(table).findByRole('button', { name: 'Reject' }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Reject the exemption from techdocs-documented of component:default/bag',
+    });
+    const comment = within(dialog).getByRole('textbox', { name: 'Comment' });
+    fireEvent.change(comment, { target: { value: 'no' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Reject' }));
+    expect(
+      await within(dialog).findByText(
+        'Invalid rejection: comment: tell the requester why (10 characters or more)',
+      ),
+    ).toBeInTheDocument();
+    expect(comment).toHaveValue('no');
+    fireEvent.change(comment, {
+      target: { value: 'Publish the docs on the new site first' },
+    });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Reject' }));
+    await waitFor(() =>
+      expect(client.rejectExemption).toHaveBeenLastCalledWith(
+        'x7',
+        'Publish the docs on the new site first',
+      ),
+    );
+    // Read again: rejected, by whom and why, and nothing left to decide.
+    expect(
+      await within(table).findByText(
+        'user:default/carol: Publish the docs on the new site first',
+      ),
+    ).toBeInTheDocument();
+    expect(within(table).getByText('rejected')).toBeInTheDocument();
+    expect(within(table).queryByRole('button', { name: 'Reject' })).toBeNull();
+  });
+
   it('says what went wrong and retries', async () => {
     const client = api();
     client.listEntities.mockRejectedValueOnce(
