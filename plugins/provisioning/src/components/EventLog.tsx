@@ -125,6 +125,9 @@ function EventList(props: { events: ProvisioningEvent[] }) {
         width="100%"
         itemCount={events.length}
         itemSize={ROW}
+        // A log opened late starts at its newest events, following: the list reports its first
+        // offset as a scroll, which at the top would stop the following before it began.
+        initialScrollOffset={Math.max(0, events.length * ROW - HEIGHT)}
         onScroll={onScroll}
         overscanCount={10}
         itemData={events}
