@@ -122,7 +122,7 @@ export function ExemptionsList(props: { waiting?: boolean }) {
         <Typography color="text.secondary">
           {waiting
             ? 'No exemption request waits for you.'
-            : 'No check is waived or waiting for an exemption.'}
+            : 'No exemption is waiting, waived or rejected.'}
         </Typography>
       )}
       {!!items?.length && (
