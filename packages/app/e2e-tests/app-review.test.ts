@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
 import { githubTokenOf } from '@konductor/sandbox';
-import { fillService, openTemplate, snap } from './helpers';
+import { fillService, snap } from './helpers';
 
 const sandboxUrl = process.env.KONDUCTOR_SANDBOX_URL ?? 'http://127.0.0.1:4666';
 const github = (token: string, method: string, path: string, body?: object) =>
@@ -22,7 +22,22 @@ test("an app's image changed from its stack's page goes through a pull request w
   const name = `img${Date.now().toString(36)}`;
   await page.goto('/');
   await page.getByRole('button', { name: 'Enter' }).click();
-  await openTemplate(page, 'EKS app stack');
+  // A value the form was given (as a stack's Change gives it) that its field refuses is refused
+  // in words, the catalog's, not in AJV's ("must NOT have fewer than 10 characters").
+  await page.goto(
+    `/create/templates/default/eks-app-stack?formData=${encodeURIComponent(
+      JSON.stringify({ description: 'Orders' }),
+    )}`,
+  );
+  await page.getByRole('textbox', { name: 'Name' }).fill(name);
+  await page.getByRole('textbox', { name: 'Repository' }).fill(name);
+  await expect(page.getByText(`acme/${name} is available`)).toBeVisible();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(
+    page.getByText("'Description' must be at least 10 characters").first(),
+  ).toBeVisible();
+  await expect(page.getByText(/must NOT have/)).toHaveCount(0);
+  await snap(page, testInfo, '69-length-in-words');
   await fillService(page, name);
   await expect(page.getByRole('textbox', { name: 'App image' })).toHaveValue(
     'ghcr.io/acme/platform-starter:1',

@@ -217,38 +217,6 @@ describe('ServiceDefinitionProcessor', () => {
     expect(stack.input.expiresAt).toBe('${{ parameters.expiresAt }}');
   });
 
-  it("tells in words what a field's pattern asks, unless the definition says it or words would not do", async () => {
-    const worded = manual();
-    worded.spec!.parameters = {
-      required: ['name'],
-      properties: {
-        name: { type: 'string', pattern: '^[a-z][a-z0-9-]{1,30}$' },
-        code: {
-          type: 'string',
-          pattern: '^[A-Z]{3}$',
-          errorMessage: { pattern: 'must be a three-letter office code' },
-        },
-        host: { type: 'string', pattern: '^([a-z]+\\.)+[a-z]{2,}$' },
-        team: { type: 'string' },
-      },
-    };
-    const [template] = (await process(worded)).emitted
-      .filter(r => r.type === 'entity')
-      .map((r: any) => r.entity);
-    const { properties } = template.spec.parameters[0];
-    expect(properties.name.errorMessage).toEqual({
-      pattern:
-        'must be lower-case letters, digits and dashes, starting with a lower-case letter, 2 to 31 characters',
-    });
-    // The pattern itself stays: the scaffolder checks it again when the task is created.
-    expect(properties.name.pattern).toBe('^[a-z][a-z0-9-]{1,30}$');
-    expect(properties.code.errorMessage).toEqual({
-      pattern: 'must be a three-letter office code',
-    });
-    expect(properties.host.errorMessage).toBeUndefined();
-    expect(properties.team).toEqual({ type: 'string' });
-  });
-
   it("asks for the stack's expiry beside its environment, and leaves a definition's own expiry alone", async () => {
     const paged = automated();
     paged.spec!.parameters = [

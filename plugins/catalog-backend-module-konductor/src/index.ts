@@ -6,6 +6,7 @@
  */
 export { catalogModuleKonductor as default } from './module';
 export { ServiceDefinitionProcessor } from './ServiceDefinitionProcessor';
+export { TemplateFormWordsProcessor } from './TemplateFormWordsProcessor';
 export {
   SERVICE_DEFINITION_API_VERSION,
   SERVICE_DEFINITION_KIND,

@@ -18,6 +18,7 @@ import {
   definitionUnpublishPermission,
 } from '@konductor/plugin-provisioning-common';
 import { ServiceDefinitionProcessor } from './ServiceDefinitionProcessor';
+import { TemplateFormWordsProcessor } from './TemplateFormWordsProcessor';
 import { ProvisionedResourcesProvider } from './ProvisionedResourcesProvider';
 import { EksClusterProvider } from './EksClusterProvider';
 import { RefreshTrigger } from './RefreshTrigger';
@@ -99,6 +100,7 @@ export const catalogModuleKonductor = createBackendModule({
             dependencies,
           }),
         );
+        catalog.addProcessor(new TemplateFormWordsProcessor());
         // Definitions and templates come from the configuration, or from URLs template authors
         // published.
         const publications = await Publications.create(database);

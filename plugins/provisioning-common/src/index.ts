@@ -31,3 +31,4 @@ export { repoNameProblem } from './naming';
 export * from './annotations';
 export * from './charts';
 export * from './patternWords';
+export * from './formWords';

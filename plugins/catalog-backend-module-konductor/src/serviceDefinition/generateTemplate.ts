@@ -5,10 +5,7 @@ import {
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import type { JsonObject } from '@backstage/types';
-import {
-  patternInWords,
-  STACK_CHANGE_PARAMETER as CHANGE_PARAMETER,
-} from '@konductor/plugin-provisioning-common';
+import { STACK_CHANGE_PARAMETER as CHANGE_PARAMETER } from '@konductor/plugin-provisioning-common';
 import type { ServiceDefinitionSpec } from './schema';
 import {
   dependencyName,
@@ -39,33 +36,6 @@ function readingDependencies<T>(value: T): T {
 }
 
 /**
- * `page` whose fields with a `pattern` tell a person what to type when it is not matched: the
- * pattern in words as the field's `errorMessage` (ajv-errors, which the scaffolder's form uses),
- * unless the definition wrote its own or the pattern cannot be put in words.
- */
-function withPatternsInWords(page: JsonObject): JsonObject {
-  const properties = page.properties as Record<string, JsonObject> | undefined;
-  if (!properties) return page;
-  return {
-    ...page,
-    properties: Object.fromEntries(
-      Object.entries(properties).map(([name, field]) => {
-        const words =
-          typeof field.pattern === 'string' && field.errorMessage === undefined
-            ? patternInWords(field.pattern)
-            : undefined;
-        return [
-          name,
-          words
-            ? { ...field, errorMessage: { pattern: `must be ${words}` } }
-            : field,
-        ];
-      }),
-    ),
-  };
-}
-
-/**
  * The scaffolder Template (v1beta3) of a valid definition: the definition's form, and steps that
  * fulfil it: skeleton, repository, stack and catalog registration when automated, a Jira ticket
  * when manual. Each dependency adds a field choosing one of its provisioned stacks (the Systems
@@ -77,16 +47,14 @@ export function generateTemplate(
   spec: ServiceDefinitionSpec,
 ): Entity {
   const { metadata } = definition;
-  const pages: JsonObject[] = (
-    Array.isArray(spec.parameters)
-      ? [...(spec.parameters as JsonObject[])]
-      : [
-          {
-            title: metadata.title ?? metadata.name,
-            ...spec.parameters,
-          } as JsonObject,
-        ]
-  ).map(withPatternsInWords);
+  const pages: JsonObject[] = Array.isArray(spec.parameters)
+    ? [...(spec.parameters as JsonObject[])]
+    : [
+        {
+          title: metadata.title ?? metadata.name,
+          ...spec.parameters,
+        } as JsonObject,
+      ];
   const steps: JsonObject[] = [];
   const links: JsonObject[] = [];
   const text: JsonObject[] = [];
