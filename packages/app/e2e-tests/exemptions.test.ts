@@ -94,14 +94,23 @@ test("an exemption in the portal: requested by a database's owner on a check it 
   await waiting(carol).scrollIntoViewIfNeeded();
   await snap(carol, testInfo, '82-exemption-inbox');
   await waiting(carol).getByRole('button', { name: 'Approve' }).click();
+  // She may say something to alice as she approves.
+  const approving = carol.getByRole('dialog');
+  const condition = 'Set retention back to 7 days once the seed job lands';
+  await approving
+    .getByRole('textbox', { name: 'Comment (optional)' })
+    .fill(condition);
+  await snap(carol, testInfo, '82-exemption-approve-comment');
+  await approving.getByRole('button', { name: 'Approve' }).click();
   // Approved, it waits no more.
+  await expect(approving).toHaveCount(0);
   await expect(waiting(carol)).toHaveCount(0);
   await carol.goto(database);
   const carolRow = carol
     .getByRole('table', { name: 'Compliance checks' })
     .locator('tr[data-check="db-backup-retention"]');
   await expect(carolRow).toContainText(
-    `requested by user:default/alice and approved by user:default/carol: ${why}`,
+    `requested by user:default/alice and approved by user:default/carol: ${why}. user:default/carol said: ${condition}`,
   );
   await carol.getByRole('button', { name: 'Re-check now' }).click();
   await expect(carolRow).toContainText('Waived');
@@ -115,7 +124,12 @@ test("an exemption in the portal: requested by a database's owner on a check it 
     .filter({ hasText: `resource:default/${name}-dev-database` });
   await expect(listed).toContainText('db-backup-retention');
   await expect(listed).toContainText('waived');
-  await expect(listed).toContainText('user:default/carol');
+  await expect(listed).toContainText(`user:default/carol: ${condition}`);
+  // The posture counts the waiver: no evaluation that read the exemptions before the approval
+  // (the hourly one, say) undid it.
+  await expect(
+    carol.getByText(/could not be checked · [1-9]\d* waived/),
+  ).toBeVisible();
   await listed.scrollIntoViewIfNeeded();
   await snap(carol, testInfo, '84-exemptions-dashboard');
 
@@ -171,7 +185,9 @@ test("an exemption in the portal: requested by a database's owner on a check it 
   const subject = `db-backup-retention of resource:default/${name}-dev-database`;
   expect(told).toContainEqual([
     `Exemption approved: ${subject}`,
-    expect.stringMatching(/^user:default\/carol approved it/),
+    expect.stringMatching(
+      new RegExp(`^user:default/carol approved it: .* ${condition}$`),
+    ),
   ]);
   expect(told).toContainEqual([
     `Exemption rejected: ${subject}`,

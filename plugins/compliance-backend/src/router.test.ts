@@ -31,6 +31,7 @@ describe('the compliance API', () => {
   const decision = { result: AuthorizeResult.ALLOW as AuthorizeResult };
   const auditor = mockServices.auditor.mock();
   const notified: any[] = [];
+  let notificationsDown = false;
   let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
 
   beforeAll(async () => {
@@ -53,7 +54,12 @@ describe('the compliance API', () => {
         createServiceFactory({
           service: notificationService,
           deps: {},
-          factory: () => ({ send: async (n: any) => void notified.push(n) }),
+          factory: () => ({
+            send: async (n: any) => {
+              if (notificationsDown) throw new Error('notifications are down');
+              notified.push(n);
+            },
+          }),
         }),
       ],
     }));
@@ -308,13 +314,25 @@ describe('the compliance API', () => {
     );
 
     const approver = mockCredentials.user.header('user:default/admin');
-    const approved = await request(server)
-      .post(`/api/compliance/exemptions/${created.body.id}/approve`)
-      .set('Authorization', approver);
+    // An approval's comment is optional, and said with words when there is one.
+    const approve = (said: object) =>
+      request(server)
+        .post(`/api/compliance/exemptions/${created.body.id}/approve`)
+        .set('Authorization', approver)
+        .send(said);
+    const long = await approve({ comment: 'x'.repeat(2001) });
+    expect(long.status).toBe(400);
+    expect(long.body.error.message).toBe(
+      'Invalid approval: comment: keep it to 2,000 characters',
+    );
+    const approved = await approve({
+      comment: ' Move it into a system by March. ',
+    });
     expect(approved.status).toBe(200);
     expect(approved.body).toMatchObject({
       status: 'approved',
       approvedBy: 'user:default/admin',
+      approvalComment: 'Move it into a system by March.',
     });
     expect(await status()).toBe('waived');
     expect(notified.pop()).toEqual({
@@ -322,6 +340,9 @@ describe('the compliance API', () => {
       payload: expect.objectContaining({
         title:
           'Exemption approved: system-membership of component:default/orphan',
+        description: expect.stringMatching(
+          /^user:default\/admin approved it: the check is waived until .+\. Move it into a system by March\.$/,
+        ),
         link: '/catalog/default/component/orphan/compliance',
       }),
     });
@@ -416,6 +437,41 @@ describe('the compliance API', () => {
     expect(
       (await reject(approver, { comment: 'Put it in another system' })).status,
     ).toBe(409);
+  });
+
+  it('decides a request even when its requester cannot be told: the decision is stored and audited as a success', async () => {
+    const created = await request(server)
+      .post('/api/compliance/exemptions')
+      .set('Authorization', user)
+      .send({
+        entityRef: 'component:default/orphan',
+        checkId: 'system-membership',
+        justification: 'A shared library, in no system by design',
+        expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      });
+    auditor.createEvent.mockClear();
+    notificationsDown = true;
+    try {
+      const approved = await request(server)
+        .post(`/api/compliance/exemptions/${created.body.id}/approve`)
+        .set('Authorization', mockCredentials.user.header('user:default/admin'))
+        .send({});
+      expect(approved.status).toBe(200);
+      expect(approved.body).toMatchObject({ status: 'approved' });
+      expect(approved.body.approvalComment).toBeUndefined();
+    } finally {
+      notificationsDown = false;
+    }
+    const at = auditor.createEvent.mock.calls.findIndex(
+      ([e]) => e.eventId === 'exemption-approve',
+    );
+    const event = await auditor.createEvent.mock.results[at].value;
+    expect(event.success).toHaveBeenCalled();
+    expect(event.fail).not.toHaveBeenCalled();
+    const withdrawn = await request(server)
+      .delete(`/api/compliance/exemptions/${created.body.id}`)
+      .set('Authorization', user);
+    expect(withdrawn.status).toBe(204);
   });
 
   it('pages the entities worst first, with the posture of all of them, and offers the filter values', async () => {

@@ -5,6 +5,7 @@ import type {
   BackstageUserPrincipal,
   DiscoveryService,
   HttpAuthService,
+  LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
@@ -80,15 +81,21 @@ const exemptionSchema = (checkIds: string[]) =>
     })
     .strict();
 
-/** A rejection: what the requester is told. */
-const rejectionSchema = z
-  .object({
-    comment: z
-      .string()
-      .trim()
-      .min(10, 'tell the requester why (10 characters or more)'),
-  })
-  .strict();
+/** A decision's words to the requester: required for a rejection, optional for an approval. */
+const comment = z.string().trim().max(2000, 'keep it to 2,000 characters');
+const decisionSchemas = {
+  approve: z
+    .object({ comment: comment.optional() })
+    .strict()
+    .transform(d => ({ comment: d.comment || undefined })),
+  reject: z
+    .object({
+      comment: comment.pipe(
+        z.string().min(10, 'tell the requester why (10 characters or more)'),
+      ),
+    })
+    .strict(),
+};
 
 /** Parses with `schema`, or throws one InputError naming every bad field. */
 function parse<T extends z.ZodTypeAny>(
@@ -121,6 +128,7 @@ export interface RouterOptions {
   discovery: DiscoveryService;
   /** Tells requesters of their exemptions' decisions. */
   notifications: NotificationService;
+  logger: LoggerService;
 }
 
 /** The compliance API: entity status and history, summaries, exemptions, the control catalog. */
@@ -135,6 +143,7 @@ export async function createRouter(
     permissions,
     auditor,
     notifications,
+    logger,
   } = options;
   const router = Router();
   router.use(express.json());
@@ -542,10 +551,11 @@ export async function createRouter(
         meta: { id: req.params.id },
       });
       try {
-        const { comment } =
-          action === 'reject'
-            ? parse(rejectionSchema, req.body, 'rejection')
-            : { comment: undefined };
+        const { comment: said } = parse(
+          decisionSchemas[action],
+          req.body ?? {},
+          action === 'approve' ? 'approval' : 'rejection',
+        );
         const [decision] = await permissions.authorize(
           [{ permission: complianceExemptionApprovePermission }],
           { credentials },
@@ -568,8 +578,8 @@ export async function createRouter(
           );
         const decided =
           action === 'approve'
-            ? await store.approveExemption(exemption.id, me)
-            : await store.rejectExemption(exemption.id, me, comment!);
+            ? await store.approveExemption(exemption.id, me, said)
+            : await store.rejectExemption(exemption.id, me, said!);
         if (!decided)
           throw new ConflictError(
             `Exemption ${exemption.id} is already ${
@@ -582,21 +592,30 @@ export async function createRouter(
           (await catalog.getEntityByRef(exemption.entityRef, { credentials }));
         if (entity) await evaluator.evaluate([entity]);
         const ref = parseEntityRef(exemption.entityRef);
-        await notifications.send({
-          recipients: { type: 'entity', entityRef: exemption.createdBy },
-          payload: {
-            title: `Exemption ${
-              action === 'approve' ? 'approved' : 'rejected'
-            }: ${exemption.checkId} of ${exemption.entityRef}`,
-            description:
-              action === 'approve'
-                ? `${me} approved it: the check is waived until ${exemption.expiresAt}.`
-                : `${me} rejected it: ${comment}`,
-            link: `/catalog/${ref.namespace}/${ref.kind}/${ref.name}/compliance`,
-            severity: 'normal',
-            topic: 'compliance-exemption',
-          },
-        });
+        // The decision stands whether or not the requester could be told.
+        await notifications
+          .send({
+            recipients: { type: 'entity', entityRef: exemption.createdBy },
+            payload: {
+              title: `Exemption ${
+                action === 'approve' ? 'approved' : 'rejected'
+              }: ${exemption.checkId} of ${exemption.entityRef}`,
+              description:
+                action === 'approve'
+                  ? `${me} approved it: the check is waived until ${
+                      exemption.expiresAt
+                    }.${said ? ` ${said}` : ''}`
+                  : `${me} rejected it: ${said}`,
+              link: `/catalog/${ref.namespace}/${ref.kind}/${ref.name}/compliance`,
+              severity: 'normal',
+              topic: 'compliance-exemption',
+            },
+          })
+          .catch(error =>
+            logger.warn(
+              `Exemption ${exemption.id} ${action}d, but its requester was not notified: ${error}`,
+            ),
+          );
         await audit.success({ meta: { entityRef: exemption.entityRef } });
         res.json(await store.getExemption(exemption.id));
       } catch (error) {

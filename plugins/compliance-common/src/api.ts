@@ -49,6 +49,8 @@ export interface Exemption {
   createdAt: string;
   approvedBy?: string;
   approvedAt?: string;
+  /** The approver's words to the requester, when they said something. */
+  approvalComment?: string;
   rejectedBy?: string;
   rejectedAt?: string;
   /** The rejecter's words to the requester. */
@@ -235,11 +237,16 @@ export class ComplianceClient {
     return this.request('POST', '/exemptions', undefined, exemption);
   }
 
-  /** Approves a requested exemption (not one's own request); it waives its check from then on. */
-  approveExemption(id: string): Promise<Exemption> {
+  /**
+   * Approves a requested exemption (not one's own request), with words for its requester if
+   * any; it waives its check from then on.
+   */
+  approveExemption(id: string, comment?: string): Promise<Exemption> {
     return this.request(
       'POST',
       `/exemptions/${encodeURIComponent(id)}/approve`,
+      undefined,
+      comment?.trim() ? { comment } : {},
     );
   }
 

@@ -126,6 +126,43 @@ describe.each(databases.eachSupportedId())(
       ]);
     });
 
+    it('keeps the later of two evaluations of an entity, whichever is saved last', async () => {
+      await store.save([
+        evaluation(
+          'late',
+          [result('ownership', 'pass')],
+          '2026-11-23T10:00:05.000Z',
+        ),
+      ]);
+      // An evaluation that began earlier (it read older inputs) and ended later changes nothing;
+      // another entity in the same save is kept.
+      await store.save([
+        evaluation(
+          'late',
+          [result('ownership', 'fail')],
+          '2026-11-23T10:00:01.000Z',
+        ),
+        evaluation(
+          'other',
+          [result('ownership', 'fail')],
+          '2026-11-23T10:00:01.000Z',
+        ),
+      ]);
+      const late = await store.getEntity('component:default/late');
+      expect(late.evaluatedAt).toBe('2026-11-23T10:00:05.000Z');
+      expect(late.results.map(r => r.status)).toEqual(['pass']);
+      expect(
+        (await store.getEntity('component:default/other')).results.map(
+          r => r.status,
+        ),
+      ).toEqual(['fail']);
+      // Gone again, for the tests that count entities.
+      const others = (await store.listEntities({}))
+        .map(e => e.entityRef)
+        .filter(ref => !/\/(late|other)$/.test(ref));
+      await store.retainOnly(new Set(others), new Date('2099-01-01'));
+    });
+
     it('filters entities and results, and forgets entities that left the catalog', async () => {
       await store.save([
         evaluation(
@@ -207,15 +244,20 @@ describe.each(databases.eachSupportedId())(
       expect(
         await store.listExemptions({ activeAt: new Date('2026-11-30') }),
       ).toHaveLength(0);
-      expect(await store.approveExemption(made.id, 'user:default/carol')).toBe(
-        true,
-      );
+      expect(
+        await store.approveExemption(
+          made.id,
+          'user:default/carol',
+          'Until the vendor patch ships',
+        ),
+      ).toBe(true);
       expect(await store.approveExemption(made.id, 'user:default/carol')).toBe(
         false,
       );
       expect(await store.getExemption(made.id)).toMatchObject({
         status: 'approved',
         approvedBy: 'user:default/carol',
+        approvalComment: 'Until the vendor patch ships',
       });
       expect(
         await store.listExemptions({ activeAt: new Date('2026-11-30') }),

@@ -98,9 +98,23 @@ export class ComplianceStore {
    */
   async save(evaluations: EntityEvaluation[]): Promise<void> {
     for (let i = 0; i < evaluations.length; i += CHUNK) {
-      const chunk = evaluations.slice(i, i + CHUNK);
-      const refs = chunk.map(e => e.entityRef);
+      const refs = evaluations.slice(i, i + CHUNK).map(e => e.entityRef);
       await this.db.transaction(async tx => {
+        // An evaluation older than the one stored is not kept: it read older inputs (a batch
+        // that began before an exemption was decided, and ended after its own evaluation).
+        const stored = new Map<string, number>();
+        for (const row of await tx('compliance_entities')
+          .whereIn('entity_ref', refs)
+          .select('entity_ref', 'evaluated_at'))
+          stored.set(row.entity_ref, new Date(iso(row.evaluated_at)).getTime());
+        const chunk = evaluations
+          .slice(i, i + CHUNK)
+          .filter(
+            e =>
+              new Date(e.evaluatedAt).getTime() >=
+              (stored.get(e.entityRef) ?? -Infinity),
+          );
+        if (!chunk.length) return;
         const previous = new Map<string, any>();
         for (const row of await tx('compliance_results')
           .whereIn('entity_ref', refs)
@@ -187,7 +201,12 @@ export class ComplianceStore {
           .onConflict('entity_ref')
           .merge();
         // Checks that no longer apply are dropped with the entity's old results.
-        await tx('compliance_results').whereIn('entity_ref', refs).delete();
+        await tx('compliance_results')
+          .whereIn(
+            'entity_ref',
+            chunk.map(e => e.entityRef),
+          )
+          .delete();
         for (let j = 0; j < resultRows.length; j += CHUNK)
           await tx('compliance_results').insert(resultRows.slice(j, j + CHUNK));
         for (let j = 0; j < history.length; j += CHUNK)
@@ -365,13 +384,18 @@ export class ComplianceStore {
   }
 
   /** Approves a requested exemption; false when it was not (any longer) a request. */
-  async approveExemption(id: string, approvedBy: string): Promise<boolean> {
+  async approveExemption(
+    id: string,
+    approvedBy: string,
+    comment?: string,
+  ): Promise<boolean> {
     const changed = await this.db('compliance_exemptions')
       .where({ id, status: 'requested' })
       .update({
         status: 'approved',
         approved_by: approvedBy,
         approved_at: new Date(),
+        approval_comment: comment ?? null,
       });
     return changed > 0;
   }
@@ -420,7 +444,13 @@ export class ComplianceStore {
       createdBy: r.created_by,
       createdAt: iso(r.created_at),
       ...(r.approved_by
-        ? { approvedBy: r.approved_by, approvedAt: iso(r.approved_at) }
+        ? {
+            approvedBy: r.approved_by,
+            approvedAt: iso(r.approved_at),
+            ...(r.approval_comment
+              ? { approvalComment: r.approval_comment }
+              : {}),
+          }
         : {}),
       ...(r.rejected_by
         ? {

@@ -267,6 +267,54 @@ describe('Evaluator against the sandbox', () => {
     expect((await statuses(database))['db-multi-az']).toBe('fail');
   });
 
+  it('keeps an approval made while a longer evaluation ran: of two evaluations, the one that read the exemptions later is kept', async () => {
+    const database = entities.database;
+    const exemption = await store.createExemption({
+      entityRef: 'resource:default/shop-prod-database',
+      checkId: 'db-multi-az',
+      justification: 'Single-AZ until the migration in Q1',
+      expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+      createdBy: 'user:default/alice',
+    });
+    // A batch (the hourly one, say) reads the exemptions, then waits on a slow source.
+    let reading!: () => void;
+    const read = new Promise<void>(r => (reading = r));
+    let release!: () => void;
+    const released = new Promise<void>(r => (release = r));
+    const slow = new Evaluator({
+      store,
+      defaultLevel: 'moderate',
+      sources: [
+        {
+          ...catalogFacts,
+          async read(entity) {
+            reading();
+            await released;
+            return catalogFacts.read(entity);
+          },
+        },
+        ...awsFacts(
+          new AwsClientFactory({ credentials, endpoint: sandbox.url }),
+        ),
+      ],
+    });
+    const batch = slow.evaluate([database]);
+    await read;
+    // Meanwhile the request is approved, and the entity evaluated again at once.
+    await store.approveExemption(exemption.id, 'user:default/admin');
+    await evaluator.evaluate([database]);
+    expect((await statuses(database))['db-multi-az']).toBe('waived');
+    // The batch ends later, with what it read before the approval: it is not kept.
+    release();
+    const [stale] = await batch;
+    expect(stale.results.find(r => r.checkId === 'db-multi-az')!.status).toBe(
+      'fail',
+    );
+    expect((await statuses(database))['db-multi-az']).toBe('waived');
+    await store.deleteExemption(exemption.id);
+    await evaluator.evaluate([database]);
+  });
+
   it('marks the checks of a failing source as errors with the reason, keeping the last known result', async () => {
     sandbox.faults.add({ service: 'github', kind: 'server-error' });
     try {

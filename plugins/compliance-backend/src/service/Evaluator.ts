@@ -61,13 +61,19 @@ export class Evaluator {
     };
   }
 
-  /** Evaluates one entity without storing it. */
-  async evaluateEntity(
-    entity: Entity,
-    waived: Map<string, Set<string>>,
-  ): Promise<EntityEvaluation> {
+  /**
+   * Evaluates one entity without storing it. It is stamped with the moment before its exemptions
+   * are read: of two evaluations, the one stamped later read them later, and is the one kept
+   * (ComplianceStore.save), so that a long batch does not undo an approval made while it ran.
+   */
+  private async evaluateEntity(entity: Entity): Promise<EntityEvaluation> {
     const now = this.now();
     const entityRef = stringifyEntityRef(entity);
+    const waived = new Set(
+      (
+        await this.options.store.listExemptions({ entityRef, activeAt: now })
+      ).map(e => e.checkId),
+    );
     const { level, environment } = this.contextOf(entity);
     const target = {
       kind: entity.kind,
@@ -80,7 +86,7 @@ export class Evaluator {
       : {};
     const results: CheckResult[] = checks.map(check => {
       const result = runCheck(check, facts, { level, environment, now });
-      return result.status === 'fail' && waived.get(entityRef)?.has(check.id)
+      return result.status === 'fail' && waived.has(check.id)
         ? { ...result, status: 'waived' }
         : result;
     });
@@ -101,21 +107,12 @@ export class Evaluator {
 
   /** Evaluates and stores entities, a few at a time. */
   async evaluate(entities: Entity[]): Promise<EntityEvaluation[]> {
-    const exemptions = await this.options.store.listExemptions({
-      activeAt: this.now(),
-    });
-    const waived = new Map<string, Set<string>>();
-    for (const e of exemptions)
-      waived.set(
-        e.entityRef,
-        (waived.get(e.entityRef) ?? new Set()).add(e.checkId),
-      );
     const evaluations: EntityEvaluation[] = [];
     const queue = [...entities];
     await Promise.all(
       Array.from({ length: this.options.concurrency ?? 8 }, async () => {
         for (let entity = queue.shift(); entity; entity = queue.shift())
-          evaluations.push(await this.evaluateEntity(entity, waived));
+          evaluations.push(await this.evaluateEntity(entity));
       }),
     );
     await this.options.store.save(evaluations);

@@ -83,6 +83,10 @@ export function ExemptionControls(props: {
                 exemption.createdBy
               } and approved by ${exemption.approvedBy}: ${
                 exemption.justification
+              }${
+                exemption.approvalComment
+                  ? `. ${exemption.approvedBy} said: ${exemption.approvalComment}`
+                  : ''
               }`
             : `Exemption requested by ${exemption.createdBy} until ${day(
                 exemption.expiresAt,
@@ -199,15 +203,21 @@ export function ExemptionActions(props: {
     permission: complianceExemptionApprovePermission,
   });
   const { state, act } = useExemptionAction(onChange);
-  const [rejecting, setRejecting] = useState(false);
+  // The decision being made in the dialog, with the approver's words to the requester.
+  const [deciding, setDeciding] = useState<'approve' | 'reject'>();
   const [comment, setComment] = useState('');
-  const rejection = useExemptionAction(() => {
-    setRejecting(false);
+  const decision = useExemptionAction(() => {
+    setDeciding(undefined);
     onChange();
   });
   const own = me === exemption.createdBy;
   const decidable =
     exemption.status === 'requested' && mayApprove.allowed && !own;
+  const open = (action: 'approve' | 'reject') => {
+    setComment('');
+    decision.setState({ busy: false });
+    setDeciding(action);
+  };
   return (
     <>
       {decidable && (
@@ -215,7 +225,7 @@ export function ExemptionActions(props: {
           <Button
             size="small"
             disabled={state.busy}
-            onClick={() => act(() => api.approveExemption(exemption.id))}
+            onClick={() => open('approve')}
           >
             Approve
           </Button>
@@ -223,52 +233,54 @@ export function ExemptionActions(props: {
             size="small"
             color="error"
             disabled={state.busy}
-            onClick={() => {
-              setComment('');
-              rejection.setState({ busy: false });
-              setRejecting(true);
-            }}
+            onClick={() => open('reject')}
           >
             Reject
           </Button>
           <Dialog
-            open={rejecting}
-            onClose={() => setRejecting(false)}
-            aria-labelledby={`reject-${exemption.id}`}
+            open={deciding !== undefined}
+            onClose={() => setDeciding(undefined)}
+            aria-labelledby={`decide-${exemption.id}`}
           >
-            <DialogTitle id={`reject-${exemption.id}`}>
-              Reject the exemption from {exemption.checkId} of{' '}
-              {exemption.entityRef}
+            <DialogTitle id={`decide-${exemption.id}`}>
+              {deciding === 'reject' ? 'Reject' : 'Approve'} the exemption from{' '}
+              {exemption.checkId} of {exemption.entityRef}
             </DialogTitle>
             <DialogContent sx={{ display: 'grid', gap: 2, minWidth: 440 }}>
               <Typography variant="body2" color="text.secondary">
-                {exemption.createdBy} asked: {exemption.justification}. They are
-                told your comment, and may request again.
+                {exemption.createdBy} asked: {exemption.justification}.{' '}
+                {deciding === 'reject'
+                  ? 'They are told your comment, and may request again.'
+                  : `Approved, the check is waived until ${day(
+                      exemption.expiresAt,
+                    )}; they are told, with your comment if you write one.`}
               </Typography>
               <TextField
-                label="Comment"
+                label={deciding === 'reject' ? 'Comment' : 'Comment (optional)'}
                 multiline
                 minRows={3}
                 value={comment}
                 onChange={e => setComment(e.target.value)}
               />
-              {rejection.state.error && (
-                <Alert severity="error">{rejection.state.error}</Alert>
+              {decision.state.error && (
+                <Alert severity="error">{decision.state.error}</Alert>
               )}
             </DialogContent>
             <DialogActions>
-              <Button onClick={() => setRejecting(false)}>Cancel</Button>
+              <Button onClick={() => setDeciding(undefined)}>Cancel</Button>
               <Button
                 variant="contained"
-                color="error"
-                disabled={rejection.state.busy}
+                color={deciding === 'reject' ? 'error' : 'primary'}
+                disabled={decision.state.busy}
                 onClick={() =>
-                  rejection.act(() =>
-                    api.rejectExemption(exemption.id, comment),
+                  decision.act(() =>
+                    deciding === 'reject'
+                      ? api.rejectExemption(exemption.id, comment)
+                      : api.approveExemption(exemption.id, comment),
                   )
                 }
               >
-                Reject
+                {deciding === 'reject' ? 'Reject' : 'Approve'}
               </Button>
             </DialogActions>
           </Dialog>

@@ -92,7 +92,7 @@ export function ExemptionsList(props: { waiting?: boolean }) {
       cell: e =>
         e.rejectedBy
           ? `${e.rejectedBy}: ${e.rejectionComment}`
-          : e.approvedBy ?? '–',
+          : [e.approvedBy ?? '–', e.approvalComment].filter(Boolean).join(': '),
       all: true,
     },
     {

@@ -391,8 +391,23 @@ describe('CompliancePage', () => {
     fireEvent.click(
       await within(table).findByRole('button', { name: 'Approve' }),
     );
+    // The approval asks for an optional comment to the requester, in a dialog.
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Approve the exemption from techdocs-documented of component:default/basket',
+    });
+    expect(dialog).toHaveTextContent(
+      'user:default/alice asked: The docs move to the new site next sprint.',
+    );
+    fireEvent.change(
+      within(dialog).getByRole('textbox', { name: 'Comment (optional)' }),
+      { target: { value: 'Link the new site from the README' } },
+    );
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Approve' }));
     await waitFor(() =>
-      expect(client.approveExemption).toHaveBeenCalledWith('x9'),
+      expect(client.approveExemption).toHaveBeenCalledWith(
+        'x9',
+        'Link the new site from the README',
+      ),
     );
     // The list is read again, to show the exemption approved.
     await waitFor(() => expect(client.listExemptions).toHaveBeenCalledTimes(3));
