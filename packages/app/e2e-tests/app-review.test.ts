@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
 import { githubTokenOf } from '@konductor/sandbox';
-import { fillService, snap } from './helpers';
+import { fillService, openChange, snap } from './helpers';
 
 const sandboxUrl = process.env.KONDUCTOR_SANDBOX_URL ?? 'http://127.0.0.1:4666';
 const github = (token: string, method: string, path: string, body?: object) =>
@@ -78,18 +78,7 @@ test("an app's image changed from its stack's page goes through a pull request w
   expect(protect.status).toBe(200);
   try {
     // Change, on the stack's page: the service's own image, which its CI has not pushed yet.
-    await expect(async () => {
-      await page.goto(`/catalog/default/system/${name}-dev`);
-      await expect(
-        page
-          .getByRole('region', { name: 'Desired state' })
-          .getByRole('link', { name: 'Change' }),
-      ).toBeVisible({ timeout: 5_000 });
-    }).toPass({ timeout: 60_000 });
-    await page
-      .getByRole('region', { name: 'Desired state' })
-      .getByRole('link', { name: 'Change' })
-      .click();
+    await openChange(page, `${name}-dev`);
     await page.getByRole('button', { name: 'Next' }).click();
     const image = page.getByRole('textbox', { name: 'App image' });
     await image.fill('not an image');

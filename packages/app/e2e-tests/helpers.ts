@@ -63,6 +63,21 @@ export async function fillService(page: Page, name: string) {
 }
 
 /**
+ * Opens a stack's System page (once the catalog has it, with the stack's desired state) and
+ * presses **Change**: its form, filled with the stack's values.
+ */
+export async function openChange(page: Page, system: string) {
+  const change = page
+    .getByRole('region', { name: 'Desired state' })
+    .getByRole('link', { name: 'Change' });
+  await expect(async () => {
+    await page.goto(`/catalog/default/system/${system}`);
+    await expect(change).toBeVisible({ timeout: 5_000 });
+  }).toPass({ timeout: 60_000 });
+  await change.click();
+}
+
+/**
  * Opens a provisioned resource's catalog page (once the catalog has it, as a Resource of
  * `catalogType`), sees its compliance card pass (evaluated when the catalog announced it, or now
  * on request) and opens its compliance tab.

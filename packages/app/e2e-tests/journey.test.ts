@@ -3,7 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test, expect, type Page } from '@playwright/test';
-import { fillService, openTemplate, signInWithGithub, snap } from './helpers';
+import {
+  fillService,
+  openChange,
+  openTemplate,
+  signInWithGithub,
+  snap,
+} from './helpers';
 
 const sandboxUrl = process.env.KONDUCTOR_SANDBOX_URL ?? 'http://127.0.0.1:4666';
 
@@ -300,18 +306,7 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
   // Day 2 from the stack's page: Change opens this form again with the stack's values, the
   // name and repository kept; more nodes of another size is an update of the cluster in place
   // (a new node group of that size, then the old one drained and deleted).
-  await expect(async () => {
-    await page.goto(`/catalog/default/system/${name}-dev`);
-    await expect(
-      page
-        .getByRole('region', { name: 'Desired state' })
-        .getByRole('link', { name: 'Change' }),
-    ).toBeVisible({ timeout: 5_000 });
-  }).toPass({ timeout: 60_000 });
-  await page
-    .getByRole('region', { name: 'Desired state' })
-    .getByRole('link', { name: 'Change' })
-    .click();
+  await openChange(page, `${name}-dev`);
   await expect(page.getByRole('textbox', { name: 'Name' })).toBeDisabled();
   await expect(
     page.getByRole('textbox', { name: 'Repository' }),
