@@ -61,8 +61,13 @@ test('a prod request waits for approval holding no worker; its requester cannot 
   expect((await runs.json()).totalCount).toBe(0);
   await snap(alice, testInfo, '82-task-waiting');
 
-  // Alice sees her request in the inbox, without a way to decide it; the API refuses her too.
-  await alice.goto('/provisioning/approvals');
+  // The error links the inbox: Alice follows it and sees her request, without a way to decide
+  // it; the API refuses her too.
+  await alice
+    .getByRole('link', { name: 'Provisioning → Approvals' })
+    .first()
+    .click();
+  await expect(alice).toHaveURL(/\/provisioning\/approvals$/);
   const aliceRow = alice.getByRole('row', { name: `New stack ${name}-prod` });
   await expect(aliceRow).toContainText('Waiting, expires');
   await expect(aliceRow).toContainText('Waits for group:default/platform-team');
@@ -191,6 +196,8 @@ test('a prod EKS service waits for approval before its repository is created; it
   );
   expect(waiting.status).toBe('failed');
   expect(waiting.log).toContain('Waiting for approval (request ');
+  // A wait is not a crash: the log says why, without Node's stack.
+  expect(waiting.log).not.toMatch(/\n\s+at /);
   // The stack was reserved first: while it waits, no repository exists.
   const repo = await request.get(
     `http://127.0.0.1:4666/github/repos/acme/${name}`,

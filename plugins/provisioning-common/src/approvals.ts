@@ -139,13 +139,27 @@ export type ApprovalOpenResult =
   | { required: false }
   | { required: true; request: ApprovalRequest };
 
-/** What a run that waits for `request` says in its log and its failure. */
-export function approvalWaitMessage(request: ApprovalRequest): string {
+/** The Approvals inbox, where approvers decide: its name in the portal's navigation and its path. */
+export const approvalsInbox = {
+  label: 'Provisioning → Approvals',
+  path: '/provisioning/approvals',
+} as const;
+
+/**
+ * What a run that waits for `request` says: in its log as text, and on the scaffolder's task
+ * page (whose error title is markdown) with the inbox as a link.
+ */
+export function approvalWaitMessage(
+  request: ApprovalRequest,
+  format: 'text' | 'markdown' = 'text',
+): string {
+  const inbox =
+    format === 'markdown'
+      ? `[${approvalsInbox.label}](${approvalsInbox.path})`
+      : approvalsInbox.label;
   return `Waiting for approval (request ${request.id}): ${request.reasons.join(
     '; ',
-  )}. ${request.approvers.join(
-    ' or ',
-  )} may approve it in Provisioning → Approvals, until ${
+  )}. ${request.approvers.join(' or ')} may approve it in ${inbox}, until ${
     request.expiresAt
   }; nothing has been created or changed, and the run goes on by itself once it is approved`;
 }

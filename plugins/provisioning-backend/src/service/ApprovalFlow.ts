@@ -3,7 +3,7 @@ import type { NotificationService } from '@backstage/plugin-notifications-node';
 import type { ApprovalRequest } from '@konductor/plugin-provisioning-common';
 import type { Approvals } from './Approvals';
 import type { TaskState } from './RunReconciler';
-import { usd } from '@konductor/plugin-provisioning-common';
+import { approvalsInbox, usd } from '@konductor/plugin-provisioning-common';
 
 const what = (r: ApprovalRequest) =>
   `${r.operation === 'provision' ? 'New stack' : `The ${r.operation} of`} ${
@@ -34,7 +34,7 @@ export class ApprovalFlow {
         description: `${request.requestedBy} asks: ${request.reasons.join(
           '; ',
         )}. It expires at ${request.expiresAt}.`,
-        link: '/provisioning/approvals',
+        link: approvalsInbox.path,
         severity: 'high',
         topic: 'provisioning-approval',
       },
@@ -61,7 +61,7 @@ export class ApprovalFlow {
         title: `Withdrawn by ${request.decidedBy}: ${what(request)}`,
         description:
           'Nothing was created or changed; there is nothing to decide.',
-        link: '/provisioning/approvals',
+        link: approvalsInbox.path,
         severity: 'low',
         topic: 'provisioning-approval',
       },

@@ -2,6 +2,8 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { withReadableFailures } from './readableFailures';
+import { ManualWaitPendingError } from './jiraIssueCreate';
+import { ApprovalPendingError } from './stackApproval';
 
 const failing = (error: Error) =>
   createTemplateAction({
@@ -26,6 +28,27 @@ describe('withReadableFailures', () => {
       `konductor:test:fail failed in task task-1: ${original}`,
     );
   });
+
+  it.each([
+    [
+      'an approval',
+      new ApprovalPendingError('Waiting for approval (request r-1)'),
+    ],
+    [
+      'a manual ticket',
+      new ManualWaitPendingError('Waiting for OPS-1 to be done'),
+    ],
+  ])(
+    'ends a task that waits for %s with its sentence, without a stack',
+    async (_, wait) => {
+      const action = withReadableFailures(
+        failing(wait),
+        mockServices.logger.mock(),
+      );
+      await expect(action.handler(ctx)).rejects.toBe(wait);
+      expect(wait.stack).toBe(`${wait.name}: ${wait.message}`);
+    },
+  );
 
   it('leaves any other error (a bug) as it is, stack and all', async () => {
     const logger = mockServices.logger.mock();

@@ -3,9 +3,9 @@ import type { TemplateAction } from '@backstage/plugin-scaffolder-node';
 
 /**
  * Failures that explain themselves: a refusal (`@backstage/errors`' input, permission, conflict,
- * not-found and authentication errors) or a stack run that failed and says what it rolled back.
- * The person reading the task's page is told what happened and what to change; Node's stack adds
- * nothing for them.
+ * not-found and authentication errors), a stack run that failed and says what it rolled back, or
+ * a task that ends to wait (for an approval, or for a manual ticket) and says for what. The person
+ * reading the task's page is told what happened and what to do; Node's stack adds nothing for them.
  */
 const EXPLAINED = new Set([
   'InputError',
@@ -14,6 +14,8 @@ const EXPLAINED = new Set([
   'NotFoundError',
   'AuthenticationError',
   'StackProvisioningError',
+  'ApprovalPendingError',
+  'ManualWaitPendingError',
 ]);
 
 /**

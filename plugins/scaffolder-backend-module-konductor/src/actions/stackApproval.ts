@@ -72,6 +72,6 @@ export async function awaitApproval(
       );
     default:
       ctx.logger.info(approvalWaitMessage(current));
-      throw new ApprovalPendingError(approvalWaitMessage(current));
+      throw new ApprovalPendingError(approvalWaitMessage(current, 'markdown'));
   }
 }
