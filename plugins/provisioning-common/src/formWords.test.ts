@@ -136,4 +136,57 @@ describe('formInWords', () => {
     });
     expect(formInWords(undefined)).toBeUndefined();
   });
+
+  it('goes into nested fields: objects, array items and the branches of dependencies and oneOf', () => {
+    const port = { type: 'integer', minimum: 1, maximum: 65535 };
+    const portWords = {
+      type: 'must be a whole number from 1 to 65535',
+      minimum: 'must be a whole number from 1 to 65535',
+      maximum: 'must be a whole number from 1 to 65535',
+    };
+    const name = { type: 'string', maxLength: 8 };
+    const nameWords = { maxLength: 'must be at most 8 characters' };
+    const page = {
+      properties: {
+        listener: { type: 'object', properties: { port } },
+        aliases: { type: 'array', items: name },
+        kind: { type: 'string', enum: ['queue', 'topic'] },
+      },
+      dependencies: {
+        kind: {
+          oneOf: [{ properties: { kind: { const: 'queue' }, retries: port } }],
+        },
+        aliases: ['kind'],
+      },
+      // One text for a whole object: it stays the only message inside it.
+      allOf: [{ properties: { tag: name }, errorMessage: 'must be a tag' }],
+    };
+    expect(formInWords(page)).toEqual({
+      properties: {
+        listener: {
+          type: 'object',
+          properties: { port: { ...port, errorMessage: portWords } },
+        },
+        aliases: {
+          type: 'array',
+          items: { ...name, errorMessage: nameWords },
+        },
+        kind: { type: 'string', enum: ['queue', 'topic'] },
+      },
+      dependencies: {
+        kind: {
+          oneOf: [
+            {
+              properties: {
+                kind: { const: 'queue' },
+                retries: { ...port, errorMessage: portWords },
+              },
+            },
+          ],
+        },
+        aliases: ['kind'],
+      },
+      allOf: [{ properties: { tag: name }, errorMessage: 'must be a tag' }],
+    });
+  });
 });

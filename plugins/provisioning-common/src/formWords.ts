@@ -86,31 +86,62 @@ export function fieldMessagesInWords(
   return messages;
 }
 
+const mapValues = (
+  object: JsonObject,
+  fn: (value: JsonValue) => JsonValue,
+): JsonObject =>
+  Object.fromEntries(
+    Object.entries(object).map(([k, v]) => [k, v === undefined ? v : fn(v)]),
+  );
+
+/** The keywords whose schemas hold fields: a list of schemas, or one (or a tuple, for items). */
+const SCHEMA_LISTS = ['oneOf', 'anyOf', 'allOf'];
+const SCHEMAS = ['items', 'additionalItems', 'then', 'else'];
+
+/**
+ * `schema` and every field in it (an object's `properties`, an array's `items`, the branches of
+ * `dependencies`, `oneOf`, `anyOf`, `allOf` and `if`/`then`/`else`) with their words. A schema
+ * whose `errorMessage` is one text keeps it for everything in it, as ajv-errors does.
+ */
+function schemaInWords(schema: JsonValue): JsonValue {
+  if (!isObject(schema) || typeof schema.errorMessage === 'string')
+    return schema;
+  const out: JsonObject = { ...schema };
+  if (isObject(out.properties))
+    out.properties = mapValues(out.properties, schemaInWords);
+  if (isObject(out.dependencies))
+    out.dependencies = mapValues(out.dependencies, d =>
+      // A list of property names is a dependency, not a schema.
+      Array.isArray(d) ? d : schemaInWords(d),
+    );
+  for (const keyword of SCHEMA_LISTS) {
+    const list = out[keyword];
+    if (Array.isArray(list)) out[keyword] = list.map(schemaInWords);
+  }
+  for (const keyword of SCHEMAS) {
+    const sub = out[keyword];
+    if (sub !== undefined)
+      out[keyword] = Array.isArray(sub)
+        ? sub.map(schemaInWords)
+        : schemaInWords(sub);
+  }
+  const words = fieldMessagesInWords(schema);
+  if (Object.keys(words).length) {
+    const own = isObject(schema.errorMessage) ? schema.errorMessage : {};
+    out.errorMessage = { ...words, ...own };
+  }
+  return out;
+}
+
 /**
  * A template's form (its `parameters`: one page or several) whose fields tell a person what to
  * type in words where a value fails them (`errorMessage`, which the scaffolder's form reads with
- * ajv-errors). What a field's own `errorMessage` says stays: a text for every failure, or the
- * keywords it names.
+ * ajv-errors), nested fields too. What a field's own `errorMessage` says stays: a text for every
+ * failure, or the keywords it names.
  */
 export function formInWords(
   parameters: JsonValue | undefined,
 ): JsonValue | undefined {
-  const page = (p: JsonValue): JsonValue => {
-    if (!isObject(p) || !isObject(p.properties)) return p;
-    return {
-      ...p,
-      properties: Object.fromEntries(
-        Object.entries(p.properties).map(([name, field]) => {
-          if (!isObject(field) || typeof field.errorMessage === 'string')
-            return [name, field];
-          const words = fieldMessagesInWords(field);
-          if (!Object.keys(words).length) return [name, field];
-          const own = isObject(field.errorMessage) ? field.errorMessage : {};
-          return [name, { ...field, errorMessage: { ...words, ...own } }];
-        }),
-      ),
-    };
-  };
-  if (Array.isArray(parameters)) return parameters.map(page);
-  return parameters === undefined ? undefined : page(parameters);
+  if (Array.isArray(parameters)) return parameters.map(schemaInWords);
+  return parameters === undefined ? undefined : schemaInWords(parameters);
 }
