@@ -65,6 +65,17 @@ describe('the compliance API', () => {
     }));
   });
 
+  /** The user asks to waive the orphan component's system membership for a day. */
+  const requestOrphanExemption = () =>
+    request(server)
+      .post('/api/compliance/exemptions')
+      .set('Authorization', user)
+      .send({
+        entityRef: 'component:default/orphan',
+        checkId: 'system-membership',
+        justification: 'A shared library, in no system by design',
+        expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      });
   const evaluate = (name: string) =>
     request(server)
       .post(`/api/compliance/entities/component/default/${name}/evaluate`)
@@ -362,15 +373,7 @@ describe('the compliance API', () => {
   });
 
   it("rejects a request with the approver's words to its requester: it waives nothing and is decided for good", async () => {
-    const created = await request(server)
-      .post('/api/compliance/exemptions')
-      .set('Authorization', user)
-      .send({
-        entityRef: 'component:default/orphan',
-        checkId: 'system-membership',
-        justification: 'A shared library, in no system by design',
-        expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
-      });
+    const created = await requestOrphanExemption();
     const reject = (who: string, body: object) =>
       request(server)
         .post(`/api/compliance/exemptions/${created.body.id}/reject`)
@@ -440,15 +443,7 @@ describe('the compliance API', () => {
   });
 
   it('decides a request even when its requester cannot be told: the decision is stored and audited as a success', async () => {
-    const created = await request(server)
-      .post('/api/compliance/exemptions')
-      .set('Authorization', user)
-      .send({
-        entityRef: 'component:default/orphan',
-        checkId: 'system-membership',
-        justification: 'A shared library, in no system by design',
-        expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
-      });
+    const created = await requestOrphanExemption();
     auditor.createEvent.mockClear();
     notificationsDown = true;
     try {

@@ -1,4 +1,5 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
+import type { Knex } from 'knex';
 import type {
   CheckResult,
   CheckStatus,
@@ -48,8 +49,9 @@ describe.each(databases.eachSupportedId())(
   'ComplianceStore on %s',
   databaseId => {
     let store: ComplianceStore;
+    let knex: Knex;
     beforeAll(async () => {
-      const knex = await databases.init(databaseId);
+      knex = await databases.init(databaseId);
       store = await ComplianceStore.create({
         getClient: async () => knex,
         migrations: { skip: false },
@@ -162,6 +164,65 @@ describe.each(databases.eachSupportedId())(
         .filter(ref => !/\/(late|other)$/.test(ref));
       await store.retainOnly(new Set(others), new Date('2099-01-01'));
     });
+
+    // Two saves of one entity at once: only PostgreSQL runs transactions side by side (SQLite has
+    // one writer, so the check above already covers it).
+    if (databaseId === 'POSTGRES_15')
+      it('keeps the later of two evaluations saved at once: the second save waits for the first and reads it', async () => {
+        const ref = 'component:default/racing';
+        await store.save([
+          evaluation(
+            'racing',
+            [result('ownership', 'pass')],
+            '2026-11-23T10:00:00.000Z',
+          ),
+        ]);
+        // A later evaluation's save has read and locked the entity's row, and not yet written.
+        const later = await knex.transaction();
+        await later('compliance_entities')
+          .where('entity_ref', ref)
+          .forUpdate()
+          .select('evaluated_at');
+        // An older evaluation's save starts meanwhile; it waits on the row.
+        const older = store.save([
+          evaluation(
+            'racing',
+            [result('ownership', 'fail')],
+            '2026-11-23T10:00:01.000Z',
+          ),
+        ]);
+        const waitingOnTheRow = async () =>
+          Number(
+            (
+              await knex.raw(
+                `select count(*) as n from pg_stat_activity
+                  where datname = current_database() and wait_event_type = 'Lock'
+                    and query like '%compliance_entities%'`,
+              )
+            ).rows[0].n,
+          );
+        for (let tries = 0; (await waitingOnTheRow()) === 0; tries++) {
+          if (tries === 1000)
+            throw new Error('the older save never reached the row');
+          await new Promise(r => setTimeout(r, 10));
+        }
+        await later('compliance_entities')
+          .where('entity_ref', ref)
+          .update({ evaluated_at: new Date('2026-11-23T10:00:05.000Z') });
+        await later.commit();
+        await older;
+        expect((await store.getEntity(ref)).evaluatedAt).toBe(
+          '2026-11-23T10:00:05.000Z',
+        );
+        await store.retainOnly(
+          new Set(
+            (await store.listEntities({}))
+              .map(e => e.entityRef)
+              .filter(r => r !== ref),
+          ),
+          new Date('2099-01-01'),
+        );
+      });
 
     it('filters entities and results, and forgets entities that left the catalog', async () => {
       await store.save([

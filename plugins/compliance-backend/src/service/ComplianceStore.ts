@@ -101,10 +101,14 @@ export class ComplianceStore {
       const refs = evaluations.slice(i, i + CHUNK).map(e => e.entityRef);
       await this.db.transaction(async tx => {
         // An evaluation older than the one stored is not kept: it read older inputs (a batch
-        // that began before an exemption was decided, and ended after its own evaluation).
+        // that began before an exemption was decided, and ended after its own evaluation). The
+        // stored rows are locked (PostgreSQL; SQLite has one writer) in one order, so a save of
+        // the same entities waits for this one and then reads what it wrote.
         const stored = new Map<string, number>();
         for (const row of await tx('compliance_entities')
           .whereIn('entity_ref', refs)
+          .orderBy('entity_ref')
+          .forUpdate()
           .select('entity_ref', 'evaluated_at'))
           stored.set(row.entity_ref, new Date(iso(row.evaluated_at)).getTime());
         const chunk = evaluations

@@ -238,15 +238,19 @@ describe('Evaluator against the sandbox', () => {
     ]);
   });
 
-  it('waives a failing check while an exemption holds; an expired one fails again', async () => {
-    const database = entities.database;
-    const exemption = await store.createExemption({
+  /** Alice asks to waive the database's multi-AZ check for an hour. */
+  const requestSingleAzExemption = () =>
+    store.createExemption({
       entityRef: 'resource:default/shop-prod-database',
       checkId: 'db-multi-az',
       justification: 'Single-AZ until the migration in Q1',
       expiresAt: new Date(Date.now() + 3600_000).toISOString(),
       createdBy: 'user:default/alice',
     });
+
+  it('waives a failing check while an exemption holds; an expired one fails again', async () => {
+    const database = entities.database;
+    const exemption = await requestSingleAzExemption();
     // Requested, not yet approved: nothing is waived.
     await evaluator.evaluate([database]);
     expect((await statuses(database))['db-multi-az']).toBe('fail');
@@ -269,13 +273,7 @@ describe('Evaluator against the sandbox', () => {
 
   it('keeps an approval made while a longer evaluation ran: of two evaluations, the one that read the exemptions later is kept', async () => {
     const database = entities.database;
-    const exemption = await store.createExemption({
-      entityRef: 'resource:default/shop-prod-database',
-      checkId: 'db-multi-az',
-      justification: 'Single-AZ until the migration in Q1',
-      expiresAt: new Date(Date.now() + 3600_000).toISOString(),
-      createdBy: 'user:default/alice',
-    });
+    const exemption = await requestSingleAzExemption();
     // A batch (the hourly one, say) reads the exemptions, then waits on a slow source.
     let reading!: () => void;
     const read = new Promise<void>(r => (reading = r));
