@@ -26,8 +26,9 @@ import { auditReadPermission } from '@konductor/plugin-audit-common';
  * runs that wait for approval; `/provisioning/change-windows`: the freezes;
  * `/provisioning/definitions`: publishing service definitions;
  * `/provisioning/audit`: the audit trail (admins);
- * `/provisioning/runs/:id`: one run. `approvalSections`: what other plugins add to the Approvals
- * inbox (the page's `approvals` input; compliance adds the exemption requests).
+ * `/provisioning/runs/:id`: one run; any other address says there is no such page.
+ * `approvalSections`: what other plugins add to the Approvals inbox (the page's `approvals`
+ * input; compliance adds the exemption requests).
  */
 export function ProvisioningPage(props: {
   approvalSections?: React.ReactNode[];
@@ -117,6 +118,15 @@ export function ProvisioningPage(props: {
         }
       />
       <Route path="/runs/:id" element={<RunPage />} />
+      <Route
+        path="*"
+        element={
+          <ListPage
+            title="No such page"
+            intro="There is no provisioning page at this address: the tabs above are what there is."
+          />
+        }
+      />
     </Routes>
   );
 }
@@ -125,7 +135,7 @@ export function ProvisioningPage(props: {
 function ListPage(props: {
   title: string;
   intro: string;
-  children: React.ReactNode;
+  children?: React.ReactNode;
 }) {
   const base = useRunsPath();
   const { pathname } = useLocation();
