@@ -400,6 +400,22 @@ test('a non-compliant choice is refused before anything is created, with the rea
     headers: { authorization: 'token sandbox' },
   });
   expect(res.status).toBe(404);
+
+  // The refusal takes the developer to the field: its page opens, with the field focused.
+  await page
+    .getByRole('button', { name: 'Change "Public Kubernetes API endpoint"' })
+    .click();
+  const endpoint = page.getByRole('checkbox', {
+    name: 'Public Kubernetes API endpoint',
+  });
+  await expect(endpoint).toBeFocused();
+  await snap(page, testInfo, '48-refused-field-focused');
+  // Changed there, the plan passes the gate.
+  await endpoint.uncheck();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(
+    page.getByText('Passes the compliance gate at the moderate level (prod).'),
+  ).toBeVisible();
 });
 
 test('a manual request opens a Jira ticket; its task ends while the ticket is open, holding no worker, and goes on once the ticket is done', async ({

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useParams } from 'react-router-dom';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { catalogApiRef } from '@backstage/plugin-catalog-react';
@@ -27,6 +27,8 @@ import {
   specValueText,
 } from '@konductor/plugin-provisioning-common';
 import { GateVerdictOutput, previewStacks, StackPreview } from './stackPreview';
+import type { FormFieldRef } from './formFieldOf';
+import { goToField } from './goToField';
 
 /** What a change plan adds to the summary line. */
 function changeSummary(changes: ChangePlan): string {
@@ -199,8 +201,10 @@ export function summaryLine(previews: StackPreview[]): string {
 export function Violation(props: {
   violation: GateVerdictOutput['violations'][number];
   formFields: StackPreview['formFields'];
+  /** Takes the developer to a field of the form (on the form's own plan page). */
+  onGoToField?: (field: FormFieldRef) => void;
 }) {
-  const { violation: v, formFields } = props;
+  const { violation: v, formFields, onGoToField } = props;
   const onForm = v.fields.every(f => formFields[f]);
   const label = (path: string) =>
     `"${formFields[path].title}"${
@@ -222,12 +226,30 @@ export function Violation(props: {
             ', ',
           )}, which this template sets: ask its authors`}
       )
+      {onForm &&
+        onGoToField &&
+        v.fields.map(path => (
+          <Button
+            key={path}
+            size="small"
+            sx={{ ml: 1, py: 0 }}
+            onClick={() => onGoToField(formFields[path])}
+          >
+            Change "{formFields[path].title}"
+          </Button>
+        ))}
     </>
   );
 }
 
 /** One stack's plan: resources in order, cost, and what would stop it (name, budget, provider, gate). */
-export function StackTable({ preview }: { preview: StackPreview }) {
+export function StackTable({
+  preview,
+  onGoToField,
+}: {
+  preview: StackPreview;
+  onGoToField?: (field: FormFieldRef) => void;
+}) {
   const { plan, compliance, ownership, preflight, changes } = preview;
   const wave = (id: (typeof plan.waves)[number][number]) =>
     plan.waves.findIndex(w => w.includes(id)) + 1;
@@ -316,7 +338,11 @@ export function StackTable({ preview }: { preview: StackPreview }) {
           <Box component="ul" sx={{ m: 0, pl: 2 }}>
             {compliance.violations.map(v => (
               <li key={`${v.resource}-${v.checkId}`}>
-                <Violation violation={v} formFields={preview.formFields} />
+                <Violation
+                  violation={v}
+                  formFields={preview.formFields}
+                  onGoToField={onGoToField}
+                />
               </li>
             ))}
           </Box>
@@ -393,8 +419,17 @@ export function StackSummaryField(props: FieldExtensionComponentProps<string>) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [catalog, scaffolder, namespace, templateName, key, attempt]);
 
+  const summary = useRef<HTMLDivElement>(null);
+  const goTo = useCallback((field: FormFieldRef) => {
+    if (summary.current) goToField(field, summary.current);
+  }, []);
+
   return (
-    <Box sx={{ display: 'grid', gap: 2, my: 1 }} aria-label="Stack summary">
+    <Box
+      ref={summary}
+      sx={{ display: 'grid', gap: 2, my: 1 }}
+      aria-label="Stack summary"
+    >
       <Typography variant="h6">{schema.title ?? 'Stack summary'}</Typography>
       {!state.previews && !state.error && (
         <LinearProgress aria-label="Planning the stack" />
@@ -411,7 +446,7 @@ export function StackSummaryField(props: FieldExtensionComponentProps<string>) {
         <Typography>This template provisions no cloud stack.</Typography>
       )}
       {state.previews?.map(p => (
-        <StackTable key={p.step} preview={p} />
+        <StackTable key={p.step} preview={p} onGoToField={goTo} />
       ))}
     </Box>
   );

@@ -62,21 +62,39 @@ describe('Violation', () => {
     remediation: 'Set resources.cluster.publicEndpoint: false.',
   };
 
+  const endpointField = {
+    name: 'publicApiEndpoint',
+    title: 'Public Kubernetes API endpoint',
+    page: 'Stack',
+  };
+
   it("names the form's field and page that set what the gate refuses, not its spec path", () => {
     const { container } = render(
       <Violation
         violation={violation}
-        formFields={{
-          'resources.cluster.publicEndpoint': {
-            title: 'Public Kubernetes API endpoint',
-            page: 'Stack',
-          },
-        }}
+        formFields={{ 'resources.cluster.publicEndpoint': endpointField }}
       />,
     );
     expect(container.textContent).toBe(
       'cluster: API endpoint reachable from the internet. Set "Public Kubernetes API endpoint" (page Stack): false. (SC-7)',
     );
+  });
+
+  it('offers to go to each field it names, on the form', () => {
+    const onGoToField = jest.fn();
+    render(
+      <Violation
+        violation={violation}
+        formFields={{ 'resources.cluster.publicEndpoint': endpointField }}
+        onGoToField={onGoToField}
+      />,
+    );
+    fireEvent.click(
+      screen.getByRole('button', {
+        name: 'Change "Public Kubernetes API endpoint"',
+      }),
+    );
+    expect(onGoToField).toHaveBeenCalledWith(endpointField);
   });
 
   it('names the spec path of what the template sets itself, and who may change it', () => {

@@ -50,9 +50,14 @@ describe('formFieldOf', () => {
   it('names the field a stack spec value is copied from, with its page', () => {
     expect(
       formFieldOf(template, 'stack', 'resources.cluster.publicEndpoint'),
-    ).toEqual({ title: 'Public Kubernetes API endpoint', page: 'Stack' });
+    ).toEqual({
+      name: 'publicApiEndpoint',
+      title: 'Public Kubernetes API endpoint',
+      page: 'Stack',
+    });
     // A field without a title is named as it is; part of an object field is that field.
     expect(formFieldOf(template, 'stack', 'target.accountId')).toEqual({
+      name: 'location',
       title: 'location',
       page: 'Stack',
     });

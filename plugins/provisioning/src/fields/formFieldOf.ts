@@ -3,6 +3,8 @@ import type { TemplateEntityV1beta3 } from '@backstage/plugin-scaffolder-common'
 
 /** A field of a template's form, as the developer sees it. */
 export interface FormFieldRef {
+  /** Its name among the template's parameters. */
+  name: string;
   /** Its label (its title, or its name when it has none). */
   title: string;
   /** The title of the form's page it is on. */
@@ -43,6 +45,7 @@ export function formFieldOf(
       | undefined;
     if (field)
       return {
+        name,
         title: typeof field.title === 'string' ? field.title : name,
         page: typeof page.title === 'string' ? page.title : undefined,
       };
