@@ -1334,7 +1334,7 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       expect(issue.fields.description.content).toHaveLength(1);
     });
 
-    it('runs the waiting example: the task ends while the ticket is open, holding no worker, and the sweep resumes it once the ticket is done', async () => {
+    it('runs the waiting example: the task ends while the ticket is open, holding no worker, and the sweep resumes it once the ticket is done; a task retried by hand once it is done is no longer watched', async () => {
       const knex = await databases.init('SQLITE_3');
       const waits = await ManualWaits.create({
         getClient: async () => knex,
@@ -1374,14 +1374,16 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
         });
       await sweep();
       expect(retried).toEqual([]);
-      await fetch(`${sandbox.jiraUrl}/rest/api/3/issue/${key}/transitions`, {
-        method: 'POST',
-        headers: {
-          authorization: 'Bearer t',
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify({ transition: { id: '31' } }),
-      });
+      const done = (issueKey: string) =>
+        fetch(`${sandbox.jiraUrl}/rest/api/3/issue/${issueKey}/transitions`, {
+          method: 'POST',
+          headers: {
+            authorization: 'Bearer t',
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({ transition: { id: '31' } }),
+        });
+      await done(key);
       await sweep();
       await sweep();
       expect(retried).toEqual([taskId]);
@@ -1395,6 +1397,30 @@ describe("Konductor's scaffolder actions against the sandbox", () => {
       );
       expect(outputs).toMatchObject({ issueKey: key, status: 'Done' });
       expect(second.log()).toContain(`${key} is now Done`);
+
+      // A task retried by hand once its ticket is done goes on, and its wait ends with it: the
+      // sweep no longer reads the ticket.
+      const own = new Map<string, unknown>();
+      const byHand = async ({ key: k, fn }: any) => {
+        if (!own.has(k)) own.set(k, await fn());
+        return own.get(k);
+      };
+      const third = context(inputOf(jiraExamples[1].example), {
+        checkpoint: byHand,
+      });
+      await waiting.handler(third.ctx as any).catch(e => e);
+      const key2 = Object.fromEntries(
+        (third.ctx.output as jest.Mock).mock.calls,
+      ).issueKey as string;
+      expect((await waits.get(taskId, key2))?.state).toBe('waiting');
+      await done(key2);
+      const retry = context(inputOf(jiraExamples[1].example), {
+        checkpoint: byHand,
+      });
+      await waiting.handler(retry.ctx as any);
+      expect(retry.log()).toContain(`${key2} is now Done`);
+      expect((await waits.get(taskId, key2))?.state).toBe('resumed');
+      expect(await waits.waiting()).toEqual([]);
 
       // A ticket not done by its deadline is no longer watched.
       await waits.park('another-task', 'OPS-999999', 1);

@@ -206,7 +206,13 @@ export function createJiraIssueCreateAction(options: {
           ctx.logger.info(message);
           throw new ManualWaitPendingError(message);
         }
-        if (earlier) ctx.logger.info(`${key} is now ${current.name}`);
+        if (earlier) {
+          ctx.logger.info(`${key} is now ${current.name}`);
+          // A task retried by hand once its ticket is done goes on here: the sweep stops
+          // watching the ticket (it would retry a task that is no longer failed).
+          if (earlier.state === 'waiting')
+            await options.waits.end(earlier, 'resumed');
+        }
       }
       ctx.output('status', current.name);
     },
