@@ -81,7 +81,8 @@ test("an exemption in the portal: requested by a database's owner on a check it 
       .getByRole('row')
       .filter({ hasText: `resource:default/${name}-dev-database` });
   await alice.goto('/provisioning/approvals');
-  await expect(waiting(alice)).toContainText('user:default/alice');
+  // People are named as the catalog presents them.
+  await expect(waiting(alice)).toContainText('Alice Andersen');
   await expect(waiting(alice)).toContainText(why);
   await expect(
     waiting(alice).getByRole('button', { name: 'Approve' }),
@@ -90,7 +91,7 @@ test("an exemption in the portal: requested by a database's owner on a check it 
   // Carol, a platform admin, approves it in her Approvals inbox; re-checked, the check is waived.
   const carol = await signInWithGithub(browser, testInfo, 'carol');
   await carol.goto('/provisioning/approvals');
-  await expect(waiting(carol)).toContainText('user:default/alice');
+  await expect(waiting(carol)).toContainText('Alice Andersen');
   await waiting(carol).scrollIntoViewIfNeeded();
   await snap(carol, testInfo, '82-exemption-inbox');
   await waiting(carol).getByRole('button', { name: 'Approve' }).click();
@@ -124,7 +125,7 @@ test("an exemption in the portal: requested by a database's owner on a check it 
     .filter({ hasText: `resource:default/${name}-dev-database` });
   await expect(listed).toContainText('db-backup-retention');
   await expect(listed).toContainText('waived');
-  await expect(listed).toContainText(`user:default/carol: ${condition}`);
+  await expect(listed).toContainText(`Carol Chen: ${condition}`);
   // The posture counts the waiver: no evaluation that read the exemptions before the approval
   // (the hourly one, say) undid it.
   await expect(

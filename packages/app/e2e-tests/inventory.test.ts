@@ -47,10 +47,14 @@ test('the stack inventory: every team’s stacks with cost and state, filters in
 
   // A team's total filters the list to that team, and the filter is in the address: a reload
   // (or a shared link) shows the same view.
-  await totals.getByRole('button', { name: 'group:default/team-b' }).click();
+  // Teams are named as the catalog presents them, in the totals and the owner filter alike.
+  await totals.getByRole('button', { name: 'Team B' }).click();
   await expect(rows).toHaveCount(1);
   await expect(rows.first()).toContainText(`${prefix}b-dev`);
   await expect(carol).toHaveURL(/owner=group%3Adefault%2Fteam-b/);
+  await expect(carol.getByRole('combobox', { name: 'Owner' })).toHaveText(
+    'Team B',
+  );
   await carol.reload();
   await expect(rows).toHaveCount(1);
   await expect(

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { EntityDisplayName } from '@backstage/plugin-catalog-react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -317,7 +318,13 @@ export function CompliancePage() {
                           {e.entityRef}
                         </Link>
                       </TableCell>
-                      <TableCell>{e.owner ?? '–'}</TableCell>
+                      <TableCell>
+                        {e.owner ? (
+                          <EntityDisplayName entityRef={e.owner} hideIcon />
+                        ) : (
+                          '–'
+                        )}
+                      </TableCell>
                       <TableCell>{e.environment ?? '–'}</TableCell>
                       <TableCell align="right">
                         {(e.counts.fail ?? 0) + (e.counts.error ?? 0)}

@@ -10,12 +10,18 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import { identityApiRef, useApi } from '@backstage/frontend-plugin-api';
+import { EntityDisplayName } from '@backstage/plugin-catalog-react';
 import { usePermission } from '@backstage/plugin-permission-react';
 import { complianceExemptionApprovePermission } from '@konductor/plugin-compliance-common';
 import { parseEntityRef } from '@backstage/catalog-model';
 import type { Exemption } from '@konductor/plugin-compliance-common';
 import { complianceApiRef } from '../api';
 import { ExemptionActions } from './ExemptionControls';
+
+/** A person as the catalog presents them (their display name), their ref in its tooltip. */
+function Person(props: { entityRef: string }) {
+  return <EntityDisplayName entityRef={props.entityRef} hideIcon />;
+}
 
 const STATES: Record<Exemption['status'], string> = {
   requested: 'waiting for approval',
@@ -79,20 +85,27 @@ export function ExemptionsList(props: { waiting?: boolean }) {
         );
       },
     },
-    { header: 'Check', cell: e => e.checkId },
+    { header: 'Check', cell: e => e.checkId, nowrap: true },
     {
       header: 'State',
       cell: e => STATES[e.status],
       nowrap: true,
       all: true,
     },
-    { header: 'Requested by', cell: e => e.createdBy },
+    { header: 'Requested by', cell: e => <Person entityRef={e.createdBy} /> },
     {
       header: 'Decided by',
-      cell: e =>
-        e.rejectedBy
-          ? `${e.rejectedBy}: ${e.rejectionComment}`
-          : [e.approvedBy ?? '–', e.approvalComment].filter(Boolean).join(': '),
+      cell: e => {
+        const by = e.rejectedBy ?? e.approvedBy;
+        const comment = e.rejectedBy ? e.rejectionComment : e.approvalComment;
+        if (!by) return '–';
+        return (
+          <>
+            <Person entityRef={by} />
+            {comment ? `: ${comment}` : ''}
+          </>
+        );
+      },
       all: true,
     },
     {
@@ -133,7 +146,9 @@ export function ExemptionsList(props: { waiting?: boolean }) {
           <TableHead>
             <TableRow>
               {columns.map(c => (
-                <TableCell key={c.header}>{c.header}</TableCell>
+                <TableCell key={c.header} sx={{ whiteSpace: 'nowrap' }}>
+                  {c.header}
+                </TableCell>
               ))}
             </TableRow>
           </TableHead>

@@ -489,12 +489,14 @@ describe('CompliancePage', () => {
         'Publish the docs on the new site first',
       ),
     );
-    // Read again: rejected, by whom and why, and nothing left to decide.
-    expect(
-      await within(table).findByText(
-        'user:default/carol: Publish the docs on the new site first',
+    // Read again: rejected, by whom (as the catalog presents people) and why, and nothing left
+    // to decide.
+    const row = (await within(table).findByText('rejected')).closest('tr')!;
+    await waitFor(() =>
+      expect(row).toHaveTextContent(
+        'carol: Publish the docs on the new site first',
       ),
-    ).toBeInTheDocument();
+    );
     expect(within(table).getByText('rejected')).toBeInTheDocument();
     expect(within(table).queryByRole('button', { name: 'Reject' })).toBeNull();
   });

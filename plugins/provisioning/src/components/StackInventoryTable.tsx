@@ -18,7 +18,10 @@ import TableSortLabel from '@mui/material/TableSortLabel';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { EntityRefLink } from '@backstage/plugin-catalog-react';
+import {
+  EntityDisplayName,
+  EntityRefLink,
+} from '@backstage/plugin-catalog-react';
 import {
   usd,
   ENVIRONMENTS,
@@ -168,7 +171,15 @@ export function StackInventoryTable() {
             <MenuItem value="">Any</MenuItem>
             {options.map(option => (
               <MenuItem key={option} value={option}>
-                {option}
+                {name === 'owner' ? (
+                  <EntityDisplayName
+                    entityRef={option}
+                    hideIcon
+                    disableTooltip
+                  />
+                ) : (
+                  option
+                )}
               </MenuItem>
             ))}
           </TextField>
@@ -366,7 +377,11 @@ export function StackInventoryTable() {
                         component="button"
                         onClick={() => update({ owner: t.owner })}
                       >
-                        {t.owner}
+                        <EntityDisplayName
+                          entityRef={t.owner}
+                          hideIcon
+                          disableTooltip
+                        />
                       </Link>
                     </TableCell>
                     <TableCell align="right">{t.stacks}</TableCell>
