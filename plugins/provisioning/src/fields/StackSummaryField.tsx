@@ -228,14 +228,19 @@ export function Violation(props: {
       )
       {onForm &&
         onGoToField &&
-        v.fields.map(path => (
+        // One button a field, however many of the paths it sets the gate names.
+        [
+          ...new Map(
+            v.fields.map(path => [formFields[path].name, formFields[path]]),
+          ).values(),
+        ].map(field => (
           <Button
-            key={path}
+            key={field.name}
             size="small"
             sx={{ ml: 1, py: 0 }}
-            onClick={() => onGoToField(formFields[path])}
+            onClick={() => onGoToField(field)}
           >
-            Change "{formFields[path].title}"
+            Change "{field.title}"
           </Button>
         ))}
     </>

@@ -97,6 +97,24 @@ describe('Violation', () => {
     expect(onGoToField).toHaveBeenCalledWith(endpointField);
   });
 
+  it('offers one button for a field that sets several of the paths it names', () => {
+    const location = { name: 'location', title: 'AWS account', page: 'Stack' };
+    render(
+      <Violation
+        violation={{
+          ...violation,
+          fields: ['target.accountId', 'target.region'],
+        }}
+        formFields={{ 'target.accountId': location, 'target.region': location }}
+        onGoToField={jest.fn()}
+      />,
+    );
+    expect(screen.getAllByRole('button')).toHaveLength(1);
+    expect(
+      screen.getByRole('button', { name: 'Change "AWS account"' }),
+    ).toBeInTheDocument();
+  });
+
   it('names the spec path of what the template sets itself, and who may change it', () => {
     const { container } = render(
       <Violation violation={violation} formFields={{}} />,

@@ -7,7 +7,8 @@ function fieldControl(name: string): HTMLElement | null {
     return field;
   return (
     field?.querySelector<HTMLElement>('input, select, textarea, button') ??
-    document.querySelector<HTMLElement>(`[id^="root_${name}"]`)
+    // A field made of several (an object field): its first part, `root_<name>_<part>`.
+    document.querySelector<HTMLElement>(`[id^="root_${name}_"]`)
   );
 }
 
