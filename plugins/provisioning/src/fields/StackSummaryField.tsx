@@ -20,6 +20,7 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import {
+  approvalsInbox,
   usd,
   type BudgetStanding,
   type ChangePlan,
@@ -311,8 +312,8 @@ export function StackTable({
             This run waits for approval before anything is created or changed
           </AlertTitle>
           {ownership.approval.reasons.join('; ')}.{' '}
-          {ownership.approval.approvers.join(' or ')} may approve it in
-          Provisioning → Approvals; you will be notified, and the run goes on by
+          {ownership.approval.approvers.join(' or ')} may approve it in{' '}
+          {approvalsInbox.label}; you will be notified, and the run goes on by
           itself once it is approved. You cannot approve your own request.
         </Alert>
       )}
