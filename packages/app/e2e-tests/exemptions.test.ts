@@ -79,7 +79,7 @@ test("an exemption in the portal: requested by a database's owner on a check it 
     page
       .getByRole('table', { name: 'Exemption requests' })
       .getByRole('row')
-      .filter({ hasText: `resource:default/${name}-dev-database` });
+      .filter({ hasText: `${name}-dev database` });
   await alice.goto('/provisioning/approvals');
   // People are named as the catalog presents them.
   await expect(waiting(alice)).toContainText('Alice Andersen');
@@ -122,7 +122,11 @@ test("an exemption in the portal: requested by a database's owner on a check it 
   const listed = carol
     .getByRole('table', { name: 'Exemptions' })
     .getByRole('row')
-    .filter({ hasText: `resource:default/${name}-dev-database` });
+    .filter({ hasText: `${name}-dev database` });
+  // The entity as the catalog presents it (its title), linking its compliance tab.
+  await expect(
+    listed.getByRole('link', { name: `${name}-dev database` }),
+  ).toHaveAttribute('href', database);
   await expect(listed).toContainText('db-backup-retention');
   await expect(listed).toContainText('waived');
   await expect(listed).toContainText(`Carol Chen: ${condition}`);

@@ -5,7 +5,7 @@ import { renderInbox, rows } from '../__testUtils__/exemptionsInbox';
 describe('the exemption requests in the Approvals inbox, for a requester', () => {
   it('lists what waits for them: their own requests, none decided or expired, nobody else’s', async () => {
     const { unmount } = await renderInbox('user:default/alice', false);
-    expect(await rows()).toEqual(['component:default/basket']);
+    expect(await rows()).toEqual(['basket']);
     unmount();
     await renderInbox('user:default/dana', false);
     expect(

@@ -80,7 +80,7 @@ export function ExemptionsList(props: { waiting?: boolean }) {
             component={RouterLink}
             to={`/catalog/${ref.namespace}/${ref.kind}/${ref.name}/compliance`}
           >
-            {e.entityRef}
+            <EntityDisplayName entityRef={e.entityRef} hideIcon />
           </Link>
         );
       },

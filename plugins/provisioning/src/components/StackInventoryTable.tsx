@@ -69,13 +69,37 @@ const COLUMNS: {
   { label: 'Monthly cost', sort: 'monthlyCost', align: 'right' },
 ];
 
-const when = (iso?: string) =>
-  iso
-    ? new Date(iso).toLocaleString(undefined, {
+/** A day on one line; its time shows on hover. */
+function When(props: { at?: string }) {
+  if (!props.at) return <>-</>;
+  const at = new Date(props.at);
+  return (
+    <Box
+      component="time"
+      dateTime={props.at}
+      title={at.toLocaleString(undefined, {
         dateStyle: 'medium',
         timeStyle: 'short',
-      })
-    : '-';
+      })}
+      sx={{ whiteSpace: 'nowrap' }}
+    >
+      {at.toLocaleDateString(undefined, { dateStyle: 'medium' })}
+    </Box>
+  );
+}
+
+/** A person under a day, on one line (no icon: the column says what they did). */
+function By(props: { entityRef?: string }) {
+  return props.entityRef ? (
+    <Typography
+      variant="body2"
+      color="text.secondary"
+      sx={{ whiteSpace: 'nowrap' }}
+    >
+      <EntityRefLink entityRef={props.entityRef} hideIcon />
+    </Typography>
+  ) : null;
+}
 
 type Loaded =
   | { state: 'loading' }
@@ -248,106 +272,106 @@ export function StackInventoryTable() {
             {loaded.totalCount} stack{loaded.totalCount === 1 ? '' : 's'},{' '}
             {usd(loaded.monthlyCost)} a month (on-demand list prices)
           </Typography>
-          <Table size="small" aria-label="Stacks">
-            <TableHead>
-              <TableRow>
-                {COLUMNS.map(c => (
-                  <TableCell
-                    key={c.label}
-                    align={c.align}
-                    sx={{ whiteSpace: 'nowrap' }}
-                    sortDirection={c.sort === sort ? order : false}
-                  >
-                    {c.sort ? (
-                      <TableSortLabel
-                        active={c.sort === sort}
-                        direction={c.sort === sort ? order : 'asc'}
-                        onClick={() =>
-                          update({
-                            sort: c.sort!,
-                            order:
-                              c.sort === sort && order === 'asc'
-                                ? 'desc'
-                                : 'asc',
-                          })
-                        }
-                      >
-                        {c.label}
-                      </TableSortLabel>
-                    ) : (
-                      c.label
-                    )}
-                  </TableCell>
-                ))}
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {loaded.items.map(s => (
-                <TableRow key={s.ref} hover>
-                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                    <EntityRefLink
-                      entityRef={`system:default/${s.stackId}`}
-                      title={s.stackId}
-                    />
-                    <Typography variant="body2" color="text.secondary">
-                      {s.accountId} · {s.region}
-                    </Typography>
-                  </TableCell>
-                  <TableCell>{s.environment}</TableCell>
-                  <TableCell>
-                    <EntityRefLink entityRef={s.owner} />
-                  </TableCell>
-                  <TableCell>
-                    {s.templateRef ? (
-                      <EntityRefLink entityRef={s.templateRef} />
-                    ) : (
-                      '-'
-                    )}
-                  </TableCell>
-                  <TableCell>
-                    {s.lastRunId ? (
-                      <Link
-                        component={RouterLink}
-                        to={`${runsPath}/runs/${encodeURIComponent(
-                          s.lastRunId,
-                        )}`}
-                        aria-label={`Last run of ${s.stackId}`}
-                      >
+          {/* Wider than its card on a narrow screen: it scrolls, the page does not. */}
+          <Box sx={{ overflowX: 'auto' }}>
+            <Table
+              size="small"
+              aria-label="Stacks"
+              // Eight columns fit a laptop's screen with half the cells' usual padding.
+              sx={{ '& th, & td': { px: 1 } }}
+            >
+              <TableHead>
+                <TableRow>
+                  {COLUMNS.map(c => (
+                    <TableCell
+                      key={c.label}
+                      align={c.align}
+                      sx={{ whiteSpace: 'nowrap' }}
+                      sortDirection={c.sort === sort ? order : false}
+                    >
+                      {c.sort ? (
+                        <TableSortLabel
+                          active={c.sort === sort}
+                          direction={c.sort === sort ? order : 'asc'}
+                          onClick={() =>
+                            update({
+                              sort: c.sort!,
+                              order:
+                                c.sort === sort && order === 'asc'
+                                  ? 'desc'
+                                  : 'asc',
+                            })
+                          }
+                        >
+                          {c.label}
+                        </TableSortLabel>
+                      ) : (
+                        c.label
+                      )}
+                    </TableCell>
+                  ))}
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {loaded.items.map(s => (
+                  <TableRow key={s.ref} hover>
+                    <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                      <EntityRefLink
+                        entityRef={`system:default/${s.stackId}`}
+                        title={s.stackId}
+                      />
+                      <Typography variant="body2" color="text.secondary">
+                        {s.accountId} · {s.region}
+                      </Typography>
+                    </TableCell>
+                    <TableCell>{s.environment}</TableCell>
+                    <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                      <EntityRefLink entityRef={s.owner} />
+                    </TableCell>
+                    <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                      {s.templateRef ? (
+                        <EntityRefLink entityRef={s.templateRef} />
+                      ) : (
+                        '-'
+                      )}
+                    </TableCell>
+                    <TableCell>
+                      {s.lastRunId ? (
+                        <Link
+                          component={RouterLink}
+                          to={`${runsPath}/runs/${encodeURIComponent(
+                            s.lastRunId,
+                          )}`}
+                          aria-label={`Last run of ${s.stackId}`}
+                        >
+                          <StatusChip
+                            status={s.state}
+                            tone={STATE_TONES[s.state]}
+                          />
+                        </Link>
+                      ) : (
                         <StatusChip
                           status={s.state}
                           tone={STATE_TONES[s.state]}
                         />
-                      </Link>
-                    ) : (
-                      <StatusChip
-                        status={s.state}
-                        tone={STATE_TONES[s.state]}
-                      />
-                    )}
-                  </TableCell>
-                  <TableCell>
-                    {when(s.createdAt)}
-                    {s.createdBy && (
-                      <Typography variant="body2" color="text.secondary">
-                        <EntityRefLink entityRef={s.createdBy} />
-                      </Typography>
-                    )}
-                  </TableCell>
-                  <TableCell>
-                    {when(s.changedAt)}
-                    {s.changedBy && (
-                      <Typography variant="body2" color="text.secondary">
-                        <EntityRefLink entityRef={s.changedBy} />
-                      </Typography>
-                    )}
-                  </TableCell>
-                  <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>
-                    {s.monthlyCost === undefined ? '-' : usd(s.monthlyCost)}
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
+                      )}
+                    </TableCell>
+                    <TableCell>
+                      <When at={s.createdAt} />
+                      <By entityRef={s.createdBy} />
+                    </TableCell>
+                    <TableCell>
+                      <When at={s.changedAt} />
+                      <By entityRef={s.changedBy} />
+                    </TableCell>
+                    <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>
+                      {s.monthlyCost === undefined ? '-' : usd(s.monthlyCost)}
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          </Box>
           <TablePagination
             component="div"
             count={loaded.totalCount}

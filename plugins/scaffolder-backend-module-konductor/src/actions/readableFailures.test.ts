@@ -39,14 +39,16 @@ describe('withReadableFailures', () => {
       new ManualWaitPendingError('Waiting for OPS-1 to be done'),
     ],
   ])(
-    'ends a task that waits for %s with its sentence, without a stack',
+    'ends a task that waits for %s with its sentence, without a stack, and logs it as a wait',
     async (_, wait) => {
-      const action = withReadableFailures(
-        failing(wait),
-        mockServices.logger.mock(),
-      );
+      const logger = mockServices.logger.mock();
+      const action = withReadableFailures(failing(wait), logger);
       await expect(action.handler(ctx)).rejects.toBe(wait);
       expect(wait.stack).toBe(`${wait.name}: ${wait.message}`);
+      expect(logger.info).toHaveBeenCalledTimes(1);
+      expect(logger.info).toHaveBeenCalledWith(
+        `konductor:test:fail in task task-1 waits: ${wait.message}`,
+      );
     },
   );
 
