@@ -2,6 +2,7 @@ import { expect, test } from '@playwright/test';
 import { ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
 import {
   backendUrl,
+  brokenWords,
   runTask,
   sandboxRds,
   signInWithGithub,
@@ -123,10 +124,14 @@ test("an exemption in the portal: requested by a database's owner on a check it 
     .getByRole('table', { name: 'Exemptions' })
     .getByRole('row')
     .filter({ hasText: `${name}-dev database` });
-  // The entity as the catalog presents it (its title), linking its compliance tab.
+  // The entity as the catalog presents it (its title), linking its compliance tab; no word of
+  // the list is broken across lines.
   await expect(
     listed.getByRole('link', { name: `${name}-dev database` }),
   ).toHaveAttribute('href', database);
+  expect(
+    await brokenWords(carol.getByRole('table', { name: 'Exemptions' })),
+  ).toEqual([]);
   await expect(listed).toContainText('db-backup-retention');
   await expect(listed).toContainText('waived');
   await expect(listed).toContainText(`Carol Chen: ${condition}`);

@@ -2,6 +2,7 @@ import {
   expect,
   type APIRequestContext,
   type Browser,
+  type Locator,
   type Page,
   type TestInfo,
 } from '@playwright/test';
@@ -37,6 +38,24 @@ export async function snap(page: Page, testInfo: TestInfo, step: string) {
   await page.screenshot({
     path: testInfo.outputPath(`${step}.png`),
     fullPage: true,
+  });
+}
+
+/** The words of `element`'s text that the layout breaks across two lines (none, as a person reads it). */
+export function brokenWords(element: Locator): Promise<string[]> {
+  return element.evaluate(root => {
+    const broken: string[] = [];
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node.textContent ?? '';
+      for (const word of text.matchAll(/[^\s-]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, word.index!);
+        range.setEnd(node, word.index! + word[0].length);
+        if (range.getClientRects().length > 1) broken.push(word[0]);
+      }
+    }
+    return broken;
   });
 }
 

@@ -1,6 +1,12 @@
 import fs from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { runTask, signInWithGithub, snap, tokenOf } from './helpers';
+import {
+  brokenWords,
+  runTask,
+  signInWithGithub,
+  snap,
+  tokenOf,
+} from './helpers';
 
 test('the stack inventory: every team’s stacks with cost and state, filters in the address, totals per team, CSV', async ({
   browser,
@@ -43,11 +49,13 @@ test('the stack inventory: every team’s stacks with cost and state, filters in
   await expect(totals.locator('tbody tr')).toHaveCount(2);
   await expect(carol.getByLabel('Inventory summary')).toContainText('2 stacks');
   await expect(carol).toHaveURL(new RegExp(`[?&]text=${prefix}`));
-  // At the test's 1280 px the eight columns fit their card: nothing to scroll to, no cost hidden.
+  // At the test's 1280 px the eight columns fit their card (nothing to scroll to, no cost
+  // hidden), and no word is broken across lines.
   const table = carol.getByRole('table', { name: 'Stacks' });
   expect(
     await table.evaluate(t => t.scrollWidth - t.parentElement!.clientWidth),
   ).toBeLessThanOrEqual(0);
+  expect(await brokenWords(table)).toEqual([]);
   await snap(carol, testInfo, '61-inventory');
 
   // A team's total filters the list to that team, and the filter is in the address: a reload

@@ -315,7 +315,7 @@ export function CompliancePage() {
                           component={RouterLink}
                           to={`/catalog/${ref.namespace}/${ref.kind}/${ref.name}/compliance`}
                         >
-                          {e.entityRef}
+                          <EntityDisplayName entityRef={e.entityRef} hideIcon />
                         </Link>
                       </TableCell>
                       <TableCell>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Link as RouterLink } from 'react-router-dom';
 import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
 import Link from '@mui/material/Link';
 import Paper from '@mui/material/Paper';
 import Table from '@mui/material/Table';
@@ -139,35 +140,43 @@ export function ExemptionsList(props: { waiting?: boolean }) {
         </Typography>
       )}
       {!!items?.length && (
-        <Table
-          size="small"
-          aria-label={waiting ? 'Exemption requests' : 'Exemptions'}
-        >
-          <TableHead>
-            <TableRow>
-              {columns.map(c => (
-                <TableCell key={c.header} sx={{ whiteSpace: 'nowrap' }}>
-                  {c.header}
-                </TableCell>
-              ))}
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {items.map(e => (
-              <TableRow key={e.id}>
+        // Wider than its card on a narrow screen: it scrolls, the page does not.
+        <Box sx={{ overflowX: 'auto' }}>
+          <Table
+            size="small"
+            aria-label={waiting ? 'Exemption requests' : 'Exemptions'}
+          >
+            <TableHead>
+              <TableRow>
                 {columns.map(c => (
-                  <TableCell
-                    key={c.header}
-                    // Short values and the buttons on one line; refs and reasons wrap.
-                    sx={c.nowrap ? { whiteSpace: 'nowrap' } : undefined}
-                  >
-                    {c.cell(e)}
+                  <TableCell key={c.header} sx={{ whiteSpace: 'nowrap' }}>
+                    {c.header}
                   </TableCell>
                 ))}
               </TableRow>
-            ))}
-          </TableBody>
-        </Table>
+            </TableHead>
+            <TableBody>
+              {items.map(e => (
+                <TableRow key={e.id}>
+                  {columns.map(c => (
+                    <TableCell
+                      key={c.header}
+                      // Short values and the buttons on one line; names and reasons wrap between
+                      // words, never inside one (the theme's cells break words anywhere).
+                      sx={
+                        c.nowrap
+                          ? { whiteSpace: 'nowrap' }
+                          : { wordBreak: 'normal' }
+                      }
+                    >
+                      {c.cell(e)}
+                    </TableCell>
+                  ))}
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </Box>
       )}
     </Paper>
   );
