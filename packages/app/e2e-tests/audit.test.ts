@@ -59,6 +59,12 @@ test('the audit trail: what each person did, kept and shown to admins only, with
       .filter({ hasText: 'template:default/postgres-database' })
       .first(),
   ).toBeVisible();
+  // The trail fits the page at the test's 1280 px: the page itself does not scroll sideways.
+  expect(
+    await carol.evaluate(
+      () => document.documentElement.scrollWidth - window.innerWidth,
+    ),
+  ).toBeLessThanOrEqual(0);
   await snap(carol, testInfo, '71-audit');
 
   // Filters are in the address; one person's actions only.

@@ -50,7 +50,8 @@ test("a team's budget: set by an admin in the portal, shown and enforced on the 
       .filter({ hasText: 'dev' })
       .filter({ hasText: /Team B|team-b/ });
     await expect(row).toContainText('$1.00');
-    await expect(row).toContainText('user:default/carol');
+    // Who set it, as the catalog names them.
+    await expect(row).toContainText('Carol Chen, ');
     await snap(carol, testInfo, '71-budgets-admin');
 
     // Bob (team-b) sees his team's budget but may not set one.

@@ -45,13 +45,14 @@ test('a freeze declared by an admin holds a prod request for its emergency appro
     await expect(dialog).toHaveCount(0);
     const row = carol.getByRole('row', { name: new RegExp(why) });
     await expect(row).toContainText('In force');
-    await expect(row).toContainText('user:default/bob');
-    await expect(row).toContainText('user:default/carol');
+    // Its approver and who declared it, as the catalog names them.
+    await expect(row).toContainText('Bob Baptiste');
+    await expect(row).toContainText('Carol Chen, ');
     await expect(
       carol.getByRole('alert', { name: 'Freeze in force' }).filter({
         hasText: why,
       }),
-    ).toContainText('Runs there wait for user:default/bob');
+    ).toContainText('Runs there wait for Bob Baptiste');
     await snap(carol, testInfo, '92-freeze-in-force');
 
     // Alice (team-a) sees it and cannot declare one; her prod request's plan page says it waits

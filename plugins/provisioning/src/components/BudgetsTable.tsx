@@ -16,7 +16,10 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { EntityRefLink } from '@backstage/plugin-catalog-react';
+import {
+  EntityDisplayName,
+  EntityRefLink,
+} from '@backstage/plugin-catalog-react';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
   usd,
@@ -169,11 +172,21 @@ export function BudgetsTable() {
                       {b.stacks === null ? '' : ` of ${b.stacks}`}
                     </TableCell>
                     <TableCell>
-                      {b.source === 'portal'
-                        ? `${b.updatedBy ?? 'an admin'}, ${new Date(
-                            b.updatedAt!,
-                          ).toLocaleString()}`
-                        : b.source}
+                      {b.source === 'portal' ? (
+                        <>
+                          {b.updatedBy ? (
+                            <EntityDisplayName
+                              entityRef={b.updatedBy}
+                              hideIcon
+                            />
+                          ) : (
+                            'an admin'
+                          )}
+                          , {new Date(b.updatedAt!).toLocaleString()}
+                        </>
+                      ) : (
+                        b.source
+                      )}
                     </TableCell>
                     {mayEdit && (
                       <TableCell>

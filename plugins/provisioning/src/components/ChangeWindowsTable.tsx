@@ -26,6 +26,8 @@ import {
   type ChangeWindowDeclaration,
 } from '@konductor/plugin-provisioning-common';
 import { provisioningApiRef } from '../api';
+import { EntityDisplayName } from '@backstage/plugin-catalog-react';
+import { People } from './People';
 
 /** The form of a freeze: times as the browser's `datetime-local` gives them, in local time. */
 type Draft = {
@@ -156,8 +158,8 @@ export function ChangeWindowsTable() {
           {w.description}:{' '}
           {(w.environments ?? ['every environment']).join(', ')}{' '}
           {w.to ? `until ${new Date(w.to).toLocaleString()}` : `(${w.when})`}.
-          Runs there wait for {w.approvers.join(' or ')}: an emergency change
-          only.
+          Runs there wait for <People refs={w.approvers} joiner=" or " />: an
+          emergency change only.
         </Alert>
       ))}
       {mayEdit && (
@@ -201,7 +203,9 @@ export function ChangeWindowsTable() {
                     {w.operations?.join(', ') ?? 'every operation'}
                   </TableCell>
                   <TableCell sx={{ minWidth: 170 }}>{when(w)}</TableCell>
-                  <TableCell>{w.approvers.join(', ')}</TableCell>
+                  <TableCell>
+                    <People refs={w.approvers} joiner=", " />
+                  </TableCell>
                   <TableCell>
                     {w.active ? (
                       <Chip size="small" color="warning" label="In force" />
@@ -210,11 +214,14 @@ export function ChangeWindowsTable() {
                     )}
                   </TableCell>
                   <TableCell sx={{ minWidth: 150 }}>
-                    {w.source === 'portal'
-                      ? `${w.declaredBy}, ${new Date(
-                          w.declaredAt!,
-                        ).toLocaleString()}`
-                      : 'config'}
+                    {w.source === 'portal' ? (
+                      <>
+                        <EntityDisplayName entityRef={w.declaredBy!} hideIcon />
+                        , {new Date(w.declaredAt!).toLocaleString()}
+                      </>
+                    ) : (
+                      'config'
+                    )}
                   </TableCell>
                   {mayEdit && (
                     <TableCell sx={{ whiteSpace: 'nowrap' }}>
