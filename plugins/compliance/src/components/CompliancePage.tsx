@@ -237,7 +237,7 @@ export function CompliancePage() {
                   <TableCell>Control</TableCell>
                   {columns.map(c => (
                     <TableCell key={c} align="center">
-                      {c.replace(/^[a-z]+:default\//, '')}
+                      <EntityDisplayName entityRef={c} hideIcon />
                     </TableCell>
                   ))}
                 </TableRow>
