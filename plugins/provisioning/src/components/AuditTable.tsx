@@ -5,7 +5,6 @@ import Button from '@mui/material/Button';
 import LinearProgress from '@mui/material/LinearProgress';
 import MenuItem from '@mui/material/MenuItem';
 import Stack from '@mui/material/Stack';
-import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
 import TableHead from '@mui/material/TableHead';
@@ -21,6 +20,7 @@ import {
 } from '@konductor/plugin-audit-common';
 import { StatusChip } from './StatusChip';
 import { downloadCsv, useUrlQuery } from './urlQuery';
+import { DenseTable } from './DenseTable';
 
 const FILTERS = [
   'actor',
@@ -175,84 +175,76 @@ export function AuditTable() {
       )}
       {loaded.state === 'loaded' && loaded.totalCount > 0 && (
         <>
-          {/* Wider than its card on a narrow screen: it scrolls, the page does not. */}
-          <Box sx={{ overflowX: 'auto' }}>
-            <Table
-              size="small"
-              aria-label="Audit trail"
-              // Seven columns fit a laptop's screen with half the cells' usual padding.
-              sx={{ '& th, & td': { px: 1 } }}
-            >
-              <TableHead sx={{ '& th': { whiteSpace: 'nowrap' } }}>
-                <TableRow>
-                  <TableCell>When</TableCell>
-                  <TableCell>Who</TableCell>
-                  <TableCell>What</TableCell>
-                  <TableCell>On</TableCell>
-                  <TableCell>Outcome</TableCell>
-                  <TableCell>Request</TableCell>
-                  <TableCell>Details</TableCell>
+          <DenseTable label="Audit trail">
+            <TableHead sx={{ '& th': { whiteSpace: 'nowrap' } }}>
+              <TableRow>
+                <TableCell>When</TableCell>
+                <TableCell>Who</TableCell>
+                <TableCell>What</TableCell>
+                <TableCell>On</TableCell>
+                <TableCell>Outcome</TableCell>
+                <TableCell>Request</TableCell>
+                <TableCell>Details</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {loaded.items.map(r => (
+                <TableRow key={r.id} hover sx={{ verticalAlign: 'top' }}>
+                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                    <time dateTime={r.at}>
+                      {new Date(r.at).toLocaleDateString(undefined, {
+                        dateStyle: 'medium',
+                      })}
+                      <br />
+                      {new Date(r.at).toLocaleTimeString(undefined, {
+                        timeStyle: 'medium',
+                      })}
+                    </time>
+                  </TableCell>
+                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                    {r.actor ?? '-'}
+                  </TableCell>
+                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                    <Typography variant="body2" fontWeight={600}>
+                      {r.eventId}
+                      {r.action ? ` (${r.action})` : ''}
+                    </Typography>
+                    <Typography variant="body2" color="text.secondary">
+                      {r.plugin}
+                    </Typography>
+                  </TableCell>
+                  <TableCell sx={{ overflowWrap: 'anywhere', minWidth: 120 }}>
+                    {r.subject ?? '-'}
+                  </TableCell>
+                  <TableCell sx={{ minWidth: 160 }}>
+                    <StatusChip status={r.status} />
+                    {r.error && (
+                      <Typography variant="body2" color="error">
+                        {r.error}
+                      </Typography>
+                    )}
+                  </TableCell>
+                  <TableCell sx={{ overflowWrap: 'anywhere', minWidth: 110 }}>
+                    {r.request ? `${r.request.method} ${r.request.url}` : '-'}
+                  </TableCell>
+                  <TableCell sx={{ minWidth: 200 }}>
+                    {Object.entries(r.meta ?? {}).map(([key, value]) => (
+                      <Typography
+                        key={key}
+                        variant="body2"
+                        sx={{ fontSize: 12, overflowWrap: 'anywhere' }}
+                      >
+                        <b>{key}</b>:{' '}
+                        {typeof value === 'string'
+                          ? value
+                          : JSON.stringify(value)}
+                      </Typography>
+                    ))}
+                  </TableCell>
                 </TableRow>
-              </TableHead>
-              <TableBody>
-                {loaded.items.map(r => (
-                  <TableRow key={r.id} hover sx={{ verticalAlign: 'top' }}>
-                    <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                      <time dateTime={r.at}>
-                        {new Date(r.at).toLocaleDateString(undefined, {
-                          dateStyle: 'medium',
-                        })}
-                        <br />
-                        {new Date(r.at).toLocaleTimeString(undefined, {
-                          timeStyle: 'medium',
-                        })}
-                      </time>
-                    </TableCell>
-                    <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                      {r.actor ?? '-'}
-                    </TableCell>
-                    <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                      <Typography variant="body2" fontWeight={600}>
-                        {r.eventId}
-                        {r.action ? ` (${r.action})` : ''}
-                      </Typography>
-                      <Typography variant="body2" color="text.secondary">
-                        {r.plugin}
-                      </Typography>
-                    </TableCell>
-                    <TableCell sx={{ overflowWrap: 'anywhere', minWidth: 120 }}>
-                      {r.subject ?? '-'}
-                    </TableCell>
-                    <TableCell sx={{ minWidth: 160 }}>
-                      <StatusChip status={r.status} />
-                      {r.error && (
-                        <Typography variant="body2" color="error">
-                          {r.error}
-                        </Typography>
-                      )}
-                    </TableCell>
-                    <TableCell sx={{ overflowWrap: 'anywhere', minWidth: 110 }}>
-                      {r.request ? `${r.request.method} ${r.request.url}` : '-'}
-                    </TableCell>
-                    <TableCell sx={{ minWidth: 200 }}>
-                      {Object.entries(r.meta ?? {}).map(([key, value]) => (
-                        <Typography
-                          key={key}
-                          variant="body2"
-                          sx={{ fontSize: 12, overflowWrap: 'anywhere' }}
-                        >
-                          <b>{key}</b>:{' '}
-                          {typeof value === 'string'
-                            ? value
-                            : JSON.stringify(value)}
-                        </Typography>
-                      ))}
-                    </TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          </Box>
+              ))}
+            </TableBody>
+          </DenseTable>
           <TablePagination
             component="div"
             count={loaded.totalCount}

@@ -35,6 +35,7 @@ import { provisioningApiRef } from '../api';
 import { useRunsPath } from '../routes';
 import { StatusChip } from './StatusChip';
 import { downloadCsv, useUrlQuery } from './urlQuery';
+import { DenseTable } from './DenseTable';
 
 /** The run status whose colour each stack state takes. */
 const STATE_TONES: Record<StackState, string> = {
@@ -272,106 +273,98 @@ export function StackInventoryTable() {
             {loaded.totalCount} stack{loaded.totalCount === 1 ? '' : 's'},{' '}
             {usd(loaded.monthlyCost)} a month (on-demand list prices)
           </Typography>
-          {/* Wider than its card on a narrow screen: it scrolls, the page does not. */}
-          <Box sx={{ overflowX: 'auto' }}>
-            <Table
-              size="small"
-              aria-label="Stacks"
-              // Eight columns fit a laptop's screen with half the cells' usual padding.
-              sx={{ '& th, & td': { px: 1 } }}
-            >
-              <TableHead>
-                <TableRow>
-                  {COLUMNS.map(c => (
-                    <TableCell
-                      key={c.label}
-                      align={c.align}
-                      sx={{ whiteSpace: 'nowrap' }}
-                      sortDirection={c.sort === sort ? order : false}
-                    >
-                      {c.sort ? (
-                        <TableSortLabel
-                          active={c.sort === sort}
-                          direction={c.sort === sort ? order : 'asc'}
-                          onClick={() =>
-                            update({
-                              sort: c.sort!,
-                              order:
-                                c.sort === sort && order === 'asc'
-                                  ? 'desc'
-                                  : 'asc',
-                            })
-                          }
-                        >
-                          {c.label}
-                        </TableSortLabel>
-                      ) : (
-                        c.label
-                      )}
-                    </TableCell>
-                  ))}
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {loaded.items.map(s => (
-                  <TableRow key={s.ref} hover>
-                    <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                      <EntityRefLink
-                        entityRef={`system:default/${s.stackId}`}
-                        title={s.stackId}
-                      />
-                      <Typography variant="body2" color="text.secondary">
-                        {s.accountId} · {s.region}
-                      </Typography>
-                    </TableCell>
-                    <TableCell>{s.environment}</TableCell>
-                    <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                      <EntityRefLink entityRef={s.owner} />
-                    </TableCell>
-                    <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                      {s.templateRef ? (
-                        <EntityRefLink entityRef={s.templateRef} />
-                      ) : (
-                        '-'
-                      )}
-                    </TableCell>
-                    <TableCell>
-                      {s.lastRunId ? (
-                        <Link
-                          component={RouterLink}
-                          to={`${runsPath}/runs/${encodeURIComponent(
-                            s.lastRunId,
-                          )}`}
-                          aria-label={`Last run of ${s.stackId}`}
-                        >
-                          <StatusChip
-                            status={s.state}
-                            tone={STATE_TONES[s.state]}
-                          />
-                        </Link>
-                      ) : (
+          <DenseTable label="Stacks">
+            <TableHead>
+              <TableRow>
+                {COLUMNS.map(c => (
+                  <TableCell
+                    key={c.label}
+                    align={c.align}
+                    sx={{ whiteSpace: 'nowrap' }}
+                    sortDirection={c.sort === sort ? order : false}
+                  >
+                    {c.sort ? (
+                      <TableSortLabel
+                        active={c.sort === sort}
+                        direction={c.sort === sort ? order : 'asc'}
+                        onClick={() =>
+                          update({
+                            sort: c.sort!,
+                            order:
+                              c.sort === sort && order === 'asc'
+                                ? 'desc'
+                                : 'asc',
+                          })
+                        }
+                      >
+                        {c.label}
+                      </TableSortLabel>
+                    ) : (
+                      c.label
+                    )}
+                  </TableCell>
+                ))}
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {loaded.items.map(s => (
+                <TableRow key={s.ref} hover>
+                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                    <EntityRefLink
+                      entityRef={`system:default/${s.stackId}`}
+                      title={s.stackId}
+                    />
+                    <Typography variant="body2" color="text.secondary">
+                      {s.accountId} · {s.region}
+                    </Typography>
+                  </TableCell>
+                  <TableCell>{s.environment}</TableCell>
+                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                    <EntityRefLink entityRef={s.owner} />
+                  </TableCell>
+                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                    {s.templateRef ? (
+                      <EntityRefLink entityRef={s.templateRef} />
+                    ) : (
+                      '-'
+                    )}
+                  </TableCell>
+                  <TableCell>
+                    {s.lastRunId ? (
+                      <Link
+                        component={RouterLink}
+                        to={`${runsPath}/runs/${encodeURIComponent(
+                          s.lastRunId,
+                        )}`}
+                        aria-label={`Last run of ${s.stackId}`}
+                      >
                         <StatusChip
                           status={s.state}
                           tone={STATE_TONES[s.state]}
                         />
-                      )}
-                    </TableCell>
-                    <TableCell>
-                      <When at={s.createdAt} />
-                      <By entityRef={s.createdBy} />
-                    </TableCell>
-                    <TableCell>
-                      <When at={s.changedAt} />
-                      <By entityRef={s.changedBy} />
-                    </TableCell>
-                    <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>
-                      {s.monthlyCost === undefined ? '-' : usd(s.monthlyCost)}
-                    </TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          </Box>
+                      </Link>
+                    ) : (
+                      <StatusChip
+                        status={s.state}
+                        tone={STATE_TONES[s.state]}
+                      />
+                    )}
+                  </TableCell>
+                  <TableCell>
+                    <When at={s.createdAt} />
+                    <By entityRef={s.createdBy} />
+                  </TableCell>
+                  <TableCell>
+                    <When at={s.changedAt} />
+                    <By entityRef={s.changedBy} />
+                  </TableCell>
+                  <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>
+                    {s.monthlyCost === undefined ? '-' : usd(s.monthlyCost)}
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </DenseTable>
           <TablePagination
             component="div"
             count={loaded.totalCount}
