@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
 import { githubTokenOf } from '@konductor/sandbox';
-import { fillService, openChange, snap } from './helpers';
+import { enterAsGuest, fillService, openChange, snap } from './helpers';
 
 const sandboxUrl = process.env.KONDUCTOR_SANDBOX_URL ?? 'http://127.0.0.1:4666';
 const github = (token: string, method: string, path: string, body?: object) =>
@@ -21,7 +21,7 @@ test("an app's image changed from its stack's page goes through a pull request w
   test.setTimeout(600_000);
   const name = `img${Date.now().toString(36)}`;
   await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
+  await enterAsGuest(page);
   // A value the form was given (as a stack's Change gives it) that its field refuses is refused
   // in words, the catalog's, not in AJV's ("must NOT have fewer than 10 characters").
   await page.goto(

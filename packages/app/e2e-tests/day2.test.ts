@@ -3,7 +3,7 @@ import {
   DescribeDBInstancesCommand,
   ModifyDBInstanceCommand,
 } from '@aws-sdk/client-rds';
-import { openTemplate, sandboxRds, snap } from './helpers';
+import { enterAsGuest, openTemplate, sandboxRds, snap } from './helpers';
 
 test("a database grown, reverted and destroyed from its stack's page: the plan shows the change in place and its cost, the run makes it, the page keeps both versions; a change made outside is found by one scan and reverted, then another accepted as the next version; the destroy is confirmed by name and leaves nothing in the cloud or the catalog", async ({
   page,
@@ -13,7 +13,7 @@ test("a database grown, reverted and destroyed from its stack's page: the plan s
   test.setTimeout(420_000);
   const name = `grow${Date.now().toString(36)}`;
   await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
+  await enterAsGuest(page);
 
   // RDS as anyone with the account's keys reaches it, outside Konductor.
   const rds = sandboxRds();

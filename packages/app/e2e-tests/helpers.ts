@@ -59,6 +59,19 @@ export function brokenWords(element: Locator): Promise<string[]> {
   });
 }
 
+/**
+ * Enters the portal as the guest from its sign-in page, and waits until the app is signed in (its
+ * sidebar's links show): an address opened earlier lands on the sign-in page again.
+ */
+export async function enterAsGuest(page: Page) {
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await expect(
+    page
+      .getByRole('navigation', { name: 'sidebar nav' })
+      .getByRole('link', { name: /Create/ }),
+  ).toBeVisible();
+}
+
 /** Opens the form of the template titled `title` from the Create page (signed in already). */
 export async function openTemplate(page: Page, title: string) {
   await page
