@@ -78,7 +78,8 @@ test('a freeze declared by an admin holds a prod request for its emergency appro
         (await windows()).find(w => w.description === why).to
       }: an emergency change only)`,
     );
-    await expect(notice).toContainText('user:default/bob');
+    // Its approver as the catalog names them.
+    await expect(notice).toContainText('Bob Baptiste may approve it');
     await expect(notice).not.toContainText("a platform admin's approval");
     await snap(alice, testInfo, '93-plan-frozen');
     await alice.getByRole('button', { name: 'Review' }).click();

@@ -30,6 +30,7 @@ import {
 import { GateVerdictOutput, previewStacks, StackPreview } from './stackPreview';
 import type { FormFieldRef } from './formFieldOf';
 import { goToField } from './goToField';
+import { People } from '../components/People';
 
 /** What a change plan adds to the summary line. */
 function changeSummary(changes: ChangePlan): string {
@@ -312,9 +313,10 @@ export function StackTable({
             This run waits for approval before anything is created or changed
           </AlertTitle>
           {ownership.approval.reasons.join('; ')}.{' '}
-          {ownership.approval.approvers.join(' or ')} may approve it in{' '}
-          {approvalsInbox.label}; you will be notified, and the run goes on by
-          itself once it is approved. You cannot approve your own request.
+          <People refs={ownership.approval.approvers} joiner=" or " /> may
+          approve it in {approvalsInbox.label}; you will be notified, and the
+          run goes on by itself once it is approved. You cannot approve your own
+          request.
         </Alert>
       )}
       {preflight.length > 0 && (
