@@ -432,7 +432,8 @@ test('a manual request opens a Jira ticket; its task ends while the ticket is op
   await page.getByRole('button', { name: 'Create' }).click();
 
   // The task opens the ticket and ends, saying it waits: no worker is held while people work.
-  await page.getByRole('button', { name: 'Show logs' }).click();
+  // (The scaffolder opens the logs of a task that ended in error by itself; once it has, there is
+  // no "Show logs" to click, so the test does not race it.)
   const waiting = page
     .getByText(
       /Waiting for OPS-\d+ to be done \(status: To Do\): the task ends here, holding no worker/,
