@@ -161,13 +161,8 @@ export function ExemptionsList(props: { waiting?: boolean }) {
                   {columns.map(c => (
                     <TableCell
                       key={c.header}
-                      // Short values and the buttons on one line; names and reasons wrap between
-                      // words, never inside one (the theme's cells break words anywhere).
-                      sx={
-                        c.nowrap
-                          ? { whiteSpace: 'nowrap' }
-                          : { wordBreak: 'normal' }
-                      }
+                      // Short values and the buttons on one line.
+                      sx={c.nowrap ? { whiteSpace: 'nowrap' } : undefined}
                     >
                       {c.cell(e)}
                     </TableCell>
