@@ -70,7 +70,7 @@ test('a prod request waits for approval holding no worker; its requester cannot 
   await expect(alice).toHaveURL(/\/provisioning\/approvals$/);
   const aliceRow = alice.getByRole('row', { name: `New stack ${name}-prod` });
   await expect(aliceRow).toContainText('Waiting, expires');
-  await expect(aliceRow).toContainText('Waits for group:default/platform-team');
+  await expect(aliceRow).toContainText('Waits for Platform team');
   await expect(aliceRow.getByRole('button', { name: 'Decide' })).toHaveCount(0);
   await snap(alice, testInfo, '83-inbox-requester');
   const listed = await request.get(
@@ -120,7 +120,7 @@ test('a prod request waits for approval holding no worker; its requester cannot 
   await carol.getByRole('button', { name: 'All' }).click();
   await expect(
     carol.getByRole('row', { name: `New stack ${name}-prod` }),
-  ).toContainText('Approved by user:default/carol: prod capacity checked');
+  ).toContainText('Approved by Carol Chen: prod capacity checked');
 
   // The task goes on by itself, from where it stopped, and creates the database.
   await expect
@@ -213,7 +213,7 @@ test('a prod EKS service waits for approval before its repository is created; it
     .click();
   await expect(row).toHaveCount(0);
   await alice.getByRole('button', { name: 'All' }).click();
-  await expect(row).toContainText('Withdrawn by user:default/alice');
+  await expect(row).toContainText('Withdrawn by Alice Andersen');
   await snap(alice, testInfo, '87-request-withdrawn');
 
   // Carol, an admin, has nothing to decide: the inbox offers no decision, the API refuses one.

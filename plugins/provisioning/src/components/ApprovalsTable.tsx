@@ -25,6 +25,7 @@ import type {
 } from '@konductor/plugin-provisioning-common';
 import { provisioningApiRef } from '../api';
 import { useUrlQuery } from './urlQuery';
+import { People } from './People';
 import { usd } from '@konductor/plugin-provisioning-common';
 
 const when = (iso: string) => new Date(iso).toLocaleString();
@@ -35,19 +36,30 @@ const OPERATIONS: Record<ApprovalListItem['operation'], string> = {
   destroy: 'Destroy',
 };
 
-/** How a request stands, in words. */
-function standing(r: ApprovalListItem): string {
+/** How a request stands, in words, with who decided it as the catalog presents them. */
+function Standing(props: { request: ApprovalListItem }) {
+  const r = props.request;
   switch (r.state) {
     case 'pending':
-      return `Waiting, expires ${when(r.expiresAt)}`;
+      return <>Waiting, expires {when(r.expiresAt)}</>;
     case 'expired':
-      return `Expired ${when(r.expiresAt)}`;
+      return <>Expired {when(r.expiresAt)}</>;
     case 'withdrawn':
-      return `Withdrawn by ${r.decidedBy}, ${when(r.decidedAt!)}`;
+      return (
+        <>
+          Withdrawn by{' '}
+          <People refs={r.decidedBy ? [r.decidedBy] : []} joiner="" />,{' '}
+          {when(r.decidedAt!)}
+        </>
+      );
     default:
-      return `${r.state === 'approved' ? 'Approved' : 'Rejected'} by ${
-        r.decidedBy
-      }${r.comment ? `: ${r.comment}` : ''}`;
+      return (
+        <>
+          {r.state === 'approved' ? 'Approved' : 'Rejected'} by{' '}
+          <People refs={r.decidedBy ? [r.decidedBy] : []} joiner="" />
+          {r.comment ? `: ${r.comment}` : ''}
+        </>
+      );
   }
 }
 
@@ -198,7 +210,9 @@ export function ApprovalsTable() {
                       {when(r.requestedAt)}
                     </Typography>
                   </TableCell>
-                  <TableCell>{standing(r)}</TableCell>
+                  <TableCell>
+                    <Standing request={r} />
+                  </TableCell>
                   <TableCell>
                     {r.state === 'pending' && r.mayDecide && (
                       <Button
@@ -214,7 +228,7 @@ export function ApprovalsTable() {
                     )}
                     {r.state === 'pending' && !r.mayDecide && (
                       <Typography variant="body2" color="text.secondary">
-                        Waits for {r.approvers.join(' or ')}
+                        Waits for <People refs={r.approvers} joiner=" or " />
                       </Typography>
                     )}
                     {r.state === 'pending' && r.mayWithdraw && (
@@ -244,7 +258,8 @@ export function ApprovalsTable() {
             </DialogTitle>
             <DialogContent sx={{ display: 'grid', gap: 2 }}>
               <Typography>
-                Asked by {deciding.request.requestedBy}:{' '}
+                Asked by{' '}
+                <People refs={[deciding.request.requestedBy]} joiner="" />:{' '}
                 {deciding.request.reasons.join('; ')}. Approved, the run goes on
                 at once; rejected, nothing is created or changed. The requester
                 is told either way.
