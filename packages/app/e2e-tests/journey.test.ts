@@ -65,6 +65,13 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
   await page.getByRole('button', { name: 'Review' }).click();
   // The review step repeats the cost and verdict.
   await expect(page.getByText(/compliance \(moderate\): passes/)).toBeVisible();
+  // It names the owner and the repository as people read them, once each, not as refs and URLs.
+  await expect(page.getByRole('row', { name: 'Owner Guests' })).toBeVisible();
+  await expect(
+    page.getByRole('row', { name: `Repository acme/${name}` }),
+  ).toBeVisible();
+  await expect(page.getByText('group:default/guests')).toHaveCount(0);
+  await expect(page.getByText(/\?owner=acme&repo=/)).toHaveCount(0);
   await snap(page, testInfo, '43-review');
   // Real EKS takes minutes to create a cluster; the sandbox seconds. A hold rule keeps this
   // stack's cluster CREATING until the run page has been seen in progress, however long a

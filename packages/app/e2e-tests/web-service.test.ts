@@ -33,6 +33,14 @@ test('a web service gets a name of its own with a certificate: the domain kind, 
   ).toBeVisible();
   await snap(page, testInfo, '50-web-plan');
   await page.getByRole('button', { name: 'Review' }).click();
+  // A generated form's review names the owner and the repository as people read them, once each.
+  await expect(page.getByRole('row', { name: 'Owner Guests' })).toBeVisible();
+  await expect(
+    page.getByRole('row', { name: `Repository acme/${name}` }),
+  ).toBeVisible();
+  await expect(page.getByRole('row', { name: /^Owner/ })).toHaveCount(1);
+  await expect(page.getByRole('row', { name: /^Repository/ })).toHaveCount(1);
+  await snap(page, testInfo, '50-web-review');
   await page.getByRole('button', { name: 'Create' }).click();
 
   const run = page.getByRole('link', { name: 'Provisioning run' });

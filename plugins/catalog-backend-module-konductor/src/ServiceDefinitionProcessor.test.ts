@@ -250,6 +250,58 @@ describe('ServiceDefinitionProcessor', () => {
     ).toBe('2026-12-31T00:00:00Z');
   });
 
+  it('names owners, picked entities and repositories on the review as people read them, once', async () => {
+    const picked = automated();
+    picked.spec!.parameters = [
+      {
+        title: 'Service',
+        properties: {
+          name: { title: 'Name', type: 'string' },
+          owner: { title: 'Owner', type: 'string', 'ui:field': 'OwnerPicker' },
+          repoUrl: {
+            title: 'Repository',
+            type: 'string',
+            'ui:field': 'RepoUrlPicker',
+          },
+          // The author decided how the review shows this one.
+          team: {
+            title: 'Team',
+            type: 'string',
+            'ui:field': 'OwnerPicker',
+            'ui:backstage': { review: { name: 'Asked by' } },
+          },
+        },
+      },
+    ];
+    const [template] = (await process(picked)).emitted
+      .filter(r => r.type === 'entity')
+      .map((r: any) => r.entity);
+    const [service, uses] = template.spec.parameters;
+    for (const field of ['owner', 'repoUrl'])
+      expect(service.properties[field]['ui:backstage']).toEqual({
+        review: { show: false },
+      });
+    expect(service.properties.team['ui:backstage']).toEqual({
+      review: { name: 'Asked by' },
+    });
+    expect(service.properties.konductorReviewNames).toBeUndefined();
+    // One field names them all, on the last page with such a field: the dependency's picker.
+    expect(uses.title).toBe('Uses');
+    expect(uses.properties['dependency-postgres']['ui:backstage']).toEqual({
+      review: { show: false },
+    });
+    expect(uses.properties.konductorReviewNames).toEqual({
+      title: 'Names on the review',
+      type: 'object',
+      'ui:field': 'KonductorReviewNames',
+      properties: {
+        owner: { title: 'Owner', type: 'string' },
+        repoUrl: { title: 'Repository', type: 'string' },
+        'dependency-postgres': { title: 'Postgres', type: 'string' },
+      },
+    });
+  });
+
   it('turns a manual definition into a Jira request with its form pages', async () => {
     const { emitted } = await process(manual());
     const template = emitted.find(r => r.type === 'entity') as any;

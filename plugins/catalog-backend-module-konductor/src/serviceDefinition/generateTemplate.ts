@@ -35,6 +35,74 @@ function readingDependencies<T>(value: T): T {
   return value;
 }
 
+/** Fields whose values are written for machines: entity refs and repository URLs. */
+const REF_FIELDS = new Set([
+  'OwnerPicker',
+  'EntityPicker',
+  'OwnedEntityPicker',
+  'MyGroupsPicker',
+  'RepoUrlPicker',
+  'KonductorRepoName',
+]);
+
+/** The field that names them on the review step (the provisioning frontend's). */
+const REVIEW_NAMES_PARAMETER = 'konductorReviewNames';
+
+/**
+ * `pages` with the review showing people's names: each entity or repository field the author left
+ * to the review's default is hidden from it, and a `KonductorReviewNames` field on the last page
+ * that has one shows it instead, under the field's title, as "Team A" or "acme/shop".
+ */
+function withReviewNames(pages: JsonObject[]): JsonObject[] {
+  const named: Record<string, JsonObject> = {};
+  let last = -1;
+  const result = pages.map((page, index) => {
+    const properties = page.properties as
+      | Record<string, JsonObject>
+      | undefined;
+    if (!properties) return page;
+    const fields = Object.entries(properties).filter(
+      ([, field]) =>
+        REF_FIELDS.has(field['ui:field'] as string) &&
+        field.type === 'string' &&
+        field['ui:backstage'] === undefined,
+    );
+    if (!fields.length) return page;
+    last = index;
+    for (const [key, field] of fields)
+      named[key] = { title: (field.title as string) ?? key, type: 'string' };
+    return {
+      ...page,
+      properties: {
+        ...properties,
+        ...Object.fromEntries(
+          fields.map(([key, field]) => [
+            key,
+            { ...field, 'ui:backstage': { review: { show: false } } },
+          ]),
+        ),
+      },
+    };
+  });
+  const taken = pages.some(
+    page => REVIEW_NAMES_PARAMETER in ((page.properties as JsonObject) ?? {}),
+  );
+  if (last < 0 || taken) return pages;
+  result[last] = {
+    ...result[last],
+    properties: {
+      ...(result[last].properties as JsonObject),
+      [REVIEW_NAMES_PARAMETER]: {
+        title: 'Names on the review',
+        type: 'object',
+        'ui:field': 'KonductorReviewNames',
+        properties: named,
+      },
+    },
+  };
+  return result;
+}
+
 /**
  * The scaffolder Template (v1beta3) of a valid definition: the definition's form, and steps that
  * fulfil it: skeleton, repository, stack and catalog registration when automated, a Jira ticket
@@ -265,7 +333,7 @@ export function generateTemplate(
     spec: {
       owner: spec.owner,
       type: spec.type,
-      parameters: pages,
+      parameters: withReviewNames(pages),
       steps,
       output: { links, ...(text.length ? { text } : {}) },
     },

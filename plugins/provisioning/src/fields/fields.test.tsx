@@ -1,7 +1,9 @@
+import { useState } from 'react';
 import {
   fireEvent,
   render,
   screen,
+  waitFor,
   waitForElementToBeRemoved,
 } from '@testing-library/react';
 import type { ChangePlan } from '@konductor/plugin-provisioning-common';
@@ -565,5 +567,122 @@ describe('RepoNameField', () => {
     });
     expect(change.messages).toEqual([]);
     expect(autocomplete).not.toHaveBeenCalled();
+  });
+});
+
+describe('ReviewNamesField', () => {
+  beforeAll(async () => {
+    await import('@backstage/frontend-test-utils');
+    await import('./ReviewNamesField');
+  }, 60_000);
+
+  it('reads a repository URL as owner/repo, and nothing else as one', async () => {
+    const { repositoryName } = await import('./ReviewNamesField');
+    expect(repositoryName('github.com?owner=acme&repo=shop')).toBe('acme/shop');
+    expect(repositoryName('127.0.0.1:4666?repo=shop&owner=acme')).toBe(
+      'acme/shop',
+    );
+    expect(repositoryName('dev.azure.com?organization=o&repo=r')).toBe('o/r');
+    expect(repositoryName('github.com?owner=acme')).toBeUndefined();
+    expect(repositoryName('group:default/team-a')).toBeUndefined();
+    expect(repositoryName('what? nothing')).toBeUndefined();
+  });
+
+  it('names the fields it lists as the catalog presents them, the refs until it answers, and keeps the names it found', async () => {
+    const { renderInTestApp } = await import('@backstage/frontend-test-utils');
+    const { entityPresentationApiRef } = await import(
+      '@backstage/plugin-catalog-react'
+    );
+    const { ReviewNamesField } = await import('./ReviewNamesField');
+    const titles: Record<string, string> = {
+      'group:default/team-a': 'Team A',
+      'system:default/shop-network': 'Shop network',
+    };
+    let answer: () => void = () => undefined;
+    const answered = new Promise<void>(resolve => {
+      answer = resolve;
+    });
+    const asked: string[] = [];
+    const presentation = {
+      forEntity: (ref: string) => {
+        asked.push(ref);
+        return {
+          snapshot: { entityRef: ref, primaryTitle: ref },
+          promise: answered.then(() => ({
+            entityRef: ref,
+            primaryTitle: titles[ref],
+          })),
+        };
+      },
+    };
+    const onChange = jest.fn();
+    const Form = () => {
+      const [repo, setRepo] = useState('shop');
+      return (
+        <>
+          <button onClick={() => setRepo('shop-2')}>Rename</button>
+          <ReviewNamesField
+            {...({
+              onChange,
+              schema: {
+                type: 'object',
+                properties: {
+                  owner: { title: 'Owner' },
+                  repoUrl: { title: 'Repository' },
+                  network: { title: 'Network' },
+                  size: { title: 'Size' },
+                  missing: { title: 'Not filled' },
+                },
+              },
+              uiSchema: {},
+              idSchema: { $id: 'konductorReviewNames' },
+              formContext: {
+                formData: {
+                  name: 'shop',
+                  owner: 'group:default/team-a',
+                  repoUrl: `127.0.0.1:4666?owner=acme&repo=${repo}`,
+                  network: 'system:default/shop-network',
+                  size: 'db.t4g.micro',
+                },
+              },
+            } as any)}
+          />
+        </>
+      );
+    };
+    await renderInTestApp(<Form />, {
+      apis: [[entityPresentationApiRef, presentation as any]],
+    });
+    expect(onChange).toHaveBeenLastCalledWith({
+      owner: 'group:default/team-a',
+      repoUrl: 'acme/shop',
+      network: 'system:default/shop-network',
+      size: 'db.t4g.micro',
+    });
+    answer();
+    await waitFor(() =>
+      expect(onChange).toHaveBeenLastCalledWith({
+        owner: 'Team A',
+        repoUrl: 'acme/shop',
+        network: 'Shop network',
+        size: 'db.t4g.micro',
+      }),
+    );
+
+    // Another repository: the names found stay, at once, and the catalog is not asked again.
+    const before = onChange.mock.calls.length;
+    fireEvent.click(screen.getByRole('button', { name: 'Rename' }));
+    expect(onChange.mock.calls.length).toBeGreaterThan(before);
+    for (const [value] of onChange.mock.calls.slice(before))
+      expect(value).toEqual({
+        owner: 'Team A',
+        repoUrl: 'acme/shop-2',
+        network: 'Shop network',
+        size: 'db.t4g.micro',
+      });
+    expect(asked.sort()).toEqual([
+      'group:default/team-a',
+      'system:default/shop-network',
+    ]);
   });
 });

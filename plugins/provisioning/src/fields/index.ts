@@ -5,7 +5,8 @@ import {
 
 /**
  * The scaffolder form fields of provisioning: stack summary, sizes, AWS location, stack name,
- * repository, expiry, and the typed confirmation of a destructive request.
+ * repository, expiry, the review's readable names, and the typed confirmation of a destructive
+ * request.
  */
 export const provisioningFormFields = [
   FormFieldBlueprint.make({
@@ -82,6 +83,18 @@ export const provisioningFormFields = [
             name: 'KonductorStackExpiry',
             component: m.ExpiryField,
             validation: m.validateExpiry as any,
+          }),
+        ),
+    },
+  }),
+  FormFieldBlueprint.make({
+    name: 'review-names',
+    params: {
+      field: () =>
+        import('./ReviewNamesField').then(m =>
+          createFormField({
+            name: 'KonductorReviewNames',
+            component: m.ReviewNamesField,
           }),
         ),
     },
