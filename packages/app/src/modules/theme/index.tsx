@@ -15,9 +15,9 @@ const cell = defaultComponentThemes?.MuiTableCell?.styleOverrides;
 
 /**
  * Backstage's table cells break words anywhere (`word-break: break-word`), which lets a squeezed
- * column cut "PostgreSQL" or "network" in two. Konductor's cells wrap between words; a single word
- * longer than its whole column still wraps rather than overflowing it, and no column is made
- * narrower than its longest word.
+ * column cut "PostgreSQL" or "network" in two. Konductor's cells wrap between words, and no column
+ * is made narrower than its longest word; a word wider than the whole table can give it (a long
+ * ARN) still wraps rather than spilling out of its cell.
  */
 const components: Components<Theme> = {
   ...defaultComponentThemes,
