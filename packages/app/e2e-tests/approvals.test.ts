@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import {
   backendUrl,
+  brokenWords,
   chooseOwner,
   openTemplate,
   runTask,
@@ -103,6 +104,16 @@ test('a prod request waits for approval holding no worker; its requester cannot 
   await expect(row).toContainText('moderate: passes');
   await expect(row).toContainText('database:');
   await expect(row).toContainText('Alice Andersen');
+  // At 1280 px the row's columns are narrow: its words wrap whole. Backstage's theme let cells
+  // break inside words (`word-break: break-word`) and cut the stack's name in two; the app's theme
+  // wraps between words.
+  expect(await brokenWords(row)).toEqual([]);
+  expect(
+    await row
+      .getByRole('cell')
+      .first()
+      .evaluate(cell => getComputedStyle(cell).wordBreak),
+  ).toBe('normal');
   await snap(carol, testInfo, '84-inbox-approver');
   await row.getByRole('button', { name: 'Decide' }).click();
   const dialog = carol.getByRole('dialog');

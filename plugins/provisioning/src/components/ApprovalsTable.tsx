@@ -18,7 +18,10 @@ import ToggleButton from '@mui/material/ToggleButton';
 import ToggleButtonGroup from '@mui/material/ToggleButtonGroup';
 import Typography from '@mui/material/Typography';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { EntityRefLink } from '@backstage/plugin-catalog-react';
+import {
+  EntityDisplayName,
+  EntityRefLink,
+} from '@backstage/plugin-catalog-react';
 import type {
   ApprovalListItem,
   ApprovalState,
@@ -48,15 +51,19 @@ function Standing(props: { request: ApprovalListItem }) {
       return (
         <>
           Withdrawn by{' '}
-          <People refs={r.decidedBy ? [r.decidedBy] : []} joiner="" />,{' '}
-          {when(r.decidedAt!)}
+          {r.decidedBy && (
+            <EntityDisplayName entityRef={r.decidedBy} hideIcon />
+          )}
+          , {when(r.decidedAt!)}
         </>
       );
     default:
       return (
         <>
           {r.state === 'approved' ? 'Approved' : 'Rejected'} by{' '}
-          <People refs={r.decidedBy ? [r.decidedBy] : []} joiner="" />
+          {r.decidedBy && (
+            <EntityDisplayName entityRef={r.decidedBy} hideIcon />
+          )}
           {r.comment ? `: ${r.comment}` : ''}
         </>
       );
@@ -259,10 +266,13 @@ export function ApprovalsTable() {
             <DialogContent sx={{ display: 'grid', gap: 2 }}>
               <Typography>
                 Asked by{' '}
-                <People refs={[deciding.request.requestedBy]} joiner="" />:{' '}
-                {deciding.request.reasons.join('; ')}. Approved, the run goes on
-                at once; rejected, nothing is created or changed. The requester
-                is told either way.
+                <EntityDisplayName
+                  entityRef={deciding.request.requestedBy}
+                  hideIcon
+                />
+                : {deciding.request.reasons.join('; ')}. Approved, the run goes
+                on at once; rejected, nothing is created or changed. The
+                requester is told either way.
               </Typography>
               <TextField
                 label="Comment"

@@ -1,5 +1,4 @@
 import { useEffect, useMemo, useRef } from 'react';
-import { parseEntityRef } from '@backstage/catalog-model';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { entityPresentationApiRef } from '@backstage/plugin-catalog-react';
 import type { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
@@ -16,15 +15,7 @@ export function repositoryName(value: string): string | undefined {
 }
 
 /** Whether `value` is a full entity ref (`kind:namespace/name`), as the entity pickers write. */
-function isEntityRef(value: string): boolean {
-  if (!/^[\w-]+:[\w.-]+\/[\w.-]+$/.test(value)) return false;
-  try {
-    parseEntityRef(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const isEntityRef = (value: string) => /^[\w-]+:[\w.-]+\/[\w.-]+$/.test(value);
 
 /** The form's values named by `keys` that are strings, in that order. */
 function valuesOf(formData: JsonObject, keys: string[]): [string, string][] {
