@@ -164,6 +164,22 @@ export class BackendProcess {
     }
   }
 
+  /**
+   * The CPU time the process has used so far, all its threads, in ms (from Linux's
+   * `/proc/<pid>/stat`, in the kernel's 10 ms ticks); undefined where there is no such file.
+   */
+  cpuMs(): number | undefined {
+    if (!this.child?.pid) return undefined;
+    try {
+      const stat = fs.readFileSync(`/proc/${this.child.pid}/stat`, 'utf8');
+      // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Sends `signal` and resolves, with the time it took, once the process has exited. */
   async stop(signal: NodeJS.Signals): Promise<number> {
     const stopping = Date.now();

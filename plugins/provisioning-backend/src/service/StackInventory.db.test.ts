@@ -225,6 +225,43 @@ describe.each(databases.eachSupportedId())(
       expect(await names({ text: 'LED' })).toEqual(['ledger']);
     });
 
+    it('filters each state to exactly the stacks the list shows in it', async () => {
+      await stackWithRun({
+        name: 'archive',
+        owner: TEAM_B,
+        end: 'run-cancelled',
+      });
+      const ledger = {
+        accountId: ACCOUNT,
+        region: REGION,
+        stackId: 'ledger-prod',
+      };
+      const scan = (state: 'drifted' | 'in-sync') =>
+        drift.report(ledger, {
+          version: 1,
+          scannedAt: new Date().toISOString(),
+          resources: [
+            { resource: 'db', kind: 'database', state, attributes: [] },
+          ],
+        });
+      await scan('drifted');
+      const everything = (await list()).items;
+      const states = ['failed', 'drifted', 'running', 'healthy'] as const;
+      expect([...new Set(everything.map(s => s.state))].sort()).toEqual(
+        [...states].sort(),
+      );
+      for (const state of states)
+        expect((await list({ state })).items.map(s => s.name)).toEqual(
+          everything.filter(s => s.state === state).map(s => s.name),
+        );
+      await scan('in-sync');
+      await stacks.release({
+        accountId: ACCOUNT,
+        region: REGION,
+        stackId: 'archive-dev',
+      });
+    });
+
     it('sorts by any column either way, stacks without a cost last', async () => {
       const names = async (query: StackInventoryQuery) =>
         (await list(query)).items.map(s => s.name);

@@ -18,11 +18,27 @@ import { toStack } from './StackStore';
 export type InventoryQuery = z.output<typeof stackInventoryQuerySchema>;
 
 /** A stack's state from its columns: its last run first, then its last drift scan. */
-const STATE_SQL = `case
-  when last_run_status = 'running' then 'running'
-  when last_run_status in ('failed', 'cancelled') then 'failed'
-  when drifted then 'drifted'
-  else 'healthy' end`;
+function stateOf(row: any): StackState {
+  if (row.last_run_status === 'running') return 'running';
+  if (row.last_run_status === 'failed' || row.last_run_status === 'cancelled')
+    return 'failed';
+  return row.drifted ? 'drifted' : 'healthy';
+}
+
+/**
+ * Narrows `builder` to the stacks in `state`: `stateOf`'s cases as conditions on the columns
+ * themselves, which the planner can estimate and an index can serve.
+ */
+function whereState(builder: Knex.QueryBuilder, state: StackState) {
+  const settled = (b: Knex.QueryBuilder) =>
+    b
+      .whereNull('last_run_status')
+      .orWhereNotIn('last_run_status', ['running', 'failed', 'cancelled']);
+  if (state === 'running') builder.where('last_run_status', 'running');
+  else if (state === 'failed')
+    builder.whereIn('last_run_status', ['failed', 'cancelled']);
+  else builder.where(settled).where('drifted', state === 'drifted');
+}
 
 /** The states in the order a sort by state lists them: what needs a look first. */
 const STATE_RANK_SQL = `case
@@ -62,13 +78,6 @@ const ITEM_COLUMNS = [
   'drifted',
 ];
 
-function stateOf(row: any): StackState {
-  if (row.last_run_status === 'running') return 'running';
-  if (row.last_run_status === 'failed' || row.last_run_status === 'cancelled')
-    return 'failed';
-  return row.drifted ? 'drifted' : 'healthy';
-}
-
 function toItem(row: any): StackInventoryItem {
   return {
     ...toStack(row),
@@ -98,7 +107,7 @@ export class StackInventoryStore {
       if (query.owner) builder.where('owner', query.owner);
       if (query.environment) builder.where('environment', query.environment);
       if (query.template) builder.where('template_ref', query.template);
-      if (query.state) builder.whereRaw(`${STATE_SQL} = ?`, [query.state]);
+      if (query.state) whereState(builder, query.state);
       if (query.minCost !== undefined)
         builder.where('monthly_cost', '>=', query.minCost);
       if (query.maxCost !== undefined)
@@ -115,45 +124,73 @@ export class StackInventoryStore {
     });
   }
 
-  private sorted(
-    query: InventoryQuery,
-    builder: Knex.QueryBuilder,
-  ): Knex.QueryBuilder {
-    if (query.sort === 'state')
-      builder.orderByRaw(`${STATE_RANK_SQL} ${query.order}`);
-    else {
-      // Nulls last either way, on both databases (knex's `nulls` option drops the column on
-      // SQLite), in the form PostgreSQL can read from the column's index. The column comes from
-      // SORT_COLUMNS, never from the request.
-      const column = SORT_COLUMNS[query.sort];
-      builder.orderByRaw(`${column} ${query.order} nulls last`);
-    }
-    return builder.orderBy([
-      { column: 'account_id' },
-      { column: 'region' },
-      { column: 'stack_id' },
-    ]);
+  /**
+   * The inventory's order as SQL: the chosen sort, nulls last either way on both databases (in
+   * the form PostgreSQL can read from the column's index), then the stack's key. Columns come
+   * from the constants above, never from the request.
+   */
+  private order(query: InventoryQuery): string {
+    const first =
+      query.sort === 'state'
+        ? `${STATE_RANK_SQL} ${query.order}`
+        : `${SORT_COLUMNS[query.sort]} ${query.order} nulls last`;
+    return `${first}, account_id, region, stack_id`;
   }
 
-  /** A page of the stacks that match, with how many match and their cost per owner. */
+  /**
+   * `select` of `columns` of `rows` (a subquery) as one JSON array of objects, in `order`: on
+   * PostgreSQL json_agg, parsed by the driver; on SQLite json_group_array, a string.
+   */
+  private jsonRows(
+    rows: Knex.QueryBuilder,
+    columns: string[],
+    order?: string,
+  ): Knex.Raw {
+    const pg = this.db.client.config.client === 'pg';
+    const object = `${pg ? 'json_build_object' : 'json_object'}(${columns
+      .map(c => `'${c}', r.${c}`)
+      .join(', ')})`;
+    const ordered = order ? ` order by ${order}` : '';
+    const array = pg
+      ? `coalesce(json_agg(${object}${ordered}), '[]'::json)`
+      : `json_group_array(${object}${ordered})`;
+    return this.db.raw(`(select ${array} from ? as r)`, [rows]);
+  }
+
+  /**
+   * A page of the stacks that match, with how many match and their cost per owner: the page and
+   * the totals in one query (one round trip, one row to read), each as a JSON array.
+   */
   async list(
     query: InventoryQuery,
     allowed?: PermissionCriteria<StackPermissionQuery>,
   ): Promise<StackInventory> {
     const filtered = this.filtered(query, allowed);
-    const [rows, totals] = await Promise.all([
-      this.sorted(query, filtered.clone())
-        .select(ITEM_COLUMNS)
-        .limit(query.limit)
-        .offset(query.offset),
-      filtered
-        .clone()
-        .select('owner')
-        .count({ stacks: '*' })
-        .sum({ cost: 'monthly_cost' })
-        .groupBy('owner'),
-    ]);
-    const byOwner: StackInventoryTotal[] = (totals as any[])
+    const order = this.order(query);
+    const [answer] = await this.db.select({
+      items: this.jsonRows(
+        filtered
+          .clone()
+          .select(ITEM_COLUMNS)
+          .orderByRaw(order)
+          .limit(query.limit)
+          .offset(query.offset),
+        ITEM_COLUMNS,
+        order,
+      ),
+      totals: this.jsonRows(
+        filtered
+          .clone()
+          .select('owner')
+          .count({ stacks: '*' })
+          .sum({ cost: 'monthly_cost' })
+          .groupBy('owner'),
+        ['owner', 'stacks', 'cost'],
+      ),
+    });
+    const parsed = (v: unknown): any[] =>
+      typeof v === 'string' ? JSON.parse(v) : (v as any[]);
+    const byOwner: StackInventoryTotal[] = parsed(answer.totals)
       .map(t => ({
         owner: t.owner as string,
         stacks: Number(t.stacks),
@@ -164,7 +201,7 @@ export class StackInventoryStore {
           b.monthlyCost - a.monthlyCost || a.owner.localeCompare(b.owner),
       );
     return {
-      items: rows.map(toItem),
+      items: parsed(answer.items).map(toItem),
       totalCount: byOwner.reduce((n, t) => n + t.stacks, 0),
       monthlyCost: cents(byOwner.reduce((sum, t) => sum + t.monthlyCost, 0)),
       totals: byOwner,
@@ -178,8 +215,9 @@ export class StackInventoryStore {
     pageSize = 1000,
   ): AsyncGenerator<StackInventoryItem[]> {
     for (let offset = 0; ; offset += pageSize) {
-      const rows = await this.sorted(query, this.filtered(query, allowed))
+      const rows = await this.filtered(query, allowed)
         .select(ITEM_COLUMNS)
+        .orderByRaw(this.order(query))
         .limit(pageSize)
         .offset(offset);
       if (rows.length) yield rows.map(toItem);
