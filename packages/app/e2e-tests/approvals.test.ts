@@ -154,12 +154,14 @@ test('a prod request waits for approval holding no worker; its requester cannot 
   );
   expect(titles).toContainEqual(
     expect.stringMatching(
-      new RegExp(`^Approved by user:default/carol: New stack ${name}-prod`),
+      new RegExp(
+        `^Approved by Carol Chen: New stack ${name}-prod \\(prod, Team A, `,
+      ),
     ),
   );
   await alice.goto('/notifications');
   await expect(
-    alice.getByText(`Approved by user:default/carol: New stack ${name}-prod`, {
+    alice.getByText(`Approved by Carol Chen: New stack ${name}-prod`, {
       exact: false,
     }),
   ).toBeVisible();
@@ -253,7 +255,9 @@ test('a prod EKS service waits for approval before its repository is created; it
     (await notifications.json()).notifications.map((n: any) => n.payload.title),
   ).toContainEqual(
     expect.stringMatching(
-      new RegExp(`^Withdrawn by user:default/alice: New stack ${name}-prod`),
+      new RegExp(
+        `^Withdrawn by Alice Andersen: New stack ${name}-prod \\(prod, Team A, `,
+      ),
     ),
   );
 });

@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import {
   provisioningApprovalDecidePermission,
@@ -47,6 +48,7 @@ import { BudgetAlerts } from './service/BudgetAlerts';
 import { ApprovalRules } from './service/approvalRules';
 import { Approvals } from './service/Approvals';
 import { ApprovalFlow } from './service/ApprovalFlow';
+import { EntityNames } from './service/EntityNames';
 
 /** The provisioning backend: records who owns each stack and every provisioning run, and serves them. */
 export const provisioningPlugin = createBackendPlugin({
@@ -69,6 +71,7 @@ export const provisioningPlugin = createBackendPlugin({
         notifications: notificationService,
         events: eventsServiceRef,
         awsClients: awsClientFactoryServiceRef,
+        catalog: catalogServiceRef,
       },
       async init({
         httpRouter,
@@ -81,6 +84,7 @@ export const provisioningPlugin = createBackendPlugin({
         scheduler,
         config,
         awsClients,
+        catalog,
         ...services
       }) {
         const db = await provisioningDatabase(database);
@@ -138,18 +142,26 @@ export const provisioningPlugin = createBackendPlugin({
         const versions = new StackVersionStore(db);
         const drift = new StackDriftStore(db);
         const scans = new DriftScanRequests({ drift, versions, events });
+        const entityNames = new EntityNames({
+          catalog,
+          auth: services.auth,
+          logger: services.logger,
+        });
+        const names = (refs: string[]) => entityNames.of(refs);
         const approvalFlow = new ApprovalFlow({
           approvals,
           notifications,
           logger: services.logger,
           taskState: id => tasks.state(id),
           retryTask: id => tasks.act(id, 'retry'),
+          names,
         });
         // A run that ends, or a budget set lower, may bring its owner to 80 % or 100 %.
         const alerts = new BudgetAlerts({
           budgets,
           notifications,
           logger: services.logger,
+          names,
         });
         httpRouter.use(
           await createRouter({

@@ -8,9 +8,24 @@ import {
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { coreServices } from '@backstage/backend-plugin-api';
 import provisioningPlugin from './index';
+
+/** Catalog entities the notifications' texts name. */
+const TEAM_A_ENTITY = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Group',
+  metadata: { name: 'team-a', namespace: 'default' },
+  spec: { type: 'team', profile: { displayName: 'Team A' }, children: [] },
+};
+const BOB_ENTITY = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'User',
+  metadata: { name: 'bob', namespace: 'default' },
+  spec: { profile: { displayName: 'Bob Baptiste' }, memberOf: [] },
+};
 
 describe('provisioning API', () => {
   const published: any[] = [];
@@ -1161,6 +1176,8 @@ describe('budgets and quotas through the API', () => {
       features: [
         provisioningPlugin,
         mockServices.database.factory(),
+        // The catalog names the team in the budget alerts' texts.
+        catalogServiceMock.factory({ entities: [TEAM_A_ENTITY] }),
         createServiceFactory({
           service: notificationService,
           deps: {},
@@ -1343,7 +1360,7 @@ describe('budgets and quotas through the API', () => {
       {
         recipients: { type: 'entity', entityRef: owner },
         payload: expect.objectContaining({
-          title: 'group:default/team-a has reached 80 % of its staging budget',
+          title: 'Team A has reached 80 % of its staging budget',
           description:
             'Its staging stacks commit $85.00 a month of a budget of $100.00.',
         }),
@@ -1360,7 +1377,7 @@ describe('budgets and quotas through the API', () => {
       {
         recipients: { type: 'entity', entityRef: owner },
         payload: expect.objectContaining({
-          title: 'group:default/team-a has reached 100 % of its staging budget',
+          title: 'Team A has reached 100 % of its staging budget',
           description: expect.stringMatching(
             /^Its staging stacks commit \$85\.00 a month of a budget of \$80\.00\. Requests that add cost are refused/,
           ),
@@ -1398,6 +1415,8 @@ describe('approvals through the API', () => {
       features: [
         provisioningPlugin,
         mockServices.database.factory(),
+        // The catalog names the approver in the requester's notification.
+        catalogServiceMock.factory({ entities: [BOB_ENTITY] }),
         createServiceFactory({
           service: notificationService,
           deps: {},
@@ -1507,7 +1526,7 @@ describe('approvals through the API', () => {
     expect(notified.at(-1)).toMatchObject({
       recipients: { entityRef: 'user:default/alice' },
       payload: {
-        title: expect.stringMatching(/^Approved by user:default\/bob/),
+        title: expect.stringMatching(/^Approved by Bob Baptiste: /),
       },
     });
     const listed = await request(server)

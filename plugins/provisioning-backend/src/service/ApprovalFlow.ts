@@ -3,12 +3,13 @@ import type { NotificationService } from '@backstage/plugin-notifications-node';
 import type { ApprovalRequest } from '@konductor/plugin-provisioning-common';
 import type { Approvals } from './Approvals';
 import type { TaskState } from './RunReconciler';
+import type { NameOf } from './EntityNames';
 import { approvalsInbox, usd } from '@konductor/plugin-provisioning-common';
 
-const what = (r: ApprovalRequest) =>
+const what = (r: ApprovalRequest, name: NameOf) =>
   `${r.operation === 'provision' ? 'New stack' : `The ${r.operation} of`} ${
     r.stackId
-  } (${r.environment}, ${r.owner}, ${usd(r.monthlyCost)}/month)`;
+  } (${r.environment}, ${name(r.owner)}, ${usd(r.monthlyCost)}/month)`;
 
 /**
  * What follows a request's changes of state: its approvers are told a request waits; its
@@ -23,15 +24,18 @@ export class ApprovalFlow {
       logger: LoggerService;
       taskState(taskId: string): Promise<TaskState>;
       retryTask(taskId: string): Promise<void>;
+      /** People's and teams' names for the texts, as the catalog presents them. */
+      names(refs: string[]): Promise<NameOf>;
     },
   ) {}
 
   async opened(request: ApprovalRequest): Promise<void> {
+    const name = await this.namesIn(request);
     await this.options.notifications.send({
       recipients: { type: 'entity', entityRef: request.approvers },
       payload: {
-        title: `Approval needed: ${what(request)}`,
-        description: `${request.requestedBy} asks: ${request.reasons.join(
+        title: `Approval needed: ${what(request, name)}`,
+        description: `${name(request.requestedBy)} asks: ${request.reasons.join(
           '; ',
         )}. It expires at ${request.expiresAt}.`,
         link: approvalsInbox.path,
@@ -43,11 +47,13 @@ export class ApprovalFlow {
 
   async decided(request: ApprovalRequest): Promise<void> {
     const approved = request.state === 'approved';
+    const name = await this.namesIn(request);
+    const by = name(request.decidedBy ?? 'someone');
     await this.tell(
       request,
       approved
-        ? `Approved by ${request.decidedBy}: ${what(request)} runs now`
-        : `Rejected by ${request.decidedBy}: ${what(request)}`,
+        ? `Approved by ${by}: ${what(request, name)} runs now`
+        : `Rejected by ${by}: ${what(request, name)}`,
       request.comment ?? (approved ? '' : 'No reason given.'),
     );
     if (approved) await this.resume(request);
@@ -55,10 +61,14 @@ export class ApprovalFlow {
 
   /** Its approvers are told a request they were asked to decide no longer waits. */
   async withdrawn(request: ApprovalRequest): Promise<void> {
+    const name = await this.namesIn(request);
     await this.options.notifications.send({
       recipients: { type: 'entity', entityRef: request.approvers },
       payload: {
-        title: `Withdrawn by ${request.decidedBy}: ${what(request)}`,
+        title: `Withdrawn by ${name(request.decidedBy ?? 'someone')}: ${what(
+          request,
+          name,
+        )}`,
         description:
           'Nothing was created or changed; there is nothing to decide.',
         link: approvalsInbox.path,
@@ -73,11 +83,20 @@ export class ApprovalFlow {
     for (const request of await this.options.approvals.expireDue())
       await this.tell(
         request,
-        `Expired undecided: ${what(request)}`,
+        `Expired undecided: ${what(request, await this.namesIn(request))}`,
         'Nobody decided it in time; nothing was created or changed. Start the run again to ask again.',
       );
     for (const request of await this.options.approvals.awaitingResume())
       await this.resume(request);
+  }
+
+  /** The names of the people and team a request's texts name. */
+  private namesIn(request: ApprovalRequest): Promise<NameOf> {
+    return this.options.names(
+      [request.owner, request.requestedBy, request.decidedBy].filter(
+        (ref): ref is string => !!ref,
+      ),
+    );
   }
 
   private async tell(request: ApprovalRequest, title: string, text: string) {

@@ -2,6 +2,7 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { NotificationService } from '@backstage/plugin-notifications-node';
 import type { TeamBudget } from '@konductor/plugin-provisioning-common';
 import type { TeamBudgets } from './TeamBudgets';
+import type { NameOf } from './EntityNames';
 import { usd } from '@konductor/plugin-provisioning-common';
 
 /**
@@ -14,6 +15,8 @@ export class BudgetAlerts {
       budgets: TeamBudgets;
       notifications: NotificationService;
       logger: LoggerService;
+      /** Teams' names for the texts, as the catalog presents them. */
+      names(refs: string[]): Promise<NameOf>;
     },
   ) {}
 
@@ -42,10 +45,13 @@ export class BudgetAlerts {
     const budget = await this.options.budgets.get({ owner, environment });
     const level = await this.options.budgets.alertDue(budget);
     if (!level || budget.monthlyCost === null) return undefined;
+    const name = await this.options.names([owner]);
     await this.options.notifications.send({
       recipients: { type: 'entity', entityRef: owner },
       payload: {
-        title: `${owner} has reached ${level} % of its ${environment} budget`,
+        title: `${name(
+          owner,
+        )} has reached ${level} % of its ${environment} budget`,
         description: `Its ${environment} stacks commit ${usd(
           budget.committed,
         )} a month of a budget of ${usd(budget.monthlyCost)}.${
