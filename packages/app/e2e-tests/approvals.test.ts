@@ -54,6 +54,12 @@ test('a prod request waits for approval holding no worker; its requester cannot 
   await expect(
     alice.getByText(/Waiting for approval \(request /).first(),
   ).toBeVisible();
+  // It names who may approve as the catalog presents them, not by their refs.
+  await expect(
+    alice
+      .getByText(/Platform team( or Platform admins)? may approve it in/)
+      .first(),
+  ).toBeVisible();
   // Nothing of the stack was created: no run, no database.
   const runs = await request.get(
     `${backendUrl}/api/provisioning/runs?stackId=${name}-prod`,
@@ -209,6 +215,9 @@ test('a prod EKS service waits for approval before its repository is created; it
   );
   expect(waiting.status).toBe('failed');
   expect(waiting.log).toContain('Waiting for approval (request ');
+  expect(waiting.log).toMatch(
+    /Platform team( or Platform admins)? may approve it in /,
+  );
   // A wait is not a crash: the log says why, without Node's stack.
   expect(waiting.log).not.toMatch(/\n\s+at /);
   // The stack was reserved first: while it waits, no repository exists.

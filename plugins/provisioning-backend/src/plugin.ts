@@ -25,6 +25,7 @@ import {
   provisioningStackPermissionResourceRef,
   provisioningStackPermissionRules,
   stackPermissionResource,
+  EntityNames,
 } from '@konductor/plugin-provisioning-node';
 import { createRouter } from './router';
 import { StackInventoryStore } from './service/StackInventory';
@@ -48,7 +49,6 @@ import { BudgetAlerts } from './service/BudgetAlerts';
 import { ApprovalRules } from './service/approvalRules';
 import { Approvals } from './service/Approvals';
 import { ApprovalFlow } from './service/ApprovalFlow';
-import { EntityNames } from './service/EntityNames';
 
 /** The provisioning backend: records who owns each stack and every provisioning run, and serves them. */
 export const provisioningPlugin = createBackendPlugin({

@@ -36,4 +36,15 @@ describe('approvalWaitMessage', () => {
     );
     expect(approvalWaitMessage(request)).not.toContain('](');
   });
+
+  it('names the approvers by the names it is given', () => {
+    const names: Record<string, string> = {
+      'group:default/platform-team': 'Platform team',
+    };
+    expect(
+      approvalWaitMessage(request, 'text', ref => names[ref] ?? ref),
+    ).toContain(
+      '. Platform team or group:default/platform-admins may approve it in ',
+    );
+  });
 });

@@ -147,11 +147,13 @@ export const approvalsInbox = {
 
 /**
  * What a run that waits for `request` says: in its log as text, and on the scaffolder's task
- * page (whose error title is markdown) with the inbox as a link.
+ * page (whose error title is markdown) with the inbox as a link. `name` gives the approvers'
+ * names (their refs without it).
  */
 export function approvalWaitMessage(
   request: ApprovalRequest,
   format: 'text' | 'markdown' = 'text',
+  name: (ref: string) => string = ref => ref,
 ): string {
   const inbox =
     format === 'markdown'
@@ -159,7 +161,9 @@ export function approvalWaitMessage(
       : approvalsInbox.label;
   return `Waiting for approval (request ${request.id}): ${request.reasons.join(
     '; ',
-  )}. ${request.approvers.join(' or ')} may approve it in ${inbox}, until ${
+  )}. ${request.approvers
+    .map(name)
+    .join(' or ')} may approve it in ${inbox}, until ${
     request.expiresAt
   }; nothing has been created or changed, and the run goes on by itself once it is approved`;
 }

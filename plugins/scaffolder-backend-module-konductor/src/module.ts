@@ -18,6 +18,7 @@ import {
   BackendProvisioningReporter,
   CloudProviderFactory,
   CloudProviders,
+  EntityNames,
   fetchWithTimeout,
   provisioningCloudProvidersExtensionPoint,
   provisioningResourceKindsExtensionPoint,
@@ -188,6 +189,9 @@ export const scaffolderModuleKonductor = createBackendModule({
         // The provisioning backend as the task's user: stack claims, owners, outputs.
         const asUser = (credentials: BackstageCredentials) =>
           provisioningAs(async () => credentials);
+        // The approval's messages name people and teams as the catalog presents them.
+        const entityNames = new EntityNames({ catalog, auth, logger });
+        const names = (refs: string[]) => entityNames.of(refs);
         const stackOptions = {
           providers,
           reporter,
@@ -196,6 +200,7 @@ export const scaffolderModuleKonductor = createBackendModule({
           accounts,
           minimumLevels,
           checks,
+          names,
         };
         const actions = [
           createComplianceCheckAction({ minimumLevels, providers, checks }),
@@ -207,6 +212,7 @@ export const scaffolderModuleKonductor = createBackendModule({
             stacks: asUser,
             platform,
             permissions,
+            names,
           }),
           createAppRollbackAction({
             providers,

@@ -3,7 +3,7 @@ import type { NotificationService } from '@backstage/plugin-notifications-node';
 import type { ApprovalRequest } from '@konductor/plugin-provisioning-common';
 import type { Approvals } from './Approvals';
 import type { TaskState } from './RunReconciler';
-import type { NameOf } from './EntityNames';
+import type { NameOf } from '@konductor/plugin-provisioning-node';
 import { approvalsInbox, usd } from '@konductor/plugin-provisioning-common';
 
 const what = (r: ApprovalRequest, name: NameOf) =>

@@ -2,7 +2,7 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { NotificationService } from '@backstage/plugin-notifications-node';
 import type { TeamBudget } from '@konductor/plugin-provisioning-common';
 import type { TeamBudgets } from './TeamBudgets';
-import type { NameOf } from './EntityNames';
+import type { NameOf } from '@konductor/plugin-provisioning-node';
 import { usd } from '@konductor/plugin-provisioning-common';
 
 /**

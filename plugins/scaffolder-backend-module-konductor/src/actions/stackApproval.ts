@@ -7,6 +7,7 @@ import {
   type ApprovalOpenResult,
   type ProvisioningClient,
 } from '@konductor/plugin-provisioning-common';
+import type { NameOf } from '@konductor/plugin-provisioning-node';
 import { provisioningRefusal, toCheckpoint } from './stackPolicy';
 
 /** The run waits for a person's approval: its task ends here and is resumed once approved. */
@@ -30,6 +31,8 @@ export async function awaitApproval(
   options: {
     stacks: (credentials: BackstageCredentials) => ProvisioningClient;
     platform: Pick<ProvisioningClient, 'getApproval'>;
+    /** People's and teams' names for the messages, as the catalog presents them (refs without). */
+    names?: (refs: string[]) => Promise<NameOf>;
   },
   request: Omit<ApprovalOpenRequest, 'taskId' | 'requestedBy'>,
 ): Promise<void> {
@@ -52,26 +55,33 @@ export async function awaitApproval(
     .getApproval(opened.request.id)
     .catch(e => Promise.reject(provisioningRefusal(e)));
   const said = current.comment ? `: ${current.comment}` : '';
+  const name: NameOf = options.names
+    ? await options.names([
+        ...current.approvers,
+        ...(current.decidedBy ? [current.decidedBy] : []),
+      ])
+    : ref => ref;
+  const by = name(current.decidedBy ?? 'someone');
   switch (current.state) {
     case 'approved':
-      ctx.logger.info(
-        `Approved by ${current.decidedBy} at ${current.decidedAt}${said}`,
-      );
+      ctx.logger.info(`Approved by ${by} at ${current.decidedAt}${said}`);
       return;
     case 'rejected':
       throw new NotAllowedError(
-        `Rejected by ${current.decidedBy} at ${current.decidedAt}${said}; nothing was created or changed`,
+        `Rejected by ${by} at ${current.decidedAt}${said}; nothing was created or changed`,
       );
     case 'withdrawn':
       throw new NotAllowedError(
-        `Withdrawn by ${current.decidedBy} at ${current.decidedAt}; nothing was created or changed: start a new run to ask again`,
+        `Withdrawn by ${by} at ${current.decidedAt}; nothing was created or changed: start a new run to ask again`,
       );
     case 'expired':
       throw new NotAllowedError(
         `The approval request expired at ${current.expiresAt} undecided; nothing was created or changed: start a new run to ask again`,
       );
     default:
-      ctx.logger.info(approvalWaitMessage(current));
-      throw new ApprovalPendingError(approvalWaitMessage(current, 'markdown'));
+      ctx.logger.info(approvalWaitMessage(current, 'text', name));
+      throw new ApprovalPendingError(
+        approvalWaitMessage(current, 'markdown', name),
+      );
   }
 }

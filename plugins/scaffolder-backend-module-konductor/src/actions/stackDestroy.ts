@@ -16,6 +16,7 @@ import {
 } from '@konductor/plugin-provisioning-common';
 import {
   CloudProviders,
+  NameOf,
   ProvisioningReporter,
   destroyStack,
 } from '@konductor/plugin-provisioning-node';
@@ -51,6 +52,8 @@ export function createStackDestroyAction(options: {
   permissions: PermissionsService;
   /** Records the destruction as a run, like a provisioning (the catalog then drops the stack). */
   reporter?: ProvisioningReporter;
+  /** Names for the approval's messages, as the catalog presents them; default the refs. */
+  names?: (refs: string[]) => Promise<NameOf>;
 }) {
   return createTemplateAction({
     id: 'konductor:stack:destroy',

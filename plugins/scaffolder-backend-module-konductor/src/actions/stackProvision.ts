@@ -15,6 +15,7 @@ import {
 } from '@konductor/plugin-provisioning-common';
 import {
   CloudProviders,
+  NameOf,
   ProvisioningReporter,
   ResourceOutputs,
   preflightProblems,
@@ -70,6 +71,8 @@ export interface StackProvisionActionOptions {
   minimumLevels?: MinimumLevels;
   /** The gate's checks, with those of registered kinds; default Konductor's. */
   checks?: ComplianceCheck[];
+  /** Names for the approval's messages, as the catalog presents them; default the refs. */
+  names?: (refs: string[]) => Promise<NameOf>;
 }
 
 const RESERVE_DESCRIPTION =
