@@ -27,7 +27,7 @@ function stateOf(row: any): StackState {
 
 /**
  * Narrows `builder` to the stacks in `state`: `stateOf`'s cases as conditions on the columns
- * themselves, which the planner can estimate and an index can serve.
+ * themselves, whose share of the rows the planner can estimate (a `CASE`'s it cannot).
  */
 function whereState(builder: Knex.QueryBuilder, state: StackState) {
   const settled = (b: Knex.QueryBuilder) =>
@@ -166,6 +166,7 @@ export class StackInventoryStore {
     allowed?: PermissionCriteria<StackPermissionQuery>,
   ): Promise<StackInventory> {
     const filtered = this.filtered(query, allowed);
+    // The order's columns are all item columns: the aggregate sorts the page by them again.
     const order = this.order(query);
     const [answer] = await this.db.select({
       items: this.jsonRows(

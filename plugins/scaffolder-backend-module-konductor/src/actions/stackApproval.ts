@@ -31,7 +31,7 @@ export async function awaitApproval(
   options: {
     stacks: (credentials: BackstageCredentials) => ProvisioningClient;
     platform: Pick<ProvisioningClient, 'getApproval'>;
-    /** People's and teams' names for the messages, as the catalog presents them (refs without). */
+    /** People's and teams' names for the messages, as the catalog presents them; else refs. */
     names?: (refs: string[]) => Promise<NameOf>;
   },
   request: Omit<ApprovalOpenRequest, 'taskId' | 'requestedBy'>,
