@@ -28,6 +28,8 @@ test('the EKS app stack journey: form with pickers, cost and verdict, live run, 
   test.setTimeout(600_000);
   const name = `shop${Date.now().toString(36)}`;
   await signInAndOpen(page);
+  // The form's first page, once its fields are there.
+  await expect(page.getByRole('textbox', { name: 'Repository' })).toBeVisible();
   await snap(page, testInfo, '40-service-page');
 
   // The repository name is checked as you type: rules first, then availability.
