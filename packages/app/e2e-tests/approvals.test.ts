@@ -254,7 +254,7 @@ test('a prod EKS service waits for approval before its repository is created; it
   );
   expect(late.status()).toBe(409);
   expect((await late.json()).error.message).toBe(
-    `Request ${withdrawn.id} is already withdrawn by user:default/alice`,
+    `Request ${withdrawn.id} is already withdrawn by Alice Andersen`,
   );
   const notifications = await request.get(
     `${backendUrl}/api/notifications/?topic=provisioning-approval`,

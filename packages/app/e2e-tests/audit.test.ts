@@ -43,9 +43,7 @@ test('the audit trail: what each person did, kept and shown to admins only, with
   // Newest first: Bob's refused claim, then Alice's.
   await expect(claims.nth(0)).toContainText('user:default/bob');
   await expect(claims.nth(0)).toContainText('failed');
-  await expect(claims.nth(0)).toContainText(
-    `belongs to group:default/team-a, not group:default/team-b`,
-  );
+  await expect(claims.nth(0)).toContainText(`belongs to Team A, not Team B`);
   await expect(claims.nth(0)).toContainText(
     'POST /api/provisioning/stacks/claims',
   );

@@ -80,10 +80,10 @@ test("a team's budget: set by an admin in the portal, shown and enforced on the 
     await bob.getByRole('button', { name: 'Next' }).click();
     const budget = bob.getByRole('alert', { name: 'Budget' });
     await expect(budget).toContainText(
-      'Over the budget or quota of group:default/team-b in dev: nothing will be created',
+      'Over the budget or quota of Team B in dev: nothing will be created',
     );
     await expect(budget).toContainText(
-      /Over budget: group:default\/team-b in dev has a budget of \$1\.00\/month; its stacks commit \$[\d,.]+ and this request adds \$[\d,.]+, \$[\d,.]+ over/,
+      /Over budget: Team B in dev has a budget of \$1\.00\/month; its stacks commit \$[\d,.]+ and this request adds \$[\d,.]+, \$[\d,.]+ over/,
     );
     await expect(budget).toContainText('Budget: $1.00/month.');
     await snap(bob, testInfo, '72-plan-over-budget');
@@ -99,7 +99,7 @@ test("a team's budget: set by an admin in the portal, shown and enforced on the 
     );
     expect(direct.status).toBe('failed');
     expect(direct.log).toContain(
-      'Over budget: group:default/team-b in dev has a budget of $1.00/month',
+      'Over budget: Team B in dev has a budget of $1.00/month',
     );
     const stack = await request.get(
       `${backendUrl}/api/provisioning/stacks/123456789012/us-east-1/${name}-dev`,
@@ -118,7 +118,7 @@ test("a team's budget: set by an admin in the portal, shown and enforced on the 
     await chooseOwner(bob, 'Team B');
     await bob.getByRole('button', { name: 'Next' }).click();
     await expect(bob.getByRole('alert', { name: 'Budget' })).toContainText(
-      'Within the budget of group:default/team-b in dev',
+      'Within the budget of Team B in dev',
     );
     await expect(bob.getByRole('alert', { name: 'Budget' })).toContainText(
       'Budget: $100,000.00/month.',

@@ -37,13 +37,13 @@ test("one team's stack is another team's to see, not to touch; an admin may act"
   await alice.getByRole('textbox', { name: 'Name' }).fill(name);
   await expect(
     alice.getByText(
-      'You may not create stacks for group:default/guests: choose an owner group you belong to',
+      'You may not create stacks for Guests: choose an owner group you belong to',
     ),
   ).toBeVisible();
   await snap(alice, testInfo, '21-alice-owner-not-hers');
   await chooseOwner(alice, 'Team A');
   await expect(
-    alice.getByText(`${name}-dev is available for group:default/team-a`),
+    alice.getByText(`${name}-dev is available for Team A`),
   ).toBeVisible();
   await alice.getByRole('button', { name: 'Next' }).click();
   await expect(
@@ -82,7 +82,7 @@ test("one team's stack is another team's to see, not to touch; an admin may act"
   await openTemplate(bob, 'PostgreSQL database');
   await bob.getByRole('textbox', { name: 'Name' }).fill(name);
   await chooseOwner(bob, 'Team B');
-  const taken = `Stack ${name}-dev in account 123456789012 (us-east-1) belongs to group:default/team-a, not group:default/team-b: choose another name, or ask group:default/team-a to change it`;
+  const taken = `Stack ${name}-dev in account 123456789012 (us-east-1) belongs to Team A, not Team B: choose another name, or ask Team A to change it`;
   await expect(bob.getByText(taken)).toBeVisible();
   await bob.getByRole('button', { name: 'Next' }).click();
   await expect(bob.getByRole('button', { name: 'Review' })).toHaveCount(0);
@@ -108,7 +108,7 @@ test("one team's stack is another team's to see, not to touch; an admin may act"
   );
   expect(retry.status()).toBe(403);
   expect((await retry.json()).error.message).toContain(
-    `it belongs to group:default/team-a, and only its members or a platform admin may`,
+    `it belongs to Team A, and only its members or a platform admin may`,
   );
   await openTemplate(bob, 'Destroy a stack');
   await bob
@@ -122,7 +122,7 @@ test("one team's stack is another team's to see, not to touch; an admin may act"
   await expect(
     bob
       .getByText(
-        `You may not destroy stack ${name}-dev: it belongs to group:default/team-a, and only its members or a platform admin may`,
+        `You may not destroy stack ${name}-dev: it belongs to Team A, and only its members or a platform admin may`,
       )
       .first(),
   ).toBeVisible({ timeout: 60_000 });

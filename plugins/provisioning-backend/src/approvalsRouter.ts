@@ -131,10 +131,14 @@ export function createApprovalsRouter(options: {
       throw new NotFoundError(
         `No stack ${request.stackId} in ${request.accountId}/${request.region}: a run claims its stack before it asks for approval`,
       );
-    if (stack.owner !== request.owner)
+    if (stack.owner !== request.owner) {
+      const name = await access.nameOf([stack.owner, request.owner]);
       throw new ConflictError(
-        `Stack ${stack.stackId} belongs to ${stack.owner}, not ${request.owner}`,
+        `Stack ${stack.stackId} belongs to ${name(stack.owner)}, not ${name(
+          request.owner,
+        )}`,
       );
+    }
     await access.require(
       credentials,
       {
@@ -143,9 +147,10 @@ export function createApprovalsRouter(options: {
         destroy: provisioningStackDestroyPermission,
       }[request.operation],
       stackPermissionResource(stack),
-      `You may not ${
-        request.operation === 'destroy' ? 'destroy' : 'change'
-      } stack ${stack.stackId}: it belongs to ${stack.owner}`,
+      name =>
+        `You may not ${
+          request.operation === 'destroy' ? 'destroy' : 'change'
+        } stack ${stack.stackId}: it belongs to ${name(stack.owner)}`,
     );
     const { result, created } = await approvals.open(requestedBy, request);
     if (created && result.required) {
@@ -205,16 +210,16 @@ export function createApprovalsRouter(options: {
     });
     try {
       const decision = parse(approvalDecisionSchema, req.body, 'decision');
-      if (!allowed.decide)
+      if (!allowed.decide) {
+        const approvers = request.approvers
+          .map(await access.nameOf(request.approvers))
+          .join(' or ');
         throw new NotAllowedError(
           request.requestedBy === credentials.principal.userEntityRef
-            ? `You asked for this run: someone else (${request.approvers.join(
-                ' or ',
-              )}) must decide it`
-            : `You may not decide this request: ${request.approvers.join(
-                ' or ',
-              )} may`,
+            ? `You asked for this run: someone else (${approvers}) must decide it`
+            : `You may not decide this request: ${approvers} may`,
         );
+      }
       const decided = await approvals.decide(
         request.id,
         credentials.principal.userEntityRef,
@@ -242,10 +247,14 @@ export function createApprovalsRouter(options: {
       },
     });
     try {
-      if (!allowed.withdraw)
+      if (!allowed.withdraw) {
+        const name = await access.nameOf([request.requestedBy]);
         throw new NotAllowedError(
-          `Only ${request.requestedBy}, who asked for this run, may withdraw it`,
+          `Only ${name(
+            request.requestedBy,
+          )}, who asked for this run, may withdraw it`,
         );
+      }
       const withdrawn = await approvals.withdraw(
         request.id,
         credentials.principal.userEntityRef,

@@ -108,7 +108,14 @@ export const provisioningPlugin = createBackendPlugin({
           declared: changeWindows,
         });
         const budgets = new TeamBudgets(db, budgetsFromConfig(config));
-        const approvals = new Approvals(db, approvalRules, budgets);
+        // People's and teams' names in texts for people: notifications and refusals.
+        const entityNames = new EntityNames({
+          catalog,
+          auth: services.auth,
+          logger: services.logger,
+        });
+        const names = (refs: string[]) => entityNames.of(refs);
+        const approvals = new Approvals(db, approvalRules, budgets, { names });
         // Approval requests: the policy's conditions name their approvers and requester.
         permissionsRegistry.addResourceType({
           resourceRef: provisioningApprovalPermissionResourceRef,
@@ -128,6 +135,7 @@ export const provisioningPlugin = createBackendPlugin({
           permissionsRegistry.getPermissionRuleset(
             provisioningStackPermissionResourceRef,
           ),
+          names,
         );
         const store = new RunStore(db);
         const log = new RunLog({
@@ -142,12 +150,6 @@ export const provisioningPlugin = createBackendPlugin({
         const versions = new StackVersionStore(db);
         const drift = new StackDriftStore(db);
         const scans = new DriftScanRequests({ drift, versions, events });
-        const entityNames = new EntityNames({
-          catalog,
-          auth: services.auth,
-          logger: services.logger,
-        });
-        const names = (refs: string[]) => entityNames.of(refs);
         const approvalFlow = new ApprovalFlow({
           approvals,
           notifications,

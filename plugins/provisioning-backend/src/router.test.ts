@@ -45,6 +45,8 @@ describe('provisioning API', () => {
       features: [
         provisioningPlugin,
         mockServices.database.factory(),
+        // The catalog names team-a in refusals; team-b, which it lacks, stays a ref.
+        catalogServiceMock.factory({ entities: [TEAM_A_ENTITY] }),
         createServiceFactory({
           service: signalsServiceRef,
           deps: {},
@@ -382,7 +384,7 @@ describe('provisioning API', () => {
     const taken = await claim('group:default/team-b');
     expect(taken.status).toBe(409);
     expect(taken.body.error.message).toBe(
-      'Stack claimed-dev in account 123456789012 (us-east-1) belongs to group:default/team-a, not group:default/team-b: choose another name, or ask group:default/team-a to change it',
+      'Stack claimed-dev in account 123456789012 (us-east-1) belongs to Team A, not group:default/team-b: choose another name, or ask Team A to change it',
     );
     expect(audited).toContain('stack-claim: fail');
     const bad = await claim('team-b', 'Bad Name');
@@ -409,7 +411,9 @@ describe('provisioning API', () => {
     expect((await availability('group:default/team-b')).body).toMatchObject({
       available: false,
       owner: 'group:default/team-a',
-      reason: expect.stringMatching(/belongs to group:default\/team-a/),
+      reason: expect.stringMatching(
+        /belongs to Team A, not group:default\/team-b/,
+      ),
     });
 
     // A run that names another owner than its stack's is refused.
@@ -919,6 +923,7 @@ const backendDeciding = async (
       features: [
         provisioningPlugin,
         mockServices.database.factory(),
+        catalogServiceMock.factory({ entities: [TEAM_A_ENTITY] }),
         createServiceFactory({
           service: coreServices.permissions,
           deps: {},
@@ -965,7 +970,7 @@ describe('provisioning API for a user the policy grants nothing', () => {
         .set('Authorization', asUser);
       expect(res.status).toBe(403);
       expect(res.body.error.message).toBe(
-        `You may not ${action} runs of stack t-dev: it belongs to group:default/team-a, and only its members or a platform admin may`,
+        `You may not ${action} runs of stack t-dev: it belongs to Team A, and only its members or a platform admin may`,
       );
     }
     const list = await request(server)
@@ -1176,7 +1181,7 @@ describe('budgets and quotas through the API', () => {
       features: [
         provisioningPlugin,
         mockServices.database.factory(),
-        // The catalog names the team in the budget alerts' texts.
+        // The catalog names the team in the budget alerts' texts and in refusals.
         catalogServiceMock.factory({ entities: [TEAM_A_ENTITY] }),
         createServiceFactory({
           service: notificationService,
@@ -1223,13 +1228,13 @@ describe('budgets and quotas through the API', () => {
     const over = await claim('big', 150);
     expect(over.status).toBe(403);
     expect(over.body.error.message).toBe(
-      'Over budget: group:default/team-a in dev has a budget of $100.00/month; its stacks commit $0.00 and this request adds $150.00, $50.00 over: choose smaller resources, destroy a stack, or ask a platform admin to raise the budget',
+      'Over budget: Team A in dev has a budget of $100.00/month; its stacks commit $0.00 and this request adds $150.00, $50.00 over: choose smaller resources, destroy a stack, or ask a platform admin to raise the budget',
     );
     expect((await claim('small', 60)).status).toBe(201);
     const second = await claim('other', 10);
     expect(second.status).toBe(403);
     expect(second.body.error.message).toMatch(
-      /^Over quota: group:default\/team-a in dev may have 1 stack and has 1/,
+      /^Over quota: Team A in dev may have 1 stack and has 1/,
     );
     const availability = await request(server)
       .get('/api/provisioning/stacks/availability')
@@ -1250,7 +1255,9 @@ describe('budgets and quotas through the API', () => {
         budget: { stacks: 1, stackCount: 1, source: 'config' },
       },
     });
-    expect(availability.body.budget.refusal).toMatch(/^Over quota/);
+    expect(availability.body.budget.refusal).toMatch(
+      /^Over quota: Team A in dev/,
+    );
   });
 
   it("lets admins alone set a group's limits, over config's, and refuses bad ones saying what to change", async () => {
@@ -1415,8 +1422,8 @@ describe('approvals through the API', () => {
       features: [
         provisioningPlugin,
         mockServices.database.factory(),
-        // The catalog names the approver in the requester's notification.
-        catalogServiceMock.factory({ entities: [BOB_ENTITY] }),
+        // The catalog names the approver in the requester's notification, the team in refusals.
+        catalogServiceMock.factory({ entities: [BOB_ENTITY, TEAM_A_ENTITY] }),
         createServiceFactory({
           service: notificationService,
           deps: {},
@@ -1506,6 +1513,9 @@ describe('approvals through the API', () => {
       .set('Authorization', alice)
       .send({ decision: 'approve' });
     expect(own.status).toBe(403);
+    expect(own.body.error.message).toBe(
+      'You asked for this run: someone else (Team A) must decide it',
+    );
     const silent = await request(server)
       .post(`/api/provisioning/approvals/${id}/decision`)
       .set('Authorization', bob)
@@ -1541,7 +1551,7 @@ describe('approvals through the API', () => {
       .set('Authorization', alice);
     expect(late.status).toBe(409);
     expect(late.body.error.message).toBe(
-      `Request ${id} is already approved by user:default/bob`,
+      `Request ${id} is already approved by Bob Baptiste`,
     );
   });
 });

@@ -332,7 +332,8 @@ export async function createRouter(
       credentials,
       provisioningStackReadPermission,
       stackPermissionResource(stack),
-      `You may not see stack ${stack.stackId}`,
+      () => `You may not see stack ${stack.stackId}`,
+      [],
     );
     return stack;
   }
@@ -377,7 +378,10 @@ export async function createRouter(
         credentials,
         provisioningStackUpdatePermission,
         stackPermissionResource(stack),
-        `You may not extend stack ${stack.stackId}: it belongs to ${stack.owner}, and only its members or a platform admin may change it`,
+        name =>
+          `You may not extend stack ${stack.stackId}: it belongs to ${name(
+            stack.owner,
+          )}, and only its members or a platform admin may change it`,
       );
       const refusal = expiryRefusal(stack.environment, expiresAt, expiry);
       if (refusal) throw new InputError(refusal);
@@ -467,7 +471,10 @@ export async function createRouter(
         credentials,
         provisioningStackDestroyPermission,
         stackPermissionResource(stack),
-        `You may not destroy stack ${stack.stackId}: it belongs to ${stack.owner}`,
+        name =>
+          `You may not destroy stack ${stack.stackId}: it belongs to ${name(
+            stack.owner,
+          )}`,
       );
       await stacks.release(stack);
       await audit.success();
@@ -568,9 +575,10 @@ export async function createRouter(
           ? provisioningRunCancelPermission
           : provisioningRunRetryPermission,
         stackPermissionResource(run),
-        `You may not ${action} runs of stack ${run.stackId}: it belongs to ${
-          run.owner ?? 'no recorded owner'
-        }, and only its members or a platform admin may`,
+        name =>
+          `You may not ${action} runs of stack ${run.stackId}: it belongs to ${
+            run.owner ? name(run.owner) : 'no recorded owner'
+          }, and only its members or a platform admin may`,
       );
       if (action === 'cancel' && run.status !== 'running')
         throw new ConflictError(

@@ -60,13 +60,17 @@ export interface BudgetStanding {
   refusal?: string;
 }
 
-/** Why a request adding `adds` (and maybe a stack) goes over `budget`, if it does. */
+/**
+ * Why a request adding `adds` (and maybe a stack) goes over `budget`, if it does. `name` gives
+ * the group's name (its ref without it).
+ */
 export function budgetRefusal(
   budget: TeamBudget,
   adds: number,
   newStack: boolean,
+  name: (ref: string) => string = ref => ref,
 ): string | undefined {
-  const where = `${budget.owner} in ${budget.environment}`;
+  const where = `${name(budget.owner)} in ${budget.environment}`;
   if (newStack && budget.stacks !== null && budget.stackCount >= budget.stacks)
     return `Over quota: ${where} may have ${budget.stacks} stack${
       budget.stacks === 1 ? '' : 's'

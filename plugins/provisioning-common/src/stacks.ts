@@ -117,20 +117,21 @@ export interface StackAvailability {
 
 /**
  * The refusal of a stack that another owner has, naming the owner (unless the caller may not see
- * it) and what to change.
+ * it) and what to change. `name` gives the groups' names (their refs without it).
  */
 export function stackTakenMessage(
   stack: Pick<ProvisioningStack, 'stackId' | 'accountId' | 'region'> & {
     owner?: string;
   },
   requestedOwner?: string,
+  name: (ref: string) => string = ref => ref,
 ): string {
   const where = `Stack ${stack.stackId} in account ${stack.accountId} (${stack.region})`;
   if (!stack.owner)
     return `${where} belongs to another group: choose another name`;
-  return `${where} belongs to ${stack.owner}${
-    requestedOwner ? `, not ${requestedOwner}` : ''
-  }: choose another name, or ask ${stack.owner} to change it`;
+  return `${where} belongs to ${name(stack.owner)}${
+    requestedOwner ? `, not ${name(requestedOwner)}` : ''
+  }: choose another name, or ask ${name(stack.owner)} to change it`;
 }
 
 /** Who is working on a stack: the run holding its lease, and until when. */

@@ -5,6 +5,12 @@ import type { CatalogService } from '@backstage/plugin-catalog-node';
 /** What names a ref in a text, given what `EntityNames.of` found. */
 export type NameOf = (ref: string) => string;
 
+/** Finds the names of refs for a text: `EntityNames.of`, or `refsOnly`. */
+export type Names = (refs: string[]) => Promise<NameOf>;
+
+/** Names that are the refs themselves: where no catalog is asked (tests, tools). */
+export const refsOnly: Names = async () => ref => ref;
+
 /** The name the catalog's pages show for an entity: its profile's display name, title, name. */
 function presented(entity: Entity): string {
   const spec = entity.spec as

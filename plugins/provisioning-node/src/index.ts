@@ -14,8 +14,8 @@ export * from './cloudProviders';
 export type { Checkpoint, StackRunOptions } from './stackRun';
 export { AwsProvider } from './aws/AwsProvider';
 export * from './permissions';
-export { EntityNames } from './EntityNames';
-export type { NameOf } from './EntityNames';
+export { EntityNames, refsOnly } from './EntityNames';
+export type { NameOf, Names } from './EntityNames';
 export type { AwsProviderOptions } from './aws/AwsProvider';
 // For the AWS handlers of kinds that modules add.
 export { AwsClients } from './aws/AwsClients';

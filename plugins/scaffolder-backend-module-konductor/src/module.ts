@@ -189,7 +189,7 @@ export const scaffolderModuleKonductor = createBackendModule({
         // The provisioning backend as the task's user: stack claims, owners, outputs.
         const asUser = (credentials: BackstageCredentials) =>
           provisioningAs(async () => credentials);
-        // The approval's messages name people and teams as the catalog presents them.
+        // Task messages name people and teams as the catalog presents them.
         const entityNames = new EntityNames({ catalog, auth, logger });
         const names = (refs: string[]) => entityNames.of(refs);
         const stackOptions = {
@@ -219,9 +219,10 @@ export const scaffolderModuleKonductor = createBackendModule({
             stacks: asUser,
             platform,
             permissions,
+            names,
           }),
           // Read as the task's user: the provisioning backend's permissions decide what they see.
-          createStackOutputsAction({ client: asUser }),
+          createStackOutputsAction({ client: asUser, names }),
           createGithubRepoProvisionAction({
             integrations,
             catalog,

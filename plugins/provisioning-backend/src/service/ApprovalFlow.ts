@@ -3,7 +3,7 @@ import type { NotificationService } from '@backstage/plugin-notifications-node';
 import type { ApprovalRequest } from '@konductor/plugin-provisioning-common';
 import type { Approvals } from './Approvals';
 import type { TaskState } from './RunReconciler';
-import type { NameOf } from '@konductor/plugin-provisioning-node';
+import type { NameOf, Names } from '@konductor/plugin-provisioning-node';
 import { approvalsInbox, usd } from '@konductor/plugin-provisioning-common';
 
 const what = (r: ApprovalRequest, name: NameOf) =>
@@ -25,7 +25,7 @@ export class ApprovalFlow {
       taskState(taskId: string): Promise<TaskState>;
       retryTask(taskId: string): Promise<void>;
       /** People's and teams' names for the texts, as the catalog presents them. */
-      names(refs: string[]): Promise<NameOf>;
+      names: Names;
     },
   ) {}
 

@@ -85,7 +85,12 @@ describe.each(databases.eachSupportedId())('Approvals on %s', databaseId => {
     ]);
   });
 
-  const approvals = (r = rules()) => new Approvals(db, r, budgets, () => now);
+  const approvals = (r = rules()) =>
+    new Approvals(db, r, budgets, {
+      now: () => now,
+      names: async refs => ref =>
+        refs.includes(ref) && ref === ADMINS ? 'Platform admins' : ref,
+    });
 
   it('opens a request only where a rule matches, once per task, stack and operation', async () => {
     const store = approvals();
@@ -152,7 +157,7 @@ describe.each(databases.eachSupportedId())('Approvals on %s', databaseId => {
     await expect(
       store.decide(id, ALICE, { decision: 'approve', comment: '' }),
     ).rejects.toThrow(
-      'You asked for this run: someone else (group:default/platform-admins) must decide it',
+      'You asked for this run: someone else (Platform admins) must decide it',
     );
     const rejected = await store.decide(id, CAROL, {
       decision: 'reject',

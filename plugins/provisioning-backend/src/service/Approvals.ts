@@ -13,6 +13,7 @@ import type {
   ApprovalState,
 } from '@konductor/plugin-provisioning-common';
 import { iso, stackKeyColumns } from './database';
+import { refsOnly, type Names } from '@konductor/plugin-provisioning-node';
 import type { ApprovalRules } from './approvalRules';
 import type { TeamBudgets } from './TeamBudgets';
 
@@ -51,12 +52,20 @@ function requestOf(row: any): ApprovalRequest {
  * conditional write, so two approvers (or replicas) never both decide.
  */
 export class Approvals {
+  private readonly now: () => Date;
+
   constructor(
     private readonly db: Knex,
     private readonly rules: ApprovalRules,
     private readonly budgets: TeamBudgets,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+    private readonly options: {
+      now?: () => Date;
+      /** People's and teams' names for refusals, as the catalog presents them; else refs. */
+      names?: Names;
+    } = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
 
   /**
    * Whether the run `request` describes needs approval, and its request when it does: opened
@@ -170,12 +179,14 @@ export class Approvals {
     decision: ApprovalDecision,
   ): Promise<ApprovalRequest> {
     const request = await this.get(id);
-    if (request.requestedBy === decidedBy)
+    if (request.requestedBy === decidedBy) {
+      const name = await (this.options.names ?? refsOnly)(request.approvers);
       throw new NotAllowedError(
-        `You asked for this run: someone else (${request.approvers.join(
-          ' or ',
-        )}) must decide it`,
+        `You asked for this run: someone else (${request.approvers
+          .map(name)
+          .join(' or ')}) must decide it`,
       );
+    }
     const now = this.now();
     const decided = await this.db(TABLE)
       .where({ id, state: 'pending' })
@@ -208,11 +219,15 @@ export class Approvals {
   private async refuseEnded(id: string): Promise<never> {
     await this.expireDue();
     const current = await this.get(id);
+    const { decidedBy } = current;
+    const name = await (this.options.names ?? refsOnly)(
+      decidedBy ? [decidedBy] : [],
+    );
     throw new ConflictError(
       current.state === 'expired'
         ? `Request ${id} expired at ${current.expiresAt} undecided: the requester may start the run again`
         : `Request ${id} is already ${current.state}${
-            current.decidedBy ? ` by ${current.decidedBy}` : ''
+            decidedBy ? ` by ${name(decidedBy)}` : ''
           }`,
     );
   }

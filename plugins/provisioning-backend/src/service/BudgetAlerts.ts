@@ -2,7 +2,7 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { NotificationService } from '@backstage/plugin-notifications-node';
 import type { TeamBudget } from '@konductor/plugin-provisioning-common';
 import type { TeamBudgets } from './TeamBudgets';
-import type { NameOf } from '@konductor/plugin-provisioning-node';
+import type { Names } from '@konductor/plugin-provisioning-node';
 import { usd } from '@konductor/plugin-provisioning-common';
 
 /**
@@ -16,7 +16,7 @@ export class BudgetAlerts {
       notifications: NotificationService;
       logger: LoggerService;
       /** Teams' names for the texts, as the catalog presents them. */
-      names(refs: string[]): Promise<NameOf>;
+      names: Names;
     },
   ) {}
 

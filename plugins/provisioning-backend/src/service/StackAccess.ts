@@ -13,9 +13,12 @@ import {
   createConditionTransformer,
   PermissionRuleset,
 } from '@backstage/plugin-permission-node';
-import type {
-  StackPermissionQuery,
-  StackPermissionResource,
+import {
+  refsOnly,
+  type NameOf,
+  type Names,
+  type StackPermissionQuery,
+  type StackPermissionResource,
 } from '@konductor/plugin-provisioning-node';
 
 type StackPermission = ResourcePermission<'provisioning-stack'>;
@@ -40,6 +43,8 @@ export class StackAccess {
       StackPermissionQuery,
       'provisioning-stack'
     >,
+    /** People's and teams' names for refusals, as the catalog presents them; else refs. */
+    private readonly names: Names = refsOnly,
   ) {
     this.authorizer = createConditionAuthorizer(ruleset);
     this.transformer = createConditionTransformer(ruleset);
@@ -71,15 +76,25 @@ export class StackAccess {
     return decisions.map(decision => this.authorizer(decision, stack));
   }
 
-  /** Throws a NotAllowedError with `message` unless `credentials` hold `permission` on `stack`. */
+  /**
+   * Throws a NotAllowedError with `refusal`'s message unless `credentials` hold `permission` on
+   * `stack`. The message is written only on a refusal, with the names of `refs` (the stack's
+   * owner by default), so an allowed request asks the catalog nothing.
+   */
   async require(
     credentials: BackstageCredentials,
     permission: StackPermission,
     stack: StackPermissionResource,
-    message: string,
+    refusal: (name: NameOf) => string,
+    refs: string[] = stack.owner ? [stack.owner] : [],
   ): Promise<void> {
     const [allowed] = await this.allows(credentials, permission, [stack]);
-    if (!allowed) throw new NotAllowedError(message);
+    if (!allowed) throw new NotAllowedError(refusal(await this.nameOf(refs)));
+  }
+
+  /** The names of `refs` for a refusal's text. */
+  async nameOf(refs: string[]): Promise<NameOf> {
+    return refs.length ? this.names(refs) : refsOnly(refs);
   }
 
   /**

@@ -9,6 +9,7 @@ import {
   expiryRefusal,
   initialExpiry,
   ProvisioningStack,
+  BudgetStanding,
   StackAvailability,
   StackClaimRequest,
   StackKey,
@@ -69,7 +70,10 @@ export class StackOwnership {
         environment: request.environment,
         owner: request.owner,
       },
-      `You may not create stacks for ${request.owner}: choose an owner group you belong to`,
+      name =>
+        `You may not create stacks for ${name(
+          request.owner,
+        )}: choose an owner group you belong to`,
     );
     const refusal =
       request.expiresAt &&
@@ -112,6 +116,7 @@ export class StackOwnership {
           { ...budget, stackCount: budget.stackCount - 1 },
           0,
           true,
+          await this.access.nameOf([request.owner]),
         ),
       );
     }
@@ -127,9 +132,11 @@ export class StackOwnership {
     request: Pick<StackClaimRequest, 'owner' | 'environment' | 'monthlyCost'>,
     operation: 'provision' | 'change',
   ) {
-    const { refusal } = await this.budgets.standing(
-      { ...key, owner: request.owner, environment: request.environment },
-      request.monthlyCost,
+    const { refusal } = await this.named(
+      await this.budgets.standing(
+        { ...key, owner: request.owner, environment: request.environment },
+        request.monthlyCost,
+      ),
     );
     if (
       refusal &&
@@ -139,6 +146,25 @@ export class StackOwnership {
       })
     )
       throw new NotAllowedError(refusal);
+  }
+
+  /** A group's or person's name, as the catalog presents it, for a refusal. */
+  private async nameOf(ref: string): Promise<string> {
+    return (await this.access.nameOf([ref]))(ref);
+  }
+
+  /** A standing whose refusal names the group as the catalog presents it. */
+  private async named(standing: BudgetStanding): Promise<BudgetStanding> {
+    if (!standing.refusal) return standing;
+    return {
+      ...standing,
+      refusal: budgetRefusal(
+        standing.budget,
+        standing.adds,
+        standing.newStack,
+        await this.access.nameOf([standing.budget.owner]),
+      ),
+    };
   }
 
   /** Refuses a claim of `stack` for `owner` unless it is the stack's owner and the caller may change it. */
@@ -155,7 +181,10 @@ export class StackOwnership {
       credentials,
       provisioningStackUpdatePermission,
       stackPermissionResource(stack),
-      `You may not change stack ${stack.stackId}: it belongs to ${stack.owner}, and only its members or a platform admin may change it`,
+      name =>
+        `You may not change stack ${stack.stackId}: it belongs to ${name(
+          stack.owner,
+        )}, and only its members or a platform admin may change it`,
     );
   }
 
@@ -193,7 +222,9 @@ export class StackOwnership {
             stackId,
             available: false,
             owner: existing.owner,
-            reason: `Stack ${stackId} belongs to ${existing.owner}; you may not change it`,
+            reason: `Stack ${stackId} belongs to ${await this.nameOf(
+              existing.owner,
+            )}; you may not change it`,
           };
     }
     if (!query.owner) return { stackId, available: true };
@@ -211,7 +242,9 @@ export class StackOwnership {
       : {
           stackId,
           available: false,
-          reason: `You may not create stacks for ${query.owner}: choose an owner group you belong to`,
+          reason: `You may not create stacks for ${await this.nameOf(
+            query.owner,
+          )}: choose an owner group you belong to`,
         };
   }
 
@@ -227,15 +260,17 @@ export class StackOwnership {
     const budget =
       query.monthlyCost === undefined
         ? undefined
-        : await this.budgets.standing(
-            {
-              accountId: query.accountId,
-              region: query.region,
-              stackId: stackIdFor(query.name, query.environment),
-              owner,
-              environment: query.environment,
-            },
-            query.monthlyCost,
+        : await this.named(
+            await this.budgets.standing(
+              {
+                accountId: query.accountId,
+                region: query.region,
+                stackId: stackIdFor(query.name, query.environment),
+                owner,
+                environment: query.environment,
+              },
+              query.monthlyCost,
+            ),
           );
     const approval = await this.approvalRules?.need({
       environment: query.environment,
@@ -260,8 +295,14 @@ export class StackOwnership {
       provisioningStackReadPermission,
       [stackPermissionResource(stack)],
     );
-    return mayRead
-      ? { owner: stack.owner, reason: stackTakenMessage(stack, owner) }
-      : { reason: stackTakenMessage({ ...stack, owner: undefined }, owner) };
+    if (!mayRead)
+      return { reason: stackTakenMessage({ ...stack, owner: undefined }) };
+    const name = await this.access.nameOf(
+      owner ? [stack.owner, owner] : [stack.owner],
+    );
+    return {
+      owner: stack.owner,
+      reason: stackTakenMessage(stack, owner, name),
+    };
   }
 }

@@ -1,4 +1,5 @@
 import { coreApis, useApi } from '@backstage/frontend-plugin-api';
+import { entityPresentationApiRef } from '@backstage/plugin-catalog-react';
 import type { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
 import { StatusTextField } from './StatusTextField';
 import { useAvailability, type CheckResult } from './useAvailability';
@@ -64,11 +65,15 @@ function nameProblem(name: string): string | undefined {
   return parsed.success ? undefined : parsed.error.issues[0].message;
 }
 
-/** Asks the provisioning backend whether the stack (its name valid) can be had by its owner. */
+/**
+ * Asks the provisioning backend whether the stack (its name valid) can be had by its owner;
+ * `nameOf` names the owner as the catalog presents it (the backend's refusals come named).
+ */
 async function check(
   client: Pick<ProvisioningClient, 'stackAvailability'>,
   stack: ReturnType<typeof stackOf>,
   change: boolean,
+  nameOf: (ref: string) => Promise<string> = async ref => ref,
 ): Promise<CheckResult> {
   if (!stack.accountId || !stack.region)
     return {
@@ -93,9 +98,9 @@ async function check(
   return {
     state: 'available',
     message: answer.owner
-      ? `${answer.stackId} is ${answer.owner}'s: this changes it`
+      ? `${answer.stackId} is ${await nameOf(answer.owner)}'s: this changes it`
       : `${answer.stackId} is available${
-          stack.owner ? ` for ${stack.owner}` : ''
+          stack.owner ? ` for ${await nameOf(stack.owner)}` : ''
         }`,
   };
 }
@@ -123,6 +128,7 @@ export function StackNameField(
     formContext,
   } = props;
   const client = useApi(provisioningApiRef);
+  const presentation = useApi(entityPresentationApiRef);
   const accounts = useAwsAccounts();
   const options = uiSchema['ui:options'] ?? {};
   const values: Values = formContext?.formData ?? {};
@@ -132,7 +138,13 @@ export function StackNameField(
   const problem = name ? nameProblem(name) : undefined;
   const availability = useAvailability(
     name && !problem ? JSON.stringify(stack) : undefined,
-    () => check(client, stack, change),
+    () =>
+      check(client, stack, change, ref =>
+        presentation.forEntity(ref).promise.then(
+          p => p.primaryTitle,
+          () => ref,
+        ),
+      ),
   );
 
   return (

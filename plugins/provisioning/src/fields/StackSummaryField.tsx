@@ -1,7 +1,10 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useParams } from 'react-router-dom';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { catalogApiRef } from '@backstage/plugin-catalog-react';
+import {
+  catalogApiRef,
+  EntityDisplayName,
+} from '@backstage/plugin-catalog-react';
 import {
   scaffolderApiRef,
   type FieldExtensionComponentProps,
@@ -153,13 +156,17 @@ function BudgetPanel({
         newStack ? ', and this request adds one' : ''
       }.`,
   ].filter(Boolean);
-  const title = `${budget.owner} in ${budget.environment}`;
+  const title = (
+    <>
+      <EntityDisplayName entityRef={budget.owner} hideIcon /> in{' '}
+      {budget.environment}
+    </>
+  );
   return refusal ? (
     <Alert severity={toApproval ? 'warning' : 'error'} aria-label="Budget">
       <AlertTitle>
-        {toApproval
-          ? `Over the budget or quota of ${title}: the run waits for approval`
-          : `Over the budget or quota of ${title}: nothing will be created`}
+        Over the budget or quota of {title}:{' '}
+        {toApproval ? 'the run waits for approval' : 'nothing will be created'}
       </AlertTitle>
       {refusal}
       {lines.map(line => (

@@ -347,6 +347,26 @@ describe('StackNameField', () => {
         : { stackId: `${query.name}-dev`, available: true },
     ),
   };
+  // The catalog's names: team-b's; team-a's is not asked (the backend names it in its reasons).
+  const presentation = {
+    forEntity: (ref: string) => ({
+      snapshot: { entityRef: ref, primaryTitle: ref },
+      promise: Promise.resolve({
+        entityRef: ref,
+        primaryTitle: ref === 'group:default/team-b' ? 'Team B' : ref,
+      }),
+    }),
+  };
+  const apis = async () => {
+    const { provisioningApiRef } = await import('../api');
+    const { entityPresentationApiRef } = await import(
+      '@backstage/plugin-catalog-react'
+    );
+    return [
+      [provisioningApiRef, client as any],
+      [entityPresentationApiRef, presentation as any],
+    ] as const;
+  };
   const props = (formData: string) =>
     ({
       formData,
@@ -363,10 +383,9 @@ describe('StackNameField', () => {
 
   it("says as you type whether the owner may have the name, naming another group's", async () => {
     const { renderInTestApp } = await import('@backstage/frontend-test-utils');
-    const { provisioningApiRef } = await import('../api');
     const { StackNameField } = await import('./StackNameField');
     await renderInTestApp(<StackNameField {...props('shop')} />, {
-      apis: [[provisioningApiRef, client as any]],
+      apis: await apis(),
     });
     expect(await screen.findByText(taken.reason)).toBeInTheDocument();
     expect(client.stackAvailability).toHaveBeenCalledWith({
@@ -380,11 +399,10 @@ describe('StackNameField', () => {
 
   it("does not repeat the form's error (shown below the field) on its helper line", async () => {
     const { renderInTestApp } = await import('@backstage/frontend-test-utils');
-    const { provisioningApiRef } = await import('../api');
     const { StackNameField } = await import('./StackNameField');
     await renderInTestApp(
       <StackNameField {...props('shop')} rawErrors={[taken.reason]} />,
-      { apis: [[provisioningApiRef, client as any]] },
+      { apis: await apis() },
     );
     const name = screen.getByRole('textbox', { name: 'Name' });
     // Asked, answered "taken": the answer is the form's error, so the helper line says nothing.
@@ -398,17 +416,16 @@ describe('StackNameField', () => {
 
   it('shows what the check found about a name changed since the form last validated', async () => {
     const { renderInTestApp } = await import('@backstage/frontend-test-utils');
-    const { provisioningApiRef } = await import('../api');
     const { StackNameField } = await import('./StackNameField');
     // The form keeps the error about "shop" until it validates again; the name is now "cart".
     await renderInTestApp(
       <StackNameField {...props('cart')} rawErrors={[taken.reason]} />,
-      { apis: [[provisioningApiRef, client as any]] },
+      { apis: await apis() },
     );
     const name = screen.getByRole('textbox', { name: 'Name' });
     expect(name).toHaveAttribute('aria-invalid', 'true');
     expect(
-      await screen.findByText('cart-dev is available for group:default/team-b'),
+      await screen.findByText('cart-dev is available for Team B'),
     ).toBeVisible();
     expect(name).toHaveAttribute('aria-invalid', 'false');
   });

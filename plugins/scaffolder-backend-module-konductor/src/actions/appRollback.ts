@@ -14,6 +14,7 @@ import {
 import {
   CloudProviders,
   rollbackApp,
+  type Names,
 } from '@konductor/plugin-provisioning-node';
 import { examples } from './appRollback.examples';
 import { existingStackOf } from './stackLocation';
@@ -34,6 +35,8 @@ export function createAppRollbackAction(options: {
   /** The provisioning backend as this platform's service: the stack's lease (one run at a time). */
   platform: Pick<ProvisioningClient, 'acquireStackLease' | 'releaseStackLease'>;
   permissions: PermissionsService;
+  /** Names for the refusal, as the catalog presents them; default the refs. */
+  names?: Names;
 }) {
   return createTemplateAction({
     id: 'konductor:app:rollback',
@@ -79,8 +82,12 @@ export function createAppRollbackAction(options: {
         key,
         step: 'rollback-authorization',
         permission: provisioningStackUpdatePermission,
-        refusal: recorded =>
-          `You may not roll back stack ${recorded.stackId}: it belongs to ${recorded.owner}, and only its members or a platform admin may change it`,
+        refusal: (recorded, nameOf) =>
+          `You may not roll back stack ${
+            recorded.stackId
+          }: it belongs to ${nameOf(
+            recorded.owner,
+          )}, and only its members or a platform admin may change it`,
       });
       const spec = parseStackSpec(
         {

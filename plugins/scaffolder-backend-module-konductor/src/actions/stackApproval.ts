@@ -7,7 +7,7 @@ import {
   type ApprovalOpenResult,
   type ProvisioningClient,
 } from '@konductor/plugin-provisioning-common';
-import type { NameOf } from '@konductor/plugin-provisioning-node';
+import { refsOnly, type Names } from '@konductor/plugin-provisioning-node';
 import { provisioningRefusal, toCheckpoint } from './stackPolicy';
 
 /** The run waits for a person's approval: its task ends here and is resumed once approved. */
@@ -32,7 +32,7 @@ export async function awaitApproval(
     stacks: (credentials: BackstageCredentials) => ProvisioningClient;
     platform: Pick<ProvisioningClient, 'getApproval'>;
     /** People's and teams' names for the messages, as the catalog presents them; else refs. */
-    names?: (refs: string[]) => Promise<NameOf>;
+    names?: Names;
   },
   request: Omit<ApprovalOpenRequest, 'taskId' | 'requestedBy'>,
 ): Promise<void> {
@@ -55,12 +55,10 @@ export async function awaitApproval(
     .getApproval(opened.request.id)
     .catch(e => Promise.reject(provisioningRefusal(e)));
   const said = current.comment ? `: ${current.comment}` : '';
-  const name: NameOf = options.names
-    ? await options.names([
-        ...current.approvers,
-        ...(current.decidedBy ? [current.decidedBy] : []),
-      ])
-    : ref => ref;
+  const name = await (options.names ?? refsOnly)([
+    ...current.approvers,
+    ...(current.decidedBy ? [current.decidedBy] : []),
+  ]);
   const by = name(current.decidedBy ?? 'someone');
   switch (current.state) {
     case 'approved':

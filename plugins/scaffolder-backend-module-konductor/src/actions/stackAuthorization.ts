@@ -12,13 +12,19 @@ import type {
   ProvisioningClient,
   ProvisioningStack,
 } from '@konductor/plugin-provisioning-common';
+import {
+  refsOnly,
+  type NameOf,
+  type Names,
+} from '@konductor/plugin-provisioning-node';
 import { provisioningRefusal, toCheckpoint } from './stackPolicy';
 
 /**
  * The recorded stack `key` and whether the task's user may act on it (`permission`), asked as the
  * user once: a checkpoint (`step` names it), so a task resumed after the user's token expired does
- * not ask again. `refusal` says why not, naming the owner; `more` reads, as the same user and in
- * the same checkpoint, what else the action needs of the stack.
+ * not ask again. `refusal` says why not, naming the owner as the catalog presents it (`names`);
+ * `more` reads, as the same user and in the same checkpoint, what else the action needs of the
+ * stack.
  */
 export async function authorizedStack<T extends object = {}>(
   ctx: Pick<
@@ -28,12 +34,13 @@ export async function authorizedStack<T extends object = {}>(
   options: {
     stacks: (credentials: BackstageCredentials) => ProvisioningClient;
     permissions: PermissionsService;
+    names?: Names;
   },
   request: {
     key: { accountId: string; region: string; stackId: string };
     step: string;
     permission: ResourcePermission<'provisioning-stack'>;
-    refusal: (stack: ProvisioningStack) => string;
+    refusal: (stack: ProvisioningStack, name: NameOf) => string;
     more?: (client: ProvisioningClient) => Promise<T>;
   },
 ): Promise<ProvisioningStack & T> {
@@ -51,7 +58,12 @@ export async function authorizedStack<T extends object = {}>(
         { credentials },
       );
       if (decision.result !== AuthorizeResult.ALLOW)
-        throw new NotAllowedError(request.refusal(recorded));
+        throw new NotAllowedError(
+          request.refusal(
+            recorded,
+            await (options.names ?? refsOnly)([recorded.owner]),
+          ),
+        );
       return toCheckpoint({
         ...recorded,
         ...(await request.more?.(client)),

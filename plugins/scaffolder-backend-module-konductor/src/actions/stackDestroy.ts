@@ -16,7 +16,7 @@ import {
 } from '@konductor/plugin-provisioning-common';
 import {
   CloudProviders,
-  NameOf,
+  Names,
   ProvisioningReporter,
   destroyStack,
 } from '@konductor/plugin-provisioning-node';
@@ -52,8 +52,8 @@ export function createStackDestroyAction(options: {
   permissions: PermissionsService;
   /** Records the destruction as a run, like a provisioning (the catalog then drops the stack). */
   reporter?: ProvisioningReporter;
-  /** Names for the approval's messages, as the catalog presents them; default the refs. */
-  names?: (refs: string[]) => Promise<NameOf>;
+  /** Names for the refusal's and the approval's messages, as the catalog presents them; default the refs. */
+  names?: Names;
 }) {
   return createTemplateAction({
     id: 'konductor:stack:destroy',
@@ -99,8 +99,12 @@ export function createStackDestroyAction(options: {
           key,
           step: 'destroy-authorization',
           permission: provisioningStackDestroyPermission,
-          refusal: recorded =>
-            `You may not destroy stack ${recorded.stackId}: it belongs to ${recorded.owner}, and only its members or a platform admin may`,
+          refusal: (recorded, nameOf) =>
+            `You may not destroy stack ${
+              recorded.stackId
+            }: it belongs to ${nameOf(
+              recorded.owner,
+            )}, and only its members or a platform admin may`,
           more: async client => ({
             resources: await resourcesOfRuns(client, key),
           }),

@@ -3,6 +3,7 @@ import { parseEntityRef } from '@backstage/catalog-model';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import type { ProvisioningClient } from '@konductor/plugin-provisioning-common';
+import { refsOnly, type Names } from '@konductor/plugin-provisioning-node';
 import { examples } from './stackOutputs.examples';
 
 /** Resource statuses whose outputs describe something that exists. */
@@ -28,6 +29,8 @@ function stackIdOf(stack: string): string {
 export function createStackOutputsAction(options: {
   /** A client of the provisioning backend whose token comes from the call's credentials. */
   client: (credentials: BackstageCredentials) => ProvisioningClient;
+  /** Names for the refusal, as the catalog presents them; default the refs. */
+  names?: Names;
 }) {
   return createTemplateAction({
     id: 'konductor:stack:outputs',
@@ -74,12 +77,17 @@ export function createStackOutputsAction(options: {
               `stack: "${stackId}" is being provisioned (run ${latest.id}): wait for the run to finish, then try again`,
             );
           const { resources, outputsHidden } = await client.getRun(latest.id);
-          if (outputsHidden)
+          if (outputsHidden) {
+            const { owner } = latest;
+            const name = await (options.names ?? refsOnly)(
+              owner ? [owner] : [],
+            );
             throw new NotAllowedError(
               `stack: you may not read the outputs of "${stackId}": it belongs to ${
-                latest.owner ?? 'another group'
+                owner ? name(owner) : 'another group'
               }, and only its members or a platform admin may`,
             );
+          }
           const usable: Record<string, Record<string, unknown>> = {};
           for (const r of resources)
             if (USABLE.has(r.status)) usable[r.resource] = r.outputs ?? {};

@@ -15,7 +15,8 @@ import {
 } from '@konductor/plugin-provisioning-common';
 import {
   CloudProviders,
-  NameOf,
+  Names,
+  refsOnly,
   ProvisioningReporter,
   ResourceOutputs,
   preflightProblems,
@@ -71,8 +72,8 @@ export interface StackProvisionActionOptions {
   minimumLevels?: MinimumLevels;
   /** The gate's checks, with those of registered kinds; default Konductor's. */
   checks?: ComplianceCheck[];
-  /** Names for the approval's messages, as the catalog presents them; default the refs. */
-  names?: (refs: string[]) => Promise<NameOf>;
+  /** Names for the task's messages, as the catalog presents them; default the refs. */
+  names?: Names;
 }
 
 const RESERVE_DESCRIPTION =
@@ -317,7 +318,10 @@ export function createStackProvisionAction(
             ).stack,
           ),
       })) as unknown as ProvisioningStack;
-      ctx.logger.info(`Stack ${claimed.stackId} belongs to ${claimed.owner}`);
+      const name = await (options.names ?? refsOnly)([claimed.owner]);
+      ctx.logger.info(
+        `Stack ${claimed.stackId} belongs to ${name(claimed.owner)}`,
+      );
       // A run the platform's rules send to approval waits for it here, holding no worker.
       await awaitApproval(ctx, options, {
         operation: change ? 'change' : 'provision',
@@ -336,7 +340,9 @@ export function createStackProvisionAction(
       });
       if (reserve) {
         ctx.logger.info(
-          `Stack ${claimed.stackId} is reserved for ${claimed.owner}: the provision step creates it`,
+          `Stack ${claimed.stackId} is reserved for ${name(
+            claimed.owner,
+          )}: the provision step creates it`,
         );
         return;
       }
