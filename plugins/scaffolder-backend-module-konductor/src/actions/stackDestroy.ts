@@ -52,7 +52,7 @@ export function createStackDestroyAction(options: {
   permissions: PermissionsService;
   /** Records the destruction as a run, like a provisioning (the catalog then drops the stack). */
   reporter?: ProvisioningReporter;
-  /** Names for the refusal's and the approval's messages, as the catalog presents them; default the refs. */
+  /** Names for its refusal and approval messages, as the catalog presents them; default refs. */
   names?: Names;
 }) {
   return createTemplateAction({
